@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Autopilot",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "AutopilotKit", targets: ["AutopilotKit"]),
+        .executable(name: "collect-cluster", targets: ["collect-cluster"]),
+    ],
+    dependencies: [
+        // Command lines: --help, validation and exit codes for every tool.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CJansson", pkgConfig: "jansson",
+            providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(
+            name: "CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .target(
+            name: "AutopilotKit",
+            dependencies: ["CJansson", "CYAML"]),
+        .executableTarget(
+            name: "collect-cluster",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "AutopilotKitTests",
+            dependencies: ["AutopilotKit"]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["AutopilotKit"]),
+    ]
+)

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// BSD sysexits, as every Autopilot tool uses them.
+public enum ExitStatus: Int32, Sendable {
+    case ok = 0
+    case usage = 64
+    case badInput = 65
+    case unavailable = 69
+    case ioError = 74
+}
+
+/// Thrown to stop at the first bad line under `--strict`.
+public struct StrictModeStop: Error {}
+
+/// Thrown when a service such as kubectl or Prometheus could not be reached after retries.
+public struct ServiceUnavailable: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Reports problems on stderr as `TOOL: SOURCE:LINE: error: message`, one line each, and counts them
+/// so the tool can pick its exit status at the end.
+public final class Diagnostics: @unchecked Sendable {
+    public let tool: String
+    public let strict: Bool
+    public private(set) var errorCount = 0
+    public private(set) var warningCount = 0
+    /// Set when a service could not be reached; wins over bad input in the exit status.
+    public private(set) var serviceFailed = false
+
+    public init(tool: String, strict: Bool = false) {
+        self.tool = tool
+        self.strict = strict
+    }
+
+    /// A bad input: counted, and under `--strict` it stops the run.
+    public func error(_ message: String, source: String? = nil, line: Int? = nil, column: Int? = nil) throws {
+        errorCount += 1
+        emit("error", message, source: source, line: line, column: column)
+        if strict { throw StrictModeStop() }
+    }
+
+    /// A bad input that never stops the run (used where stopping would lose more than it saves).
+    public func reportError(_ message: String, source: String? = nil, line: Int? = nil, column: Int? = nil) {
+        errorCount += 1
+        emit("error", message, source: source, line: line, column: column)
+    }
+
+    public func warning(_ message: String, source: String? = nil, line: Int? = nil) {
+        warningCount += 1
+        emit("warning", message, source: source, line: line, column: nil)
+    }
+
+    /// A service that could not be reached: reported and remembered for exit status 69.
+    public func unavailable(_ message: String) {
+        serviceFailed = true
+        emit("error", message, source: nil, line: nil, column: nil)
+    }
+
+    /// A plain informational line (summaries), prefixed with the tool name.
+    public func note(_ message: String) {
+        writeStderr("\(tool): \(message)\n")
+    }
+
+    /// 69 if a service failed, else 65 if any input was bad, else 0.
+    public var exitStatus: ExitStatus {
+        if serviceFailed { return .unavailable }
+        return errorCount > 0 ? .badInput : .ok
+    }
+
+    private func emit(_ level: String, _ message: String, source: String?, line: Int?, column: Int?) {
+        var place = ""
+        if let source {
+            place = source
+            if let line {
+                place += ":\(line)"
+                if let column { place += ":\(column)" }
+            }
+            place += ": "
+        }
+        writeStderr("\(tool): \(place)\(level): \(message)\n")
+    }
+}
+
+/// Writes straight to file descriptor 2, unbuffered, so diagnostics interleave correctly with other tools.
+public func writeStderr(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let written = write(2, raw.baseAddress! + offset, raw.count - offset)
+            if written <= 0 { if errno == EINTR { continue } else { return } }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,191 @@
+/// Everything read from one cluster, joined into records: owners resolved to the top workload, teams
+/// assigned, volumes joined with their claims and the pods that mount them.
+public final class ClusterSnapshot {
+    public let cluster: String
+    public var teams: TeamResolver
+
+    private var nodes: [String: NodeRecord] = [:]
+    private var pods: [String: PodRecord] = [:]
+    /// Controllers by kind, then `namespace/name`.
+    private var controllers: [String: [String: WorkloadRecord]] = [:]
+    private var volumes: [String: VolumeRecord] = [:]
+    private var claims: [String: ObjectMeta] = [:]
+    private var storageClasses: [String: StorageClassInfo] = [:]
+    private var namespaceLabels: [String: [String: String]] = [:]
+    /// Records that need no join, by record kind, then `namespace/name`.
+    private var plain: [String: [String: JSONValue]] = [:]
+
+    /// The order records come out in.
+    public static let recordKinds = [
+        "node", "pod", "workload", "volume", "hpa", "scaledobject", "nodepool", "service", "pdb", "event",
+    ]
+
+    public init(cluster: String, teams: TeamResolver = TeamResolver()) {
+        self.cluster = cluster
+        self.teams = teams
+    }
+
+    /// Takes in one Kubernetes object. A kind Autopilot does not use is ignored; a bad quantity is
+    /// reported with the object's place and the object skipped.
+    public func add(_ item: KubeItem, diagnostics: Diagnostics) throws {
+        let object = item.object
+        let key = ObjectMeta(object["metadata"]).qualifiedName
+        do {
+            switch item.kind ?? "" {
+            case "Node": nodes[key] = try NodeRecord(node: object, cluster: cluster)
+            case "Pod": pods[key] = try PodRecord(pod: object, cluster: cluster)
+            case let kind where WorkloadRecord.controllerKinds.contains(kind):
+                controllers[kind, default: [:]][key] = try WorkloadRecord(controller: object, kind: kind, cluster: cluster)
+            case "PersistentVolume": volumes[key] = try VolumeRecord(volume: object, cluster: cluster)
+            case "PersistentVolumeClaim": claims[key] = ObjectMeta(object["metadata"])
+            case "StorageClass": storageClasses[key] = StorageClassInfo(object)
+            case "Namespace": namespaceLabels[key] = ObjectMeta(object["metadata"]).labels
+            case "HorizontalPodAutoscaler": plain["hpa", default: [:]][key] = ObjectRecords.hpa(object, cluster: cluster)
+            case "ScaledObject": plain["scaledobject", default: [:]][key] = ObjectRecords.scaledObject(object, cluster: cluster)
+            case "NodePool": plain["nodepool", default: [:]][key] = try ObjectRecords.nodePool(object, cluster: cluster)
+            case "Service": plain["service", default: [:]][key] = ObjectRecords.service(object, cluster: cluster)
+            case "PodDisruptionBudget": plain["pdb", default: [:]][key] = ObjectRecords.pdb(object, cluster: cluster)
+            case "Event": plain["event", default: [:]][key] = ObjectRecords.event(object, cluster: cluster)
+            case "":
+                try diagnostics.error("object without a kind; skipped", source: item.source, line: item.line)
+            default:
+                break
+            }
+        } catch let error as QuantityError {
+            let kind = item.kind ?? "object"
+            try diagnostics.error("\(kind) \(key): \(error); this object is skipped", source: item.source, line: item.line)
+        }
+    }
+
+    /// How many objects of each record kind were taken in, for the summary line.
+    public var counts: [(kind: String, count: Int)] {
+        let workloads = resolvedWorkloads().count
+        return Self.recordKinds.map { kind in
+            switch kind {
+            case "node": return (kind, nodes.count)
+            case "pod": return (kind, pods.count)
+            case "workload": return (kind, workloads)
+            case "volume": return (kind, volumes.count)
+            default: return (kind, plain[kind]?.count ?? 0)
+            }
+        }
+    }
+
+    /// Resolves owners and teams, then hands out every record in a fixed order: by kind as in
+    /// `recordKinds`, then by namespace and name.
+    public func forEachRecord(_ body: (JSONValue) throws -> Void) throws {
+        let workloads = resolvedWorkloads()
+        let resolvedPods = self.resolvedPods(workloads: workloads)
+        for (_, node) in nodes.sorted(by: { $0.key < $1.key }) { try body(node.json) }
+        for (_, pod) in resolvedPods.sorted(by: { $0.key < $1.key }) { try body(pod.json) }
+        for (_, workload) in workloads.sorted(by: { $0.key < $1.key }) { try body(workload.json) }
+        for (_, volume) in resolvedVolumes(pods: resolvedPods).sorted(by: { $0.key < $1.key }) { try body(volume.json) }
+        for kind in Self.recordKinds.dropFirst(4) {
+            for (_, record) in (plain[kind] ?? [:]).sorted(by: { $0.key < $1.key }) { try body(record) }
+        }
+    }
+
+    // MARK: Owner resolution
+
+    /// The top workload of a pod: Pod → ReplicaSet → Deployment, Pod → Job → CronJob; a static pod
+    /// (owned by its Node) or an unowned pod is its own owner.
+    public func topOwner(of pod: PodRecord) -> WorkloadRef {
+        let namespace = pod.meta.namespace
+        var ref = pod.owner
+        switch ref.kind {
+        case "Node":
+            return WorkloadRef(kind: "Pod", name: pod.meta.name)
+        case "ReplicaSet":
+            if let replicaSet = controllers["ReplicaSet"]?["\(namespace)/\(ref.name)"] {
+                if let parent = replicaSet.meta.controller { ref = WorkloadRef(kind: parent.kind, name: parent.name) }
+            } else if let hash = pod.meta.labels["pod-template-hash"], ref.name.hasSuffix("-\(hash)") {
+                // The ReplicaSet was not captured; Deployments name theirs <deployment>-<pod-template-hash>.
+                ref = WorkloadRef(kind: "Deployment", name: String(ref.name.dropLast(hash.count + 1)))
+            }
+        case "Job":
+            if let job = controllers["Job"]?["\(namespace)/\(ref.name)"], let parent = job.meta.controller {
+                ref = WorkloadRef(kind: parent.kind, name: parent.name)
+            }
+        default:
+            break
+        }
+        return ref
+    }
+
+    /// Workloads keyed `namespace/Kind/name`: top-level controllers, plus controllers of unknown kinds
+    /// seen through their pods.
+    private func resolvedWorkloads() -> [String: WorkloadRecord] {
+        var result: [String: WorkloadRecord] = [:]
+        for (kind, byName) in controllers {
+            for (_, workload) in byName {
+                // A ReplicaSet under a Deployment, or a Job under a CronJob, is not a workload of its own.
+                if let parent = workload.meta.controller, kind == "ReplicaSet" || kind == "Job",
+                    parent.kind == "Deployment" || parent.kind == "CronJob"
+                {
+                    continue
+                }
+                result[workloadKey(workload.meta.namespace, workload.ref)] = workload
+            }
+        }
+        var orphanPods: [String: [PodRecord]] = [:]
+        for (_, pod) in pods {
+            let owner = topOwner(of: pod)
+            guard owner.kind != "Pod" else { continue }
+            let key = workloadKey(pod.meta.namespace, owner)
+            if result[key] != nil {
+                result[key]!.podCount += 1
+            } else {
+                orphanPods[key, default: []].append(pod)
+            }
+        }
+        for (key, group) in orphanPods {
+            let sorted = group.sorted { $0.meta.name < $1.meta.name }
+            var workload = WorkloadRecord(pods: sorted, ref: topOwner(of: sorted[0]), cluster: cluster)
+            workload.podCount = sorted.count
+            result[key] = workload
+        }
+        for key in result.keys {
+            let workload = result[key]!
+            result[key]!.team = teams.team(from: [
+                workload.meta.labels, workload.podLabels, namespaceLabels[workload.meta.namespace] ?? [:],
+            ])
+        }
+        return result
+    }
+
+    private func workloadKey(_ namespace: String, _ ref: WorkloadRef) -> String { "\(namespace)/\(ref.kind)/\(ref.name)" }
+
+    private func resolvedPods(workloads: [String: WorkloadRecord]) -> [String: PodRecord] {
+        var result = pods
+        for (key, pod) in pods {
+            let owner = topOwner(of: pod)
+            result[key]!.owner = owner
+            result[key]!.team = workloads[workloadKey(pod.meta.namespace, owner)]?.team
+                ?? teams.team(from: [pod.meta.labels, namespaceLabels[pod.meta.namespace] ?? [:]])
+        }
+        return result
+    }
+
+    private func resolvedVolumes(pods: [String: PodRecord]) -> [String: VolumeRecord] {
+        // Which pods mount each claim, by namespace/claim.
+        var mounts: [String: [PodRecord]] = [:]
+        for (_, pod) in pods {
+            for claim in pod.claims { mounts["\(pod.meta.namespace)/\(claim)", default: []].append(pod) }
+        }
+        var result = volumes
+        for (key, volume) in volumes {
+            var joined = volume
+            joined.apply(storageClass: volume.storageClass.flatMap { storageClasses[$0] })
+            if let claim = volume.claim {
+                let claimKey = "\(claim.namespace)/\(claim.name)"
+                let mounting = (mounts[claimKey] ?? []).sorted { $0.meta.name < $1.meta.name }
+                // A Released volume still names its old claim, but no pod can be using it.
+                if volume.phase == "Bound" { joined.mountedBy = mounting.map(\.meta.name) }
+                joined.team = mounting.first?.team
+                    ?? teams.team(from: [claims[claimKey]?.labels ?? [:], namespaceLabels[claim.namespace] ?? [:]])
+            }
+            result[key] = joined
+        }
+        return result
+    }
+}

@@ -1,0 +1,83 @@
+/// CPU (cores) and memory (bytes) amounts; nil where the manifest sets none, never a made-up zero.
+public struct ResourceAmounts: Equatable, Sendable {
+    public var cpu: Double?
+    public var memory: Int64?
+
+    public init(cpu: Double? = nil, memory: Int64? = nil) {
+        self.cpu = cpu
+        self.memory = memory
+    }
+
+    /// Reads `requests` or `limits`; `field` names the place for error messages.
+    init(_ json: JSON?, field: String) throws(QuantityError) {
+        if let cpu = json?["cpu"] { self.cpu = Quantity.roundedCores(try Quantity.cores(cpu, field: "\(field).cpu")) }
+        if let memory = json?["memory"] { self.memory = try Quantity.bytes(memory, field: "\(field).memory") }
+    }
+
+    public var json: JSONValue { ["cpu": .optional(cpu), "memory": .optional(memory)] }
+}
+
+/// How a container last ended, from `status.containerStatuses[].lastState.terminated`.
+public struct Termination: Equatable, Sendable {
+    public var reason: String
+    public var exitCode: Int64?
+    public var at: String?
+
+    public var json: JSONValue { ["reason": .string(reason), "exitCode": .optional(exitCode), "at": .optional(at)] }
+}
+
+/// One container of a pod or pod template, with its status where the pod has one.
+public struct Container: Equatable, Sendable {
+    public var name: String
+    public var requests: ResourceAmounts
+    public var limits: ResourceAmounts
+    public var restarts: Int64?
+    public var lastTermination: Termination?
+    /// The reason a container is waiting, e.g. `CrashLoopBackOff`.
+    public var waitingReason: String?
+
+    /// Reads `spec.containers[index]`; `field` is its path for error messages.
+    init(spec: JSON, field: String) throws(QuantityError) {
+        name = spec["name"]?.string ?? ""
+        requests = try ResourceAmounts(spec["resources", "requests"], field: "\(field).resources.requests")
+        limits = try ResourceAmounts(spec["resources", "limits"], field: "\(field).resources.limits")
+    }
+
+    /// Adds what `status.containerStatuses[]` says of this container.
+    mutating func apply(status: JSON) {
+        restarts = status["restartCount"]?.int
+        if let terminated = status["lastState", "terminated"], let reason = terminated["reason"]?.string {
+            lastTermination = Termination(
+                reason: reason, exitCode: terminated["exitCode"]?.int, at: terminated["finishedAt"]?.string)
+        }
+        waitingReason = status["state", "waiting", "reason"]?.string
+    }
+
+    /// The template form (workloads): no status fields.
+    public var templateJSON: JSONValue {
+        ["name": .string(name), "requests": requests.json, "limits": limits.json]
+    }
+
+    /// The pod form: with restarts and the last termination.
+    public var podJSON: JSONValue {
+        [
+            "name": .string(name), "requests": requests.json, "limits": limits.json,
+            "restarts": .int(restarts ?? 0), "lastTermination": lastTermination?.json ?? .null,
+            "waiting": .optional(waitingReason),
+        ]
+    }
+
+    /// Reads all containers of a pod spec (`containers` or `initContainers`).
+    static func list(_ podSpec: JSON?, key: String, field: String) throws(QuantityError) -> [Container] {
+        var result: [Container] = []
+        for (index, spec) in (podSpec?[key]?.array ?? []).enumerated() {
+            result.append(try Container(spec: spec, field: "\(field).\(key)[\(index)]"))
+        }
+        return result
+    }
+}
+
+extension Quantity {
+    /// CPU to a micro-core grid, so 0.1 + 0.2 style float noise never reaches a record.
+    static func roundedCores(_ cores: Double) -> Double { (cores * 1_000_000).rounded() / 1_000_000 }
+}

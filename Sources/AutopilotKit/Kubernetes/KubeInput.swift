@@ -1,0 +1,198 @@
+/// One Kubernetes object read from captured input, with the place it starts.
+public struct KubeItem {
+    public let object: JSON
+    public let source: String
+    public let line: Int
+    /// The item kind implied by a typed List (`PodList` → `Pod`) when the item does not name its own.
+    public let listKind: String?
+
+    /// The object's kind, from the object itself or its List.
+    public var kind: String? { object["kind"]?.string ?? listKind }
+}
+
+/// Reads captured `kubectl` output: a `kubectl get -o json` List or object, NDJSON with one object or
+/// List a line, or a multi-document YAML stream. Damaged parts are reported and skipped; the rest flows.
+public enum KubeInput {
+    /// Input formats, chosen by file extension (`.yaml`/`.yml`, `.ndjson`/`.jsonl`, else JSON) or, for
+    /// standard input, by sniffing: a first line of just `{` is pretty-printed JSON, a line starting
+    /// with `{` is NDJSON, anything else YAML.
+    public enum Format: Equatable { case json, ndjson, yaml }
+
+    /// The file extensions a `--from` directory is read for.
+    public static let extensions = ["json", "ndjson", "jsonl", "yaml", "yml"]
+
+    public static func format(ofPath path: String) -> Format {
+        let lowered = path.lowercased()
+        if lowered.hasSuffix(".yaml") || lowered.hasSuffix(".yml") { return .yaml }
+        if lowered.hasSuffix(".ndjson") || lowered.hasSuffix(".jsonl") { return .ndjson }
+        return .json
+    }
+
+    static func sniff(_ head: [UInt8]) -> Format {
+        var start = 0
+        while start < head.count, [0x20, 0x09, 0x0A, 0x0D].contains(head[start]) { start += 1 }
+        guard start < head.count, head[start] == UInt8(ascii: "{") else { return .yaml }
+        var end = start + 1
+        while end < head.count, head[end] != 0x0A { end += 1 }
+        let firstLine = head[(start + 1)..<end].filter { ![0x20, 0x09, 0x0D].contains($0) }
+        return firstLine.isEmpty ? .json : .ndjson
+    }
+
+    /// Reads one file (`-` is standard input) and calls `body` with every Kubernetes object in it.
+    public static func read(path: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void) throws {
+        if path == "-" {
+            let head = try readHead(of: 0)
+            let format = sniff(head)
+            if format == .ndjson {
+                let reader = NDJSONReader(fileDescriptor: 0, source: "<stdin>", alreadyRead: head)
+                try readNDJSON(reader, diagnostics: diagnostics, body)
+                return
+            }
+            let bytes = head + (try FileIO.readAll("-"))
+            try read(bytes: bytes, format: format, source: "<stdin>", diagnostics: diagnostics, body)
+            return
+        }
+        let format = format(ofPath: path)
+        if format == .ndjson {
+            try readNDJSON(try NDJSONReader(path: path), diagnostics: diagnostics, body)
+        } else {
+            try read(bytes: try FileIO.readAll(path), format: format, source: path, diagnostics: diagnostics, body)
+        }
+    }
+
+    /// Reads in-memory input of a known format.
+    public static func read(
+        bytes: [UInt8], format: Format, source: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void
+    ) throws {
+        switch format {
+        case .yaml: try readYAML(bytes, source: source, diagnostics: diagnostics, body)
+        case .json: try readJSON(bytes, source: source, diagnostics: diagnostics, body)
+        case .ndjson:
+            // Only tests come here; files and stdin stream through NDJSONReader.
+            var line = 0
+            for chunk in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                line += 1
+                if chunk.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
+                try Array(chunk).withUnsafeBytes { raw in
+                    try deliverDocument(raw, source: source, line: line, diagnostics: diagnostics, body)
+                }
+            }
+        }
+    }
+
+    private static func readHead(of descriptor: Int32) throws -> [UInt8] {
+        var head = [UInt8](repeating: 0, count: 64 * 1024)
+        let count = try head.withUnsafeMutableBytes { raw -> Int in
+            while true {
+                let count = systemRead(descriptor, raw.baseAddress!, raw.count)
+                if count >= 0 { return count }
+                if errnoIsInterrupt() { continue }
+                throw IOFailure(path: "<stdin>", operation: "read")
+            }
+        }
+        return Array(head[0..<count])
+    }
+
+    private static func readNDJSON(_ reader: NDJSONReader, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void) throws {
+        try reader.forEachLine { line in
+            try deliverDocument(line.bytes, source: line.source, line: line.number, diagnostics: diagnostics, body)
+        }
+    }
+
+    /// One NDJSON line: an object, or a whole List on one line.
+    private static func deliverDocument(
+        _ raw: UnsafeRawBufferPointer, source: String, line: Int, diagnostics: Diagnostics,
+        _ body: (KubeItem) throws -> Void
+    ) throws {
+        let document: JSON
+        do {
+            document = try JSON.parse(raw)
+        } catch {
+            try diagnostics.error("\(error.message); this line is skipped", source: source, line: line, column: error.column)
+            return
+        }
+        try deliver(document, source: source, line: line, diagnostics: diagnostics, body)
+    }
+
+    /// Hands on an object, or the items of a List.
+    private static func deliver(
+        _ document: JSON, source: String, line: Int, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void
+    ) throws {
+        guard document.isObject else {
+            try diagnostics.error("expected a Kubernetes object or List, found \(document.value.text.prefix(40))", source: source, line: line)
+            return
+        }
+        let kind = document["kind"]?.string ?? ""
+        if kind.hasSuffix("List"), let items = document["items"] {
+            let itemKind = kind == "List" ? nil : String(kind.dropLast(4))
+            for item in items.array {
+                try body(KubeItem(object: item, source: source, line: line, listKind: itemKind))
+            }
+        } else {
+            try body(KubeItem(object: document, source: source, line: line, listKind: nil))
+        }
+    }
+
+    private static func readJSON(
+        _ bytes: [UInt8], source: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void
+    ) throws {
+        try bytes.withUnsafeBytes { raw in
+            if raw.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return }
+            var scanner = KubeListScanner(bytes: raw)
+            var elements: [KubeListScanner.Element] = []
+            var outcome = scanner.scan { elements.append($0) }
+            // A raw API list names its kind before `items`; kubectl's output names it after.
+            var listKind: String?
+            if case .list(let kind?) = outcome, kind.hasSuffix("List"), kind != "List" { listKind = String(kind.dropLast(4)) }
+            for element in elements {
+                let slice = UnsafeRawBufferPointer(rebasing: raw[element.range])
+                do {
+                    let item = try JSON.parse(slice)
+                    try body(KubeItem(object: item, source: source, line: element.line, listKind: listKind))
+                } catch let error as JSONParseError {
+                    let line = element.line + error.line - 1
+                    let column = error.line == 1 ? element.column + error.column - 1 : error.column
+                    try diagnostics.error("\(error.message); this item is skipped", source: source, line: line, column: column)
+                }
+            }
+            if case .singleObject = outcome {
+                do {
+                    let document = try JSON.parse(raw)
+                    try deliver(document, source: source, line: 1, diagnostics: diagnostics, body)
+                } catch let error as JSONParseError {
+                    outcome = .malformed(line: error.line, column: error.column, reason: error.message)
+                }
+            }
+            if case .malformed(let line, let column, let reason) = outcome {
+                let kept = elements.isEmpty ? "" : " (the \(elements.count) items before it were read)"
+                try diagnostics.error("\(reason)\(kept)", source: source, line: line, column: column)
+            }
+        }
+    }
+
+    private static func readYAML(
+        _ bytes: [UInt8], source: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void
+    ) throws {
+        let documents = YAMLDocuments(bytes: bytes)
+        do {
+            try documents.forEachDocument { document, line in
+                try deliver(document, source: source, line: line, diagnostics: diagnostics, body)
+            }
+        } catch let error as YAMLParseError {
+            try diagnostics.error("\(error.message); the rest of this file is skipped", source: source, line: error.line, column: error.column)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    Glibc.read(descriptor, buffer, count)
+}
+#elseif canImport(Darwin)
+import Darwin
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    Darwin.read(descriptor, buffer, count)
+}
+#endif
+private func errnoIsInterrupt() -> Bool { errno == EINTR }

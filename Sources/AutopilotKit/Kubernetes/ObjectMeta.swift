@@ -1,0 +1,58 @@
+/// The parts of Kubernetes `metadata` that Autopilot uses.
+public struct ObjectMeta: Sendable {
+    public var name: String
+    public var namespace: String
+    public var uid: String
+    public var labels: [String: String]
+    public var annotations: [String: String]
+    public var ownerReferences: [OwnerReference]
+    public var creationTimestamp: String?
+
+    public init(_ metadata: JSON?) {
+        name = metadata?["name"]?.string ?? ""
+        namespace = metadata?["namespace"]?.string ?? ""
+        uid = metadata?["uid"]?.string ?? ""
+        labels = metadata?["labels"]?.stringMap ?? [:]
+        // kubectl's last-applied copy of the whole object is noise in every record that carries annotations.
+        var annotations = metadata?["annotations"]?.stringMap ?? [:]
+        annotations["kubectl.kubernetes.io/last-applied-configuration"] = nil
+        self.annotations = annotations
+        ownerReferences = (metadata?["ownerReferences"]?.array ?? []).map(OwnerReference.init)
+        creationTimestamp = metadata?["creationTimestamp"]?.string
+    }
+
+    /// The owner reference marked `controller: true`, or the only one.
+    public var controller: OwnerReference? {
+        ownerReferences.first(where: \.controller) ?? (ownerReferences.count == 1 ? ownerReferences[0] : nil)
+    }
+
+    /// `namespace/name`, or just the name for cluster-scoped objects.
+    public var qualifiedName: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
+}
+
+/// One entry of `metadata.ownerReferences`.
+public struct OwnerReference: Sendable, Equatable {
+    public var kind: String
+    public var name: String
+    public var uid: String
+    public var controller: Bool
+
+    init(_ json: JSON) {
+        kind = json["kind"]?.string ?? ""
+        name = json["name"]?.string ?? ""
+        uid = json["uid"]?.string ?? ""
+        controller = json["controller"]?.bool ?? false
+    }
+}
+
+/// A workload named by kind and name, as records refer to it.
+public struct WorkloadRef: Hashable, Sendable, Comparable {
+    public var kind: String
+    public var name: String
+    public init(kind: String, name: String) {
+        self.kind = kind
+        self.name = name
+    }
+    public var json: JSONValue { ["kind": .string(kind), "name": .string(name)] }
+    public static func < (lhs: WorkloadRef, rhs: WorkloadRef) -> Bool { (lhs.kind, lhs.name) < (rhs.kind, rhs.name) }
+}

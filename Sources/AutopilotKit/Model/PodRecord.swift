@@ -1,0 +1,70 @@
+/// A `pod` record: one Pod, its containers' requests and health, and the workload it belongs to.
+public struct PodRecord: Sendable {
+    public var cluster: String
+    public var meta: ObjectMeta
+    public var node: String?
+    public var phase: String?
+    /// The top workload (Deployment, not ReplicaSet; CronJob, not Job), filled in by owner resolution.
+    public var owner: WorkloadRef
+    public var team: String?
+    public var containers: [Container]
+    public var initContainers: [Container]
+    public var nodeSelector: [String: String]
+    public var tolerations: JSONValue
+    /// `spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`, as the API has it.
+    public var requiredNodeAffinity: JSONValue
+    /// Names of the PersistentVolumeClaims the pod mounts.
+    public var claims: [String]
+    public var qosClass: String?
+    public var priorityClassName: String?
+    public var startedAt: String?
+
+    /// Decodes a Pod object; the owner is its direct controller until resolved.
+    public init(pod: JSON, cluster: String) throws(QuantityError) {
+        self.cluster = cluster
+        meta = ObjectMeta(pod["metadata"])
+        let spec = pod["spec"]
+        node = spec?["nodeName"]?.string
+        phase = pod["status", "phase"]?.string
+        let direct = meta.controller
+        owner = direct.map { WorkloadRef(kind: $0.kind, name: $0.name) } ?? WorkloadRef(kind: "Pod", name: meta.name)
+        containers = try Container.list(spec, key: "containers", field: "spec")
+        initContainers = try Container.list(spec, key: "initContainers", field: "spec")
+        let statuses = (pod["status", "containerStatuses"]?.array ?? []) + (pod["status", "initContainerStatuses"]?.array ?? [])
+        for status in statuses {
+            let name = status["name"]?.string
+            if let index = containers.firstIndex(where: { $0.name == name }) {
+                containers[index].apply(status: status)
+            } else if let index = initContainers.firstIndex(where: { $0.name == name }) {
+                initContainers[index].apply(status: status)
+            }
+        }
+        nodeSelector = spec?["nodeSelector"]?.stringMap ?? [:]
+        tolerations = spec?["tolerations"]?.value ?? .array([])
+        requiredNodeAffinity =
+            spec?["affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"]?.value ?? .null
+        let podName = meta.name
+        claims = (spec?["volumes"]?.array ?? []).compactMap { volume in
+            if let claim = volume["persistentVolumeClaim", "claimName"]?.string { return claim }
+            // A generic ephemeral volume's claim is named <pod>-<volume>.
+            if volume["ephemeral"] != nil, let name = volume["name"]?.string { return "\(podName)-\(name)" }
+            return nil
+        }
+        qosClass = pod["status", "qosClass"]?.string
+        priorityClassName = spec?["priorityClassName"]?.string
+        startedAt = pod["status", "startTime"]?.string
+    }
+
+    public var json: JSONValue {
+        [
+            "kind": "pod", "cluster": .string(cluster), "namespace": .string(meta.namespace), "name": .string(meta.name),
+            "node": .optional(node), "phase": .optional(phase), "owner": owner.json, "team": .optional(team),
+            "containers": .array(containers.map(\.podJSON)), "initContainers": .array(initContainers.map(\.podJSON)),
+            "labels": .sortedMap(meta.labels), "annotations": .sortedMap(meta.annotations),
+            "nodeSelector": .sortedMap(nodeSelector), "tolerations": tolerations,
+            "requiredNodeAffinity": requiredNodeAffinity, "claims": .strings(claims),
+            "qosClass": .optional(qosClass), "priorityClassName": .optional(priorityClassName),
+            "createdAt": .optional(meta.creationTimestamp), "startedAt": .optional(startedAt),
+        ]
+    }
+}
