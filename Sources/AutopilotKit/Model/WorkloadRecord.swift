@@ -70,7 +70,9 @@ public struct WorkloadRecord: Sendable {
             return template
         }
         initContainers = first.initContainers
-        podLabels = first.meta.labels
+        // Per-revision hashes are not the workload's labels.
+        for hashLabel in ["pod-template-hash", "controller-revision-hash"] { meta.labels[hashLabel] = nil }
+        podLabels = meta.labels
         selector = .null
         desiredReplicas = Int64(pods.count)
         readyReplicas = Int64(pods.filter { $0.phase == "Running" }.count)
