@@ -48,6 +48,9 @@ struct CollectCluster: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Label key naming a workload's team; repeat to give an order (default: team, owner, app.kubernetes.io/part-of, then the namespace's labels).", valueName: "key"))
     var teamLabel: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Team for workloads that no label names.", valueName: "name"))
+    var defaultTeam: String = "unassigned"
+
     @Option(name: .long, help: ArgumentHelp("Retries of a failed kubectl call, with doubling backoff from 1 s.", valueName: "n"))
     var retries: Int = 3
 
@@ -69,7 +72,7 @@ struct CollectCluster: ParsableCommand {
 
     func run() throws {
         let diagnostics = Diagnostics(tool: "collect-cluster", strict: strict)
-        let teams = teamLabel.isEmpty ? TeamResolver() : TeamResolver(keys: teamLabel)
+        let teams = TeamResolver(keys: teamLabel.isEmpty ? TeamResolver.defaultKeys : teamLabel, fallback: defaultTeam)
         let collector = ClusterCollector(teams: teams, diagnostics: diagnostics)
         let writer = NDJSONWriter()
         var totals: [String: Int] = [:]

@@ -80,7 +80,7 @@ final class ClusterSnapshotTests: XCTestCase {
 
         let custom = try records(objects, teams: TeamResolver(keys: ["app.kubernetes.io/part-of"]))
         // Only the configured key counts, on the namespace too.
-        XCTAssertEqual(custom["workload"]!.first { $0["name"] == "a" }!["team"], .null)
+        XCTAssertEqual(custom["workload"]!.first { $0["name"] == "a" }!["team"], "unassigned")
         XCTAssertEqual(custom["workload"]!.first { $0["name"] == "c" }!["team"], "lake")
     }
 
@@ -128,10 +128,12 @@ final class ClusterSnapshotTests: XCTestCase {
 
     func testBadQuantitySkipsTheObjectAndSaysWhere() throws {
         let snapshot = ClusterSnapshot(cluster: "test")
-        let diagnostics = Diagnostics(tool: "test")
+        var messages: [String] = []
+        let diagnostics = Diagnostics(tool: "test") { messages.append($0) }
         let bad = #"{"kind":"Pod","metadata":{"name":"p","namespace":"x"},"spec":{"containers":[{"name":"a","resources":{"limits":{"memory":"lots"}}}]}}"#
         try snapshot.add(KubeItem(object: try JSON.parse(bad), source: "pods.json", line: 7, listKind: nil), diagnostics: diagnostics)
         XCTAssertEqual(diagnostics.errorCount, 1)
+        XCTAssertEqual(messages, [#"test: pods.json:7: error: Pod x/p: invalid quantity "lots" in spec.containers[0].resources.limits.memory: expected a number with an optional suffix (m, k, M, G, Ki, Mi, Gi, e3 …); this object is skipped"# + "\n"])
         XCTAssertEqual(snapshot.counts.first { $0.kind == "pod" }?.count, 0)
     }
 
@@ -152,5 +154,19 @@ final class ClusterSnapshotTests: XCTestCase {
         let pool = records["nodepool"]![0]
         XCTAssertEqual(pool["consolidationPolicy"], "WhenEmptyOrUnderutilized")
         XCTAssertEqual(pool["limits"]!.text, #"{"cpu":1000.0,"memory":1073741824000}"#)
+    }
+
+    func testPodServicePDBAndEventRecords() throws {
+        let objects = [
+            #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"api-0","namespace":"shop","labels":{"app":"api"},"annotations":{"karpenter.sh/do-not-disrupt":"true","kubectl.kubernetes.io/last-applied-configuration":"{}"},"creationTimestamp":"2026-11-01T00:00:00Z"},"spec":{"nodeName":"n1","priorityClassName":"high","nodeSelector":{"karpenter.sh/capacity-type":"on-demand"},"tolerations":[{"key":"dedicated","operator":"Equal","value":"memory","effect":"NoSchedule"}],"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"topology.kubernetes.io/zone","operator":"In","values":["us-east-1a"]}]}]}}},"initContainers":[{"name":"migrate","resources":{"requests":{"cpu":"500m","memory":"256Mi"}}}],"containers":[{"name":"api","resources":{"requests":{"cpu":"1","memory":"1Gi"},"limits":{"memory":"1Gi"}}},{"name":"proxy"}]},"status":{"phase":"Running","qosClass":"Burstable","startTime":"2026-11-01T00:00:05Z","containerStatuses":[{"name":"api","restartCount":4,"lastState":{"terminated":{"reason":"OOMKilled","exitCode":137,"finishedAt":"2026-11-19T08:00:00Z"}},"state":{"waiting":{"reason":"CrashLoopBackOff"}}},{"name":"proxy","restartCount":0,"state":{"running":{}}}]}}"#,
+            #"{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"shop"},"spec":{"type":"LoadBalancer","selector":{"app":"web"},"clusterIP":"172.20.1.2","ports":[{"port":443,"targetPort":8443,"protocol":"TCP"}]},"status":{"loadBalancer":{"ingress":[{"hostname":"a1.elb.amazonaws.com"}]}}}"#,
+            #"{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"db","namespace":"shop"},"spec":{"maxUnavailable":0,"selector":{"matchLabels":{"app":"db"}}},"status":{"currentHealthy":1,"desiredHealthy":1,"disruptionsAllowed":0,"expectedPods":1}}"#,
+            #"{"apiVersion":"v1","kind":"Event","metadata":{"name":"api-0.17a","namespace":"shop"},"involvedObject":{"kind":"Pod","namespace":"shop","name":"api-0","fieldPath":"spec.containers{api}"},"reason":"BackOff","message":"Back-off restarting failed container api","type":"Warning","count":12,"firstTimestamp":"2026-11-19T08:00:00Z","lastTimestamp":"2026-11-20T11:00:00Z","source":{"component":"kubelet","host":"n1"}}"#,
+        ]
+        let records = try records(objects)
+        XCTAssertEqual(records["pod"]![0].text, #"{"kind":"pod","cluster":"test","namespace":"shop","name":"api-0","node":"n1","phase":"Running","owner":{"kind":"Pod","name":"api-0"},"team":"unassigned","containers":[{"name":"api","requests":{"cpu":1.0,"memory":1073741824},"limits":{"cpu":null,"memory":1073741824},"restarts":4,"lastTermination":{"reason":"OOMKilled","exitCode":137,"at":"2026-11-19T08:00:00Z"},"waiting":"CrashLoopBackOff"},{"name":"proxy","requests":{"cpu":null,"memory":null},"limits":{"cpu":null,"memory":null},"restarts":0,"lastTermination":null,"waiting":null}],"initContainers":[{"name":"migrate","requests":{"cpu":0.5,"memory":268435456},"limits":{"cpu":null,"memory":null},"restarts":0,"lastTermination":null,"waiting":null}],"labels":{"app":"api"},"annotations":{"karpenter.sh/do-not-disrupt":"true"},"nodeSelector":{"karpenter.sh/capacity-type":"on-demand"},"tolerations":[{"key":"dedicated","operator":"Equal","value":"memory","effect":"NoSchedule"}],"requiredNodeAffinity":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"topology.kubernetes.io/zone","operator":"In","values":["us-east-1a"]}]}]},"claims":[],"qosClass":"Burstable","priorityClassName":"high","createdAt":"2026-11-01T00:00:00Z","startedAt":"2026-11-01T00:00:05Z"}"#)
+        XCTAssertEqual(records["service"]![0].text, #"{"kind":"service","cluster":"test","namespace":"shop","name":"web","type":"LoadBalancer","selector":{"app":"web"},"ports":[{"port":443,"targetPort":8443,"protocol":"TCP"}],"clusterIP":"172.20.1.2","loadBalancer":["a1.elb.amazonaws.com"],"labels":{},"createdAt":null}"#)
+        XCTAssertEqual(records["pdb"]![0].text, #"{"kind":"pdb","cluster":"test","namespace":"shop","name":"db","selector":{"matchLabels":{"app":"db"}},"minAvailable":null,"maxUnavailable":0,"currentHealthy":1,"desiredHealthy":1,"disruptionsAllowed":0,"expectedPods":1,"createdAt":null}"#)
+        XCTAssertEqual(records["event"]![0].text, #"{"kind":"event","cluster":"test","namespace":"shop","name":"api-0.17a","type":"Warning","reason":"BackOff","message":"Back-off restarting failed container api","involvedObject":{"kind":"Pod","namespace":"shop","name":"api-0","fieldPath":"spec.containers{api}"},"count":12,"firstTimestamp":"2026-11-19T08:00:00Z","lastTimestamp":"2026-11-20T11:00:00Z","source":"kubelet","host":"n1"}"#)
     }
 }

@@ -3,10 +3,14 @@ import XCTest
 @testable import AutopilotKit
 
 final class KubeInputTests: XCTestCase {
+    /// Diagnostic lines the last `read` produced.
+    private var messages: [String] = []
+
     private func read(_ text: String, format: KubeInput.Format, strict: Bool = false) throws
         -> (items: [KubeItem], diagnostics: Diagnostics)
     {
-        let diagnostics = Diagnostics(tool: "test", strict: strict)
+        messages = []
+        let diagnostics = Diagnostics(tool: "test", strict: strict) { self.messages.append($0) }
         var items: [KubeItem] = []
         try KubeInput.read(bytes: Array(text.utf8), format: format, source: "in", diagnostics: diagnostics) {
             items.append($0)
@@ -53,19 +57,19 @@ final class KubeInputTests: XCTestCase {
         let (items, diagnostics) = try read(cut, format: .json)
         XCTAssertEqual(items.count, 1)
         XCTAssertEqual(diagnostics.errorCount, 1)
+        XCTAssertEqual(messages, ["test: in:7:13: error: unexpected end of file inside \"items\": the file is truncated (the 1 items before it were read)\n"])
     }
 
     func testCorruptItemIsSkippedWithItsAbsoluteLine() throws {
         let broken = list.replacingOccurrences(of: "\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n", with: "\"apiVersion\": \"v1\" \"kind\": \"Pod\",\n")
-        var reported = ""
-        let diagnostics = Diagnostics(tool: "test")
-        var items: [KubeItem] = []
-        // Capture what would be printed by reading the message through the error count and a strict rerun.
-        try KubeInput.read(bytes: Array(broken.utf8), format: .json, source: "in", diagnostics: diagnostics) { items.append($0) }
+        let (items, diagnostics) = try read(broken, format: .json)
         XCTAssertEqual(items.count, 1)
         XCTAssertEqual(diagnostics.errorCount, 1)
-        XCTAssertThrowsError(try read(broken, format: .json, strict: true)) { reported = "\($0)" }
-        XCTAssertTrue(reported.contains("StrictModeStop"))
+        // The item starts on line 5; jansson finds the fault on its second line, at the stray key.
+        XCTAssertEqual(messages.count, 1)
+        XCTAssertTrue(messages[0].hasPrefix("test: in:6:"), messages[0])
+        XCTAssertTrue(messages[0].hasSuffix("; this item is skipped\n"), messages[0])
+        XCTAssertThrowsError(try read(broken, format: .json, strict: true)) { XCTAssertTrue($0 is StrictModeStop) }
     }
 
     func testNDJSONSkipsABadLineAndKeepsTheRest() throws {
@@ -75,6 +79,7 @@ final class KubeInputTests: XCTestCase {
             {"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"c"}},{"metadata":{"name":"d"}}]}
             """
         let (items, diagnostics) = try read(text, format: .ndjson)
+        XCTAssertTrue(messages.first?.hasPrefix("test: in:2:") ?? false, "\(messages)")
         XCTAssertEqual(items.map { $0.object["metadata", "name"]?.string }, ["a", "c", "d"])
         XCTAssertEqual(items.map(\.line), [1, 3, 3])
         XCTAssertEqual(diagnostics.errorCount, 1)
@@ -129,7 +134,7 @@ final class KubeInputTests: XCTestCase {
 
     func testYAMLSyntaxErrorKeepsEarlierDocumentsAndNamesLineAndColumn() throws {
         let text = "kind: Namespace\nmetadata: {name: a}\n---\nkind: Namespace\nmetadata:\n  name: [b\n"
-        let diagnostics = Diagnostics(tool: "test")
+        let diagnostics = Diagnostics(tool: "test") { _ in }
         var items: [KubeItem] = []
         try KubeInput.read(bytes: Array(text.utf8), format: .yaml, source: "in", diagnostics: diagnostics) { items.append($0) }
         XCTAssertEqual(items.count, 1)

@@ -30,12 +30,18 @@ public final class Diagnostics: @unchecked Sendable {
     public let strict: Bool
     public private(set) var errorCount = 0
     public private(set) var warningCount = 0
-    /// Set when a service could not be reached; wins over bad input in the exit status.
+    /// Set when a service could not be reached; wins over everything else in the exit status.
     public private(set) var serviceFailed = false
+    /// Set when a file could not be opened or read; wins over bad input in the exit status.
+    public private(set) var ioFailed = false
 
-    public init(tool: String, strict: Bool = false) {
+    /// Where lines go: stderr, or a test's collector.
+    private let sink: (String) -> Void
+
+    public init(tool: String, strict: Bool = false, sink: @escaping (String) -> Void = writeStderr) {
         self.tool = tool
         self.strict = strict
+        self.sink = sink
     }
 
     /// A bad input: counted, and under `--strict` it stops the run.
@@ -62,14 +68,21 @@ public final class Diagnostics: @unchecked Sendable {
         emit("error", message, source: nil, line: nil, column: nil)
     }
 
-    /// A plain informational line (summaries), prefixed with the tool name.
-    public func note(_ message: String) {
-        writeStderr("\(tool): \(message)\n")
+    /// A file that could not be read: reported and remembered for exit status 74; other inputs go on.
+    public func ioError(_ message: String, source: String? = nil) {
+        ioFailed = true
+        emit("error", message, source: source, line: nil, column: nil)
     }
 
-    /// 69 if a service failed, else 65 if any input was bad, else 0.
+    /// A plain informational line (summaries), prefixed with the tool name.
+    public func note(_ message: String) {
+        sink("\(tool): \(message)\n")
+    }
+
+    /// 69 if a service failed, else 74 if a file could not be read, else 65 if any input was bad, else 0.
     public var exitStatus: ExitStatus {
         if serviceFailed { return .unavailable }
+        if ioFailed { return .ioError }
         return errorCount > 0 ? .badInput : .ok
     }
 
@@ -83,7 +96,7 @@ public final class Diagnostics: @unchecked Sendable {
             }
             place += ": "
         }
-        writeStderr("\(tool): \(place)\(level): \(message)\n")
+        sink("\(tool): \(place)\(level): \(message)\n")
     }
 }
 

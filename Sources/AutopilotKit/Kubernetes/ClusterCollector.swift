@@ -42,7 +42,7 @@ public struct ClusterCollector {
                     try snapshot.add(item, diagnostics: diagnostics)
                 }
             } catch let failure as IOFailure {
-                try diagnostics.error("\(failure)", source: file)
+                diagnostics.ioError("\(failure)")
             }
         }
         return snapshot

@@ -184,6 +184,7 @@ public final class ClusterSnapshot {
                 joined.team = mounting.first?.team
                     ?? teams.team(from: [claims[claimKey]?.labels ?? [:], namespaceLabels[claim.namespace] ?? [:]])
             }
+            if joined.team == nil { joined.team = teams.fallback }
             result[key] = joined
         }
         return result

@@ -1,0 +1,50 @@
+# Autopilot — build, demo, test and bench. `make demo` and `make test` work on a fresh machine:
+# they install what is missing first (Debian packages, as root).
+
+SWIFT      ?= swift
+OUT        ?= out
+DEB_DEPS   := libjansson-dev libyaml-dev pkg-config python3 jq
+
+.PHONY: all deps build release demo test bench clean
+
+all: build
+
+## Install the Debian packages the build and tests need, if any is missing.
+deps:
+	@missing=""; \
+	for pkg in $(DEB_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "make: need root to apt-get install$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi; \
+	command -v kubectl >/dev/null || { \
+	  echo "make: kubectl not found; trying apt-get install kubectl (live-mode tests are skipped without it)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl >/dev/null 2>&1 || true; }
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## Run the pipeline, as far as it exists, over the bundled demo cluster; NDJSON lands in out/.
+demo: release
+	@mkdir -p $(OUT)
+	@bin=$$($(SWIFT) build -c release --show-bin-path); \
+	$$bin/collect-cluster --from fixtures/demo --cluster demo --summary > $(OUT)/cluster.ndjson.tmp \
+	  && mv $(OUT)/cluster.ndjson.tmp $(OUT)/cluster.ndjson \
+	  && echo "demo: wrote $(OUT)/cluster.ndjson ($$(wc -l < $(OUT)/cluster.ndjson) records)"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## Time each filter against `jq -c .` over the same bytes; writes out/bench/results.json.
+bench: release
+	@pipelines/bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(OUT)/bench
+
+clean:
+	rm -rf .build $(OUT)

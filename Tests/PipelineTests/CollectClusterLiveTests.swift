@@ -1,0 +1,132 @@
+import Foundation
+import XCTest
+
+/// collect-cluster in live mode: the real kubectl talking to a local API server that serves the
+/// demo cluster's recorded responses (discovery included) on 127.0.0.1.
+final class CollectClusterLiveTests: XCTestCase {
+    private let demo = repositoryRoot.appendingPathComponent("fixtures/demo")
+    private var scratch: URL!
+
+    override func setUpWithError() throws {
+        let kubectl = ProcessInfo.processInfo.environment["PATH", default: ""].split(separator: ":")
+            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/kubectl") }
+        try XCTSkipUnless(kubectl, "kubectl is not on PATH (make deps installs it where Debian can)")
+        scratch = try makeScratchDirectory(self)
+    }
+
+    /// kubectl keeps a discovery cache under $HOME; each test gets its own.
+    private var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = scratch.path
+        environment["KUBECONFIG"] = nil
+        return environment
+    }
+
+    private func startServer(_ arguments: [String] = []) throws -> FakeKubeAPIServer {
+        let server = try FakeKubeAPIServer(fixtures: demo, scratch: scratch, extraArguments: arguments)
+        addTeardownBlock { server.stop() }
+        return server
+    }
+
+    func testLiveCollectionMatchesOfflineReplayByteForByte() throws {
+        let server = try startServer()
+        let capture = scratch.appendingPathComponent("capture")
+        let live = try Tool.run(
+            "collect-cluster", ["--kubeconfig", server.kubeconfig.path, "--context", "demo", "--capture", capture.path],
+            environment: environment)
+        XCTAssertEqual(live.status, 0, live.stderr)
+        XCTAssertEqual(live.stderr, "")
+        let offline = try Tool.run("collect-cluster", ["--from", demo.path, "--cluster", "demo"])
+        XCTAssertFalse(live.stdout.isEmpty)
+        XCTAssertEqual(live.stdout, offline.stdout)
+
+        // The capture replays to the same records.
+        let replay = try Tool.run("collect-cluster", ["--from", capture.path])
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        XCTAssertEqual(replay.stdout, live.stdout)
+        let captured = try FileManager.default.contentsOfDirectory(atPath: capture.appendingPathComponent("demo").path)
+        XCTAssertTrue(captured.contains("pods.json") && captured.contains("nodepools.json"), "\(captured)")
+
+        // kubectl really listed across namespaces, through the API.
+        let requests = server.requests
+        XCTAssertTrue(requests.contains { $0.hasPrefix("GET /api/v1/pods") }, "\(requests)")
+        XCTAssertTrue(requests.contains { $0.hasPrefix("GET /apis/keda.sh/v1alpha1/scaledobjects") }, "\(requests)")
+        XCTAssertTrue(requests.contains { $0.hasPrefix("GET /apis/karpenter.sh/v1/nodepools") }, "\(requests)")
+    }
+
+    func testMissingCRDIsNotAnError() throws {
+        let server = try startServer(["--omit", "scaledobjects", "--omit", "nodepools"])
+        let result = try Tool.run("collect-cluster", ["--kubeconfig", server.kubeconfig.path], environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let kinds = Set(try decodeRecords(result.lines).compactMap { $0["kind"] as? String })
+        XCTAssertFalse(kinds.contains("scaledobject"))
+        XCTAssertFalse(kinds.contains("nodepool"))
+        XCTAssertTrue(kinds.contains("pod"))
+    }
+
+    func testForbiddenResourceIsReportedAndTheRestStillCollected() throws {
+        let server = try startServer(["--fail", "events=403"])
+        let result = try Tool.run(
+            "collect-cluster", ["--kubeconfig", server.kubeconfig.path, "--context", "demo", "--retries", "0"],
+            environment: environment)
+        XCTAssertEqual(result.status, 69, result.stderr)
+        XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("collect-cluster: error: cluster demo: kubectl get events failed"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("forbidden"), result.stderr)
+        let kinds = Set(try decodeRecords(result.lines).compactMap { $0["kind"] as? String })
+        XCTAssertTrue(kinds.contains("pod") && kinds.contains("node"))
+        XCTAssertFalse(kinds.contains("event"))
+    }
+
+    func testServerErrorIsRetriedThenReported() throws {
+        let server = try startServer(["--fail", "pods=500"])
+        let result = try Tool.run(
+            "collect-cluster", ["--kubeconfig", server.kubeconfig.path, "--retries", "1"], environment: environment)
+        XCTAssertEqual(result.status, 69, result.stderr)
+        XCTAssertTrue(result.stderr.contains("kubectl get pods failed (after 2 attempts)"), result.stderr)
+        let podLists = server.requests.filter { $0.hasPrefix("GET /api/v1/pods") }
+        XCTAssertGreaterThanOrEqual(podLists.count, 2, "retried: \(podLists)")
+    }
+
+    func testUnreachableServerExits69WithoutTryingEveryResource() throws {
+        let server = try startServer()
+        server.stop()
+        let result = try Tool.run(
+            "collect-cluster", ["--kubeconfig", server.kubeconfig.path, "--context", "demo", "--retries", "1"],
+            environment: environment)
+        XCTAssertEqual(result.status, 69)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("kubectl get nodes failed (after 2 attempts)"), result.stderr)
+    }
+
+    func testMissingKubectlExits69() throws {
+        let named = try Tool.run("collect-cluster", ["--kubectl", "/nonexistent/kubectl"], environment: environment)
+        XCTAssertEqual(named.status, 69)
+        XCTAssertTrue(named.stderr.contains("install kubectl or use --from"), named.stderr)
+
+        var noPath = environment
+        noPath["PATH"] = scratch.path
+        let onPath = try Tool.run("collect-cluster", ["--context", "demo"], environment: noPath)
+        XCTAssertEqual(onPath.status, 69)
+        XCTAssertTrue(onPath.stderr.contains("kubectl not found on PATH"), onPath.stderr)
+    }
+
+    func testSeveralContextsEachNameTheirCluster() throws {
+        let server = try startServer()
+        var config = try String(contentsOf: server.kubeconfig, encoding: .utf8)
+        config = config.replacingOccurrences(
+            of: "current-context: demo",
+            with: "- name: arn:aws:eks:us-east-1:123456789012:cluster/prod-us\n  context:\n    cluster: demo\n    user: tester\ncurrent-context: demo")
+        try config.write(to: server.kubeconfig, atomically: true, encoding: .utf8)
+        let result = try Tool.run(
+            "collect-cluster",
+            ["--kubeconfig", server.kubeconfig.path, "--context", "demo", "--context", "arn:aws:eks:us-east-1:123456789012:cluster/prod-us"],
+            environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let clusters = try decodeRecords(result.lines).map { $0["cluster"] as! String }
+        XCTAssertEqual(Set(clusters), ["demo", "prod-us"])
+        XCTAssertEqual(clusters.filter { $0 == "demo" }.count, clusters.filter { $0 == "prod-us" }.count)
+    }
+}

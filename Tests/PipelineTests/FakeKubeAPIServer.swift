@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+
+/// The fake API server in Support/, started on 127.0.0.1 for one test and stopped after it, with a
+/// kubeconfig that points kubectl at it.
+final class FakeKubeAPIServer {
+    let process = Process()
+    let port: Int
+    let kubeconfig: URL
+    let log: URL
+
+    /// Starts the server over `fixtures`; `extraArguments` passes --omit/--fail/--token.
+    init(fixtures: URL, scratch: URL, extraArguments: [String] = [], token: String = "test-token") throws {
+        log = scratch.appendingPathComponent("apiserver.log")
+        let script = repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/fake_kube_apiserver.py")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, "--fixtures", fixtures.path, "--port", "0", "--log", log.path,
+                             "--token", token] + extraArguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The server prints `LISTENING <port>` once it accepts connections.
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(20)
+        while !buffer.contains(UInt8(ascii: "\n")) && Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        let line = String(decoding: buffer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard line.hasPrefix("LISTENING "), let port = Int(line.dropFirst("LISTENING ".count)) else {
+            process.terminate()
+            throw NSError(domain: "FakeKubeAPIServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "did not start: \(line)"])
+        }
+        self.port = port
+        kubeconfig = scratch.appendingPathComponent("kubeconfig")
+        try Self.kubeconfig(port: port, token: token).write(to: kubeconfig, atomically: true, encoding: .utf8)
+    }
+
+    static func kubeconfig(port: Int, token: String) -> String {
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: demo
+          cluster:
+            server: http://127.0.0.1:\(port)
+        users:
+        - name: tester
+          user:
+            token: \(token)
+        contexts:
+        - name: demo
+          context:
+            cluster: demo
+            user: tester
+        current-context: demo
+        """
+    }
+
+    /// The request lines the server logged.
+    var requests: [String] {
+        ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}

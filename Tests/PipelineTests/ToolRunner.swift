@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+
+/// The repository root, found from this file's place.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// What a finished tool run left behind.
+struct ToolResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    /// Non-empty stdout lines.
+    var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+    /// Non-empty stderr lines.
+    var errorLines: [String] { stderr.split(separator: "\n").map(String.init) }
+}
+
+/// Runs the built executables as a user would: a subprocess with arguments, stdin, stdout and stderr.
+enum Tool {
+    /// The folder holding the built executables (beside the test bundle).
+    static let binDirectory: URL = {
+        var candidate = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            if FileManager.default.isExecutableFile(atPath: candidate.appendingPathComponent("collect-cluster").path) {
+                return candidate
+            }
+            candidate = candidate.deletingLastPathComponent()
+        }
+        return repositoryRoot.appendingPathComponent(".build/debug")
+    }()
+
+    /// Runs `name` from the build folder, feeding `stdin`; output is collected through files so a
+    /// large output never blocks on a full pipe.
+    static func run(
+        _ name: String, _ arguments: [String], stdin: String? = nil, stdinPath: String? = nil,
+        stdoutPath: String? = nil, environment: [String: String]? = nil
+    ) throws -> ToolResult {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = stdoutPath.map(URL.init(fileURLWithPath:)) ?? scratch.appendingPathComponent("stdout")
+        let errURL = scratch.appendingPathComponent("stderr")
+        let inURL = stdinPath.map(URL.init(fileURLWithPath:)) ?? scratch.appendingPathComponent("stdin")
+        if stdinPath == nil { FileManager.default.createFile(atPath: inURL.path, contents: Data((stdin ?? "").utf8)) }
+        if stdoutPath == nil { FileManager.default.createFile(atPath: outURL.path, contents: nil) }
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+
+        let process = Process()
+        process.executableURL = binDirectory.appendingPathComponent(name)
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        if let environment { process.environment = environment }
+        process.standardInput = try FileHandle(forReadingFrom: inURL)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        process.waitUntilExit()
+        let stdout = stdoutPath == nil ? (try String(contentsOf: outURL, encoding: .utf8)) : ""
+        return ToolResult(
+            status: process.terminationStatus, stdout: stdout, stderr: try String(contentsOf: errURL, encoding: .utf8))
+    }
+}
+
+/// A scratch directory removed when the test ends.
+func makeScratchDirectory(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("autopilot-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
+
+/// Parses NDJSON output lines into dictionaries (Foundation, independent of the code under test).
+func decodeRecords(_ lines: [String]) throws -> [[String: Any]] {
+    try lines.map { line in
+        guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw NSError(domain: "test", code: 1, userInfo: [NSLocalizedDescriptionKey: "not an object: \(line)"])
+        }
+        return object
+    }
+}
