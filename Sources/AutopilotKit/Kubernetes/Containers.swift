@@ -41,6 +41,9 @@ public struct Container: Equatable, Sendable {
         name = spec["name"]?.string ?? ""
         requests = try ResourceAmounts(spec["resources", "requests"], field: "\(field).resources.requests")
         limits = try ResourceAmounts(spec["resources", "limits"], field: "\(field).resources.limits")
+        // The API server defaults a missing request to its limit; the scheduler reserves that much.
+        if requests.cpu == nil { requests.cpu = limits.cpu }
+        if requests.memory == nil { requests.memory = limits.memory }
     }
 
     /// Adds what `status.containerStatuses[]` says of this container.
