@@ -34,15 +34,62 @@ final class CollectClusterOfflineTests: XCTestCase {
                 if let cpu = requests["cpu"], !(cpu is NSNull) { XCTAssertTrue(cpu is Double || cpu is Int) }
                 if let memory = requests["memory"], !(memory is NSNull) { XCTAssertTrue(memory is Int, "\(memory)") }
             }
-            XCTAssertFalse(["ReplicaSet"].contains(workload["workloadKind"] as! String) && (workload["name"] as! String).isEmpty)
         }
         // Every pod's owner is a top workload that exists (or the pod itself).
         for pod in records.filter({ $0["kind"] as? String == "pod" }) {
             let owner = pod["owner"] as! [String: String]
             if owner["kind"] == "Pod" { continue }
             XCTAssertTrue(workloadKeys.contains("\(pod["namespace"]!)/\(owner["kind"]!)/\(owner["name"]!)"), "\(pod["name"]!) → \(owner)")
-            XCTAssertNotEqual(owner["kind"], "Job", "a CronJob's Job resolves to the CronJob")
+            XCTAssertNotEqual(owner["kind"], "ReplicaSet", "every demo ReplicaSet belongs to a Deployment")
         }
+    }
+
+    func testDemoWorkloadsCarryTheirRequestsInCoresAndBytes() throws {
+        let result = try Tool.run("collect-cluster", ["--from", demo, "--cluster", "demo"])
+        let workloads = try decodeRecords(result.lines).filter { $0["kind"] as? String == "workload" }
+        func workload(_ namespace: String, _ name: String) -> [String: Any] {
+            workloads.first { $0["namespace"] as? String == namespace && $0["name"] as? String == name } ?? [:]
+        }
+        func requests(_ record: [String: Any]) -> [String: Any] {
+            ((record["containers"] as? [[String: Any]])?.first?["requests"] as? [String: Any]) ?? [:]
+        }
+        // "1500m" / "1.5Gi"; team from app.kubernetes.io/part-of.
+        let searchAPI = workload("search", "search-api")
+        XCTAssertEqual(requests(searchAPI)["cpu"] as? Double, 1.5)
+        XCTAssertEqual(requests(searchAPI)["memory"] as? Int, 1_610_612_736)
+        XCTAssertEqual(searchAPI["team"] as? String, "search-platform")
+        // "2G" is decimal: 2,000,000,000 bytes; team from the monitoring namespace's label.
+        XCTAssertEqual(requests(workload("monitoring", "grafana"))["memory"] as? Int, 2_000_000_000)
+        XCTAssertEqual(workload("monitoring", "grafana")["team"] as? String, "platform")
+        // Limits only (500m / 512Mi): requests default to the limits.
+        XCTAssertEqual(requests(workload("checkout", "checkout-web"))["cpu"] as? Double, 0.5)
+        XCTAssertEqual(requests(workload("checkout", "checkout-web"))["memory"] as? Int, 536_870_912)
+        // No resources at all: null, never a made-up zero; no team label anywhere: unassigned.
+        XCTAssertTrue(requests(workload("platform-tools", "atlantis"))["cpu"] is NSNull)
+        XCTAssertEqual(workload("platform-tools", "atlantis")["team"] as? String, "unassigned")
+        // The CronJob is the workload of its Job's pod; the standalone Job is its own.
+        XCTAssertEqual(workload("data", "nightly-report")["workloadKind"] as? String, "CronJob")
+        XCTAssertEqual(workload("data", "nightly-report")["pods"] as? Int, 1)
+        XCTAssertEqual(workload("data", "backfill-orders-2026-11")["workloadKind"] as? String, "Job")
+        XCTAssertEqual(workloads.count, 43)
+    }
+
+    func testDemoVolumesAreJoinedToClaimsAndPods() throws {
+        let result = try Tool.run("collect-cluster", ["--from", demo, "--cluster", "demo"])
+        let volumes = try decodeRecords(result.lines).filter { $0["kind"] as? String == "volume" }
+        XCTAssertEqual(volumes.count, 11)
+        let released = volumes.filter { $0["phase"] as? String == "Released" }
+        XCTAssertEqual(Set(released.compactMap { $0["volumeType"] as? String }), ["gp2", "gp3"])
+        XCTAssertTrue(released.allSatisfy { ($0["mountedBy"] as? [String])?.isEmpty == true })
+        let scratch = volumes.first { ($0["claim"] as? [String: String])?["name"] == "old-etl-scratch" }
+        XCTAssertEqual(scratch?["sizeBytes"] as? Int, 1_099_511_627_776)
+        XCTAssertEqual(scratch?["mountedBy"] as? [String], [])
+        XCTAssertEqual(scratch?["team"] as? String, "data-eng")
+        let kafka = volumes.first { ($0["claim"] as? [String: String])?["name"] == "data-kafka-1" }
+        XCTAssertEqual(kafka?["mountedBy"] as? [String], ["kafka-1"])
+        let inTree = volumes.first { $0["csiDriver"] as? String == "kubernetes.io/aws-ebs" }
+        XCTAssertEqual(inTree?["zone"] as? String, "us-east-1b")
+        XCTAssertTrue((inTree?["volumeHandle"] as? String)?.hasPrefix("vol-0") ?? false)
     }
 
     func testCorruptLineInTheMiddleIsReportedAndTheRestFlows() throws {

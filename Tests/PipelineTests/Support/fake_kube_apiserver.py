@@ -1,0 +1,459 @@
+#!/usr/bin/env python3
+"""A fake Kubernetes API server, good enough for the real kubectl's `get` (stdlib only).
+
+Serves legacy discovery (/api, /apis, /api/v1, /apis/G/V), typed lists with limit/continue
+chunking, single objects, a minimal server-side Table, and Status errors, all from fixture
+files `<resource>.json` that hold what `kubectl get <resource> -A -o json` prints.
+See README.md beside this file.
+"""
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+RESOURCE_VERSION = "12345"
+DEFAULT_USER = "system:serviceaccount:autopilot:collector"
+VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+
+# plural: (group, version, kind, namespaced, shortNames, categories)
+RESOURCES = {
+    "namespaces": ("", "v1", "Namespace", False, ["ns"], []),
+    "nodes": ("", "v1", "Node", False, ["no"], []),
+    "pods": ("", "v1", "Pod", True, ["po"], ["all"]),
+    "services": ("", "v1", "Service", True, ["svc"], ["all"]),
+    "events": ("", "v1", "Event", True, ["ev"], []),
+    "persistentvolumes": ("", "v1", "PersistentVolume", False, ["pv"], []),
+    "persistentvolumeclaims": ("", "v1", "PersistentVolumeClaim", True, ["pvc"], []),
+    "deployments": ("apps", "v1", "Deployment", True, ["deploy"], ["all"]),
+    "statefulsets": ("apps", "v1", "StatefulSet", True, ["sts"], ["all"]),
+    "daemonsets": ("apps", "v1", "DaemonSet", True, ["ds"], ["all"]),
+    "replicasets": ("apps", "v1", "ReplicaSet", True, ["rs"], ["all"]),
+    "jobs": ("batch", "v1", "Job", True, [], ["all"]),
+    "cronjobs": ("batch", "v1", "CronJob", True, ["cj"], ["all"]),
+    "horizontalpodautoscalers": ("autoscaling", "v2", "HorizontalPodAutoscaler", True, ["hpa"], ["all"]),
+    "poddisruptionbudgets": ("policy", "v1", "PodDisruptionBudget", True, ["pdb"], []),
+    "storageclasses": ("storage.k8s.io", "v1", "StorageClass", False, ["sc"], []),
+    "scaledobjects": ("keda.sh", "v1alpha1", "ScaledObject", True, ["so"], []),
+    "nodepools": ("karpenter.sh", "v1", "NodePool", False, [], ["karpenter"]),
+}
+# Extra versions a group advertises after its preferred one; the same fixtures back them.
+EXTRA_VERSIONS = {"autoscaling": ["v1"]}
+
+REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+           405: "MethodNotAllowed", 409: "Conflict", 410: "Expired", 422: "Invalid",
+           429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
+           504: "Timeout"}
+
+
+class Failure(Exception):
+    """An error answered as a metav1 Status object."""
+
+    def __init__(self, code, message, reason=None, details=None):
+        super().__init__(message)
+        self.code, self.message, self.details = code, message, details
+        self.reason = reason or REASONS.get(code, "InternalError")
+
+    def body(self):
+        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                  "message": self.message, "reason": self.reason}
+        if self.details is not None:
+            status["details"] = self.details
+        status["code"] = self.code
+        return status
+
+
+def not_found_path():
+    return Failure(404, "the server could not find the requested resource", details={})
+
+
+class Cluster:
+    """Fixtures and options; read-only once built, so handler threads share it freely."""
+
+    def __init__(self, fixtures_dir, omit, fail, token, user):
+        self.token, self.user, self.fail = token, user, fail
+        self.items = {}
+        if not os.path.isdir(fixtures_dir):
+            raise ValueError(f"{fixtures_dir}: not a directory")
+        for plural in RESOURCES:
+            path = os.path.join(fixtures_dir, plural + ".json")
+            if plural in omit or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as f:
+                try:
+                    doc = json.load(f)
+                except ValueError as error:
+                    raise ValueError(f"{path}: {error}") from None
+            items = doc.get("items") if isinstance(doc, dict) else None
+            if not isinstance(items, list):
+                raise ValueError(f"{path}: no \"items\" array")
+            self.items[plural] = items
+
+    def served(self, group, version):
+        """Plurals served at group/version, in RESOURCES order."""
+        return [p for p, r in RESOURCES.items() if p in self.items and r[0] == group
+                and (r[1] == version or version in EXTRA_VERSIONS.get(group, []))]
+
+    def groups(self):
+        names = []
+        for p, r in RESOURCES.items():
+            if r[0] and p in self.items and r[0] not in names:
+                names.append(r[0])
+        return names
+
+
+def group_version(group, version):
+    return f"{group}/{version}" if group else version
+
+
+def api_group(group):
+    preferred = next(r[1] for r in RESOURCES.values() if r[0] == group)
+    versions = [preferred] + EXTRA_VERSIONS.get(group, [])
+    entries = [{"groupVersion": group_version(group, v), "version": v} for v in versions]
+    return {"name": group, "versions": entries, "preferredVersion": entries[0]}
+
+
+def resource_list(cluster, group, version):
+    resources = []
+    for plural in cluster.served(group, version):
+        _, _, kind, namespaced, short, categories = RESOURCES[plural]
+        entry = {"name": plural, "singularName": kind.lower(), "namespaced": namespaced,
+                 "kind": kind, "verbs": VERBS}
+        if short:
+            entry["shortNames"] = short
+        if categories:
+            entry["categories"] = categories
+        resources.append(entry)
+    if not resources:
+        raise not_found_path()
+    return {"kind": "APIResourceList", "apiVersion": "v1",
+            "groupVersion": group_version(group, version), "resources": resources}
+
+
+def parse_selector(text, what):
+    """Equality-based selector terms: k=v, k==v, k!=v, k, !k (set-based ones are refused)."""
+    terms = []
+    for raw in filter(None, (t.strip() for t in text.split(","))):
+        if " in " in raw or " notin " in raw or "(" in raw:
+            raise Failure(400, f"unsupported {what} in fake apiserver: {raw!r}")
+        if "!=" in raw:
+            k, v = raw.split("!=", 1)
+            terms.append((k.strip(), "!=", v.strip()))
+        elif "=" in raw:
+            k, v = raw.replace("==", "=").split("=", 1)
+            terms.append((k.strip(), "=", v.strip()))
+        elif raw.startswith("!"):
+            terms.append((raw[1:].strip(), "!", None))
+        else:
+            terms.append((raw, "exists", None))
+    return terms
+
+
+def matches(values, terms):
+    for key, op, want in terms:
+        have = values.get(key)
+        if (op == "=" and have != want) or (op == "!=" and have == want) \
+                or (op == "!" and key in values) or (op == "exists" and key not in values):
+            return False
+    return True
+
+
+def field_values(item):
+    meta = item.get("metadata") or {}
+    return {"metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", "")}
+
+
+def table(items, kind):
+    """A meta.k8s.io/v1 Table with the generic Name/Created At columns (what CRDs get)."""
+    columns = [
+        {"name": "Name", "type": "string", "format": "name", "description": "Name", "priority": 0},
+        {"name": "Created At", "type": "date", "format": "", "description": "Creation timestamp", "priority": 0},
+    ]
+    rows = []
+    for item in items:
+        meta = item.get("metadata") or {}
+        rows.append({"cells": [meta.get("name", ""), meta.get("creationTimestamp")],
+                     "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                                "metadata": meta}})
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": RESOURCE_VERSION},
+            "columnDefinitions": columns, "rows": rows}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fake-kube-apiserver"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):  # the --log file replaces the default stderr log
+        pass
+
+    def do_GET(self):
+        self.handle_request()
+
+    def do_HEAD(self):
+        self.handle_request()
+
+    def do_POST(self):
+        self.handle_request()
+
+    do_PUT = do_PATCH = do_DELETE = do_POST
+
+    def handle_request(self):
+        cluster = self.server.cluster
+        self.server.log_request_line(f"{self.command} {self.path}")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        try:
+            if cluster.token is not None and self.headers.get("Authorization") != f"Bearer {cluster.token}":
+                raise Failure(401, "Unauthorized")
+            url = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            body = self.route([s for s in url.path.split("/") if s], query)
+            if self.command not in ("GET", "HEAD"):
+                raise Failure(405, "the server does not allow this method on the requested resource")
+            if isinstance(body, str):
+                self.reply(200, body.encode(), "text/plain; charset=utf-8")
+            else:
+                self.reply(200, json.dumps(body).encode())
+        except Failure as failure:
+            self.reply(failure.code, json.dumps(failure.body()).encode())
+
+    def reply(self, code, data, content_type="application/json"):
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def route(self, parts, query):
+        cluster = self.server.cluster
+        if parts in (["healthz"], ["readyz"], ["livez"]):
+            return "ok"
+        if parts == ["version"]:
+            return {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": "fake",
+                    "gitTreeState": "clean", "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3",
+                    "compiler": "gc", "platform": "linux/amd64"}
+        # Aggregated discovery (Accept: ...;as=APIGroupDiscoveryList) is answered with plain
+        # application/json, which client-go takes as "not supported" and reads as legacy discovery.
+        if parts == ["api"]:
+            host = f"127.0.0.1:{self.server.server_address[1]}"
+            return {"kind": "APIVersions", "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": host}]}
+        if parts == ["apis"]:
+            return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [api_group(g) for g in cluster.groups()]}
+        if parts[:1] == ["api"] and parts[1:2] == ["v1"]:
+            return self.route_group("", "v1", parts[2:], query)
+        if parts[:1] == ["apis"] and len(parts) >= 3:
+            return self.route_group(parts[1], parts[2], parts[3:], query)
+        if parts[:1] == ["apis"] and len(parts) == 2 and parts[1] in cluster.groups():
+            return dict(api_group(parts[1]), kind="APIGroup", apiVersion="v1")
+        raise not_found_path()  # /openapi/v2, /openapi/v3 and anything else
+
+    def route_group(self, group, version, rest, query):
+        cluster = self.server.cluster
+        if not rest:
+            return resource_list(cluster, group, version)
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+        plural, name = rest[0], (rest[1] if len(rest) >= 2 else None)
+        if len(rest) > 2 or plural not in cluster.served(group, version):
+            raise not_found_path()
+        g, _, kind, namespaced, _, _ = RESOURCES[plural]
+        if namespace is not None and not namespaced:
+            raise not_found_path()
+        verb = "get" if name else ("watch" if query.get("watch") in ("1", "true") else "list")
+        self.check_fail(plural, g, verb, namespace, name)
+        if verb == "watch":
+            raise Failure(405, "watch is not supported by the fake apiserver", reason="MethodNotAllowed")
+        items = cluster.items[plural]
+        if namespace is not None:
+            items = [i for i in items if (i.get("metadata") or {}).get("namespace") == namespace]
+        if name is not None:
+            found = [i for i in items if (i.get("metadata") or {}).get("name") == name]
+            if not found:
+                raise Failure(404, f'{plural}{"." + g if g else ""} "{name}" not found',
+                              details={"name": name, "group": g, "kind": plural} if g else
+                              {"name": name, "kind": plural})
+            obj = dict(found[0])
+            obj.setdefault("apiVersion", group_version(group, version))
+            obj.setdefault("kind", kind)
+            if "as=Table" in self.headers.get("Accept", ""):
+                return table([obj], kind)
+            return obj
+        return self.list_items(items, kind, group, version, query)
+
+    def check_fail(self, plural, group, verb, namespace, name):
+        code = self.server.cluster.fail.get(plural)
+        if code is None:
+            return
+        resource = f"{plural}.{group}" if group else plural
+        if code == 403:
+            scope = f'in the namespace "{namespace}"' if namespace is not None else "at the cluster scope"
+            target = f'{resource} "{name}"' if name else resource
+            details = {"name": name} if name else {}
+            if group:
+                details["group"] = group
+            details["kind"] = plural
+            raise Failure(403, f'{target} is forbidden: User "{self.server.cluster.user}" cannot {verb} '
+                               f'resource "{plural}" in API group "{group}" {scope}', details=details)
+        if code == 500:
+            raise Failure(500, f"Internal error occurred: fake failure listing {resource}",
+                          details={"causes": [{"message": f"fake failure listing {resource}"}]})
+        raise Failure(code, f"fake failure ({code}) for {resource}")
+
+    def list_items(self, items, kind, group, version, query):
+        if query.get("labelSelector"):
+            terms = parse_selector(query["labelSelector"], "labelSelector")
+            items = [i for i in items if matches((i.get("metadata") or {}).get("labels") or {}, terms)]
+        if query.get("fieldSelector"):
+            terms = parse_selector(query["fieldSelector"], "fieldSelector")
+            for key, _, _ in terms:
+                if key not in ("metadata.name", "metadata.namespace"):
+                    raise Failure(400, f'field label not supported: {key}')
+            items = [i for i in items if matches(field_values(i), terms)]
+        start = 0
+        if query.get("continue"):
+            try:
+                token = json.loads(base64.urlsafe_b64decode(query["continue"].encode()))
+                start = int(token["start"])
+            except (ValueError, KeyError, TypeError):
+                raise Failure(400, "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        try:
+            limit = int(query.get("limit") or 0)
+        except ValueError:
+            raise Failure(400, f"invalid limit: {query['limit']!r}")
+        end = start + limit if limit > 0 else len(items)
+        page, metadata = items[start:end], {"resourceVersion": RESOURCE_VERSION}
+        if end < len(items):
+            token = {"v": "meta.k8s.io/v1", "rv": int(RESOURCE_VERSION), "start": end}
+            metadata["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
+            metadata["remainingItemCount"] = len(items) - end
+        if "as=Table" in self.headers.get("Accept", ""):
+            result = table(page, kind)
+            result["metadata"] = metadata
+            return result
+        stripped = [{k: v for k, v in i.items() if k not in ("apiVersion", "kind")} for i in page]
+        return {"kind": kind + "List", "apiVersion": group_version(group, version),
+                "metadata": metadata, "items": stripped}
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, cluster, log_file):
+        super().__init__(address, Handler)
+        self.cluster, self.log_file = cluster, log_file
+        self.log_lock = threading.Lock()
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up (or fails the TLS handshake) is not the server's problem.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+    def log_request_line(self, line):
+        if self.log_file:
+            with self.log_lock:
+                self.log_file.write(line + "\n")
+                self.log_file.flush()
+
+
+def tls_context(cert_out):
+    """A server context with a fresh P-256 key and self-signed certificate for 127.0.0.1."""
+    workdir = tempfile.mkdtemp(prefix="fake-kube-tls-")
+    try:
+        key, cert = os.path.join(workdir, "key.pem"), os.path.join(workdir, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "7", "-subj", "/CN=fake-kube-apiserver",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        if cert_out:
+            shutil.copyfile(cert, cert_out)
+        return context
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description="Fake Kubernetes API server for kubectl-driven tests.")
+    parser.add_argument("--fixtures", required=True, help="directory of <resource>.json files")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    parser.add_argument("--omit", action="append", default=[], metavar="RESOURCE",
+                        help="leave RESOURCE out of discovery, as if its CRD were not installed")
+    parser.add_argument("--fail", action="append", default=[], metavar="RESOURCE=STATUS",
+                        help="answer requests for RESOURCE with an error Status (403, 500, ...)")
+    parser.add_argument("--log", metavar="FILE", help="append 'METHOD PATH?QUERY' per request")
+    parser.add_argument("--token", help="require 'Authorization: Bearer TOKEN'")
+    parser.add_argument("--user", default=DEFAULT_USER, help="user named in 403 messages")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve HTTPS with a throwaway self-signed certificate (needs the openssl CLI); "
+                             "kubectl sends kubeconfig credentials only over TLS")
+    parser.add_argument("--tls-cert-out", metavar="FILE", help="with --tls, write the certificate (PEM) here")
+    args = parser.parse_args(argv)
+    for name in args.omit:
+        if name not in RESOURCES:
+            parser.error(f"--omit: unknown resource {name!r}")
+    fail = {}
+    for spec in args.fail:
+        name, _, status = spec.partition("=")
+        if name not in RESOURCES or not status.isdigit() or not 400 <= int(status) <= 599:
+            parser.error(f"--fail: expected RESOURCE=STATUS with a known resource and a 4xx/5xx status, got {spec!r}")
+        fail[name] = int(status)
+    args.fail = fail
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    try:
+        cluster = Cluster(args.fixtures, set(args.omit), args.fail, args.token, args.user)
+    except (OSError, ValueError) as error:
+        print(f"fake_kube_apiserver: error: {error}", file=sys.stderr)
+        return 66
+    try:
+        log_file = open(args.log, "a", encoding="utf-8") if args.log else None
+    except OSError as error:
+        print(f"fake_kube_apiserver: error: --log: {error}", file=sys.stderr)
+        return 73
+    try:
+        server = Server(("127.0.0.1", args.port), cluster, log_file)
+    except OSError as error:
+        print(f"fake_kube_apiserver: error: cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
+        return 69
+    if args.tls:
+        try:
+            server.socket = tls_context(args.tls_cert_out).wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False)
+        except (OSError, subprocess.CalledProcessError, ssl.SSLError) as error:
+            print(f"fake_kube_apiserver: error: cannot set up TLS: {error}", file=sys.stderr)
+            return 69
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    print(f"LISTENING {server.server_address[1]}", flush=True)
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
