@@ -3,7 +3,7 @@
 
 SWIFT      ?= swift
 OUT        ?= out
-DEB_DEPS   := libjansson-dev libyaml-dev pkg-config python3 jq
+DEB_DEPS   := libjansson-dev libyaml-dev pkg-config python3 jq openssl
 
 .PHONY: all deps build release demo test bench clean
 
@@ -40,7 +40,7 @@ demo: release
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 ## Time each filter against `jq -c .` over the same bytes; writes out/bench/results.json.
 bench: release

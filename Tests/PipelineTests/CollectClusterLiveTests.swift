@@ -22,8 +22,11 @@ final class CollectClusterLiveTests: XCTestCase {
         return environment
     }
 
-    private func startServer(_ arguments: [String] = []) throws -> FakeKubeAPIServer {
-        let server = try FakeKubeAPIServer(fixtures: demo, scratch: scratch, extraArguments: arguments)
+    private func startServer(_ arguments: [String] = [], token: String? = nil, clientToken: String? = nil) throws
+        -> FakeKubeAPIServer
+    {
+        let server = try FakeKubeAPIServer(
+            fixtures: demo, scratch: scratch, extraArguments: arguments, token: token, clientToken: clientToken)
         addTeardownBlock { server.stop() }
         return server
     }
@@ -52,6 +55,23 @@ final class CollectClusterLiveTests: XCTestCase {
         XCTAssertTrue(requests.contains { $0.hasPrefix("GET /api/v1/pods") }, "\(requests)")
         XCTAssertTrue(requests.contains { $0.hasPrefix("GET /apis/keda.sh/v1alpha1/scaledobjects") }, "\(requests)")
         XCTAssertTrue(requests.contains { $0.hasPrefix("GET /apis/karpenter.sh/v1/nodepools") }, "\(requests)")
+    }
+
+    func testBearerTokenOverTLS() throws {
+        let server = try startServer(token: "s3cret")
+        let result = try Tool.run("collect-cluster", ["--kubeconfig", server.kubeconfig.path], environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.lines.count > 100)
+    }
+
+    func testRefusedCredentialsEndTheClusterAtOnce() throws {
+        let server = try startServer(token: "s3cret", clientToken: "wrong")
+        let result = try Tool.run(
+            "collect-cluster", ["--kubeconfig", server.kubeconfig.path, "--retries", "0"], environment: environment)
+        XCTAssertEqual(result.status, 69)
+        XCTAssertEqual(result.stdout, "")
+        XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("You must be logged in to the server"), result.stderr)
     }
 
     func testMissingCRDIsNotAnError() throws {

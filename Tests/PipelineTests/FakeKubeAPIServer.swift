@@ -9,13 +9,16 @@ final class FakeKubeAPIServer {
     let kubeconfig: URL
     let log: URL
 
-    /// Starts the server over `fixtures`; `extraArguments` passes --omit/--fail/--token.
-    init(fixtures: URL, scratch: URL, extraArguments: [String] = [], token: String = "test-token") throws {
+    /// Starts the server over `fixtures`; `extraArguments` passes --omit/--fail. With a `token` the
+    /// server speaks TLS (kubectl sends bearer tokens only over TLS) and requires it; the kubeconfig
+    /// presents `clientToken`.
+    init(fixtures: URL, scratch: URL, extraArguments: [String] = [], token: String? = nil, clientToken: String? = nil) throws {
         log = scratch.appendingPathComponent("apiserver.log")
         let script = repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/fake_kube_apiserver.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--fixtures", fixtures.path, "--port", "0", "--log", log.path,
-                             "--token", token] + extraArguments
+        var arguments = ["python3", script.path, "--fixtures", fixtures.path, "--port", "0", "--log", log.path]
+        if let token { arguments += ["--token", token, "--tls"] }
+        process.arguments = arguments + extraArguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -35,21 +38,23 @@ final class FakeKubeAPIServer {
         }
         self.port = port
         kubeconfig = scratch.appendingPathComponent("kubeconfig")
-        try Self.kubeconfig(port: port, token: token).write(to: kubeconfig, atomically: true, encoding: .utf8)
+        let config = Self.kubeconfig(port: port, tls: token != nil, token: clientToken ?? token)
+        try config.write(to: kubeconfig, atomically: true, encoding: .utf8)
     }
 
-    static func kubeconfig(port: Int, token: String) -> String {
-        """
+    static func kubeconfig(port: Int, tls: Bool, token: String?) -> String {
+        let server = tls ? "https://127.0.0.1:\(port)\n    insecure-skip-tls-verify: true" : "http://127.0.0.1:\(port)"
+        return """
         apiVersion: v1
         kind: Config
         clusters:
         - name: demo
           cluster:
-            server: http://127.0.0.1:\(port)
+            server: \(server)
         users:
         - name: tester
           user:
-            token: \(token)
+            token: \(token ?? "none")
         contexts:
         - name: demo
           context:

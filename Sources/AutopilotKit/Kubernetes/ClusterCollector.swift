@@ -49,8 +49,8 @@ public struct ClusterCollector {
     }
 
     /// Lists every resource through kubectl into `directory` and reads the result. An unreachable API
-    /// server ends this cluster's collection at once; any other failed resource is reported and the
-    /// rest still collected.
+    /// server or refused credentials end this cluster's collection at once; any other failed resource
+    /// is reported and the rest still collected.
     public func readLive(cluster: String, kubectl: Kubectl, directory: String) throws -> ClusterSnapshot? {
         try FileIO.makeDirectory(directory)
         var files: [String] = []
@@ -65,7 +65,7 @@ public struct ClusterCollector {
             } catch {
                 try? FileManager.default.removeItem(atPath: file)
                 diagnostics.unavailable("cluster \(cluster): \(error.message)")
-                if error.unreachable { return nil }
+                if error.endsCluster { return nil }
             }
         }
         return try readOffline(cluster: cluster, files: files)

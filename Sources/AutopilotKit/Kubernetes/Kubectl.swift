@@ -45,8 +45,9 @@ public struct Kubectl {
     /// Why `kubectl get` failed.
     public struct Failure: Error, CustomStringConvertible {
         public let message: String
-        /// The API server could not be reached at all: no other resource will do better.
-        public let unreachable: Bool
+        /// Nothing can be listed from this cluster (unreachable, credentials refused, no such context):
+        /// no other resource will do better.
+        public let endsCluster: Bool
         public var description: String { message }
     }
 
@@ -73,7 +74,7 @@ public struct Kubectl {
     public func currentContext() throws(Failure) -> String {
         let result = try run(["config", "current-context"], stdout: nil)
         guard result.status == 0 else {
-            throw Failure(message: "kubectl has no current context (\(result.stderrLine)); name one with --context", unreachable: true)
+            throw Failure(message: "kubectl has no current context (\(result.stderrLine)); name one with --context", endsCluster: true)
         }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -87,9 +88,12 @@ public struct Kubectl {
             let result = try run(arguments, stdout: file)
             if result.status == 0 { return .fetched }
             let message = result.stderrLine
-            if message.contains("the server doesn't have a resource type") {
+            // With a warm discovery cache kubectl skips discovery and the list itself is not found.
+            if message.contains("the server doesn't have a resource type")
+                || (message.contains("Unable to list") && message.contains("could not find the requested resource"))
+            {
                 if resource.optional { return .notInstalled }
-                throw Failure(message: "kubectl get \(resource.name): \(message)", unreachable: false)
+                throw Failure(message: "kubectl get \(resource.name): \(message)", endsCluster: false)
             }
             let transient = Self.isTransient(message)
             if transient && attempt < retries {
@@ -100,14 +104,20 @@ public struct Kubectl {
             let tries = attempt > 0 ? " (after \(attempt + 1) attempts)" : ""
             throw Failure(
                 message: "kubectl get \(resource.name) failed\(tries): \(message)",
-                unreachable: Self.isUnreachable(message))
+                endsCluster: Self.isUnreachable(message) || Self.isRefused(message))
         }
     }
 
     /// Connection-level failures: nothing answered.
     static func isUnreachable(_ message: String) -> Bool {
-        ["Unable to connect to the server", "connection refused", "no such host", "i/o timeout",
+        ["Unable to connect to the server", "connection refused", "was refused", "no such host", "i/o timeout",
          "TLS handshake timeout", "context deadline exceeded", "dial tcp", "EOF"]
+            .contains { message.contains($0) }
+    }
+
+    /// The cluster answered but will not serve this client at all.
+    static func isRefused(_ message: String) -> Bool {
+        ["You must be logged in to the server", "Unauthorized", "context was not found", "does not exist"]
             .contains { message.contains($0) }
     }
 
@@ -151,7 +161,7 @@ public struct Kubectl {
         if let file {
             FileManager.default.createFile(atPath: file, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: file) else {
-                throw Failure(message: "cannot write \(file)", unreachable: false)
+                throw Failure(message: "cannot write \(file)", endsCluster: false)
             }
             process.standardOutput = handle
         } else {
@@ -161,14 +171,14 @@ public struct Kubectl {
         do {
             try process.run()
         } catch {
-            throw Failure(message: "cannot run \(executable): \(error.localizedDescription); install kubectl or use --from", unreachable: true)
+            throw Failure(message: "cannot run \(executable): \(error.localizedDescription); install kubectl or use --from", endsCluster: true)
         }
         let captured = outputPipe?.fileHandleForReading.readDataToEndOfFile() ?? Data()
         let errors = errorPipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         // /usr/bin/env reports a missing program with status 127.
         if process.terminationStatus == 127 && !executable.contains("/") {
-            throw Failure(message: "\(executable) not found on PATH; install kubectl or use --from DIR", unreachable: true)
+            throw Failure(message: "\(executable) not found on PATH; install kubectl or use --from DIR", endsCluster: true)
         }
         return RunResult(
             status: process.terminationStatus, stdout: String(decoding: captured, as: UTF8.self),
