@@ -3,24 +3,51 @@
 # over the same input bytes, so the ratio survives a noisy machine. Prints a table and writes
 # OUTDIR/results.json.
 #
-# Until the cluster generator (synth-cluster) lands, the input is the bundled demo cluster; with
-# a few hundred objects the figures are dominated by process start-up.
+# Until the cluster generator (synth-cluster) lands, the input is the demo cluster with its pods
+# copied BENCH_SCALE times under new names (default 40: ~6,300 pods, ~70 MB of kubectl JSON).
 set -euo pipefail
 bin=${1:?usage: bench.sh BIN_DIR OUT_DIR}
 outdir=${2:?usage: bench.sh BIN_DIR OUT_DIR}
-runs=${BENCH_RUNS:-10}
-input=fixtures/demo
+runs=${BENCH_RUNS:-5}
+scale=${BENCH_SCALE:-40}
+input=$outdir/cache/demo-x$scale
 mkdir -p "$outdir"
 
+if [ ! -f "$input/pods.json" ]; then
+  mkdir -p "$input.tmp"
+  cp fixtures/demo/*.json "$input.tmp/"
+  python3 - "$scale" "$input.tmp/pods.json" <<'PY'
+import json, sys
+scale, path = int(sys.argv[1]), sys.argv[2]
+with open(path) as f:
+    pods = json.load(f)
+items = []
+for copy in range(scale):
+    for pod in pods["items"]:
+        clone = json.loads(json.dumps(pod))
+        clone["metadata"]["name"] += f"-c{copy}"
+        clone["metadata"]["uid"] = clone["metadata"]["uid"][:-6] + f"{copy:06d}"
+        items.append(clone)
+pods["items"] = items
+with open(path, "w") as f:
+    json.dump(pods, f, indent=4, sort_keys=True)
+    f.write("\n")
+PY
+  rm -rf "$input" && mv "$input.tmp" "$input"
+fi
+
 bytes=$(cat "$input"/*.json | wc -c)
+stamp=$(mktemp)
+trap 'rm -f "$stamp"' EXIT
 
 # Median wall seconds and max peak RSS (KiB) of a command over $runs runs.
 measure() {
-  local times=() rss=0 line
+  local times=() rss=0 wall kib
   for _ in $(seq "$runs"); do
-    line=$( { /usr/bin/time -f '%e %M' bash -c "$1" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
-    times+=("${line% *}")
-    (( ${line#* } > rss )) && rss=${line#* }
+    /usr/bin/time -o "$stamp" -f '%e %M' bash -c "$1" >/dev/null 2>&1
+    read -r wall kib < "$stamp"
+    times+=("$wall")
+    if (( kib > rss )); then rss=$kib; fi
   done
   local median
   median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
@@ -34,15 +61,18 @@ records=$("$bin/collect-cluster" --from "$input" --cluster demo | wc -l)
 ratio=$(awk -v a="$cc_time" -v b="$ref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
 mbps=$(awk -v s="$cc_time" -v n="$bytes" 'BEGIN { if (s == 0) print "n/a"; else printf "%.1f", n / s / 1e6 }')
 rps=$(awk -v s="$cc_time" -v n="$records" 'BEGIN { if (s == 0) print "n/a"; else printf "%.0f", n / s }')
+ref_mbps=$(awk -v s="$ref_time" -v n="$bytes" 'BEGIN { if (s == 0) print "n/a"; else printf "%.1f", n / s / 1e6 }')
 
-printf '%-18s %10s %12s %10s %12s %14s\n' stage "wall s" "records/s" "MB/s" "peak RSS MiB" "time / jq -c"
-printf '%-18s %10s %12s %10s %12s %14s\n' "jq -c (reference)" "$ref_time" - - "$((ref_rss / 1024))" 1.00
-printf '%-18s %10s %12s %10s %12s %14s\n' collect-cluster "$cc_time" "$rps" "$mbps" "$((cc_rss / 1024))" "$ratio"
+echo "input: $input ($((bytes / 1000000)) MB, $records records out; median of $runs runs)"
+printf '| %-18s | %8s | %10s | %7s | %12s | %12s |\n' stage "wall s" "records/s" "MB/s" "peak RSS MiB" "time / jq -c"
+printf '| %-18s | %8s | %10s | %7s | %12s | %12s |\n' --- --- --- --- --- ---
+printf '| %-18s | %8s | %10s | %7s | %12s | %12s |\n' "jq -c (reference)" "$ref_time" - "$ref_mbps" "$((ref_rss / 1024))" 1.00
+printf '| %-18s | %8s | %10s | %7s | %12s | %12s |\n' collect-cluster "$cc_time" "$rps" "$mbps" "$((cc_rss / 1024))" "$ratio"
 
 cat > "$outdir/results.json.tmp" <<JSON
 {"input": "$input", "inputBytes": $bytes, "runs": $runs,
  "reference": {"command": "jq -c .items[]", "wallSeconds": $ref_time, "peakRSSKiB": $ref_rss},
- "stages": [{"stage": "collect-cluster", "wallSeconds": $cc_time, "records": $records, "peakRSSKiB": $cc_rss, "ratioToJq": "$ratio"}]}
+ "stages": [{"stage": "collect-cluster", "wallSeconds": $cc_time, "records": $records, "peakRSSKiB": $cc_rss, "ratioToJq": $ratio}]}
 JSON
 mv "$outdir/results.json.tmp" "$outdir/results.json"
 echo "bench: wrote $outdir/results.json"
