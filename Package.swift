@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AutopilotKit", targets: ["AutopilotKit"]),
         .executable(name: "collect-cluster", targets: ["collect-cluster"]),
+        .executable(name: "collect-metrics", targets: ["collect-metrics"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
@@ -24,6 +25,12 @@ let package = Package(
             dependencies: ["CJansson", "CYAML"]),
         .executableTarget(
             name: "collect-cluster",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "collect-metrics",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

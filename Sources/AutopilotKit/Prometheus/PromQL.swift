@@ -1,0 +1,72 @@
+/// The PromQL Autopilot sends. Each expression aggregates by (namespace, pod, container) or by node,
+/// so a response has one series per pod-container, never one per raw cAdvisor series.
+public enum PromQL {
+    /// cAdvisor's per-container CPU, as cores, one series per (namespace, pod, container).
+    public static func containerCPU(_ selector: String, rate: Duration) -> String {
+        "sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!=\"\", container!=\"POD\", \(selector)}[\(rate)]))"
+    }
+
+    /// cAdvisor's per-container working set, in bytes.
+    public static func containerMemory(_ selector: String) -> String {
+        "max by (namespace, pod, container) (container_memory_working_set_bytes{container!=\"\", container!=\"POD\", \(selector)})"
+    }
+
+    /// The q-quantile of `inner` over the window, sampled every `step` (a subquery).
+    public static func quantile(_ q: Double, of inner: String, window: Duration, step: Duration) -> String {
+        "quantile_over_time(\(q), (\(inner))[\(window):\(step)])"
+    }
+
+    /// `max_over_time`, `avg_over_time` or `count_over_time` of `inner` over the window.
+    public static func overTime(_ function: String, of inner: String, window: Duration, step: Duration) -> String {
+        "\(function)_over_time((\(inner))[\(window):\(step)])"
+    }
+
+    /// OOM kills counted by cAdvisor over the window.
+    public static func oomEvents(_ selector: String, window: Duration) -> String {
+        "sum by (namespace, pod, container) (increase(container_oom_events_total{container!=\"\", \(selector)}[\(window)]))"
+    }
+
+    /// 1 where kube-state-metrics saw a container's last termination be OOMKilled during the window.
+    public static func oomLastTerminated(_ selector: String, window: Duration) -> String {
+        "max by (namespace, pod, container) (max_over_time(kube_pod_container_status_last_terminated_reason{reason=\"OOMKilled\", \(selector)}[\(window)]))"
+    }
+
+    /// CFS periods (all, or throttled) over the window; their ratio is the throttled share.
+    public static func cfsPeriods(_ selector: String, throttled: Bool, window: Duration) -> String {
+        let metric = throttled ? "container_cpu_cfs_throttled_periods_total" : "container_cpu_cfs_periods_total"
+        return "sum by (namespace, pod, container) (increase(\(metric){container!=\"\", container!=\"POD\", \(selector)}[\(window)]))"
+    }
+
+    /// Hourly CPU (average cores over each point's preceding hour), for evidence graphs.
+    public static func cpuSeries(_ selector: String, step: Duration) -> String {
+        containerCPU(selector, rate: step)
+    }
+
+    /// Hourly peak working set, for evidence graphs.
+    public static func memorySeries(_ selector: String, step: Duration) -> String {
+        "max by (namespace, pod, container) (max_over_time(container_memory_working_set_bytes{container!=\"\", container!=\"POD\", \(selector)}[\(step)]))"
+    }
+
+    /// kube-state-metrics owner series seen at any time in the window, so pods that came and went count.
+    public static func owners(_ metric: String, by labels: String, _ selector: String, window: Duration) -> String {
+        "max by (\(labels), owner_kind, owner_name) (max_over_time(\(metric){\(selector)}[\(window)]))"
+    }
+
+    /// A node's CPU in use, in cores, from cAdvisor's root cgroup.
+    public static func nodeCPU(_ selector: String, nodeLabel: String, rate: Duration) -> String {
+        "sum by (\(nodeLabel)) (rate(container_cpu_usage_seconds_total{id=\"/\", \(selector)}[\(rate)]))"
+    }
+
+    /// A node's memory working set, in bytes, from cAdvisor's root cgroup.
+    public static func nodeMemory(_ selector: String, nodeLabel: String) -> String {
+        "sum by (\(nodeLabel)) (container_memory_working_set_bytes{id=\"/\", \(selector)})"
+    }
+
+    /// `label=~"^(a|b)$"` for exact names, with regex metacharacters escaped.
+    public static func oneOf(_ label: String, _ values: [String]) -> String {
+        let escaped = values.map { value in
+            value.map { "\\^$.|?*+()[]{}".contains($0) ? "\\\\\($0)" : String($0) }.joined()
+        }
+        return "\(label)=~\"^(\(escaped.joined(separator: "|")))$\""
+    }
+}

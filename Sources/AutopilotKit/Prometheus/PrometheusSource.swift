@@ -1,0 +1,205 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Where query results come from: a live server, or responses captured earlier.
+public protocol PrometheusSource: Sendable {
+    /// The raw response body of one query.
+    func fetch(_ query: PromQuery) throws(PrometheusError) -> [UInt8]
+}
+
+/// How to authenticate to Prometheus.
+public enum PrometheusAuth: Sendable {
+    case none
+    case bearer(String)
+    case basic(user: String, password: String)
+    /// Amazon Managed Service for Prometheus: AWS Signature Version 4.
+    case sigV4(SigV4Signer)
+}
+
+/// A live Prometheus over HTTP(S): queries go by POST, failures are retried with doubling backoff.
+public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
+    public let baseURL: URL
+    public let auth: PrometheusAuth
+    public let retries: Int
+    public let retryDelay: Double
+    public let timeout: Double
+    private let session: URLSession
+    private let counter = Counter()
+
+    public init(baseURL: URL, auth: PrometheusAuth = .none, retries: Int = 3, retryDelay: Double = 0.5, timeout: Double = 120) {
+        self.baseURL = baseURL
+        self.auth = auth
+        self.retries = retries
+        self.retryDelay = retryDelay
+        self.timeout = timeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.httpMaximumConnectionsPerHost = 8
+        session = URLSession(configuration: configuration)
+    }
+
+    /// Requests sent so far, retries included.
+    public var requestsSent: Int { counter.value }
+
+    public func fetch(_ query: PromQuery) throws(PrometheusError) -> [UInt8] {
+        var attempt = 0
+        while true {
+            let outcome = send(query)
+            switch outcome {
+            case .success(let body):
+                return body
+            case .failure(let error):
+                let transient: Bool
+                switch error {
+                case .unreachable: transient = true
+                case .http(let status, _): transient = status >= 500 || status == 429
+                default: transient = false
+                }
+                guard transient && attempt < retries else { throw error }
+                attempt += 1
+                Thread.sleep(forTimeInterval: retryDelay * pow(2, Double(attempt - 1)))
+            }
+        }
+    }
+
+    private func send(_ query: PromQuery) -> Result<[UInt8], PrometheusError> {
+        counter.increment()
+        let url = baseURL.appendingPathComponent("api/v1/\(query.endpoint.rawValue)")
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        let body = Array(Self.formEncode(query.formFields).utf8)
+        request.httpBody = Data(body)
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        switch auth {
+        case .none: break
+        case .bearer(let token): request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        case .basic(let user, let password):
+            request.setValue("Basic \(Data("\(user):\(password)".utf8).base64EncodedString())", forHTTPHeaderField: "Authorization")
+        case .sigV4(let signer):
+            let headers = ["Content-Type": "application/x-www-form-urlencoded"]
+            for (name, value) in signer.sign(method: "POST", url: url, headers: headers, body: body, date: Date()) {
+                request.setValue(value, forHTTPHeaderField: name)
+            }
+        }
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        session.dataTask(with: request) { data, response, error in
+            if let error {
+                box.result = .failure(.unreachable("\(url.absoluteString): \(error.localizedDescription)"))
+            } else if let http = response as? HTTPURLResponse {
+                let bytes = [UInt8](data ?? Data())
+                if (200..<300).contains(http.statusCode) || http.statusCode == 400 || http.statusCode == 422 {
+                    // Prometheus reports a bad query as 400/422 with an error body: decode says why.
+                    box.result = .success(bytes)
+                } else {
+                    let text = String(decoding: bytes.prefix(300), as: UTF8.self)
+                        .replacingOccurrences(of: "\n", with: " ")
+                    box.result = .failure(.http(status: http.statusCode, message: text))
+                }
+            } else {
+                box.result = .failure(.unreachable("no HTTP response from \(url.absoluteString)"))
+            }
+            done.signal()
+        }.resume()
+        done.wait()
+        return box.result ?? .failure(.unreachable("no response"))
+    }
+
+    /// `application/x-www-form-urlencoded`, with everything but unreserved characters escaped.
+    static func formEncode(_ fields: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return fields.map { name, value in
+            "\(name.addingPercentEncoding(withAllowedCharacters: allowed)!)=\(value.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+        }.joined(separator: "&")
+    }
+
+    private final class ResultBox: @unchecked Sendable {
+        var result: Result<[UInt8], PrometheusError>?
+    }
+}
+
+/// Wraps a source and saves every response as `DIR/<key>.json`, with an index line per query in
+/// `DIR/queries.ndjson`, for replay with `--from`.
+public final class CapturingPrometheus: PrometheusSource, @unchecked Sendable {
+    public let inner: PrometheusSource
+    public let directory: String
+    private let lock = NSLock()
+
+    public init(_ inner: PrometheusSource, directory: String) throws {
+        self.inner = inner
+        self.directory = directory
+        try FileIO.makeDirectory(directory)
+    }
+
+    public func fetch(_ query: PromQuery) throws(PrometheusError) -> [UInt8] {
+        let body = try inner.fetch(query)
+        do {
+            try FileIO.writeAtomically(body, to: "\(directory)/\(query.captureKey).json")
+        } catch {
+            throw .unreachable("cannot save the capture: \(error)")
+        }
+        return body
+    }
+
+    /// Writes the index of captured queries (sorted by key, so the file is stable).
+    public func writeIndex(_ queries: [PromQuery], settings: JSONValue) throws {
+        var lines: [UInt8] = []
+        lines += settings.serialized() + [0x0A]
+        for query in queries.sorted(by: { $0.captureKey < $1.captureKey }) {
+            let entry: JSONValue = [
+                "key": .string(query.captureKey), "endpoint": .string(query.endpoint.rawValue),
+                "purpose": .string(query.purpose),
+                "fields": .object(query.formFields.map { JSONValue.Member($0.0, .string($0.1)) }),
+            ]
+            lines += entry.serialized() + [0x0A]
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        try FileIO.writeAtomically(lines, to: "\(directory)/queries.ndjson")
+    }
+}
+
+/// Responses captured earlier, looked up by query.
+public struct ReplayPrometheus: PrometheusSource {
+    public let directory: String
+
+    public init(directory: String) { self.directory = directory }
+
+    public func fetch(_ query: PromQuery) throws(PrometheusError) -> [UInt8] {
+        let path = "\(directory)/\(query.captureKey).json"
+        do {
+            return try FileIO.readAll(path)
+        } catch {
+            throw .notCaptured(key: query.captureKey)
+        }
+    }
+
+    /// The settings the capture was made with (first line of `queries.ndjson`), if present.
+    public func settings() -> JSON? {
+        guard let bytes = try? FileIO.readAll("\(directory)/queries.ndjson"),
+            let end = bytes.firstIndex(of: 0x0A)
+        else { return nil }
+        return try? Array(bytes[..<end]).withUnsafeBytes { raw throws(JSONParseError) in try JSON.parse(raw) }
+    }
+}
+
+/// A thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() {
+        lock.lock()
+        count += 1
+        lock.unlock()
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+}

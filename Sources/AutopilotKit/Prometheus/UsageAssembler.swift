@@ -1,0 +1,235 @@
+import Foundation
+
+/// Joins per-pod query results to workloads and writes the records.
+struct UsageAssembler {
+    let settings: UsageSettings
+    let inventory: UsageInventory
+    let results: [UsageCollector.Role: [PromSeries]]
+    let diagnostics: Diagnostics
+
+    /// Figures gathered for one (workload, container) across its pods.
+    struct Accumulator {
+        var pods = Set<String>()
+        var cpu: [String: Double] = [:]
+        var memory: [String: Double] = [:]
+        var samples = 0.0
+        var memorySamples = 0.0
+        var oomKills = 0.0
+        var throttled = 0.0
+        var periods = 0.0
+        var cpuSeries: [Int: Double] = [:]
+        var memorySeries: [Int: Double] = [:]
+
+        /// Keeps the highest value a pod showed.
+        mutating func raise(_ table: WritableKeyPath<Accumulator, [String: Double]>, _ key: String, _ value: Double) {
+            self[keyPath: table][key] = max(self[keyPath: table][key] ?? value, value)
+        }
+    }
+
+    // MARK: Owners
+
+    /// `namespace/pod` → top workload, from kube-state-metrics' owner series, else the stream's pods.
+    func podWorkloads() -> [String: UsageInventory.Workload] {
+        func owners(_ role: UsageCollector.Role, _ nameLabel: String) -> [String: (kind: String, name: String)] {
+            var result: [String: (String, String)] = [:]
+            for series in results[role] ?? [] {
+                let labels = series.labels
+                guard let namespace = labels["namespace"], let name = labels[nameLabel],
+                    let kind = labels["owner_kind"], let owner = labels["owner_name"], kind != "<none>", !kind.isEmpty
+                else { continue }
+                result["\(namespace)/\(name)"] = (kind, owner)
+            }
+            return result
+        }
+        let replicaSets = owners(.replicaSetOwner, "replicaset")
+        let jobs = owners(.jobOwner, "job_name")
+        var result = inventory.podOwners
+        for (pod, owner) in owners(.podOwner, "pod") {
+            let namespace = String(pod.split(separator: "/", maxSplits: 1)[0])
+            var top = owner
+            if owner.kind == "ReplicaSet", let parent = replicaSets["\(namespace)/\(owner.name)"] { top = parent }
+            if owner.kind == "Job", let parent = jobs["\(namespace)/\(owner.name)"] { top = parent }
+            result[pod] = UsageInventory.Workload(namespace: namespace, kind: top.kind, name: top.name)
+        }
+        return result
+    }
+
+    // MARK: Joining
+
+    func accumulate() -> [String: Accumulator] {
+        let owners = podWorkloads()
+        var table: [String: Accumulator] = [:]
+        var unattributed = Set<String>()
+        /// Calls `body` with each series' (workload, container) accumulator, its key and its pod.
+        func visit(_ role: UsageCollector.Role, _ body: (inout Accumulator, String, String, PromSeries) -> Void) {
+            for series in results[role] ?? [] {
+                guard let namespace = series.labels["namespace"], let pod = series.labels["pod"],
+                    let container = series.labels["container"], !series.samples.isEmpty
+                else { continue }
+                guard let workload = owners["\(namespace)/\(pod)"], inventory.workloads[workload] != nil else {
+                    unattributed.insert("\(namespace)/\(pod)")
+                    continue
+                }
+                let key = Self.key(workload, container)
+                body(&table[key, default: Accumulator()], key, pod, series)
+                table[key]!.pods.insert(pod)
+            }
+        }
+        for q in UsageCollector.cpuQuantiles {
+            visit(.cpuQuantile(q)) { acc, _, _, series in acc.raise(\.cpu, Self.statName(q), series.scalar) }
+        }
+        visit(.cpuMax) { acc, _, _, series in acc.raise(\.cpu, "max", series.scalar) }
+        visit(.cpuCount) { acc, _, _, series in acc.samples += series.scalar }
+        for q in UsageCollector.memoryQuantiles {
+            visit(.memoryQuantile(q)) { acc, _, _, series in acc.raise(\.memory, Self.statName(q), series.scalar) }
+        }
+        visit(.memoryMax) { acc, _, _, series in acc.raise(\.memory, "max", series.scalar) }
+        visit(.memoryCount) { acc, _, _, series in acc.memorySamples += series.scalar }
+        // A pod's OOM kills: cAdvisor's count, or at least one if kube-state-metrics saw OOMKilled.
+        var oomPerPod: [String: [String: Double]] = [:]
+        visit(.oomEvents) { _, key, pod, series in
+            oomPerPod[key, default: [:]][pod] = max(oomPerPod[key]?[pod] ?? 0, series.scalar.rounded())
+        }
+        visit(.oomLastTerminated) { _, key, pod, series in
+            oomPerPod[key, default: [:]][pod] = max(oomPerPod[key]?[pod] ?? 0, series.scalar > 0 ? 1 : 0)
+        }
+        for (key, pods) in oomPerPod { table[key]?.oomKills = pods.values.reduce(0, +) }
+        visit(.throttledPeriods) { acc, _, _, series in acc.throttled += series.scalar }
+        visit(.allPeriods) { acc, _, _, series in acc.periods += series.scalar }
+        visit(.cpuSeries) { acc, _, _, series in
+            for sample in series.samples { acc.cpuSeries[slot(sample.time), default: 0] = max(acc.cpuSeries[slot(sample.time)] ?? 0, sample.value) }
+        }
+        visit(.memorySeries) { acc, _, _, series in
+            for sample in series.samples { acc.memorySeries[slot(sample.time)] = max(acc.memorySeries[slot(sample.time)] ?? 0, sample.value) }
+        }
+        if !unattributed.isEmpty {
+            diagnostics.warning(
+                "\(unattributed.count) pods with metrics belong to no workload in the input (e.g. \(unattributed.sorted().first!)); their usage is left out")
+        }
+        return table
+    }
+
+    /// The first series point is one series step after the window starts.
+    var seriesStart: Date { settings.start.addingTimeInterval(Double(settings.seriesStep.seconds)) }
+
+    var seriesLength: Int { Int(settings.window.seconds / settings.seriesStep.seconds) }
+
+    /// The index of a series point on the evidence grid.
+    func slot(_ time: Double) -> Int {
+        Int(((time - seriesStart.timeIntervalSince1970) / Double(settings.seriesStep.seconds)).rounded())
+    }
+
+    static func statName(_ q: Double) -> String { "p\(Int((q * 100).rounded()))" }
+
+    static func key(_ workload: UsageInventory.Workload, _ container: String) -> String {
+        "\(workload.namespace)\u{1F}\(workload.kind)\u{1F}\(workload.name)\u{1F}\(container)"
+    }
+}
+
+extension UsageAssembler {
+    /// One `usage` record per (workload, container) of the input, in name order; a container without
+    /// data gets `samples: 0` and null figures.
+    func usageRecords() -> [JSONValue] {
+        let table = accumulate()
+        var records: [JSONValue] = []
+        for workload in inventory.workloads.keys.sorted() {
+            var containers = inventory.workloads[workload] ?? []
+            // Containers seen only in metrics (an injected sidecar) are reported too.
+            let prefix = Self.key(workload, "")
+            for key in table.keys.sorted() where key.hasPrefix(prefix) {
+                let container = String(key.dropFirst(prefix.count))
+                if !containers.contains(container) { containers.append(container) }
+            }
+            for container in containers {
+                records.append(record(workload, container, table[Self.key(workload, container)]))
+            }
+        }
+        return records
+    }
+
+    private func record(_ workload: UsageInventory.Workload, _ container: String, _ acc: Accumulator?) -> JSONValue {
+        let acc = acc ?? Accumulator()
+        func cores(_ name: String) -> JSONValue { .optional(acc.cpu[name].map(Self.roundCores)) }
+        func bytes(_ name: String) -> JSONValue { .optional(acc.memory[name].map { Int64($0.rounded()) }) }
+        let throttled: JSONValue = acc.periods > 0 ? .double((acc.throttled / acc.periods * 10_000).rounded() / 10_000) : .null
+        var cpuSeries: [JSONValue] = []
+        var memorySeries: [JSONValue] = []
+        for index in 0..<seriesLength {
+            cpuSeries.append(.optional(acc.cpuSeries[index].map(Self.roundCores)))
+            memorySeries.append(.optional(acc.memorySeries[index].map { Int64($0.rounded()) }))
+        }
+        let hasSeries = !acc.cpuSeries.isEmpty || !acc.memorySeries.isEmpty
+        return [
+            "kind": "usage", "cluster": .optional(inventory.cluster), "namespace": .string(workload.namespace),
+            "workload": ["kind": .string(workload.kind), "name": .string(workload.name)],
+            "container": .string(container), "window": windowJSON,
+            "samples": .int(Int64(acc.samples.rounded())), "memorySamples": .int(Int64(acc.memorySamples.rounded())),
+            "pods": .int(Int64(acc.pods.count)),
+            "cpu": ["p50": cores("p50"), "p90": cores("p90"), "p95": cores("p95"), "p99": cores("p99"), "max": cores("max")],
+            "memory": ["p50": bytes("p50"), "p95": bytes("p95"), "p99": bytes("p99"), "max": bytes("max")],
+            "oomKills": .int(Int64(acc.oomKills)), "throttledRatio": throttled,
+            "series": hasSeries
+                ? ["start": .string(RFC3339.string(seriesStart)), "step": .string(settings.seriesStep.description),
+                   "cpu": .array(cpuSeries), "memory": .array(memorySeries)]
+                : .null,
+        ]
+    }
+
+    /// One `nodeusage` record per node of the input, in name order.
+    func nodeUsageRecords() -> [JSONValue] {
+        func values(_ role: UsageCollector.Role) -> [String: Double] {
+            var result: [String: Double] = [:]
+            for series in results[role] ?? [] {
+                if let node = series.labels[settings.nodeLabel], let sample = series.samples.first { result[node] = sample.value }
+            }
+            return result
+        }
+        let cpu = ["avg", "p95", "max"].map { ($0, values(.nodeCPU($0))) }
+        let memory = ["avg", "p95", "max"].map { ($0, values(.nodeMemory($0))) }
+        let samples = values(.nodeCPU("count"))
+        return inventory.nodes.sorted().map { node in
+            [
+                "kind": "nodeusage", "cluster": .optional(inventory.cluster), "node": .string(node), "window": windowJSON,
+                "samples": .int(Int64((samples[node] ?? 0).rounded())),
+                "cpu": .object(cpu.map { JSONValue.Member($0.0, .optional($0.1[node].map(Self.roundCores))) }),
+                "memory": .object(memory.map { JSONValue.Member($0.0, .optional($0.1[node].map { Int64($0.rounded()) })) }),
+            ]
+        }
+    }
+
+    var windowJSON: JSONValue {
+        ["start": .string(RFC3339.string(settings.start)), "end": .string(RFC3339.string(settings.end)),
+         "step": .string(settings.step.description)]
+    }
+
+    /// Cores to micro-cores, so float noise never reaches a record.
+    static func roundCores(_ value: Double) -> Double { (value * 1_000_000).rounded() / 1_000_000 }
+}
+
+extension PromSeries {
+    /// The single value of an instant-vector series (callers check `samples` is not empty).
+    var scalar: Double { samples[0].value }
+}
+
+/// RFC 3339 UTC times, as every record writes them.
+public enum RFC3339 {
+    public static func string(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+
+    /// Parses `2026-11-20T12:00:00Z` (fractions and offsets allowed) or Unix seconds.
+    public static func date(_ text: String) -> Date? {
+        if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+}

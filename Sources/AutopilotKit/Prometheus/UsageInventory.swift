@@ -1,0 +1,68 @@
+/// What collect-metrics needs to know from the record stream: which workloads, containers, pods and
+/// nodes to ask about.
+public struct UsageInventory {
+    public struct Workload: Hashable, Comparable {
+        public var namespace: String
+        public var kind: String
+        public var name: String
+        public static func < (lhs: Workload, rhs: Workload) -> Bool {
+            (lhs.namespace, lhs.kind, lhs.name) < (rhs.namespace, rhs.kind, rhs.name)
+        }
+    }
+
+    public var cluster: String?
+    /// Containers of each workload, in the workload's order.
+    public var workloads: [Workload: [String]] = [:]
+    /// Each known pod's top workload, by `namespace/pod`.
+    public var podOwners: [String: Workload] = [:]
+    /// Known pods per namespace, to size query chunks.
+    public var podsPerNamespace: [String: Int] = [:]
+    public var nodes: [String] = []
+
+    public init() {}
+
+    /// Takes what it needs from a `workload`, `pod` or `node` record; other kinds are ignored.
+    public mutating func add(_ record: JSON) {
+        guard let kind = record["kind"]?.string else { return }
+        if cluster == nil { cluster = record["cluster"]?.string }
+        let namespace = record["namespace"]?.string ?? ""
+        switch kind {
+        case "workload":
+            let workload = Workload(
+                namespace: namespace, kind: record["workloadKind"]?.string ?? "", name: record["name"]?.string ?? "")
+            workloads[workload] = (record["containers"]?.array ?? []).compactMap { $0["name"]?.string }
+        case "pod":
+            let name = record["name"]?.string ?? ""
+            podsPerNamespace[namespace, default: 0] += 1
+            if let owner = record["owner"], let ownerKind = owner["kind"]?.string, ownerKind != "Pod" {
+                podOwners["\(namespace)/\(name)"] = Workload(namespace: namespace, kind: ownerKind, name: owner["name"]?.string ?? "")
+            }
+        case "node":
+            if let name = record["name"]?.string { nodes.append(name) }
+        default:
+            break
+        }
+    }
+
+    /// Namespaces grouped so each group holds at most `limit` known pods (a bigger namespace is a
+    /// group of its own), in name order.
+    public func namespaceChunks(limit: Int) -> [[String]] {
+        var namespaces = Set(podsPerNamespace.keys)
+        for workload in workloads.keys { namespaces.insert(workload.namespace) }
+        var chunks: [[String]] = []
+        var current: [String] = []
+        var size = 0
+        for namespace in namespaces.sorted() {
+            let pods = podsPerNamespace[namespace] ?? 0
+            if !current.isEmpty && size + pods > limit {
+                chunks.append(current)
+                current = []
+                size = 0
+            }
+            current.append(namespace)
+            size += pods
+        }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import AutopilotKit
+import Foundation
+
+@main
+struct CollectMetrics: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect-metrics",
+        abstract: "Add workload and node usage from Prometheus to a record stream.",
+        discussion: """
+            Input: NDJSON records on stdin, as collect-cluster writes them. Every line is forwarded unchanged; \
+            the `workload`, `pod` and `node` records say what to ask about.
+
+            Output: the input, then one `usage` record per (workload, container) — CPU p50/p90/p95/p99/max in \
+            cores, memory p50/p95/p99/max in bytes, samples, OOM kills, throttled ratio and an hourly series — \
+            and one `nodeusage` record per node. A workload's percentile is the highest of its pods' \
+            percentiles over the window; pods that came and went count, joined through kube-state-metrics' \
+            owner series. No samples: `samples: 0` and null figures, never made-up numbers.
+
+            Prometheus is asked a handful of aggregated queries per chunk of namespaces (POST, a few at a \
+            time, retried with backoff), never one per container. --capture saves every response; --from \
+            replays them offline with the settings they were made with.
+
+            Exit status: 0 ok, 64 usage, 65 malformed input lines, 69 Prometheus unreachable or a query \
+            failed, 74 I/O error.
+
+            Examples:
+              collect-cluster --from fixtures/demo --cluster demo | collect-metrics --from fixtures/demo/prometheus
+              collect-cluster | collect-metrics --prometheus http://prometheus:9090 --window 14d --capture cap/
+              … | collect-metrics --prometheus https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 --sigv4-region us-east-1
+            """)
+
+    @Option(help: ArgumentHelp("Prometheus base URL (for AMP, the workspace URL).", valueName: "url"))
+    var prometheus: String?
+
+    @Option(help: ArgumentHelp("Replay responses captured with --capture instead of asking a server.", valueName: "dir"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Save every response, with its query, for replay with --from.", valueName: "dir"))
+    var capture: String?
+
+    @Option(help: ArgumentHelp("How far back to look (default 14d, or the capture's).", valueName: "duration"))
+    var window: String?
+
+    @Option(help: ArgumentHelp("Resolution of the percentiles (default 5m, or the capture's).", valueName: "duration"))
+    var step: String?
+
+    @Option(help: ArgumentHelp("End of the window, RFC 3339 or Unix seconds (default: now, or the capture's).", valueName: "time"))
+    var end: String?
+
+    @Option(help: ArgumentHelp("Extra label matchers for every query, e.g. 'cluster=\"prod\"'.", valueName: "matchers"))
+    var match: String?
+
+    @Option(help: ArgumentHelp("The label naming a node on cAdvisor's series.", valueName: "label"))
+    var nodeLabel: String?
+
+    @Option(help: ArgumentHelp("Bearer token file.", valueName: "path"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("File holding user:password for basic auth.", valueName: "path"))
+    var basicAuthFile: String?
+
+    @Option(help: ArgumentHelp("Sign requests with AWS SigV4 for this region (Amazon Managed Service for Prometheus), with credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.", valueName: "region"))
+    var sigv4Region: String?
+
+    @Option(help: ArgumentHelp("Known pods per query at most (namespaces are grouped up to this).", valueName: "n"))
+    var podsPerQuery: Int?
+
+    @Option(help: ArgumentHelp("Queries in flight at once.", valueName: "n"))
+    var concurrency: Int = 4
+
+    @Option(help: ArgumentHelp("Retries of a failed request, with doubling backoff from 0.5 s.", valueName: "n"))
+    var retries: Int = 3
+
+    @Flag(help: "Stop at the first malformed input line (exit 65).")
+    var strict = false
+
+    @Flag(help: "Print a one-line summary on stderr.")
+    var summary = false
+
+    func validate() throws {
+        if (prometheus == nil) == (from == nil) { throw ValidationError("give one of --prometheus URL or --from DIR") }
+        if from != nil && capture != nil { throw ValidationError("--capture goes with --prometheus, not --from") }
+        if let window, Duration(window) == nil { throw ValidationError("--window: '\(window)' is not a duration like 14d") }
+        if let step, Duration(step) == nil { throw ValidationError("--step: '\(step)' is not a duration like 5m") }
+        if let end, RFC3339.date(end) == nil { throw ValidationError("--end: '\(end)' is not RFC 3339 or Unix seconds") }
+        if let prometheus, URL(string: prometheus)?.scheme == nil { throw ValidationError("--prometheus: '\(prometheus)' is not a URL") }
+        if sigv4Region != nil && AWSCredentials.fromEnvironment() == nil {
+            throw ValidationError("--sigv4-region needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
+        }
+        if concurrency < 1 || retries < 0 { throw ValidationError("--concurrency must be 1 or more, --retries 0 or more") }
+    }
+
+    func run() throws {
+        let diagnostics = Diagnostics(tool: "collect-metrics", strict: strict)
+        let writer = NDJSONWriter()
+        do {
+            let inventory = try MetricsFilter(diagnostics: diagnostics).forward(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
+            let (source, settings, capturing) = try makeSource()
+            let collector = UsageCollector(source: source, settings: settings, diagnostics: diagnostics)
+            let records = try collector.collect(inventory)
+            for record in records.usage + records.nodeUsage { try writer.write(record) }
+            try writer.flush()
+            try capturing?.writeIndex(collector.queries(for: inventory), settings: settings.captureJSON)
+            if summary {
+                let withData = records.usage.filter { $0["samples"] != .int(0) }.count
+                diagnostics.note("\(records.usage.count) usage records (\(withData) with samples), \(records.nodeUsage.count) nodeusage; \(collector.queries(for: inventory).count) queries")
+            }
+        } catch is StrictModeStop {
+            try? writer.flush()
+            throw ExitCode(ExitStatus.badInput.rawValue)
+        } catch let failure as ServiceUnavailable {
+            try? writer.flush()
+            diagnostics.unavailable(failure.message)
+        } catch let failure as IOFailure {
+            diagnostics.reportError("\(failure)")
+            throw ExitCode(ExitStatus.ioError.rawValue)
+        }
+        let status = diagnostics.exitStatus
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+
+    private func makeSource() throws -> (PrometheusSource, UsageSettings, CapturingPrometheus?) {
+        var settings = UsageSettings()
+        var source: PrometheusSource
+        var capturing: CapturingPrometheus?
+        if let from {
+            let replay = ReplayPrometheus(directory: from)
+            guard let captured = replay.settings() else {
+                throw ValidationError("\(from) holds no queries.ndjson: not a collect-metrics capture")
+            }
+            settings.apply(capture: captured)
+            source = replay
+        } else {
+            let live = LivePrometheus(baseURL: URL(string: prometheus!)!, auth: try auth(), retries: retries)
+            source = live
+            if let capture {
+                let wrapper = try CapturingPrometheus(live, directory: capture)
+                capturing = wrapper
+                source = wrapper
+            }
+        }
+        if let window { settings.window = Duration(window)! }
+        if let step { settings.step = Duration(step)! }
+        if let end { settings.end = RFC3339.date(end)! }
+        if let match { settings.matchers = match }
+        if let nodeLabel { settings.nodeLabel = nodeLabel }
+        if let podsPerQuery { settings.podsPerQuery = podsPerQuery }
+        settings.concurrency = concurrency
+        // Align the end to the step, so repeated runs within one step ask the same queries.
+        let stepSeconds = Double(settings.step.seconds)
+        settings.end = Date(timeIntervalSince1970: (settings.end.timeIntervalSince1970 / stepSeconds).rounded(.down) * stepSeconds)
+        return (source, settings, capturing)
+    }
+
+    private func auth() throws -> PrometheusAuth {
+        if let sigv4Region, let credentials = AWSCredentials.fromEnvironment() {
+            return .sigV4(SigV4Signer(credentials: credentials, region: sigv4Region))
+        }
+        if let tokenFile {
+            let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .bearer(token)
+        }
+        if let basicAuthFile {
+            let text = try String(contentsOfFile: basicAuthFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let colon = text.firstIndex(of: ":") else { throw ValidationError("\(basicAuthFile): expected user:password") }
+            return .basic(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
+        }
+        return .none
+    }
+}
