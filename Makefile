@@ -3,7 +3,7 @@
 
 SWIFT      ?= swift
 OUT        ?= out
-DEB_DEPS   := libjansson-dev libyaml-dev pkg-config python3 jq openssl
+DEB_DEPS   := libjansson-dev libyaml-dev pkg-config python3 jq openssl prometheus
 
 .PHONY: all deps build release demo test bench clean
 

@@ -1,0 +1,88 @@
+import Foundation
+import XCTest
+
+/// A real Prometheus (Debian's package) on 127.0.0.1 over a data directory backfilled with
+/// `promtool tsdb create-blocks-from openmetrics`; installed by the test when missing.
+final class PrometheusServer {
+    let process = Process()
+    let port: Int
+    var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    /// Installs prometheus if needed, backfills `openMetrics` into a fresh TSDB under `scratch`, and
+    /// starts the server on a free port.
+    init(openMetrics: String, scratch: URL) throws {
+        try Self.install()
+        let input = scratch.appendingPathComponent("series.om")
+        let data = scratch.appendingPathComponent("tsdb")
+        try openMetrics.write(to: input, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let backfill = try Self.run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", input.path, data.path])
+        guard backfill.status == 0 else { throw Self.failure("promtool backfill failed: \(backfill.output)") }
+
+        let config = scratch.appendingPathComponent("prometheus.yml")
+        try "global:\n  scrape_interval: 1m\n".write(to: config, atomically: true, encoding: .utf8)
+        port = try Self.freePort()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
+        process.arguments = [
+            "--config.file=\(config.path)", "--storage.tsdb.path=\(data.path)",
+            "--storage.tsdb.retention.time=3650d", "--web.listen-address=127.0.0.1:\(port)",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: {
+            let log = scratch.appendingPathComponent("prometheus.log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            return log
+        }())
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if (try? Data(contentsOf: url.appendingPathComponent("-/ready"))) != nil { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        stop()
+        throw Self.failure("prometheus did not become ready on port \(port)")
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+
+    /// `apt-get install prometheus` when the binaries are missing (the suite runs as root here and in CI).
+    static func install() throws {
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")
+        {
+            return
+        }
+        let result = try run("/usr/bin/env", ["DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq", "prometheus"])
+        guard result.status == 0 else { throw failure("apt-get install prometheus failed: \(result.output)") }
+    }
+
+    static func freePort() throws -> Int {
+        let result = try run("/usr/bin/env", ["python3", "-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
+        guard let port = Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw failure("no free port") }
+        return port
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    static func failure(_ message: String) -> NSError {
+        NSError(domain: "PrometheusServer", code: 1, userInfo: [NSLocalizedDescriptionKey: message])
+    }
+}
