@@ -1,6 +1,8 @@
 # Autopilot — build, demo, test and bench. `make demo` and `make test` work on a fresh machine:
 # they install what is missing first (Debian packages, as root).
 
+SHELL      := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 SWIFT      ?= swift
 OUT        ?= out
 DEB_DEPS   := libjansson-dev libyaml-dev pkg-config python3 jq openssl prometheus
@@ -34,9 +36,10 @@ release: deps
 demo: release
 	@mkdir -p $(OUT)
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	$$bin/collect-cluster --from fixtures/demo --cluster demo --summary > $(OUT)/cluster.ndjson.tmp \
-	  && mv $(OUT)/cluster.ndjson.tmp $(OUT)/cluster.ndjson \
-	  && echo "demo: wrote $(OUT)/cluster.ndjson ($$(wc -l < $(OUT)/cluster.ndjson) records)"
+	$$bin/collect-cluster --from fixtures/demo --cluster demo --summary \
+	  | $$bin/collect-metrics --from fixtures/demo/prometheus --summary > $(OUT)/demo.ndjson.tmp; \
+	mv $(OUT)/demo.ndjson.tmp $(OUT)/demo.ndjson; \
+	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records)"
 
 test: deps
 	$(SWIFT) build --build-tests

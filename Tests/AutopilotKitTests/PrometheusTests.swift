@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+@testable import AutopilotKit
+
+final class PrometheusTests: XCTestCase {
+    func testDurationsParseAndPrintAsPrometheusDoes() {
+        XCTAssertEqual(Duration("14d")?.seconds, 14 * 86400)
+        XCTAssertEqual(Duration("1h30m")?.seconds, 5400)
+        XCTAssertEqual(Duration("90s")?.description, "90s")
+        XCTAssertEqual(Duration("120m")?.description, "2h")
+        XCTAssertEqual(Duration("7d")?.description, "1w")
+        for bad in ["", "14", "d", "5x", "-5m", "0s", "1.5h"] { XCTAssertNil(Duration(bad), bad) }
+    }
+
+    func testQueriesGoAsFormFieldsWithAStableCaptureKey() {
+        let end = Date(timeIntervalSince1970: 1_700_000_000)
+        let query = PromQuery.instant("up", at: end, purpose: "test")
+        XCTAssertEqual(query.formFields.map { "\($0.0)=\($0.1)" }, ["query=up", "time=1700000000"])
+        XCTAssertEqual(query.captureKey, PromQuery.instant("up", at: end, purpose: "other words").captureKey)
+        XCTAssertNotEqual(query.captureKey, PromQuery.instant("up", at: end.addingTimeInterval(1), purpose: "test").captureKey)
+        let range = PromQuery.range("up", start: end.addingTimeInterval(-3600), end: end, step: Duration(seconds: 60), purpose: "r")
+        XCTAssertEqual(range.formFields.map(\.0), ["query", "start", "end", "step"])
+        XCTAssertEqual(LivePrometheus.formEncode([("query", "sum by (pod) (x{a=~\"b|c\"})")]),
+                       "query=sum%20by%20%28pod%29%20%28x%7Ba%3D~%22b%7Cc%22%7D%29")
+    }
+
+    func testDecodesVectorsAndMatricesAndDropsNonNumbers() throws {
+        let vector = #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pod":"a"},"value":[1700000000,"0.25"]},{"metric":{"pod":"b"},"value":[1700000000,"NaN"]}]}}"#
+        let series = try PrometheusResult.decode(Array(vector.utf8))
+        XCTAssertEqual(series.map(\.labels), [["pod": "a"], ["pod": "b"]])
+        XCTAssertEqual(series[0].samples.map(\.value), [0.25])
+        XCTAssertTrue(series[1].samples.isEmpty, "NaN is no number")
+        let matrix = #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"],[2,"+Inf"],[3,"3e2"]]}]}}"#
+        XCTAssertEqual(try PrometheusResult.decode(Array(matrix.utf8))[0].samples.map(\.value), [1, 300])
+    }
+
+    func testErrorBodiesAndGarbageAreErrors() {
+        let error = #"{"status":"error","errorType":"bad_data","error":"parse error"}"#
+        XCTAssertThrowsError(try PrometheusResult.decode(Array(error.utf8))) {
+            XCTAssertEqual("\($0)", "Prometheus rejected the query (bad_data): parse error")
+        }
+        XCTAssertThrowsError(try PrometheusResult.decode(Array("<html>502 Bad Gateway</html>".utf8))) {
+            XCTAssertTrue("\($0)".hasPrefix("not a Prometheus API response"))
+        }
+    }
+
+    func testNameMatchersAreAnchoredAndEscaped() {
+        XCTAssertEqual(PromQL.oneOf("namespace", ["a", "b.c"]), #"namespace=~"^(a|b\\.c)$""#)
+    }
+
+    func testNamespacesAreGroupedUpToThePodLimit() {
+        var inventory = UsageInventory()
+        for (namespace, pods) in [("a", 3), ("b", 4), ("c", 10), ("d", 1)] {
+            for index in 0..<pods {
+                inventory.add(try! JSON.parse(#"{"kind":"pod","namespace":"\#(namespace)","name":"p\#(index)","owner":{"kind":"Deployment","name":"x"}}"#))
+            }
+        }
+        XCTAssertEqual(inventory.namespaceChunks(limit: 8), [["a", "b"], ["c"], ["d"]])
+        XCTAssertEqual(inventory.podOwners["a/p0"]?.name, "x")
+    }
+
+    func testReplayFindsWhatWasCapturedAndSaysWhenNot() throws {
+        let directory = NSTemporaryDirectory() + "/replay-\(UUID().uuidString)"
+        let query = PromQuery.instant("up", at: Date(timeIntervalSince1970: 1_700_000_000), purpose: "up")
+        let body = Array(#"{"status":"success","data":{"resultType":"vector","result":[]}}"#.utf8)
+        let capture = try CapturingPrometheus(StaticSource(body: body), directory: directory)
+        XCTAssertEqual(try capture.fetch(query), body)
+        try capture.writeIndex([query], settings: UsageSettings().captureJSON)
+        let replay = ReplayPrometheus(directory: directory)
+        XCTAssertEqual(try replay.fetch(query), body)
+        XCTAssertEqual(replay.settings()?["kind"]?.string, "capture")
+        XCTAssertThrowsError(try replay.fetch(.instant("down", at: Date(), purpose: "x"))) {
+            XCTAssertTrue("\($0)".contains("no captured response"))
+        }
+    }
+
+    private struct StaticSource: PrometheusSource {
+        let body: [UInt8]
+        func fetch(_ query: PromQuery) throws(PrometheusError) -> [UInt8] { body }
+    }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Regenerates fixtures/demo/prometheus: synthetic series for the demo cluster are backfilled with
+# promtool into a real Prometheus on 127.0.0.1, and collect-metrics --capture records its answers.
+# `make demo` and the tests then replay them with no server. Needs Debian's prometheus package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=fixtures/demo/prometheus
+swift build -c release >/dev/null
+bin=$(swift build -c release --show-bin-path)
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "capture: generating series" >&2
+python3 "$out/generate_openmetrics.py" "$work/demo.om"
+echo "capture: backfilling $(du -h "$work/demo.om" | cut -f1) with promtool" >&2
+promtool tsdb create-blocks-from openmetrics "$work/demo.om" "$work/tsdb" >/dev/null
+rm "$work/demo.om"
+printf 'global:\n  scrape_interval: 2m\n' > "$work/prometheus.yml"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+  --storage.tsdb.retention.time=3650d --web.listen-address="127.0.0.1:$port" >"$work/prometheus.log" 2>&1 &
+pid=$!
+for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null && break; sleep 0.5; done
+
+echo "capture: asking Prometheus on port $port" >&2
+find "$out" -maxdepth 1 \( -name '*.json' -o -name 'queries.ndjson' \) -delete
+"$bin/collect-cluster" --from fixtures/demo --cluster demo \
+  | "$bin/collect-metrics" --prometheus "http://127.0.0.1:$port" --window 7d --end 2026-11-20T12:00:00Z \
+      --capture "$out" --summary >/dev/null
+echo "capture: wrote $(ls "$out"/*.json | wc -l) responses to $out" >&2
