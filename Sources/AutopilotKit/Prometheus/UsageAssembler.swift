@@ -96,8 +96,9 @@ struct UsageAssembler {
         for (key, pods) in oomPerPod { table[key]?.oomKills = pods.values.reduce(0, +) }
         visit(.throttledPeriods) { acc, _, _, series in acc.throttled += series.scalar }
         visit(.allPeriods) { acc, _, _, series in acc.periods += series.scalar }
+        // Evidence series: each hour's highest pod.
         visit(.cpuSeries) { acc, _, _, series in
-            for sample in series.samples { acc.cpuSeries[slot(sample.time), default: 0] = max(acc.cpuSeries[slot(sample.time)] ?? 0, sample.value) }
+            for sample in series.samples { acc.cpuSeries[slot(sample.time)] = max(acc.cpuSeries[slot(sample.time)] ?? 0, sample.value) }
         }
         visit(.memorySeries) { acc, _, _, series in
             for sample in series.samples { acc.memorySeries[slot(sample.time)] = max(acc.memorySeries[slot(sample.time)] ?? 0, sample.value) }
