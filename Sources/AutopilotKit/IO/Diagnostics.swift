@@ -102,13 +102,6 @@ public final class Diagnostics: @unchecked Sendable {
 
 /// Writes straight to file descriptor 2, unbuffered, so diagnostics interleave correctly with other tools.
 public func writeStderr(_ text: String) {
-    var bytes = Array(text.utf8)
-    bytes.withUnsafeMutableBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let written = write(2, raw.baseAddress! + offset, raw.count - offset)
-            if written <= 0 { if errno == EINTR { continue } else { return } }
-            offset += written
-        }
-    }
+    // Nothing sensible is left to do if stderr itself cannot be written.
+    try? FileIO.writeAll(Array(text.utf8), to: 2, name: "<stderr>")
 }

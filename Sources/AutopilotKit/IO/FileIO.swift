@@ -32,17 +32,11 @@ public enum FileIO {
         let temporary = "\(path).tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw IOFailure(path: temporary, operation: "create") }
-        var offset = 0
-        let failure: IOFailure? = bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return IOFailure(path: temporary, operation: "write")
-                }
-                offset += written
-            }
-            return nil
+        var failure: IOFailure?
+        do {
+            try writeAll(bytes, to: descriptor, name: temporary)
+        } catch let error as IOFailure {
+            failure = error
         }
         if failure == nil && fsync(descriptor) != 0 {
             close(descriptor)
@@ -58,6 +52,21 @@ public enum FileIO {
             let failed = IOFailure(path: path, operation: "rename into")
             unlink(temporary)
             throw failed
+        }
+    }
+
+    /// Writes every byte to an open descriptor, resuming after interrupted or partial writes.
+    public static func writeAll(_ bytes: [UInt8], to descriptor: Int32, name: String) throws {
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw IOFailure(path: name, operation: "write")
+                }
+                offset += written
+            }
         }
     }
 

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Writes NDJSON records in large blocks: forwarded lines byte for byte, new records with `kind` first.
 public final class NDJSONWriter {
     private let descriptor: Int32
@@ -43,27 +37,7 @@ public final class NDJSONWriter {
 
     /// Writes everything pending; a failed write (stdout closed, disk full) is an `IOFailure`.
     public func flush() throws {
-        var offset = 0
-        try pending.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let written = systemWrite(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw IOFailure(path: target, operation: "write")
-                }
-                offset += written
-            }
-        }
+        try FileIO.writeAll(pending, to: descriptor, name: target)
         pending.removeAll(keepingCapacity: true)
     }
-}
-
-/// The C library's write(2), named apart from the writer's own `write`.
-@inline(__always)
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(descriptor, bytes, count)
-    #else
-    return Darwin.write(descriptor, bytes, count)
-    #endif
 }
