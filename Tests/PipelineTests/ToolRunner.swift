@@ -43,7 +43,7 @@ enum Tool {
         let errURL = scratch.appendingPathComponent("stderr")
         let inURL = stdinPath.map(URL.init(fileURLWithPath:)) ?? scratch.appendingPathComponent("stdin")
         if stdinPath == nil { FileManager.default.createFile(atPath: inURL.path, contents: Data((stdin ?? "").utf8)) }
-        if stdoutPath == nil { FileManager.default.createFile(atPath: outURL.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: outURL.path) { FileManager.default.createFile(atPath: outURL.path, contents: nil) }
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
 
         let process = Process()

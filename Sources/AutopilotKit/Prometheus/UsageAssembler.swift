@@ -67,7 +67,8 @@ struct UsageAssembler {
                     let container = series.labels["container"], !series.samples.isEmpty
                 else { continue }
                 guard let workload = owners["\(namespace)/\(pod)"], inventory.workloads[workload] != nil else {
-                    unattributed.insert("\(namespace)/\(pod)")
+                    // A bare pod is known and simply not a workload; anything else is worth a warning.
+                    if !inventory.barePods.contains("\(namespace)/\(pod)") { unattributed.insert("\(namespace)/\(pod)") }
                     continue
                 }
                 let key = Self.key(workload, container)

@@ -15,6 +15,8 @@ public struct UsageInventory {
     public var workloads: [Workload: [String]] = [:]
     /// Each known pod's top workload, by `namespace/pod`.
     public var podOwners: [String: Workload] = [:]
+    /// Pods with no controller (`namespace/pod`): not workloads, so their usage is not reported.
+    public var barePods: Set<String> = []
     /// Known pods per namespace, to size query chunks.
     public var podsPerNamespace: [String: Int] = [:]
     public var nodes: [String] = []
@@ -36,6 +38,8 @@ public struct UsageInventory {
             podsPerNamespace[namespace, default: 0] += 1
             if let owner = record["owner"], let ownerKind = owner["kind"]?.string, ownerKind != "Pod" {
                 podOwners["\(namespace)/\(name)"] = Workload(namespace: namespace, kind: ownerKind, name: owner["name"]?.string ?? "")
+            } else {
+                barePods.insert("\(namespace)/\(name)")
             }
         case "node":
             if let name = record["name"]?.string { nodes.append(name) }
