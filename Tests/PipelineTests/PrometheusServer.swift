@@ -16,7 +16,9 @@ final class PrometheusServer {
         let data = scratch.appendingPathComponent("tsdb")
         try openMetrics.write(to: input, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let backfill = try Self.run("/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", input.path, data.path])
+        // Large blocks: promtool re-reads its input once per block.
+        let backfill = try Self.run(
+            "/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=192h", input.path, data.path])
         guard backfill.status == 0 else { throw Self.failure("promtool backfill failed: \(backfill.output)") }
 
         let config = scratch.appendingPathComponent("prometheus.yml")
