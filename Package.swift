@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // HTTP for Prometheus: URLSession on Linux cannot trust a private CA (--ca-file); NIO SSL can.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -22,7 +24,10 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]),
         .target(
             name: "AutopilotKit",
-            dependencies: ["CJansson", "CYAML"]),
+            dependencies: [
+                "CJansson", "CYAML",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .executableTarget(
             name: "collect-cluster",
             dependencies: [

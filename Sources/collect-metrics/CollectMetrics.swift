@@ -60,6 +60,9 @@ struct CollectMetrics: ParsableCommand {
     @Option(help: ArgumentHelp("File holding user:password for basic auth.", valueName: "path"))
     var basicAuthFile: String?
 
+    @Option(help: ArgumentHelp("PEM file of the CA that signed Prometheus' TLS certificate.", valueName: "path"))
+    var caFile: String?
+
     @Option(help: ArgumentHelp("Sign requests with AWS SigV4 for this region (Amazon Managed Service for Prometheus), with credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.", valueName: "region"))
     var sigv4Region: String?
 
@@ -88,6 +91,7 @@ struct CollectMetrics: ParsableCommand {
         if sigv4Region != nil && AWSCredentials.fromEnvironment() == nil {
             throw ValidationError("--sigv4-region needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
         }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file: cannot read \(caFile)") }
         if concurrency < 1 || retries < 0 { throw ValidationError("--concurrency must be 1 or more, --retries 0 or more") }
     }
 
@@ -132,7 +136,7 @@ struct CollectMetrics: ParsableCommand {
             settings.apply(capture: captured)
             source = replay
         } else {
-            let live = LivePrometheus(baseURL: URL(string: prometheus!)!, auth: try auth(), retries: retries)
+            let live = LivePrometheus(baseURL: URL(string: prometheus!)!, auth: try auth(), caFile: caFile, retries: retries)
             source = live
             if let capture {
                 let wrapper = try CapturingPrometheus(live, directory: capture)

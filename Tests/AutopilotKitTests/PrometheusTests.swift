@@ -22,6 +22,7 @@ final class PrometheusTests: XCTestCase {
         XCTAssertEqual(range.formFields.map(\.0), ["query", "start", "end", "step"])
         XCTAssertEqual(LivePrometheus.formEncode([("query", "sum by (pod) (x{a=~\"b|c\"})")]),
                        "query=sum%20by%20%28pod%29%20%28x%7Ba%3D~%22b%7Cc%22%7D%29")
+        XCTAssertEqual(LivePrometheus.formEncode([("q", "café")]), "q=caf%C3%A9")
     }
 
     func testDecodesVectorsAndMatricesAndDropsNonNumbers() throws {

@@ -6,11 +6,12 @@ import XCTest
 final class PrometheusServer {
     let process = Process()
     let port: Int
-    var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    let scheme: String
+    var url: URL { URL(string: "\(scheme)://127.0.0.1:\(port)")! }
 
     /// Installs prometheus if needed, backfills `openMetrics` into a fresh TSDB under `scratch`, and
-    /// starts the server on a free port.
-    init(openMetrics: String, scratch: URL) throws {
+    /// starts the server on a free port; `webConfig` is Prometheus' own --web.config.file (TLS, basic auth).
+    init(openMetrics: String, scratch: URL, webConfig: String? = nil) throws {
         try Self.install()
         let input = scratch.appendingPathComponent("series.om")
         let data = scratch.appendingPathComponent("tsdb")
@@ -24,25 +25,36 @@ final class PrometheusServer {
         let config = scratch.appendingPathComponent("prometheus.yml")
         try "global:\n  scrape_interval: 1m\n".write(to: config, atomically: true, encoding: .utf8)
         port = try Self.freePort()
+        scheme = webConfig?.contains("tls_server_config") == true ? "https" : "http"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
         process.arguments = [
             "--config.file=\(config.path)", "--storage.tsdb.path=\(data.path)",
             "--storage.tsdb.retention.time=3650d", "--web.listen-address=127.0.0.1:\(port)",
         ]
+        if let webConfig {
+            let file = scratch.appendingPathComponent("web.yml")
+            try webConfig.write(to: file, atomically: true, encoding: .utf8)
+            process.arguments! += ["--web.config.file=\(file.path)"]
+        }
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: {
-            let log = scratch.appendingPathComponent("prometheus.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            return log
-        }())
+        let log = scratch.appendingPathComponent("prometheus.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if (try? Data(contentsOf: url.appendingPathComponent("-/ready"))) != nil { return }
+            // Any HTTP answer (even 401) means it listens; TLS is not checked for this probe.
+            let probe = try Self.run("/usr/bin/env", ["python3", "-c", """
+                import ssl, urllib.request, urllib.error
+                try: urllib.request.urlopen('\(url.absoluteString)/-/ready', timeout=2, context=ssl._create_unverified_context())
+                except urllib.error.HTTPError: pass
+                """])
+            if probe.status == 0 { return }
             Thread.sleep(forTimeInterval: 0.2)
         }
         stop()
-        throw Self.failure("prometheus did not become ready on port \(port)")
+        let tail = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: " | ")
+        throw Self.failure("prometheus did not become ready on port \(port): \(tail)")
     }
 
     func stop() {

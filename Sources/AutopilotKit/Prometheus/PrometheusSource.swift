@@ -1,8 +1,8 @@
+import AsyncHTTPClient
 import Foundation
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 
 /// Where query results come from: a live server, or responses captured earlier.
 public protocol PrometheusSource: Sendable {
@@ -25,21 +25,26 @@ public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
     public let auth: PrometheusAuth
     public let retries: Int
     public let retryDelay: Double
-    public let timeout: Double
-    private let session: URLSession
+    private let client: HTTPClient
     private let counter = Counter()
 
-    public init(baseURL: URL, auth: PrometheusAuth = .none, retries: Int = 3, retryDelay: Double = 0.5, timeout: Double = 120) {
+    /// `caFile` adds a PEM bundle to the trusted roots, for a Prometheus behind a private CA.
+    public init(
+        baseURL: URL, auth: PrometheusAuth = .none, caFile: String? = nil, retries: Int = 3, retryDelay: Double = 0.5,
+        timeout: Int64 = 120
+    ) {
         self.baseURL = baseURL
         self.auth = auth
         self.retries = retries
         self.retryDelay = retryDelay
-        self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.httpMaximumConnectionsPerHost = 8
-        session = URLSession(configuration: configuration)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
+        let configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, timeout: .init(connect: .seconds(10), read: .seconds(timeout)))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
+
+    deinit { try? client.syncShutdown() }
 
     /// Requests sent so far, retries included.
     public var requestsSent: Int { counter.value }
@@ -68,58 +73,42 @@ public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
     private func send(_ query: PromQuery) -> Result<[UInt8], PrometheusError> {
         counter.increment()
         let url = baseURL.appendingPathComponent("api/v1/\(query.endpoint.rawValue)")
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
         let body = Array(Self.formEncode(query.formFields).utf8)
-        request.httpBody = Data(body)
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        headers.add(name: "Accept", value: "application/json")
         switch auth {
         case .none: break
-        case .bearer(let token): request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        case .bearer(let token): headers.add(name: "Authorization", value: "Bearer \(token)")
         case .basic(let user, let password):
-            request.setValue("Basic \(Data("\(user):\(password)".utf8).base64EncodedString())", forHTTPHeaderField: "Authorization")
+            headers.add(name: "Authorization", value: "Basic \(Data("\(user):\(password)".utf8).base64EncodedString())")
         case .sigV4(let signer):
-            let headers = ["Content-Type": "application/x-www-form-urlencoded"]
-            for (name, value) in signer.sign(method: "POST", url: url, headers: headers, body: body, date: Date()) {
-                request.setValue(value, forHTTPHeaderField: name)
-            }
+            let signed = signer.sign(
+                method: "POST", url: url, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: body,
+                date: Date())
+            for (name, value) in signed { headers.replaceOrAdd(name: name, value: value) }
         }
-        let box = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        session.dataTask(with: request) { data, response, error in
-            if let error {
-                box.result = .failure(.unreachable("\(url.absoluteString): \(error.localizedDescription)"))
-            } else if let http = response as? HTTPURLResponse {
-                let bytes = [UInt8](data ?? Data())
-                if (200..<300).contains(http.statusCode) || http.statusCode == 400 || http.statusCode == 422 {
-                    // Prometheus reports a bad query as 400/422 with an error body: decode says why.
-                    box.result = .success(bytes)
-                } else {
-                    let text = String(decoding: bytes.prefix(300), as: UTF8.self)
-                        .replacingOccurrences(of: "\n", with: " ")
-                    box.result = .failure(.http(status: http.statusCode, message: text))
-                }
-            } else {
-                box.result = .failure(.unreachable("no HTTP response from \(url.absoluteString)"))
-            }
-            done.signal()
-        }.resume()
-        done.wait()
-        return box.result ?? .failure(.unreachable("no response"))
+        do {
+            let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
+            let response = try client.execute(request: request).wait()
+            let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+            let status = Int(response.status.code)
+            // Prometheus reports a bad query as 400/422 with an error body: decoding says why.
+            if (200..<300).contains(status) || status == 400 || status == 422 { return .success(bytes) }
+            let text = String(decoding: bytes.prefix(300), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+            return .failure(.http(status: status, message: text))
+        } catch {
+            return .failure(.unreachable("\(url.absoluteString): \(error)"))
+        }
     }
 
     /// `application/x-www-form-urlencoded`, with everything but unreserved characters escaped.
     static func formEncode(_ fields: [(String, String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
+        // ASCII only: CharacterSet.alphanumerics would let non-ASCII letters through unescaped.
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return fields.map { name, value in
             "\(name.addingPercentEncoding(withAllowedCharacters: allowed)!)=\(value.addingPercentEncoding(withAllowedCharacters: allowed)!)"
         }.joined(separator: "&")
-    }
-
-    private final class ResultBox: @unchecked Sendable {
-        var result: Result<[UInt8], PrometheusError>?
     }
 }
 

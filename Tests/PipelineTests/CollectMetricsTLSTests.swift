@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+
+/// collect-metrics to a real Prometheus behind TLS signed by a private CA, with basic auth, as
+/// Prometheus' own web config sets them up.
+final class CollectMetricsTLSTests: XCTestCase {
+    private let input = #"{"kind":"workload","cluster":"t","namespace":"shop","name":"api","workloadKind":"Deployment","containers":[{"name":"app"}]}"# + "\n"
+        + #"{"kind":"pod","cluster":"t","namespace":"shop","name":"api-1","owner":{"kind":"Deployment","name":"api"}}"# + "\n"
+
+    /// A CA, and a server certificate for 127.0.0.1 signed by it, made with openssl.
+    private func makeCertificates(_ directory: URL) throws {
+        let script = """
+            set -e
+            cd '\(directory.path)'
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=autopilot-test-ca 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
+            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext 2>/dev/null
+            """
+        let result = try PrometheusServer.run("/bin/bash", ["-c", script])
+        guard result.status == 0 else { throw PrometheusServer.failure("openssl: \(result.output)") }
+    }
+
+    func testPrivateCAAndBasicAuth() throws {
+        let scratch = try makeScratchDirectory(self)
+        try makeCertificates(scratch)
+        let hash = try PrometheusServer.run("/usr/bin/env", ["python3", "-W", "ignore", "-c",
+            "import crypt; print(crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let end = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 3600).rounded(.down) * 3600 - 3600)
+        var metrics = SyntheticMetrics(end: end, window: 6 * 3600)
+        metrics.containers = [.init(namespace: "shop", pod: "api-1", container: "app", cpu: { _ in 0.25 },
+                                    memory: { _ in 100 * 1_048_576 }, blocks: 1...metrics.blockCount, throttledShare: 0)]
+        let server = try PrometheusServer(openMetrics: metrics.openMetrics, scratch: scratch, webConfig: """
+            tls_server_config:
+              cert_file: \(scratch.path)/server.crt
+              key_file: \(scratch.path)/server.key
+            basic_auth_users:
+              autopilot: '\(hash)'
+            """)
+        addTeardownBlock { server.stop() }
+        let credentials = scratch.appendingPathComponent("basic-auth")
+        try "autopilot:s3cret\n".write(to: credentials, atomically: true, encoding: .utf8)
+        let common = ["--prometheus", server.url.absoluteString, "--window", "6h", "--end", String(Int(end.timeIntervalSince1970)),
+                      "--retries", "0"]
+
+        let trusted = try Tool.run("collect-metrics", common + ["--ca-file", "\(scratch.path)/ca.crt", "--basic-auth-file", credentials.path], stdin: input)
+        XCTAssertEqual(trusted.status, 0, trusted.stderr)
+        let usage = try XCTUnwrap(try decodeRecords(trusted.lines).first { $0["kind"] as? String == "usage" })
+        XCTAssertEqual((usage["cpu"] as! [String: Double])["p95"]!, 0.25, accuracy: 1e-6)
+
+        let untrusted = try Tool.run("collect-metrics", common + ["--basic-auth-file", credentials.path], stdin: input)
+        XCTAssertEqual(untrusted.status, 69, "an unknown CA is refused")
+        XCTAssertTrue(untrusted.stdout.hasPrefix(input))
+
+        try "autopilot:wrong\n".write(to: credentials, atomically: true, encoding: .utf8)
+        let refused = try Tool.run("collect-metrics", common + ["--ca-file", "\(scratch.path)/ca.crt", "--basic-auth-file", credentials.path], stdin: input)
+        XCTAssertEqual(refused.status, 69)
+        XCTAssertTrue(refused.stderr.contains("HTTP 401"), refused.stderr)
+    }
+}
