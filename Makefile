@@ -45,9 +45,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
-## Time each filter against `jq -c .` over the same bytes; writes out/bench/results.json.
+## Time each filter against `jq -c .` over the same bytes (out/bench/results.json), and collect-metrics
+## against KRR's query pattern on a generated 2,000-workload / 20,000-pod / 14-day Prometheus
+## (out/bench/metrics.json; BENCH_WORKLOADS, BENCH_PODS, BENCH_DAYS make it smaller).
 bench: release
 	@pipelines/bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(OUT)/bench
+	@pipelines/bench-metrics.sh "$$($(SWIFT) build -c release --show-bin-path)" $(OUT)/bench
 
 clean:
 	rm -rf .build $(OUT)

@@ -41,7 +41,7 @@ final class CollectMetricsFailureTests: XCTestCase {
         // Every query went by POST as a form, a handful of them, not one per container.
         let sent = requests(log)
         XCTAssertTrue(sent.allSatisfy { $0.hasPrefix("POST /api/v1/query") && $0.contains("application/x-www-form-urlencoded") }, "\(sent)")
-        XCTAssertEqual(sent.count, 20 + 8)
+        XCTAssertEqual(sent.count, 20 + 7)
     }
 
     func testServerErrorIsRetriedThenSucceeds() throws {
@@ -50,7 +50,7 @@ final class CollectMetricsFailureTests: XCTestCase {
         let result = try Tool.run(
             "collect-metrics", ["--prometheus", url.absoluteString, "--end", "1700000000", "--concurrency", "1"], stdin: input)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(requests(log).count, 28 + 3, "three failures, each retried")
+        XCTAssertEqual(requests(log).count, 27 + 3, "three failures, each retried")
     }
 
     func testQueryErrorBodyIsReportedAndExits69() throws {

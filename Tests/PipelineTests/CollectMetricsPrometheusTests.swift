@@ -53,15 +53,20 @@ final class CollectMetricsPrometheusTests: XCTestCase {
         #"{"kind":"service","cluster":"t","namespace":"shop","name":"api","selector":{"app":"api"}}"#,
     ].joined(separator: "\n") + "\n"
 
-    /// The range a percentile may fall in: exact over the window's steps, allowing the subquery to
-    /// include the step at the window's start and a gauge's last sample to linger one step (5m lookback).
-    private func expectedRange(_ q: Double, _ container: SyntheticMetrics.Container, _ metrics: SyntheticMetrics,
-                               _ value: (Int) -> Double, lingers: Bool) -> ClosedRange<Double> {
-        let base = metrics.steps(container, value)
-        var variants = [base, base + [value(0)]]
-        if lingers { variants += variants.map { $0 + [value(container.blocks.upperBound)] } }
-        let results = variants.map { SyntheticMetrics.quantile(q, $0) }
+    /// The range a CPU percentile may fall in: exact over the window's 5-minute steps, allowing the
+    /// subquery to include the step at the window's very start.
+    private func expectedCPU(_ q: Double, _ container: SyntheticMetrics.Container, _ metrics: SyntheticMetrics) -> ClosedRange<Double> {
+        let base = metrics.steps(container, container.cpu)
+        let results = [base, base + [container.cpu(0)]].map { SyntheticMetrics.quantile(q, $0) }
         return (results.min()! - 1e-6)...(results.max()! + 1e-6)
+    }
+
+    /// The range a memory percentile may fall in: exact over the raw once-a-minute samples, allowing
+    /// the range selector to include the sample at the window's very start.
+    private func expectedMemory(_ q: Double, _ container: SyntheticMetrics.Container, _ metrics: SyntheticMetrics) -> ClosedRange<Double> {
+        let base = metrics.rawMinutes(container, container.memory)
+        let results = [base, base + [container.memory(0)]].map { SyntheticMetrics.quantile(q, $0) }
+        return (results.min()! - 1)...(results.max()! + 1)  // bytes are written as whole numbers
     }
 
     func testPercentilesMatchTheSamplesPrometheusHolds() throws {
@@ -91,19 +96,18 @@ final class CollectMetricsPrometheusTests: XCTestCase {
         let apiCPU = api["cpu"] as! [String: Double]
         let apiMemory = api["memory"] as! [String: Int]
         for (name, q) in [("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99), ("max", 1.0)] {
-            let cpuRanges = metrics.containers.prefix(3).map { expectedRange(q, $0, metrics, $0.cpu, lingers: false) }
+            let cpuRanges = metrics.containers.prefix(3).map { expectedCPU(q, $0, metrics) }
             let cpuExpected = cpuRanges.map(\.lowerBound).max()!...cpuRanges.map(\.upperBound).max()!
             XCTAssertTrue(cpuExpected.contains(apiCPU[name]!), "api cpu \(name) \(apiCPU[name]!) not in \(cpuExpected)")
             guard name != "p90" else { continue }
-            let memoryRanges = metrics.containers.prefix(3).map { expectedRange(q, $0, metrics, $0.memory, lingers: $0.blocks.upperBound < metrics.blockCount) }
-            // Bytes are written as whole numbers: allow the rounding.
-            let memoryExpected = (memoryRanges.map(\.lowerBound).max()! - 1)...(memoryRanges.map(\.upperBound).max()! + 1)
+            let memoryRanges = metrics.containers.prefix(3).map { expectedMemory(q, $0, metrics) }
+            let memoryExpected = memoryRanges.map(\.lowerBound).max()!...memoryRanges.map(\.upperBound).max()!
             XCTAssertTrue(memoryExpected.contains(Double(apiMemory[name]!)), "api memory \(name) \(apiMemory[name]!) not in \(memoryExpected)")
         }
         XCTAssertEqual(apiCPU["max"]!, 0.8, accuracy: 1e-6)
         XCTAssertEqual(Double(apiMemory["max"]!), 612 * Self.mib, accuracy: 13 * Self.mib)
-        // Samples: one per step per pod (576 + 576 + 288), give or take the window's edges.
-        XCTAssertEqual(Double(api["samples"] as! Int), Double(metrics.blockCount * 5 / 2), accuracy: 4)
+        // Samples: raw scrapes, one a minute per pod (2,880 + 2,880 + 1,440), give or take the edges.
+        XCTAssertEqual(Double(api["samples"] as! Int), window / 60 * 2.5, accuracy: 4)
         XCTAssertEqual(api["throttledRatio"] as! Double, 0.25, accuracy: 0.005)
         XCTAssertEqual(api["oomKills"] as? Int, 0)
         let series = api["series"] as! [String: Any]

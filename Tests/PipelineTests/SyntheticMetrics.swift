@@ -46,6 +46,12 @@ struct SyntheticMetrics {
         (1...blockCount).filter { container.blocks.contains($0) }.map(value)
     }
 
+    /// The raw once-a-minute samples of a gauge in the window (minutes 1…end), as a range selector
+    /// over the window reads them.
+    func rawMinutes(_ container: Container, _ value: (Int) -> Double) -> [Double] {
+        (1...Int(window / Self.minute)).filter { container.blocks.contains(blockOf(minute: $0)) }.map { value(blockOf(minute: $0)) }
+    }
+
     var openMetrics: String {
         var lines: [String] = []
         var cpuTotals = [Double](repeating: 0, count: containers.count)

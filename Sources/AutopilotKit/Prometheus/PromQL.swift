@@ -6,9 +6,16 @@ public enum PromQL {
         "sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!=\"\", container!=\"POD\", \(selector)}[\(rate)]))"
     }
 
-    /// cAdvisor's per-container working set, in bytes.
-    public static func containerMemory(_ selector: String) -> String {
-        "max by (namespace, pod, container) (container_memory_working_set_bytes{container!=\"\", container!=\"POD\", \(selector)})"
+    /// A statistic of cAdvisor's working set over the window, from the raw samples (no subquery: each
+    /// sample is read once), highest series per (namespace, pod, container). `function` is
+    /// `max_over_time` or `quantile_over_time(q, …)` written as `quantile_over_time(0.95, `.
+    public static func containerMemory(_ function: String, _ selector: String, window: Duration) -> String {
+        "max by (namespace, pod, container) (\(function)container_memory_working_set_bytes{container!=\"\", container!=\"POD\", \(selector)}[\(window)]))"
+    }
+
+    /// Raw samples of a per-container metric in the window (how many scrapes saw the container).
+    public static func containerSamples(_ metric: String, _ selector: String, window: Duration) -> String {
+        "sum by (namespace, pod, container) (count_over_time(\(metric){container!=\"\", container!=\"POD\", \(selector)}[\(window)]))"
     }
 
     /// The q-quantile of `inner` over the window, sampled every `step` (a subquery).
@@ -57,9 +64,19 @@ public enum PromQL {
         "sum by (\(nodeLabel)) (rate(container_cpu_usage_seconds_total{id=\"/\", \(selector)}[\(rate)]))"
     }
 
-    /// A node's memory working set, in bytes, from cAdvisor's root cgroup.
-    public static func nodeMemory(_ selector: String, nodeLabel: String) -> String {
-        "sum by (\(nodeLabel)) (container_memory_working_set_bytes{id=\"/\", \(selector)})"
+    /// A statistic of a node's working set over the window (cAdvisor's root cgroup, raw samples).
+    public static func nodeMemory(_ function: String, _ selector: String, nodeLabel: String, window: Duration) -> String {
+        "max by (\(nodeLabel)) (\(function)container_memory_working_set_bytes{id=\"/\", \(selector)}[\(window)]))"
+    }
+
+    /// A node's average CPU in cores over the window: its counter's increase divided by the window.
+    public static func nodeCPUAverage(_ selector: String, nodeLabel: String, window: Duration) -> String {
+        "sum by (\(nodeLabel)) (increase(container_cpu_usage_seconds_total{id=\"/\", \(selector)}[\(window)])) / \(window.seconds)"
+    }
+
+    /// Raw CPU samples of a node's root cgroup in the window.
+    public static func nodeSamples(_ selector: String, nodeLabel: String, window: Duration) -> String {
+        "sum by (\(nodeLabel)) (count_over_time(container_cpu_usage_seconds_total{id=\"/\", \(selector)}[\(window)]))"
     }
 
     /// `label=~"^(a|b)$"` for exact names, with regex metacharacters escaped.

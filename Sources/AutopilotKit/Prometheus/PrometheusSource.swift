@@ -39,8 +39,11 @@ public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
         self.retryDelay = retryDelay
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
-        let configuration = HTTPClient.Configuration(
+        var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, timeout: .init(connect: .seconds(10), read: .seconds(timeout)))
+        // Our own retries (with --retries and backoff) decide; AHC would silently retry a refused
+        // connection until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
