@@ -26,7 +26,6 @@ public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
     public let retries: Int
     public let retryDelay: Double
     private let client: HTTPClient
-    private let counter = Counter()
 
     /// `caFile` adds a PEM bundle to the trusted roots, for a Prometheus behind a private CA.
     public init(
@@ -48,9 +47,6 @@ public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
     }
 
     deinit { try? client.syncShutdown() }
-
-    /// Requests sent so far, retries included.
-    public var requestsSent: Int { counter.value }
 
     public func fetch(_ query: PromQuery) throws(PrometheusError) -> [UInt8] {
         var attempt = 0
@@ -74,7 +70,6 @@ public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
     }
 
     private func send(_ query: PromQuery) -> Result<[UInt8], PrometheusError> {
-        counter.increment()
         let url = baseURL.appendingPathComponent("api/v1/\(query.endpoint.rawValue)")
         let body = Array(Self.formEncode(query.formFields).utf8)
         var headers = HTTPHeaders()
@@ -120,7 +115,6 @@ public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
 public final class CapturingPrometheus: PrometheusSource, @unchecked Sendable {
     public let inner: PrometheusSource
     public let directory: String
-    private let lock = NSLock()
 
     public init(_ inner: PrometheusSource, directory: String) throws {
         self.inner = inner
@@ -150,8 +144,6 @@ public final class CapturingPrometheus: PrometheusSource, @unchecked Sendable {
             ]
             lines += entry.serialized() + [0x0A]
         }
-        lock.lock()
-        defer { lock.unlock() }
         try FileIO.writeAtomically(lines, to: "\(directory)/queries.ndjson")
     }
 }
@@ -177,21 +169,5 @@ public struct ReplayPrometheus: PrometheusSource {
             let end = bytes.firstIndex(of: 0x0A)
         else { return nil }
         return try? Array(bytes[..<end]).withUnsafeBytes { raw throws(JSONParseError) in try JSON.parse(raw) }
-    }
-}
-
-/// A thread-safe counter.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func increment() {
-        lock.lock()
-        count += 1
-        lock.unlock()
-    }
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
     }
 }
