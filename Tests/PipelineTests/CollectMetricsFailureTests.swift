@@ -9,12 +9,12 @@ final class CollectMetricsFailureTests: XCTestCase {
         #"{"kind":"event","cluster":"t","namespace":"shop","name":"e1","reason":"BackOff"}"#,
     ].joined(separator: "\n") + "\n"
 
-    private func start(_ mode: String, _ scratch: URL) throws -> (Process, URL, URL) {
+    private func start(_ mode: String, _ scratch: URL, logAuth: Bool = false) throws -> (Process, URL, URL) {
         let log = scratch.appendingPathComponent("requests.log")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/fake_prometheus.py").path,
-                             "--mode", mode, "--log", log.path]
+                             "--mode", mode, "--log", log.path] + (logAuth ? ["--log-auth"] : [])
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -42,6 +42,32 @@ final class CollectMetricsFailureTests: XCTestCase {
         let sent = requests(log)
         XCTAssertTrue(sent.allSatisfy { $0.hasPrefix("POST /api/v1/query") && $0.contains("application/x-www-form-urlencoded") }, "\(sent)")
         XCTAssertEqual(sent.count, 20 + 7)
+    }
+
+    func testBearerTokenAndSigV4ReachTheServer() throws {
+        let scratch = try makeScratchDirectory(self)
+        let (_, url, log) = try start("empty", scratch, logAuth: true)
+        let token = scratch.appendingPathComponent("token")
+        try "s3cret-token\n".write(to: token, atomically: true, encoding: .utf8)
+        let bearer = try Tool.run(
+            "collect-metrics", ["--prometheus", url.absoluteString, "--end", "1700000000", "--token-file", token.path], stdin: input)
+        XCTAssertEqual(bearer.status, 0, bearer.stderr)
+        XCTAssertTrue(requests(log).allSatisfy { $0.contains("| Bearer s3cret-token |") }, "\(requests(log).prefix(2))")
+
+        let before = requests(log).count
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE"
+        environment["AWS_SECRET_ACCESS_KEY"] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+        let signed = try Tool.run(
+            "collect-metrics", ["--prometheus", url.absoluteString, "--end", "1700000000", "--sigv4-region", "us-east-1"],
+            stdin: input, environment: environment)
+        XCTAssertEqual(signed.status, 0, signed.stderr)
+        let sent = Array(requests(log).dropFirst(before))
+        XCTAssertEqual(sent.count, 27)
+        for line in sent {
+            XCTAssertTrue(line.contains("| AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"), line)
+            XCTAssertTrue(line.contains("/us-east-1/aps/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="), line)
+        }
     }
 
     func testServerErrorIsRetriedThenSucceeds() throws {

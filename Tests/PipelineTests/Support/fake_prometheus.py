@@ -7,7 +7,7 @@ real Prometheus). It answers /api/v1/query and /api/v1/query_range according to 
   error          every query gets HTTP 400 with Prometheus's error body (bad_data)
 
 It prints `LISTENING <port>` once ready, logs `METHOD PATH CONTENT-TYPE BODY-LENGTH` per request to
---log, and stops on SIGTERM."""
+--log (and, with --log-auth, the Authorization and X-Amz-Date headers), and stops on SIGTERM."""
 import argparse
 import json
 import signal
@@ -20,6 +20,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", required=True)
     parser.add_argument("--log", required=True)
+    parser.add_argument("--log-auth", action="store_true")
     args = parser.parse_args()
     lock = threading.Lock()
     state = {"requests": 0}
@@ -44,7 +45,10 @@ def main():
             with lock:
                 state["requests"] += 1
                 count = state["requests"]
-                log.write(f"POST {self.path} {self.headers.get('Content-Type')} {length}\n")
+                line = f"POST {self.path} {self.headers.get('Content-Type')} {length}"
+                if args.log_auth:
+                    line += f" | {self.headers.get('Authorization')} | {self.headers.get('X-Amz-Date')}"
+                log.write(line + "\n")
             if not self.path.startswith("/api/v1/query"):
                 return self.answer(404, {"status": "error", "errorType": "not_found", "error": "not found"})
             if args.mode == "error":
