@@ -76,26 +76,16 @@ struct CollectCluster: ParsableCommand {
         let collector = ClusterCollector(teams: teams, diagnostics: diagnostics)
         let writer = NDJSONWriter()
         var totals: [String: Int] = [:]
-        do {
+        let status = ToolRun.run(diagnostics, writer: writer) {
             for snapshot in try snapshots(collector) {
                 try collector.write(snapshot, to: writer)
                 for (kind, count) in snapshot.counts { totals[kind, default: 0] += count }
             }
-            try writer.flush()
-        } catch is StrictModeStop {
-            try? writer.flush()
-            throw ExitCode(ExitStatus.badInput.rawValue)
-        } catch let failure as IOFailure {
-            diagnostics.reportError("\(failure)")
-            throw ExitCode(ExitStatus.ioError.rawValue)
-        } catch let failure as ValidationFailure {
-            throw ValidationError(failure.message)
         }
         if summary {
             let counts = ClusterSnapshot.recordKinds.map { "\(totals[$0] ?? 0) \($0)" }.joined(separator: ", ")
             diagnostics.note("\(counts); \(diagnostics.errorCount) errors")
         }
-        let status = diagnostics.exitStatus
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 

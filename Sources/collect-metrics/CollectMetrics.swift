@@ -98,9 +98,10 @@ struct CollectMetrics: ParsableCommand {
     func run() throws {
         let diagnostics = Diagnostics(tool: "collect-metrics", strict: strict)
         let writer = NDJSONWriter()
-        do {
+        // The source first: a usage mistake is reported before any input is read.
+        let (source, settings, capturing) = try makeSource()
+        let status = ToolRun.run(diagnostics, writer: writer) {
             let inventory = try MetricsFilter(diagnostics: diagnostics).forward(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
-            let (source, settings, capturing) = try makeSource()
             let collector = UsageCollector(source: source, settings: settings, diagnostics: diagnostics)
             let records = try collector.collect(inventory)
             for record in records.usage + records.nodeUsage { try writer.write(record) }
@@ -110,17 +111,7 @@ struct CollectMetrics: ParsableCommand {
                 let withData = records.usage.filter { $0["samples"] != .int(0) }.count
                 diagnostics.note("\(records.usage.count) usage records (\(withData) with samples), \(records.nodeUsage.count) nodeusage; \(collector.queries(for: inventory).count) queries")
             }
-        } catch is StrictModeStop {
-            try? writer.flush()
-            throw ExitCode(ExitStatus.badInput.rawValue)
-        } catch let failure as ServiceUnavailable {
-            try? writer.flush()
-            diagnostics.unavailable(failure.message)
-        } catch let failure as IOFailure {
-            diagnostics.reportError("\(failure)")
-            throw ExitCode(ExitStatus.ioError.rawValue)
         }
-        let status = diagnostics.exitStatus
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 
