@@ -76,10 +76,10 @@ struct UsageAssembler {
                 table[key]!.pods.insert(pod)
             }
         }
-        for q in UsageCollector.cpuQuantiles {
-            visit(.cpuQuantile(q)) { acc, _, _, series in acc.raise(\.cpu, Self.statName(q), series.scalar) }
+        let cpuStatistics = UsageCollector.cpuQuantiles.map(Self.statName) + ["max"]
+        visit(.cpuSteps) { acc, _, _, series in
+            for (name, sample) in zip(cpuStatistics, series.samples) { acc.raise(\.cpu, name, sample.value) }
         }
-        visit(.cpuMax) { acc, _, _, series in acc.raise(\.cpu, "max", series.scalar) }
         visit(.cpuCount) { acc, _, _, series in acc.samples += series.scalar }
         for q in UsageCollector.memoryQuantiles {
             visit(.memoryQuantile(q)) { acc, _, _, series in acc.raise(\.memory, Self.statName(q), series.scalar) }
