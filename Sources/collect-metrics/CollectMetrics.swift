@@ -106,10 +106,11 @@ struct CollectMetrics: ParsableCommand {
             let records = try collector.collect(inventory)
             for record in records.usage + records.nodeUsage { try writer.write(record) }
             try writer.flush()
-            try capturing?.writeIndex(collector.queries(for: inventory), settings: settings.captureJSON)
+            let queries = collector.queries(for: inventory)
+            try capturing?.writeIndex(queries, settings: settings.captureJSON)
             if summary {
                 let withData = records.usage.filter { $0["samples"] != .int(0) }.count
-                diagnostics.note("\(records.usage.count) usage records (\(withData) with samples), \(records.nodeUsage.count) nodeusage; \(collector.queries(for: inventory).count) queries")
+                diagnostics.note("\(records.usage.count) usage records (\(withData) with samples), \(records.nodeUsage.count) nodeusage; \(queries.count) queries")
             }
         }
         if status != .ok { throw ExitCode(status.rawValue) }
