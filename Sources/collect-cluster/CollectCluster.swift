@@ -78,8 +78,7 @@ struct CollectCluster: ParsableCommand {
         var totals: [String: Int] = [:]
         let status = ToolRun.run(diagnostics, writer: writer) {
             for snapshot in try snapshots(collector) {
-                try collector.write(snapshot, to: writer)
-                for (kind, count) in snapshot.counts { totals[kind, default: 0] += count }
+                totals.merge(try collector.write(snapshot, to: writer), uniquingKeysWith: +)
             }
         }
         if summary {

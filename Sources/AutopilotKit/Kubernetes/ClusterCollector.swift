@@ -71,9 +71,15 @@ public struct ClusterCollector {
         return try readOffline(cluster: cluster, files: files)
     }
 
-    /// Writes a snapshot's records.
-    public func write(_ snapshot: ClusterSnapshot, to writer: NDJSONWriter) throws {
-        try snapshot.forEachRecord { try writer.write($0) }
+    /// Writes a snapshot's records and returns how many of each kind it wrote.
+    @discardableResult
+    public func write(_ snapshot: ClusterSnapshot, to writer: NDJSONWriter) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        try snapshot.forEachRecord { record in
+            if case .string(let kind)? = record["kind"] { counts[kind, default: 0] += 1 }
+            try writer.write(record)
+        }
+        return counts
     }
 
     /// The cluster name for a kubectl context: an EKS context is the cluster's ARN

@@ -57,20 +57,6 @@ public final class ClusterSnapshot {
         }
     }
 
-    /// How many objects of each record kind were taken in, for the summary line.
-    public var counts: [(kind: String, count: Int)] {
-        let workloads = resolvedWorkloads().count
-        return Self.recordKinds.map { kind in
-            switch kind {
-            case "node": return (kind, nodes.count)
-            case "pod": return (kind, pods.count)
-            case "workload": return (kind, workloads)
-            case "volume": return (kind, volumes.count)
-            default: return (kind, plain[kind]?.count ?? 0)
-            }
-        }
-    }
-
     /// Resolves owners and teams, then hands out every record in a fixed order: by kind as in
     /// `recordKinds`, then by namespace and name.
     public func forEachRecord(_ body: (JSONValue) throws -> Void) throws {

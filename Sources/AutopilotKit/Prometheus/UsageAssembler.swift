@@ -111,14 +111,11 @@ struct UsageAssembler {
         return table
     }
 
-    /// The first series point is one series step after the window starts.
-    var seriesStart: Date { settings.start.addingTimeInterval(Double(settings.seriesStep.seconds)) }
-
     var seriesLength: Int { Int(settings.window.seconds / settings.seriesStep.seconds) }
 
     /// The index of a series point on the evidence grid.
     func slot(_ time: Double) -> Int {
-        Int(((time - seriesStart.timeIntervalSince1970) / Double(settings.seriesStep.seconds)).rounded())
+        Int(((time - settings.seriesStart.timeIntervalSince1970) / Double(settings.seriesStep.seconds)).rounded())
     }
 
     static func statName(_ q: Double) -> String { "p\(Int((q * 100).rounded()))" }
@@ -171,7 +168,7 @@ extension UsageAssembler {
             "memory": ["p50": bytes("p50"), "p95": bytes("p95"), "p99": bytes("p99"), "max": bytes("max")],
             "oomKills": .int(Int64(acc.oomKills)), "throttledRatio": throttled,
             "series": hasSeries
-                ? ["start": .string(RFC3339.string(seriesStart)), "step": .string(settings.seriesStep.description),
+                ? ["start": .string(RFC3339.string(settings.seriesStart)), "step": .string(settings.seriesStep.description),
                    "cpu": .array(cpuSeries), "memory": .array(memorySeries)]
                 : .null,
         ]

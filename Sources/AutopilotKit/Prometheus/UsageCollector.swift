@@ -22,6 +22,9 @@ public struct UsageSettings: Sendable {
     public init() {}
 
     public var start: Date { end.addingTimeInterval(-Double(window.seconds)) }
+
+    /// The first point of the evidence series: one series step into the window.
+    public var seriesStart: Date { start.addingTimeInterval(Double(seriesStep.seconds)) }
 }
 
 /// Asks Prometheus a handful of aggregated queries per chunk of namespaces, joins the answers to
@@ -92,12 +95,11 @@ public final class UsageCollector {
             add(.podOwner, PromQL.owners("kube_pod_owner", by: "namespace, pod", selector, window: s.window), "pod owners, \(chunk)")
             add(.replicaSetOwner, PromQL.owners("kube_replicaset_owner", by: "namespace, replicaset", selector, window: s.window), "ReplicaSet owners, \(chunk)")
             add(.jobOwner, PromQL.owners("kube_job_owner", by: "namespace, job_name", selector, window: s.window), "Job owners, \(chunk)")
-            let seriesStart = s.start.addingTimeInterval(Double(s.seriesStep.seconds))
             planned.append(Planned(
-                query: .range(PromQL.cpuSeries(selector, step: s.seriesStep), start: seriesStart, end: s.end, step: s.seriesStep, purpose: "CPU series, \(chunk)"),
+                query: .range(PromQL.cpuSeries(selector, step: s.seriesStep), start: s.seriesStart, end: s.end, step: s.seriesStep, purpose: "CPU series, \(chunk)"),
                 role: .cpuSeries))
             planned.append(Planned(
-                query: .range(PromQL.memorySeries(selector, step: s.seriesStep), start: seriesStart, end: s.end, step: s.seriesStep, purpose: "memory series, \(chunk)"),
+                query: .range(PromQL.memorySeries(selector, step: s.seriesStep), start: s.seriesStart, end: s.end, step: s.seriesStep, purpose: "memory series, \(chunk)"),
                 role: .memorySeries))
         }
         let nodes = inventory.nodes.sorted()
