@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "AutopilotKit", targets: ["AutopilotKit"]),
         .executable(name: "collect-cluster", targets: ["collect-cluster"]),
         .executable(name: "collect-metrics", targets: ["collect-metrics"]),
+        .executable(name: "detect-waste", targets: ["detect-waste"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
@@ -27,7 +28,9 @@ let package = Package(
             dependencies: [
                 "CJansson", "CYAML",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]),
+            ],
+            // The price CSVs are compiled in through the generated EmbeddedPrices.swift.
+            exclude: ["Pricing/prices-ec2.csv", "Pricing/prices-ebs.csv", "Pricing/PRICES.md", "Pricing/generate_embedded.py"]),
         .executableTarget(
             name: "collect-cluster",
             dependencies: [
@@ -36,6 +39,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "collect-metrics",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "detect-waste",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,0 +1,239 @@
+import Foundation
+
+/// Every threshold the detectors use, with the defaults the README documents. `--config FILE` (YAML)
+/// overrides any of them; an unknown key or a value of the wrong kind is an error naming it.
+public struct DetectionConfig: Sendable {
+    public struct CPU: Sendable {
+        /// The usage percentile a recommendation starts from (KRR's simple strategy: p95).
+        public var percentile = "p95"
+        /// Headroom added on top (the VPA adds 15%).
+        public var margin = 0.15
+        public var floorCores = 0.01
+        public var minReductionRatio = 0.20
+        public var minReductionCores = 0.05
+        /// Latency-sensitive workloads start from p99 with a wider margin and never go below p99.
+        public var latencySensitivePercentile = "p99"
+        public var latencySensitiveMargin = 0.50
+    }
+
+    public struct Memory: Sendable {
+        /// Margin over the window's max working set (KRR and the VPA: 15%).
+        public var margin = 0.15
+        public var floorBytes: Int64 = 100 << 20
+        public var minReductionRatio = 0.20
+        public var minReductionBytes: Int64 = 128 << 20
+        /// Margin over the peak working set when recommending an increase after OOM kills.
+        public var oomMargin = 0.25
+    }
+
+    public struct IdleNode: Sendable {
+        /// Requested CPU and memory (DaemonSets excluded) both below this share of allocatable…
+        public var maxRequestedRatio = 0.30
+        /// …and measured CPU and memory p95 both below this share.
+        public var maxUsageRatio = 0.15
+    }
+
+    public struct OrphanVolume: Sendable {
+        /// A volume younger than this is not flagged (it may be about to be used).
+        public var minAge = Duration(seconds: 7 * 86_400)
+    }
+
+    public struct Autoscaling: Sendable {
+        /// Utilization below this share of the HPA's target, with replicas pinned at min, means min is too high.
+        public var lowUtilizationRatio = 0.5
+        public var minPollingInterval: Int64 = 5
+        public var maxPollingInterval: Int64 = 300
+        public var minCooldownPeriod: Int64 = 30
+        public var maxCooldownPeriod: Int64 = 3_600
+    }
+
+    public struct Consolidation: Sendable {
+        /// Nodes whose requested CPU and memory are both below this share are candidates for removal.
+        public var maxRequestedRatio = 0.40
+        /// A cheaper instance type must save at least this share of the node's price to be proposed.
+        public var minReplacementSavingsRatio = 0.20
+    }
+
+    /// Labels/annotations that change what detectors do.
+    public struct Markers: Sendable {
+        public var ignore = "autopilot.io/ignore"
+        public var latencySensitive = "autopilot.io/latency-sensitive"
+        public var critical = "autopilot.io/critical"
+    }
+
+    public var cpu = CPU()
+    public var memory = Memory()
+    public var idleNode = IdleNode()
+    public var orphanVolume = OrphanVolume()
+    public var autoscaling = Autoscaling()
+    public var consolidation = Consolidation()
+    public var markers = Markers()
+    /// Fewer raw samples than this and a workload is not right-sized (KRR's `points_required`).
+    public var minSamples: Int64 = 100
+    /// Findings saving less than this a month are dropped (reliability findings always stay).
+    public var minSavings = Money.zero
+    public var spotDiscount = 0.65
+
+    public init() {}
+
+    // MARK: YAML
+
+    /// Applies a YAML config document over the defaults.
+    public mutating func apply(yaml bytes: [UInt8], source: String) throws(ConfigError) {
+        var root: JSON?
+        do {
+            try YAMLDocuments(bytes: bytes).forEachDocument { document, _ in if root == nil { root = document } }
+        } catch let error as YAMLParseError {
+            throw ConfigError("\(source):\(error.line):\(error.column): \(error.message)")
+        } catch {
+            throw ConfigError("\(source): \(error)")
+        }
+        guard let root else { return }
+        guard root.isObject else { throw ConfigError("\(source): expected a mapping of settings") }
+        let reader = ConfigReader(source: source)
+        for (section, value) in root.members {
+            switch section {
+            case "cpu":
+                try reader.section(value, "cpu") { key, item throws(ConfigError) in
+                    switch key {
+                    case "percentile": cpu.percentile = try reader.percentile(item, key)
+                    case "margin": cpu.margin = try reader.ratio(item, key, upTo: 10)
+                    case "floor": cpu.floorCores = try reader.cores(item, key)
+                    case "minReductionRatio": cpu.minReductionRatio = try reader.ratio(item, key)
+                    case "minReduction": cpu.minReductionCores = try reader.cores(item, key)
+                    case "latencySensitivePercentile": cpu.latencySensitivePercentile = try reader.percentile(item, key)
+                    case "latencySensitiveMargin": cpu.latencySensitiveMargin = try reader.ratio(item, key, upTo: 10)
+                    default: return false
+                    }
+                    return true
+                }
+            case "memory":
+                try reader.section(value, "memory") { key, item throws(ConfigError) in
+                    switch key {
+                    case "margin": memory.margin = try reader.ratio(item, key, upTo: 10)
+                    case "floor": memory.floorBytes = try reader.bytes(item, key)
+                    case "minReductionRatio": memory.minReductionRatio = try reader.ratio(item, key)
+                    case "minReduction": memory.minReductionBytes = try reader.bytes(item, key)
+                    case "oomMargin": memory.oomMargin = try reader.ratio(item, key, upTo: 10)
+                    default: return false
+                    }
+                    return true
+                }
+            case "idleNode":
+                try reader.section(value, "idleNode") { key, item throws(ConfigError) in
+                    switch key {
+                    case "maxRequestedRatio": idleNode.maxRequestedRatio = try reader.ratio(item, key)
+                    case "maxUsageRatio": idleNode.maxUsageRatio = try reader.ratio(item, key)
+                    default: return false
+                    }
+                    return true
+                }
+            case "orphanVolume":
+                try reader.section(value, "orphanVolume") { key, item throws(ConfigError) in
+                    guard key == "minAge" else { return false }
+                    orphanVolume.minAge = try reader.duration(item, key)
+                    return true
+                }
+            case "autoscaling":
+                try reader.section(value, "autoscaling") { key, item throws(ConfigError) in
+                    switch key {
+                    case "lowUtilizationRatio": autoscaling.lowUtilizationRatio = try reader.ratio(item, key)
+                    case "minPollingInterval": autoscaling.minPollingInterval = try reader.seconds(item, key)
+                    case "maxPollingInterval": autoscaling.maxPollingInterval = try reader.seconds(item, key)
+                    case "minCooldownPeriod": autoscaling.minCooldownPeriod = try reader.seconds(item, key)
+                    case "maxCooldownPeriod": autoscaling.maxCooldownPeriod = try reader.seconds(item, key)
+                    default: return false
+                    }
+                    return true
+                }
+            case "consolidation":
+                try reader.section(value, "consolidation") { key, item throws(ConfigError) in
+                    switch key {
+                    case "maxRequestedRatio": consolidation.maxRequestedRatio = try reader.ratio(item, key)
+                    case "minReplacementSavingsRatio": consolidation.minReplacementSavingsRatio = try reader.ratio(item, key)
+                    default: return false
+                    }
+                    return true
+                }
+            case "markers":
+                try reader.section(value, "markers") { key, item throws(ConfigError) in
+                    guard let text = item.string, !text.isEmpty else { throw reader.wrong(key, "a label key") }
+                    switch key {
+                    case "ignore": markers.ignore = text
+                    case "latencySensitive": markers.latencySensitive = text
+                    case "critical": markers.critical = text
+                    default: return false
+                    }
+                    return true
+                }
+            case "minSamples": minSamples = try reader.seconds(value, "minSamples")
+            case "minSavings": minSavings = Money(dollars: try reader.ratio(value, "minSavings", upTo: .infinity))
+            case "spotDiscount": spotDiscount = try reader.ratio(value, "spotDiscount")
+            default: throw ConfigError("\(source): unknown setting '\(section)'")
+            }
+        }
+    }
+}
+
+/// A config file that cannot be used; the message names the file and the setting.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Reads typed values out of a config mapping, naming `section.key` in every error.
+private final class ConfigReader {
+    let source: String
+    var path = ""
+    init(source: String) { self.source = source }
+
+    func section(_ value: JSON, _ name: String, _ apply: (String, JSON) throws(ConfigError) -> Bool) throws(ConfigError) {
+        guard value.isObject else { throw ConfigError("\(source): '\(name)' must be a mapping") }
+        for (key, item) in value.members {
+            path = "\(name).\(key)"
+            guard try apply(key, item) else { throw ConfigError("\(source): unknown setting '\(name).\(key)'") }
+        }
+        path = ""
+    }
+
+    func wrong(_ key: String, _ expected: String) -> ConfigError {
+        ConfigError("\(source): '\(path.isEmpty ? key : path)' must be \(expected)")
+    }
+
+    func ratio(_ item: JSON, _ key: String, upTo limit: Double = 1) throws(ConfigError) -> Double {
+        guard let value = item.double ?? item.string.flatMap(Double.init), value >= 0, value <= limit else {
+            throw wrong(key, limit == 1 ? "a number from 0 to 1" : "a number of 0 or more")
+        }
+        return value
+    }
+
+    func cores(_ item: JSON, _ key: String) throws(ConfigError) -> Double {
+        if let value = item.double, value >= 0 { return value }
+        if let text = item.string, let value = try? Quantity.cores(text, field: key), value >= 0 { return value }
+        throw wrong(key, "CPU in cores or millicores (0.05, 50m)")
+    }
+
+    func bytes(_ item: JSON, _ key: String) throws(ConfigError) -> Int64 {
+        if let text = item.string, let value = try? Quantity.bytes(text, field: key), value >= 0 { return value }
+        if let value = item.int, value >= 0 { return value }
+        throw wrong(key, "a memory quantity (128Mi, 1Gi or bytes)")
+    }
+
+    func seconds(_ item: JSON, _ key: String) throws(ConfigError) -> Int64 {
+        guard let value = item.int, value >= 0 else { throw wrong(key, "a whole number of 0 or more") }
+        return value
+    }
+
+    func duration(_ item: JSON, _ key: String) throws(ConfigError) -> Duration {
+        guard let text = item.string, let value = Duration(text) else { throw wrong(key, "a duration like 7d or 36h") }
+        return value
+    }
+
+    func percentile(_ item: JSON, _ key: String) throws(ConfigError) -> String {
+        guard let text = item.string, ["p50", "p90", "p95", "p99", "max"].contains(text) else {
+            throw wrong(key, "one of p50, p90, p95, p99, max")
+        }
+        return text
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// What every detector reads: the observed cluster, the thresholds, the cost model and "now", plus the
+/// lookups several detectors share (prices per node, ignore markers, requests per node).
+public struct DetectionContext: Sendable {
+    public let cluster: ObservedCluster
+    public let config: DetectionConfig
+    public let costs: CostModel
+    public let now: Date
+    /// Per-node rates; a node missing here has an unknown price.
+    public let rates: [String: CostModel.Rates]
+    /// Nodes without a price, with the reason (`instance type x9.large in us-east-1`), in name order.
+    public let unpricedNodes: [(node: String, reason: String)]
+
+    public init(cluster: ObservedCluster, config: DetectionConfig = DetectionConfig(), costs: CostModel = CostModel(), now: Date) {
+        self.cluster = cluster
+        self.config = config
+        self.costs = costs
+        self.now = now
+        var rates: [String: CostModel.Rates] = [:]
+        var unpriced: [(String, String)] = []
+        for node in cluster.nodes {
+            if let nodeRates = costs.rates(on: node) {
+                rates[node.name] = nodeRates
+            } else {
+                let reason = node.instanceType == nil || node.region == nil
+                    ? "no instance type or region label"
+                    : "instance type \(node.instanceType!) in \(node.region!) is not in the price table"
+                unpriced.append((node.name, reason))
+            }
+        }
+        self.rates = rates
+        unpricedNodes = unpriced.sorted { $0.0 < $1.0 }
+    }
+
+    // MARK: Markers
+
+    /// `autopilot.io/ignore=true` (label or annotation) on the workload or its pod template.
+    public func isIgnored(_ workload: Observed.Workload) -> Bool { workload.marker(config.markers.ignore) == "true" }
+
+    public func isIgnored(_ node: Observed.Node) -> Bool { node.labels[config.markers.ignore] == "true" }
+
+    public func isIgnored(_ hpa: Observed.HPA) -> Bool { hpa.labels[config.markers.ignore] == "true" }
+
+    public func isLatencySensitive(_ workload: Observed.Workload) -> Bool { workload.marker(config.markers.latencySensitive) == "true" }
+
+    /// The owning workload's team, or `unassigned`.
+    public func team(of key: Observed.WorkloadKey) -> String { cluster.workloads[key]?.team ?? "unassigned" }
+
+    // MARK: Cost
+
+    /// Monthly cost of one container's requests over the workload's pods that hold a node, before and after
+    /// a change of requests. Nil when no pod runs (nothing to save) or a pod's node has no price.
+    public func containerCost(_ workload: Observed.WorkloadKey, container: String, current: Observed.Resources,
+                              recommended: Observed.Resources) -> (current: Money, recommended: Money, source: String)? {
+        var before = 0.0
+        var after = 0.0
+        var sources = Set<String>()
+        var running = 0
+        for pod in cluster.pods(of: workload) where pod.phase == "Running" {
+            guard let node = pod.node else { continue }
+            guard let nodeRates = rates[node] else { return nil }
+            running += 1
+            sources.insert(nodeRates.source)
+            before += nodeRates.monthly(cpu: current.cpu ?? 0, memory: current.memory ?? 0)
+            after += nodeRates.monthly(cpu: recommended.cpu ?? 0, memory: recommended.memory ?? 0)
+        }
+        guard running > 0 else { return nil }
+        return (Money(dollars: before), Money(dollars: after), sources.count == 1 ? sources.first! : "mixed")
+    }
+
+    /// Whether any running pod of the workload sits on a node with no price (its findings then carry
+    /// `priceSource: "unknown"` and no dollars).
+    public func hasUnpricedPod(_ workload: Observed.WorkloadKey) -> Bool {
+        cluster.pods(of: workload).contains { $0.phase == "Running" && $0.node != nil && rates[$0.node!] == nil }
+    }
+
+    public func runningPods(_ workload: Observed.WorkloadKey) -> Int {
+        cluster.pods(of: workload).filter { $0.phase == "Running" && $0.node != nil }.count
+    }
+
+    /// Requests of the pods on a node that hold capacity; `daemonSets: false` leaves out per-node overhead.
+    public func requested(on node: String, daemonSets: Bool = true) -> Observed.Resources {
+        var cpu = 0.0
+        var memory: Int64 = 0
+        for pod in cluster.pods(on: node) where pod.holdsCapacity && (daemonSets || !pod.isDaemonSetPod) {
+            let requests = pod.requests
+            cpu += requests.cpu ?? 0
+            memory += requests.memory ?? 0
+        }
+        return Observed.Resources(cpu: cpu, memory: memory)
+    }
+
+    /// The window's length in hours, from a usage record.
+    static func windowHours(start: String?, end: String?) -> Double? {
+        guard let start = start.flatMap(RFC3339.date), let end = end.flatMap(RFC3339.date), end > start else { return nil }
+        return end.timeIntervalSince(start) / 3600
+    }
+
+    /// Confidence of a usage-based recommendation: enough samples (10× the minimum is full marks), a window of
+    /// at least a week (to see a weekly cycle), and a steady series (p50 close to p99).
+    public func usageConfidence(_ usage: Observed.Usage, low: Double?, high: Double?) -> Double {
+        let sampleScore = min(1, Double(usage.samples) / Double(max(config.minSamples, 1) * 10))
+        let coverage = min(1, (Self.windowHours(start: usage.windowStart, end: usage.windowEnd) ?? 0) / 168)
+        var steadiness = 1.0
+        if let low, let high, high > 0 { steadiness = 1 - 0.5 * min(1, max(0, (high - low) / high)) }
+        return ((sampleScore * coverage * steadiness) * 100).rounded() / 100
+    }
+}
+
+extension Double {
+    /// Two decimals in a sentence: 0.35, 1.5.
+    var short: String {
+        let rounded = (self * 1000).rounded() / 1000
+        return rounded == rounded.rounded() ? String(Int64(rounded)) : String(rounded)
+    }
+}
+
+/// CPU and memory in the units people write in manifests.
+public enum Units {
+    /// `350m` below one core, `1.5` above.
+    public static func cpu(_ cores: Double) -> String {
+        let millis = (cores * 1000).rounded()
+        if millis < 1000 || millis.truncatingRemainder(dividingBy: 1000) != 0 && millis.truncatingRemainder(dividingBy: 100) != 0 {
+            return "\(Int64(millis))m"
+        }
+        return (millis / 1000).short
+    }
+
+    /// `480Mi`, `1.5Gi`, `1Ti` (binary units, as kubectl shows them).
+    public static func memory(_ bytes: Int64) -> String {
+        let mib = Double(bytes) / 1_048_576
+        if mib >= 1024 * 1024 { return (mib / 1_048_576).short + "Ti" }
+        if mib >= 1024 { return ((mib / 1024 * 100).rounded() / 100).short + "Gi" }
+        return "\(Int64(mib.rounded()))Mi"
+    }
+}

@@ -1,0 +1,36 @@
+/// One kind of waste or risk. A detector reads the observed cluster and returns findings; a problem in
+/// the cluster is a finding, never an error. Findings come back in a deterministic order.
+public protocol Detector: Sendable {
+    /// The name `--detectors` selects it by, and the `detector` of most of its findings.
+    var name: String { get }
+    func detect(in context: DetectionContext) -> [Finding]
+}
+
+/// Every detector, in the order their findings are written.
+public enum DetectorRegistry {
+    public static let all: [any Detector] = [
+        OverRequestedCPU(),
+        OverRequestedMemory(),
+        IdleNode(),
+        OrphanVolume(),
+        MisconfiguredAutoscaling(),
+        NodeConsolidation(),
+    ]
+
+    public static var names: [String] { all.map(\.name) }
+
+    /// The detectors named, in registry order; nil names an unknown one.
+    public static func select(_ names: [String]) -> Result<[any Detector], UnknownDetector> {
+        for name in names where !self.names.contains(name) && name != "under-provisioned-memory" {
+            return .failure(UnknownDetector(name: name))
+        }
+        // under-provisioned-memory findings come from the memory detector.
+        let wanted = Set(names.map { $0 == "under-provisioned-memory" ? "over-requested-memory" : $0 })
+        return .success(all.filter { wanted.contains($0.name) })
+    }
+}
+
+public struct UnknownDetector: Error, CustomStringConvertible {
+    public let name: String
+    public var description: String { "unknown detector '\(name)' (known: \(DetectorRegistry.names.joined(separator: ", ")), under-provisioned-memory)" }
+}

@@ -1,0 +1,90 @@
+/// Nodes that hold almost nothing: requested CPU and memory (DaemonSet pods left out, they are per-node
+/// overhead) both under `maxRequestedRatio` of allocatable, and measured CPU and memory p95 both under
+/// `maxUsageRatio`, over the window. Cordoned, NotReady and ignored nodes are left alone. Savings: the
+/// node's monthly price. The finding names the pods that would move and anything that blocks the drain.
+public struct IdleNode: Detector {
+    public let name = "idle-node"
+
+    public init() {}
+
+    public func detect(in context: DetectionContext) -> [Finding] {
+        context.cluster.nodes.sorted { $0.name < $1.name }.compactMap { node in
+            guard Self.isIdle(node, context), let figures = context.cluster.nodeUsage[node.name] else { return nil }
+            return finding(node, figures, context)
+        }
+    }
+
+    /// Shared with node-consolidation, which treats idle nodes as already gone.
+    static func isIdle(_ node: Observed.Node, _ context: DetectionContext) -> Bool {
+        let limits = context.config.idleNode
+        guard node.ready, !node.unschedulable, !context.isIgnored(node),
+            let cores = node.allocatable.cpu, let bytes = node.allocatable.memory, cores > 0, bytes > 0,
+            let figures = context.cluster.nodeUsage[node.name], figures.samples > 0,
+            let cpuP95 = figures.cpu["p95"], let memoryP95 = figures.memory["p95"]
+        else { return false }
+        let requested = context.requested(on: node.name, daemonSets: false)
+        return (requested.cpu ?? 0) / cores < limits.maxRequestedRatio
+            && Double(requested.memory ?? 0) / Double(bytes) < limits.maxRequestedRatio
+            && cpuP95 / cores < limits.maxUsageRatio && memoryP95 / Double(bytes) < limits.maxUsageRatio
+    }
+
+    private func finding(_ node: Observed.Node, _ figures: Observed.NodeUsage, _ context: DetectionContext) -> Finding {
+        let cores = node.allocatable.cpu ?? 1
+        let bytes = Double(node.allocatable.memory ?? 1)
+        let requested = context.requested(on: node.name, daemonSets: false)
+        let movers = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod }
+        let blockers = DrainBlockers.find(movers, context)
+        let price = context.costs.price(of: node)
+        var notes = movers.isEmpty
+            ? ["only DaemonSet pods run here"]
+            : ["would move: " + movers.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")]
+        notes += blockers
+        let usageText = "CPU p95 \(Int((figures.cpu["p95"]! / cores * 100).rounded()))%, memory p95 "
+            + "\(Int((figures.memory["p95"]! / bytes * 100).rounded()))% of allocatable"
+        var summary = "Drain and remove idle node \(node.name) (\(node.instanceType ?? "unknown type"), \(node.capacityType ?? "unknown capacity")): "
+            + "\(Units.cpu(requested.cpu ?? 0)) CPU and \(Units.memory(requested.memory ?? 0)) requested outside DaemonSets, \(usageText)"
+        summary += price.map { "; saves \($0.monthly)/month." } ?? "."
+        let pool = node.nodepool.map { "nodepool \($0)" } ?? node.nodegroup.map { "nodegroup \($0)" }
+        return Finding(
+            cluster: context.cluster.name, detector: name, severity: .warning, namespace: nil,
+            target: .init(kind: "Node", name: node.name), team: "platform", summary: summary,
+            current: ["instanceType": .optional(node.instanceType), "capacityType": .optional(node.capacityType),
+                      "pool": .optional(pool), "nodes": 1,
+                      "requested": ["cpu": .double(requested.cpu ?? 0), "memory": .int(requested.memory ?? 0)],
+                      "allocatable": ["cpu": .optional(node.allocatable.cpu), "memory": .optional(node.allocatable.memory)]],
+            recommended: ["action": "drain and remove", "nodes": 0,
+                          "movePods": .strings(movers.map { "\($0.namespace)/\($0.name)" })],
+            monthlyCost: price.map { ($0.monthly, .zero) }, priceSource: price?.source ?? "unknown",
+            confidence: min(1, Double(figures.samples) / 2016) * (blockers.isEmpty ? 1 : 0.8),
+            basis: ["usage": ["cpu": .object(figures.cpu.keys.sorted().map { .init($0, .double(figures.cpu[$0]!)) }),
+                              "memory": .object(figures.memory.keys.sorted().map { .init($0, .double(figures.memory[$0]!)) })],
+                    "samples": .int(figures.samples),
+                    "thresholds": ["maxRequestedRatio": .double(context.config.idleNode.maxRequestedRatio),
+                                   "maxUsageRatio": .double(context.config.idleNode.maxUsageRatio)]],
+            notes: notes)
+    }
+}
+
+/// What stops a pod from being moved off a node, in plain words.
+enum DrainBlockers {
+    static func find(_ pods: [Observed.Pod], _ context: DetectionContext) -> [String] {
+        var blockers: [String] = []
+        for pod in pods {
+            let name = "\(pod.namespace)/\(pod.name)"
+            if pod.annotations["karpenter.sh/do-not-disrupt"] == "true" {
+                blockers.append("\(name) is annotated karpenter.sh/do-not-disrupt: Karpenter will not drain this node until it goes")
+            }
+            if pod.owner == nil { blockers.append("\(name) has no controller: draining deletes it for good") }
+            for pdb in context.cluster.pdbs where pdb.selects(pod) && (pdb.disruptionsAllowed ?? 1) == 0 {
+                blockers.append("PodDisruptionBudget \(pdb.namespace)/\(pdb.name) allows 0 disruptions: it blocks evicting \(name)")
+            }
+        }
+        return blockers
+    }
+
+    /// A pod that cannot be moved by a drain without a human decision.
+    static func isPinned(_ pod: Observed.Pod, _ context: DetectionContext) -> Bool {
+        pod.annotations["karpenter.sh/do-not-disrupt"] == "true" || pod.owner == nil
+            || context.cluster.pdbs.contains { $0.selects(pod) && ($0.disruptionsAllowed ?? 1) == 0 }
+    }
+}

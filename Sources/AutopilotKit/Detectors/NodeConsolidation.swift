@@ -1,0 +1,176 @@
+/// Nodes whose pods fit elsewhere, and nodes a cheaper instance type would carry.
+///
+/// Removal: underused nodes (requested CPU and memory, DaemonSets left out, both under
+/// `consolidation.maxRequestedRatio`) are tried least-used first; a node goes when every pod on it fits
+/// into the free capacity of the nodes that stay, first-fit-decreasing by CPU then memory, honoring
+/// nodeSelector, required node affinity, taints and the zone of the EBS volumes they mount. Pods under a PDB that allows no disruption, annotated
+/// `karpenter.sh/do-not-disrupt`, or without a controller pin their node. Idle nodes are idle-node's
+/// findings: here they are already gone (never a destination), so savings are not counted twice.
+/// One finding per NodePool or node group lists the nodes that can go, where each pod moves, and the
+/// pool settings that stop Karpenter doing it (`consolidationPolicy: WhenEmpty`, budgets of 0).
+///
+/// Replacement: a node of a Karpenter NodePool that stays is priced against the cheapest instance type the
+/// pool allows (category, generation, family, architecture, capacity type) whose estimated allocatable
+/// still holds its pods; proposed when it saves `minReplacementSavingsRatio` or more.
+public struct NodeConsolidation: Detector {
+    public let name = "node-consolidation"
+
+    public init() {}
+
+    public func detect(in context: DetectionContext) -> [Finding] {
+        var plan = Packing(context)
+        var removed: [String: [(node: Observed.Node, moves: [(pod: String, to: String)])]] = [:]
+        var blocked: [String: [String]] = [:]
+        for node in candidates(context) {
+            let pool = poolKey(node)
+            switch plan.tryRemove(node) {
+            case .success(let moves): removed[pool, default: []].append((node, moves))
+            case .failure(let reason): blocked[pool, default: []].append("\(node.name) stays: \(reason)")
+            }
+        }
+        var findings = removed.keys.sorted().map { removalFinding(pool: $0, nodes: removed[$0]!, blocked: blocked[$0] ?? [], context) }
+        let gone = Set(removed.values.flatMap { $0.map(\.node.name) })
+        for node in context.cluster.nodes.sorted(by: { $0.name < $1.name })
+        where node.nodepool != nil && !gone.contains(node.name) && plan.isDestination(node) && !plan.receivedPods(node) {
+            if let finding = replacementFinding(node, context) { findings.append(finding) }
+        }
+        return findings
+    }
+
+    private func poolKey(_ node: Observed.Node) -> String {
+        if let pool = node.nodepool { return "NodePool/\(pool)" }
+        if let group = node.nodegroup { return "NodeGroup/\(group)" }
+        return "Cluster/unmanaged"
+    }
+
+    private func candidates(_ context: DetectionContext) -> [Observed.Node] {
+        let limit = context.config.consolidation.maxRequestedRatio
+        return context.cluster.nodes.compactMap { node -> (Observed.Node, Double)? in
+            guard node.ready, !node.unschedulable, !context.isIgnored(node), context.rates[node.name] != nil,
+                !IdleNode.isIdle(node, context), let cores = node.allocatable.cpu, let bytes = node.allocatable.memory, cores > 0, bytes > 0
+            else { return nil }
+            let requested = context.requested(on: node.name, daemonSets: false)
+            let cpuRatio = (requested.cpu ?? 0) / cores
+            let memoryRatio = Double(requested.memory ?? 0) / Double(bytes)
+            guard cpuRatio < limit, memoryRatio < limit else { return nil }
+            return (node, max(cpuRatio, memoryRatio))
+        }
+        .sorted { ($0.1, $0.0.name) < ($1.1, $1.0.name) }
+        .map(\.0)
+    }
+
+    private func removalFinding(pool: String, nodes: [(node: Observed.Node, moves: [(pod: String, to: String)])], blocked: [String],
+                                _ context: DetectionContext) -> Finding {
+        let kind = String(pool.prefix { $0 != "/" })
+        let poolName = String(pool.drop { $0 != "/" }.dropFirst())
+        let prices = nodes.compactMap { context.costs.price(of: $0.node) }
+        let monthly = prices.map(\.monthly).sum()
+        var notes = nodes.flatMap { entry in
+            entry.moves.isEmpty ? ["\(entry.node.name): only DaemonSet pods"] : entry.moves.map { "\($0.pod) → \($0.to)" }
+        }
+        notes += blocked
+        var recommended: [JSONValue.Member] = [.init("removeNodes", .strings(nodes.map(\.node.name)))]
+        if kind == "NodePool", let nodePool = context.cluster.nodePools[poolName] {
+            if nodePool.consolidationPolicy == "WhenEmpty" {
+                notes.append("NodePool \(poolName) has consolidationPolicy WhenEmpty: Karpenter only removes empty nodes, so these stay; "
+                    + "set WhenEmptyOrUnderutilized")
+                recommended.append(.init("consolidationPolicy", "WhenEmptyOrUnderutilized"))
+            }
+            if nodePool.budgetNodes.contains(where: { $0 == "0" || $0 == "0%" }) {
+                notes.append("NodePool \(poolName) has a disruption budget of 0 nodes: Karpenter may not disrupt any node while it applies")
+            }
+        } else if kind == "NodeGroup" {
+            recommended.append(.init("shrinkBy", .int(Int64(nodes.count))))
+        }
+        let names = nodes.map { "\($0.node.name) (\($0.node.instanceType ?? "?"))" }.joined(separator: ", ")
+        let summary = "Consolidate \(kind == "NodePool" ? "NodePool" : "node group") \(poolName): \(nodes.count) node"
+            + "\(nodes.count == 1 ? "" : "s") can go — \(names) — their pods fit on the remaining nodes; saves \(monthly)/month."
+        let allPriced = prices.count == nodes.count
+        let sources = Set(prices.map(\.source))
+        return Finding(
+            cluster: context.cluster.name, detector: name, severity: .warning, namespace: nil,
+            target: .init(kind: kind, name: poolName), team: "platform", summary: summary,
+            current: ["nodes": .strings(nodes.map(\.node.name)),
+                      "consolidationPolicy": .optional(context.cluster.nodePools[poolName]?.consolidationPolicy)],
+            recommended: .object(recommended),
+            monthlyCost: allPriced ? (monthly, .zero) : nil,
+            priceSource: allPriced ? (sources.count == 1 ? sources.first! : "mixed") : "unknown",
+            confidence: 0.8,
+            basis: ["method": "first-fit-decreasing by CPU then memory requests, honoring nodeSelector, required node affinity, taints, volume zones and PDBs",
+                    "thresholds": ["maxRequestedRatio": .double(context.config.consolidation.maxRequestedRatio)]],
+            notes: notes)
+    }
+
+    // MARK: Replacement
+
+    private func replacementFinding(_ node: Observed.Node, _ context: DetectionContext) -> Finding? {
+        guard let region = node.region, let current = context.costs.price(of: node), let pool = node.nodepool,
+            let nodePool = context.cluster.nodePools[pool], let table = context.costs.prices.instances[region]
+        else { return nil }
+        let requested = context.requested(on: node.name)
+        let pods = context.cluster.pods(on: node.name).filter(\.holdsCapacity)
+        var best: (type: String, price: CostModel.NodePrice)?
+        for (type, instance) in table {
+            var labels = node.labels
+            for (key, value) in InstanceLabels.labels(type: type, instance: instance) { labels[key] = value }
+            guard nodePool.requirements.allSatisfy({ !InstanceLabels.keys.contains($0.key) || $0.matches(labels) }),
+                pods.allSatisfy({ Packing.selects($0, labels: labels) })
+            else { continue }
+            let allocatable = InstanceLabels.estimatedAllocatable(instance)
+            guard allocatable.cpu >= (requested.cpu ?? 0), allocatable.memory >= (requested.memory ?? 0) else { continue }
+            let price = context.costs.price(of: instance, capacityType: node.capacityType)
+            if best == nil || (price.hourly, type) < (best!.price.hourly, best!.type) { best = (type, price) }
+        }
+        guard let best, best.type != node.instanceType,
+            best.price.hourly <= current.hourly * (1 - context.config.consolidation.minReplacementSavingsRatio)
+        else { return nil }
+        let before = current.monthly
+        let after = best.price.monthly
+        return Finding(
+            cluster: context.cluster.name, detector: name, severity: .info, namespace: nil,
+            target: .init(kind: "Node", name: node.name), team: "platform",
+            summary: "Replace node \(node.name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?")) with a \(best.type): its pods request "
+                + "\(Units.cpu(requested.cpu ?? 0)) CPU and \(Units.memory(requested.memory ?? 0)), which the smaller type holds; saves \(before - after)/month.",
+            current: ["instanceType": .optional(node.instanceType), "capacityType": .optional(node.capacityType)],
+            recommended: ["instanceType": .string(best.type), "capacityType": .optional(node.capacityType)],
+            monthlyCost: (before, after), priceSource: current.source == best.price.source ? current.source : "mixed", confidence: 0.7,
+            basis: ["requested": ["cpu": .double(requested.cpu ?? 0), "memory": .int(requested.memory ?? 0)],
+                    "allocatableEstimate": "vCPU less EKS kube-reserved; memory less 7.5% VM overhead, kube-reserved for 58 pods and 100Mi eviction",
+                    "thresholds": ["minReplacementSavingsRatio": .double(context.config.consolidation.minReplacementSavingsRatio)]],
+            notes: nodePool.consolidationPolicy == "WhenEmpty"
+                ? ["NodePool \(pool) has consolidationPolicy WhenEmpty: Karpenter will not replace it by itself"] : [])
+    }
+}
+
+/// The well-known labels a node of an instance type would carry, for matching NodePool requirements.
+enum InstanceLabels {
+    static let keys: Set<String> = [
+        "node.kubernetes.io/instance-type", "karpenter.k8s.aws/instance-category", "karpenter.k8s.aws/instance-family",
+        "karpenter.k8s.aws/instance-generation", "karpenter.k8s.aws/instance-size", "kubernetes.io/arch",
+        "karpenter.k8s.aws/instance-cpu",
+    ]
+
+    static func labels(type: String, instance: PriceTable.Instance) -> [String: String] {
+        let family = String(type.prefix { $0 != "." })
+        let size = String(type.drop { $0 != "." }.dropFirst())
+        let category = String(family.prefix { $0.isLetter })
+        let generation = String(family.drop { $0.isLetter }.prefix { $0.isNumber })
+        let attributes = family.drop { $0.isLetter }.drop { $0.isNumber }
+        return [
+            "node.kubernetes.io/instance-type": type, "karpenter.k8s.aws/instance-category": category,
+            "karpenter.k8s.aws/instance-family": family, "karpenter.k8s.aws/instance-generation": generation,
+            "karpenter.k8s.aws/instance-size": size, "karpenter.k8s.aws/instance-cpu": String(Int(instance.vcpu)),
+            "kubernetes.io/arch": attributes.contains("g") ? "arm64" : "amd64",
+        ]
+    }
+
+    /// EKS's kube-reserved CPU (6% of the first core, 1% of the second, 0.5% of the next two, 0.25% above),
+    /// memory less Karpenter's 7.5% VM overhead, 11Mi × 58 pods + 255Mi kube-reserved and 100Mi eviction.
+    static func estimatedAllocatable(_ instance: PriceTable.Instance) -> (cpu: Double, memory: Int64) {
+        let cores = instance.vcpu
+        var reserved = 0.06 * min(cores, 1) + 0.01 * min(max(cores - 1, 0), 1) + 0.005 * min(max(cores - 2, 0), 2)
+        reserved += 0.0025 * max(cores - 4, 0)
+        let mib = instance.memoryGiB * 1024 * 0.925 - Double(11 * 58 + 255) - 100
+        return (cores - reserved, Int64(mib * 1_048_576))
+    }
+}

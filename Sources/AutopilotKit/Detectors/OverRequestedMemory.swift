@@ -1,0 +1,133 @@
+/// Memory requests far above the container's peak working set, and (its reliability twin) memory too
+/// small for a container that was OOM-killed.
+///
+/// Recommended request = the window's max working set × (1 + margin), at least the floor, rounded up to
+/// 16Mi steps (64Mi above 1Gi): never below the max. A container OOM-killed in the window is never
+/// reduced: it gets an `under-provisioned-memory` finding that raises the request (and a limit below it)
+/// to the peak × (1 + oomMargin), with negative savings. Limits are never lowered.
+public struct OverRequestedMemory: Detector {
+    public let name = "over-requested-memory"
+    public static let underProvisioned = "under-provisioned-memory"
+
+    public init() {}
+
+    public func detect(in context: DetectionContext) -> [Finding] {
+        var findings: [Finding] = []
+        for workload in context.cluster.sortedWorkloads where Rightsizing.isCandidate(workload, context) {
+            for container in workload.containers {
+                guard let usage = context.cluster.usage[workload.key]?[container.name] else { continue }
+                if oomKills(container.name, of: workload, usage, context) > 0 {
+                    if let finding = increase(container, of: workload, usage, context) { findings.append(finding) }
+                } else if let finding = reduce(container, of: workload, usage, context) {
+                    findings.append(finding)
+                }
+            }
+        }
+        return findings
+    }
+
+    /// The clean request for this container, or nil without enough samples.
+    public static func recommendation(usage: Observed.Usage, config: DetectionConfig) -> Int64? {
+        guard usage.samples >= config.minSamples, let peak = usage.memory["max"] else { return nil }
+        return roundUp(max(peak * (1 + config.memory.margin), Double(config.memory.floorBytes), peak))
+    }
+
+    /// The request a reduction finding would set, or nil when the container does not qualify for one
+    /// (shared with misconfigured-autoscaling, which prices pods after this change so savings add up).
+    static func plannedReduction(_ container: Observed.Container, usage: Observed.Usage, config: DetectionConfig) -> Int64? {
+        guard usage.oomKills == 0, container.lastTerminationReason != "OOMKilled", let request = container.requests.memory, request > 0,
+            let recommended = recommendation(usage: usage, config: config)
+        else { return nil }
+        let reduction = request - recommended
+        guard reduction >= config.memory.minReductionBytes, Double(reduction) / Double(request) >= config.memory.minReductionRatio
+        else { return nil }
+        return recommended
+    }
+
+    /// 16Mi steps up to 1Gi, 64Mi steps above.
+    static func roundUp(_ bytes: Double) -> Int64 {
+        let mib = 1_048_576.0
+        let step = bytes <= 1024 * mib ? 16 * mib : 64 * mib
+        return Int64((bytes / step).rounded(.up) * step)
+    }
+
+    /// OOM kills in the window (Prometheus), or a pod whose last termination says OOMKilled.
+    private func oomKills(_ container: String, of workload: Observed.Workload, _ usage: Observed.Usage, _ context: DetectionContext) -> Int64 {
+        let fromPods = context.cluster.pods(of: workload.key).flatMap(\.containers)
+            .filter { $0.name == container && $0.lastTerminationReason == "OOMKilled" }.count
+        return max(usage.oomKills, Int64(fromPods))
+    }
+
+    private func reduce(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
+                        _ context: DetectionContext) -> Finding? {
+        let config = context.config
+        guard let request = container.requests.memory, let recommended = Self.plannedReduction(container, usage: usage, config: config)
+        else { return nil }
+        let reduction = request - recommended
+        var notes: [String] = []
+        if let limit = container.limits.memory {
+            notes.append("memory limit \(Units.memory(limit)) kept (≥ the new request)"
+                + (limit == request ? "; QoS becomes Burstable unless the limit is lowered too" : ""))
+        }
+        let cost = context.containerCost(
+            workload.key, container: container.name, current: .init(cpu: 0, memory: request), recommended: .init(cpu: 0, memory: recommended))
+        let peak = usage.memory["max"] ?? 0
+        var summary = "Lower the memory request of \(workload.key.kind.lowercased()) \(workload.key) container \(container.name) from "
+            + "\(Units.memory(request)) to \(Units.memory(recommended)) (peak \(Units.memory(Int64(peak))) over "
+            + "\(Rightsizing.windowText(usage)) + \(Int((config.memory.margin * 100).rounded()))%)"
+        summary += cost.map { "; saves \($0.current - $0.recommended)/month." } ?? "."
+        let mib = Double(reduction) / 1_048_576
+        return Finding(
+            cluster: context.cluster.name, detector: name, severity: mib >= 500 ? .critical : mib >= 250 ? .warning : .info,
+            namespace: workload.key.namespace, target: .init(kind: workload.key.kind, name: workload.key.name, container: container.name),
+            team: workload.team, summary: summary,
+            current: ["memory": .int(request), "memoryLimit": .optional(container.limits.memory),
+                      "replicas": .int(Int64(context.runningPods(workload.key)))],
+            recommended: ["memory": .int(recommended), "memoryLimit": .optional(container.limits.memory),
+                          "replicas": .int(Int64(context.runningPods(workload.key)))],
+            monthlyCost: cost.map { ($0.current, $0.recommended) }, priceSource: cost?.source ?? "unknown",
+            confidence: context.usageConfidence(usage, low: usage.memory["p50"], high: usage.memory["max"]),
+            basis: Rightsizing.basis(usage, figures: usage.memory, extra: [
+                "percentile": "max", "margin": .double(config.memory.margin), "oomKills": .int(0),
+                "thresholds": ["minReductionRatio": .double(config.memory.minReductionRatio),
+                               "minReductionBytes": .int(config.memory.minReductionBytes), "floorBytes": .int(config.memory.floorBytes)],
+            ]),
+            notes: notes)
+    }
+
+    private func increase(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
+                          _ context: DetectionContext) -> Finding? {
+        let config = context.config
+        let kills = oomKills(container.name, of: workload, usage, context)
+        let request = container.requests.memory ?? 0
+        // The working set is cut off at the limit when the kernel kills: the peak seen is a lower bound.
+        let peak = max(usage.memory["max"] ?? 0, Double(container.limits.memory ?? 0), Double(request))
+        let recommended = Self.roundUp(peak * (1 + config.memory.oomMargin))
+        var limitAfter = container.limits.memory
+        var notes = ["\(kills) OOM kill\(kills == 1 ? "" : "s") in the window: memory is not reduced"]
+        if let limit = container.limits.memory, limit < recommended {
+            limitAfter = recommended
+            notes.append("memory limit raised from \(Units.memory(limit)) to \(Units.memory(recommended)) so the new request fits under it")
+        }
+        let cost = context.containerCost(
+            workload.key, container: container.name, current: .init(cpu: 0, memory: request), recommended: .init(cpu: 0, memory: recommended))
+        var summary = "Raise the memory of \(workload.key.kind.lowercased()) \(workload.key) container \(container.name) from "
+            + "\(Units.memory(request)) to \(Units.memory(recommended)): \(kills) OOM kill\(kills == 1 ? "" : "s") in \(Rightsizing.windowText(usage)), "
+            + "peak working set \(Units.memory(Int64(usage.memory["max"] ?? 0)))"
+        summary += cost.map { "; costs \($0.recommended - $0.current)/month more." } ?? "."
+        return Finding(
+            cluster: context.cluster.name, detector: Self.underProvisioned, severity: .critical,
+            namespace: workload.key.namespace, target: .init(kind: workload.key.kind, name: workload.key.name, container: container.name),
+            team: workload.team, summary: summary,
+            current: ["memory": .int(request), "memoryLimit": .optional(container.limits.memory),
+                      "replicas": .int(Int64(context.runningPods(workload.key)))],
+            recommended: ["memory": .int(recommended), "memoryLimit": .optional(limitAfter),
+                          "replicas": .int(Int64(context.runningPods(workload.key)))],
+            monthlyCost: cost.map { ($0.current, $0.recommended) }, priceSource: cost?.source ?? "unknown",
+            confidence: min(1, 0.5 + 0.1 * Double(kills)),
+            basis: Rightsizing.basis(usage, figures: usage.memory, extra: [
+                "percentile": "max", "margin": .double(config.memory.oomMargin), "oomKills": .int(kills),
+            ]),
+            notes: notes)
+    }
+}

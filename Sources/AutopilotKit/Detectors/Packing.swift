@@ -1,0 +1,100 @@
+/// The scheduling simulation behind node-consolidation: free capacity per node, and first-fit-decreasing
+/// placement of a node's pods onto the others.
+struct Packing {
+    struct Blocked: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private let context: DetectionContext
+    private var free: [String: (cpu: Double, memory: Int64)] = [:]
+    private var gone: Set<String> = []
+    /// Pods moved onto a node by an earlier removal: they move again if that node goes too.
+    private var movedIn: [String: [Observed.Pod]] = [:]
+    /// Zone of each claim's EBS volume (`namespace/claim`): a pod mounting it cannot leave the zone.
+    private let claimZones: [String: String]
+
+    init(_ context: DetectionContext) {
+        self.context = context
+        var zones: [String: String] = [:]
+        for volume in context.cluster.volumes {
+            if let namespace = volume.claimNamespace, let claim = volume.claimName, let zone = volume.zone { zones["\(namespace)/\(claim)"] = zone }
+        }
+        claimZones = zones
+        for node in context.cluster.nodes {
+            let requested = context.requested(on: node.name)
+            free[node.name] = ((node.allocatable.cpu ?? 0) - (requested.cpu ?? 0), (node.allocatable.memory ?? 0) - (requested.memory ?? 0))
+        }
+        // Idle nodes are idle-node's findings: assume they go, their movable pods placed first.
+        for node in context.cluster.nodes.sorted(by: { $0.name < $1.name }) where IdleNode.isIdle(node, context) {
+            gone.insert(node.name)
+            let movable = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod && !DrainBlockers.isPinned($0, context) }
+            _ = place(movable, leaving: node.name)
+        }
+    }
+
+    /// A node pods may move to: Ready, schedulable, not going away.
+    func isDestination(_ node: Observed.Node) -> Bool { node.ready && !node.unschedulable && !gone.contains(node.name) }
+
+    /// Whether earlier removals moved pods onto the node (its requests are then more than its own pods').
+    func receivedPods(_ node: Observed.Node) -> Bool { !(movedIn[node.name] ?? []).isEmpty }
+
+    /// Removes the node if all its pods fit elsewhere, returning where each moves.
+    mutating func tryRemove(_ node: Observed.Node) -> Result<[(pod: String, to: String)], Blocked> {
+        let pods = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod } + (movedIn[node.name] ?? [])
+        if let pinned = pods.first(where: { DrainBlockers.isPinned($0, context) }) {
+            return .failure(Blocked(description: DrainBlockers.find([pinned], context).first ?? "\(pinned.namespace)/\(pinned.name) cannot move"))
+        }
+        let saved = (free, movedIn)
+        gone.insert(node.name)
+        guard let moves = place(pods, leaving: node.name) else {
+            (free, movedIn) = saved
+            gone.remove(node.name)
+            return .failure(Blocked(description: "its pods do not fit on the other nodes"))
+        }
+        return .success(moves)
+    }
+
+    /// Places pods largest first on the first node (by name) that takes them; nil if one does not fit.
+    private mutating func place(_ pods: [Observed.Pod], leaving origin: String) -> [(pod: String, to: String)]? {
+        let ordered = pods.sorted {
+            let (a, b) = ($0.requests, $1.requests)
+            return ((a.cpu ?? 0), (a.memory ?? 0), $1.name) > ((b.cpu ?? 0), (b.memory ?? 0), $0.name)
+        }
+        let destinations = context.cluster.nodes.filter { isDestination($0) && $0.name != origin }.sorted { $0.name < $1.name }
+        var moves: [(pod: String, to: String)] = []
+        for pod in ordered {
+            let requests = pod.requests
+            guard let target = destinations.first(where: { node in
+                let room = free[node.name]!
+                return room.cpu + 1e-9 >= (requests.cpu ?? 0) && room.memory >= (requests.memory ?? 0) && Self.admits(node, pod)
+                    && volumesAllow(pod, on: node)
+            }) else { return nil }
+            free[target.name]!.cpu -= requests.cpu ?? 0
+            free[target.name]!.memory -= requests.memory ?? 0
+            movedIn[target.name, default: []].append(pod)
+            moves.append(("\(pod.namespace)/\(pod.name)", target.name))
+        }
+        return moves
+    }
+
+    /// An EBS volume lives in one zone: a pod mounting one can only run in that zone.
+    private func volumesAllow(_ pod: Observed.Pod, on node: Observed.Node) -> Bool {
+        pod.claims.allSatisfy { claim in
+            guard let zone = claimZones["\(pod.namespace)/\(claim)"] else { return true }
+            return node.zone == zone
+        }
+    }
+
+    /// The scheduler's hard rules we can check: nodeSelector, required node affinity, NoSchedule/NoExecute taints.
+    static func admits(_ node: Observed.Node, _ pod: Observed.Pod) -> Bool {
+        guard selects(pod, labels: node.labels) else { return false }
+        return node.taints.allSatisfy { taint in
+            taint.effect == "PreferNoSchedule" || pod.tolerations.contains { $0.tolerates(taint) }
+        }
+    }
+
+    static func selects(_ pod: Observed.Pod, labels: [String: String]) -> Bool {
+        guard pod.nodeSelector.allSatisfy({ labels[$0.key] == $0.value }) else { return false }
+        return pod.affinityTerms.isEmpty || pod.affinityTerms.contains { term in term.allSatisfy { $0.matches(labels) } }
+    }
+}

@@ -1,0 +1,90 @@
+/// A `finding` record: one problem in the cluster, what to change, and what it is worth.
+public struct Finding: Sendable {
+    public struct Target: Equatable, Sendable {
+        /// `Deployment`, `StatefulSet`, `Node`, `PersistentVolume`, `HorizontalPodAutoscaler`, `NodePool`, …
+        public var kind: String
+        public var name: String
+        public var container: String?
+        public init(kind: String, name: String, container: String? = nil) {
+            self.kind = kind
+            self.name = name
+            self.container = container
+        }
+        public var json: JSONValue { ["kind": .string(kind), "name": .string(name), "container": .optional(container)] }
+    }
+
+    public enum Severity: String, Sendable, Comparable {
+        case info, warning, critical
+        public static func < (lhs: Severity, rhs: Severity) -> Bool {
+            let order: [Severity] = [.info, .warning, .critical]
+            return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
+        }
+    }
+
+    public var cluster: String
+    public var detector: String
+    public var severity: Severity
+    /// Nil for cluster-scoped targets (nodes, PVs, NodePools).
+    public var namespace: String?
+    public var target: Target
+    public var team: String
+    public var summary: String
+    public var current: JSONValue
+    public var recommended: JSONValue
+    /// Monthly cost before and after; nil when a price is unknown (never a guessed figure).
+    public var monthlyCost: (current: Money, recommended: Money)?
+    /// Where the price came from: `on-demand`, `spot`, `spot-discount`, `ebs`, `mixed`, `unknown`, or `none`
+    /// for findings that carry no cost (informational, broken autoscaling).
+    public var priceSource: String
+    /// 0–1, from sample count, window coverage and variance.
+    public var confidence: Double
+    /// The figures, window and thresholds the finding rests on.
+    public var basis: JSONValue
+    /// Plain-language caveats a reviewer must see (a limit kept, pods that would move, a blocker).
+    public var notes: [String]
+
+    public init(cluster: String, detector: String, severity: Severity, namespace: String?, target: Target, team: String,
+                summary: String, current: JSONValue, recommended: JSONValue, monthlyCost: (current: Money, recommended: Money)?,
+                priceSource: String, confidence: Double, basis: JSONValue, notes: [String] = []) {
+        self.cluster = cluster
+        self.detector = detector
+        self.severity = severity
+        self.namespace = namespace
+        self.target = target
+        self.team = team
+        self.summary = summary
+        self.current = current
+        self.recommended = recommended
+        self.monthlyCost = monthlyCost
+        self.priceSource = priceSource
+        self.confidence = confidence
+        self.basis = basis
+        self.notes = notes
+    }
+
+    /// Current minus recommended; negative when the change adds cost (a reliability fix).
+    public var monthlySavings: Money? { monthlyCost.map { $0.current - $0.recommended } }
+
+    /// A hash of cluster, detector and target: the same problem keeps its id from run to run.
+    public var id: String {
+        let parts = [cluster, detector, namespace ?? "", target.kind, target.name, target.container ?? ""]
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in parts.joined(separator: "\u{1f}").utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return "f-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    public var json: JSONValue {
+        [
+            "kind": "finding", "cluster": .string(cluster), "id": .string(id), "detector": .string(detector),
+            "severity": .string(severity.rawValue), "namespace": .optional(namespace), "target": target.json,
+            "team": .string(team), "summary": .string(summary), "current": current, "recommended": recommended,
+            "monthlyCost": monthlyCost.map { ["current": $0.current.json, "recommended": $0.recommended.json] } ?? .null,
+            "monthlySavings": monthlySavings?.json ?? .null, "priceSource": .string(priceSource),
+            "confidence": .double((confidence * 100).rounded() / 100), "basis": basis, "notes": .strings(notes),
+        ]
+    }
+}

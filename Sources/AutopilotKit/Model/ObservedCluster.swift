@@ -1,0 +1,96 @@
+/// Everything detectors and risk scoring read about one cluster, indexed by (namespace, workload) and
+/// node. It holds O(objects), never samples: usage records arrive already reduced to percentiles.
+public struct ObservedCluster: Sendable {
+    public var name: String = ""
+    public private(set) var nodes: [Observed.Node] = []
+    public private(set) var pods: [Observed.Pod] = []
+    public private(set) var workloads: [Observed.WorkloadKey: Observed.Workload] = [:]
+    public private(set) var volumes: [Observed.Volume] = []
+    public private(set) var hpas: [Observed.HPA] = []
+    public private(set) var scaledObjects: [Observed.ScaledObject] = []
+    public private(set) var nodePools: [String: Observed.NodePool] = [:]
+    public private(set) var pdbs: [Observed.PDB] = []
+    public private(set) var events: [Observed.Event] = []
+    /// Usage by workload, then container.
+    public private(set) var usage: [Observed.WorkloadKey: [String: Observed.Usage]] = [:]
+    public private(set) var nodeUsage: [String: Observed.NodeUsage] = [:]
+
+    private var nodeIndex: [String: Int] = [:]
+    private var podsOnNode: [String: [Int]] = [:]
+    private var podsOfWorkload: [Observed.WorkloadKey: [Int]] = [:]
+
+    /// The record kinds this model reads; a filter forwards all others without parsing them.
+    public static let kinds: Set<Substring> = [
+        "node", "pod", "workload", "volume", "hpa", "scaledobject", "nodepool", "pdb", "event", "usage", "nodeusage",
+    ]
+
+    public init() {}
+
+    /// Adds one record of a kind in `kinds`; others are ignored.
+    public mutating func add(_ record: JSON) throws(RecordError) {
+        if name.isEmpty, let cluster = record["cluster"]?.string { name = cluster }
+        switch record["kind"]?.string {
+        case "node": add(try Observed.Node(record))
+        case "pod": add(try Observed.Pod(record))
+        case "workload": add(try Observed.Workload(record))
+        case "volume": volumes.append(try Observed.Volume(record))
+        case "hpa": hpas.append(try Observed.HPA(record))
+        case "scaledobject": scaledObjects.append(try Observed.ScaledObject(record))
+        case "nodepool":
+            let pool = try Observed.NodePool(record)
+            nodePools[pool.name] = pool
+        case "pdb": pdbs.append(try Observed.PDB(record))
+        case "event": events.append(try Observed.Event(record))
+        case "usage": add(try Observed.Usage(record))
+        case "nodeusage":
+            let figures = try Observed.NodeUsage(record)
+            nodeUsage[figures.node] = figures
+        default: break
+        }
+    }
+
+    public mutating func add(_ node: Observed.Node) {
+        nodeIndex[node.name] = nodes.count
+        nodes.append(node)
+    }
+
+    public mutating func add(_ pod: Observed.Pod) {
+        if let node = pod.node { podsOnNode[node, default: []].append(pods.count) }
+        if let owner = pod.owner { podsOfWorkload[owner, default: []].append(pods.count) }
+        pods.append(pod)
+    }
+
+    public mutating func add(_ workload: Observed.Workload) { workloads[workload.key] = workload }
+
+    public mutating func add(_ figures: Observed.Usage) { usage[figures.workload, default: [:]][figures.container] = figures }
+
+    public mutating func add(_ volume: Observed.Volume) { volumes.append(volume) }
+    public mutating func add(_ hpa: Observed.HPA) { hpas.append(hpa) }
+    public mutating func add(_ scaledObject: Observed.ScaledObject) { scaledObjects.append(scaledObject) }
+    public mutating func add(_ pool: Observed.NodePool) { nodePools[pool.name] = pool }
+    public mutating func add(_ pdb: Observed.PDB) { pdbs.append(pdb) }
+    public mutating func add(_ figures: Observed.NodeUsage) { nodeUsage[figures.node] = figures }
+
+    // MARK: Lookups
+
+    public func node(named name: String) -> Observed.Node? { nodeIndex[name].map { nodes[$0] } }
+
+    /// Pods bound to a node, in input order.
+    public func pods(on node: String) -> [Observed.Pod] { (podsOnNode[node] ?? []).map { pods[$0] } }
+
+    /// Pods whose top owner is the workload, in input order.
+    public func pods(of workload: Observed.WorkloadKey) -> [Observed.Pod] { (podsOfWorkload[workload] ?? []).map { pods[$0] } }
+
+    /// Workloads in (namespace, kind, name) order.
+    public var sortedWorkloads: [Observed.Workload] { workloads.keys.sorted().compactMap { workloads[$0] } }
+
+    /// HPAs scaling a workload (KEDA's own included).
+    public func hpas(targeting workload: Observed.WorkloadKey) -> [Observed.HPA] {
+        hpas.filter { $0.target.namespace == workload.namespace && $0.target.name == workload.name && $0.target.kind == workload.kind }
+    }
+
+    /// Warning events about an object, in input order.
+    public func warnings(kind: String, namespace: String?, name: String) -> [Observed.Event] {
+        events.filter { $0.type == "Warning" && $0.objectKind == kind && $0.objectName == name && ($0.namespace ?? "") == (namespace ?? "") }
+    }
+}
