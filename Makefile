@@ -32,14 +32,18 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Run the pipeline, as far as it exists, over the bundled demo cluster; NDJSON lands in out/.
+## Run the pipeline, as far as it exists, over the bundled demo cluster; NDJSON lands in out/demo.ndjson,
+## the findings are listed, and detect-waste prints the total on stderr.
 demo: release
 	@mkdir -p $(OUT)
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 	$$bin/collect-cluster --from fixtures/demo --cluster demo --summary \
-	  | $$bin/collect-metrics --from fixtures/demo/prometheus --summary > $(OUT)/demo.ndjson.tmp; \
+	  | $$bin/collect-metrics --from fixtures/demo/prometheus --summary \
+	  | $$bin/detect-waste > $(OUT)/demo.ndjson.tmp; \
 	mv $(OUT)/demo.ndjson.tmp $(OUT)/demo.ndjson; \
-	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records)"
+	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records); findings:"; \
+	jq -r 'select(.kind=="finding") | [.severity, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \
+	  | column -t -s $$'\t'
 
 test: deps
 	$(SWIFT) build --build-tests

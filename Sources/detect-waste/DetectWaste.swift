@@ -67,7 +67,7 @@ struct DetectWaste: ParsableCommand {
 
     func run() throws {
         let diagnostics = Diagnostics(tool: "detect-waste", strict: strict)
-        let filter = try makeFilter()
+        let filter = try makeFilter(diagnostics)
         let writer = NDJSONWriter()
         let status = ToolRun.run(diagnostics, writer: writer) {
             let cluster = try filter.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: writer)
@@ -80,7 +80,7 @@ struct DetectWaste: ParsableCommand {
     }
 
     /// Settings first: a bad config or price file is a usage error before any input is read.
-    private func makeFilter() throws -> WasteFilter {
+    private func makeFilter(_ diagnostics: Diagnostics) throws -> WasteFilter {
         var settings = DetectionConfig()
         if let config {
             guard let bytes = try? FileIO.readAll(config) else { throw ValidationError("--config: cannot read \(config)") }
@@ -95,7 +95,7 @@ struct DetectWaste: ParsableCommand {
         var chosen = DetectorRegistry.all
         if let detectors, case .success(let selected) = DetectorRegistry.select(Self.names(detectors)) { chosen = selected }
         return WasteFilter(
-            diagnostics: Diagnostics(tool: "detect-waste", strict: strict), config: settings,
+            diagnostics: diagnostics, config: settings,
             costs: CostModel(prices: table, spotDiscount: settings.spotDiscount), detectors: chosen,
             now: now.flatMap(RFC3339.date))
     }
