@@ -27,6 +27,20 @@ final class DetectWasteDemoTests: XCTestCase {
         XCTAssertEqual(result.lines.count - findings.count, Self.demoInput.split(separator: "\n").count)
     }
 
+    /// The README's config example spells out the defaults: it parses, and changes nothing.
+    func testTheReadmeConfigExampleIsTheDefaults() throws {
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try XCTUnwrap(readme.range(of: "```yaml\n"))
+        let end = try XCTUnwrap(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let scratch = try makeScratchDirectory(self)
+        let config = scratch.appendingPathComponent("autopilot.yaml")
+        try String(readme[start.upperBound..<end.lowerBound]).write(to: config, atomically: true, encoding: .utf8)
+        let withConfig = try Tool.run("detect-waste", ["--quiet", "--config", config.path], stdin: Self.demoInput)
+        XCTAssertEqual(withConfig.status, 0, withConfig.stderr)
+        let plain = try Tool.run("detect-waste", ["--quiet"], stdin: Self.demoInput)
+        XCTAssertEqual(withConfig.stdout, plain.stdout)
+    }
+
     func testStderrTotalEqualsTheSumOfTheRecordsToTheCent() throws {
         let result = try Tool.run("detect-waste", [], stdin: Self.demoInput)
         let records = try decodeRecords(result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) })

@@ -73,6 +73,8 @@ public struct DetectionConfig: Sendable {
     /// Findings saving less than this a month are dropped (reliability findings always stay).
     public var minSavings = Money.zero
     public var spotDiscount = 0.65
+    /// The team node, node-pool and unclaimed-volume findings go to (they belong to whoever runs the cluster).
+    public var platformTeam = "platform"
 
     public init() {}
 
@@ -169,6 +171,9 @@ public struct DetectionConfig: Sendable {
             case "minSamples": minSamples = try reader.seconds(value, "minSamples")
             case "minSavings": minSavings = Money(dollars: try reader.ratio(value, "minSavings", upTo: .infinity))
             case "spotDiscount": spotDiscount = try reader.ratio(value, "spotDiscount")
+            case "platformTeam":
+                guard let text = value.string, !text.isEmpty else { throw reader.wrong("platformTeam", "a team name") }
+                platformTeam = text
             default: throw ConfigError("\(source): unknown setting '\(section)'")
             }
         }

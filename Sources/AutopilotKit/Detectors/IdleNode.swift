@@ -47,7 +47,7 @@ public struct IdleNode: Detector {
         let pool = node.nodepool.map { "nodepool \($0)" } ?? node.nodegroup.map { "nodegroup \($0)" }
         return Finding(
             cluster: context.cluster.name, detector: name, severity: .warning, namespace: nil,
-            target: .init(kind: "Node", name: node.name), team: "platform", summary: summary,
+            target: .init(kind: "Node", name: node.name), team: context.config.platformTeam, summary: summary,
             current: ["instanceType": .optional(node.instanceType), "capacityType": .optional(node.capacityType),
                       "pool": .optional(pool), "nodes": 1,
                       "requested": ["cpu": .double(requested.cpu ?? 0), "memory": .int(requested.memory ?? 0)],

@@ -89,7 +89,7 @@ public struct NodeConsolidation: Detector {
         let sources = Set(prices.map(\.source))
         return Finding(
             cluster: context.cluster.name, detector: name, severity: .warning, namespace: nil,
-            target: .init(kind: kind, name: poolName), team: "platform", summary: summary,
+            target: .init(kind: kind, name: poolName), team: context.config.platformTeam, summary: summary,
             current: ["nodes": .strings(nodes.map(\.node.name)),
                       "consolidationPolicy": .optional(context.cluster.nodePools[poolName]?.consolidationPolicy)],
             recommended: .object(recommended),
@@ -128,7 +128,7 @@ public struct NodeConsolidation: Detector {
         let after = best.price.monthly
         return Finding(
             cluster: context.cluster.name, detector: name, severity: .info, namespace: nil,
-            target: .init(kind: "Node", name: node.name), team: "platform",
+            target: .init(kind: "Node", name: node.name), team: context.config.platformTeam,
             summary: "Replace node \(node.name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?")) with a \(best.type): its pods request "
                 + "\(Units.cpu(requested.cpu ?? 0)) CPU and \(Units.memory(requested.memory ?? 0)), which the smaller type holds; saves \(before - after)/month.",
             current: ["instanceType": .optional(node.instanceType), "capacityType": .optional(node.capacityType)],

@@ -56,7 +56,7 @@ public struct OrphanVolume: Detector {
             cluster: context.cluster.name, detector: name, severity: (cost ?? .zero) >= Money(dollars: 10) ? .warning : .info,
             namespace: unmountedClaim ? volume.claimNamespace : nil,
             target: unmountedClaim ? .init(kind: "PersistentVolumeClaim", name: volume.claimName!) : .init(kind: "PersistentVolume", name: volume.name),
-            team: volume.team, summary: summary,
+            team: volume.team == "unassigned" && volume.claimName == nil ? context.config.platformTeam : volume.team, summary: summary,
             current: ["volume": .string(volume.name), "volumeId": .optional(volume.volumeHandle), "phase": .optional(volume.phase),
                       "claim": .optional(claim), "volumeType": .string(type), "sizeBytes": .optional(volume.sizeBytes),
                       "iops": .optional(volume.iops), "throughput": .optional(volume.throughput), "zone": .optional(volume.zone)],

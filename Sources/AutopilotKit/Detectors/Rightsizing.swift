@@ -1,9 +1,10 @@
 /// What the CPU and memory right-sizing detectors share: which workloads qualify and how their basis reads.
 enum Rightsizing {
     /// A workload worth right-sizing: not ignored, not a one-off Job (it is finished or will be replaced),
-    /// and not crash-looping for a reason other than memory (a crashing container's usage is not its need).
+    /// running somewhere (else there is nothing to save now), and not crash-looping for a reason other than
+    /// memory (a crashing container's usage is not its need).
     static func isCandidate(_ workload: Observed.Workload, _ context: DetectionContext) -> Bool {
-        guard !context.isIgnored(workload), workload.key.kind != "Job" else { return false }
+        guard !context.isIgnored(workload), workload.key.kind != "Job", context.runningPods(workload.key) > 0 else { return false }
         return !context.cluster.pods(of: workload.key).contains { pod in
             pod.containers.contains { $0.waitingReason == "CrashLoopBackOff" && $0.lastTerminationReason != "OOMKilled" }
         }
