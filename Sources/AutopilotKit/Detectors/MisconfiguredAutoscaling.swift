@@ -36,7 +36,7 @@ public struct MisconfiguredAutoscaling: Detector {
             severity = max(severity, level)
         }
         let workload = context.cluster.workloads[hpa.target]
-        if let other = context.cluster.scaledObjects.first(where: { $0.namespace == hpa.namespace && $0.target.name == hpa.target.name }) {
+        if let other = context.cluster.scaledObjects.first(where: { $0.namespace == hpa.namespace && $0.target.name == hpa.target.name && $0.target.kind == hpa.target.kind }) {
             add("ScaledObject \(other.name) also scales \(hpa.target) (through \(other.ownHPAName)): two controllers fight over its replicas; delete this HPA and keep one", .critical)
         }
         if let scaling = hpa.condition("ScalingActive"), scaling.status == "False" {

@@ -10,8 +10,8 @@
 /// pool settings that stop Karpenter doing it (`consolidationPolicy: WhenEmpty`, budgets of 0).
 ///
 /// Replacement: a node of a Karpenter NodePool that stays is priced against the cheapest instance type the
-/// pool allows (category, generation, family, architecture, capacity type) whose estimated allocatable
-/// still holds its pods; proposed when it saves `minReplacementSavingsRatio` or more.
+/// pool allows (category, generation, family, capacity type; same architecture, no burstable t*) whose
+/// estimated allocatable still holds its pods; proposed when it saves `minReplacementSavingsRatio` or more.
 public struct NodeConsolidation: Detector {
     public let name = "node-consolidation"
 
@@ -110,7 +110,11 @@ public struct NodeConsolidation: Detector {
         let requested = context.requested(on: node.name)
         let pods = context.cluster.pods(on: node.name).filter(\.holdsCapacity)
         var best: (type: String, price: CostModel.NodePrice)?
-        for (type, instance) in table {
+        for (type, instance) in table where !type.hasPrefix("t") {
+            // Same architecture: the pods' images may not be built for another. Burstable t* types are left out.
+            if let arch = node.labels["kubernetes.io/arch"], InstanceLabels.labels(type: type, instance: instance)["kubernetes.io/arch"] != arch {
+                continue
+            }
             var labels = node.labels
             for (key, value) in InstanceLabels.labels(type: type, instance: instance) { labels[key] = value }
             guard nodePool.requirements.allSatisfy({ !InstanceLabels.keys.contains($0.key) || $0.matches(labels) }),

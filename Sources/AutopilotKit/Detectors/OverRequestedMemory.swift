@@ -102,6 +102,8 @@ public struct OverRequestedMemory: Detector {
         let request = container.requests.memory ?? 0
         // The working set is cut off at the limit when the kernel kills: the peak seen is a lower bound.
         let peak = max(usage.memory["max"] ?? 0, Double(container.limits.memory ?? 0), Double(request))
+        // Nothing measured and nothing set: no figure to raise from, and none is made up.
+        guard peak > 0 else { return nil }
         let recommended = Self.roundUp(peak * (1 + config.memory.oomMargin))
         var limitAfter = container.limits.memory
         var notes = ["\(kills) OOM kill\(kills == 1 ? "" : "s") in the window: memory is not reduced"]

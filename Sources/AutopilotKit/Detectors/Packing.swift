@@ -28,7 +28,12 @@ struct Packing {
         for node in context.cluster.nodes.sorted(by: { $0.name < $1.name }) where IdleNode.isIdle(node, context) {
             gone.insert(node.name)
             let movable = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod && !DrainBlockers.isPinned($0, context) }
-            _ = place(movable, leaving: node.name)
+            let saved = (free, movedIn)
+            if place(movable, leaving: node.name) == nil {
+                // Its pods do not all fit elsewhere: it stays in the simulation as it is.
+                (free, movedIn) = saved
+                gone.remove(node.name)
+            }
         }
     }
 
@@ -40,7 +45,9 @@ struct Packing {
 
     /// Removes the node if all its pods fit elsewhere, returning where each moves.
     mutating func tryRemove(_ node: Observed.Node) -> Result<[(pod: String, to: String)], Blocked> {
-        let pods = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod } + (movedIn[node.name] ?? [])
+        // One move per pod: a node that took pods from another is no longer a candidate.
+        if receivedPods(node) { return .failure(Blocked(description: "it takes pods from another node that goes")) }
+        let pods = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod }
         if let pinned = pods.first(where: { DrainBlockers.isPinned($0, context) }) {
             return .failure(Blocked(description: DrainBlockers.find([pinned], context).first ?? "\(pinned.namespace)/\(pinned.name) cannot move"))
         }

@@ -187,7 +187,7 @@ extension Observed {
 
         public init(name: String, claim: (namespace: String, name: String)?, phase: String, volumeType: String?, sizeBytes: Int64?,
                     iops: Int64? = nil, throughput: Int64? = nil, volumeHandle: String? = nil, mountedBy: [String] = [],
-                    createdAt: String? = nil) {
+                    createdAt: String? = nil, zone: String? = nil, storageClass: String? = nil, team: String = "unassigned") {
             self.name = name
             self.claimNamespace = claim?.namespace
             self.claimName = claim?.name
@@ -198,8 +198,10 @@ extension Observed {
             self.throughput = throughput
             self.volumeHandle = volumeHandle
             self.mountedBy = mountedBy
-            self.team = "unassigned"
+            self.team = team
             self.createdAt = createdAt
+            self.zone = zone
+            self.storageClass = storageClass
         }
 
         public init(_ json: JSON) throws(RecordError) {
@@ -226,6 +228,12 @@ extension Observed {
         public var status: String
         public var reason: String?
         public var message: String?
+        public init(type: String, status: String, reason: String? = nil, message: String? = nil) {
+            self.type = type
+            self.status = status
+            self.reason = reason
+            self.message = message
+        }
         static func list(_ json: JSON?) -> [Condition] {
             (json?.array ?? []).compactMap { item in
                 guard let type = item["type"]?.string, let status = item["status"]?.string else { return nil }

@@ -24,6 +24,10 @@ public struct CostModel: Sendable {
         public var hourly: Double
         /// `on-demand`, `spot` (from a price file) or `spot-discount` (on-demand less the discount).
         public var source: String
+        public init(hourly: Double, source: String) {
+            self.hourly = hourly
+            self.source = source
+        }
         public var monthly: Money { Money(dollars: hourly * CostModel.hoursPerMonth) }
     }
 

@@ -56,7 +56,8 @@ public struct PriceTable: Sendable {
     /// Merges a CSV whose header names the columns: `region,instanceType,…` rows go to EC2, `region,volumeType,…`
     /// rows to EBS. A row overrides only the columns it fills; a new row must fill them all.
     public mutating func merge(csv text: String, source: String) throws(PriceFileError) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // "\r\n" is one Character in Swift: split on either, so a CSV saved on Windows reads the same.
+        var lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
         guard let header = lines.first else { throw PriceFileError(source: source, line: 1, message: "empty price file") }
         let columns = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -139,5 +140,10 @@ public struct PriceFileError: Error, CustomStringConvertible {
     public let source: String
     public let line: Int
     public let message: String
+    public init(source: String, line: Int, message: String) {
+        self.source = source
+        self.line = line
+        self.message = message
+    }
     public var description: String { "\(source):\(line): \(message)" }
 }
