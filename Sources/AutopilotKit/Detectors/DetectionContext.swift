@@ -69,12 +69,6 @@ public struct DetectionContext: Sendable {
         return (Money(dollars: before), Money(dollars: after), sources.count == 1 ? sources.first! : "mixed")
     }
 
-    /// Whether any running pod of the workload sits on a node with no price (its findings then carry
-    /// `priceSource: "unknown"` and no dollars).
-    public func hasUnpricedPod(_ workload: Observed.WorkloadKey) -> Bool {
-        cluster.pods(of: workload).contains { $0.phase == "Running" && $0.node != nil && rates[$0.node!] == nil }
-    }
-
     public func runningPods(_ workload: Observed.WorkloadKey) -> Int {
         cluster.pods(of: workload).filter { $0.phase == "Running" && $0.node != nil }.count
     }

@@ -75,7 +75,7 @@ enum DrainBlockers {
                 blockers.append("\(name) is annotated karpenter.sh/do-not-disrupt: Karpenter will not drain this node until it goes")
             }
             if pod.owner == nil { blockers.append("\(name) has no controller: draining deletes it for good") }
-            for pdb in context.cluster.pdbs where pdb.selects(pod) && (pdb.disruptionsAllowed ?? 1) == 0 {
+            for pdb in context.cluster.pdbs(selecting: pod) where (pdb.disruptionsAllowed ?? 1) == 0 {
                 blockers.append("PodDisruptionBudget \(pdb.namespace)/\(pdb.name) allows 0 disruptions: it blocks evicting \(name)")
             }
         }
@@ -85,6 +85,6 @@ enum DrainBlockers {
     /// A pod that cannot be moved by a drain without a human decision.
     static func isPinned(_ pod: Observed.Pod, _ context: DetectionContext) -> Bool {
         pod.annotations["karpenter.sh/do-not-disrupt"] == "true" || pod.owner == nil
-            || context.cluster.pdbs.contains { $0.selects(pod) && ($0.disruptionsAllowed ?? 1) == 0 }
+            || context.cluster.pdbs(selecting: pod).contains { ($0.disruptionsAllowed ?? 1) == 0 }
     }
 }

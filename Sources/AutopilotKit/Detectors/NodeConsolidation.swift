@@ -29,10 +29,13 @@ public struct NodeConsolidation: Detector {
             }
         }
         var findings = removed.keys.sorted().map { removalFinding(pool: $0, nodes: removed[$0]!, blocked: blocked[$0] ?? [], context) }
+        var catalogs: [String: [InstanceLabels.Offer]] = [:]
         let gone = Set(removed.values.flatMap { $0.map(\.node.name) })
         for node in context.cluster.nodes.sorted(by: { $0.name < $1.name })
         where node.nodepool != nil && !gone.contains(node.name) && plan.isDestination(node) && !plan.receivedPods(node) {
-            if let finding = replacementFinding(node, context) { findings.append(finding) }
+            guard let region = node.region else { continue }
+            if catalogs[region] == nil { catalogs[region] = InstanceLabels.offers(in: region, context.costs.prices) }
+            if let finding = replacementFinding(node, offers: catalogs[region]!, context) { findings.append(finding) }
         }
         return findings
     }
@@ -103,31 +106,28 @@ public struct NodeConsolidation: Detector {
 
     // MARK: Replacement
 
-    private func replacementFinding(_ node: Observed.Node, _ context: DetectionContext) -> Finding? {
-        guard let region = node.region, let current = context.costs.price(of: node), let pool = node.nodepool,
-            let nodePool = context.cluster.nodePools[pool], let table = context.costs.prices.instances[region]
+    private func replacementFinding(_ node: Observed.Node, offers: [InstanceLabels.Offer], _ context: DetectionContext) -> Finding? {
+        guard let current = context.costs.price(of: node), let pool = node.nodepool, let nodePool = context.cluster.nodePools[pool]
         else { return nil }
         let requested = context.requested(on: node.name)
         let pods = context.cluster.pods(on: node.name).filter(\.holdsCapacity)
+        let ceiling = current.hourly * (1 - context.config.consolidation.minReplacementSavingsRatio)
+        let arch = node.labels["kubernetes.io/arch"]
         var best: (type: String, price: CostModel.NodePrice)?
-        for (type, instance) in table where !type.hasPrefix("t") {
-            // Same architecture: the pods' images may not be built for another. Burstable t* types are left out.
-            if let arch = node.labels["kubernetes.io/arch"], InstanceLabels.labels(type: type, instance: instance)["kubernetes.io/arch"] != arch {
-                continue
-            }
-            var labels = node.labels
-            for (key, value) in InstanceLabels.labels(type: type, instance: instance) { labels[key] = value }
-            guard nodePool.requirements.allSatisfy({ !InstanceLabels.keys.contains($0.key) || $0.matches(labels) }),
-                pods.allSatisfy({ Packing.selects($0, labels: labels) })
+        for offer in offers where offer.type != node.instanceType {
+            let price = context.costs.price(of: offer.instance, capacityType: node.capacityType)
+            // Cheap tests first; same architecture: the pods' images may not be built for another.
+            guard price.hourly <= ceiling, best == nil || (price.hourly, offer.type) < (best!.price.hourly, best!.type),
+                arch == nil || offer.labels["kubernetes.io/arch"] == arch,
+                offer.allocatable.cpu >= (requested.cpu ?? 0), offer.allocatable.memory >= (requested.memory ?? 0)
             else { continue }
-            let allocatable = InstanceLabels.estimatedAllocatable(instance)
-            guard allocatable.cpu >= (requested.cpu ?? 0), allocatable.memory >= (requested.memory ?? 0) else { continue }
-            let price = context.costs.price(of: instance, capacityType: node.capacityType)
-            if best == nil || (price.hourly, type) < (best!.price.hourly, best!.type) { best = (type, price) }
+            let label: (String) -> String? = { offer.labels[$0] ?? node.labels[$0] }
+            guard nodePool.requirements.allSatisfy({ !InstanceLabels.keys.contains($0.key) || $0.matches(label) }),
+                pods.allSatisfy({ Packing.selects($0, label: label) })
+            else { continue }
+            best = (offer.type, price)
         }
-        guard let best, best.type != node.instanceType,
-            best.price.hourly <= current.hourly * (1 - context.config.consolidation.minReplacementSavingsRatio)
-        else { return nil }
+        guard let best else { return nil }
         let before = current.monthly
         let after = best.price.monthly
         return Finding(
@@ -148,6 +148,21 @@ public struct NodeConsolidation: Detector {
 
 /// The well-known labels a node of an instance type would carry, for matching NodePool requirements.
 enum InstanceLabels {
+    /// An instance type a node could be replaced by, with what matching and fitting need precomputed.
+    struct Offer {
+        let type: String
+        let instance: PriceTable.Instance
+        let labels: [String: String]
+        let allocatable: (cpu: Double, memory: Int64)
+    }
+
+    /// The region's instance types, burstable t* left out (their CPU is credit-limited).
+    static func offers(in region: String, _ prices: PriceTable) -> [Offer] {
+        (prices.instances[region] ?? [:]).filter { !$0.key.hasPrefix("t") }.sorted { $0.key < $1.key }.map { type, instance in
+            Offer(type: type, instance: instance, labels: labels(type: type, instance: instance), allocatable: estimatedAllocatable(instance))
+        }
+    }
+
     static let keys: Set<String> = [
         "node.kubernetes.io/instance-type", "karpenter.k8s.aws/instance-category", "karpenter.k8s.aws/instance-family",
         "karpenter.k8s.aws/instance-generation", "karpenter.k8s.aws/instance-size", "kubernetes.io/arch",

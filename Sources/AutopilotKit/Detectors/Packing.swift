@@ -12,6 +12,8 @@ struct Packing {
     private var movedIn: [String: [Observed.Pod]] = [:]
     /// Zone of each claim's EBS volume (`namespace/claim`): a pod mounting it cannot leave the zone.
     private let claimZones: [String: String]
+    /// All nodes in name order: first fit goes by name.
+    private let nodesByName: [Observed.Node]
 
     init(_ context: DetectionContext) {
         self.context = context
@@ -20,6 +22,7 @@ struct Packing {
             if let namespace = volume.claimNamespace, let claim = volume.claimName, let zone = volume.zone { zones["\(namespace)/\(claim)"] = zone }
         }
         claimZones = zones
+        nodesByName = context.cluster.nodes.sorted { $0.name < $1.name }
         for node in context.cluster.nodes {
             let requested = context.requested(on: node.name)
             free[node.name] = ((node.allocatable.cpu ?? 0) - (requested.cpu ?? 0), (node.allocatable.memory ?? 0) - (requested.memory ?? 0))
@@ -67,7 +70,7 @@ struct Packing {
             let (a, b) = ($0.requests, $1.requests)
             return ((a.cpu ?? 0), (a.memory ?? 0), $1.name) > ((b.cpu ?? 0), (b.memory ?? 0), $0.name)
         }
-        let destinations = context.cluster.nodes.filter { isDestination($0) && $0.name != origin }.sorted { $0.name < $1.name }
+        let destinations = nodesByName.filter { isDestination($0) && $0.name != origin }
         var moves: [(pod: String, to: String)] = []
         for pod in ordered {
             let requests = pod.requests
@@ -100,8 +103,10 @@ struct Packing {
         }
     }
 
-    static func selects(_ pod: Observed.Pod, labels: [String: String]) -> Bool {
-        guard pod.nodeSelector.allSatisfy({ labels[$0.key] == $0.value }) else { return false }
-        return pod.affinityTerms.isEmpty || pod.affinityTerms.contains { term in term.allSatisfy { $0.matches(labels) } }
+    static func selects(_ pod: Observed.Pod, labels: [String: String]) -> Bool { selects(pod) { labels[$0] } }
+
+    static func selects(_ pod: Observed.Pod, label: (String) -> String?) -> Bool {
+        guard pod.nodeSelector.allSatisfy({ label($0.key) == $0.value }) else { return false }
+        return pod.affinityTerms.isEmpty || pod.affinityTerms.contains { term in term.allSatisfy { $0.matches(label) } }
     }
 }

@@ -413,6 +413,15 @@ extension Observed {
         public var objectName: String?
         public var lastTimestamp: String?
 
+        public init(namespace: String?, type: String, reason: String, message: String? = nil, objectKind: String, objectName: String) {
+            self.namespace = namespace
+            self.type = type
+            self.reason = reason
+            self.message = message
+            self.objectKind = objectKind
+            self.objectName = objectName
+        }
+
         public init(_ json: JSON) throws(RecordError) {
             namespace = json["involvedObject", "namespace"]?.string ?? json["namespace"]?.string
             type = json["type"]?.string

@@ -101,8 +101,11 @@ public enum Observed {
             self.operator = `operator`
             self.values = values
         }
-        public func matches(_ labels: [String: String]) -> Bool {
-            let value = labels[key]
+        public func matches(_ labels: [String: String]) -> Bool { matches { labels[$0] } }
+
+        /// Matches against labels looked up by key (a node's labels overlaid with another's, say).
+        public func matches(_ label: (String) -> String?) -> Bool {
+            let value = label(key)
             switch `operator` {
             case "In": return value.map { values.contains($0) } ?? false
             case "NotIn": return value.map { !values.contains($0) } ?? true

@@ -18,6 +18,10 @@ public struct ObservedCluster: Sendable {
     private var nodeIndex: [String: Int] = [:]
     private var podsOnNode: [String: [Int]] = [:]
     private var podsOfWorkload: [Observed.WorkloadKey: [Int]] = [:]
+    private var hpasOfWorkload: [Observed.WorkloadKey: [Int]] = [:]
+    /// Warning events by `kind/namespace/name` of the object they are about.
+    private var warningsAbout: [String: [Int]] = [:]
+    private var pdbsInNamespace: [String: [Int]] = [:]
 
     /// The record kinds this model reads; a filter forwards all others without parsing them.
     public static let kinds: Set<Substring> = [
@@ -34,13 +38,13 @@ public struct ObservedCluster: Sendable {
         case "pod": add(try Observed.Pod(record))
         case "workload": add(try Observed.Workload(record))
         case "volume": volumes.append(try Observed.Volume(record))
-        case "hpa": hpas.append(try Observed.HPA(record))
+        case "hpa": add(try Observed.HPA(record))
         case "scaledobject": scaledObjects.append(try Observed.ScaledObject(record))
         case "nodepool":
             let pool = try Observed.NodePool(record)
             nodePools[pool.name] = pool
-        case "pdb": pdbs.append(try Observed.PDB(record))
-        case "event": events.append(try Observed.Event(record))
+        case "pdb": add(try Observed.PDB(record))
+        case "event": add(try Observed.Event(record))
         case "usage": add(try Observed.Usage(record))
         case "nodeusage":
             let figures = try Observed.NodeUsage(record)
@@ -65,10 +69,23 @@ public struct ObservedCluster: Sendable {
     public mutating func add(_ figures: Observed.Usage) { usage[figures.workload, default: [:]][figures.container] = figures }
 
     public mutating func add(_ volume: Observed.Volume) { volumes.append(volume) }
-    public mutating func add(_ hpa: Observed.HPA) { hpas.append(hpa) }
+    public mutating func add(_ hpa: Observed.HPA) {
+        hpasOfWorkload[hpa.target, default: []].append(hpas.count)
+        hpas.append(hpa)
+    }
     public mutating func add(_ scaledObject: Observed.ScaledObject) { scaledObjects.append(scaledObject) }
     public mutating func add(_ pool: Observed.NodePool) { nodePools[pool.name] = pool }
-    public mutating func add(_ pdb: Observed.PDB) { pdbs.append(pdb) }
+    public mutating func add(_ pdb: Observed.PDB) {
+        pdbsInNamespace[pdb.namespace, default: []].append(pdbs.count)
+        pdbs.append(pdb)
+    }
+
+    public mutating func add(_ event: Observed.Event) {
+        if event.type == "Warning", let kind = event.objectKind, let name = event.objectName {
+            warningsAbout["\(kind)/\(event.namespace ?? "")/\(name)", default: []].append(events.count)
+        }
+        events.append(event)
+    }
     public mutating func add(_ figures: Observed.NodeUsage) { nodeUsage[figures.node] = figures }
 
     // MARK: Lookups
@@ -85,12 +102,15 @@ public struct ObservedCluster: Sendable {
     public var sortedWorkloads: [Observed.Workload] { workloads.keys.sorted().compactMap { workloads[$0] } }
 
     /// HPAs scaling a workload (KEDA's own included).
-    public func hpas(targeting workload: Observed.WorkloadKey) -> [Observed.HPA] {
-        hpas.filter { $0.target.namespace == workload.namespace && $0.target.name == workload.name && $0.target.kind == workload.kind }
+    public func hpas(targeting workload: Observed.WorkloadKey) -> [Observed.HPA] { (hpasOfWorkload[workload] ?? []).map { hpas[$0] } }
+
+    /// PodDisruptionBudgets whose selector picks the pod.
+    public func pdbs(selecting pod: Observed.Pod) -> [Observed.PDB] {
+        (pdbsInNamespace[pod.namespace] ?? []).map { pdbs[$0] }.filter { $0.selects(pod) }
     }
 
     /// Warning events about an object, in input order.
     public func warnings(kind: String, namespace: String?, name: String) -> [Observed.Event] {
-        events.filter { $0.type == "Warning" && $0.objectKind == kind && $0.objectName == name && ($0.namespace ?? "") == (namespace ?? "") }
+        (warningsAbout["\(kind)/\(namespace ?? "")/\(name)"] ?? []).map { events[$0] }
     }
 }
