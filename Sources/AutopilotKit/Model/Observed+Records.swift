@@ -449,7 +449,7 @@ extension Observed {
         public var throttledRatio: Double?
 
         public init(workload: WorkloadKey, container: String, samples: Int64, cpu: [String: Double], memory: [String: Double],
-                    oomKills: Int64 = 0, throttledRatio: Double? = nil, window: (start: String, end: String) = ("2026-11-13T12:00:00Z", "2026-11-20T12:00:00Z")) {
+                    oomKills: Int64 = 0, throttledRatio: Double? = nil, window: (start: String, end: String)?, step: String? = "5m") {
             self.workload = workload
             self.container = container
             self.samples = samples
@@ -457,9 +457,9 @@ extension Observed {
             self.memory = memory
             self.oomKills = oomKills
             self.throttledRatio = throttledRatio
-            self.windowStart = window.start
-            self.windowEnd = window.end
-            self.step = "5m"
+            self.windowStart = window?.start
+            self.windowEnd = window?.end
+            self.step = step
         }
 
         public init(_ json: JSON) throws(RecordError) {

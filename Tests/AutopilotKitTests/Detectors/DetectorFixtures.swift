@@ -133,7 +133,9 @@ enum Fixtures {
 
     static func usage(_ key: Observed.WorkloadKey, container: String = "app", samples: Int64 = 2016, cpu: [String: Double] = [:],
                       memory: [String: Double] = [:], oomKills: Int64 = 0) -> Observed.Usage {
-        Observed.Usage(workload: key, container: container, samples: samples, cpu: cpu, memory: memory, oomKills: oomKills)
+        // A week ending at `now`, as the demo's Prometheus fixture has.
+        Observed.Usage(workload: key, container: container, samples: samples, cpu: cpu, memory: memory, oomKills: oomKills,
+                       window: (daysAgo(7), RFC3339.string(now)))
     }
 }
 
