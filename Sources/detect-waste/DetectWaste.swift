@@ -17,7 +17,8 @@ struct DetectWaste: ParsableCommand {
             values, monthly cost before/after and savings (US dollars, 730 hours a month), a confidence and the \
             basis it rests on. A price the table lacks gives `priceSource: "unknown"` and no dollars.
 
-            Workloads, nodes and HPAs labelled or annotated autopilot.io/ignore=true are never flagged. \
+            Workloads labelled or annotated autopilot.io/ignore=true (and their autoscalers), and nodes and HPAs \
+            labelled so, are never flagged. \
             One summary line goes to stderr: findings by detector and the total monthly savings.
 
             Exit status: 0 ok, 64 usage (bad option, config or price file), 65 malformed input lines, 74 I/O error.
@@ -54,7 +55,7 @@ struct DetectWaste: ParsableCommand {
 
     func validate() throws {
         if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
-        if let minSavings, minSavings < 0 { throw ValidationError("--min-savings must be 0 or more") }
+        if let minSavings, !(0...1e9).contains(minSavings) { throw ValidationError("--min-savings must be between 0 and 1e9 dollars") }
         if let spotDiscount, !(0...1).contains(spotDiscount) { throw ValidationError("--spot-discount must be between 0 and 1") }
         if let detectors, case .failure(let error) = DetectorRegistry.select(Self.names(detectors)) {
             throw ValidationError("--detectors: \(error)")
@@ -94,9 +95,15 @@ struct DetectWaste: ParsableCommand {
         }
         var chosen = DetectorRegistry.all
         if let detectors, case .success(let selected) = DetectorRegistry.select(Self.names(detectors)) { chosen = selected }
-        return WasteFilter(
+        var filter = WasteFilter(
             diagnostics: diagnostics, config: settings,
             costs: CostModel(prices: table, spotDiscount: settings.spotDiscount), detectors: chosen,
             now: now.flatMap(RFC3339.date))
+        if let detectors {
+            var names = Set(Self.names(detectors))
+            if names.contains("over-requested-memory") { names.insert(OverRequestedMemory.underProvisioned) }
+            filter.keep = names
+        }
+        return filter
     }
 }

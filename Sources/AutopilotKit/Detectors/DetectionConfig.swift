@@ -58,7 +58,6 @@ public struct DetectionConfig: Sendable {
     public struct Markers: Sendable {
         public var ignore = "autopilot.io/ignore"
         public var latencySensitive = "autopilot.io/latency-sensitive"
-        public var critical = "autopilot.io/critical"
     }
 
     public var cpu = CPU()
@@ -100,7 +99,7 @@ public struct DetectionConfig: Sendable {
                     switch key {
                     case "percentile": cpu.percentile = try reader.percentile(item, key)
                     case "margin": cpu.margin = try reader.ratio(item, key, upTo: 10)
-                    case "floor": cpu.floorCores = try reader.cores(item, key)
+                    case "floor": cpu.floorCores = max(try reader.cores(item, key), 0.001)
                     case "minReductionRatio": cpu.minReductionRatio = try reader.ratio(item, key)
                     case "minReduction": cpu.minReductionCores = try reader.cores(item, key)
                     case "latencySensitivePercentile": cpu.latencySensitivePercentile = try reader.percentile(item, key)
@@ -113,7 +112,7 @@ public struct DetectionConfig: Sendable {
                 try reader.section(value, "memory") { key, item throws(ConfigError) in
                     switch key {
                     case "margin": memory.margin = try reader.ratio(item, key, upTo: 10)
-                    case "floor": memory.floorBytes = try reader.bytes(item, key)
+                    case "floor": memory.floorBytes = max(try reader.bytes(item, key), 1 << 20)
                     case "minReductionRatio": memory.minReductionRatio = try reader.ratio(item, key)
                     case "minReduction": memory.minReductionBytes = try reader.bytes(item, key)
                     case "oomMargin": memory.oomMargin = try reader.ratio(item, key, upTo: 10)
@@ -163,13 +162,12 @@ public struct DetectionConfig: Sendable {
                     switch key {
                     case "ignore": markers.ignore = text
                     case "latencySensitive": markers.latencySensitive = text
-                    case "critical": markers.critical = text
                     default: return false
                     }
                     return true
                 }
             case "minSamples": minSamples = try reader.seconds(value, "minSamples")
-            case "minSavings": minSavings = Money(dollars: try reader.ratio(value, "minSavings", upTo: .infinity))
+            case "minSavings": minSavings = Money(dollars: try reader.ratio(value, "minSavings", upTo: 1e9))
             case "spotDiscount": spotDiscount = try reader.ratio(value, "spotDiscount")
             case "platformTeam":
                 guard let text = value.string, !text.isEmpty else { throw reader.wrong("platformTeam", "a team name") }

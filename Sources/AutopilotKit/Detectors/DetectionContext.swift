@@ -11,6 +11,8 @@ public struct DetectionContext: Sendable {
     public let rates: [String: CostModel.Rates]
     /// Nodes without a price, with the reason (`instance type x9.large in us-east-1`), in name order.
     public let unpricedNodes: [(node: String, reason: String)]
+    /// The nodes that go (idle, consolidated) and where their pods move; see `NodePlan`.
+    public private(set) var plan = NodePlan()
 
     public init(cluster: ObservedCluster, config: DetectionConfig = DetectionConfig(), costs: CostModel = CostModel(), now: Date) {
         self.cluster = cluster
@@ -23,14 +25,20 @@ public struct DetectionContext: Sendable {
             if let nodeRates = costs.rates(on: node) {
                 rates[node.name] = nodeRates
             } else {
-                let reason = node.instanceType == nil || node.region == nil
-                    ? "no instance type or region label"
-                    : "instance type \(node.instanceType!) in \(node.region!) is not in the price table"
+                let reason: String
+                if let type = node.instanceType, let region = node.region {
+                    reason = costs.prices.instance(type, region: region) == nil
+                        ? "instance type \(type) in \(region) is not in the price table"
+                        : "node \(node.name) has no allocatable CPU or memory to split its price by"
+                } else {
+                    reason = "node \(node.name) has no instance type or region label"
+                }
                 unpriced.append((node.name, reason))
             }
         }
         self.rates = rates
         unpricedNodes = unpriced.sorted { $0.0 < $1.0 }
+        plan = NodePlan.make(self)
     }
 
     // MARK: Markers
@@ -49,8 +57,10 @@ public struct DetectionContext: Sendable {
 
     // MARK: Cost
 
-    /// Monthly cost of one container's requests over the workload's pods that hold a node, before and after
-    /// a change of requests. Nil when no pod runs (nothing to save) or a pod's node has no price.
+    /// Monthly cost of one container's requests over the workload's running pods, before and after a change
+    /// of requests, each pod at the rates of the node it runs on after the node plan (a pod on a removed node
+    /// is priced where it moves; one that ends with its node is the node's finding). Nil when no pod runs
+    /// (nothing to save) or a pod's node has no price.
     public func containerCost(_ workload: Observed.WorkloadKey, container: String, current: Observed.Resources,
                               recommended: Observed.Resources) -> (current: Money, recommended: Money, source: String)? {
         var before = 0.0
@@ -58,7 +68,11 @@ public struct DetectionContext: Sendable {
         var sources = Set<String>()
         var running = 0
         for pod in cluster.pods(of: workload) where pod.phase == "Running" {
-            guard let node = pod.node else { continue }
+            guard var node = pod.node else { continue }
+            if plan.removed.contains(node) {
+                guard let destination = plan.destination["\(pod.namespace)/\(pod.name)"] else { continue }
+                node = destination
+            }
             guard let nodeRates = rates[node] else { return nil }
             running += 1
             sources.insert(nodeRates.source)
@@ -99,33 +113,5 @@ public struct DetectionContext: Sendable {
         var steadiness = 1.0
         if let low, let high, high > 0 { steadiness = 1 - 0.5 * min(1, max(0, (high - low) / high)) }
         return ((sampleScore * coverage * steadiness) * 100).rounded() / 100
-    }
-}
-
-extension Double {
-    /// Two decimals in a sentence: 0.35, 1.5.
-    var short: String {
-        let rounded = (self * 1000).rounded() / 1000
-        return rounded == rounded.rounded() ? String(Int64(rounded)) : String(rounded)
-    }
-}
-
-/// CPU and memory in the units people write in manifests.
-public enum Units {
-    /// `350m` below one core, `1.5` above.
-    public static func cpu(_ cores: Double) -> String {
-        let millis = (cores * 1000).rounded()
-        if millis < 1000 || millis.truncatingRemainder(dividingBy: 1000) != 0 && millis.truncatingRemainder(dividingBy: 100) != 0 {
-            return "\(Int64(millis))m"
-        }
-        return (millis / 1000).short
-    }
-
-    /// `480Mi`, `1.5Gi`, `1Ti` (binary units, as kubectl shows them).
-    public static func memory(_ bytes: Int64) -> String {
-        let mib = Double(bytes) / 1_048_576
-        if mib >= 1024 * 1024 { return (mib / 1_048_576).short + "Ti" }
-        if mib >= 1024 { return ((mib / 1024 * 100).rounded() / 100).short + "Gi" }
-        return "\(Int64(mib.rounded()))Mi"
     }
 }

@@ -19,7 +19,7 @@ public enum DetectorRegistry {
 
     public static var names: [String] { all.map(\.name) }
 
-    /// The detectors named, in registry order; nil names an unknown one.
+    /// The detectors that produce the named findings, in registry order, or the first unknown name.
     public static func select(_ names: [String]) -> Result<[any Detector], UnknownDetector> {
         for name in names where !self.names.contains(name) && name != "under-provisioned-memory" {
             return .failure(UnknownDetector(name: name))

@@ -7,10 +7,11 @@ public struct IdleNode: Detector {
 
     public init() {}
 
+    /// Only idle nodes whose movable pods fit elsewhere (see `NodePlan`) are findings.
     public func detect(in context: DetectionContext) -> [Finding] {
-        context.cluster.nodes.sorted { $0.name < $1.name }.compactMap { node in
-            guard Self.isIdle(node, context), let figures = context.cluster.nodeUsage[node.name] else { return nil }
-            return finding(node, figures, context)
+        context.plan.idle.compactMap { removal in
+            guard let node = context.cluster.node(named: removal.node), let figures = context.cluster.nodeUsage[node.name] else { return nil }
+            return finding(node, figures, removal.moves, context)
         }
     }
 
@@ -28,20 +29,20 @@ public struct IdleNode: Detector {
             && cpuP95 / cores < limits.maxUsageRatio && memoryP95 / Double(bytes) < limits.maxUsageRatio
     }
 
-    private func finding(_ node: Observed.Node, _ figures: Observed.NodeUsage, _ context: DetectionContext) -> Finding {
+    private func finding(_ node: Observed.Node, _ figures: Observed.NodeUsage, _ moves: [NodePlan.Move],
+                         _ context: DetectionContext) -> Finding {
         let cores = node.allocatable.cpu ?? 1
         let bytes = Double(node.allocatable.memory ?? 1)
         let requested = context.requested(on: node.name, daemonSets: false)
         let movers = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod }
         let blockers = DrainBlockers.find(movers, context)
         let price = context.costs.price(of: node)
-        var notes = movers.isEmpty
-            ? ["only DaemonSet pods run here"]
-            : ["would move: " + movers.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", ")]
+        var notes = movers.isEmpty ? ["only DaemonSet pods run here"] : moves.map { "\($0.pod) → \($0.to)" }
         notes += blockers
         let usageText = "CPU p95 \(Int((figures.cpu["p95"]! / cores * 100).rounded()))%, memory p95 "
             + "\(Int((figures.memory["p95"]! / bytes * 100).rounded()))% of allocatable"
-        var summary = "Drain and remove idle node \(node.name) (\(node.instanceType ?? "unknown type"), \(node.capacityType ?? "unknown capacity")): "
+        var summary = (blockers.isEmpty ? "Drain and remove" : "Once its blockers are dealt with (see notes), drain and remove")
+            + " idle node \(node.name) (\(node.instanceType ?? "unknown type"), \(node.capacityType ?? "unknown capacity")): "
             + "\(Units.cpu(requested.cpu ?? 0)) CPU and \(Units.memory(requested.memory ?? 0)) requested outside DaemonSets, \(usageText)"
         summary += price.map { "; saves \($0.monthly)/month." } ?? "."
         let pool = node.nodepool.map { "nodepool \($0)" } ?? node.nodegroup.map { "nodegroup \($0)" }
@@ -62,29 +63,5 @@ public struct IdleNode: Detector {
                     "thresholds": ["maxRequestedRatio": .double(context.config.idleNode.maxRequestedRatio),
                                    "maxUsageRatio": .double(context.config.idleNode.maxUsageRatio)]],
             notes: notes)
-    }
-}
-
-/// What stops a pod from being moved off a node, in plain words.
-enum DrainBlockers {
-    static func find(_ pods: [Observed.Pod], _ context: DetectionContext) -> [String] {
-        var blockers: [String] = []
-        for pod in pods {
-            let name = "\(pod.namespace)/\(pod.name)"
-            if pod.annotations["karpenter.sh/do-not-disrupt"] == "true" {
-                blockers.append("\(name) is annotated karpenter.sh/do-not-disrupt: Karpenter will not drain this node until it goes")
-            }
-            if pod.owner == nil { blockers.append("\(name) has no controller: draining deletes it for good") }
-            for pdb in context.cluster.pdbs(selecting: pod) where (pdb.disruptionsAllowed ?? 1) == 0 {
-                blockers.append("PodDisruptionBudget \(pdb.namespace)/\(pdb.name) allows 0 disruptions: it blocks evicting \(name)")
-            }
-        }
-        return blockers
-    }
-
-    /// A pod that cannot be moved by a drain without a human decision.
-    static func isPinned(_ pod: Observed.Pod, _ context: DetectionContext) -> Bool {
-        pod.annotations["karpenter.sh/do-not-disrupt"] == "true" || pod.owner == nil
-            || context.cluster.pdbs(selecting: pod).contains { ($0.disruptionsAllowed ?? 1) == 0 }
     }
 }

@@ -13,17 +13,43 @@ public struct MisconfiguredAutoscaling: Detector {
     public func detect(in context: DetectionContext) -> [Finding] {
         let kedaHPAs = Set(context.cluster.scaledObjects.map { "\($0.namespace)/\($0.ownHPAName)" })
         let hpas = context.cluster.hpas
-            .filter { !kedaHPAs.contains("\($0.namespace)/\($0.name)") && !context.isIgnored($0) }
+            .filter { !kedaHPAs.contains("\($0.namespace)/\($0.name)") && !context.isIgnored($0) && !Self.targetIgnored($0.target, context) }
             .sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
-        let scaledObjects = context.cluster.scaledObjects.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        let scaledObjects = context.cluster.scaledObjects.filter { !Self.targetIgnored($0.target, context) }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
         return hpas.compactMap { check($0, context) } + scaledObjects.compactMap { check($0, context) }
     }
 
-    /// Replicas at the minimum while CPU utilization stays under `lowUtilizationRatio` of the target.
-    static func isPinnedUnderTarget(_ hpa: Observed.HPA, _ config: DetectionConfig) -> Bool {
-        guard let target = hpa.cpuTargetUtilization, let current = hpa.cpuCurrentUtilization, let replicas = hpa.currentReplicas
-        else { return false }
-        return replicas <= hpa.minReplicas && Double(current) < config.autoscaling.lowUtilizationRatio * Double(target)
+    private static func targetIgnored(_ target: Observed.WorkloadKey, _ context: DetectionContext) -> Bool {
+        context.cluster.workloads[target].map(context.isIgnored) ?? false
+    }
+
+    /// The lower minReplicas this detector proposes for an HPA, or nil: replicas at the minimum while CPU
+    /// utilization stays under `lowUtilizationRatio` of the target. Utilization is the higher of the HPA's
+    /// own reading (one moment) and the window's p95 over the requests (so a quiet hour does not decide);
+    /// the new minimum carries that load at the target, and stays at 2 or more when it was.
+    /// Shared with over-requested-cpu, which leaves such workloads to this detector.
+    static func loweredMinimum(_ hpa: Observed.HPA, _ context: DetectionContext) -> (replicas: Int64, utilization: Int64)? {
+        guard let target = hpa.cpuTargetUtilization, target > 0, let snapshot = hpa.cpuCurrentUtilization,
+            let current = hpa.currentReplicas, current <= hpa.minReplicas
+        else { return nil }
+        let utilization = max(snapshot, windowUtilization(hpa.target, context) ?? 0)
+        guard Double(utilization) < context.config.autoscaling.lowUtilizationRatio * Double(target) else { return nil }
+        let needed = Int64((Double(current) * Double(utilization) / Double(target) - 1e-9).rounded(.up))
+        let proposed = max(needed, Swift.min(hpa.minReplicas, 2), 1)
+        return proposed < hpa.minReplicas ? (proposed, utilization) : nil
+    }
+
+    /// Σ containers' CPU p95 ÷ Σ their requests, in percent: what the HPA measures, at the window's p95.
+    private static func windowUtilization(_ target: Observed.WorkloadKey, _ context: DetectionContext) -> Int64? {
+        guard let workload = context.cluster.workloads[target], let usage = context.cluster.usage[target] else { return nil }
+        var used = 0.0
+        var requested = 0.0
+        for container in workload.containers {
+            guard let request = container.requests.cpu, request > 0, let p95 = usage[container.name]?.cpu["p95"] else { return nil }
+            used += p95
+            requested += request
+        }
+        return requested > 0 ? Int64((used / requested * 100).rounded()) : nil
     }
 
     // MARK: HPA
@@ -56,16 +82,11 @@ public struct MisconfiguredAutoscaling: Detector {
             add("minReplicas equals maxReplicas (\(max)): the HPA can never change the replica count", .warning)
         }
         var minimum: (replicas: Int64, current: Int64)?
-        if Self.isPinnedUnderTarget(hpa, context.config), let target = hpa.cpuTargetUtilization,
-            let utilization = hpa.cpuCurrentUtilization, let current = hpa.currentReplicas
-        {
-            let needed = Int64((Double(current) * Double(utilization) / Double(target) - 1e-9).rounded(.up))
-            let proposed = max(needed, Swift.min(hpa.minReplicas, 2), 1)
-            if proposed < hpa.minReplicas {
-                minimum = (proposed, current)
-                add("replicas sit at minReplicas \(hpa.minReplicas) with CPU at \(utilization)% of requests against a \(target)% target: "
-                    + "\(needed) replica\(needed == 1 ? "" : "s") would carry this load at the target", .warning)
-            }
+        if let lowered = Self.loweredMinimum(hpa, context), let target = hpa.cpuTargetUtilization, let current = hpa.currentReplicas {
+            minimum = (lowered.replicas, current)
+            add("replicas sit at minReplicas \(hpa.minReplicas) with CPU at \(lowered.utilization)% of requests (the higher of the HPA's "
+                + "reading and the window's p95) against a \(target)% target: \(lowered.replicas) replica\(lowered.replicas == 1 ? "" : "s") "
+                + "carry this load at the target", .warning)
         }
         if let max = hpa.maxReplicas, max > hpa.minReplicas, let seen = podsSeen(hpa.target, context), seen > 0, seen * 4 <= max {
             add("maxReplicas \(max) was never approached: at most \(seen) pods existed in the window", .info)
@@ -74,10 +95,9 @@ public struct MisconfiguredAutoscaling: Detector {
 
         var cost: (current: Money, recommended: Money, source: String)?
         if let minimum, let workload { cost = podCost(workload, keep: minimum.replicas, of: minimum.current, context) }
-        let lead = minimum.map { "Lower minReplicas of HPA \(hpa.namespace)/\(hpa.name) from \(hpa.minReplicas) to \($0.replicas)" }
-            ?? "Fix HPA \(hpa.namespace)/\(hpa.name)"
-        var summary = lead + ": " + problems[0]
-        if problems.count > 1 { summary += " (and \(problems.count - 1) more)" }
+        var summary = "Fix HPA \(hpa.namespace)/\(hpa.name): " + problems[0]
+        if problems.count > 1 { summary += " (and \(problems.count - 1) more, in notes)" }
+        if let minimum { summary += "; lower minReplicas from \(hpa.minReplicas) to \(minimum.replicas)" }
         summary += cost.map { "; saves \($0.current - $0.recommended)/month." } ?? "."
         return Finding(
             cluster: context.cluster.name, detector: name, severity: severity, namespace: hpa.namespace,
@@ -111,7 +131,7 @@ public struct MisconfiguredAutoscaling: Detector {
         var sources = Set<String>()
         for container in workload.containers {
             let memory = context.cluster.usage[workload.key]?[container.name]
-                .flatMap { OverRequestedMemory.plannedReduction(container, usage: $0, config: context.config) }
+                .flatMap { OverRequestedMemory.plannedReduction(container, of: workload.key, usage: $0, context) }
                 ?? container.requests.memory ?? 0
             let requests = Observed.Resources(cpu: container.requests.cpu ?? 0, memory: memory)
             guard let cost = context.containerCost(workload.key, container: container.name, current: requests, recommended: requests)
@@ -130,14 +150,17 @@ public struct MisconfiguredAutoscaling: Detector {
         let bounds = context.config.autoscaling
         var problems: [String] = []
         var severity = Finding.Severity.info
+        var scaleToZero = false
         if scaled.minReplicaCount > 0, let active = scaled.conditions.first(where: { $0.type == "Active" }), active.status == "False" {
             problems.append("minReplicaCount is \(scaled.minReplicaCount) while its triggers are idle: set it to 0 to scale to zero between bursts")
             severity = .warning
+            scaleToZero = true
         }
         if scaled.pollingInterval < bounds.minPollingInterval || scaled.pollingInterval > bounds.maxPollingInterval {
             problems.append("pollingInterval \(scaled.pollingInterval)s is outside \(bounds.minPollingInterval)–\(bounds.maxPollingInterval)s")
         }
-        if scaled.cooldownPeriod < bounds.minCooldownPeriod || scaled.cooldownPeriod > bounds.maxCooldownPeriod {
+        // cooldownPeriod only governs scaling to zero: it matters when the minimum is 0.
+        if scaled.minReplicaCount == 0, scaled.cooldownPeriod < bounds.minCooldownPeriod || scaled.cooldownPeriod > bounds.maxCooldownPeriod {
             problems.append("cooldownPeriod \(scaled.cooldownPeriod)s is outside \(bounds.minCooldownPeriod)–\(bounds.maxCooldownPeriod)s")
         }
         guard !problems.isEmpty else { return nil }
@@ -147,7 +170,7 @@ public struct MisconfiguredAutoscaling: Detector {
             summary: "Fix ScaledObject \(scaled.namespace)/\(scaled.name): " + problems.joined(separator: "; ") + ".",
             current: ["minReplicaCount": .int(scaled.minReplicaCount), "maxReplicaCount": .int(scaled.maxReplicaCount),
                       "pollingInterval": .int(scaled.pollingInterval), "cooldownPeriod": .int(scaled.cooldownPeriod)],
-            recommended: ["minReplicaCount": .int(severity == .warning ? 0 : scaled.minReplicaCount),
+            recommended: ["minReplicaCount": .int(scaleToZero ? 0 : scaled.minReplicaCount),
                           "pollingInterval": .int(min(max(scaled.pollingInterval, bounds.minPollingInterval), bounds.maxPollingInterval)),
                           "cooldownPeriod": .int(min(max(scaled.cooldownPeriod, bounds.minCooldownPeriod), bounds.maxCooldownPeriod))],
             monthlyCost: nil, priceSource: "none", confidence: 0.6,

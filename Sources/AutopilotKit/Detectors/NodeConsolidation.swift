@@ -18,21 +18,14 @@ public struct NodeConsolidation: Detector {
     public init() {}
 
     public func detect(in context: DetectionContext) -> [Finding] {
-        var plan = Packing(context)
-        var removed: [String: [(node: Observed.Node, moves: [(pod: String, to: String)])]] = [:]
-        var blocked: [String: [String]] = [:]
-        for node in candidates(context) {
-            let pool = poolKey(node)
-            switch plan.tryRemove(node) {
-            case .success(let moves): removed[pool, default: []].append((node, moves))
-            case .failure(let reason): blocked[pool, default: []].append("\(node.name) stays: \(reason)")
-            }
+        let plan = context.plan
+        var findings = plan.consolidated.keys.sorted().map { pool in
+            removalFinding(pool: pool, removals: plan.consolidated[pool]!, blocked: plan.blocked[pool] ?? [], context)
         }
-        var findings = removed.keys.sorted().map { removalFinding(pool: $0, nodes: removed[$0]!, blocked: blocked[$0] ?? [], context) }
         var catalogs: [String: [InstanceLabels.Offer]] = [:]
-        let gone = Set(removed.values.flatMap { $0.map(\.node.name) })
         for node in context.cluster.nodes.sorted(by: { $0.name < $1.name })
-        where node.nodepool != nil && !gone.contains(node.name) && plan.isDestination(node) && !plan.receivedPods(node) {
+        where node.nodepool != nil && node.ready && !node.unschedulable && !context.isIgnored(node)
+            && !plan.removed.contains(node.name) && !plan.receiving.contains(node.name) {
             guard let region = node.region else { continue }
             if catalogs[region] == nil { catalogs[region] = InstanceLabels.offers(in: region, context.costs.prices) }
             if let finding = replacementFinding(node, offers: catalogs[region]!, context) { findings.append(finding) }
@@ -40,32 +33,10 @@ public struct NodeConsolidation: Detector {
         return findings
     }
 
-    private func poolKey(_ node: Observed.Node) -> String {
-        if let pool = node.nodepool { return "NodePool/\(pool)" }
-        if let group = node.nodegroup { return "NodeGroup/\(group)" }
-        return "Cluster/unmanaged"
-    }
-
-    private func candidates(_ context: DetectionContext) -> [Observed.Node] {
-        let limit = context.config.consolidation.maxRequestedRatio
-        return context.cluster.nodes.compactMap { node -> (Observed.Node, Double)? in
-            guard node.ready, !node.unschedulable, !context.isIgnored(node), context.rates[node.name] != nil,
-                !IdleNode.isIdle(node, context), let cores = node.allocatable.cpu, let bytes = node.allocatable.memory, cores > 0, bytes > 0
-            else { return nil }
-            let requested = context.requested(on: node.name, daemonSets: false)
-            let cpuRatio = (requested.cpu ?? 0) / cores
-            let memoryRatio = Double(requested.memory ?? 0) / Double(bytes)
-            guard cpuRatio < limit, memoryRatio < limit else { return nil }
-            return (node, max(cpuRatio, memoryRatio))
-        }
-        .sorted { ($0.1, $0.0.name) < ($1.1, $1.0.name) }
-        .map(\.0)
-    }
-
-    private func removalFinding(pool: String, nodes: [(node: Observed.Node, moves: [(pod: String, to: String)])], blocked: [String],
-                                _ context: DetectionContext) -> Finding {
+    private func removalFinding(pool: String, removals: [NodePlan.Removal], blocked: [String], _ context: DetectionContext) -> Finding {
         let kind = String(pool.prefix { $0 != "/" })
         let poolName = String(pool.drop { $0 != "/" }.dropFirst())
+        let nodes = removals.compactMap { removal in context.cluster.node(named: removal.node).map { (node: $0, moves: removal.moves) } }
         let prices = nodes.compactMap { context.costs.price(of: $0.node) }
         let monthly = prices.map(\.monthly).sum()
         var notes = nodes.flatMap { entry in
@@ -86,7 +57,8 @@ public struct NodeConsolidation: Detector {
             recommended.append(.init("shrinkBy", .int(Int64(nodes.count))))
         }
         let names = nodes.map { "\($0.node.name) (\($0.node.instanceType ?? "?"))" }.joined(separator: ", ")
-        let summary = "Consolidate \(kind == "NodePool" ? "NodePool" : "node group") \(poolName): \(nodes.count) node"
+        let label = kind == "NodePool" ? "NodePool \(poolName)" : kind == "NodeGroup" ? "node group \(poolName)" : "the nodes outside any pool"
+        let summary = "Consolidate \(label): \(nodes.count) node"
             + "\(nodes.count == 1 ? "" : "s") can go — \(names) — their pods fit on the remaining nodes; saves \(monthly)/month."
         let allPriced = prices.count == nodes.count
         let sources = Set(prices.map(\.source))
@@ -143,53 +115,5 @@ public struct NodeConsolidation: Detector {
                     "thresholds": ["minReplacementSavingsRatio": .double(context.config.consolidation.minReplacementSavingsRatio)]],
             notes: nodePool.consolidationPolicy == "WhenEmpty"
                 ? ["NodePool \(pool) has consolidationPolicy WhenEmpty: Karpenter will not replace it by itself"] : [])
-    }
-}
-
-/// The well-known labels a node of an instance type would carry, for matching NodePool requirements.
-enum InstanceLabels {
-    /// An instance type a node could be replaced by, with what matching and fitting need precomputed.
-    struct Offer {
-        let type: String
-        let instance: PriceTable.Instance
-        let labels: [String: String]
-        let allocatable: (cpu: Double, memory: Int64)
-    }
-
-    /// The region's instance types, burstable t* left out (their CPU is credit-limited).
-    static func offers(in region: String, _ prices: PriceTable) -> [Offer] {
-        (prices.instances[region] ?? [:]).filter { !$0.key.hasPrefix("t") }.sorted { $0.key < $1.key }.map { type, instance in
-            Offer(type: type, instance: instance, labels: labels(type: type, instance: instance), allocatable: estimatedAllocatable(instance))
-        }
-    }
-
-    static let keys: Set<String> = [
-        "node.kubernetes.io/instance-type", "karpenter.k8s.aws/instance-category", "karpenter.k8s.aws/instance-family",
-        "karpenter.k8s.aws/instance-generation", "karpenter.k8s.aws/instance-size", "kubernetes.io/arch",
-        "karpenter.k8s.aws/instance-cpu",
-    ]
-
-    static func labels(type: String, instance: PriceTable.Instance) -> [String: String] {
-        let family = String(type.prefix { $0 != "." })
-        let size = String(type.drop { $0 != "." }.dropFirst())
-        let category = String(family.prefix { $0.isLetter })
-        let generation = String(family.drop { $0.isLetter }.prefix { $0.isNumber })
-        let attributes = family.drop { $0.isLetter }.drop { $0.isNumber }
-        return [
-            "node.kubernetes.io/instance-type": type, "karpenter.k8s.aws/instance-category": category,
-            "karpenter.k8s.aws/instance-family": family, "karpenter.k8s.aws/instance-generation": generation,
-            "karpenter.k8s.aws/instance-size": size, "karpenter.k8s.aws/instance-cpu": String(Int(instance.vcpu)),
-            "kubernetes.io/arch": attributes.contains("g") ? "arm64" : "amd64",
-        ]
-    }
-
-    /// EKS's kube-reserved CPU (6% of the first core, 1% of the second, 0.5% of the next two, 0.25% above),
-    /// memory less Karpenter's 7.5% VM overhead, 11Mi × 58 pods + 255Mi kube-reserved and 100Mi eviction.
-    static func estimatedAllocatable(_ instance: PriceTable.Instance) -> (cpu: Double, memory: Int64) {
-        let cores = instance.vcpu
-        var reserved = 0.06 * min(cores, 1) + 0.01 * min(max(cores - 1, 0), 1) + 0.005 * min(max(cores - 2, 0), 2)
-        reserved += 0.0025 * max(cores - 4, 0)
-        let mib = instance.memoryGiB * 1024 * 0.925 - Double(11 * 58 + 255) - 100
-        return (cores - reserved, Int64(mib * 1_048_576))
     }
 }

@@ -16,7 +16,7 @@ public struct OverRequestedCPU: Detector {
         var findings: [Finding] = []
         for workload in context.cluster.sortedWorkloads where Rightsizing.isCandidate(workload, context) {
             let hpa = Rightsizing.cpuHPA(of: workload.key, context)
-            if let hpa, MisconfiguredAutoscaling.isPinnedUnderTarget(hpa, context.config) { continue }
+            if let hpa, !context.isIgnored(hpa), MisconfiguredAutoscaling.loweredMinimum(hpa, context) != nil { continue }
             for container in workload.containers {
                 if let finding = check(container, of: workload, hpa: hpa, context) { findings.append(finding) }
             }

@@ -16,7 +16,7 @@ public struct OverRequestedMemory: Detector {
         for workload in context.cluster.sortedWorkloads where Rightsizing.isCandidate(workload, context) {
             for container in workload.containers {
                 guard let usage = context.cluster.usage[workload.key]?[container.name] else { continue }
-                if oomKills(container.name, of: workload, usage, context) > 0 {
+                if Self.oomKills(container.name, of: workload.key, usage, context) > 0 {
                     if let finding = increase(container, of: workload, usage, context) { findings.append(finding) }
                 } else if let finding = reduce(container, of: workload, usage, context) {
                     findings.append(finding)
@@ -34,8 +34,10 @@ public struct OverRequestedMemory: Detector {
 
     /// The request a reduction finding would set, or nil when the container does not qualify for one
     /// (shared with misconfigured-autoscaling, which prices pods after this change so savings add up).
-    static func plannedReduction(_ container: Observed.Container, usage: Observed.Usage, config: DetectionConfig) -> Int64? {
-        guard usage.oomKills == 0, container.lastTerminationReason != "OOMKilled", let request = container.requests.memory, request > 0,
+    static func plannedReduction(_ container: Observed.Container, of workload: Observed.WorkloadKey, usage: Observed.Usage,
+                                 _ context: DetectionContext) -> Int64? {
+        let config = context.config
+        guard oomKills(container.name, of: workload, usage, context) == 0, let request = container.requests.memory, request > 0,
             let recommended = recommendation(usage: usage, config: config)
         else { return nil }
         let reduction = request - recommended
@@ -51,17 +53,23 @@ public struct OverRequestedMemory: Detector {
         return Int64((bytes / step).rounded(.up) * step)
     }
 
-    /// OOM kills in the window (Prometheus), or a pod whose last termination says OOMKilled.
-    private func oomKills(_ container: String, of workload: Observed.Workload, _ usage: Observed.Usage, _ context: DetectionContext) -> Int64 {
-        let fromPods = context.cluster.pods(of: workload.key).flatMap(\.containers)
-            .filter { $0.name == container && $0.lastTerminationReason == "OOMKilled" }.count
+    /// OOM kills in the window as Prometheus counted them, or, when it saw none, the pods whose last
+    /// termination was an OOM kill inside the window (a pod shows only its last one: a lower bound).
+    static func oomKills(_ container: String, of workload: Observed.WorkloadKey, _ usage: Observed.Usage, _ context: DetectionContext) -> Int64 {
+        let start = usage.windowStart.flatMap(RFC3339.date)
+        let fromPods = context.cluster.pods(of: workload).flatMap(\.containers).filter { status in
+            guard status.name == container, status.lastTerminationReason == "OOMKilled" else { return false }
+            guard let start, let at = status.lastTerminationAt.flatMap(RFC3339.date) else { return true }
+            return at >= start
+        }.count
         return max(usage.oomKills, Int64(fromPods))
     }
 
     private func reduce(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
                         _ context: DetectionContext) -> Finding? {
         let config = context.config
-        guard let request = container.requests.memory, let recommended = Self.plannedReduction(container, usage: usage, config: config)
+        guard let request = container.requests.memory,
+            let recommended = Self.plannedReduction(container, of: workload.key, usage: usage, context)
         else { return nil }
         let reduction = request - recommended
         var notes: [String] = []
@@ -98,7 +106,7 @@ public struct OverRequestedMemory: Detector {
     private func increase(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
                           _ context: DetectionContext) -> Finding? {
         let config = context.config
-        let kills = oomKills(container.name, of: workload, usage, context)
+        let kills = Self.oomKills(container.name, of: workload.key, usage, context)
         let request = container.requests.memory ?? 0
         // The working set is cut off at the limit when the kernel kills: the peak seen is a lower bound.
         let peak = max(usage.memory["max"] ?? 0, Double(container.limits.memory ?? 0), Double(request))

@@ -1,4 +1,4 @@
-/// The scheduling simulation behind node-consolidation: free capacity per node, and first-fit-decreasing
+/// The scheduling simulation behind `NodePlan`: free capacity per node, and first-fit-decreasing
 /// placement of a node's pods onto the others.
 struct Packing {
     struct Blocked: Error, CustomStringConvertible {
@@ -27,27 +27,33 @@ struct Packing {
             let requested = context.requested(on: node.name)
             free[node.name] = ((node.allocatable.cpu ?? 0) - (requested.cpu ?? 0), (node.allocatable.memory ?? 0) - (requested.memory ?? 0))
         }
-        // Idle nodes are idle-node's findings: assume they go, their movable pods placed first.
-        for node in context.cluster.nodes.sorted(by: { $0.name < $1.name }) where IdleNode.isIdle(node, context) {
-            gone.insert(node.name)
-            let movable = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod && !DrainBlockers.isPinned($0, context) }
+    }
+
+    /// Takes all the idle nodes out at once (so none takes another's pods), then places each one's movable
+    /// pods; a node whose pods do not fit is put back. Pinned pods stay with their node's finding.
+    mutating func removeIdle(_ names: [String]) -> [(node: String, moves: [NodePlan.Move])] {
+        gone.formUnion(names)
+        var removed: [(String, [NodePlan.Move])] = []
+        for name in names {
+            let movable = context.cluster.pods(on: name).filter { $0.holdsCapacity && !$0.isDaemonSetPod && !DrainBlockers.isPinned($0, context) }
             let saved = (free, movedIn)
-            if place(movable, leaving: node.name) == nil {
-                // Its pods do not all fit elsewhere: it stays in the simulation as it is.
+            if let moves = place(movable, leaving: name) {
+                removed.append((name, moves))
+            } else {
                 (free, movedIn) = saved
-                gone.remove(node.name)
+                gone.remove(name)
             }
         }
+        return removed
     }
 
     /// A node pods may move to: Ready, schedulable, not going away.
     func isDestination(_ node: Observed.Node) -> Bool { node.ready && !node.unschedulable && !gone.contains(node.name) }
 
-    /// Whether earlier removals moved pods onto the node (its requests are then more than its own pods').
-    func receivedPods(_ node: Observed.Node) -> Bool { !(movedIn[node.name] ?? []).isEmpty }
+    private func receivedPods(_ node: Observed.Node) -> Bool { !(movedIn[node.name] ?? []).isEmpty }
 
     /// Removes the node if all its pods fit elsewhere, returning where each moves.
-    mutating func tryRemove(_ node: Observed.Node) -> Result<[(pod: String, to: String)], Blocked> {
+    mutating func tryRemove(_ node: Observed.Node) -> Result<[NodePlan.Move], Blocked> {
         // One move per pod: a node that took pods from another is no longer a candidate.
         if receivedPods(node) { return .failure(Blocked(description: "it takes pods from another node that goes")) }
         let pods = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod }
@@ -65,13 +71,13 @@ struct Packing {
     }
 
     /// Places pods largest first on the first node (by name) that takes them; nil if one does not fit.
-    private mutating func place(_ pods: [Observed.Pod], leaving origin: String) -> [(pod: String, to: String)]? {
+    private mutating func place(_ pods: [Observed.Pod], leaving origin: String) -> [NodePlan.Move]? {
         let ordered = pods.sorted {
             let (a, b) = ($0.requests, $1.requests)
             return ((a.cpu ?? 0), (a.memory ?? 0), $1.name) > ((b.cpu ?? 0), (b.memory ?? 0), $0.name)
         }
         let destinations = nodesByName.filter { isDestination($0) && $0.name != origin }
-        var moves: [(pod: String, to: String)] = []
+        var moves: [NodePlan.Move] = []
         for pod in ordered {
             let requests = pod.requests
             guard let target = destinations.first(where: { node in
@@ -82,7 +88,7 @@ struct Packing {
             free[target.name]!.cpu -= requests.cpu ?? 0
             free[target.name]!.memory -= requests.memory ?? 0
             movedIn[target.name, default: []].append(pod)
-            moves.append(("\(pod.namespace)/\(pod.name)", target.name))
+            moves.append(NodePlan.Move(pod: "\(pod.namespace)/\(pod.name)", to: target.name))
         }
         return moves
     }

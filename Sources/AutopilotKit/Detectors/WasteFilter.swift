@@ -7,6 +7,9 @@ public struct WasteFilter {
     public var config: DetectionConfig
     public var costs: CostModel
     public var detectors: [any Detector]
+    /// When set, only findings of these detector names are kept (`--detectors under-provisioned-memory`
+    /// runs the memory detector but keeps only its increases).
+    public var keep: Set<String>?
     /// "Now" for ages; nil takes the end of the usage window, else the wall clock.
     public var now: Date?
 
@@ -55,15 +58,17 @@ public struct WasteFilter {
             diagnostics.warning("\(reason): findings on its nodes carry priceSource \"unknown\" and no dollars; add it with --prices FILE")
         }
         return detectors.flatMap { $0.detect(in: context) }.filter { finding in
+            if let keep, !keep.contains(finding.detector) { return false }
             guard let savings = finding.monthlySavings, savings >= .zero else { return true }
             return savings >= config.minSavings
         }
     }
 
-    /// The end of the usage window: the moment the data describes.
+    /// The moment the data describes: the end of the usage window, else the latest time a record mentions;
+    /// the wall clock only for a stream that carries no time at all.
     static func defaultNow(_ cluster: ObservedCluster) -> Date {
         let ends = cluster.usage.values.flatMap(\.values).compactMap { $0.windowEnd.flatMap(RFC3339.date) }
-        return ends.max() ?? Date()
+        return ends.max() ?? cluster.latestTime ?? Date()
     }
 
     /// `12 findings (over-requested-cpu 5, …); monthly savings $1,234.56 across 10 priced findings, 2 unpriced`.

@@ -40,14 +40,17 @@ public enum Observed {
         public var limits: Resources
         public var restarts: Int64
         public var lastTerminationReason: String?
+        /// When the last termination happened (RFC 3339), if known.
+        public var lastTerminationAt: String?
         public var waitingReason: String?
         public init(name: String, requests: Resources = Resources(), limits: Resources = Resources(), restarts: Int64 = 0,
-                    lastTerminationReason: String? = nil, waitingReason: String? = nil) {
+                    lastTerminationReason: String? = nil, lastTerminationAt: String? = nil, waitingReason: String? = nil) {
             self.name = name
             self.requests = requests
             self.limits = limits
             self.restarts = restarts
             self.lastTerminationReason = lastTerminationReason
+            self.lastTerminationAt = lastTerminationAt
             self.waitingReason = waitingReason
         }
         init(_ json: JSON) throws(RecordError) {
@@ -56,6 +59,7 @@ public enum Observed {
             limits = Resources(json["limits"])
             restarts = json["restarts"]?.int ?? 0
             lastTerminationReason = json["lastTermination", "reason"]?.string
+            lastTerminationAt = json["lastTermination", "at"]?.string
             waitingReason = json["waiting", "reason"]?.string ?? json["waiting"]?.string
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything detectors and risk scoring read about one cluster, indexed by (namespace, workload) and
 /// node. It holds O(objects), never samples: usage records arrive already reduced to percentiles.
 public struct ObservedCluster: Sendable {
@@ -14,6 +16,8 @@ public struct ObservedCluster: Sendable {
     /// Usage by workload, then container.
     public private(set) var usage: [Observed.WorkloadKey: [String: Observed.Usage]] = [:]
     public private(set) var nodeUsage: [String: Observed.NodeUsage] = [:]
+    /// The latest time any record mentions (a creation, an event): "now" for a stream without usage.
+    public private(set) var latestTime: Date?
 
     private var nodeIndex: [String: Int] = [:]
     private var podsOnNode: [String: [Int]] = [:]
@@ -33,6 +37,9 @@ public struct ObservedCluster: Sendable {
     /// Adds one record of a kind in `kinds`; others are ignored.
     public mutating func add(_ record: JSON) throws(RecordError) {
         if name.isEmpty, let cluster = record["cluster"]?.string { name = cluster }
+        for key in ["createdAt", "lastTimestamp"] {
+            if let time = record[key]?.string.flatMap(RFC3339.date), time > (latestTime ?? .distantPast) { latestTime = time }
+        }
         switch record["kind"]?.string {
         case "node": add(try Observed.Node(record))
         case "pod": add(try Observed.Pod(record))

@@ -4,8 +4,11 @@ public struct Money: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public init(cents: Int64) { self.cents = cents }
 
-    /// Rounds half away from zero to the cent.
-    public init(dollars: Double) { cents = Int64((dollars * 100).rounded(.toNearestOrAwayFromZero)) }
+    /// Rounds half away from zero to the cent; clamped to ±$10¹⁵ (and NaN to zero) so no input can trap.
+    public init(dollars: Double) {
+        let scaled = (dollars * 100).rounded(.toNearestOrAwayFromZero)
+        cents = scaled.isNaN ? 0 : Int64(max(-1e17, min(1e17, scaled)))
+    }
 
     public static let zero = Money(cents: 0)
 

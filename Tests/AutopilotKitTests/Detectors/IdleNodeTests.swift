@@ -3,13 +3,15 @@ import XCTest
 
 final class IdleNodeTests: XCTestCase {
     private let nodeName = "ip-10-0-3-30.ec2.internal"
+    /// A second node with room, and no usage record (so never idle itself): where the idle node's pods go.
+    private let spareNode = "ip-10-0-3-31.ec2.internal"
     private let mib = Fixtures.mib
     private let gib = Fixtures.gib
 
     /// One m6i.2xlarge carrying DaemonSets (one of them heavy) and one small Deployment pod.
     private func cluster(type: String? = "m6i.2xlarge", capacityType: String = "on-demand", ready: Bool = true,
                          unschedulable: Bool = false, nodeLabels: [String: String] = [:], usage: (cpu: Double, memory: Double)? = (0.4, 2 * 1_073_741_824),
-                         deploymentCPU: Double = 0.25, extraPods: [Observed.Pod] = []) -> ObservedCluster {
+                         deploymentCPU: Double = 0.25, extraPods: [Observed.Pod] = [], withSpareNode: Bool = true) -> ObservedCluster {
         var cluster = Fixtures.cluster()
         cluster.add(Fixtures.node(nodeName, type: type, capacityType: capacityType, nodepool: "default", labels: nodeLabels,
                                   ready: ready, unschedulable: unschedulable))
@@ -22,6 +24,7 @@ final class IdleNodeTests: XCTestCase {
         cluster.add(Fixtures.workload(web, containers: [Fixtures.container("app", cpu: deploymentCPU, memory: 512 * mib)]))
         cluster.add(Fixtures.pod("web-0", of: web, on: nodeName, cpu: deploymentCPU, memory: 512 * mib))
         for pod in extraPods { cluster.add(pod) }
+        if withSpareNode { cluster.add(Fixtures.node(spareNode, nodepool: "default")) }
         if let usage { cluster.add(Fixtures.nodeUsage(nodeName, cpuP95: usage.cpu, memoryP95: usage.memory)) }
         return cluster
     }
@@ -48,7 +51,7 @@ final class IdleNodeTests: XCTestCase {
         XCTAssertEqual(finding.current["requested"]?["memory"]?.intValue, 512 * mib)
         XCTAssertEqual(finding.recommended["movePods"]?.stringList, ["apps/web-0"])
         XCTAssertEqual(finding.recommended["nodes"]?.intValue, 0)
-        XCTAssertTrue(finding.notes.contains("would move: apps/web-0"), "\(finding.notes)")
+        XCTAssertTrue(finding.notes.contains("apps/web-0 → \(spareNode)"), "\(finding.notes)")
         XCTAssertFalse(finding.notes.contains { $0.contains("aws-node") }, "DaemonSet pods do not move: \(finding.notes)")
         XCTAssertEqual(finding.confidence, 1, accuracy: 1e-12)
     }
@@ -132,5 +135,10 @@ final class IdleNodeTests: XCTestCase {
         XCTAssertNil(finding.monthlyCost)
         XCTAssertNil(finding.monthlySavings)
         XCTAssertEqual(finding.json["monthlySavings"], JSONValue.null)
+    }
+
+    /// An idle node whose pods fit nowhere else cannot go: no finding (and no dollars claimed).
+    func testIdleNodeWhosePodsCannotMoveIsNotAFinding() {
+        XCTAssertEqual(detect(cluster(withSpareNode: false)).count, 0)
     }
 }

@@ -54,7 +54,8 @@ final class MisconfiguredAutoscalingTests: XCTestCase {
         XCTAssertEqual(finding.recommended["minReplicas"]?.intValue, 2)
         XCTAssertEqual(finding.recommended["replicas"]?.intValue, 2)
         XCTAssertEqual(finding.current["minReplicas"]?.intValue, 8)
-        XCTAssertTrue(finding.summary.hasPrefix("Lower minReplicas of HPA apps/api from 8 to 2"), finding.summary)
+        XCTAssertTrue(finding.summary.hasPrefix("Fix HPA apps/api: replicas sit at minReplicas 8"), finding.summary)
+        XCTAssertTrue(finding.summary.contains("lower minReplicas from 8 to 2; saves"), finding.summary)
 
         let savings = try XCTUnwrap(finding.monthlySavings)
         XCTAssertGreaterThan(savings, .zero)

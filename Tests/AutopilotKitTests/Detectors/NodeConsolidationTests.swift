@@ -235,4 +235,20 @@ final class NodeConsolidationTests: XCTestCase {
         XCTAssertEqual(finding.notes.filter { $0.contains("→") }, ["apps/web-a → \(nodeB)"])
         XCTAssertTrue(finding.notes.contains("\(nodeB) stays: it takes pods from another node that goes"), "\(finding.notes)")
     }
+
+    /// policy/v1 selectors: matchExpressions count, `{}` selects every pod of the namespace, null selects none.
+    func testPDBSelectorsFollowPolicyV1() {
+        let pod = Fixtures.pod("web-0", of: web, on: nodeA, cpu: 0.5, memory: gib)
+        let exists = Observed.NodeSelectorRequirement(key: "app", operator: "In", values: ["web", "api"])
+        XCTAssertTrue(Observed.PDB(namespace: "apps", name: "a", matchLabels: [:], matchExpressions: [exists], disruptionsAllowed: 0).selects(pod))
+        XCTAssertTrue(Observed.PDB(namespace: "apps", name: "b", matchLabels: [:], disruptionsAllowed: 0).selects(pod))
+        XCTAssertFalse(Observed.PDB(namespace: "apps", name: "c", matchLabels: nil, disruptionsAllowed: 0).selects(pod))
+        XCTAssertFalse(Observed.PDB(namespace: "other", name: "d", matchLabels: [:], disruptionsAllowed: 0).selects(pod))
+        let notIn = Observed.NodeSelectorRequirement(key: "app", operator: "NotIn", values: ["web"])
+        XCTAssertFalse(Observed.PDB(namespace: "apps", name: "e", matchLabels: [:], matchExpressions: [notIn], disruptionsAllowed: 0).selects(pod))
+        // And one selecting by expression alone pins the node.
+        var cluster = cluster(webPod: webPod())
+        cluster.add(Observed.PDB(namespace: "apps", name: "web", matchLabels: [:], matchExpressions: [exists], disruptionsAllowed: 0))
+        XCTAssertEqual(removals(cluster).count, 0)
+    }
 }

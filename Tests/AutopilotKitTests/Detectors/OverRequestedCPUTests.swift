@@ -268,4 +268,48 @@ final class OverRequestedCPUTests: XCTestCase {
         XCTAssertEqual(finding.monthlySavings, Money(cents: 8000))
         XCTAssertTrue(finding.json.text.hasPrefix("{\"kind\":\"finding\""), finding.json.text)
     }
+
+    /// Pinned at a minimum of 2 cannot be lowered (2 is kept for availability): then the CPU detector
+    /// must report the over-request itself, or nobody would.
+    func testHPAPinnedAtAMinimumThatCannotBeLoweredStillGetsACPUFinding() {
+        let key = Fixtures.deployment("checkout")
+        var cluster = Fixtures.cluster()
+        cluster.add(Fixtures.node(nodeName))
+        cluster.add(Fixtures.workload(key, replicas: 2, containers: [Fixtures.container("app", cpu: 1, memory: Fixtures.gib)]))
+        for index in 0..<2 { cluster.add(Fixtures.pod("checkout-\(index)", of: key, on: nodeName, cpu: 1, memory: Fixtures.gib)) }
+        cluster.add(Fixtures.usage(key, cpu: Fixtures.cpuFigures(p95: 0.15), memory: Fixtures.memoryFigures(max: Double(700 * Fixtures.mib))))
+        cluster.add(Observed.HPA(namespace: "apps", name: "checkout", target: key, minReplicas: 2, maxReplicas: 10, currentReplicas: 2,
+                                 cpuTargetUtilization: 75, cpuCurrentUtilization: 12))
+        XCTAssertNil(MisconfiguredAutoscaling.loweredMinimum(cluster.hpas[0], Fixtures.context(cluster)))
+        let findings = OverRequestedCPU().detect(in: Fixtures.context(cluster))
+        XCTAssertEqual(findings.count, 1)
+        // p95 ÷ target = 0.15 ÷ 0.75 = 200m: a pod at its p95 sits at the target.
+        XCTAssertEqual(findings.first?.recommended["cpu"]?.doubleValue, 0.2)
+    }
+
+    /// A DaemonSet pod on a node the plan removes ends with the node: its CPU is the node's dollars, not
+    /// the DaemonSet's, so the two findings never claim the same money.
+    func testDaemonSetPodOnARemovedIdleNodeIsNotPricedTwice() throws {
+        let agent = Fixtures.daemonSet("agent")
+        let idle = "ip-10-0-1-11.ec2.internal"
+        var cluster = Fixtures.cluster()
+        cluster.add(Fixtures.node(nodeName))
+        cluster.add(Fixtures.node(idle))
+        cluster.add(Fixtures.workload(agent, replicas: 2, containers: [Fixtures.container("app", cpu: 0.5, memory: 256 * Fixtures.mib)]))
+        for (index, node) in [nodeName, idle].enumerated() {
+            cluster.add(Fixtures.pod("agent-\(index)", of: agent, on: node, cpu: 0.5, memory: 256 * Fixtures.mib))
+        }
+        cluster.add(Fixtures.usage(agent, cpu: Fixtures.cpuFigures(p95: 0.02), memory: Fixtures.memoryFigures(max: Double(100 * Fixtures.mib))))
+        cluster.add(Fixtures.nodeUsage(idle, cpuP95: 0.1, memoryP95: 1e9))
+        // The node that stays is busy (not a consolidation candidate).
+        let batch = Fixtures.deployment("batch")
+        cluster.add(Fixtures.workload(batch, containers: [Fixtures.container("app", cpu: 6, memory: 8 * Fixtures.gib)]))
+        cluster.add(Fixtures.pod("batch-0", of: batch, on: nodeName, cpu: 6, memory: 8 * Fixtures.gib))
+        let context = Fixtures.context(cluster)
+        XCTAssertEqual(context.plan.idle.map(\.node), [idle])
+        let finding = try XCTUnwrap(OverRequestedCPU().detect(in: context).first)
+        let rates = try XCTUnwrap(context.rates[nodeName])
+        // Only the pod on the node that stays: (500m − 25m) at its rates.
+        XCTAssertEqual(finding.monthlySavings, Money(dollars: rates.monthly(cpu: 0.5, memory: 0)) - Money(dollars: rates.monthly(cpu: 0.025, memory: 0)))
+    }
 }

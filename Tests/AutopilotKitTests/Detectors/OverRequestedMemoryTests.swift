@@ -211,4 +211,35 @@ final class OverRequestedMemoryTests: XCTestCase {
         cluster.add(Fixtures.usage(key, memory: [:], oomKills: 1))
         XCTAssertEqual(OverRequestedMemory().detect(in: Fixtures.context(cluster)).count, 0)
     }
+
+    /// A pod's last OOM kill before the window is history, not a reason to raise memory now.
+    func testOOMKillBeforeTheWindowDoesNotCount() {
+        let key = Fixtures.deployment("cache")
+        var cluster = Fixtures.cluster()
+        cluster.add(Fixtures.node(nodeName))
+        let template = Fixtures.container("app", cpu: 0.25, memory: 2 * Fixtures.gib)
+        cluster.add(Fixtures.workload(key, containers: [template]))
+        var status = template
+        status.lastTerminationReason = "OOMKilled"
+        status.lastTerminationAt = Fixtures.daysAgo(30)
+        cluster.add(Fixtures.pod("cache-0", of: key, on: nodeName, containers: [status]))
+        cluster.add(Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(400 * Fixtures.mib))))
+        XCTAssertEqual(OverRequestedMemory().detect(in: Fixtures.context(cluster)).map(\.detector), ["over-requested-memory"])
+        status.lastTerminationAt = Fixtures.daysAgo(1)
+        var recent = Fixtures.cluster()
+        recent.add(Fixtures.node(nodeName))
+        recent.add(Fixtures.workload(key, containers: [template]))
+        recent.add(Fixtures.pod("cache-0", of: key, on: nodeName, containers: [status]))
+        recent.add(Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(400 * Fixtures.mib))))
+        XCTAssertEqual(OverRequestedMemory().detect(in: Fixtures.context(recent)).map(\.detector), ["under-provisioned-memory"])
+    }
+
+    func testMemoryIsPrintedExactlyWhereItCanBe() {
+        XCTAssertEqual(Units.memory(1088 * Fixtures.mib), "1088Mi")
+        XCTAssertEqual(Units.memory(1536 * Fixtures.mib), "1.5Gi")
+        XCTAssertEqual(Units.memory(2 * Fixtures.gib), "2Gi")
+        XCTAssertEqual(Units.memory(1 << 40), "1Ti")
+        XCTAssertEqual(Units.memory(2_000_000_000), "2G")
+        XCTAssertEqual(Units.memory(476_000_000), "454Mi")
+    }
 }

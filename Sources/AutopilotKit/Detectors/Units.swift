@@ -1,0 +1,31 @@
+extension Double {
+    /// At most three decimals, trailing zeros dropped: 0.35, 1.5, 2.
+    var short: String {
+        let rounded = (self * 1000).rounded() / 1000
+        return rounded == rounded.rounded() ? String(Int64(rounded)) : String(rounded)
+    }
+}
+
+/// CPU and memory in the units people write in manifests.
+public enum Units {
+    /// `350m` below one core, `1.5` above.
+    public static func cpu(_ cores: Double) -> String {
+        let millis = (cores * 1000).rounded()
+        if millis < 1000 || millis.truncatingRemainder(dividingBy: 1000) != 0 && millis.truncatingRemainder(dividingBy: 100) != 0 {
+            return "\(Int64(millis))m"
+        }
+        return (millis / 1000).short
+    }
+
+    /// Exact where it can be, in the unit a manifest would use: `1Ti`, `2Gi`, `1.5Gi`, `1088Mi`, `2G`;
+    /// otherwise the nearest Mi (for measured figures such as a peak of 454.3Mi).
+    public static func memory(_ bytes: Int64) -> String {
+        let mib: Int64 = 1 << 20
+        let gib: Int64 = 1 << 30
+        if bytes >= 1 << 40, bytes % (1 << 40) == 0 { return "\(bytes >> 40)Ti" }
+        if bytes >= gib, bytes % (gib / 4) == 0 { return (Double(bytes) / Double(gib)).short + "Gi" }
+        if bytes % mib == 0 { return "\(bytes / mib)Mi" }
+        if bytes >= 1_000_000_000, bytes % 1_000_000_000 == 0 { return "\(bytes / 1_000_000_000)G" }
+        return "\(Int64((Double(bytes) / Double(mib)).rounded()))Mi"
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+
+// Nodes, pods, workloads and volumes as collect-cluster writes them.
+extension Observed {
+    public struct Node: Sendable {
+        public var name: String
+        public var instanceType: String?
+        public var region: String?
+        public var zone: String?
+        public var capacityType: String?
+        public var nodepool: String?
+        public var nodegroup: String?
+        public var instanceId: String?
+        public var allocatable: Resources
+        public var labels: [String: String]
+        public var taints: [Taint]
+        public var ready: Bool
+        public var unschedulable: Bool
+        public var createdAt: String?
+
+        public init(name: String, instanceType: String?, region: String?, zone: String? = nil, capacityType: String? = "on-demand",
+                    nodepool: String? = nil, nodegroup: String? = nil, allocatable: Resources, labels: [String: String] = [:],
+                    taints: [Taint] = [], ready: Bool = true, unschedulable: Bool = false) {
+            self.name = name
+            self.instanceType = instanceType
+            self.region = region
+            self.zone = zone
+            self.capacityType = capacityType
+            self.nodepool = nodepool
+            self.nodegroup = nodegroup
+            self.allocatable = allocatable
+            self.labels = labels
+            self.taints = taints
+            self.ready = ready
+            self.unschedulable = unschedulable
+        }
+
+        public init(_ json: JSON) throws(RecordError) {
+            name = try json.required("name")
+            instanceType = json["instanceType"]?.string
+            region = json["region"]?.string
+            zone = json["zone"]?.string
+            capacityType = json["capacityType"]?.string
+            nodepool = json["nodepool"]?.string
+            nodegroup = json["nodegroup"]?.string
+            instanceId = json["instanceId"]?.string
+            allocatable = Resources(json["allocatable"])
+            labels = json["labels"]?.stringMap ?? [:]
+            taints = (json["taints"]?.array ?? []).compactMap { taint in
+                guard let key = taint["key"]?.string, let effect = taint["effect"]?.string else { return nil }
+                return Taint(key: key, value: taint["value"]?.string, effect: effect)
+            }
+            ready = json["ready"]?.bool ?? false
+            unschedulable = json["unschedulable"]?.bool ?? false
+            createdAt = json["createdAt"]?.string
+        }
+    }
+
+    public struct Pod: Sendable {
+        public var namespace: String
+        public var name: String
+        public var node: String?
+        public var phase: String?
+        /// The top workload; nil for a bare pod.
+        public var owner: WorkloadKey?
+        public var containers: [Container]
+        public var initContainers: [Container]
+        public var labels: [String: String]
+        public var annotations: [String: String]
+        public var nodeSelector: [String: String]
+        public var tolerations: [Toleration]
+        /// Required node affinity: any one term must match, all requirements of a term.
+        public var affinityTerms: [[NodeSelectorRequirement]]
+        /// Names of the PersistentVolumeClaims it mounts (in its namespace).
+        public var claims: [String] = []
+        public var createdAt: String?
+
+        public init(namespace: String, name: String, node: String?, phase: String = "Running", owner: WorkloadKey?,
+                    containers: [Container], labels: [String: String] = [:], annotations: [String: String] = [:],
+                    nodeSelector: [String: String] = [:], tolerations: [Toleration] = [], affinityTerms: [[NodeSelectorRequirement]] = []) {
+            self.namespace = namespace
+            self.name = name
+            self.node = node
+            self.phase = phase
+            self.owner = owner
+            self.containers = containers
+            self.initContainers = []
+            self.labels = labels
+            self.annotations = annotations
+            self.nodeSelector = nodeSelector
+            self.tolerations = tolerations
+            self.affinityTerms = affinityTerms
+        }
+
+        public init(_ json: JSON) throws(RecordError) {
+            namespace = try json.required("namespace")
+            name = try json.required("name")
+            node = json["node"]?.string
+            phase = json["phase"]?.string
+            if let kind = json["owner", "kind"]?.string, kind != "Pod", let ownerName = json["owner", "name"]?.string {
+                owner = WorkloadKey(namespace: namespace, kind: kind, name: ownerName)
+            }
+            containers = try (json["containers"]?.array ?? []).map { item throws(RecordError) in try Container(item) }
+            initContainers = try (json["initContainers"]?.array ?? []).map { item throws(RecordError) in try Container(item) }
+            labels = json["labels"]?.stringMap ?? [:]
+            annotations = json["annotations"]?.stringMap ?? [:]
+            nodeSelector = json["nodeSelector"]?.stringMap ?? [:]
+            tolerations = (json["tolerations"]?.array ?? []).map { item in
+                Toleration(key: item["key"]?.string, operator: item["operator"]?.string ?? "Equal",
+                           value: item["value"]?.string, effect: item["effect"]?.string)
+            }
+            affinityTerms = (json["requiredNodeAffinity", "nodeSelectorTerms"]?.array ?? []).map { term in
+                (term["matchExpressions"]?.array ?? []).map(NodeSelectorRequirement.init)
+            }
+            claims = json["claims"]?.array.compactMap(\.string) ?? []
+            createdAt = json["createdAt"]?.string
+        }
+
+        /// Running and Pending pods hold node capacity; Succeeded and Failed ones do not.
+        public var holdsCapacity: Bool { phase == "Running" || phase == "Pending" }
+
+        /// What the scheduler reserves: the larger of the containers' sum and the largest init container.
+        public var requests: Resources {
+            var cpu = containers.reduce(0.0) { $0 + ($1.requests.cpu ?? 0) }
+            var memory = containers.reduce(Int64(0)) { $0 + ($1.requests.memory ?? 0) }
+            for container in initContainers {
+                cpu = max(cpu, container.requests.cpu ?? 0)
+                memory = max(memory, container.requests.memory ?? 0)
+            }
+            return Resources(cpu: cpu, memory: memory)
+        }
+
+        public var isDaemonSetPod: Bool { owner?.kind == "DaemonSet" }
+    }
+
+    public struct Workload: Sendable {
+        public var key: WorkloadKey
+        public var desiredReplicas: Int64?
+        public var readyReplicas: Int64?
+        public var containers: [Container]
+        public var labels: [String: String]
+        public var annotations: [String: String]
+        public var podLabels: [String: String]
+        public var team: String
+
+        public init(key: WorkloadKey, desiredReplicas: Int64? = nil, containers: [Container], labels: [String: String] = [:],
+                    annotations: [String: String] = [:], podLabels: [String: String] = [:], team: String = "unassigned") {
+            self.key = key
+            self.desiredReplicas = desiredReplicas
+            self.containers = containers
+            self.labels = labels
+            self.annotations = annotations
+            self.podLabels = podLabels
+            self.team = team
+        }
+
+        public init(_ json: JSON) throws(RecordError) {
+            key = WorkloadKey(namespace: try json.required("namespace"), kind: try json.required("workloadKind"),
+                              name: try json.required("name"))
+            desiredReplicas = json["replicas", "desired"]?.int
+            readyReplicas = json["replicas", "ready"]?.int
+            containers = try (json["containers"]?.array ?? []).map { item throws(RecordError) in try Container(item) }
+            labels = json["labels"]?.stringMap ?? [:]
+            annotations = json["annotations"]?.stringMap ?? [:]
+            podLabels = json["podLabels"]?.stringMap ?? [:]
+            team = json["team"]?.string ?? "unassigned"
+        }
+
+        /// A label or annotation on the workload or its pod template.
+        public func marker(_ key: String) -> String? { labels[key] ?? annotations[key] ?? podLabels[key] }
+    }
+
+    public struct Volume: Sendable {
+        public var name: String
+        public var claimNamespace: String?
+        public var claimName: String?
+        public var phase: String?
+        public var storageClass: String?
+        public var volumeType: String?
+        public var sizeBytes: Int64?
+        public var iops: Int64?
+        public var throughput: Int64?
+        public var volumeHandle: String?
+        public var zone: String?
+        public var mountedBy: [String]
+        public var team: String
+        public var createdAt: String?
+
+        public init(name: String, claim: (namespace: String, name: String)?, phase: String, volumeType: String?, sizeBytes: Int64?,
+                    iops: Int64? = nil, throughput: Int64? = nil, volumeHandle: String? = nil, mountedBy: [String] = [],
+                    createdAt: String? = nil, zone: String? = nil, storageClass: String? = nil, team: String = "unassigned") {
+            self.name = name
+            self.claimNamespace = claim?.namespace
+            self.claimName = claim?.name
+            self.phase = phase
+            self.volumeType = volumeType
+            self.sizeBytes = sizeBytes
+            self.iops = iops
+            self.throughput = throughput
+            self.volumeHandle = volumeHandle
+            self.mountedBy = mountedBy
+            self.team = team
+            self.createdAt = createdAt
+            self.zone = zone
+            self.storageClass = storageClass
+        }
+
+        public init(_ json: JSON) throws(RecordError) {
+            name = try json.required("name")
+            claimNamespace = json["claim", "namespace"]?.string
+            claimName = json["claim", "name"]?.string
+            phase = json["phase"]?.string
+            storageClass = json["storageClass"]?.string
+            volumeType = json["volumeType"]?.string
+            sizeBytes = json["sizeBytes"]?.int
+            iops = json["iops"]?.int
+            throughput = json["throughput"]?.int
+            volumeHandle = json["volumeHandle"]?.string
+            zone = json["zone"]?.string
+            mountedBy = json["mountedBy"]?.array.compactMap(\.string) ?? []
+            team = json["team"]?.string ?? "unassigned"
+            createdAt = json["createdAt"]?.string
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+// Usage as collect-metrics writes it: percentiles, never samples.
+extension Observed {
+    /// A `usage` record: one (workload, container) over the window.
+    public struct Usage: Sendable {
+        public var workload: WorkloadKey
+        public var container: String
+        public var windowStart: String?
+        public var windowEnd: String?
+        public var step: String?
+        public var samples: Int64
+        /// Distinct pods seen in the window (pods that came and went included).
+        public var pods: Int64?
+        public var cpu: [String: Double]
+        public var memory: [String: Double]
+        public var oomKills: Int64
+        public var throttledRatio: Double?
+
+        public init(workload: WorkloadKey, container: String, samples: Int64, cpu: [String: Double], memory: [String: Double],
+                    oomKills: Int64 = 0, throttledRatio: Double? = nil, window: (start: String, end: String)?, step: String? = "5m") {
+            self.workload = workload
+            self.container = container
+            self.samples = samples
+            self.cpu = cpu
+            self.memory = memory
+            self.oomKills = oomKills
+            self.throttledRatio = throttledRatio
+            self.windowStart = window?.start
+            self.windowEnd = window?.end
+            self.step = step
+        }
+
+        public init(_ json: JSON) throws(RecordError) {
+            workload = WorkloadKey(namespace: try json.required("namespace"),
+                                   kind: json["workload", "kind"]?.string ?? "Deployment",
+                                   name: try json.required("workload", "name"))
+            container = try json.required("container")
+            windowStart = json["window", "start"]?.string
+            windowEnd = json["window", "end"]?.string
+            step = json["window", "step"]?.string
+            guard let samples = json["samples"]?.int else { throw RecordError("missing integer field 'samples'") }
+            self.samples = samples
+            pods = json["pods"]?.int
+            cpu = Self.figures(json["cpu"])
+            memory = Self.figures(json["memory"])
+            oomKills = json["oomKills"]?.int ?? 0
+            throttledRatio = json["throttledRatio"]?.double
+        }
+
+        private static func figures(_ json: JSON?) -> [String: Double] {
+            var result: [String: Double] = [:]
+            for (key, value) in json?.members ?? [] { if let number = value.double { result[key] = number } }
+            return result
+        }
+    }
+
+    public struct NodeUsage: Sendable {
+        public var node: String
+        public var samples: Int64
+        public var cpu: [String: Double]
+        public var memory: [String: Double]
+
+        public init(node: String, samples: Int64, cpu: [String: Double], memory: [String: Double]) {
+            self.node = node
+            self.samples = samples
+            self.cpu = cpu
+            self.memory = memory
+        }
+
+        public init(_ json: JSON) throws(RecordError) {
+            node = try json.required("node")
+            samples = json["samples"]?.int ?? 0
+            var cpu: [String: Double] = [:]
+            var memory: [String: Double] = [:]
+            for (key, value) in json["cpu"]?.members ?? [] { if let number = value.double { cpu[key] = number } }
+            for (key, value) in json["memory"]?.members ?? [] { if let number = value.double { memory[key] = number } }
+            self.cpu = cpu
+            self.memory = memory
+        }
+    }
+}
