@@ -76,15 +76,19 @@ struct Packing {
             let (a, b) = ($0.requests, $1.requests)
             return ((a.cpu ?? 0), (a.memory ?? 0), $1.name) > ((b.cpu ?? 0), (b.memory ?? 0), $0.name)
         }
-        let destinations = nodesByName.filter { isDestination($0) && $0.name != origin }
         var moves: [NodePlan.Move] = []
         for pod in ordered {
             let requests = pod.requests
-            guard let target = destinations.first(where: { node in
-                let room = free[node.name]!
-                return room.cpu + 1e-9 >= (requests.cpu ?? 0) && room.memory >= (requests.memory ?? 0) && Self.admits(node, pod)
-                    && volumesAllow(pod, on: node)
+            // Indices, not a filtered copy: this runs once per pod over every node of a large cluster.
+            guard let index = nodesByName.indices.first(where: { index in
+                let name = nodesByName[index].name
+                guard name != origin, !gone.contains(name), let room = free[name],
+                    room.cpu + 1e-9 >= (requests.cpu ?? 0), room.memory >= (requests.memory ?? 0)
+                else { return false }
+                return nodesByName[index].ready && !nodesByName[index].unschedulable && Self.admits(nodesByName[index], pod)
+                    && volumesAllow(pod, on: nodesByName[index])
             }) else { return nil }
+            let target = nodesByName[index]
             free[target.name]!.cpu -= requests.cpu ?? 0
             free[target.name]!.memory -= requests.memory ?? 0
             movedIn[target.name, default: []].append(pod)
