@@ -26,25 +26,11 @@ public struct WasteFilter {
     /// a record missing a field the detectors need is reported, forwarded, and left out of the analysis.
     public func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter) throws -> ObservedCluster {
         var cluster = ObservedCluster()
-        try reader.forEachLine { line in
-            if let kind = line.kindPrefix, !ObservedCluster.kinds.contains(kind) {
-                try writer.forward(line)
-                return
-            }
-            let record: JSON
-            do { record = try line.parse() } catch let error as JSONParseError {
-                try diagnostics.error("\(error.message); dropped", source: line.source, line: line.number, column: error.column)
-                return
-            }
-            guard record.isObject else {
-                try diagnostics.error("not a JSON object; dropped", source: line.source, line: line.number)
-                return
-            }
+        try RecordForwarding.run(reader, to: writer, wanted: ObservedCluster.kinds, diagnostics: diagnostics) { record, line in
             do { try cluster.add(record) } catch let error as RecordError {
                 try diagnostics.error("\(record["kind"]?.string ?? "record"): \(error.message); forwarded, not analysed",
                                       source: line.source, line: line.number)
             }
-            try writer.forward(line)
         }
         return cluster
     }

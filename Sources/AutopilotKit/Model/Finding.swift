@@ -68,13 +68,7 @@ public struct Finding: Sendable {
     /// A hash of cluster, detector and target: the same problem keeps its id from run to run.
     public var id: String {
         let parts = [cluster, detector, namespace ?? "", target.kind, target.name, target.container ?? ""]
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in parts.joined(separator: "\u{1f}").utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return "f-" + String(repeating: "0", count: 16 - hex.count) + hex
+        return "f-" + StableHash.fnv1a64(parts.joined(separator: "\u{1f}"))
     }
 
     public var json: JSONValue {

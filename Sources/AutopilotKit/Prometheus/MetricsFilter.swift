@@ -12,23 +12,8 @@ public struct MetricsFilter {
     /// and dropped (it cannot be a record).
     public func forward(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> UsageInventory {
         var inventory = UsageInventory()
-        try reader.forEachLine { line in
-            if let kind = line.kindPrefix, !Self.wantedKinds.contains(kind) {
-                try writer.forward(line)
-                return
-            }
-            do {
-                let record = try line.parse()
-                guard record.isObject else {
-                    try diagnostics.error("not a JSON object; dropped", source: line.source, line: line.number)
-                    return
-                }
-                inventory.add(record)
-            } catch let error as JSONParseError {
-                try diagnostics.error("\(error.message); dropped", source: line.source, line: line.number, column: error.column)
-                return
-            }
-            try writer.forward(line)
+        try RecordForwarding.run(reader, to: writer, wanted: Self.wantedKinds, diagnostics: diagnostics) { record, _ in
+            inventory.add(record)
         }
         return inventory
     }

@@ -34,14 +34,7 @@ public struct PromQuery: Hashable, Sendable {
 
     /// A stable name for the captured response: FNV-1a 64 of the endpoint and its fields.
     public var captureKey: String {
-        let canonical = ([endpoint.rawValue] + formFields.map { "\($0.0)=\($0.1)" }).joined(separator: "\n")
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in canonical.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        StableHash.fnv1a64(([endpoint.rawValue] + formFields.map { "\($0.0)=\($0.1)" }).joined(separator: "\n"))
     }
 
     static func seconds(_ date: Date) -> String { String(Int64(date.timeIntervalSince1970.rounded())) }

@@ -1,0 +1,26 @@
+/// The reading loop every filter shares: forward each good line byte for byte, hand the records of the
+/// kinds it reads to `consume`, and report (and drop) a line that is not a JSON object.
+public enum RecordForwarding {
+    /// `wanted` kinds are parsed and passed to `consume` before being forwarded; a line whose kind is
+    /// not wanted is forwarded without being parsed (the `{"kind":"…"` fast path).
+    public static func run(_ reader: NDJSONReader, to writer: NDJSONWriter, wanted: Set<Substring>, diagnostics: Diagnostics,
+                           consume: (JSON, InputLine) throws -> Void) throws {
+        try reader.forEachLine { line in
+            if let kind = line.kindPrefix, !wanted.contains(kind) {
+                try writer.forward(line)
+                return
+            }
+            let record: JSON
+            do { record = try line.parse() } catch let error as JSONParseError {
+                try diagnostics.error("\(error.message); dropped", source: line.source, line: line.number, column: error.column)
+                return
+            }
+            guard record.isObject else {
+                try diagnostics.error("not a JSON object; dropped", source: line.source, line: line.number)
+                return
+            }
+            try consume(record, line)
+            try writer.forward(line)
+        }
+    }
+}
