@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "collect-cluster", targets: ["collect-cluster"]),
         .executable(name: "collect-metrics", targets: ["collect-metrics"]),
         .executable(name: "detect-waste", targets: ["detect-waste"]),
+        .executable(name: "score-risk", targets: ["score-risk"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
@@ -45,6 +46,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "detect-waste",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "score-risk",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -35,7 +35,7 @@ public struct IdleNode: Detector {
         let bytes = Double(node.allocatable.memory ?? 1)
         let requested = context.requested(on: node.name, daemonSets: false)
         let movers = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod }
-        let blockers = DrainBlockers.find(movers, context)
+        let blockers = DrainBlockers.find(movers, context.cluster)
         let price = context.costs.price(of: node)
         var notes = movers.isEmpty ? ["only DaemonSet pods run here"] : moves.map { "\($0.pod) → \($0.to)" }
         notes += blockers

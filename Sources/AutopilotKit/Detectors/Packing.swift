@@ -35,7 +35,7 @@ struct Packing {
         gone.formUnion(names)
         var removed: [(String, [NodePlan.Move])] = []
         for name in names {
-            let movable = context.cluster.pods(on: name).filter { $0.holdsCapacity && !$0.isDaemonSetPod && !DrainBlockers.isPinned($0, context) }
+            let movable = context.cluster.pods(on: name).filter { $0.holdsCapacity && !$0.isDaemonSetPod && !DrainBlockers.isPinned($0, context.cluster) }
             let saved = (free, movedIn)
             if let moves = place(movable, leaving: name) {
                 removed.append((name, moves))
@@ -57,8 +57,8 @@ struct Packing {
         // One move per pod: a node that took pods from another is no longer a candidate.
         if receivedPods(node) { return .failure(Blocked(description: "it takes pods from another node that goes")) }
         let pods = context.cluster.pods(on: node.name).filter { $0.holdsCapacity && !$0.isDaemonSetPod }
-        if let pinned = pods.first(where: { DrainBlockers.isPinned($0, context) }) {
-            return .failure(Blocked(description: DrainBlockers.find([pinned], context).first ?? "\(pinned.namespace)/\(pinned.name) cannot move"))
+        if let pinned = pods.first(where: { DrainBlockers.isPinned($0, context.cluster) }) {
+            return .failure(Blocked(description: DrainBlockers.find([pinned], context.cluster).first ?? "\(pinned.namespace)/\(pinned.name) cannot move"))
         }
         let saved = (free, movedIn)
         gone.insert(node.name)

@@ -31,6 +31,7 @@ public struct WasteFilter {
                 try diagnostics.error("\(record["kind"]?.string ?? "record"): \(error.message); forwarded, not analysed",
                                       source: line.source, line: line.number)
             }
+            return true
         }
         return cluster
     }

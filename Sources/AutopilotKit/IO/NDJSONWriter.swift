@@ -20,6 +20,13 @@ public final class NDJSONWriter {
         if pending.count >= blockSize { try flush() }
     }
 
+    /// Writes a line kept from the input (without its newline) unchanged.
+    public func write(raw line: [UInt8]) throws {
+        pending.append(contentsOf: line)
+        pending.append(UInt8(ascii: "\n"))
+        if pending.count >= blockSize { try flush() }
+    }
+
     /// Writes a record, moving its `kind` member to the front if it is not there already.
     public func write(_ record: JSONValue) throws {
         var record = record

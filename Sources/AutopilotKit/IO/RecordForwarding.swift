@@ -1,10 +1,11 @@
 /// The reading loop every filter shares: forward each good line byte for byte, hand the records of the
-/// kinds it reads to `consume`, and report (and drop) a line that is not a JSON object.
+/// kinds it reads to `consume`, and report (and drop) a line that is not a JSON object. `consume` returns
+/// false for a record the filter will write back itself (score-risk's findings).
 public enum RecordForwarding {
     /// `wanted` kinds are parsed and passed to `consume` before being forwarded; a line whose kind is
     /// not wanted is forwarded without being parsed (the `{"kind":"…"` fast path).
     public static func run(_ reader: NDJSONReader, to writer: NDJSONWriter, wanted: Set<Substring>, diagnostics: Diagnostics,
-                           consume: (JSON, InputLine) throws -> Void) throws {
+                           consume: (JSON, InputLine) throws -> Bool) throws {
         try reader.forEachLine { line in
             if let kind = line.kindPrefix, !wanted.contains(kind) {
                 try writer.forward(line)
@@ -19,8 +20,7 @@ public enum RecordForwarding {
                 try diagnostics.error("not a JSON object; dropped", source: line.source, line: line.number)
                 return
             }
-            try consume(record, line)
-            try writer.forward(line)
+            if try consume(record, line) { try writer.forward(line) }
         }
     }
 }

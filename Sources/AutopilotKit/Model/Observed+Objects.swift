@@ -222,4 +222,31 @@ extension Observed {
             createdAt = json["createdAt"]?.string
         }
     }
+
+    /// A Service: who sends traffic to a workload's pods.
+    public struct Service: Sendable {
+        public var namespace: String
+        public var name: String
+        public var type: String
+        public var selector: [String: String]
+
+        public init(namespace: String, name: String, type: String = "ClusterIP", selector: [String: String]) {
+            self.namespace = namespace
+            self.name = name
+            self.type = type
+            self.selector = selector
+        }
+
+        public init(_ json: JSON) throws(RecordError) {
+            namespace = try json.required("namespace")
+            name = try json.required("name")
+            type = json["type"]?.string ?? "ClusterIP"
+            selector = json["selector"]?.stringMap ?? [:]
+        }
+
+        /// A Service without a selector (endpoints managed by hand) selects no pod here.
+        public func selects(namespace: String, labels: [String: String]) -> Bool {
+            namespace == self.namespace && !selector.isEmpty && selector.allSatisfy { labels[$0.key] == $0.value }
+        }
+    }
 }

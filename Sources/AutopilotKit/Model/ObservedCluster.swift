@@ -12,6 +12,7 @@ public struct ObservedCluster: Sendable {
     public private(set) var scaledObjects: [Observed.ScaledObject] = []
     public private(set) var nodePools: [String: Observed.NodePool] = [:]
     public private(set) var pdbs: [Observed.PDB] = []
+    public private(set) var services: [Observed.Service] = []
     public private(set) var events: [Observed.Event] = []
     /// Usage by workload, then container.
     public private(set) var usage: [Observed.WorkloadKey: [String: Observed.Usage]] = [:]
@@ -29,7 +30,7 @@ public struct ObservedCluster: Sendable {
 
     /// The record kinds this model reads; a filter forwards all others without parsing them.
     public static let kinds: Set<Substring> = [
-        "node", "pod", "workload", "volume", "hpa", "scaledobject", "nodepool", "pdb", "event", "usage", "nodeusage",
+        "node", "pod", "workload", "volume", "hpa", "scaledobject", "nodepool", "pdb", "event", "usage", "nodeusage", "service",
     ]
 
     public init() {}
@@ -51,6 +52,7 @@ public struct ObservedCluster: Sendable {
             let pool = try Observed.NodePool(record)
             nodePools[pool.name] = pool
         case "pdb": add(try Observed.PDB(record))
+        case "service": services.append(try Observed.Service(record))
         case "event": add(try Observed.Event(record))
         case "usage": add(try Observed.Usage(record))
         case "nodeusage":
@@ -110,6 +112,13 @@ public struct ObservedCluster: Sendable {
 
     /// HPAs scaling a workload (KEDA's own included).
     public func hpas(targeting workload: Observed.WorkloadKey) -> [Observed.HPA] { (hpasOfWorkload[workload] ?? []).map { hpas[$0] } }
+
+    public mutating func add(_ service: Observed.Service) { services.append(service) }
+
+    /// Services whose selector picks pods with these labels.
+    public func services(selecting namespace: String, labels: [String: String]) -> [Observed.Service] {
+        services.filter { $0.selects(namespace: namespace, labels: labels) }
+    }
 
     /// PodDisruptionBudgets whose selector picks the pod.
     public func pdbs(selecting pod: Observed.Pod) -> [Observed.PDB] {

@@ -14,6 +14,7 @@ public struct MetricsFilter {
         var inventory = UsageInventory()
         try RecordForwarding.run(reader, to: writer, wanted: Self.wantedKinds, diagnostics: diagnostics) { record, _ in
             inventory.add(record)
+            return true
         }
         return inventory
     }

@@ -1,0 +1,212 @@
+import Foundation
+
+/// Scores one finding against the observed cluster and the policy. Every factor is a short sum of
+/// named terms (README, "score-risk"), so a reviewer can recompute it from the reasons.
+public struct RiskScorer: Sendable {
+    public let cluster: ObservedCluster
+    public let policy: RiskPolicy
+    public let now: Date
+
+    public init(cluster: ObservedCluster, policy: RiskPolicy = RiskPolicy(), now: Date) {
+        self.cluster = cluster
+        self.policy = policy
+        self.now = now
+    }
+
+    /// What a finding touches: its workload if it has one, the pods that restart, move or go, and the nodes.
+    struct Affected {
+        var workload: Observed.Workload?
+        var pods: [Observed.Pod] = []
+        var nodes: [String] = []
+        var nodeLevel = false
+    }
+
+    func affected(_ finding: JSON) -> Affected {
+        let namespace = finding["namespace"]?.string ?? ""
+        let kind = finding["target", "kind"]?.string ?? ""
+        let name = finding["target", "name"]?.string ?? ""
+        func running(_ key: Observed.WorkloadKey) -> [Observed.Pod] { cluster.pods(of: key).filter { $0.phase == "Running" } }
+        func onNodes(_ nodes: [String]) -> Affected {
+            Affected(pods: nodes.flatMap { cluster.pods(on: $0).filter { $0.holdsCapacity && !$0.isDaemonSetPod } }, nodes: nodes, nodeLevel: true)
+        }
+        switch kind {
+        case "Node": return onNodes([name])
+        case "NodePool", "NodeGroup", "Nodes": return onNodes(finding["recommended", "removeNodes"]?.array.compactMap(\.string) ?? [])
+        case "PersistentVolume", "PersistentVolumeClaim": return Affected()
+        case "HorizontalPodAutoscaler", "ScaledObject":
+            let target = kind == "ScaledObject"
+                ? cluster.scaledObjects.first { $0.namespace == namespace && $0.name == name }?.target
+                : cluster.hpas.first { $0.namespace == namespace && $0.name == name }?.target
+            guard let target else { return Affected() }
+            return Affected(workload: cluster.workloads[target], pods: running(target))
+        default:
+            let key = Observed.WorkloadKey(namespace: namespace, kind: kind, name: name)
+            return Affected(workload: cluster.workloads[key], pods: running(key), nodeLevel: kind == "DaemonSet")
+        }
+    }
+
+    // MARK: Factors
+
+    func blastRadius(_ affected: Affected) -> RiskAssessment.Factor {
+        let services = servicesSelecting(affected.pods)
+        var score = Double(affected.pods.count) / 20 + 0.1 * Double(services.count)
+        var reasons = ["\(affected.pods.count) pod\(affected.pods.count == 1 ? "" : "s") (÷ 20)"]
+        if !services.isEmpty { reasons.append("\(services.count) Service\(services.count == 1 ? "" : "s") (× 0.1): \(services.joined(separator: ", "))") }
+        if affected.nodeLevel {
+            score += 0.25
+            reasons.append(affected.nodes.isEmpty ? "a DaemonSet: one pod on every node (+ 0.25)" : "every pod on \(affected.nodes.joined(separator: ", ")) (+ 0.25)")
+        }
+        return .init(score: score, details: [
+            .init("pods", .int(Int64(affected.pods.count))), .init("replicas", .optional(affected.workload?.desiredReplicas)),
+            .init("services", .strings(services)), .init("nodeLevel", .bool(affected.nodeLevel)), .init("nodes", .strings(affected.nodes)),
+        ], reasons: affected.pods.isEmpty && !affected.nodeLevel ? [] : reasons)
+    }
+
+    func latencyImpact(_ finding: JSON, _ affected: Affected) -> RiskAssessment.Factor {
+        let detector = finding["detector"]?.string ?? ""
+        var score = 0.0
+        var reasons: [String] = []
+        var details: [JSONValue.Member] = []
+        switch detector {
+        case "over-requested-cpu":
+            guard let new = finding["recommended", "cpu"]?.double, let p99 = finding["basis", "usage", "p99"]?.double, p99 > 0 else { break }
+            let headroom = (new - p99) / p99
+            score = headroom < 0 ? 0.8 : headroom < 0.15 ? 0.5 : headroom < 0.5 ? 0.2 : 0.05
+            reasons.append("new request \(Units.cpu(new)) leaves \(Int((headroom * 100).rounded()))% headroom over p99 \(Units.cpu(p99))"
+                + " (below p99: 0.8, < 15%: 0.5, < 50%: 0.2, else 0.05)")
+            let throttled = affected.workload.flatMap { cluster.usage[$0.key]?[finding["target", "container"]?.string ?? ""]?.throttledRatio }
+            if let throttled, throttled >= 0.05 {
+                score += 0.2
+                reasons.append("already throttled in \(Int((throttled * 100).rounded()))% of CFS periods (+ 0.2)")
+            }
+            details = [.init("newRequest", .double(new)), .init("p99", .double(p99)), .init("headroom", .double(RiskAssessment.round2(headroom))),
+                       .init("throttledRatio", .optional(throttled))]
+        case "over-requested-memory":
+            guard let new = finding["recommended", "memory"]?.int, let peak = finding["basis", "usage", "max"]?.double, peak > 0 else { break }
+            let headroom = (Double(new) - peak) / peak
+            score = headroom < 0.1 ? 0.5 : headroom < 0.25 ? 0.2 : 0.05
+            reasons.append("new request \(Units.memory(new)) is \(Int((headroom * 100).rounded()))% above the peak working set "
+                + "\(Units.memory(Int64(peak))) (< 10%: 0.5, < 25%: 0.2, else 0.05)")
+            details = [.init("newRequest", .int(new)), .init("max", .double(peak)), .init("headroom", .double(RiskAssessment.round2(headroom)))]
+        case "misconfigured-autoscaling":
+            if let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int, after < before {
+                score = 0.3
+                reasons.append("minReplicas \(before) → \(after): a load spike waits for new pods to start (0.3)")
+            }
+        case "idle-node", "node-consolidation":
+            if !affected.pods.isEmpty {
+                score = 0.2
+                reasons.append("\(affected.pods.count) pod\(affected.pods.count == 1 ? "" : "s") restart on other nodes (0.2)")
+            }
+        default:
+            break
+        }
+        let level = score >= 0.6 ? "high" : score >= 0.3 ? "medium" : "low"
+        return .init(score: score, details: [.init("level", .string(level))] + details, reasons: reasons)
+    }
+
+    func dependencyRisk(_ finding: JSON, _ affected: Affected) -> RiskAssessment.Factor {
+        var score = 0.0
+        var reasons: [String] = []
+        let services = servicesSelecting(affected.workload.map { _ in affected.pods } ?? [])
+        if !services.isEmpty {
+            score += min(0.45, 0.15 * Double(services.count))
+            reasons.append("\(services.count) Service\(services.count == 1 ? "" : "s") send\(services.count == 1 ? "s" : "") it traffic (× 0.15, at most 0.45)")
+        }
+        var peers: [String] = []
+        if let workload = affected.workload, let group = workload.marker("app.kubernetes.io/part-of") {
+            peers = cluster.sortedWorkloads.filter {
+                $0.key != workload.key && $0.key.namespace == workload.key.namespace && $0.marker("app.kubernetes.io/part-of") == group
+            }.map(\.key.name)
+            if !peers.isEmpty {
+                score += min(0.2, 0.05 * Double(peers.count))
+                reasons.append("part of \(group) with \(peers.joined(separator: ", ")) (× 0.05, at most 0.2)")
+            }
+        }
+        let statefulSet = affected.workload?.key.kind == "StatefulSet"
+        if statefulSet {
+            score += 0.3
+            reasons.append("a StatefulSet: its pods keep identity and data (+ 0.3)")
+        }
+        let single = affected.workload != nil && affected.workload?.key.kind != "DaemonSet" && affected.pods.count == 1
+        if single {
+            score += 0.3
+            reasons.append("a single replica: any restart is an outage (+ 0.3)")
+        }
+        let blocking = affected.nodeLevel && affected.workload == nil
+            ? Set(affected.pods.flatMap { pod in cluster.pdbs(selecting: pod).filter { ($0.disruptionsAllowed ?? 1) == 0 }.map { "\($0.namespace)/\($0.name)" } }).sorted()
+            : []
+        if !blocking.isEmpty {
+            score += 0.3 * Double(blocking.count)
+            reasons.append("PodDisruptionBudget\(blocking.count == 1 ? "" : "s") \(blocking.joined(separator: ", ")) allow 0 disruptions (+ 0.3 each)")
+        }
+        let irreversible = finding["detector"]?.string == "orphan-volume"
+        if irreversible {
+            score += 0.5
+            reasons.append("deleting a volume cannot be undone: its data goes with it (+ 0.5)")
+        }
+        return .init(score: score, details: [
+            .init("services", .int(Int64(services.count))), .init("partOfPeers", .strings(peers)), .init("statefulSet", .bool(statefulSet)),
+            .init("singleReplica", .bool(single)), .init("blockingPDBs", .strings(blocking)), .init("irreversible", .bool(irreversible)),
+        ], reasons: reasons)
+    }
+
+    func sloImpact(_ finding: JSON, _ affected: Affected) -> RiskAssessment.Factor {
+        var score = 0.0
+        var reasons: [String] = []
+        let workloads = affected.workload.map { [$0] }
+            ?? Array(Set(affected.pods.compactMap(\.owner))).sorted().compactMap { cluster.workloads[$0] }
+        let critical = workloads.filter { $0.marker(policy.criticalMarker) == "true" }.map(\.key.description)
+        if !critical.isEmpty {
+            score += 0.6
+            reasons.append("marked \(policy.criticalMarker): \(critical.joined(separator: ", ")) (+ 0.6)")
+        }
+        let start = finding["basis", "window", "start"]?.string.flatMap(RFC3339.date) ?? now.addingTimeInterval(-14 * 86_400)
+        let events = recentWarnings(workloads, since: start)
+        if !events.isEmpty {
+            score += min(0.4, 0.2 * Double(events.count))
+            reasons.append("Warning events in the window: \(events.joined(separator: ", ")) (× 0.2, at most 0.4)")
+        }
+        return .init(score: score, details: [.init("critical", .bool(!critical.isEmpty)), .init("warningEvents", .strings(events))],
+                     reasons: reasons)
+    }
+
+    // MARK: Lookups
+
+    /// `namespace/name` of the Services selecting any of the pods, sorted.
+    private func servicesSelecting(_ pods: [Observed.Pod]) -> [String] {
+        var names = Set<String>()
+        for pod in pods {
+            for service in cluster.services(selecting: pod.namespace, labels: pod.labels) { names.insert("\(service.namespace)/\(service.name)") }
+        }
+        return names.sorted()
+    }
+
+    /// Distinct reasons (from the policy's list) of Warning events since `start` about the workloads or
+    /// their pods, including a node's events that name one of the pods (the kernel's OOMKilling).
+    private func recentWarnings(_ workloads: [Observed.Workload], since start: Date) -> [String] {
+        var reasons = Set<String>()
+        let wanted = Set(policy.sloEventReasons)
+        for workload in workloads {
+            let pods = cluster.pods(of: workload.key)
+            var about = cluster.warnings(kind: workload.key.kind, namespace: workload.key.namespace, name: workload.key.name)
+            for pod in pods { about += cluster.warnings(kind: "Pod", namespace: pod.namespace, name: pod.name) }
+            let podNames = pods.map(\.name)
+            about += cluster.events.filter { event in
+                event.type == "Warning" && event.objectKind == "Node" && podNames.contains { event.message?.contains($0) ?? false }
+            }
+            for event in about {
+                guard let reason = event.reason, wanted.contains(reason) else { continue }
+                if let last = event.lastTimestamp.flatMap(RFC3339.date), last < start { continue }
+                reasons.insert(reason)
+            }
+            // The kubelet's OOM kill shows on the container status, not always as an event about the pod.
+            for status in pods.flatMap(\.containers) {
+                guard let reason = status.lastTerminationReason, wanted.contains(reason) else { continue }
+                if let at = status.lastTerminationAt.flatMap(RFC3339.date), at < start { continue }
+                reasons.insert(reason)
+            }
+        }
+        return reasons.sorted()
+    }
+}

@@ -1,0 +1,69 @@
+/// The policy's largest reduction per change: a 4-core request goes to at most 2 cores now, and a later
+/// run continues from there. The finding's recommendation, cost and savings become the first step's;
+/// the final target stays in `risk.step`.
+enum StepLimit {
+    /// The finding with its first step applied, and the `step` object; nil when the change fits in one.
+    static func apply(_ finding: JSON, maxReduction: Double) -> (finding: JSONValue, step: JSONValue)? {
+        let detector = finding["detector"]?.string ?? ""
+        let field: String
+        let current: Double
+        let target: Double
+        let stepValue: Double
+        switch detector {
+        case "over-requested-cpu":
+            guard let before = finding["current", "cpu"]?.double, let after = finding["recommended", "cpu"]?.double else { return nil }
+            (field, current, target) = ("cpu", before, after)
+            stepValue = max(OverRequestedCPU.roundUp(before * (1 - maxReduction)), after)
+        case "over-requested-memory":
+            guard let before = finding["current", "memory"]?.int, let after = finding["recommended", "memory"]?.int else { return nil }
+            (field, current, target) = ("memory", Double(before), Double(after))
+            stepValue = Double(max(OverRequestedMemory.roundUp(Double(before) * (1 - maxReduction)), after))
+        case "misconfigured-autoscaling":
+            guard let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int else { return nil }
+            (field, current, target) = ("minReplicas", Double(before), Double(after))
+            stepValue = max((Double(before) * (1 - maxReduction)).rounded(.up), Double(after))
+        default:
+            return nil
+        }
+        guard target < current, (current - target) / current > maxReduction + 1e-9, stepValue < current else { return nil }
+        let share = (current - stepValue) / (current - target)
+        let value: JSONValue = field == "cpu" ? .double(stepValue) : .int(Int64(stepValue))
+        var record = finding.value
+        record.set("recommended", field, to: value)
+        if field == "minReplicas" { record.set("recommended", "replicas", to: value) }
+        if let cost = finding["monthlyCost"], let before = cost["current"]?.double, let after = cost["recommended"]?.double {
+            // Cost is linear in the request (and in replicas): the first step saves its share of the whole.
+            let saving = Money(dollars: (Money(dollars: before) - Money(dollars: after)).dollars * share)
+            let stepCost = Money(dollars: before) - saving
+            record.set("monthlyCost", "recommended", to: stepCost.json)
+            record.set("monthlySavings", to: saving.json)
+            let shown = field == "cpu" ? Units.cpu(stepValue) : field == "memory" ? Units.memory(Int64(stepValue)) : String(Int64(stepValue))
+            if var summary = finding["summary"]?.string {
+                if let range = summary.range(of: "; saves ", options: .backwards) { summary = String(summary[..<range.lowerBound]) + "." }
+                summary.removeLast()
+                summary += "; first step \(shown) (at most \(Int((maxReduction * 100).rounded()))% per change) saves \(saving)/month."
+                record.set("summary", to: .string(summary))
+            }
+        }
+        let step: JSONValue = [
+            "field": .string(field), "from": field == "cpu" ? .double(current) : .int(Int64(current)), "to": value,
+            "target": field == "cpu" ? .double(target) : .int(Int64(target)), "maxReduction": .double(maxReduction),
+        ]
+        return (record, step)
+    }
+}
+
+extension JSONValue {
+    /// Sets a member (adding it at the end when absent), following a path of object keys.
+    mutating func set(_ path: String..., to value: JSONValue) { set(path[...], to: value) }
+
+    private mutating func set(_ path: ArraySlice<String>, to value: JSONValue) {
+        guard let key = path.first, case .object(var members) = self else { return }
+        if let index = members.firstIndex(where: { $0.key == key }) {
+            if path.count == 1 { members[index].value = value } else { members[index].value.set(path.dropFirst(), to: value) }
+        } else if path.count == 1 {
+            members.append(.init(key, value))
+        }
+        self = .object(members)
+    }
+}
