@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "collect-metrics", targets: ["collect-metrics"]),
         .executable(name: "detect-waste", targets: ["detect-waste"]),
         .executable(name: "score-risk", targets: ["score-risk"]),
+        .executable(name: "build-evidence", targets: ["build-evidence"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
@@ -52,6 +53,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "score-risk",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "build-evidence",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -102,3 +102,32 @@ extension JSONValue {
     /// A list of strings.
     public static func strings(_ list: [String]) -> JSONValue { .array(list.map { .string($0) }) }
 }
+
+extension JSONValue {
+    /// A number's value (integers too).
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let number): return number
+        case .int(let number): return Double(number)
+        default: return nil
+        }
+    }
+
+    public var intValue: Int64? {
+        if case .int(let number) = self { return number }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    /// The strings of an array (other elements skipped).
+    public var stringList: [String]? {
+        guard case .array(let elements) = self else { return nil }
+        return elements.compactMap(\.stringValue)
+    }
+
+    public var isNullValue: Bool { self == .null }
+}

@@ -16,6 +16,22 @@ extension Observed {
         public var memory: [String: Double]
         public var oomKills: Int64
         public var throttledRatio: Double?
+        /// The downsampled series for evidence graphs; nil when collect-metrics had none.
+        public var series: Series?
+
+        /// Points every `step` from `start`; nil where Prometheus had no sample.
+        public struct Series: Sendable {
+            public var start: String
+            public var step: String
+            public var cpu: [Double?]
+            public var memory: [Double?]
+            public init(start: String, step: String, cpu: [Double?], memory: [Double?]) {
+                self.start = start
+                self.step = step
+                self.cpu = cpu
+                self.memory = memory
+            }
+        }
 
         public init(workload: WorkloadKey, container: String, samples: Int64, cpu: [String: Double], memory: [String: Double],
                     oomKills: Int64 = 0, throttledRatio: Double? = nil, window: (start: String, end: String)?, step: String? = "5m") {
@@ -46,6 +62,10 @@ extension Observed {
             memory = Self.figures(json["memory"])
             oomKills = json["oomKills"]?.int ?? 0
             throttledRatio = json["throttledRatio"]?.double
+            if let series = json["series"], let start = series["start"]?.string, let step = series["step"]?.string {
+                self.series = Series(start: start, step: step, cpu: series["cpu"]?.array.map(\.double) ?? [],
+                                     memory: series["memory"]?.array.map(\.double) ?? [])
+            }
         }
 
         private static func figures(_ json: JSON?) -> [String: Double] {

@@ -138,31 +138,3 @@ enum Fixtures {
                        window: (daysAgo(7), RFC3339.string(now)))
     }
 }
-
-extension JSONValue {
-    /// A number member's value (integers too).
-    var doubleValue: Double? {
-        switch self {
-        case .double(let number): return number
-        case .int(let number): return Double(number)
-        default: return nil
-        }
-    }
-
-    var intValue: Int64? {
-        if case .int(let number) = self { return number }
-        return nil
-    }
-
-    var stringValue: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-
-    var stringList: [String]? {
-        guard case .array(let elements) = self else { return nil }
-        return elements.compactMap(\.stringValue)
-    }
-
-    var isNullValue: Bool { self == .null }
-}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The build-evidence filter: forwards every record, and writes each `finding` back with
+/// `evidence: {json, html}` after writing its pack under `DIR/<finding id>/`.
+public struct EvidenceFilter {
+    public let diagnostics: Diagnostics
+    public var directory: String
+    public var costs: CostModel
+    /// A pack larger than this is reported (the series are downsampled well before).
+    public static let sizeBudget = 200_000
+
+    public init(diagnostics: Diagnostics, directory: String, costs: CostModel = CostModel()) {
+        self.diagnostics = diagnostics
+        self.directory = directory
+        self.costs = costs
+    }
+
+    /// Findings are held to the end (their evidence needs the whole cluster), then written in input order.
+    public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> Int {
+        var cluster = ObservedCluster()
+        var findings: [(record: JSON, source: String, line: Int, text: [UInt8])] = []
+        var wanted = ObservedCluster.kinds
+        wanted.insert("finding")
+        try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
+            if record["kind"]?.string == "finding" {
+                findings.append((record, line.source, line.number, Array(line.bytes)))
+                return false
+            }
+            do { try cluster.add(record) } catch let error as RecordError {
+                try diagnostics.error("\(record["kind"]?.string ?? "record"): \(error.message); forwarded, not used",
+                                      source: line.source, line: line.number)
+            }
+            return true
+        }
+        var written = 0
+        for (finding, source, line, text) in findings {
+            guard let id = finding["id"]?.string, Self.isSafeName(id) else {
+                try diagnostics.error("finding without a usable id; forwarded without evidence", source: source, line: line)
+                try writer.write(raw: text)
+                continue
+            }
+            let pack = EvidencePack(finding: finding, cluster: cluster, costs: costs)
+            let folder = directory + "/" + id
+            let jsonPath = folder + "/evidence.json"
+            let htmlPath = folder + "/evidence.html"
+            let html = Array(pack.html.utf8)
+            if html.count > Self.sizeBudget { diagnostics.warning("evidence for \(id) is \(html.count / 1000) KB, over the 200 KB budget") }
+            do {
+                try FileIO.makeDirectory(folder)
+                try FileIO.writeAtomically(pack.json.serialized() + [UInt8(ascii: "\n")], to: jsonPath)
+                try FileIO.writeAtomically(html, to: htmlPath)
+            } catch {
+                throw IOFailure(path: folder, operation: "write evidence to")
+            }
+            var record = finding.value
+            record.remove("evidence")
+            record.set("evidence", to: ["json": .string(jsonPath), "html": .string(htmlPath)])
+            try writer.write(record)
+            written += 1
+        }
+        return written
+    }
+
+    /// Finding ids become folder names: no path separators, no dot-dot, nothing odd.
+    static func isSafeName(_ id: String) -> Bool {
+        !id.isEmpty && id != "." && id != ".." && id.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
+            && !id.contains("..")
+    }
+}

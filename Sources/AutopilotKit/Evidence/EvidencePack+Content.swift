@@ -1,0 +1,106 @@
+import Foundation
+
+extension EvidencePack {
+    // MARK: Events and changes
+
+    /// Objects a finding is about, as (kind, namespace, name) of events' involvedObject.
+    static func subjects(_ finding: JSON?, workload: Observed.Workload?, cluster: ObservedCluster) -> Set<String> {
+        var subjects = Set<String>()
+        if let workload {
+            subjects.insert("\(workload.key.kind)/\(workload.key.namespace)/\(workload.key.name)")
+            for pod in cluster.pods(of: workload.key) { subjects.insert("Pod/\(pod.namespace)/\(pod.name)") }
+            for hpa in cluster.hpas(targeting: workload.key) { subjects.insert("HorizontalPodAutoscaler/\(hpa.namespace)/\(hpa.name)") }
+        }
+        for node in finding.map(nodes(of:)) ?? [] {
+            subjects.insert("Node//\(node)")
+            for pod in cluster.pods(on: node) { subjects.insert("Pod/\(pod.namespace)/\(pod.name)") }
+        }
+        if let finding, let kind = finding["target", "kind"]?.string, let name = finding["target", "name"]?.string {
+            subjects.insert("\(kind)/\(finding["namespace"]?.string ?? "")/\(name)")
+        }
+        return subjects
+    }
+
+    static func about(_ event: Observed.Event, _ subjects: Set<String>) -> Bool {
+        guard let kind = event.objectKind, let name = event.objectName else { return false }
+        return subjects.contains("\(kind)/\(kind == "Node" ? "" : event.namespace ?? "")/\(name)")
+    }
+
+    static func events(for finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster) -> [Row] {
+        let subjects = subjects(finding, workload: workload, cluster: cluster)
+        let rows = cluster.events.filter { $0.type == "Warning" && about($0, subjects) }.map { event in
+            Row(time: event.lastTimestamp ?? "", cells: [event.reason ?? "", "\(event.objectKind ?? "") \(event.objectName ?? "")", event.message ?? ""])
+        }
+        return Array(rows.sorted(by: newestFirst).prefix(maxEvents))
+    }
+
+    static func changes(workload: Observed.Workload?, cluster: ObservedCluster) -> [Row] {
+        guard let workload else { return [] }
+        var rows: [Row] = []
+        let subjects = subjects(nil, workload: workload, cluster: cluster)
+        for event in cluster.events where event.type != "Warning" && about(event, subjects) {
+            rows.append(Row(time: event.lastTimestamp ?? "", cells: [event.reason ?? "", "\(event.objectKind ?? "") \(event.objectName ?? "")",
+                                                                    event.message ?? ""]))
+        }
+        for pod in cluster.pods(of: workload.key) {
+            if let created = pod.createdAt { rows.append(Row(time: created, cells: ["PodCreated", "Pod \(pod.name)", "phase \(pod.phase ?? "?")"])) }
+            for container in pod.containers where container.restarts > 0 {
+                rows.append(Row(time: container.lastTerminationAt ?? "", cells: [
+                    "Restarts", "Pod \(pod.name)",
+                    "container \(container.name) restarted \(container.restarts) times; last ended \(container.lastTerminationReason ?? "?")",
+                ]))
+            }
+        }
+        if let revision = workload.annotations["deployment.kubernetes.io/revision"] {
+            rows.append(Row(time: "", cells: ["Revision", "\(workload.key.kind) \(workload.key.name)", "rollout revision \(revision)"]))
+        }
+        return rows.sorted(by: newestFirst)
+    }
+
+    /// Newest first; ties by their text, so the order never depends on input order.
+    static func newestFirst(_ lhs: Row, _ rhs: Row) -> Bool {
+        lhs.time != rhs.time ? lhs.time > rhs.time : lhs.cells.joined(separator: "\u{1f}") > rhs.cells.joined(separator: "\u{1f}")
+    }
+
+    // MARK: Cost
+
+    static func costLines(_ finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster, costs: CostModel) -> [String] {
+        var lines: [String] = []
+        let money = { (key: String) in finding["monthlyCost", key]?.double.map { Money(dollars: $0).description } }
+        if let current = money("current"), let recommended = money("recommended"), let savings = finding["monthlySavings"]?.double {
+            lines.append("\(current)/month now − \(recommended)/month after = \(Money(dollars: savings))/month saved "
+                + "(price source: \(finding["priceSource"]?.string ?? "?"))")
+        } else {
+            lines.append("no dollar figure: price source \(finding["priceSource"]?.string ?? "unknown")")
+        }
+        let nodes = nodes(of: finding)
+        if !nodes.isEmpty {
+            for name in nodes {
+                guard let node = cluster.node(named: name), let price = costs.price(of: node) else { continue }
+                lines.append("\(name): \(node.instanceType ?? "?") \(price.source) \(String(format: "$%.4f", price.hourly))/h × 730 h = \(price.monthly)")
+            }
+        } else if let workload {
+            lines.append("model: each node's hourly price is split between CPU and memory by its allocatable cores and GiB "
+                + "(OpenCost weights 0.031611 : 0.004237), × 730 h, × the request, for every running pod")
+            var seen = Set<String>()
+            for pod in cluster.pods(of: workload.key) where pod.phase == "Running" {
+                guard let name = pod.node, seen.insert(name).inserted, let node = cluster.node(named: name), let rates = costs.rates(on: node)
+                else { continue }
+                let count = cluster.pods(of: workload.key).filter { $0.phase == "Running" && $0.node == name }.count
+                lines.append("\(count) pod\(count == 1 ? "" : "s") on \(name) (\(node.instanceType ?? "?"), \(rates.source)): "
+                    + String(format: "$%.5f per core-hour, $%.5f per GiB-hour", rates.perCoreHour, rates.perGiBHour))
+            }
+            lines.append("pods on nodes that other findings remove are priced on the node they move to (detect-waste's node plan)")
+        } else if finding["detector"]?.string == "orphan-volume", let size = finding["current", "sizeBytes"]?.int,
+            let type = finding["current", "volumeType"]?.string {
+            let zone = finding["current", "zone"]?.string ?? ""
+            let region = String(zone.dropLast())
+            if let price = costs.prices.volume(type, region: region) {
+                lines.append("\(Units.memory(size)) = \(String(format: "%.0f", Double(size) / 1_073_741_824)) GiB × "
+                    + String(format: "$%.4f", price.gbMonth) + " per GB-month (\(type), \(region))"
+                    + (finding["current", "iops"]?.int.map { " + provisioned IOPS \($0)" } ?? ""))
+            }
+        }
+        return lines
+    }
+}

@@ -1,0 +1,75 @@
+extension EvidencePack {
+    /// `evidence.json`: the same content as the page, as data.
+    public var json: JSONValue {
+        let risk = finding["risk"] ?? .null
+        return [
+            "kind": "evidence", "findingId": .string(id), "summary": .string(summary),
+            "facts": .object(facts.map { .init($0.0, .string($0.1)) }),
+            "charts": .array(charts.map { ["title": .string($0.title), "data": $0.data] }),
+            "events": .array(events.map { ["time": .string($0.time), "reason": .string($0.cells[0]), "object": .string($0.cells[1]),
+                                           "message": .string($0.cells[2])] }),
+            "cost": .strings(costLines),
+            "changes": .array(changes.map { ["time": .string($0.time), "what": .string($0.cells[0]), "object": .string($0.cells[1]),
+                                             "detail": .string($0.cells[2])] }),
+            "safety": ["risk": risk, "rollback": finding["current"] ?? .null, "change": finding["recommended"] ?? .null,
+                       "notes": finding["notes"] ?? .array([])],
+        ]
+    }
+
+    /// `evidence.html`: one self-contained page (inline CSS and SVG, no scripts, no external requests);
+    /// every string from the cluster is escaped.
+    public var html: String {
+        let e = HTML.escape
+        let risk = finding["risk"]
+        let gate = risk?["gate"]?.stringValue ?? "unscored"
+        var page = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+            <title>Evidence \(e(id))</title>
+            <style>
+            body{font:14px/1.45 sans-serif;color:#222;max-width:960px;margin:24px auto;padding:0 16px}
+            h1{font-size:20px;margin:0 0 8px}h2{font-size:16px;margin:24px 0 8px;border-bottom:1px solid #ddd}
+            table{border-collapse:collapse;width:100%;font-size:13px}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+            .gate{display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}
+            .auto{background:#2ca02c}.approve{background:#ff7f0e}.block{background:#d62728}.unscored{background:#7f7f7f}
+            pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}svg{max-width:100%;height:auto}
+            @media print{body{margin:0}h2{break-after:avoid}svg,table{break-inside:avoid}}
+            </style></head><body>
+            <h1>\(e(summary))</h1>
+            <p><span class="gate \(e(gate))">\(e(gate))</span> finding <code>\(e(id))</code></p>
+            <table>\(facts.map { "<tr><th>\(e($0.0))</th><td>\(e($0.1))</td></tr>" }.joined())</table>
+
+            """
+        page += "<h2>Usage</h2>\n"
+        if charts.isEmpty { page += "<p>No usage series in the stream for this finding.</p>\n" }
+        for chart in charts { page += "<figure><figcaption>\(e(chart.title))</figcaption>\n\(chart.svg)\n</figure>\n" }
+        page += "<h2>Cost</h2>\n<ul>\(costLines.map { "<li>\(e($0))</li>" }.joined())</ul>\n"
+        page += "<h2>Safety</h2>\n"
+        if let risk {
+            page += "<p>Overall \(e(risk["overall"]?.text ?? "?")) (\(e(risk["level"]?.stringValue ?? "?"))), gate \(e(gate)).</p>\n"
+            page += "<table><tr><th>factor</th><th>score</th></tr>"
+            for factor in ["blastRadius", "latencyImpact", "dependencyRisk", "sloImpact"] {
+                page += "<tr><td>\(factor)</td><td>\(e(risk[factor]?["score"]?.text ?? "?"))</td></tr>"
+            }
+            page += "</table>\n<ul>\((risk["reasons"]?.stringList ?? []).map { "<li>\(e($0))</li>" }.joined())</ul>\n"
+        } else {
+            page += "<p>Not scored: run score-risk before build-evidence.</p>\n"
+        }
+        let notes = finding["notes"]?.stringList ?? []
+        if !notes.isEmpty { page += "<ul>\(notes.map { "<li>\(e($0))</li>" }.joined())</ul>\n" }
+        page += "<p>Rollback: restore these values.</p>\n<pre>\(e(finding["current"]?.text ?? "{}"))</pre>\n"
+        page += "<p>Change: set these values.</p>\n<pre>\(e(finding["recommended"]?.text ?? "{}"))</pre>\n"
+        page += "<h2>Warning events</h2>\n" + table(["time", "reason", "object", "message"], events)
+        page += "<h2>Recent changes</h2>\n" + table(["time", "what", "object", "detail"], changes)
+        return page + "</body></html>\n"
+    }
+
+    private func table(_ headings: [String], _ rows: [Row]) -> String {
+        guard !rows.isEmpty else { return "<p>None in the stream.</p>\n" }
+        let e = HTML.escape
+        return "<table><tr>\(headings.map { "<th>\($0)</th>" }.joined())</tr>"
+            + rows.map { row in "<tr><td>\(e(row.time))</td>\(row.cells.map { "<td>\(e($0))</td>" }.joined())</tr>" }.joined()
+            + "</table>\n"
+    }
+}

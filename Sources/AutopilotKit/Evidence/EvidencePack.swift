@@ -1,0 +1,146 @@
+import Foundation
+
+/// Everything a reviewer needs to approve one finding: usage graphs, events, the cost arithmetic, what
+/// changed recently, and the risk with the exact rollback. Built from the stream only (deterministic);
+/// `json` and `html` render the same content.
+public struct EvidencePack: Sendable {
+    public struct Chart: Sendable {
+        public var title: String
+        public var svg: String
+        /// The figures drawn, for the JSON pack.
+        public var data: JSONValue
+    }
+
+    public struct Row: Sendable {
+        public var time: String
+        public var cells: [String]
+    }
+
+    public var finding: JSONValue
+    public var id: String
+    public var summary: String
+    public var charts: [Chart] = []
+    /// Warning events about the target, newest first (at most 50).
+    public var events: [Row] = []
+    public var costLines: [String] = []
+    /// Rollouts, restarts, rescales: newest first.
+    public var changes: [Row] = []
+    public var facts: [(String, String)] = []
+
+    static let maxEvents = 50
+
+    /// Builds the pack for a finding (a parsed `finding` record) from the observed cluster.
+    public init(finding: JSON, cluster: ObservedCluster, costs: CostModel) {
+        self.finding = finding.value
+        id = finding["id"]?.string ?? "unknown"
+        summary = finding["summary"]?.string ?? ""
+        let namespace = finding["namespace"]?.string ?? ""
+        let kind = finding["target", "kind"]?.string ?? ""
+        let name = finding["target", "name"]?.string ?? ""
+        let container = finding["target", "container"]?.string
+        let workload = Self.workload(of: finding, in: cluster)
+        let where_ = namespace.isEmpty ? name : "\(namespace)/\(name)"
+        facts = [("cluster", finding["cluster"]?.string ?? ""), ("target", "\(kind) \(where_)" + (container.map { ", container \($0)" } ?? "")),
+                 ("team", finding["team"]?.string ?? ""),
+                 ("detector", finding["detector"]?.string ?? ""), ("severity", finding["severity"]?.string ?? "")]
+
+        if let workload, let usage = cluster.usage[workload.key] {
+            let containers = container.map { [$0] } ?? workload.containers.map(\.name)
+            for name in containers { if let figures = usage[name] { charts += Self.usageCharts(figures, finding: finding, workload: workload) } }
+        }
+        for node in Self.nodes(of: finding) {
+            if let chart = Self.nodeChart(node, cluster: cluster) { charts.append(chart) }
+        }
+        events = Self.events(for: finding, workload: workload, cluster: cluster)
+        changes = Self.changes(workload: workload, cluster: cluster)
+        costLines = Self.costLines(finding, workload: workload, cluster: cluster, costs: costs)
+    }
+
+    // MARK: What the finding is about
+
+    static func workload(of finding: JSON, in cluster: ObservedCluster) -> Observed.Workload? {
+        let namespace = finding["namespace"]?.string ?? ""
+        let kind = finding["target", "kind"]?.string ?? ""
+        let name = finding["target", "name"]?.string ?? ""
+        switch kind {
+        case "HorizontalPodAutoscaler":
+            return cluster.hpas.first { $0.namespace == namespace && $0.name == name }.flatMap { cluster.workloads[$0.target] }
+        case "ScaledObject":
+            return cluster.scaledObjects.first { $0.namespace == namespace && $0.name == name }.flatMap { cluster.workloads[$0.target] }
+        default:
+            return cluster.workloads[Observed.WorkloadKey(namespace: namespace, kind: kind, name: name)]
+        }
+    }
+
+    static func nodes(of finding: JSON) -> [String] {
+        switch finding["target", "kind"]?.string {
+        case "Node": return [finding["target", "name"]?.string ?? ""]
+        case "NodePool", "NodeGroup", "Nodes": return finding["recommended", "removeNodes"]?.array.compactMap(\.string) ?? []
+        default: return []
+        }
+    }
+
+    // MARK: Graphs
+
+    static func usageCharts(_ usage: Observed.Usage, finding: JSON, workload: Observed.Workload) -> [Chart] {
+        guard let series = usage.series, let start = RFC3339.date(series.start), let step = Duration(series.step) else { return [] }
+        let spec = workload.containers.first { $0.name == usage.container }
+        let isThis = finding["target", "container"]?.string == usage.container
+        var charts: [Chart] = []
+        var cpuMarkers: [SVGChart.Marker] = []
+        if let request = spec?.requests.cpu { cpuMarkers.append(.init("request", request, color: "#d62728", dashed: true)) }
+        if isThis, let recommended = finding["recommended", "cpu"]?.double { cpuMarkers.append(.init("recommended", recommended, color: "#2ca02c")) }
+        if isThis, finding["risk", "step", "field"]?.string == "cpu", let target = finding["risk", "step", "target"]?.double {
+            cpuMarkers.append(.init("final target", target, color: "#98df8a", dashed: true))
+        }
+        for key in ["p95", "p99", "max"] { if let value = usage.cpu[key] { cpuMarkers.append(.init(key, value, color: "#7f7f7f", dashed: true)) } }
+        charts.append(Chart(
+            title: "CPU of \(workload.key) \(usage.container) (cores, hourly, highest pod)",
+            svg: SVGChart.line(title: "CPU of \(workload.key) \(usage.container)", values: series.cpu, start: start,
+                               step: TimeInterval(step.seconds), markers: cpuMarkers, format: Units.cpu),
+            data: ["container": .string(usage.container), "resource": "cpu", "start": .string(series.start), "step": .string(series.step),
+                   "values": .array(series.cpu.map { $0.map(JSONValue.double) ?? .null }),
+                   "markers": .object(cpuMarkers.map { .init($0.label, .double($0.value)) })]))
+        var memoryMarkers: [SVGChart.Marker] = []
+        if let request = spec?.requests.memory { memoryMarkers.append(.init("request", Double(request), color: "#d62728", dashed: true)) }
+        if let limit = spec?.limits.memory { memoryMarkers.append(.init("limit", Double(limit), color: "#9467bd", dashed: true)) }
+        if isThis, let recommended = finding["recommended", "memory"]?.double { memoryMarkers.append(.init("recommended", recommended, color: "#2ca02c")) }
+        if isThis, finding["risk", "step", "field"]?.string == "memory", let target = finding["risk", "step", "target"]?.double {
+            memoryMarkers.append(.init("final target", target, color: "#98df8a", dashed: true))
+        }
+        for key in ["p95", "max"] { if let value = usage.memory[key] { memoryMarkers.append(.init(key, value, color: "#7f7f7f", dashed: true)) } }
+        charts.append(Chart(
+            title: "Memory of \(workload.key) \(usage.container) (working set, hourly, highest pod)",
+            svg: SVGChart.line(title: "Memory of \(workload.key) \(usage.container)", values: series.memory, start: start,
+                               step: TimeInterval(step.seconds), markers: memoryMarkers, format: { Units.memory(Int64($0)) }),
+            data: ["container": .string(usage.container), "resource": "memory", "start": .string(series.start), "step": .string(series.step),
+                   "values": .array(series.memory.map { $0.map(JSONValue.double) ?? .null }),
+                   "markers": .object(memoryMarkers.map { .init($0.label, .double($0.value)) })]))
+        return charts
+    }
+
+    static func nodeChart(_ name: String, cluster: ObservedCluster) -> Chart? {
+        guard let node = cluster.node(named: name), let cores = node.allocatable.cpu, let bytes = node.allocatable.memory else { return nil }
+        let pods = cluster.pods(on: name).filter(\.holdsCapacity)
+        let requested = pods.reduce(0.0) { $0 + ($1.requests.cpu ?? 0) }
+        let requestedOwn = pods.filter { !$0.isDaemonSetPod }.reduce(0.0) { $0 + ($1.requests.cpu ?? 0) }
+        let memory = pods.reduce(Int64(0)) { $0 + ($1.requests.memory ?? 0) }
+        let usage = cluster.nodeUsage[name]
+        var cpuRows: [(label: String, value: Double, color: String)] = [("allocatable", cores, "#c7c7c7"), ("requested", requested, "#ff7f0e"),
+                                                                          ("no DaemonSets", requestedOwn, "#ffbb78")]
+        if let p95 = usage?.cpu["p95"] { cpuRows.append(("used p95", p95, "#1f77b4")) }
+        var memoryRows: [(label: String, value: Double, color: String)] = [("allocatable", Double(bytes), "#c7c7c7"), ("requested", Double(memory), "#ff7f0e")]
+        if let p95 = usage?.memory["p95"] { memoryRows.append(("used p95", p95, "#1f77b4")) }
+        let svg = SVGChart.bars(title: "CPU of node \(name)", rows: cpuRows, scale: cores, format: Units.cpu)
+            + SVGChart.bars(title: "Memory of node \(name)", rows: memoryRows, scale: Double(bytes), format: { Units.memory(Int64($0)) })
+        return Chart(
+            title: "Node \(name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?")): allocatable, requested, used",
+            svg: svg,
+            data: ["node": .string(name), "allocatable": ["cpu": .double(cores), "memory": .int(bytes)],
+                   "requested": ["cpu": .double(requested), "cpuWithoutDaemonSets": .double(requestedOwn), "memory": .int(memory)],
+                   "usage": usage.map { figures in
+                       ["cpu": .object(figures.cpu.keys.sorted().map { .init($0, .double(figures.cpu[$0]!)) }),
+                        "memory": .object(figures.memory.keys.sorted().map { .init($0, .double(figures.memory[$0]!)) })]
+                   } ?? .null])
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// Small, self-contained SVG charts for evidence packs: no scripts, no external fonts or styles, every
+/// text escaped, numbers printed with fixed precision so the same data gives the same bytes.
+public enum SVGChart {
+    /// A horizontal reference line: the current request, the recommendation, a percentile.
+    public struct Marker: Sendable {
+        public var label: String
+        public var value: Double
+        public var color: String
+        public var dashed: Bool
+        public init(_ label: String, _ value: Double, color: String, dashed: Bool = false) {
+            self.label = label
+            self.value = value
+            self.color = color
+            self.dashed = dashed
+        }
+    }
+
+    static let width = 720.0
+    static let height = 240.0
+    static let left = 64.0
+    static let right = 150.0
+    static let top = 16.0
+    static let bottom = 28.0
+
+    /// A line chart of `values` (one every `step` seconds from `start`; nil is a gap) with markers.
+    /// `format` prints a y value (cores, bytes) for the axis and the marker labels.
+    public static func line(title: String, values: [Double?], start: Date, step: TimeInterval, markers: [Marker],
+                            format: (Double) -> String) -> String {
+        let plotWidth = width - left - right
+        let plotHeight = height - top - bottom
+        let highest = max(values.compactMap { $0 }.max() ?? 0, markers.map(\.value).max() ?? 0, 1e-9) * 1.1
+        func x(_ index: Int) -> Double { left + plotWidth * (values.count > 1 ? Double(index) / Double(values.count - 1) : 0.5) }
+        func y(_ value: Double) -> Double { top + plotHeight * (1 - value / highest) }
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(height))" viewBox="0 0 \(n(width)) \(n(height))" \
+            role="img" aria-label="\(HTML.escape(title))" font-family="sans-serif" font-size="11">
+            <title>\(HTML.escape(title))</title>
+            <rect x="\(n(left))" y="\(n(top))" width="\(n(plotWidth))" height="\(n(plotHeight))" fill="#fafafa" stroke="#ccc"/>
+
+            """
+        for tick in 0...4 {
+            let value = highest / 1.1 * Double(tick) / 4
+            svg += "<line x1=\"\(n(left))\" x2=\"\(n(left + plotWidth))\" y1=\"\(n(y(value)))\" y2=\"\(n(y(value)))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(n(left - 6))\" y=\"\(n(y(value) + 4))\" text-anchor=\"end\" fill=\"#555\">\(HTML.escape(format(value)))</text>\n"
+        }
+        // Day boundaries on the x axis.
+        if values.count > 1, step > 0 {
+            let days = Int((Double(values.count - 1) * step / 86_400).rounded(.down))
+            let every = max(1, days / 7)
+            for day in stride(from: 0, through: days, by: every) {
+                let index = Int((Double(day) * 86_400 / step).rounded())
+                guard index < values.count else { break }
+                let label = String(RFC3339.string(start.addingTimeInterval(Double(index) * step)).prefix(10))
+                svg += "<text x=\"\(n(x(index)))\" y=\"\(n(height - 8))\" text-anchor=\"middle\" fill=\"#555\">\(label)</text>\n"
+            }
+        }
+        // The series, broken where samples are missing.
+        var runs: [[String]] = [[]]
+        for (index, value) in values.enumerated() {
+            if let value { runs[runs.count - 1].append("\(n(x(index))),\(n(y(value)))") } else if !runs[runs.count - 1].isEmpty { runs.append([]) }
+        }
+        for run in runs where !run.isEmpty {
+            svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(run.joined(separator: " "))\"/>\n"
+        }
+        // Markers, labels on the right; nudged apart so close values stay readable.
+        var lastLabelY = -100.0
+        for marker in markers.sorted(by: { $0.value > $1.value }) {
+            let lineY = y(marker.value)
+            let labelY = max(lineY + 4, lastLabelY + 13)
+            lastLabelY = labelY
+            svg += "<line x1=\"\(n(left))\" x2=\"\(n(left + plotWidth))\" y1=\"\(n(lineY))\" y2=\"\(n(lineY))\" stroke=\"\(marker.color)\""
+                + (marker.dashed ? " stroke-dasharray=\"5,4\"" : "") + " stroke-width=\"1.5\"/>"
+            svg += "<text x=\"\(n(left + plotWidth + 6))\" y=\"\(n(labelY))\" fill=\"\(marker.color)\">"
+                + "\(HTML.escape(marker.label)) \(HTML.escape(format(marker.value)))</text>\n"
+        }
+        return svg + "</svg>"
+    }
+
+    /// Horizontal bars (a node's allocatable, requested and used), each `value` of `scale`.
+    public static func bars(title: String, rows: [(label: String, value: Double, color: String)], scale: Double,
+                            format: (Double) -> String) -> String {
+        let rowHeight = 22.0
+        let chartHeight = top + rowHeight * Double(rows.count) + 8
+        let plotWidth = width - left - right - 60
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(chartHeight))" viewBox="0 0 \(n(width)) \(n(chartHeight))" \
+            role="img" aria-label="\(HTML.escape(title))" font-family="sans-serif" font-size="11">
+            <title>\(HTML.escape(title))</title>
+
+            """
+        for (index, row) in rows.enumerated() {
+            let rowY = top + rowHeight * Double(index)
+            let barWidth = scale > 0 ? plotWidth * min(1, max(0, row.value / scale)) : 0
+            svg += "<text x=\"\(n(left + 60))\" y=\"\(n(rowY + 14))\" text-anchor=\"end\" fill=\"#333\">\(HTML.escape(row.label))</text>"
+            svg += "<rect x=\"\(n(left + 66))\" y=\"\(n(rowY + 3))\" width=\"\(n(barWidth))\" height=\"14\" fill=\"\(row.color)\"/>"
+            svg += "<text x=\"\(n(left + 72 + barWidth))\" y=\"\(n(rowY + 14))\" fill=\"#333\">\(HTML.escape(format(row.value)))</text>\n"
+        }
+        return svg + "</svg>"
+    }
+
+    /// One decimal: enough for pixels, and the same bytes every run.
+    static func n(_ value: Double) -> String { String(format: "%.1f", value) }
+}
+
+/// HTML escaping for every string that came from the cluster (names, messages: untrusted).
+public enum HTML {
+    public static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import XCTest
+
+/// build-evidence: a pack per demo finding (deterministic, small, self-contained), hostile names escaped,
+/// and one page rendered by real headless Chromium with no request of its own.
+final class BuildEvidenceTests: XCTestCase {
+    static let scoredStream: String = {
+        let result = try! Tool.run("score-risk", [], stdin: ScoreRiskTests.wasteStream)
+        precondition(result.status == 0, result.stderr)
+        return result.stdout
+    }()
+
+    private func build(_ input: String, into directory: URL) throws -> ToolResult {
+        try Tool.run("build-evidence", ["--out", directory.path], stdin: input)
+    }
+
+    func testEveryDemoFindingGetsADeterministicSelfContainedPack() throws {
+        let scratch = try makeScratchDirectory(self)
+        let first = scratch.appendingPathComponent("a")
+        let second = scratch.appendingPathComponent("b")
+        let result = try build(Self.scoredStream, into: first)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let findings = try decodeRecords(result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) })
+        XCTAssertEqual(findings.count, 48)
+        XCTAssertEqual(try build(Self.scoredStream, into: second).status, 0)
+
+        for finding in findings {
+            let id = finding["id"] as! String
+            let evidence = try XCTUnwrap(finding["evidence"] as? [String: String], id)
+            XCTAssertEqual(evidence["html"], first.path + "/\(id)/evidence.html")
+            let html = try Data(contentsOf: URL(fileURLWithPath: evidence["html"]!))
+            let json = try Data(contentsOf: URL(fileURLWithPath: evidence["json"]!))
+            XCTAssertLessThan(html.count + json.count, 200_000, "\(id) over budget")
+            // Same input, same bytes.
+            XCTAssertEqual(html, try Data(contentsOf: second.appendingPathComponent("\(id)/evidence.html")), id)
+            XCTAssertEqual(json, try Data(contentsOf: second.appendingPathComponent("\(id)/evidence.json")), id)
+            // Self-contained: nothing to fetch, nothing to run.
+            let page = String(decoding: html, as: UTF8.self)
+            for forbidden in ["<script", " src=", " href=", "url(", "@import", "<link", "<iframe"] {
+                XCTAssertFalse(page.lowercased().contains(forbidden), "\(id) contains \(forbidden)")
+            }
+            let pack = try XCTUnwrap(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+            XCTAssertEqual(pack["findingId"] as? String, id)
+            XCTAssertNotNil((pack["safety"] as? [String: Any])?["rollback"], id)
+        }
+
+        // A right-sizing pack draws the usage with the request and the recommendation marked.
+        let searchAPI = try XCTUnwrap(findings.first {
+            $0["detector"] as? String == "over-requested-cpu" && ($0["target"] as! [String: Any])["name"] as? String == "search-api"
+        })
+        let page = try String(contentsOfFile: (searchAPI["evidence"] as! [String: String])["html"]!, encoding: .utf8)
+        XCTAssertEqual(page.components(separatedBy: "<svg").count - 1, 2, "CPU and memory charts")
+        for label in ["request 1.5", "recommended 750m", "final target 210m", "p95 180m", "p99 209m"] {
+            XCTAssertTrue(page.contains(label), label)
+        }
+        XCTAssertTrue(page.contains("$37.98/month now − $18.99/month after = $18.99/month saved"))
+        // A node finding shows the node's allocatable, requested and used.
+        let idle = try XCTUnwrap(findings.first { $0["detector"] as? String == "idle-node"
+            && ($0["target"] as! [String: Any])["name"] as? String == "ip-10-0-70-18.ec2.internal" })
+        let idlePage = try String(contentsOfFile: (idle["evidence"] as! [String: String])["html"]!, encoding: .utf8)
+        XCTAssertTrue(idlePage.contains("CPU of node ip-10-0-70-18.ec2.internal"))
+        XCTAssertTrue(idlePage.contains("m6i.2xlarge on-demand $0.3840/h × 730 h = $280.32"))
+        XCTAssertTrue(idlePage.contains("gate block"))
+        // The events of the OOM-killed workload and its changes are there.
+        let scorer = try XCTUnwrap(findings.first { $0["detector"] as? String == "under-provisioned-memory" })
+        let scorerPage = try String(contentsOfFile: (scorer["evidence"] as! [String: String])["html"]!, encoding: .utf8)
+        XCTAssertTrue(scorerPage.contains("restarted 7 times; last ended OOMKilled"), "change history")
+    }
+
+    /// Names and messages come from the cluster: a hostile one must come out as text.
+    func testHostileNamesAndMessagesAreEscaped() throws {
+        let hostile = #"<script>alert(1)</script>"#
+        let image = #"<img src=x onerror=alert(2)>"#
+        let stream = """
+            {"kind":"node","cluster":"t","name":"n1","instanceType":"m5.xlarge","region":"us-east-1","zone":"us-east-1a","capacityType":"on-demand","nodegroup":"g","allocatable":{"cpu":3.92,"memory":15139786752},"labels":{},"taints":[],"ready":true,"unschedulable":false}
+            {"kind":"pod","cluster":"t","namespace":"shop","name":"api-\(hostile)","node":"n1","phase":"Running","owner":{"kind":"Deployment","name":"api\(hostile)"},"containers":[{"name":"c\(image)","requests":{"cpu":2.0,"memory":4294967296},"limits":{"cpu":null,"memory":null},"restarts":3,"lastTermination":{"reason":"Error\(image)","at":"2026-11-19T00:00:00Z"},"waiting":null}],"labels":{"app":"api"},"annotations":{},"nodeSelector":{},"tolerations":[],"requiredNodeAffinity":null,"claims":[],"createdAt":"2026-11-01T00:00:00Z"}
+            {"kind":"workload","cluster":"t","namespace":"shop","name":"api\(hostile)","workloadKind":"Deployment","replicas":{"desired":1,"ready":1},"containers":[{"name":"c\(image)","requests":{"cpu":2.0,"memory":4294967296},"limits":{"cpu":null,"memory":null}}],"labels":{},"annotations":{},"podLabels":{"app":"api"},"team":"<b>team</b>"}
+            {"kind":"event","cluster":"t","namespace":"shop","name":"e1","type":"Warning","reason":"BackOff","message":"\(image) \(hostile)","involvedObject":{"kind":"Pod","namespace":"shop","name":"api-\(hostile)"},"count":1,"firstTimestamp":"2026-11-19T00:00:00Z","lastTimestamp":"2026-11-19T00:00:00Z"}
+            {"kind":"usage","cluster":"t","namespace":"shop","workload":{"kind":"Deployment","name":"api\(hostile)"},"container":"c\(image)","window":{"start":"2026-11-13T12:00:00Z","end":"2026-11-20T12:00:00Z","step":"5m"},"samples":4032,"pods":1,"cpu":{"p50":0.1,"p90":0.15,"p95":0.2,"p99":0.25,"max":0.3},"memory":{"p50":400000000,"p95":450000000,"p99":460000000,"max":470000000},"oomKills":0,"throttledRatio":null,"series":{"start":"2026-11-13T13:00:00Z","step":"1h","cpu":[0.1,0.2,null,0.15],"memory":[400000000,420000000,null,410000000]}}
+
+            """
+        let waste = try Tool.run("detect-waste", ["--quiet"], stdin: stream)
+        XCTAssertEqual(waste.status, 0, waste.stderr)
+        let scored = try Tool.run("score-risk", [], stdin: waste.stdout)
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        let scratch = try makeScratchDirectory(self)
+        let result = try build(scored.stdout, into: scratch)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let packs = try FileManager.default.contentsOfDirectory(atPath: scratch.path)
+        XCTAssertEqual(packs.count, 2, "CPU and memory findings")
+        for pack in packs {
+            let page = try String(contentsOfFile: scratch.path + "/\(pack)/evidence.html", encoding: .utf8)
+            XCTAssertFalse(page.contains("<script"), "a raw script tag got through")
+            XCTAssertFalse(page.contains("<img"), "a raw img tag got through")
+            XCTAssertFalse(page.contains("<b>team"), "a raw b tag got through")
+            XCTAssertTrue(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            XCTAssertTrue(page.contains("&lt;img src=x onerror=alert(2)&gt;"), "the event message, escaped")
+        }
+        // The JSON pack keeps the text as data (JSON-escaped, not HTML-escaped).
+        let json = try String(contentsOfFile: scratch.path + "/\(packs[0])/evidence.json", encoding: .utf8)
+        XCTAssertTrue(json.contains(#"<script>alert(1)<\/script>"#) || json.contains("<script>alert(1)</script>"))
+    }
+
+    /// Renders one pack in real headless Chromium (Debian's `chromium`, installed here when missing) to a
+    /// PNG, checks it drew something of the expected size, and that the page asked the network for nothing
+    /// (checked against a control page that does ask).
+    func testChromiumRendersAPackWithoutExternalRequests() throws {
+        let chromium = try Self.chromium()
+        let scratch = try makeScratchDirectory(self)
+        XCTAssertEqual(try build(Self.scoredStream, into: scratch.appendingPathComponent("ev")).status, 0)
+        let findings = try decodeRecords(try build(Self.scoredStream, into: scratch.appendingPathComponent("ev")).lines
+            .filter { $0.hasPrefix(#"{"kind":"finding""#) })
+        let searchAPI = try XCTUnwrap(findings.first { ($0["target"] as! [String: Any])["name"] as? String == "search-api" })
+        let page = (searchAPI["evidence"] as! [String: String])["html"]!
+
+        let (png, requests) = try Self.render(chromium, page: page, in: scratch, name: "pack")
+        let stats = try Self.pngStats(png)
+        XCTAssertEqual(stats.width, 1024)
+        XCTAssertEqual(stats.height, 1600)
+        XCTAssertGreaterThan(stats.inked, 0.02, "the page rendered (text, tables and charts)")
+        XCTAssertEqual(requests, [], "the page made requests of its own")
+
+        // Control: a page that loads an image from the network is caught by the same check.
+        let control = scratch.appendingPathComponent("control.html")
+        try #"<html><body><p>control</p><img src="http://127.0.0.1:9/x.png"></body></html>"#.write(to: control, atomically: true, encoding: .utf8)
+        let (_, controlRequests) = try Self.render(chromium, page: control.path, in: scratch, name: "control")
+        XCTAssertEqual(controlRequests, ["http://127.0.0.1:9/x.png"])
+    }
+
+    // MARK: Chromium
+
+    static func chromium() throws -> String {
+        for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) { return path }
+        guard getuid() == 0 else { throw XCTSkip("chromium is not installed and installing it needs root") }
+        let install = Process()
+        install.executableURL = URL(fileURLWithPath: "/usr/bin/apt-get")
+        install.arguments = ["install", "-y", "-qq", "chromium"]
+        install.environment = ["DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
+        install.standardOutput = FileHandle.nullDevice
+        try install.run()
+        install.waitUntilExit()
+        guard install.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            throw XCTSkip("apt-get install chromium failed (\(install.terminationStatus))")
+        }
+        return "/usr/bin/chromium"
+    }
+
+    /// Screenshots `page` at 1024×1600; returns the PNG and the URLs the page itself requested.
+    static func render(_ chromium: String, page: String, in scratch: URL, name: String) throws -> (URL, [String]) {
+        let png = scratch.appendingPathComponent("\(name).png")
+        let netlog = scratch.appendingPathComponent("\(name).netlog.json")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+            "--user-data-dir=\(scratch.appendingPathComponent("profile-\(name)").path)", "--window-size=1024,1600",
+            "--log-net-log=\(netlog.path)", "--screenshot=\(png.path)", "file://\(page)",
+        ]
+        process.environment = ["HOME": scratch.path, "PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "chromium exited \(process.terminationStatus)")
+        let requests = try python(["Tests/PipelineTests/Support/page_requests.py", netlog.path])
+        return (png, requests.split(separator: "\n").map(String.init))
+    }
+
+    static func pngStats(_ png: URL) throws -> (width: Int, height: Int, inked: Double) {
+        let parts = try python(["Tests/PipelineTests/Support/png_stats.py", png.path]).split(separator: " ")
+        guard parts.count == 3, let width = Int(parts[0]), let height = Int(parts[1]),
+            let inked = Double(parts[2].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw NSError(domain: "test", code: 1, userInfo: [NSLocalizedDescriptionKey: "png_stats: \(parts)"])
+        }
+        return (width, height, inked)
+    }
+
+    static func python(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
