@@ -18,7 +18,11 @@ struct BuildEvidence: ParsableCommand {
             Packs are deterministic (same input, same bytes), every string from the cluster is escaped, pages \
             make no external requests, and each stays under 200 KB.
 
-            Exit status: 0 ok, 64 usage, 65 malformed input lines, 74 I/O error (a pack could not be written).
+            With --prometheus, the series the stream lacks are fetched (the queries collect-metrics uses); \
+            a query that fails is reported and its graph left out (exit 69), the packs are still written.
+
+            Exit status: 0 ok, 64 usage, 65 malformed input lines, 69 Prometheus unreachable or a query failed, \
+            74 I/O error (a pack could not be written).
 
             Examples:
               … | score-risk | build-evidence --out out/evidence | emit-pr …
@@ -34,6 +38,21 @@ struct BuildEvidence: ParsableCommand {
     @Option(help: ArgumentHelp("Fraction off on-demand for spot nodes without a spot price (default 0.65).", valueName: "ratio"))
     var spotDiscount: Double = 0.65
 
+    @Option(help: ArgumentHelp("Fetch the graphs the stream lacks (containers without a series, node utilization) from this Prometheus.", valueName: "url"))
+    var prometheus: String?
+
+    @Option(help: ArgumentHelp("Bearer token file for --prometheus.", valueName: "path"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("PEM file of the CA that signed Prometheus' TLS certificate.", valueName: "path"))
+    var caFile: String?
+
+    @Option(help: ArgumentHelp("The label naming a node on cAdvisor's series (default node).", valueName: "label"))
+    var nodeLabel: String = "node"
+
+    @Option(help: ArgumentHelp("Extra label matchers for every query, e.g. 'cluster=\"prod\"'.", valueName: "matchers"))
+    var match: String = ""
+
     @Flag(help: "Stop at the first malformed input line (exit 65).")
     var strict = false
 
@@ -43,6 +62,9 @@ struct BuildEvidence: ParsableCommand {
     func validate() throws {
         if out.isEmpty { throw ValidationError("--out needs a directory") }
         if !(0...1).contains(spotDiscount) { throw ValidationError("--spot-discount must be between 0 and 1") }
+        if let prometheus, URL(string: prometheus)?.scheme == nil { throw ValidationError("--prometheus: '\(prometheus)' is not a URL") }
+        if let tokenFile, !FileManager.default.isReadableFile(atPath: tokenFile) { throw ValidationError("--token-file: cannot read \(tokenFile)") }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file: cannot read \(caFile)") }
     }
 
     func run() throws {
@@ -52,7 +74,15 @@ struct BuildEvidence: ParsableCommand {
         }
         let diagnostics = Diagnostics(tool: "build-evidence", strict: strict)
         let writer = NDJSONWriter()
-        let filter = EvidenceFilter(diagnostics: diagnostics, directory: out, costs: CostModel(prices: table, spotDiscount: spotDiscount))
+        var filter = EvidenceFilter(diagnostics: diagnostics, directory: out, costs: CostModel(prices: table, spotDiscount: spotDiscount))
+        if let prometheus {
+            var auth = PrometheusAuth.none
+            if let tokenFile, let token = try? String(contentsOfFile: tokenFile, encoding: .utf8) {
+                auth = .bearer(token.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let source = LivePrometheus(baseURL: URL(string: prometheus)!, auth: auth, caFile: caFile)
+            filter.series = EvidenceSeries(source: source, nodeLabel: nodeLabel, matchers: match)
+        }
         let status = ToolRun.run(diagnostics, writer: writer) {
             let count = try filter.run(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
             try writer.flush()

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import AutopilotKit
 
 /// build-evidence: a pack per demo finding (deterministic, small, self-contained), hostile names escaped,
 /// and one page rendered by real headless Chromium with no request of its own.
@@ -187,5 +188,67 @@ final class BuildEvidenceTests: XCTestCase {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// build-evidence --prometheus: the graphs the stream lacks come from a real Prometheus.
+final class BuildEvidencePrometheusTests: XCTestCase {
+    func testMissingSeriesAreFetchedFromPrometheus() throws {
+        let end = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 3600).rounded(.down) * 3600 - 3600)
+        var metrics = SyntheticMetrics(end: end, window: 86_400)
+        // CPU alternates by hour between 0.1 and 0.3 cores; memory climbs 1 MiB an hour from 300 MiB.
+        let hourly = { (block: Int) in (block - 1) / 12 }
+        metrics.containers = [.init(namespace: "shop", pod: "api-0", container: "app",
+                                    cpu: { hourly($0) % 2 == 0 ? 0.1 : 0.3 }, memory: { Double(300 + hourly($0)) * 1_048_576 },
+                                    blocks: 1...metrics.blockCount, throttledShare: 0)]
+        metrics.owners = [("shop", "api-0", "StatefulSet", "api")]
+        metrics.nodes = [("n1", { _ in 3.0 }, { _ in 8 * 1_073_741_824 })]
+        let scratch = try makeScratchDirectory(self)
+        let server = try PrometheusServer(openMetrics: metrics.openMetrics, scratch: scratch)
+        defer { server.stop() }
+
+        let start = RFC3339.string(metrics.start)
+        let stop = RFC3339.string(end)
+        let stream = """
+            {"kind":"node","cluster":"t","name":"n1","instanceType":"m5.xlarge","region":"us-east-1","zone":"us-east-1a","capacityType":"on-demand","allocatable":{"cpu":3.92,"memory":15139786752},"labels":{},"taints":[],"ready":true,"unschedulable":false}
+            {"kind":"pod","cluster":"t","namespace":"shop","name":"api-0","node":"n1","phase":"Running","owner":{"kind":"StatefulSet","name":"api"},"containers":[{"name":"app","requests":{"cpu":2.0,"memory":1073741824},"limits":{"cpu":null,"memory":null},"restarts":0}],"labels":{"app":"api"}}
+            {"kind":"workload","cluster":"t","namespace":"shop","name":"api","workloadKind":"StatefulSet","replicas":{"desired":1,"ready":1},"containers":[{"name":"app","requests":{"cpu":2.0,"memory":1073741824},"limits":{"cpu":null,"memory":null}}],"team":"shop"}
+            {"kind":"usage","cluster":"t","namespace":"shop","workload":{"kind":"StatefulSet","name":"api"},"container":"app","window":{"start":"\(start)","end":"\(stop)","step":"5m"},"samples":1440,"pods":1,"cpu":{"p50":0.2,"p90":0.3,"p95":0.3,"p99":0.3,"max":0.3},"memory":{"p50":330000000,"p95":335000000,"p99":336000000,"max":340000000},"oomKills":0,"throttledRatio":null,"series":null}
+            {"kind":"finding","cluster":"t","id":"f-api","detector":"over-requested-cpu","namespace":"shop","target":{"kind":"StatefulSet","name":"api","container":"app"},"summary":"Lower it.","current":{"cpu":2.0},"recommended":{"cpu":1.0},"basis":{"window":{"start":"\(start)","end":"\(stop)","step":"5m"}}}
+            {"kind":"finding","cluster":"t","id":"f-node","detector":"idle-node","target":{"kind":"Node","name":"n1"},"summary":"Remove it.","current":{},"recommended":{"nodes":0}}
+
+            """
+        let result = try Tool.run("build-evidence", ["--out", scratch.appendingPathComponent("ev").path, "--prometheus", server.url.absoluteString],
+                                  stdin: stream)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        func charts(_ id: String) throws -> [[String: Any]] {
+            let data = try Data(contentsOf: scratch.appendingPathComponent("ev/\(id)/evidence.json"))
+            return (try JSONSerialization.jsonObject(with: data) as! [String: Any])["charts"] as! [[String: Any]]
+        }
+        // 24 hourly points from an hour into the window; each hour's CPU is that hour's value, memory climbs.
+        let api = try charts("f-api")
+        XCTAssertEqual(api.count, 2)
+        let cpu = (api[0]["data"] as! [String: Any])["values"] as! [Any]
+        XCTAssertEqual(cpu.count, 24)
+        let cpuValues = cpu.compactMap { $0 as? Double }
+        XCTAssertGreaterThanOrEqual(cpuValues.count, 23, "\(cpu)")
+        for value in cpuValues { XCTAssertTrue((0.09...0.31).contains(value), "\(value)") }
+        XCTAssertTrue(cpuValues.contains { $0 > 0.25 } && cpuValues.contains { $0 < 0.15 }, "the hourly pattern shows: \(cpuValues)")
+        let memory = ((api[1]["data"] as! [String: Any])["values"] as! [Any]).compactMap { $0 as? Double }
+        XCTAssertEqual(memory.last!, 323 * 1_048_576, accuracy: 1_048_576, "the last hour's peak")
+        // The node finding gets the bars and, from Prometheus, CPU and memory over the window.
+        let node = try charts("f-node")
+        XCTAssertEqual(node.count, 3)
+        let nodeCPU = ((node[1]["data"] as! [String: Any])["values"] as! [Any]).compactMap { $0 as? Double }
+        XCTAssertGreaterThanOrEqual(nodeCPU.count, 23)
+        for value in nodeCPU { XCTAssertEqual(value, 3.0, accuracy: 0.05) }
+
+        // Prometheus gone: reported, exit 69, the packs still written without those graphs.
+        server.stop()
+        let offline = try Tool.run("build-evidence", ["--out", scratch.appendingPathComponent("ev2").path, "--prometheus", server.url.absoluteString],
+                                   stdin: stream)
+        XCTAssertEqual(offline.status, 69, offline.stderr)
+        XCTAssertTrue(offline.stderr.contains("build-evidence: error: f-api: series of shop/api app:"), offline.stderr)
+        XCTAssertEqual(offline.lines.filter { $0.contains(#""evidence":{"#) }.count, 2)
     }
 }

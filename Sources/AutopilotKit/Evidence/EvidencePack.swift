@@ -26,11 +26,15 @@ public struct EvidencePack: Sendable {
     /// Rollouts, restarts, rescales: newest first.
     public var changes: [Row] = []
     public var facts: [(String, String)] = []
+    /// Series that could not be fetched from Prometheus (the pack is built without them).
+    public var fetchFailures: [String] = []
 
     static let maxEvents = 50
 
-    /// Builds the pack for a finding (a parsed `finding` record) from the observed cluster.
-    public init(finding: JSON, cluster: ObservedCluster, costs: CostModel) {
+    /// Builds the pack for a finding (a parsed `finding` record) from the observed cluster; with `series`,
+    /// the graphs the stream lacks are fetched from Prometheus over `grid`.
+    public init(finding: JSON, cluster: ObservedCluster, costs: CostModel, series fetcher: EvidenceSeries? = nil,
+                grid: EvidenceSeries.Grid? = nil) {
         self.finding = finding.value
         id = finding["id"]?.string ?? "unknown"
         summary = finding["summary"]?.string ?? ""
@@ -46,10 +50,27 @@ public struct EvidencePack: Sendable {
 
         if let workload, let usage = cluster.usage[workload.key] {
             let containers = container.map { [$0] } ?? workload.containers.map(\.name)
-            for name in containers { if let figures = usage[name] { charts += Self.usageCharts(figures, finding: finding, workload: workload) } }
+            for name in containers {
+                guard var figures = usage[name] else { continue }
+                if figures.series == nil, let fetcher, let grid {
+                    do {
+                        let fetched = try fetcher.container(
+                            namespace: workload.key.namespace, pods: cluster.pods(of: workload.key).map(\.name), container: name, grid: grid)
+                        figures.series = .init(start: RFC3339.string(grid.start), step: grid.step.description, cpu: fetched.cpu, memory: fetched.memory)
+                    } catch {
+                        fetchFailures.append("series of \(workload.key) \(name): \(error)")
+                    }
+                }
+                charts += Self.usageCharts(figures, finding: finding, workload: workload)
+            }
         }
         for node in Self.nodes(of: finding) {
             if let chart = Self.nodeChart(node, cluster: cluster) { charts.append(chart) }
+            if let fetcher, let grid {
+                do { charts += Self.nodeSeriesCharts(node, try fetcher.node(node, grid: grid), grid: grid, cluster: cluster) } catch {
+                    fetchFailures.append("series of node \(node): \(error)")
+                }
+            }
         }
         events = Self.events(for: finding, workload: workload, cluster: cluster)
         changes = Self.changes(workload: workload, cluster: cluster)
@@ -117,6 +138,33 @@ public struct EvidencePack: Sendable {
                    "values": .array(series.memory.map { $0.map(JSONValue.double) ?? .null }),
                    "markers": .object(memoryMarkers.map { .init($0.label, .double($0.value)) })]))
         return charts
+    }
+
+    /// A node's CPU and memory over the window (from Prometheus), against its allocatable and requests.
+    static func nodeSeriesCharts(_ name: String, _ series: (cpu: [Double?], memory: [Double?]), grid: EvidenceSeries.Grid,
+                                 cluster: ObservedCluster) -> [Chart] {
+        guard let node = cluster.node(named: name) else { return [] }
+        let pods = cluster.pods(on: name).filter(\.holdsCapacity)
+        let step = TimeInterval(grid.step.seconds)
+        var cpuMarkers = [SVGChart.Marker("requested", pods.reduce(0.0) { $0 + ($1.requests.cpu ?? 0) }, color: "#ff7f0e", dashed: true)]
+        if let cores = node.allocatable.cpu { cpuMarkers.append(.init("allocatable", cores, color: "#7f7f7f")) }
+        var memoryMarkers = [SVGChart.Marker("requested", Double(pods.reduce(Int64(0)) { $0 + ($1.requests.memory ?? 0) }), color: "#ff7f0e",
+                                             dashed: true)]
+        if let bytes = node.allocatable.memory { memoryMarkers.append(.init("allocatable", Double(bytes), color: "#7f7f7f")) }
+        func data(_ resource: String, _ values: [Double?]) -> JSONValue {
+            ["node": .string(name), "resource": .string(resource), "start": .string(RFC3339.string(grid.start)),
+             "step": .string(grid.step.description), "values": .array(values.map { $0.map(JSONValue.double) ?? .null })]
+        }
+        return [
+            Chart(title: "CPU used on node \(name) (cores, hourly, from Prometheus)",
+                  svg: SVGChart.line(title: "CPU used on node \(name)", values: series.cpu, start: grid.start, step: step,
+                                     markers: cpuMarkers, format: Units.cpu),
+                  data: data("cpu", series.cpu)),
+            Chart(title: "Memory used on node \(name) (working set, hourly, from Prometheus)",
+                  svg: SVGChart.line(title: "Memory used on node \(name)", values: series.memory, start: grid.start, step: step,
+                                     markers: memoryMarkers, format: { Units.memory(Int64($0)) }),
+                  data: data("memory", series.memory)),
+        ]
     }
 
     static func nodeChart(_ name: String, cluster: ObservedCluster) -> Chart? {
