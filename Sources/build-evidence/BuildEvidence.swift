@@ -18,6 +18,7 @@ struct BuildEvidence: ParsableCommand {
             Packs are deterministic (same input, same bytes), every string from the cluster is escaped, pages \
             make no external requests, and each stays under 200 KB.
 
+            With --loki, the target pods' matching log lines (newest 50) are added from Loki's query_range API. \
             With --prometheus, the series the stream lacks are fetched (the queries collect-metrics uses); \
             a query that fails is reported and its graph left out (exit 69), the packs are still written.
 
@@ -53,6 +54,15 @@ struct BuildEvidence: ParsableCommand {
     @Option(help: ArgumentHelp("Extra label matchers for every query, e.g. 'cluster=\"prod\"'.", valueName: "matchers"))
     var match: String = ""
 
+    @Option(help: ArgumentHelp("Add the target pods' log lines from this Grafana Loki (query_range API).", valueName: "url"))
+    var loki: String?
+
+    @Option(help: ArgumentHelp("Bearer token file for --loki.", valueName: "path"))
+    var lokiTokenFile: String?
+
+    @Option(help: ArgumentHelp("LogQL regex the log lines must match (default: error, exception, panic, fatal, oom, killed, timeout, refused).", valueName: "regex"))
+    var lokiFilter: String?
+
     @Flag(help: "Stop at the first malformed input line (exit 65).")
     var strict = false
 
@@ -65,6 +75,8 @@ struct BuildEvidence: ParsableCommand {
         if let prometheus, URL(string: prometheus)?.scheme == nil { throw ValidationError("--prometheus: '\(prometheus)' is not a URL") }
         if let tokenFile, !FileManager.default.isReadableFile(atPath: tokenFile) { throw ValidationError("--token-file: cannot read \(tokenFile)") }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file: cannot read \(caFile)") }
+        if let loki, URL(string: loki)?.scheme == nil { throw ValidationError("--loki: '\(loki)' is not a URL") }
+        if let lokiFilter, lokiFilter.contains("`") { throw ValidationError("--loki-filter: a backquote cannot appear in a LogQL raw string") }
     }
 
     func run() throws {
@@ -82,6 +94,12 @@ struct BuildEvidence: ParsableCommand {
             }
             let source = LivePrometheus(baseURL: URL(string: prometheus)!, auth: auth, caFile: caFile)
             filter.series = EvidenceSeries(source: source, nodeLabel: nodeLabel, matchers: match)
+        }
+        if let loki {
+            let token = lokiTokenFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let client = LokiLogs(baseURL: URL(string: loki)!, token: token)
+            if let lokiFilter { client.lineFilter = lokiFilter }
+            filter.loki = client
         }
         let status = ToolRun.run(diagnostics, writer: writer) {
             let count = try filter.run(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)

@@ -252,3 +252,72 @@ final class BuildEvidencePrometheusTests: XCTestCase {
         XCTAssertEqual(offline.lines.filter { $0.contains(#""evidence":{"#) }.count, 2)
     }
 }
+
+/// build-evidence --loki against a local server answering with a recorded Loki response (Loki itself is
+/// not packaged): the query it is sent, the lines in the pack (escaped), and a failing Loki.
+final class BuildEvidenceLokiTests: XCTestCase {
+    private func startLoki(_ scratch: URL, fail: Bool = false) throws -> (Process, URL, URL) {
+        let port = try PrometheusServer.freePort()
+        let log = scratch.appendingPathComponent("loki-requests-\(port).ndjson")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/fake_loki.py").path, String(port),
+                             repositoryRoot.appendingPathComponent("fixtures/loki/query_range.json").path, log.path] + (fail ? ["--fail"] : [])
+        try process.run()
+        for _ in 0..<100 {
+            let probe = try PrometheusServer.run("/usr/bin/env", ["python3", "-c",
+                "import urllib.request; urllib.request.urlopen('http://127.0.0.1:\(port)/ready', timeout=1)"])
+            if probe.status == 0 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        try? FileManager.default.removeItem(at: log)
+        return (process, URL(string: "http://127.0.0.1:\(port)")!, log)
+    }
+
+    private func scorerPack(_ result: ToolResult) throws -> String {
+        let findings = try decodeRecords(result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) })
+        let scorer = try XCTUnwrap(findings.first { $0["detector"] as? String == "under-provisioned-memory" })
+        return try String(contentsOfFile: (scorer["evidence"] as! [String: String])["html"]!, encoding: .utf8)
+    }
+
+    func testLogLinesComeFromLokiEscaped() throws {
+        let scratch = try makeScratchDirectory(self)
+        let (server, url, log) = try startLoki(scratch)
+        defer { server.terminate() }
+        let result = try Tool.run("build-evidence", ["--out", scratch.appendingPathComponent("ev").path, "--loki", url.absoluteString],
+                                  stdin: BuildEvidenceTests.scoredStream)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let page = try scorerPack(result)
+        XCTAssertTrue(page.contains("<h2>Logs (Loki)</h2>"))
+        XCTAssertTrue(page.contains("2026-11-20T09:40:00Z"), "newest first, Loki's nanoseconds as RFC 3339")
+        XCTAssertTrue(page.contains("upstream refused connection"))
+        XCTAssertFalse(page.contains("<script>alert('log')"), "a log line is untrusted")
+        XCTAssertTrue(page.contains("&lt;script&gt;alert(&#39;log&#39;)&lt;/script&gt;"))
+        XCTAssertLessThan(page.range(of: "09:40:00Z")!.lowerBound, page.range(of: "09:14:00Z")!.lowerBound)
+
+        // What Loki was asked for fraud-scorer: its pods, the trouble filter, the window in nanoseconds, backwards.
+        let requests = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }.filter { $0["path"] as? String == "/loki/api/v1/query_range" }
+        let params = try XCTUnwrap(requests.map { $0["params"] as! [String: String] }.first { $0["query"]!.contains("fraud-scorer") })
+        XCTAssertEqual(params["query"], #"{namespace="payments", pod=~"^(fraud-scorer-p5pdmsmvxp-4xqbv|fraud-scorer-p5pdmsmvxp-b7qzj)$"} |~ `(?i)(error|exception|panic|fatal|oom|killed|timeout|refused)`"#)
+        XCTAssertEqual(params["start"], "1794571200000000000")
+        XCTAssertEqual(params["end"], "1795176000000000000")
+        XCTAssertEqual(params["limit"], "50")
+        XCTAssertEqual(params["direction"], "backward")
+    }
+
+    func testAFailingLokiIsReportedAndThePacksStillWritten() throws {
+        let scratch = try makeScratchDirectory(self)
+        let (server, url, _) = try startLoki(scratch, fail: true)
+        defer { server.terminate() }
+        let result = try Tool.run("build-evidence", ["--out", scratch.appendingPathComponent("ev").path, "--loki", url.absoluteString],
+                                  stdin: BuildEvidenceTests.scoredStream)
+        XCTAssertEqual(result.status, 69)
+        // One outage, one report: the first pack's, then no more asking.
+        XCTAssertEqual(result.errorLines.filter { $0.contains("Loki answered HTTP 500") }.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("logs of checkout/checkout-web: Loki answered HTTP 500"), result.stderr)
+        XCTAssertEqual(result.lines.filter { $0.contains(#""evidence":{"#) }.count, 48)
+        XCTAssertFalse(try scorerPack(result).contains("Logs (Loki)"))
+    }
+}

@@ -8,6 +8,8 @@ public struct EvidenceFilter {
     public var costs: CostModel
     /// Where to fetch the series the stream lacks; nil: offline, the stream's series only.
     public var series: EvidenceSeries?
+    /// Where to fetch log lines; nil: none.
+    public var loki: LokiLogs?
     /// A pack larger than this is reported (the series are downsampled well before).
     public static let sizeBudget = 200_000
 
@@ -41,8 +43,9 @@ public struct EvidenceFilter {
                 try writer.write(raw: text)
                 continue
             }
-            let pack = EvidencePack(finding: finding, cluster: cluster, costs: costs, series: series, grid: grid(for: finding, cluster))
-            for failure in pack.fetchFailures { diagnostics.unavailable("\(id): \(failure); the pack has no such graph") }
+            let pack = EvidencePack(finding: finding, cluster: cluster, costs: costs, series: series, grid: grid(for: finding, cluster),
+                                    loki: loki)
+            for failure in pack.fetchFailures { diagnostics.unavailable("\(id): \(failure); the pack is written without it") }
             let folder = directory + "/" + id
             let jsonPath = folder + "/evidence.json"
             let htmlPath = folder + "/evidence.html"
@@ -67,15 +70,16 @@ public struct EvidenceFilter {
     /// Hourly points over the finding's window, else the usage window in the stream, else the 7 days to the
     /// data's "now".
     func grid(for finding: JSON, _ cluster: ObservedCluster) -> EvidenceSeries.Grid? {
-        guard let series else { return nil }
+        guard series != nil || loki != nil else { return nil }
+        let stepDuration = series?.step ?? Duration(seconds: 3600)
         let usage = cluster.usage.values.flatMap(\.values)
         let end = finding["basis", "window", "end"]?.string.flatMap(RFC3339.date)
             ?? usage.compactMap { $0.windowEnd.flatMap(RFC3339.date) }.max() ?? WasteFilter.defaultNow(cluster)
         let start = finding["basis", "window", "start"]?.string.flatMap(RFC3339.date)
             ?? usage.compactMap { $0.windowStart.flatMap(RFC3339.date) }.min() ?? end.addingTimeInterval(-7 * 86_400)
-        let step = Double(series.step.seconds)
+        let step = Double(stepDuration.seconds)
         let alignedEnd = Date(timeIntervalSince1970: (end.timeIntervalSince1970 / step).rounded(.down) * step)
-        return EvidenceSeries.Grid(start: start.addingTimeInterval(step), end: alignedEnd, step: series.step)
+        return EvidenceSeries.Grid(start: start.addingTimeInterval(step), end: alignedEnd, step: stepDuration)
     }
 
     /// Finding ids become folder names: no path separators, no dot-dot, nothing odd.

@@ -8,6 +8,7 @@ extension EvidencePack {
             "charts": .array(charts.map { ["title": .string($0.title), "data": $0.data] }),
             "events": .array(events.map { ["time": .string($0.time), "reason": .string($0.cells[0]), "object": .string($0.cells[1]),
                                            "message": .string($0.cells[2])] }),
+            "logs": .array(logs.map { ["time": .string($0.time), "source": .string($0.cells[0]), "line": .string($0.cells[1])] }),
             "cost": .strings(costLines),
             "changes": .array(changes.map { ["time": .string($0.time), "what": .string($0.cells[0]), "object": .string($0.cells[1]),
                                              "detail": .string($0.cells[2])] }),
@@ -61,6 +62,7 @@ extension EvidencePack {
         page += "<p>Rollback: restore these values.</p>\n<pre>\(e(finding["current"]?.text ?? "{}"))</pre>\n"
         page += "<p>Change: set these values.</p>\n<pre>\(e(finding["recommended"]?.text ?? "{}"))</pre>\n"
         page += "<h2>Warning events</h2>\n" + table(["time", "reason", "object", "message"], events)
+        if !logs.isEmpty { page += "<h2>Logs (Loki)</h2>\n" + table(["time", "pod / container", "line"], logs) }
         page += "<h2>Recent changes</h2>\n" + table(["time", "what", "object", "detail"], changes)
         return page + "</body></html>\n"
     }

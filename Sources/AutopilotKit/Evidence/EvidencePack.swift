@@ -25,6 +25,8 @@ public struct EvidencePack: Sendable {
     public var costLines: [String] = []
     /// Rollouts, restarts, rescales: newest first.
     public var changes: [Row] = []
+    /// Log lines from Loki (with `--loki`), newest first.
+    public var logs: [Row] = []
     public var facts: [(String, String)] = []
     /// Series that could not be fetched from Prometheus (the pack is built without them).
     public var fetchFailures: [String] = []
@@ -34,7 +36,7 @@ public struct EvidencePack: Sendable {
     /// Builds the pack for a finding (a parsed `finding` record) from the observed cluster; with `series`,
     /// the graphs the stream lacks are fetched from Prometheus over `grid`.
     public init(finding: JSON, cluster: ObservedCluster, costs: CostModel, series fetcher: EvidenceSeries? = nil,
-                grid: EvidenceSeries.Grid? = nil) {
+                grid: EvidenceSeries.Grid? = nil, loki: LokiLogs? = nil) {
         self.finding = finding.value
         id = finding["id"]?.string ?? "unknown"
         summary = finding["summary"]?.string ?? ""
@@ -57,6 +59,8 @@ public struct EvidencePack: Sendable {
                         let fetched = try fetcher.container(
                             namespace: workload.key.namespace, pods: cluster.pods(of: workload.key).map(\.name), container: name, grid: grid)
                         figures.series = .init(start: RFC3339.string(grid.start), step: grid.step.description, cpu: fetched.cpu, memory: fetched.memory)
+                    } catch is EvidenceSeries.Skipped {
+                        // Prometheus was unreachable for an earlier pack: reported there.
                     } catch {
                         fetchFailures.append("series of \(workload.key) \(name): \(error)")
                     }
@@ -67,12 +71,25 @@ public struct EvidencePack: Sendable {
         for node in Self.nodes(of: finding) {
             if let chart = Self.nodeChart(node, cluster: cluster) { charts.append(chart) }
             if let fetcher, let grid {
-                do { charts += Self.nodeSeriesCharts(node, try fetcher.node(node, grid: grid), grid: grid, cluster: cluster) } catch {
+                do { charts += Self.nodeSeriesCharts(node, try fetcher.node(node, grid: grid), grid: grid, cluster: cluster) } catch is EvidenceSeries.Skipped {
+                    // Reported for an earlier pack.
+                } catch {
                     fetchFailures.append("series of node \(node): \(error)")
                 }
             }
         }
         events = Self.events(for: finding, workload: workload, cluster: cluster)
+        if let loki, let grid, let workload {
+            do {
+                logs = try loki.lines(namespace: workload.key.namespace, pods: cluster.pods(of: workload.key).map(\.name),
+                                      start: grid.start.addingTimeInterval(-Double(grid.step.seconds)), end: grid.end)
+                    .prefix(loki.limit).map { Row(time: $0.time, cells: ["\($0.labels["pod"] ?? "?") \($0.labels["container"] ?? "")", $0.text]) }
+            } catch where !error.repeated {
+                fetchFailures.append("logs of \(workload.key): \(error)")
+            } catch {
+                // Already reported for an earlier pack.
+            }
+        }
         changes = Self.changes(workload: workload, cluster: cluster)
         costLines = Self.costLines(finding, workload: workload, cluster: cluster, costs: costs)
     }

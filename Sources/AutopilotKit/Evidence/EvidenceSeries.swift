@@ -8,6 +8,18 @@ public struct EvidenceSeries: Sendable {
     public var nodeLabel = "node"
     public var matchers = ""
     public var step = Duration(seconds: 3600)
+    /// Set when Prometheus is unreachable: later packs skip their queries instead of retrying each one.
+    private let down = Latch()
+
+    final class Latch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        var isSet: Bool { lock.withLock { value } }
+        func set() { lock.withLock { value = true } }
+    }
+
+    /// Thrown instead of asking again once Prometheus was found unreachable (already reported).
+    public struct Skipped: Error {}
 
     public init(source: PrometheusSource, nodeLabel: String = "node", matchers: String = "") {
         self.source = source
@@ -23,7 +35,7 @@ public struct EvidenceSeries: Sendable {
     }
 
     /// CPU (cores) and memory (bytes) of a container, the highest pod at each point.
-    public func container(namespace: String, pods: [String], container: String, grid: Grid) throws(PrometheusError)
+    public func container(namespace: String, pods: [String], container: String, grid: Grid) throws
         -> (cpu: [Double?], memory: [Double?])
     {
         let selector = [#"namespace="\#(namespace)""#, PromQL.oneOf("pod", pods), #"container="\#(container)""#, matchers]
@@ -34,7 +46,7 @@ public struct EvidenceSeries: Sendable {
     }
 
     /// CPU (cores) and memory (bytes) of a node's root cgroup.
-    public func node(_ name: String, grid: Grid) throws(PrometheusError) -> (cpu: [Double?], memory: [Double?]) {
+    public func node(_ name: String, grid: Grid) throws -> (cpu: [Double?], memory: [Double?]) {
         let selector = ["\(nodeLabel)=\"\(name)\"", matchers].filter { !$0.isEmpty }.joined(separator: ", ")
         let cpu = try fetch(PromQL.nodeCPU(selector, nodeLabel: nodeLabel, rate: step), grid, purpose: "evidence CPU node \(name)")
         let memory = try fetch(
@@ -44,8 +56,13 @@ public struct EvidenceSeries: Sendable {
     }
 
     /// One range query; the highest series at each grid point, nil where none has a sample.
-    private func fetch(_ expression: String, _ grid: Grid, purpose: String) throws(PrometheusError) -> [Double?] {
-        let body = try source.fetch(.range(expression, start: grid.start, end: grid.end, step: grid.step, purpose: purpose))
+    private func fetch(_ expression: String, _ grid: Grid, purpose: String) throws -> [Double?] {
+        if down.isSet { throw Skipped() }
+        let body: [UInt8]
+        do { body = try source.fetch(.range(expression, start: grid.start, end: grid.end, step: grid.step, purpose: purpose)) } catch {
+            if case .unreachable = error { down.set() }
+            throw error
+        }
         let series = try PrometheusResult.decode(body)
         var values = [Double?](repeating: nil, count: grid.count)
         for item in series {

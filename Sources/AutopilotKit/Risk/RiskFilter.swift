@@ -58,7 +58,10 @@ extension RiskScorer {
         var step: JSONValue = .null
         var view = finding
         var stepTree: JSON?
-        if let limited = StepLimit.apply(finding, maxReduction: policy.maxReductionPerStep) {
+        if let earlier = finding["risk", "step"], earlier.isObject {
+            // Scored before: the recommendation is already the first step; keep the final target.
+            step = earlier.value
+        } else if let limited = StepLimit.apply(finding, maxReduction: policy.maxReductionPerStep) {
             record = limited.finding
             step = limited.step
             // Score the change that will actually be made: the first step.
@@ -90,15 +93,22 @@ extension RiskScorer {
                 block.append("the drain is blocked: " + (DrainBlockers.find([pod], cluster).first ?? "\(pod.namespace)/\(pod.name) cannot move"))
             }
         }
-        if let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int,
-            before >= policy.minReplicas, after < policy.minReplicas {
-            block.append("minReplicas \(after) is below the policy's \(policy.minReplicas)")
+        if let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int {
+            // The final target counts, not only the first step.
+            let target = risk.step["field"] == .string("minReplicas") ? risk.step["target"]?.intValue ?? after : after
+            if before >= policy.minReplicas, min(after, target) < policy.minReplicas {
+                block.append("minReplicas \(min(after, target)) is below the policy's \(policy.minReplicas)")
+            }
         }
         if !block.isEmpty { return (.block, block.map { "gate block: " + $0 }) }
 
         var approve: [String] = []
         if policy.isProtected(finding["namespace"]?.string) {
             approve.append("namespace \(finding["namespace"]!.string!) is protected (\(policy.protectedNamespaces.joined(separator: ", ")))")
+        }
+        let protectedPods = affected.nodeLevel && !affected.nodes.isEmpty ? affected.pods.filter { policy.isProtected($0.namespace) } : []
+        if !protectedPods.isEmpty {
+            approve.append("it moves pods of protected namespaces: " + protectedPods.map { "\($0.namespace)/\($0.name)" }.joined(separator: ", "))
         }
         if risk.overall >= policy.autoBelow { approve.append("overall \(risk.overall.short) is not below \(policy.autoBelow.short), where `auto` stops") }
         if !policy.autoSingleReplica, let workload = affected.workload, workload.key.kind != "DaemonSet", affected.pods.count == 1,

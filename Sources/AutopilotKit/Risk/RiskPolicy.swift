@@ -64,5 +64,6 @@ public struct RiskPolicy: Sendable {
             default: throw ConfigError("\(source): unknown setting '\(key)'")
             }
         }
+        if autoBelow > blockAbove { throw ConfigError("\(source): autoBelow (\(autoBelow)) must not exceed blockAbove (\(blockAbove))") }
     }
 }

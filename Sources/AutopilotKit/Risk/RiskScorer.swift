@@ -192,8 +192,11 @@ public struct RiskScorer: Sendable {
             var about = cluster.warnings(kind: workload.key.kind, namespace: workload.key.namespace, name: workload.key.name)
             for pod in pods { about += cluster.warnings(kind: "Pod", namespace: pod.namespace, name: pod.name) }
             let podNames = pods.map(\.name)
+            // Whole words only: pod web-1 must not match a message about web-10.
             about += cluster.events.filter { event in
-                event.type == "Warning" && event.objectKind == "Node" && podNames.contains { event.message?.contains($0) ?? false }
+                guard event.type == "Warning", event.objectKind == "Node", let message = event.message else { return false }
+                let words = Set(message.split { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }.map(String.init))
+                return podNames.contains { words.contains($0) }
             }
             for event in about {
                 guard let reason = event.reason, wanted.contains(reason) else { continue }

@@ -31,19 +31,21 @@ enum StepLimit {
         var record = finding.value
         record.set("recommended", field, to: value)
         if field == "minReplicas" { record.set("recommended", "replicas", to: value) }
+        var saving: Money?
         if let cost = finding["monthlyCost"], let before = cost["current"]?.double, let after = cost["recommended"]?.double {
             // Cost is linear in the request (and in replicas): the first step saves its share of the whole.
-            let saving = Money(dollars: (Money(dollars: before) - Money(dollars: after)).dollars * share)
-            let stepCost = Money(dollars: before) - saving
-            record.set("monthlyCost", "recommended", to: stepCost.json)
-            record.set("monthlySavings", to: saving.json)
-            let shown = field == "cpu" ? Units.cpu(stepValue) : field == "memory" ? Units.memory(Int64(stepValue)) : String(Int64(stepValue))
-            if var summary = finding["summary"]?.string {
-                if let range = summary.range(of: "; saves ", options: .backwards) { summary = String(summary[..<range.lowerBound]) + "." }
-                summary.removeLast()
-                summary += "; first step \(shown) (at most \(Int((maxReduction * 100).rounded()))% per change) saves \(saving)/month."
-                record.set("summary", to: .string(summary))
-            }
+            let stepSaving = Money(dollars: (Money(dollars: before) - Money(dollars: after)).dollars * share)
+            record.set("monthlyCost", "recommended", to: (Money(dollars: before) - stepSaving).json)
+            record.set("monthlySavings", to: stepSaving.json)
+            saving = stepSaving
+        }
+        let shown = field == "cpu" ? Units.cpu(stepValue) : field == "memory" ? Units.memory(Int64(stepValue)) : String(Int64(stepValue))
+        if var summary = finding["summary"]?.string {
+            if let range = summary.range(of: "; saves ", options: .backwards) { summary = String(summary[..<range.lowerBound]) }
+            if summary.hasSuffix(".") { summary.removeLast() }
+            summary += "; first step \(shown) (at most \(Int((maxReduction * 100).rounded()))% per change)"
+                + (saving.map { " saves \($0)/month." } ?? ".")
+            record.set("summary", to: .string(summary))
         }
         let step: JSONValue = [
             "field": .string(field), "from": field == "cpu" ? .double(current) : .int(Int64(current)), "to": value,
