@@ -39,11 +39,13 @@ demo: release
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 	$$bin/collect-cluster --from fixtures/demo --cluster demo --summary \
 	  | $$bin/collect-metrics --from fixtures/demo/prometheus --summary \
-	  | $$bin/detect-waste | $$bin/score-risk --summary > $(OUT)/demo.ndjson.tmp; \
+	  | $$bin/detect-waste | $$bin/score-risk --summary \
+	  | $$bin/build-evidence --out $(OUT)/evidence --summary > $(OUT)/demo.ndjson.tmp; \
 	mv $(OUT)/demo.ndjson.tmp $(OUT)/demo.ndjson; \
 	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records); findings:"; \
 	jq -r 'select(.kind=="finding") | [.risk.gate, .risk.level, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \
-	  | column -t -s $$'\t'
+	  | column -t -s $$'\t'; \
+	echo "demo: evidence packs in $(OUT)/evidence/<finding id>/evidence.html"
 
 test: deps
 	$(SWIFT) build --build-tests

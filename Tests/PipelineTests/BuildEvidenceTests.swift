@@ -67,6 +67,7 @@ final class BuildEvidenceTests: XCTestCase {
         let scorer = try XCTUnwrap(findings.first { $0["detector"] as? String == "under-provisioned-memory" })
         let scorerPage = try String(contentsOfFile: (scorer["evidence"] as! [String: String])["html"]!, encoding: .utf8)
         XCTAssertTrue(scorerPage.contains("restarted 7 times; last ended OOMKilled"), "change history")
+        XCTAssertTrue(scorerPage.contains("container scorer image 381492150734.dkr.ecr.us-east-1.amazonaws.com/"), "the image to roll back to")
     }
 
     /// Names and messages come from the cluster: a hostile one must come out as text.

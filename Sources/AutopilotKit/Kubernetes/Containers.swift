@@ -29,6 +29,8 @@ public struct Termination: Equatable, Sendable {
 /// One container of a pod or pod template, with its status where the pod has one.
 public struct Container: Equatable, Sendable {
     public var name: String
+    /// The image reference as written in the spec (a tag or a digest): what a rollback restores.
+    public var image: String?
     public var requests: ResourceAmounts
     public var limits: ResourceAmounts
     public var restarts: Int64?
@@ -39,6 +41,7 @@ public struct Container: Equatable, Sendable {
     /// Reads `spec.containers[index]`; `field` is its path for error messages.
     init(spec: JSON, field: String) throws(QuantityError) {
         name = spec["name"]?.string ?? ""
+        image = spec["image"]?.string
         requests = try ResourceAmounts(spec["resources", "requests"], field: "\(field).resources.requests")
         limits = try ResourceAmounts(spec["resources", "limits"], field: "\(field).resources.limits")
         // The API server defaults a missing request to its limit; the scheduler reserves that much.
@@ -58,13 +61,13 @@ public struct Container: Equatable, Sendable {
 
     /// The template form (workloads): no status fields.
     public var templateJSON: JSONValue {
-        ["name": .string(name), "requests": requests.json, "limits": limits.json]
+        ["name": .string(name), "image": .optional(image), "requests": requests.json, "limits": limits.json]
     }
 
     /// The pod form: with restarts and the last termination.
     public var podJSON: JSONValue {
         [
-            "name": .string(name), "requests": requests.json, "limits": limits.json,
+            "name": .string(name), "image": .optional(image), "requests": requests.json, "limits": limits.json,
             "restarts": .int(restarts ?? 0), "lastTermination": lastTermination?.json ?? .null,
             "waiting": .optional(waitingReason),
         ]

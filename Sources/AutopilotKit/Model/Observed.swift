@@ -36,6 +36,7 @@ public enum Observed {
 
     public struct Container: Equatable, Sendable {
         public var name: String
+        public var image: String?
         public var requests: Resources
         public var limits: Resources
         public var restarts: Int64
@@ -55,6 +56,7 @@ public enum Observed {
         }
         init(_ json: JSON) throws(RecordError) {
             name = try json.required("name")
+            image = json["image"]?.string
             requests = Resources(json["requests"])
             limits = Resources(json["limits"])
             restarts = json["restarts"]?.int ?? 0
