@@ -80,3 +80,13 @@ final class PrometheusTests: XCTestCase {
         func fetch(_ query: PromQuery) throws(PrometheusError) -> [UInt8] { body }
     }
 }
+
+/// Label values come from the cluster: a quote or backslash in one must not end or widen a selector.
+final class PromQLEscapingTests: XCTestCase {
+    func testHostileLabelValuesStayInsideTheirString() {
+        XCTAssertEqual(PromQL.equals("namespace", #"shop"} or vector(1) or {x=""#), #"namespace="shop\"} or vector(1) or {x=\"""#)
+        XCTAssertEqual(PromQL.equals("node", #"a\b"#), #"node="a\\b""#)
+        XCTAssertEqual(PromQL.oneOf("pod", ["api-0", #"x".*"#]), #"pod=~"^(api-0|x\"\\.\\*)$""#)
+        XCTAssertEqual(PromQL.oneOf("pod", [#"a\b"#]), #"pod=~"^(a\\\\b)$""#)
+    }
+}

@@ -104,6 +104,24 @@ final class BuildEvidenceTests: XCTestCase {
         XCTAssertTrue(json.contains(#"<script>alert(1)<\/script>"#) || json.contains("<script>alert(1)</script>"))
     }
 
+    /// A finding id is untrusted too: one that is not a plain name is not a folder anywhere.
+    func testAHostileFindingIdIsRefusedAndAnUnwritableDirectoryLosesNothing() throws {
+        let scratch = try makeScratchDirectory(self)
+        let hostile = #"{"kind":"finding","cluster":"t","id":"../../escaped","detector":"idle-node","target":{"kind":"Node","name":"n1"},"summary":"x"}"#
+        var result = try build(hostile + "\n", into: scratch.appendingPathComponent("ev"))
+        XCTAssertEqual(result.status, 65)
+        XCTAssertEqual(result.lines, [hostile], "forwarded as it came")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("escaped").path))
+
+        // --out names a file: no pack can be written; every finding still flows, exit 74.
+        let file = scratch.appendingPathComponent("not-a-directory")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        result = try build(Self.scoredStream, into: file)
+        XCTAssertEqual(result.status, 74, result.stderr)
+        XCTAssertEqual(result.lines.count, Self.scoredStream.split(separator: "\n").count, "nothing is lost")
+        XCTAssertFalse(result.stdout.contains(#""evidence":{"#))
+    }
+
     /// Renders one pack in real headless Chromium (Debian's `chromium`, installed here when missing) to a
     /// PNG, checks it drew something of the expected size, and that the page asked the network for nothing
     /// (checked against a control page that does ask).

@@ -50,7 +50,8 @@ public struct OverRequestedMemory: Detector {
     static func roundUp(_ bytes: Double) -> Int64 {
         let mib = 1_048_576.0
         let step = bytes <= 1024 * mib ? 16 * mib : 64 * mib
-        return Int64((bytes / step).rounded(.up) * step)
+        // Clamped: a corrupt usage figure must not trap the conversion.
+        return Int64(min((bytes / step).rounded(.up) * step, 9e18))
     }
 
     /// OOM kills in the window as Prometheus counted them, or, when it saw none, the pods whose last
@@ -81,7 +82,7 @@ public struct OverRequestedMemory: Detector {
             workload.key, container: container.name, current: .init(cpu: 0, memory: request), recommended: .init(cpu: 0, memory: recommended))
         let peak = usage.memory["max"] ?? 0
         var summary = "Lower the memory request of \(workload.key.kind.lowercased()) \(workload.key) container \(container.name) from "
-            + "\(Units.memory(request)) to \(Units.memory(recommended)) (peak \(Units.memory(Int64(peak))) over "
+            + "\(Units.memory(request)) to \(Units.memory(recommended)) (peak \(Units.memory(bytes: peak)) over "
             + "\(Rightsizing.windowText(usage)) + \(Int((config.memory.margin * 100).rounded()))%)"
         summary += cost.map { "; saves \($0.current - $0.recommended)/month." } ?? "."
         let mib = Double(reduction) / 1_048_576
@@ -123,7 +124,7 @@ public struct OverRequestedMemory: Detector {
             workload.key, container: container.name, current: .init(cpu: 0, memory: request), recommended: .init(cpu: 0, memory: recommended))
         var summary = "Raise the memory of \(workload.key.kind.lowercased()) \(workload.key) container \(container.name) from "
             + "\(Units.memory(request)) to \(Units.memory(recommended)): \(kills) OOM kill\(kills == 1 ? "" : "s") in \(Rightsizing.windowText(usage)), "
-            + "peak working set \(Units.memory(Int64(usage.memory["max"] ?? 0)))"
+            + "peak working set \(Units.memory(bytes: usage.memory["max"] ?? 0))"
         summary += cost.map { "; costs \($0.recommended - $0.current)/month more." } ?? "."
         return Finding(
             cluster: context.cluster.name, detector: Self.underProvisioned, severity: .critical,

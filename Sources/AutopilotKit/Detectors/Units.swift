@@ -19,6 +19,11 @@ public enum Units {
 
     /// Exact where it can be, in the unit a manifest would use: `1Ti`, `2Gi`, `1.5Gi`, `1088Mi`, `2G`;
     /// otherwise the nearest Mi (for measured figures such as a peak of 454.3Mi).
+    /// A measured figure (a double), clamped into range first.
+    public static func memory(bytes: Double) -> String {
+        memory(bytes.isFinite ? Int64(min(max(bytes, 0), 9e18)) : 0)
+    }
+
     public static func memory(_ bytes: Int64) -> String {
         let mib: Int64 = 1 << 20
         let gib: Int64 = 1 << 30

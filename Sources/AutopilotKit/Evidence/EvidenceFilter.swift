@@ -50,13 +50,17 @@ public struct EvidenceFilter {
             let jsonPath = folder + "/evidence.json"
             let htmlPath = folder + "/evidence.html"
             let html = Array(pack.html.utf8)
-            if html.count > Self.sizeBudget { diagnostics.warning("evidence for \(id) is \(html.count / 1000) KB, over the 200 KB budget") }
+            let size = html.count + pack.json.serialized().count
+            if size > Self.sizeBudget { diagnostics.warning("evidence for \(id) is \(size / 1000) KB, over the 200 KB budget") }
             do {
                 try FileIO.makeDirectory(folder)
                 try FileIO.writeAtomically(pack.json.serialized() + [UInt8(ascii: "\n")], to: jsonPath)
                 try FileIO.writeAtomically(html, to: htmlPath)
             } catch {
-                throw IOFailure(path: folder, operation: "write evidence to")
+                // The finding still flows, without evidence; the exit status says a pack is missing.
+                diagnostics.ioError("cannot write the evidence pack: \(error); forwarded without evidence", source: folder)
+                try writer.write(raw: text)
+                continue
             }
             var record = finding.value
             record.remove("evidence")
@@ -82,9 +86,9 @@ public struct EvidenceFilter {
         return EvidenceSeries.Grid(start: start.addingTimeInterval(step), end: alignedEnd, step: stepDuration)
     }
 
-    /// Finding ids become folder names: no path separators, no dot-dot, nothing odd.
+    /// Finding ids become folder names: ASCII letters, digits, `-`, `_` and single dots, at most 128.
     static func isSafeName(_ id: String) -> Bool {
-        !id.isEmpty && id != "." && id != ".." && id.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == "." }
-            && !id.contains("..")
+        !id.isEmpty && id.utf8.count <= 128 && !id.hasPrefix(".") && !id.contains("..")
+            && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
     }
 }

@@ -26,9 +26,13 @@ extension EvidencePack {
         return subjects.contains("\(kind)/\(kind == "Node" ? "" : event.namespace ?? "")/\(name)")
     }
 
-    static func events(for finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster) -> [Row] {
+    /// Warning events about the finding's objects since the window's start (RFC 3339 strings compare in
+    /// time order), newest first.
+    static func events(for finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster, since start: String?) -> [Row] {
         let subjects = subjects(finding, workload: workload, cluster: cluster)
-        let rows = cluster.events.filter { $0.type == "Warning" && about($0, subjects) }.map { event in
+        let rows = cluster.events.filter { event in
+            event.type == "Warning" && about(event, subjects) && (start.map { (event.lastTimestamp ?? $0) >= $0 } ?? true)
+        }.map { event in
             Row(time: event.lastTimestamp ?? "", cells: [event.reason ?? "", "\(event.objectKind ?? "") \(event.objectName ?? "")", event.message ?? ""])
         }
         return Array(rows.sorted(by: newestFirst).prefix(maxEvents))
@@ -61,7 +65,9 @@ extension EvidencePack {
                 + (running.subtracting([container.image ?? ""]).isEmpty ? "" : "; pods still run \(running.sorted().joined(separator: ", "))")
             rows.append(Row(time: "", cells: ["Image", "\(workload.key.kind) \(workload.key.name)", detail]))
         }
-        return rows.sorted(by: newestFirst)
+        let sorted = rows.sorted(by: newestFirst)
+        guard sorted.count > maxChanges else { return sorted }
+        return Array(sorted.prefix(maxChanges)) + [Row(time: "", cells: ["…", "", "\(sorted.count - maxChanges) older changes left out"])]
     }
 
     /// Newest first; ties by their text, so the order never depends on input order.
@@ -70,6 +76,17 @@ extension EvidencePack {
     }
 
     // MARK: Cost
+
+    /// What one pod's requests change by, for the arithmetic lines.
+    static func requestChange(_ finding: JSON) -> (cpu: Double, memory: Int64, text: String)? {
+        if let before = finding["current", "cpu"]?.double, let after = finding["recommended", "cpu"]?.double {
+            return (before - after, 0, "\(Units.cpu(abs(before - after))) CPU \(before >= after ? "less" : "more")")
+        }
+        if let before = finding["current", "memory"]?.int, let after = finding["recommended", "memory"]?.int {
+            return (0, before - after, "\(Units.memory(abs(before - after))) memory \(before >= after ? "less" : "more")")
+        }
+        return nil
+    }
 
     static func costLines(_ finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster, costs: CostModel) -> [String] {
         var lines: [String] = []
@@ -88,16 +105,23 @@ extension EvidencePack {
             }
         } else if let workload {
             lines.append("model: each node's hourly price is split between CPU and memory by its allocatable cores and GiB "
-                + "(OpenCost weights 0.031611 : 0.004237), × 730 h, × the request, for every running pod")
-            var seen = Set<String>()
-            for pod in cluster.pods(of: workload.key) where pod.phase == "Running" {
-                guard let name = pod.node, seen.insert(name).inserted, let node = cluster.node(named: name), let rates = costs.rates(on: node)
-                else { continue }
-                let count = cluster.pods(of: workload.key).filter { $0.phase == "Running" && $0.node == name }.count
-                lines.append("\(count) pod\(count == 1 ? "" : "s") on \(name) (\(node.instanceType ?? "?"), \(rates.source)): "
-                    + String(format: "$%.5f per core-hour, $%.5f per GiB-hour", rates.perCoreHour, rates.perGiBHour))
+                + "(OpenCost weights \(CostModel.cpuWeight) : \(CostModel.memoryWeight)), × 730 h, × the request, for every running pod")
+            // The change per pod, priced on each node: the lines add up to the savings (pods a node plan moves
+            // are priced where they go, so a line or two can differ from detect-waste's total).
+            let change = Self.requestChange(finding)
+            var counts: [String: Int] = [:]
+            for pod in cluster.pods(of: workload.key) where pod.phase == "Running" { if let node = pod.node { counts[node, default: 0] += 1 } }
+            for name in counts.keys.sorted() {
+                guard let node = cluster.node(named: name), let rates = costs.rates(on: node) else { continue }
+                let count = counts[name]!
+                var line = "\(count) pod\(count == 1 ? "" : "s") on \(name) (\(node.instanceType ?? "?"), \(rates.source)): "
+                    + String(format: "$%.5f per core-hour, $%.5f per GiB-hour", rates.perCoreHour, rates.perGiBHour)
+                if let change {
+                    let dollars = Double(count) * rates.monthly(cpu: change.cpu, memory: change.memory)
+                    line += "; \(count) × \(change.text) × rate × 730 h = \(Money(dollars: dollars))"
+                }
+                lines.append(line)
             }
-            lines.append("pods on nodes that other findings remove are priced on the node they move to (detect-waste's node plan)")
         } else if finding["detector"]?.string == "orphan-volume", let size = finding["current", "sizeBytes"]?.int,
             let type = finding["current", "volumeType"]?.string {
             let zone = finding["current", "zone"]?.string ?? ""

@@ -12,7 +12,7 @@ extension EvidencePack {
             "cost": .strings(costLines),
             "changes": .array(changes.map { ["time": .string($0.time), "what": .string($0.cells[0]), "object": .string($0.cells[1]),
                                              "detail": .string($0.cells[2])] }),
-            "safety": ["risk": risk, "rollback": finding["current"] ?? .null, "change": finding["recommended"] ?? .null,
+            "safety": ["risk": risk, "rollback": rollback, "change": finding["recommended"] ?? .null,
                        "notes": finding["notes"] ?? .array([])],
         ]
     }
@@ -20,14 +20,14 @@ extension EvidencePack {
     /// `evidence.html`: one self-contained page (inline CSS and SVG, no scripts, no external requests);
     /// every string from the cluster is escaped.
     public var html: String {
-        let e = HTML.escape
+        let escape = HTML.escape
         let risk = finding["risk"]
         let gate = risk?["gate"]?.stringValue ?? "unscored"
         var page = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-            <title>Evidence \(e(id))</title>
+            <title>Evidence \(escape(id))</title>
             <style>
             body{font:14px/1.45 sans-serif;color:#222;max-width:960px;margin:24px auto;padding:0 16px}
             h1{font-size:20px;margin:0 0 8px}h2{font-size:16px;margin:24px 0 8px;border-bottom:1px solid #ddd}
@@ -37,41 +37,51 @@ extension EvidencePack {
             pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}svg{max-width:100%;height:auto}
             @media print{body{margin:0}h2{break-after:avoid}svg,table{break-inside:avoid}}
             </style></head><body>
-            <h1>\(e(summary))</h1>
-            <p><span class="gate \(e(gate))">\(e(gate))</span> finding <code>\(e(id))</code></p>
-            <table>\(facts.map { "<tr><th>\(e($0.0))</th><td>\(e($0.1))</td></tr>" }.joined())</table>
+            <h1>\(escape(summary))</h1>
+            <p><span class="gate \(escape(gate))">\(escape(gate))</span> finding <code>\(escape(id))</code></p>
+            <table>\(facts.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined())</table>
 
             """
         page += "<h2>Usage</h2>\n"
         if charts.isEmpty { page += "<p>No usage series in the stream for this finding.</p>\n" }
-        for chart in charts { page += "<figure><figcaption>\(e(chart.title))</figcaption>\n\(chart.svg)\n</figure>\n" }
-        page += "<h2>Cost</h2>\n<ul>\(costLines.map { "<li>\(e($0))</li>" }.joined())</ul>\n"
+        for chart in charts { page += "<figure><figcaption>\(escape(chart.title))</figcaption>\n\(chart.svg)\n</figure>\n" }
+        page += "<h2>Cost</h2>\n<ul>\(costLines.map { "<li>\(escape($0))</li>" }.joined())</ul>\n"
         page += "<h2>Safety</h2>\n"
         if let risk {
-            page += "<p>Overall \(e(risk["overall"]?.text ?? "?")) (\(e(risk["level"]?.stringValue ?? "?"))), gate \(e(gate)).</p>\n"
+            page += "<p>Overall \(escape(risk["overall"]?.text ?? "?")) (\(escape(risk["level"]?.stringValue ?? "?"))), gate \(escape(gate)).</p>\n"
             page += "<table><tr><th>factor</th><th>score</th></tr>"
             for factor in ["blastRadius", "latencyImpact", "dependencyRisk", "sloImpact"] {
-                page += "<tr><td>\(factor)</td><td>\(e(risk[factor]?["score"]?.text ?? "?"))</td></tr>"
+                page += "<tr><td>\(factor)</td><td>\(escape(risk[factor]?["score"]?.text ?? "?"))</td></tr>"
             }
-            page += "</table>\n<ul>\((risk["reasons"]?.stringList ?? []).map { "<li>\(e($0))</li>" }.joined())</ul>\n"
+            page += "</table>\n<ul>\((risk["reasons"]?.stringList ?? []).map { "<li>\(escape($0))</li>" }.joined())</ul>\n"
         } else {
             page += "<p>Not scored: run score-risk before build-evidence.</p>\n"
         }
         let notes = finding["notes"]?.stringList ?? []
-        if !notes.isEmpty { page += "<ul>\(notes.map { "<li>\(e($0))</li>" }.joined())</ul>\n" }
-        page += "<p>Rollback: restore these values.</p>\n<pre>\(e(finding["current"]?.text ?? "{}"))</pre>\n"
-        page += "<p>Change: set these values.</p>\n<pre>\(e(finding["recommended"]?.text ?? "{}"))</pre>\n"
+        if !notes.isEmpty { page += "<ul>\(notes.map { "<li>\(escape($0))</li>" }.joined())</ul>\n" }
+        page += "<p>Rollback: restore these values.</p>\n<pre>\(escape(rollback.text))</pre>\n"
+        page += "<p>Change: set these values.</p>\n<pre>\(escape(finding["recommended"]?.text ?? "{}"))</pre>\n"
         page += "<h2>Warning events</h2>\n" + table(["time", "reason", "object", "message"], events)
         if !logs.isEmpty { page += "<h2>Logs (Loki)</h2>\n" + table(["time", "pod / container", "line"], logs) }
         page += "<h2>Recent changes</h2>\n" + table(["time", "what", "object", "detail"], changes)
         return page + "</body></html>\n"
     }
 
+    /// The current values of the fields the change sets: what to put back (observed figures such as the
+    /// current utilization are not values to restore).
+    var rollback: JSONValue {
+        guard case .object(let changed)? = finding["recommended"], case .object(let current)? = finding["current"] else {
+            return finding["current"] ?? .null
+        }
+        let keys = Set(changed.map(\.key))
+        return .object(current.filter { keys.contains($0.key) })
+    }
+
     private func table(_ headings: [String], _ rows: [Row]) -> String {
         guard !rows.isEmpty else { return "<p>None in the stream.</p>\n" }
-        let e = HTML.escape
+        let escape = HTML.escape
         return "<table><tr>\(headings.map { "<th>\($0)</th>" }.joined())</tr>"
-            + rows.map { row in "<tr><td>\(e(row.time))</td>\(row.cells.map { "<td>\(e($0))</td>" }.joined())</tr>" }.joined()
+            + rows.map { row in "<tr><td>\(escape(row.time))</td>\(row.cells.map { "<td>\(escape($0))</td>" }.joined())</tr>" }.joined()
             + "</table>\n"
     }
 }

@@ -32,6 +32,9 @@ public struct EvidencePack: Sendable {
     public var fetchFailures: [String] = []
 
     static let maxEvents = 50
+    static let maxChanges = 50
+    static let maxNodeCharts = 5
+    static let maxLogLine = 500
 
     /// Builds the pack for a finding (a parsed `finding` record) from the observed cluster; with `series`,
     /// the graphs the stream lacks are fetched from Prometheus over `grid`.
@@ -45,8 +48,8 @@ public struct EvidencePack: Sendable {
         let name = finding["target", "name"]?.string ?? ""
         let container = finding["target", "container"]?.string
         let workload = Self.workload(of: finding, in: cluster)
-        let where_ = namespace.isEmpty ? name : "\(namespace)/\(name)"
-        facts = [("cluster", finding["cluster"]?.string ?? ""), ("target", "\(kind) \(where_)" + (container.map { ", container \($0)" } ?? "")),
+        let qualified = namespace.isEmpty ? name : "\(namespace)/\(name)"
+        facts = [("cluster", finding["cluster"]?.string ?? ""), ("target", "\(kind) \(qualified)" + (container.map { ", container \($0)" } ?? "")),
                  ("team", finding["team"]?.string ?? ""),
                  ("detector", finding["detector"]?.string ?? ""), ("severity", finding["severity"]?.string ?? "")]
 
@@ -68,7 +71,7 @@ public struct EvidencePack: Sendable {
                 charts += Self.usageCharts(figures, finding: finding, workload: workload)
             }
         }
-        for node in Self.nodes(of: finding) {
+        for node in Self.nodes(of: finding).prefix(Self.maxNodeCharts) {
             if let chart = Self.nodeChart(node, cluster: cluster) { charts.append(chart) }
             if let fetcher, let grid {
                 do { charts += Self.nodeSeriesCharts(node, try fetcher.node(node, grid: grid), grid: grid, cluster: cluster) } catch is EvidenceSeries.Skipped {
@@ -78,12 +81,16 @@ public struct EvidencePack: Sendable {
                 }
             }
         }
-        events = Self.events(for: finding, workload: workload, cluster: cluster)
+        let windowStart = finding["basis", "window", "start"]?.string ?? grid.map { RFC3339.string($0.start.addingTimeInterval(-Double($0.step.seconds))) }
+        events = Self.events(for: finding, workload: workload, cluster: cluster, since: windowStart)
         if let loki, let grid, let workload {
             do {
                 logs = try loki.lines(namespace: workload.key.namespace, pods: cluster.pods(of: workload.key).map(\.name),
                                       start: grid.start.addingTimeInterval(-Double(grid.step.seconds)), end: grid.end)
-                    .prefix(loki.limit).map { Row(time: $0.time, cells: ["\($0.labels["pod"] ?? "?") \($0.labels["container"] ?? "")", $0.text]) }
+                    .prefix(loki.limit).map { line in
+                        let text = line.text.count > Self.maxLogLine ? String(line.text.prefix(Self.maxLogLine)) + " …" : line.text
+                        return Row(time: line.time, cells: ["\(line.labels["pod"] ?? "?") \(line.labels["container"] ?? "")", text])
+                    }
             } catch where !error.repeated {
                 fetchFailures.append("logs of \(workload.key): \(error)")
             } catch {
@@ -150,7 +157,7 @@ public struct EvidencePack: Sendable {
         charts.append(Chart(
             title: "Memory of \(workload.key) \(usage.container) (working set, hourly, highest pod)",
             svg: SVGChart.line(title: "Memory of \(workload.key) \(usage.container)", values: series.memory, start: start,
-                               step: TimeInterval(step.seconds), markers: memoryMarkers, format: { Units.memory(Int64($0)) }),
+                               step: TimeInterval(step.seconds), markers: memoryMarkers, format: { Units.memory(bytes: $0) }),
             data: ["container": .string(usage.container), "resource": "memory", "start": .string(series.start), "step": .string(series.step),
                    "values": .array(series.memory.map { $0.map(JSONValue.double) ?? .null }),
                    "markers": .object(memoryMarkers.map { .init($0.label, .double($0.value)) })]))
@@ -179,7 +186,7 @@ public struct EvidencePack: Sendable {
                   data: data("cpu", series.cpu)),
             Chart(title: "Memory used on node \(name) (working set, hourly, from Prometheus)",
                   svg: SVGChart.line(title: "Memory used on node \(name)", values: series.memory, start: grid.start, step: step,
-                                     markers: memoryMarkers, format: { Units.memory(Int64($0)) }),
+                                     markers: memoryMarkers, format: { Units.memory(bytes: $0) }),
                   data: data("memory", series.memory)),
         ]
     }
@@ -197,7 +204,7 @@ public struct EvidencePack: Sendable {
         var memoryRows: [(label: String, value: Double, color: String)] = [("allocatable", Double(bytes), "#c7c7c7"), ("requested", Double(memory), "#ff7f0e")]
         if let p95 = usage?.memory["p95"] { memoryRows.append(("used p95", p95, "#1f77b4")) }
         let svg = SVGChart.bars(title: "CPU of node \(name)", rows: cpuRows, scale: cores, format: Units.cpu)
-            + SVGChart.bars(title: "Memory of node \(name)", rows: memoryRows, scale: Double(bytes), format: { Units.memory(Int64($0)) })
+            + SVGChart.bars(title: "Memory of node \(name)", rows: memoryRows, scale: Double(bytes), format: { Units.memory(bytes: $0) })
         return Chart(
             title: "Node \(name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?")): allocatable, requested, used",
             svg: svg,

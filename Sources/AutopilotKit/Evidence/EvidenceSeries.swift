@@ -38,7 +38,7 @@ public struct EvidenceSeries: Sendable {
     public func container(namespace: String, pods: [String], container: String, grid: Grid) throws
         -> (cpu: [Double?], memory: [Double?])
     {
-        let selector = [#"namespace="\#(namespace)""#, PromQL.oneOf("pod", pods), #"container="\#(container)""#, matchers]
+        let selector = [PromQL.equals("namespace", namespace), PromQL.oneOf("pod", pods), PromQL.equals("container", container), matchers]
             .filter { !$0.isEmpty }.joined(separator: ", ")
         let cpu = try fetch(PromQL.cpuSeries(selector, step: step), grid, purpose: "evidence CPU \(namespace)/\(container)")
         let memory = try fetch(PromQL.memorySeries(selector, step: step), grid, purpose: "evidence memory \(namespace)/\(container)")
@@ -47,7 +47,7 @@ public struct EvidenceSeries: Sendable {
 
     /// CPU (cores) and memory (bytes) of a node's root cgroup.
     public func node(_ name: String, grid: Grid) throws -> (cpu: [Double?], memory: [Double?]) {
-        let selector = ["\(nodeLabel)=\"\(name)\"", matchers].filter { !$0.isEmpty }.joined(separator: ", ")
+        let selector = [PromQL.equals(nodeLabel, name), matchers].filter { !$0.isEmpty }.joined(separator: ", ")
         let cpu = try fetch(PromQL.nodeCPU(selector, nodeLabel: nodeLabel, rate: step), grid, purpose: "evidence CPU node \(name)")
         let memory = try fetch(
             "max by (\(nodeLabel)) (max_over_time(container_memory_working_set_bytes{id=\"/\", \(selector)}[\(step)]))", grid,

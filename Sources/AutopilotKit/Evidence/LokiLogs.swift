@@ -37,7 +37,7 @@ public final class LokiLogs: @unchecked Sendable {
 
     /// The LogQL query for some pods of a namespace.
     public func query(namespace: String, pods: [String]) -> String {
-        "{namespace=\"\(namespace)\", \(PromQL.oneOf("pod", pods))} |~ `\(lineFilter)`"
+        "{\(PromQL.equals("namespace", namespace)), \(PromQL.oneOf("pod", pods))} |~ `\(lineFilter)`"
     }
 
     /// Lines of `pods` between `start` and `end`, newest first, at most `limit`.

@@ -34,16 +34,16 @@ public enum SVGChart {
         func x(_ index: Int) -> Double { left + plotWidth * (values.count > 1 ? Double(index) / Double(values.count - 1) : 0.5) }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - value / highest) }
         var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(height))" viewBox="0 0 \(n(width)) \(n(height))" \
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(fixed(width))" height="\(fixed(height))" viewBox="0 0 \(fixed(width)) \(fixed(height))" \
             role="img" aria-label="\(HTML.escape(title))" font-family="sans-serif" font-size="11">
             <title>\(HTML.escape(title))</title>
-            <rect x="\(n(left))" y="\(n(top))" width="\(n(plotWidth))" height="\(n(plotHeight))" fill="#fafafa" stroke="#ccc"/>
+            <rect x="\(fixed(left))" y="\(fixed(top))" width="\(fixed(plotWidth))" height="\(fixed(plotHeight))" fill="#fafafa" stroke="#ccc"/>
 
             """
         for tick in 0...4 {
             let value = highest / 1.1 * Double(tick) / 4
-            svg += "<line x1=\"\(n(left))\" x2=\"\(n(left + plotWidth))\" y1=\"\(n(y(value)))\" y2=\"\(n(y(value)))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(n(left - 6))\" y=\"\(n(y(value) + 4))\" text-anchor=\"end\" fill=\"#555\">\(HTML.escape(format(value)))</text>\n"
+            svg += "<line x1=\"\(fixed(left))\" x2=\"\(fixed(left + plotWidth))\" y1=\"\(fixed(y(value)))\" y2=\"\(fixed(y(value)))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(fixed(left - 6))\" y=\"\(fixed(y(value) + 4))\" text-anchor=\"end\" fill=\"#555\">\(HTML.escape(format(value)))</text>\n"
         }
         // Day boundaries on the x axis.
         if values.count > 1, step > 0 {
@@ -53,13 +53,13 @@ public enum SVGChart {
                 let index = Int((Double(day) * 86_400 / step).rounded())
                 guard index < values.count else { break }
                 let label = String(RFC3339.string(start.addingTimeInterval(Double(index) * step)).prefix(10))
-                svg += "<text x=\"\(n(x(index)))\" y=\"\(n(height - 8))\" text-anchor=\"middle\" fill=\"#555\">\(label)</text>\n"
+                svg += "<text x=\"\(fixed(x(index)))\" y=\"\(fixed(height - 8))\" text-anchor=\"middle\" fill=\"#555\">\(label)</text>\n"
             }
         }
         // The series, broken where samples are missing.
         var runs: [[String]] = [[]]
         for (index, value) in values.enumerated() {
-            if let value { runs[runs.count - 1].append("\(n(x(index))),\(n(y(value)))") } else if !runs[runs.count - 1].isEmpty { runs.append([]) }
+            if let value { runs[runs.count - 1].append("\(fixed(x(index))),\(fixed(y(value)))") } else if !runs[runs.count - 1].isEmpty { runs.append([]) }
         }
         for run in runs where !run.isEmpty {
             svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(run.joined(separator: " "))\"/>\n"
@@ -70,9 +70,9 @@ public enum SVGChart {
             let lineY = y(marker.value)
             let labelY = max(lineY + 4, lastLabelY + 13)
             lastLabelY = labelY
-            svg += "<line x1=\"\(n(left))\" x2=\"\(n(left + plotWidth))\" y1=\"\(n(lineY))\" y2=\"\(n(lineY))\" stroke=\"\(marker.color)\""
+            svg += "<line x1=\"\(fixed(left))\" x2=\"\(fixed(left + plotWidth))\" y1=\"\(fixed(lineY))\" y2=\"\(fixed(lineY))\" stroke=\"\(marker.color)\""
                 + (marker.dashed ? " stroke-dasharray=\"5,4\"" : "") + " stroke-width=\"1.5\"/>"
-            svg += "<text x=\"\(n(left + plotWidth + 6))\" y=\"\(n(labelY))\" fill=\"\(marker.color)\">"
+            svg += "<text x=\"\(fixed(left + plotWidth + 6))\" y=\"\(fixed(labelY))\" fill=\"\(marker.color)\">"
                 + "\(HTML.escape(marker.label)) \(HTML.escape(format(marker.value)))</text>\n"
         }
         return svg + "</svg>"
@@ -85,7 +85,7 @@ public enum SVGChart {
         let chartHeight = top + rowHeight * Double(rows.count) + 8
         let plotWidth = width - left - right - 60
         var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(chartHeight))" viewBox="0 0 \(n(width)) \(n(chartHeight))" \
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(fixed(width))" height="\(fixed(chartHeight))" viewBox="0 0 \(fixed(width)) \(fixed(chartHeight))" \
             role="img" aria-label="\(HTML.escape(title))" font-family="sans-serif" font-size="11">
             <title>\(HTML.escape(title))</title>
 
@@ -93,15 +93,15 @@ public enum SVGChart {
         for (index, row) in rows.enumerated() {
             let rowY = top + rowHeight * Double(index)
             let barWidth = scale > 0 ? plotWidth * min(1, max(0, row.value / scale)) : 0
-            svg += "<text x=\"\(n(left + 60))\" y=\"\(n(rowY + 14))\" text-anchor=\"end\" fill=\"#333\">\(HTML.escape(row.label))</text>"
-            svg += "<rect x=\"\(n(left + 66))\" y=\"\(n(rowY + 3))\" width=\"\(n(barWidth))\" height=\"14\" fill=\"\(row.color)\"/>"
-            svg += "<text x=\"\(n(left + 72 + barWidth))\" y=\"\(n(rowY + 14))\" fill=\"#333\">\(HTML.escape(format(row.value)))</text>\n"
+            svg += "<text x=\"\(fixed(left + 60))\" y=\"\(fixed(rowY + 14))\" text-anchor=\"end\" fill=\"#333\">\(HTML.escape(row.label))</text>"
+            svg += "<rect x=\"\(fixed(left + 66))\" y=\"\(fixed(rowY + 3))\" width=\"\(fixed(barWidth))\" height=\"14\" fill=\"\(row.color)\"/>"
+            svg += "<text x=\"\(fixed(left + 72 + barWidth))\" y=\"\(fixed(rowY + 14))\" fill=\"#333\">\(HTML.escape(format(row.value)))</text>\n"
         }
         return svg + "</svg>"
     }
 
     /// One decimal: enough for pixels, and the same bytes every run.
-    static func n(_ value: Double) -> String { String(format: "%.1f", value) }
+    static func fixed(_ value: Double) -> String { String(format: "%.1f", value) }
 }
 
 /// HTML escaping for every string that came from the cluster (names, messages: untrusted).

@@ -129,5 +129,25 @@ extension JSONValue {
         return elements.compactMap(\.stringValue)
     }
 
-    public var isNullValue: Bool { self == .null }
+}
+
+extension JSONValue {
+    /// Sets a member (adding it at the end when absent), following a path of object keys.
+    public mutating func set(_ path: String..., to value: JSONValue) { set(path[...], to: value) }
+
+    private mutating func set(_ path: ArraySlice<String>, to value: JSONValue) {
+        guard let key = path.first, case .object(var members) = self else { return }
+        if let index = members.firstIndex(where: { $0.key == key }) {
+            if path.count == 1 { members[index].value = value } else { members[index].value.set(path.dropFirst(), to: value) }
+        } else if path.count == 1 {
+            members.append(.init(key, value))
+        }
+        self = .object(members)
+    }
+
+    /// Removes a top-level member if present.
+    public mutating func remove(_ key: String) {
+        guard case .object(let members) = self else { return }
+        self = .object(members.filter { $0.key != key })
+    }
 }

@@ -82,8 +82,18 @@ public enum PromQL {
     /// `label=~"^(a|b)$"` for exact names, with regex metacharacters escaped.
     public static func oneOf(_ label: String, _ values: [String]) -> String {
         let escaped = values.map { value in
-            value.map { "\\^$.|?*+()[]{}".contains($0) ? "\\\\\($0)" : String($0) }.joined()
+            value.map { character -> String in
+                // A quote ends the string; a backslash is the string's escape and the regex's.
+                if character == "\"" { return "\\\"" }
+                if character == "\\" { return "\\\\\\\\" }
+                return "^$.|?*+()[]{}".contains(character) ? "\\\\\(character)" : String(character)
+            }.joined()
         }
         return "\(label)=~\"^(\(escaped.joined(separator: "|")))$\""
+    }
+
+    /// `label="value"` with the value's quotes and backslashes escaped, so a name cannot widen a selector.
+    public static func equals(_ label: String, _ value: String) -> String {
+        "\(label)=\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

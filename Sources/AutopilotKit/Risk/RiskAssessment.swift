@@ -35,10 +35,13 @@ public struct RiskAssessment: Sendable {
     /// The first step when the change is larger than the policy allows at once.
     public var step: JSONValue
 
-    /// Σ weight × factor, from the two-decimal factor scores, rounded to two decimals: recomputable by hand.
+    /// Σ weight × factor, from the two-decimal factor scores, rounded half up to two decimals: recomputable
+    /// by hand. Summed in whole ten-thousandths, so 0.145 rounds to 0.15 as on paper (not 0.14 as a
+    /// binary floating-point sum would).
     public var overall: Double {
         let scores = [blastRadius.score, latencyImpact.score, dependencyRisk.score, sloImpact.score, Self.round2(1 - confidence)]
-        return Self.round2(zip(Self.weights, scores).reduce(0) { $0 + $1.0.weight * $1.1 })
+        let tenThousandths = zip(Self.weights, scores).reduce(0) { $0 + Int(($1.0.weight * 100).rounded()) * Int(($1.1 * 100).rounded()) }
+        return Double((tenThousandths + 50) / 100) / 100
     }
 
     /// low below 0.3, medium below 0.6, high from 0.6.
@@ -47,17 +50,18 @@ public struct RiskAssessment: Sendable {
     /// Each factor that raised the score, with its share of the overall, then the gate's reasons.
     public var reasons: [String] {
         var lines: [String] = []
-        let named: [(String, Double, Factor?)] = [
-            ("blast radius", 0.25, blastRadius), ("latency impact", 0.25, latencyImpact), ("dependency risk", 0.2, dependencyRisk),
-            ("SLO impact", 0.2, sloImpact),
+        let named: [(String, Double, Factor)] = [
+            ("blast radius", Self.weight("blastRadius"), blastRadius), ("latency impact", Self.weight("latencyImpact"), latencyImpact),
+            ("dependency risk", Self.weight("dependencyRisk"), dependencyRisk), ("SLO impact", Self.weight("sloImpact"), sloImpact),
         ]
         for (name, weight, factor) in named {
-            guard let factor, factor.score > 0 else { continue }
+            guard factor.score > 0 else { continue }
             lines.append("\(name) \(factor.score.short) × \(weight.short) = \(Self.product(weight, factor.score)): " + factor.reasons.joined(separator: "; "))
         }
         let uncertainty = Self.round2(1 - confidence)
         if uncertainty > 0 {
-            lines.append("uncertainty \(uncertainty.short) × 0.1 = \(Self.product(0.1, uncertainty)): the finding's confidence is \(confidence.short)")
+            let weight = Self.weight("uncertainty")
+            lines.append("uncertainty \(uncertainty.short) × \(weight.short) = \(Self.product(weight, uncertainty)): the finding's confidence is \(confidence.short)")
         }
         return lines + gateReasons
     }
@@ -72,6 +76,8 @@ public struct RiskAssessment: Sendable {
     }
 
     static func round2(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+
+    static func weight(_ name: String) -> Double { weights.first { $0.name == name }!.weight }
 
     /// A weight (two decimals) times a score (two decimals) has at most four: shown in full.
     static func product(_ weight: Double, _ score: Double) -> String {

@@ -45,7 +45,9 @@ public struct RiskPolicy: Sendable {
             switch key {
             case "protectedNamespaces": protectedNamespaces = try strings(value, key)
             case "allowAutoNamespaces": allowAutoNamespaces = try strings(value, key)
-            case "minReplicas": minReplicas = try reader.seconds(value, key)
+            case "minReplicas":
+                minReplicas = try reader.seconds(value, key)
+                if minReplicas < 1 { throw reader.wrong(key, "1 or more") }
             case "maxReductionPerStep":
                 maxReductionPerStep = try reader.ratio(value, key)
                 if maxReductionPerStep == 0 { throw reader.wrong(key, "more than 0 (0 would forbid every reduction)") }

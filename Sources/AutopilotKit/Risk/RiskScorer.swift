@@ -72,12 +72,12 @@ public struct RiskScorer: Sendable {
             guard let new = finding["recommended", "cpu"]?.double, let p99 = finding["basis", "usage", "p99"]?.double, p99 > 0 else { break }
             let headroom = (new - p99) / p99
             score = headroom < 0 ? 0.8 : headroom < 0.15 ? 0.5 : headroom < 0.5 ? 0.2 : 0.05
-            reasons.append("new request \(Units.cpu(new)) leaves \(Int((headroom * 100).rounded()))% headroom over p99 \(Units.cpu(p99))"
+            reasons.append("new request \(Units.cpu(new)) leaves \(Self.percent(headroom)) headroom over p99 \(Units.cpu(p99))"
                 + " (below p99: 0.8, < 15%: 0.5, < 50%: 0.2, else 0.05)")
             let throttled = affected.workload.flatMap { cluster.usage[$0.key]?[finding["target", "container"]?.string ?? ""]?.throttledRatio }
             if let throttled, throttled >= 0.05 {
                 score += 0.2
-                reasons.append("already throttled in \(Int((throttled * 100).rounded()))% of CFS periods (+ 0.2)")
+                reasons.append("already throttled in \(Self.percent(throttled)) of CFS periods (+ 0.2)")
             }
             details = [.init("newRequest", .double(new)), .init("p99", .double(p99)), .init("headroom", .double(RiskAssessment.round2(headroom))),
                        .init("throttledRatio", .optional(throttled))]
@@ -85,8 +85,8 @@ public struct RiskScorer: Sendable {
             guard let new = finding["recommended", "memory"]?.int, let peak = finding["basis", "usage", "max"]?.double, peak > 0 else { break }
             let headroom = (Double(new) - peak) / peak
             score = headroom < 0.1 ? 0.5 : headroom < 0.25 ? 0.2 : 0.05
-            reasons.append("new request \(Units.memory(new)) is \(Int((headroom * 100).rounded()))% above the peak working set "
-                + "\(Units.memory(Int64(peak))) (< 10%: 0.5, < 25%: 0.2, else 0.05)")
+            reasons.append("new request \(Units.memory(new)) is \(Self.percent(headroom)) above the peak working set "
+                + "\(Units.memory(bytes: peak)) (< 10%: 0.5, < 25%: 0.2, else 0.05)")
             details = [.init("newRequest", .int(new)), .init("max", .double(peak)), .init("headroom", .double(RiskAssessment.round2(headroom)))]
         case "misconfigured-autoscaling":
             if let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int, after < before {
@@ -169,6 +169,13 @@ public struct RiskScorer: Sendable {
         }
         return .init(score: score, details: [.init("critical", .bool(!critical.isEmpty)), .init("warningEvents", .strings(events))],
                      reasons: reasons)
+    }
+
+    /// One decimal, so the band applied can be read off the number (14.6% is under 15%); clamped so an
+    /// absurd input cannot trap.
+    static func percent(_ ratio: Double) -> String {
+        guard ratio.isFinite else { return "?%" }
+        return String(format: "%.1f%%", min(max(ratio * 100, -1e6), 1e6))
     }
 
     // MARK: Lookups

@@ -2,8 +2,17 @@
 /// run continues from there. The finding's recommendation, cost and savings become the first step's;
 /// the final target stays in `risk.step`.
 enum StepLimit {
-    /// The finding with its first step applied, and the `step` object; nil when the change fits in one.
-    static func apply(_ finding: JSON, maxReduction: Double) -> (finding: JSONValue, step: JSONValue)? {
+    enum Outcome {
+        /// The change is within the limit.
+        case fits
+        /// The finding rewritten to its first step, and the `step` object.
+        case stepped(JSONValue, step: JSONValue)
+        /// Too large, and no first step exists (rounding reaches the current value, or an HPA forecast
+        /// that a partial step would change): the `step` object says so; a human decides.
+        case cannotStep(JSONValue)
+    }
+
+    static func apply(_ finding: JSON, maxReduction: Double) -> Outcome {
         let detector = finding["detector"]?.string ?? ""
         let field: String
         let current: Double
@@ -11,21 +20,30 @@ enum StepLimit {
         let stepValue: Double
         switch detector {
         case "over-requested-cpu":
-            guard let before = finding["current", "cpu"]?.double, let after = finding["recommended", "cpu"]?.double else { return nil }
+            guard let before = finding["current", "cpu"]?.double, let after = finding["recommended", "cpu"]?.double else { return .fits }
             (field, current, target) = ("cpu", before, after)
             stepValue = max(OverRequestedCPU.roundUp(before * (1 - maxReduction)), after)
         case "over-requested-memory":
-            guard let before = finding["current", "memory"]?.int, let after = finding["recommended", "memory"]?.int else { return nil }
+            guard let before = finding["current", "memory"]?.int, let after = finding["recommended", "memory"]?.int else { return .fits }
             (field, current, target) = ("memory", Double(before), Double(after))
             stepValue = Double(max(OverRequestedMemory.roundUp(Double(before) * (1 - maxReduction)), after))
         case "misconfigured-autoscaling":
-            guard let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int else { return nil }
+            guard let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int else { return .fits }
             (field, current, target) = ("minReplicas", Double(before), Double(after))
             stepValue = max((Double(before) * (1 - maxReduction)).rounded(.up), Double(after))
         default:
-            return nil
+            return .fits
         }
-        guard target < current, (current - target) / current > maxReduction + 1e-9, stepValue < current else { return nil }
+        guard target < current, (current - target) / current > maxReduction + 1e-9 else { return .fits }
+        let number = { (value: Double) -> JSONValue in field == "cpu" ? .double(value) : .int(Int64(value)) }
+        // An HPA-forecast CPU finding priced its replicas for the final request: a partial step would not match.
+        let forecast = field == "cpu" && finding["basis", "hpa"].map { !$0.isNull } == true
+        guard stepValue < current, !forecast else {
+            return .cannotStep([
+                "field": .string(field), "from": number(current), "to": number(target), "target": number(target),
+                "maxReduction": .double(maxReduction), "uncapped": true,
+            ])
+        }
         let share = (current - stepValue) / (current - target)
         let value: JSONValue = field == "cpu" ? .double(stepValue) : .int(Int64(stepValue))
         var record = finding.value
@@ -51,21 +69,6 @@ enum StepLimit {
             "field": .string(field), "from": field == "cpu" ? .double(current) : .int(Int64(current)), "to": value,
             "target": field == "cpu" ? .double(target) : .int(Int64(target)), "maxReduction": .double(maxReduction),
         ]
-        return (record, step)
-    }
-}
-
-extension JSONValue {
-    /// Sets a member (adding it at the end when absent), following a path of object keys.
-    mutating func set(_ path: String..., to value: JSONValue) { set(path[...], to: value) }
-
-    private mutating func set(_ path: ArraySlice<String>, to value: JSONValue) {
-        guard let key = path.first, case .object(var members) = self else { return }
-        if let index = members.firstIndex(where: { $0.key == key }) {
-            if path.count == 1 { members[index].value = value } else { members[index].value.set(path.dropFirst(), to: value) }
-        } else if path.count == 1 {
-            members.append(.init(key, value))
-        }
-        self = .object(members)
+        return .stepped(record, step: step)
     }
 }

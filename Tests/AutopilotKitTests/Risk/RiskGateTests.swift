@@ -232,3 +232,24 @@ final class RiskGateTests: XCTestCase {
         }
     }
 }
+
+/// Review findings: one high factor needs a human; a change that cannot be stepped is not let through;
+/// the overall rounds half up as on paper.
+final class RiskGateReviewTests: XCTestCase {
+    func testOverallRoundsHalfUpLikeAHandSum() {
+        let zero = RiskAssessment.Factor(score: 0, details: [], reasons: [])
+        let critical = RiskAssessment.Factor(score: 0.6, details: [], reasons: ["critical"])
+        let risk = RiskAssessment(blastRadius: zero, latencyImpact: zero, dependencyRisk: zero, sloImpact: critical, confidence: 0.75,
+                                  gate: .auto, gateReasons: [], step: .null)
+        // 0.2 × 0.6 + 0.1 × 0.25 = 0.145 → 0.15 (a binary floating-point sum gives 0.14).
+        XCTAssertEqual(risk.overall, 0.15)
+    }
+
+    func testCannotStepWhenRoundingReachesTheCurrentValue() throws {
+        let finding = try JSON.parse(#"{"kind":"finding","detector":"misconfigured-autoscaling","current":{"minReplicas":2},"recommended":{"minReplicas":1}}"#)
+        guard case .cannotStep(let step) = StepLimit.apply(finding, maxReduction: 0.3) else { return XCTFail("2 → 1 at 30% has no first step") }
+        XCTAssertEqual(step["uncapped"], .bool(true))
+        let hpa = try JSON.parse(#"{"kind":"finding","detector":"over-requested-cpu","current":{"cpu":2.0},"recommended":{"cpu":0.5},"basis":{"hpa":{"name":"api"}}}"#)
+        guard case .cannotStep = StepLimit.apply(hpa, maxReduction: 0.5) else { return XCTFail("an HPA-forecast finding is not stepped") }
+    }
+}

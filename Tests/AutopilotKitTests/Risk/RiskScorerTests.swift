@@ -194,15 +194,17 @@ final class RiskScorerTests: XCTestCase {
         XCTAssertEqual(risk.gate, .approve)
 
         let reasons = risk.reasons
-        XCTAssertEqual(reasons.count, 6, "\(reasons)")
-        guard reasons.count == 6 else { return }
+        XCTAssertEqual(reasons.count, 8, "\(reasons)")
+        guard reasons.count == 8 else { return }
         XCTAssertEqual(reasons[0], "blast radius 0.25 × 0.25 = 0.0625: 3 pods (÷ 20); 1 Service (× 0.1): apps/web")
-        XCTAssertTrue(reasons[1].hasPrefix("latency impact 0.8 × 0.25 = 0.2: new request 1 leaves -17% headroom over p99 1.2"), reasons[1])
+        XCTAssertTrue(reasons[1].hasPrefix("latency impact 0.8 × 0.25 = 0.2: new request 1 leaves -16.7% headroom over p99 1.2"), reasons[1])
         XCTAssertEqual(reasons[2], "dependency risk 0.15 × 0.2 = 0.03: 1 Service sends it traffic (× 0.15, at most 0.45)")
         XCTAssertEqual(reasons[3], "SLO impact 0.8 × 0.2 = 0.16: marked autopilot.io/critical: apps/web (+ 0.6); "
             + "Warning events in the window: BackOff (× 0.2, at most 0.4)")
         XCTAssertEqual(reasons[4], "uncertainty 0.17 × 0.1 = 0.017: the finding's confidence is 0.83")
         XCTAssertEqual(reasons[5], "gate approve: overall 0.47 is not below 0.3, where `auto` stops")
+        XCTAssertEqual(reasons[6], "gate approve: latency impact is high (0.8)")
+        XCTAssertEqual(reasons[7], "gate approve: the workload is marked autopilot.io/critical")
     }
 
     /// The number after " = " up to the next ":" in a factor's reason line.
