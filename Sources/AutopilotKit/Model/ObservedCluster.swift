@@ -27,6 +27,7 @@ public struct ObservedCluster: Sendable {
     /// Warning events by `kind/namespace/name` of the object they are about.
     private var warningsAbout: [String: [Int]] = [:]
     private var pdbsInNamespace: [String: [Int]] = [:]
+    private var servicesInNamespace: [String: [Int]] = [:]
 
     /// The record kinds this model reads; a filter forwards all others without parsing them.
     public static let kinds: Set<Substring> = [
@@ -52,7 +53,7 @@ public struct ObservedCluster: Sendable {
             let pool = try Observed.NodePool(record)
             nodePools[pool.name] = pool
         case "pdb": add(try Observed.PDB(record))
-        case "service": services.append(try Observed.Service(record))
+        case "service": add(try Observed.Service(record))
         case "event": add(try Observed.Event(record))
         case "usage": add(try Observed.Usage(record))
         case "nodeusage":
@@ -113,11 +114,14 @@ public struct ObservedCluster: Sendable {
     /// HPAs scaling a workload (KEDA's own included).
     public func hpas(targeting workload: Observed.WorkloadKey) -> [Observed.HPA] { (hpasOfWorkload[workload] ?? []).map { hpas[$0] } }
 
-    public mutating func add(_ service: Observed.Service) { services.append(service) }
+    public mutating func add(_ service: Observed.Service) {
+        servicesInNamespace[service.namespace, default: []].append(services.count)
+        services.append(service)
+    }
 
     /// Services whose selector picks pods with these labels.
     public func services(selecting namespace: String, labels: [String: String]) -> [Observed.Service] {
-        services.filter { $0.selects(namespace: namespace, labels: labels) }
+        (servicesInNamespace[namespace] ?? []).map { services[$0] }.filter { $0.selects(namespace: namespace, labels: labels) }
     }
 
     /// PodDisruptionBudgets whose selector picks the pod.

@@ -7,10 +7,23 @@ public struct RiskScorer: Sendable {
     public let policy: RiskPolicy
     public let now: Date
 
+    /// Workloads by `namespace/part-of` group, and the words of each Node Warning event: built once, so
+    /// scoring stays O(findings) lookups on a large cluster.
+    private let partOfGroups: [String: [Observed.WorkloadKey]]
+    private let nodeWarnings: [(event: Observed.Event, words: Set<String>)]
+
     public init(cluster: ObservedCluster, policy: RiskPolicy = RiskPolicy(), now: Date) {
         self.cluster = cluster
         self.policy = policy
         self.now = now
+        var groups: [String: [Observed.WorkloadKey]] = [:]
+        for workload in cluster.sortedWorkloads {
+            if let group = workload.marker("app.kubernetes.io/part-of") { groups["\(workload.key.namespace)/\(group)", default: []].append(workload.key) }
+        }
+        partOfGroups = groups
+        nodeWarnings = cluster.events.filter { $0.type == "Warning" && $0.objectKind == "Node" && $0.message != nil }.map { event in
+            (event, Set(event.message!.split { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }.map(String.init)))
+        }
     }
 
     /// What a finding touches: its workload if it has one, the pods that restart, move or go, and the nodes.
@@ -115,9 +128,7 @@ public struct RiskScorer: Sendable {
         }
         var peers: [String] = []
         if let workload = affected.workload, let group = workload.marker("app.kubernetes.io/part-of") {
-            peers = cluster.sortedWorkloads.filter {
-                $0.key != workload.key && $0.key.namespace == workload.key.namespace && $0.marker("app.kubernetes.io/part-of") == group
-            }.map(\.key.name)
+            peers = (partOfGroups["\(workload.key.namespace)/\(group)"] ?? []).filter { $0 != workload.key }.map(\.name)
             if !peers.isEmpty {
                 score += min(0.2, 0.05 * Double(peers.count))
                 reasons.append("part of \(group) with \(peers.joined(separator: ", ")) (× 0.05, at most 0.2)")
@@ -200,11 +211,7 @@ public struct RiskScorer: Sendable {
             for pod in pods { about += cluster.warnings(kind: "Pod", namespace: pod.namespace, name: pod.name) }
             let podNames = pods.map(\.name)
             // Whole words only: pod web-1 must not match a message about web-10.
-            about += cluster.events.filter { event in
-                guard event.type == "Warning", event.objectKind == "Node", let message = event.message else { return false }
-                let words = Set(message.split { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }.map(String.init))
-                return podNames.contains { words.contains($0) }
-            }
+            about += nodeWarnings.filter { warning in podNames.contains { warning.words.contains($0) } }.map(\.event)
             for event in about {
                 guard let reason = event.reason, wanted.contains(reason) else { continue }
                 if let last = event.lastTimestamp.flatMap(RFC3339.date), last < start { continue }
