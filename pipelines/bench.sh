@@ -92,13 +92,30 @@ printf '| %-18s | %8s | %7s | %12s | %12s |\n' --- --- --- --- ---
 printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (reference)" "$sref_time" "$sref_mbps" "$((sref_rss / 1024))" 1.00
 printf '| %-18s | %8s | %7s | %12s | %12s |\n' detect-waste "$dw_time" "$dw_mbps" "$((dw_rss / 1024))" "$dw_ratio"
 
+# score-risk and build-evidence on the same stream after detect-waste (4,801 findings), each against
+# `jq -c .` over its own input; build-evidence also writes a pack (two files, fsynced) per finding.
+"$bin/detect-waste" --quiet < "$stream" > "$outdir/cache/waste-x$wscale.ndjson"
+"$bin/score-risk" < "$outdir/cache/waste-x$wscale.ndjson" > "$outdir/cache/risk-x$wscale.ndjson"
+read -r wref_time _ < <(measure "jq -c . < $outdir/cache/waste-x$wscale.ndjson")
+read -r sr_time sr_rss < <(measure "$bin/score-risk < $outdir/cache/waste-x$wscale.ndjson")
+read -r rref_time _ < <(measure "jq -c . < $outdir/cache/risk-x$wscale.ndjson")
+read -r be_time be_rss < <(measure "rm -rf $outdir/evidence && $bin/build-evidence --out $outdir/evidence < $outdir/cache/risk-x$wscale.ndjson")
+sr_ratio=$(awk -v a="$sr_time" -v b="$wref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
+be_ratio=$(awk -v a="$be_time" -v b="$rref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
+printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (its input)" "$wref_time" - - 1.00
+printf '| %-18s | %8s | %7s | %12s | %12s |\n' score-risk "$sr_time" - "$((sr_rss / 1024))" "$sr_ratio"
+printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (its input)" "$rref_time" - - 1.00
+printf '| %-18s | %8s | %7s | %12s | %12s |\n' build-evidence "$be_time" - "$((be_rss / 1024))" "$be_ratio"
+
 cat > "$outdir/results.json.tmp" <<JSON
 {"input": "$input", "inputBytes": $bytes, "runs": $runs,
  "reference": {"command": "jq -c .items[]", "wallSeconds": $ref_time, "peakRSSKiB": $ref_rss},
  "stages": [{"stage": "collect-cluster", "wallSeconds": $cc_time, "records": $records, "peakRSSKiB": $cc_rss, "ratioToJq": $ratio},
             {"stage": "detect-waste", "input": "$stream", "inputBytes": $sbytes, "findings": $findings,
              "reference": {"command": "jq -c .", "wallSeconds": $sref_time, "peakRSSKiB": $sref_rss},
-             "wallSeconds": $dw_time, "peakRSSKiB": $dw_rss, "ratioToJq": $dw_ratio}]}
+             "wallSeconds": $dw_time, "peakRSSKiB": $dw_rss, "ratioToJq": $dw_ratio},
+            {"stage": "score-risk", "wallSeconds": $sr_time, "peakRSSKiB": $sr_rss, "ratioToJq": $sr_ratio},
+            {"stage": "build-evidence", "wallSeconds": $be_time, "peakRSSKiB": $be_rss, "ratioToJq": $be_ratio}]}
 JSON
 mv "$outdir/results.json.tmp" "$outdir/results.json"
 echo "bench: wrote $outdir/results.json"

@@ -21,17 +21,13 @@ extension EvidencePack {
         return subjects
     }
 
-    static func about(_ event: Observed.Event, _ subjects: Set<String>) -> Bool {
-        guard let kind = event.objectKind, let name = event.objectName else { return false }
-        return subjects.contains("\(kind)/\(kind == "Node" ? "" : event.namespace ?? "")/\(name)")
-    }
 
     /// Warning events about the finding's objects since the window's start (RFC 3339 strings compare in
     /// time order), newest first.
     static func events(for finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster, since start: String?) -> [Row] {
         let subjects = subjects(finding, workload: workload, cluster: cluster)
-        let rows = cluster.events.filter { event in
-            event.type == "Warning" && about(event, subjects) && (start.map { (event.lastTimestamp ?? $0) >= $0 } ?? true)
+        let rows = subjects.sorted().flatMap(cluster.events(about:)).filter { event in
+            event.type == "Warning" && (start.map { (event.lastTimestamp ?? $0) >= $0 } ?? true)
         }.map { event in
             Row(time: event.lastTimestamp ?? "", cells: [event.reason ?? "", "\(event.objectKind ?? "") \(event.objectName ?? "")", event.message ?? ""])
         }
@@ -42,7 +38,7 @@ extension EvidencePack {
         guard let workload else { return [] }
         var rows: [Row] = []
         let subjects = subjects(nil, workload: workload, cluster: cluster)
-        for event in cluster.events where event.type != "Warning" && about(event, subjects) {
+        for event in subjects.sorted().flatMap(cluster.events(about:)) where event.type != "Warning" {
             rows.append(Row(time: event.lastTimestamp ?? "", cells: [event.reason ?? "", "\(event.objectKind ?? "") \(event.objectName ?? "")",
                                                                     event.message ?? ""]))
         }

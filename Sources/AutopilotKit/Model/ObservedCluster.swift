@@ -24,8 +24,8 @@ public struct ObservedCluster: Sendable {
     private var podsOnNode: [String: [Int]] = [:]
     private var podsOfWorkload: [Observed.WorkloadKey: [Int]] = [:]
     private var hpasOfWorkload: [Observed.WorkloadKey: [Int]] = [:]
-    /// Warning events by `kind/namespace/name` of the object they are about.
-    private var warningsAbout: [String: [Int]] = [:]
+    /// Events by `kind/namespace/name` of the object they are about (namespace empty for nodes).
+    private var eventsAbout: [String: [Int]] = [:]
     private var pdbsInNamespace: [String: [Int]] = [:]
     private var servicesInNamespace: [String: [Int]] = [:]
 
@@ -91,8 +91,8 @@ public struct ObservedCluster: Sendable {
     }
 
     public mutating func add(_ event: Observed.Event) {
-        if event.type == "Warning", let kind = event.objectKind, let name = event.objectName {
-            warningsAbout["\(kind)/\(event.namespace ?? "")/\(name)", default: []].append(events.count)
+        if let kind = event.objectKind, let name = event.objectName {
+            eventsAbout["\(kind)/\(kind == "Node" ? "" : event.namespace ?? "")/\(name)", default: []].append(events.count)
         }
         events.append(event)
     }
@@ -131,6 +131,9 @@ public struct ObservedCluster: Sendable {
 
     /// Warning events about an object, in input order.
     public func warnings(kind: String, namespace: String?, name: String) -> [Observed.Event] {
-        (warningsAbout["\(kind)/\(namespace ?? "")/\(name)"] ?? []).map { events[$0] }
+        events(about: "\(kind)/\(kind == "Node" ? "" : namespace ?? "")/\(name)").filter { $0.type == "Warning" }
     }
+
+    /// All events about an object, by its `kind/namespace/name` key (namespace empty for nodes), in input order.
+    public func events(about key: String) -> [Observed.Event] { (eventsAbout[key] ?? []).map { events[$0] } }
 }
