@@ -25,15 +25,7 @@ public struct WasteFilter {
     /// Reads `reader` to the end, forwarding every good line; a malformed line is reported and dropped,
     /// a record missing a field the detectors need is reported, forwarded, and left out of the analysis.
     public func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter) throws -> ObservedCluster {
-        var cluster = ObservedCluster()
-        try RecordForwarding.run(reader, to: writer, wanted: ObservedCluster.kinds, diagnostics: diagnostics) { record, line in
-            do { try cluster.add(record) } catch let error as RecordError {
-                try diagnostics.error("\(record["kind"]?.string ?? "record"): \(error.message); forwarded, not analysed",
-                                      source: line.source, line: line.number)
-            }
-            return true
-        }
-        return cluster
+        try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: false).cluster
     }
 
     /// Runs the detectors; findings under `config.minSavings` are dropped unless they add cost (reliability

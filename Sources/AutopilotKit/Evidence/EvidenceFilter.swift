@@ -21,23 +21,10 @@ public struct EvidenceFilter {
 
     /// Findings are held to the end (their evidence needs the whole cluster), then written in input order.
     public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> Int {
-        var cluster = ObservedCluster()
-        var findings: [(record: JSON, source: String, line: Int, text: [UInt8])] = []
-        var wanted = ObservedCluster.kinds
-        wanted.insert("finding")
-        try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
-            if record["kind"]?.string == "finding" {
-                findings.append((record, line.source, line.number, Array(line.bytes)))
-                return false
-            }
-            do { try cluster.add(record) } catch let error as RecordError {
-                try diagnostics.error("\(record["kind"]?.string ?? "record"): \(error.message); forwarded, not used",
-                                      source: line.source, line: line.number)
-            }
-            return true
-        }
+        let (cluster, findings) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
         var written = 0
-        for (finding, source, line, text) in findings {
+        for held in findings {
+            let (finding, source, line, text) = (held.record, held.source, held.line, held.text)
             guard let id = finding["id"]?.string, Self.isSafeName(id) else {
                 try diagnostics.error("finding without a usable id; forwarded without evidence", source: source, line: line)
                 try writer.write(raw: text)

@@ -1,0 +1,35 @@
+/// A finding held back by a filter that writes findings back itself (score-risk, build-evidence).
+public struct HeldFinding {
+    /// The parsed record (its tree outlives the reader's buffer).
+    public var record: JSON
+    public var source: String
+    public var line: Int
+    /// The line as it came, to forward unchanged when the filter cannot use it.
+    public var text: [UInt8]
+}
+
+extension ObservedCluster {
+    /// The reading loop of the filters that join: forwards every record as it comes, learns the cluster
+    /// from the kinds it reads (a record missing a field is reported, forwarded and not used), and, with
+    /// `holdingFindings`, keeps `finding` records back for the filter to write after the whole stream
+    /// (a finding may come before the records it refers to when streams are concatenated).
+    public static func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter, diagnostics: Diagnostics,
+                            holdingFindings: Bool) throws -> (cluster: ObservedCluster, findings: [HeldFinding]) {
+        var cluster = ObservedCluster()
+        var findings: [HeldFinding] = []
+        var wanted = kinds
+        if holdingFindings { wanted.insert("finding") }
+        try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
+            if holdingFindings, record["kind"]?.string == "finding" {
+                findings.append(HeldFinding(record: record, source: line.source, line: line.number, text: Array(line.bytes)))
+                return false
+            }
+            do { try cluster.add(record) } catch let error as RecordError {
+                try diagnostics.error("\(record["kind"]?.string ?? "record"): \(error.message); forwarded, not analysed",
+                                      source: line.source, line: line.number)
+            }
+            return true
+        }
+        return (cluster, findings)
+    }
+}
