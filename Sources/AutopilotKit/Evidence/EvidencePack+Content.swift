@@ -11,7 +11,7 @@ extension EvidencePack {
             for pod in cluster.pods(of: workload.key) { subjects.insert("Pod/\(pod.namespace)/\(pod.name)") }
             for hpa in cluster.hpas(targeting: workload.key) { subjects.insert("HorizontalPodAutoscaler/\(hpa.namespace)/\(hpa.name)") }
         }
-        for node in finding.map(nodes(of:)) ?? [] {
+        for node in finding.map(ObservedCluster.nodes(of:)) ?? [] {
             subjects.insert("Node//\(node)")
             for pod in cluster.pods(on: node) { subjects.insert("Pod/\(pod.namespace)/\(pod.name)") }
         }
@@ -93,7 +93,7 @@ extension EvidencePack {
         } else {
             lines.append("no dollar figure: price source \(finding["priceSource"]?.string ?? "unknown")")
         }
-        let nodes = nodes(of: finding)
+        let nodes = ObservedCluster.nodes(of: finding)
         if !nodes.isEmpty {
             for name in nodes {
                 guard let node = cluster.node(named: name), let price = costs.price(of: node) else { continue }

@@ -47,7 +47,7 @@ public struct EvidencePack: Sendable {
         let kind = finding["target", "kind"]?.string ?? ""
         let name = finding["target", "name"]?.string ?? ""
         let container = finding["target", "container"]?.string
-        let workload = Self.workload(of: finding, in: cluster)
+        let workload = cluster.workloadKey(of: finding).flatMap { cluster.workloads[$0] }
         let qualified = namespace.isEmpty ? name : "\(namespace)/\(name)"
         facts = [("cluster", finding["cluster"]?.string ?? ""), ("target", "\(kind) \(qualified)" + (container.map { ", container \($0)" } ?? "")),
                  ("team", finding["team"]?.string ?? ""),
@@ -71,7 +71,7 @@ public struct EvidencePack: Sendable {
                 charts += Self.usageCharts(figures, finding: finding, workload: workload)
             }
         }
-        for node in Self.nodes(of: finding).prefix(Self.maxNodeCharts) {
+        for node in ObservedCluster.nodes(of: finding).prefix(Self.maxNodeCharts) {
             if let chart = Self.nodeChart(node, cluster: cluster) { charts.append(chart) }
             if let fetcher, let grid {
                 do { charts += Self.nodeSeriesCharts(node, try fetcher.node(node, grid: grid), grid: grid, cluster: cluster) } catch is EvidenceSeries.Skipped {
@@ -99,30 +99,6 @@ public struct EvidencePack: Sendable {
         }
         changes = Self.changes(workload: workload, cluster: cluster)
         costLines = Self.costLines(finding, workload: workload, cluster: cluster, costs: costs)
-    }
-
-    // MARK: What the finding is about
-
-    static func workload(of finding: JSON, in cluster: ObservedCluster) -> Observed.Workload? {
-        let namespace = finding["namespace"]?.string ?? ""
-        let kind = finding["target", "kind"]?.string ?? ""
-        let name = finding["target", "name"]?.string ?? ""
-        switch kind {
-        case "HorizontalPodAutoscaler":
-            return cluster.hpas.first { $0.namespace == namespace && $0.name == name }.flatMap { cluster.workloads[$0.target] }
-        case "ScaledObject":
-            return cluster.scaledObjects.first { $0.namespace == namespace && $0.name == name }.flatMap { cluster.workloads[$0.target] }
-        default:
-            return cluster.workloads[Observed.WorkloadKey(namespace: namespace, kind: kind, name: name)]
-        }
-    }
-
-    static func nodes(of finding: JSON) -> [String] {
-        switch finding["target", "kind"]?.string {
-        case "Node": return [finding["target", "name"]?.string ?? ""]
-        case "NodePool", "NodeGroup", "Nodes": return finding["recommended", "removeNodes"]?.array.compactMap(\.string) ?? []
-        default: return []
-        }
     }
 
     // MARK: Graphs

@@ -35,27 +35,15 @@ public struct RiskScorer: Sendable {
     }
 
     func affected(_ finding: JSON) -> Affected {
-        let namespace = finding["namespace"]?.string ?? ""
-        let kind = finding["target", "kind"]?.string ?? ""
-        let name = finding["target", "name"]?.string ?? ""
-        func running(_ key: Observed.WorkloadKey) -> [Observed.Pod] { cluster.pods(of: key).filter { $0.phase == "Running" } }
-        func onNodes(_ nodes: [String]) -> Affected {
-            Affected(pods: nodes.flatMap { cluster.pods(on: $0).filter { $0.holdsCapacity && !$0.isDaemonSetPod } }, nodes: nodes, nodeLevel: true)
+        let nodes = ObservedCluster.nodes(of: finding)
+        if !nodes.isEmpty {
+            return Affected(pods: nodes.flatMap { cluster.pods(on: $0).filter { $0.holdsCapacity && !$0.isDaemonSetPod } }, nodes: nodes,
+                            nodeLevel: true)
         }
-        switch kind {
-        case "Node": return onNodes([name])
-        case "NodePool", "NodeGroup", "Nodes": return onNodes(finding["recommended", "removeNodes"]?.array.compactMap(\.string) ?? [])
-        case "PersistentVolume", "PersistentVolumeClaim": return Affected()
-        case "HorizontalPodAutoscaler", "ScaledObject":
-            let target = kind == "ScaledObject"
-                ? cluster.scaledObjects.first { $0.namespace == namespace && $0.name == name }?.target
-                : cluster.hpas.first { $0.namespace == namespace && $0.name == name }?.target
-            guard let target else { return Affected() }
-            return Affected(workload: cluster.workloads[target], pods: running(target))
-        default:
-            let key = Observed.WorkloadKey(namespace: namespace, kind: kind, name: name)
-            return Affected(workload: cluster.workloads[key], pods: running(key), nodeLevel: kind == "DaemonSet")
-        }
+        guard let key = cluster.workloadKey(of: finding) else { return Affected() }
+        let isAutoscaler = ["HorizontalPodAutoscaler", "ScaledObject"].contains(finding["target", "kind"]?.string ?? "")
+        return Affected(workload: cluster.workloads[key], pods: cluster.pods(of: key).filter { $0.phase == "Running" },
+                        nodeLevel: !isAutoscaler && key.kind == "DaemonSet")
     }
 
     // MARK: Factors
