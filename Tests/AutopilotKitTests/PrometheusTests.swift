@@ -60,6 +60,44 @@ final class PrometheusTests: XCTestCase {
         XCTAssertEqual(inventory.podOwners["a/p0"]?.name, "x")
     }
 
+    func testLongRangesAreCutIntoPiecesThatShareNoPoint() {
+        var settings = UsageSettings()
+        settings.end = Date(timeIntervalSince1970: 1_700_000_000)
+        settings.step = Duration(seconds: 60)  // 14 days at 1m: 20,161 points, over Prometheus' 11,000
+        let collector = UsageCollector(source: ReplayPrometheus(directory: "/nonexistent"),
+                                       settings: settings, diagnostics: Diagnostics(tool: "test"))
+        let pieces = collector.rangePieces("up", purpose: "p")
+        XCTAssertEqual(pieces.count, 3)
+        XCTAssertEqual(pieces.first?.start, settings.start)
+        XCTAssertEqual(pieces.last?.end, settings.end)
+        for (earlier, later) in zip(pieces, pieces.dropFirst()) {
+            XCTAssertEqual(later.start!.timeIntervalSince(earlier.end), 60, "the next piece starts one step on")
+        }
+        let points = pieces.map { Int($0.end.timeIntervalSince($0.start!) / 60) + 1 }
+        XCTAssertEqual(points.reduce(0, +), 14 * 1440 + 1)
+        XCTAssertTrue(points.allSatisfy { $0 <= 10_000 })
+        XCTAssertEqual(pieces.map(\.purpose), ["p (part 1 of 3)", "p (part 2 of 3)", "p (part 3 of 3)"])
+        settings.step = Duration(seconds: 300)
+        let whole = UsageCollector(source: ReplayPrometheus(directory: "/nonexistent"),
+                                   settings: settings, diagnostics: Diagnostics(tool: "test")).rangePieces("up", purpose: "p")
+        XCTAssertEqual(whole.map(\.purpose), ["p"])
+    }
+
+    func testStepSummaryTakesQuantilesAsPrometheusAndHourlyPointsLookBack() throws {
+        // Six 30-minute steps from t=0: the hour ending at 3600 holds 1800 and 3600; t=0 is before the grid.
+        let series = PromSeries(labels: ["pod": "a"], samples: [(0, 9), (1800, 1), (3600, 3), (5400, 2), (7200, 4), (9000, 5)])
+        let grid = EvidenceGrid(start: 3600, step: 3600, count: 3)
+        let mean = try XCTUnwrap(StepSummary(series, quantiles: [0.5, 0.9], grid: grid, combine: .mean))
+        XCTAssertEqual(mean.quantiles, [3.5, 7])  // sorted 1 2 3 4 5 9: ranks 2.5 and 4.5
+        XCTAssertEqual(mean.max, 9)
+        XCTAssertEqual(mean.steps, 6)
+        XCTAssertEqual(mean.mean, 4)
+        XCTAssertEqual(mean.series, [0: 2, 1: 3, 2: 5])
+        let peak = try XCTUnwrap(StepSummary(series, quantiles: [], grid: grid, combine: .max))
+        XCTAssertEqual(peak.series, [0: 3, 1: 4, 2: 5])
+        XCTAssertNil(StepSummary(PromSeries(labels: [:], samples: []), quantiles: [0.5], grid: grid, combine: .max))
+    }
+
     func testReplayFindsWhatWasCapturedAndSaysWhenNot() throws {
         let directory = NSTemporaryDirectory() + "/replay-\(UUID().uuidString)"
         let query = PromQuery.instant("up", at: Date(timeIntervalSince1970: 1_700_000_000), purpose: "up")

@@ -61,12 +61,11 @@ final class CollectMetricsPrometheusTests: XCTestCase {
         return (results.min()! - 1e-6)...(results.max()! + 1e-6)
     }
 
-    /// The range a memory percentile may fall in: exact over the raw once-a-minute samples, allowing
-    /// the range selector to include the sample at the window's very start.
+    /// The memory percentile: exact over the highest sample of each step's range, the window's first
+    /// instant included.
     private func expectedMemory(_ q: Double, _ container: SyntheticMetrics.Container, _ metrics: SyntheticMetrics) -> ClosedRange<Double> {
-        let base = metrics.rawMinutes(container, container.memory)
-        let results = [base, base + [container.memory(0)]].map { SyntheticMetrics.quantile(q, $0) }
-        return (results.min()! - 1)...(results.max()! + 1)  // bytes are written as whole numbers
+        let value = SyntheticMetrics.quantile(q, metrics.stepPeaks(container, container.memory))
+        return (value - 1)...(value + 1)  // bytes are written as whole numbers
     }
 
     func testPercentilesMatchTheSamplesPrometheusHolds() throws {
@@ -106,8 +105,9 @@ final class CollectMetricsPrometheusTests: XCTestCase {
         }
         XCTAssertEqual(apiCPU["max"]!, 0.8, accuracy: 1e-6)
         XCTAssertEqual(Double(apiMemory["max"]!), 612 * Self.mib, accuracy: 13 * Self.mib)
-        // Samples: raw scrapes, one a minute per pod (2,880 + 2,880 + 1,440), give or take the edges.
-        XCTAssertEqual(Double(api["samples"] as! Int), window / 60 * 2.5, accuracy: 4)
+        // Samples: 5-minute steps with data (576 + 576 + 288), give or take the edges; not raw scrapes,
+        // so the figure does not depend on the scrape interval.
+        XCTAssertEqual(Double(api["samples"] as! Int), window / 300 * 2.5, accuracy: 4)
         XCTAssertEqual(api["throttledRatio"] as! Double, 0.25, accuracy: 0.005)
         XCTAssertEqual(api["oomKills"] as? Int, 0)
         let series = api["series"] as! [String: Any]

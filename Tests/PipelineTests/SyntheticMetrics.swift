@@ -46,10 +46,18 @@ struct SyntheticMetrics {
         (1...blockCount).filter { container.blocks.contains($0) }.map(value)
     }
 
-    /// The raw once-a-minute samples of a gauge in the window (minutes 1…end), as a range selector
-    /// over the window reads them.
-    func rawMinutes(_ container: Container, _ value: (Int) -> Double) -> [Double] {
-        (1...Int(window / Self.minute)).filter { container.blocks.contains(blockOf(minute: $0)) }.map { value(blockOf(minute: $0)) }
+    /// Whether a container has a sample at `minute` (the generator writes ten minutes before the window too).
+    func scraped(_ container: Container, minute: Int) -> Bool {
+        minute >= -10 && (container.blocks.contains(blockOf(minute: minute)) || (minute <= 0 && container.blocks.lowerBound <= 1))
+    }
+
+    /// The highest sample of a gauge in each 5-minute step's range `[t − 5m, t]` (Prometheus 2.x
+    /// includes both ends, so a step also sees the previous block's last sample), for every step from
+    /// the window's first instant on that has one.
+    func stepPeaks(_ container: Container, _ value: (Int) -> Double) -> [Double] {
+        (0...blockCount).compactMap { step in
+            (5 * step - 5...5 * step).filter { scraped(container, minute: $0) }.map { value(blockOf(minute: $0)) }.max()
+        }
     }
 
     var openMetrics: String {

@@ -6,26 +6,21 @@ public enum PromQL {
         "sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!=\"\", container!=\"POD\", \(selector)}[\(rate)]))"
     }
 
-    /// A statistic of cAdvisor's working set over the window, from the raw samples (no subquery: each
-    /// sample is read once), highest series per (namespace, pod, container). `function` is
-    /// `max_over_time` or `quantile_over_time(q, …)` written as `quantile_over_time(0.95, `.
-    public static func containerMemory(_ function: String, _ selector: String, window: Duration) -> String {
-        "max by (namespace, pod, container) (\(function)container_memory_working_set_bytes{container!=\"\", container!=\"POD\", \(selector)}[\(window)]))"
+    /// cAdvisor's CPU per raw series, in cores: not aggregated, because a `sum by` over a 14-day range
+    /// costs Prometheus as much again as the `rate()` itself (measured); the client joins the series.
+    public static func containerCPUPerSeries(_ selector: String, rate: Duration) -> String {
+        "rate(container_cpu_usage_seconds_total{container!=\"\", container!=\"POD\", \(selector)}[\(rate)])"
     }
 
-    /// Raw samples of a per-container metric in the window (how many scrapes saw the container).
-    public static func containerSamples(_ metric: String, _ selector: String, window: Duration) -> String {
-        "sum by (namespace, pod, container) (count_over_time(\(metric){container!=\"\", container!=\"POD\", \(selector)}[\(window)]))"
+    /// cAdvisor's working set per raw series, the highest sample in each `interval` before a point (so
+    /// no peak between two steps is missed); not aggregated, for the same reason.
+    public static func containerMemoryPeakPerSeries(_ selector: String, over interval: Duration) -> String {
+        "max_over_time(container_memory_working_set_bytes{container!=\"\", container!=\"POD\", \(selector)}[\(interval)])"
     }
 
-    /// The q-quantile of `inner` over the window, sampled every `step` (a subquery).
-    public static func quantile(_ q: Double, of inner: String, window: Duration, step: Duration) -> String {
-        "quantile_over_time(\(q), (\(inner))[\(window):\(step)])"
-    }
-
-    /// `max_over_time`, `avg_over_time` or `count_over_time` of `inner` over the window.
-    public static func overTime(_ function: String, of inner: String, window: Duration, step: Duration) -> String {
-        "\(function)_over_time((\(inner))[\(window):\(step)])"
+    /// A node's root-cgroup CPU per raw series, in cores.
+    public static func nodeCPUPerSeries(_ selector: String, rate: Duration) -> String {
+        "rate(container_cpu_usage_seconds_total{id=\"/\", \(selector)}[\(rate)])"
     }
 
     /// OOM kills counted by cAdvisor over the window.
@@ -67,16 +62,6 @@ public enum PromQL {
     /// A statistic of a node's working set over the window (cAdvisor's root cgroup, raw samples).
     public static func nodeMemory(_ function: String, _ selector: String, nodeLabel: String, window: Duration) -> String {
         "max by (\(nodeLabel)) (\(function)container_memory_working_set_bytes{id=\"/\", \(selector)}[\(window)]))"
-    }
-
-    /// A node's average CPU in cores over the window: its counter's increase divided by the window.
-    public static func nodeCPUAverage(_ selector: String, nodeLabel: String, window: Duration) -> String {
-        "sum by (\(nodeLabel)) (increase(container_cpu_usage_seconds_total{id=\"/\", \(selector)}[\(window)])) / \(window.seconds)"
-    }
-
-    /// Raw CPU samples of a node's root cgroup in the window.
-    public static func nodeSamples(_ selector: String, nodeLabel: String, window: Duration) -> String {
-        "sum by (\(nodeLabel)) (count_over_time(container_cpu_usage_seconds_total{id=\"/\", \(selector)}[\(window)]))"
     }
 
     /// `label=~"^(a|b)$"` for exact names, with regex metacharacters escaped.

@@ -38,6 +38,12 @@ public enum PrometheusError: Error, CustomStringConvertible {
 /// Decodes a Prometheus HTTP API body (`vector` or `matrix`) into series.
 public enum PrometheusResult {
     public static func decode(_ body: [UInt8]) throws(PrometheusError) -> [PromSeries] {
+        if let series = PromResponseScanner.series(body) { return series }
+        return try decodeTree(body)
+    }
+
+    /// The general path: a jansson tree, whose errors say what is wrong with the body.
+    static func decodeTree(_ body: [UInt8]) throws(PrometheusError) -> [PromSeries] {
         let parsed: Result<JSON, JSONParseError> = body.withUnsafeBytes { raw in
             do throws(JSONParseError) { return .success(try JSON.parse(raw)) } catch { return .failure(error) }
         }

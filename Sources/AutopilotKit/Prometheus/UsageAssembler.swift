@@ -1,10 +1,16 @@
 import Foundation
 
+/// What the queries answered, by role: instant queries' series, and range queries' summaries.
+struct UsageAnswers {
+    var series: [UsageCollector.Role: [PromSeries]] = [:]
+    var steps: [UsageCollector.Role: [StepSummary]] = [:]
+}
+
 /// Joins per-pod query results to workloads and writes the records.
 struct UsageAssembler {
     let settings: UsageSettings
     let inventory: UsageInventory
-    let results: [UsageCollector.Role: [PromSeries]]
+    let answers: UsageAnswers
     let diagnostics: Diagnostics
 
     /// Figures gathered for one (workload, container) across its pods.
@@ -12,8 +18,8 @@ struct UsageAssembler {
         var pods = Set<String>()
         var cpu: [String: Double] = [:]
         var memory: [String: Double] = [:]
-        var samples = 0.0
-        var memorySamples = 0.0
+        var samples = 0
+        var memorySamples = 0
         var oomKills = 0.0
         var throttled = 0.0
         var periods = 0.0
@@ -32,7 +38,7 @@ struct UsageAssembler {
     func podWorkloads() -> [String: UsageInventory.Workload] {
         func owners(_ role: UsageCollector.Role, _ nameLabel: String) -> [String: (kind: String, name: String)] {
             var result: [String: (String, String)] = [:]
-            for series in results[role] ?? [] {
+            for series in answers.series[role] ?? [] {
                 let labels = series.labels
                 guard let namespace = labels["namespace"], let name = labels[nameLabel],
                     let kind = labels["owner_kind"], let owner = labels["owner_name"], kind != "<none>", !kind.isEmpty
@@ -60,32 +66,43 @@ struct UsageAssembler {
         let owners = podWorkloads()
         var table: [String: Accumulator] = [:]
         var unattributed = Set<String>()
-        /// Calls `body` with each series' (workload, container) accumulator, its key and its pod.
+        /// The (workload, container) accumulator of a series' pod, or nil for a pod of no known workload.
+        func accumulator(_ labels: [String: String]) -> (key: String, pod: String)? {
+            guard let namespace = labels["namespace"], let pod = labels["pod"], let container = labels["container"] else { return nil }
+            guard let workload = owners["\(namespace)/\(pod)"], inventory.workloads[workload] != nil else {
+                // A bare pod is known and simply not a workload; anything else is worth a warning.
+                if !inventory.barePods.contains("\(namespace)/\(pod)") { unattributed.insert("\(namespace)/\(pod)") }
+                return nil
+            }
+            let key = Self.key(workload, container)
+            table[key, default: Accumulator()].pods.insert(pod)
+            return (key, pod)
+        }
+        /// Calls `body` with each instant series' accumulator, its key and its pod.
         func visit(_ role: UsageCollector.Role, _ body: (inout Accumulator, String, String, PromSeries) -> Void) {
-            for series in results[role] ?? [] {
-                guard let namespace = series.labels["namespace"], let pod = series.labels["pod"],
-                    let container = series.labels["container"], !series.samples.isEmpty
-                else { continue }
-                guard let workload = owners["\(namespace)/\(pod)"], inventory.workloads[workload] != nil else {
-                    // A bare pod is known and simply not a workload; anything else is worth a warning.
-                    if !inventory.barePods.contains("\(namespace)/\(pod)") { unattributed.insert("\(namespace)/\(pod)") }
-                    continue
-                }
-                let key = Self.key(workload, container)
-                body(&table[key, default: Accumulator()], key, pod, series)
-                table[key]!.pods.insert(pod)
+            for series in answers.series[role] ?? [] where !series.samples.isEmpty {
+                if let (key, pod) = accumulator(series.labels) { body(&table[key]!, key, pod, series) }
             }
         }
-        let cpuStatistics = UsageCollector.cpuQuantiles.map(Self.statName) + ["max"]
-        visit(.cpuSteps) { acc, _, _, series in
-            for (name, sample) in zip(cpuStatistics, series.samples) { acc.raise(\.cpu, name, sample.value) }
+        /// Calls `body` with each per-step summary's accumulator.
+        func visitSteps(_ role: UsageCollector.Role, _ body: (inout Accumulator, StepSummary) -> Void) {
+            for summary in answers.steps[role] ?? [] {
+                if let (key, _) = accumulator(summary.labels) { body(&table[key]!, summary) }
+            }
         }
-        visit(.cpuCount) { acc, _, _, series in acc.samples += series.scalar }
-        for q in UsageCollector.memoryQuantiles {
-            visit(.memoryQuantile(q)) { acc, _, _, series in acc.raise(\.memory, Self.statName(q), series.scalar) }
+        // A workload's figure is its highest pod's; the evidence series keeps each hour's highest pod.
+        visitSteps(.cpuSteps) { acc, summary in
+            for (q, value) in zip(UsageCollector.cpuQuantiles, summary.quantiles) { acc.raise(\.cpu, Self.statName(q), value) }
+            acc.raise(\.cpu, "max", summary.max)
+            acc.samples += summary.steps
+            for (slot, value) in summary.series { acc.cpuSeries[slot] = max(acc.cpuSeries[slot] ?? value, value) }
         }
-        visit(.memoryMax) { acc, _, _, series in acc.raise(\.memory, "max", series.scalar) }
-        visit(.memoryCount) { acc, _, _, series in acc.memorySamples += series.scalar }
+        visitSteps(.memorySteps) { acc, summary in
+            for (q, value) in zip(UsageCollector.memoryQuantiles, summary.quantiles) { acc.raise(\.memory, Self.statName(q), value) }
+            acc.raise(\.memory, "max", summary.max)
+            acc.memorySamples += summary.steps
+            for (slot, value) in summary.series { acc.memorySeries[slot] = max(acc.memorySeries[slot] ?? value, value) }
+        }
         // A pod's OOM kills: cAdvisor's count, or at least one if kube-state-metrics saw OOMKilled.
         var oomPerPod: [String: [String: Double]] = [:]
         visit(.oomEvents) { _, key, pod, series in
@@ -97,13 +114,6 @@ struct UsageAssembler {
         for (key, pods) in oomPerPod { table[key]?.oomKills = pods.values.reduce(0, +) }
         visit(.throttledPeriods) { acc, _, _, series in acc.throttled += series.scalar }
         visit(.allPeriods) { acc, _, _, series in acc.periods += series.scalar }
-        // Evidence series: each hour's highest pod.
-        visit(.cpuSeries) { acc, _, _, series in
-            for sample in series.samples { acc.cpuSeries[slot(sample.time)] = max(acc.cpuSeries[slot(sample.time)] ?? 0, sample.value) }
-        }
-        visit(.memorySeries) { acc, _, _, series in
-            for sample in series.samples { acc.memorySeries[slot(sample.time)] = max(acc.memorySeries[slot(sample.time)] ?? 0, sample.value) }
-        }
         if !unattributed.isEmpty {
             diagnostics.warning(
                 "\(unattributed.count) pods with metrics belong to no workload in the input (e.g. \(unattributed.sorted().first!)); their usage is left out")
@@ -112,11 +122,6 @@ struct UsageAssembler {
     }
 
     var seriesLength: Int { Int(settings.window.seconds / settings.seriesStep.seconds) }
-
-    /// The index of a series point on the evidence grid.
-    func slot(_ time: Double) -> Int {
-        Int(((time - settings.seriesStart.timeIntervalSince1970) / Double(settings.seriesStep.seconds)).rounded())
-    }
 
     static func statName(_ q: Double) -> String { "p\(Int((q * 100).rounded()))" }
 
@@ -162,7 +167,7 @@ extension UsageAssembler {
             "kind": "usage", "cluster": .optional(inventory.cluster), "namespace": .string(workload.namespace),
             "workload": ["kind": .string(workload.kind), "name": .string(workload.name)],
             "container": .string(container), "window": windowJSON,
-            "samples": .int(Int64(acc.samples.rounded())), "memorySamples": .int(Int64(acc.memorySamples.rounded())),
+            "samples": .int(Int64(acc.samples)), "memorySamples": .int(Int64(acc.memorySamples)),
             "pods": .int(Int64(acc.pods.count)),
             "cpu": ["p50": cores("p50"), "p90": cores("p90"), "p95": cores("p95"), "p99": cores("p99"), "max": cores("max")],
             "memory": ["p50": bytes("p50"), "p95": bytes("p95"), "p99": bytes("p99"), "max": bytes("max")],
@@ -178,14 +183,20 @@ extension UsageAssembler {
     func nodeUsageRecords() -> [JSONValue] {
         func values(_ role: UsageCollector.Role) -> [String: Double] {
             var result: [String: Double] = [:]
-            for series in results[role] ?? [] {
+            for series in answers.series[role] ?? [] {
                 if let node = series.labels[settings.nodeLabel], let sample = series.samples.first { result[node] = sample.value }
             }
             return result
         }
-        let cpu = ["avg", "p95", "max"].map { ($0, values(.nodeCPU($0))) }
+        var steps: [String: StepSummary] = [:]
+        for summary in answers.steps[.nodeCPUSteps] ?? [] {
+            if let node = summary.labels[settings.nodeLabel] { steps[node] = summary }
+        }
+        let cpu: [(String, [String: Double])] = [
+            ("avg", steps.mapValues(\.mean)), ("p95", steps.mapValues { $0.quantiles[0] }), ("max", steps.mapValues(\.max)),
+        ]
         let memory = ["avg", "p95", "max"].map { ($0, values(.nodeMemory($0))) }
-        let samples = values(.nodeCPU("count"))
+        let samples = steps.mapValues { Double($0.steps) }
         return inventory.nodes.sorted().map { node in
             [
                 "kind": "nodeusage", "cluster": .optional(inventory.cluster), "node": .string(node), "window": windowJSON,

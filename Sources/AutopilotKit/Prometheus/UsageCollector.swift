@@ -45,49 +45,49 @@ public final class UsageCollector {
 
     /// What one query contributes.
     enum Role: Hashable {
-        /// CPU at every step of the window, reduced on arrival to `cpuQuantiles` then the max.
-        case cpuSteps
-        case cpuCount
-        case memoryQuantile(Double), memoryMax, memoryCount
+        /// Per-step answers, reduced on arrival to a `StepSummary` per series.
+        case cpuSteps, memorySteps, nodeCPUSteps
         case oomEvents, oomLastTerminated, throttledPeriods, allPeriods
-        case cpuSeries, memorySeries
         case podOwner, replicaSetOwner, jobOwner
-        case nodeCPU(String), nodeMemory(String)
+        case nodeMemory(String)
+
+        var isPerStep: Bool { self == .cpuSteps || self == .memorySteps || self == .nodeCPUSteps }
     }
 
+    /// One answer: an instant query's, or a range query's, sent in as many pieces as Prometheus'
+    /// 11,000-points-per-series limit needs.
     struct Planned {
-        var query: PromQuery
+        var queries: [PromQuery]
         var role: Role
     }
 
     static let cpuQuantiles = [0.5, 0.9, 0.95, 0.99]
     static let memoryQuantiles = [0.5, 0.95, 0.99]
+    static let nodeQuantiles = [0.95]
+    /// Prometheus refuses a range query of more than 11,000 points per series.
+    static let maxStepsPerQuery: Int64 = 10_000
 
     /// Every query for an inventory, in a fixed order.
+    ///
+    /// The per-container statistics come from two range queries per chunk at the window's step, reduced
+    /// here: one evaluation of `rate()` for CPU and one read of the samples for memory. Percentile
+    /// subqueries would have Prometheus evaluate the same points once per percentile, and raw-sample
+    /// `quantile_over_time` reads every sample once per statistic (measured: most of the run).
     func plan(_ inventory: UsageInventory) -> [Planned] {
         let s = settings
         let extra = s.matchers.isEmpty ? "" : ", \(s.matchers)"
         var planned: [Planned] = []
         func add(_ role: Role, _ expression: String, _ purpose: String) {
-            planned.append(Planned(query: .instant(expression, at: s.end, purpose: purpose), role: role))
+            planned.append(Planned(queries: [.instant(expression, at: s.end, purpose: purpose)], role: role))
+        }
+        func addSteps(_ role: Role, _ expression: String, _ purpose: String) {
+            planned.append(Planned(queries: rangePieces(expression, purpose: purpose), role: role))
         }
         for (index, namespaces) in inventory.namespaceChunks(limit: s.podsPerQuery).enumerated() {
             let selector = PromQL.oneOf("namespace", namespaces) + extra
             let chunk = "namespaces chunk \(index + 1) (\(namespaces.first!)…)"
-            // CPU needs rate() at every step. One range query has Prometheus evaluate it once and the
-            // percentiles are taken here; five quantile_over_time subqueries would evaluate it five
-            // times (measured: most of the run). Memory's statistics come from the raw samples.
-            let cpu = PromQL.containerCPU(selector, rate: s.rateWindow)
-            planned.append(Planned(
-                // From the window's first instant, as a [window:step] subquery evaluates (Prometheus 2.x).
-                query: .range(cpu, start: s.start, end: s.end, step: s.step, purpose: "CPU per step, \(chunk)"),
-                role: .cpuSteps))
-            add(.cpuCount, PromQL.containerSamples("container_cpu_usage_seconds_total", selector, window: s.window), "CPU samples, \(chunk)")
-            for q in Self.memoryQuantiles {
-                add(.memoryQuantile(q), PromQL.containerMemory("quantile_over_time(\(q), ", selector, window: s.window), "memory p\(Int(q * 100)), \(chunk)")
-            }
-            add(.memoryMax, PromQL.containerMemory("max_over_time(", selector, window: s.window), "memory max, \(chunk)")
-            add(.memoryCount, PromQL.containerSamples("container_memory_working_set_bytes", selector, window: s.window), "memory samples, \(chunk)")
+            addSteps(.cpuSteps, PromQL.containerCPUPerSeries(selector, rate: s.rateWindow), "CPU per step, \(chunk)")
+            addSteps(.memorySteps, PromQL.containerMemoryPeakPerSeries(selector, over: s.step), "memory per step, \(chunk)")
             add(.oomEvents, PromQL.oomEvents(selector, window: s.window), "OOM events, \(chunk)")
             add(.oomLastTerminated, PromQL.oomLastTerminated(selector, window: s.window), "OOM terminations, \(chunk)")
             add(.throttledPeriods, PromQL.cfsPeriods(selector, throttled: true, window: s.window), "throttled periods, \(chunk)")
@@ -95,23 +95,13 @@ public final class UsageCollector {
             add(.podOwner, PromQL.owners("kube_pod_owner", by: "namespace, pod", selector, window: s.window), "pod owners, \(chunk)")
             add(.replicaSetOwner, PromQL.owners("kube_replicaset_owner", by: "namespace, replicaset", selector, window: s.window), "ReplicaSet owners, \(chunk)")
             add(.jobOwner, PromQL.owners("kube_job_owner", by: "namespace, job_name", selector, window: s.window), "Job owners, \(chunk)")
-            planned.append(Planned(
-                query: .range(PromQL.cpuSeries(selector, step: s.seriesStep), start: s.seriesStart, end: s.end, step: s.seriesStep, purpose: "CPU series, \(chunk)"),
-                role: .cpuSeries))
-            planned.append(Planned(
-                query: .range(PromQL.memorySeries(selector, step: s.seriesStep), start: s.seriesStart, end: s.end, step: s.seriesStep, purpose: "memory series, \(chunk)"),
-                role: .memorySeries))
         }
         let nodes = inventory.nodes.sorted()
         for start in stride(from: 0, to: nodes.count, by: s.nodesPerQuery) {
             let group = Array(nodes[start..<min(start + s.nodesPerQuery, nodes.count)])
             let selector = PromQL.oneOf(s.nodeLabel, group) + extra
             let chunk = "nodes chunk \(start / s.nodesPerQuery + 1)"
-            let cpu = PromQL.nodeCPU(selector, nodeLabel: s.nodeLabel, rate: s.rateWindow)
-            add(.nodeCPU("avg"), PromQL.nodeCPUAverage(selector, nodeLabel: s.nodeLabel, window: s.window), "node CPU avg, \(chunk)")
-            add(.nodeCPU("p95"), PromQL.quantile(0.95, of: cpu, window: s.window, step: s.step), "node CPU p95, \(chunk)")
-            add(.nodeCPU("max"), PromQL.overTime("max", of: cpu, window: s.window, step: s.step), "node CPU max, \(chunk)")
-            add(.nodeCPU("count"), PromQL.nodeSamples(selector, nodeLabel: s.nodeLabel, window: s.window), "node samples, \(chunk)")
+            addSteps(.nodeCPUSteps, PromQL.nodeCPUPerSeries(selector, rate: s.rateWindow), "node CPU per step, \(chunk)")
             add(.nodeMemory("avg"), PromQL.nodeMemory("avg_over_time(", selector, nodeLabel: s.nodeLabel, window: s.window), "node memory avg, \(chunk)")
             add(.nodeMemory("p95"), PromQL.nodeMemory("quantile_over_time(0.95, ", selector, nodeLabel: s.nodeLabel, window: s.window), "node memory p95, \(chunk)")
             add(.nodeMemory("max"), PromQL.nodeMemory("max_over_time(", selector, nodeLabel: s.nodeLabel, window: s.window), "node memory max, \(chunk)")
@@ -119,24 +109,33 @@ public final class UsageCollector {
         return planned
     }
 
-    /// A series' per-step values reduced to `cpuQuantiles` and then the max, as samples in that order;
-    /// quantiles interpolate between closest ranks, as Prometheus' `quantile_over_time` does.
-    static func cpuStatistics(_ series: PromSeries) -> PromSeries {
-        let values = series.samples.map(\.value).sorted()
-        guard !values.isEmpty else { return PromSeries(labels: series.labels, samples: []) }
-        var statistics = cpuQuantiles.map { q -> (time: Double, value: Double) in
-            let rank = q * Double(values.count - 1)
-            let lower = Int(rank.rounded(.down))
-            let upper = min(lower + 1, values.count - 1)
-            let weight = rank - Double(lower)
-            return (0, values[lower] * (1 - weight) + values[upper] * weight)
+    /// A range query over the window from its first instant (as a `[window:step]` subquery evaluates),
+    /// cut into consecutive pieces of at most `maxStepsPerQuery` points that share none.
+    func rangePieces(_ expression: String, purpose: String) -> [PromQuery] {
+        let s = settings
+        let steps = s.window.seconds / s.step.seconds + 1
+        let pieceCount = (steps + Self.maxStepsPerQuery - 1) / Self.maxStepsPerQuery
+        return (0..<pieceCount).map { piece in
+            let first = s.start.addingTimeInterval(Double(piece * Self.maxStepsPerQuery * s.step.seconds))
+            let last = min(s.end, first.addingTimeInterval(Double((Self.maxStepsPerQuery - 1) * s.step.seconds)))
+            let part = pieceCount == 1 ? "" : " (part \(piece + 1) of \(pieceCount))"
+            return .range(expression, start: first, end: last, step: s.step, purpose: purpose + part)
         }
-        statistics.append((0, values[values.count - 1]))
-        return PromSeries(labels: series.labels, samples: statistics)
+    }
+
+    /// How a per-step role is reduced.
+    static func summarize(_ series: [PromSeries], _ role: Role, _ s: UsageSettings) -> [StepSummary] {
+        let grid = EvidenceGrid(start: s.seriesStart.timeIntervalSince1970, step: Double(s.seriesStep.seconds),
+                                count: Int(s.window.seconds / s.seriesStep.seconds))
+        switch role {
+        case .cpuSteps: return series.compactMap { StepSummary($0, quantiles: Self.cpuQuantiles, grid: grid, combine: .mean) }
+        case .memorySteps: return series.compactMap { StepSummary($0, quantiles: Self.memoryQuantiles, grid: grid, combine: .max) }
+        default: return series.compactMap { StepSummary($0, quantiles: Self.nodeQuantiles, grid: nil, combine: .mean) }
+        }
     }
 
     /// The queries `collect` would send, for `--capture`'s index.
-    public func queries(for inventory: UsageInventory) -> [PromQuery] { plan(inventory).map(\.query) }
+    public func queries(for inventory: UsageInventory) -> [PromQuery] { plan(inventory).flatMap(\.queries) }
 
     /// Runs every query (a few at a time), then builds the records. Throws if Prometheus could not be
     /// reached at all; a query that fails otherwise is reported and its figures left null.
@@ -144,16 +143,12 @@ public final class UsageCollector {
         let planned = plan(inventory)
         let results = ResultTable(count: planned.count)
         let width = max(1, min(settings.concurrency, planned.count))
-        let source = self.source
+        let (source, settings) = (self.source, self.settings)
         DispatchQueue.concurrentPerform(iterations: width) { lane in
             for index in stride(from: lane, to: planned.count, by: width) {
                 if results.unreachable { return }
                 do throws(PrometheusError) {
-                    let body = try source.fetch(planned[index].query)
-                    var series = try PrometheusResult.decode(body)
-                    // Keep only the statistics of a per-step answer, so a chunk's points are freed at once.
-                    if planned[index].role == .cpuSteps { series = series.map(Self.cpuStatistics) }
-                    results.set(index, .success(series))
+                    results.set(index, .success(try Self.answer(planned[index], source, settings)))
                 } catch {
                     results.set(index, .failure(error))
                 }
@@ -162,33 +157,65 @@ public final class UsageCollector {
         for index in planned.indices {
             if case .failure(let error)? = results.get(index), error.isUnreachable { throw ServiceUnavailable("\(error)") }
         }
-        var byRole: [Role: [PromSeries]] = [:]
+        var answers = UsageAnswers()
         for (index, item) in planned.enumerated() {
             switch results.get(index) {
-            case .success(let series)?: byRole[item.role, default: []] += series
+            case .success(.series(let series))?: answers.series[item.role, default: []] += series
+            case .success(.steps(let summaries))?: answers.steps[item.role, default: []] += summaries
             case .failure(let error)?:
-                diagnostics.unavailable("\(item.query.purpose): \(error)")
+                diagnostics.unavailable("\(item.queries[0].purpose): \(error)")
             case nil:
-                throw ServiceUnavailable("Prometheus unreachable: \(item.query.purpose) was not sent")
+                throw ServiceUnavailable("Prometheus unreachable: \(item.queries[0].purpose) was not sent")
             }
         }
-        let assembler = UsageAssembler(settings: settings, inventory: inventory, results: byRole, diagnostics: diagnostics)
+        let assembler = UsageAssembler(settings: settings, inventory: inventory, answers: answers, diagnostics: diagnostics)
         return (assembler.usageRecords(), assembler.nodeUsageRecords())
+    }
+
+    /// Fetches one planned answer. A per-step one arrives per raw series and in time pieces: series of
+    /// the same container (or node) are joined, taking the highest value at each step (the same
+    /// container scraped by two jobs must not count twice; KRR takes the max too), then reduced.
+    private static func answer(_ planned: Planned, _ source: PrometheusSource, _ settings: UsageSettings) throws(PrometheusError) -> Answer {
+        guard planned.role.isPerStep else { return .series(try PrometheusResult.decode(source.fetch(planned.queries[0]))) }
+        let names = planned.role == .nodeCPUSteps ? [settings.nodeLabel] : ["namespace", "pod", "container"]
+        var parts: [[String: String]: [PromSeries]] = [:]
+        for query in planned.queries {
+            for series in try PrometheusResult.decode(source.fetch(query)) {
+                var key: [String: String] = [:]
+                for name in names { key[name] = series.labels[name] }
+                guard key.count == names.count else { continue }
+                parts[key, default: []].append(series)
+            }
+        }
+        let joined = parts.map { key, series -> PromSeries in
+            guard series.count > 1 else { return PromSeries(labels: key, samples: series[0].samples) }
+            var highest: [Double: Double] = [:]
+            for part in series {
+                for sample in part.samples { highest[sample.time] = max(highest[sample.time] ?? sample.value, sample.value) }
+            }
+            return PromSeries(labels: key, samples: highest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        }
+        return .steps(summarize(joined, planned.role, settings))
+    }
+
+    enum Answer {
+        case series([PromSeries])
+        case steps([StepSummary])
     }
 
     /// Per-query outcomes, filled from several threads.
     private final class ResultTable: @unchecked Sendable {
         private let lock = NSLock()
-        private var results: [Result<[PromSeries], PrometheusError>?]
+        private var results: [Result<Answer, PrometheusError>?]
         private(set) var unreachable = false
         init(count: Int) { results = Array(repeating: nil, count: count) }
-        func set(_ index: Int, _ result: Result<[PromSeries], PrometheusError>) {
+        func set(_ index: Int, _ result: Result<Answer, PrometheusError>) {
             lock.lock()
             results[index] = result
             if case .failure(let error) = result, error.isUnreachable { unreachable = true }
             lock.unlock()
         }
-        func get(_ index: Int) -> Result<[PromSeries], PrometheusError>? {
+        func get(_ index: Int) -> Result<Answer, PrometheusError>? {
             lock.lock()
             defer { lock.unlock() }
             return results[index]

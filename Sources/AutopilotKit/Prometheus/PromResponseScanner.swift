@@ -1,0 +1,224 @@
+import Foundation
+
+/// Reads a Prometheus query API body straight into series, without a JSON tree.
+///
+/// A 14-day range at 5-minute steps for 500 pods is tens of MB of `[t,"v"]` pairs; jansson builds a
+/// tree of them at ~50 MB/s (NOTES-interop), this scanner reads them in one pass with `strtod`.
+/// It knows only the shape Prometheus writes; anything else makes it give up (nil), and the caller
+/// decodes with jansson, which names the error.
+struct PromResponseScanner {
+    private let bytes: UnsafePointer<UInt8>
+    private let end: Int
+    private var at = 0
+
+    private struct Unexpected: Error {}
+
+    /// The series of a `success` body, or nil when the body is anything else (error, malformed, scalar).
+    static func series(_ body: [UInt8]) -> [PromSeries]? {
+        // strtod needs a terminator it cannot read past.
+        let terminated = body + [0]
+        return terminated.withUnsafeBufferPointer { buffer -> [PromSeries]? in
+            var scanner = PromResponseScanner(bytes: buffer.baseAddress!, end: body.count)
+            return try? scanner.response()
+        }
+    }
+
+    private init(bytes: UnsafePointer<UInt8>, end: Int) {
+        self.bytes = bytes
+        self.end = end
+    }
+
+    private mutating func response() throws(Unexpected) -> [PromSeries] {
+        var status = ""
+        var result: [PromSeries]?
+        try members { scanner, key throws(Unexpected) in
+            switch key {
+            case "status": status = try scanner.string()
+            case "data":
+                try scanner.members { scanner, key throws(Unexpected) in
+                    if key == "result" { result = try scanner.entries() } else { try scanner.skipValue() }
+                }
+            default: try scanner.skipValue()
+            }
+        }
+        skipSpace()
+        guard status == "success", let result, at == end else { throw Unexpected() }
+        return result
+    }
+
+    /// `[{"metric":{…},"values":[[t,"v"],…]}, …]`, or `"value":[t,"v"]` for a vector.
+    private mutating func entries() throws(Unexpected) -> [PromSeries] {
+        var series: [PromSeries] = []
+        try elements { scanner throws(Unexpected) in
+            var labels: [String: String] = [:]
+            var samples: [(time: Double, value: Double)] = []
+            try scanner.members { scanner, key throws(Unexpected) in
+                switch key {
+                case "metric":
+                    try scanner.members { scanner, name throws(Unexpected) in labels[name] = try scanner.string() }
+                case "value":
+                    if let sample = try scanner.sample() { samples.append(sample) }
+                case "values":
+                    try scanner.elements { scanner throws(Unexpected) in
+                        if let sample = try scanner.sample() { samples.append(sample) }
+                    }
+                default: try scanner.skipValue()
+                }
+            }
+            series.append(PromSeries(labels: labels, samples: samples))
+        }
+        return series
+    }
+
+    /// `[1700000000.123,"0.25"]`; NaN and infinities are dropped, as `PrometheusResult` drops them.
+    private mutating func sample() throws(Unexpected) -> (time: Double, value: Double)? {
+        try expect(UInt8(ascii: "["))
+        let time = try timestamp()
+        try expect(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "\""))
+        let value = try number()
+        try expect(UInt8(ascii: "\""))
+        try expect(UInt8(ascii: "]"))
+        return value.isFinite ? (time, value) : nil
+    }
+
+    // MARK: JSON pieces
+
+    private mutating func skipSpace() {
+        while at < end, bytes[at] == 0x20 || bytes[at] == 0x0A || bytes[at] == 0x0D || bytes[at] == 0x09 { at += 1 }
+    }
+
+    private mutating func expect(_ byte: UInt8) throws(Unexpected) {
+        skipSpace()
+        guard at < end, bytes[at] == byte else { throw Unexpected() }
+        at += 1
+    }
+
+    /// Whether the next byte is `byte`, consuming it if so.
+    private mutating func take(_ byte: UInt8) -> Bool {
+        skipSpace()
+        guard at < end, bytes[at] == byte else { return false }
+        at += 1
+        return true
+    }
+
+    /// A timestamp: whole seconds read directly (they nearly always are), else by `strtod`.
+    private mutating func timestamp() throws(Unexpected) -> Double {
+        skipSpace()
+        var value = 0
+        var index = at
+        while index < end, index - at < 15, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+            index += 1
+        }
+        guard index > at, index < end, bytes[index] == UInt8(ascii: ",") else { return try number() }
+        at = index
+        return Double(value)
+    }
+
+    /// A number where the cursor is (`strtod` also reads Prometheus' `NaN`, `+Inf`, `-Inf`).
+    private mutating func number() throws(Unexpected) -> Double {
+        skipSpace()
+        var stop: UnsafeMutablePointer<CChar>?
+        let start = UnsafeRawPointer(bytes + at).assumingMemoryBound(to: CChar.self)
+        let value = strtod(start, &stop)
+        guard let stop, stop != UnsafeMutablePointer(mutating: start) else { throw Unexpected() }
+        at += stop - UnsafeMutablePointer(mutating: start)
+        guard at <= end else { throw Unexpected() }
+        return value
+    }
+
+    private mutating func string() throws(Unexpected) -> String {
+        try expect(UInt8(ascii: "\""))
+        let start = at
+        while at < end, bytes[at] != UInt8(ascii: "\""), bytes[at] != UInt8(ascii: "\\"), bytes[at] >= 0x20 { at += 1 }
+        guard at < end else { throw Unexpected() }
+        if bytes[at] == UInt8(ascii: "\"") {
+            at += 1
+            return String(decoding: UnsafeBufferPointer(start: bytes + start, count: at - 1 - start), as: UTF8.self)
+        }
+        // Escapes are rare (Prometheus writes `<` as `\u003c`): decode this string byte by byte.
+        var utf8 = Array(UnsafeBufferPointer(start: bytes + start, count: at - start))
+        while at < end, bytes[at] != UInt8(ascii: "\"") {
+            let byte = bytes[at]
+            at += 1
+            guard byte == UInt8(ascii: "\\") else {
+                guard byte >= 0x20 else { throw Unexpected() }
+                utf8.append(byte)
+                continue
+            }
+            guard at < end else { throw Unexpected() }
+            let escape = bytes[at]
+            at += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800..<0xDC00).contains(scalar) {
+                    // A high surrogate must be followed by `\u` and its low half.
+                    guard at + 1 < end, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else { throw Unexpected() }
+                    at += 2
+                    let low = try hex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw Unexpected() }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let character = Unicode.Scalar(scalar) else { throw Unexpected() }
+                utf8.append(contentsOf: Array(String(character).utf8))
+            default: throw Unexpected()
+            }
+        }
+        guard at < end else { throw Unexpected() }
+        at += 1
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The four hex digits of a `\u` escape.
+    private mutating func hex4() throws(Unexpected) -> UInt32 {
+        guard at + 4 <= end else { throw Unexpected() }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let digit = Character(Unicode.Scalar(bytes[at])).hexDigitValue else { throw Unexpected() }
+            value = value << 4 | UInt32(digit)
+            at += 1
+        }
+        return value
+    }
+
+    /// Calls `body` with each member's key, the cursor on its value.
+    private mutating func members(_ body: (inout PromResponseScanner, String) throws(Unexpected) -> Void) throws(Unexpected) {
+        try expect(UInt8(ascii: "{"))
+        if take(UInt8(ascii: "}")) { return }
+        repeat {
+            let key = try string()
+            try expect(UInt8(ascii: ":"))
+            try body(&self, key)
+        } while take(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "}"))
+    }
+
+    /// Calls `body` with the cursor on each element of an array.
+    private mutating func elements(_ body: (inout PromResponseScanner) throws(Unexpected) -> Void) throws(Unexpected) {
+        try expect(UInt8(ascii: "["))
+        if take(UInt8(ascii: "]")) { return }
+        repeat { try body(&self) } while take(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "]"))
+    }
+
+    private mutating func skipValue() throws(Unexpected) {
+        skipSpace()
+        guard at < end else { throw Unexpected() }
+        switch bytes[at] {
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "{"): try members { scanner, _ throws(Unexpected) in try scanner.skipValue() }
+        case UInt8(ascii: "["): try elements { scanner throws(Unexpected) in try scanner.skipValue() }
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            while at < end, bytes[at] >= UInt8(ascii: "a"), bytes[at] <= UInt8(ascii: "z") { at += 1 }
+        default: _ = try number()
+        }
+    }
+}
