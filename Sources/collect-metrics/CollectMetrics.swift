@@ -17,8 +17,9 @@ struct CollectMetrics: ParsableCommand {
             percentiles over the window; pods that came and went count, joined through kube-state-metrics' \
             owner series. No samples: `samples: 0` and null figures, never made-up numbers.
 
-            Prometheus is asked a handful of aggregated queries per chunk of namespaces (POST, a few at a \
-            time, retried with backoff), never one per container. --capture saves every response; --from \
+            Prometheus is asked 9 queries per chunk of namespaces (CPU and memory at every step, cut into \
+            pieces of --points-per-query; OOM, throttling and owners over the window) and 4 per 500 nodes \
+            (POST, a few at a time, retried with backoff), never one per container. --capture saves every response; --from \
             replays them offline with the settings they were made with.
 
             Exit status: 0 ok, 64 usage, 65 malformed input lines, 69 Prometheus unreachable or a query \
@@ -69,6 +70,9 @@ struct CollectMetrics: ParsableCommand {
     @Option(help: ArgumentHelp("Known pods per query at most (namespaces are grouped up to this).", valueName: "n"))
     var podsPerQuery: Int?
 
+    @Option(help: ArgumentHelp("Points in one range query's answer at most (known pods × steps); a longer window goes in pieces.", valueName: "n"))
+    var pointsPerQuery: Int?
+
     @Option(help: ArgumentHelp("Queries in flight at once.", valueName: "n"))
     var concurrency: Int = 4
 
@@ -92,6 +96,7 @@ struct CollectMetrics: ParsableCommand {
             throw ValidationError("--sigv4-region needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
         }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file: cannot read \(caFile)") }
+        if let pointsPerQuery, pointsPerQuery < 1 { throw ValidationError("--points-per-query must be 1 or more") }
         if concurrency < 1 || retries < 0 { throw ValidationError("--concurrency must be 1 or more, --retries 0 or more") }
     }
 
@@ -142,6 +147,7 @@ struct CollectMetrics: ParsableCommand {
         if let match { settings.matchers = match }
         if let nodeLabel { settings.nodeLabel = nodeLabel }
         if let podsPerQuery { settings.podsPerQuery = podsPerQuery }
+        if let pointsPerQuery { settings.pointsPerQuery = pointsPerQuery }
         settings.concurrency = concurrency
         // Align the end to the step, so repeated runs within one step ask the same queries.
         let stepSeconds = Double(settings.step.seconds)

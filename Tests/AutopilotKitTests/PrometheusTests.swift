@@ -66,7 +66,7 @@ final class PrometheusTests: XCTestCase {
         settings.step = Duration(seconds: 60)  // 14 days at 1m: 20,161 points, over Prometheus' 11,000
         let collector = UsageCollector(source: ReplayPrometheus(directory: "/nonexistent"),
                                        settings: settings, diagnostics: Diagnostics(tool: "test"))
-        let pieces = collector.rangePieces("up", purpose: "p")
+        let pieces = collector.rangePieces("up", purpose: "p", series: 1)
         XCTAssertEqual(pieces.count, 3)
         XCTAssertEqual(pieces.first?.start, settings.start)
         XCTAssertEqual(pieces.last?.end, settings.end)
@@ -79,8 +79,12 @@ final class PrometheusTests: XCTestCase {
         XCTAssertEqual(pieces.map(\.purpose), ["p (part 1 of 3)", "p (part 2 of 3)", "p (part 3 of 3)"])
         settings.step = Duration(seconds: 300)
         let whole = UsageCollector(source: ReplayPrometheus(directory: "/nonexistent"),
-                                   settings: settings, diagnostics: Diagnostics(tool: "test")).rangePieces("up", purpose: "p")
-        XCTAssertEqual(whole.map(\.purpose), ["p"])
+                                   settings: settings, diagnostics: Diagnostics(tool: "test"))
+        XCTAssertEqual(whole.rangePieces("up", purpose: "p", series: 1).map(\.purpose), ["p"])
+        // 400 pods at 5m: pieces of 375 steps keep each answer within 150,000 points.
+        let chunked = whole.rangePieces("up", purpose: "p", series: 400)
+        XCTAssertEqual(chunked.count, 11)
+        XCTAssertEqual(chunked[1].start!.timeIntervalSince(chunked[0].start!), 375 * 300)
     }
 
     func testStepSummaryTakesQuantilesAsPrometheusAndHourlyPointsLookBack() throws {
@@ -92,9 +96,11 @@ final class PrometheusTests: XCTestCase {
         XCTAssertEqual(mean.max, 9)
         XCTAssertEqual(mean.steps, 6)
         XCTAssertEqual(mean.mean, 4)
-        XCTAssertEqual(mean.series, [0: 2, 1: 3, 2: 5])
+        XCTAssertEqual(mean.series, [2, 3, 5])
         let peak = try XCTUnwrap(StepSummary(series, quantiles: [], grid: grid, combine: .max))
-        XCTAssertEqual(peak.series, [0: 3, 1: 4, 2: 5])
+        XCTAssertEqual(peak.series, [3, 4, 5])
+        let gap = try XCTUnwrap(StepSummary(PromSeries(labels: [:], samples: [(9000, 1)]), quantiles: [], grid: grid, combine: .mean))
+        XCTAssertEqual(gap.series.map(\.isNaN), [true, true, false], "an hour without steps has no point")
         XCTAssertNil(StepSummary(PromSeries(labels: [:], samples: []), quantiles: [0.5], grid: grid, combine: .max))
     }
 

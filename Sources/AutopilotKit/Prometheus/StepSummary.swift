@@ -15,8 +15,9 @@ struct StepSummary: Sendable {
     var max: Double
     var mean: Double
     var steps: Int
-    /// Evidence-grid slot → value.
-    var series: [Int: Double]
+    /// One value per evidence-grid point, NaN where no step fell (an array: 40,000 small dictionaries
+    /// were most of the client's memory at 20,000 pods).
+    var series: [Double]
 
     /// Nil when the series has no points.
     init?(_ source: PromSeries, quantiles asked: [Double], grid: EvidenceGrid?, combine: Combine) {
@@ -33,17 +34,20 @@ struct StepSummary: Sendable {
         max = highest
         mean = values.reduce(0, +) / Double(values.count)
         steps = values.count
-        series = [:]
+        series = []
         guard let grid else { return }
-        var sums: [Int: (total: Double, count: Int)] = [:]
+        series = Array(repeating: .nan, count: grid.count)
+        var counts = Array(repeating: 0, count: combine == .mean ? grid.count : 0)
         for sample in source.samples {
             guard let slot = grid.slot(containing: sample.time) else { continue }
             switch combine {
-            case .max: series[slot] = Swift.max(series[slot] ?? sample.value, sample.value)
-            case .mean: sums[slot, default: (0, 0)].total += sample.value; sums[slot, default: (0, 0)].count += 1
+            case .max: series[slot] = series[slot].isNaN ? sample.value : Swift.max(series[slot], sample.value)
+            case .mean:
+                series[slot] = (series[slot].isNaN ? 0 : series[slot]) + sample.value
+                counts[slot] += 1
             }
         }
-        for (slot, sum) in sums { series[slot] = sum.total / Double(sum.count) }
+        for (slot, count) in counts.enumerated() where count > 0 { series[slot] /= Double(count) }
     }
 }
 

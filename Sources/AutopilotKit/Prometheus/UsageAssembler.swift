@@ -95,13 +95,13 @@ struct UsageAssembler {
             for (q, value) in zip(UsageCollector.cpuQuantiles, summary.quantiles) { acc.raise(\.cpu, Self.statName(q), value) }
             acc.raise(\.cpu, "max", summary.max)
             acc.samples += summary.steps
-            for (slot, value) in summary.series { acc.cpuSeries[slot] = max(acc.cpuSeries[slot] ?? value, value) }
+            for (slot, value) in summary.series.enumerated() where !value.isNaN { acc.cpuSeries[slot] = max(acc.cpuSeries[slot] ?? value, value) }
         }
         visitSteps(.memorySteps) { acc, summary in
             for (q, value) in zip(UsageCollector.memoryQuantiles, summary.quantiles) { acc.raise(\.memory, Self.statName(q), value) }
             acc.raise(\.memory, "max", summary.max)
             acc.memorySamples += summary.steps
-            for (slot, value) in summary.series { acc.memorySeries[slot] = max(acc.memorySeries[slot] ?? value, value) }
+            for (slot, value) in summary.series.enumerated() where !value.isNaN { acc.memorySeries[slot] = max(acc.memorySeries[slot] ?? value, value) }
         }
         // A pod's OOM kills: cAdvisor's count, or at least one if kube-state-metrics saw OOMKilled.
         var oomPerPod: [String: [String: Double]] = [:]

@@ -8,7 +8,7 @@ extension UsageSettings {
             "step": .string(step.description), "rateWindow": .string(rateWindow.description),
             "seriesStep": .string(seriesStep.description), "matchers": .string(matchers),
             "nodeLabel": .string(nodeLabel), "podsPerQuery": .int(Int64(podsPerQuery)),
-            "nodesPerQuery": .int(Int64(nodesPerQuery)),
+            "nodesPerQuery": .int(Int64(nodesPerQuery)), "pointsPerQuery": .int(Int64(pointsPerQuery)),
         ]
     }
 
@@ -23,5 +23,6 @@ extension UsageSettings {
         if let text = capture["nodeLabel"]?.string { nodeLabel = text }
         if let value = capture["podsPerQuery"]?.int { podsPerQuery = Int(value) }
         if let value = capture["nodesPerQuery"]?.int { nodesPerQuery = Int(value) }
+        if let value = capture["pointsPerQuery"]?.int { pointsPerQuery = Int(value) }
     }
 }
