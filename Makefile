@@ -5,7 +5,7 @@ SHELL      := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SWIFT      ?= swift
 OUT        ?= out
-DEB_DEPS   := libjansson-dev libyaml-dev pkg-config python3 jq openssl prometheus
+DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus
 
 .PHONY: all deps build release demo test bench clean
 

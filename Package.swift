@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "detect-waste", targets: ["detect-waste"]),
         .executable(name: "score-risk", targets: ["score-risk"]),
         .executable(name: "build-evidence", targets: ["build-evidence"]),
+        .executable(name: "ledger", targets: ["ledger"]),
+        .executable(name: "render-report", targets: ["render-report"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
@@ -25,10 +27,13 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "AutopilotKit",
             dependencies: [
-                "CJansson", "CYAML",
+                "CJansson", "CYAML", "CSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // The price CSVs are compiled in through the generated EmbeddedPrices.swift.
@@ -59,6 +64,18 @@ let package = Package(
             ]),
         .executableTarget(
             name: "build-evidence",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "ledger",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "render-report",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

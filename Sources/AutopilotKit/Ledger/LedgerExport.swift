@@ -1,0 +1,99 @@
+import Foundation
+
+/// The ledger as records: one `ledger` record per finding (its status, money, change, verification and
+/// every transition) and one `costhistory` record per (run, cluster, team). `ledger record` appends
+/// them to the stream for render-report; `ledger export` writes them as NDJSON or CSV.
+public struct LedgerExport {
+    let store: LedgerStore
+
+    public init(store: LedgerStore) { self.store = store }
+
+    public func records(clusters: [String]? = nil) throws -> [JSONValue] {
+        try store.findings(inClusters: clusters).map(ledgerRecord) + costHistory(clusters: clusters)
+    }
+
+    func ledgerRecord(_ stored: LedgerStore.StoredFinding) throws -> JSONValue {
+        let row = stored.row
+        let transitions = try store.transitions(of: stored.id)
+        func money(_ column: String) -> JSONValue { row[column].int.map { Money(cents: $0).json } ?? .null }
+        func parsed(_ column: String) -> JSONValue { row[column].string.flatMap { try? JSON.parse($0).value } ?? .null }
+        return [
+            "kind": "ledger", "id": .string(stored.id), "cluster": .string(stored.cluster), "namespace": .optional(row["namespace"].string),
+            "team": .optional(row["team"].string), "detector": .optional(row["detector"].string),
+            "target": ["kind": .optional(row["target_kind"].string), "name": .optional(row["target_name"].string),
+                       "container": .optional(row["container"].string)],
+            "summary": .optional(row["summary"].string), "status": .string(stored.status.rawValue),
+            "statusSince": .optional(transitions.last?["at"].string),
+            "firstSeen": .optional(row["first_seen"].string), "lastSeen": .optional(row["last_seen"].string),
+            "baselineMonthlyCost": money("baseline_cost_cents"), "baselineMonthlySavings": money("baseline_savings_cents"),
+            "monthlySavings": money("savings_cents"), "realizedMonthlySavings": money("realized_savings_cents"),
+            "risk": ["overall": .optional(row["risk_overall"].double), "level": .optional(row["risk_level"].string),
+                     "gate": .optional(row["gate"].string)],
+            "change": row["change_branch"].string == nil && row["change_url"].string == nil ? .null
+                : ["branch": .optional(row["change_branch"].string), "url": .optional(row["change_url"].string),
+                   "commit": .optional(row["change_commit"].string)],
+            "verification": parsed("verification"),
+            "transitions": .array(transitions.map { t in
+                ["from": .optional(t["from_status"].string), "to": .optional(t["to_status"].string), "at": .optional(t["at"].string),
+                 "actor": .optional(t["actor"].string), "reason": .optional(t["reason"].string)]
+            }),
+        ]
+    }
+
+    func costHistory(clusters: [String]?) throws -> [JSONValue] {
+        var sql = "SELECT run_id, at, cluster, team, monthly_cost_cents, identified_savings_cents, realized_savings_cents FROM cost_history"
+        var values: [SQLValue] = []
+        if let clusters {
+            sql += " WHERE cluster IN (\(Array(repeating: "?", count: clusters.count).joined(separator: ",")))"
+            values = clusters.map(SQLValue.text)
+        }
+        sql += " ORDER BY run_id, cluster, team"
+        return try store.db.rows(sql, values).map { row in
+            [
+                "kind": "costhistory", "run": .optional(row["run_id"].int), "at": .optional(row["at"].string),
+                "cluster": .optional(row["cluster"].string), "team": .optional(row["team"].string),
+                "monthlyCost": Money(cents: row["monthly_cost_cents"].int ?? 0).json,
+                "identifiedMonthlySavings": Money(cents: row["identified_savings_cents"].int ?? 0).json,
+                "realizedMonthlySavings": Money(cents: row["realized_savings_cents"].int ?? 0).json,
+            ]
+        }
+    }
+
+    /// The findings as CSV (RFC 4180 quoting), one row each, for a spreadsheet.
+    public func csv() throws -> String {
+        let columns = ["id", "cluster", "namespace", "team", "detector", "target_kind", "target_name", "container", "status",
+                       "first_seen", "last_seen", "baseline_cost_cents", "savings_cents", "realized_savings_cents", "risk_level",
+                       "gate", "change_url", "summary"]
+        var lines = [columns.map { $0.replacingOccurrences(of: "_cents", with: "") }.joined(separator: ",")]
+        for stored in try store.findings() {
+            lines.append(columns.map { column -> String in
+                let value: String
+                switch stored.row[column] {
+                case .null: value = ""
+                case .int(let number): value = column.hasSuffix("_cents") ? Money(cents: number).plain : String(number)
+                case .double(let number): value = String(number)
+                case .text(let text): value = text
+                }
+                return Self.quoted(value)
+            }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func quoted(_ value: String) -> String {
+        // A leading = + - @ would be a formula in a spreadsheet: prefix a quote (OWASP's CSV injection advice).
+        var text = value
+        if let first = text.first, "=+-@".contains(first), Double(text) == nil { text = "'" + text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+extension Money {
+    /// `1234.56`, `-0.81`: dollars with two decimals and no symbol, for CSV.
+    public var plain: String {
+        let magnitude = cents.magnitude
+        let fraction = magnitude % 100
+        return (cents < 0 ? "-" : "") + String(magnitude / 100) + "." + (fraction < 10 ? "0" : "") + String(fraction)
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// `ledger record`: one run's stream into the ledger, in one transaction. Findings are upserted by id
+/// (baseline kept from the first sighting), `change` records move findings to implemented, findings of
+/// this run's clusters that the run no longer reports expire, implemented ones are verified against
+/// what the cluster looks like now, and the run's cost per (cluster, team) joins the history.
+public struct LedgerRecorder {
+    public static let actor = "ledger record"
+
+    let store: LedgerStore
+    let model: CostModel
+    let diagnostics: Diagnostics
+
+    public init(store: LedgerStore, model: CostModel, diagnostics: Diagnostics) {
+        self.store = store
+        self.model = model
+        self.diagnostics = diagnostics
+    }
+
+    /// Records the run at `now` and returns the records render-report reads: one `ledger` record per
+    /// finding of the run's clusters, then the cost history of those clusters.
+    public func record(_ set: ClusterSet, now: Date) throws -> [JSONValue] {
+        let clusters = Set(set.clusters.keys).union(set.findings.compactMap { $0["cluster"]?.string }).sorted()
+        try store.db.transaction {
+            var seen = Set<String>()
+            for finding in set.findings {
+                guard let id = finding["id"]?.string, !id.isEmpty else {
+                    diagnostics.warning("a finding without an id is not recorded")
+                    continue
+                }
+                seen.insert(id)
+                try upsert(finding, id: id, now: now)
+            }
+            for change in set.changes { try implement(change, now: now) }
+            for stored in try store.findings(inClusters: clusters) where !seen.contains(stored.id) && stored.status.isOpen {
+                try store.transition(stored.id, from: stored.status, to: .expired, at: now, actor: Self.actor,
+                                     reason: "not reported by the run of \(RFC3339.string(now))")
+            }
+            for stored in try store.findings(inClusters: clusters) where stored.status == .implemented {
+                try verify(stored, set, now: now)
+            }
+            try recordCosts(set, clusters: clusters, now: now)
+        }
+        return try LedgerExport(store: store).records(clusters: clusters)
+    }
+
+    // MARK: Findings
+
+    private func upsert(_ finding: JSON, id: String, now: Date) throws {
+        let savings = finding["monthlySavings"]?.double.map { Money(dollars: $0).cents }
+        let risk = finding["risk"]
+        let gate = risk?["gate"]?.string
+        let text = finding.value.text
+        if let stored = try store.finding(id) {
+            try store.db.run(
+                """
+                UPDATE findings SET last_seen = ?, summary = ?, team = ?, savings_cents = ?, risk_overall = ?, risk_level = ?,
+                gate = ?, finding = ? WHERE id = ?
+                """,
+                [.text(RFC3339.string(now)), .text(finding["summary"]?.string ?? ""), .text(finding["team"]?.string ?? "unassigned"),
+                 .optional(savings), .optional(risk?["overall"]?.double), .optional(risk?["level"]?.string), .optional(gate),
+                 .text(text), .text(id)])
+            if stored.status == .expired {
+                try store.transition(id, from: .expired, to: .detected, at: now, actor: Self.actor, reason: "reported again")
+                try approveByPolicy(id, gate: gate, from: .detected, now: now)
+            } else if stored.status == .detected {
+                try approveByPolicy(id, gate: gate, from: .detected, now: now)
+            }
+            return
+        }
+        let baseline: JSONValue = [
+            "current": finding["current"]?.value ?? .null, "recommended": finding["recommended"]?.value ?? .null,
+            "usage": finding["basis"]?["usage"]?.value ?? .null, "monthlyCost": finding["monthlyCost"]?.value ?? .null,
+        ]
+        try store.db.run(
+            """
+            INSERT INTO findings (id, cluster, namespace, team, detector, target_kind, target_name, container, summary, status,
+            first_seen, last_seen, baseline_cost_cents, baseline_savings_cents, baseline, savings_cents, risk_overall, risk_level,
+            gate, finding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'detected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(id), .text(finding["cluster"]?.string ?? ""), .optional(finding["namespace"]?.string),
+             .text(finding["team"]?.string ?? "unassigned"), .text(finding["detector"]?.string ?? ""),
+             .optional(finding["target"]?["kind"]?.string), .optional(finding["target"]?["name"]?.string),
+             .optional(finding["target"]?["container"]?.string), .text(finding["summary"]?.string ?? ""),
+             .text(RFC3339.string(now)), .text(RFC3339.string(now)),
+             .optional(finding["monthlyCost"]?["current"]?.double.map { Money(dollars: $0).cents }), .optional(savings),
+             .text(baseline.text), .optional(savings), .optional(risk?["overall"]?.double), .optional(risk?["level"]?.string),
+             .optional(gate), .text(text)])
+        try store.db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason) VALUES (?, NULL, 'detected', ?, ?, ?)",
+                         [.text(id), .text(RFC3339.string(now)), .text(Self.actor), .text("first reported")])
+        try approveByPolicy(id, gate: gate, from: .detected, now: now)
+    }
+
+    /// A finding score-risk gated `auto` needs no human: the policy approved it.
+    private func approveByPolicy(_ id: String, gate: String?, from: FindingStatus, now: Date) throws {
+        guard gate == "auto" else { return }
+        try store.transition(id, from: from, to: .approved, at: now, actor: "policy (gate auto)", reason: "score-risk gated it auto")
+    }
+
+    /// A `change` record (emit-pr): its findings are implemented, with the branch and PR.
+    private func implement(_ change: JSON, now: Date) throws {
+        for id in change["findingIds"]?.value.stringList ?? [] {
+            guard let stored = try store.finding(id) else {
+                diagnostics.warning("change \(change["branch"]?.string ?? "") names finding \(id), which the ledger has never seen")
+                continue
+            }
+            guard stored.status == .detected || stored.status == .approved else { continue }
+            try store.db.run("UPDATE findings SET change_branch = ?, change_url = ?, change_commit = ? WHERE id = ?",
+                             [.optional(change["branch"]?.string), .optional(change["url"]?.string), .optional(change["commit"]?.string), .text(id)])
+            try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr",
+                                 reason: change["url"]?.string ?? change["branch"]?.string)
+        }
+    }
+
+    // MARK: Verification
+
+    private func verify(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws {
+        guard let baselineText = stored.row["baseline"].string, let baseline = try? JSON.parse(baselineText) else { return }
+        let outcome = Verification.check(stored, baseline: baseline, cluster: set.clusters[stored.cluster])
+        try store.db.run("UPDATE findings SET verification = ?, realized_savings_cents = ? WHERE id = ?",
+                         [.text(outcome.json.text), .optional(outcome.realized?.cents), .text(stored.id)])
+        if outcome.state == .verified {
+            try store.transition(stored.id, from: .implemented, to: .verified, at: now, actor: Self.actor, reason: outcome.reason)
+        }
+    }
+
+    // MARK: Cost history
+
+    private func recordCosts(_ set: ClusterSet, clusters: [String], now: Date) throws {
+        try store.db.run("INSERT INTO runs (at, clusters) VALUES (?, ?)", [.text(RFC3339.string(now)), .text(clusters.joined(separator: ","))])
+        guard let run = try store.db.rows("SELECT last_insert_rowid() AS id").first?["id"].int else { return }
+        let findings = try store.findings(inClusters: clusters)
+        for name in clusters {
+            guard let observed = set.clusters[name], !observed.nodes.isEmpty else { continue }
+            let allocation = CostAllocation(observed, model: model)
+            var identified: [String: Int64] = [:]
+            var realized: [String: Int64] = [:]
+            for finding in findings where finding.cluster == name {
+                let team = finding.row["team"].string ?? "unassigned"
+                if finding.status.isOpen { identified[team, default: 0] += finding.row["savings_cents"].int ?? 0 }
+                if finding.status == .verified { realized[team, default: 0] += finding.row["realized_savings_cents"].int ?? 0 }
+            }
+            for team in Set(allocation.teams.keys).union(identified.keys).union(realized.keys).sorted() {
+                try store.db.run(
+                    """
+                    INSERT INTO cost_history (run_id, at, cluster, team, monthly_cost_cents, identified_savings_cents, realized_savings_cents)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.int(run), .text(RFC3339.string(now)), .text(name), .text(team), .int(allocation.teams[team]?.cents ?? 0),
+                     .int(identified[team] ?? 0), .int(realized[team] ?? 0)])
+            }
+        }
+    }
+}

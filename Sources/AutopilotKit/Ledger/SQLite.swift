@@ -1,0 +1,136 @@
+internal import CSQLite
+
+/// A SQLite failure, with the database file and what was being done.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let message: String
+    public var description: String { "\(path): \(message)" }
+}
+
+/// A value bound to or read from a statement.
+public enum SQLValue: Equatable, Sendable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+
+    public var string: String? { if case .text(let value) = self { return value } else { return nil } }
+    public var int: Int64? { if case .int(let value) = self { return value } else { return nil } }
+    public var double: Double? {
+        switch self {
+        case .double(let value): return value
+        case .int(let value): return Double(value)
+        default: return nil
+        }
+    }
+
+    public static func optional(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+    public static func optional(_ value: Int64?) -> SQLValue { value.map(SQLValue.int) ?? .null }
+    public static func optional(_ value: Double?) -> SQLValue { value.map(SQLValue.double) ?? .null }
+}
+
+/// One result row, by column name.
+public struct SQLRow: Sendable {
+    public let values: [String: SQLValue]
+    public subscript(_ column: String) -> SQLValue { values[column] ?? .null }
+}
+
+/// One connection to a SQLite file: WAL journal (readers never block the writer), a busy timeout so
+/// a second cron run waits for the first instead of failing, and `synchronous=FULL` so a committed
+/// transaction survives a crash or power loss.
+public final class SQLiteDatabase {
+    private let handle: OpaquePointer
+    public let path: String
+
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 30_000) throws(SQLiteError) {
+        var db: OpaquePointer?
+        let status = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
+        guard status == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(path: path, message: "cannot open the database: \(message)")
+        }
+        handle = db
+        self.path = path
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        try execute("PRAGMA journal_mode=WAL")
+        try execute("PRAGMA synchronous=FULL")
+        try execute("PRAGMA foreign_keys=ON")
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// The schema version kept in the file's header (`PRAGMA user_version`).
+    public var userVersion: Int64 {
+        get throws(SQLiteError) { try rows("PRAGMA user_version").first?["user_version"].int ?? 0 }
+    }
+
+    /// Runs SQL with no parameters (may hold several statements).
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var error: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? lastError
+            sqlite3_free(error)
+            throw SQLiteError(path: path, message: message)
+        }
+    }
+
+    /// Runs one statement with parameters; returns the rows changed.
+    @discardableResult
+    public func run(_ sql: String, _ values: [SQLValue] = []) throws(SQLiteError) -> Int {
+        _ = try rows(sql, values)
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs one statement with parameters and returns its rows.
+    public func rows(_ sql: String, _ values: [SQLValue] = []) throws(SQLiteError) -> [SQLRow] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw SQLiteError(path: path, message: "\(lastError) in: \(sql.prefix(80))")
+        }
+        defer { sqlite3_finalize(statement) }
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .null: sqlite3_bind_null(statement, index)
+            case .int(let number): sqlite3_bind_int64(statement, index, number)
+            case .double(let number): sqlite3_bind_double(statement, index, number)
+            case .text(let text): ap_sqlite3_bind_text_transient(statement, index, text, -1)
+            }
+        }
+        var result: [SQLRow] = []
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw SQLiteError(path: path, message: "\(lastError) in: \(sql.prefix(80))") }
+            var row: [String: SQLValue] = [:]
+            for column in 0..<sqlite3_column_count(statement) {
+                let name = String(cString: sqlite3_column_name(statement, column))
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER: row[name] = .int(sqlite3_column_int64(statement, column))
+                case SQLITE_FLOAT: row[name] = .double(sqlite3_column_double(statement, column))
+                case SQLITE_NULL: row[name] = .null
+                default: row[name] = .text(String(cString: sqlite3_column_text(statement, column)))
+                }
+            }
+            result.append(SQLRow(values: row))
+        }
+        return result
+    }
+
+    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`: the write lock is taken first, so two
+    /// writers queue on the busy timeout instead of deadlocking); any error rolls everything back.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+}

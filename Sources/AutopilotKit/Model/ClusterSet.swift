@@ -1,0 +1,45 @@
+import Foundation
+
+/// Several clusters' records in one stream (per-cluster pipelines merged with `cat`), for the filters
+/// that report across clusters: the ledger and render-report. Findings, changes, ledger and cost
+/// history records are kept as they came, in stream order.
+public struct ClusterSet {
+    public var clusters: [String: ObservedCluster] = [:]
+    public var findings: [JSON] = []
+    public var changes: [JSON] = []
+    public var ledger: [JSON] = []
+    public var costHistory: [JSON] = []
+    public var incidents: [JSON] = []
+
+    public init() {}
+
+    /// The latest time any cluster's records mention.
+    public var latestTime: Date? { clusters.values.compactMap(\.latestTime).max() }
+
+    /// Reads the stream, forwarding every record unchanged (a record that cannot be used is reported
+    /// and still forwarded).
+    public static func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter?, diagnostics: Diagnostics) throws -> ClusterSet {
+        var set = ClusterSet()
+        var wanted = ObservedCluster.kinds
+        wanted.formUnion(["finding", "change", "ledger", "costhistory", "incident"])
+        let sink = writer ?? NDJSONWriter(fileDescriptor: open("/dev/null", O_WRONLY), name: "/dev/null")
+        try RecordForwarding.run(reader, to: sink, wanted: wanted, diagnostics: diagnostics) { record, line in
+            let kind = record["kind"]?.string
+            switch kind {
+            case "finding": set.findings.append(record)
+            case "change": set.changes.append(record)
+            case "ledger": set.ledger.append(record)
+            case "costhistory": set.costHistory.append(record)
+            case "incident": set.incidents.append(record)
+            default:
+                let name = record["cluster"]?.string ?? ""
+                do { try set.clusters[name, default: ObservedCluster()].add(record) } catch let error as RecordError {
+                    try diagnostics.error("\(kind ?? "record"): \(error.message); forwarded, not used",
+                                          source: line.source, line: line.number)
+                }
+            }
+            return true
+        }
+        return set
+    }
+}

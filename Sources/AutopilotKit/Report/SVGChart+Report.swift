@@ -1,0 +1,70 @@
+import Foundation
+
+/// The report's charts: values at irregular times (one point per ledger run) and a timeline of events.
+extension SVGChart {
+    /// A line through `points` on a time axis, each point marked and its date written under it.
+    public static func trend(title: String, points: [(at: Date, value: Double)], format: (Double) -> String) -> String {
+        let plotWidth = width - left - right
+        let plotHeight = height - top - bottom
+        var svg = header(title: title, height: height)
+        svg += "<rect x=\"\(fixed(left))\" y=\"\(fixed(top))\" width=\"\(fixed(plotWidth))\" height=\"\(fixed(plotHeight))\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n"
+        svg += "<text x=\"\(fixed(left + 4))\" y=\"\(fixed(top - 4))\" fill=\"#333\">\(HTML.escape(title))</text>\n"
+        guard let first = points.first?.at, let last = points.last?.at else {
+            return svg + "<text x=\"\(fixed(left + plotWidth / 2))\" y=\"\(fixed(top + plotHeight / 2))\" text-anchor=\"middle\" fill=\"#777\">no runs in the ledger yet</text></svg>\n"
+        }
+        let highest = max(points.map(\.value).max() ?? 0, 1e-9) * 1.1
+        let span = last.timeIntervalSince(first)
+        func x(_ at: Date) -> Double { left + (span > 0 ? plotWidth * at.timeIntervalSince(first) / span : plotWidth / 2) }
+        func y(_ value: Double) -> Double { top + plotHeight * (1 - max(0, value) / highest) }
+        for tick in 0...4 {
+            let value = highest / 1.1 * Double(tick) / 4
+            svg += "<line x1=\"\(fixed(left))\" x2=\"\(fixed(left + plotWidth))\" y1=\"\(fixed(y(value)))\" y2=\"\(fixed(y(value)))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(fixed(left - 6))\" y=\"\(fixed(y(value) + 4))\" text-anchor=\"end\" fill=\"#555\">\(HTML.escape(format(value)))</text>\n"
+        }
+        svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(points.map { "\(fixed(x($0.at))),\(fixed(y($0.value)))" }.joined(separator: " "))\"/>\n"
+        for point in points {
+            svg += "<circle cx=\"\(fixed(x(point.at)))\" cy=\"\(fixed(y(point.value)))\" r=\"3\" fill=\"#1f77b4\"><title>\(HTML.escape(format(point.value)))</title></circle>"
+            svg += "<text x=\"\(fixed(x(point.at)))\" y=\"\(fixed(height - 8))\" text-anchor=\"middle\" fill=\"#555\">\(RFC3339.string(point.at).prefix(10))</text>\n"
+        }
+        if let lastPoint = points.last {
+            svg += "<text x=\"\(fixed(left + plotWidth + 6))\" y=\"\(fixed(y(lastPoint.value) + 4))\" fill=\"#1f77b4\">\(HTML.escape(format(lastPoint.value)))</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+
+    /// Events on a time axis from `from` to `to`, one row per kind, each a dot with its text as a tooltip.
+    public static func timeline(title: String, events: [(at: Date, kind: String, text: String)], from: Date, to: Date) -> String {
+        let kinds = ["incident", "unsafe", "verified"]
+        let colors = ["incident": "#d62728", "unsafe": "#ff7f0e", "verified": "#2ca02c"]
+        let rowHeight = 26.0
+        let chartHeight = top + rowHeight * Double(kinds.count) + bottom
+        let plotWidth = width - left - right
+        var svg = header(title: title, height: chartHeight)
+        svg += "<text x=\"\(fixed(left + 4))\" y=\"\(fixed(top - 4))\" fill=\"#333\">\(HTML.escape(title))</text>\n"
+        let span = max(1, to.timeIntervalSince(from))
+        func x(_ at: Date) -> Double { left + plotWidth * min(1, max(0, at.timeIntervalSince(from) / span)) }
+        for (row, kind) in kinds.enumerated() {
+            let rowY = top + rowHeight * Double(row) + rowHeight / 2
+            let count = events.filter { $0.kind == kind }.count
+            svg += "<line x1=\"\(fixed(left))\" x2=\"\(fixed(left + plotWidth))\" y1=\"\(fixed(rowY))\" y2=\"\(fixed(rowY))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(fixed(left + plotWidth + 6))\" y=\"\(fixed(rowY + 4))\" fill=\"\(colors[kind]!)\">\(kind) (\(count))</text>\n"
+            for event in events where event.kind == kind {
+                svg += "<circle cx=\"\(fixed(x(event.at)))\" cy=\"\(fixed(rowY))\" r=\"5\" fill=\"\(colors[kind]!)\"><title>\(HTML.escape(RFC3339.string(event.at) + " " + event.text))</title></circle>\n"
+            }
+        }
+        for week in 0...4 {
+            let at = from.addingTimeInterval(span * Double(week) / 4)
+            svg += "<text x=\"\(fixed(x(at)))\" y=\"\(fixed(chartHeight - 8))\" text-anchor=\"middle\" fill=\"#555\">\(RFC3339.string(at).prefix(10))</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+
+    private static func header(title: String, height: Double) -> String {
+        """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(fixed(width))" height="\(fixed(height))" viewBox="0 0 \(fixed(width)) \(fixed(height))" \
+        role="img" aria-label="\(HTML.escape(title))" font-family="sans-serif" font-size="11">
+        <title>\(HTML.escape(title))</title>
+
+        """
+    }
+}

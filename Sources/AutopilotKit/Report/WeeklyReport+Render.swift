@@ -1,0 +1,170 @@
+import Foundation
+
+/// The report as report.json, report.md and report.html. The HTML is self-contained (inline CSS and
+/// SVG, no script, a CSP that forbids fetching anything) and prints on A4.
+extension WeeklyReport {
+    static func teamLabel(_ team: String) -> String { team == CostAllocation.idleTeam ? "idle (unallocated node capacity)" : team }
+
+    public var title: String {
+        "Autopilot weekly report — \(team.map { "team \($0), " } ?? "")week ending \(RFC3339.string(now).prefix(10))"
+    }
+
+    /// One line for the terminal and cron mail.
+    public var summaryLine: String {
+        "verified \(verifiedThisWeekTotal)/month this week, projected \(projectedTotal)/month, identified \(identifiedTotal)/month not yet acted on, "
+            + "\(incidents.count) incidents; \(entries.count) findings in \(clusters.count) clusters"
+    }
+
+    // MARK: JSON
+
+    public var json: JSONValue {
+        func money(_ value: Money) -> JSONValue { value.json }
+        func entryJSON(_ entry: Entry) -> JSONValue {
+            ["id": .string(entry.id), "cluster": .string(entry.cluster), "team": .string(entry.team), "detector": .string(entry.detector),
+             "status": .string(entry.status.rawValue), "monthlySavings": money(entry.savings), "realizedMonthlySavings": money(entry.realized),
+             "risk": ["overall": .optional(entry.riskOverall), "level": .optional(entry.riskLevel), "gate": .optional(entry.gate)],
+             "summary": .string(entry.summary)]
+        }
+        func breakdownJSON(_ rows: [Breakdown]) -> JSONValue {
+            .array(rows.map { row in
+                ["name": .string(row.name), "findings": .int(Int64(row.findings)), "identified": money(row.identified),
+                 "projected": money(row.projected), "verifiedThisWeek": money(row.verifiedThisWeek), "verifiedToDate": money(row.verifiedToDate)]
+            })
+        }
+        return [
+            "kind": "report", "title": .string(title), "weekStart": .string(RFC3339.string(weekStart)), "now": .string(RFC3339.string(now)),
+            "team": .optional(team), "clusters": .strings(clusters),
+            "headline": [
+                "verifiedThisWeek": money(verifiedThisWeekTotal), "projectedNextWeek": money(projectedTotal),
+                "identifiedNotActedOn": money(identifiedTotal), "incidentsCaught": .int(Int64(incidents.count)),
+                "unit": "USD per month (run-rate)",
+            ],
+            "rows": [
+                "verifiedThisWeek": .strings(verifiedThisWeek.map(\.id)), "projectedNextWeek": .strings(projected.map(\.id)),
+                "identifiedNotActedOn": .strings(identified.map(\.id)),
+            ],
+            "byTeam": breakdownJSON(byTeam), "byCluster": breakdownJSON(byCluster), "byDetector": breakdownJSON(byDetector),
+            "topOpportunities": .array(topOpportunities.map(entryJSON)),
+            "teamCosts": .array(teamCosts.map { row in
+                ["team": .string(row.team), "monthlyCost": money(row.monthlyCost), "identified": money(row.identified),
+                 "verifiedToDate": money(row.verifiedToDate)]
+            }),
+            "monthlyCostTotal": money(monthlyCostTotal),
+            "trend": .array(trend.map { ["at": .string(RFC3339.string($0.at)), "monthlyCost": money($0.monthlyCost), "realized": money($0.realized)] }),
+            "timeline": .array(timeline.map { ["at": .string(RFC3339.string($0.at)), "kind": .string($0.kind), "text": .string($0.text)] }),
+            "changedThisWeek": .array(changedThisWeek.map { ["id": .string($0.entry.id), "what": .string($0.what),
+                                                              "risk": .optional($0.entry.riskOverall)] }),
+            "nextSteps": .array(nextSteps.map { ["id": .string($0.entry.id), "action": .string($0.action),
+                                                 "monthlySavings": money($0.entry.savings)] }),
+            "findings": .array(entries.map(entryJSON)),
+        ]
+    }
+
+    // MARK: Markdown
+
+    public var markdown: String {
+        func cell(_ text: String) -> String {
+            text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "<", with: "&lt;")
+        }
+        var md = "# \(cell(title))\n\n"
+        md += "All figures are monthly run-rate in USD; each total is the sum of the rows behind it.\n\n"
+        md += "| | |\n|---|---:|\n"
+        md += "| Saved this week (verified) | \(verifiedThisWeekTotal) |\n"
+        md += "| Projected next week (approved + implemented) | \(projectedTotal) |\n"
+        md += "| Identified, not yet acted on | \(identifiedTotal) |\n"
+        md += "| Incidents caught | \(incidents.count) |\n\n"
+        for (heading, rows) in [("By team", byTeam), ("By cluster", byCluster), ("By kind of waste", byDetector)] {
+            md += "## \(heading)\n\n| | findings | identified | projected | verified this week | verified to date |\n|---|---:|---:|---:|---:|---:|\n"
+            for row in rows {
+                md += "| \(cell(row.name)) | \(row.findings) | \(row.identified) | \(row.projected) | \(row.verifiedThisWeek) | \(row.verifiedToDate) |\n"
+            }
+            md += "\n"
+        }
+        md += "## Cost allocation by team\n\n| team | monthly cost | identified savings | verified to date |\n|---|---:|---:|---:|\n"
+        for row in teamCosts {
+            md += "| \(cell(Self.teamLabel(row.team))) | \(row.monthlyCost) | \(row.identified) | \(row.verifiedToDate) |\n"
+        }
+        md += "| **total** | **\(monthlyCostTotal)** | | |\n\n"
+        md += "## Top opportunities\n\n| # | savings | risk | gate | finding |\n|---:|---:|---|---|---|\n"
+        for (index, entry) in topOpportunities.enumerated() {
+            md += "| \(index + 1) | \(entry.savings) | \(entry.riskLevel ?? "–") | \(entry.gate ?? "–") | \(cell(entry.summary)) |\n"
+        }
+        md += "\n## What changed this week\n\n"
+        md += changedThisWeek.isEmpty ? "Nothing.\n" : changedThisWeek.map { "- `\($0.entry.id)` \(cell($0.what)) (risk \($0.entry.riskOverall.map { String($0) } ?? "–"))\n" }.joined()
+        md += "\n## Recommended next steps\n\n"
+        md += nextSteps.enumerated().map { "\($0.offset + 1). \(cell($0.element.action)) — \(cell($0.element.entry.summary))\n" }.joined()
+        return md
+    }
+
+    // MARK: HTML
+
+    public var html: String {
+        let e = HTML.escape
+        var body = "<h1>\(e(title))</h1>\n<p class=\"note\">All figures are monthly run-rate in USD; each total is the sum of the rows behind it, to the cent.</p>\n"
+        body += "<div class=\"headline\">"
+        for (label, value) in [("Saved this week (verified)", "\(verifiedThisWeekTotal)"), ("Projected next week", "\(projectedTotal)"),
+                               ("Identified, not yet acted on", "\(identifiedTotal)"), ("Incidents caught", "\(incidents.count)")] {
+            body += "<div class=\"figure\"><div class=\"value\">\(e(value))</div><div class=\"label\">\(e(label))</div></div>"
+        }
+        body += "</div>\n"
+        body += "<h2>Charts</h2>\n<div class=\"charts\">"
+        body += SVGChart.trend(title: "Monthly cost at each run", points: trend.map { ($0.at, $0.monthlyCost.dollars) }, format: Self.dollars)
+        body += SVGChart.trend(title: "Savings realized (verified, monthly) at each run", points: trend.map { ($0.at, $0.realized.dollars) },
+                               format: Self.dollars)
+        body += SVGChart.timeline(title: "Incidents, verifications and unsafe changes, last 4 weeks", events: timeline.map { ($0.at, $0.kind, $0.text) },
+                                  from: now.addingTimeInterval(-28 * 86_400), to: now)
+        let teamRows = byTeam.filter { $0.identified + $0.projected + $0.verifiedToDate > .zero }
+        let highest = teamRows.map { ($0.identified + $0.projected + $0.verifiedToDate).dollars }.max() ?? 0
+        body += SVGChart.bars(title: "Savings by team (identified + projected + verified)",
+                              rows: teamRows.map { ($0.name, ($0.identified + $0.projected + $0.verifiedToDate).dollars, "#2ca02c") },
+                              scale: highest, format: Self.dollars)
+        body += "</div>\n"
+        func table(_ heading: String, _ rows: [Breakdown]) -> String {
+            var html = "<h2>\(e(heading))</h2>\n<table><thead><tr><th></th><th>findings</th><th>identified</th><th>projected</th><th>verified this week</th><th>verified to date</th></tr></thead><tbody>"
+            for row in rows {
+                html += "<tr><td>\(e(row.name))</td><td class=\"n\">\(row.findings)</td><td class=\"n\">\(row.identified)</td><td class=\"n\">\(row.projected)</td><td class=\"n\">\(row.verifiedThisWeek)</td><td class=\"n\">\(row.verifiedToDate)</td></tr>"
+            }
+            return html + "</tbody></table>\n"
+        }
+        body += table("By team", byTeam) + table("By cluster", byCluster) + table("By kind of waste", byDetector)
+        body += "<h2>Cost allocation by team</h2>\n<table><thead><tr><th>team</th><th>monthly cost</th><th>identified savings</th><th>verified to date</th></tr></thead><tbody>"
+        for row in teamCosts {
+            body += "<tr><td>\(e(Self.teamLabel(row.team)))</td><td class=\"n\">\(row.monthlyCost)</td><td class=\"n\">\(row.identified)</td><td class=\"n\">\(row.verifiedToDate)</td></tr>"
+        }
+        body += "<tr class=\"total\"><td>total</td><td class=\"n\">\(monthlyCostTotal)</td><td></td><td></td></tr></tbody></table>\n"
+        body += "<h2>Top opportunities</h2>\n<table><thead><tr><th>#</th><th>savings</th><th>risk</th><th>gate</th><th>finding</th></tr></thead><tbody>"
+        for (index, entry) in topOpportunities.enumerated() {
+            body += "<tr><td class=\"n\">\(index + 1)</td><td class=\"n\">\(entry.savings)</td><td>\(e(entry.riskLevel ?? "–"))</td><td>\(e(entry.gate ?? "–"))</td><td>\(e(entry.summary))</td></tr>"
+        }
+        body += "</tbody></table>\n<h2>What changed this week</h2>\n"
+        body += changedThisWeek.isEmpty ? "<p>Nothing.</p>\n"
+            : "<ul>" + changedThisWeek.map { "<li><code>\(e($0.entry.id))</code> \(e($0.what)) (risk \($0.entry.riskOverall.map { String($0) } ?? "–"))</li>" }.joined() + "</ul>\n"
+        body += "<h2>Recommended next steps</h2>\n<ol>"
+        body += nextSteps.map { "<li><strong>\(e($0.action))</strong><br>\(e($0.entry.summary))</li>" }.joined()
+        body += "</ol>\n"
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+            <title>\(e(title))</title>
+            <style>
+            @page { size: A4; margin: 14mm; }
+            body { font-family: sans-serif; color: #222; max-width: 760px; margin: 24px auto; font-size: 13px; }
+            h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 24px; border-bottom: 1px solid #ddd; break-after: avoid; }
+            .note { color: #666; }
+            .headline { display: flex; gap: 12px; flex-wrap: wrap; }
+            .figure { flex: 1 1 160px; border: 1px solid #ddd; border-radius: 6px; padding: 10px; }
+            .figure .value { font-size: 22px; font-weight: bold; } .figure .label { color: #555; }
+            table { border-collapse: collapse; width: 100%; break-inside: auto; } tr { break-inside: avoid; }
+            th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; vertical-align: top; }
+            td.n { text-align: right; white-space: nowrap; } tr.total td { font-weight: bold; border-top: 2px solid #999; }
+            svg { max-width: 100%; height: auto; break-inside: avoid; display: block; margin: 8px 0; }
+            </style></head>
+            <body>
+            \(body)</body></html>
+
+            """
+    }
+
+    static func dollars(_ value: Double) -> String { "\(Money(dollars: value))" }
+}

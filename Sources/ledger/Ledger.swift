@@ -1,0 +1,159 @@
+import ArgumentParser
+import AutopilotKit
+import Foundation
+
+@main
+struct Ledger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Keep every finding's life and the savings it realized in one SQLite file.",
+        discussion: """
+            A finding goes detected → approved → implemented → verified, or is rejected by a human, or \
+            expires when a run no longer reports it. `record` runs in the pipeline; `approve` and `reject` \
+            are for people and the Slack flow; `export` is for finance.
+
+            The file is SQLite in WAL mode; every run is one transaction, and two cron runs at once queue \
+            on a busy timeout instead of corrupting it. Its schema is migrated forward on open.
+
+            Exit status: 0 ok, 64 usage, 65 malformed input or an unknown/ineligible finding, 74 I/O or \
+            database error.
+            """,
+        subcommands: [Record.self, Approve.self, Reject.self, Export.self])
+
+    struct Options: ParsableArguments {
+        @Option(help: ArgumentHelp("The ledger's SQLite file.", valueName: "path"))
+        var db = "autopilot.db"
+    }
+}
+
+extension Ledger {
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a run: forward the stream, then append `ledger` and `costhistory` records.",
+            discussion: """
+                Input: the stream of one run (findings after score-risk; `change` records from emit-pr; the \
+                cluster's node, pod, workload, volume, hpa and usage records, for verification and the cost \
+                history). Several clusters may be concatenated. Output: the input, then one `ledger` record \
+                per finding of the run's clusters and one `costhistory` record per (run, cluster, team).
+
+                Findings gated `auto` by score-risk are approved by the policy. Implemented findings are \
+                verified against the run: live and safe → verified with the realized monthly savings; \
+                not live yet, or unsafe (OOM kills, usage above the new request) → flagged, still implemented.
+
+                Examples:
+                  … | score-risk | ledger record --db /var/lib/autopilot/ledger.db | render-report --out report/
+                  cat run/*/stream.ndjson | ledger record --now 2026-11-23T06:00:00Z
+                """)
+
+        @OptionGroup var options: Ledger.Options
+
+        @Option(help: ArgumentHelp("The run's time, RFC 3339 (default: the latest time in the stream, else now).", valueName: "time"))
+        var now: String?
+
+        @Option(help: ArgumentHelp("Prices for the cost history, as detect-waste's --prices.", valueName: "file"))
+        var prices: String?
+
+        @Option(help: ArgumentHelp("Spot discount where no spot price is known (0–1, default 0.65).", valueName: "share"))
+        var spotDiscount: Double?
+
+        @Flag(help: "Print a one-line summary on stderr.")
+        var summary = false
+
+        func validate() throws {
+            if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
+            if let spotDiscount, !(0...1).contains(spotDiscount) { throw ValidationError("--spot-discount must be between 0 and 1") }
+        }
+
+        func run() throws {
+            var table = PriceTable.embedded()
+            if let prices {
+                do { try table.merge(file: prices) } catch { throw ValidationError("--prices: \(error)") }
+            }
+            let model = CostModel(prices: table, spotDiscount: spotDiscount ?? 0.65)
+            let diagnostics = Diagnostics(tool: "ledger")
+            let writer = NDJSONWriter()
+            let status = ToolRun.run(diagnostics, writer: writer) {
+                let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: writer, diagnostics: diagnostics)
+                let store = try LedgerStore(path: options.db)
+                let time = now.flatMap(RFC3339.date) ?? set.latestTime ?? Date()
+                let records = try LedgerRecorder(store: store, model: model, diagnostics: diagnostics).record(set, now: time)
+                for record in records { try writer.write(record) }
+                if summary {
+                    let ledger = records.filter { $0["kind"]?.stringValue == "ledger" }
+                    let counts = FindingStatus.allCases.map { status in
+                        "\(ledger.filter { $0["status"]?.stringValue == status.rawValue }.count) \(status.rawValue)"
+                    }
+                    diagnostics.note("\(set.findings.count) findings recorded in \(options.db); ledger: \(counts.joined(separator: ", "))")
+                }
+            }
+            if status != .ok { throw ExitCode(status.rawValue) }
+        }
+    }
+
+    /// approve and reject: a person's decision on a finding, with who and why.
+    struct Decide {
+        static func run(_ id: String, to status: FindingStatus, by actor: String, reason: String?, db: String) throws {
+            let diagnostics = Diagnostics(tool: "ledger")
+            let store = try LedgerStore(path: db)
+            try store.db.transaction {
+                guard let stored = try store.finding(id) else {
+                    diagnostics.reportError("no finding \(id) in \(db); `ledger export` lists them")
+                    throw ExitCode(65)
+                }
+                let allowed: [FindingStatus] = status == .approved ? [.detected] : [.detected, .approved]
+                if stored.status == status {
+                    diagnostics.note("\(id) is already \(status.rawValue)")
+                    return
+                }
+                guard allowed.contains(stored.status) else {
+                    diagnostics.reportError("\(id) is \(stored.status.rawValue); only \(allowed.map(\.rawValue).joined(separator: " or ")) findings can be \(status.rawValue)")
+                    throw ExitCode(65)
+                }
+                try store.transition(id, from: stored.status, to: status, at: Date(), actor: actor, reason: reason)
+            }
+        }
+    }
+
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve a detected finding.")
+        @OptionGroup var options: Ledger.Options
+        @Argument(help: "The finding's id (f-…).") var id: String
+        @Option(help: ArgumentHelp("Who approves (a person, or slack:U123).", valueName: "name")) var by: String
+        @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
+        func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, db: options.db) }
+    }
+
+    struct Reject: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject a detected or approved finding; later runs keep it rejected.")
+        @OptionGroup var options: Ledger.Options
+        @Argument(help: "The finding's id (f-…).") var id: String
+        @Option(help: ArgumentHelp("Who rejects.", valueName: "name")) var by: String
+        @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
+        func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, db: options.db) }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the whole ledger: NDJSON (ledger and costhistory records) or CSV (one row per finding).")
+        @OptionGroup var options: Ledger.Options
+        @Option(help: ArgumentHelp("ndjson or csv.", valueName: "format")) var format = "ndjson"
+
+        func validate() throws {
+            if format != "ndjson" && format != "csv" { throw ValidationError("--format must be ndjson or csv") }
+        }
+
+        func run() throws {
+            let diagnostics = Diagnostics(tool: "ledger")
+            let writer = NDJSONWriter()
+            let status = ToolRun.run(diagnostics, writer: writer) {
+                let export = LedgerExport(store: try LedgerStore(path: options.db))
+                if format == "csv" {
+                    try writer.write(raw: Array(try export.csv().dropLast().utf8))
+                } else {
+                    for record in try export.records() { try writer.write(record) }
+                }
+            }
+            if status != .ok { throw ExitCode(status.rawValue) }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import AutopilotKit
+import Foundation
+
+@main
+struct RenderReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render-report",
+        abstract: "Write the weekly CFO/CTO report: report.html, report.md and report.json.",
+        discussion: """
+            Input: NDJSON records on stdin: findings, and the `ledger` and `costhistory` records that \
+            `ledger record` appends (without them every finding counts as detected and the cost allocation \
+            is computed from the node and pod records); `incident` records when present. Several clusters \
+            may be concatenated. Output: the three files in --out (each written to a temporary file and \
+            renamed), and one summary line on stdout.
+
+            The headline: saved this week (verified), projected next week (approved + implemented), \
+            identified and not yet acted on, incidents caught; all money is monthly run-rate in USD and \
+            every total is the sum of its rows to the cent. Then breakdowns by team, cluster and kind of \
+            waste, the cost allocation by team (OpenCost-style, with the idle line), charts, what changed \
+            this week and the recommended next steps.
+
+            Exit status: 0 ok, 64 usage, 65 malformed input lines, 74 I/O error.
+
+            Examples:
+              … | ledger record | render-report --out out/report
+              cat runs/2026-11-23/*.ndjson | render-report --out report/ --team checkout
+            """)
+
+    @Option(help: ArgumentHelp("Directory for report.html, report.md and report.json (created if missing).", valueName: "dir"))
+    var out: String
+
+    @Option(help: ArgumentHelp("Only this team's findings and cost.", valueName: "team"))
+    var team: String?
+
+    @Option(help: ArgumentHelp("The end of the reported week, RFC 3339 (default: the latest ledger transition or record time, else now).", valueName: "time"))
+    var now: String?
+
+    @Option(help: ArgumentHelp("Prices for the allocation when the stream has no cost history, as detect-waste's --prices.", valueName: "file"))
+    var prices: String?
+
+    func validate() throws {
+        if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
+    }
+
+    func run() throws {
+        var table = PriceTable.embedded()
+        if let prices {
+            do { try table.merge(file: prices) } catch { throw ValidationError("--prices: \(error)") }
+        }
+        let diagnostics = Diagnostics(tool: "render-report")
+        let writer = NDJSONWriter()
+        let status = ToolRun.run(diagnostics, writer: writer) {
+            let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: nil, diagnostics: diagnostics)
+            let time = now.flatMap(RFC3339.date) ?? Self.latest(set) ?? Date()
+            let report = WeeklyReport(set, now: time, team: team, model: CostModel(prices: table))
+            try FileIO.makeDirectory(out)
+            try FileIO.writeAtomically(report.json.serialized() + [UInt8(ascii: "\n")], to: "\(out)/report.json")
+            try FileIO.writeAtomically(Array(report.markdown.utf8), to: "\(out)/report.md")
+            try FileIO.writeAtomically(Array(report.html.utf8), to: "\(out)/report.html")
+            try writer.write(raw: Array("render-report: wrote \(out)/report.html, report.md, report.json: \(report.summaryLine)".utf8))
+        }
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+
+    /// The latest moment the ledger or the cluster records speak of.
+    static func latest(_ set: ClusterSet) -> Date? {
+        let ledgerTimes = set.ledger.compactMap { $0["lastSeen"]?.string.flatMap(RFC3339.date) }
+        return (ledgerTimes + [set.latestTime].compactMap { $0 }).max()
+    }
+}
