@@ -32,20 +32,30 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Run the pipeline, as far as it exists, over the bundled demo cluster; NDJSON lands in out/demo.ndjson,
-## the findings are listed, and detect-waste prints the total on stderr.
+## Run the whole pipeline over the two bundled clusters (fixtures/demo and fixtures/staging): per
+## cluster collect → metrics → detect → score → evidence, then both streams through one ledger run and
+## the weekly report. Writes out/demo.ndjson (both clusters), out/evidence/, out/demo.db and
+## out/report/report.html; lists the findings.
+DEMO_CLUSTERS := demo staging
+DEMO_NOW      := 2026-11-20T12:00:00Z
 demo: release
 	@mkdir -p $(OUT)
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	$$bin/collect-cluster --from fixtures/demo --cluster demo --summary \
-	  | $$bin/collect-metrics --from fixtures/demo/prometheus --summary \
-	  | $$bin/detect-waste | $$bin/score-risk --summary \
-	  | $$bin/build-evidence --out $(OUT)/evidence --summary > $(OUT)/demo.ndjson.tmp; \
-	mv $(OUT)/demo.ndjson.tmp $(OUT)/demo.ndjson; \
+	for cluster in $(DEMO_CLUSTERS); do \
+	  $$bin/collect-cluster --from fixtures/$$cluster --cluster $$cluster --summary \
+	    | $$bin/collect-metrics --from fixtures/$$cluster/prometheus --summary \
+	    | $$bin/detect-waste --now $(DEMO_NOW) | $$bin/score-risk --summary \
+	    | $$bin/build-evidence --out $(OUT)/evidence --summary > $(OUT)/stream-$$cluster.ndjson.tmp; \
+	done; \
+	cat $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) > $(OUT)/demo.ndjson.tmp; \
+	rm -f $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) $(OUT)/demo.db $(OUT)/demo.db-wal $(OUT)/demo.db-shm; \
+	$$bin/ledger record --db $(OUT)/demo.db --now $(DEMO_NOW) --summary < $(OUT)/demo.ndjson.tmp > $(OUT)/ledger.ndjson.tmp; \
+	$$bin/render-report --out $(OUT)/report --now $(DEMO_NOW) < $(OUT)/ledger.ndjson.tmp; \
+	mv $(OUT)/demo.ndjson.tmp $(OUT)/demo.ndjson; mv $(OUT)/ledger.ndjson.tmp $(OUT)/ledger.ndjson; \
 	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records); findings:"; \
-	jq -r 'select(.kind=="finding") | [.risk.gate, .risk.level, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \
+	jq -r 'select(.kind=="finding") | [.cluster, .risk.gate, .risk.level, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \
 	  | column -t -s $$'\t'; \
-	echo "demo: evidence packs in $(OUT)/evidence/<finding id>/evidence.html"
+	echo "demo: evidence packs in $(OUT)/evidence/<finding id>/evidence.html; report in $(OUT)/report/report.html"
 
 test: deps
 	$(SWIFT) build --build-tests

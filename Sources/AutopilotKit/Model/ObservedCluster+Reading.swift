@@ -17,6 +17,7 @@ extension ObservedCluster {
                             holdingFindings: Bool) throws -> (cluster: ObservedCluster, findings: [HeldFinding]) {
         var cluster = ObservedCluster()
         var findings: [HeldFinding] = []
+        var clusterNames = Set<String>()
         var wanted = kinds
         if holdingFindings { wanted.insert("finding") }
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
@@ -24,11 +25,16 @@ extension ObservedCluster {
                 findings.append(HeldFinding(record: record, source: line.source, line: line.number, text: Array(line.bytes)))
                 return false
             }
+            if let name = record["cluster"]?.string { clusterNames.insert(name) }
             do { try cluster.add(record) } catch let error as RecordError {
                 try diagnostics.error("\(record["kind"]?.string ?? "record"): \(error.message); forwarded, not analysed",
                                       source: line.source, line: line.number)
             }
             return true
+        }
+        if clusterNames.count > 1 {
+            // One model of one cluster: two clusters' nodes and workloads would be joined as one.
+            diagnostics.warning("records of \(clusterNames.count) clusters in one stream (\(clusterNames.sorted().joined(separator: ", "))) are analysed as one cluster; run the filter once per cluster and concatenate the outputs")
         }
         return (cluster, findings)
     }

@@ -12,7 +12,7 @@ extension SVGChart {
         guard let first = points.first?.at, let last = points.last?.at else {
             return svg + "<text x=\"\(fixed(left + plotWidth / 2))\" y=\"\(fixed(top + plotHeight / 2))\" text-anchor=\"middle\" fill=\"#777\">no runs in the ledger yet</text></svg>\n"
         }
-        let highest = max(points.map(\.value).max() ?? 0, 1e-9) * 1.1
+        let highest = max(points.map(\.value).max() ?? 0, 1) * 1.1  // at least $1, so an all-zero series has a readable axis
         let span = last.timeIntervalSince(first)
         func x(_ at: Date) -> Double { left + (span > 0 ? plotWidth * at.timeIntervalSince(first) / span : plotWidth / 2) }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - max(0, value) / highest) }

@@ -153,7 +153,7 @@ extension WeeklyReport {
             h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 24px; border-bottom: 1px solid #ddd; break-after: avoid; }
             .note { color: #666; }
             .headline { display: flex; gap: 12px; flex-wrap: wrap; }
-            .figure { flex: 1 1 160px; border: 1px solid #ddd; border-radius: 6px; padding: 10px; }
+            .figure { flex: 1 1 140px; border: 1px solid #ddd; border-radius: 6px; padding: 10px; }
             .figure .value { font-size: 22px; font-weight: bold; } .figure .label { color: #555; }
             table { border-collapse: collapse; width: 100%; break-inside: auto; } tr { break-inside: avoid; }
             th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; vertical-align: top; }

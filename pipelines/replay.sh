@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Reruns a captured weekly run offline (no cluster, no Prometheus): the same chain over the kubectl and
+# Prometheus answers that pipelines/weekly.mk saved, into a new folder, with a ledger of its own (the
+# production ledger is never touched).
+# Usage: pipelines/replay.sh RUN_DIR OUT_DIR [BIN_DIR]     e.g. pipelines/replay.sh /var/lib/autopilot/runs/2026-11-23 /tmp/replay
+set -euo pipefail
+run=${1:?usage: replay.sh RUN_DIR OUT_DIR [BIN_DIR]}
+out=${2:?usage: replay.sh RUN_DIR OUT_DIR [BIN_DIR]}
+bin=${3:-$(cd "$(dirname "$0")/.." && swift build -c release --show-bin-path)}
+[ -d "$run/capture/cluster" ] || { echo "replay.sh: $run has no capture/cluster: not a weekly.mk run" >&2; exit 66; }
+rm -rf "$out.tmp" && mkdir -p "$out.tmp/streams"
+# weekly.mk captures per context: capture/cluster/<context>/<cluster>/ and capture/metrics/<context>/.
+for context_dir in "$run"/capture/cluster/*/; do
+  context=$(basename "$context_dir")
+  for dir in "$context_dir"*/; do
+    cluster=$(basename "$dir")
+    echo "replay.sh: $context ($cluster)" >&2
+    "$bin/collect-cluster" --from "$dir" --cluster "$cluster" \
+      | "$bin/collect-metrics" --from "$run/capture/metrics/$context" \
+      | "$bin/detect-waste" | "$bin/score-risk" \
+      | "$bin/build-evidence" --out "$out.tmp/evidence" > "$out.tmp/streams/$context-$cluster.ndjson"
+  done
+done
+cat "$out.tmp"/streams/*.ndjson | "$bin/ledger" record --db "$out.tmp/replay.db" > "$out.tmp/ledger.ndjson"
+"$bin/render-report" --out "$out.tmp/report" < "$out.tmp/ledger.ndjson"
+rm -rf "$out" && mv "$out.tmp" "$out"
+echo "replay.sh: $out/report/report.html" >&2

@@ -1,0 +1,39 @@
+# The weekly run on a bastion host: the whole chain once per kubeconfig context, merged with `cat`
+# into one ledger run and one report. Everything lands in a dated folder that appears only when the
+# run is complete (built under .tmp, then renamed), and every raw kubectl/Prometheus answer is captured
+# so pipelines/replay.sh can rerun it offline.
+#
+# crontab (Mondays 06:00 UTC; one line):
+#   0 6 * * 1  cd /opt/autopilot && make -f pipelines/weekly.mk CONTEXTS="prod-us prod-eu" PROMETHEUS_prod-us=https://prom-us:9090 PROMETHEUS_prod-eu=https://prom-eu:9090 OUT=/var/lib/autopilot >>/var/log/autopilot.log 2>&1
+#
+# Variables: CONTEXTS (kubeconfig contexts), PROMETHEUS_<context> (else PROMETHEUS) and optional
+# PROMETHEUS_ARGS (e.g. --sigv4-region us-east-1 or --token-file …), OUT (runs/ and the ledger),
+# BIN (the built tools; default: swift's release path), DB (default OUT/autopilot.db).
+SHELL       := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+CONTEXTS    ?=
+OUT         ?= /var/lib/autopilot
+BIN         ?= $(shell swift build -c release --show-bin-path)
+DB          ?= $(OUT)/autopilot.db
+DATE        := $(shell date -u +%Y-%m-%d)
+RUN         := $(OUT)/runs/$(DATE)
+TMP         := $(RUN).tmp
+
+.PHONY: weekly
+weekly:
+	@test -n "$(CONTEXTS)" || { echo "weekly.mk: set CONTEXTS to the kubeconfig contexts to analyse" >&2; exit 64; }
+	@test ! -e "$(RUN)" || { echo "weekly.mk: $(RUN) exists; this week's run is done (remove it to run again)" >&2; exit 73; }
+	rm -rf "$(TMP)" && mkdir -p "$(TMP)/capture/cluster" "$(TMP)/capture/metrics" "$(TMP)/streams"
+	@for ctx in $(CONTEXTS); do \
+	  url="$${PROMETHEUS_$$ctx:-$(PROMETHEUS)}"; \
+	  test -n "$$url" || { echo "weekly.mk: no PROMETHEUS_$$ctx or PROMETHEUS for context $$ctx" >&2; exit 64; }; \
+	  echo "weekly.mk: $$ctx" >&2; \
+	  "$(BIN)/collect-cluster" --context "$$ctx" --capture "$(TMP)/capture/cluster/$$ctx" \
+	    | "$(BIN)/collect-metrics" --prometheus "$$url" $(PROMETHEUS_ARGS) --capture "$(TMP)/capture/metrics/$$ctx" \
+	    | "$(BIN)/detect-waste" | "$(BIN)/score-risk" \
+	    | "$(BIN)/build-evidence" --out "$(TMP)/evidence" > "$(TMP)/streams/$$ctx.ndjson"; \
+	done
+	cat "$(TMP)"/streams/*.ndjson | "$(BIN)/ledger" record --db "$(DB)" --summary > "$(TMP)/ledger.ndjson"
+	"$(BIN)/render-report" --out "$(TMP)/report" < "$(TMP)/ledger.ndjson"
+	mv "$(TMP)" "$(RUN)"
+	@echo "weekly.mk: $(RUN)/report/report.html" >&2
