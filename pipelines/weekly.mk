@@ -19,20 +19,25 @@ DATE        := $(shell date -u +%Y-%m-%d)
 RUN         := $(OUT)/runs/$(DATE)
 TMP         := $(RUN).tmp
 
+# One cluster's chain; its Prometheus is PROMETHEUS_<context> (a make variable, so any context name
+# works), else PROMETHEUS.
+define cluster_chain
+	@echo "weekly.mk: $(1)" >&2
+	"$(BIN)/collect-cluster" --context "$(1)" --capture "$(TMP)/capture/cluster/$(1)" \
+	  | "$(BIN)/collect-metrics" --prometheus "$(or $(PROMETHEUS_$(1)),$(PROMETHEUS))" $(PROMETHEUS_ARGS) --capture "$(TMP)/capture/metrics/$(1)" \
+	  | "$(BIN)/detect-waste" | "$(BIN)/score-risk" \
+	  | "$(BIN)/build-evidence" --out "$(TMP)/evidence" > "$(TMP)/streams/$(1).ndjson"
+
+endef
+
 .PHONY: weekly
 weekly:
 	@test -n "$(CONTEXTS)" || { echo "weekly.mk: set CONTEXTS to the kubeconfig contexts to analyse" >&2; exit 64; }
+	@test -z "$(strip $(foreach c,$(CONTEXTS),$(if $(or $(PROMETHEUS_$(c)),$(PROMETHEUS)),,$(c))))" \
+	  || { echo "weekly.mk: no PROMETHEUS_<context> or PROMETHEUS for: $(strip $(foreach c,$(CONTEXTS),$(if $(or $(PROMETHEUS_$(c)),$(PROMETHEUS)),,$(c))))" >&2; exit 64; }
 	@test ! -e "$(RUN)" || { echo "weekly.mk: $(RUN) exists; this week's run is done (remove it to run again)" >&2; exit 73; }
 	rm -rf "$(TMP)" && mkdir -p "$(TMP)/capture/cluster" "$(TMP)/capture/metrics" "$(TMP)/streams"
-	@for ctx in $(CONTEXTS); do \
-	  url="$${PROMETHEUS_$$ctx:-$(PROMETHEUS)}"; \
-	  test -n "$$url" || { echo "weekly.mk: no PROMETHEUS_$$ctx or PROMETHEUS for context $$ctx" >&2; exit 64; }; \
-	  echo "weekly.mk: $$ctx" >&2; \
-	  "$(BIN)/collect-cluster" --context "$$ctx" --capture "$(TMP)/capture/cluster/$$ctx" \
-	    | "$(BIN)/collect-metrics" --prometheus "$$url" $(PROMETHEUS_ARGS) --capture "$(TMP)/capture/metrics/$$ctx" \
-	    | "$(BIN)/detect-waste" | "$(BIN)/score-risk" \
-	    | "$(BIN)/build-evidence" --out "$(TMP)/evidence" > "$(TMP)/streams/$$ctx.ndjson"; \
-	done
+	$(foreach ctx,$(CONTEXTS),$(call cluster_chain,$(ctx)))
 	cat "$(TMP)"/streams/*.ndjson | "$(BIN)/ledger" record --db "$(DB)" --summary > "$(TMP)/ledger.ndjson"
 	"$(BIN)/render-report" --out "$(TMP)/report" < "$(TMP)/ledger.ndjson"
 	mv "$(TMP)" "$(RUN)"
