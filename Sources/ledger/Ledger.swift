@@ -23,6 +23,14 @@ struct Ledger: ParsableCommand {
     struct Options: ParsableArguments {
         @Option(help: ArgumentHelp("The ledger's SQLite file.", valueName: "path"))
         var db = "autopilot.db"
+
+        /// approve, reject and export read a ledger: a mistyped path must not create an empty one.
+        func existing() throws -> String {
+            guard FileManager.default.fileExists(atPath: db) else {
+                throw ValidationError("--db: no ledger at \(db) (`ledger record` creates it)")
+            }
+            return db
+        }
     }
 }
 
@@ -47,7 +55,7 @@ extension Ledger {
 
         @OptionGroup var options: Ledger.Options
 
-        @Option(help: ArgumentHelp("The run's time, RFC 3339 (default: the latest time in the stream, else now).", valueName: "time"))
+        @Option(help: ArgumentHelp("The run's time, RFC 3339 (default: the end of the usage window in the stream, else its latest time, else now).", valueName: "time"))
         var now: String?
 
         @Option(help: ArgumentHelp("Prices for the cost history, as detect-waste's --prices.", valueName: "file"))
@@ -120,7 +128,7 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who approves (a person, or slack:U123).", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, db: options.db) }
+        func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, db: try options.existing()) }
     }
 
     struct Reject: ParsableCommand {
@@ -129,7 +137,7 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who rejects.", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, db: options.db) }
+        func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, db: try options.existing()) }
     }
 
     struct Export: ParsableCommand {
@@ -143,10 +151,11 @@ extension Ledger {
         }
 
         func run() throws {
+            let path = try options.existing()
             let diagnostics = Diagnostics(tool: "ledger")
             let writer = NDJSONWriter()
             let status = ToolRun.run(diagnostics, writer: writer) {
-                let export = LedgerExport(store: try LedgerStore(path: options.db))
+                let export = LedgerExport(store: try LedgerStore(path: path))
                 if format == "csv" {
                     try writer.write(raw: Array(try export.csv().dropLast().utf8))
                 } else {

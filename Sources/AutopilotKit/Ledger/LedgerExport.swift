@@ -41,7 +41,7 @@ public struct LedgerExport {
     }
 
     func costHistory(clusters: [String]?) throws -> [JSONValue] {
-        var sql = "SELECT run_id, at, cluster, team, monthly_cost_cents, identified_savings_cents, realized_savings_cents FROM cost_history"
+        var sql = "SELECT run_id, at, cluster, team, monthly_cost_cents, open_savings_cents, realized_savings_cents FROM cost_history"
         var values: [SQLValue] = []
         if let clusters {
             sql += " WHERE cluster IN (\(Array(repeating: "?", count: clusters.count).joined(separator: ",")))"
@@ -53,7 +53,7 @@ public struct LedgerExport {
                 "kind": "costhistory", "run": .optional(row["run_id"].int), "at": .optional(row["at"].string),
                 "cluster": .optional(row["cluster"].string), "team": .optional(row["team"].string),
                 "monthlyCost": Money(cents: row["monthly_cost_cents"].int ?? 0).json,
-                "identifiedMonthlySavings": Money(cents: row["identified_savings_cents"].int ?? 0).json,
+                "openMonthlySavings": Money(cents: row["open_savings_cents"].int ?? 0).json,
                 "realizedMonthlySavings": Money(cents: row["realized_savings_cents"].int ?? 0).json,
             ]
         }
@@ -81,9 +81,9 @@ public struct LedgerExport {
     }
 
     static func quoted(_ value: String) -> String {
-        // A leading = + - @ would be a formula in a spreadsheet: prefix a quote (OWASP's CSV injection advice).
+        // A leading = + - @ tab or CR would be a formula in a spreadsheet: prefix a quote (OWASP's CSV injection advice).
         var text = value
-        if let first = text.first, "=+-@".contains(first), Double(text) == nil { text = "'" + text }
+        if let first = text.first, "=+-@\t\r".contains(first), Double(text) == nil { text = "'" + text }
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

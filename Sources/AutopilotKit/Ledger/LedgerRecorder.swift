@@ -117,8 +117,10 @@ public struct LedgerRecorder {
     private func verify(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws {
         guard let baselineText = stored.row["baseline"].string, let baseline = try? JSON.parse(baselineText) else { return }
         let outcome = Verification.check(stored, baseline: baseline, cluster: set.clusters[stored.cluster])
+        var json = outcome.json
+        json.set("at", to: .string(RFC3339.string(now)))
         try store.db.run("UPDATE findings SET verification = ?, realized_savings_cents = ? WHERE id = ?",
-                         [.text(outcome.json.text), .optional(outcome.realized?.cents), .text(stored.id)])
+                         [.text(json.text), .optional(outcome.realized?.cents), .text(stored.id)])
         if outcome.state == .verified {
             try store.transition(stored.id, from: .implemented, to: .verified, at: now, actor: Self.actor, reason: outcome.reason)
         }
@@ -133,21 +135,21 @@ public struct LedgerRecorder {
         for name in clusters {
             guard let observed = set.clusters[name], !observed.nodes.isEmpty else { continue }
             let allocation = CostAllocation(observed, model: model)
-            var identified: [String: Int64] = [:]
+            var open: [String: Int64] = [:]
             var realized: [String: Int64] = [:]
             for finding in findings where finding.cluster == name {
                 let team = finding.row["team"].string ?? "unassigned"
-                if finding.status.isOpen { identified[team, default: 0] += finding.row["savings_cents"].int ?? 0 }
+                if finding.status.isUnrealized { open[team, default: 0] += finding.row["savings_cents"].int ?? 0 }
                 if finding.status == .verified { realized[team, default: 0] += finding.row["realized_savings_cents"].int ?? 0 }
             }
-            for team in Set(allocation.teams.keys).union(identified.keys).union(realized.keys).sorted() {
+            for team in Set(allocation.teams.keys).union(open.keys).union(realized.keys).sorted() {
                 try store.db.run(
                     """
-                    INSERT INTO cost_history (run_id, at, cluster, team, monthly_cost_cents, identified_savings_cents, realized_savings_cents)
+                    INSERT INTO cost_history (run_id, at, cluster, team, monthly_cost_cents, open_savings_cents, realized_savings_cents)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                     [.int(run), .text(RFC3339.string(now)), .text(name), .text(team), .int(allocation.teams[team]?.cents ?? 0),
-                     .int(identified[team] ?? 0), .int(realized[team] ?? 0)])
+                     .int(open[team] ?? 0), .int(realized[team] ?? 0)])
             }
         }
     }

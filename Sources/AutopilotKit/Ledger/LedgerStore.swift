@@ -5,8 +5,12 @@ import Foundation
 public enum FindingStatus: String, CaseIterable, Sendable {
     case detected, approved, implemented, verified, rejected, expired
 
-    /// Statuses whose savings are still to be had (identified, not yet acted on or not yet live).
+    /// Detected or approved: a run that no longer reports such a finding expires it.
     public var isOpen: Bool { self == .detected || self == .approved }
+
+    /// Savings still to be had: detected, approved, or implemented and not yet verified (the report's
+    /// identified + projected).
+    public var isUnrealized: Bool { isOpen || self == .implemented }
 }
 
 /// The ledger's SQLite file: schema migrations, and the few statements the ledger needs.
@@ -69,7 +73,7 @@ public final class LedgerStore {
             cluster TEXT NOT NULL,
             team TEXT NOT NULL,
             monthly_cost_cents INTEGER NOT NULL,
-            identified_savings_cents INTEGER NOT NULL,
+            open_savings_cents INTEGER NOT NULL,
             realized_savings_cents INTEGER NOT NULL,
             PRIMARY KEY (run_id, cluster, team)
         );

@@ -13,8 +13,12 @@ public struct ClusterSet {
 
     public init() {}
 
-    /// The latest time any cluster's records mention.
-    public var latestTime: Date? { clusters.values.compactMap(\.latestTime).max() }
+    /// When the run looked: the end of collect-metrics' window (the collection time), else the latest
+    /// time any record mentions (an event, a pod's creation).
+    public var latestTime: Date? {
+        let windowEnds = clusters.values.flatMap { $0.usage.values.flatMap { $0.values.compactMap { $0.windowEnd.flatMap(RFC3339.date) } } }
+        return windowEnds.max() ?? clusters.values.compactMap(\.latestTime).max()
+    }
 
     /// Reads the stream, forwarding every record unchanged (a record that cannot be used is reported
     /// and still forwarded).

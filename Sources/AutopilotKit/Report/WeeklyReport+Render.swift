@@ -64,7 +64,8 @@ extension WeeklyReport {
 
     public var markdown: String {
         func cell(_ text: String) -> String {
-            text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "<", with: "&lt;")
+            text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "|", with: "\\|")
+                .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "<", with: "&lt;")
         }
         var md = "# \(cell(title))\n\n"
         md += "All figures are monthly run-rate in USD; each total is the sum of the rows behind it.\n\n"
@@ -80,14 +81,14 @@ extension WeeklyReport {
             }
             md += "\n"
         }
-        md += "## Cost allocation by team\n\n| team | monthly cost | identified savings | verified to date |\n|---|---:|---:|---:|\n"
+        md += "## Cost allocation by team\n\n| team | monthly cost | open savings (identified + projected) | verified to date |\n|---|---:|---:|---:|\n"
         for row in teamCosts {
             md += "| \(cell(Self.teamLabel(row.team))) | \(row.monthlyCost) | \(row.identified) | \(row.verifiedToDate) |\n"
         }
         md += "| **total** | **\(monthlyCostTotal)** | | |\n\n"
         md += "## Top opportunities\n\n| # | savings | risk | gate | finding |\n|---:|---:|---|---|---|\n"
         for (index, entry) in topOpportunities.enumerated() {
-            md += "| \(index + 1) | \(entry.savings) | \(entry.riskLevel ?? "–") | \(entry.gate ?? "–") | \(cell(entry.summary)) |\n"
+            md += "| \(index + 1) | \(entry.savings) | \(cell(entry.riskLevel ?? "–")) | \(cell(entry.gate ?? "–")) | \(cell(entry.summary)) |\n"
         }
         md += "\n## What changed this week\n\n"
         md += changedThisWeek.isEmpty ? "Nothing.\n" : changedThisWeek.map { "- `\($0.entry.id)` \(cell($0.what)) (risk \($0.entry.riskOverall.map { String($0) } ?? "–"))\n" }.joined()
@@ -127,7 +128,7 @@ extension WeeklyReport {
             return html + "</tbody></table>\n"
         }
         body += table("By team", byTeam) + table("By cluster", byCluster) + table("By kind of waste", byDetector)
-        body += "<h2>Cost allocation by team</h2>\n<table><thead><tr><th>team</th><th>monthly cost</th><th>identified savings</th><th>verified to date</th></tr></thead><tbody>"
+        body += "<h2>Cost allocation by team</h2>\n<table><thead><tr><th>team</th><th>monthly cost</th><th>open savings (identified + projected)</th><th>verified to date</th></tr></thead><tbody>"
         for row in teamCosts {
             body += "<tr><td>\(e(Self.teamLabel(row.team)))</td><td class=\"n\">\(row.monthlyCost)</td><td class=\"n\">\(row.identified)</td><td class=\"n\">\(row.verifiedToDate)</td></tr>"
         }

@@ -24,6 +24,8 @@ public struct WeeklyReport: Sendable {
         public var changeURL: String?
         public var verification: String?
         public var verificationReason: String?
+        /// When the ledger last checked the change.
+        public var verificationAt: Date?
         /// (status, time) of every transition.
         public var transitions: [(to: String, at: Date, actor: String)]
     }
@@ -91,7 +93,10 @@ extension WeeklyReport {
         self.now = now
         weekStart = now.addingTimeInterval(-7 * 86_400)
         self.team = team
-        var entries = set.ledger.compactMap(Self.entry(ledger:))
+        // Concatenated ledger outputs may repeat a finding: the last record of an id is the newest.
+        var latest: [String: Entry] = [:]
+        for entry in set.ledger.compactMap(Self.entry(ledger:)) { latest[entry.id] = entry }
+        var entries = Array(latest.values)
         let recorded = Set(entries.map(\.id))
         entries += set.findings.compactMap(Self.entry(finding:)).filter { !recorded.contains($0.id) }
         if let team { entries = entries.filter { $0.team == team } }
@@ -140,7 +145,7 @@ extension WeeklyReport {
         }
         incidents = events.filter { inWeek($0.at) }
         for entry in entries {
-            if entry.verification == Verification.State.unsafe.rawValue, let at = entry.transitions.last?.at {
+            if entry.verification == Verification.State.unsafe.rawValue, let at = entry.verificationAt {
                 events.append(TimelineEvent(at: at, kind: "unsafe", text: "\(entry.id): \(entry.verificationReason ?? "unsafe after the change")"))
             }
             for transition in entry.transitions where transition.to == "verified" {
@@ -205,7 +210,7 @@ extension WeeklyReport {
             riskOverall: record["risk", "overall"]?.double, riskLevel: record["risk", "level"]?.string, gate: record["risk", "gate"]?.string,
             changeURL: record["change", "url"]?.string ?? record["change", "branch"]?.string,
             verification: record["verification", "state"]?.string, verificationReason: record["verification", "reason"]?.string,
-            transitions: transitions)
+            verificationAt: record["verification", "at"]?.string.flatMap(RFC3339.date), transitions: transitions)
     }
 
     static func entry(finding record: JSON) -> Entry? {
@@ -215,7 +220,7 @@ extension WeeklyReport {
             detector: record["detector"]?.string ?? "", summary: record["summary"]?.string ?? "", status: .detected, statusSince: nil,
             savings: Money(dollars: record["monthlySavings"]?.double ?? 0), realized: .zero,
             riskOverall: record["risk", "overall"]?.double, riskLevel: record["risk", "level"]?.string, gate: record["risk", "gate"]?.string,
-            changeURL: nil, verification: nil, verificationReason: nil, transitions: [])
+            changeURL: nil, verification: nil, verificationReason: nil, verificationAt: nil, transitions: [])
     }
 
     /// Each team's monthly cost from the latest run in the cost history of each cluster (else computed
@@ -227,8 +232,11 @@ extension WeeklyReport {
             guard let cluster = record["cluster"]?.string, let run = record["run"]?.int else { continue }
             latestRun[cluster] = max(latestRun[cluster] ?? run, run)
         }
+        var counted = Set<String>()
         for record in set.costHistory {
-            guard let cluster = record["cluster"]?.string, record["run"]?.int == latestRun[cluster], let name = record["team"]?.string else { continue }
+            guard let cluster = record["cluster"]?.string, record["run"]?.int == latestRun[cluster], let name = record["team"]?.string,
+                counted.insert("\(cluster)\u{1F}\(name)").inserted
+            else { continue }
             costs[name, default: .zero] = costs[name, default: .zero] + Money(dollars: record["monthlyCost"]?.double ?? 0)
         }
         for (name, observed) in set.clusters where latestRun[name] == nil && !observed.nodes.isEmpty {
@@ -241,21 +249,26 @@ extension WeeklyReport {
         return names.sorted().map { name in
             let mine = entries.filter { $0.team == name }
             return TeamCost(team: name, monthlyCost: costs[name] ?? .zero,
-                            identified: mine.filter { $0.status.isOpen }.map(\.savings).sum(),
+                            identified: mine.filter { $0.status.isUnrealized }.map(\.savings).sum(),
                             verifiedToDate: mine.filter { $0.status == .verified }.map(\.realized).sum())
         }.sorted { ($0.monthlyCost, $1.team) > ($1.monthlyCost, $0.team) }
     }
 
-    /// Monthly cost and realized savings at each run in the history.
+    /// Monthly cost and realized savings at each run time in the history, all clusters together (each
+    /// (time, cluster, team) line counted once, however many ledger outputs were concatenated).
     static func trend(_ set: ClusterSet, team: String?) -> [TrendPoint] {
-        var points: [Int64: TrendPoint] = [:]
+        var seen = Set<String>()
+        var points: [Date: TrendPoint] = [:]
         for record in set.costHistory {
-            guard let run = record["run"]?.int, let at = record["at"]?.string.flatMap(RFC3339.date) else { continue }
-            if let team, record["team"]?.string != team { continue }
-            var point = points[run] ?? TrendPoint(at: at, monthlyCost: .zero, realized: .zero)
+            guard let text = record["at"]?.string, let at = RFC3339.date(text), let cluster = record["cluster"]?.string,
+                let name = record["team"]?.string
+            else { continue }
+            if let team, name != team { continue }
+            guard seen.insert("\(text)\u{1F}\(cluster)\u{1F}\(name)").inserted else { continue }
+            var point = points[at] ?? TrendPoint(at: at, monthlyCost: .zero, realized: .zero)
             point.monthlyCost = point.monthlyCost + Money(dollars: record["monthlyCost"]?.double ?? 0)
             point.realized = point.realized + Money(dollars: record["realizedMonthlySavings"]?.double ?? 0)
-            points[run] = point
+            points[at] = point
         }
         return points.keys.sorted().map { points[$0]! }
     }

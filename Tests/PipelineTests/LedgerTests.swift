@@ -1,0 +1,658 @@
+import Foundation
+import XCTest
+import AutopilotKit
+
+/// The ledger binary on a scratch SQLite file: a finding's whole life over three weekly runs of the demo,
+/// schema migration of an old file, two cron runs at once, the finance CSV and a malformed input line.
+final class LedgerTests: XCTestCase {
+    typealias F = LedgerFixtures
+
+    // MARK: Lifecycle
+
+    func testAFindingsLifeAcrossThreeWeeklyRuns() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = scratch.appendingPathComponent("ledger.db")
+        let lines = F.demoLines
+        let findings = try F.records(lines, kind: "finding")
+        XCTAssertEqual(findings.count, 48)
+        let picks = try F.picks(findings)
+
+        // Run 1: every finding is detected; the ones score-risk gated auto are approved by the policy.
+        let run1 = try F.record(db, now: F.t1, lines)
+        XCTAssertEqual(run1.status, 0, run1.stderr)
+        XCTAssertEqual(run1.stderr, "")
+        XCTAssertTrue(run1.stdout.hasPrefix(lines.joined(separator: "\n") + "\n"), "the stream is forwarded unchanged, then the ledger")
+        let ledger1 = try F.records(run1.lines, kind: "ledger")
+        XCTAssertEqual(ledger1.count, findings.count, "one ledger record per finding")
+        XCTAssertEqual(Set(ledger1.compactMap { $0["id"] as? String }), Set(findings.compactMap { $0["id"] as? String }))
+        var autoGated = 0
+        for finding in findings {
+            let id = try XCTUnwrap(finding["id"] as? String)
+            let entry = try XCTUnwrap(ledger1.first { $0["id"] as? String == id }, id)
+            let transitions = try XCTUnwrap(entry["transitions"] as? [[String: Any]], id)
+            XCTAssertTrue(transitions.first?["from"] is NSNull, id)
+            XCTAssertEqual(transitions.first?["to"] as? String, "detected", id)
+            XCTAssertEqual(transitions.first?["actor"] as? String, "ledger record", id)
+            XCTAssertEqual(transitions.first?["at"] as? String, F.t1, id)
+            XCTAssertEqual(entry["firstSeen"] as? String, F.t1, id)
+            XCTAssertEqual(entry["team"] as? String, finding["team"] as? String, id)
+            XCTAssertEqual(F.cents(entry["baselineMonthlySavings"]), F.cents(finding["monthlySavings"]), id)
+            XCTAssertEqual(F.cents(entry["baselineMonthlyCost"]), F.cents(F.value(finding, "monthlyCost", "current")), id)
+            if F.string(finding, "risk", "gate") == "auto" {
+                autoGated += 1
+                XCTAssertEqual(entry["status"] as? String, "approved", id)
+                XCTAssertEqual(transitions.count, 2, id)
+                XCTAssertEqual(transitions.last?["from"] as? String, "detected", id)
+                XCTAssertEqual(transitions.last?["to"] as? String, "approved", id)
+                XCTAssertEqual(transitions.last?["actor"] as? String, "policy (gate auto)", id)
+            } else {
+                XCTAssertEqual(entry["status"] as? String, "detected", id)
+                XCTAssertEqual(transitions.count, 1, id)
+            }
+        }
+        XCTAssertEqual(autoGated, 16, "the demo's auto gates (README)")
+        // The run's cost history: every row is run 1, and each team's identified savings are its findings'.
+        let history1 = try F.records(run1.lines, kind: "costhistory")
+        XCTAssertFalse(history1.isEmpty)
+        var identifiedByTeam: [String: Int] = [:]
+        for finding in findings { identifiedByTeam[finding["team"] as! String, default: 0] += F.cents(finding["monthlySavings"]) ?? 0 }
+        for row in history1 {
+            XCTAssertEqual(F.double(row["run"]), 1)
+            XCTAssertEqual(row["at"] as? String, F.t1)
+            XCTAssertEqual(row["cluster"] as? String, "demo")
+            let team = try XCTUnwrap(row["team"] as? String)
+            XCTAssertEqual(F.cents(row["openMonthlySavings"]), identifiedByTeam[team] ?? 0, team)
+            XCTAssertEqual(F.cents(row["realizedMonthlySavings"]), 0, team)
+        }
+        XCTAssertEqual(Set(history1.compactMap { $0["team"] as? String }).intersection(identifiedByTeam.keys), Set(identifiedByTeam.keys),
+                       "every team with findings has a row")
+
+        // A person approves a detected finding.
+        let cpuApproved = picks.id(picks.cpuApproved)
+        let alice = try Tool.run("ledger", ["approve", cpuApproved, "--db", db.path, "--by", "alice", "--reason", "fits the Q4 budget"])
+        XCTAssertEqual(alice.status, 0, alice.stderr)
+        var ledger = try F.exportedLedger(db)
+        XCTAssertEqual(ledger[cpuApproved]?["status"] as? String, "approved")
+        let aliceStep = try XCTUnwrap((ledger[cpuApproved]?["transitions"] as? [[String: Any]])?.last)
+        XCTAssertEqual(aliceStep["from"] as? String, "detected")
+        XCTAssertEqual(aliceStep["to"] as? String, "approved")
+        XCTAssertEqual(aliceStep["actor"] as? String, "alice")
+        XCTAssertEqual(aliceStep["reason"] as? String, "fits the Q4 budget")
+
+        // An id the ledger never saw: one line naming it, exit 65, nothing written.
+        let unknown = try Tool.run("ledger", ["approve", "f-0000000000000000", "--db", db.path, "--by", "alice"])
+        XCTAssertEqual(unknown.status, 65, unknown.stderr)
+        XCTAssertEqual(unknown.errorLines.count, 1, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.hasPrefix("ledger: "), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("f-0000000000000000"), unknown.stderr)
+        XCTAssertEqual(try F.exportedLedger(db).count, findings.count)
+
+        // Run 2, a week later: emit-pr's changes implement three findings; one finding is not reported.
+        let run2 = try F.record(db, now: F.t2, F.run2Lines(picks))
+        XCTAssertEqual(run2.status, 0, run2.stderr)
+        XCTAssertEqual(run2.stderr, "")
+        ledger = try F.exportedLedger(db)
+        let cpuAuto = picks.id(picks.cpuAuto)
+        let memory = picks.id(picks.memory)
+        let dropped = picks.id(picks.dropped)
+        func statusAfterRun1(_ id: String) -> String? { ledger1.first { $0["id"] as? String == id }?["status"] as? String }
+        for (id, from, url) in [(cpuAuto, statusAfterRun1(cpuAuto), "https://git.example/pr/1"), (cpuApproved, "approved", "https://git.example/pr/2"),
+                                (memory, statusAfterRun1(memory), "https://git.example/pr/2")] {
+            let entry = try XCTUnwrap(ledger[id], id)
+            XCTAssertEqual(entry["status"] as? String, "implemented", id)
+            XCTAssertEqual(F.string(entry, "change", "url"), url, id)
+            let step = try XCTUnwrap((entry["transitions"] as? [[String: Any]])?.last, id)
+            XCTAssertEqual(step["from"] as? String, from, id)
+            XCTAssertEqual(step["to"] as? String, "implemented", id)
+            XCTAssertEqual(step["actor"] as? String, "emit-pr", id)
+            XCTAssertEqual(step["at"] as? String, F.t2, id)
+            XCTAssertEqual(F.string(entry, "verification", "state"), "not-live", "\(id): the cluster does not show the change yet")
+        }
+        XCTAssertEqual(F.string(ledger[cpuAuto], "change", "branch"), "autopilot/x")
+        XCTAssertEqual(F.string(ledger[memory], "change", "commit"), "0123abcd")
+        let expired = try XCTUnwrap(ledger[dropped])
+        XCTAssertEqual(expired["status"] as? String, "expired")
+        XCTAssertEqual(expired["lastSeen"] as? String, F.t1)
+        let expiry = try XCTUnwrap((expired["transitions"] as? [[String: Any]])?.last)
+        XCTAssertEqual(expiry["from"] as? String, "detected")
+        XCTAssertEqual(expiry["at"] as? String, F.t2)
+        XCTAssertEqual(expiry["actor"] as? String, "ledger record")
+        // Everything else is where run 1 (and alice) left it, seen again at run 2.
+        for entry in ledger1 {
+            let id = entry["id"] as! String
+            guard ![cpuAuto, cpuApproved, memory, dropped].contains(id) else { continue }
+            XCTAssertEqual(ledger[id]?["status"] as? String, entry["status"] as? String, id)
+            XCTAssertEqual(ledger[id]?["lastSeen"] as? String, F.t2, id)
+        }
+
+        // An implemented finding cannot be rejected any more.
+        let lateReject = try Tool.run("ledger", ["reject", cpuAuto, "--db", db.path, "--by", "bob", "--reason", "too risky"])
+        XCTAssertEqual(lateReject.status, 65, lateReject.stderr)
+        XCTAssertEqual(lateReject.errorLines.count, 1, lateReject.stderr)
+        XCTAssertTrue(lateReject.stderr.contains(cpuAuto), lateReject.stderr)
+        XCTAssertEqual(try F.exportedLedger(db)[cpuAuto]?["status"] as? String, "implemented")
+
+        // Run 3, two weeks in: the CPU change is live, the memory change is live but OOM-killed, the other PR is
+        // not merged, the dropped finding is back and an approved one is gone.
+        let run3Input = try F.run3Lines(picks)
+        XCTAssertEqual(zip(run3Input, lines.filter { !F.isFinding($0, picks.id(picks.expiring)) }).filter { $0 != $1 }.count, 3,
+                       "two workloads and one usage record edited")
+        let run3 = try F.record(db, now: F.t3, run3Input)
+        XCTAssertEqual(run3.status, 0, run3.stderr)
+        XCTAssertEqual(run3.stderr, "")
+        ledger = try F.exportedLedger(db)
+
+        let verified = try XCTUnwrap(ledger[cpuAuto])
+        XCTAssertEqual(verified["status"] as? String, "verified")
+        XCTAssertEqual(F.string(verified, "verification", "state"), "verified")
+        let cost = try XCTUnwrap(F.number(picks.cpuAuto, "monthlyCost", "current"))
+        let before = try XCTUnwrap(F.number(picks.cpuAuto, "current", "cpu"))
+        let after = try XCTUnwrap(F.number(picks.cpuAuto, "recommended", "cpu"))
+        let realized = Int((cost * (1 - after / before) * 100).rounded())
+        XCTAssertGreaterThan(realized, 0)
+        XCTAssertEqual(F.cents(verified["realizedMonthlySavings"]), realized, "baseline cost × (1 − new ÷ old request), to the cent")
+        XCTAssertEqual(F.cents(F.value(verified, "verification", "realizedMonthlySavings")), realized)
+        let verification = try XCTUnwrap((verified["transitions"] as? [[String: Any]])?.last)
+        XCTAssertEqual(verification["from"] as? String, "implemented")
+        XCTAssertEqual(verification["to"] as? String, "verified")
+        XCTAssertEqual(verification["at"] as? String, F.t3)
+
+        let notLive = try XCTUnwrap(ledger[cpuApproved])
+        XCTAssertEqual(notLive["status"] as? String, "implemented")
+        XCTAssertEqual(F.string(notLive, "verification", "state"), "not-live")
+        XCTAssertTrue(notLive["realizedMonthlySavings"] is NSNull)
+
+        let unsafe = try XCTUnwrap(ledger[memory])
+        XCTAssertEqual(unsafe["status"] as? String, "implemented", "an unsafe change is flagged, not verified")
+        XCTAssertEqual(F.string(unsafe, "verification", "state"), "unsafe")
+        XCTAssertTrue(F.string(unsafe, "verification", "reason")?.contains("OOM") == true, "\(unsafe["verification"] ?? "")")
+
+        let back = try XCTUnwrap(ledger[dropped])
+        XCTAssertEqual(back["status"] as? String, "detected")
+        XCTAssertEqual(back["lastSeen"] as? String, F.t3)
+        let backSteps = try XCTUnwrap(back["transitions"] as? [[String: Any]])
+        XCTAssertEqual(backSteps.map { $0["to"] as? String }, ["detected", "expired", "detected"])
+        XCTAssertEqual(backSteps.last?["from"] as? String, "expired")
+        XCTAssertEqual(backSteps.last?["at"] as? String, F.t3)
+
+        let gone = try XCTUnwrap(ledger[picks.id(picks.expiring)])
+        XCTAssertEqual(gone["status"] as? String, "expired")
+        XCTAssertEqual((gone["transitions"] as? [[String: Any]])?.last?["from"] as? String, "approved", "approved findings expire too")
+
+        // The cost history of run 3 carries the realized savings on the verified finding's team, and only there.
+        let history3 = try F.records(run3.lines, kind: "costhistory").filter { F.double($0["run"]) == 3 }
+        XCTAssertFalse(history3.isEmpty)
+        for row in history3 {
+            let expected = (row["team"] as? String) == (picks.cpuAuto["team"] as? String) ? realized : 0
+            XCTAssertEqual(F.cents(row["realizedMonthlySavings"]), expected, "\(row["team"] ?? "")")
+        }
+        XCTAssertEqual(Set(try F.records(run3.lines, kind: "costhistory").compactMap { F.double($0["run"]) }), [1, 2, 3],
+                       "ledger record appends the whole history of the run's clusters")
+
+        // A verified finding cannot be rejected either.
+        let rejectVerified = try Tool.run("ledger", ["reject", cpuAuto, "--db", db.path, "--by", "bob"])
+        XCTAssertEqual(rejectVerified.status, 65, rejectVerified.stderr)
+        XCTAssertEqual(rejectVerified.errorLines.count, 1, rejectVerified.stderr)
+        XCTAssertEqual(try F.exportedLedger(db)[cpuAuto]?["status"] as? String, "verified")
+    }
+
+    // MARK: Migrations
+
+    /// A file written by the first schema gets the second on open; its rows survive.
+    func testAVersionOneFileIsMigratedAndKeepsItsRows() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = scratch.appendingPathComponent("old.db")
+        do {
+            let store = try LedgerStore(path: db.path, migratingTo: 1)
+            XCTAssertEqual(try store.db.userVersion, 1)
+            XCTAssertTrue(try store.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cost_history'").isEmpty,
+                          "version 1 has no cost history")
+            try store.db.run(
+                """
+                INSERT INTO findings (id, cluster, namespace, team, detector, target_kind, target_name, container, summary, status,
+                first_seen, last_seen, baseline_cost_cents, baseline_savings_cents, baseline, savings_cents, risk_overall, risk_level,
+                gate, finding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text("f-legacy0000000001"), .text("legacy"), .text("shop"), .text("checkout"), .text("over-requested-cpu"),
+                 .text("Deployment"), .text("cart"), .text("app"), .text("Lower the CPU request of deployment shop/cart."),
+                 .text("approved"), .text("2026-10-01T06:00:00Z"), .text("2026-10-08T06:00:00Z"), .int(4_000), .int(1_234),
+                 .text(#"{"current":{"cpu":1},"recommended":{"cpu":0.5}}"#), .int(1_234), .double(0.12), .text("low"), .text("auto"),
+                 .text(#"{"kind":"finding","id":"f-legacy0000000001"}"#)])
+            try store.db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason) VALUES (?, NULL, 'detected', ?, ?, ?)",
+                             [.text("f-legacy0000000001"), .text("2026-10-01T06:00:00Z"), .text("ledger record"), .text("first reported")])
+            try store.db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason) VALUES (?, 'detected', 'approved', ?, ?, ?)",
+                             [.text("f-legacy0000000001"), .text("2026-10-01T06:00:00Z"), .text("policy (gate auto)"), .null])
+        }
+
+        let run = try F.record(db, now: F.t1, F.demoLines)
+        XCTAssertEqual(run.status, 0, run.stderr)
+
+        let exported = try F.export(db)
+        let legacy = try XCTUnwrap(exported.first { $0["id"] as? String == "f-legacy0000000001" }, "the old row is still there")
+        XCTAssertEqual(legacy["status"] as? String, "approved", "another cluster's finding is left alone")
+        XCTAssertEqual(legacy["cluster"] as? String, "legacy")
+        XCTAssertEqual(legacy["summary"] as? String, "Lower the CPU request of deployment shop/cart.")
+        XCTAssertEqual(F.cents(legacy["monthlySavings"]), 1_234)
+        XCTAssertEqual(F.cents(legacy["baselineMonthlyCost"]), 4_000)
+        XCTAssertTrue(legacy["realizedMonthlySavings"] is NSNull, "a column migration 2 added")
+        XCTAssertTrue(legacy["change"] is NSNull)
+        XCTAssertEqual((legacy["transitions"] as? [[String: Any]])?.map { $0["to"] as? String }, ["detected", "approved"])
+        XCTAssertEqual(exported.filter { $0["kind"] as? String == "ledger" }.count, 49, "the old finding and the demo's 48")
+        XCTAssertFalse(exported.filter { $0["kind"] as? String == "costhistory" }.isEmpty)
+
+        // The file itself, read without LedgerStore (which would migrate it).
+        let file = try SQLiteDatabase(path: db.path)
+        XCTAssertEqual(try file.rows("PRAGMA user_version").first?["user_version"].int, Int64(LedgerStore.currentVersion))
+        XCTAssertGreaterThanOrEqual(LedgerStore.currentVersion, 2)
+        XCTAssertEqual(try file.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cost_history'").count, 1)
+        XCTAssertGreaterThan(try file.rows("SELECT COUNT(*) AS n FROM cost_history").first?["n"].int ?? 0, 0)
+    }
+
+    // MARK: Concurrency
+
+    /// Two cron runs at once on one (new) file: both land, as two runs, and the file is intact.
+    func testTwoConcurrentRunsBothLand() throws {
+        let scratch = try makeScratchDirectory(self)
+        let input = scratch.appendingPathComponent("stream.ndjson")
+        try Data(F.demoStream.utf8).write(to: input)
+        for round in 0..<3 {
+            let db = scratch.appendingPathComponent("ledger-\(round).db")
+            func start(_ now: String, _ name: String) throws -> (Process, URL, URL) {
+                let out = scratch.appendingPathComponent("\(name)-\(round).out")
+                let err = scratch.appendingPathComponent("\(name)-\(round).err")
+                _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+                let process = Process()
+                process.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
+                process.arguments = ["record", "--db", db.path, "--now", now]
+                process.currentDirectoryURL = scratch
+                process.standardInput = try FileHandle(forReadingFrom: input)
+                process.standardOutput = try FileHandle(forWritingTo: out)
+                process.standardError = try FileHandle(forWritingTo: err)
+                return (process, out, err)
+            }
+            let (first, firstOut, firstErr) = try start(F.t1, "first")
+            let (second, secondOut, secondErr) = try start(F.t2, "second")
+            try first.run()
+            try second.run()
+            first.waitUntilExit()
+            second.waitUntilExit()
+            let firstMessage = (try? String(contentsOf: firstErr, encoding: .utf8)) ?? ""
+            let secondMessage = (try? String(contentsOf: secondErr, encoding: .utf8)) ?? ""
+            XCTAssertEqual(first.terminationStatus, 0, firstMessage)
+            XCTAssertEqual(second.terminationStatus, 0, secondMessage)
+            for out in [firstOut, secondOut] {
+                let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n").map(String.init)
+                XCTAssertEqual(lines.filter { $0.hasPrefix(#"{"kind":"ledger""#) }.count, 48, "round \(round)")
+            }
+
+            let exported = try F.export(db)
+            XCTAssertEqual(exported.filter { $0["kind"] as? String == "ledger" }.count, 48, "no finding twice")
+            let history = exported.filter { $0["kind"] as? String == "costhistory" }
+            let runs = Set(history.compactMap { F.double($0["run"]) })
+            XCTAssertEqual(runs.count, 2, "round \(round): two runs, two run numbers")
+            XCTAssertEqual(Set(history.compactMap { $0["at"] as? String }), [F.t1, F.t2], "round \(round)")
+            for run in runs {
+                let rows = history.filter { F.double($0["run"]) == run }
+                XCTAssertEqual(Set(rows.compactMap { $0["at"] as? String }).count, 1, "round \(round): one time per run")
+                XCTAssertEqual(rows.count, history.count / 2, "round \(round): both runs wrote every team")
+            }
+
+            let store = try LedgerStore(path: db.path)
+            XCTAssertEqual(try store.db.rows("PRAGMA integrity_check").map { $0["integrity_check"].string }, ["ok"])
+            XCTAssertEqual(try store.db.userVersion, Int64(LedgerStore.currentVersion), "migrated once")
+            XCTAssertEqual(try store.db.rows("SELECT COUNT(*) AS n FROM runs").first?["n"].int, 2)
+        }
+    }
+
+    // MARK: Export
+
+    func testCSVExportQuotesAndDefusesFormulas() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = scratch.appendingPathComponent("ledger.db")
+        let summary = #"=cmd|' /C calc'!A0, "quoted" text"#
+        let hostile = #"{"kind":"finding","cluster":"demo","id":"f-hostilecsv000001","detector":"over-requested-cpu","namespace":"shop","# +
+            #""target":{"kind":"Deployment","name":"api","container":"app"},"team":"@ops","summary":"# + F.jsonString(summary) +
+            #","current":{"cpu":1.0},"recommended":{"cpu":0.5},"monthlyCost":{"current":20.5,"recommended":10.25},"monthlySavings":10.25,"# +
+            #""risk":{"overall":0.2,"level":"low","gate":"approve"}}"#
+        let lines = F.demoLines + [hostile]
+        let run = try F.record(db, now: F.t1, lines)
+        XCTAssertEqual(run.status, 0, run.stderr)
+
+        let export = try Tool.run("ledger", ["export", "--db", db.path, "--format", "csv"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(export.stdout.hasSuffix("\n"))
+        let rows = F.parseCSV(export.stdout)
+        let header = ["id", "cluster", "namespace", "team", "detector", "target_kind", "target_name", "container", "status", "first_seen",
+                      "last_seen", "baseline_cost", "savings", "realized_savings", "risk_level", "gate", "change_url", "summary"]
+        XCTAssertEqual(rows.first, header)
+        let findings = try F.records(lines, kind: "finding")
+        XCTAssertEqual(rows.count, 1 + findings.count, "a header and one row per finding")
+        XCTAssertEqual(Set(rows.dropFirst().map { $0.first ?? "" }), Set(findings.compactMap { $0["id"] as? String }))
+        func column(_ name: String) -> Int { header.firstIndex(of: name)! }
+        for row in rows.dropFirst() {
+            XCTAssertEqual(row.count, header.count, "\(row)")
+            guard row.count == header.count else { continue }
+            // Nothing a spreadsheet would run: a cell starting with = + - @ is a number or was defused.
+            for cell in row {
+                if let first = cell.first, "=+-@".contains(first) { XCTAssertNotNil(Double(cell), "\(row[0]): \(cell)") }
+            }
+            // Money as plain dollars with two decimals, the finding's own figures.
+            let finding = try XCTUnwrap(findings.first { $0["id"] as? String == row[0] })
+            XCTAssertEqual(row[column("savings")], F.cents(finding["monthlySavings"]).map(F.plain) ?? "", row[0])
+            XCTAssertEqual(row[column("baseline_cost")], F.cents(F.value(finding, "monthlyCost", "current")).map(F.plain) ?? "", row[0])
+            let text = try XCTUnwrap(finding["summary"] as? String)
+            let defused = text.first.map { "=+-@".contains($0) } == true && Double(text) == nil ? "'" + text : text
+            XCTAssertEqual(row[column("summary")], defused, row[0])
+        }
+        let row = try XCTUnwrap(rows.first { $0.first == "f-hostilecsv000001" })
+        XCTAssertEqual(row[column("summary")], "'" + summary, "defused with a leading apostrophe, comma and quote kept")
+        XCTAssertEqual(row[column("team")], "'@ops")
+        XCTAssertEqual(row[column("savings")], "10.25")
+        XCTAssertTrue(export.stdout.contains(#","'=cmd|' /C calc'!A0, ""quoted"" text""#), "RFC 4180 quoting")
+        XCTAssertFalse(export.stdout.contains(#","=cmd"#))
+        XCTAssertEqual(F.plain(-81), "-0.81")
+        XCTAssertTrue(rows.contains { $0.count == header.count && $0[column("savings")] == "-0.81" },
+                      "a negative saving (fraud-scorer) stays a number")
+
+        // NDJSON is the default: the ledger records and the cost history.
+        let ndjson = try F.export(db)
+        XCTAssertEqual(ndjson.filter { $0["kind"] as? String == "ledger" }.count, findings.count)
+        XCTAssertEqual(Set(ndjson.compactMap { $0["kind"] as? String }), ["ledger", "costhistory"])
+        XCTAssertEqual(try Tool.run("ledger", ["export", "--db", db.path, "--format", "xlsx"]).status, 64)
+    }
+
+    // MARK: Bad input
+
+    func testAMalformedLineIsReportedAndTheRestRecorded() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = scratch.appendingPathComponent("ledger.db")
+        let lines = F.demoLines
+        let input = [lines[0], #"{"kind":"finding","id":"f-broken","#] + lines.dropFirst()
+        let result = try F.record(db, now: F.t1, input)
+        XCTAssertEqual(result.status, 65, result.stderr)
+        XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+        XCTAssertTrue(result.errorLines.first?.hasPrefix("ledger: <stdin>:2:") == true, result.stderr)
+        // The good lines are forwarded, and every finding is recorded.
+        let forwarded = result.lines.filter { !$0.hasPrefix(#"{"kind":"ledger""#) && !$0.hasPrefix(#"{"kind":"costhistory""#) }
+        XCTAssertEqual(forwarded, lines)
+        XCTAssertEqual(try F.records(result.lines, kind: "ledger").count, 48)
+        let exported = try F.export(db)
+        XCTAssertEqual(exported.filter { $0["kind"] as? String == "ledger" }.count, 48)
+        XCTAssertFalse(exported.contains { $0["id"] as? String == "f-broken" })
+        XCTAssertFalse(exported.filter { $0["kind"] as? String == "costhistory" }.isEmpty)
+    }
+}
+
+// MARK: - Fixtures shared with RenderReportTests
+
+/// The demo's scored stream and the weekly runs built from it, the CSV and price-table readers, and JSON
+/// helpers for Foundation-decoded records (independent of the code under test).
+enum LedgerFixtures {
+    /// The end of the demo's usage window, and one and two weeks later.
+    static let t1 = "2026-11-20T12:00:00Z"
+    static let t2 = "2026-11-27T12:00:00Z"
+    static let t3 = "2026-12-04T12:00:00Z"
+
+    /// collect-cluster | collect-metrics | detect-waste | score-risk over fixtures/demo.
+    static var demoStream: String { BuildEvidenceTests.scoredStream }
+    static var demoLines: [String] { demoStream.split(separator: "\n").map(String.init) }
+
+    // MARK: Running the ledger
+
+    static func record(_ db: URL, now: String, _ lines: [String]) throws -> ToolResult {
+        try Tool.run("ledger", ["record", "--db", db.path, "--now", now], stdin: lines.joined(separator: "\n") + "\n")
+    }
+
+    static func export(_ db: URL) throws -> [[String: Any]] {
+        let result = try Tool.run("ledger", ["export", "--db", db.path])
+        guard result.status == 0 else { throw failure("ledger export exited \(result.status): \(result.stderr)") }
+        return try decodeRecords(result.lines)
+    }
+
+    /// The exported ledger records by finding id.
+    static func exportedLedger(_ db: URL) throws -> [String: [String: Any]] {
+        let records = try export(db).filter { $0["kind"] as? String == "ledger" }
+        return Dictionary(records.map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func records(_ lines: [String], kind: String) throws -> [[String: Any]] {
+        try decodeRecords(lines.filter { $0.hasPrefix(#"{"kind":"\#(kind)""#) })
+    }
+
+    static func failure(_ message: String) -> NSError {
+        NSError(domain: "test", code: 1, userInfo: [NSLocalizedDescriptionKey: message])
+    }
+
+    // MARK: The demo's weeks
+
+    /// The findings the lifecycle follows, chosen by detector and gate rather than by id.
+    struct Picks {
+        /// over-requested-cpu gated auto: a PR in run 2, live in run 3 → verified.
+        var cpuAuto: [String: Any]
+        /// over-requested-cpu gated approve: alice approves, a PR in run 2, never merged → not-live.
+        var cpuApproved: [String: Any]
+        /// over-requested-memory of another workload: a PR in run 2, live in run 3 but OOM-killed → unsafe.
+        var memory: [String: Any]
+        /// Gated approve, not reported by run 2 (expired) and reported again by run 3 (detected).
+        var dropped: [String: Any]
+        /// Gated auto (approved by policy), not reported by run 3 → expired.
+        var expiring: [String: Any]
+
+        func id(_ finding: [String: Any]) -> String { finding["id"] as? String ?? "" }
+    }
+
+    static func picks(_ findings: [[String: Any]]) throws -> Picks {
+        func gate(_ finding: [String: Any]) -> String? { string(finding, "risk", "gate") }
+        func target(_ finding: [String: Any]) -> String? { string(finding, "target", "name") }
+        let cpuAuto = try XCTUnwrap(findings.first { $0["detector"] as? String == "over-requested-cpu" && gate($0) == "auto" })
+        let cpuApproved = try XCTUnwrap(findings.first {
+            $0["detector"] as? String == "over-requested-cpu" && gate($0) == "approve" && target($0) != target(cpuAuto)
+        })
+        let memory = try XCTUnwrap(findings.first {
+            $0["detector"] as? String == "over-requested-memory" && ![target(cpuAuto), target(cpuApproved)].contains(target($0))
+        })
+        let dropped = try XCTUnwrap(findings.first { $0["detector"] as? String == "orphan-volume" && gate($0) == "approve" })
+        let used = [cpuAuto, cpuApproved, memory, dropped].map { $0["id"] as? String }
+        let expiring = try XCTUnwrap(findings.first { gate($0) == "auto" && !used.contains($0["id"] as? String) })
+        return Picks(cpuAuto: cpuAuto, cpuApproved: cpuApproved, memory: memory, dropped: dropped, expiring: expiring)
+    }
+
+    static func isFinding(_ line: String, _ id: String) -> Bool {
+        line.hasPrefix(#"{"kind":"finding""#) && line.contains(#""id":"\#(id)""#)
+    }
+
+    /// Run 2: one finding not reported, and emit-pr's two change records.
+    static func run2Lines(_ picks: Picks) -> [String] {
+        demoLines.filter { !isFinding($0, picks.id(picks.dropped)) } + [
+            #"{"kind":"change","findingIds":["\#(picks.id(picks.cpuAuto))"],"branch":"autopilot/x","url":"https://git.example/pr/1"}"#,
+            #"{"kind":"change","findingIds":["\#(picks.id(picks.cpuApproved))","\#(picks.id(picks.memory))"],"branch":"autopilot/y","url":"https://git.example/pr/2","commit":"0123abcd"}"#,
+        ]
+    }
+
+    /// Run 3: the CPU change and the memory change are live (the workloads' requests are the
+    /// recommendations), the memory one with OOM kills in its usage; the dropped finding is reported again
+    /// and the expiring one is not.
+    static func run3Lines(_ picks: Picks) throws -> [String] {
+        var lines = demoLines.filter { !isFinding($0, picks.id(picks.expiring)) }
+        lines = try settingRequest(lines, of: picks.cpuAuto, "cpu")
+        lines = try settingRequest(lines, of: picks.memory, "memory")
+        let memoryTarget = picks.memory["target"] as? [String: Any] ?? [:]
+        return try editing(lines, where: { record in
+            record["kind"] as? String == "usage" && record["namespace"] as? String == picks.memory["namespace"] as? String
+                && string(record, "workload", "name") == memoryTarget["name"] as? String
+                && string(record, "workload", "kind") == memoryTarget["kind"] as? String
+                && record["container"] as? String == memoryTarget["container"] as? String
+        }) { $0["oomKills"] = 2 }
+    }
+
+    /// The workload record of the finding's target with its container's `resource` request set to the
+    /// finding's recommendation (the number as the finding wrote it).
+    static func settingRequest(_ lines: [String], of finding: [String: Any], _ resource: String) throws -> [String] {
+        let target = finding["target"] as? [String: Any] ?? [:]
+        guard let wanted = value(finding, "recommended", resource), !(wanted is NSNull) else {
+            throw failure("\(finding["id"] ?? "?") recommends no \(resource)")
+        }
+        return try editing(lines, where: { record in
+            record["kind"] as? String == "workload" && record["namespace"] as? String == finding["namespace"] as? String
+                && record["name"] as? String == target["name"] as? String && record["workloadKind"] as? String == target["kind"] as? String
+        }) { record in
+            var containers = record["containers"] as? [[String: Any]] ?? []
+            for index in containers.indices where containers[index]["name"] as? String == target["container"] as? String {
+                var requests = containers[index]["requests"] as? [String: Any] ?? [:]
+                requests[resource] = wanted
+                containers[index]["requests"] = requests
+            }
+            record["containers"] = containers
+        }
+    }
+
+    /// The stream with each record `matching` replaced by its edited copy (other lines byte for byte).
+    static func editing(_ lines: [String], where matching: ([String: Any]) -> Bool, _ edit: (inout [String: Any]) -> Void) throws -> [String] {
+        try lines.map { line in
+            guard var record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], matching(record) else { return line }
+            edit(&record)
+            return try ndjsonLine(record)
+        }
+    }
+
+    /// A record as one NDJSON line with `kind` first, as the tools write it.
+    static func ndjsonLine(_ record: [String: Any]) throws -> String {
+        var rest = record
+        let kind = rest.removeValue(forKey: "kind") as? String ?? ""
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: rest, options: [.sortedKeys]), as: UTF8.self)
+        let members: String = body == "{}" ? "}" : "," + String(body.dropFirst())
+        return #"{"kind":"# + jsonString(kind) + members
+    }
+
+    /// A string as a JSON string literal, quotes included.
+    static func jsonString(_ text: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [text])) ?? Data("[\"\"]".utf8)
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    }
+
+    /// Runs 1–3 over the demo as the lifecycle test does (alice's approval in between) and returns run 3's output.
+    static func runDemoWeeks(db: URL) throws -> (run3: ToolResult, picks: Picks) {
+        let chosen = try Self.picks(try Self.records(demoLines, kind: "finding"))
+        let run1 = try record(db, now: t1, demoLines)
+        guard run1.status == 0 else { throw failure("run 1 exited \(run1.status): \(run1.stderr)") }
+        let alice = try Tool.run("ledger", ["approve", chosen.id(chosen.cpuApproved), "--db", db.path, "--by", "alice"])
+        guard alice.status == 0 else { throw failure("approve exited \(alice.status): \(alice.stderr)") }
+        let run2 = try record(db, now: t2, run2Lines(chosen))
+        guard run2.status == 0 else { throw failure("run 2 exited \(run2.status): \(run2.stderr)") }
+        let run3 = try record(db, now: t3, try run3Lines(chosen))
+        guard run3.status == 0 else { throw failure("run 3 exited \(run3.status): \(run3.stderr)") }
+        return (run3, chosen)
+    }
+
+    // MARK: Prices
+
+    /// On-demand hourly prices by "region/instanceType", read from the CSV the tools embed.
+    static func ec2Prices() throws -> [String: Double] {
+        let csv = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/AutopilotKit/Pricing/prices-ec2.csv"), encoding: .utf8)
+        let lines = csv.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        guard let header = lines.first?.split(separator: ",").map(String.init),
+            let regionColumn = header.firstIndex(of: "region"), let typeColumn = header.firstIndex(of: "instanceType"),
+            let priceColumn = header.firstIndex(of: "onDemandHourly")
+        else { throw failure("prices-ec2.csv: unexpected header") }
+        var prices: [String: Double] = [:]
+        for line in lines.dropFirst() where !line.hasPrefix("#") {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == header.count, let price = Double(cells[priceColumn]) else { continue }
+            prices["\(cells[regionColumn])/\(cells[typeColumn])"] = price
+        }
+        return prices
+    }
+
+    /// A node's hourly price as the cost model documents it: on-demand, spot at 65% off; nil when unknown.
+    static func hourlyPrice(region: String, instanceType: String, capacityType: String?, prices: [String: Double]) -> Double? {
+        guard let onDemand = prices["\(region)/\(instanceType)"] else { return nil }
+        return capacityType == "spot" ? onDemand * (1 - 0.65) : onDemand
+    }
+
+    /// What the stream's priced nodes cost a month, each node × 730 h rounded to the cent, in cents.
+    static func nodeMonthlyCents(_ lines: [String]) throws -> Int {
+        let prices = try ec2Prices()
+        return try records(lines, kind: "node").compactMap { node -> Int? in
+            guard let region = node["region"] as? String, let type = node["instanceType"] as? String,
+                let hourly = hourlyPrice(region: region, instanceType: type, capacityType: node["capacityType"] as? String, prices: prices)
+            else { return nil }
+            return Int((hourly * 730 * 100).rounded())
+        }.reduce(0, +)
+    }
+
+    // MARK: JSON and CSV
+
+    static func value(_ record: Any?, _ path: String...) -> Any? { value(record, path: path) }
+
+    static func value(_ record: Any?, path: [String]) -> Any? {
+        var current = record
+        for key in path { current = (current as? [String: Any])?[key] }
+        return current
+    }
+
+    static func string(_ record: Any?, _ path: String...) -> String? { value(record, path: path) as? String }
+
+    static func number(_ record: Any?, _ path: String...) -> Double? { double(value(record, path: path)) }
+
+    /// A decoded JSON number as a Double; nil for null, strings and anything else.
+    static func double(_ value: Any?) -> Double? {
+        if value is NSNull || value is String { return nil }
+        if let number = value as? Double { return number }
+        if let number = value as? Int { return Double(number) }
+        if let number = value as? NSNumber { return number.doubleValue }
+        return nil
+    }
+
+    /// Dollars as whole cents.
+    static func cents(_ value: Any?) -> Int? { double(value).map { Int(($0 * 100).rounded()) } }
+
+    /// Cents as the CSV writes dollars: `1234.56`, `-0.81`.
+    static func plain(_ cents: Int) -> String {
+        let magnitude = abs(cents)
+        return (cents < 0 ? "-" : "") + "\(magnitude / 100)." + (magnitude % 100 < 10 ? "0" : "") + "\(magnitude % 100)"
+    }
+
+    /// RFC 4180: fields split on commas, quoted fields may hold commas, newlines and doubled quotes.
+    static func parseCSV(_ text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        let characters = Array(text)
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if quoted {
+                if character == "\"" {
+                    if index + 1 < characters.count && characters[index + 1] == "\"" {
+                        field.append("\"")
+                        index += 1
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.append(character)
+                }
+            } else if character == "\"" && field.isEmpty {
+                quoted = true
+            } else if character == "," {
+                row.append(field)
+                field = ""
+            } else if character == "\n" || character == "\r\n" {
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
+            } else {
+                field.append(character)
+            }
+            index += 1
+        }
+        if !field.isEmpty || !row.isEmpty {
+            row.append(field)
+            rows.append(row)
+        }
+        return rows
+    }
+}
