@@ -199,6 +199,32 @@ final class LedgerTests: XCTestCase {
     // MARK: Migrations
 
     /// A file written by the first schema gets the second on open; its rows survive.
+    /// A PR opened, then merged: the ledger notes the merge once and the report tells the two apart.
+    func testAMergedChangeIsNotedOnceAndReportedAsMerged() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = scratch.appendingPathComponent("ledger.db").path
+        let finding = #"{"kind":"finding","cluster":"c1","id":"f-1","detector":"over-requested-cpu","namespace":"shop","team":"checkout","target":{"kind":"Deployment","name":"api","container":"app"},"summary":"Lower api","current":{"cpu":1},"recommended":{"cpu":0.5},"monthlyCost":{"current":20,"recommended":10},"monthlySavings":10,"risk":{"overall":0.2,"level":"low","gate":"approve"}}"#
+        let opened = #"{"kind":"change","findingIds":["f-1"],"branch":"autopilot/f-1","url":"https://git.example/pr/7","state":"open"}"#
+        let merged = #"{"kind":"change","findingIds":["f-1"],"branch":"autopilot/f-1","url":"https://git.example/pr/7","state":"merged"}"#
+        for (now, stream) in [("2026-11-02T06:00:00Z", [finding]), ("2026-11-09T06:00:00Z", [finding, opened]),
+                              ("2026-11-16T06:00:00Z", [finding, merged]), ("2026-11-17T06:00:00Z", [finding, merged])] {
+            let run = try Tool.run("ledger", ["record", "--db", db, "--now", now], stdin: stream.joined(separator: "\n") + "\n")
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let export = try Tool.run("ledger", ["export", "--db", db])
+        let record = try XCTUnwrap(try decodeRecords(export.lines).first { $0["kind"] as? String == "ledger" })
+        XCTAssertEqual(record["status"] as? String, "implemented")
+        let reasons = (record["transitions"] as! [[String: Any]]).compactMap { $0["reason"] as? String }
+        XCTAssertEqual(reasons.filter { $0.hasPrefix("merged") }, ["merged: https://git.example/pr/7"], "noted once: \(reasons)")
+
+        let out = scratch.appendingPathComponent("report")
+        let report = try Tool.run("render-report", ["--out", out.path, "--now", "2026-11-17T06:00:00Z"], stdin: export.stdout)
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
+        let changed = (json["changedThisWeek"] as! [[String: Any]]).compactMap { $0["what"] as? String }
+        XCTAssertEqual(changed, ["PR merged (https://git.example/pr/7)"], "opened on 11-09 is outside the week")
+    }
+
     func testAVersionOneFileIsMigratedAndKeepsItsRows() throws {
         let scratch = try makeScratchDirectory(self)
         let db = scratch.appendingPathComponent("old.db")

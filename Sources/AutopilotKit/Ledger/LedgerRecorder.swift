@@ -97,18 +97,28 @@ public struct LedgerRecorder {
         try store.transition(id, from: from, to: .approved, at: now, actor: "policy (gate auto)", reason: "score-risk gated it auto")
     }
 
-    /// A `change` record (emit-pr): its findings are implemented, with the branch and PR.
+    /// A `change` record (emit-pr): its findings are implemented, with the branch and PR. A change
+    /// whose `state` is `merged` is noted once on an implemented finding (a transition that keeps the
+    /// status), so the report can tell PRs opened from PRs merged.
     private func implement(_ change: JSON, now: Date) throws {
+        let merged = change["state"]?.string == "merged"
+        let url = change["url"]?.string
         for id in change["findingIds"]?.value.stringList ?? [] {
             guard let stored = try store.finding(id) else {
                 diagnostics.warning("change \(change["branch"]?.string ?? "") names finding \(id), which the ledger has never seen")
                 continue
             }
-            guard stored.status == .detected || stored.status == .approved else { continue }
-            try store.db.run("UPDATE findings SET change_branch = ?, change_url = ?, change_commit = ? WHERE id = ?",
-                             [.optional(change["branch"]?.string), .optional(change["url"]?.string), .optional(change["commit"]?.string), .text(id)])
-            try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr",
-                                 reason: change["url"]?.string ?? change["branch"]?.string)
+            if stored.status == .detected || stored.status == .approved {
+                try store.db.run("UPDATE findings SET change_branch = ?, change_url = ?, change_commit = ? WHERE id = ?",
+                                 [.optional(change["branch"]?.string), .optional(url), .optional(change["commit"]?.string), .text(id)])
+                try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr", reason: url ?? change["branch"]?.string)
+            } else if stored.status != .implemented {
+                continue
+            }
+            let noted = try store.db.rows("SELECT 1 FROM transitions WHERE finding_id = ? AND reason LIKE 'merged%'", [.text(id)])
+            if merged && noted.isEmpty {
+                try store.transition(id, from: .implemented, to: .implemented, at: now, actor: "emit-pr", reason: "merged" + (url.map { ": \($0)" } ?? ""))
+            }
         }
     }
 

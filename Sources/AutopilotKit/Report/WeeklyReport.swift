@@ -26,8 +26,8 @@ public struct WeeklyReport: Sendable {
         public var verificationReason: String?
         /// When the ledger last checked the change.
         public var verificationAt: Date?
-        /// (status, time) of every transition.
-        public var transitions: [(to: String, at: Date, actor: String)]
+        /// Every transition: the status it went to, when, who, and why.
+        public var transitions: [(to: String, at: Date, actor: String, reason: String?)]
     }
 
     /// Money per group, each column summing to the headline of the same name.
@@ -158,6 +158,8 @@ extension WeeklyReport {
         for entry in entries {
             for transition in entry.transitions where inWeek(transition.at) {
                 switch transition.to {
+                case "implemented" where transition.reason?.hasPrefix("merged") == true:
+                    changes.append((entry, "PR merged\(entry.changeURL.map { " (\($0))" } ?? "")"))
                 case "implemented": changes.append((entry, "PR opened\(entry.changeURL.map { " (\($0))" } ?? "")"))
                 case "verified": changes.append((entry, "verified: saves \(entry.realized) a month"))
                 case "approved": changes.append((entry, "approved by \(transition.actor)"))
@@ -198,9 +200,9 @@ extension WeeklyReport {
 
     static func entry(ledger record: JSON) -> Entry? {
         guard let id = record["id"]?.string, let status = record["status"]?.string.flatMap(FindingStatus.init(rawValue:)) else { return nil }
-        let transitions = (record["transitions"]?.array ?? []).compactMap { t -> (String, Date, String)? in
+        let transitions = (record["transitions"]?.array ?? []).compactMap { t -> (String, Date, String, String?)? in
             guard let to = t["to"]?.string, let at = t["at"]?.string.flatMap(RFC3339.date) else { return nil }
-            return (to, at, t["actor"]?.string ?? "")
+            return (to, at, t["actor"]?.string ?? "", t["reason"]?.string)
         }
         return Entry(
             id: id, cluster: record["cluster"]?.string ?? "", team: record["team"]?.string ?? "unassigned",
