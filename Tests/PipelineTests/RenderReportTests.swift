@@ -345,6 +345,25 @@ final class RenderReportTests: XCTestCase {
         XCTAssertLessThan(stats.inked, 0.9, "not one solid block")
         XCTAssertEqual(requests, [], "the page made requests of its own")
 
+        // Printed, it is A4 (595 × 842 points) and more than one page.
+        let pdf = scratch.appendingPathComponent("report.pdf")
+        let print = Process()
+        print.executableURL = URL(fileURLWithPath: chromium)
+        print.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer", "--print-to-pdf=\(pdf.path)",
+                           "file://" + out.appendingPathComponent("report.html").path]
+        print.standardError = FileHandle.nullDevice
+        print.standardOutput = FileHandle.nullDevice
+        try print.run()
+        print.waitUntilExit()
+        let text = String(decoding: try Data(contentsOf: pdf), as: UTF8.self)
+        let boxes = text.components(separatedBy: "/MediaBox [").dropFirst().map { $0.prefix(while: { $0 != "]" }).split(separator: " ").compactMap { Double($0) } }
+        XCTAssertGreaterThan(boxes.count, 1, "more than one page")
+        for box in boxes {
+            XCTAssertEqual(box.count, 4)
+            XCTAssertEqual(box.last ?? 0, 841.9, accuracy: 1, "A4 height")
+            XCTAssertEqual(box.count == 4 ? box[2] : 0, 595.0, accuracy: 1, "A4 width")
+        }
+
         // Control: the same check catches a page that does ask.
         let control = scratch.appendingPathComponent("control.html")
         try #"<html><body><p>control</p><img src="http://127.0.0.1:9/report.png"></body></html>"#.write(to: control, atomically: true, encoding: .utf8)
