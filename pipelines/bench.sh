@@ -107,6 +107,21 @@ printf '| %-18s | %8s | %7s | %12s | %12s |\n' score-risk "$sr_time" - "$((sr_rs
 printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (its input)" "$rref_time" - - 1.00
 printf '| %-18s | %8s | %7s | %12s | %12s |\n' build-evidence "$be_time" - "$((be_rss / 1024))" "$be_ratio"
 
+# ledger record (a fresh SQLite file each time: 4,801 findings inserted, every transition written and
+# fsynced at commit) and render-report over its output, each against jq over its own input.
+ledger_in=$outdir/cache/risk-x$wscale.ndjson
+ledger_out=$outdir/cache/ledger-x$wscale.ndjson
+rm -f "$outdir"/bench.db*
+"$bin/ledger" record --db "$outdir/bench.db" --now 2026-11-20T12:00:00Z < "$ledger_in" > "$ledger_out"
+read -r lg_time lg_rss < <(measure "rm -f $outdir/bench.db* && $bin/ledger record --db $outdir/bench.db --now 2026-11-20T12:00:00Z < $ledger_in > /dev/null")
+read -r lref_time _ < <(measure "jq -c . < $ledger_out")
+read -r rr_time rr_rss < <(measure "$bin/render-report --out $outdir/report < $ledger_out > /dev/null")
+lg_ratio=$(awk -v a="$lg_time" -v b="$rref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
+rr_ratio=$(awk -v a="$rr_time" -v b="$lref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
+printf '| %-18s | %8s | %7s | %12s | %12s |\n' "ledger record" "$lg_time" - "$((lg_rss / 1024))" "$lg_ratio"
+printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (its input)" "$lref_time" - - 1.00
+printf '| %-18s | %8s | %7s | %12s | %12s |\n' render-report "$rr_time" - "$((rr_rss / 1024))" "$rr_ratio"
+
 cat > "$outdir/results.json.tmp" <<JSON
 {"input": "$input", "inputBytes": $bytes, "runs": $runs,
  "reference": {"command": "jq -c .items[]", "wallSeconds": $ref_time, "peakRSSKiB": $ref_rss},
@@ -115,7 +130,9 @@ cat > "$outdir/results.json.tmp" <<JSON
              "reference": {"command": "jq -c .", "wallSeconds": $sref_time, "peakRSSKiB": $sref_rss},
              "wallSeconds": $dw_time, "peakRSSKiB": $dw_rss, "ratioToJq": $dw_ratio},
             {"stage": "score-risk", "wallSeconds": $sr_time, "peakRSSKiB": $sr_rss, "ratioToJq": $sr_ratio},
-            {"stage": "build-evidence", "wallSeconds": $be_time, "peakRSSKiB": $be_rss, "ratioToJq": $be_ratio}]}
+            {"stage": "build-evidence", "wallSeconds": $be_time, "peakRSSKiB": $be_rss, "ratioToJq": $be_ratio},
+            {"stage": "ledger record", "wallSeconds": $lg_time, "peakRSSKiB": $lg_rss, "ratioToJq": $lg_ratio},
+            {"stage": "render-report", "wallSeconds": $rr_time, "peakRSSKiB": $rr_rss, "ratioToJq": $rr_ratio}]}
 JSON
 mv "$outdir/results.json.tmp" "$outdir/results.json"
 echo "bench: wrote $outdir/results.json"
