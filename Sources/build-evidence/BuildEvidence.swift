@@ -80,10 +80,8 @@ struct BuildEvidence: ParsableCommand {
     }
 
     func run() throws {
-        var table = PriceTable.embedded()
-        if let prices {
-            do { try table.merge(file: prices) } catch { throw ValidationError("--prices: \(error)") }
-        }
+        let table: PriceTable
+        do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
         let diagnostics = Diagnostics(tool: "build-evidence", strict: strict)
         let writer = NDJSONWriter()
         var filter = EvidenceFilter(diagnostics: diagnostics, directory: out, costs: CostModel(prices: table, spotDiscount: spotDiscount))

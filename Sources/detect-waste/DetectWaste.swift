@@ -89,10 +89,8 @@ struct DetectWaste: ParsableCommand {
         }
         if let minSavings { settings.minSavings = Money(dollars: minSavings) }
         if let spotDiscount { settings.spotDiscount = spotDiscount }
-        var table = PriceTable.embedded()
-        if let prices {
-            do { try table.merge(file: prices) } catch { throw ValidationError("--prices: \(error)") }
-        }
+        let table: PriceTable
+        do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
         var chosen = DetectorRegistry.all
         if let detectors, case .success(let selected) = DetectorRegistry.select(Self.names(detectors)) { chosen = selected }
         var filter = WasteFilter(

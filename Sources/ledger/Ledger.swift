@@ -73,10 +73,8 @@ extension Ledger {
         }
 
         func run() throws {
-            var table = PriceTable.embedded()
-            if let prices {
-                do { try table.merge(file: prices) } catch { throw ValidationError("--prices: \(error)") }
-            }
+            let table: PriceTable
+            do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
             let model = CostModel(prices: table, spotDiscount: spotDiscount ?? 0.65)
             let diagnostics = Diagnostics(tool: "ledger")
             let writer = NDJSONWriter()

@@ -44,10 +44,8 @@ struct RenderReport: ParsableCommand {
     }
 
     func run() throws {
-        var table = PriceTable.embedded()
-        if let prices {
-            do { try table.merge(file: prices) } catch { throw ValidationError("--prices: \(error)") }
-        }
+        let table: PriceTable
+        do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
         let diagnostics = Diagnostics(tool: "render-report")
         let writer = NDJSONWriter()
         let status = ToolRun.run(diagnostics, writer: writer) {

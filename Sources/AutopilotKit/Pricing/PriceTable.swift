@@ -47,6 +47,13 @@ public struct PriceTable: Sendable {
         return table
     }
 
+    /// The embedded table with a `--prices` file (negotiated rates, other regions) merged over it, if any.
+    public static func embedded(merging path: String?) throws(PriceFileError) -> PriceTable {
+        var table = embedded()
+        if let path { try table.merge(file: path) }
+        return table
+    }
+
     public func instance(_ type: String, region: String) -> Instance? { instances[region]?[type] }
 
     public func volume(_ type: String, region: String) -> Storage? { storage[region]?[type] }
