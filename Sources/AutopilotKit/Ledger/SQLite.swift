@@ -1,10 +1,15 @@
+import Foundation
 internal import CSQLite
 
 /// A SQLite failure, with the database file and what was being done.
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let message: String
+    /// SQLite's result code (0 when the error is ours).
+    public var code: Int32 = 0
     public var description: String { "\(path): \(message)" }
+
+    var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 }
 
 /// A value bound to or read from a statement.
@@ -41,6 +46,7 @@ public struct SQLRow: Sendable {
 public final class SQLiteDatabase {
     private let handle: OpaquePointer
     public let path: String
+    private let busyTimeout: Double
 
     public init(path: String, busyTimeoutMilliseconds: Int32 = 30_000) throws(SQLiteError) {
         var db: OpaquePointer?
@@ -52,8 +58,11 @@ public final class SQLiteDatabase {
         }
         handle = db
         self.path = path
+        busyTimeout = Double(busyTimeoutMilliseconds) / 1000
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
-        try execute("PRAGMA journal_mode=WAL")
+        // Switching a new file to WAL takes an exclusive lock, and a second process opening it at that
+        // moment gets SQLITE_BUSY without the busy handler being asked: retry it like the handler would.
+        try retryingWhileBusy { () throws(SQLiteError) in try execute("PRAGMA journal_mode=WAL") }
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
     }
@@ -68,10 +77,11 @@ public final class SQLiteDatabase {
     /// Runs SQL with no parameters (may hold several statements).
     public func execute(_ sql: String) throws(SQLiteError) {
         var error: UnsafeMutablePointer<CChar>?
-        guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
+        let status = sqlite3_exec(handle, sql, nil, nil, &error)
+        guard status == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? lastError
             sqlite3_free(error)
-            throw SQLiteError(path: path, message: message)
+            throw SQLiteError(path: path, message: message, code: status & 0xFF)
         }
     }
 
@@ -121,7 +131,7 @@ public final class SQLiteDatabase {
     /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`: the write lock is taken first, so two
     /// writers queue on the busy timeout instead of deadlocking); any error rolls everything back.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN IMMEDIATE")
+        try retryingWhileBusy { () throws(SQLiteError) in try execute("BEGIN IMMEDIATE") }
         do {
             let result = try body()
             try execute("COMMIT")
@@ -133,4 +143,17 @@ public final class SQLiteDatabase {
     }
 
     private var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Runs `step` again while SQLite answers busy, for up to the busy timeout.
+    private func retryingWhileBusy(_ step: () throws(SQLiteError) -> Void) throws(SQLiteError) {
+        let deadline = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do throws(SQLiteError) {
+                try step()
+                return
+            } catch where error.isBusy && Date() < deadline {
+                usleep(20_000)
+            }
+        }
+    }
 }
