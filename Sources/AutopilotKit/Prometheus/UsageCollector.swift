@@ -184,24 +184,31 @@ public final class UsageCollector {
     private static func answer(_ planned: Planned, _ source: PrometheusSource, _ settings: UsageSettings) throws(PrometheusError) -> Answer {
         guard planned.role.isPerStep else { return .series(try PrometheusResult.decode(source.fetch(planned.queries[0]))) }
         let names = planned.role == .nodeCPUSteps ? [settings.nodeLabel] : ["namespace", "pod", "container"]
-        var parts: [[String: String]: [PromSeries]] = [:]
+        var joined: [[String: String]: [(time: Double, value: Double)]] = [:]
+        // Pieces cover consecutive, disjoint steps and come in time order: a container's samples are
+        // appended piece after piece; only its series within one piece need joining step by step.
         for query in planned.queries {
+            var piece: [[String: String]: [PromSeries]] = [:]
             for series in try PrometheusResult.decode(source.fetch(query)) {
                 var key: [String: String] = [:]
                 for name in names { key[name] = series.labels[name] }
                 guard key.count == names.count else { continue }
-                parts[key, default: []].append(series)
+                piece[key, default: []].append(series)
             }
+            for (key, series) in piece { joined[key, default: []] += Self.highestPerStep(series) }
         }
-        let joined = parts.map { key, series -> PromSeries in
-            guard series.count > 1 else { return PromSeries(labels: key, samples: series[0].samples) }
-            var highest: [Double: Double] = [:]
-            for part in series {
-                for sample in part.samples { highest[sample.time] = max(highest[sample.time] ?? sample.value, sample.value) }
-            }
-            return PromSeries(labels: key, samples: highest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        let series = joined.map { PromSeries(labels: $0.key, samples: $0.value) }
+        return .steps(summarize(series, planned.role, settings))
+    }
+
+    /// One series' samples, or several series' joined taking the highest value at each step.
+    static func highestPerStep(_ series: [PromSeries]) -> [(time: Double, value: Double)] {
+        guard series.count > 1 else { return series.first?.samples ?? [] }
+        var highest: [Double: Double] = [:]
+        for part in series {
+            for sample in part.samples { highest[sample.time] = max(highest[sample.time] ?? sample.value, sample.value) }
         }
-        return .steps(summarize(joined, planned.role, settings))
+        return highest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     enum Answer {
