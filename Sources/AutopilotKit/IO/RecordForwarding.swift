@@ -3,12 +3,13 @@
 /// false for a record the filter will write back itself (score-risk's findings).
 public enum RecordForwarding {
     /// `wanted` kinds are parsed and passed to `consume` before being forwarded; a line whose kind is
-    /// not wanted is forwarded without being parsed (the `{"kind":"…"` fast path).
-    public static func run(_ reader: NDJSONReader, to writer: NDJSONWriter, wanted: Set<Substring>, diagnostics: Diagnostics,
+    /// not wanted is forwarded without being parsed (the `{"kind":"…"` fast path). With no writer
+    /// (render-report reads and writes files instead), nothing is forwarded.
+    public static func run(_ reader: NDJSONReader, to writer: NDJSONWriter?, wanted: Set<Substring>, diagnostics: Diagnostics,
                            consume: (JSON, InputLine) throws -> Bool) throws {
         try reader.forEachLine { line in
             if let kind = line.kindPrefix, !wanted.contains(kind) {
-                try writer.forward(line)
+                try writer?.forward(line)
                 return
             }
             let record: JSON
@@ -20,7 +21,7 @@ public enum RecordForwarding {
                 try diagnostics.error("not a JSON object; dropped", source: line.source, line: line.number)
                 return
             }
-            if try consume(record, line) { try writer.forward(line) }
+            if try consume(record, line) { try writer?.forward(line) }
         }
     }
 }

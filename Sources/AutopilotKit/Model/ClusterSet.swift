@@ -26,8 +26,7 @@ public struct ClusterSet {
         var set = ClusterSet()
         var wanted = ObservedCluster.kinds
         wanted.formUnion(["finding", "change", "ledger", "costhistory", "incident"])
-        let sink = writer ?? NDJSONWriter(fileDescriptor: open("/dev/null", O_WRONLY), name: "/dev/null")
-        try RecordForwarding.run(reader, to: sink, wanted: wanted, diagnostics: diagnostics) { record, line in
+        try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             let kind = record["kind"]?.string
             switch kind {
             case "finding": set.findings.append(record)
