@@ -40,6 +40,13 @@ public struct Verification: Sendable {
             return cluster.node(named: targetName) == nil
                 ? Verification(state: .verified, reason: "node \(targetName) is gone", realized: baselineSavings)
                 : Verification(state: .notLive, reason: "node \(targetName) is still in the cluster")
+        case "node-consolidation" where baseline["recommended", "instanceType"]?.string != nil:
+            // A replacement: done once the node is gone (replaced) or runs the recommended type.
+            let wanted = baseline["recommended", "instanceType"]?.string ?? ""
+            guard let node = cluster.node(named: targetName), node.instanceType != wanted else {
+                return Verification(state: .verified, reason: "node \(targetName) replaced (\(wanted))", realized: baselineSavings)
+            }
+            return Verification(state: .notLive, reason: "node \(targetName) still runs \(node.instanceType ?? "its old type")")
         case "node-consolidation":
             let nodes = baseline["recommended", "removeNodes"]?.value.stringList ?? []
             let remaining = nodes.filter { cluster.node(named: $0) != nil }
@@ -47,9 +54,11 @@ public struct Verification: Sendable {
                 ? Verification(state: .verified, reason: "\(nodes.joined(separator: ", ")) gone", realized: baselineSavings)
                 : Verification(state: .notLive, reason: "still in the cluster: \(remaining.joined(separator: ", "))")
         case "orphan-volume":
-            return cluster.volumes.contains { $0.name == targetName }
-                ? Verification(state: .notLive, reason: "volume \(targetName) still exists")
-                : Verification(state: .verified, reason: "volume \(targetName) is gone", realized: baselineSavings)
+            // The target may be a claim; the volume is what costs money.
+            let volume = baseline["current", "volume"]?.string ?? targetName
+            return cluster.volumes.contains { $0.name == volume }
+                ? Verification(state: .notLive, reason: "volume \(volume) still exists")
+                : Verification(state: .verified, reason: "volume \(volume) is gone", realized: baselineSavings)
         case "misconfigured-autoscaling":
             let namespace = row["namespace"].string
             guard let hpa = cluster.hpas.first(where: { $0.namespace == namespace && $0.name == targetName }) else {
