@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "build-evidence", targets: ["build-evidence"]),
         .executable(name: "ledger", targets: ["ledger"]),
         .executable(name: "render-report", targets: ["render-report"]),
+        .executable(name: "emit-pr", targets: ["emit-pr"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
@@ -76,6 +77,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "render-report",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "emit-pr",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

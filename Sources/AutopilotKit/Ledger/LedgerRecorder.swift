@@ -97,10 +97,15 @@ public struct LedgerRecorder {
         try store.transition(id, from: from, to: .approved, at: now, actor: "policy (gate auto)", reason: "score-risk gated it auto")
     }
 
+    /// `change` states that changed nothing: no patch possible, refused (dirty checkout), PR closed unmerged.
+    static let unimplementedStates: Set<String> = ["not-patchable", "refused", "closed"]
+
     /// A `change` record (emit-pr): its findings are implemented, with the branch and PR. A change
     /// whose `state` is `merged` is noted once on an implemented finding (a transition that keeps the
     /// status), so the report can tell PRs opened from PRs merged.
     private func implement(_ change: JSON, now: Date) throws {
+        // emit-pr also reports what it could not change; those findings stay where they are.
+        if let state = change["state"]?.string, Self.unimplementedStates.contains(state) { return }
         let merged = change["state"]?.string == "merged"
         let url = change["url"]?.string
         for id in change["findingIds"]?.value.stringList ?? [] {

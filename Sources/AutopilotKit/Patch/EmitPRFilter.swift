@@ -1,0 +1,346 @@
+import Foundation
+
+/// The emit-pr filter: forwards the stream, then for each finding (or workload group) its gate allows,
+/// edits a private worktree of the infra checkout, commits to an `autopilot/…` branch, optionally pushes
+/// and opens or updates the PR, and appends a `change` record.
+public struct EmitPRFilter {
+    public enum Grouping: String, Sendable { case finding, workload }
+
+    public struct Settings {
+        public var repo: String
+        public var grouping: Grouping = .workload
+        public var onlyAuto = false
+        /// The ref branches start from and PRs target; nil: the checkout's current branch.
+        public var base: String?
+        public var valuesMap: [ValuesMapping] = []
+        public var runbookDirectory = "runbooks"
+        /// Folders of the repo to search (a monorepo's `clusters/prod`); empty: all of it.
+        public var scopes: [String] = []
+        public var evidenceBaseURL: String?
+        public var github: GitHubClient?
+        /// `OWNER/NAME` given without a token: everything stays local, and the record says why.
+        public var githubWithoutToken: String?
+        public var remote: String?
+        public var labels = ["autopilot", "cost-optimization"]
+        public var commitDate: Date?
+        public init(repo: String) { self.repo = repo }
+    }
+
+    /// What a run did, for the summary line.
+    public struct Outcome {
+        public var committed = 0
+        public var unchanged = 0
+        public var opened = 0
+        public var updated = 0
+        public var notPatchable = 0
+        public var refused = 0
+        /// Set at the first GitHub outage: later branches stay local without asking again.
+        public var githubUnreachable = false
+    }
+
+    public let diagnostics: Diagnostics
+    public var settings: Settings
+
+    public init(diagnostics: Diagnostics, settings: Settings) {
+        self.diagnostics = diagnostics
+        self.settings = settings
+    }
+
+    public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> Outcome {
+        let (cluster, held) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
+        for finding in held { try writer.write(raw: finding.text) }
+        var unscored = 0
+        let eligible = held.map(\.record).filter { finding in
+            switch finding["risk", "gate"]?.string {
+            case "auto": return true
+            case "approve": return !settings.onlyAuto
+            case nil:
+                unscored += 1
+                return false
+            default: return false
+            }
+        }
+        if unscored > 0 { diagnostics.warning("\(unscored) finding(s) have no risk gate and were left alone; run score-risk before emit-pr") }
+        var outcome = Outcome()
+        guard !eligible.isEmpty else { return outcome }
+
+        let checkout: GitCheckout
+        do { checkout = try GitCheckout(path: settings.repo) } catch {
+            diagnostics.ioError("\(error); no changes made", source: settings.repo)
+            return outcome
+        }
+        checkout.commitDate = settings.commitDate ?? Date()
+        let baseRef = settings.base ?? "HEAD"
+        guard let base = checkout.commit(baseRef) else {
+            diagnostics.ioError("--base \(baseRef) is not a commit in \(checkout.root); no changes made", source: settings.repo)
+            return outcome
+        }
+        let userBranch = checkout.currentBranch()
+        let baseBranch = settings.base ?? userBranch
+        let worktree: GitCheckout.Worktree
+        let files: [String]
+        do {
+            worktree = try checkout.addWorktree(at: base)
+            let scopes = settings.scopes.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+            files = try worktree.files().filter { path in scopes.isEmpty || scopes.contains { path.hasPrefix($0) } }
+        } catch {
+            diagnostics.ioError("\(error); no changes made", source: settings.repo)
+            return outcome
+        }
+        defer { worktree.remove() }
+
+        let manifests = ManifestIndex(root: worktree.path, files: files)
+        let terraform = TerraformIndex(root: worktree.path, files: files)
+        for failure in manifests.failures {
+            diagnostics.warning("cannot parse: \(failure.error.message) (column \(failure.error.column)); skipped, its objects cannot be patched",
+                                source: failure.path, line: failure.error.line)
+        }
+        for failure in terraform.failures {
+            diagnostics.warning("cannot parse HCL: \(failure.message); skipped", source: failure.path, line: failure.line)
+        }
+        var planner = PatchPlanner(manifests: manifests, terraform: terraform, valuesMap: settings.valuesMap, cluster: cluster)
+        planner.runbookDirectory = settings.runbookDirectory
+        let repoName = settings.github.map { "\($0.owner)/\($0.repository)" } ?? checkout.root
+
+        for group in groups(eligible, cluster: cluster) {
+            var workspace = PatchWorkspace(root: worktree.path)
+            var patched: [JSON] = []
+            for finding in group.findings {
+                switch planner.apply(finding, to: &workspace) {
+                case .applied: patched.append(finding)
+                case .notPatchable(let reason):
+                    outcome.notPatchable += 1
+                    let unreadable = !manifests.failures.isEmpty || !terraform.failures.isEmpty
+                    let message = "\(finding["id"]?.string ?? "finding"): not patchable: \(reason)"
+                    // A target missing while some files could not be read may be in one of them: that is an input error.
+                    if unreadable && reason.contains("could not be read") { try diagnostics.error(message, source: settings.repo) } else { diagnostics.note(message) }
+                    try writer.write(changeRecord(cluster: cluster.name, ids: [finding], state: "not-patchable", reason: reason, repo: repoName))
+                }
+            }
+            guard !patched.isEmpty else { continue }
+            let text = PullRequestText(findings: patched, edits: workspace.edits, notes: workspace.notes, evidenceBaseURL: settings.evidenceBaseURL)
+            let branch = branchName(group.key, cluster: cluster.name)
+            var record = changeRecord(cluster: cluster.name, ids: patched, state: "local", reason: nil, repo: repoName)
+            record.set("branch", to: .string(branch))
+            record.set("base", to: .optional(baseBranch))
+            record.set("files", to: .strings(workspace.changedPaths))
+            record.set("title", to: .string(text.title))
+            record.set("body", to: .string(text.body))
+            record.set("gate", to: .string(text.gate))
+            record.set("edits", to: .array(workspace.edits.map { edit in
+                ["findingId": .string(edit.findingId), "file": .string(edit.path), "line": .int(Int64(edit.line)), "field": .string(edit.field),
+                 "from": .optional(edit.from), "to": .optional(edit.to)]
+            }))
+            do {
+                let dirty = try checkout.modified(workspace.changedPaths)
+                if !dirty.isEmpty {
+                    outcome.refused += 1
+                    let reason = "\(dirty.joined(separator: ", ")) has uncommitted changes in \(checkout.root); commit or stash them, then rerun"
+                    try diagnostics.error("\(patched.compactMap { $0["id"]?.string }.joined(separator: ", ")): refused: \(reason)", source: dirty[0])
+                    record.set("state", to: "refused")
+                    record.set("reason", to: .string(reason))
+                    try writer.write(record)
+                    continue
+                }
+                if userBranch == branch {
+                    throw GitError(description: "branch \(branch) is checked out in \(checkout.root); switch to another branch and rerun")
+                }
+                checkTerraformFormat(workspace, in: worktree)
+                let commit = try commitBranch(branch, workspace: workspace, message: text.commitMessage, worktree: worktree, outcome: &outcome)
+                record.set("commit", to: .string(commit))
+                publish(&record, branch: branch, commit: commit, base: base, baseBranch: baseBranch, text: text, checkout: checkout,
+                            outcome: &outcome)
+            } catch let error as GitError {
+                diagnostics.ioError("\(patched.compactMap { $0["id"]?.string }.joined(separator: ", ")): \(error)", source: settings.repo)
+                record.set("state", to: "refused")
+                record.set("reason", to: .string(error.description))
+            }
+            try writer.write(record)
+        }
+        return outcome
+    }
+
+    // MARK: Grouping
+
+    struct Group {
+        var key: String
+        var findings: [JSON]
+    }
+
+    /// Findings grouped by workload (an HPA joins the workload it scales), in input order; or one a group.
+    func groups(_ findings: [JSON], cluster: ObservedCluster) -> [Group] {
+        var groups: [Group] = []
+        var index: [String: Int] = [:]
+        for finding in findings {
+            let key: String
+            let id = finding["id"]?.string ?? ""
+            let namespace = finding["namespace"]?.string ?? ""
+            switch (settings.grouping, finding["target", "kind"]?.string) {
+            case (.workload, "HorizontalPodAutoscaler"):
+                let scaled = finding["basis", "scaleTarget"]?.string.flatMap { $0.split(separator: "/").last.map(String.init) }
+                key = scaled.map { "\(namespace)-\($0)" } ?? id
+            case (.workload, _) where finding["target", "container"]?.string != nil:
+                key = "\(namespace)-\(finding["target", "name"]?.string ?? id)"
+            default:
+                key = id
+            }
+            if let at = index[key] {
+                groups[at].findings.append(finding)
+            } else {
+                index[key] = groups.count
+                groups.append(Group(key: key, findings: [finding]))
+            }
+        }
+        return groups
+    }
+
+    func branchName(_ key: String, cluster: String) -> String {
+        let safe = { (text: String) in
+            String(text.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") ? $0 : "-" })
+        }
+        return "autopilot/\(safe(cluster.isEmpty ? "cluster" : cluster))/\(safe(key))"
+    }
+
+    // MARK: Git and GitHub
+
+    /// Commits the group on top of the base; keeps the branch as it is when it already holds the same change.
+    private func commitBranch(_ branch: String, workspace: PatchWorkspace, message: String, worktree: GitCheckout.Worktree,
+                              outcome: inout Outcome) throws(GitError) -> String {
+        let checkout = worktree.checkout
+        let commit = try worktree.commit(workspace.files, message: message)
+        if let existing = checkout.commit("refs/heads/" + branch),
+            let answer = try? checkout.git(["rev-parse", existing + "^{tree}", commit + "^{tree}", existing + "^"]) {
+            let lines = answer.split(separator: "\n")
+            if lines.count == 3 && lines[0] == lines[1] && lines[2] == worktree.base {
+                outcome.unchanged += 1
+                return existing
+            }
+        }
+        try checkout.git(["update-ref", "refs/heads/" + branch, commit])
+        outcome.committed += 1
+        return commit
+    }
+
+    /// Pushes the branch and opens or updates its PR; a merged or closed PR is reported, never reopened.
+    private func publish(_ record: inout JSONValue, branch: String, commit: String, base: String, baseBranch: String?, text: PullRequestText,
+                         checkout: GitCheckout, outcome: inout Outcome) {
+        guard let github = settings.github else {
+            if let repo = settings.githubWithoutToken {
+                record.set("reason", to: .string("no GITHUB_TOKEN in the environment: branch \(branch) kept local, no PR opened on \(repo)"))
+            }
+            return
+        }
+        if outcome.githubUnreachable {
+            record.set("reason", to: "GitHub API unreachable (reported above): branch kept local")
+            return
+        }
+        guard let baseBranch else {
+            record.set("reason", to: "the checkout is on a detached HEAD: give --base BRANCH to open a PR")
+            diagnostics.ioError("the checkout is on a detached HEAD; give --base BRANCH to open PRs", source: settings.repo)
+            return
+        }
+        do {
+            let existing = try github.pullRequest(head: branch)
+            if let existing, existing.merged || existing.state == "closed" {
+                record.set("state", to: .string(existing.merged ? "merged" : "closed"))
+                record.set("url", to: .string(existing.url))
+                record.set("pr", to: .int(existing.number))
+                if !existing.merged { record.set("reason", to: "the PR was closed without merging; not reopened") }
+                return
+            }
+            if let failure = push(branch, commit: commit, base: base, checkout: checkout) {
+                // The remote could not take the branch: the commit stays local, the run goes on.
+                diagnostics.unavailable("\(branch): \(failure)")
+                record.set("reason", to: .string(failure.description))
+                return
+            }
+            record.set("pushed", to: true)
+            let pull: GitHubClient.PullRequest
+            if let existing {
+                try github.updatePullRequest(existing.number, title: text.title, body: text.body)
+                pull = existing
+                outcome.updated += 1
+            } else {
+                pull = try github.createPullRequest(head: branch, base: baseBranch, title: text.title, body: text.body, draft: text.gate != "auto")
+                outcome.opened += 1
+            }
+            try github.addLabels(pull.number, settings.labels + ["risk:\(text.riskLevel)", "gate:\(text.gate)"])
+            record.set("state", to: .string(pull.draft ? "draft" : "open"))
+            record.set("draft", to: .bool(pull.draft))
+            record.set("url", to: .string(pull.url))
+            record.set("pr", to: .int(pull.number))
+        } catch {
+            if error.unreachable {
+                outcome.githubUnreachable = true
+                diagnostics.unavailable("\(branch): \(error); later branches stay local")
+            } else {
+                diagnostics.ioError("\(branch): \(error)")
+            }
+            record.set("reason", to: .string(error.description))
+        }
+    }
+
+    /// Pushes `commit` as the branch. A remote branch holding commits not made by Autopilot is not overwritten.
+    private func push(_ branch: String, commit: String, base: String, checkout: GitCheckout) -> GitError? {
+        do { try pushOrThrow(branch, commit: commit, base: base, checkout: checkout) } catch { return error }
+        return nil
+    }
+
+    private func pushOrThrow(_ branch: String, commit: String, base: String, checkout: GitCheckout) throws(GitError) {
+        guard let remote = settings.remote ?? checkout.defaultRemote() else {
+            throw GitError(description: "the checkout has no remote to push \(branch) to")
+        }
+        let listed = try checkout.git(["ls-remote", remote, "refs/heads/" + branch])
+        let remoteCommit = listed.split(separator: "\t").first.map(String.init)
+        if remoteCommit == commit { return }
+        var lease = "--force-with-lease=refs/heads/\(branch):"
+        if let remoteCommit {
+            try checkout.git(["fetch", "--quiet", remote, "refs/heads/" + branch])
+            let authors = try checkout.git(["log", "--format=%ae", "\(base)..\(remoteCommit)"]).split(separator: "\n")
+            if authors.contains(where: { $0 != checkout.authorEmail }) {
+                throw GitError(description: "\(remote)/\(branch) has commits by someone else; left alone (delete the branch or merge by hand)")
+            }
+            lease += remoteCommit
+        }
+        try checkout.git(["push", "--quiet", lease, remote, "\(commit):refs/heads/\(branch)"])
+    }
+
+    private func checkTerraformFormat(_ workspace: PatchWorkspace, in worktree: GitCheckout.Worktree) {
+        let changed = workspace.changedPaths.filter { $0.hasSuffix(".tf") }
+        guard !changed.isEmpty, let terraform = Self.onPath("terraform") else { return }
+        for path in changed {
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("emit-pr-fmt-\(UUID().uuidString).tf")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            guard (try? FileIO.writeAtomically(workspace.files[path] ?? [], to: scratch.path)) != nil else { continue }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: terraform)
+            process.arguments = ["fmt", "-check", scratch.path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { continue }
+            process.waitUntilExit()
+            if process.terminationStatus != 0 { diagnostics.warning("terraform fmt -check fails on the edited file", source: path) }
+        }
+    }
+
+    static func onPath(_ program: String) -> String? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    private func changeRecord(cluster: String, ids findings: [JSON], state: String, reason: String?, repo: String) -> JSONValue {
+        var record: JSONValue = ["kind": "change", "cluster": .string(cluster)]
+        record.set("findingIds", to: .strings(findings.compactMap { $0["id"]?.string }))
+        record.set("repo", to: .string(repo))
+        for key in ["branch", "commit", "base"] { record.set(key, to: .null) }
+        record.set("files", to: .array([]))
+        for key in ["title", "body", "url"] { record.set(key, to: .null) }
+        record.set("state", to: .string(state))
+        record.set("pushed", to: false)
+        record.set("reason", to: .optional(reason))
+        return record
+    }
+}

@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// GitHub's REST API could not be asked, or refused.
+public struct GitHubError: Error, CustomStringConvertible {
+    public let description: String
+    /// Nothing answered (or only 5xx after retries): a service outage, exit 69.
+    public let unreachable: Bool
+}
+
+/// The few GitHub REST calls emit-pr (and the Slack approvals) need, with the API's required headers,
+/// retries on 5xx and waits on rate limits (403/429 with `Retry-After`). `apiURL` serves GitHub Enterprise.
+public final class GitHubClient: @unchecked Sendable {
+    public let apiURL: String
+    public let owner: String
+    public let repository: String
+    private let token: String
+    private let client: HTTPClient
+    public var retries = 3
+    /// The longest `Retry-After` honoured; longer waits fail the call instead of stalling a cron run.
+    public var maximumWait: Double = 60
+
+    public init(apiURL: String = "https://api.github.com", repository ownerAndName: String, token: String) {
+        self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
+        let parts = ownerAndName.split(separator: "/", maxSplits: 1)
+        owner = parts.first.map(String.init) ?? ""
+        repository = parts.count > 1 ? String(parts[1]) : ""
+        self.token = token
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(60)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    deinit { try? client.syncShutdown() }
+
+    /// A pull request as emit-pr tracks it.
+    public struct PullRequest: Sendable {
+        public var number: Int64
+        public var url: String
+        public var nodeId: String
+        public var state: String
+        public var merged: Bool
+        public var draft: Bool
+
+        init(_ json: JSON) {
+            number = json["number"]?.value.intValue ?? 0
+            url = json["html_url"]?.string ?? ""
+            nodeId = json["node_id"]?.string ?? ""
+            state = json["state"]?.string ?? "open"
+            merged = json["merged"]?.value == .bool(true) || json["merged_at"]?.string != nil
+            draft = json["draft"]?.value == .bool(true)
+        }
+    }
+
+    /// The newest pull request from `branch` (any state), if any.
+    public func pullRequest(head branch: String) throws(GitHubError) -> PullRequest? {
+        let head = "\(owner):\(branch)".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+:"))) ?? branch
+        let list = try call(.GET, "/repos/\(owner)/\(repository)/pulls?head=\(head)&state=all&sort=created&direction=desc")
+        return list.array.first.map(PullRequest.init)
+    }
+
+    public func createPullRequest(head: String, base: String, title: String, body: String, draft: Bool) throws(GitHubError) -> PullRequest {
+        let json = try call(.POST, "/repos/\(owner)/\(repository)/pulls", body: [
+            "title": .string(title), "head": .string(head), "base": .string(base), "body": .string(body), "draft": .bool(draft),
+            "maintainer_can_modify": .bool(true),
+        ])
+        return PullRequest(json)
+    }
+
+    public func updatePullRequest(_ number: Int64, title: String, body: String) throws(GitHubError) {
+        _ = try call(.PATCH, "/repos/\(owner)/\(repository)/pulls/\(number)", body: ["title": .string(title), "body": .string(body)])
+    }
+
+    public func addLabels(_ number: Int64, _ labels: [String]) throws(GitHubError) {
+        guard !labels.isEmpty else { return }
+        _ = try call(.POST, "/repos/\(owner)/\(repository)/issues/\(number)/labels", body: ["labels": .strings(labels)])
+    }
+
+    /// Draft → ready for review: only GitHub's GraphQL API can do it.
+    public func markReadyForReview(nodeId: String) throws(GitHubError) {
+        let query = "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { isDraft number } } }"
+        let json = try call(.POST, "/graphql", body: ["query": .string(query), "variables": ["id": .string(nodeId)]])
+        if let message = json["errors"]?.array.first?["message"]?.string { throw GitHubError(description: "GitHub GraphQL: \(message)", unreachable: false) }
+    }
+
+    /// One call; returns the answer's JSON. 5xx and transport errors are retried with backoff; a rate
+    /// limit is waited out once per retry.
+    public func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) throws(GitHubError) -> JSON {
+        var attempt = 0
+        while true {
+            var headers = HTTPHeaders()
+            headers.add(name: "Accept", value: "application/vnd.github+json")
+            headers.add(name: "Authorization", value: "Bearer \(token)")
+            headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
+            headers.add(name: "User-Agent", value: "autopilot-emit-pr")
+            if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+            let status: Int
+            let answer: [UInt8]
+            let responseHeaders: HTTPHeaders
+            do {
+                let request = try HTTPClient.Request(url: apiURL + path, method: method, headers: headers,
+                                                     body: body.map { .bytes($0.serialized()) })
+                let response = try client.execute(request: request).wait()
+                status = Int(response.status.code)
+                answer = response.body.map { Array($0.readableBytesView) } ?? []
+                responseHeaders = response.headers
+            } catch {
+                if attempt < retries {
+                    attempt += 1
+                    Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
+                    continue
+                }
+                throw GitHubError(description: "GitHub API unreachable at \(apiURL): \(error)", unreachable: true)
+            }
+            let parsed = try? JSON.parse(String(decoding: answer, as: UTF8.self))
+            let message = parsed?["message"]?.string ?? String(decoding: answer.prefix(200), as: UTF8.self)
+            if (200..<300).contains(status) {
+                guard let parsed else { throw GitHubError(description: "GitHub \(method.rawValue) \(path) answered something that is not JSON", unreachable: false) }
+                return parsed
+            }
+            let rateLimited = status == 429 || (status == 403 && (responseHeaders.first(name: "Retry-After") != nil
+                || responseHeaders.first(name: "X-RateLimit-Remaining") == "0"))
+            if rateLimited && attempt < retries {
+                let wait = Double(responseHeaders.first(name: "Retry-After") ?? "") ?? 1
+                guard wait <= maximumWait else {
+                    throw GitHubError(description: "GitHub rate limit: retry after \(Int(wait)) s, longer than \(Int(maximumWait)) s", unreachable: true)
+                }
+                attempt += 1
+                Thread.sleep(forTimeInterval: wait)
+                continue
+            }
+            if status >= 500 && attempt < retries {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
+                continue
+            }
+            var detail = message
+            if let first = parsed?["errors"]?.array.first { detail += ": " + (first["message"]?.string ?? first.value.text) }
+            throw GitHubError(description: "GitHub \(method.rawValue) \(path.split(separator: "?").first ?? "") answered HTTP \(status): \(detail)",
+                              unreachable: status >= 500 || rateLimited)
+        }
+    }
+}

@@ -1,0 +1,262 @@
+import Foundation
+
+/// Turns one finding into surgical edits of an infra checkout: Kubernetes YAML (plain, kustomize, Helm
+/// values), Terraform node groups and volumes, Karpenter NodePools, or a runbook script where the thing to
+/// change is not in code. Never guesses: an ambiguous or missing target is "not patchable", with the reason.
+public struct PatchPlanner {
+    public let manifests: ManifestIndex
+    public let terraform: TerraformIndex
+    public let valuesMap: [ValuesMapping]
+    public let cluster: ObservedCluster
+    /// Where runbook scripts go in the repo: `<dir>/<cluster>/<name>.sh`.
+    public var runbookDirectory = "runbooks"
+
+    public init(manifests: ManifestIndex, terraform: TerraformIndex, valuesMap: [ValuesMapping], cluster: ObservedCluster) {
+        self.manifests = manifests
+        self.terraform = terraform
+        self.valuesMap = valuesMap
+        self.cluster = cluster
+    }
+
+    /// Applies `finding` to `workspace`; on `.notPatchable` the workspace is unchanged.
+    public func apply(_ finding: JSON, to workspace: inout PatchWorkspace) -> PatchResult {
+        var attempt = workspace
+        let result: PatchResult
+        do {
+            switch finding["detector"]?.string {
+            case "over-requested-cpu", "over-requested-memory", "under-provisioned-memory":
+                result = try resources(finding, &attempt)
+            case "misconfigured-autoscaling": result = try autoscaler(finding, &attempt)
+            case "node-consolidation" where finding["target", "kind"]?.string == "NodePool": result = try nodePool(finding, &attempt)
+            case "node-consolidation": result = try nodeInstanceType(finding, &attempt)
+            case "idle-node": result = try idleNode(finding, &attempt)
+            case "orphan-volume": result = try orphanVolume(finding, &attempt)
+            case let detector: result = .notPatchable("emit-pr has no patch for detector \(detector ?? "(none)")")
+            }
+        } catch {
+            result = .notPatchable(error.description)
+        }
+        if case .applied = result { workspace = attempt }
+        return result
+    }
+
+    // MARK: Container resources
+
+    /// One resource value a finding changes: `resources.requests.cpu` and the like.
+    struct ResourceValue {
+        var field: [YAMLPathStep]
+        var label: String
+        var memory: Bool
+        var value: JSONValue
+    }
+
+    static func resourceValues(_ finding: JSON) -> [ResourceValue] {
+        let current = finding["current"]?.value ?? .null
+        let recommended = finding["recommended"]?.value ?? .null
+        var values: [ResourceValue] = []
+        for (key, limitKey, memory) in [("cpu", "cpuLimit", false), ("memory", "memoryLimit", true)] {
+            if let new = recommended[key], new != .null, new != current[key] {
+                values.append(ResourceValue(field: [.key("resources"), .key("requests"), .key(key)], label: "\(memory ? "memory" : "CPU") request",
+                                            memory: memory, value: new))
+            }
+            if let new = recommended[limitKey], new != .null, new != current[limitKey] {
+                values.append(ResourceValue(field: [.key("resources"), .key("limits"), .key(key)], label: "\(memory ? "memory" : "CPU") limit",
+                                            memory: memory, value: new))
+            }
+        }
+        return values
+    }
+
+    private func resources(_ finding: JSON, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+        guard let kind = finding["target", "kind"]?.string, let name = finding["target", "name"]?.string,
+            let container = finding["target", "container"]?.string
+        else { return .notPatchable("the finding names no workload container") }
+        let namespace = finding["namespace"]?.string
+        let values = Self.resourceValues(finding)
+        if values.isEmpty { return .notPatchable("the recommendation equals the current values") }
+        let workload = cluster.workloads[Observed.WorkloadKey(namespace: namespace ?? "", kind: kind, name: name)]
+        for value in values {
+            let location: Location
+            switch locateContainerField(kind: kind, namespace: namespace, name: name, container: container, field: value.field, workload: workload) {
+            case .found(let found): location = found
+            case .missing(let reason): return .notPatchable(reason)
+            }
+            try set(location, to: value, finding: finding, target: "\(container) \(value.label)", &workspace)
+        }
+        return .applied
+    }
+
+    /// Where a value lives: a file, a document in it, the path inside, and notes for the reviewer.
+    struct Location {
+        var path: String
+        var document: Int
+        var steps: [YAMLPathStep]
+        var notes: [String] = []
+    }
+
+    enum Lookup {
+        case found(Location)
+        case missing(String)
+    }
+
+    /// The pod spec inside a workload manifest.
+    static func podSpecPath(kind: String) -> [YAMLPathStep] {
+        switch kind {
+        case "Pod": [.key("spec")]
+        case "CronJob": [.key("spec"), .key("jobTemplate"), .key("spec"), .key("template"), .key("spec")]
+        default: [.key("spec"), .key("template"), .key("spec")]
+        }
+    }
+
+    /// Order of preference: an explicit Helm values mapping; a kustomize patch of this cluster's overlay
+    /// that sets the same field (it wins over the base); the one manifest that defines the workload.
+    func locateContainerField(kind: String, namespace: String?, name: String, container: String, field: [YAMLPathStep],
+                              workload: Observed.Workload?) -> Lookup {
+        if let mapping = valuesMapping(kind: kind, namespace: namespace, name: name, container: container, workload: workload) {
+            guard manifests.sources[mapping.file] != nil else {
+                return .missing("the values mapping points at \(mapping.file), which is not a YAML file in the repo")
+            }
+            return .found(Location(path: mapping.file, document: 0, steps: YAMLPathStep.parse(mapping.path) + field.dropFirst(),
+                                   notes: ["Rendered by Helm: the value is in \(mapping.file) at `\(mapping.path)`."]))
+        }
+        func containerPath(_ document: ManifestIndex.Document) -> [YAMLPathStep]? {
+            guard let source = manifests.sources[document.path] else { return nil }
+            let root = source.documents[document.index]
+            var spec: YAMLNode? = root
+            for step in Self.podSpecPath(kind: kind) { if case .key(let key) = step { spec = spec?[key] } }
+            for list in ["containers", "initContainers"] where spec?[list]?.item(named: container) != nil {
+                return Self.podSpecPath(kind: kind) + [.key(list), .named(container)] + field
+            }
+            return nil
+        }
+        return locate(kind: kind, namespace: namespace, name: name, field: containerPath) { candidates in
+            notFoundReason(kind: kind, namespace: namespace, name: name, container: container, workload: workload, candidates: candidates)
+        }
+    }
+
+    /// The one place that sets a field of `kind namespace/name`: `steps` gives the field's path in a document
+    /// (nil: the document cannot hold it). A patch of this cluster's overlay that already sets the field wins.
+    func locate(kind: String, namespace: String?, name: String, field steps: (ManifestIndex.Document) -> [YAMLPathStep]?,
+                notFound: ([ManifestIndex.Document]) -> String) -> Lookup {
+        let candidates = manifests.documents(kind: kind, name: name, namespace: namespace)
+        let overlayPatches = candidates.filter { document in
+            guard case .patch(let overlay) = document.role, appliesToCluster(overlay),
+                let path = steps(document), let source = manifests.sources[document.path]
+            else { return false }
+            return YAMLEdit.value(at: path, in: source, document: document.index) != nil
+        }
+        if overlayPatches.count == 1, let patch = overlayPatches.first, let path = steps(patch) {
+            return .found(Location(path: patch.path, document: patch.index, steps: path,
+                                   notes: ["The overlay patch \(patch.path) sets this value, so it is changed there (it wins over the base)."]))
+        }
+        if overlayPatches.count > 1 {
+            return .missing("\(overlayPatches.count) overlay patches set this value: \(overlayPatches.map(\.path).joined(separator: ", "))")
+        }
+        var resources = candidates.filter { $0.role == .resource && steps($0) != nil }
+        if resources.contains(where: { $0.namespace == namespace }) { resources.removeAll { $0.namespace != namespace } }
+        if resources.count > 1 {
+            let inCluster = resources.filter { pathMentionsCluster($0.path) }
+            if inCluster.count == 1 { resources = inCluster }
+        }
+        guard resources.count == 1, let document = resources.first, let path = steps(document) else {
+            if resources.count > 1 {
+                return .missing("\(kind) \(namespace.map { $0 + "/" } ?? "")\(name) is defined in \(resources.count) places (\(resources.map(\.path).joined(separator: ", "))); not guessing which one this cluster runs")
+            }
+            return .missing(notFound(candidates))
+        }
+        var notes: [String] = []
+        let overlays = manifests.overlays(including: document.path)
+        if overlays.count > 1 {
+            notes.append("\(document.path) is a kustomize base shared by \(overlays.joined(separator: ", ")): this change applies to all of them.")
+        }
+        if document.namespace == nil, let namespace {
+            notes.append("\(document.path) names no namespace; it was matched to \(namespace) by kind and name.")
+        }
+        return .found(Location(path: document.path, document: document.index, steps: path, notes: notes))
+    }
+
+    private func notFoundReason(kind: String, namespace: String?, name: String, container: String, workload: Observed.Workload?,
+                                candidates: [ManifestIndex.Document]) -> String {
+        let target = "\(kind) \(namespace.map { $0 + "/" } ?? "")\(name)"
+        if !candidates.isEmpty { return "no manifest of \(target) in the repo has a container named \(container)" }
+        var reason = "no manifest in the repo defines \(target)"
+        if let workload {
+            let chart = workload.labels["helm.sh/chart"] ?? workload.labels["chart"]
+            if chart != nil || workload.labels["app.kubernetes.io/managed-by"] == "Helm" || workload.annotations["meta.helm.sh/release-name"] != nil {
+                reason = "\(target) is rendered by Helm\(chart.map { " (chart \($0))" } ?? ""); map it to its values key with --values-map or the \(ValuesMapping.annotation) annotation"
+            }
+        }
+        if !manifests.failures.isEmpty { reason += " (\(manifests.failures.count) YAML file(s) could not be read)" }
+        return reason
+    }
+
+    private func valuesMapping(kind: String, namespace: String?, name: String, container: String, workload: Observed.Workload?) -> ValuesMapping? {
+        if let workload, let mapping = ValuesMapping(annotations: workload.annotations, container: container) { return mapping }
+        return valuesMap.first {
+            $0.kind == kind && $0.name == name && ($0.namespace == nil || $0.namespace == namespace)
+                && ($0.container == nil || $0.container == container) && ($0.cluster == nil || $0.cluster == cluster.name)
+        }
+    }
+
+    /// An overlay directory applies to this cluster when one of its path components is the cluster's name.
+    func appliesToCluster(_ directory: String) -> Bool {
+        !cluster.name.isEmpty && directory.split(separator: "/").contains { $0 == cluster.name }
+    }
+
+    func pathMentionsCluster(_ path: String) -> Bool {
+        !cluster.name.isEmpty && path.split(separator: "/").dropLast().contains { $0 == cluster.name }
+    }
+
+    /// Sets one resource value at `location`, rendered in the style of what the file has there.
+    private func set(_ location: Location, to value: ResourceValue, finding: JSON, target: String,
+                     _ workspace: inout PatchWorkspace) throws(YAMLEditError) {
+        let source = try parse(location.path, workspace)
+        let old = YAMLEdit.value(at: location.steps, in: source, document: location.document)
+        let oldText = old.map(\.value)
+        let text: String
+        if value.memory, let bytes = value.value.intValue ?? value.value.doubleValue.map({ Int64($0.rounded(.up)) }) {
+            text = QuantityText.memory(bytes, like: oldText)
+        } else if let cores = value.value.doubleValue {
+            text = QuantityText.cpu(cores, like: oldText)
+        } else {
+            throw YAMLEditError("the recommended \(value.label) is not a number")
+        }
+        try write(location, text: text, source: source, field: target, from: oldText, finding: finding, &workspace)
+        if let oldText, let live = Self.liveValue(finding, value), !Self.sameQuantity(oldText, live, memory: value.memory) {
+            workspace.note("\(location.path) said \(target) \(oldText) where the cluster runs \(QuantityText.describe(live, memory: value.memory)): the repo had drifted.")
+        }
+    }
+
+    func parse(_ path: String, _ workspace: PatchWorkspace) throws(YAMLEditError) -> YAMLSource {
+        let bytes: [UInt8]
+        do { bytes = try workspace.read(path) } catch { throw YAMLEditError("cannot read \(path): \(error)") }
+        do { return try YAMLSource(bytes: bytes) } catch { throw YAMLEditError("\(path):\(error.line):\(error.column): \(error.message)") }
+    }
+
+    func write(_ location: Location, text: String, source: YAMLSource, field: String, from: String?, finding: JSON,
+               _ workspace: inout PatchWorkspace) throws(YAMLEditError) {
+        let bytes = try YAMLEdit.set(location.steps, to: text, in: source, document: location.document)
+        // The edit must read back as the new value, in a file that still parses.
+        guard let reread = try? YAMLSource(bytes: bytes), YAMLEdit.value(at: location.steps, in: reread, document: location.document)?.value == text
+        else { throw YAMLEditError("\(location.path): the edit did not read back as \(text); not edited") }
+        let line = YAMLEdit.value(at: location.steps, in: reread, document: location.document).map { reread.line(at: $0.start) } ?? 1
+        workspace.write(location.path, bytes)
+        workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: location.path, line: line, field: field, from: from, to: text))
+        for note in location.notes { workspace.note(note) }
+    }
+
+    private static func liveValue(_ finding: JSON, _ value: ResourceValue) -> JSONValue? {
+        guard case .key(let key) = value.field.last, case .key(let group) = value.field[1] else { return nil }
+        let live = finding["current"]?.value[group == "limits" ? key + "Limit" : key]
+        return live == .null ? nil : live
+    }
+
+    private static func sameQuantity(_ text: String, _ live: JSONValue, memory: Bool) -> Bool {
+        if memory {
+            guard let bytes = try? Quantity.bytes(text, field: "memory"), let liveBytes = live.intValue ?? live.doubleValue.map({ Int64($0) }) else { return true }
+            return bytes == liveBytes
+        }
+        guard let cores = try? Quantity.cores(text, field: "cpu"), let liveCores = live.doubleValue else { return true }
+        return abs(cores - liveCores) < 0.0005
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// The title, Markdown body and commit message of one change: what changes and why, the money, the risk
+/// and its reasons, the gate, the evidence, the exact rollback and a checklist for the reviewer.
+public struct PullRequestText {
+    public let findings: [JSON]
+    public let edits: [AppliedEdit]
+    public let notes: [String]
+    /// Turns an evidence pack's path into a link (e.g. an artifact server); nil: paths as they are.
+    public var evidenceBaseURL: String?
+
+    public init(findings: [JSON], edits: [AppliedEdit], notes: [String], evidenceBaseURL: String? = nil) {
+        self.findings = findings
+        self.edits = edits
+        self.notes = notes
+        self.evidenceBaseURL = evidenceBaseURL
+    }
+
+    public var savings: Money { findings.map { Money(dollars: $0["monthlySavings"]?.value.doubleValue ?? 0) }.sum() }
+    var costBefore: Money { findings.map { Money(dollars: $0["monthlyCost", "current"]?.value.doubleValue ?? 0) }.sum() }
+    var costAfter: Money { findings.map { Money(dollars: $0["monthlyCost", "recommended"]?.value.doubleValue ?? 0) }.sum() }
+
+    /// `approve` if any finding needs a human, else `auto`.
+    public var gate: String { findings.contains { $0["risk", "gate"]?.string != "auto" } ? "approve" : "auto" }
+
+    /// The riskiest finding's level.
+    public var riskLevel: String {
+        let riskiest = findings.max { ($0["risk", "overall"]?.value.doubleValue ?? 0) < ($1["risk", "overall"]?.value.doubleValue ?? 0) }
+        return riskiest?["risk", "level"]?.string ?? "unknown"
+    }
+
+    public var title: String {
+        guard let first = findings.first else { return "Autopilot change" }
+        let cluster = first["cluster"]?.string ?? ""
+        let target = Self.targetName(first)
+        let what: String
+        switch first["detector"]?.string {
+        case "over-requested-cpu", "over-requested-memory": what = "Right-size \(target)"
+        case "under-provisioned-memory": what = "Raise memory of \(target)"
+        case "misconfigured-autoscaling": what = "Fix autoscaling bounds of \(target)"
+        case "idle-node": what = "Remove idle node \(target)"
+        case "orphan-volume": what = "Delete orphan volume \(target)"
+        case "node-consolidation" where first["target", "kind"]?.string == "NodePool": what = "Consolidate NodePool \(target)"
+        case "node-consolidation": what = "Replace \(first["current", "instanceType"]?.string ?? "instance type") with \(first["recommended", "instanceType"]?.string ?? "?") (\(target))"
+        default: what = "Change \(target)"
+        }
+        let money = savings.cents > 0 ? ": save \(savings)/month" : savings.cents < 0 ? ": \(Money(cents: -savings.cents))/month more, for safety" : ""
+        return "\(what) [\(cluster)]\(money)"
+    }
+
+    public var body: String {
+        var lines: [String] = []
+        lines.append("<!-- autopilot:findings \(findings.compactMap { $0["id"]?.string }.joined(separator: ",")) -->")
+        lines.append("## Summary")
+        for finding in findings {
+            lines.append("- \(Self.escape(finding["summary"]?.string ?? "")) (`\(finding["id"]?.string ?? "")`, \(finding["detector"]?.string ?? ""), confidence \(Self.percent(finding["confidence"]?.value.doubleValue)))")
+        }
+        lines.append("")
+        lines.append("| Change | Where | Current | Recommended |")
+        lines.append("| --- | --- | --- | --- |")
+        for edit in edits {
+            lines.append("| \(Self.escape(edit.field)) | `\(Self.code(edit.path)):\(edit.line)` | \(Self.cell(edit.from, removed: "(absent)")) | \(Self.cell(edit.to, removed: "(removed)")) |")
+        }
+        lines.append("")
+        lines.append("**Monthly savings:** \(savings) (\(costBefore) → \(costAfter) a month, at 730 hours).")
+        lines.append("")
+        lines.append("**Risk:** \(riskLevel); gate **\(gate)**: " + (gate == "auto"
+            ? "low risk, merge when checks pass."
+            : "a person approves this (in Slack or here) before it merges."))
+        for finding in findings {
+            let reasons = finding["risk", "reasons"]?.value.stringList ?? []
+            let overall = finding["risk", "overall"]?.value.doubleValue.map { String(format: "%.2f", $0) } ?? "?"
+            lines.append("- `\(finding["id"]?.string ?? "")`: \(finding["risk", "level"]?.string ?? "unscored") (\(overall))")
+            for reason in reasons { lines.append("  - \(Self.escape(reason))") }
+        }
+        lines.append("")
+        lines.append("**Evidence:**")
+        for finding in findings {
+            let id = finding["id"]?.string ?? ""
+            if let html = finding["evidence", "html"]?.string {
+                let target = evidenceBaseURL.map { "\($0.hasSuffix("/") ? $0 : $0 + "/")\(id)/evidence.html" }
+                lines.append("- `\(id)`: " + (target.map { "[evidence pack](\($0))" } ?? "`\(Self.code(html))`"))
+            } else {
+                lines.append("- `\(id)`: no evidence pack (run build-evidence before emit-pr)")
+            }
+        }
+        if !notes.isEmpty {
+            lines.append("")
+            lines.append("### Notes")
+            for note in notes { lines.append("- \(Self.escape(note))") }
+        }
+        lines.append("")
+        lines.append("### Rollback")
+        lines.append("Revert this PR, or set these back:")
+        for edit in edits {
+            switch (edit.from, edit.to) {
+            case (nil, _): lines.append("- `\(Self.code(edit.path))`: remove \(Self.escape(edit.field)) (it was absent)")
+            case (let from?, nil): lines.append("- `\(Self.code(edit.path))`: restore \(Self.escape(edit.field)) from this PR's base (\(from.split(separator: "\n").count) lines)")
+            case (let from?, _): lines.append("- `\(Self.code(edit.path)):\(edit.line)` \(Self.escape(edit.field)): `\(Self.code(from))`")
+            }
+        }
+        lines.append("")
+        lines.append("### Reviewer checklist")
+        lines.append("- [ ] The new values are at or above the peaks in the evidence (p99 and max), with headroom you are comfortable with.")
+        lines.append("- [ ] No launch, migration, batch run or seasonal peak is coming that the observed window does not show.")
+        lines.append("- [ ] The diff changes only the values in the table above.")
+        lines.append("- [ ] The rollout is safe: enough replicas or a PodDisruptionBudget, and someone watching after the merge.")
+        lines.append("")
+        lines.append("_Opened by Autopilot emit-pr. Rerunning updates this branch and PR instead of opening another._")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The commit message: the title, the table as text, and the finding ids as a trailer.
+    public var commitMessage: String {
+        var lines = [title, ""]
+        for edit in edits {
+            lines.append("\(edit.path):\(edit.line): \(edit.field): \(edit.from.map { Self.oneLine($0) } ?? "(absent)") -> \(edit.to ?? "(removed)")")
+        }
+        lines.append("")
+        lines.append("Autopilot-Findings: \(findings.compactMap { $0["id"]?.string }.joined(separator: ", "))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func targetName(_ finding: JSON) -> String {
+        let name = finding["target", "name"]?.string ?? "?"
+        if let namespace = finding["namespace"]?.string { return "\(namespace)/\(name)" }
+        return name
+    }
+
+    static func percent(_ value: Double?) -> String { value.map { "\(Int(($0 * 100).rounded()))%" } ?? "?" }
+
+    static func oneLine(_ text: String) -> String {
+        let first = text.split(separator: "\n").first.map(String.init) ?? ""
+        return text.contains("\n") ? first + " …" : first
+    }
+
+    /// Cluster text in Markdown: no HTML, no table breaks.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "|", with: "\\|")
+            .replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// Text inside a code span: backquotes and line breaks cannot appear.
+    static func code(_ text: String) -> String {
+        text.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    static func cell(_ value: String?, removed: String) -> String {
+        guard let value else { return removed }
+        return value.contains("\n") ? "(\(value.split(separator: "\n").count)-line block)" : "`\(code(value))`"
+    }
+}

@@ -1,0 +1,156 @@
+/// One step of a path into a YAML document: a mapping key, or the item of a sequence whose `name` is given
+/// (a container).
+public enum YAMLPathStep: Equatable, CustomStringConvertible, Sendable {
+    case key(String)
+    case named(String)
+
+    public var description: String {
+        switch self {
+        case .key(let key): key
+        case .named(let name): "[name=\(name)]"
+        }
+    }
+
+    /// `spec.template.spec.containers[name=web].resources` as steps.
+    public static func parse(_ dotted: String) -> [YAMLPathStep] {
+        dotted.split(separator: ".").flatMap { part -> [YAMLPathStep] in
+            guard part.hasSuffix("]"), let bracket = part.range(of: "[name=") else { return [.key(String(part))] }
+            let name = YAMLPathStep.named(String(part[bracket.upperBound...].dropLast()))
+            return bracket.lowerBound == part.startIndex ? [name] : [.key(String(part[..<bracket.lowerBound])), name]
+        }
+    }
+}
+
+/// Why a value could not be set without risking a wrong edit.
+public struct YAMLEditError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Surgical edits: replace the bytes of one scalar (keeping its quoting), or insert the missing keys of a
+/// path with the file's own indentation. Everything else in the file is left byte for byte.
+public enum YAMLEdit {
+    /// The value at `path` under document `document`, if it is a scalar.
+    public static func value(at path: [YAMLPathStep], in source: YAMLSource, document: Int) -> YAMLNode.Scalar? {
+        var node: YAMLNode? = source.documents[document]
+        for step in path { node = child(of: node, step) }
+        if case .scalar(let scalar)? = node { return scalar }
+        return nil
+    }
+
+    /// The source with the scalar at `path` set to `text` (a plain-safe value such as `345m`).
+    public static func set(_ path: [YAMLPathStep], to text: String, in source: YAMLSource, document: Int) throws(YAMLEditError) -> [UInt8] {
+        var node = source.documents[document]
+        let step = indentStep(source.documents[document])
+        for (index, pathStep) in path.enumerated() {
+            let rest = path[(index + 1)...]
+            switch pathStep {
+            case .named(let name):
+                guard let item = node.item(named: name) else { throw YAMLEditError("no item named \(name) at \(describe(path[..<index]))") }
+                node = item
+            case .key(let key):
+                guard case .mapping(let mapping) = node else { throw YAMLEditError("\(describe(path[..<index])) is not a mapping") }
+                guard let pair = mapping.pairs.last(where: { $0.key.value == key }) else {
+                    guard rest.allSatisfy({ if case .key = $0 { true } else { false } }) else {
+                        throw YAMLEditError("\(describe(path[...index])) is missing")
+                    }
+                    if mapping.flow { throw YAMLEditError("\(describe(path[..<index])) is a flow mapping ({…}); not edited") }
+                    let lines = block(path[index...], text, indent: mapping.column, step: step)
+                    return insertLines(lines, after: node.contentEnd, in: source.bytes)
+                }
+                if rest.isEmpty {
+                    return try replace(pair.value, with: text, at: path, in: source.bytes)
+                }
+                switch pair.value {
+                case .mapping(let child) where child.flow && child.pairs.isEmpty:
+                    // `resources: {}` becomes a block mapping.
+                    let lines = block(rest, text, indent: pair.key.column + step, step: step)
+                    var start = child.start
+                    while start > 0, source.bytes[start - 1] == UInt8(ascii: " ") { start -= 1 }
+                    return Array(source.bytes[..<start]) + Array(("\n" + lines.joined(separator: "\n")).utf8) + Array(source.bytes[child.end...])
+                case .scalar(let empty) where empty.value.isEmpty && empty.style == .plain:
+                    // `resources:` with nothing under it.
+                    let lines = block(rest, text, indent: pair.key.column + step, step: step)
+                    return insertLines(lines, after: pair.key.end, in: source.bytes)
+                case .alias:
+                    throw YAMLEditError("\(describe(path[...index])) is an alias (*…); editing it would change every use of the anchor")
+                default:
+                    node = pair.value
+                }
+            }
+        }
+        throw YAMLEditError("empty path")
+    }
+
+    private static func replace(_ node: YAMLNode, with text: String, at path: [YAMLPathStep], in bytes: [UInt8]) throws(YAMLEditError) -> [UInt8] {
+        let rendered: String
+        switch node {
+        case .scalar(let scalar):
+            switch scalar.style {
+            case .plain: rendered = text
+            case .singleQuoted: rendered = "'" + text + "'"
+            case .doubleQuoted: rendered = "\"" + text + "\""
+            case .literal, .folded: throw YAMLEditError("\(describe(path[...])) is a block scalar; not edited")
+            }
+            if scalar.value.isEmpty && scalar.start == scalar.end {
+                return Array(bytes[..<scalar.start]) + Array((" " + rendered).utf8) + Array(bytes[scalar.end...])
+            }
+            return Array(bytes[..<scalar.start]) + Array(rendered.utf8) + Array(bytes[scalar.end...])
+        case .alias:
+            throw YAMLEditError("\(describe(path[...])) is an alias (*…); editing it would change every use of the anchor")
+        default:
+            throw YAMLEditError("\(describe(path[...])) is not a single value")
+        }
+    }
+
+    private static func child(of node: YAMLNode?, _ step: YAMLPathStep) -> YAMLNode? {
+        switch step {
+        case .key(let key): node?[key]
+        case .named(let name): node?.item(named: name)
+        }
+    }
+
+    /// `indent`-deep lines for the keys of `path`, the last one holding `text`.
+    private static func block(_ path: ArraySlice<YAMLPathStep>, _ text: String, indent: Int, step: Int) -> [String] {
+        var lines: [String] = []
+        for (depth, pathStep) in path.enumerated() {
+            guard case .key(let key) = pathStep else { continue }
+            let prefix = String(repeating: " ", count: indent + depth * step)
+            lines.append(depth == path.count - 1 ? "\(prefix)\(key): \(text)" : "\(prefix)\(key):")
+        }
+        return lines
+    }
+
+    /// Inserts whole lines after the line that holds byte `offset`.
+    private static func insertLines(_ lines: [String], after offset: Int, in bytes: [UInt8]) -> [UInt8] {
+        var end = offset
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        let text = lines.joined(separator: "\n") + "\n"
+        if end == bytes.count { return bytes + Array(("\n" + text).utf8) }
+        return Array(bytes[...end]) + Array(text.utf8) + Array(bytes[(end + 1)...])
+    }
+
+    /// The file's indentation step: the smallest positive offset of a block mapping nested under a key.
+    static func indentStep(_ root: YAMLNode) -> Int {
+        var best = Int.max
+        func visit(_ node: YAMLNode) {
+            switch node {
+            case .mapping(let mapping):
+                for pair in mapping.pairs {
+                    if case .mapping(let child) = pair.value, !child.flow, !mapping.flow, child.column > pair.key.column {
+                        best = min(best, child.column - pair.key.column)
+                    }
+                    visit(pair.value)
+                }
+            case .sequence(let sequence): sequence.items.forEach(visit)
+            default: break
+            }
+        }
+        visit(root)
+        return best == Int.max ? 2 : best
+    }
+
+    private static func describe(_ path: ArraySlice<YAMLPathStep>) -> String {
+        path.isEmpty ? "the document" : path.map(\.description).joined(separator: ".")
+    }
+}

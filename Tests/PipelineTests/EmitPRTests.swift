@@ -1,0 +1,304 @@
+import AutopilotKit
+import Foundation
+import XCTest
+
+/// emit-pr over the four fixture repos (plain manifests, kustomize overlays, Helm values, Terraform): every
+/// patch byte for byte against its golden file, read back as YAML, one branch per workload, and the paths
+/// that must refuse: a dirty checkout, a malformed manifest, a target not in the repo.
+final class EmitPRTests: XCTestCase {
+    typealias F = EmitPRFixtures
+
+    func testPlainManifestsArePatchedByteForByteAndReadBack() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["manifests"], in: scratch)
+        let result = try F.emitPR(repo, F.demoStream, ["--summary"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix(F.demoStream), "the stream is forwarded unchanged, then the changes")
+        let changes = try F.changes(result)
+        let local = changes.filter { F.string($0, "state") == "local" }
+        let branches = Set(local.compactMap { F.string($0, "branch") })
+        XCTAssertEqual(branches, [
+            "autopilot/demo/checkout-checkout-web", "autopilot/demo/checkout-redis", "autopilot/demo/data-feature-store-api",
+            "autopilot/demo/payments-webhook-relay", "autopilot/demo/data-etl-transformer", "autopilot/demo/payments-fraud-scorer",
+            "autopilot/demo/f-3c1842adac7ecbad",  // the NodePool
+            "autopilot/demo/f-642a04ee062ac90b",  // idle Karpenter node: a runbook
+            "autopilot/demo/f-d9b91c40a89cd64c", "autopilot/demo/f-854652e59dded173", "autopilot/demo/f-126cb9cd292eb217",
+            "autopilot/demo/f-b22bfebc1f7ad8f1",  // four orphan volumes, none in this repo's code: runbooks
+        ])
+        // CPU and memory of one workload are one branch, one commit on top of main.
+        let web = try XCTUnwrap(local.first { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" })
+        XCTAssertEqual((web["findingIds"] as? [String])?.count, 2)
+        XCTAssertEqual(web["files"] as? [String], ["apps/checkout/checkout-web.yaml"])
+        XCTAssertEqual(try F.git(["rev-parse", "autopilot/demo/checkout-checkout-web"], in: repo), web["commit"] as? String)
+        XCTAssertEqual(try F.git(["rev-parse", "autopilot/demo/checkout-checkout-web^"], in: repo), try F.git(["rev-parse", "main"], in: repo))
+        XCTAssertTrue(web["url"] is NSNull, "no PR without --github-repo")
+        let body = try XCTUnwrap(F.string(web, "body"))
+        for part in ["| web CPU request | `apps/checkout/checkout-web.yaml:65` | `500m` | `345m` |", "**Monthly savings:**", "gate **auto**",
+                     "### Rollback", "`apps/checkout/checkout-web.yaml:65` web CPU request: `500m`", "### Reviewer checklist", "- [ ] "] {
+            XCTAssertTrue(body.contains(part), "PR body lacks \(part):\n\(body)")
+        }
+        XCTAssertEqual(F.string(web, "title"), "Right-size checkout/checkout-web [demo]: save $5.52/month")
+
+        // Not patchable: the EKS add-on kube-proxy is in no manifest; the HPA's problem is not a value.
+        let notPatchable = changes.filter { F.string($0, "state") == "not-patchable" }
+        XCTAssertTrue(notPatchable.contains { F.string($0, "reason") == "no manifest in the repo defines DaemonSet kube-system/kube-proxy" })
+        XCTAssertTrue(notPatchable.contains { (F.string($0, "reason") ?? "").hasPrefix("nothing to change in code: the HPA's bounds stay as they are; fix ScalingActive=False (AmbiguousSelector)") })
+
+        // Once every branch is merged, the repo equals the goldens; nothing else changed but the runbooks.
+        _ = try F.mergeAll(repo)
+        try F.assertMatchesGoldens("manifests", repo)
+        let changed = try F.changedFiles(repo)
+        XCTAssertEqual(changed.filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("manifests"))
+        XCTAssertEqual(changed.filter { $0.hasPrefix("runbooks/") }.count, 5)
+
+        // Read back: the new requests are the recommendations (rounded up, never below).
+        let findings = try decodeRecords(F.demoStream.split(separator: "\n").map(String.init).filter { $0.hasPrefix(#"{"kind":"finding""#) })
+        for finding in findings where (finding["detector"] as? String)?.hasPrefix("over-requested") == true {
+            let target = finding["target"] as! [String: Any]
+            guard let file = ["checkout-web": "apps/checkout/checkout-web.yaml", "redis": "apps/checkout/redis.yaml",
+                              "feature-store-api": "apps/data/feature-store-api.yaml"][target["name"] as! String] else { continue }
+            let container = try XCTUnwrap(try F.container(repo.appendingPathComponent(file), kind: target["kind"] as! String,
+                                                          name: target["name"] as! String, container: target["container"] as! String))
+            let recommended = finding["recommended"] as! [String: Any]
+            if let cores = recommended["cpu"] as? Double, finding["detector"] as? String == "over-requested-cpu" {
+                let written = try Quantity.cores(XCTUnwrap(container["resources", "requests", "cpu"]), field: "cpu")
+                XCTAssertGreaterThanOrEqual(written, cores - 1e-9, file)
+                XCTAssertLessThan(written, cores + 0.001, file)
+            }
+            if let bytes = (recommended["memory"] as? NSNumber)?.int64Value, finding["detector"] as? String == "over-requested-memory" {
+                let written = try Quantity.bytes(XCTUnwrap(container["resources", "requests", "memory"]), field: "memory")
+                XCTAssertGreaterThanOrEqual(written, bytes, file)
+                XCTAssertLessThan(written, bytes + 1_048_576, file)
+            }
+        }
+        let runbook = try String(contentsOf: repo.appendingPathComponent("runbooks/demo/delete-volume-pvc-a226a192-9237-5838-ab56-b18137a4319e.sh"), encoding: .utf8)
+        let snapshot = try XCTUnwrap(runbook.range(of: "aws ec2 create-snapshot"))
+        let delete = try XCTUnwrap(runbook.range(of: "aws ec2 delete-volume --region \"$REGION\" --volume-id 'vol-0fcbd3705272a07ba'"))
+        XCTAssertLessThan(snapshot.lowerBound, delete.lowerBound, "snapshot first")
+        XCTAssertTrue(runbook.contains("kubectl --context \"$CONTEXT\" delete pv 'pvc-a226a192-9237-5838-ab56-b18137a4319e'"))
+        XCTAssertTrue(runbook.contains("set -euo pipefail"))
+    }
+
+    func testKustomizeOverlayPatchWinsOverTheBase() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["kustomize"], in: scratch)
+        let result = try F.emitPR(repo, F.demoStream)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let changes = try F.changes(result).filter { F.string($0, "state") == "local" && !(F.string($0, "branch") ?? "").contains("/f-") }
+        XCTAssertEqual(Set(changes.compactMap { F.string($0, "branch") }),
+                       ["autopilot/demo/search-search-api", "autopilot/demo/search-query-suggest", "autopilot/demo/web-frontend"])
+        let suggest = try XCTUnwrap(changes.first { F.string($0, "branch") == "autopilot/demo/search-query-suggest" })
+        XCTAssertEqual(suggest["files"] as? [String], ["base/search/query-suggest.yaml", "overlays/demo/query-suggest-memory.yaml"])
+        let body = try XCTUnwrap(F.string(suggest, "body"))
+        XCTAssertTrue(body.contains("base/search/query-suggest.yaml is a kustomize base shared by overlays/demo, overlays/staging"), body)
+        XCTAssertTrue(body.contains("The overlay patch overlays/demo/query-suggest-memory.yaml sets this value"), body)
+        _ = try F.mergeAll(repo)
+        try F.assertMatchesGoldens("kustomize", repo)
+        XCTAssertEqual(try F.changedFiles(repo).filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("kustomize"))
+    }
+
+    func testHelmValuesAreFoundThroughTheMapAndTheAnnotation() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["helm"], in: scratch)
+        // The webserver is mapped by its workload's annotation, as the chart's values would set it.
+        let stream = F.demoStream.split(separator: "\n").map { line -> String in
+            guard line.hasPrefix(#"{"kind":"workload""#), line.contains(#""name":"airflow-webserver""#) else { return String(line) }
+            return line.replacingOccurrences(of: #""annotations":{"#, with: #""annotations":{"autopilot.io/values":"releases/data/airflow/values.yaml#webserver.resources","#)
+        }.joined(separator: "\n") + "\n"
+        let result = try F.emitPR(repo, stream, ["--values-map", repo.appendingPathComponent("autopilot-values-map.yaml").path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stderr.contains("templates/"), "chart templates are Go templates, skipped without a word: \(result.stderr)")
+        let changes = try F.changes(result)
+        XCTAssertEqual(Set(changes.filter { F.string($0, "state") == "local" && !(F.string($0, "branch") ?? "").contains("/f-") }.compactMap { F.string($0, "branch") }),
+                       ["autopilot/demo/monitoring-grafana", "autopilot/demo/data-airflow-scheduler", "autopilot/demo/data-airflow-webserver"])
+        XCTAssertTrue(changes.contains {
+            F.string($0, "reason") == "Deployment monitoring/kube-state-metrics is rendered by Helm (chart kube-state-metrics-5.27.0); map it to its values key with --values-map or the autopilot.io/values annotation"
+        })
+        _ = try F.mergeAll(repo)
+        try F.assertMatchesGoldens("helm", repo)
+        XCTAssertEqual(try F.changedFiles(repo).filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("helm"))
+    }
+
+    func testTerraformNodeGroupsAndVolumesInBothStyles() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["terraform"], in: scratch)
+        // A finding for the demo's `memory` node group (aws_eks_node_group), built on the real node record.
+        let swap = #"{"kind":"finding","cluster":"demo","id":"f-memory-swap","detector":"node-consolidation","severity":"info","namespace":null,"target":{"kind":"Node","name":"ip-10-0-20-117.ec2.internal","container":null},"team":"platform","summary":"Replace r6i.2xlarge with r6a.2xlarge","current":{"instanceType":"r6i.2xlarge","capacityType":"on-demand"},"recommended":{"instanceType":"r6a.2xlarge","capacityType":"on-demand"},"monthlyCost":{"current":367.92,"recommended":331.13},"monthlySavings":36.79,"confidence":0.8,"basis":{},"risk":{"overall":0.4,"level":"medium","gate":"approve","reasons":["replaces a node"]}}"#
+        let demo = try F.emitPR(repo, F.demoStream + swap + "\n")
+        XCTAssertEqual(demo.status, 0, demo.stderr)
+        let staging = try F.emitPR(repo, F.stagingStream)
+        XCTAssertEqual(staging.status, 0, staging.stderr)
+        let changes = try F.changes(demo) + F.changes(staging)
+        let swapChange = try XCTUnwrap(changes.first { ($0["findingIds"] as? [String]) == ["f-memory-swap"] })
+        XCTAssertEqual(swapChange["files"] as? [String], ["clusters/demo/node-groups.tf"])
+        let idle = try XCTUnwrap(changes.first { F.string($0, "branch")?.hasPrefix("autopilot/staging/f-") == true && ($0["files"] as? [String])?.contains("clusters/staging/eks.tf") == true })
+        XCTAssertEqual(idle["files"] as? [String], ["clusters/staging/eks.tf", "runbooks/staging/scale-general.sh"],
+                       "the module ignores desired_size after creation: the code keeps the intent, the runbook scales")
+        let volume = try XCTUnwrap(changes.first { ($0["files"] as? [String]) == ["clusters/demo/volumes.tf"] })
+        XCTAssertTrue((F.string(volume, "body") ?? "").contains("aws ec2 create-snapshot --volume-id vol-0c8acfb1f903d4e61"))
+        XCTAssertTrue(changes.contains { (F.string($0, "reason") ?? "").hasPrefix("Karpenter (NodePool default) chooses ip-10-0-39-24.ec2.internal's instance type") })
+        _ = try F.mergeAll(repo)
+        try F.assertMatchesGoldens("terraform", repo)
+        XCTAssertEqual(try F.changedFiles(repo).filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("terraform"))
+        let script = try String(contentsOf: repo.appendingPathComponent("runbooks/staging/scale-general.sh"), encoding: .utf8)
+        XCTAssertTrue(script.contains("--nodegroup-name 'general'"))
+        XCTAssertTrue(script.contains("--scaling-config desiredSize=2,maxSize=5"), script)
+        let mode = try FileManager.default.attributesOfItem(atPath: repo.appendingPathComponent("runbooks/staging/scale-general.sh").path)[.posixPermissions] as? Int
+        XCTAssertEqual(mode.map { $0 & 0o111 != 0 }, true, "runbooks are executable")
+    }
+
+    // MARK: GitHub
+
+    func testPullRequestsAreOpenedOnceThenUpdatedAndAMergedOneIsLeftAlone() throws {
+        let scratch = try makeScratchDirectory(self)
+        let remote = scratch.appendingPathComponent("remote.git")
+        try FileManager.default.createDirectory(at: remote, withIntermediateDirectories: true)
+        try F.git(["init", "--quiet", "--bare", "--initial-branch=main"], in: remote)
+        let repo = try F.makeRepo(["manifests"], in: scratch)
+        try F.git(["remote", "add", "origin", remote.path], in: repo)
+        try F.git(["push", "--quiet", "origin", "main"], in: repo)
+        let github = try FakeGitHub(scratch: scratch, token: "ghp-test-token", extraArguments: ["--rate-limit-once"])
+        defer { github.stop() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["GITHUB_TOKEN"] = "ghp-test-token"
+        let arguments = ["--github-repo", "acme/infra", "--api-url", github.baseURL, "--base", "main", "--only-auto"]
+
+        let first = try F.emitPR(repo, F.demoStream, arguments, environment: environment)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let opened = try F.changes(first).filter { F.string($0, "branch") != nil }
+        XCTAssertEqual(opened.count, 5, "auto-gated groups with code in this repo")
+        let requests = try github.requests()
+        XCTAssertEqual(requests.first?["status"] as? Int, 403, "the first call met the rate limit, waited Retry-After and went on")
+        let creates = requests.filter { $0["method"] as? String == "POST" && $0["path"] as? String == "/repos/acme/infra/pulls" && $0["status"] as? Int == 201 }
+        XCTAssertEqual(creates.count, 5)
+        for request in requests {
+            let headers = request["headers"] as? [String: String] ?? [:]
+            XCTAssertEqual(headers["authorization"], "Bearer ghp-test-token")
+            XCTAssertEqual(headers["accept"], "application/vnd.github+json")
+            XCTAssertEqual(headers["x-github-api-version"], "2022-11-28")
+            XCTAssertNotNil(headers["user-agent"])
+        }
+        for create in creates {
+            let json = try XCTUnwrap(create["json"] as? [String: Any])
+            XCTAssertEqual(json["base"] as? String, "main")
+            XCTAssertEqual(json["draft"] as? Bool, false, "auto-gated: ready for review")
+            let branch = try XCTUnwrap(json["head"] as? String)
+            let change = try XCTUnwrap(opened.first { F.string($0, "branch") == branch })
+            XCTAssertEqual(json["title"] as? String, F.string(change, "title"))
+            XCTAssertEqual(json["body"] as? String, F.string(change, "body"))
+            // Pushed to the checkout's remote, at the recorded commit.
+            XCTAssertEqual(try F.git(["rev-parse", "refs/heads/" + branch], in: remote), F.string(change, "commit"))
+            XCTAssertEqual(F.string(change, "state"), "open")
+            XCTAssertTrue((F.string(change, "url") ?? "").hasPrefix("https://github.example/acme/infra/pull/"))
+        }
+        let labels = requests.filter { ($0["path"] as? String)?.hasSuffix("/labels") == true }
+        XCTAssertEqual(labels.count, 5)
+        XCTAssertEqual((labels.first?["json"] as? [String: Any])?["labels"] as? [String], ["autopilot", "cost-optimization", "risk:low", "gate:auto"])
+
+        // The same findings again: the same branches and commits, the PRs updated, none opened.
+        let second = try F.emitPR(repo, F.demoStream, arguments, environment: environment)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try F.changes(second).filter { F.string($0, "branch") != nil }.map { F.string($0, "commit") }, opened.map { F.string($0, "commit") })
+        let again = try github.requests().dropFirst(requests.count)
+        XCTAssertFalse(again.contains { $0["method"] as? String == "POST" && $0["path"] as? String == "/repos/acme/infra/pulls" })
+        XCTAssertEqual(again.filter { $0["method"] as? String == "PATCH" }.count, 5)
+        XCTAssertEqual(try github.pulls().count, 5)
+
+        // A merged PR is reported as merged, and its branch is not pushed again.
+        let merged = try XCTUnwrap(opened.first { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" })
+        try github.merge(try XCTUnwrap(merged["pr"] as? Int))
+        let third = try F.emitPR(repo, F.demoStream, arguments, environment: environment)
+        XCTAssertEqual(third.status, 0, third.stderr)
+        let afterMerge = try XCTUnwrap(try F.changes(third).first { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" })
+        XCTAssertEqual(F.string(afterMerge, "state"), "merged")
+        XCTAssertEqual(try github.pulls().count, 5)
+    }
+
+    func testGitHubDownLeavesTheBranchesAndSays69() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["manifests"], in: scratch)
+        var environment = ProcessInfo.processInfo.environment
+        environment["GITHUB_TOKEN"] = "ghp-test-token"
+        // Nothing listens on port 9 of 127.0.0.1.
+        let result = try F.emitPR(repo, F.demoStream, ["--github-repo", "acme/infra", "--api-url", "http://127.0.0.1:9", "--base", "main", "--only-auto"],
+                                  environment: environment)
+        XCTAssertEqual(result.status, 69, result.stderr)
+        XCTAssertTrue(result.errorLines.allSatisfy { $0.hasPrefix("emit-pr: ") }, result.stderr)
+        let changes = try F.changes(result).filter { F.string($0, "branch") != nil }
+        XCTAssertEqual(changes.count, 5)
+        for change in changes {
+            XCTAssertEqual(F.string(change, "state"), "local")
+            XCTAssertTrue((F.string(change, "reason") ?? "").contains("GitHub API unreachable"), F.string(change, "reason") ?? "")
+            XCTAssertNoThrow(try F.git(["rev-parse", "--verify", F.string(change, "branch")!], in: repo), "the branch is kept")
+        }
+    }
+
+    // MARK: Refusals
+
+    func testUncommittedChangesAreRefusedAndTheUsersCheckoutIsLeftAlone() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["manifests"], in: scratch)
+        try F.git(["checkout", "--quiet", "-b", "feature/tweak"], in: repo)
+        let edited = repo.appendingPathComponent("apps/checkout/checkout-web.yaml")
+        var text = try String(contentsOf: edited, encoding: .utf8)
+        text += "# work in progress\n"
+        try text.write(to: edited, atomically: true, encoding: .utf8)
+        try "scratch notes\n".write(to: repo.appendingPathComponent("NOTES.txt"), atomically: true, encoding: .utf8)
+        let statusBefore = try F.git(["status", "--porcelain"], in: repo)
+        let headBefore = try F.git(["rev-parse", "HEAD"], in: repo)
+
+        let result = try F.emitPR(repo, F.demoStream)
+        XCTAssertEqual(result.status, 65, "the refused finding sets the exit status")
+        let refusal = result.errorLines.filter { $0.contains("refused") }
+        XCTAssertEqual(refusal.count, 1, result.stderr)
+        XCTAssertTrue(refusal[0].hasPrefix("emit-pr: apps/checkout/checkout-web.yaml: error: f-"), refusal[0])
+        XCTAssertTrue(refusal[0].hasSuffix("has uncommitted changes in \(try F.git(["rev-parse", "--show-toplevel"], in: repo)); commit or stash them, then rerun"), refusal[0])
+        let changes = try F.changes(result)
+        XCTAssertEqual(changes.filter { F.string($0, "state") == "refused" }.count, 1)
+        XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout-redis" && F.string($0, "state") == "local" }, "the others go on")
+        // The user's branch, HEAD, working tree and untracked file are exactly as they were; no worktree is left.
+        XCTAssertEqual(try F.git(["symbolic-ref", "--short", "HEAD"], in: repo), "feature/tweak")
+        XCTAssertEqual(try F.git(["rev-parse", "HEAD"], in: repo), headBefore)
+        XCTAssertEqual(try F.git(["status", "--porcelain"], in: repo), statusBefore)
+        XCTAssertEqual(try String(contentsOf: edited, encoding: .utf8), text)
+        XCTAssertEqual(try F.git(["worktree", "list", "--porcelain"], in: repo).components(separatedBy: "worktree ").count - 1, 1)
+        XCTAssertThrowsError(try F.git(["rev-parse", "--verify", "autopilot/demo/checkout-checkout-web"], in: repo))
+    }
+
+    func testAMalformedManifestAndATargetNotInTheRepo() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["manifests"], in: scratch)
+        let broken = repo.appendingPathComponent("apps/checkout/redis.yaml")
+        let text = try String(contentsOf: broken, encoding: .utf8).replacingOccurrences(of: "  serviceName: redis", with: "  serviceName: [redis")
+        try text.write(to: broken, atomically: true, encoding: .utf8)
+        try F.git(["commit", "--quiet", "-am", "typo"], in: repo)
+        let result = try F.emitPR(repo, F.demoStream)
+        XCTAssertEqual(result.status, 65, result.stderr)
+        let warning = try XCTUnwrap(result.errorLines.first { $0.contains("redis.yaml") && $0.contains("warning") }, result.stderr)
+        XCTAssertTrue(warning.hasPrefix("emit-pr: apps/checkout/redis.yaml:"), warning)
+        XCTAssertTrue(warning.contains("cannot parse"), warning)
+        let changes = try F.changes(result)
+        let redis = changes.filter { F.string($0, "state") == "not-patchable" && (F.string($0, "reason") ?? "").contains("checkout/redis") }
+        XCTAssertEqual(redis.count, 2, "both redis findings")
+        XCTAssertTrue(redis.allSatisfy { F.string($0, "reason") == "no manifest in the repo defines StatefulSet checkout/redis (1 YAML file(s) could not be read)" })
+        XCTAssertTrue(result.errorLines.contains { $0.contains("error:") && $0.contains("checkout/redis") }, "an unreadable file may hide a target: an input error")
+        XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" && F.string($0, "state") == "local" })
+    }
+
+    /// What emit-pr appends flows on: the ledger marks patched findings implemented and only those.
+    func testChangesFlowIntoTheLedger() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["manifests", "kustomize", "helm", "terraform"], in: scratch, asFolders: true)
+        let result = try F.emitPR(repo, F.demoStream, ["--github-repo", "acme/infra"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let changes = try F.changes(result)
+        let local = changes.filter { F.string($0, "state") == "local" }
+        XCTAssertTrue(local.allSatisfy { (F.string($0, "reason") ?? "").hasPrefix("no GITHUB_TOKEN in the environment") })
+        let patched = Set(local.flatMap { $0["findingIds"] as! [String] })
+        let db = scratch.appendingPathComponent("ledger.db")
+        let ledger = try Tool.run("ledger", ["record", "--db", db.path, "--now", F.now], stdin: result.stdout)
+        XCTAssertEqual(ledger.status, 0, ledger.stderr)
+        let entries = try decodeRecords(ledger.lines.filter { $0.hasPrefix(#"{"kind":"ledger""#) })
+        XCTAssertEqual(Set(entries.filter { $0["status"] as? String == "implemented" }.compactMap { $0["id"] as? String }), patched)
+    }
+}

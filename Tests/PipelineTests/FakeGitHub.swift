@@ -1,0 +1,158 @@
+import Foundation
+import XCTest
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The fake GitHub REST API in Support/fake_github.py, started on 127.0.0.1 for one test and stopped
+/// after it. It holds one repository's pull requests in memory and logs every request as a JSON line.
+final class FakeGitHub {
+    let process = Process()
+    let port: Int
+    let log: URL
+    let token: String
+    let ownerRepo: String
+    /// What emit-pr gets as its API base, e.g. `http://127.0.0.1:PORT` (no trailing slash).
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the server for `ownerRepo`, requiring `token`; `extraArguments` passes --rate-limit-once,
+    /// --fail-first N or --preload FILE. `preload` (pull request objects, defaults filled in by the
+    /// server) is written under `scratch` and passed as --preload.
+    init(
+        scratch: URL, token: String, ownerRepo: String = "acme/infra", extraArguments: [String] = [],
+        preload: [[String: Any]] = []
+    ) throws {
+        self.token = token
+        self.ownerRepo = ownerRepo
+        log = scratch.appendingPathComponent("fake-github.jsonl")
+        let errors = scratch.appendingPathComponent("fake-github.stderr")
+        let script = repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/fake_github.py")
+        var arguments = [
+            "python3", script.path, "--port", "0", "--log", log.path, "--token", token, "--owner-repo", ownerRepo,
+        ]
+        if !preload.isEmpty {
+            let file = scratch.appendingPathComponent("fake-github-preload.json")
+            try JSONSerialization.data(withJSONObject: preload).write(to: file)
+            arguments += ["--preload", file.path]
+        }
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments + extraArguments
+        let output = Pipe()
+        process.standardOutput = output
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        // The server prints `LISTENING <port>` once it accepts connections.
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(20)
+        while !buffer.contains(UInt8(ascii: "\n")) && Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        let line = String(decoding: buffer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard line.hasPrefix("LISTENING "), let port = Int(line.dropFirst("LISTENING ".count)) else {
+            if process.isRunning {
+                process.terminate()
+            }
+            process.waitUntilExit()
+            let stderr = ((try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            throw FakeGitHub.failure("did not start (exit \(process.terminationStatus)): \(line) \(stderr)")
+        }
+        self.port = port
+    }
+
+    /// The requests the server logged, oldest first: method, path, query, headers (lower-cased names:
+    /// authorization, accept, x-github-api-version, content-type, user-agent; only those sent), json
+    /// (the parsed body or NSNull) and status. The test's own /_fake/ calls are left out unless
+    /// `includeControl`.
+    func requests(includeControl: Bool = false) throws -> [[String: Any]] {
+        guard FileManager.default.fileExists(atPath: log.path) else { return [] }
+        let text = try String(contentsOf: log, encoding: .utf8)
+        return try text.split(separator: "\n").compactMap { line -> [String: Any]? in
+            guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw Self.failure("log line is not an object: \(line)")
+            }
+            if !includeControl, let path = record["path"] as? String, path.hasPrefix("/_fake/") { return nil }
+            return record
+        }
+    }
+
+    /// Every pull request the server holds, in number order, as GitHub's PR objects.
+    func pulls() throws -> [[String: Any]] {
+        let (status, data) = try control("GET", "/_fake/pulls")
+        guard status == 200, let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+            throw Self.failure("GET /_fake/pulls answered \(status): \(String(decoding: data, as: UTF8.self))")
+        }
+        return list
+    }
+
+    /// Marks pull request `number` merged (state closed, merged true, merged_at set), as if a human
+    /// had merged it on GitHub.
+    func merge(_ number: Int) throws {
+        let (status, data) = try control("POST", "/_fake/merge/\(number)")
+        guard status == 200 else {
+            throw Self.failure("POST /_fake/merge/\(number) answered \(status): \(String(decoding: data, as: UTF8.self))")
+        }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+
+    /// One blocking request to the server's unauthenticated /_fake/ endpoints.
+    private func control(_ method: String, _ path: String) throws -> (status: Int, data: Data) {
+        guard let url = URL(string: baseURL + path) else { throw Self.failure("bad path \(path)") }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        let result = ControlResult()
+        let done = DispatchSemaphore(value: 0)
+        let task = URLSession.shared.dataTask(with: request) { data, response, error in
+            result.store(status: (response as? HTTPURLResponse)?.statusCode, data: data, error: error)
+            done.signal()
+        }
+        task.resume()
+        if done.wait(timeout: .now() + 15) == .timedOut {
+            task.cancel()
+            throw Self.failure("\(method) \(path): no answer in 15 s")
+        }
+        let (status, data, error) = result.load()
+        if let error { throw Self.failure("\(method) \(path): \(error.localizedDescription)") }
+        guard let status else { throw Self.failure("\(method) \(path): no HTTP response") }
+        return (status, data ?? Data())
+    }
+
+    static func failure(_ message: String) -> NSError {
+        NSError(domain: "FakeGitHub", code: 1, userInfo: [NSLocalizedDescriptionKey: message])
+    }
+}
+
+/// What a URLSession completion handler hands back to the waiting test thread.
+private final class ControlResult: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: Int?
+    private var data: Data?
+    private var error: (any Error)?
+
+    func store(status: Int?, data: Data?, error: (any Error)?) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.status = status
+        self.data = data
+        self.error = error
+    }
+
+    func load() -> (Int?, Data?, (any Error)?) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (status, data, error)
+    }
+}
