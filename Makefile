@@ -5,7 +5,7 @@ SHELL      := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SWIFT      ?= swift
 OUT        ?= out
-DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus
+DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus git
 
 .PHONY: all deps build release demo test bench clean
 
@@ -33,19 +33,32 @@ release: deps
 	$(SWIFT) build -c release
 
 ## Run the whole pipeline over the two bundled clusters (fixtures/demo and fixtures/staging): per
-## cluster collect → metrics → detect → score → evidence, then both streams through one ledger run and
-## the weekly report. Writes out/demo.ndjson (both clusters), out/evidence/, out/demo.db and
-## out/report/report.html; lists the findings.
+## cluster collect → metrics → detect → score → evidence → emit-pr (branches in a scratch git copy of the
+## demo GitOps repo, out/gitops), then both streams through one ledger run and the weekly report. Writes
+## out/demo.ndjson (both clusters), out/evidence/, out/gitops, out/demo.db and out/report/report.html;
+## lists the findings and the PR titles.
 DEMO_CLUSTERS := demo staging
 DEMO_NOW      := 2026-11-20T12:00:00Z
+# The demo GitOps monorepo: the four fixture repos as folders. Cluster demo's code is in all four,
+# staging's only in terraform/ (DEMO_SCOPE_<cluster>).
+DEMO_REPOS         := manifests kustomize helm terraform
+DEMO_SCOPE_demo    := $(foreach r,$(DEMO_REPOS),--scope $(r))
+DEMO_SCOPE_staging := --scope terraform
 demo: release
 	@mkdir -p $(OUT)
+	@rm -rf $(OUT)/gitops && mkdir -p $(OUT)/gitops && for r in $(DEMO_REPOS); do cp -R fixtures/repos/$$r $(OUT)/gitops/$$r; done; \
+	git -C $(OUT)/gitops init --quiet --initial-branch=main && git -C $(OUT)/gitops add -A && \
+	GIT_AUTHOR_NAME=Demo GIT_AUTHOR_EMAIL=demo@example.com GIT_COMMITTER_NAME=Demo GIT_COMMITTER_EMAIL=demo@example.com \
+	  GIT_AUTHOR_DATE=$(DEMO_NOW) GIT_COMMITTER_DATE=$(DEMO_NOW) git -C $(OUT)/gitops commit --quiet -m "infra as it runs"
 	@bin=$$($(SWIFT) build -c release --show-bin-path); \
 	for cluster in $(DEMO_CLUSTERS); do \
+	  scope="$(DEMO_SCOPE_demo)"; [ $$cluster = demo ] || scope="$(DEMO_SCOPE_staging)"; \
 	  $$bin/collect-cluster --from fixtures/$$cluster --cluster $$cluster --summary \
 	    | $$bin/collect-metrics --from fixtures/$$cluster/prometheus --summary \
 	    | $$bin/detect-waste --now $(DEMO_NOW) | $$bin/score-risk --summary \
-	    | $$bin/build-evidence --out $(OUT)/evidence --summary > $(OUT)/stream-$$cluster.ndjson.tmp; \
+	    | $$bin/build-evidence --out $(OUT)/evidence --summary \
+	    | $$bin/emit-pr --repo $(OUT)/gitops $$scope --values-map $(OUT)/gitops/helm/autopilot-values-map.yaml \
+	        --now $(DEMO_NOW) > $(OUT)/stream-$$cluster.ndjson.tmp; \
 	done; \
 	cat $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) > $(OUT)/demo.ndjson.tmp; \
 	rm -f $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) $(OUT)/demo.db $(OUT)/demo.db-wal $(OUT)/demo.db-shm; \
@@ -55,6 +68,8 @@ demo: release
 	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records); findings:"; \
 	jq -r 'select(.kind=="finding") | [.cluster, .risk.gate, .risk.level, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \
 	  | column -t -s $$'\t'; \
+	echo "demo: branches in $(OUT)/gitops (git -C $(OUT)/gitops log --oneline --all); PR titles:"; \
+	jq -r 'select(.kind=="change" and .branch != null) | [.branch, .title] | @tsv' $(OUT)/demo.ndjson | column -t -s $$'\t'; \
 	echo "demo: evidence packs in $(OUT)/evidence/<finding id>/evidence.html; report in $(OUT)/report/report.html"
 
 test: deps

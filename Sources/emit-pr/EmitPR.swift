@@ -76,7 +76,7 @@ struct EmitPR: ParsableCommand {
     @Flag(help: "Stop at the first malformed input line (exit 65).")
     var strict = false
 
-    @Flag(help: "Print a one-line summary on stderr.")
+    @Flag(help: "Print a one-line summary on stderr, and a line for each finding that could not be patched.")
     var summary = false
 
     func validate() throws {
@@ -95,6 +95,7 @@ struct EmitPR: ParsableCommand {
         settings.base = base
         settings.runbookDirectory = runbookDir
         settings.scopes = scope
+        settings.verbose = summary
         settings.evidenceBaseURL = evidenceUrl
         settings.remote = remote
         settings.commitDate = now.flatMap(RFC3339.date)

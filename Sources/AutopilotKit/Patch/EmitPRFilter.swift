@@ -23,6 +23,8 @@ public struct EmitPRFilter {
         public var remote: String?
         public var labels = ["autopilot", "cost-optimization"]
         public var commitDate: Date?
+        /// Name each finding that could not be patched on stderr (the records always say why).
+        public var verbose = false
         public init(repo: String) { self.repo = repo }
     }
 
@@ -113,7 +115,7 @@ public struct EmitPRFilter {
                     let unreadable = !manifests.failures.isEmpty || !terraform.failures.isEmpty
                     let message = "\(finding["id"]?.string ?? "finding"): not patchable: \(reason)"
                     // A target missing while some files could not be read may be in one of them: that is an input error.
-                    if unreadable && reason.contains("could not be read") { try diagnostics.error(message, source: settings.repo) } else { diagnostics.note(message) }
+                    if unreadable && reason.contains("could not be read") { try diagnostics.error(message, source: settings.repo) } else if settings.verbose { diagnostics.note(message) }
                     try writer.write(changeRecord(cluster: cluster.name, ids: [finding], state: "not-patchable", reason: reason, repo: repoName))
                 }
             }
