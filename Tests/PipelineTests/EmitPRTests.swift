@@ -212,6 +212,16 @@ final class EmitPRTests: XCTestCase {
         let afterMerge = try XCTUnwrap(try F.changes(third).first { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" })
         XCTAssertEqual(F.string(afterMerge, "state"), "merged")
         XCTAssertEqual(try github.pulls().count, 5)
+
+        // Without --only-auto the approve-gated groups open too, as drafts: a person approves them first.
+        let all = try F.emitPR(repo, F.demoStream, Array(arguments.dropLast()), environment: environment)
+        XCTAssertEqual(all.status, 0, all.stderr)
+        let drafts = try github.pulls().filter { $0["draft"] as? Bool == true }
+        XCTAssertEqual(Set(drafts.compactMap { ($0["head"] as? [String: Any])?["ref"] as? String }),
+                       ["autopilot/demo/checkout-redis", "autopilot/demo/f-3c1842adac7ecbad", "autopilot/demo/f-642a04ee062ac90b",
+                        "autopilot/demo/f-d9b91c40a89cd64c", "autopilot/demo/f-854652e59dded173", "autopilot/demo/f-126cb9cd292eb217",
+                        "autopilot/demo/f-b22bfebc1f7ad8f1"])
+        XCTAssertTrue(try F.changes(all).filter { F.string($0, "state") == "draft" }.allSatisfy { $0["draft"] as? Bool == true })
     }
 
     func testGitHubDownLeavesTheBranchesAndSays69() throws {
