@@ -14,12 +14,17 @@ let package = Package(
         .executable(name: "ledger", targets: ["ledger"]),
         .executable(name: "render-report", targets: ["render-report"]),
         .executable(name: "emit-pr", targets: ["emit-pr"]),
+        .executable(name: "notify-slack", targets: ["notify-slack"]),
+        .executable(name: "slack-approvals", targets: ["slack-approvals"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // HTTP for Prometheus: URLSession on Linux cannot trust a private CA (--ca-file); NIO SSL can.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Its server side (NIOHTTP1), already built for async-http-client: slack-approvals' HTTP endpoint,
+        // with no second HTTP stack.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +41,10 @@ let package = Package(
             dependencies: [
                 "CJansson", "CYAML", "CSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             // The price CSVs are compiled in through the generated EmbeddedPrices.swift.
             exclude: ["Pricing/prices-ec2.csv", "Pricing/prices-ebs.csv", "Pricing/PRICES.md", "Pricing/generate_embedded.py"]),
@@ -83,6 +92,18 @@ let package = Package(
             ]),
         .executableTarget(
             name: "emit-pr",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "notify-slack",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "slack-approvals",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

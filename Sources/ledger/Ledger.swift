@@ -96,27 +96,31 @@ extension Ledger {
         }
     }
 
-    /// approve and reject: a person's decision on a finding, with who and why.
+    /// approve and reject: a person's decision on a finding, with who and why. Prints the finding's
+    /// explanation (what Slack's Explain shows) so the terminal decision is as informed as the chat one.
     struct Decide {
         static func run(_ id: String, to status: FindingStatus, by actor: String, reason: String?, db: String) throws {
             let diagnostics = Diagnostics(tool: "ledger")
             let store = try LedgerStore(path: db)
-            try store.db.transaction {
-                guard let stored = try store.finding(id) else {
-                    diagnostics.reportError("no finding \(id) in \(db); `ledger export` lists them")
-                    throw ExitCode(65)
-                }
-                let allowed: [FindingStatus] = status == .approved ? [.detected] : [.detected, .approved]
-                if stored.status == status {
-                    diagnostics.note("\(id) is already \(status.rawValue)")
-                    return
-                }
-                guard allowed.contains(stored.status) else {
-                    diagnostics.reportError("\(id) is \(stored.status.rawValue); only \(allowed.map(\.rawValue).joined(separator: " or ")) findings can be \(status.rawValue)")
-                    throw ExitCode(65)
-                }
-                try store.transition(id, from: stored.status, to: status, at: Date(), actor: actor, reason: reason)
+            let outcome = try LedgerDecision.decide(id, status, by: actor, reason: reason, in: store)
+            switch outcome {
+            case .unknown:
+                diagnostics.reportError("no finding \(id) in \(db); `ledger export` lists them")
+                throw ExitCode(65)
+            case .notAllowed(let current):
+                let allowed = LedgerDecision.allowed(status).map(\.rawValue).joined(separator: " or ")
+                diagnostics.reportError("\(id) is \(current.rawValue); only \(allowed) findings can be \(status.rawValue)")
+                throw ExitCode(65)
+            case .already:
+                let last = try LedgerDecision.lastTransition(id, in: store)
+                diagnostics.note("\(id) is already \(status.rawValue)\(last.map { " (by \($0.actor) at \($0.at))" } ?? "")")
+            case .decided:
+                break
             }
+            if let text = try store.finding(id)?.row["finding"].string, let finding = try? JSON.parse(text) {
+                print(FindingExplanation.text(finding))
+            }
+            if case .decided(let from) = outcome { print("\(id): \(from.rawValue) → \(status.rawValue) by \(actor)") }
         }
     }
 

@@ -107,6 +107,8 @@ public struct LedgerRecorder {
         // emit-pr also reports what it could not change; those findings stay where they are.
         if let state = change["state"]?.string, Self.unimplementedStates.contains(state) { return }
         let merged = change["state"]?.string == "merged"
+        // A draft PR waits for a person's approval: its link is kept, the finding stays where it is.
+        let draft = change["state"]?.string == "draft"
         let url = change["url"]?.string
         for id in change["findingIds"]?.value.stringList ?? [] {
             guard let stored = try store.finding(id) else {
@@ -116,6 +118,7 @@ public struct LedgerRecorder {
             if stored.status == .detected || stored.status == .approved {
                 try store.db.run("UPDATE findings SET change_branch = ?, change_url = ?, change_commit = ? WHERE id = ?",
                                  [.optional(change["branch"]?.string), .optional(url), .optional(change["commit"]?.string), .text(id)])
+                if draft { continue }
                 try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr", reason: url ?? change["branch"]?.string)
             } else if stored.status != .implemented {
                 continue

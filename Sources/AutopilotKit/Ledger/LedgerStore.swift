@@ -78,6 +78,16 @@ public final class LedgerStore {
             PRIMARY KEY (run_id, cluster, team)
         );
         """,
+        """
+        CREATE TABLE slack_messages (
+            finding_id TEXT PRIMARY KEY REFERENCES findings(id),
+            channel TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            lifecycle_start TEXT NOT NULL,
+            posted_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
     ]
 
     public static var currentVersion: Int { migrations.count }

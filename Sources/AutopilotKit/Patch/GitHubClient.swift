@@ -61,6 +61,10 @@ public final class GitHubClient: @unchecked Sendable {
         return list.array.first.map(PullRequest.init)
     }
 
+    public func pullRequest(number: Int64) throws(GitHubError) -> PullRequest {
+        PullRequest(try call(.GET, "/repos/\(owner)/\(repository)/pulls/\(number)"))
+    }
+
     public func createPullRequest(head: String, base: String, title: String, body: String, draft: Bool) throws(GitHubError) -> PullRequest {
         let json = try call(.POST, "/repos/\(owner)/\(repository)/pulls", body: [
             "title": .string(title), "head": .string(head), "base": .string(base), "body": .string(body), "draft": .bool(draft),

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A person's decision on a finding (approve or reject), from the terminal or from Slack: the same rules,
+/// one transition with who and why.
+public enum LedgerDecision {
+    public enum Outcome: Equatable {
+        /// Recorded: the finding moved from this status.
+        case decided(from: FindingStatus)
+        /// Nothing to do: it already has this status (by this actor, or another: see `decidedBy`).
+        case already
+        case unknown
+        /// The finding's status does not allow the decision (e.g. approving an implemented finding).
+        case notAllowed(FindingStatus)
+    }
+
+    /// Statuses a decision may start from: only detected findings are approved; detected or approved ones
+    /// rejected.
+    public static func allowed(_ decision: FindingStatus) -> [FindingStatus] {
+        decision == .approved ? [.detected] : [.detected, .approved]
+    }
+
+    public static func decide(_ id: String, _ decision: FindingStatus, by actor: String, reason: String?, at: Date = Date(),
+                              in store: LedgerStore) throws -> Outcome {
+        try store.db.transaction {
+            guard let stored = try store.finding(id) else { return .unknown }
+            if stored.status == decision { return .already }
+            guard allowed(decision).contains(stored.status) else { return .notAllowed(stored.status) }
+            try store.transition(id, from: stored.status, to: decision, at: at, actor: actor, reason: reason)
+            return .decided(from: stored.status)
+        }
+    }
+
+    /// Who moved the finding to its current status, and when (the last transition).
+    public static func lastTransition(_ id: String, in store: LedgerStore) throws -> (actor: String, at: String, reason: String?)? {
+        guard let last = try store.transitions(of: id).last, let actor = last["actor"].string, let at = last["at"].string else { return nil }
+        return (actor, at, last["reason"].string)
+    }
+}
+
+/// Why Autopilot recommends a change and how risky it is, in plain text: what `ledger approve|reject`
+/// prints and what Slack's Explain answers.
+public enum FindingExplanation {
+    public static func text(_ finding: JSON) -> String {
+        var lines: [String] = []
+        let id = finding["id"]?.string ?? "?"
+        lines.append("\(id): \(finding["summary"]?.string ?? "")")
+        let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
+        let before = Money(dollars: finding["monthlyCost", "current"]?.value.doubleValue ?? 0)
+        let after = Money(dollars: finding["monthlyCost", "recommended"]?.value.doubleValue ?? 0)
+        lines.append("Savings: \(savings)/month (\(before) → \(after)); confidence \(Int(((finding["confidence"]?.value.doubleValue ?? 0) * 100).rounded()))%.")
+        if let current = finding["current"]?.value, let recommended = finding["recommended"]?.value {
+            lines.append("Current: \(current.text)")
+            lines.append("Recommended: \(recommended.text)")
+        }
+        if let basis = finding["basis"]?.value, basis != .null { lines.append("Basis: \(basis.text)") }
+        if let level = finding["risk", "level"]?.string {
+            let overall = finding["risk", "overall"]?.value.doubleValue.map { String(format: "%.2f", $0) } ?? "?"
+            lines.append("Risk: \(level) (\(overall)), gate \(finding["risk", "gate"]?.string ?? "?"):")
+            for reason in finding["risk", "reasons"]?.value.stringList ?? [] { lines.append("  - \(reason)") }
+        } else {
+            lines.append("Risk: not scored (score-risk did not see this finding).")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

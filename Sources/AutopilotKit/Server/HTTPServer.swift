@@ -1,0 +1,183 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One HTTP request as a handler sees it: the whole body, already bounded in size.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var query: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var body: [UInt8]
+
+    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+
+    public static func text(_ status: Int, _ text: String) -> HTTPResponse { HTTPResponse(status: status, body: Array((text + "\n").utf8)) }
+    public static func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", body: value.serialized())
+    }
+}
+
+/// A small HTTP/1.1 server on SwiftNIO (the stack async-http-client already brings): bodies are bounded,
+/// idle or trickling clients are cut off, handlers run off the event loop one at a time, and `shutdown()`
+/// stops accepting, lets requests in flight finish, then returns.
+public final class HTTPServer: @unchecked Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+
+    public let host: String
+    public let requestedPort: Int
+    public var maxBodySize = 1 << 20
+    /// A client that sends nothing for this long (a slowloris) is disconnected.
+    public var idleTimeout: TimeAmount = .seconds(10)
+    private let handler: Handler
+    private let log: @Sendable (String) -> Void
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// Handlers run here, in order: the ledger is one SQLite file.
+    private let work = DispatchQueue(label: "autopilot.http.handlers")
+    private let inFlight = NIOLockedValueBox(0)
+    private var channel: Channel?
+
+    public init(host: String, port: Int, log: @escaping @Sendable (String) -> Void, handler: @escaping Handler) {
+        self.host = host
+        requestedPort = port
+        self.log = log
+        self.handler = handler
+    }
+
+    /// Binds and starts serving; returns the bound port.
+    public func start() throws -> Int {
+        let maxBody = maxBodySize
+        let idle = idleTimeout
+        let server = self
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 64)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(server: server, maxBodySize: maxBody))
+                }
+            }
+        let channel = try bootstrap.bind(host: host, port: requestedPort).wait()
+        self.channel = channel
+        return channel.localAddress?.port ?? requestedPort
+    }
+
+    /// Blocks until the server is shut down.
+    public func wait() { try? channel?.closeFuture.wait() }
+
+    /// Stops accepting connections, waits (up to `grace`) for requests in flight, then stops.
+    public func shutdown(grace: TimeInterval = 10) {
+        _ = try? channel?.close().wait()
+        let deadline = Date().addingTimeInterval(grace)
+        while inFlight.withLockedValue({ $0 }) > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        try? group.syncShutdownGracefully()
+    }
+
+    fileprivate func handle(_ request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
+        inFlight.withLockedValue { $0 += 1 }
+        work.async { [handler, inFlight] in
+            let response = handler(request)
+            done(response)
+            inFlight.withLockedValue { $0 -= 1 }
+        }
+    }
+
+    fileprivate func note(_ line: String) { log(line) }
+}
+
+/// Collects one request (refusing bodies over the limit), hands it to the server, writes the answer.
+private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let server: HTTPServer
+    private let maxBodySize: Int
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var refused = false
+
+    init(server: HTTPServer, maxBodySize: Int) {
+        self.server = server
+        self.maxBodySize = maxBodySize
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = []
+            refused = false
+            if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init), length > maxBodySize {
+                refuse(context, 413, "body of \(length) bytes is over the \(maxBodySize)-byte limit")
+            }
+        case .body(var buffer):
+            guard !refused else { return }
+            if body.count + buffer.readableBytes > maxBodySize {
+                refuse(context, 413, "body over the \(maxBodySize)-byte limit")
+                return
+            }
+            body += buffer.readBytes(length: buffer.readableBytes) ?? []
+        case .end:
+            guard !refused, let head else { return }
+            let parts = head.uri.split(separator: "?", maxSplits: 1)
+            let request = HTTPRequest(method: head.method.rawValue, path: String(parts.first ?? "/"),
+                                      query: parts.count > 1 ? String(parts[1]) : "",
+                                      headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            let keepAlive = head.isKeepAlive
+            let version = head.version
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            server.handle(request) { response in
+                loop.execute {
+                    let (handler, context) = bound.value
+                    handler.write(response, version: version, keepAlive: keepAlive, context: context)
+                }
+            }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            server.note("closing a connection idle for too long (slow or stalled client)")
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func refuse(_ context: ChannelHandlerContext, _ status: Int, _ reason: String) {
+        refused = true
+        server.note("refused \(head?.method.rawValue ?? "?") \(head?.uri ?? "?"): \(reason)")
+        write(.text(status, reason), version: head?.version ?? .http1_1, keepAlive: false, context: context)
+    }
+
+    private func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+        buffer.writeBytes(response.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+    }
+}
