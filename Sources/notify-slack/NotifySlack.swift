@@ -10,7 +10,7 @@ struct NotifySlack: ParsableCommand {
         discussion: """
             Input: NDJSON records on stdin (after emit-pr, so messages link the PRs; after `ledger record`, so they \
             know who decided). Every record is forwarded; each finding whose gate is `approve` (or --gate) is written \
-            back with `notification: {sent, channel, ts, action, reason}`.
+            back with `notified` (true/false) and `notification: {channel, ts, action, reason}`.
 
             The message: the opportunity in one line, monthly savings, confidence, risk level and score with its top \
             reasons, the PR, and Approve / Reject / Explain / View details buttons (slack-approvals answers them). \
@@ -20,7 +20,7 @@ struct NotifySlack: ParsableCommand {
 
             Sending: a bot token (SLACK_BOT_TOKEN; chat.postMessage / chat.update) or --webhook-url (an incoming \
             webhook: posts once per lifecycle, cannot update). HTTP 429 is waited out (Retry-After). If Slack is \
-            down, the findings flow on with `sent: false` and the reason, and the exit status is 69. --dry-run \
+            down, the findings flow on with `notified: false` and the reason, and the exit status is 69. --dry-run \
             prints the payloads (`slackmessage` records) instead of sending.
 
             Exit status: 0 ok, 64 usage, 65 malformed input lines, 69 Slack unreachable, 74 I/O error.

@@ -2,7 +2,7 @@ import Foundation
 
 /// The notify-slack filter: forwards the stream; each finding whose gate asks for a person (`approve`, or
 /// `--gate`) gets one Slack message per lifecycle, posted once and updated after (its `ts` kept in the
-/// ledger), and is written back with `notification: {sent, channel, ts, action, reason}`.
+/// ledger), and is written back with `notified` (true or false) and `notification: {channel, ts, action, reason}`.
 public struct NotifyFilter {
     public enum Delivery {
         /// `chat.postMessage` / `chat.update` with a bot token.
@@ -61,9 +61,10 @@ public struct NotifyFilter {
                 try writer.write(raw: text)
                 continue
             }
-            var notification: JSONValue = ["sent": false, "channel": .null, "ts": .null, "action": "none", "reason": .null]
+            var notification: JSONValue = ["channel": .null, "ts": .null, "action": "none", "reason": .null]
+            var notified = false
             do {
-                try notify(id, finding, pullRequest: pullRequests[id], store: store, outage: outage, into: &notification, writer: writer, outcome: &outcome)
+                notified = try notify(id, finding, pullRequest: pullRequests[id], store: store, outage: outage, into: &notification, writer: writer, outcome: &outcome)
             } catch let error as SlackError {
                 if error.unreachable && outage == nil {
                     outage = error
@@ -76,7 +77,9 @@ public struct NotifyFilter {
             }
             if case .dryRun = delivery { try writer.write(raw: text); continue }
             var record = finding.value
+            record.remove("notified")
             record.remove("notification")
+            record.set("notified", to: .bool(notified))
             record.set("notification", to: notification)
             try writer.write(record)
         }
@@ -84,7 +87,7 @@ public struct NotifyFilter {
     }
 
     private func notify(_ id: String, _ finding: JSON, pullRequest: String?, store: LedgerStore?, outage: SlackError?,
-                        into notification: inout JSONValue, writer: NDJSONWriter, outcome: inout Outcome) throws {
+                        into notification: inout JSONValue, writer: NDJSONWriter, outcome: inout Outcome) throws -> Bool {
         var message = SlackMessage(finding: finding, pullRequestURL: pullRequest, evidenceURL: evidenceURL(id))
         var lifecycle = ""
         var existing: SQLRow?
@@ -98,7 +101,7 @@ public struct NotifyFilter {
                 }
             default:
                 notification.set("reason", to: .string("the finding is \(stored.status.rawValue): nothing to ask"))
-                return
+                return false
             }
             lifecycle = try store.db.rows(
                 "SELECT at FROM transitions WHERE finding_id = ? AND to_status = 'detected' ORDER BY seq DESC LIMIT 1", [.text(id)]
@@ -107,7 +110,7 @@ public struct NotifyFilter {
         }
         if message.decision != nil && existing == nil {
             notification.set("reason", to: "decided before any message was sent: nothing to ask")
-            return
+            return false
         }
         guard let channel = settings.channel ?? settings.config.channel(team: finding["team"]?.string) else {
             throw SlackError(description: "no channel for team \(finding["team"]?.string ?? "unassigned"): give --channel or a defaultChannel in --config", unreachable: false)
@@ -118,7 +121,7 @@ public struct NotifyFilter {
             let method = existing == nil ? "chat.postMessage" : "chat.update"
             try writer.write(["kind": "slackmessage", "cluster": .optional(finding["cluster"]?.string), "findingId": .string(id),
                               "method": .string(method), "payload": payload])
-            return
+            return false
         case .webhook(let client, let url):
             if outage != nil { throw SlackError(description: "Slack unreachable (reported above); not sent", unreachable: true) }
             if let existing {
@@ -126,7 +129,7 @@ public struct NotifyFilter {
                 notification.set("action", to: "unchanged")
                 notification.set("reason", to: "posted before through the webhook, which cannot update it")
                 outcome.unchanged += 1
-                return
+                return false
             }
             try client.post(to: url, ["text": .string(message.text), "blocks": message.blocks])
             try remember(id, channel: "webhook", ts: "webhook", lifecycle: lifecycle, store: store)
@@ -143,8 +146,7 @@ public struct NotifyFilter {
                     notification.set("ts", to: .string(ts))
                     notification.set("action", to: "updated")
                     outcome.updated += 1
-                    notification.set("sent", to: true)
-                    return
+                    return true
                 } catch let error as SlackError where !error.unreachable && error.description.hasSuffix("message_not_found") {
                     // Deleted in Slack: post it again.
                 }
@@ -156,7 +158,7 @@ public struct NotifyFilter {
             notification.set("action", to: "posted")
             outcome.posted += 1
         }
-        notification.set("sent", to: true)
+        return true
     }
 
     private func remember(_ id: String, channel: String, ts: String, lifecycle: String, store: LedgerStore?) throws {
