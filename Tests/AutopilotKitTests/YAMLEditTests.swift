@@ -533,8 +533,14 @@ final class YAMLEditTests: XCTestCase {
 
         """
 
-    func testValueWithAnAnchorKeepsTheAnchor() throws {
-        XCTAssertEqual(try set(keys("defaults.memory"), to: "368Mi", in: anchored), """
+    func testAnAnchoredValueUsedElsewhereIsNotEdited() throws {
+        // `requests.memory: *mem` would silently change too.
+        try assertSetThrows(keys("defaults.memory"), in: anchored, mentioning: "anchor &mem")
+    }
+
+    func testAnAnchoredValueNobodyUsesKeepsItsAnchor() throws {
+        let unused = anchored.replacingOccurrences(of: "memory: *mem", with: "memory: 512Mi")
+        XCTAssertEqual(try set(keys("defaults.memory"), to: "368Mi", in: unused), """
             defaults:
               memory: &mem 368Mi
             spec:
@@ -542,12 +548,26 @@ final class YAMLEditTests: XCTestCase {
                 - name: web
                   resources:
                     requests:
-                      memory: *mem
+                      memory: 512Mi
                     limits:
                       memory: !!str 1Gi
 
             """)
     }
+
+    func testAMappingWithAMergeKeyIsNotEdited() throws {
+        let merged = """
+            base: &base
+              cpu: 500m
+            resources:
+              requests:
+                <<: *base
+                memory: 1Gi
+
+            """
+        try assertSetThrows(keys("resources.requests.cpu"), in: merged, mentioning: "merges another mapping")
+    }
+
 
     func testValueWithATagKeepsTheTag() throws {
         let edited = try set(keys("spec.containers") + [.named("web")] + keys("resources.limits.memory"), to: "2Gi", in: anchored)

@@ -18,19 +18,19 @@ final class EmitPRTests: XCTestCase {
         let local = changes.filter { F.string($0, "state") == "local" }
         let branches = Set(local.compactMap { F.string($0, "branch") })
         XCTAssertEqual(branches, [
-            "autopilot/demo/checkout-checkout-web", "autopilot/demo/checkout-redis", "autopilot/demo/data-feature-store-api",
-            "autopilot/demo/payments-webhook-relay", "autopilot/demo/data-etl-transformer", "autopilot/demo/payments-fraud-scorer",
+            "autopilot/demo/checkout/checkout-web", "autopilot/demo/checkout/redis", "autopilot/demo/data/feature-store-api",
+            "autopilot/demo/payments/webhook-relay", "autopilot/demo/data/etl-transformer", "autopilot/demo/payments/fraud-scorer",
             "autopilot/demo/f-3c1842adac7ecbad",  // the NodePool
             "autopilot/demo/f-642a04ee062ac90b",  // idle Karpenter node: a runbook
             "autopilot/demo/f-d9b91c40a89cd64c", "autopilot/demo/f-854652e59dded173", "autopilot/demo/f-126cb9cd292eb217",
             "autopilot/demo/f-b22bfebc1f7ad8f1",  // four orphan volumes, none in this repo's code: runbooks
         ])
         // CPU and memory of one workload are one branch, one commit on top of main.
-        let web = try XCTUnwrap(local.first { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" })
+        let web = try XCTUnwrap(local.first { F.string($0, "branch") == "autopilot/demo/checkout/checkout-web" })
         XCTAssertEqual((web["findingIds"] as? [String])?.count, 2)
         XCTAssertEqual(web["files"] as? [String], ["apps/checkout/checkout-web.yaml"])
-        XCTAssertEqual(try F.git(["rev-parse", "autopilot/demo/checkout-checkout-web"], in: repo), web["commit"] as? String)
-        XCTAssertEqual(try F.git(["rev-parse", "autopilot/demo/checkout-checkout-web^"], in: repo), try F.git(["rev-parse", "main"], in: repo))
+        XCTAssertEqual(try F.git(["rev-parse", "autopilot/demo/checkout/checkout-web"], in: repo), web["commit"] as? String)
+        XCTAssertEqual(try F.git(["rev-parse", "autopilot/demo/checkout/checkout-web^"], in: repo), try F.git(["rev-parse", "main"], in: repo))
         XCTAssertTrue(web["url"] is NSNull, "no PR without --github-repo")
         let body = try XCTUnwrap(F.string(web, "body"))
         for part in ["| web CPU request | `apps/checkout/checkout-web.yaml:65` | `500m` | `345m` |", "**Monthly savings:**", "gate **auto**",
@@ -86,8 +86,8 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let changes = try F.changes(result).filter { F.string($0, "state") == "local" && !(F.string($0, "branch") ?? "").contains("/f-") }
         XCTAssertEqual(Set(changes.compactMap { F.string($0, "branch") }),
-                       ["autopilot/demo/search-search-api", "autopilot/demo/search-query-suggest", "autopilot/demo/web-frontend"])
-        let suggest = try XCTUnwrap(changes.first { F.string($0, "branch") == "autopilot/demo/search-query-suggest" })
+                       ["autopilot/demo/search/search-api", "autopilot/demo/search/query-suggest", "autopilot/demo/web/frontend"])
+        let suggest = try XCTUnwrap(changes.first { F.string($0, "branch") == "autopilot/demo/search/query-suggest" })
         XCTAssertEqual(suggest["files"] as? [String], ["base/search/query-suggest.yaml", "overlays/demo/query-suggest-memory.yaml"])
         let body = try XCTUnwrap(F.string(suggest, "body"))
         XCTAssertTrue(body.contains("base/search/query-suggest.yaml is a kustomize base shared by overlays/demo, overlays/staging"), body)
@@ -110,7 +110,7 @@ final class EmitPRTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("templates/"), "chart templates are Go templates, skipped without a word: \(result.stderr)")
         let changes = try F.changes(result)
         XCTAssertEqual(Set(changes.filter { F.string($0, "state") == "local" && !(F.string($0, "branch") ?? "").contains("/f-") }.compactMap { F.string($0, "branch") }),
-                       ["autopilot/demo/monitoring-grafana", "autopilot/demo/data-airflow-scheduler", "autopilot/demo/data-airflow-webserver"])
+                       ["autopilot/demo/monitoring/grafana", "autopilot/demo/data/airflow-scheduler", "autopilot/demo/data/airflow-webserver"])
         XCTAssertTrue(changes.contains {
             F.string($0, "reason") == "Deployment monitoring/kube-state-metrics is rendered by Helm (chart kube-state-metrics-5.27.0); map it to its values key with --values-map or the autopilot.io/values annotation"
         })
@@ -205,11 +205,11 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(try github.pulls().count, 5)
 
         // A merged PR is reported as merged, and its branch is not pushed again.
-        let merged = try XCTUnwrap(opened.first { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" })
+        let merged = try XCTUnwrap(opened.first { F.string($0, "branch") == "autopilot/demo/checkout/checkout-web" })
         try github.merge(try XCTUnwrap(merged["pr"] as? Int))
         let third = try F.emitPR(repo, F.demoStream, arguments, environment: environment)
         XCTAssertEqual(third.status, 0, third.stderr)
-        let afterMerge = try XCTUnwrap(try F.changes(third).first { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" })
+        let afterMerge = try XCTUnwrap(try F.changes(third).first { F.string($0, "branch") == "autopilot/demo/checkout/checkout-web" })
         XCTAssertEqual(F.string(afterMerge, "state"), "merged")
         XCTAssertEqual(try github.pulls().count, 5)
 
@@ -218,7 +218,7 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(all.status, 0, all.stderr)
         let drafts = try github.pulls().filter { $0["draft"] as? Bool == true }
         XCTAssertEqual(Set(drafts.compactMap { ($0["head"] as? [String: Any])?["ref"] as? String }),
-                       ["autopilot/demo/checkout-redis", "autopilot/demo/f-3c1842adac7ecbad", "autopilot/demo/f-642a04ee062ac90b",
+                       ["autopilot/demo/checkout/redis", "autopilot/demo/f-3c1842adac7ecbad", "autopilot/demo/f-642a04ee062ac90b",
                         "autopilot/demo/f-d9b91c40a89cd64c", "autopilot/demo/f-854652e59dded173", "autopilot/demo/f-126cb9cd292eb217",
                         "autopilot/demo/f-b22bfebc1f7ad8f1"])
         XCTAssertTrue(try F.changes(all).filter { F.string($0, "state") == "draft" }.allSatisfy { $0["draft"] as? Bool == true })
@@ -265,14 +265,39 @@ final class EmitPRTests: XCTestCase {
         XCTAssertTrue(refusal[0].hasSuffix("has uncommitted changes in \(try F.git(["rev-parse", "--show-toplevel"], in: repo)); commit or stash them, then rerun"), refusal[0])
         let changes = try F.changes(result)
         XCTAssertEqual(changes.filter { F.string($0, "state") == "refused" }.count, 1)
-        XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout-redis" && F.string($0, "state") == "local" }, "the others go on")
+        XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout/redis" && F.string($0, "state") == "local" }, "the others go on")
         // The user's branch, HEAD, working tree and untracked file are exactly as they were; no worktree is left.
         XCTAssertEqual(try F.git(["symbolic-ref", "--short", "HEAD"], in: repo), "feature/tweak")
         XCTAssertEqual(try F.git(["rev-parse", "HEAD"], in: repo), headBefore)
         XCTAssertEqual(try F.git(["status", "--porcelain"], in: repo), statusBefore)
         XCTAssertEqual(try String(contentsOf: edited, encoding: .utf8), text)
         XCTAssertEqual(try F.git(["worktree", "list", "--porcelain"], in: repo).components(separatedBy: "worktree ").count - 1, 1)
-        XCTAssertThrowsError(try F.git(["rev-parse", "--verify", "autopilot/demo/checkout-checkout-web"], in: repo))
+        XCTAssertThrowsError(try F.git(["rev-parse", "--verify", "autopilot/demo/checkout/checkout-web"], in: repo))
+    }
+
+    func testABranchSomeoneCommittedToIsLeftAlone() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["manifests"], in: scratch)
+        XCTAssertEqual(try F.emitPR(repo, F.demoStream).status, 0)
+        // A reviewer pushes a fix-up onto the branch; then main moves on, so emit-pr would rebuild the branch.
+        try F.git(["checkout", "--quiet", "autopilot/demo/checkout/checkout-web"], in: repo)
+        try "reviewed\n".write(to: repo.appendingPathComponent("REVIEW.md"), atomically: true, encoding: .utf8)
+        try F.git(["add", "REVIEW.md"], in: repo)
+        try F.git(["commit", "--quiet", "-m", "review notes"], in: repo)
+        let theirs = try F.git(["rev-parse", "HEAD"], in: repo)
+        try F.git(["checkout", "--quiet", "main"], in: repo)
+        try "ops\n".write(to: repo.appendingPathComponent("OWNERS"), atomically: true, encoding: .utf8)
+        try F.git(["add", "OWNERS"], in: repo)
+        try F.git(["commit", "--quiet", "-m", "owners"], in: repo)
+
+        let result = try F.emitPR(repo, F.demoStream)
+        XCTAssertEqual(result.status, 65, result.stderr)
+        XCTAssertTrue(result.errorLines.contains { $0.contains("refused: branch autopilot/demo/checkout/checkout-web has commits by someone else") }, result.stderr)
+        XCTAssertEqual(try F.git(["rev-parse", "autopilot/demo/checkout/checkout-web"], in: repo), theirs, "their commit is still there")
+        let redis = try XCTUnwrap(try F.changes(result).first { F.string($0, "branch") == "autopilot/demo/checkout/redis" })
+        XCTAssertEqual(try F.git(["rev-parse", "autopilot/demo/checkout/redis^"], in: repo), try F.git(["rev-parse", "main"], in: repo),
+                       "our own branches are rebuilt on the new main")
+        XCTAssertEqual(F.string(redis, "state"), "local")
     }
 
     func testAMalformedManifestAndATargetNotInTheRepo() throws {
@@ -292,7 +317,7 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(redis.count, 2, "both redis findings")
         XCTAssertTrue(redis.allSatisfy { F.string($0, "reason") == "no manifest in the repo defines StatefulSet checkout/redis (1 YAML file(s) could not be read)" })
         XCTAssertTrue(result.errorLines.contains { $0.contains("error:") && $0.contains("checkout/redis") }, "an unreadable file may hide a target: an input error")
-        XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout-checkout-web" && F.string($0, "state") == "local" })
+        XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout/checkout-web" && F.string($0, "state") == "local" })
     }
 
     /// What emit-pr appends flows on: the ledger marks patched findings implemented and only those.
@@ -305,10 +330,16 @@ final class EmitPRTests: XCTestCase {
         let local = changes.filter { F.string($0, "state") == "local" }
         XCTAssertTrue(local.allSatisfy { (F.string($0, "reason") ?? "").hasPrefix("no GITHUB_TOKEN in the environment") })
         let patched = Set(local.flatMap { $0["findingIds"] as! [String] })
+        let findings = try decodeRecords(result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) })
+        let autoGated = Set(findings.filter { ($0["risk"] as? [String: Any])?["gate"] as? String == "auto" }.compactMap { $0["id"] as? String })
         let db = scratch.appendingPathComponent("ledger.db")
         let ledger = try Tool.run("ledger", ["record", "--db", db.path, "--now", F.now], stdin: result.stdout)
         XCTAssertEqual(ledger.status, 0, ledger.stderr)
         let entries = try decodeRecords(ledger.lines.filter { $0.hasPrefix(#"{"kind":"ledger""#) })
-        XCTAssertEqual(Set(entries.filter { $0["status"] as? String == "implemented" }.compactMap { $0["id"] as? String }), patched)
+        // Auto-gated changes are implemented; approve-gated ones keep their branch and wait for a person.
+        XCTAssertEqual(Set(entries.filter { $0["status"] as? String == "implemented" }.compactMap { $0["id"] as? String }), patched.intersection(autoGated))
+        let waiting = entries.filter { patched.subtracting(autoGated).contains($0["id"] as? String ?? "") }
+        XCTAssertFalse(waiting.isEmpty)
+        XCTAssertTrue(waiting.allSatisfy { $0["status"] as? String == "detected" && (($0["change"] as? [String: Any])?["branch"] as? String) != nil })
     }
 }

@@ -188,7 +188,7 @@ final class SlackApprovalTests: XCTestCase {
         let emitted = try F.emitPR(repo, F.demoStream, ["--github-repo", "acme/infra", "--api-url", github.baseURL, "--base", "main"],
                                    environment: environment)
         XCTAssertEqual(emitted.status, 0, emitted.stderr)
-        let redisChange = try XCTUnwrap(try F.changes(emitted).first { F.string($0, "branch") == "autopilot/demo/checkout-redis" })
+        let redisChange = try XCTUnwrap(try F.changes(emitted).first { F.string($0, "branch") == "autopilot/demo/checkout/redis" })
         XCTAssertEqual(F.string(redisChange, "state"), "draft", "approve-gated: a draft waiting for a person")
         let id = try XCTUnwrap((redisChange["findingIds"] as? [String])?.first)
 
@@ -220,7 +220,7 @@ final class SlackApprovalTests: XCTestCase {
         let last = try XCTUnwrap((entry["transitions"] as? [[String: Any]])?.last)
         XCTAssertEqual(last["actor"] as? String, "slack:alice (U01ALICE)")
         // GitHub: the draft is ready for review and labelled.
-        let pull = try XCTUnwrap(try github.pulls().first { ($0["head"] as? [String: Any])?["ref"] as? String == "autopilot/demo/checkout-redis" })
+        let pull = try XCTUnwrap(try github.pulls().first { ($0["head"] as? [String: Any])?["ref"] as? String == "autopilot/demo/checkout/redis" })
         XCTAssertEqual(pull["draft"] as? Bool, false)
         XCTAssertTrue(((pull["labels"] as? [[String: Any]]) ?? []).contains { $0["name"] as? String == "autopilot-approved" })
         XCTAssertTrue(try github.requests().contains { $0["path"] as? String == "/graphql" })

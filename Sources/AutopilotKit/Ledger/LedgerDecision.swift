@@ -6,7 +6,7 @@ public enum LedgerDecision {
     public enum Outcome: Equatable {
         /// Recorded: the finding moved from this status.
         case decided(from: FindingStatus)
-        /// Nothing to do: it already has this status (by this actor, or another: see `decidedBy`).
+        /// Nothing to do: it already has this status (`lastTransition` tells by whom).
         case already
         case unknown
         /// The finding's status does not allow the decision (e.g. approving an implemented finding).

@@ -99,6 +99,8 @@ public struct LedgerRecorder {
 
     /// `change` states that changed nothing: no patch possible, refused (dirty checkout), PR closed unmerged.
     static let unimplementedStates: Set<String> = ["not-patchable", "refused", "closed"]
+    /// `change` states that implement an approved finding but not one still waiting for a person.
+    static let awaitingApproval: Set<String> = ["draft", "local"]
 
     /// A `change` record (emit-pr): its findings are implemented, with the branch and PR. A change
     /// whose `state` is `merged` is noted once on an implemented finding (a transition that keeps the
@@ -107,8 +109,6 @@ public struct LedgerRecorder {
         // emit-pr also reports what it could not change; those findings stay where they are.
         if let state = change["state"]?.string, Self.unimplementedStates.contains(state) { return }
         let merged = change["state"]?.string == "merged"
-        // A draft PR waits for a person's approval: its link is kept, the finding stays where it is.
-        let draft = change["state"]?.string == "draft"
         let url = change["url"]?.string
         for id in change["findingIds"]?.value.stringList ?? [] {
             guard let stored = try store.finding(id) else {
@@ -118,7 +118,9 @@ public struct LedgerRecorder {
             if stored.status == .detected || stored.status == .approved {
                 try store.db.run("UPDATE findings SET change_branch = ?, change_url = ?, change_commit = ? WHERE id = ?",
                                  [.optional(change["branch"]?.string), .optional(url), .optional(change["commit"]?.string), .text(id)])
-                if draft { continue }
+                // A draft PR or a local branch of a finding nobody approved yet keeps its link and waits for the
+                // approval; an open or merged PR (or a change record that does not say) implements it.
+                if stored.status == .detected && Self.awaitingApproval.contains(change["state"]?.string ?? "") { continue }
                 try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr", reason: url ?? change["branch"]?.string)
             } else if stored.status != .implemented {
                 continue

@@ -80,16 +80,19 @@ public struct EmitPRFilter {
         let userBranch = checkout.currentBranch()
         let baseBranch = settings.base ?? userBranch
         let worktree: GitCheckout.Worktree
+        do { worktree = try checkout.addWorktree(at: base) } catch {
+            diagnostics.ioError("\(error); no changes made", source: settings.repo)
+            return outcome
+        }
+        defer { worktree.remove() }
         let files: [String]
         do {
-            worktree = try checkout.addWorktree(at: base)
             let scopes = settings.scopes.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
             files = try worktree.files().filter { path in scopes.isEmpty || scopes.contains { path.hasPrefix($0) } }
         } catch {
             diagnostics.ioError("\(error); no changes made", source: settings.repo)
             return outcome
         }
-        defer { worktree.remove() }
 
         let manifests = ManifestIndex(root: worktree.path, files: files)
         let terraform = TerraformIndex(root: worktree.path, files: files)
@@ -145,13 +148,18 @@ public struct EmitPRFilter {
                     continue
                 }
                 if userBranch == branch {
-                    throw GitError(description: "branch \(branch) is checked out in \(checkout.root); switch to another branch and rerun")
+                    throw GitError(description: "branch \(branch) is checked out in \(checkout.root); switch to another branch and rerun", refusal: true)
                 }
                 checkTerraformFormat(workspace, in: worktree)
                 let commit = try commitBranch(branch, workspace: workspace, message: text.commitMessage, worktree: worktree, outcome: &outcome)
                 record.set("commit", to: .string(commit))
                 publish(&record, branch: branch, commit: commit, base: base, baseBranch: baseBranch, text: text, checkout: checkout,
                             outcome: &outcome)
+            } catch let error as GitError where error.refusal {
+                outcome.refused += 1
+                try diagnostics.error("\(patched.compactMap { $0["id"]?.string }.joined(separator: ", ")): refused: \(error)", source: settings.repo)
+                record.set("state", to: "refused")
+                record.set("reason", to: .string(error.description))
             } catch let error as GitError {
                 diagnostics.ioError("\(patched.compactMap { $0["id"]?.string }.joined(separator: ", ")): \(error)", source: settings.repo)
                 record.set("state", to: "refused")
@@ -180,9 +188,9 @@ public struct EmitPRFilter {
             switch (settings.grouping, finding["target", "kind"]?.string) {
             case (.workload, "HorizontalPodAutoscaler"):
                 let scaled = finding["basis", "scaleTarget"]?.string.flatMap { $0.split(separator: "/").last.map(String.init) }
-                key = scaled.map { "\(namespace)-\($0)" } ?? id
+                key = scaled.map { "\(namespace)/\($0)" } ?? id
             case (.workload, _) where finding["target", "container"]?.string != nil:
-                key = "\(namespace)-\(finding["target", "name"]?.string ?? id)"
+                key = "\(namespace)/\(finding["target", "name"]?.string ?? id)"
             default:
                 key = id
             }
@@ -196,11 +204,14 @@ public struct EmitPRFilter {
         return groups
     }
 
+    /// `autopilot/<cluster>/<namespace>/<name>` (Kubernetes names hold no `/`, so no two workloads share a
+    /// branch) or `autopilot/<cluster>/<finding id>`.
     func branchName(_ key: String, cluster: String) -> String {
-        let safe = { (text: String) in
+        let safe = { (text: Substring) in
             String(text.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") ? $0 : "-" })
         }
-        return "autopilot/\(safe(cluster.isEmpty ? "cluster" : cluster))/\(safe(key))"
+        let parts = ([cluster.isEmpty ? "cluster" : cluster[...]] + key.split(separator: "/")).map(safe)
+        return "autopilot/" + parts.map { $0.hasPrefix(".") ? "-" + $0.dropFirst() : $0 }.joined(separator: "/")
     }
 
     // MARK: Git and GitHub
@@ -218,7 +229,15 @@ public struct EmitPRFilter {
                 return existing
             }
         }
-        try checkout.git(["update-ref", "refs/heads/" + branch, commit])
+        if let existing = checkout.commit("refs/heads/" + branch) {
+            // Our branch, unless someone committed to it: their work is not thrown away.
+            let people = try checkout.git(["log", "--format=%ae%n%ce", "\(worktree.base)..\(existing)"]).split(separator: "\n")
+            if people.contains(where: { $0 != checkout.authorEmail }) {
+                throw GitError(description: "branch \(branch) has commits by someone else; left alone (merge or delete it, then rerun)", refusal: true)
+            }
+        }
+        // `branch --force` refuses a branch checked out in any worktree.
+        try checkout.git(["branch", "--force", "--no-track", branch, commit])
         outcome.committed += 1
         return commit
     }
@@ -251,8 +270,10 @@ public struct EmitPRFilter {
                 return
             }
             if let failure = push(branch, commit: commit, base: base, checkout: checkout) {
-                // The remote could not take the branch: the commit stays local, the run goes on.
-                diagnostics.unavailable("\(branch): \(failure)")
+                // The remote could not take the branch, or holds someone's work: the commit stays local, the run goes on.
+                if failure.refusal { diagnostics.reportError("\(branch): refused: \(failure)", source: settings.repo) } else {
+                    diagnostics.unavailable("\(branch): \(failure)")
+                }
                 record.set("reason", to: .string(failure.description))
                 return
             }
@@ -298,9 +319,10 @@ public struct EmitPRFilter {
         var lease = "--force-with-lease=refs/heads/\(branch):"
         if let remoteCommit {
             try checkout.git(["fetch", "--quiet", remote, "refs/heads/" + branch])
-            let authors = try checkout.git(["log", "--format=%ae", "\(base)..\(remoteCommit)"]).split(separator: "\n")
+            let authors = try checkout.git(["log", "--format=%ae%n%ce", "\(base)..\(remoteCommit)"]).split(separator: "\n")
             if authors.contains(where: { $0 != checkout.authorEmail }) {
-                throw GitError(description: "\(remote)/\(branch) has commits by someone else; left alone (delete the branch or merge by hand)")
+                throw GitError(description: "\(remote)/\(branch) has commits by someone else; left alone (delete the branch or merge by hand)",
+                               refusal: true)
             }
             lease += remoteCommit
         }

@@ -3,6 +3,8 @@ import Foundation
 /// A git failure: the command and git's own first line of complaint.
 public struct GitError: Error, CustomStringConvertible {
     public var description: String
+    /// emit-pr declined, to protect someone's work (exit 65), rather than git failing (exit 74).
+    public var refusal = false
 }
 
 /// The git CLI on the user's checkout. Edits happen in a private worktree at the base commit, so the
@@ -31,6 +33,9 @@ public final class GitCheckout {
         // Hooks and the user's pager, editor or signing settings have no business in an automated commit.
         process.arguments = ["git", "-C", directory, "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false"] + arguments
         var env = ProcessInfo.processInfo.environment
+        // Run from a git hook, these would point git at the user's repository, index or tree instead.
+        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+                    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX"] { env[key] = nil }
         env["GIT_TERMINAL_PROMPT"] = "0"
         env["LC_ALL"] = "C"
         for (key, value) in environment { env[key] = value }

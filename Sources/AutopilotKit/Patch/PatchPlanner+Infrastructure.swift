@@ -70,6 +70,9 @@ extension PatchPlanner {
         case .success(let found): group = found
         case .failure(let reason): return .notPatchable(reason.description)
         }
+        if group.instanceTypesFromDefaults {
+            return .notPatchable("\(group.address) takes instance_types from eks_managed_node_group_defaults, which every group of the module shares; set it on the group by hand")
+        }
         guard case .list(let items, _, _)? = group.instanceTypes else {
             return .notPatchable("\(group.address) in \(group.path) has no literal instance_types list")
         }
@@ -111,8 +114,10 @@ extension PatchPlanner {
         }
         if group.ignoresDesiredSize {
             // Terraform will not apply desired_size to a running group; the runbook does, the code keeps the intent.
-            let script = Runbook.scaleNodeGroup(finding, nodegroup: node.nodegroup ?? group.name, desired: newDesired, minimum: newMinimum,
-                                                maximum: group.maxSize?.literalText.flatMap { Int64($0) })
+            // The code's desired_size is what Terraform ignores: the runbook starts from the nodes the group runs.
+            let live = Int64(cluster.nodes.filter { $0.nodegroup == node.nodegroup }.count)
+            let script = Runbook.scaleNodeGroup(finding, nodegroup: node.nodegroup ?? group.name, current: live, desired: max(0, live - removed),
+                                                minimum: newMinimum, maximum: group.maxSize?.literalText.flatMap { Int64($0) })
             _ = try runbook(finding, name: "scale-\(group.name)", script: script, &workspace)
             workspace.note("\(group.address) ignores changes to desired_size once the group exists, so applying the Terraform alone does not remove the node: run the runbook after merging.")
         }
@@ -174,7 +179,8 @@ extension PatchPlanner {
 
     private func runbook(_ finding: JSON, name: String, script: String, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
         let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "-" })
-        let path = "\(runbookDirectory)/\(cluster.name.isEmpty ? "cluster" : cluster.name)/\(safe).sh"
+        let clusterFolder = String(cluster.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+        let path = "\(runbookDirectory)/\(clusterFolder.isEmpty ? "cluster" : clusterFolder)/\(safe).sh"
         workspace.write(path, Array(script.utf8))
         workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: path, line: 1, field: "runbook", from: nil, to: path))
         workspace.note("Not in code: \(path) is a runbook to run by hand (it stops at the first failed command).")

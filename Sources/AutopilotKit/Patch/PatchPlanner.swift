@@ -166,6 +166,9 @@ public struct PatchPlanner {
         }
         var notes: [String] = []
         let overlays = manifests.overlays(including: document.path)
+        if !overlays.isEmpty && !overlays.contains(where: appliesToCluster) {
+            return .missing("\(document.path) is built only by \(overlays.joined(separator: ", ")), none of them cluster \(cluster.name)'s; not edited")
+        }
         if overlays.count > 1 {
             notes.append("\(document.path) is a kustomize base shared by \(overlays.joined(separator: ", ")): this change applies to all of them.")
         }

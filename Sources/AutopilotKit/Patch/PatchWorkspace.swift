@@ -2,7 +2,7 @@
 /// only when the whole group applied.
 public struct PatchWorkspace {
     public let root: String
-    /// Changed or new files by repo-relative path; nil content: the file is deleted.
+    /// Changed or new files by repo-relative path.
     public private(set) var files: [String: [UInt8]] = [:]
     public private(set) var edits: [AppliedEdit] = []
     public private(set) var notes: [String] = []

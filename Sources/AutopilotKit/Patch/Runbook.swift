@@ -74,7 +74,7 @@ public enum Runbook {
     }
 
     /// Scales an EKS managed node group whose desired size Terraform does not manage.
-    public static func scaleNodeGroup(_ finding: JSON, nodegroup: String, desired: Int64, minimum: Int64?, maximum: Int64?) -> String {
+    public static func scaleNodeGroup(_ finding: JSON, nodegroup: String, current: Int64, desired: Int64, minimum: Int64?, maximum: Int64?) -> String {
         let cluster = finding["cluster"]?.string ?? ""
         let id = finding["id"]?.string ?? ""
         let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
@@ -90,8 +90,10 @@ public enum Runbook {
             "CLUSTER=${EKS_CLUSTER:-\(shellQuoted(cluster))}",
             "REGION=${AWS_REGION:?set AWS_REGION}",
             "",
-            "aws eks describe-nodegroup --region \"$REGION\" --cluster-name \"$CLUSTER\" --nodegroup-name \(shellQuoted(nodegroup)) \\",
-            "  --query 'nodegroup.scalingConfig' --output text",
+            "# The group ran \(current) node(s) when Autopilot looked; if that changed, the finding is stale: stop.",
+            "now=$(aws eks describe-nodegroup --region \"$REGION\" --cluster-name \"$CLUSTER\" --nodegroup-name \(shellQuoted(nodegroup)) \\",
+            "  --query 'nodegroup.scalingConfig.desiredSize' --output text)",
+            "if [ \"$now\" != \(current) ]; then echo \"desiredSize is $now, not \(current): rerun Autopilot first\" >&2; exit 1; fi",
             "aws eks update-nodegroup-config --region \"$REGION\" --cluster-name \"$CLUSTER\" --nodegroup-name \(shellQuoted(nodegroup)) \\",
             "  --scaling-config \(scaling)",
             "echo \"node group \(nodegroup) scaling to \(desired)\"",

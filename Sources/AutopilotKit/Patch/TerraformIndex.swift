@@ -17,6 +17,8 @@ public struct TerraformIndex {
         public var instanceTypes: HCL.Expression?
         /// `desired_size` appears in the resource's `lifecycle { ignore_changes }`.
         public var ignoresDesiredSize: Bool
+        /// `instance_types` comes from `eks_managed_node_group_defaults`, shared by the module's groups.
+        public var instanceTypesFromDefaults = false
     }
 
     public struct Volume {
@@ -65,12 +67,14 @@ public struct TerraformIndex {
             guard case .object(let groups, _, _)? = block["eks_managed_node_groups"] else { return }
             let defaults = block["eks_managed_node_group_defaults"]
             for (key, group) in groups {
-                nodeGroups.append(NodeGroup(
+                var nodeGroup = NodeGroup(
                     path: path, name: group["name"]?.stringText ?? key, address: "module.\(module): eks_managed_node_groups.\(key)",
                     clusterName: block["cluster_name"]?.stringText ?? block["name"]?.stringText,
                     desiredSize: group["desired_size"], minSize: group["min_size"], maxSize: group["max_size"],
                     // The module's node groups ignore desired_size after creation (lifecycle ignore_changes in v18–v20).
-                    instanceTypes: group["instance_types"] ?? defaults?["instance_types"], ignoresDesiredSize: true))
+                    instanceTypes: group["instance_types"] ?? defaults?["instance_types"], ignoresDesiredSize: true)
+                nodeGroup.instanceTypesFromDefaults = group["instance_types"] == nil && defaults?["instance_types"] != nil
+                nodeGroups.append(nodeGroup)
             }
         case ("resource", "aws_ebs_volume"):
             let label = block.labels.count > 1 ? block.labels[1] : ""
@@ -97,7 +101,8 @@ public struct TerraformIndex {
             list.append(character)
             if depth == 0 { break }
         }
-        return list.contains("desired_size")
+        // `scaling_config` whole covers its desired_size.
+        return list.contains("desired_size") || list.range(of: #"scaling_config\s*[,\]]"#, options: .regularExpression) != nil
     }
 
     /// The node groups named `name` for `cluster`: code naming another cluster is excluded; code that

@@ -50,6 +50,10 @@ public enum YAMLEdit {
                 node = item
             case .key(let key):
                 guard case .mapping(let mapping) = node else { throw YAMLEditError("\(describe(path[..<index])) is not a mapping") }
+                // A merge key (`<<: *defaults`) supplies values we would shadow or miss: no edit under it.
+                if mapping.pairs.contains(where: { $0.key.value == "<<" }) {
+                    throw YAMLEditError("\(describe(path[..<index])) merges another mapping (<<); not edited")
+                }
                 guard let pair = mapping.pairs.last(where: { $0.key.value == key }) else {
                     guard rest.allSatisfy({ if case .key = $0 { true } else { false } }) else {
                         throw YAMLEditError("\(describe(path[...index])) is missing")
@@ -59,6 +63,9 @@ public enum YAMLEdit {
                     return insertLines(lines, after: node.contentEnd, in: source.bytes)
                 }
                 if rest.isEmpty {
+                    if case .scalar(let scalar) = pair.value, let anchor = scalar.anchor, source.aliasedAnchors.contains(anchor) {
+                        throw YAMLEditError("\(describe(path[...index])) is the anchor &\(anchor), used elsewhere through *\(anchor); editing it would change those too")
+                    }
                     return try replace(pair.value, with: text, at: path, in: source.bytes)
                 }
                 switch pair.value {

@@ -5,11 +5,15 @@ internal import CYAML
 public struct YAMLSource {
     public let bytes: [UInt8]
     public let documents: [YAMLNode]
+    /// Names used by aliases (`*name`) anywhere in the file.
+    public let aliasedAnchors: Set<String>
 
     /// Parses `bytes`; throws the first syntax error with its 1-based line and column.
     public init(bytes: [UInt8]) throws(YAMLParseError) {
         self.bytes = bytes
-        documents = try YAMLSourceParser(bytes).documents()
+        let parser = YAMLSourceParser(bytes)
+        documents = try parser.documents()
+        aliasedAnchors = parser.aliases
     }
 
     /// The 1-based line of a byte offset.
@@ -30,6 +34,8 @@ public indirect enum YAMLNode {
         public var start: Int
         public var end: Int
         public var column: Int
+        /// `&name` on the value, if any.
+        public var anchor: String? = nil
     }
 
     public struct Mapping {
@@ -101,6 +107,7 @@ private final class YAMLSourceParser {
     private let input: UnsafeMutableBufferPointer<UInt8>
     /// Byte offset of each character index; empty when the input is ASCII (the two are equal).
     private let byteOffsets: [Int]
+    private(set) var aliases: Set<String> = []
 
     init(_ bytes: [UInt8]) {
         input = UnsafeMutableBufferPointer.allocate(capacity: max(bytes.count, 1))
@@ -168,6 +175,7 @@ private final class YAMLSourceParser {
         case YAML_SCALAR_EVENT:
             return .scalar(scalar(event))
         case YAML_ALIAS_EVENT:
+            aliases.insert(String(cString: event.data.alias.anchor))
             return .alias(name: String(cString: event.data.alias.anchor), start: start, end: offset(event.end_mark))
         case YAML_SEQUENCE_START_EVENT:
             let flow = event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
@@ -231,6 +239,7 @@ private final class YAMLSourceParser {
             // A block scalar's event ends at the next token, lines below; its text ends at its last character.
             while end > start, [UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains(input[end - 1]) { end -= 1 }
         }
-        return .init(value: value, style: style, start: start, end: end, column: column)
+        return .init(value: value, style: style, start: start, end: end, column: column,
+                     anchor: data.anchor.map { String(cString: $0) })
     }
 }

@@ -89,14 +89,13 @@ public final class HTTPServer: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 
+    /// Runs the handler off the event loop; the request counts as in flight until `finished()` (its answer written).
     fileprivate func handle(_ request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
         inFlight.withLockedValue { $0 += 1 }
-        work.async { [handler, inFlight] in
-            let response = handler(request)
-            done(response)
-            inFlight.withLockedValue { $0 -= 1 }
-        }
+        work.async { [handler] in done(handler(request)) }
     }
+
+    fileprivate func finished() { inFlight.withLockedValue { $0 -= 1 } }
 
     fileprivate func note(_ line: String) { log(line) }
 }
@@ -111,6 +110,8 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var refused = false
+    /// A request is being handled: the idle timer must not cut the connection under it.
+    private var busy = false
 
     init(server: HTTPServer, maxBodySize: Int) {
         self.server = server
@@ -143,17 +144,20 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
             let version = head.version
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
+            let server = self.server
+            busy = true
             server.handle(request) { response in
                 loop.execute {
                     let (handler, context) = bound.value
-                    handler.write(response, version: version, keepAlive: keepAlive, context: context)
+                    handler.busy = false
+                    handler.write(response, version: version, keepAlive: keepAlive, context: context).whenComplete { _ in server.finished() }
                 }
             }
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
+        if event is IdleStateHandler.IdleStateEvent, !busy {
             server.note("closing a connection idle for too long (slow or stalled client)")
             context.close(promise: nil)
             return
@@ -164,10 +168,11 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private func refuse(_ context: ChannelHandlerContext, _ status: Int, _ reason: String) {
         refused = true
         server.note("refused \(head?.method.rawValue ?? "?") \(head?.uri ?? "?"): \(reason)")
-        write(.text(status, reason), version: head?.version ?? .http1_1, keepAlive: false, context: context)
+        _ = write(.text(status, reason), version: head?.version ?? .http1_1, keepAlive: false, context: context)
     }
 
-    private func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+    @discardableResult
+    private func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
@@ -179,5 +184,6 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+        return done
     }
 }

@@ -123,6 +123,9 @@ public final class ApprovalService: @unchecked Sendable {
     /// Draft → ready for review, and the `autopilot-approved` label.
     private func markApproved(_ url: String, _ github: GitHubClient) throws {
         guard let number = url.split(separator: "/").last.flatMap({ Int64($0) }), url.contains("/pull/") else { return }
+        guard url.contains("/\(github.owner)/\(github.repository)/pull/") else {
+            throw GitHubError(description: "\(url) is not a pull request of \(github.owner)/\(github.repository); left alone", unreachable: false)
+        }
         let pull = try github.pullRequest(number: number)
         if pull.draft { try github.markReadyForReview(nodeId: pull.nodeId) }
         try github.addLabels(number, ["autopilot-approved"])

@@ -74,6 +74,11 @@ public struct NotifyFilter {
                 }
                 outcome.failed += 1
                 notification.set("reason", to: .string(error.description))
+            } catch {
+                // A ledger or other failure: reported, and the finding still flows.
+                diagnostics.ioError("\(id): \(error)")
+                outcome.failed += 1
+                notification.set("reason", to: .string("\(error)"))
             }
             if case .dryRun = delivery { try writer.write(raw: text); continue }
             var record = finding.value
