@@ -90,60 +90,37 @@ public final class GitHubClient: @unchecked Sendable {
     }
 
     /// One call; returns the answer's JSON. 5xx and transport errors are retried with backoff; a rate
-    /// limit is waited out once per retry.
+    /// limit (429, or 403 with Retry-After or no requests left) is waited out.
     public func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) throws(GitHubError) -> JSON {
-        var attempt = 0
-        while true {
-            var headers = HTTPHeaders()
-            headers.add(name: "Accept", value: "application/vnd.github+json")
-            headers.add(name: "Authorization", value: "Bearer \(token)")
-            headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
-            headers.add(name: "User-Agent", value: "autopilot-emit-pr")
-            if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-            let status: Int
-            let answer: [UInt8]
-            let responseHeaders: HTTPHeaders
-            do {
-                let request = try HTTPClient.Request(url: apiURL + path, method: method, headers: headers,
-                                                     body: body.map { .bytes($0.serialized()) })
-                let response = try client.execute(request: request).wait()
-                status = Int(response.status.code)
-                answer = response.body.map { Array($0.readableBytesView) } ?? []
-                responseHeaders = response.headers
-            } catch {
-                if attempt < retries {
-                    attempt += 1
-                    Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
-                    continue
-                }
-                throw GitHubError(description: "GitHub API unreachable at \(apiURL): \(error)", unreachable: true)
-            }
-            let parsed = try? JSON.parse(String(decoding: answer, as: UTF8.self))
-            let message = parsed?["message"]?.string ?? String(decoding: answer.prefix(200), as: UTF8.self)
-            if (200..<300).contains(status) {
-                guard let parsed else { throw GitHubError(description: "GitHub \(method.rawValue) \(path) answered something that is not JSON", unreachable: false) }
-                return parsed
-            }
-            let rateLimited = status == 429 || (status == 403 && (responseHeaders.first(name: "Retry-After") != nil
-                || responseHeaders.first(name: "X-RateLimit-Remaining") == "0"))
-            if rateLimited && attempt < retries {
-                let wait = Double(responseHeaders.first(name: "Retry-After") ?? "") ?? 1
-                guard wait <= maximumWait else {
-                    throw GitHubError(description: "GitHub rate limit: retry after \(Int(wait)) s, longer than \(Int(maximumWait)) s", unreachable: true)
-                }
-                attempt += 1
-                Thread.sleep(forTimeInterval: wait)
-                continue
-            }
-            if status >= 500 && attempt < retries {
-                attempt += 1
-                Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
-                continue
-            }
-            var detail = message
-            if let first = parsed?["errors"]?.array.first { detail += ": " + (first["message"]?.string ?? first.value.text) }
-            throw GitHubError(description: "GitHub \(method.rawValue) \(path.split(separator: "?").first ?? "") answered HTTP \(status): \(detail)",
-                              unreachable: status >= 500 || rateLimited)
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: "application/vnd.github+json")
+        headers.add(name: "Authorization", value: "Bearer \(token)")
+        headers.add(name: "X-GitHub-Api-Version", value: "2022-11-28")
+        headers.add(name: "User-Agent", value: "autopilot-emit-pr")
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let rateLimited = { (answer: RetryingHTTP.Answer) in
+            answer.status == 429 || (answer.status == 403 && (answer.retryAfter != nil || answer.headers.first(name: "X-RateLimit-Remaining") == "0"))
         }
+        let answer: RetryingHTTP.Answer
+        do {
+            answer = try RetryingHTTP(client: client, retries: retries, maximumWait: maximumWait)
+                .send(apiURL + path, method: method, headers: headers, body: body?.serialized(), isRateLimited: rateLimited)
+        } catch {
+            switch error {
+            case .transport(let reason): throw GitHubError(description: "GitHub API unreachable at \(apiURL): \(reason)", unreachable: true)
+            case .waitTooLong(let seconds):
+                throw GitHubError(description: "GitHub rate limit: retry after \(Int(seconds)) s, longer than \(Int(maximumWait)) s", unreachable: true)
+            }
+        }
+        let parsed = try? JSON.parse(String(decoding: answer.body, as: UTF8.self))
+        if (200..<300).contains(answer.status) {
+            guard let parsed else { throw GitHubError(description: "GitHub \(method.rawValue) \(path) answered something that is not JSON", unreachable: false) }
+            return parsed
+        }
+        var detail = parsed?["message"]?.string ?? String(decoding: answer.body.prefix(200), as: UTF8.self)
+        if let first = parsed?["errors"]?.array.first { detail += ": " + (first["message"]?.string ?? first.value.text) }
+        detail = detail.replacingOccurrences(of: "\n", with: " ")
+        throw GitHubError(description: "GitHub \(method.rawValue) \(path.split(separator: "?").first ?? "") answered HTTP \(answer.status): \(detail)",
+                          unreachable: answer.status >= 500 || rateLimited(answer))
     }
 }

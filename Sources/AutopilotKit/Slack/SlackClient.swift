@@ -62,48 +62,24 @@ public final class SlackClient: @unchecked Sendable {
     }
 
     private func send(_ url: String, _ payload: JSONValue, token: String?) throws(SlackError) -> [UInt8] {
-        var attempt = 0
         let name = url.hasPrefix(apiURL) ? String(url.dropFirst(apiURL.count + 1)) : "webhook"
-        while true {
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-            headers.add(name: "User-Agent", value: "autopilot-notify-slack")
-            if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
-            let status: Int
-            let body: [UInt8]
-            let retryAfter: String?
-            do {
-                let request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(payload.serialized()))
-                let response = try client.execute(request: request).wait()
-                status = Int(response.status.code)
-                body = response.body.map { Array($0.readableBytesView) } ?? []
-                retryAfter = response.headers.first(name: "Retry-After")
-            } catch {
-                if attempt < retries {
-                    attempt += 1
-                    Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
-                    continue
-                }
-                throw SlackError(description: "Slack unreachable (\(name)): \(error)", unreachable: true)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        headers.add(name: "User-Agent", value: "autopilot-notify-slack")
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let answer: RetryingHTTP.Answer
+        do {
+            answer = try RetryingHTTP(client: client, retries: retries, maximumWait: maximumWait)
+                .send(url, method: .POST, headers: headers, body: payload.serialized(), isRateLimited: { $0.status == 429 })
+        } catch {
+            switch error {
+            case .transport(let reason): throw SlackError(description: "Slack unreachable (\(name)): \(reason)", unreachable: true)
+            case .waitTooLong(let seconds): throw SlackError(description: "Slack rate limit on \(name): retry after \(Int(seconds)) s", unreachable: true)
             }
-            if (200..<300).contains(status) { return body }
-            if status == 429 && attempt < retries {
-                let wait = Double(retryAfter ?? "") ?? 1
-                guard wait <= maximumWait else {
-                    throw SlackError(description: "Slack rate limit on \(name): retry after \(Int(wait)) s", unreachable: true)
-                }
-                attempt += 1
-                Thread.sleep(forTimeInterval: wait)
-                continue
-            }
-            if status >= 500 && attempt < retries {
-                attempt += 1
-                Thread.sleep(forTimeInterval: 0.5 * Double(attempt))
-                continue
-            }
-            let text = String(decoding: body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
-            let outage = status >= 500 || status == 429
-            throw SlackError(description: "\(outage ? "Slack unreachable: " : "Slack ")\(name) answered HTTP \(status): \(text)", unreachable: outage)
         }
+        if (200..<300).contains(answer.status) { return answer.body }
+        let text = String(decoding: answer.body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+        let outage = answer.status >= 500 || answer.status == 429
+        throw SlackError(description: "\(outage ? "Slack unreachable: " : "Slack ")\(name) answered HTTP \(answer.status): \(text)", unreachable: outage)
     }
 }
