@@ -109,50 +109,10 @@ final class FakeGitHub {
 
     /// One blocking request to the server's unauthenticated /_fake/ endpoints.
     private func control(_ method: String, _ path: String) throws -> (status: Int, data: Data) {
-        guard let url = URL(string: baseURL + path) else { throw Self.failure("bad path \(path)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.timeoutInterval = 10
-        let result = ControlResult()
-        let done = DispatchSemaphore(value: 0)
-        let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            result.store(status: (response as? HTTPURLResponse)?.statusCode, data: data, error: error)
-            done.signal()
-        }
-        task.resume()
-        if done.wait(timeout: .now() + 15) == .timedOut {
-            task.cancel()
-            throw Self.failure("\(method) \(path): no answer in 15 s")
-        }
-        let (status, data, error) = result.load()
-        if let error { throw Self.failure("\(method) \(path): \(error.localizedDescription)") }
-        guard let status else { throw Self.failure("\(method) \(path): no HTTP response") }
-        return (status, data ?? Data())
+        try blockingRequest(method, baseURL + path, domain: "FakeGitHub")
     }
 
     static func failure(_ message: String) -> NSError {
         NSError(domain: "FakeGitHub", code: 1, userInfo: [NSLocalizedDescriptionKey: message])
-    }
-}
-
-/// What a URLSession completion handler hands back to the waiting test thread.
-private final class ControlResult: @unchecked Sendable {
-    private let lock = NSLock()
-    private var status: Int?
-    private var data: Data?
-    private var error: (any Error)?
-
-    func store(status: Int?, data: Data?, error: (any Error)?) {
-        lock.lock()
-        defer { lock.unlock() }
-        self.status = status
-        self.data = data
-        self.error = error
-    }
-
-    func load() -> (Int?, Data?, (any Error)?) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (status, data, error)
     }
 }
