@@ -7,6 +7,18 @@ public struct YAMLParseError: Error, CustomStringConvertible, Sendable {
     public let column: Int
     public let message: String
     public var description: String { message }
+
+    /// The parser's next event, or its problem as an error (both YAML readers go through here).
+    static func nextEvent(_ parser: UnsafeMutablePointer<yaml_parser_t>) throws(YAMLParseError) -> yaml_event_t {
+        var event = yaml_event_t()
+        guard yaml_parser_parse(parser, &event) == 1 else {
+            let mark = parser.pointee.problem_mark
+            var message = parser.pointee.problem.map { String(cString: $0) } ?? "invalid YAML"
+            if let context = parser.pointee.context { message = "\(String(cString: context)): \(message)" }
+            throw YAMLParseError(line: Int(mark.line) + 1, column: Int(mark.column) + 1, message: message)
+        }
+        return event
+    }
 }
 
 /// Parses a (multi-document) YAML stream into JSON documents through libyaml, resolving plain scalars
@@ -63,16 +75,7 @@ public final class YAMLDocuments {
         }
     }
 
-    private func nextEvent() throws(YAMLParseError) -> yaml_event_t {
-        var event = yaml_event_t()
-        guard yaml_parser_parse(parser, &event) == 1 else {
-            let mark = parser.pointee.problem_mark
-            var message = parser.pointee.problem.map { String(cString: $0) } ?? "invalid YAML"
-            if let context = parser.pointee.context { message = "\(String(cString: context)): \(message)" }
-            throw YAMLParseError(line: Int(mark.line) + 1, column: Int(mark.column) + 1, message: message)
-        }
-        return event
-    }
+    private func nextEvent() throws(YAMLParseError) -> yaml_event_t { try YAMLParseError.nextEvent(parser) }
 
     /// Builds the jansson value that starts with `event`; the caller owns the result.
     private func value(from event: inout yaml_event_t) throws -> UnsafeMutablePointer<json_t> {

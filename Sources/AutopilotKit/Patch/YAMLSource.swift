@@ -152,16 +152,7 @@ private final class YAMLSourceParser {
         }
     }
 
-    private func next() throws(YAMLParseError) -> yaml_event_t {
-        var event = yaml_event_t()
-        guard yaml_parser_parse(parser, &event) == 1 else {
-            let mark = parser.pointee.problem_mark
-            var message = parser.pointee.problem.map { String(cString: $0) } ?? "invalid YAML"
-            if let context = parser.pointee.context { message = "\(String(cString: context)): \(message)" }
-            throw YAMLParseError(line: Int(mark.line) + 1, column: Int(mark.column) + 1, message: message)
-        }
-        return event
-    }
+    private func next() throws(YAMLParseError) -> yaml_event_t { try YAMLParseError.nextEvent(parser) }
 
     private func offset(_ mark: yaml_mark_t) -> Int {
         let index = Int(mark.index)
