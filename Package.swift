@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "emit-pr", targets: ["emit-pr"]),
         .executable(name: "notify-slack", targets: ["notify-slack"]),
         .executable(name: "slack-approvals", targets: ["slack-approvals"]),
+        .executable(name: "synth-cluster", targets: ["synth-cluster"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
@@ -104,6 +105,12 @@ let package = Package(
             ]),
         .executableTarget(
             name: "slack-approvals",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "synth-cluster",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

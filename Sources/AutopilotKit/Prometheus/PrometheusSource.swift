@@ -134,6 +134,11 @@ public final class CapturingPrometheus: PrometheusSource, @unchecked Sendable {
 
     /// Writes the index of captured queries (sorted by key, so the file is stable).
     public func writeIndex(_ queries: [PromQuery], settings: JSONValue) throws {
+        try Self.writeIndex(queries, settings: settings, to: directory)
+    }
+
+    /// The index `--from` reads: the settings, then one line per query.
+    public static func writeIndex(_ queries: [PromQuery], settings: JSONValue, to directory: String) throws {
         var lines: [UInt8] = []
         lines += settings.serialized() + [0x0A]
         for query in queries.sorted(by: { $0.captureKey < $1.captureKey }) {

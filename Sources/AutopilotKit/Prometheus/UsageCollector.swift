@@ -64,6 +64,8 @@ public final class UsageCollector {
     struct Planned {
         var queries: [PromQuery]
         var role: Role
+        /// The namespaces (or nodes) the queries select, for synth-cluster's made-up answers.
+        var scope: [String]
     }
 
     static let cpuQuantiles = [0.5, 0.9, 0.95, 0.99]
@@ -80,13 +82,15 @@ public final class UsageCollector {
         let s = settings
         let extra = s.matchers.isEmpty ? "" : ", \(s.matchers)"
         var planned: [Planned] = []
+        var scope: [String] = []
         func add(_ role: Role, _ expression: String, _ purpose: String) {
-            planned.append(Planned(queries: [.instant(expression, at: s.end, purpose: purpose)], role: role))
+            planned.append(Planned(queries: [.instant(expression, at: s.end, purpose: purpose)], role: role, scope: scope))
         }
         func addSteps(_ role: Role, _ expression: String, _ purpose: String, series: Int) {
-            planned.append(Planned(queries: rangePieces(expression, purpose: purpose, series: series), role: role))
+            planned.append(Planned(queries: rangePieces(expression, purpose: purpose, series: series), role: role, scope: scope))
         }
         for (index, namespaces) in inventory.namespaceChunks(limit: s.podsPerQuery).enumerated() {
+            scope = namespaces
             let selector = PromQL.oneOf("namespace", namespaces) + extra
             let chunk = "namespaces chunk \(index + 1) (\(namespaces.first!)…)"
             let pods = namespaces.reduce(0) { $0 + (inventory.podsPerNamespace[$1] ?? 0) }
@@ -103,6 +107,7 @@ public final class UsageCollector {
         let nodes = inventory.nodes.sorted()
         for start in stride(from: 0, to: nodes.count, by: s.nodesPerQuery) {
             let group = Array(nodes[start..<min(start + s.nodesPerQuery, nodes.count)])
+            scope = group
             let selector = PromQL.oneOf(s.nodeLabel, group) + extra
             let chunk = "nodes chunk \(start / s.nodesPerQuery + 1)"
             addSteps(.nodeCPUSteps, PromQL.nodeCPUPerSeries(selector, rate: s.rateWindow), "node CPU per step, \(chunk)", series: group.count)
