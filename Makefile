@@ -5,7 +5,7 @@ SHELL      := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SWIFT      ?= swift
 OUT        ?= out
-DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus git
+DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager git
 
 .PHONY: all deps build release demo test bench clean
 

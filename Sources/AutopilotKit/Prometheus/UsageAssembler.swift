@@ -135,14 +135,18 @@ extension UsageAssembler {
     /// data gets `samples: 0` and null figures.
     func usageRecords() -> [JSONValue] {
         let table = accumulate()
+        // Containers with data, by workload key prefix: one pass, not a scan of the table per workload.
+        var seen: [String: [String]] = [:]
+        for key in table.keys {
+            guard let cut = key.lastIndex(of: "\u{1F}") else { continue }
+            seen[String(key[...cut]), default: []].append(String(key[key.index(after: cut)...]))
+        }
         var records: [JSONValue] = []
         for workload in inventory.workloads.keys.sorted() {
             var containers = inventory.workloads[workload] ?? []
             // Containers seen only in metrics (an injected sidecar) are reported too.
-            let prefix = Self.key(workload, "")
-            for key in table.keys.sorted() where key.hasPrefix(prefix) {
-                let container = String(key.dropFirst(prefix.count))
-                if !containers.contains(container) { containers.append(container) }
+            for container in (seen[Self.key(workload, "")] ?? []).sorted() where !containers.contains(container) {
+                containers.append(container)
             }
             for container in containers {
                 records.append(record(workload, container, table[Self.key(workload, container)]))

@@ -258,7 +258,8 @@ public struct SynthCluster {
             kinds.append(kind)
             weights.append(kind == "CronJob" ? 0 : pow(random.double(0.02...1), -0.8))
         }
-        let replicas = Self.apportion(spec.pods - spec.nodes * Self.daemonSets.count, weights: weights, minimum: 1)
+        let cronJobs = kinds.filter { $0 == "CronJob" }.count
+        let replicas = Self.apportion(spec.pods - spec.nodes * Self.daemonSets.count - cronJobs, weights: weights, minimum: 1)
         var names = Set<String>()
         for index in 0..<count {
             let namespace = namespaces[index % namespaces.count]
@@ -284,11 +285,6 @@ public struct SynthCluster {
                 pdb: kinds[index] == "Deployment" && replicas[index] >= 2 && random.chance(0.3), templateHash: random.suffix(10),
                 uid: random.uuid(), created: created.addingTimeInterval(-Double(random.int(0...200)) * 86_400),
                 volumeGiB: kinds[index] == "StatefulSet" ? random.pick([20, 50, 100, 200]) : nil, revision: random.int(1...14)))
-        }
-        // Pods left over once every workload has one (CronJobs have exactly one) go to the biggest.
-        let total = workloads.reduce(0) { $0 + $1.replicas }
-        if total != spec.pods, let biggest = workloads.indices.filter({ workloads[$0].kind == "Deployment" }).max(by: { workloads[$0].replicas < workloads[$1].replicas }) {
-            workloads[biggest].replicas += spec.pods - total
         }
     }
 
