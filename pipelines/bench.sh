@@ -1,138 +1,161 @@
 #!/usr/bin/env bash
-# make bench: times each Autopilot filter and, as the reference measured in the same run, `jq -c`
-# over the same input bytes, so the ratio survives a noisy machine. Prints a table and writes
-# OUTDIR/results.json.
+# make bench: generates synthetic clusters at three sizes with synth-cluster (once; cached in
+# OUT_DIR/cache, outside git), then times each filter alone and the whole offline pipeline on each,
+# with the reference measured in the same run: `jq -c` over the same input bytes (for collect-cluster,
+# jansson alone parsing its files too). Prints a table per size, the growth from size to size, the
+# recall and precision of the planted waste, and writes OUT_DIR/results.json.
 #
-# Until the cluster generator (synth-cluster) lands, the input is the demo cluster with its pods
-# copied BENCH_SCALE times under new names (default 40: ~6,300 pods, ~70 MB of kubectl JSON).
+#   pipelines/bench.sh BIN_DIR OUT_DIR
+#   BENCH_SIZES="small large huge"   which sizes (small: 50 nodes / 1,500 pods; large: 2,000 / 60,000;
+#                                    huge: 5,000 / 150,000)
+#   BENCH_RUNS=3                     runs per figure on small (the median is kept); large and huge run
+#                                    BENCH_BIG_RUNS=1 times (minutes each)
 set -euo pipefail
 bin=${1:?usage: bench.sh BIN_DIR OUT_DIR}
 outdir=${2:?usage: bench.sh BIN_DIR OUT_DIR}
-runs=${BENCH_RUNS:-5}
-scale=${BENCH_SCALE:-40}
-input=$outdir/cache/demo-x$scale
-mkdir -p "$outdir"
+sizes=${BENCH_SIZES:-small large huge}
+now=2026-11-20T12:00:00Z
+top=200
+declare -A nodes=([small]=50 [large]=2000 [huge]=5000)
+declare -A workloads=([small]=300 [large]=6000 [huge]=15000)
+declare -A pods=([small]=1500 [large]=60000 [huge]=150000)
 
-if [ ! -f "$input/pods.json" ]; then
-  mkdir -p "$input.tmp"
-  cp fixtures/demo/*.json "$input.tmp/"
-  python3 - "$scale" "$input.tmp/pods.json" <<'PY'
-import json, sys
-scale, path = int(sys.argv[1]), sys.argv[2]
-with open(path) as f:
-    pods = json.load(f)
-items = []
-for copy in range(scale):
-    for pod in pods["items"]:
-        clone = json.loads(json.dumps(pod))
-        clone["metadata"]["name"] += f"-c{copy}"
-        clone["metadata"]["uid"] = clone["metadata"]["uid"][:-6] + f"{copy:06d}"
-        items.append(clone)
-pods["items"] = items
-with open(path, "w") as f:
-    json.dump(pods, f, indent=4, sort_keys=True)
-    f.write("\n")
-PY
-  rm -rf "$input" && mv "$input.tmp" "$input"
+mkdir -p "$outdir/cache"
+stamp=$(mktemp)
+rows=$(mktemp)
+trap 'rm -f "$stamp" "$rows"' EXIT
+
+# The reference parser for collect-cluster: jansson alone, on the same files.
+jansson_parse=$outdir/cache/jansson-parse
+if [ ! -x "$jansson_parse" ]; then
+  cc -O2 -o "$jansson_parse" pipelines/bench/jansson_parse.c -ljansson
 fi
 
-bytes=$(cat "$input"/*.json | wc -c)
-stamp=$(mktemp)
-trap 'rm -f "$stamp"' EXIT
-
-# Median wall seconds and max peak RSS (KiB) of a command over $runs runs.
+# Median wall seconds and max peak RSS (KiB) of a command over $2 runs; $3 runs before each (untimed).
 measure() {
   local times=() rss=0 wall kib
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -o "$stamp" -f '%e %M' bash -c "$1" >/dev/null 2>&1
+  for _ in $(seq "$2"); do
+    if [ -n "${3:-}" ]; then bash -c "$3"; fi
+    /usr/bin/time -o "$stamp" -f '%e %M' bash -c "$1" >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; exit 1; }
     read -r wall kib < "$stamp"
     times+=("$wall")
     if (( kib > rss )); then rss=$kib; fi
   done
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$median $rss"
+  printf '%s\n' "${times[@]}" | sort -n | awk -v rss="$rss" '{a[NR]=$1} END {print a[int((NR+1)/2)], rss}'
 }
 
-read -r ref_time ref_rss < <(measure "cat $input/*.json | jq -c '.items[]'")
-read -r cc_time cc_rss < <(measure "$bin/collect-cluster --from $input --cluster demo")
-records=$("$bin/collect-cluster" --from "$input" --cluster demo | wc -l)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+per_second() { awk -v n="$1" -v s="$2" -v scale="$3" 'BEGIN { if (s == 0) print "n/a"; else printf "%.1f", n / s / scale }'; }
 
-ratio=$(awk -v a="$cc_time" -v b="$ref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
-mbps=$(awk -v s="$cc_time" -v n="$bytes" 'BEGIN { if (s == 0) print "n/a"; else printf "%.1f", n / s / 1e6 }')
-rps=$(awk -v s="$cc_time" -v n="$records" 'BEGIN { if (s == 0) print "n/a"; else printf "%.0f", n / s }')
-ref_mbps=$(awk -v s="$ref_time" -v n="$bytes" 'BEGIN { if (s == 0) print "n/a"; else printf "%.1f", n / s / 1e6 }')
+for size in $sizes; do
+  n=${nodes[$size]:?unknown size $size}
+  cluster=$outdir/cache/synth-${n}n-${pods[$size]}p-s1
+  if [ ! -f "$cluster/expected/waste.ndjson" ]; then
+    echo "bench: generating the $size cluster ($n nodes, ${pods[$size]} pods) in $cluster (once)"
+    rm -rf "$cluster.tmp"
+    "$bin/synth-cluster" --seed 1 --nodes "$n" --workloads "${workloads[$size]}" --pods "${pods[$size]}" --cluster "$size" --out "$cluster.tmp"
+    mv "$cluster.tmp" "$cluster"
+  fi
+  runs=${BENCH_RUNS:-3}
+  [ "$size" = small ] || runs=${BENCH_BIG_RUNS:-1}
+  work=$outdir/$size
+  rm -rf "$work" && mkdir -p "$work"
 
-echo "input: $input ($((bytes / 1000000)) MB, $records records out; median of $runs runs)"
-printf '| %-18s | %8s | %10s | %7s | %12s | %12s |\n' stage "wall s" "records/s" "MB/s" "peak RSS MiB" "time / jq -c"
-printf '| %-18s | %8s | %10s | %7s | %12s | %12s |\n' --- --- --- --- --- ---
-printf '| %-18s | %8s | %10s | %7s | %12s | %12s |\n' "jq -c (reference)" "$ref_time" - "$ref_mbps" "$((ref_rss / 1024))" 1.00
-printf '| %-18s | %8s | %10s | %7s | %12s | %12s |\n' collect-cluster "$cc_time" "$rps" "$mbps" "$((cc_rss / 1024))" "$ratio"
+  # Each stage's input, made once by the stage before (untimed).
+  "$bin/collect-cluster" --from "$cluster" --cluster "$size" > "$work/cluster.ndjson"
+  "$bin/collect-metrics" --from "$cluster/prometheus" < "$work/cluster.ndjson" > "$work/metrics.ndjson"
+  "$bin/detect-waste" --now "$now" < "$work/metrics.ndjson" > "$work/waste.ndjson"
+  "$bin/score-risk" < "$work/waste.ndjson" > "$work/risk.ndjson"
+  "$bin/build-evidence" --top "$top" --out "$work/evidence" < "$work/risk.ndjson" > "$work/evidence.ndjson"
+  "$bin/ledger" record --db "$work/ledger.db" --now "$now" < "$work/evidence.ndjson" > "$work/ledger.ndjson"
 
-# detect-waste joins the whole stream: the demo's records (cluster + usage) copied BENCH_WASTE_SCALE
-# times under new names (default 100: 1,600 nodes, 15,700 pods, 4,300 workloads), against `jq -c .`.
-wscale=${BENCH_WASTE_SCALE:-100}
-stream=$outdir/cache/stream-x$wscale.ndjson
-if [ ! -f "$stream" ]; then
-  "$bin/collect-cluster" --from fixtures/demo --cluster demo | "$bin/collect-metrics" --from fixtures/demo/prometheus \
-    | python3 pipelines/bench/scale_stream.py "$wscale" > "$stream.tmp"
-  mv "$stream.tmp" "$stream"
-fi
-sbytes=$(wc -c < "$stream")
-read -r sref_time sref_rss < <(measure "jq -c . < $stream")
-read -r dw_time dw_rss < <(measure "$bin/detect-waste --quiet < $stream")
-findings=$("$bin/detect-waste" --quiet < "$stream" | grep -c '^{"kind":"finding"' || true)
-dw_ratio=$(awk -v a="$dw_time" -v b="$sref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
-dw_mbps=$(awk -v s="$dw_time" -v n="$sbytes" 'BEGIN { if (s == 0) print "n/a"; else printf "%.1f", n / s / 1e6 }')
-sref_mbps=$(awk -v s="$sref_time" -v n="$sbytes" 'BEGIN { if (s == 0) print "n/a"; else printf "%.1f", n / s / 1e6 }')
+  kube_files=$(ls "$cluster"/*.json | tr '\n' ' ')
+  kube_bytes=$(cat $kube_files | wc -c)
+  prom_bytes=$(cat "$cluster"/prometheus/*.json | wc -c)
+  read -r jansson_time jansson_rss < <(measure "$jansson_parse $kube_files" "$runs")
+
+  echo
+  echo "$size: $n nodes, ${pods[$size]} pods, $(grep -c '"kind":"finding"' "$work/waste.ndjson") findings; kubectl JSON $((kube_bytes / 1000000)) MB, Prometheus answers $((prom_bytes / 1000000)) MB; median of $runs run(s)"
+  printf '| %-16s | %8s | %10s | %7s | %12s | %12s |\n' stage "wall s" "records/s" "MB/s" "peak RSS MiB" "time / jq -c"
+  printf '| %-16s | %8s | %10s | %7s | %12s | %12s |\n' --- --- --- --- --- ---
+  printf '| %-16s | %8s | %10s | %7s | %12s | %12s |\n' "jansson parse" "$jansson_time" - "$(per_second "$kube_bytes" "$jansson_time" 1e6)" "$((jansson_rss / 1024))" -
+
+  # name | command | jq reference over the same input | input bytes | output file (records counted) | setup
+  stage() {
+    local name=$1 cmd=$2 reference=$3 bytes=$4 output=$5 setup=${6:-}
+    read -r wall rss < <(measure "$cmd" "$runs" "$setup")
+    read -r ref_wall _ < <(measure "$reference" "$runs")
+    local records
+    records=$(wc -l < "$output")
+    printf '| %-16s | %8s | %10s | %7s | %12s | %12s |\n' "$name" "$wall" "$(per_second "$records" "$wall" 1)" \
+      "$(per_second "$bytes" "$wall" 1e6)" "$((rss / 1024))" "$(ratio "$wall" "$ref_wall")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$name" "$wall" "$ref_wall" "$rss" "$bytes" "$records" "${pods[$size]}" >> "$rows"
+  }
+  size_of() { cat "$@" | wc -c; }
+  stage collect-cluster "$bin/collect-cluster --from $cluster --cluster $size" "cat $kube_files | jq -c '.items[]'" \
+    "$kube_bytes" "$work/cluster.ndjson"
+  stage collect-metrics "$bin/collect-metrics --from $cluster/prometheus < $work/cluster.ndjson" \
+    "cat $work/cluster.ndjson $cluster/prometheus/*.json | jq -c ." "$((prom_bytes + $(size_of "$work/cluster.ndjson")))" "$work/metrics.ndjson"
+  stage detect-waste "$bin/detect-waste --now $now < $work/metrics.ndjson" "jq -c . $work/metrics.ndjson" \
+    "$(size_of "$work/metrics.ndjson")" "$work/waste.ndjson"
+  stage score-risk "$bin/score-risk < $work/waste.ndjson" "jq -c . $work/waste.ndjson" "$(size_of "$work/waste.ndjson")" "$work/risk.ndjson"
+  stage build-evidence "$bin/build-evidence --top $top --out $work/evidence-run < $work/risk.ndjson" "jq -c . $work/risk.ndjson" \
+    "$(size_of "$work/risk.ndjson")" "$work/evidence.ndjson" "rm -rf $work/evidence-run"
+  stage "ledger record" "$bin/ledger record --db $work/run.db --now $now < $work/evidence.ndjson" "jq -c . $work/evidence.ndjson" \
+    "$(size_of "$work/evidence.ndjson")" "$work/ledger.ndjson" "rm -f $work/run.db $work/run.db-wal $work/run.db-shm"
+  stage render-report "$bin/render-report --out $work/report --now $now < $work/ledger.ndjson" "jq -c . $work/ledger.ndjson" \
+    "$(size_of "$work/ledger.ndjson")" "$work/ledger.ndjson"
+  # The whole offline pipeline in one pipe; peak RSS is the largest stage's. Its reference: jq over
+  # every input byte (the kubectl JSON and the Prometheus answers).
+  stage "whole pipeline" "$bin/collect-cluster --from $cluster --cluster $size | $bin/collect-metrics --from $cluster/prometheus \
+    | $bin/detect-waste --now $now | $bin/score-risk | $bin/build-evidence --top $top --out $work/evidence-run \
+    | $bin/ledger record --db $work/run.db --now $now | $bin/render-report --out $work/report --now $now" \
+    "cat $kube_files $cluster/prometheus/*.json | jq -c ." "$((kube_bytes + prom_bytes))" "$work/ledger.ndjson" \
+    "rm -rf $work/evidence-run $work/run.db $work/run.db-wal $work/run.db-shm"
+  echo "collect-cluster / jansson alone: $(ratio "$(awk -F'\t' -v s="$size" '$1==s && $2=="collect-cluster" {print $3}' "$rows")" "$jansson_time")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "jansson parse" "$jansson_time" "$jansson_time" "$jansson_rss" "$kube_bytes" 0 "${pods[$size]}" >> "$rows"
+
+  # Recall and precision of the planted waste: a finding matches a planted item by detector and target.
+  jq -r 'select(.kind=="finding") | "\(.detector) \(.namespace // "")/\(.target.kind)/\(.target.name)" + (if .target.container then "/\(.target.container)" else "" end)' \
+    "$work/waste.ndjson" | sort -u > "$work/found.txt"
+  jq -r .key "$cluster/expected/waste.ndjson" | sort -u > "$work/planted.txt"
+  hit=$(comm -12 "$work/found.txt" "$work/planted.txt" | wc -l)
+  found=$(wc -l < "$work/found.txt")
+  planted=$(wc -l < "$work/planted.txt")
+  echo "planted waste: $planted planted, $found found, $hit matched: recall $(ratio "$hit" "$planted"), precision $(ratio "$hit" "$found")"
+  comm -13 "$work/found.txt" "$work/planted.txt" | sed 's/^/  missed: /' | head -5
+  comm -23 "$work/found.txt" "$work/planted.txt" | sed 's/^/  not planted: /' | head -5
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "planted" "$planted" "$found" "$hit" 0 0 "${pods[$size]}" >> "$rows"
+done
+
+# Growth: time and memory per 1,000 pods at each size; a stage whose figures rise with size grows
+# faster than linearly.
 echo
-echo "input: $stream ($((sbytes / 1000000)) MB, $(wc -l < "$stream") records, $findings findings out; median of $runs runs)"
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' stage "wall s" "MB/s" "peak RSS MiB" "time / jq -c"
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' --- --- --- --- ---
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (reference)" "$sref_time" "$sref_mbps" "$((sref_rss / 1024))" 1.00
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' detect-waste "$dw_time" "$dw_mbps" "$((dw_rss / 1024))" "$dw_ratio"
+echo "growth (wall ms and peak RSS MiB per 1,000 pods):"
+awk -F'\t' '$2 != "planted" && $2 != "jansson parse" {
+    key = $2; if (!(key in seen)) { order[++n] = key; seen[key] = 1 }
+    cell[key, $1] = sprintf("%7.1f ms %6.1f MiB", $3 * 1000 / ($8 / 1000), $5 / 1024 / ($8 / 1000)); sizes[$1] = 1
+  } END {
+    split("small large huge", all, " ")
+    header = sprintf("| %-16s |", "stage")
+    for (i = 1; i <= 3; i++) if (all[i] in sizes) header = header sprintf(" %-20s |", all[i])
+    print header
+    for (k = 1; k <= n; k++) {
+      line = sprintf("| %-16s |", order[k])
+      for (i = 1; i <= 3; i++) if (all[i] in sizes) line = line sprintf(" %-20s |", cell[order[k], all[i]])
+      print line
+    }
+  }' "$rows"
 
-# score-risk and build-evidence on the same stream after detect-waste (4,801 findings), each against
-# `jq -c .` over its own input; build-evidence also writes a pack (two files, fsynced) per finding.
-"$bin/detect-waste" --quiet < "$stream" > "$outdir/cache/waste-x$wscale.ndjson"
-"$bin/score-risk" < "$outdir/cache/waste-x$wscale.ndjson" > "$outdir/cache/risk-x$wscale.ndjson"
-read -r wref_time _ < <(measure "jq -c . < $outdir/cache/waste-x$wscale.ndjson")
-read -r sr_time sr_rss < <(measure "$bin/score-risk < $outdir/cache/waste-x$wscale.ndjson")
-read -r rref_time _ < <(measure "jq -c . < $outdir/cache/risk-x$wscale.ndjson")
-read -r be_time be_rss < <(measure "rm -rf $outdir/evidence && $bin/build-evidence --out $outdir/evidence < $outdir/cache/risk-x$wscale.ndjson")
-sr_ratio=$(awk -v a="$sr_time" -v b="$wref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
-be_ratio=$(awk -v a="$be_time" -v b="$rref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (its input)" "$wref_time" - - 1.00
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' score-risk "$sr_time" - "$((sr_rss / 1024))" "$sr_ratio"
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (its input)" "$rref_time" - - 1.00
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' build-evidence "$be_time" - "$((be_rss / 1024))" "$be_ratio"
-
-# ledger record (a fresh SQLite file each time: 4,801 findings inserted, every transition written and
-# fsynced at commit) and render-report over its output, each against jq over its own input.
-ledger_in=$outdir/cache/risk-x$wscale.ndjson
-ledger_out=$outdir/cache/ledger-x$wscale.ndjson
-rm -f "$outdir"/bench.db*
-"$bin/ledger" record --db "$outdir/bench.db" --now 2026-11-20T12:00:00Z < "$ledger_in" > "$ledger_out"
-read -r lg_time lg_rss < <(measure "rm -f $outdir/bench.db* && $bin/ledger record --db $outdir/bench.db --now 2026-11-20T12:00:00Z < $ledger_in > /dev/null")
-read -r lref_time _ < <(measure "jq -c . < $ledger_out")
-read -r rr_time rr_rss < <(measure "$bin/render-report --out $outdir/report < $ledger_out > /dev/null")
-lg_ratio=$(awk -v a="$lg_time" -v b="$rref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
-rr_ratio=$(awk -v a="$rr_time" -v b="$lref_time" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }')
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' "ledger record" "$lg_time" - "$((lg_rss / 1024))" "$lg_ratio"
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' "jq -c (its input)" "$lref_time" - - 1.00
-printf '| %-18s | %8s | %7s | %12s | %12s |\n' render-report "$rr_time" - "$((rr_rss / 1024))" "$rr_ratio"
-
-cat > "$outdir/results.json.tmp" <<JSON
-{"input": "$input", "inputBytes": $bytes, "runs": $runs,
- "reference": {"command": "jq -c .items[]", "wallSeconds": $ref_time, "peakRSSKiB": $ref_rss},
- "stages": [{"stage": "collect-cluster", "wallSeconds": $cc_time, "records": $records, "peakRSSKiB": $cc_rss, "ratioToJq": $ratio},
-            {"stage": "detect-waste", "input": "$stream", "inputBytes": $sbytes, "findings": $findings,
-             "reference": {"command": "jq -c .", "wallSeconds": $sref_time, "peakRSSKiB": $sref_rss},
-             "wallSeconds": $dw_time, "peakRSSKiB": $dw_rss, "ratioToJq": $dw_ratio},
-            {"stage": "score-risk", "wallSeconds": $sr_time, "peakRSSKiB": $sr_rss, "ratioToJq": $sr_ratio},
-            {"stage": "build-evidence", "wallSeconds": $be_time, "peakRSSKiB": $be_rss, "ratioToJq": $be_ratio},
-            {"stage": "ledger record", "wallSeconds": $lg_time, "peakRSSKiB": $lg_rss, "ratioToJq": $lg_ratio},
-            {"stage": "render-report", "wallSeconds": $rr_time, "peakRSSKiB": $rr_rss, "ratioToJq": $rr_ratio}]}
-JSON
-mv "$outdir/results.json.tmp" "$outdir/results.json"
+jq -R -s --arg date "$(date -u +%FT%TZ)" --arg machine "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" '
+  split("\n") | map(select(length > 0) | split("\t")) as $rows
+  | {date: $date, machine: $machine, reference: "jq -c . over the same input bytes",
+     sizes: ($rows | group_by(.[0]) | map({
+       size: .[0][0], pods: (.[0][7] | tonumber),
+       stages: map(select(.[1] != "planted") | {stage: .[1], wallSeconds: (.[2] | tonumber), jqSeconds: (.[3] | tonumber),
+                   ratioToJq: (if (.[3] | tonumber) > 0 then ((.[2] | tonumber) / (.[3] | tonumber) * 100 | round / 100) else null end),
+                   peakRSSMiB: ((.[4] | tonumber) / 1024 | round), inputBytes: (.[5] | tonumber), records: (.[6] | tonumber)}),
+       planted: (map(select(.[1] == "planted"))[0] | if . then {planted: (.[2] | tonumber), found: (.[3] | tonumber), matched: (.[4] | tonumber)} else null end)
+     }))}' "$rows" > "$outdir/results.json"
+echo
 echo "bench: wrote $outdir/results.json"

@@ -63,6 +63,9 @@ struct BuildEvidence: ParsableCommand {
     @Option(help: ArgumentHelp("LogQL regex the log lines must match (default: error, exception, panic, fatal, oom, killed, timeout, refused).", valueName: "regex"))
     var lokiFilter: String?
 
+    @Option(help: ArgumentHelp("Packs only for the n findings saving the most a month; the others are forwarded without evidence.", valueName: "n"))
+    var top: Int?
+
     @Flag(help: "Stop at the first malformed input line (exit 65).")
     var strict = false
 
@@ -72,6 +75,7 @@ struct BuildEvidence: ParsableCommand {
     func validate() throws {
         if out.isEmpty { throw ValidationError("--out needs a directory") }
         if !(0...1).contains(spotDiscount) { throw ValidationError("--spot-discount must be between 0 and 1") }
+        if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
         if let prometheus, URL(string: prometheus)?.scheme == nil { throw ValidationError("--prometheus: '\(prometheus)' is not a URL") }
         if let tokenFile, !FileManager.default.isReadableFile(atPath: tokenFile) { throw ValidationError("--token-file: cannot read \(tokenFile)") }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file: cannot read \(caFile)") }
@@ -85,6 +89,7 @@ struct BuildEvidence: ParsableCommand {
         let diagnostics = Diagnostics(tool: "build-evidence", strict: strict)
         let writer = NDJSONWriter()
         var filter = EvidenceFilter(diagnostics: diagnostics, directory: out, costs: CostModel(prices: table, spotDiscount: spotDiscount))
+        filter.top = top
         if let prometheus {
             var auth = PrometheusAuth.none
             if let tokenFile, let token = try? String(contentsOfFile: tokenFile, encoding: .utf8) {

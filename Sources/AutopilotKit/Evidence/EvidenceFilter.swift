@@ -10,6 +10,9 @@ public struct EvidenceFilter {
     public var series: EvidenceSeries?
     /// Where to fetch log lines; nil: none.
     public var loki: LokiLogs?
+    /// Only the findings saving the most a month get a pack (ties by id); nil: every finding. On a big
+    /// cluster the reviewer reads the top of the list, and 2 files a finding add up.
+    public var top: Int?
     /// A pack larger than this is reported (the series are downsampled well before).
     public static let sizeBudget = 200_000
 
@@ -23,8 +26,19 @@ public struct EvidenceFilter {
     public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> Int {
         let (cluster, findings) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
         var written = 0
+        var chosen: Set<String>?
+        if let top {
+            let ranked = findings.compactMap { held -> (savings: Double, id: String)? in
+                held.record["id"]?.string.map { ((held.record["monthlySavings"]?.double ?? 0), $0) }
+            }
+            chosen = Set(ranked.sorted { ($0.savings, $1.id) > ($1.savings, $0.id) }.prefix(top).map(\.id))
+        }
         for held in findings {
             let (finding, source, line, text) = (held.record, held.source, held.line, held.text)
+            if let chosen, let id = finding["id"]?.string, !chosen.contains(id) {
+                try writer.write(raw: text)
+                continue
+            }
             guard let id = finding["id"]?.string, Self.isSafeName(id) else {
                 try diagnostics.error("finding without a usable id; forwarded without evidence", source: source, line: line)
                 try writer.write(raw: text)

@@ -27,6 +27,38 @@ public enum FileIO {
         return bytes
     }
 
+    /// Maps a whole file read-only and calls `body` with its bytes and a `release(upTo:)` that hands the
+    /// pages before an offset back to the kernel (they are read again from the page cache if touched),
+    /// so a long sequential read of a huge file does not keep it all resident.
+    public static func withMappedFile<T>(
+        _ path: String, _ body: (UnsafeRawBufferPointer, (Int) -> Void) throws -> T
+    ) throws -> T {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw IOFailure(path: path, operation: "open") }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw IOFailure(path: path, operation: "stat") }
+        let size = Int(info.st_size)
+        guard size > 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            // Empty, or not a regular file (a pipe, a device): read it.
+            let bytes = try readAll(path)
+            return try bytes.withUnsafeBytes { try body($0, { _ in }) }
+        }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+            throw IOFailure(path: path, operation: "map")
+        }
+        defer { munmap(base, size) }
+        _ = madvise(base, size, MADV_SEQUENTIAL)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var released = 0
+        return try body(UnsafeRawBufferPointer(start: base, count: size)) { offset in
+            let end = min(offset, size) / page * page
+            guard end > released else { return }
+            _ = madvise(base + released, end - released, MADV_DONTNEED)
+            released = end
+        }
+    }
+
     /// Writes to `path.tmp-PID` and renames it into place, so a reader never sees half a file.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let temporary = "\(path).tmp-\(getpid())"

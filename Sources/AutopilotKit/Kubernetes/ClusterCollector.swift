@@ -38,8 +38,8 @@ public struct ClusterCollector {
         let snapshot = ClusterSnapshot(cluster: cluster, teams: teams)
         for file in files {
             do {
-                try KubeInput.read(path: file, diagnostics: diagnostics) { item in
-                    try snapshot.add(item, diagnostics: diagnostics)
+                try KubeInput.read(path: file, diagnostics: diagnostics, prepare: { ClusterSnapshot.entry($0, cluster: cluster) }) { entry in
+                    try snapshot.store(entry, diagnostics: diagnostics)
                 }
             } catch let failure as IOFailure {
                 diagnostics.ioError("\(failure)")

@@ -28,32 +28,63 @@ public final class ClusterSnapshot {
     /// Takes in one Kubernetes object. A kind Autopilot does not use is ignored; a bad quantity is
     /// reported with the object's place and the object skipped.
     public func add(_ item: KubeItem, diagnostics: Diagnostics) throws {
+        try store(Self.entry(item, cluster: cluster), diagnostics: diagnostics)
+    }
+
+    /// What one object becomes, worked out from the object alone (so on any thread).
+    public enum Entry: @unchecked Sendable {
+        case node(String, NodeRecord)
+        case pod(String, PodRecord)
+        case controller(kind: String, String, WorkloadRecord)
+        case volume(String, VolumeRecord)
+        case claim(String, ObjectMeta)
+        case storageClass(String, StorageClassInfo)
+        case namespace(String, [String: String])
+        case plain(kind: String, String, JSONValue)
+        case ignored
+        case invalid(message: String, source: String, line: Int)
+    }
+
+    public static func entry(_ item: KubeItem, cluster: String) -> Entry {
         let object = item.object
         let key = ObjectMeta(object["metadata"]).qualifiedName
         do {
             switch item.kind ?? "" {
-            case "Node": nodes[key] = try NodeRecord(node: object, cluster: cluster)
-            case "Pod": pods[key] = try PodRecord(pod: object, cluster: cluster)
+            case "Node": return .node(key, try NodeRecord(node: object, cluster: cluster))
+            case "Pod": return .pod(key, try PodRecord(pod: object, cluster: cluster))
             case let kind where WorkloadRecord.controllerKinds.contains(kind):
-                controllers[kind, default: [:]][key] = try WorkloadRecord(controller: object, kind: kind, cluster: cluster)
-            case "PersistentVolume": volumes[key] = try VolumeRecord(volume: object, cluster: cluster)
-            case "PersistentVolumeClaim": claims[key] = ObjectMeta(object["metadata"])
-            case "StorageClass": storageClasses[key] = StorageClassInfo(object)
-            case "Namespace": namespaceLabels[key] = ObjectMeta(object["metadata"]).labels
-            case "HorizontalPodAutoscaler": plain["hpa", default: [:]][key] = ObjectRecords.hpa(object, cluster: cluster)
-            case "ScaledObject": plain["scaledobject", default: [:]][key] = ObjectRecords.scaledObject(object, cluster: cluster)
-            case "NodePool": plain["nodepool", default: [:]][key] = try ObjectRecords.nodePool(object, cluster: cluster)
-            case "Service": plain["service", default: [:]][key] = ObjectRecords.service(object, cluster: cluster)
-            case "PodDisruptionBudget": plain["pdb", default: [:]][key] = ObjectRecords.pdb(object, cluster: cluster)
-            case "Event": plain["event", default: [:]][key] = ObjectRecords.event(object, cluster: cluster)
-            case "":
-                try diagnostics.error("object without a kind; skipped", source: item.source, line: item.line)
-            default:
-                break
+                return .controller(kind: kind, key, try WorkloadRecord(controller: object, kind: kind, cluster: cluster))
+            case "PersistentVolume": return .volume(key, try VolumeRecord(volume: object, cluster: cluster))
+            case "PersistentVolumeClaim": return .claim(key, ObjectMeta(object["metadata"]))
+            case "StorageClass": return .storageClass(key, StorageClassInfo(object))
+            case "Namespace": return .namespace(key, ObjectMeta(object["metadata"]).labels)
+            case "HorizontalPodAutoscaler": return .plain(kind: "hpa", key, ObjectRecords.hpa(object, cluster: cluster))
+            case "ScaledObject": return .plain(kind: "scaledobject", key, ObjectRecords.scaledObject(object, cluster: cluster))
+            case "NodePool": return .plain(kind: "nodepool", key, try ObjectRecords.nodePool(object, cluster: cluster))
+            case "Service": return .plain(kind: "service", key, ObjectRecords.service(object, cluster: cluster))
+            case "PodDisruptionBudget": return .plain(kind: "pdb", key, ObjectRecords.pdb(object, cluster: cluster))
+            case "Event": return .plain(kind: "event", key, ObjectRecords.event(object, cluster: cluster))
+            case "": return .invalid(message: "object without a kind; skipped", source: item.source, line: item.line)
+            default: return .ignored
             }
-        } catch let error as QuantityError {
-            let kind = item.kind ?? "object"
-            try diagnostics.error("\(kind) \(key): \(error); this object is skipped", source: item.source, line: item.line)
+        } catch {
+            return .invalid(message: "\(item.kind ?? "object") \(key): \(error); this object is skipped", source: item.source, line: item.line)
+        }
+    }
+
+    /// Keeps what `entry` made of an object; a bad object is reported with its place.
+    public func store(_ entry: Entry, diagnostics: Diagnostics) throws {
+        switch entry {
+        case .node(let key, let record): nodes[key] = record
+        case .pod(let key, let record): pods[key] = record
+        case .controller(let kind, let key, let record): controllers[kind, default: [:]][key] = record
+        case .volume(let key, let record): volumes[key] = record
+        case .claim(let key, let meta): claims[key] = meta
+        case .storageClass(let key, let info): storageClasses[key] = info
+        case .namespace(let key, let labels): namespaceLabels[key] = labels
+        case .plain(let kind, let key, let record): plain[kind, default: [:]][key] = record
+        case .ignored: break
+        case .invalid(let message, let source, let line): try diagnostics.error(message, source: source, line: line)
         }
     }
 

@@ -1,5 +1,7 @@
+import Foundation
+
 /// One Kubernetes object read from captured input, with the place it starts.
-public struct KubeItem {
+public struct KubeItem: Sendable {
     public let object: JSON
     public let source: String
     public let line: Int
@@ -40,23 +42,38 @@ public enum KubeInput {
 
     /// Reads one file (`-` is standard input) and calls `body` with every Kubernetes object in it.
     public static func read(path: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void) throws {
+        try read(path: path, diagnostics: diagnostics, prepare: { $0 }, body)
+    }
+
+    /// Reads one file and calls `body` with `prepare` of every object, in file order. `prepare` runs as
+    /// soon as an object is parsed; for a JSON List that is on the core that parsed it, so work that needs
+    /// only the object (turning it into a record) is spread over the cores and its tree freed where it
+    /// was built.
+    public static func read<Prepared>(
+        path: String, diagnostics: Diagnostics, prepare: @escaping @Sendable (KubeItem) -> Prepared,
+        _ body: (Prepared) throws -> Void
+    ) throws {
         if path == "-" {
             let head = try readHead(of: 0)
             let format = sniff(head)
             if format == .ndjson {
                 let reader = NDJSONReader(fileDescriptor: 0, source: "<stdin>", alreadyRead: head)
-                try readNDJSON(reader, diagnostics: diagnostics, body)
+                try readNDJSON(reader, diagnostics: diagnostics) { try body(prepare($0)) }
                 return
             }
             let bytes = head + (try FileIO.readAll("-"))
-            try read(bytes: bytes, format: format, source: "<stdin>", diagnostics: diagnostics, body)
+            try read(bytes: bytes, format: format, source: "<stdin>", diagnostics: diagnostics) { try body(prepare($0)) }
             return
         }
         let format = format(ofPath: path)
         if format == .ndjson {
-            try readNDJSON(try NDJSONReader(path: path), diagnostics: diagnostics, body)
+            try readNDJSON(try NDJSONReader(path: path), diagnostics: diagnostics) { try body(prepare($0)) }
+        } else if format == .json {
+            try FileIO.withMappedFile(path) { raw, release in
+                try readJSON(raw, source: path, diagnostics: diagnostics, release: release, prepare: prepare, body)
+            }
         } else {
-            try read(bytes: try FileIO.readAll(path), format: format, source: path, diagnostics: diagnostics, body)
+            try read(bytes: try FileIO.readAll(path), format: format, source: path, diagnostics: diagnostics) { try body(prepare($0)) }
         }
     }
 
@@ -66,7 +83,8 @@ public enum KubeInput {
     ) throws {
         switch format {
         case .yaml: try readYAML(bytes, source: source, diagnostics: diagnostics, body)
-        case .json: try readJSON(bytes, source: source, diagnostics: diagnostics, body)
+        case .json:
+            try bytes.withUnsafeBytes { try readJSON($0, source: source, diagnostics: diagnostics, release: { _ in }, prepare: { $0 }, body) }
         case .ndjson:
             // Only tests come here; files and stdin stream through NDJSONReader.
             var line = 0
@@ -133,41 +151,100 @@ public enum KubeInput {
         }
     }
 
-    private static func readJSON(
-        _ bytes: [UInt8], source: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void
+    /// Items of a List are parsed (and prepared) a batch at a time on every core, and handed on in order
+    /// while the scan goes on; `release` is told how far the input is done with (a mapped file gives those
+    /// pages back), so memory holds a batch, not the file.
+    private static func readJSON<Prepared>(
+        _ raw: UnsafeRawBufferPointer, source: String, diagnostics: Diagnostics, release: (Int) -> Void,
+        prepare: @escaping @Sendable (KubeItem) -> Prepared, _ body: (Prepared) throws -> Void
     ) throws {
-        try bytes.withUnsafeBytes { raw in
-            if raw.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return }
-            var scanner = KubeListScanner(bytes: raw)
-            var elements: [KubeListScanner.Element] = []
-            var outcome = scanner.scan { elements.append($0) }
-            // A raw API list names its kind before `items`; kubectl's output names it after.
-            var listKind: String?
-            if case .list(let kind?) = outcome, kind.hasSuffix("List"), kind != "List" { listKind = String(kind.dropLast(4)) }
-            for element in elements {
-                let slice = UnsafeRawBufferPointer(rebasing: raw[element.range])
-                do {
-                    let item = try JSON.parse(slice)
-                    try body(KubeItem(object: item, source: source, line: element.line, listKind: listKind))
-                } catch let error as JSONParseError {
+        if raw.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return }
+        var scanner = KubeListScanner(bytes: raw)
+        var batch: [KubeListScanner.Element] = []
+        var read = 0
+        // Items naming no kind while the List's kind is not known yet (it may follow `items`).
+        var unnamed: [(item: JSON, line: Int)] = []
+        func handOn() throws {
+            let parsed = parseInParallel(raw, batch, source: source, prepare: prepare)
+            for (element, result) in zip(batch, parsed) {
+                switch result {
+                case .prepared(let value): try body(value)
+                case .unnamed(let item): unnamed.append((item, element.line))
+                case .failed(let error):
                     let line = element.line + error.line - 1
                     let column = error.line == 1 ? element.column + error.column - 1 : error.column
                     try diagnostics.error("\(error.message); this item is skipped", source: source, line: line, column: column)
                 }
             }
-            if case .singleObject = outcome {
-                do {
-                    let document = try JSON.parse(raw)
-                    try deliver(document, source: source, line: 1, diagnostics: diagnostics, body)
-                } catch let error as JSONParseError {
-                    outcome = .malformed(line: error.line, column: error.column, reason: error.message)
-                }
-            }
-            if case .malformed(let line, let column, let reason) = outcome {
-                let kept = elements.isEmpty ? "" : " (the \(elements.count) items before it were read)"
-                try diagnostics.error("\(reason)\(kept)", source: source, line: line, column: column)
+            read += batch.count
+            if let last = batch.last { release(last.range.upperBound) }
+            batch.removeAll(keepingCapacity: true)
+        }
+        var outcome = try scanner.scan { element in
+            batch.append(element)
+            if batch.count == 1024 { try handOn() }
+        }
+        try handOn()
+        var listKind: String?
+        if case .list(let kind?) = outcome { listKind = itemKind(kind) }
+        for entry in unnamed { try body(prepare(KubeItem(object: entry.item, source: source, line: entry.line, listKind: listKind))) }
+        if case .singleObject = outcome {
+            do {
+                let document = try JSON.parse(raw)
+                try deliver(document, source: source, line: 1, diagnostics: diagnostics) { try body(prepare($0)) }
+            } catch let error as JSONParseError {
+                outcome = .malformed(line: error.line, column: error.column, reason: error.message)
             }
         }
+        if case .malformed(let line, let column, let reason) = outcome {
+            let kept = read == 0 ? "" : " (the \(read) items before it were read)"
+            try diagnostics.error("\(reason)\(kept)", source: source, line: line, column: column)
+        }
+    }
+
+    /// One List element after its lane is done with it.
+    private enum Parsed<Prepared> {
+        case prepared(Prepared)
+        /// No kind of its own and none known from the List yet: prepared once the List's kind is known.
+        case unnamed(JSON)
+        case failed(JSONParseError)
+    }
+
+    /// `PodList` → `Pod`; a plain `List` names no item kind.
+    private static func itemKind(_ listKind: String) -> String? {
+        listKind.hasSuffix("List") && listKind != "List" ? String(listKind.dropLast(4)) : nil
+    }
+
+    /// Parses and prepares the elements, a share on each core (separate jansson trees: jansson is
+    /// thread-safe for them), in the elements' order.
+    private static func parseInParallel<Prepared>(
+        _ raw: UnsafeRawBufferPointer, _ elements: [KubeListScanner.Element], source: String,
+        prepare: @escaping @Sendable (KubeItem) -> Prepared
+    ) -> [Parsed<Prepared>] {
+        let shared = LaneBuffers<Parsed<Prepared>>(raw: raw, results: .allocate(capacity: elements.count))
+        defer { shared.results.deallocate() }
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, elements.count / 16))
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            for index in stride(from: lane, to: elements.count, by: lanes) {
+                let element = elements[index]
+                let outcome: Parsed<Prepared>
+                do throws(JSONParseError) {
+                    let item = try JSON.parse(UnsafeRawBufferPointer(rebasing: shared.raw[element.range]))
+                    let listKind = element.listKind.flatMap(itemKind)
+                    if listKind == nil && item["kind"] == nil {
+                        outcome = .unnamed(item)
+                    } else {
+                        outcome = .prepared(prepare(KubeItem(object: item, source: source, line: element.line, listKind: listKind)))
+                    }
+                } catch {
+                    outcome = .failed(error)
+                }
+                (shared.results + index).initialize(to: outcome)
+            }
+        }
+        let parsed = Array(UnsafeBufferPointer(start: shared.results, count: elements.count))
+        shared.results.deinitialize(count: elements.count)
+        return parsed
     }
 
     private static func readYAML(
@@ -182,6 +259,13 @@ public enum KubeInput {
             try diagnostics.error("\(error.message); the rest of this file is skipped", source: source, line: error.line, column: error.column)
         }
     }
+}
+
+/// The input and the results array of a parallel parse: each lane writes its own indices of `results`
+/// and only reads `raw`, so no value is shared between threads.
+private struct LaneBuffers<Value>: @unchecked Sendable {
+    let raw: UnsafeRawBufferPointer
+    let results: UnsafeMutablePointer<Value>
 }
 
 #if canImport(Glibc)

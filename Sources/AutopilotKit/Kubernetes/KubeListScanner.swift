@@ -7,6 +7,8 @@ struct KubeListScanner {
         let range: Range<Int>
         let line: Int
         let column: Int
+        /// The List's `kind` if it came before `items` (raw API responses put it first).
+        let listKind: String?
     }
 
     /// The structure of the document as far as it could be scanned.
@@ -21,6 +23,7 @@ struct KubeListScanner {
 
     private let bytes: UnsafeRawBufferPointer
     private var position = 0
+    private var kind: String?
     // Line bookkeeping: newlines counted up to `countedTo`.
     private var line = 1
     private var lineStart = 0
@@ -34,7 +37,6 @@ struct KubeListScanner {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else { return .singleObject }
         position += 1
         var sawItems = false
-        var kind: String?
         while true {
             skipWhitespace()
             guard position < bytes.count else { return malformed("unexpected end of file: the file is truncated") }
@@ -81,7 +83,7 @@ struct KubeListScanner {
                 let start = position
                 let (startLine, startColumn) = lineAndColumn(at: start)
                 guard skipValue() else { return malformed("unexpected end of file inside \"items\": the file is truncated") }
-                try element(Element(range: start..<position, line: startLine, column: startColumn))
+                try element(Element(range: start..<position, line: startLine, column: startColumn, listKind: kind))
             }
         }
     }
