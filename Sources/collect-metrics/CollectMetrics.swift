@@ -108,14 +108,21 @@ struct CollectMetrics: ParsableCommand {
         let status = ToolRun.run(diagnostics, writer: writer) {
             let inventory = try MetricsFilter(diagnostics: diagnostics).forward(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
             let collector = UsageCollector(source: source, settings: settings, diagnostics: diagnostics)
-            let records = try collector.collect(inventory)
-            for record in records.usage + records.nodeUsage { try writer.write(record) }
+            var counts = (usage: 0, withData: 0, nodeUsage: 0)
+            try collector.collect(inventory) { record in
+                if record["kind"] == "usage" {
+                    counts.usage += 1
+                    if record["samples"] != .int(0) { counts.withData += 1 }
+                } else {
+                    counts.nodeUsage += 1
+                }
+                try writer.write(record)
+            }
             try writer.flush()
             let queries = collector.queries(for: inventory)
             try capturing?.writeIndex(queries, settings: settings.captureJSON)
             if summary {
-                let withData = records.usage.filter { $0["samples"] != .int(0) }.count
-                diagnostics.note("\(records.usage.count) usage records (\(withData) with samples), \(records.nodeUsage.count) nodeusage; \(queries.count) queries")
+                diagnostics.note("\(counts.usage) usage records (\(counts.withData) with samples), \(counts.nodeUsage) nodeusage; \(queries.count) queries")
             }
         }
         if status != .ok { throw ExitCode(status.rawValue) }

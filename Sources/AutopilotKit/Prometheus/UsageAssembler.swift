@@ -1,17 +1,19 @@
 import Foundation
 
-/// What the queries answered, by role: instant queries' series, and range queries' summaries.
-struct UsageAnswers {
-    var series: [UsageCollector.Role: [PromSeries]] = [:]
-    var steps: [UsageCollector.Role: [StepSummary]] = [:]
-}
-
 /// Joins per-pod query results to workloads and writes the records.
+///
+/// The instant answers (owners, OOM kills, throttling) come first, at `init`; the per-step answers are
+/// then folded in as each arrives (`add`), so a chunk's summaries are dropped at once and memory holds
+/// one accumulator per (workload, container), not one summary per pod.
 struct UsageAssembler {
     let settings: UsageSettings
     let inventory: UsageInventory
-    let answers: UsageAnswers
+    let series: [UsageCollector.Role: [PromSeries]]
     let diagnostics: Diagnostics
+    private var owners: [String: UsageInventory.Workload] = [:]
+    private var table: [String: Accumulator] = [:]
+    private var unattributed = Set<String>()
+    private var nodeSteps: [String: StepSummary] = [:]
 
     /// Figures gathered for one (workload, container) across its pods.
     struct Accumulator {
@@ -23,13 +25,31 @@ struct UsageAssembler {
         var oomKills = 0.0
         var throttled = 0.0
         var periods = 0.0
-        var cpuSeries: [Int: Double] = [:]
-        var memorySeries: [Int: Double] = [:]
+        /// Each evidence point's highest pod; NaN where no pod had data (empty until the first series).
+        var cpuSeries: [Double] = []
+        var memorySeries: [Double] = []
 
         /// Keeps the highest value a pod showed.
         mutating func raise(_ table: WritableKeyPath<Accumulator, [String: Double]>, _ key: String, _ value: Double) {
             self[keyPath: table][key] = max(self[keyPath: table][key] ?? value, value)
         }
+
+        /// Keeps each point's highest value.
+        static func raise(_ points: inout [Double], with values: [Double]) {
+            if points.isEmpty { points = Array(repeating: .nan, count: values.count) }
+            for (slot, value) in zip(points.indices, values) where !value.isNaN {
+                points[slot] = points[slot].isNaN ? value : max(points[slot], value)
+            }
+        }
+    }
+
+    init(settings: UsageSettings, inventory: UsageInventory, series: [UsageCollector.Role: [PromSeries]], diagnostics: Diagnostics) {
+        self.settings = settings
+        self.inventory = inventory
+        self.series = series
+        self.diagnostics = diagnostics
+        owners = podWorkloads()
+        accumulateInstant()
     }
 
     // MARK: Owners
@@ -38,7 +58,7 @@ struct UsageAssembler {
     func podWorkloads() -> [String: UsageInventory.Workload] {
         func owners(_ role: UsageCollector.Role, _ nameLabel: String) -> [String: (kind: String, name: String)] {
             var result: [String: (String, String)] = [:]
-            for series in answers.series[role] ?? [] {
+            for series in series[role] ?? [] {
                 let labels = series.labels
                 guard let namespace = labels["namespace"], let name = labels[nameLabel],
                     let kind = labels["owner_kind"], let owner = labels["owner_name"], kind != "<none>", !kind.isEmpty
@@ -62,63 +82,65 @@ struct UsageAssembler {
 
     // MARK: Joining
 
-    func accumulate() -> [String: Accumulator] {
-        let owners = podWorkloads()
-        var table: [String: Accumulator] = [:]
-        var unattributed = Set<String>()
-        /// The (workload, container) accumulator of a series' pod, or nil for a pod of no known workload.
-        func accumulator(_ labels: [String: String]) -> (key: String, pod: String)? {
-            guard let namespace = labels["namespace"], let pod = labels["pod"], let container = labels["container"] else { return nil }
-            guard let workload = owners["\(namespace)/\(pod)"], inventory.workloads[workload] != nil else {
-                // A bare pod is known and simply not a workload; anything else is worth a warning.
-                if !inventory.barePods.contains("\(namespace)/\(pod)") { unattributed.insert("\(namespace)/\(pod)") }
-                return nil
+    /// The (workload, container) accumulator key of a series' pod, or nil for a pod of no known workload.
+    private mutating func accumulatorKey(_ labels: [String: String]) -> (key: String, pod: String)? {
+        guard let namespace = labels["namespace"], let pod = labels["pod"], let container = labels["container"] else { return nil }
+        guard let workload = owners["\(namespace)/\(pod)"], inventory.workloads[workload] != nil else {
+            // A bare pod is known and simply not a workload; anything else is worth a warning.
+            if !inventory.barePods.contains("\(namespace)/\(pod)") { unattributed.insert("\(namespace)/\(pod)") }
+            return nil
+        }
+        let key = Self.key(workload, container)
+        table[key, default: Accumulator()].pods.insert(pod)
+        return (key, pod)
+    }
+
+    /// Folds one answer's per-step summaries in. A workload's figure is its highest pod's; the evidence
+    /// series keeps each hour's highest pod.
+    mutating func add(_ summaries: [StepSummary], role: UsageCollector.Role) {
+        for summary in summaries {
+            if role == .nodeCPUSteps {
+                if let node = summary.labels[settings.nodeLabel] { nodeSteps[node] = summary }
+                continue
             }
-            let key = Self.key(workload, container)
-            table[key, default: Accumulator()].pods.insert(pod)
-            return (key, pod)
-        }
-        /// Calls `body` with each instant series' accumulator, its key and its pod.
-        func visit(_ role: UsageCollector.Role, _ body: (inout Accumulator, String, String, PromSeries) -> Void) {
-            for series in answers.series[role] ?? [] where !series.samples.isEmpty {
-                if let (key, pod) = accumulator(series.labels) { body(&table[key]!, key, pod, series) }
+            guard let (key, _) = accumulatorKey(summary.labels) else { continue }
+            if role == .cpuSteps {
+                for (q, value) in zip(UsageCollector.cpuQuantiles, summary.quantiles) { table[key]!.raise(\.cpu, Self.statName(q), value) }
+                table[key]!.raise(\.cpu, "max", summary.max)
+                table[key]!.samples += summary.steps
+                Accumulator.raise(&table[key]!.cpuSeries, with: summary.series)
+            } else {
+                for (q, value) in zip(UsageCollector.memoryQuantiles, summary.quantiles) { table[key]!.raise(\.memory, Self.statName(q), value) }
+                table[key]!.raise(\.memory, "max", summary.max)
+                table[key]!.memorySamples += summary.steps
+                Accumulator.raise(&table[key]!.memorySeries, with: summary.series)
             }
         }
-        /// Calls `body` with each per-step summary's accumulator.
-        func visitSteps(_ role: UsageCollector.Role, _ body: (inout Accumulator, StepSummary) -> Void) {
-            for summary in answers.steps[role] ?? [] {
-                if let (key, _) = accumulator(summary.labels) { body(&table[key]!, summary) }
+    }
+
+    /// OOM kills and throttling, from the instant answers.
+    private mutating func accumulateInstant() {
+        /// Calls `body` with each instant series' accumulator key and its pod.
+        func visit(_ role: UsageCollector.Role, _ body: (String, String, PromSeries) -> Void) {
+            for series in series[role] ?? [] where !series.samples.isEmpty {
+                if let (key, pod) = accumulatorKey(series.labels) { body(key, pod, series) }
             }
-        }
-        // A workload's figure is its highest pod's; the evidence series keeps each hour's highest pod.
-        visitSteps(.cpuSteps) { acc, summary in
-            for (q, value) in zip(UsageCollector.cpuQuantiles, summary.quantiles) { acc.raise(\.cpu, Self.statName(q), value) }
-            acc.raise(\.cpu, "max", summary.max)
-            acc.samples += summary.steps
-            for (slot, value) in summary.series.enumerated() where !value.isNaN { acc.cpuSeries[slot] = max(acc.cpuSeries[slot] ?? value, value) }
-        }
-        visitSteps(.memorySteps) { acc, summary in
-            for (q, value) in zip(UsageCollector.memoryQuantiles, summary.quantiles) { acc.raise(\.memory, Self.statName(q), value) }
-            acc.raise(\.memory, "max", summary.max)
-            acc.memorySamples += summary.steps
-            for (slot, value) in summary.series.enumerated() where !value.isNaN { acc.memorySeries[slot] = max(acc.memorySeries[slot] ?? value, value) }
         }
         // A pod's OOM kills: cAdvisor's count, or at least one if kube-state-metrics saw OOMKilled.
         var oomPerPod: [String: [String: Double]] = [:]
-        visit(.oomEvents) { _, key, pod, series in
+        visit(.oomEvents) { key, pod, series in
             oomPerPod[key, default: [:]][pod] = max(oomPerPod[key]?[pod] ?? 0, series.scalar.rounded())
         }
-        visit(.oomLastTerminated) { _, key, pod, series in
+        visit(.oomLastTerminated) { key, pod, series in
             oomPerPod[key, default: [:]][pod] = max(oomPerPod[key]?[pod] ?? 0, series.scalar > 0 ? 1 : 0)
         }
         for (key, pods) in oomPerPod { table[key]?.oomKills = pods.values.reduce(0, +) }
-        visit(.throttledPeriods) { acc, _, _, series in acc.throttled += series.scalar }
-        visit(.allPeriods) { acc, _, _, series in acc.periods += series.scalar }
-        if !unattributed.isEmpty {
-            diagnostics.warning(
-                "\(unattributed.count) pods with metrics belong to no workload in the input (e.g. \(unattributed.sorted().first!)); their usage is left out")
-        }
-        return table
+        var throttled: [String: Double] = [:]
+        var periods: [String: Double] = [:]
+        visit(.throttledPeriods) { key, _, series in throttled[key, default: 0] += series.scalar }
+        visit(.allPeriods) { key, _, series in periods[key, default: 0] += series.scalar }
+        for (key, value) in throttled { table[key]?.throttled = value }
+        for (key, value) in periods { table[key]?.periods = value }
     }
 
     var seriesLength: Int { Int(settings.window.seconds / settings.seriesStep.seconds) }
@@ -131,17 +153,19 @@ struct UsageAssembler {
 }
 
 extension UsageAssembler {
-    /// One `usage` record per (workload, container) of the input, in name order; a container without
-    /// data gets `samples: 0` and null figures.
-    func usageRecords() -> [JSONValue] {
-        let table = accumulate()
+    /// One `usage` record per (workload, container) of the input, in name order, handed to `body` one at
+    /// a time; a container without data gets `samples: 0` and null figures.
+    func forEachUsageRecord(_ body: (JSONValue) throws -> Void) rethrows {
+        if !unattributed.isEmpty {
+            diagnostics.warning(
+                "\(unattributed.count) pods with metrics belong to no workload in the input (e.g. \(unattributed.sorted().first!)); their usage is left out")
+        }
         // Containers with data, by workload key prefix: one pass, not a scan of the table per workload.
         var seen: [String: [String]] = [:]
         for key in table.keys {
             guard let cut = key.lastIndex(of: "\u{1F}") else { continue }
             seen[String(key[...cut]), default: []].append(String(key[key.index(after: cut)...]))
         }
-        var records: [JSONValue] = []
         for workload in inventory.workloads.keys.sorted() {
             var containers = inventory.workloads[workload] ?? []
             // Containers seen only in metrics (an injected sidecar) are reported too.
@@ -149,10 +173,9 @@ extension UsageAssembler {
                 containers.append(container)
             }
             for container in containers {
-                records.append(record(workload, container, table[Self.key(workload, container)]))
+                try body(record(workload, container, table[Self.key(workload, container)]))
             }
         }
-        return records
     }
 
     private func record(_ workload: UsageInventory.Workload, _ container: String, _ acc: Accumulator?) -> JSONValue {
@@ -162,11 +185,12 @@ extension UsageAssembler {
         let throttled: JSONValue = acc.periods > 0 ? .double((acc.throttled / acc.periods * 10_000).rounded() / 10_000) : .null
         var cpuSeries: [JSONValue] = []
         var memorySeries: [JSONValue] = []
+        func point(_ points: [Double], _ index: Int) -> Double? { index < points.count && !points[index].isNaN ? points[index] : nil }
         for index in 0..<seriesLength {
-            cpuSeries.append(.optional(acc.cpuSeries[index].map(Self.roundCores)))
-            memorySeries.append(.optional(acc.memorySeries[index].map { Int64($0.rounded()) }))
+            cpuSeries.append(.optional(point(acc.cpuSeries, index).map(Self.roundCores)))
+            memorySeries.append(.optional(point(acc.memorySeries, index).map { Int64($0.rounded()) }))
         }
-        let hasSeries = !acc.cpuSeries.isEmpty || !acc.memorySeries.isEmpty
+        let hasSeries = acc.cpuSeries.contains { !$0.isNaN } || acc.memorySeries.contains { !$0.isNaN }
         return [
             "kind": "usage", "cluster": .optional(inventory.cluster), "namespace": .string(workload.namespace),
             "workload": ["kind": .string(workload.kind), "name": .string(workload.name)],
@@ -187,15 +211,12 @@ extension UsageAssembler {
     func nodeUsageRecords() -> [JSONValue] {
         func values(_ role: UsageCollector.Role) -> [String: Double] {
             var result: [String: Double] = [:]
-            for series in answers.series[role] ?? [] {
+            for series in series[role] ?? [] {
                 if let node = series.labels[settings.nodeLabel], let sample = series.samples.first { result[node] = sample.value }
             }
             return result
         }
-        var steps: [String: StepSummary] = [:]
-        for summary in answers.steps[.nodeCPUSteps] ?? [] {
-            if let node = summary.labels[settings.nodeLabel] { steps[node] = summary }
-        }
+        let steps = nodeSteps
         let cpu: [(String, [String: Double])] = [
             ("avg", steps.mapValues(\.mean)), ("p95", steps.mapValues { $0.quantiles[0] }), ("max", steps.mapValues(\.max)),
         ]

@@ -148,39 +148,57 @@ public final class UsageCollector {
     /// The queries `collect` would send, for `--capture`'s index.
     public func queries(for inventory: UsageInventory) -> [PromQuery] { plan(inventory).flatMap(\.queries) }
 
-    /// Runs every query (a few at a time), then builds the records. Throws if Prometheus could not be
-    /// reached at all; a query that fails otherwise is reported and its figures left null.
-    public func collect(_ inventory: UsageInventory) throws -> (usage: [JSONValue], nodeUsage: [JSONValue]) {
+    /// Runs every query (a few at a time) and hands each record to `body`: `usage` records, then
+    /// `nodeusage`. The instant queries go first (owners say which workload a pod's series belong to);
+    /// the per-step answers are then folded in as they arrive. Throws if Prometheus could not be reached
+    /// at all; a query that fails otherwise is reported and its figures left null.
+    public func collect(_ inventory: UsageInventory, _ body: (JSONValue) throws -> Void) throws {
         let planned = plan(inventory)
-        let results = ResultTable(count: planned.count)
+        let instant = planned.filter { !$0.role.isPerStep }
+        let perStep = planned.filter(\.role.isPerStep)
+        var series: [Role: [PromSeries]] = [:]
+        try run(instant) { item, answer in
+            if case .series(let found) = answer { series[item.role, default: []] += found }
+        }
+        var assembler = UsageAssembler(settings: settings, inventory: inventory, series: series, diagnostics: diagnostics)
+        try run(perStep) { item, answer in
+            if case .steps(let summaries) = answer { assembler.add(summaries, role: item.role) }
+        }
+        try assembler.forEachUsageRecord(body)
+        for record in assembler.nodeUsageRecords() { try body(record) }
+    }
+
+    /// Fetches the planned answers, a few at a time, and hands each to `fold` on the calling thread's
+    /// behalf, one at a time (under a lock), so the answer can be dropped right after.
+    private func run(_ planned: [Planned], fold: (Planned, Answer) -> Void) throws {
+        let table = ResultTable(count: planned.count)
         let width = max(1, min(settings.concurrency, planned.count))
         let (source, settings) = (self.source, self.settings)
-        DispatchQueue.concurrentPerform(iterations: width) { lane in
-            for index in stride(from: lane, to: planned.count, by: width) {
-                if results.unreachable { return }
-                do throws(PrometheusError) {
-                    results.set(index, .success(try Self.answer(planned[index], source, settings)))
-                } catch {
-                    results.set(index, .failure(error))
+        withoutActuallyEscaping(fold) { fold in
+            let folding = Folding(fold)
+            DispatchQueue.concurrentPerform(iterations: width) { lane in
+                for index in stride(from: lane, to: planned.count, by: width) {
+                    if table.unreachable { return }
+                    do throws(PrometheusError) {
+                        let answer = try Self.answer(planned[index], source, settings)
+                        folding.call(planned[index], answer)
+                        table.set(index, .success(()))
+                    } catch {
+                        table.set(index, .failure(error))
+                    }
                 }
             }
         }
         for index in planned.indices {
-            if case .failure(let error)? = results.get(index), error.isUnreachable { throw ServiceUnavailable("\(error)") }
+            if case .failure(let error)? = table.get(index), error.isUnreachable { throw ServiceUnavailable("\(error)") }
         }
-        var answers = UsageAnswers()
         for (index, item) in planned.enumerated() {
-            switch results.get(index) {
-            case .success(.series(let series))?: answers.series[item.role, default: []] += series
-            case .success(.steps(let summaries))?: answers.steps[item.role, default: []] += summaries
-            case .failure(let error)?:
-                diagnostics.unavailable("\(item.queries[0].purpose): \(error)")
-            case nil:
-                throw ServiceUnavailable("Prometheus unreachable: \(item.queries[0].purpose) was not sent")
+            switch table.get(index) {
+            case .success?: break
+            case .failure(let error)?: diagnostics.unavailable("\(item.queries[0].purpose): \(error)")
+            case nil: throw ServiceUnavailable("Prometheus unreachable: \(item.queries[0].purpose) was not sent")
             }
         }
-        let assembler = UsageAssembler(settings: settings, inventory: inventory, answers: answers, diagnostics: diagnostics)
-        return (assembler.usageRecords(), assembler.nodeUsageRecords())
     }
 
     /// Fetches one planned answer. A per-step one arrives per raw series and in time pieces: series of
@@ -224,19 +242,31 @@ public final class UsageCollector {
     /// Per-query outcomes, filled from several threads.
     private final class ResultTable: @unchecked Sendable {
         private let lock = NSLock()
-        private var results: [Result<Answer, PrometheusError>?]
+        private var results: [Result<Void, PrometheusError>?]
         private(set) var unreachable = false
         init(count: Int) { results = Array(repeating: nil, count: count) }
-        func set(_ index: Int, _ result: Result<Answer, PrometheusError>) {
+        func set(_ index: Int, _ result: Result<Void, PrometheusError>) {
             lock.lock()
             results[index] = result
             if case .failure(let error) = result, error.isUnreachable { unreachable = true }
             lock.unlock()
         }
-        func get(_ index: Int) -> Result<Answer, PrometheusError>? {
+        func get(_ index: Int) -> Result<Void, PrometheusError>? {
             lock.lock()
             defer { lock.unlock() }
             return results[index]
+        }
+    }
+
+    /// The fold of answers, called from several threads one at a time.
+    private final class Folding: @unchecked Sendable {
+        private let lock = NSLock()
+        private let body: (Planned, Answer) -> Void
+        init(_ body: @escaping (Planned, Answer) -> Void) { self.body = body }
+        func call(_ planned: Planned, _ answer: Answer) {
+            lock.lock()
+            body(planned, answer)
+            lock.unlock()
         }
     }
 }
