@@ -116,9 +116,34 @@ struct PromResponseScanner {
         return Double(value)
     }
 
-    /// A number where the cursor is (`strtod` also reads Prometheus' `NaN`, `+Inf`, `-Inf`).
+    /// A number where the cursor is. Plain decimals (`0.012345`, `1447034880`) of up to 15 digits are read
+    /// here, exactly: the digits are an exact integer and 10^k (k ≤ 22) an exact double, so one division
+    /// is correctly rounded, as strtod would round (Clinger's fast path). Anything else — an exponent,
+    /// more digits, Prometheus' `NaN`, `+Inf`, `-Inf` — goes to `strtod`.
     private mutating func number() throws(Unexpected) -> Double {
         skipSpace()
+        var index = at
+        var digits: Int64 = 0
+        var count = 0
+        var fraction = 0
+        var seenPoint = false
+        while index < end, count <= 15 {
+            let byte = bytes[index]
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                digits = digits * 10 + Int64(byte - UInt8(ascii: "0"))
+                count += 1
+                if seenPoint { fraction += 1 }
+            } else if byte == UInt8(ascii: "."), !seenPoint {
+                seenPoint = true
+            } else {
+                break
+            }
+            index += 1
+        }
+        if count > 0, count <= 15, index < end, bytes[index] == UInt8(ascii: "\""), !(seenPoint && fraction == 0) {
+            at = index
+            return fraction == 0 ? Double(digits) : Double(digits) / Self.powersOfTen[fraction]
+        }
         var stop: UnsafeMutablePointer<CChar>?
         let start = UnsafeRawPointer(bytes + at).assumingMemoryBound(to: CChar.self)
         let value = strtod(start, &stop)
@@ -127,6 +152,8 @@ struct PromResponseScanner {
         guard at <= end else { throw Unexpected() }
         return value
     }
+
+    private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
 
     private mutating func string() throws(Unexpected) -> String {
         try expect(UInt8(ascii: "\""))
