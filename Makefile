@@ -7,7 +7,7 @@ SWIFT      ?= swift
 OUT        ?= out
 DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager git
 
-.PHONY: all deps build release demo test bench clean
+.PHONY: all deps build release demo test bench bench-prometheus clean
 
 all: build
 
@@ -76,11 +76,18 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
-## Time each filter against `jq -c .` over the same bytes (out/bench/results.json), and collect-metrics
-## against KRR's query pattern on a generated 2,000-workload / 20,000-pod / 14-day Prometheus
-## (out/bench/metrics.json; BENCH_WORKLOADS, BENCH_PODS, BENCH_DAYS make it smaller).
+## Generate synthetic clusters at three sizes with synth-cluster (once, cached in out/bench/cache;
+## small 50 nodes / 1,500 pods, large 2,000 / 60,000, huge 5,000 / 150,000) and time each filter and
+## the whole offline pipeline against `jq -c .` over the same bytes, with recall and precision of the
+## planted waste (out/bench/results.json; BENCH_SIZES="small large" to skip huge).
 bench: release
+	@command -v cc >/dev/null || { echo "make: installing gcc (the bench's jansson reference)"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
 	@pipelines/bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(OUT)/bench
+
+## collect-metrics against KRR's query pattern on a generated 2,000-workload / 20,000-pod / 14-day
+## Prometheus (out/bench/metrics.json; ~25 minutes the first time; BENCH_WORKLOADS, BENCH_PODS,
+## BENCH_DAYS make it smaller).
+bench-prometheus: release
 	@pipelines/bench-metrics.sh "$$($(SWIFT) build -c release --show-bin-path)" $(OUT)/bench
 
 clean:

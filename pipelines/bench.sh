@@ -49,7 +49,9 @@ per_second() { awk -v n="$1" -v s="$2" -v scale="$3" 'BEGIN { if (s == 0) print 
 
 for size in $sizes; do
   n=${nodes[$size]:?unknown size $size}
-  cluster=$outdir/cache/synth-${n}n-${pods[$size]}p-s1
+  # g2: the generator's output version; bump it when synth-cluster writes something else, so a cached
+  # cluster of an older generator is not measured.
+  cluster=$outdir/cache/synth-g2-${n}n-${pods[$size]}p-s1
   if [ ! -f "$cluster/expected/waste.ndjson" ]; then
     echo "bench: generating the $size cluster ($n nodes, ${pods[$size]} pods) in $cluster (once)"
     rm -rf "$cluster.tmp"

@@ -36,7 +36,7 @@ struct SynthClusterCommand: ParsableCommand {
     @Option(help: "Cluster name (the directory's name is what collect-cluster calls it).") var cluster = "synth"
     @Option(help: ArgumentHelp("End of the data, RFC 3339.", valueName: "time")) var now = "2026-11-20T12:00:00Z"
     @Option(help: ArgumentHelp("Directory to write.", valueName: "dir")) var out: String
-    @Flag(help: "Also write the raw series as OpenMetrics text (large: four scrapes per step per series).") var openmetrics = false
+    @Flag(help: "Also write the raw series as OpenMetrics text (large: a scrape every 150 s per series).") var openmetrics = false
 
     func run() throws {
         var spec = SynthSpec()

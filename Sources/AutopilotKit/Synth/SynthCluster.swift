@@ -37,8 +37,8 @@ public struct SynthSpec: Sendable {
 ///
 /// How it is made so that only planted waste is waste: right-sized containers request 1.6× their CPU
 /// level (the p95 lands at ~1.35×) and 1.3× their memory level (the max lands at ~1.0×), so no
-/// recommendation with its 15% margin is 20% below the request; nodes are filled to ~70% of allocatable CPU; Karpenter NodePools allow one instance
-/// family, so no cheaper type holds a node's pods. Planted: CPU or memory requests 3.5–6× usage, an HPA
+/// recommendation with its 15% margin is 20% below the request; nodes are filled to ~70% of allocatable
+/// CPU; a Karpenter NodePool allows one family and one size, so no cheaper type may replace a node. Planted: CPU or memory requests 3.5–6× usage, an HPA
 /// pinned at a minimum it does not need, idle nodes (DaemonSet pods only), a NodePool with nodes at ~35%,
 /// and Released volumes.
 public struct SynthCluster {
@@ -192,8 +192,8 @@ public struct SynthCluster {
     private mutating func makeNodes(_ random: inout SynthRandom) {
         pools = [
             Pool(name: "system", kind: "NodeGroup", family: "m6i", sizes: ["xlarge"], memoryPerCore: 4),
-            Pool(name: "general", kind: "NodePool", family: "m6i", sizes: ["2xlarge", "4xlarge"], memoryPerCore: 4),
-            Pool(name: "compute", kind: "NodePool", family: "c6i", sizes: ["2xlarge", "4xlarge"], memoryPerCore: 2),
+            Pool(name: "general", kind: "NodePool", family: "m6i", sizes: ["2xlarge"], memoryPerCore: 4),
+            Pool(name: "compute", kind: "NodePool", family: "c6i", sizes: ["4xlarge"], memoryPerCore: 2),
             Pool(name: "memory", kind: "NodePool", family: "r6i", sizes: ["2xlarge"], memoryPerCore: 8),
         ]
         let n = spec.nodes
@@ -326,7 +326,8 @@ public struct SynthCluster {
         var weights = Array(repeating: 0.0, count: pools.count)
         var draws: [[Double]] = []
         for workload in workloads {
-            let draw = workload.containers.map { _ in pow(random.double(0.05...1), -1.2) }
+            // A sidecar asks for 30% of what the main container's draw would give.
+            let draw = workload.containers.indices.map { slot in pow(random.double(0.05...1), -1.2) * (slot == 0 ? 1 : 0.3) }
             draws.append(draw)
             if workload.kind != "DaemonSet" && workload.kind != "CronJob" {
                 weights[workload.pool] += draw.reduce(0, +) * Double(workload.replicas)
@@ -337,8 +338,8 @@ public struct SynthCluster {
             let pool = workloads[index].pool
             let scale = weights[pool] > 0 ? 0.97 * budget[pool] / weights[pool] : 100
             for (slot, draw) in draws[index].enumerated() {
-                // A sidecar is small; a CronJob's request does not hold capacity, so it is sized freely.
-                let millicores = max(10, (draw * scale * (slot == 0 ? 1 : 0.3) / 5).rounded() * 5)
+                // A CronJob's request holds no capacity (its pods have finished); it is sized like the rest.
+                let millicores = max(10, (draw * scale / 5).rounded() * 5)
                 let gibPerCore = pools[pool].memoryPerCore * random.double(0.35...0.6)
                 let bytes = max(64 << 20, Int64(millicores / 1000 * gibPerCore * 1024) << 20)
                 workloads[index].containers[slot].cpuMillicores = Int64(millicores)

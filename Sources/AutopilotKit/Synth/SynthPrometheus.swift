@@ -302,13 +302,15 @@ struct ResponseBody {
 extension SynthPrometheus {
     /// The raw series as OpenMetrics text, for `promtool tsdb create-blocks-from openmetrics`.
     ///
-    /// Four scrapes per step, at 1/8, 3/8, 5/8 and 7/8 of it, so that a range `[step]` ending on a step
-    /// holds exactly that step's scrapes: `rate()` of the counter (which grows at the step's CPU level
-    /// throughout) gives the level, `max_over_time()` of the gauge (which holds the step's memory value)
-    /// gives the value. Step 0's scrapes lie in the step before the window, as a real scrape history's do.
+    /// Scrapes every 150 s at most (at least four a step), half an interval off the step boundaries, so
+    /// a range ending on a step holds only that step's scrapes: `rate()` of the counter (which grows at
+    /// the step's CPU level throughout) gives the level over collect-metrics' 5-minute rate window as
+    /// over a whole step, and `max_over_time()` of the gauge (which holds the step's memory value) gives
+    /// the value. Step 0's scrapes lie in the step before the window, as a real scrape history's do.
     func writeOpenMetrics(to path: String) throws {
         let file = try BufferedFile(path: path)
-        let scrapes = (0..<4).map { (Double($0) * 2 + 1) / 8 * stepSeconds }
+        let perStep = max(4, Int(stepSeconds / 150))
+        let scrapes = (0..<perStep).map { (Double($0) + 0.5) / Double(perStep) * stepSeconds }
         func times(_ k: Int) -> [Double] { scrapes.map { start + Double(k - 1) * stepSeconds + $0 } }
         let running = cluster.pods.indices.filter { !cluster.pods[$0].succeeded }
         let totals = nodeTotals()
@@ -318,7 +320,7 @@ extension SynthPrometheus {
             let name = "container_cpu_usage_seconds_total{" + Self.labelText(labels) + "} "
             var total = 1_000_000.0  // a counter that started long before: rate() never extrapolates below zero
             for k in 0..<steps {
-                let perScrape = level(k) * stepSeconds / 4
+                let perScrape = level(k) * stepSeconds / Double(perStep)
                 for time in times(k) {
                     total += perScrape
                     try file.write(name + Self.number(total) + " " + Self.number(time) + "\n")
