@@ -82,6 +82,7 @@ test: deps
 ## planted waste (out/bench/results.json; BENCH_SIZES="small large" to skip huge).
 bench: release
 	@command -v cc >/dev/null || { echo "make: installing gcc (the bench's jansson reference)"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc >/dev/null; }
+	@test -x /usr/bin/time || { echo "make: installing time (GNU time measures peak memory)"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
 	@pipelines/bench.sh "$$($(SWIFT) build -c release --show-bin-path)" $(OUT)/bench
 
 ## collect-metrics against KRR's query pattern on a generated 2,000-workload / 20,000-pod / 14-day
