@@ -24,13 +24,7 @@ struct StepSummary: Sendable {
         let values = source.samples.map(\.value).sorted()
         guard let highest = values.last else { return nil }
         labels = source.labels
-        quantiles = asked.map { q in
-            let rank = q * Double(values.count - 1)
-            let lower = Int(rank.rounded(.down))
-            let upper = Swift.min(lower + 1, values.count - 1)
-            let weight = rank - Double(lower)
-            return values[lower] * (1 - weight) + values[upper] * weight
-        }
+        quantiles = asked.map { Self.quantile($0, sorted: values) }
         max = highest
         mean = values.reduce(0, +) / Double(values.count)
         steps = values.count
@@ -48,6 +42,17 @@ struct StepSummary: Sendable {
             }
         }
         for (slot, count) in counts.enumerated() where count > 0 { series[slot] /= Double(count) }
+    }
+}
+
+extension StepSummary {
+    /// A quantile of sorted values, interpolating between closest ranks as `quantile_over_time` does.
+    static func quantile(_ q: Double, sorted values: [Double]) -> Double {
+        let rank = q * Double(values.count - 1)
+        let lower = Int(rank.rounded(.down))
+        let upper = Swift.min(lower + 1, values.count - 1)
+        let weight = rank - Double(lower)
+        return values[lower] * (1 - weight) + values[upper] * weight
     }
 }
 

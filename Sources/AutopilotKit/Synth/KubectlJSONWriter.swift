@@ -3,36 +3,25 @@ import Foundation
 /// Writes a `kubectl get -o json` List as kubectl prints it: four-space indents, keys sorted, one item
 /// at a time through a large buffer (a 150,000-pod List is never one value in memory).
 final class KubectlJSONWriter {
-    private let descriptor: Int32
-    private let path: String
-    private var buffer: [UInt8] = []
+    private let file: BufferedFile
     private var items = 0
 
     init(path: String) throws {
-        self.path = path
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw IOFailure(path: path, operation: "create") }
-        buffer.reserveCapacity(1 << 21)
-        buffer += Array("{\n    \"apiVersion\": \"v1\",\n    \"items\": [".utf8)
+        file = try BufferedFile(path: path)
+        try file.write("{\n    \"apiVersion\": \"v1\",\n    \"items\": [")
     }
 
     func add(_ item: JSONValue) throws {
-        buffer += Array((items == 0 ? "\n        " : ",\n        ").utf8)
-        Self.append(item, depth: 2, to: &buffer)
+        var bytes = Array((items == 0 ? "\n        " : ",\n        ").utf8)
+        Self.append(item, depth: 2, to: &bytes)
+        try file.write(bytes)
         items += 1
-        if buffer.count >= 1 << 20 { try flush() }
     }
 
     func close() throws {
-        buffer += Array((items == 0 ? "],\n" : "\n    ],\n").utf8)
-        buffer += Array("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n".utf8)
-        try flush()
-        guard fsync(descriptor) == 0, Foundation.close(descriptor) == 0 else { throw IOFailure(path: path, operation: "close") }
-    }
-
-    private func flush() throws {
-        try FileIO.writeAll(buffer, to: descriptor, name: path)
-        buffer.removeAll(keepingCapacity: true)
+        try file.write(items == 0 ? "],\n" : "\n    ],\n")
+        try file.write("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n")
+        try file.close()
     }
 
     /// One value at `depth` (the indent of its first line is already written).

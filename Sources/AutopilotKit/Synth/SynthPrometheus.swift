@@ -130,7 +130,7 @@ struct SynthPrometheus {
                         let value: Double
                         switch statistic {
                         case "avg": value = values.reduce(0, +) / Double(values.count)
-                        case "p95": value = Self.quantile(0.95, values)
+                        case "p95": value = values.isEmpty ? 0 : StepSummary.quantile(0.95, sorted: values)
                         default: value = values.last ?? 0
                         }
                         body.series([("node", name)])
@@ -180,15 +180,6 @@ struct SynthPrometheus {
 
     func replicaSetHashes(_ workload: SynthCluster.Workload) -> [String] {
         workload.revision > 1 ? [workload.templateHash, String(workload.templateHash.reversed())] : [workload.templateHash]
-    }
-
-    /// Closest-rank interpolation, as `quantile_over_time`.
-    static func quantile(_ q: Double, _ sorted: [Double]) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let rank = q * Double(sorted.count - 1)
-        let lower = Int(rank.rounded(.down))
-        let upper = min(lower + 1, sorted.count - 1)
-        return sorted[lower] * (1 - (rank - Double(lower))) + sorted[upper] * (rank - Double(lower))
     }
 
     /// cAdvisor's labels on a container's series, as kube-prometheus-stack scrapes them (`rate()` and
@@ -404,6 +395,11 @@ final class BufferedFile {
 
     func write(_ text: String) throws {
         buffer += text.utf8
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        buffer += bytes
         if buffer.count >= 1 << 20 { try flush() }
     }
 
