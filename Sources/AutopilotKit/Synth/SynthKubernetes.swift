@@ -100,10 +100,7 @@ struct SynthKubernetes {
 
     /// A stable UUID-shaped id from a name (the hash is FNV-1a, the same on every run).
     static func uid(_ name: String) -> String {
-        let a = StableHash.fnv1a64(name)
-        let b = StableHash.fnv1a64("uid:" + name)
-        let hex = Array(a + b)
-        return "\(String(hex[0..<8]))-\(String(hex[8..<12]))-5\(String(hex[13..<16]))-a\(String(hex[17..<20]))-\(String(hex[20..<32]))"
+        SynthRandom.uuid(hex: StableHash.fnv1a64(name) + StableHash.fnv1a64("uid:" + name))
     }
 
     private func nodeObject(_ node: SynthCluster.Node) -> JSONValue {

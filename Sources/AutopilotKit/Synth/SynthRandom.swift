@@ -30,8 +30,10 @@ struct SynthRandom {
     }
 
     /// A version-5-looking UUID.
-    mutating func uuid() -> String {
-        let hex = String(format: "%016llx%016llx", next(), next())
+    mutating func uuid() -> String { Self.uuid(hex: String(format: "%016llx%016llx", next(), next())) }
+
+    /// 32 hex digits laid out as a version-5 UUID.
+    static func uuid(hex: String) -> String {
         let chars = Array(hex)
         return "\(String(chars[0..<8]))-\(String(chars[8..<12]))-5\(String(chars[13..<16]))-a\(String(chars[17..<20]))-\(String(chars[20..<32]))"
     }
