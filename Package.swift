@@ -17,14 +17,17 @@ let package = Package(
         .executable(name: "notify-slack", targets: ["notify-slack"]),
         .executable(name: "slack-approvals", targets: ["slack-approvals"]),
         .executable(name: "synth-cluster", targets: ["synth-cluster"]),
+        .executable(name: "receive-alerts", targets: ["receive-alerts"]),
+        .executable(name: "detect-incidents", targets: ["detect-incidents"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // HTTP for Prometheus: URLSession on Linux cannot trust a private CA (--ca-file); NIO SSL can.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        // Its server side (NIOHTTP1), already built for async-http-client: slack-approvals' HTTP endpoint,
-        // with no second HTTP stack.
+        // Its server side (NIOHTTP1), already built for async-http-client: the HTTP endpoints of
+        // slack-approvals and receive-alerts, with no second HTTP stack (Hummingbird, built on this same
+        // NIO, would add minutes of clean build for routing two or three paths).
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
@@ -111,6 +114,18 @@ let package = Package(
             ]),
         .executableTarget(
             name: "synth-cluster",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "receive-alerts",
+            dependencies: [
+                "AutopilotKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "detect-incidents",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -104,7 +104,9 @@ public struct OverRequestedMemory: Detector {
             notes: notes)
     }
 
-    private func increase(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
+    /// The `under-provisioned-memory` finding for a container OOM-killed in the window (detect-incidents
+    /// opens the same one from an OOM incident).
+    func increase(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
                           _ context: DetectionContext) -> Finding? {
         let config = context.config
         let kills = Self.oomKills(container.name, of: workload.key, usage, context)

@@ -133,6 +133,12 @@ public final class ClusterSnapshot {
     /// seen through their pods.
     private func resolvedWorkloads() -> [String: WorkloadRecord] {
         var result: [String: WorkloadRecord] = [:]
+        var replicaSetsOf: [String: [WorkloadRecord]] = [:]
+        for (_, replicaSet) in controllers["ReplicaSet"] ?? [:] {
+            if let parent = replicaSet.meta.controller, parent.kind == "Deployment" {
+                replicaSetsOf["\(replicaSet.meta.namespace)/Deployment/\(parent.name)", default: []].append(replicaSet)
+            }
+        }
         for (kind, byName) in controllers {
             for (_, workload) in byName {
                 // A ReplicaSet under a Deployment, or a Job under a CronJob, is not a workload of its own.
@@ -141,7 +147,9 @@ public final class ClusterSnapshot {
                 {
                     continue
                 }
-                result[workloadKey(workload.meta.namespace, workload.ref)] = workload
+                let key = workloadKey(workload.meta.namespace, workload.ref)
+                result[key] = workload
+                if kind == "Deployment" { result[key]!.rollout = WorkloadRecord.Rollout(replicaSets: replicaSetsOf[key] ?? []) }
             }
         }
         var orphanPods: [String: [PodRecord]] = [:]

@@ -16,6 +16,10 @@ public struct NodeRecord: Sendable {
     public var taints: JSONValue
     public var ready: Bool
     public var unschedulable: Bool
+    /// The Ready condition as the kubelet last reported it: status, reason, since when.
+    public var readyCondition: JSONValue = .null
+    /// Pressure conditions that are True: `MemoryPressure`, `DiskPressure`, `PIDPressure`.
+    public var pressures: [String] = []
 
     /// Decodes a Node object.
     public init(node: JSON, cluster: String) throws(QuantityError) {
@@ -43,9 +47,14 @@ public struct NodeRecord: Sendable {
                 ["key": .optional(taint["key"]?.string), "value": .optional(taint["value"]?.string),
                  "effect": .optional(taint["effect"]?.string)]
             })
-        ready = (node["status", "conditions"]?.array ?? []).contains {
-            $0["type"]?.string == "Ready" && $0["status"]?.string == "True"
+        let conditions = node["status", "conditions"]?.array ?? []
+        ready = conditions.contains { $0["type"]?.string == "Ready" && $0["status"]?.string == "True" }
+        if let condition = conditions.first(where: { $0["type"]?.string == "Ready" }) {
+            readyCondition = ["status": .optional(condition["status"]?.string), "reason": .optional(condition["reason"]?.string),
+                              "since": .optional(condition["lastTransitionTime"]?.string)]
         }
+        pressures = conditions.filter { ($0["type"]?.string ?? "").hasSuffix("Pressure") && $0["status"]?.string == "True" }
+            .compactMap { $0["type"]?.string }.sorted()
         unschedulable = node["spec", "unschedulable"]?.bool ?? false
     }
 
@@ -67,6 +76,7 @@ public struct NodeRecord: Sendable {
             "capacity": capacity.json,
             "labels": .sortedMap(meta.labels), "taints": taints,
             "ready": .bool(ready), "unschedulable": .bool(unschedulable),
+            "readyCondition": readyCondition, "pressures": .strings(pressures),
             "createdAt": .optional(meta.creationTimestamp),
         ]
     }

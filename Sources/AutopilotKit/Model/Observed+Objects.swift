@@ -17,6 +17,9 @@ extension Observed {
         public var ready: Bool
         public var unschedulable: Bool
         public var createdAt: String?
+        /// When the Ready condition last changed, and the pressure conditions that are True.
+        public var readySince: String?
+        public var pressures: [String] = []
 
         public init(name: String, instanceType: String?, region: String?, zone: String? = nil, capacityType: String? = "on-demand",
                     nodepool: String? = nil, nodegroup: String? = nil, allocatable: Resources, labels: [String: String] = [:],
@@ -53,6 +56,8 @@ extension Observed {
             ready = json["ready"]?.bool ?? false
             unschedulable = json["unschedulable"]?.bool ?? false
             createdAt = json["createdAt"]?.string
+            readySince = json["readyCondition", "since"]?.string
+            pressures = json["pressures"]?.array.compactMap(\.string) ?? []
         }
     }
 
@@ -74,6 +79,9 @@ extension Observed {
         /// Names of the PersistentVolumeClaims it mounts (in its namespace).
         public var claims: [String] = []
         public var createdAt: String?
+        /// Why the pod is in its phase (`Evicted`, `Unschedulable`) and the API's message about it.
+        public var reason: String?
+        public var message: String?
 
         public init(namespace: String, name: String, node: String?, phase: String = "Running", owner: WorkloadKey?,
                     containers: [Container], labels: [String: String] = [:], annotations: [String: String] = [:],
@@ -114,6 +122,8 @@ extension Observed {
             }
             claims = json["claims"]?.array.compactMap(\.string) ?? []
             createdAt = json["createdAt"]?.string
+            reason = json["reason"]?.string
+            message = json["message"]?.string
         }
 
         /// Running and Pending pods hold node capacity; Succeeded and Failed ones do not.
@@ -142,6 +152,16 @@ extension Observed {
         public var annotations: [String: String]
         public var podLabels: [String: String]
         public var team: String
+        /// A Deployment's revisions: the current one and the one a rollback restores.
+        public var rollout: Rollout?
+
+        public struct Rollout: Sendable {
+            public var revision: Int64
+            public var startedAt: String?
+            public var images: [String: String]
+            public var previousRevision: Int64?
+            public var previousImages: [String: String]
+        }
 
         public init(key: WorkloadKey, desiredReplicas: Int64? = nil, containers: [Container], labels: [String: String] = [:],
                     annotations: [String: String] = [:], podLabels: [String: String] = [:], team: String = "unassigned") {
@@ -164,6 +184,11 @@ extension Observed {
             annotations = json["annotations"]?.stringMap ?? [:]
             podLabels = json["podLabels"]?.stringMap ?? [:]
             team = json["team"]?.string ?? "unassigned"
+            if let rollout = json["rollout"], let revision = rollout["revision"]?.int {
+                self.rollout = Rollout(revision: revision, startedAt: rollout["startedAt"]?.string, images: rollout["images"]?.stringMap ?? [:],
+                                       previousRevision: rollout["previous", "revision"]?.int,
+                                       previousImages: rollout["previous", "images"]?.stringMap ?? [:])
+            }
         }
 
         /// A label or annotation on the workload or its pod template.

@@ -204,6 +204,12 @@ extension Observed {
         public var objectKind: String?
         public var objectName: String?
         public var lastTimestamp: String?
+        public var firstTimestamp: String?
+        public var count: Int64 = 1
+        /// The node a kubelet event came from.
+        public var host: String?
+        /// `spec.containers{name}` for an event about one container of a pod.
+        public var fieldPath: String?
 
         public init(namespace: String?, type: String, reason: String, message: String? = nil, objectKind: String, objectName: String) {
             self.namespace = namespace
@@ -222,6 +228,10 @@ extension Observed {
             objectKind = json["involvedObject", "kind"]?.string
             objectName = json["involvedObject", "name"]?.string
             lastTimestamp = json["lastTimestamp"]?.string
+            firstTimestamp = json["firstTimestamp"]?.string ?? lastTimestamp
+            count = json["count"]?.int ?? 1
+            host = json["host"]?.string
+            fieldPath = json["involvedObject", "fieldPath"]?.string
         }
     }
 }

@@ -43,6 +43,7 @@ public enum Observed {
         public var lastTerminationReason: String?
         /// When the last termination happened (RFC 3339), if known.
         public var lastTerminationAt: String?
+        public var lastTerminationExitCode: Int64?
         public var waitingReason: String?
         public init(name: String, requests: Resources = Resources(), limits: Resources = Resources(), restarts: Int64 = 0,
                     lastTerminationReason: String? = nil, lastTerminationAt: String? = nil, waitingReason: String? = nil) {
@@ -62,6 +63,7 @@ public enum Observed {
             restarts = json["restarts"]?.int ?? 0
             lastTerminationReason = json["lastTermination", "reason"]?.string
             lastTerminationAt = json["lastTermination", "at"]?.string
+            lastTerminationExitCode = json["lastTermination", "exitCode"]?.int
             waitingReason = json["waiting", "reason"]?.string ?? json["waiting"]?.string
         }
     }

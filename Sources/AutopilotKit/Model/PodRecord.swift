@@ -18,6 +18,10 @@ public struct PodRecord: Sendable {
     public var qosClass: String?
     public var priorityClassName: String?
     public var startedAt: String?
+    /// Why the pod is in its phase (`Evicted`, `Unschedulable`) and the API's message (an eviction names
+    /// the resource short and the containers using it; a scheduling failure, what no node had).
+    public var reason: String?
+    public var message: String?
 
     /// Decodes a Pod object; the owner is its direct controller until resolved.
     public init(pod: JSON, cluster: String) throws(QuantityError) {
@@ -53,6 +57,14 @@ public struct PodRecord: Sendable {
         qosClass = pod["status", "qosClass"]?.string
         priorityClassName = spec?["priorityClassName"]?.string
         startedAt = pod["status", "startTime"]?.string
+        reason = pod["status", "reason"]?.string
+        message = pod["status", "message"]?.string
+        if reason == nil, let scheduled = pod["status", "conditions"]?.array.first(where: { $0["type"]?.string == "PodScheduled" }),
+            scheduled["status"]?.string == "False"
+        {
+            reason = scheduled["reason"]?.string
+            message = scheduled["message"]?.string
+        }
     }
 
     public var json: JSONValue {
@@ -65,6 +77,7 @@ public struct PodRecord: Sendable {
             "requiredNodeAffinity": requiredNodeAffinity, "claims": .strings(claims),
             "qosClass": .optional(qosClass), "priorityClassName": .optional(priorityClassName),
             "createdAt": .optional(meta.creationTimestamp), "startedAt": .optional(startedAt),
+            "reason": .optional(reason), "message": .optional(message),
         ]
     }
 }

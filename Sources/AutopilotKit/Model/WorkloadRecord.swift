@@ -20,6 +20,37 @@ public struct WorkloadRecord: Sendable {
     public var suspended: Bool?
     public var team: String?
     public var podCount = 0
+    /// A Deployment's current and previous revision (from its ReplicaSets), what a rollback restores.
+    public var rollout: Rollout?
+
+    /// `kubectl rollout history` in brief: a revision, when its ReplicaSet was created, its images.
+    public struct Rollout: Sendable {
+        public var revision: Int64
+        public var startedAt: String?
+        public var images: [String: String]
+        public var previous: (revision: Int64, startedAt: String?, images: [String: String])?
+
+        public var json: JSONValue {
+            [
+                "revision": .int(revision), "startedAt": .optional(startedAt), "images": .sortedMap(images),
+                "previous": previous.map { ["revision": .int($0.revision), "startedAt": .optional($0.startedAt), "images": .sortedMap($0.images)] } ?? .null,
+            ]
+        }
+
+        /// From a Deployment's ReplicaSets; nil when none carries a revision annotation.
+        public init?(replicaSets: [WorkloadRecord]) {
+            func number(_ set: WorkloadRecord) -> Int64? { set.meta.annotations["deployment.kubernetes.io/revision"].flatMap { Int64($0) } }
+            func imagesOf(_ set: WorkloadRecord) -> [String: String] {
+                Dictionary(set.containers.compactMap { container in container.image.map { (container.name, $0) } }, uniquingKeysWith: { first, _ in first })
+            }
+            let ordered = replicaSets.compactMap { set in number(set).map { ($0, set) } }.sorted { $0.0 > $1.0 }
+            guard let (number, current) = ordered.first else { return nil }
+            revision = number
+            startedAt = current.meta.creationTimestamp
+            images = imagesOf(current)
+            if ordered.count > 1 { previous = (ordered[1].0, ordered[1].1.meta.creationTimestamp, imagesOf(ordered[1].1)) }
+        }
+    }
 
     /// Decodes a controller object (`Deployment`, …, `CronJob`).
     public init(controller: JSON, kind: String, cluster: String) throws(QuantityError) {
@@ -90,6 +121,7 @@ public struct WorkloadRecord: Sendable {
             "labels": .sortedMap(meta.labels), "annotations": .sortedMap(meta.annotations),
             "podLabels": .sortedMap(podLabels), "selector": selector, "team": .optional(team),
             "schedule": .optional(schedule), "suspended": .optional(suspended), "pods": .int(Int64(podCount)),
+            "rollout": rollout?.json ?? .null,
             "createdAt": .optional(meta.creationTimestamp),
         ]
     }

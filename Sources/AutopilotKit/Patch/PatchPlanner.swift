@@ -24,7 +24,7 @@ public struct PatchPlanner {
         let result: PatchResult
         do {
             switch finding["detector"]?.string {
-            case "over-requested-cpu", "over-requested-memory", "under-provisioned-memory":
+            case "over-requested-cpu", "over-requested-memory", "under-provisioned-memory", "under-provisioned-cpu":
                 result = try resources(finding, &attempt)
             case "misconfigured-autoscaling": result = try autoscaler(finding, &attempt)
             case "node-consolidation" where finding["target", "kind"]?.string == "NodePool": result = try nodePool(finding, &attempt)

@@ -37,6 +37,7 @@ public struct PullRequestText {
         switch first["detector"]?.string {
         case "over-requested-cpu", "over-requested-memory": what = "Right-size \(target)"
         case "under-provisioned-memory": what = "Raise memory of \(target)"
+        case "under-provisioned-cpu": what = "Raise CPU of \(target)"
         case "misconfigured-autoscaling": what = "Fix autoscaling bounds of \(target)"
         case "idle-node": what = "Remove idle node \(target)"
         case "orphan-volume": what = "Delete orphan volume \(target)"

@@ -83,6 +83,6 @@ extension RiskScorer {
 
     /// Resource changes roll the pods; an HPA or ScaledObject change does not.
     private func restartsPods(_ finding: JSON) -> Bool {
-        ["over-requested-cpu", "over-requested-memory", "under-provisioned-memory"].contains(finding["detector"]?.string ?? "")
+        ["over-requested-cpu", "over-requested-memory", "under-provisioned-memory", "under-provisioned-cpu"].contains(finding["detector"]?.string ?? "")
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Why a webhook body is not an Alertmanager notification.
+public struct AlertPayloadError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Alertmanager's webhook notification (payload version 4) turned into `alert` records, one per alert:
+///
+/// ```
+/// {"kind":"alert","cluster":"prod-us","alertname":"KubePodCrashLooping","status":"firing",
+///  "labels":{…},"annotations":{…},"startsAt":"…","endsAt":null,"fingerprint":"…","generatorURL":"…",
+///  "groupKey":"…","groupLabels":{…},"receiver":"autopilot","receivedAt":"…"}
+/// ```
+///
+/// `endsAt` is null while Alertmanager does not know the end (it sends year 1). The cluster comes from the
+/// alert's `cluster` label, else the group's, else the receiver's `--cluster`.
+public enum AlertPayload {
+    /// The records of one notification body; throws when the body is not a version 4 notification.
+    public static func records(_ body: [UInt8], defaultCluster: String, receivedAt: Date?) throws(AlertPayloadError) -> [JSONValue] {
+        let parsed: Result<JSON, JSONParseError> = body.withUnsafeBytes { raw in
+            do throws(JSONParseError) { return .success(try JSON.parse(raw)) } catch { return .failure(error) }
+        }
+        switch parsed {
+        case .failure(let error): throw AlertPayloadError("invalid JSON at line \(error.line), column \(error.column): \(error.message)")
+        case .success(let payload): return try records(payload, defaultCluster: defaultCluster, receivedAt: receivedAt)
+        }
+    }
+
+    public static func records(_ payload: JSON, defaultCluster: String, receivedAt: Date?) throws(AlertPayloadError) -> [JSONValue] {
+        guard payload.isObject else { throw AlertPayloadError("the body is not a JSON object") }
+        guard let version = payload["version"]?.string else { throw AlertPayloadError("no \"version\": not an Alertmanager webhook payload") }
+        guard version == "4" else { throw AlertPayloadError("payload version \(version); receive-alerts reads version 4") }
+        guard let alerts = payload["alerts"], alerts.isArray else { throw AlertPayloadError("no \"alerts\" array") }
+        let groupLabels = payload["groupLabels"]?.stringMap ?? [:]
+        let commonLabels = payload["commonLabels"]?.stringMap ?? [:]
+        var records: [JSONValue] = []
+        for (index, alert) in alerts.array.enumerated() {
+            guard alert.isObject, let labels = alert["labels"], labels.isObject else {
+                throw AlertPayloadError("alerts[\(index)] has no \"labels\" object")
+            }
+            let labelMap = labels.stringMap
+            guard let name = labelMap["alertname"] else { throw AlertPayloadError("alerts[\(index)] has no alertname label") }
+            guard let status = alert["status"]?.string, status == "firing" || status == "resolved" else {
+                throw AlertPayloadError("alerts[\(index)] (\(name)): status must be \"firing\" or \"resolved\"")
+            }
+            guard let startsAt = alert["startsAt"]?.string, let start = RFC3339.date(startsAt) else {
+                throw AlertPayloadError("alerts[\(index)] (\(name)): startsAt is missing or not RFC 3339")
+            }
+            // Alertmanager sends 0001-01-01T00:00:00Z for "no end known".
+            let endsAt = alert["endsAt"]?.string.flatMap(RFC3339.date).flatMap { $0.timeIntervalSince1970 > 0 ? $0 : nil }
+            let cluster = labelMap["cluster"] ?? commonLabels["cluster"] ?? groupLabels["cluster"] ?? defaultCluster
+            records.append([
+                "kind": "alert", "cluster": .string(cluster), "alertname": .string(name), "status": .string(status),
+                "labels": .sortedMap(labelMap), "annotations": .sortedMap(alert["annotations"]?.stringMap ?? [:]),
+                "startsAt": .string(RFC3339.string(start)), "endsAt": .optional(endsAt.map(RFC3339.string)),
+                "fingerprint": .optional(alert["fingerprint"]?.string), "generatorURL": .optional(alert["generatorURL"]?.string),
+                "groupKey": .optional(payload["groupKey"]?.string), "groupLabels": .sortedMap(groupLabels),
+                "receiver": .optional(payload["receiver"]?.string), "receivedAt": .optional(receivedAt.map(RFC3339.string)),
+            ])
+        }
+        return records
+    }
+}

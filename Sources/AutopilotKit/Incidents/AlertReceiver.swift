@@ -1,0 +1,75 @@
+import Foundation
+
+/// receive-alerts' HTTP endpoints: `POST /alerts` takes an Alertmanager webhook notification and answers
+/// 200 only once its alerts are in the spool; `GET /healthz` answers ok.
+///
+/// Refusals are 4xx with a one-line reason (also logged): 401 without the bearer token, 415 for a body
+/// that is not `application/json`, 400 for one that is not a version 4 notification; the server itself
+/// answers 413 for a body over its limit. A spool that cannot be written is a 500: Alertmanager retries.
+public final class AlertReceiver: @unchecked Sendable {
+    private let spool: AlertSpool
+    private let token: [UInt8]?
+    private let defaultCluster: String
+    private let log: @Sendable (String) -> Void
+    private let clock: @Sendable () -> Date
+    /// Alerts spooled since start, for the shutdown line.
+    public private(set) var received = 0
+
+    public init(spool: AlertSpool, token: String?, defaultCluster: String, log: @escaping @Sendable (String) -> Void,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.spool = spool
+        self.token = token.map { Array($0.utf8) }
+        self.defaultCluster = defaultCluster
+        self.log = log
+        self.clock = clock
+    }
+
+    /// Called by `HTTPServer` on its one handler queue.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        switch (request.method, request.path) {
+        case ("GET", "/healthz"), ("HEAD", "/healthz"): return .text(200, "ok")
+        case ("POST", "/alerts"): return receive(request)
+        case (_, "/alerts"), (_, "/healthz"): return refuse(request, 405, "method \(request.method) not allowed")
+        default: return refuse(request, 404, "no such endpoint (POST /alerts, GET /healthz)")
+        }
+    }
+
+    private func receive(_ request: HTTPRequest) -> HTTPResponse {
+        if let token, !Self.bearer(request.header("authorization"), matches: token) {
+            return refuse(request, 401, "missing or wrong bearer token")
+        }
+        let contentType = request.header("content-type")?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard contentType == "application/json" else {
+            return refuse(request, 415, "content type \(contentType ?? "(none)"); Alertmanager sends application/json")
+        }
+        let now = clock()
+        let records: [JSONValue]
+        do {
+            records = try AlertPayload.records(request.body, defaultCluster: defaultCluster, receivedAt: now)
+        } catch {
+            return refuse(request, 400, error.message)
+        }
+        do {
+            try spool.append(records, at: now)
+        } catch {
+            log("cannot spool \(records.count) alert(s), answering 500 so Alertmanager retries: \(error)")
+            return .text(500, "spool write failed")
+        }
+        received += records.count
+        return .json(200, ["status": "ok", "alerts": .int(Int64(records.count))])
+    }
+
+    private func refuse(_ request: HTTPRequest, _ status: Int, _ reason: String) -> HTTPResponse {
+        log("refused \(request.method) \(request.path) (\(status)): \(reason)")
+        return .text(status, reason)
+    }
+
+    /// `Bearer TOKEN`, compared in time that does not depend on where the first difference is.
+    static func bearer(_ header: String?, matches token: [UInt8]) -> Bool {
+        guard let header, header.lowercased().hasPrefix("bearer ") else { return false }
+        let given = Array(header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces).utf8)
+        var difference = UInt8(given.count == token.count ? 0 : 1)
+        for index in 0..<token.count { difference |= token[index] ^ (index < given.count ? given[index] : 0) }
+        return difference == 0
+    }
+}

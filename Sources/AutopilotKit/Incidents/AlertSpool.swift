@@ -1,0 +1,62 @@
+import Foundation
+
+/// Where received alerts go: appended to a daily file `DIR/alerts-YYYY-MM-DD.ndjson` (UTC day of receipt)
+/// and flushed to disk (`fsync`) before the sender is told yes, or written to stdout for a pipe.
+///
+/// One `append` is one notification: its records are written with one `write(2)` on an `O_APPEND`
+/// descriptor, so a crash leaves whole notifications or (at worst) a torn last line, never an
+/// acknowledged one missing. Not thread-safe: receive-alerts calls it from one queue.
+public final class AlertSpool {
+    public enum Destination {
+        case directory(String)
+        case standardOutput
+    }
+
+    private let destination: Destination
+    private var day = ""
+    private var descriptor: Int32 = -1
+
+    public init(_ destination: Destination) throws {
+        self.destination = destination
+        if case .directory(let path) = destination { try FileIO.makeDirectory(path) }
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// The spool file for a day: `alerts-2026-11-24.ndjson`.
+    public static func fileName(for date: Date) -> String { "alerts-\(RFC3339.string(date).prefix(10)).ndjson" }
+
+    /// Writes the records durably; throws `IOFailure` when they may not be on disk.
+    public func append(_ records: [JSONValue], at now: Date) throws {
+        var bytes: [UInt8] = []
+        for record in records {
+            bytes += record.serialized()
+            bytes.append(10)
+        }
+        switch destination {
+        case .standardOutput:
+            try FileIO.writeAll(bytes, to: 1, name: "<stdout>")
+        case .directory(let directory):
+            let path = try open(directory, for: now)
+            try FileIO.writeAll(bytes, to: descriptor, name: path)
+            guard fsync(descriptor) == 0 else { throw IOFailure(path: path, operation: "sync") }
+        }
+    }
+
+    /// The day's file, opened for appending; a new file's directory entry is synced too.
+    private func open(_ directory: String, for now: Date) throws -> String {
+        let name = Self.fileName(for: now)
+        let path = "\(directory)/\(name)"
+        if name == day, descriptor >= 0 { return path }
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw IOFailure(path: path, operation: "open for appending") }
+        day = name
+        let directoryDescriptor = Foundation.open(directory, O_RDONLY | O_DIRECTORY)
+        if directoryDescriptor >= 0 {
+            _ = fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+        return path
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// A node that stopped being Ready. A pressure condition names the resource it ran out of; a Karpenter
+/// spot interruption names the reclaim; a kubelet that stopped reporting (NodeStatusUnknown) is an
+/// instance or kubelet failure. Either way its pods must move: cordon and drain it, and let the node
+/// group or NodePool replace it.
+struct NodeNotReadyAnalyzer: IncidentAnalyzer {
+    let category = IncidentCategory.nodeNotReady
+
+    func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
+        guard let name = incident.subject.node else { return false }
+        let node = context.cluster.node(named: name)
+        let pods = context.cluster.pods(on: name).filter { $0.holdsCapacity }
+        incident.affectedPods = pods.map { "\($0.namespace)/\($0.name)" }.sorted()
+        incident.affectedWorkloads = Set(pods.filter { !$0.isDaemonSetPod }.compactMap(\.owner).map { "\($0.namespace)/\($0.kind)/\($0.name)" }).sorted()
+        var evidence: [String] = []
+        if let node {
+            evidence.append("node \(name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?"), \(node.nodepool.map { "NodePool \($0)" } ?? node.nodegroup.map { "node group \($0)" } ?? "unmanaged")) \(node.ready ? "Ready again" : "not Ready") since \(node.readySince ?? "?")")
+        }
+        evidence += incident.signals.filter { $0.source == .alert || $0.source == .event }.map(\.detail).prefix(3)
+        let evictions = incident.signals.filter { $0.name == "TaintManagerEviction" || $0.category == .eviction }.count
+        if evictions > 0 { evidence.append("\(evictions) pod eviction\(evictions == 1 ? "" : "s") from the node") }
+        if !incident.affectedWorkloads.isEmpty {
+            evidence.append("workloads with pods on it: \(incident.affectedWorkloads.prefix(6).joined(separator: ", "))\(incident.affectedWorkloads.count > 6 ? ", …" : "")")
+        }
+        let drain = IncidentAction("replace-node", summary: "Cordon and drain \(name); the \(node?.nodepool != nil ? "NodePool" : "node group") replaces it",
+                                   command: "kubectl cordon \(name) && kubectl drain \(name) --ignore-daemonsets --delete-emptydir-data --timeout=10m")
+        if let pressure = node?.pressures.first {
+            incident.rootCause = RootCause("node-\(pressure.replacingOccurrences(of: "Pressure", with: "").lowercased())-pressure",
+                                           summary: "node under \(pressure) until it stopped being Ready", confidence: 0.75, evidence: evidence)
+        } else if let interruption = incident.first(["SpotInterrupted", "TerminatingOnInterruption", "InstanceTerminating"]) {
+            evidence.append(interruption.detail)
+            incident.rootCause = RootCause("spot-interruption", summary: "EC2 reclaimed the spot instance", confidence: 0.9, evidence: evidence)
+        } else {
+            incident.rootCause = RootCause("node-failure", summary: "the kubelet stopped reporting: instance or kubelet failure",
+                                           confidence: 0.75, evidence: evidence)
+        }
+        incident.actions = [drain]
+        return true
+    }
+}

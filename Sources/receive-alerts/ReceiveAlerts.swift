@@ -1,0 +1,128 @@
+import ArgumentParser
+import AutopilotKit
+import Foundation
+
+@main
+struct ReceiveAlerts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receive-alerts",
+        abstract: "Receive Alertmanager's webhook notifications and spool each alert as an `alert` record.",
+        discussion: """
+            POST /alerts takes a notification (webhook payload version 4, application/json) and appends one \
+            `alert` record per alert to DIR/alerts-YYYY-MM-DD.ndjson (UTC day of receipt), synced to disk \
+            before the 200: an acknowledged alert is never lost. Refused with a 4xx and one log line: a body \
+            over --max-body (413), not JSON or not a version 4 notification (400), another content type (415), \
+            a missing or wrong bearer token with --token-file (401). A client that sends nothing for \
+            --idle-timeout seconds is disconnected. GET /healthz answers ok.
+
+            SIGTERM or SIGINT stops accepting, lets requests in flight finish, exits 0. Logs go to stderr, \
+            one line each; the first is `receive-alerts: listening on HOST:PORT` (port 0 picks a free one).
+
+            --from FILE replays captured notifications (one webhook body per line) to stdout, for fixtures \
+            and debugging; a bad line is reported as FILE:LINE and skipped (exit 65).
+
+            Examples:
+              receive-alerts --listen 127.0.0.1:9095 --spool /var/lib/autopilot/alerts --token-file /etc/autopilot/alerts.token
+              receive-alerts --listen 127.0.0.1:9095 --stdout | detect-incidents
+              receive-alerts --from fixtures/chaos/memory-leak-oom/alerts.ndjson | jq .alertname
+            """)
+
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
+    var listen: String = "127.0.0.1:9095"
+
+    @Option(help: ArgumentHelp("Directory of the daily spool files.", valueName: "dir"))
+    var spool: String?
+
+    @Flag(help: "Write the records to stdout instead of a spool (for a pipe).")
+    var stdout = false
+
+    @Option(help: ArgumentHelp("Replay captured notifications (one webhook body per line) to stdout, then exit.", valueName: "file"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("File holding the bearer token Alertmanager must send.", valueName: "path"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("Cluster of alerts that carry no cluster label.", valueName: "name"))
+    var cluster: String = "unknown"
+
+    @Option(help: ArgumentHelp("Largest body accepted, in bytes.", valueName: "bytes"))
+    var maxBody: Int = 4 << 20
+
+    @Option(help: ArgumentHelp("Seconds a client may stay silent before it is disconnected.", valueName: "seconds"))
+    var idleTimeout: Int = 10
+
+    func validate() throws {
+        let modes = [spool != nil, stdout, from != nil].filter { $0 }.count
+        guard modes == 1 else { throw ValidationError("give one of --spool DIR, --stdout or --from FILE") }
+        guard let colon = listen.lastIndex(of: ":"), Int(listen[listen.index(after: colon)...]) != nil else {
+            throw ValidationError("--listen must be HOST:PORT")
+        }
+        if let tokenFile {
+            guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8),
+                !token.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            else { throw ValidationError("--token-file: cannot read a token from \(tokenFile)") }
+        }
+        if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024 bytes") }
+        if idleTimeout < 1 { throw ValidationError("--idle-timeout must be at least 1 second") }
+    }
+
+    func run() throws {
+        if let from { return try replay(from) }
+        let log: @Sendable (String) -> Void = { writeStderr("receive-alerts: \($0)\n") }
+        let alertSpool: AlertSpool
+        do {
+            alertSpool = try AlertSpool(spool.map { .directory($0) } ?? .standardOutput)
+        } catch {
+            log("cannot use spool directory \(spool ?? ""): \(error)")
+            throw ExitCode(74)
+        }
+        let token = try tokenFile.map { try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let receiver = AlertReceiver(spool: alertSpool, token: token, defaultCluster: cluster, log: log)
+        let colon = listen.lastIndex(of: ":")!
+        let host = String(listen[..<colon])
+        let server = HTTPServer(host: host, port: Int(listen[listen.index(after: colon)...])!, log: log) { receiver.handle($0) }
+        server.maxBodySize = maxBody
+        server.idleTimeout = .seconds(Int64(idleTimeout))
+        let port: Int
+        do { port = try server.start() } catch {
+            log("cannot listen on \(listen): \(error)")
+            throw ExitCode(69)
+        }
+        log("listening on \(host):\(port)")
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        stop.wait()
+        log("stopping: finishing requests in flight")
+        server.shutdown()
+        log("stopped after spooling \(receiver.received) alert(s)")
+        _ = sources
+    }
+
+    /// `--from`: every line a webhook body, its alerts to stdout.
+    private func replay(_ path: String) throws {
+        let diagnostics = Diagnostics(tool: "receive-alerts")
+        let writer = NDJSONWriter()
+        let status = ToolRun.run(diagnostics, writer: writer) {
+            try NDJSONReader(path: path).forEachLine { line in
+                guard line.bytes.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) else { return }
+                do {
+                    let payload = try line.parse()
+                    for record in try AlertPayload.records(payload, defaultCluster: cluster, receivedAt: nil) { try writer.write(record) }
+                } catch let error as JSONParseError {
+                    try diagnostics.error("invalid JSON: \(error.message); each line must be one webhook body",
+                                          source: path, line: line.number, column: error.column)
+                } catch let error as AlertPayloadError {
+                    try diagnostics.error(error.message, source: path, line: line.number)
+                }
+            }
+        }
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+}
