@@ -13,7 +13,8 @@ struct ReceiveAlerts: ParsableCommand {
             before the 200: an acknowledged alert is never lost. Refused with a 4xx and one log line: a body \
             over --max-body (413), not JSON or not a version 4 notification (400), another content type (415), \
             a missing or wrong bearer token with --token-file (401). A client that sends nothing for \
-            --idle-timeout seconds is disconnected. GET /healthz answers ok.
+            --idle-timeout seconds, or whose request has not arrived whole after --request-timeout seconds \
+            (a slowloris), is disconnected. GET /healthz answers ok.
 
             SIGTERM or SIGINT stops accepting, lets requests in flight finish, exits 0. Logs go to stderr, \
             one line each; the first is `receive-alerts: listening on HOST:PORT` (port 0 picks a free one).
@@ -51,6 +52,9 @@ struct ReceiveAlerts: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds a client may stay silent before it is disconnected.", valueName: "seconds"))
     var idleTimeout: Int = 10
 
+    @Option(help: ArgumentHelp("Seconds a whole request may take to arrive (a client trickling bytes is cut off).", valueName: "seconds"))
+    var requestTimeout: Int = 30
+
     func validate() throws {
         let modes = [spool != nil, stdout, from != nil].filter { $0 }.count
         guard modes == 1 else { throw ValidationError("give one of --spool DIR, --stdout or --from FILE") }
@@ -63,7 +67,7 @@ struct ReceiveAlerts: ParsableCommand {
             else { throw ValidationError("--token-file: cannot read a token from \(tokenFile)") }
         }
         if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024 bytes") }
-        if idleTimeout < 1 { throw ValidationError("--idle-timeout must be at least 1 second") }
+        if idleTimeout < 1 || requestTimeout < 1 { throw ValidationError("--idle-timeout and --request-timeout must be at least 1 second") }
     }
 
     func run() throws {
@@ -83,6 +87,7 @@ struct ReceiveAlerts: ParsableCommand {
         let server = HTTPServer(host: host, port: Int(listen[listen.index(after: colon)...])!, log: log) { receiver.handle($0) }
         server.maxBodySize = maxBody
         server.idleTimeout = .seconds(Int64(idleTimeout))
+        server.requestTimeout = .seconds(Int64(requestTimeout))
         let port: Int
         do { port = try server.start() } catch {
             log("cannot listen on \(listen): \(error)")

@@ -41,8 +41,11 @@ public final class HTTPServer: @unchecked Sendable {
     public let host: String
     public let requestedPort: Int
     public var maxBodySize = 1 << 20
-    /// A client that sends nothing for this long (a slowloris) is disconnected.
+    /// A client that sends nothing for this long is disconnected.
     public var idleTimeout: TimeAmount = .seconds(10)
+    /// A request must arrive whole within this long of its first byte (or of the previous answer on a
+    /// kept-alive connection): a slowloris trickling a byte at a time is cut off too.
+    public var requestTimeout: TimeAmount = .seconds(30)
     private let handler: Handler
     private let log: @Sendable (String) -> Void
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -62,6 +65,7 @@ public final class HTTPServer: @unchecked Sendable {
     public func start() throws -> Int {
         let maxBody = maxBodySize
         let idle = idleTimeout
+        let deadline = requestTimeout
         let server = self
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
@@ -70,7 +74,7 @@ public final class HTTPServer: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(server: server, maxBodySize: maxBody))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(server: server, maxBodySize: maxBody, requestTimeout: deadline))
                 }
             }
         let channel = try bootstrap.bind(host: host, port: requestedPort).wait()
@@ -89,12 +93,14 @@ public final class HTTPServer: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 
-    /// Runs the handler off the event loop; the request counts as in flight until `finished()` (its answer written).
+    /// Runs the handler off the event loop.
     fileprivate func handle(_ request: HTTPRequest, done: @escaping @Sendable (HTTPResponse) -> Void) {
-        inFlight.withLockedValue { $0 += 1 }
         work.async { [handler] in done(handler(request)) }
     }
 
+    /// A request counts as in flight from its head until its answer is written (or its connection drops),
+    /// so shutdown waits for one whose body is still arriving.
+    fileprivate func began() { inFlight.withLockedValue { $0 += 1 } }
     fileprivate func finished() { inFlight.withLockedValue { $0 -= 1 } }
 
     fileprivate func note(_ line: String) { log(line) }
@@ -107,15 +113,50 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private let server: HTTPServer
     private let maxBodySize: Int
+    private let requestTimeout: TimeAmount
+    private var deadline: Scheduled<Void>?
+    /// This connection's current request is counted in the server's in-flight requests.
+    private var counted = false
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var refused = false
     /// A request is being handled: the idle timer must not cut the connection under it.
     private var busy = false
 
-    init(server: HTTPServer, maxBodySize: Int) {
+    init(server: HTTPServer, maxBodySize: Int, requestTimeout: TimeAmount) {
         self.server = server
         self.maxBodySize = maxBodySize
+        self.requestTimeout = requestTimeout
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armDeadline(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        finish()
+        context.fireChannelInactive()
+    }
+
+    /// Closes the connection unless a whole request has arrived within `requestTimeout`.
+    private func armDeadline(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: requestTimeout) {
+            let (handler, context) = bound.value
+            guard !handler.busy else { return }
+            handler.server.note("closing a connection whose request did not arrive whole in time (slow client)")
+            context.close(promise: nil)
+        }
+    }
+
+    private func finish() {
+        if counted {
+            counted = false
+            server.finished()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -124,6 +165,10 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
             head = requestHead
             body = []
             refused = false
+            if !counted {
+                counted = true
+                server.began()
+            }
             if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init), length > maxBodySize {
                 refuse(context, 413, "body of \(length) bytes is over the \(maxBodySize)-byte limit")
             }
@@ -146,11 +191,16 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
             let loop = context.eventLoop
             let server = self.server
             busy = true
+            deadline?.cancel()
             server.handle(request) { response in
                 loop.execute {
                     let (handler, context) = bound.value
                     handler.busy = false
-                    handler.write(response, version: version, keepAlive: keepAlive, context: context).whenComplete { _ in server.finished() }
+                    handler.write(response, version: version, keepAlive: keepAlive, context: context).whenComplete { _ in
+                        let (handler, context) = bound.value
+                        handler.finish()
+                        if keepAlive { handler.armDeadline(context) }
+                    }
                 }
             }
         }
@@ -168,7 +218,7 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private func refuse(_ context: ChannelHandlerContext, _ status: Int, _ reason: String) {
         refused = true
         server.note("refused \(head?.method.rawValue ?? "?") \(head?.uri ?? "?"): \(reason)")
-        _ = write(.text(status, reason), version: head?.version ?? .http1_1, keepAlive: false, context: context)
+        write(.text(status, reason), version: head?.version ?? .http1_1, keepAlive: false, context: context).whenComplete { _ in self.finish() }
     }
 
     @discardableResult

@@ -1,0 +1,320 @@
+import Foundation
+import XCTest
+
+/// receive-alerts as Alertmanager and misbehaving clients meet it: the real Alertmanager (Debian's
+/// prometheus-alertmanager) with the shipped routing delivers `amtool alert add` alerts to the spool; a
+/// receiver killed mid-stream has every acknowledged alert on disk; bad input is refused and the receiver
+/// keeps serving; SIGTERM lets a request in flight finish.
+final class ReceiveAlertsTests: XCTestCase {
+    /// A running receive-alerts, stopped when the test ends.
+    final class Receiver {
+        let process = Process()
+        let port: Int
+        let log: URL
+
+        init(_ test: XCTestCase, spool: URL, extra: [String] = []) throws {
+            log = spool.deletingLastPathComponent().appendingPathComponent("receive-alerts-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.executableURL = Tool.binDirectory.appendingPathComponent("receive-alerts")
+            process.arguments = ["--listen", "127.0.0.1:0", "--spool", spool.path] + extra
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: log)
+            try process.run()
+            let deadline = Date().addingTimeInterval(20)
+            var found: Int?
+            while found == nil && Date() < deadline {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let range = text.range(of: "listening on 127.0.0.1:") {
+                    found = Int(text[range.upperBound...].prefix { $0.isNumber })
+                }
+                if found == nil { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            guard let found else {
+                process.terminate()
+                throw NSError(domain: "Receiver", code: 1, userInfo: [NSLocalizedDescriptionKey: "did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"])
+            }
+            port = found
+            test.addTeardownBlock { [process] in
+                if process.isRunning {
+                    process.terminate()
+                    process.waitUntilExit()
+                }
+            }
+        }
+
+        var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+        /// POSTs with curl; returns the status code (0 when the connection failed).
+        func post(_ body: String, contentType: String = "application/json", headers: [String] = [], path: String = "/alerts") throws -> Int {
+            let file = log.deletingLastPathComponent().appendingPathComponent("body-\(UUID().uuidString)")
+            try body.write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            return try curl(["-X", "POST", "-H", "Content-Type: \(contentType)"] + headers.flatMap { ["-H", $0] }
+                            + ["--data-binary", "@\(file.path)", "http://127.0.0.1:\(port)\(path)"])
+        }
+
+        func curl(_ arguments: [String]) throws -> Int {
+            let result = try PrometheusServer.run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20"] + arguments)
+            return Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+    }
+
+    /// A webhook payload as Alertmanager 0.25 sends it, one alert per fingerprint.
+    static func payload(_ fingerprints: [String], status: String = "firing") -> String {
+        let alerts = fingerprints.map { fingerprint in
+            """
+            {"status":"\(status)","labels":{"alertname":"KubePodCrashLooping","cluster":"prod-us","namespace":"payments","pod":"api-\(fingerprint)","container":"api","severity":"warning"},\
+            "annotations":{"summary":"api is crash looping","runbook_url":"https://runbooks.example/KubePodCrashLooping.md"},\
+            "startsAt":"2026-11-24T09:00:00.512Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus:9090/graph","fingerprint":"\(fingerprint)"}
+            """
+        }
+        return """
+            {"receiver":"autopilot","status":"\(status)","alerts":[\(alerts.joined(separator: ","))],"groupLabels":{"alertname":"KubePodCrashLooping","cluster":"prod-us","namespace":"payments"},\
+            "commonLabels":{"alertname":"KubePodCrashLooping"},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4",\
+            "groupKey":"{}:{alertname=\\"KubePodCrashLooping\\"}","truncatedAlerts":0}
+            """
+    }
+
+    /// Every alert record in the spool directory.
+    static func spooled(_ spool: URL) throws -> [[String: Any]] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? []
+        var records: [[String: Any]] = []
+        for file in files.sorted() where file.hasPrefix("alerts-") {
+            let text = try String(contentsOf: spool.appendingPathComponent(file), encoding: .utf8)
+            records += try decodeRecords(text.split(separator: "\n").map(String.init))
+        }
+        return records
+    }
+
+    func testAcceptedPayloadIsSpooledAsAlertRecords() throws {
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        let receiver = try Receiver(self, spool: spool)
+        XCTAssertEqual(try receiver.post(Self.payload(["a1", "a2"])), 200)
+        let records = try Self.spooled(spool)
+        XCTAssertEqual(records.count, 2)
+        let first = try XCTUnwrap(records.first)
+        XCTAssertEqual(first["kind"] as? String, "alert")
+        XCTAssertEqual(first["cluster"] as? String, "prod-us")
+        XCTAssertEqual(first["alertname"] as? String, "KubePodCrashLooping")
+        XCTAssertEqual(first["status"] as? String, "firing")
+        XCTAssertEqual(first["startsAt"] as? String, "2026-11-24T09:00:00Z")
+        XCTAssertTrue(first["endsAt"] is NSNull, "year 1 is Alertmanager's 'no end'")
+        XCTAssertEqual(first["fingerprint"] as? String, "a1")
+        XCTAssertEqual((first["labels"] as? [String: String])?["pod"], "api-a1")
+        XCTAssertEqual((first["annotations"] as? [String: String])?["summary"], "api is crash looping")
+        XCTAssertEqual((first["groupLabels"] as? [String: String])?["namespace"], "payments")
+        XCTAssertEqual(first["receiver"] as? String, "autopilot")
+        // The daily file is named for the UTC day of receipt.
+        let day = String((first["receivedAt"] as? String ?? "").prefix(10))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: spool.appendingPathComponent("alerts-\(day).ndjson").path))
+    }
+
+    func testRealAlertmanagerWithShippedRoutingDeliversAmtoolAlertsToTheSpool() throws {
+        try Self.installAlertmanager()
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        let token = scratch.appendingPathComponent("token")
+        try "s3cret-token\n".write(to: token, atomically: true, encoding: .utf8)
+        let receiver = try Receiver(self, spool: spool, extra: ["--token-file", token.path])
+
+        // The shipped file, pointed at this receiver's port, with the bearer token its comment describes.
+        var config = try String(contentsOf: repositoryRoot.appendingPathComponent("pipelines/alerting/alertmanager.yaml"), encoding: .utf8)
+        XCTAssertTrue(config.contains("url: http://127.0.0.1:9095/alerts"))
+        config = config.replacingOccurrences(of: "url: http://127.0.0.1:9095/alerts", with: "url: http://127.0.0.1:\(receiver.port)/alerts")
+        config = config.replacingOccurrences(of: """
+                    # http_config:
+                    #   authorization:
+                    #     type: Bearer
+                    #     credentials_file: /etc/autopilot/alerts.token
+            """, with: """
+                    http_config:
+                      authorization:
+                        type: Bearer
+                        credentials_file: \(token.path)
+            """)
+        XCTAssertTrue(config.contains("credentials_file: \(token.path)"), "the shipped config's bearer-token comment changed")
+        let configFile = scratch.appendingPathComponent("alertmanager.yml")
+        try config.write(to: configFile, atomically: true, encoding: .utf8)
+
+        let port = try PrometheusServer.freePort()
+        let alertmanager = Process()
+        alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
+        alertmanager.arguments = ["--config.file=\(configFile.path)", "--storage.path=\(scratch.appendingPathComponent("am").path)",
+                                  "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address="]
+        let amLog = scratch.appendingPathComponent("alertmanager.log")
+        FileManager.default.createFile(atPath: amLog.path, contents: nil)
+        alertmanager.standardOutput = FileHandle.nullDevice
+        alertmanager.standardError = try FileHandle(forWritingTo: amLog)
+        try alertmanager.run()
+        defer {
+            alertmanager.terminate()
+            alertmanager.waitUntilExit()
+        }
+        let url = "http://127.0.0.1:\(port)"
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = (try? receiver.curl(["\(url)/-/ready"])) == 200
+            if !ready { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        XCTAssertTrue(ready, "alertmanager did not become ready: \((try? String(contentsOf: amLog, encoding: .utf8)) ?? "")")
+
+        for (pod, container) in [("checkout-api-5f7d9-abcde", "api"), ("checkout-api-5f7d9-fghij", "api")] {
+            let add = try PrometheusServer.run("/usr/bin/amtool", [
+                "alert", "add", "--alertmanager.url=\(url)", "alertname=KubePodCrashLooping", "cluster=prod-us", "namespace=checkout",
+                "pod=\(pod)", "container=\(container)", "severity=warning",
+                "--annotation=summary=checkout-api is crash looping", "--annotation=runbook_url=https://runbooks.example/crashloop.md",
+            ])
+            XCTAssertEqual(add.status, 0, add.output)
+        }
+        // group_wait is 10s in the shipped routing: the first notification comes after it.
+        var records: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(45)
+        while records.count < 2 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.5)
+            records = try Self.spooled(spool)
+        }
+        XCTAssertEqual(records.count, 2, "spooled: \(records); receiver: \(receiver.logText)")
+        for record in records {
+            XCTAssertEqual(record["kind"] as? String, "alert")
+            XCTAssertEqual(record["cluster"] as? String, "prod-us")
+            XCTAssertEqual(record["status"] as? String, "firing")
+            XCTAssertEqual(record["receiver"] as? String, "autopilot")
+            XCTAssertEqual((record["fingerprint"] as? String)?.count, 16, "Alertmanager's fingerprint")
+            XCTAssertEqual((record["groupLabels"] as? [String: String]) ?? [:],
+                           ["alertname": "KubePodCrashLooping", "cluster": "prod-us", "namespace": "checkout"])
+            XCTAssertEqual((record["annotations"] as? [String: String])?["summary"], "checkout-api is crash looping")
+        }
+        XCTAssertEqual(Set(records.compactMap { ($0["labels"] as? [String: String])?["pod"] }),
+                       ["checkout-api-5f7d9-abcde", "checkout-api-5f7d9-fghij"])
+        XCTAssertFalse(receiver.logText.contains("refused"), receiver.logText)
+    }
+
+    func testKilledMidStreamKeepsEveryAcknowledgedAlert() throws {
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        let receiver = try Receiver(self, spool: spool)
+        // A client posting one alert per request, recording the ones answered 200, until the receiver dies.
+        let acknowledged = scratch.appendingPathComponent("acknowledged")
+        let script = """
+            for i in $(seq 1 5000); do
+              body='\(Self.payload(["fp-XXX"]).replacingOccurrences(of: "'", with: "'\\''"))'
+              code=$(printf '%s' "${body//XXX/$i}" | curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Content-Type: application/json' --data-binary @- http://127.0.0.1:\(receiver.port)/alerts)
+              [ "$code" = 200 ] && echo "fp-$i" >> \(acknowledged.path)
+              [ "$code" = 000 ] && exit 0
+            done
+            """
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/bin/bash")
+        client.arguments = ["-c", script]
+        try client.run()
+        // Let some requests through, then SIGKILL: no chance to flush anything.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let count = ((try? String(contentsOf: acknowledged, encoding: .utf8)) ?? "").split(separator: "\n").count
+            if count >= 40 { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(receiver.process.processIdentifier, SIGKILL)
+        receiver.process.waitUntilExit()
+        client.waitUntilExit()
+        let acked = Set(try String(contentsOf: acknowledged, encoding: .utf8).split(separator: "\n").map(String.init))
+        XCTAssertGreaterThanOrEqual(acked.count, 40)
+        let spooled = Set(try Self.spooled(spool).compactMap { $0["fingerprint"] as? String })
+        XCTAssertTrue(acked.isSubset(of: spooled), "acknowledged but not spooled: \(acked.subtracting(spooled).sorted())")
+    }
+
+    func testBadInputIsRefusedAndTheReceiverKeepsServing() throws {
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        let token = scratch.appendingPathComponent("token")
+        try "tok-123".write(to: token, atomically: true, encoding: .utf8)
+        let receiver = try Receiver(self, spool: spool, extra: ["--token-file", token.path, "--idle-timeout", "1", "--request-timeout", "2"])
+        let auth = ["Authorization: Bearer tok-123"]
+        XCTAssertEqual(try receiver.post("{\"version\":\"4\",\"alerts\":[", headers: auth), 400, "invalid JSON")
+        XCTAssertEqual(try receiver.post(Self.payload(["x"]), contentType: "text/plain", headers: auth), 415, "wrong content type")
+        XCTAssertEqual(try receiver.post(Self.payload(["x"]).replacingOccurrences(of: "\"version\":\"4\"", with: "\"version\":\"3\""), headers: auth), 400)
+        XCTAssertEqual(try receiver.post("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\"}]}", headers: auth), 400, "alert without labels")
+        XCTAssertEqual(try receiver.post(Self.payload(["x"])), 401, "no token")
+        XCTAssertEqual(try receiver.post(Self.payload(["x"]), headers: ["Authorization: Bearer tok-124"]), 401, "wrong token")
+        // 10 MB, over the 4 MiB default limit.
+        let big = scratch.appendingPathComponent("big.json")
+        try Data(repeating: 0x20, count: 10_000_000).write(to: big)
+        XCTAssertEqual(try receiver.curl(["-X", "POST", "-H", "Content-Type: application/json", "-H", auth[0], "--data-binary", "@\(big.path)",
+                                          "http://127.0.0.1:\(receiver.port)/alerts"]), 413)
+        // A slowloris trickling its head a byte every 0.3 s is cut off at the 2 s request deadline.
+        let slow = try PrometheusServer.run("/usr/bin/env", ["python3", repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/raw_http.py").path,
+                                                              "slowloris", String(receiver.port), "15"])
+        XCTAssertTrue(slow.output.hasPrefix("closed after"), slow.output)
+        let seconds = Double(slow.output.split(separator: " ").dropFirst(2).first ?? "") ?? 99
+        XCTAssertLessThan(seconds, 6, slow.output)
+        // Still serving, and nothing of the refused requests reached the spool.
+        XCTAssertEqual(try receiver.curl(["http://127.0.0.1:\(receiver.port)/healthz"]), 200)
+        XCTAssertEqual(try receiver.post(Self.payload(["good"]), headers: auth), 200)
+        XCTAssertEqual(try Self.spooled(spool).compactMap { $0["fingerprint"] as? String }, ["good"])
+        let log = receiver.logText
+        for expected in ["(400): invalid JSON", "(415): content type text/plain", "payload version 3", "(401): missing or wrong bearer token",
+                         "over the 4194304-byte limit", "did not arrive whole in time"] {
+            XCTAssertTrue(log.contains(expected), "log lacks \(expected):\n\(log)")
+        }
+    }
+
+    func testSigtermLetsARequestInFlightFinish() throws {
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        let receiver = try Receiver(self, spool: spool)
+        let body = scratch.appendingPathComponent("body.json")
+        try Self.payload(["in-flight"]).write(to: body, atomically: true, encoding: .utf8)
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = ["python3", repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/raw_http.py").path,
+                            "halfbody", String(receiver.port), body.path]
+        let input = Pipe()
+        let output = Pipe()
+        client.standardInput = input
+        client.standardOutput = output
+        try client.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("half-sent") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        receiver.process.terminate()  // SIGTERM while half the body is still to come
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertTrue(receiver.process.isRunning, "stopped with a request in flight")
+        input.fileHandleForWriting.write(Data("go\n".utf8))
+        let rest = output.fileHandleForReading.readDataToEndOfFile()
+        client.waitUntilExit()
+        receiver.process.waitUntilExit()
+        XCTAssertEqual(String(decoding: rest, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), "200")
+        XCTAssertEqual(receiver.process.terminationStatus, 0, receiver.logText)
+        XCTAssertEqual(try Self.spooled(spool).compactMap { $0["fingerprint"] as? String }, ["in-flight"])
+        XCTAssertTrue(receiver.logText.contains("stopped after spooling 1 alert(s)"), receiver.logText)
+    }
+
+    func testReplayFromCapturedPayloadsReportsBadLinesAndKeepsGoodOnes() throws {
+        let scratch = try makeScratchDirectory(self)
+        let file = scratch.appendingPathComponent("payloads.ndjson")
+        try [Self.payload(["r1"]), "{not json", Self.payload(["r2", "r3"], status: "resolved")].joined(separator: "\n")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try Tool.run("receive-alerts", ["--from", file.path])
+        XCTAssertEqual(result.status, 65, result.stderr)
+        let records = try decodeRecords(result.lines)
+        XCTAssertEqual(records.compactMap { $0["fingerprint"] as? String }, ["r1", "r2", "r3"])
+        XCTAssertEqual(records.compactMap { $0["status"] as? String }, ["firing", "resolved", "resolved"])
+        XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("receive-alerts: \(file.path):2:"), result.stderr)
+    }
+
+    /// `apt-get install prometheus-alertmanager` when missing (amtool comes with it).
+    static func installAlertmanager() throws {
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus-alertmanager")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/amtool")
+        {
+            return
+        }
+        let result = try PrometheusServer.run("/usr/bin/env", ["DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-qq", "prometheus-alertmanager"])
+        guard result.status == 0 else { throw PrometheusServer.failure("apt-get install prometheus-alertmanager failed: \(result.output)") }
+    }
+}

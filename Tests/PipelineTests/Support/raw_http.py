@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""HTTP clients that misbehave on purpose, for receive-alerts' tests (stdlib only).
+
+  raw_http.py slowloris PORT SECONDS   send a request head one byte every 0.3 s for up to SECONDS;
+                                       prints "closed after N.N s" when the server hangs up, else "still open"
+  raw_http.py halfbody PORT FILE       POST FILE to /alerts: head and half the body, print "half-sent",
+                                       wait for a line on stdin, send the rest, print the status code
+"""
+import socket
+import sys
+import time
+
+
+def connect(port):
+    return socket.create_connection(("127.0.0.1", int(port)), timeout=30)
+
+
+def slowloris(port, seconds):
+    head = b"POST /alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Padding: " + b"a" * 200
+    sock = connect(port)
+    start = time.monotonic()
+    for byte in head:
+        if time.monotonic() - start > float(seconds):
+            break
+        try:
+            sock.sendall(bytes([byte]))
+            sock.settimeout(0.3)
+            if sock.recv(1) == b"":
+                print("closed after %.1f s" % (time.monotonic() - start), flush=True)
+                return
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            print("closed after %.1f s" % (time.monotonic() - start), flush=True)
+            return
+    print("still open", flush=True)
+
+
+def halfbody(port, path):
+    body = open(path, "rb").read()
+    sock = connect(port)
+    head = ("POST /alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)).encode()
+    half = len(body) // 2
+    sock.sendall(head + body[:half])
+    print("half-sent", flush=True)
+    sys.stdin.readline()
+    sock.sendall(body[half:])
+    answer = b""
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    status = answer.split(b" ", 2)[1].decode() if answer.startswith(b"HTTP/") else "none"
+    print(status, flush=True)
+
+
+if __name__ == "__main__":
+    {"slowloris": slowloris, "halfbody": halfbody}[sys.argv[1]](*sys.argv[2:])
