@@ -46,6 +46,9 @@ struct CollectMetrics: ParsableCommand {
     @Option(help: ArgumentHelp("Resolution of the percentiles (default 5m, or the capture's).", valueName: "duration"))
     var step: String?
 
+    @Option(help: ArgumentHelp("Resolution of the usage series kept for evidence and anomaly detection (default 1h, or the capture's); a multiple of --step.", valueName: "duration"))
+    var seriesStep: String?
+
     @Option(help: ArgumentHelp("End of the window, RFC 3339 or Unix seconds (default: now, or the capture's).", valueName: "time"))
     var end: String?
 
@@ -90,6 +93,7 @@ struct CollectMetrics: ParsableCommand {
         if from != nil && capture != nil { throw ValidationError("--capture goes with --prometheus, not --from") }
         if let window, Duration(window) == nil { throw ValidationError("--window: '\(window)' is not a duration like 14d") }
         if let step, Duration(step) == nil { throw ValidationError("--step: '\(step)' is not a duration like 5m") }
+        if let seriesStep, Duration(seriesStep) == nil { throw ValidationError("--series-step: '\(seriesStep)' is not a duration like 15m") }
         if let end, RFC3339.date(end) == nil { throw ValidationError("--end: '\(end)' is not RFC 3339 or Unix seconds") }
         if let prometheus, URL(string: prometheus)?.scheme == nil { throw ValidationError("--prometheus: '\(prometheus)' is not a URL") }
         if sigv4Region != nil && AWSCredentials.fromEnvironment() == nil {
@@ -150,6 +154,10 @@ struct CollectMetrics: ParsableCommand {
         }
         if let window { settings.window = Duration(window)! }
         if let step { settings.step = Duration(step)! }
+        if let seriesStep { settings.seriesStep = Duration(seriesStep)! }
+        guard settings.seriesStep.seconds % settings.step.seconds == 0, settings.window.seconds % settings.seriesStep.seconds == 0 else {
+            throw ValidationError("--series-step (\(settings.seriesStep)) must be a multiple of --step (\(settings.step)) and divide --window (\(settings.window))")
+        }
         if let end { settings.end = RFC3339.date(end)! }
         if let match { settings.matchers = match }
         if let nodeLabel { settings.nodeLabel = nodeLabel }

@@ -5,8 +5,9 @@ import Foundation
 ///
 ///     z = 0.6745 · (x − median) / MAD
 ///
-/// A point with z above `threshold` (3.5, their recommendation) that is also at least `minRise` above the
-/// median (a steady series' tiny wiggles have a tiny MAD) is anomalous; neighbouring anomalous points
+/// A point with z above `threshold` (3.5, their recommendation) that is also at least `minRise` (50%) above
+/// the series' 90th percentile is anomalous: a steady series' tiny wiggles have a tiny MAD, and a daily peak
+/// that fills a good part of every day sets the 90th percentile; neighbouring anomalous points
 /// (one quiet point between them allowed) are one anomaly. The median and MAD ignore the outliers
 /// themselves, which is why a spike cannot hide by inflating the spread as it would a mean and standard
 /// deviation. Not seasonal: a daily peak repeated every day sets the median's spread and is not flagged,
@@ -39,13 +40,15 @@ public enum RobustAnomaly {
             spread = values.reduce(0) { $0 + abs($1 - center) } / Double(values.count) * 1.2533 / 1.4826
         }
         guard spread > 0 else { return [] }
+        let sorted = values.sorted()
+        let usualHigh = sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * 0.9).rounded(.up)))]
         var anomalies: [Anomaly] = []
         var current: Anomaly?
         var lastFlagged = -10
         for (index, value) in series.enumerated() {
             guard let value else { continue }
             let score = 0.6745 * (value - center) / spread
-            let flagged = score > threshold && value - center >= minRise * max(abs(center), .ulpOfOne)
+            let flagged = score > threshold && value >= (1 + minRise) * usualHigh && value > center
             guard flagged else { continue }
             if var run = current, index - lastFlagged <= 2 {
                 run.last = index
