@@ -7,7 +7,7 @@ SWIFT      ?= swift
 OUT        ?= out
 DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager git
 
-.PHONY: all deps build release demo test bench bench-prometheus clean
+.PHONY: all deps build release demo test bench bench-prometheus chaos clean
 
 all: build
 
@@ -55,7 +55,7 @@ demo: release
 	  scope="$(DEMO_SCOPE_demo)"; [ $$cluster = demo ] || scope="$(DEMO_SCOPE_staging)"; \
 	  $$bin/collect-cluster --from fixtures/$$cluster --cluster $$cluster --summary \
 	    | $$bin/collect-metrics --from fixtures/$$cluster/prometheus --summary \
-	    | $$bin/detect-waste --now $(DEMO_NOW) | $$bin/score-risk --summary \
+	    | $$bin/detect-waste --now $(DEMO_NOW) | $$bin/detect-incidents --now $(DEMO_NOW) | $$bin/score-risk --summary \
 	    | $$bin/build-evidence --out $(OUT)/evidence --summary \
 	    | $$bin/emit-pr --repo $(OUT)/gitops $$scope --values-map $(OUT)/gitops/helm/autopilot-values-map.yaml \
 	        --now $(DEMO_NOW) > $(OUT)/stream-$$cluster.ndjson.tmp; \
@@ -90,6 +90,11 @@ bench: release
 ## BENCH_DAYS make it smaller).
 bench-prometheus: release
 	@pipelines/bench-metrics.sh "$$($(SWIFT) build -c release --show-bin-path)" $(OUT)/bench
+
+## Replay the chaos scenarios (fixtures/chaos) through receive-alerts --from, collect-cluster,
+## collect-metrics and detect-incidents, and print detection and root-cause rates.
+chaos: build
+	@pipelines/chaos-check.sh "$$($(SWIFT) build --show-bin-path)"
 
 clean:
 	rm -rf .build $(OUT)

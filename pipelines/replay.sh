@@ -9,6 +9,9 @@ out=${2:?usage: replay.sh RUN_DIR OUT_DIR [BIN_DIR]}
 bin=${3:-$(cd "$(dirname "$0")/.." && swift build -c release --show-bin-path)}
 [ -d "$run/capture/cluster" ] || { echo "replay.sh: $run has no capture/cluster: not a weekly.mk run" >&2; exit 66; }
 rm -rf "$out.tmp" && mkdir -p "$out.tmp/streams"
+# The alerts the run read (weekly.mk copies its spool's last 8 days): all of them, whatever today is.
+alerts=""
+[ -d "$run/capture/alerts" ] && alerts="--alerts $run/capture/alerts --since 3650d"
 # weekly.mk captures per context: capture/cluster/<context>/<cluster>/ and capture/metrics/<context>/.
 for context_dir in "$run"/capture/cluster/*/; do
   context=$(basename "$context_dir")
@@ -17,8 +20,8 @@ for context_dir in "$run"/capture/cluster/*/; do
     echo "replay.sh: $context ($cluster)" >&2
     "$bin/collect-cluster" --from "$dir" --cluster "$cluster" \
       | "$bin/collect-metrics" --from "$run/capture/metrics/$context" \
-      | "$bin/detect-waste" | "$bin/score-risk" \
-      | "$bin/build-evidence" --out "$out.tmp/evidence" > "$out.tmp/streams/$context-$cluster.ndjson"
+      | "$bin/detect-waste" | "$bin/detect-incidents" --quiet $alerts \
+      | "$bin/score-risk" | "$bin/build-evidence" --out "$out.tmp/evidence" > "$out.tmp/streams/$context-$cluster.ndjson"
   done
 done
 cat "$out.tmp"/streams/*.ndjson | "$bin/ledger" record --db "$out.tmp/replay.db" > "$out.tmp/ledger.ndjson"

@@ -8,13 +8,16 @@
 #
 # Variables: CONTEXTS (kubeconfig contexts), PROMETHEUS_<context> (else PROMETHEUS) and optional
 # PROMETHEUS_ARGS (e.g. --sigv4-region us-east-1 or --token-file …), OUT (runs/ and the ledger),
-# BIN (the built tools; default: swift's release path), DB (default OUT/autopilot.db).
+# BIN (the built tools; default: swift's release path), DB (default OUT/autopilot.db), ALERTS
+# (receive-alerts' spool, default OUT/alerts: its last 8 days are copied into the run and read by
+# detect-incidents, which keeps each cluster's own alerts).
 SHELL       := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 CONTEXTS    ?=
 OUT         ?= /var/lib/autopilot
 BIN         ?= $(shell swift build -c release --show-bin-path)
 DB          ?= $(OUT)/autopilot.db
+ALERTS      ?= $(OUT)/alerts
 DATE        := $(shell date -u +%Y-%m-%d)
 RUN         := $(OUT)/runs/$(DATE)
 TMP         := $(RUN).tmp
@@ -25,8 +28,8 @@ define cluster_chain
 	@echo "weekly.mk: $(1)" >&2
 	"$(BIN)/collect-cluster" --context "$(1)" --capture "$(TMP)/capture/cluster/$(1)" \
 	  | "$(BIN)/collect-metrics" --prometheus "$(or $(PROMETHEUS_$(1)),$(PROMETHEUS))" $(PROMETHEUS_ARGS) --capture "$(TMP)/capture/metrics/$(1)" \
-	  | "$(BIN)/detect-waste" | "$(BIN)/score-risk" \
-	  | "$(BIN)/build-evidence" --out "$(TMP)/evidence" > "$(TMP)/streams/$(1).ndjson"
+	  | "$(BIN)/detect-waste" | "$(BIN)/detect-incidents" --alerts "$(TMP)/capture/alerts" --since 8d \
+	  | "$(BIN)/score-risk" | "$(BIN)/build-evidence" --out "$(TMP)/evidence" > "$(TMP)/streams/$(1).ndjson"
 
 endef
 
@@ -36,7 +39,8 @@ weekly:
 	@test -z "$(strip $(foreach c,$(CONTEXTS),$(if $(or $(PROMETHEUS_$(c)),$(PROMETHEUS)),,$(c))))" \
 	  || { echo "weekly.mk: no PROMETHEUS_<context> or PROMETHEUS for: $(strip $(foreach c,$(CONTEXTS),$(if $(or $(PROMETHEUS_$(c)),$(PROMETHEUS)),,$(c))))" >&2; exit 64; }
 	@test ! -e "$(RUN)" || { echo "weekly.mk: $(RUN) exists; this week's run is done (remove it to run again)" >&2; exit 73; }
-	rm -rf "$(TMP)" && mkdir -p "$(TMP)/capture/cluster" "$(TMP)/capture/metrics" "$(TMP)/streams"
+	rm -rf "$(TMP)" && mkdir -p "$(TMP)/capture/cluster" "$(TMP)/capture/metrics" "$(TMP)/capture/alerts" "$(TMP)/streams"
+	if [ -d "$(ALERTS)" ]; then find "$(ALERTS)" -maxdepth 1 -name 'alerts-*.ndjson' -mtime -8 -exec cp {} "$(TMP)/capture/alerts/" \; ; fi
 	$(foreach ctx,$(CONTEXTS),$(call cluster_chain,$(ctx)))
 	cat "$(TMP)"/streams/*.ndjson | "$(BIN)/ledger" record --db "$(DB)" --summary > "$(TMP)/ledger.ndjson"
 	"$(BIN)/render-report" --out "$(TMP)/report" < "$(TMP)/ledger.ndjson"

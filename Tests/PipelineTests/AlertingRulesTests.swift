@@ -80,7 +80,7 @@ final class AlertingRulesTests: XCTestCase {
         let alerts = try alertNames()
         XCTAssertEqual(alerts, [
             "KubePodCrashLooping", "KubeContainerOOMKilled", "KubePodEvicted", "ContainerCPUNearLimit",
-            "ContainerCPUNearRequest", "ContainerMemoryNearLimit", "KubeNodeNotReady",
+            "ContainerCPUNearRequest", "ContainerMemoryNearLimit", "KubeNodeNotReady", "ServiceLatencyHigh",
         ])
         XCTAssertEqual(lines.filter { $0.hasPrefix("severity: ") }.count, alerts.count)
         let runbooks = lines.filter { $0.hasPrefix("runbook_url: ") }.map { String($0.dropFirst("runbook_url: ".count)) }

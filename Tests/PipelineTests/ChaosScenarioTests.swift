@@ -189,3 +189,14 @@ final class ChaosScenarioTests: XCTestCase {
         XCTAssertEqual(strict.errorLines.count, 1, strict.stderr)
     }
 }
+
+extension ChaosScenarioTests {
+    func testTheWeeklyReportCountsTheIncidentsCaught() throws {
+        let scratch = try makeScratchDirectory(self)
+        let incidents = try Tool.run("detect-incidents", ["--now", "2026-11-23T12:00:00Z", "--quiet"], stdin: try Self.stream("bad-rollout"))
+        let report = try Tool.run("render-report", ["--out", scratch.path, "--now", "2026-11-23T12:00:00Z"], stdin: incidents.stdout)
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.appendingPathComponent("report.json"))) as? [String: Any])
+        XCTAssertEqual((json["headline"] as? [String: Any])?["incidentsCaught"] as? Int, 1, "\(json.keys)")
+    }
+}

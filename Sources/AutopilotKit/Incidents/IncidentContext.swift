@@ -15,6 +15,8 @@ public struct IncidentConfig: Sendable {
 
 /// An `alert` record as receive-alerts writes it.
 public struct AlertRecord: Sendable {
+    /// The record's cluster (`unknown` when the alert carried no cluster label).
+    public var cluster: String?
     public var name: String
     public var status: String
     public var labels: [String: String]
@@ -25,6 +27,7 @@ public struct AlertRecord: Sendable {
 
     public init(_ json: JSON) throws(RecordError) {
         labels = json["labels"]?.stringMap ?? [:]
+        cluster = json["cluster"]?.string ?? labels["cluster"]
         guard let name = json["alertname"]?.string ?? labels["alertname"] else { throw RecordError("missing string field 'alertname'") }
         self.name = name
         status = json["status"]?.string ?? "firing"

@@ -67,7 +67,11 @@ public struct IncidentFilter {
     public func analyze(_ input: Input) -> Output {
         let moment = now ?? Self.defaultNow(input)
         let detection = DetectionContext(cluster: input.cluster, config: detectionConfig, costs: costs, now: moment)
-        let context = IncidentContext(cluster: input.cluster, alerts: input.alerts, config: config, detection: detection,
+        // A spool shared by several clusters: only this cluster's alerts (and those that name none).
+        let alerts = input.alerts.filter { alert in
+            input.cluster.name.isEmpty || alert.cluster == nil || alert.cluster == "unknown" || alert.cluster == input.cluster.name
+        }
+        let context = IncidentContext(cluster: input.cluster, alerts: alerts, config: config, detection: detection,
                                       findingsInStream: input.findingIds)
         let (signals, unknown) = SignalReader.signals(context)
         var incidents: [Incident] = []

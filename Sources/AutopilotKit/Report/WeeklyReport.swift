@@ -137,7 +137,7 @@ extension WeeklyReport {
         var events: [TimelineEvent] = []
         for incident in set.incidents {
             if let team, let owner = incident["team"]?.string, owner != team { continue }
-            let time = (incident["startsAt"]?.string ?? incident["at"]?.string).flatMap(RFC3339.date)
+            let time = (incident["start"]?.string ?? incident["startsAt"]?.string ?? incident["at"]?.string).flatMap(RFC3339.date)
             if let time {
                 events.append(TimelineEvent(at: time, kind: "incident",
                                             text: incident["summary"]?.string ?? incident["title"]?.string ?? incident["name"]?.string ?? "incident"))
