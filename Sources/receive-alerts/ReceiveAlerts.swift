@@ -94,20 +94,8 @@ struct ReceiveAlerts: ParsableCommand {
             throw ExitCode(69)
         }
         log("listening on \(host):\(port)")
-        let stop = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        stop.wait()
-        log("stopping: finishing requests in flight")
-        server.shutdown()
+        server.serveUntilTerminated()
         log("stopped after spooling \(receiver.received) alert(s)")
-        _ = sources
     }
 
     /// `--from`: every line a webhook body, its alerts to stdout.

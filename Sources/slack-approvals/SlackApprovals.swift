@@ -82,18 +82,6 @@ struct SlackApprovals: ParsableCommand {
         }
         // The one line a supervisor (or a test) waits for.
         FileHandle.standardOutput.write(Data("LISTENING \(bound)\n".utf8))
-        let stop = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        stop.wait()
-        log("stopping: finishing requests in flight")
-        server.shutdown()
-        _ = sources
+        server.serveUntilTerminated()
     }
 }

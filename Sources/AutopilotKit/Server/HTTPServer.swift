@@ -85,6 +85,23 @@ public final class HTTPServer: @unchecked Sendable {
     /// Blocks until the server is shut down.
     public func wait() { try? channel?.closeFuture.wait() }
 
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully (requests in flight finish).
+    public func serveUntilTerminated() {
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        stop.wait()
+        log("stopping: finishing requests in flight")
+        shutdown()
+        sources.forEach { $0.cancel() }
+    }
+
     /// Stops accepting connections, waits (up to `grace`) for requests in flight, then stops.
     public func shutdown(grace: TimeInterval = 10) {
         _ = try? channel?.close().wait()
