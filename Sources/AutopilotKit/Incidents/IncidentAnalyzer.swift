@@ -29,7 +29,6 @@ extension Incident {
     /// Pods named by the signals, `namespace/name`, sorted.
     var podsNamed: [String] { Set(signals.compactMap(\.pod)).sorted() }
 
-    func has(_ source: Signal.Source, _ names: Set<String>) -> Bool { signals.contains { $0.source == source && names.contains($0.name) } }
     func first(_ names: Set<String>) -> Signal? { signals.filter { names.contains($0.name) }.min { $0.at < $1.at } }
 }
 

@@ -46,16 +46,13 @@ public struct IncidentContext: Sendable {
     public let config: IncidentConfig
     /// For findings: prices, the memory detector's rules, "now".
     public let detection: DetectionContext
-    /// Ids of the findings already in the stream (detect-waste's): not emitted twice.
-    public let findingsInStream: Set<String>
     private let podIndex: [String: Int]
 
-    public init(cluster: ObservedCluster, alerts: [AlertRecord], config: IncidentConfig, detection: DetectionContext, findingsInStream: Set<String>) {
+    public init(cluster: ObservedCluster, alerts: [AlertRecord], config: IncidentConfig, detection: DetectionContext) {
         self.cluster = cluster
         self.alerts = alerts
         self.config = config
         self.detection = detection
-        self.findingsInStream = findingsInStream
         var index: [String: Int] = [:]
         for (position, pod) in cluster.pods.enumerated() { index["\(pod.namespace)/\(pod.name)"] = position }
         podIndex = index

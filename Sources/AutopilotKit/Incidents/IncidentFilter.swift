@@ -71,11 +71,11 @@ public struct IncidentFilter {
         let alerts = input.alerts.filter { alert in
             input.cluster.name.isEmpty || alert.cluster == nil || alert.cluster == "unknown" || alert.cluster == input.cluster.name
         }
-        let context = IncidentContext(cluster: input.cluster, alerts: alerts, config: config, detection: detection,
-                                      findingsInStream: input.findingIds)
+        let context = IncidentContext(cluster: input.cluster, alerts: alerts, config: config, detection: detection)
         let (signals, unknown) = SignalReader.signals(context)
         var incidents: [Incident] = []
         var findings: [Finding] = []
+        // Findings already in the stream (detect-waste's) are referred to, not written twice.
         var written = input.findingIds
         for var incident in IncidentGrouping.incidents(signals, cluster: input.cluster.name, gap: config.gap) {
             guard let analyzer = IncidentAnalyzers.analyzer(for: incident.category), analyzer.analyze(&incident, context) else { continue }
