@@ -105,6 +105,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// Stops accepting connections, waits (up to `grace`) for requests in flight, then stops.
     public func shutdown(grace: TimeInterval = 10) {
         _ = try? channel?.close().wait()
+        // Requests whose bytes already sit in a socket buffer count once the event loop has read their
+        // head: give it a moment before deciding nothing is in flight.
+        Thread.sleep(forTimeInterval: 0.2)
         let deadline = Date().addingTimeInterval(grace)
         while inFlight.withLockedValue({ $0 }) > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         try? group.syncShutdownGracefully()
