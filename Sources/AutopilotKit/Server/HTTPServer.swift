@@ -104,10 +104,15 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Stops accepting connections, waits (up to `grace`) for requests in flight, then stops.
     public func shutdown(grace: TimeInterval = 10) {
+        // A client whose connection waits in the accept queue, or whose request head sits in a socket
+        // buffer, counts only once the event loop has accepted it and read the head; closing the listener
+        // first would reset it. The loop handles ready sockets before its queued tasks, so two round trips
+        // through it (the first may land in an iteration already past its I/O) settle both, before the
+        // close and again after it.
+        let settle = { for _ in 0..<2 { try? self.group.next().submit {}.wait() } }
+        settle()
         _ = try? channel?.close().wait()
-        // Requests whose bytes already sit in a socket buffer count once the event loop has read their
-        // head: give it a moment before deciding nothing is in flight.
-        Thread.sleep(forTimeInterval: 0.2)
+        settle()
         let deadline = Date().addingTimeInterval(grace)
         while inFlight.withLockedValue({ $0 }) > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         try? group.syncShutdownGracefully()
