@@ -3,8 +3,9 @@
 
   raw_http.py slowloris PORT SECONDS   send a request head one byte every 0.3 s for up to SECONDS;
                                        prints "closed after N.N s" when the server hangs up, else "still open"
-  raw_http.py halfbody PORT FILE       POST FILE to /alerts: head and half the body, print "half-sent",
-                                       wait for a line on stdin, send the rest, print the status code
+  raw_http.py halfbody PORT FILE       POST FILE to /alerts: head and half the body; once the server
+                                       process has read them, print "half-sent", wait for a line on stdin,
+                                       send the rest, print the status code
 """
 import socket
 import sys
@@ -36,6 +37,31 @@ def slowloris(port, seconds):
     print("still open", flush=True)
 
 
+def queues(local_port, remote_port):
+    """(tx_queue, rx_queue) of the established IPv4 TCP socket local_port -> remote_port, from /proc/net/tcp."""
+    with open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            local, remote, state, queue = fields[1], fields[2], fields[3], fields[4]
+            if state == "01" and int(local.split(":")[1], 16) == local_port and int(remote.split(":")[1], 16) == remote_port:
+                tx, rx = queue.split(":")
+                return int(tx, 16), int(rx, 16)
+    return None
+
+
+def wait_until_server_read(sock, port, seconds=20):
+    """Waits until every byte sent on sock was acknowledged by the server's kernel (our tx_queue is empty) and
+    read by the server process (its rx_queue is empty). sendall returning says neither: on a loaded machine the
+    loopback packets may still wait for the kernel's softirq thread."""
+    mine = sock.getsockname()[1]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if queues(mine, int(port)) == (0, 0) and queues(int(port), mine) == (0, 0):
+            return
+        time.sleep(0.01)
+    raise SystemExit("the server did not read the request head within %d s" % seconds)
+
+
 def halfbody(port, path):
     body = open(path, "rb").read()
     sock = connect(port)
@@ -43,6 +69,7 @@ def halfbody(port, path):
             "Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)).encode()
     half = len(body) // 2
     sock.sendall(head + body[:half])
+    wait_until_server_read(sock, port)
     print("half-sent", flush=True)
     sys.stdin.readline()
     sock.sendall(body[half:])
