@@ -34,8 +34,9 @@ public struct Verification: Sendable {
         let targetName = row["target_name"].string ?? ""
         let baselineSavings = row["baseline_savings_cents"].int.map(Money.init(cents:)) ?? .zero
         switch detector {
-        case "over-requested-cpu", "over-requested-memory", "under-provisioned-memory":
-            return requestChange(row, baseline: baseline, cluster: cluster, resource: detector.hasSuffix("cpu") ? "cpu" : "memory")
+        case "over-requested-cpu", "over-requested-memory", "under-provisioned-memory", "under-provisioned-cpu":
+            return resourceChange(row, baseline: baseline, cluster: cluster, resource: detector.hasSuffix("cpu") ? "cpu" : "memory",
+                                  baselineSavings: baselineSavings)
         case "idle-node":
             return cluster.node(named: targetName) == nil
                 ? Verification(state: .verified, reason: "node \(targetName) is gone", realized: baselineSavings)
@@ -73,36 +74,65 @@ public struct Verification: Sendable {
         }
     }
 
-    /// A request change: live when the container's request is within `tolerance` of the recommendation.
-    private static func requestChange(_ row: SQLRow, baseline: JSON, cluster: ObservedCluster, resource: String) -> Verification {
+    /// CPU throttled in at least this share of CFS periods after a raise: the raise was not enough
+    /// (detect-incidents' default for calling a container saturated).
+    static let throttledRatio = 0.25
+
+    /// A request or limit change, down (over-requested-*) or up (under-provisioned-*): live when the
+    /// container's request, and its limit where the change sets one, are within `tolerance` of the
+    /// recommendation. Unsafe when usage since says the new figures are still too tight.
+    private static func resourceChange(_ row: SQLRow, baseline: JSON, cluster: ObservedCluster, resource: String,
+                                       baselineSavings: Money) -> Verification {
         let key = Observed.WorkloadKey(namespace: row["namespace"].string ?? "", kind: row["target_kind"].string ?? "", name: row["target_name"].string ?? "")
         let containerName = row["container"].string ?? ""
         guard let workload = cluster.workloads[key], let container = workload.containers.first(where: { $0.name == containerName }) else {
             return Verification(state: .unknown, reason: "\(key.kind) \(key.namespace)/\(key.name) container \(containerName) is not in the cluster")
         }
-        guard let before = baseline["current", resource]?.double, let wanted = baseline["recommended", resource]?.double, before > 0 else {
+        guard let before = baseline["current", resource]?.double, let wanted = baseline["recommended", resource]?.double else {
             return Verification(state: .unknown, reason: "the baseline has no \(resource) request")
         }
-        let now = resource == "cpu" ? container.requests.cpu : container.requests.memory.map(Double.init)
-        guard let now else { return Verification(state: .notLive, reason: "the container has no \(resource) request") }
-        let show = { (value: Double) in resource == "cpu" ? Units.cpu(value) : Units.memory(bytes: value) }
-        guard abs(now - wanted) <= wanted * tolerance else {
-            return Verification(state: .notLive, reason: "\(resource) request is \(show(now)), the change sets \(show(wanted))")
+        let isCPU = resource == "cpu"
+        let show = { (value: Double) in isCPU ? Units.cpu(value) : Units.memory(bytes: value) }
+        let near = { (live: Double?, wanted: Double) in live.map { abs($0 - wanted) <= wanted * tolerance } ?? false }
+        let now = isCPU ? container.requests.cpu : container.requests.memory.map(Double.init)
+        guard near(now ?? 0, wanted) else {
+            return Verification(state: .notLive, reason: now.map { "\(resource) request is \(show($0)), the change sets \(show(wanted))" }
+                                ?? "the container has no \(resource) request")
         }
+        let limitKey = resource + "Limit"
+        let limitBefore = baseline["current", limitKey]?.double
+        var limitNow: Double? = isCPU ? container.limits.cpu : container.limits.memory.map(Double.init)
+        if let wantedLimit = baseline["recommended", limitKey]?.double, wantedLimit != limitBefore {
+            guard near(limitNow, wantedLimit) else {
+                return Verification(state: .notLive, reason: "\(resource) limit is \(limitNow.map(show) ?? "unset"), the change sets \(show(wantedLimit))")
+            }
+        } else {
+            limitNow = nil  // The change does not touch the limit: nothing to report of it.
+        }
+        // Savings scale with the request (the cost model prices requests); a container that had none
+        // realizes what detection priced.
         let baselineCost = baseline["monthlyCost", "current"]?.double ?? 0
-        let realized = Money(dollars: baselineCost * (1 - now / before))
+        let realized = before > 0 ? Money(dollars: baselineCost * (1 - (now ?? 0) / before)) : baselineSavings
         let usage = cluster.usage[key]?[containerName]
-        if resource == "memory", let usage {
+        if !isCPU, let usage {
             if usage.oomKills > 0 {
                 return Verification(state: .unsafe, reason: "\(usage.oomKills) OOM kills in the window since the change", realized: realized)
             }
-            if let peak = usage.memory["max"], peak > now {
+            if let peak = usage.memory["max"], let now, peak > now {
                 return Verification(state: .unsafe, reason: "peak working set \(show(peak)) is above the new request \(show(now))", realized: realized)
             }
         }
-        if resource == "cpu", let usage, let p95 = usage.cpu["p95"], p95 > now {
-            return Verification(state: .unsafe, reason: "CPU p95 \(show(p95)) is above the new request \(show(now))", realized: realized)
+        if isCPU, let usage {
+            if let p95 = usage.cpu["p95"], let now, p95 > now {
+                return Verification(state: .unsafe, reason: "CPU p95 \(show(p95)) is above the new request \(show(now))", realized: realized)
+            }
+            if let throttled = usage.throttledRatio, throttled >= throttledRatio, let limit = container.limits.cpu {
+                return Verification(state: .unsafe, reason: "still throttled in \(Int((throttled * 100).rounded()))% of CFS periods at the \(show(limit)) limit",
+                                    realized: realized)
+            }
         }
-        return Verification(state: .verified, reason: "\(resource) request is \(show(now)) (was \(show(before)))", realized: realized)
+        var reason = "\(resource) request is \(now.map(show) ?? "unset") (was \(show(before)))"
+        if let limitNow { reason += ", limit \(show(limitNow)) (was \(limitBefore.map(show) ?? "unset"))" }
+        return Verification(state: .verified, reason: reason, realized: realized)
     }
 }
