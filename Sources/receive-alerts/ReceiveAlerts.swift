@@ -10,7 +10,8 @@ struct ReceiveAlerts: ParsableCommand {
         discussion: """
             POST /alerts takes a notification (webhook payload version 4, application/json) and appends one \
             `alert` record per alert to DIR/alerts-YYYY-MM-DD.ndjson (UTC day of receipt), synced to disk \
-            before the 200: an acknowledged alert is never lost. Refused with a 4xx and one log line: a body \
+            before the 200: an acknowledged alert is never lost. With --retain-days N, daily files more than N \
+            days old are removed when a new day's file is opened (default 0 keeps them all). Refused with a 4xx and one log line: a body \
             over --max-body (413), not JSON or not a version 4 notification (400), another content type (415), \
             a missing or wrong bearer token with --token-file (401). A client that sends nothing for \
             --idle-timeout seconds, or whose request has not arrived whole after --request-timeout seconds \
@@ -23,7 +24,7 @@ struct ReceiveAlerts: ParsableCommand {
             and debugging; a bad line is reported as FILE:LINE and skipped (exit 65).
 
             Examples:
-              receive-alerts --listen 127.0.0.1:9095 --spool /var/lib/autopilot/alerts --token-file /etc/autopilot/alerts.token
+              receive-alerts --listen 127.0.0.1:9095 --spool /var/lib/autopilot/alerts --retain-days 35 --token-file /etc/autopilot/alerts.token
               receive-alerts --listen 127.0.0.1:9095 --stdout | detect-incidents
               receive-alerts --from fixtures/chaos/memory-leak-oom/alerts.ndjson | jq .alertname
             """)
@@ -33,6 +34,9 @@ struct ReceiveAlerts: ParsableCommand {
 
     @Option(help: ArgumentHelp("Directory of the daily spool files.", valueName: "dir"))
     var spool: String?
+
+    @Option(help: ArgumentHelp("Remove spool files more than this many days old (0 keeps all).", valueName: "days"))
+    var retainDays: Int = 0
 
     @Flag(help: "Write the records to stdout instead of a spool (for a pipe).")
     var stdout = false
@@ -66,6 +70,8 @@ struct ReceiveAlerts: ParsableCommand {
                 !token.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
             else { throw ValidationError("--token-file: cannot read a token from \(tokenFile)") }
         }
+        if retainDays < 0 { throw ValidationError("--retain-days must be 0 (keep all) or more") }
+        if retainDays > 0, spool == nil { throw ValidationError("--retain-days needs --spool DIR") }
         if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024 bytes") }
         if idleTimeout < 1 || requestTimeout < 1 { throw ValidationError("--idle-timeout and --request-timeout must be at least 1 second") }
     }
@@ -75,7 +81,7 @@ struct ReceiveAlerts: ParsableCommand {
         let log: @Sendable (String) -> Void = { writeStderr("receive-alerts: \($0)\n") }
         let alertSpool: AlertSpool
         do {
-            alertSpool = try AlertSpool(spool.map { .directory($0) } ?? .standardOutput)
+            alertSpool = try AlertSpool(spool.map { .directory($0) } ?? .standardOutput, retainDays: retainDays, log: log)
         } catch {
             log("cannot use spool directory \(spool ?? ""): \(error)")
             throw ExitCode(74)

@@ -110,6 +110,30 @@ final class ReceiveAlertsTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: spool.appendingPathComponent("alerts-\(day).ndjson").path))
     }
 
+    func testRetainDaysRemovesOnlyOldDailyFiles() throws {
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let day = { (daysAgo: Double) in
+            "alerts-\(ISO8601DateFormatter().string(from: Date().addingTimeInterval(-daysAgo * 86_400)).prefix(10)).ndjson"
+        }
+        let line = "{\"kind\":\"alert\",\"fingerprint\":\"old\"}\n"
+        for name in [day(40), day(8), day(6), day(40) + ".bak", "notes.txt"] {
+            try line.write(to: spool.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let receiver = try Receiver(self, spool: spool, extra: ["--retain-days", "7"])
+        XCTAssertEqual(try receiver.post(Self.payload(["new"])), 200)
+        let left = try FileManager.default.contentsOfDirectory(atPath: spool.path).sorted()
+        XCTAssertEqual(left, [day(40) + ".bak", day(6), day(0), "notes.txt"].sorted(), "only daily files over 7 days old go")
+        for removed in [day(40), day(8)] {
+            XCTAssertTrue(receiver.logText.contains("removed \(removed): older than --retain-days 7"), receiver.logText)
+        }
+        // Without --retain-days nothing is removed.
+        let keepAll = try Receiver(self, spool: spool)
+        XCTAssertEqual(try keepAll.post(Self.payload(["more"])), 200)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool.path).sorted(), left)
+    }
+
     func testRealAlertmanagerWithShippedRoutingDeliversAmtoolAlertsToTheSpool() throws {
         try Self.installAlertmanager()
         let scratch = try makeScratchDirectory(self)

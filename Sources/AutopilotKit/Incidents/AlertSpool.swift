@@ -13,11 +13,16 @@ public final class AlertSpool {
     }
 
     private let destination: Destination
+    /// Daily files older than this many days are removed when a new day's file is opened; 0 keeps all.
+    private let retainDays: Int
+    private let log: (String) -> Void
     private var day = ""
     private var descriptor: Int32 = -1
 
-    public init(_ destination: Destination) throws {
+    public init(_ destination: Destination, retainDays: Int = 0, log: @escaping (String) -> Void = { _ in }) throws {
         self.destination = destination
+        self.retainDays = retainDays
+        self.log = log
         if case .directory(let path) = destination { try FileIO.makeDirectory(path) }
     }
 
@@ -52,11 +57,37 @@ public final class AlertSpool {
         descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw IOFailure(path: path, operation: "open for appending") }
         day = name
+        prune(directory, now: now)
         let directoryDescriptor = Foundation.open(directory, O_RDONLY | O_DIRECTORY)
         if directoryDescriptor >= 0 {
             _ = fsync(directoryDescriptor)
             close(directoryDescriptor)
         }
         return path
+    }
+
+    /// Removes daily files whose day is more than `retainDays` before `now`'s (only names this spool
+    /// writes; anything else in the directory is left alone). A file that cannot be removed is logged
+    /// and kept: pruning never stands in the way of spooling.
+    private func prune(_ directory: String, now: Date) {
+        guard retainDays > 0 else { return }
+        let oldestKept = Self.fileName(for: now.addingTimeInterval(-Double(retainDays) * 86_400))
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names.sorted() where Self.isDailyFile(name) && name < oldestKept {
+            if unlink("\(directory)/\(name)") == 0 {
+                log("removed \(name): older than --retain-days \(retainDays)")
+            } else {
+                log("cannot remove \(directory)/\(name): \(String(cString: strerror(errno))); keeping it")
+            }
+        }
+    }
+
+    /// `alerts-YYYY-MM-DD.ndjson`, nothing else.
+    static func isDailyFile(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.count == 24, name.hasPrefix("alerts-"), name.hasSuffix(".ndjson") else { return false }
+        return bytes[7..<17].enumerated().allSatisfy { offset, byte in
+            offset == 4 || offset == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
+        }
     }
 }
