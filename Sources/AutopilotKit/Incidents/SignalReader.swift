@@ -150,13 +150,14 @@ public enum SignalReader {
                 }
             }
             if pod.reason == "Evicted", let node = pod.node {
-                // A pod keeps no eviction time (its event may have expired): seen at the snapshot.
-                signals.append(Signal(source: .pod, category: .eviction, name: "Evicted", at: context.now,
+                // The eviction's time from the pod's conditions (its event may have expired); else seen at the snapshot.
+                let at = pod.reasonSince.flatMap(RFC3339.date) ?? context.now
+                signals.append(Signal(source: .pod, category: .eviction, name: "Evicted", at: at,
                                       subject: .node(node), pod: name, detail: "pod \(name) evicted from \(node): \(pod.message ?? "")"))
             }
             if pod.phase == "Pending", pod.reason == "Unschedulable" {
                 signals.append(Signal(source: .pod, category: .failedScheduling, name: "Unschedulable",
-                                      at: pod.createdAt.flatMap(RFC3339.date) ?? context.now, subject: .workload(workload), pod: name,
+                                      at: (pod.reasonSince ?? pod.createdAt).flatMap(RFC3339.date) ?? context.now, subject: .workload(workload), pod: name,
                                       detail: "pod \(name) pending, unschedulable: \(pod.message ?? "")"))
             }
         }

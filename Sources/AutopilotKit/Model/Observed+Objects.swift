@@ -82,6 +82,8 @@ extension Observed {
         /// Why the pod is in its phase (`Evicted`, `Unschedulable`) and the API's message about it.
         public var reason: String?
         public var message: String?
+        /// When the pod came to `reason` (an eviction's time), where the API says.
+        public var reasonSince: String?
 
         public init(namespace: String, name: String, node: String?, phase: String = "Running", owner: WorkloadKey?,
                     containers: [Container], labels: [String: String] = [:], annotations: [String: String] = [:],
@@ -124,6 +126,7 @@ extension Observed {
             createdAt = json["createdAt"]?.string
             reason = json["reason"]?.string
             message = json["message"]?.string
+            reasonSince = json["reasonSince"]?.string
         }
 
         /// Running and Pending pods hold node capacity; Succeeded and Failed ones do not.

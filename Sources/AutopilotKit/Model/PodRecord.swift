@@ -22,6 +22,10 @@ public struct PodRecord: Sendable {
     /// the resource short and the containers using it; a scheduling failure, what no node had).
     public var reason: String?
     public var message: String?
+    /// When the pod came to that reason: the eviction's `DisruptionTarget` condition (Kubernetes 1.26+)
+    /// or its Ready condition turning False; the failed `PodScheduled` condition. The Evicted event
+    /// expires after an hour; the pod keeps this.
+    public var reasonSince: String?
 
     /// Decodes a Pod object; the owner is its direct controller until resolved.
     public init(pod: JSON, cluster: String) throws(QuantityError) {
@@ -59,11 +63,16 @@ public struct PodRecord: Sendable {
         startedAt = pod["status", "startTime"]?.string
         reason = pod["status", "reason"]?.string
         message = pod["status", "message"]?.string
-        if reason == nil, let scheduled = pod["status", "conditions"]?.array.first(where: { $0["type"]?.string == "PodScheduled" }),
-            scheduled["status"]?.string == "False"
-        {
+        let conditions = pod["status", "conditions"]?.array ?? []
+        let condition = { (type: String, status: String) in
+            conditions.first { $0["type"]?.string == type && $0["status"]?.string == status }
+        }
+        if reason == nil, let scheduled = condition("PodScheduled", "False") {
             reason = scheduled["reason"]?.string
             message = scheduled["message"]?.string
+            reasonSince = scheduled["lastTransitionTime"]?.string
+        } else if reason == "Evicted" {
+            reasonSince = (condition("DisruptionTarget", "True") ?? condition("Ready", "False"))?["lastTransitionTime"]?.string
         }
     }
 
@@ -77,7 +86,7 @@ public struct PodRecord: Sendable {
             "requiredNodeAffinity": requiredNodeAffinity, "claims": .strings(claims),
             "qosClass": .optional(qosClass), "priorityClassName": .optional(priorityClassName),
             "createdAt": .optional(meta.creationTimestamp), "startedAt": .optional(startedAt),
-            "reason": .optional(reason), "message": .optional(message),
+            "reason": .optional(reason), "message": .optional(message), "reasonSince": .optional(reasonSince),
         ]
     }
 }
