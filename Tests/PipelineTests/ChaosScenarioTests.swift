@@ -169,6 +169,55 @@ final class ChaosScenarioTests: XCTestCase {
         let ids = records.filter { $0["kind"] as? String == "finding" }.compactMap { $0["id"] as? String }
         XCTAssertEqual(ids.filter { $0 == fix }.count, 1, "the OOM fix is detect-waste's finding, not a second one")
         XCTAssertEqual(ids.count, Set(ids).count)
+        // The evicted pod's own record dates the eviction (its DisruptionTarget condition), not the snapshot.
+        let eviction = try XCTUnwrap(incidents.first { $0["category"] as? String == "eviction" })
+        XCTAssertEqual(eviction["end"] as? String, "2026-11-20T11:18:53Z")
+        let podSignal = (eviction["signals"] as? [[String: Any]])?.first { $0["source"] as? String == "pod" }
+        XCTAssertEqual(podSignal?["at"] as? String, "2026-11-20T11:18:53Z")
+    }
+
+    func testAPodThatCannotFitBecauseOfOverRequestsPointsAtTheRightSizingFinding() throws {
+        // The demo's feature-store-api requests 4Gi and peaks far below; a third replica cannot be placed.
+        var lines = DetectWasteDemoTests.demoInput.split(separator: "\n").map(String.init)
+        let index = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(#"{"kind":"pod""#) && $0.contains(#""name":"feature-store-api-xtwqshbf7w-qxstj""#) })
+        var pending = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: Any])
+        pending["name"] = "feature-store-api-xtwqshbf7w-p3ndg"
+        pending["phase"] = "Pending"
+        pending["node"] = NSNull()
+        pending["reason"] = "Unschedulable"
+        pending["message"] = "0/16 nodes are available: 3 Insufficient memory, 13 node(s) didn't match Pod's node affinity/selector."
+        pending["reasonSince"] = "2026-11-20T11:30:00Z"
+        lines.insert(String(decoding: try JSONSerialization.data(withJSONObject: pending), as: UTF8.self), at: index + 1)
+        let input = lines.joined(separator: "\n") + "\n"
+
+        func schedulingIncident(_ records: [[String: Any]]) throws -> [String: Any] {
+            try XCTUnwrap(records.first { $0["kind"] as? String == "incident" && $0["category"] as? String == "failed-scheduling"
+                && ($0["target"] as? [String: Any])?["name"] as? String == "feature-store-api" })
+        }
+        func rightsizing(_ records: [[String: Any]]) -> [[String: Any]] {
+            records.filter { $0["kind"] as? String == "finding" && $0["detector"] as? String == "over-requested-memory"
+                && ($0["target"] as? [String: Any])?["name"] as? String == "feature-store-api" }
+        }
+        // After detect-waste: the incident refers to its finding, which stays one record.
+        let waste = try Tool.run("detect-waste", ["--quiet", "--now", "2026-11-20T12:00:00Z"], stdin: input)
+        XCTAssertEqual(waste.status, 0, waste.stderr)
+        let afterWaste = try Tool.run("detect-incidents", ["--quiet", "--now", "2026-11-20T12:00:00Z"], stdin: waste.stdout)
+        XCTAssertEqual(afterWaste.status, 0, afterWaste.stderr)
+        let records = try decodeRecords(afterWaste.lines)
+        let incident = try schedulingIncident(records)
+        XCTAssertEqual((incident["rootCause"] as? [String: Any])?["hypothesis"] as? String, "requests-too-high")
+        let actions = try XCTUnwrap(incident["actions"] as? [[String: Any]])
+        XCTAssertEqual(actions.map { $0["type"] as? String }, ["lower-requests"])
+        let finding = try XCTUnwrap(rightsizing(records).first)
+        XCTAssertEqual(rightsizing(records).count, 1)
+        XCTAssertEqual(actions.first?["findingId"] as? String, finding["id"] as? String)
+        XCTAssertEqual(incident["start"] as? String, "2026-11-20T11:30:00Z", "the pod's PodScheduled condition dates it")
+        // Without detect-waste in front, detect-incidents opens the same finding itself.
+        let alone = try Tool.run("detect-incidents", ["--quiet", "--now", "2026-11-20T12:00:00Z"], stdin: input)
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        let opened = rightsizing(try decodeRecords(alone.lines))
+        XCTAssertEqual(opened.map { $0["id"] as? String }, [finding["id"] as? String])
+        XCTAssertEqual((opened.first?["recommended"] as? [String: Any])?["memory"] as? Int, (finding["recommended"] as? [String: Any])?["memory"] as? Int)
     }
 
     func testBadLinesAreReportedAndTheRestStillAnalysed() throws {

@@ -47,6 +47,8 @@ public struct IncidentContext: Sendable {
     /// For findings: prices, the memory detector's rules, "now".
     public let detection: DetectionContext
     private let podIndex: [String: Int]
+    /// Workloads by `namespace/name` (a Deployment and a StatefulSet may share a name).
+    private let workloadIndex: [String: [Observed.WorkloadKey]]
 
     public init(cluster: ObservedCluster, alerts: [AlertRecord], config: IncidentConfig, detection: DetectionContext) {
         self.cluster = cluster
@@ -56,6 +58,7 @@ public struct IncidentContext: Sendable {
         var index: [String: Int] = [:]
         for (position, pod) in cluster.pods.enumerated() { index["\(pod.namespace)/\(pod.name)"] = position }
         podIndex = index
+        workloadIndex = Dictionary(grouping: cluster.workloads.keys) { "\($0.namespace)/\($0.name)" }
     }
 
     public var now: Date { detection.now }
@@ -66,8 +69,13 @@ public struct IncidentContext: Sendable {
     /// namespace whose name is the longest `<name>-` prefix of the pod's (`web-7d9f8c6b5-x2x9z` → `web`).
     public func workload(ofPod name: String, namespace: String) -> Observed.WorkloadKey? {
         if let pod = pod(namespace, name) { return pod.owner }
-        return cluster.workloads.keys.filter { $0.namespace == namespace && name.hasPrefix($0.name + "-") }
-            .max { ($0.name.count, $0.kind) < ($1.name.count, $1.kind) }
+        // Drop one `-suffix` at a time, longest candidate first: a lookup per dash, not a scan of the cluster.
+        var candidate = Substring(name)
+        while let dash = candidate.lastIndex(of: "-") {
+            candidate = candidate[..<dash]
+            if let keys = workloadIndex["\(namespace)/\(candidate)"] { return keys.max { $0.kind < $1.kind } }
+        }
+        return nil
     }
 
     /// A workload named by an alert's labels: pod, then deployment/statefulset/daemonset, then a Service's

@@ -3,7 +3,7 @@ import Foundation
 /// Pods the scheduler cannot place. The scheduler's message counts why each node said no
 /// (`0/12 nodes are available: 3 Insufficient cpu, 9 node(s) had untolerated taint …`). Insufficient CPU
 /// or memory: a request larger than any node can hold, or a request far above what the workload uses
-/// (requests too high: the right-sizing finding frees the room), or a cluster that is full (more
+/// (requests too high: detect-waste's right-sizing finding, referenced by id, frees the room), or a cluster that is full (more
 /// capacity: the NodePool's limits or the node group's maximum; and hold back node-consolidation).
 /// Taints or selectors alone: no node matches what the pod asks for.
 struct FailedSchedulingAnalyzer: IncidentAnalyzer {
@@ -49,8 +49,16 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
         if !overRequested.isEmpty {
             evidence += overRequested
             incident.rootCause = RootCause("requests-too-high", summary: "requests far above use keep the pod from fitting", confidence: 0.7, evidence: evidence)
-            incident.actions = [IncidentAction("lower-requests", summary: "Apply the right-sizing finding for \(key) (detect-waste's over-requested-cpu/memory)",
-                                               command: "detect-waste --detectors over-requested-cpu,over-requested-memory")]
+            // The right-sizing detectors' own findings for this workload: the same ids detect-waste gives them,
+            // so one already in the stream is referenced, not written twice.
+            let detectors: [any Detector] = (insufficientCPU ? [OverRequestedCPU()] : []) + (insufficientMemory ? [OverRequestedMemory()] : [])
+            let rightsizing = detectors.flatMap { $0.detect(in: context.detection) }
+                .filter { $0.target.kind == key.kind && $0.target.name == key.name && $0.namespace == key.namespace }
+            incident.actions = rightsizing.map { IncidentAction("lower-requests", summary: $0.summary, finding: $0) }
+            if incident.actions.isEmpty {
+                incident.actions = [IncidentAction("lower-requests", summary: "Lower \(key)'s requests toward its use (detect-waste's thresholds open no finding)",
+                                                   command: "detect-waste --detectors over-requested-cpu,over-requested-memory")]
+            }
             return true
         }
         let free = context.cluster.nodes.filter { $0.ready && !$0.unschedulable }.map { node -> Double in
