@@ -19,8 +19,11 @@ struct SlackApprovals: ParsableCommand {
             --github-repo and GITHUB_TOKEN). Explain answers in the message's thread with the risk reasons and \
             the basis of the recommendation (what `ledger approve` prints too).
 
-            GET /healthz answers ok. SIGTERM or SIGINT stops accepting, lets requests in flight finish, exits 0. \
-            Logs go to stderr, one line each.
+            A valid callback is answered 200 at once (Slack allows 3 seconds) and its work done after, one \
+            callback at a time; what cannot be done is said to the user in an ephemeral reply and logged.
+
+            GET /healthz answers ok. SIGTERM or SIGINT stops accepting, lets requests in flight finish and the \
+            work of every acknowledged callback, exits 0. Logs go to stderr, one line each.
 
             Example:
               SLACK_BOT_TOKEN=… GITHUB_TOKEN=… slack-approvals --listen 127.0.0.1:9096 --db autopilot.db \\
@@ -83,5 +86,7 @@ struct SlackApprovals: ParsableCommand {
         // The one line a supervisor (or a test) waits for.
         FileHandle.standardOutput.write(Data("LISTENING \(bound)\n".utf8))
         server.serveUntilTerminated()
+        // Clicks already acknowledged still get their ledger change, PR update and Slack message.
+        service.finish()
     }
 }

@@ -89,6 +89,12 @@ final class FakeGitHub {
         return list
     }
 
+    /// From now on every request waits `seconds` before its answer, as a slow GitHub would.
+    func delay(_ seconds: Double) throws {
+        let (status, data) = try control("POST", "/_fake/delay/\(seconds)")
+        guard status == 200 else { throw Self.failure("POST /_fake/delay answered \(status): \(String(decoding: data, as: UTF8.self))") }
+    }
+
     /// Marks pull request `number` merged (state closed, merged true, merged_at set), as if a human
     /// had merged it on GitHub.
     func merge(_ number: Int) throws {

@@ -164,6 +164,7 @@ final class SlackApprovalTests: XCTestCase {
         // Carol approves payments' findings, not checkout's.
         let body = Self.actionBody("approve", id: id, user: "U03CAROL", name: "carol", responseURL: slack.responseURL("carol"))
         XCTAssertEqual(try server.post(body, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
+        XCTAssertTrue(eventually { !(try slack.responses()).isEmpty }, "no ephemeral reply: \(server.log())")
         let reply = try XCTUnwrap(try slack.responses().last)
         XCTAssertEqual((reply["json"] as? [String: Any])?["response_type"] as? String, "ephemeral")
         XCTAssertTrue(((reply["json"] as? [String: Any])?["text"] as? String ?? "").contains("not on the approvers list for team checkout"))
@@ -211,7 +212,13 @@ final class SlackApprovalTests: XCTestCase {
         defer { server.stop() }
         let body = Self.actionBody("approve", id: id, user: "U01ALICE", name: "alice", responseURL: slack.responseURL("alice"),
                                    channel: message["channel"] as? String, ts: message["ts"] as? String)
+        // Acknowledged at once (Slack allows 3 s; this GitHub answers each call after 1.5 s), the work done after.
+        try github.delay(1.5)
+        let started = Date()
         XCTAssertEqual(try server.post(body, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1.5, "answered before the first GitHub call could finish")
+        XCTAssertTrue(eventually(timeout: 30) { (try slack.messages()).contains { $0["ts"] as? String == message["ts"] as? String && "\($0)".contains("Approved by") } },
+                      "the message was not updated: \(server.log())")
 
         // The ledger: approved by that Slack user.
         let export = try decodeRecords(try Tool.run("ledger", ["export", "--db", db.path]).lines)
@@ -237,8 +244,41 @@ final class SlackApprovalTests: XCTestCase {
         let explain = Self.actionBody("explain", id: id, user: "U01ALICE", name: "alice", responseURL: slack.responseURL("alice-2"),
                                       channel: message["channel"] as? String, ts: message["ts"] as? String)
         XCTAssertEqual(try server.post(explain, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
+        XCTAssertTrue(eventually { (try slack.messages()).contains { $0["thread_ts"] as? String == message["ts"] as? String } }, server.log())
         let thread = try XCTUnwrap(try slack.messages().first { $0["thread_ts"] as? String == message["ts"] as? String })
         XCTAssertTrue((thread["text"] as? String ?? "").contains("Risk: "), "\(thread)")
+    }
+
+    /// SIGTERM right after Slack's callback was acknowledged: the decision still lands before the exit.
+    func testAnAcknowledgedDecisionIsFinishedBeforeTheServerStops() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = scratch.appendingPathComponent("ledger.db")
+        _ = try ledger(db, F.demoStream)
+        let slack = try FakeSlack(scratch: scratch, token: "xoxb-test")
+        defer { slack.stop() }
+        let server = try ApprovalServer(scratch: scratch, db: db, slack: slack)
+        defer { server.stop() }
+        let finding = try XCTUnwrap(try approveGated(F.demoStream).first { $0["team"] as? String == "checkout" })
+        let id = finding["id"] as! String
+        let body = Self.actionBody("reject", id: id, user: "U01ALICE", name: "alice", responseURL: slack.responseURL("alice"))
+        XCTAssertEqual(try server.post(body, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
+        server.process.terminate()
+        server.process.waitUntilExit()
+        XCTAssertEqual(server.process.terminationStatus, 0, server.log())
+        let export = try Tool.run("ledger", ["export", "--db", db.path])
+        let entry = try XCTUnwrap(try decodeRecords(export.lines).first { $0["id"] as? String == id })
+        XCTAssertEqual(entry["status"] as? String, "rejected", server.log())
+        XCTAssertTrue(server.log().contains("\(id): rejected by slack:alice (U01ALICE)"), server.log())
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes.
+    func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            if (try? condition()) == true { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        } while Date() < deadline
+        return false
     }
 
     func testTheTerminalApprovalPrintsTheSameExplanation() throws {

@@ -4,6 +4,10 @@ import Foundation
 /// before its body is read; a request seen before is refused. Approve and Reject move the finding in the
 /// ledger with the Slack user as actor (allow-listed users only), mark the PR ready for review and label it
 /// on Approve, and update the original message to show who decided and when; Explain answers in the thread.
+///
+/// Slack wants the callback answered within 3 seconds, and GitHub or the ledger's busy timeout may take
+/// longer: a valid callback is acknowledged at once and its work runs after, one at a time, on
+/// `followUps`; `finish()` waits for what is queued (slack-approvals calls it before exiting).
 public final class ApprovalService: @unchecked Sendable {
     public let signingSecret: [UInt8]
     public let ledgerPath: String
@@ -15,6 +19,8 @@ public final class ApprovalService: @unchecked Sendable {
     /// Signatures accepted in the last window: the same signed request twice is a replay.
     private var seen: [String: Date] = [:]
     private let lock = NSLock()
+    /// Decisions run here in the order they were clicked: two clicks on one finding never interleave.
+    private let followUps = DispatchQueue(label: "autopilot.slack.followups")
 
     public init(signingSecret: [UInt8], ledgerPath: String, config: SlackConfig, slack: SlackClient, github: GitHubClient?,
                 log: @escaping @Sendable (String) -> Void) {
@@ -60,19 +66,25 @@ public final class ApprovalService: @unchecked Sendable {
         let context = Context(id: id, user: user, name: name, responseURL: payload["response_url"]?.string,
                               channel: payload["channel", "id"]?.string ?? payload["container", "channel_id"]?.string,
                               ts: payload["message", "ts"]?.string ?? payload["container", "message_ts"]?.string)
-        do {
-            switch action["action_id"]?.string {
-            case "approve": try decide(.approved, context)
-            case "reject": try decide(.rejected, context)
-            case "explain": try explain(context)
-            default: break  // View details is a link; nothing to do.
+        let actionId = action["action_id"]?.string
+        followUps.async { [self] in
+            do {
+                switch actionId {
+                case "approve": try decide(.approved, context)
+                case "reject": try decide(.rejected, context)
+                case "explain": try explain(context)
+                default: break  // View details is a link; nothing to do.
+                }
+            } catch {
+                log("\(id): \(error)")
+                tell(context, "Autopilot could not finish this: \(error)")
             }
-        } catch {
-            log("\(id): \(error)")
-            tell(context, "Autopilot could not finish this: \(error)")
         }
         return .text(200, "")
     }
+
+    /// Waits until every acknowledged callback's work is done.
+    public func finish() { followUps.sync {} }
 
     struct Context {
         var id: String

@@ -376,6 +376,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         raw = self.read_body()
+        if server.delay and not url.path.startswith("/_fake/"):
+            time.sleep(server.delay)
         try:
             parsed = json.loads(raw.decode("utf-8")) if raw else None
         except (ValueError, UnicodeDecodeError):
@@ -473,6 +475,9 @@ class Handler(BaseHTTPRequestHandler):
         with repo.lock:
             if parts == ["pulls"] and self.command == "GET":
                 return 200, sorted(repo.pulls.values(), key=lambda pr: pr["number"]), {}
+            if len(parts) == 2 and parts[0] == "delay" and self.command == "POST":
+                self.server.delay = float(parts[1])
+                return 200, {"delay": self.server.delay}, {}
             if len(parts) == 2 and parts[0] == "merge" and self.command == "POST":
                 number = self.number(parts[1])
                 if number is not None:
@@ -514,6 +519,7 @@ class Server(ThreadingHTTPServer):
         self.counter_lock, self.log_lock = threading.Lock(), threading.Lock()
         self.request_id = 0
         self.repository = None
+        self.delay = 0.0
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
