@@ -224,6 +224,36 @@ final class EmitPRTests: XCTestCase {
         XCTAssertTrue(try F.changes(all).filter { F.string($0, "state") == "draft" }.allSatisfy { $0["draft"] as? Bool == true })
     }
 
+    /// GitHub created the PR but its answer was lost (502): the retried POST meets 422 "already exists",
+    /// and emit-pr takes that open PR as its own instead of failing the branch.
+    func testALostCreateAnswerIsRecoveredFromTheRetrysAlreadyExists() throws {
+        let scratch = try makeScratchDirectory(self)
+        let remote = scratch.appendingPathComponent("remote.git")
+        try FileManager.default.createDirectory(at: remote, withIntermediateDirectories: true)
+        try F.git(["init", "--quiet", "--bare", "--initial-branch=main"], in: remote)
+        let repo = try F.makeRepo(["manifests"], in: scratch)
+        try F.git(["remote", "add", "origin", remote.path], in: repo)
+        let github = try FakeGitHub(scratch: scratch, token: "ghp-test-token", extraArguments: ["--lose-first-create"])
+        defer { github.stop() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["GITHUB_TOKEN"] = "ghp-test-token"
+        let result = try F.emitPR(repo, F.demoStream, ["--github-repo", "acme/infra", "--api-url", github.baseURL, "--base", "main", "--only-auto"],
+                                  environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let creates = try github.requests().filter { $0["method"] as? String == "POST" && $0["path"] as? String == "/repos/acme/infra/pulls" }
+        XCTAssertEqual(creates.prefix(2).map { $0["status"] as? Int }, [502, 422], "the lost answer, then the retry's refusal")
+        let pulls = try github.pulls()
+        XCTAssertEqual(pulls.count, 5, "one PR per branch, none twice")
+        let changes = try F.changes(result).filter { F.string($0, "branch") != nil }
+        XCTAssertEqual(changes.count, 5)
+        for change in changes {
+            XCTAssertEqual(F.string(change, "state"), "open", "\(change)")
+            let pull = try XCTUnwrap(pulls.first { ($0["head"] as? [String: Any])?["ref"] as? String == F.string(change, "branch") })
+            XCTAssertEqual(change["pr"] as? Int, pull["number"] as? Int)
+            XCTAssertTrue(((pull["labels"] as? [[String: Any]]) ?? []).contains { $0["name"] as? String == "gate:auto" }, "labelled too")
+        }
+    }
+
     func testGitHubDownLeavesTheBranchesAndSays69() throws {
         let scratch = try makeScratchDirectory(self)
         let repo = try F.makeRepo(["manifests"], in: scratch)

@@ -8,6 +8,8 @@ public struct GitHubError: Error, CustomStringConvertible {
     public let description: String
     /// Nothing answered (or only 5xx after retries): a service outage, exit 69.
     public let unreachable: Bool
+    /// The HTTP status GitHub answered with, when it answered.
+    public var status: Int? = nil
 }
 
 /// The few GitHub REST calls emit-pr (and the Slack approvals) need, with the API's required headers,
@@ -65,12 +67,20 @@ public final class GitHubClient: @unchecked Sendable {
         PullRequest(try call(.GET, "/repos/\(owner)/\(repository)/pulls/\(number)"))
     }
 
+    /// Opens a pull request. A retried POST whose first answer was lost (a 5xx or a cut connection after
+    /// GitHub had created it) meets 422 "A pull request already exists": that open PR is the one asked for.
     public func createPullRequest(head: String, base: String, title: String, body: String, draft: Bool) throws(GitHubError) -> PullRequest {
-        let json = try call(.POST, "/repos/\(owner)/\(repository)/pulls", body: [
-            "title": .string(title), "head": .string(head), "base": .string(base), "body": .string(body), "draft": .bool(draft),
-            "maintainer_can_modify": .bool(true),
-        ])
-        return PullRequest(json)
+        do {
+            return PullRequest(try call(.POST, "/repos/\(owner)/\(repository)/pulls", body: [
+                "title": .string(title), "head": .string(head), "base": .string(base), "body": .string(body), "draft": .bool(draft),
+                "maintainer_can_modify": .bool(true),
+            ]))
+        } catch {
+            guard error.status == 422, error.description.contains("already exists"),
+                let existing = try pullRequest(head: head), existing.state == "open"
+            else { throw error }
+            return existing
+        }
     }
 
     public func updatePullRequest(_ number: Int64, title: String, body: String) throws(GitHubError) {
@@ -121,6 +131,6 @@ public final class GitHubClient: @unchecked Sendable {
         if let first = parsed?["errors"]?.array.first { detail += ": " + (first["message"]?.string ?? first.value.text) }
         detail = detail.replacingOccurrences(of: "\n", with: " ")
         throw GitHubError(description: "GitHub \(method.rawValue) \(path.split(separator: "?").first ?? "") answered HTTP \(answer.status): \(detail)",
-                          unreachable: answer.status >= 500 || rateLimited(answer))
+                          unreachable: answer.status >= 500 || rateLimited(answer), status: answer.status)
     }
 }

@@ -459,6 +459,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.paginate(repo.list(query), query)
             if rest == ["pulls"] and method == "POST":
                 pr = repo.create(parsed)
+                if server.take_lost_create():
+                    raise Reply(502, {"message": "Server Error"})  # created, but the answer never arrives
                 return 201, pr, {"Location": pr["url"]}
             number = self.number(rest[1]) if len(rest) >= 2 else None
             if rest[:1] == ["pulls"] and len(rest) == 2 and number is not None:
@@ -520,6 +522,7 @@ class Server(ThreadingHTTPServer):
         self.request_id = 0
         self.repository = None
         self.delay = 0.0
+        self.lose_create_pending = False
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
@@ -529,6 +532,12 @@ class Server(ThreadingHTTPServer):
         with self.counter_lock:
             self.request_id += 1
             return self.request_id
+
+    def take_lost_create(self):
+        """True once with --lose-first-create: the first created pull request is answered with a 502."""
+        with self.counter_lock:
+            lost, self.lose_create_pending = self.lose_create_pending, False
+            return lost
 
     def gate(self):
         """'rate-limit' for the first request with --rate-limit-once, then 'fail' for --fail-first N."""
@@ -558,6 +567,8 @@ def parse_args(argv):
                         help="answer the first request with a 403 secondary rate limit (Retry-After: 1)")
     parser.add_argument("--fail-first", type=int, default=0, metavar="N", help="answer the first N requests with 502")
     parser.add_argument("--preload", metavar="FILE", help="JSON list of pull requests to start with")
+    parser.add_argument("--lose-first-create", action="store_true",
+                        help="create the first pull request asked for but answer 502, as if the answer was lost")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", args.owner_repo):
         parser.error(f"--owner-repo: expected OWNER/NAME, got {args.owner_repo!r}")
@@ -583,6 +594,7 @@ def main(argv):
         return 73
     try:
         server = Server(("127.0.0.1", args.port), args.token, log_file, args.rate_limit_once, args.fail_first)
+        server.lose_create_pending = args.lose_first_create
     except OSError as err:
         print(f"fake_github: error: cannot listen on 127.0.0.1:{args.port}: {err}", file=sys.stderr)
         return 69
