@@ -97,6 +97,94 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(try F.changedFiles(repo).filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("kustomize"))
     }
 
+    /// An overlay that sets the value inline (`patches: - patch: |`) or with JSON 6902 operations wins over
+    /// the base: editing the base would change nothing, so the change is not patchable, with where it is set.
+    /// Operations on other fields do not stand in the way.
+    func testInlineAndJSON6902OverlayPatchesAreNotSilentlyBypassed() throws {
+        let scratch = try makeScratchDirectory(self)
+        func overlayRepo(_ name: String, patches: String) throws -> URL {
+            let repo = try F.makeRepo(["kustomize"], in: scratch, name: name)
+            let overlay = repo.appendingPathComponent("overlays/demo")
+            var text = try String(contentsOf: overlay.appendingPathComponent("kustomization.yaml"), encoding: .utf8)
+            let start = try XCTUnwrap(text.range(of: "patches:"))
+            text = String(text[..<start.lowerBound]) + patches
+            try text.write(to: overlay.appendingPathComponent("kustomization.yaml"), atomically: true, encoding: .utf8)
+            for file in ["search-api-resources.yaml", "query-suggest-memory.yaml"] {
+                try FileManager.default.removeItem(at: overlay.appendingPathComponent(file))
+            }
+            try F.git(["commit", "--quiet", "-am", "patches inline"], in: repo)
+            return repo
+        }
+        let findings = try decodeRecords(F.demoStream.split(separator: "\n").map(String.init).filter { $0.hasPrefix(#"{"kind":"finding""#) })
+        /// The change records of the findings on Deployment search/`name`.
+        func changes(_ result: ToolResult, _ name: String) throws -> [[String: Any]] {
+            let ids = Set(findings.filter { $0["namespace"] as? String == "search" && ($0["target"] as? [String: Any])?["name"] as? String == name }
+                .compactMap { $0["id"] as? String })
+            let found = try F.changes(result).filter { !ids.isDisjoint(with: ($0["findingIds"] as? [String]) ?? []) }
+            XCTAssertFalse(found.isEmpty, "no change for \(name)")
+            return found
+        }
+
+        let inline = try overlayRepo("inline", patches: """
+            patches:
+              - target:
+                  kind: Deployment
+                  name: query-suggest
+                patch: |-
+                  - op: replace
+                    path: /spec/template/spec/containers/0/image
+                    value: 381492150734.dkr.ecr.us-east-1.amazonaws.com/query-suggest:1.1.1
+              - patch: |-
+                  apiVersion: apps/v1
+                  kind: Deployment
+                  metadata:
+                    name: search-api
+                    namespace: search
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                        - name: api
+                          resources:
+                            requests:
+                              cpu: "1500m"
+                              memory: 1536Mi
+
+            """)
+        let first = try F.emitPR(inline, F.demoStream)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        for searchAPI in try changes(first, "search-api") {
+            XCTAssertEqual(F.string(searchAPI, "state"), "not-patchable", "\(searchAPI)")
+            XCTAssertTrue((F.string(searchAPI, "reason") ?? "").contains("the inline patch overlays/demo/kustomization.yaml patches[1] sets this value"),
+                          F.string(searchAPI, "reason") ?? "")
+        }
+        let suggest = try changes(first, "query-suggest")
+        XCTAssertEqual(suggest.map { F.string($0, "state") }, ["local"], "an image operation does not set memory: \(suggest)")
+        XCTAssertEqual(suggest.first?["files"] as? [String], ["base/search/query-suggest.yaml"])
+
+        let operations = try overlayRepo("operations", patches: """
+            patchesJson6902:
+              - target:
+                  group: apps
+                  version: v1
+                  kind: Deployment
+                  name: query-suggest
+                patch: |-
+                  [{"op": "replace", "path": "/spec/template/spec/containers/0/resources/requests/memory", "value": "768Mi"}]
+
+            """)
+        let second = try F.emitPR(operations, F.demoStream)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        // The memory request is the operation's; the CPU request is still the base's to change.
+        let split = try changes(second, "query-suggest")
+        let blocked = try XCTUnwrap(split.first { F.string($0, "state") == "not-patchable" }, "\(split)")
+        XCTAssertTrue((F.string(blocked, "reason") ?? "").contains(
+            "the JSON 6902 patch overlays/demo/kustomization.yaml patchesJson6902[0] sets /spec/template/spec/containers/0/resources/requests/memory"),
+                      "\(blocked)")
+        let cpu = try XCTUnwrap(split.first { F.string($0, "state") == "local" }, "\(split)")
+        XCTAssertEqual((cpu["edits"] as? [[String: Any]])?.map { $0["field"] as? String }, ["suggest CPU request"])
+    }
+
     func testHelmValuesAreFoundThroughTheMapAndTheAnnotation() throws {
         let scratch = try makeScratchDirectory(self)
         let repo = try F.makeRepo(["helm"], in: scratch)

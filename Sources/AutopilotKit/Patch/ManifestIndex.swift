@@ -8,6 +8,23 @@ public struct ManifestIndex {
         case resource
         /// A strategic-merge patch listed by the kustomization in this directory (an overlay).
         case patch(overlay: String)
+        /// A strategic-merge patch written inline in the overlay's kustomization (`patches: - patch: |`):
+        /// it can be read, not edited in place. Its `path` names the kustomization and the entry.
+        case inlinePatch(overlay: String)
+    }
+
+    /// A JSON 6902 patch (`patchesJson6902`, or a `patches` entry whose content is a list of operations):
+    /// operations on JSON pointers such as `/spec/template/spec/containers/0/resources/limits/memory`.
+    public struct OperationsPatch {
+        /// The overlay (kustomization directory) that applies it.
+        public var overlay: String
+        /// Where it is written: its file, or the kustomization and the entry.
+        public var origin: String
+        /// The target's kind and name; nil matches any (a label selector, or no target).
+        public var kind: String?
+        public var name: String?
+        /// Each operation's `path`, split at `/` (`["spec", "template", …]`).
+        public var paths: [[String]]
     }
 
     public struct Document {
@@ -35,6 +52,7 @@ public struct ManifestIndex {
     }
 
     public private(set) var documents: [Document] = []
+    public private(set) var operationsPatches: [OperationsPatch] = []
     public private(set) var kustomizations: [Kustomization] = []
     public private(set) var failures: [Failure] = []
     public private(set) var sources: [String: YAMLSource] = [:]
@@ -54,11 +72,21 @@ public struct ManifestIndex {
                 failures.append(Failure(path: path, error: error))
             }
         }
+        var patchEntries: [(entry: YAMLNode, kustomization: String, label: String)] = []
         for (path, source) in sources.sorted(by: { $0.key < $1.key }) where Self.isKustomization(path) {
-            if let root = source.documents.first { kustomizations.append(Self.kustomization(root, path: path)) }
+            guard let root = source.documents.first else { continue }
+            kustomizations.append(Self.kustomization(root, path: path))
+            for key in ["patches", "patchesJson6902"] {
+                guard case .sequence(let sequence)? = root[key] else { continue }
+                for (position, entry) in sequence.items.enumerated() { patchEntries.append((entry, path, "\(path) \(key)[\(position)]")) }
+            }
         }
         let patchFiles = Dictionary(kustomizations.flatMap { k in k.patches.map { ($0, k.directory) } }, uniquingKeysWith: { a, _ in a })
-        for (path, source) in sources.sorted(by: { $0.key < $1.key }) where !Self.isKustomization(path) {
+        var operationFiles: Set<String> = []
+        for (entry, kustomizationPath, label) in patchEntries {
+            readPatchEntry(entry, kustomization: kustomizationPath, label: label, operationFiles: &operationFiles)
+        }
+        for (path, source) in sources.sorted(by: { $0.key < $1.key }) where !Self.isKustomization(path) && !operationFiles.contains(path) {
             for (index, root) in source.documents.enumerated() {
                 guard let kind = root["kind"]?.scalarValue, let name = root["metadata"]?["name"]?.scalarValue else { continue }
                 let role: Role = patchFiles[path].map { .patch(overlay: $0) } ?? .resource
@@ -66,6 +94,40 @@ public struct ManifestIndex {
                 documents.append(Document(path: path, index: index, kind: kind, name: name, namespace: namespace, role: role))
             }
         }
+    }
+
+    /// A `patches` / `patchesJson6902` entry the file scan does not see: an inline patch (a strategic
+    /// merge, indexed as an `.inlinePatch` document, or operations), or a file of operations.
+    private mutating func readPatchEntry(_ entry: YAMLNode, kustomization: String, label: String, operationFiles: inout Set<String>) {
+        let overlay = (kustomization as NSString).deletingLastPathComponent
+        let target = entry["target"]
+        var content: YAMLNode?
+        var origin = label
+        if let inline = entry["patch"]?.scalarValue {
+            guard let parsed = try? YAMLSource(bytes: Array(inline.utf8)) else { return }
+            if case .mapping? = parsed.documents.first {
+                sources[label] = parsed
+                for (index, root) in parsed.documents.enumerated() {
+                    guard let kind = target?["kind"]?.scalarValue ?? root["kind"]?.scalarValue,
+                        let name = target?["name"]?.scalarValue ?? root["metadata"]?["name"]?.scalarValue
+                    else { continue }
+                    let namespace = target?["namespace"]?.scalarValue ?? root["metadata"]?["namespace"]?.scalarValue ?? kustomizationNamespace(of: kustomization)
+                    documents.append(Document(path: label, index: index, kind: kind, name: name, namespace: namespace, role: .inlinePatch(overlay: overlay)))
+                }
+                return
+            }
+            content = parsed.documents.first
+        } else if let file = entry["path"]?.scalarValue {
+            let path = Self.normalize(overlay, file)
+            guard case .sequence? = sources[path]?.documents.first else { return }  // a strategic merge file: indexed by the file scan
+            operationFiles.insert(path)
+            content = sources[path]?.documents.first
+            origin = path
+        }
+        guard case .sequence(let operations)? = content else { return }
+        let paths = operations.items.compactMap { $0["path"]?.scalarValue }.map { $0.split(separator: "/").map(String.init) }
+        operationsPatches.append(OperationsPatch(overlay: overlay, origin: origin, kind: target?["kind"]?.scalarValue,
+                                                 name: target?["name"]?.scalarValue, paths: paths))
     }
 
     /// Documents defining `kind` `name` in `namespace` (or with no namespace of their own).

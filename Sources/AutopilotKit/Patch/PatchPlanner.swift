@@ -139,6 +139,7 @@ public struct PatchPlanner {
     func locate(kind: String, namespace: String?, name: String, field steps: (ManifestIndex.Document) -> [YAMLPathStep]?,
                 notFound: ([ManifestIndex.Document]) -> String) -> Lookup {
         let candidates = manifests.documents(kind: kind, name: name, namespace: namespace)
+        if let reason = setWhereNotEditable(kind: kind, name: name, candidates: candidates, field: steps) { return .missing(reason) }
         let overlayPatches = candidates.filter { document in
             guard case .patch(let overlay) = document.role, appliesToCluster(overlay),
                 let path = steps(document), let source = manifests.sources[document.path]
@@ -176,6 +177,40 @@ public struct PatchPlanner {
             notes.append("\(document.path) names no namespace; it was matched to \(namespace) by kind and name.")
         }
         return .found(Location(path: document.path, document: document.index, steps: path, notes: notes))
+    }
+
+    /// Why the field cannot be changed in a file: this cluster's overlay sets it in an inline patch or with
+    /// JSON 6902 operations, which win over the base (editing the base would change nothing). Nil when
+    /// neither does.
+    private func setWhereNotEditable(kind: String, name: String, candidates: [ManifestIndex.Document],
+                                     field steps: (ManifestIndex.Document) -> [YAMLPathStep]?) -> String? {
+        for document in candidates {
+            guard case .inlinePatch(let overlay) = document.role, appliesToCluster(overlay), let path = steps(document),
+                let source = manifests.sources[document.path], YAMLEdit.value(at: path, in: source, document: document.index) != nil
+            else { continue }
+            return "the inline patch \(document.path) sets this value (it wins over the base); emit-pr edits files only: "
+                + "move the patch to a file listed under patches: - path:, or change it there"
+        }
+        guard let field = candidates.lazy.compactMap(steps).first else { return nil }
+        for patch in manifests.operationsPatches where appliesToCluster(patch.overlay)
+            && (patch.kind == nil || patch.kind == kind) && (patch.name == nil || patch.name == name) {
+            guard let touched = patch.paths.first(where: { Self.overlaps($0, field) }) else { continue }
+            return "the JSON 6902 patch \(patch.origin) sets /\(touched.joined(separator: "/")) (it wins over the base); "
+                + "emit-pr does not rewrite JSON pointers: change it there"
+        }
+        return nil
+    }
+
+    /// A JSON pointer and a field path that reach the same value, or one inside the other (replacing a
+    /// whole container sets its resources). A named container matches any list index.
+    static func overlaps(_ pointer: [String], _ field: [YAMLPathStep]) -> Bool {
+        for (segment, step) in zip(pointer, field) {
+            switch step {
+            case .key(let key): if segment != key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") { return false }
+            case .named: if Int(segment) == nil { return false }  // `-` appends a new item, not this one
+            }
+        }
+        return true
     }
 
     private func notFoundReason(kind: String, namespace: String?, name: String, container: String, workload: Observed.Workload?,
