@@ -15,9 +15,10 @@ struct SlackApprovals: ParsableCommand {
             Approve / Reject: only users on the --config allow-list for the finding's team (or on its global \
             approvers) may decide; others get an ephemeral "not allowed" and nothing changes. A decision moves the \
             finding in the ledger (actor slack:NAME (USER ID)), updates the original message to show who decided \
-            and when, and on Approve marks the PR ready for review and labels it autopilot-approved (with \
-            --github-repo and GITHUB_TOKEN). Explain answers in the message's thread with the risk reasons and \
-            the basis of the recommendation (what `ledger approve` prints too).
+            and when, on Approve marks the PR ready for review and labels it autopilot-approved, on Reject \
+            closes it and labels it autopilot-rejected (with --github-repo and GITHUB_TOKEN). Explain answers in \
+            the message's thread with the risk reasons and the basis of the recommendation (what `ledger approve` \
+            prints too).
 
             A valid callback is answered 200 at once (Slack allows 3 seconds) and its work done after, one \
             callback at a time; what cannot be done is said to the user in an ephemeral reply and logged.

@@ -247,6 +247,22 @@ final class SlackApprovalTests: XCTestCase {
         XCTAssertTrue(eventually { (try slack.messages()).contains { $0["thread_ts"] as? String == message["ts"] as? String } }, server.log())
         let thread = try XCTUnwrap(try slack.messages().first { $0["thread_ts"] as? String == message["ts"] as? String })
         XCTAssertTrue((thread["text"] as? String ?? "").contains("Risk: "), "\(thread)")
+
+        // Reject, by a global approver, of another draft: the PR is closed (not merged) and labelled.
+        try github.delay(0)
+        let idleNode = try XCTUnwrap(try F.changes(emitted).first { F.string($0, "branch") == "autopilot/demo/f-642a04ee062ac90b" })
+        let rejectedId = try XCTUnwrap((idleNode["findingIds"] as? [String])?.first)
+        let reject = Self.actionBody("reject", id: rejectedId, user: "U0PLATFORM", name: "pat", responseURL: slack.responseURL("pat"))
+        XCTAssertEqual(try server.post(reject, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
+        XCTAssertTrue(eventually { server.log().contains("\(rejectedId): rejected by slack:pat (U0PLATFORM)") }, server.log())
+        XCTAssertTrue(eventually {
+            (try github.pulls()).contains { ($0["head"] as? [String: Any])?["ref"] as? String == "autopilot/demo/f-642a04ee062ac90b" && $0["state"] as? String == "closed" }
+        }, "the rejected PR is still open: \(server.log())")
+        let closed = try XCTUnwrap(try github.pulls().first { ($0["head"] as? [String: Any])?["ref"] as? String == "autopilot/demo/f-642a04ee062ac90b" })
+        XCTAssertEqual(closed["merged"] as? Bool, false)
+        XCTAssertTrue(((closed["labels"] as? [[String: Any]]) ?? []).contains { $0["name"] as? String == "autopilot-rejected" })
+        let rejected = try XCTUnwrap(try decodeRecords(try Tool.run("ledger", ["export", "--db", db.path]).lines).first { $0["id"] as? String == rejectedId })
+        XCTAssertEqual(rejected["status"] as? String, "rejected")
     }
 
     /// SIGTERM right after Slack's callback was acknowledged: the decision still lands before the exit.

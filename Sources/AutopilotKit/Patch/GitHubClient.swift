@@ -87,6 +87,10 @@ public final class GitHubClient: @unchecked Sendable {
         _ = try call(.PATCH, "/repos/\(owner)/\(repository)/pulls/\(number)", body: ["title": .string(title), "body": .string(body)])
     }
 
+    public func closePullRequest(_ number: Int64) throws(GitHubError) {
+        _ = try call(.PATCH, "/repos/\(owner)/\(repository)/pulls/\(number)", body: ["state": "closed"])
+    }
+
     public func addLabels(_ number: Int64, _ labels: [String]) throws(GitHubError) {
         guard !labels.isEmpty else { return }
         _ = try call(.POST, "/repos/\(owner)/\(repository)/issues/\(number)/labels", body: ["labels": .strings(labels)])

@@ -3,7 +3,7 @@ import Foundation
 /// Answers Slack's interactivity callbacks for the approval messages. Every request's signature is checked
 /// before its body is read; a request seen before is refused. Approve and Reject move the finding in the
 /// ledger with the Slack user as actor (allow-listed users only), mark the PR ready for review and label it
-/// on Approve, and update the original message to show who decided and when; Explain answers in the thread.
+/// on Approve (close and label it on Reject), and update the original message to show who decided and when; Explain answers in the thread.
 ///
 /// Slack wants the callback answered within 3 seconds, and GitHub or the ledger's busy timeout may take
 /// longer: a valid callback is acknowledged at once and its work runs after, one at a time, on
@@ -116,10 +116,13 @@ public final class ApprovalService: @unchecked Sendable {
             log("\(context.id): \(decision.rawValue) by \(context.actor)")
         }
         let url = stored.row["change_url"].string
-        if decision == .approved, let url, let github {
-            do { try markApproved(url, github) } catch {
-                log("\(context.id): approved, but GitHub: \(error)")
-                tell(context, "Approved. Autopilot could not update the pull request: \(error)")
+        if let url, url.contains("/pull/"), let github {
+            do {
+                let number = try pullNumber(url, github)
+                if decision == .approved { try markApproved(number, github) } else { try close(number, github) }
+            } catch {
+                log("\(context.id): \(decision.rawValue), but GitHub: \(error)")
+                tell(context, "\(decision == .approved ? "Approved" : "Rejected"). Autopilot could not update the pull request: \(error)")
             }
         }
         guard let text = stored.row["finding"].string, let finding = try? JSON.parse(text) else { return }
@@ -132,15 +135,28 @@ public final class ApprovalService: @unchecked Sendable {
         }
     }
 
-    /// Draft → ready for review, and the `autopilot-approved` label.
-    private func markApproved(_ url: String, _ github: GitHubClient) throws {
-        guard let number = url.split(separator: "/").last.flatMap({ Int64($0) }), url.contains("/pull/") else { return }
-        guard url.contains("/\(github.owner)/\(github.repository)/pull/") else {
+    /// The number of the pull request at `url`, which must be one of the configured repository's.
+    private func pullNumber(_ url: String, _ github: GitHubClient) throws -> Int64 {
+        guard url.contains("/\(github.owner)/\(github.repository)/pull/"), let number = url.split(separator: "/").last.flatMap({ Int64($0) }) else {
             throw GitHubError(description: "\(url) is not a pull request of \(github.owner)/\(github.repository); left alone", unreachable: false)
         }
+        return number
+    }
+
+    /// Draft → ready for review, and the `autopilot-approved` label.
+    private func markApproved(_ number: Int64, _ github: GitHubClient) throws {
         let pull = try github.pullRequest(number: number)
         if pull.draft { try github.markReadyForReview(nodeId: pull.nodeId) }
         try github.addLabels(number, ["autopilot-approved"])
+    }
+
+    /// A rejected change's PR is closed (not merged) and labelled `autopilot-rejected`; emit-pr leaves a
+    /// closed PR closed, so the change is not proposed again on this branch. A merged one is left alone.
+    private func close(_ number: Int64, _ github: GitHubClient) throws {
+        let pull = try github.pullRequest(number: number)
+        guard !pull.merged else { return }
+        try github.addLabels(number, ["autopilot-rejected"])
+        if pull.state == "open" { try github.closePullRequest(number) }
     }
 
     private func explain(_ context: Context) throws {
