@@ -41,6 +41,16 @@ enum EmitPRFixtures {
         return repo
     }
 
+    /// A fixture repo whose `origin` is a bare repository beside it (what emit-pr pushes branches to).
+    static func makeRepoWithRemote(_ fixtures: [String], in scratch: URL) throws -> (repo: URL, remote: URL) {
+        let remote = scratch.appendingPathComponent("remote.git")
+        try FileManager.default.createDirectory(at: remote, withIntermediateDirectories: true)
+        try git(["init", "--quiet", "--bare", "--initial-branch=main"], in: remote)
+        let repo = try makeRepo(fixtures, in: scratch)
+        try git(["remote", "add", "origin", remote.path], in: repo)
+        return (repo, remote)
+    }
+
     /// Runs git with a fixed identity; throws with git's stderr on failure.
     @discardableResult
     static func git(_ arguments: [String], in directory: URL) throws -> String {

@@ -239,11 +239,7 @@ final class EmitPRTests: XCTestCase {
 
     func testPullRequestsAreOpenedOnceThenUpdatedAndAMergedOneIsLeftAlone() throws {
         let scratch = try makeScratchDirectory(self)
-        let remote = scratch.appendingPathComponent("remote.git")
-        try FileManager.default.createDirectory(at: remote, withIntermediateDirectories: true)
-        try F.git(["init", "--quiet", "--bare", "--initial-branch=main"], in: remote)
-        let repo = try F.makeRepo(["manifests"], in: scratch)
-        try F.git(["remote", "add", "origin", remote.path], in: repo)
+        let (repo, remote) = try F.makeRepoWithRemote(["manifests"], in: scratch)
         try F.git(["push", "--quiet", "origin", "main"], in: repo)
         let github = try FakeGitHub(scratch: scratch, token: "ghp-test-token", extraArguments: ["--rate-limit-once"])
         defer { github.stop() }
@@ -316,11 +312,7 @@ final class EmitPRTests: XCTestCase {
     /// and emit-pr takes that open PR as its own instead of failing the branch.
     func testALostCreateAnswerIsRecoveredFromTheRetrysAlreadyExists() throws {
         let scratch = try makeScratchDirectory(self)
-        let remote = scratch.appendingPathComponent("remote.git")
-        try FileManager.default.createDirectory(at: remote, withIntermediateDirectories: true)
-        try F.git(["init", "--quiet", "--bare", "--initial-branch=main"], in: remote)
-        let repo = try F.makeRepo(["manifests"], in: scratch)
-        try F.git(["remote", "add", "origin", remote.path], in: repo)
+        let (repo, _) = try F.makeRepoWithRemote(["manifests"], in: scratch)
         let github = try FakeGitHub(scratch: scratch, token: "ghp-test-token", extraArguments: ["--lose-first-create"])
         defer { github.stop() }
         var environment = ProcessInfo.processInfo.environment

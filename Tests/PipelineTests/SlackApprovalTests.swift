@@ -151,16 +151,22 @@ final class SlackApprovalTests: XCTestCase {
         XCTAssertEqual(server.log().components(separatedBy: "refused a Slack callback").count - 1, 5, server.log())
     }
 
-    func testAUserNotOnTheAllowListChangesNothing() throws {
+    /// The demo stream in a fresh ledger, a fake Slack and slack-approvals (stopped when the test ends), and
+    /// the id of an approve-gated finding of team checkout, which alice may decide.
+    private func checkoutDecision() throws -> (db: URL, slack: FakeSlack, server: ApprovalServer, id: String) {
         let scratch = try makeScratchDirectory(self)
         let db = scratch.appendingPathComponent("ledger.db")
         _ = try ledger(db, F.demoStream)
         let slack = try FakeSlack(scratch: scratch, token: "xoxb-test")
-        defer { slack.stop() }
+        addTeardownBlock { slack.stop() }
         let server = try ApprovalServer(scratch: scratch, db: db, slack: slack)
-        defer { server.stop() }
+        addTeardownBlock { server.stop() }
         let finding = try XCTUnwrap(try approveGated(F.demoStream).first { $0["team"] as? String == "checkout" })
-        let id = finding["id"] as! String
+        return (db, slack, server, try XCTUnwrap(finding["id"] as? String))
+    }
+
+    func testAUserNotOnTheAllowListChangesNothing() throws {
+        let (db, slack, server, id) = try checkoutDecision()
         // Carol approves payments' findings, not checkout's.
         let body = Self.actionBody("approve", id: id, user: "U03CAROL", name: "carol", responseURL: slack.responseURL("carol"))
         XCTAssertEqual(try server.post(body, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
@@ -177,11 +183,7 @@ final class SlackApprovalTests: XCTestCase {
     /// user → PR ready for review and labelled → the message shows the decision → the report counts it.
     func testFromFindingToApprovedPullRequest() throws {
         let scratch = try makeScratchDirectory(self)
-        let remote = scratch.appendingPathComponent("remote.git")
-        try FileManager.default.createDirectory(at: remote, withIntermediateDirectories: true)
-        try F.git(["init", "--quiet", "--bare", "--initial-branch=main"], in: remote)
-        let repo = try F.makeRepo(["manifests"], in: scratch)
-        try F.git(["remote", "add", "origin", remote.path], in: repo)
+        let (repo, _) = try F.makeRepoWithRemote(["manifests"], in: scratch)
         let github = try FakeGitHub(scratch: scratch, token: "ghp-test")
         defer { github.stop() }
         var environment = ProcessInfo.processInfo.environment
@@ -267,15 +269,7 @@ final class SlackApprovalTests: XCTestCase {
 
     /// SIGTERM right after Slack's callback was acknowledged: the decision still lands before the exit.
     func testAnAcknowledgedDecisionIsFinishedBeforeTheServerStops() throws {
-        let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db")
-        _ = try ledger(db, F.demoStream)
-        let slack = try FakeSlack(scratch: scratch, token: "xoxb-test")
-        defer { slack.stop() }
-        let server = try ApprovalServer(scratch: scratch, db: db, slack: slack)
-        defer { server.stop() }
-        let finding = try XCTUnwrap(try approveGated(F.demoStream).first { $0["team"] as? String == "checkout" })
-        let id = finding["id"] as! String
+        let (db, slack, server, id) = try checkoutDecision()
         let body = Self.actionBody("reject", id: id, user: "U01ALICE", name: "alice", responseURL: slack.responseURL("alice"))
         XCTAssertEqual(try server.post(body, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
         server.process.terminate()
