@@ -168,7 +168,8 @@ final class EmitPRTests: XCTestCase {
                   group: apps
                   version: v1
                   kind: Deployment
-                  name: query-suggest
+                  name: query-.*
+                  labelSelector: app.kubernetes.io/part-of=search-platform
                 patch: |-
                   [{"op": "replace", "path": "/spec/template/spec/containers/0/resources/requests/memory", "value": "768Mi"}]
 
@@ -183,6 +184,49 @@ final class EmitPRTests: XCTestCase {
                       "\(blocked)")
         let cpu = try XCTUnwrap(split.first { F.string($0, "state") == "local" }, "\(split)")
         XCTAssertEqual((cpu["edits"] as? [[String: Any]])?.map { $0["field"] as? String }, ["suggest CPU request"])
+
+        // An inline patch of the CPU alone leaves the memory to the base; an operation on another container's
+        // index, or a test operation, blocks nothing.
+        let partial = try overlayRepo("partial", patches: """
+            patches:
+              - patch: |-
+                  apiVersion: apps/v1
+                  kind: Deployment
+                  metadata:
+                    name: search-api
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                        - name: api
+                          resources:
+                            requests:
+                              cpu: "1500m"
+              - target:
+                  kind: Deployment
+                  labelSelector: app=query-suggest,app.kubernetes.io/part-of=search-platform
+                patch: |-
+                  - op: replace
+                    path: /spec/template/spec/containers/1/resources/requests/memory
+                    value: 64Mi
+                  - op: test
+                    path: /spec/template/spec/containers/0/resources/requests/cpu
+                    value: 250m
+
+            """)
+        let third = try F.emitPR(partial, F.demoStream)
+        XCTAssertEqual(third.status, 0, third.stderr)
+        let api = try changes(third, "search-api")
+        let apiBlocked = api.filter { F.string($0, "state") == "not-patchable" }
+        XCTAssertEqual(apiBlocked.count, 1, "\(api)")
+        XCTAssertTrue((apiBlocked.first.flatMap { F.string($0, "reason") } ?? "").hasPrefix("the inline patch overlays/demo/kustomization.yaml patches[0]"),
+                      "\(apiBlocked)")
+        let apiMemory = try XCTUnwrap(api.first { F.string($0, "state") == "local" }, "\(api)")
+        XCTAssertEqual(apiMemory["files"] as? [String], ["base/search/search-api.yaml"])
+        XCTAssertEqual((apiMemory["edits"] as? [[String: Any]])?.map { $0["field"] as? String }, ["api memory request"])
+        let suggestAll = try changes(third, "query-suggest")
+        XCTAssertEqual(suggestAll.map { F.string($0, "state") }, ["local"], "index 1 is not suggest, a test op sets nothing: \(suggestAll)")
+        XCTAssertEqual((suggestAll.first?["edits"] as? [[String: Any]])?.count, 2)
     }
 
     func testHelmValuesAreFoundThroughTheMapAndTheAnnotation() throws {

@@ -8,23 +8,25 @@ public struct ManifestIndex {
         case resource
         /// A strategic-merge patch listed by the kustomization in this directory (an overlay).
         case patch(overlay: String)
-        /// A strategic-merge patch written inline in the overlay's kustomization (`patches: - patch: |`):
-        /// it can be read, not edited in place. Its `path` names the kustomization and the entry.
-        case inlinePatch(overlay: String)
     }
 
-    /// A JSON 6902 patch (`patchesJson6902`, or a `patches` entry whose content is a list of operations):
-    /// operations on JSON pointers such as `/spec/template/spec/containers/0/resources/limits/memory`.
-    public struct OperationsPatch {
+    /// A patch emit-pr can read but not edit in place: a strategic merge written inline in the overlay's
+    /// kustomization (`patches: - patch: |`), or JSON 6902 operations (`patchesJson6902`, or a `patches`
+    /// entry holding a list of operations) on pointers such as `/spec/template/spec/containers/0/resources`.
+    public struct UneditablePatch {
+        public enum Content {
+            /// The inline strategic merge, parsed.
+            case strategicMerge(YAMLNode)
+            /// Each operation that changes something (not `test`): its `path` (and a `move`'s `from`), split at `/`.
+            case operations([[String]])
+        }
+
         /// The overlay (kustomization directory) that applies it.
         public var overlay: String
-        /// Where it is written: its file, or the kustomization and the entry.
+        /// Where it is written: the kustomization and the entry, or the operations' file.
         public var origin: String
-        /// The target's kind and name; nil matches any (a label selector, or no target).
-        public var kind: String?
-        public var name: String?
-        /// Each operation's `path`, split at `/` (`["spec", "template", …]`).
-        public var paths: [[String]]
+        public var target: PatchTarget
+        public var content: Content
     }
 
     public struct Document {
@@ -52,7 +54,7 @@ public struct ManifestIndex {
     }
 
     public private(set) var documents: [Document] = []
-    public private(set) var operationsPatches: [OperationsPatch] = []
+    public private(set) var uneditablePatches: [UneditablePatch] = []
     public private(set) var kustomizations: [Kustomization] = []
     public private(set) var failures: [Failure] = []
     public private(set) var sources: [String: YAMLSource] = [:]
@@ -84,7 +86,7 @@ public struct ManifestIndex {
         let patchFiles = Dictionary(kustomizations.flatMap { k in k.patches.map { ($0, k.directory) } }, uniquingKeysWith: { a, _ in a })
         var operationFiles: Set<String> = []
         for (entry, kustomizationPath, label) in patchEntries {
-            readPatchEntry(entry, kustomization: kustomizationPath, label: label, operationFiles: &operationFiles)
+            readPatchEntry(entry, root: root, kustomization: kustomizationPath, label: label, operationFiles: &operationFiles)
         }
         for (path, source) in sources.sorted(by: { $0.key < $1.key }) where !Self.isKustomization(path) && !operationFiles.contains(path) {
             for (index, root) in source.documents.enumerated() {
@@ -96,38 +98,41 @@ public struct ManifestIndex {
         }
     }
 
-    /// A `patches` / `patchesJson6902` entry the file scan does not see: an inline patch (a strategic
-    /// merge, indexed as an `.inlinePatch` document, or operations), or a file of operations.
-    private mutating func readPatchEntry(_ entry: YAMLNode, kustomization: String, label: String, operationFiles: inout Set<String>) {
+    /// A `patches` / `patchesJson6902` entry the file scan does not see: an inline patch (a strategic merge
+    /// or operations), or a file of operations (YAML or JSON).
+    private mutating func readPatchEntry(_ entry: YAMLNode, root: String, kustomization: String, label: String,
+                                         operationFiles: inout Set<String>) {
         let overlay = (kustomization as NSString).deletingLastPathComponent
-        let target = entry["target"]
-        var content: YAMLNode?
+        let selector = entry["target"].map(PatchTarget.init)
+        var content: YAMLSource?
         var origin = label
         if let inline = entry["patch"]?.scalarValue {
-            guard let parsed = try? YAMLSource(bytes: Array(inline.utf8)) else { return }
-            if case .mapping? = parsed.documents.first {
-                sources[label] = parsed
-                for (index, root) in parsed.documents.enumerated() {
-                    guard let kind = target?["kind"]?.scalarValue ?? root["kind"]?.scalarValue,
-                        let name = target?["name"]?.scalarValue ?? root["metadata"]?["name"]?.scalarValue
-                    else { continue }
-                    let namespace = target?["namespace"]?.scalarValue ?? root["metadata"]?["namespace"]?.scalarValue ?? kustomizationNamespace(of: kustomization)
-                    documents.append(Document(path: label, index: index, kind: kind, name: name, namespace: namespace, role: .inlinePatch(overlay: overlay)))
-                }
-                return
-            }
-            content = parsed.documents.first
+            content = try? YAMLSource(bytes: Array(inline.utf8))
         } else if let file = entry["path"]?.scalarValue {
             let path = Self.normalize(overlay, file)
-            guard case .sequence? = sources[path]?.documents.first else { return }  // a strategic merge file: indexed by the file scan
+            content = sources[path] ?? (path.hasSuffix(".json") ? (try? FileIO.readAll(root + "/" + path)).flatMap { try? YAMLSource(bytes: $0) } : nil)
+            guard case .sequence? = content?.documents.first else { return }  // a strategic merge file: indexed by the file scan
             operationFiles.insert(path)
-            content = sources[path]?.documents.first
             origin = path
         }
-        guard case .sequence(let operations)? = content else { return }
-        let paths = operations.items.compactMap { $0["path"]?.scalarValue }.map { $0.split(separator: "/").map(String.init) }
-        operationsPatches.append(OperationsPatch(overlay: overlay, origin: origin, kind: target?["kind"]?.scalarValue,
-                                                 name: target?["name"]?.scalarValue, paths: paths))
+        guard let content else { return }
+        if case .sequence(let operations)? = content.documents.first {
+            var paths: [[String]] = []
+            for operation in operations.items where operation["op"]?.scalarValue != "test" {
+                for key in operation["op"]?.scalarValue == "move" ? ["path", "from"] : ["path"] {
+                    if let pointer = operation[key]?.scalarValue { paths.append(pointer.split(separator: "/").map(String.init)) }
+                }
+            }
+            uneditablePatches.append(UneditablePatch(overlay: overlay, origin: origin, target: selector ?? PatchTarget(), content: .operations(paths)))
+            return
+        }
+        for document in content.documents {
+            guard case .mapping = document else { continue }
+            // Without a target the patch names its object itself.
+            let target = selector ?? PatchTarget(kind: document["kind"]?.scalarValue, name: document["metadata"]?["name"]?.scalarValue,
+                                                 namespace: document["metadata"]?["namespace"]?.scalarValue)
+            uneditablePatches.append(UneditablePatch(overlay: overlay, origin: origin, target: target, content: .strategicMerge(document)))
+        }
     }
 
     /// Documents defining `kind` `name` in `namespace` (or with no namespace of their own).
@@ -196,5 +201,54 @@ public struct ManifestIndex {
             }
         }
         return parts.joined(separator: "/")
+    }
+}
+
+/// A kustomize patch target: each field an anchored regular expression (as kustomize reads them), the
+/// label selector Kubernetes' equality syntax; a nil field selects anything.
+public struct PatchTarget: Sendable {
+    public var kind: String?
+    public var name: String?
+    public var namespace: String?
+    public var labelSelector: String?
+
+    public init(kind: String? = nil, name: String? = nil, namespace: String? = nil, labelSelector: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        self.labelSelector = labelSelector
+    }
+
+    init(_ node: YAMLNode) {
+        self.init(kind: node["kind"]?.scalarValue, name: node["name"]?.scalarValue, namespace: node["namespace"]?.scalarValue,
+                  labelSelector: node["labelSelector"]?.scalarValue)
+    }
+
+    /// Whether the target selects the object; nil when its label selector uses syntax this does not
+    /// evaluate (`in`, `notin`): it may.
+    public func selects(kind: String, name: String, namespace: String?, labels: [String: String]) -> Bool? {
+        guard Self.matches(self.kind, kind), Self.matches(self.name, name) else { return false }
+        if let wanted = self.namespace, let namespace, !Self.matches(wanted, namespace) { return false }
+        guard let labelSelector else { return true }
+        for term in labelSelector.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if term.contains(" in ") || term.contains(" notin ") || term.contains("(") { return nil }
+            if let range = term.range(of: "!=") {
+                if labels[String(term[..<range.lowerBound])] == String(term[range.upperBound...]) { return false }
+            } else if let range = term.range(of: "==") ?? term.range(of: "=") {
+                if labels[String(term[..<range.lowerBound])] != String(term[range.upperBound...]) { return false }
+            } else if term.hasPrefix("!") {
+                if labels[String(term.dropFirst())] != nil { return false }
+            } else if labels[term] == nil {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// An anchored regular expression match, or plain equality when the pattern is not one.
+    static func matches(_ pattern: String?, _ value: String) -> Bool {
+        guard let pattern else { return true }
+        guard let regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$") else { return pattern == value }
+        return regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
     }
 }

@@ -139,7 +139,9 @@ public struct PatchPlanner {
     func locate(kind: String, namespace: String?, name: String, field steps: (ManifestIndex.Document) -> [YAMLPathStep]?,
                 notFound: ([ManifestIndex.Document]) -> String) -> Lookup {
         let candidates = manifests.documents(kind: kind, name: name, namespace: namespace)
-        if let reason = setWhereNotEditable(kind: kind, name: name, candidates: candidates, field: steps) { return .missing(reason) }
+        if let reason = setWhereNotEditable(kind: kind, name: name, namespace: namespace, candidates: candidates, field: steps) {
+            return .missing(reason)
+        }
         let overlayPatches = candidates.filter { document in
             guard case .patch(let overlay) = document.role, appliesToCluster(overlay),
                 let path = steps(document), let source = manifests.sources[document.path]
@@ -182,35 +184,74 @@ public struct PatchPlanner {
     /// Why the field cannot be changed in a file: this cluster's overlay sets it in an inline patch or with
     /// JSON 6902 operations, which win over the base (editing the base would change nothing). Nil when
     /// neither does.
-    private func setWhereNotEditable(kind: String, name: String, candidates: [ManifestIndex.Document],
+    private func setWhereNotEditable(kind: String, name: String, namespace: String?, candidates: [ManifestIndex.Document],
                                      field steps: (ManifestIndex.Document) -> [YAMLPathStep]?) -> String? {
-        for document in candidates {
-            guard case .inlinePatch(let overlay) = document.role, appliesToCluster(overlay), let path = steps(document),
-                let source = manifests.sources[document.path], YAMLEdit.value(at: path, in: source, document: document.index) != nil
-            else { continue }
-            return "the inline patch \(document.path) sets this value (it wins over the base); emit-pr edits files only: "
-                + "move the patch to a file listed under patches: - path:, or change it there"
+        // The object as the overlay's resources define it: its labels for selectors, its list indexes for pointers.
+        guard let base = candidates.first(where: { $0.role == .resource && steps($0) != nil }) ?? candidates.first(where: { steps($0) != nil }),
+            let field = steps(base)
+        else { return nil }
+        let root = manifests.sources[base.path]?.documents[base.index]
+        var labels: [String: String] = [:]
+        if case .mapping(let mapping)? = root?["metadata"]?["labels"] {
+            for pair in mapping.pairs { labels[pair.key.value] = pair.value.scalarValue ?? "" }
         }
-        guard let field = candidates.lazy.compactMap(steps).first else { return nil }
-        for patch in manifests.operationsPatches where appliesToCluster(patch.overlay)
-            && (patch.kind == nil || patch.kind == kind) && (patch.name == nil || patch.name == name) {
-            guard let touched = patch.paths.first(where: { Self.overlaps($0, field) }) else { continue }
-            return "the JSON 6902 patch \(patch.origin) sets /\(touched.joined(separator: "/")) (it wins over the base); "
-                + "emit-pr does not rewrite JSON pointers: change it there"
+        let pointer = Self.pointer(field, in: base.role == .resource ? root : nil)
+        for patch in manifests.uneditablePatches where appliesToCluster(patch.overlay) {
+            let selected = patch.target.selects(kind: kind, name: name, namespace: namespace ?? base.namespace, labels: labels)
+            guard selected != false, let touched = sets(patch, field: field, pointer: pointer) else { continue }
+            if selected == nil {
+                return "\(patch.origin) may set this value (its target's label selector is not one emit-pr evaluates); "
+                    + "change it there, or narrow the target"
+            }
+            switch patch.content {
+            case .strategicMerge:
+                return "the inline patch \(patch.origin) sets this value (it wins over the base); emit-pr edits files only: "
+                    + "move the patch to a file listed under patches: - path:, or change it there"
+            case .operations:
+                return "the JSON 6902 patch \(patch.origin) sets /\(touched.joined(separator: "/")) (it wins over the base); "
+                    + "emit-pr does not rewrite JSON pointers: change it there"
+            }
         }
         return nil
     }
 
-    /// A JSON pointer and a field path that reach the same value, or one inside the other (replacing a
-    /// whole container sets its resources). A named container matches any list index.
-    static func overlaps(_ pointer: [String], _ field: [YAMLPathStep]) -> Bool {
-        for (segment, step) in zip(pointer, field) {
+    /// What of the field a patch sets: the strategic merge's value (as a path), or the first operation
+    /// path reaching it, the value inside it, or an object holding it. Nil: it leaves the field alone.
+    private func sets(_ patch: ManifestIndex.UneditablePatch, field: [YAMLPathStep], pointer: [String?]) -> [String]? {
+        switch patch.content {
+        case .strategicMerge(let document):
+            // Lists of containers merge by name, so the base's path reads the patch too.
+            var node: YAMLNode? = document
+            for step in field {
+                switch step {
+                case .key(let key): node = node?[key]
+                case .named(let name): node = node?.item(named: name)
+                }
+            }
+            return node == nil ? nil : field.map(\.description)
+        case .operations(let paths):
+            return paths.first { path in zip(path, pointer).allSatisfy { segment, wanted in wanted.map { $0 == segment } ?? (Int(segment) != nil) } }
+        }
+    }
+
+    /// The field as JSON pointer segments: keys escaped (`~0`, `~1`), a named list item at its index in
+    /// `root` (nil where `root` cannot say: any index).
+    static func pointer(_ field: [YAMLPathStep], in root: YAMLNode?) -> [String?] {
+        var node = root
+        return field.map { step -> String? in
             switch step {
-            case .key(let key): if segment != key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") { return false }
-            case .named: if Int(segment) == nil { return false }  // `-` appends a new item, not this one
+            case .key(let key):
+                node = node?[key]
+                return key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+            case .named(let name):
+                guard case .sequence(let list)? = node, let index = list.items.firstIndex(where: { $0["name"]?.scalarValue == name }) else {
+                    node = nil
+                    return nil
+                }
+                node = list.items[index]
+                return String(index)
             }
         }
-        return true
     }
 
     private func notFoundReason(kind: String, namespace: String?, name: String, container: String, workload: Observed.Workload?,
