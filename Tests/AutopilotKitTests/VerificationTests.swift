@@ -9,7 +9,7 @@ final class VerificationTests: XCTestCase {
 
     /// A stored finding as the ledger keeps it: the row's columns and the finding as detected (the baseline).
     func check(_ detector: String, current: String, recommended: String, cost: (current: Double, recommended: Double),
-               live: Observed.Container, usage: Observed.Usage? = nil) throws -> Verification {
+               live: Observed.Container, usage: Observed.Usage? = nil, changedAt: Date? = nil) throws -> Verification {
         let baseline = try JSON.parse("""
             {"detector":"\(detector)","current":\(current),"recommended":\(recommended),
              "monthlyCost":{"current":\(cost.current),"recommended":\(cost.recommended)}}
@@ -21,7 +21,7 @@ final class VerificationTests: XCTestCase {
         cluster.add(Fixtures.workload(key, containers: [live]))
         if let usage { cluster.add(usage) }
         return Verification.check(LedgerStore.StoredFinding(id: "f1", cluster: "test", status: .implemented, row: row),
-                                  baseline: baseline, cluster: cluster)
+                                  baseline: baseline, cluster: cluster, changedAt: changedAt)
     }
 
     func testACPURaiseIsVerifiedOnlyWhenRequestAndLimitAreBothLive() throws {
@@ -45,11 +45,25 @@ final class VerificationTests: XCTestCase {
     func testACPURaiseStillThrottledIsUnsafe() throws {
         var throttled = Fixtures.usage(key, cpu: ["p95": 0.35, "p99": 0.7])
         throttled.throttledRatio = 0.4
+        // Merged eight days ago: the week-long window is all after the change.
         let result = try check("under-provisioned-cpu", current: #"{"cpu":0.4,"cpuLimit":0.5}"#, recommended: #"{"cpu":0.4,"cpuLimit":0.75}"#,
-                               cost: (40, 40), live: Fixtures.container(cpu: 0.4, cpuLimit: 0.75), usage: throttled)
+                               cost: (40, 40), live: Fixtures.container(cpu: 0.4, cpuLimit: 0.75), usage: throttled,
+                               changedAt: Fixtures.now.addingTimeInterval(-8 * 86_400))
         XCTAssertEqual(result.state, .unsafe)
         XCTAssertEqual(result.reason, "still throttled in 40% of CFS periods at the 750m limit")
         XCTAssertEqual(result.realized, .zero, "a limit-only raise changes no request, so no cost")
+    }
+
+    func testARaiseIsNotJudgedOnUsageFromBeforeIt() throws {
+        // Merged two days ago: the window's OOM kills may be the ones that called for the raise.
+        let mib = Fixtures.mib
+        let result = try check("under-provisioned-memory", current: "{\"memory\":\(512 * mib),\"memoryLimit\":\(768 * mib)}",
+                               recommended: "{\"memory\":\(512 * mib),\"memoryLimit\":\(1024 * mib)}", cost: (20, 20),
+                               live: Fixtures.container(memory: 512 * mib, memoryLimit: 1024 * mib),
+                               usage: Fixtures.usage(key, memory: ["max": Double(700 * mib)], oomKills: 3),
+                               changedAt: Fixtures.now.addingTimeInterval(-2 * 86_400))
+        XCTAssertEqual(result.state, .unknown, "neither safe nor unsafe yet: \(result.reason)")
+        XCTAssertEqual(result.reason, "live; the usage window starts before the change (2026-11-18T12:00:00Z): the next run judges it on usage since")
     }
 
     func testARequestSetWhereThereWasNoneRealizesWhatDetectionPriced() throws {

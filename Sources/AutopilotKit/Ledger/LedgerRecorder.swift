@@ -136,7 +136,13 @@ public struct LedgerRecorder {
 
     private func verify(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws {
         guard let baselineText = stored.row["baseline"].string, let baseline = try? JSON.parse(baselineText) else { return }
-        let outcome = Verification.check(stored, baseline: baseline, cluster: set.clusters[stored.cluster])
+        // When the change went in: its PR's merge, else the move to implemented.
+        let changed = try store.db.rows("""
+            SELECT at FROM transitions WHERE finding_id = ? AND (reason LIKE 'merged%' OR (to_status = 'implemented' AND from_status <> 'implemented'))
+            ORDER BY (reason LIKE 'merged%') DESC, at DESC LIMIT 1
+            """, [.text(stored.id)])
+        let changedAt = changed.first?["at"].string.flatMap(RFC3339.date)
+        let outcome = Verification.check(stored, baseline: baseline, cluster: set.clusters[stored.cluster], changedAt: changedAt)
         var json = outcome.json
         json.set("at", to: .string(RFC3339.string(now)))
         try store.db.run("UPDATE findings SET verification = ?, realized_savings_cents = ? WHERE id = ?",

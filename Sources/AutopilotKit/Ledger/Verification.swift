@@ -27,7 +27,8 @@ public struct Verification: Sendable {
     /// Share of the recommended value the live one may differ by and still count as the change.
     static let tolerance = 0.02
 
-    public static func check(_ stored: LedgerStore.StoredFinding, baseline: JSON, cluster: ObservedCluster?) -> Verification {
+    /// `changedAt`: when the change went in (its PR merged, else implemented), if the ledger knows.
+    public static func check(_ stored: LedgerStore.StoredFinding, baseline: JSON, cluster: ObservedCluster?, changedAt: Date? = nil) -> Verification {
         guard let cluster else { return Verification(state: .unknown, reason: "the run has no records of cluster \(stored.cluster)") }
         let row = stored.row
         let detector = row["detector"].string ?? ""
@@ -36,7 +37,7 @@ public struct Verification: Sendable {
         switch detector {
         case "over-requested-cpu", "over-requested-memory", "under-provisioned-memory", "under-provisioned-cpu":
             return resourceChange(row, baseline: baseline, cluster: cluster, resource: detector.hasSuffix("cpu") ? "cpu" : "memory",
-                                  baselineSavings: baselineSavings)
+                                  baselineSavings: baselineSavings, changedAt: changedAt)
         case "idle-node":
             return cluster.node(named: targetName) == nil
                 ? Verification(state: .verified, reason: "node \(targetName) is gone", realized: baselineSavings)
@@ -82,7 +83,7 @@ public struct Verification: Sendable {
     /// container's request, and its limit where the change sets one, are within `tolerance` of the
     /// recommendation. Unsafe when usage since says the new figures are still too tight.
     private static func resourceChange(_ row: SQLRow, baseline: JSON, cluster: ObservedCluster, resource: String,
-                                       baselineSavings: Money) -> Verification {
+                                       baselineSavings: Money, changedAt: Date?) -> Verification {
         let key = Observed.WorkloadKey(namespace: row["namespace"].string ?? "", kind: row["target_kind"].string ?? "", name: row["target_name"].string ?? "")
         let containerName = row["container"].string ?? ""
         guard let workload = cluster.workloads[key], let container = workload.containers.first(where: { $0.name == containerName }) else {
@@ -114,6 +115,14 @@ public struct Verification: Sendable {
         let baselineCost = baseline["monthlyCost", "current"]?.double ?? 0
         let realized = before > 0 ? Money(dollars: baselineCost * (1 - (now ?? 0) / before)) : baselineSavings
         let usage = cluster.usage[key]?[containerName]
+        // A raise answers OOM kills or throttling that are still in a window begun before it: judge it on
+        // usage since the change only (a cut's window may start earlier: usage under the old request only
+        // makes it more careful).
+        let isRaise = row["detector"].string?.hasPrefix("under-provisioned") == true
+        if isRaise, let changedAt, let usage, usage.windowStart.flatMap(RFC3339.date).map({ $0 < changedAt }) ?? true {
+            return Verification(state: .unknown, reason: "live; the usage window starts before the change (\(RFC3339.string(changedAt))): "
+                                + "the next run judges it on usage since", realized: realized)
+        }
         if !isCPU, let usage {
             if usage.oomKills > 0 {
                 return Verification(state: .unsafe, reason: "\(usage.oomKills) OOM kills in the window since the change", realized: realized)
@@ -126,7 +135,7 @@ public struct Verification: Sendable {
             if let p95 = usage.cpu["p95"], let now, p95 > now {
                 return Verification(state: .unsafe, reason: "CPU p95 \(show(p95)) is above the new request \(show(now))", realized: realized)
             }
-            if let throttled = usage.throttledRatio, throttled >= throttledRatio, let limit = container.limits.cpu {
+            if isRaise, let throttled = usage.throttledRatio, throttled >= throttledRatio, let limit = container.limits.cpu {
                 return Verification(state: .unsafe, reason: "still throttled in \(Int((throttled * 100).rounded()))% of CFS periods at the \(show(limit)) limit",
                                     realized: realized)
             }
