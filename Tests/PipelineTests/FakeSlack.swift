@@ -116,6 +116,14 @@ final class FakeSlack {
     }
 
     /// One blocking request to the server's unauthenticated /_fake/ endpoints.
+    /// From now on every request waits `seconds` before it is handled, as a slow Slack would.
+    func delay(_ seconds: Double) throws {
+        let (status, data) = try control("POST", "/_fake/delay/\(seconds)")
+        guard status == 200 else {
+            throw NSError(domain: "FakeSlack", code: 1, userInfo: [NSLocalizedDescriptionKey: "POST /_fake/delay answered \(status): \(String(decoding: data, as: UTF8.self))"])
+        }
+    }
+
     private func control(_ method: String, _ path: String) throws -> (status: Int, data: Data) {
         try blockingRequest(method, baseURL + path, domain: "FakeSlack")
     }

@@ -145,6 +145,7 @@ final class SlackApprovalTests: XCTestCase {
         XCTAssertEqual(valid.status, 200, valid.body)
         XCTAssertEqual(try server.replay().status, 401, "the captured valid request, sent again")
         XCTAssertEqual(try server.get("/healthz").status, 200, "still serving")
+        XCTAssertTrue(eventually { !(try slack.responses()).isEmpty }, "Explain answered nothing: \(server.log())")
         XCTAssertEqual(try slack.messages().filter { $0["thread_ts"] != nil }.count, 0, "Explain without a message ts answers through response_url")
         XCTAssertEqual(try slack.responses().count, 1, "only the valid request did anything")
         // The server logged each refusal on one line.
@@ -270,10 +271,16 @@ final class SlackApprovalTests: XCTestCase {
     /// SIGTERM right after Slack's callback was acknowledged: the decision still lands before the exit.
     func testAnAcknowledgedDecisionIsFinishedBeforeTheServerStops() throws {
         let (db, slack, server, id) = try checkoutDecision()
+        // Slack answers after 1.5 s: the server must still be waiting for it when SIGTERM comes.
+        try slack.delay(1.5)
         let body = Self.actionBody("reject", id: id, user: "U01ALICE", name: "alice", responseURL: slack.responseURL("alice"))
         XCTAssertEqual(try server.post(body, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
         server.process.terminate()
         server.process.waitUntilExit()
+        // Slack had the updated message before the process was gone.
+        let responses = try slack.responses()
+        let update = responses.first { $0["replace_original"] as? Bool == true }
+        XCTAssertTrue("\(update?["blocks"] ?? "")".contains("Rejected by slack:alice"), "exited before Slack heard of the decision: \(responses)")
         XCTAssertEqual(server.process.terminationStatus, 0, server.log())
         let export = try Tool.run("ledger", ["export", "--db", db.path])
         let entry = try XCTUnwrap(try decodeRecords(export.lines).first { $0["id"] as? String == id })

@@ -119,7 +119,11 @@ public final class ApprovalService: @unchecked Sendable {
         if let url, url.contains("/pull/"), let github {
             do {
                 let number = try pullNumber(url, github)
-                if decision == .approved { try markApproved(number, github) } else { try close(number, github) }
+                if decision == .approved {
+                    try markApproved(number, github)
+                } else if try !close(number, github) {
+                    tell(context, "Rejected, but its pull request \(url) is already merged: revert it to undo the change.")
+                }
             } catch {
                 log("\(context.id): \(decision.rawValue), but GitHub: \(error)")
                 tell(context, "\(decision == .approved ? "Approved" : "Rejected"). Autopilot could not update the pull request: \(error)")
@@ -151,12 +155,13 @@ public final class ApprovalService: @unchecked Sendable {
     }
 
     /// A rejected change's PR is closed (not merged) and labelled `autopilot-rejected`; emit-pr leaves a
-    /// closed PR closed, so the change is not proposed again on this branch. A merged one is left alone.
-    private func close(_ number: Int64, _ github: GitHubClient) throws {
+    /// closed PR closed, so the change is not proposed again on this branch. False: it is already merged.
+    private func close(_ number: Int64, _ github: GitHubClient) throws -> Bool {
         let pull = try github.pullRequest(number: number)
-        guard !pull.merged else { return }
+        guard !pull.merged else { return false }
         try github.addLabels(number, ["autopilot-rejected"])
         if pull.state == "open" { try github.closePullRequest(number) }
+        return true
     }
 
     private func explain(_ context: Context) throws {

@@ -14,6 +14,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -310,6 +311,8 @@ class Handler(BaseHTTPRequestHandler):
         server = self.server
         url = urlsplit(self.path)
         raw = self.read_body()
+        if server.delay and not url.path.startswith("/_fake/"):
+            time.sleep(server.delay)
         try:
             parsed = json.loads(raw.decode("utf-8")) if raw else None
         except (ValueError, UnicodeDecodeError):
@@ -370,6 +373,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_fake(self, parts):
         workspace = self.server.workspace
+        if self.command == "POST" and len(parts) == 2 and parts[0] == "delay":
+            self.server.delay = float(parts[1])
+            return 200, {"delay": self.server.delay}, {}
         if self.command == "GET" and len(parts) == 1 and parts[0] in ("messages", "responses", "channels"):
             with workspace.lock:  # a copy, so the answer is not written while another request changes it
                 return 200, json.loads(json.dumps(getattr(workspace, parts[0]))), {}
@@ -539,6 +545,7 @@ class Server(ThreadingHTTPServer):
         self.counter_lock, self.log_lock = threading.Lock(), threading.Lock()
         self.request_id = 0
         self.workspace = Workspace()
+        self.delay = 0.0
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
