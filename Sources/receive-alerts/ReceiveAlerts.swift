@@ -70,7 +70,7 @@ struct ReceiveAlerts: ParsableCommand {
                 !token.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
             else { throw ValidationError("--token-file: cannot read a token from \(tokenFile)") }
         }
-        if retainDays < 0 { throw ValidationError("--retain-days must be 0 (keep all) or more") }
+        if retainDays < 0 || retainDays > 36_500 { throw ValidationError("--retain-days must be 0 (keep all) to 36500") }
         if retainDays > 0, spool == nil { throw ValidationError("--retain-days needs --spool DIR") }
         if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024 bytes") }
         if idleTimeout < 1 || requestTimeout < 1 { throw ValidationError("--idle-timeout and --request-timeout must be at least 1 second") }

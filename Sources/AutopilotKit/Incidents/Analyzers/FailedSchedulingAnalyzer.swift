@@ -37,13 +37,17 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
         }
         // Requests far above use: the right-sizing finding frees the room.
         var overRequested: [String] = []
+        /// (detector, container) of each request far above use.
+        var flagged: Set<[String]> = []
         for container in workload?.containers ?? [] {
             guard let usage = context.usage(key, container.name) else { continue }
             if insufficientCPU, let request = container.requests.cpu, let p95 = usage.cpu["p95"], request > 2 * p95 {
                 overRequested.append("container \(container.name) requests \(Units.cpu(request)) CPU and uses \(Units.cpu(p95)) at p95")
+                flagged.insert(["over-requested-cpu", container.name])
             }
             if insufficientMemory, let request = container.requests.memory, let peak = usage.memory["max"], Double(request) > 2 * peak {
                 overRequested.append("container \(container.name) requests \(Units.memory(request)) and peaks at \(Units.memory(bytes: peak))")
+                flagged.insert(["over-requested-memory", container.name])
             }
         }
         if !overRequested.isEmpty {
@@ -52,8 +56,10 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
             // The right-sizing detectors' own findings for this workload: the same ids detect-waste gives them,
             // so one already in the stream is referenced, not written twice.
             let detectors: [any Detector] = (insufficientCPU ? [OverRequestedCPU()] : []) + (insufficientMemory ? [OverRequestedMemory()] : [])
+            // Only the cuts of the containers named above (the memory detector also raises OOM-killed ones).
             let rightsizing = detectors.flatMap { $0.detect(in: context.detection) }
-                .filter { $0.target.kind == key.kind && $0.target.name == key.name && $0.namespace == key.namespace }
+                .filter { $0.target.kind == key.kind && $0.target.name == key.name && $0.namespace == key.namespace
+                    && flagged.contains([$0.detector, $0.target.container ?? ""]) }
             incident.actions = rightsizing.map { IncidentAction("lower-requests", summary: $0.summary, finding: $0) }
             if incident.actions.isEmpty {
                 incident.actions = [IncidentAction("lower-requests", summary: "Lower \(key)'s requests toward its use (detect-waste's thresholds open no finding)",
