@@ -3,7 +3,8 @@ import Foundation
 /// Answers Slack's interactivity callbacks for the approval messages. Every request's signature is checked
 /// before its body is read; a request seen before is refused. Approve and Reject move the finding in the
 /// ledger with the Slack user as actor (allow-listed users only), mark the PR ready for review and label it
-/// on Approve (close and label it on Reject), and update the original message to show who decided and when; Explain answers in the thread.
+/// on Approve (close and label it on Reject), and update the original message to show who decided and
+/// when; Explain answers in the thread.
 ///
 /// Slack wants the callback answered within 3 seconds, and GitHub or the ledger's busy timeout may take
 /// longer: a valid callback is acknowledged at once and its work runs after, one at a time, on

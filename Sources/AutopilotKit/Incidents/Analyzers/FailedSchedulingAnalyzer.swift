@@ -3,8 +3,9 @@ import Foundation
 /// Pods the scheduler cannot place. The scheduler's message counts why each node said no
 /// (`0/12 nodes are available: 3 Insufficient cpu, 9 node(s) had untolerated taint …`). Insufficient CPU
 /// or memory: a request larger than any node can hold, or a request far above what the workload uses
-/// (requests too high: detect-waste's right-sizing finding, referenced by id, frees the room), or a cluster that is full (more
-/// capacity: the NodePool's limits or the node group's maximum; and hold back node-consolidation).
+/// (requests too high: detect-waste's right-sizing finding, referenced by id, frees the room), or a
+/// cluster that is full (more capacity: the NodePool's limits or the node group's maximum; and hold back
+/// node-consolidation).
 /// Taints or selectors alone: no node matches what the pod asks for.
 struct FailedSchedulingAnalyzer: IncidentAnalyzer {
     let category = IncidentCategory.failedScheduling
