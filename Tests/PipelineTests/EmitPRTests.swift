@@ -73,9 +73,10 @@ final class EmitPRTests: XCTestCase {
         }
         let runbook = try String(contentsOf: repo.appendingPathComponent("runbooks/demo/delete-volume-pvc-a226a192-9237-5838-ab56-b18137a4319e.sh"), encoding: .utf8)
         let snapshot = try XCTUnwrap(runbook.range(of: "aws ec2 create-snapshot"))
-        let delete = try XCTUnwrap(runbook.range(of: "aws ec2 delete-volume --region \"$REGION\" --volume-id 'vol-0fcbd3705272a07ba'"))
+        XCTAssertTrue(runbook.contains("VOLUME_ID='vol-0fcbd3705272a07ba'\nPV='pvc-a226a192-9237-5838-ab56-b18137a4319e'\n"), runbook)
+        let delete = try XCTUnwrap(runbook.range(of: "aws ec2 delete-volume --region \"$REGION\" --volume-id \"$VOLUME_ID\""))
         XCTAssertLessThan(snapshot.lowerBound, delete.lowerBound, "snapshot first")
-        XCTAssertTrue(runbook.contains("kubectl --context \"$CONTEXT\" delete pv 'pvc-a226a192-9237-5838-ab56-b18137a4319e'"))
+        XCTAssertTrue(runbook.contains("kubectl --context \"$CONTEXT\" delete pv \"$PV\""))
         XCTAssertTrue(runbook.contains("set -euo pipefail"))
     }
 
@@ -267,13 +268,14 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(idle["files"] as? [String], ["clusters/staging/eks.tf", "runbooks/staging/scale-general.sh"],
                        "the module ignores desired_size after creation: the code keeps the intent, the runbook scales")
         let volume = try XCTUnwrap(changes.first { ($0["files"] as? [String]) == ["clusters/demo/volumes.tf"] })
-        XCTAssertTrue((F.string(volume, "body") ?? "").contains("aws ec2 create-snapshot --volume-id vol-0c8acfb1f903d4e61"))
+        XCTAssertTrue((F.string(volume, "body") ?? "").contains("aws ec2 create-snapshot --volume-id 'vol-0c8acfb1f903d4e61'"))
         XCTAssertTrue(changes.contains { (F.string($0, "reason") ?? "").hasPrefix("Karpenter (NodePool default) chooses ip-10-0-39-24.ec2.internal's instance type") })
         _ = try F.mergeAll(repo)
         try F.assertMatchesGoldens("terraform", repo)
         XCTAssertEqual(try F.changedFiles(repo).filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("terraform"))
         let script = try String(contentsOf: repo.appendingPathComponent("runbooks/staging/scale-general.sh"), encoding: .utf8)
-        XCTAssertTrue(script.contains("--nodegroup-name 'general'"))
+        XCTAssertTrue(script.contains("NODEGROUP='general'\n"), script)
+        XCTAssertTrue(script.contains("--nodegroup-name \"$NODEGROUP\""))
         XCTAssertTrue(script.contains("--scaling-config desiredSize=2,maxSize=5"), script)
         let mode = try FileManager.default.attributesOfItem(atPath: repo.appendingPathComponent("runbooks/staging/scale-general.sh").path)[.posixPermissions] as? Int
         XCTAssertEqual(mode.map { $0 & 0o111 != 0 }, true, "runbooks are executable")

@@ -133,7 +133,9 @@ extension PatchPlanner {
             return .notPatchable("\(matches.count) aws_ebs_volume resources are tagged \(volumeName): \(matches.map(\.address).joined(separator: ", "))")
         }
         guard let volume = matches.first else {
-            return try runbook(finding, name: "delete-volume-\(volumeName)", script: Runbook.deleteVolume(finding), &workspace)
+            let script: String
+            do { script = try Runbook.deleteVolume(finding) } catch { return .notPatchable(error.description) }
+            return try runbook(finding, name: "delete-volume-\(volumeName)", script: script, &workspace)
         }
         let bytes: [UInt8]
         do { bytes = try workspace.read(volume.path) } catch { throw YAMLEditError("cannot read \(volume.path): \(error)") }
@@ -142,7 +144,7 @@ extension PatchPlanner {
         workspace.write(volume.path, Array(bytes[..<range.lowerBound]) + Array(bytes[range.upperBound...]))
         workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: volume.path, line: line, field: "resource \(volume.address)",
                                      from: String(decoding: bytes[volume.block.start..<volume.block.end], as: UTF8.self), to: nil))
-        workspace.note("Applying this destroys \(volumeId ?? volumeName). Take a snapshot first: `aws ec2 create-snapshot --volume-id \(volumeId ?? "VOLUME_ID") --description \"before deleting \(volumeName)\"`. To stop managing the volume but keep it, replace the resource with `removed { from = \(volume.address)  lifecycle { destroy = false } }` instead.")
+        workspace.note("Applying this destroys \(volumeId ?? volumeName). Take a snapshot first: `aws ec2 create-snapshot --volume-id \(Runbook.shellQuoted(Runbook.oneLine(volumeId ?? "VOLUME_ID"))) --description \(Runbook.shellQuoted(Runbook.oneLine("before deleting \(volumeName)")))`. To stop managing the volume but keep it, replace the resource with `removed { from = \(volume.address)  lifecycle { destroy = false } }` instead.")
         return .applied
     }
 

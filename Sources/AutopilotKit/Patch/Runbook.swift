@@ -3,14 +3,29 @@ import Foundation
 /// Shell scripts for changes that are not in code: volumes the EBS CSI driver created, nodes Karpenter
 /// launched. Each stops at the first failed command, checks before it deletes, and snapshots first.
 public enum Runbook {
+    /// A value from the cluster that cannot go into a runbook (an id that is not an AWS id).
+    public struct Refusal: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    // Everything from the cluster reaches a script in one of three ways: single-quoted (`shellQuoted`),
+    // through a variable set that way and used as "$VAR", or in a comment flattened to one line
+    // (`comment`). AWS ids the commands are built around are checked against AWS's grammar first.
+
     /// Deletes an orphan PV (or PVC and its PV) and its EBS volume, after a completed snapshot.
-    public static func deleteVolume(_ finding: JSON) -> String {
+    public static func deleteVolume(_ finding: JSON) throws(Refusal) -> String {
         let cluster = finding["cluster"]?.string ?? ""
         let id = finding["id"]?.string ?? ""
         let volume = finding["current", "volume"]?.string ?? finding["target", "name"]?.string ?? ""
         let volumeId = finding["current", "volumeId"]?.string ?? ""
         let zone = finding["current", "zone"]?.string ?? ""
-        let region = zone.isEmpty ? "" : String(zone.dropLast())
+        guard AWSIdentifier.isVolumeId(volumeId) else {
+            throw Refusal(description: "\"\(oneLine(volumeId))\" is not an EBS volume id (vol- and 8 or 17 hex digits); no runbook written")
+        }
+        let region = AWSIdentifier.region(ofZone: zone)
+        guard region != nil || zone.isEmpty else {
+            throw Refusal(description: "\"\(oneLine(zone))\" is not an AWS availability zone; no runbook written")
+        }
         let size = finding["current", "sizeBytes"]?.value.intValue.map { "\($0 >> 30) GiB" } ?? "?"
         let type = finding["current", "volumeType"]?.string ?? "?"
         let claim: (namespace: String, name: String)? = finding["target", "kind"]?.string == "PersistentVolumeClaim"
@@ -18,17 +33,19 @@ public enum Runbook {
         let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
         var lines = [
             "#!/usr/bin/env bash",
-            "# Autopilot runbook for finding \(id) (cluster \(cluster)): \(oneLine(finding["summary"]?.string ?? "orphan volume")).",
-            "# Deletes \(claim.map { "PVC \($0.namespace)/\($0.name), " } ?? "")PV \(volume) and EBS volume \(volumeId) (\(size) \(type), \(zone)); saves \(savings)/month.",
-            "# A snapshot is taken and completed first; to roll back, create a volume from it:",
-            "#   aws ec2 create-volume --region \(region) --availability-zone \(zone) --snapshot-id SNAPSHOT_ID --volume-type \(type)",
+            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding["summary"]?.string ?? "orphan volume")."),
+            comment("Deletes \(claim.map { "PVC \($0.namespace)/\($0.name), " } ?? "")PV \(volume) and EBS volume \(volumeId) (\(size) \(type), \(zone)); saves \(savings)/month."),
+            comment("A snapshot is taken and completed first; to roll back, create a volume from it:"),
+            comment("  aws ec2 create-volume --region \(region ?? "REGION") --availability-zone \(zone.isEmpty ? "ZONE" : zone) --snapshot-id SNAPSHOT_ID --volume-type \(type)"),
             "set -euo pipefail",
-            "CONTEXT=${KUBE_CONTEXT:-\(shellQuoted(cluster))}",
-            "REGION=${AWS_REGION:-\(shellQuoted(region))}",
+        ] + defaulted("CONTEXT", from: "KUBE_CONTEXT", cluster)
+          + (region.map { defaulted("REGION", from: "AWS_REGION", $0) } ?? ["REGION=${AWS_REGION:?set AWS_REGION: the volume has no zone}"]) + [
+            "VOLUME_ID=\(shellQuoted(volumeId))",
+            "PV=\(shellQuoted(volume))",
             "",
-            "snapshot=$(aws ec2 create-snapshot --region \"$REGION\" --volume-id \(shellQuoted(volumeId)) \\",
+            "snapshot=$(aws ec2 create-snapshot --region \"$REGION\" --volume-id \"$VOLUME_ID\" \\",
             "  --description \(shellQuoted("autopilot \(id): before deleting \(volume)")) \\",
-            "  --tag-specifications 'ResourceType=snapshot,Tags=[{Key=autopilot-finding,Value=\(id)}]' \\",
+            "  --tag-specifications \(shellQuoted("ResourceType=snapshot,Tags=[{Key=autopilot-finding,Value=\(id)}]")) \\",
             "  --query SnapshotId --output text)",
             "echo \"snapshot $snapshot started; waiting for it to complete\"",
             "aws ec2 wait snapshot-completed --region \"$REGION\" --snapshot-ids \"$snapshot\"",
@@ -38,12 +55,12 @@ public enum Runbook {
             lines.append("kubectl --context \"$CONTEXT\" delete pvc --namespace \(shellQuoted(claim.namespace)) \(shellQuoted(claim.name))")
         }
         lines += [
-            "kubectl --context \"$CONTEXT\" delete pv \(shellQuoted(volume)) --ignore-not-found",
+            "kubectl --context \"$CONTEXT\" delete pv \"$PV\" --ignore-not-found",
             "# With reclaimPolicy Delete the CSI driver may already have removed the volume.",
-            "if aws ec2 describe-volumes --region \"$REGION\" --volume-ids \(shellQuoted(volumeId)) >/dev/null 2>&1; then",
-            "  aws ec2 delete-volume --region \"$REGION\" --volume-id \(shellQuoted(volumeId))",
+            "if aws ec2 describe-volumes --region \"$REGION\" --volume-ids \"$VOLUME_ID\" >/dev/null 2>&1; then",
+            "  aws ec2 delete-volume --region \"$REGION\" --volume-id \"$VOLUME_ID\"",
             "fi",
-            "echo \"deleted \(volumeId); snapshot $snapshot kept\"",
+            "echo \"deleted $VOLUME_ID; snapshot $snapshot kept\"",
         ]
         return lines.joined(separator: "\n") + "\n"
     }
@@ -56,12 +73,12 @@ public enum Runbook {
         let pods = finding["recommended", "movePods"]?.value.stringList ?? []
         var lines = [
             "#!/usr/bin/env bash",
-            "# Autopilot runbook for finding \(id) (cluster \(cluster)): \(oneLine(finding["summary"]?.string ?? "idle node")).",
-            "# Drains \(node.name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?"), NodePool \(node.nodepool ?? "?")) and deletes it; saves \(savings)/month.",
-            "# Karpenter terminates the instance when its Node is deleted. Pods that move: \(pods.isEmpty ? "none" : pods.joined(separator: ", ")).",
+            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding["summary"]?.string ?? "idle node")."),
+            comment("Drains \(node.name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?"), NodePool \(node.nodepool ?? "?")) and deletes it; saves \(savings)/month."),
+            comment("Karpenter terminates the instance when its Node is deleted. Pods that move: \(pods.isEmpty ? "none" : pods.joined(separator: ", "))."),
             "# Rollback: nothing to restore; Karpenter launches a node again if pods are pending.",
             "set -euo pipefail",
-            "CONTEXT=${KUBE_CONTEXT:-\(shellQuoted(cluster))}",
+        ] + defaulted("CONTEXT", from: "KUBE_CONTEXT", cluster) + [
             "NODE=\(shellQuoted(node.name))",
             "",
             "kubectl --context \"$CONTEXT\" cordon \"$NODE\"",
@@ -83,23 +100,32 @@ public enum Runbook {
         if let maximum { scaling += ",maxSize=\(maximum)" }
         let lines = [
             "#!/usr/bin/env bash",
-            "# Autopilot runbook for finding \(id) (cluster \(cluster)): \(oneLine(finding["summary"]?.string ?? "idle node")).",
-            "# Shrinks EKS managed node group \(nodegroup) to \(desired) node(s); saves \(savings)/month. EKS drains the node it removes,",
+            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding["summary"]?.string ?? "idle node")."),
+            comment("Shrinks EKS managed node group \(nodegroup) to \(desired) node(s); saves \(savings)/month. EKS drains the node it removes,"),
             "# honouring PodDisruptionBudgets. Rollback: run again with the previous desiredSize.",
             "set -euo pipefail",
-            "CLUSTER=${EKS_CLUSTER:-\(shellQuoted(cluster))}",
+        ] + defaulted("CLUSTER", from: "EKS_CLUSTER", cluster) + [
             "REGION=${AWS_REGION:?set AWS_REGION}",
+            "NODEGROUP=\(shellQuoted(nodegroup))",
             "",
             "# The group ran \(current) node(s) when Autopilot looked; if that changed, the finding is stale: stop.",
-            "now=$(aws eks describe-nodegroup --region \"$REGION\" --cluster-name \"$CLUSTER\" --nodegroup-name \(shellQuoted(nodegroup)) \\",
+            "now=$(aws eks describe-nodegroup --region \"$REGION\" --cluster-name \"$CLUSTER\" --nodegroup-name \"$NODEGROUP\" \\",
             "  --query 'nodegroup.scalingConfig.desiredSize' --output text)",
             "if [ \"$now\" != \(current) ]; then echo \"desiredSize is $now, not \(current): rerun Autopilot first\" >&2; exit 1; fi",
-            "aws eks update-nodegroup-config --region \"$REGION\" --cluster-name \"$CLUSTER\" --nodegroup-name \(shellQuoted(nodegroup)) \\",
+            "aws eks update-nodegroup-config --region \"$REGION\" --cluster-name \"$CLUSTER\" --nodegroup-name \"$NODEGROUP\" \\",
             "  --scaling-config \(scaling)",
-            "echo \"node group \(nodegroup) scaling to \(desired)\"",
+            "echo \"node group $NODEGROUP scaling to \(desired)\"",
         ]
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// `NAME=${ENV:-value}` with the value quoted: set in two steps, so the quoting never sits inside `${…}`.
+    static func defaulted(_ name: String, from environment: String, _ value: String) -> [String] {
+        ["\(name)=\(shellQuoted(value))", "\(name)=${\(environment):-$\(name)}"]
+    }
+
+    /// A comment line: the whole text on one line, whatever the cluster's names hold.
+    static func comment(_ text: String) -> String { "# " + oneLine(text) }
 
     /// Text for a comment line: control characters (a newline would end the comment) become spaces.
     static func oneLine(_ text: String) -> String {
