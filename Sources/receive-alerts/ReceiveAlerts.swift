@@ -10,7 +10,10 @@ struct ReceiveAlerts: ParsableCommand {
         discussion: """
             POST /alerts takes a notification (webhook payload version 4, application/json) and appends one \
             `alert` record per alert to DIR/alerts-YYYY-MM-DD.ndjson (UTC day of receipt), synced to disk \
-            before the 200: an acknowledged alert is never lost. With --retain-days N, daily files more than N \
+            before the 200: an acknowledged alert is never lost (a write that fails, on a full disk say, is cut back off \
+            the file and answered 500, so Alertmanager retries and the next notification starts on a whole line). A \
+            notification with some bad alerts has the good ones spooled and is answered 200 with status "partial" and the \
+            rejected alerts listed; each is logged, as is a label whose value is not a string (dropped). With --retain-days N, daily files more than N \
             days old are removed when a new day's file is opened (default 0 keeps them all). Refused with a 4xx and one log line: a body \
             over --max-body (413), not JSON or not a version 4 notification (400), another content type (415), \
             a missing or wrong bearer token with --token-file (401). A client that sends nothing for \
@@ -112,8 +115,10 @@ struct ReceiveAlerts: ParsableCommand {
             try NDJSONReader(path: path).forEachLine { line in
                 guard line.bytes.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) else { return }
                 do {
-                    let payload = try line.parse()
-                    for record in try AlertPayload.records(payload, defaultCluster: cluster, receivedAt: nil) { try writer.write(record) }
+                    let notification = try AlertPayload.read(try line.parse(), defaultCluster: cluster, receivedAt: nil)
+                    for record in notification.records { try writer.write(record) }
+                    for warning in notification.warnings { diagnostics.warning(warning, source: path, line: line.number) }
+                    for reason in notification.rejected { try diagnostics.error("\(reason); that alert is skipped", source: path, line: line.number) }
                 } catch let error as JSONParseError {
                     try diagnostics.error("invalid JSON: \(error.message); each line must be one webhook body",
                                           source: path, line: line.number, column: error.column)

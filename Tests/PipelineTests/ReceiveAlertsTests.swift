@@ -283,6 +283,95 @@ final class ReceiveAlertsTests: XCTestCase {
         }
     }
 
+    func testABodyOverTheLimitSentWithoutExpectGets413NotAReset() throws {
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        let receiver = try Receiver(self, spool: spool)
+        // 5 MB announced and sent whole, as Python's http.client and Go's client do (no Expect: 100-continue).
+        let answer = try PrometheusServer.run("/usr/bin/env", ["python3", repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/raw_http.py").path,
+                                                                "bigbody", String(receiver.port), "5000000"])
+        XCTAssertEqual(answer.output.trimmingCharacters(in: .whitespacesAndNewlines), "413", receiver.logText)
+        XCTAssertEqual(try receiver.post(Self.payload(["after"])), 200, "still serving")
+    }
+
+    func testOneBadAlertDoesNotCostTheOthers() throws {
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        let receiver = try Receiver(self, spool: spool)
+        // The second alert has no startsAt; the third a label whose value is a number.
+        let body = Self.payload(["good1", "bad", "good2"])
+            .replacingOccurrences(of: "\"startsAt\":\"2026-11-24T09:00:00.512Z\",\"endsAt\":\"0001-01-01T00:00:00Z\",\"generatorURL\":\"http://prometheus:9090/graph\",\"fingerprint\":\"bad\"",
+                                  with: "\"endsAt\":\"0001-01-01T00:00:00Z\",\"fingerprint\":\"bad\"")
+            .replacingOccurrences(of: "\"pod\":\"api-good2\"", with: "\"pod\":\"api-good2\",\"replica\":3")
+        XCTAssertTrue(body.contains("\"replica\":3"))
+        XCTAssertEqual(body.components(separatedBy: "startsAt").count, 3, "only two alerts keep their startsAt")
+        let file = scratch.appendingPathComponent("body.json")
+        try body.write(to: file, atomically: true, encoding: .utf8)
+        let reply = try PrometheusServer.run("/usr/bin/env", ["curl", "-s", "-w", "\\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+                                                               "--data-binary", "@\(file.path)", "http://127.0.0.1:\(receiver.port)/alerts"])
+        let lines = reply.output.split(separator: "\n")
+        XCTAssertEqual(lines.last, "200", "the good alerts are taken; retrying the bad one would not help")
+        XCTAssertEqual(try Self.spooled(spool).compactMap { $0["fingerprint"] as? String }, ["good1", "good2"])
+        let answer = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+        XCTAssertEqual(answer["status"] as? String, "partial")
+        XCTAssertEqual(answer["rejected"] as? [String], ["alerts[1] (KubePodCrashLooping): startsAt is missing or not RFC 3339"])
+        XCTAssertTrue(receiver.logText.contains("not spooled: alerts[1] (KubePodCrashLooping): startsAt is missing"), receiver.logText)
+        XCTAssertTrue(receiver.logText.contains("warning: alerts[2].labels.replica is 3, not a string; dropped"), receiver.logText)
+        // Every alert bad: 400, nothing spooled.
+        XCTAssertEqual(try receiver.post("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\"}]}"), 400)
+        XCTAssertEqual(try Self.spooled(spool).count, 2)
+    }
+
+    /// A disk that fills mid-write and then frees up: the failed notification is answered 500 and cut back off
+    /// the file, and the next one (answered 200) is whole and readable. On a real tmpfs of 64 KiB.
+    func testAFullDiskLosesNoAcknowledgedAlert() throws {
+        guard getuid() == 0 else { throw XCTSkip("mounting a tmpfs needs root (CI runs as root)") }
+        let scratch = try makeScratchDirectory(self)
+        let disk = scratch.appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let mount = try PrometheusServer.run("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk.path])
+        XCTAssertEqual(mount.status, 0, mount.output)
+        addTeardownBlock { _ = try? PrometheusServer.run("/usr/bin/env", ["umount", "-l", disk.path]) }
+        let spool = disk  // the receiver's log and the bodies curl sends stay outside, in the spool's parent
+        let receiver = try Receiver(self, spool: spool)
+        XCTAssertEqual(try receiver.post(Self.payload(["first"])), 200)
+        // Fill the disk: the spool file keeps only the free bytes of its last page.
+        let filler = disk.appendingPathComponent("filler")
+        _ = try PrometheusServer.run("/usr/bin/env", ["dd", "if=/dev/zero", "of=\(filler.path)", "bs=1024", "count=1024"])
+        let many = (0..<20).map { "lost-\($0)" }
+        XCTAssertEqual(try receiver.post(Self.payload(many)), 500, "the disk is full: Alertmanager must retry")
+        XCTAssertTrue(receiver.logText.contains("cannot spool 20 alert(s)"), receiver.logText)
+        try FileManager.default.removeItem(at: filler)
+        XCTAssertEqual(try receiver.post(Self.payload(["after"])), 200)
+        // Every line of the spool is a whole record, and both acknowledged alerts are in it.
+        let files = try FileManager.default.contentsOfDirectory(atPath: spool.path).filter { $0.hasPrefix("alerts-") }
+        let text = try files.map { try String(contentsOf: spool.appendingPathComponent($0), encoding: .utf8) }.joined()
+        for line in text.split(separator: "\n") {
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8)), "a broken line in the spool: \(line.prefix(80))")
+        }
+        XCTAssertEqual(try Self.spooled(spool).compactMap { $0["fingerprint"] as? String }, ["first", "after"])
+        // detect-incidents reads the spool without a complaint.
+        let read = try Tool.run("detect-incidents", ["--alerts", spool.path, "--now", "2026-11-24T12:00:00Z"], stdin: "")
+        XCTAssertEqual(read.status, 0, read.stderr)
+    }
+
+    /// A torn last line (a crash mid-write) stays on its own line: the next notification starts on a new one.
+    func testATornLastLineDoesNotSwallowTheNextNotification() throws {
+        let scratch = try makeScratchDirectory(self)
+        let spool = scratch.appendingPathComponent("spool")
+        let receiver = try Receiver(self, spool: spool)
+        XCTAssertEqual(try receiver.post(Self.payload(["first"])), 200)
+        let file = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: spool.path).first { $0.hasPrefix("alerts-") })
+        let handle = try FileHandle(forWritingTo: spool.appendingPathComponent(file))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"kind\":\"alert\",\"cluster\":\"prod-us\",\"alertn".utf8))
+        try handle.close()
+        XCTAssertEqual(try receiver.post(Self.payload(["next"])), 200)
+        let lines = try String(contentsOf: spool.appendingPathComponent(file), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertTrue(lines[2].contains("\"fingerprint\":\"next\""), String(lines[2]))
+    }
+
     func testSigtermLetsARequestInFlightFinish() throws {
         let scratch = try makeScratchDirectory(self)
         let spool = scratch.appendingPathComponent("spool")

@@ -6,6 +6,8 @@ import Foundation
 /// Refusals are 4xx with a one-line reason (also logged): 401 without the bearer token, 415 for a body
 /// that is not `application/json`, 400 for one that is not a version 4 notification; the server itself
 /// answers 413 for a body over its limit. A spool that cannot be written is a 500: Alertmanager retries.
+/// A notification with some bad alerts has its good ones spooled and answered 200 with the rejected ones
+/// listed (status `partial`); each bad alert, and each label that was not a string, is logged.
 public final class AlertReceiver: @unchecked Sendable {
     private let spool: AlertSpool
     private let token: [UInt8]?
@@ -43,11 +45,19 @@ public final class AlertReceiver: @unchecked Sendable {
             return refuse(request, 415, "content type \(contentType ?? "(none)"); Alertmanager sends application/json")
         }
         let now = clock()
-        let records: [JSONValue]
+        let notification: AlertPayload.Notification
         do {
-            records = try AlertPayload.records(request.body, defaultCluster: defaultCluster, receivedAt: now)
+            notification = try AlertPayload.read(request.body, defaultCluster: defaultCluster, receivedAt: now)
         } catch {
             return refuse(request, 400, error.message)
+        }
+        for warning in notification.warnings { log("warning: \(warning)") }
+        for reason in notification.rejected { log("not spooled: \(reason)") }
+        let records = notification.records
+        // A notification whose alerts are all bad would be refused again on every retry; one with some
+        // good alerts has those spooled and answered 200, or Alertmanager would resend them forever.
+        if records.isEmpty, !notification.rejected.isEmpty {
+            return refuse(request, 400, notification.rejected.joined(separator: "; "))
         }
         do {
             try spool.append(records, at: now)
@@ -56,7 +66,11 @@ public final class AlertReceiver: @unchecked Sendable {
             return .text(500, "spool write failed")
         }
         received += records.count
-        return .json(200, ["status": "ok", "alerts": .int(Int64(records.count))])
+        var answer: JSONValue = ["status": "ok", "alerts": .int(Int64(records.count))]
+        if !notification.rejected.isEmpty {
+            answer = ["status": "partial", "alerts": .int(Int64(records.count)), "rejected": .strings(notification.rejected)]
+        }
+        return .json(200, answer)
     }
 
     private func refuse(_ request: HTTPRequest, _ status: Int, _ reason: String) -> HTTPResponse {

@@ -5,7 +5,10 @@ import Foundation
 ///
 /// One `append` is one notification: its records are written with one `write(2)` on an `O_APPEND`
 /// descriptor, so a crash leaves whole notifications or (at worst) a torn last line, never an
-/// acknowledged one missing. Not thread-safe: receive-alerts calls it from one queue.
+/// acknowledged one missing. A write that fails (a full disk) is cut back off the file, so the next
+/// notification does not land on a partial line; and a file that ends without a newline (torn by a
+/// crash, or by a cut that failed) gets one first, so a later record never joins a broken one.
+/// Not thread-safe: receive-alerts calls it from one queue.
 public final class AlertSpool {
     public enum Destination {
         case directory(String)
@@ -43,9 +46,26 @@ public final class AlertSpool {
             try FileIO.writeAll(bytes, to: 1, name: "<stdout>")
         case .directory(let directory):
             let path = try open(directory, for: now)
-            try FileIO.writeAll(bytes, to: descriptor, name: path)
-            guard fsync(descriptor) == 0 else { throw IOFailure(path: path, operation: "sync") }
+            let length = lseek(descriptor, 0, SEEK_END)
+            guard length >= 0 else { throw IOFailure(path: path, operation: "find the end of") }
+            if length > 0, !endsWithNewline(length) { bytes.insert(10, at: 0) }
+            do {
+                try FileIO.writeAll(bytes, to: descriptor, name: path)
+                guard fsync(descriptor) == 0 else { throw IOFailure(path: path, operation: "sync") }
+            } catch {
+                let failure = error
+                if ftruncate(descriptor, length) != 0 || fsync(descriptor) != 0 {
+                    log("cannot cut the failed write off \(path): \(String(cString: strerror(errno))); the next write starts on a new line")
+                }
+                throw failure
+            }
         }
+    }
+
+    /// Whether the open file's last byte (of `length`) is a newline.
+    private func endsWithNewline(_ length: off_t) -> Bool {
+        var last: UInt8 = 0
+        return pread(descriptor, &last, 1, length - 1) == 1 && last == 10
     }
 
     /// The day's file, opened for appending; a new file's directory entry is synced too.

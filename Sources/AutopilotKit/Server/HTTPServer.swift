@@ -145,6 +145,11 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var refused = false
+    /// Body bytes read and thrown away after a refusal.
+    private var drained = 0
+    /// After a 413 the rest of the body is read and discarded (up to this much), so the client gets to
+    /// read the answer: closing with its bytes unread would reset the connection under it.
+    private static let maxDrain = 64 << 20
     /// A request is being handled: the idle timer must not cut the connection under it.
     private var busy = false
 
@@ -190,6 +195,7 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
             head = requestHead
             body = []
             refused = false
+            drained = 0
             if !counted {
                 counted = true
                 server.began()
@@ -198,14 +204,22 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
                 refuse(context, 413, "body of \(length) bytes is over the \(maxBodySize)-byte limit")
             }
         case .body(var buffer):
-            guard !refused else { return }
+            if refused {
+                drained += buffer.readableBytes
+                if drained > Self.maxDrain { context.close(promise: nil) }
+                return
+            }
             if body.count + buffer.readableBytes > maxBodySize {
                 refuse(context, 413, "body over the \(maxBodySize)-byte limit")
                 return
             }
             body += buffer.readBytes(length: buffer.readableBytes) ?? []
         case .end:
-            guard !refused, let head else { return }
+            if refused {
+                context.close(promise: nil)
+                return
+            }
+            guard let head else { return }
             let parts = head.uri.split(separator: "?", maxSplits: 1)
             let request = HTTPRequest(method: head.method.rawValue, path: String(parts.first ?? "/"),
                                       query: parts.count > 1 ? String(parts[1]) : "",
@@ -243,11 +257,15 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private func refuse(_ context: ChannelHandlerContext, _ status: Int, _ reason: String) {
         refused = true
         server.note("refused \(head?.method.rawValue ?? "?") \(head?.uri ?? "?"): \(reason)")
-        write(.text(status, reason), version: head?.version ?? .http1_1, keepAlive: false, context: context).whenComplete { _ in self.finish() }
+        // The connection closes once the rest of the request has been read (`.end`), not when the answer
+        // is written.
+        write(.text(status, reason), version: head?.version ?? .http1_1, keepAlive: false, closing: false, context: context)
+            .whenComplete { _ in self.finish() }
     }
 
     @discardableResult
-    private func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+    private func write(_ response: HTTPResponse, version: HTTPVersion, keepAlive: Bool, closing: Bool? = nil,
+                       context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
@@ -258,7 +276,7 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         buffer.writeBytes(response.body)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+        if closing ?? !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
         return done
     }
 }

@@ -6,6 +6,9 @@
   raw_http.py halfbody PORT FILE       POST FILE to /alerts: head and half the body; once the server
                                        process has read them, print "half-sent", wait for a line on stdin,
                                        send the rest, print the status code
+  raw_http.py bigbody PORT BYTES       POST BYTES of body with a Content-Length and no Expect (as Python's
+                                       http.client and Go's client send), all of it, then print the status code
+                                       of the answer, or "reset" when the connection was reset under it
 """
 import socket
 import sys
@@ -83,5 +86,30 @@ def halfbody(port, path):
     print(status, flush=True)
 
 
+def bigbody(port, size):
+    size = int(size)
+    sock = connect(port)
+    head = ("POST /alerts HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\n\r\n" % size).encode()
+    chunk = b" " * 65536
+    answer = b""
+    try:
+        sock.sendall(head)
+        sent = 0
+        while sent < size:
+            piece = chunk[:min(len(chunk), size - sent)]
+            sock.sendall(piece)
+            sent += len(piece)
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                break
+            answer += data
+    except (ConnectionResetError, BrokenPipeError):
+        print("reset", flush=True)
+        return
+    print(answer.split(b" ", 2)[1].decode() if answer.startswith(b"HTTP/") else "none", flush=True)
+
+
 if __name__ == "__main__":
-    {"slowloris": slowloris, "halfbody": halfbody}[sys.argv[1]](*sys.argv[2:])
+    {"slowloris": slowloris, "halfbody": halfbody, "bigbody": bigbody}[sys.argv[1]](*sys.argv[2:])
