@@ -5,7 +5,7 @@ import XCTest
 /// still flow, the exit status tells.
 final class DetectWasteFailureTests: XCTestCase {
     /// One node of a priced type, one over-requested workload on it, its usage.
-    let stream = """
+    static let stream = """
         {"kind":"node","cluster":"t","name":"n1","instanceType":"m5.xlarge","region":"us-east-1","zone":"us-east-1a","capacityType":"on-demand","nodepool":null,"nodegroup":"general","allocatable":{"cpu":3.92,"memory":15139786752},"labels":{},"taints":[],"ready":true,"unschedulable":false}
         {"kind":"pod","cluster":"t","namespace":"shop","name":"api-1","node":"n1","phase":"Running","owner":{"kind":"Deployment","name":"api"},"containers":[{"name":"api","requests":{"cpu":2.0,"memory":4294967296},"limits":{"cpu":null,"memory":null},"restarts":0,"lastTermination":null,"waiting":null}],"initContainers":[],"labels":{"app":"api"},"annotations":{},"nodeSelector":{},"tolerations":[],"requiredNodeAffinity":null,"claims":[]}
         {"kind":"workload","cluster":"t","namespace":"shop","name":"api","workloadKind":"Deployment","replicas":{"desired":1,"ready":1},"containers":[{"name":"api","requests":{"cpu":2.0,"memory":4294967296},"limits":{"cpu":null,"memory":null}}],"labels":{},"annotations":{},"podLabels":{"app":"api"},"team":"shop"}
@@ -14,7 +14,7 @@ final class DetectWasteFailureTests: XCTestCase {
         """
 
     func testMalformedLineIsReportedWithItsLineAndTheRestFlows() throws {
-        let lines = stream.split(separator: "\n").map(String.init)
+        let lines = Self.stream.split(separator: "\n").map(String.init)
         let input = ([lines[0], #"{"kind":"pod","name": oops}"#] + lines[1...]).joined(separator: "\n") + "\n"
         let result = try Tool.run("detect-waste", ["--quiet"], stdin: input)
         XCTAssertEqual(result.status, 65)
@@ -26,7 +26,7 @@ final class DetectWasteFailureTests: XCTestCase {
     }
 
     func testRecordMissingAFieldIsForwardedAndReported() throws {
-        let input = stream + #"{"kind":"usage","cluster":"t","namespace":"shop","container":"x","samples":5}"# + "\n"
+        let input = Self.stream + #"{"kind":"usage","cluster":"t","namespace":"shop","container":"x","samples":5}"# + "\n"
         let result = try Tool.run("detect-waste", ["--quiet"], stdin: input)
         XCTAssertEqual(result.status, 65)
         XCTAssertEqual(result.errorLines, ["detect-waste: <stdin>:5: error: usage: missing string field 'workload.name'; forwarded, not analysed"])
@@ -34,13 +34,13 @@ final class DetectWasteFailureTests: XCTestCase {
     }
 
     func testStrictStopsAtTheFirstBadLine() throws {
-        let result = try Tool.run("detect-waste", ["--strict"], stdin: "not json\n" + stream)
+        let result = try Tool.run("detect-waste", ["--strict"], stdin: "not json\n" + Self.stream)
         XCTAssertEqual(result.status, 65)
         XCTAssertFalse(result.stdout.contains(#""kind":"finding""#))
     }
 
     func testUnknownInstanceTypeWarnsAndPricesNothing() throws {
-        let input = stream.replacingOccurrences(of: #""instanceType":"m5.xlarge""#, with: #""instanceType":"x9.mega""#)
+        let input = Self.stream.replacingOccurrences(of: #""instanceType":"m5.xlarge""#, with: #""instanceType":"x9.mega""#)
         let result = try Tool.run("detect-waste", [], stdin: input)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.errorLines.first,
@@ -59,7 +59,7 @@ final class DetectWasteFailureTests: XCTestCase {
         let scratch = try makeScratchDirectory(self)
         let prices = scratch.appendingPathComponent("prices.csv")
         try "region,instanceType,vcpu,memoryGiB,onDemandHourly\nus-east-1,x9.mega,4,16,1.0\n".write(to: prices, atomically: true, encoding: .utf8)
-        let input = stream.replacingOccurrences(of: #""instanceType":"m5.xlarge""#, with: #""instanceType":"x9.mega""#)
+        let input = Self.stream.replacingOccurrences(of: #""instanceType":"m5.xlarge""#, with: #""instanceType":"x9.mega""#)
         let result = try Tool.run("detect-waste", ["--quiet", "--prices", prices.path], stdin: input)
         XCTAssertEqual(result.status, 0, result.stderr)
         let findings = try decodeRecords(result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) })
@@ -70,29 +70,29 @@ final class DetectWasteFailureTests: XCTestCase {
         let scratch = try makeScratchDirectory(self)
         let config = scratch.appendingPathComponent("autopilot.yaml")
         try "cpu:\n  margn: 0.2\n".write(to: config, atomically: true, encoding: .utf8)
-        var result = try Tool.run("detect-waste", ["--config", config.path], stdin: stream)
+        var result = try Tool.run("detect-waste", ["--config", config.path], stdin: Self.stream)
         XCTAssertEqual(result.status, 64)
         XCTAssertTrue(result.stderr.contains("unknown setting 'cpu.margn'"), result.stderr)
         XCTAssertEqual(result.stdout, "", "a usage error reads no input")
 
         let prices = scratch.appendingPathComponent("prices.csv")
         try "region,instanceType,onDemandHourly\nus-east-1,m5.xlarge,cheap\n".write(to: prices, atomically: true, encoding: .utf8)
-        result = try Tool.run("detect-waste", ["--prices", prices.path], stdin: stream)
+        result = try Tool.run("detect-waste", ["--prices", prices.path], stdin: Self.stream)
         XCTAssertEqual(result.status, 64)
         XCTAssertTrue(result.stderr.contains("prices.csv:2: onDemandHourly 'cheap' is not a price"), result.stderr)
 
-        result = try Tool.run("detect-waste", ["--detectors", "idle-node,cost-magic"], stdin: stream)
+        result = try Tool.run("detect-waste", ["--detectors", "idle-node,cost-magic"], stdin: Self.stream)
         XCTAssertEqual(result.status, 64)
         XCTAssertTrue(result.stderr.contains("unknown detector 'cost-magic'"), result.stderr)
     }
 
     func testDetectorSelectionMinSavingsAndConfig() throws {
-        var result = try Tool.run("detect-waste", ["--quiet", "--detectors", "over-requested-memory"], stdin: stream)
+        var result = try Tool.run("detect-waste", ["--quiet", "--detectors", "over-requested-memory"], stdin: Self.stream)
         XCTAssertEqual(result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) }.count, 1)
         XCTAssertTrue(result.lines.last!.contains(#""detector":"over-requested-memory""#))
 
         // The CPU finding saves about $53/month on an m5.xlarge; the memory one about $11.
-        result = try Tool.run("detect-waste", ["--quiet", "--min-savings", "20"], stdin: stream)
+        result = try Tool.run("detect-waste", ["--quiet", "--min-savings", "20"], stdin: Self.stream)
         let kept = result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) }
         XCTAssertEqual(kept.count, 1)
         XCTAssertTrue(kept[0].contains(#""detector":"over-requested-cpu""#))
@@ -100,7 +100,7 @@ final class DetectWasteFailureTests: XCTestCase {
         let scratch = try makeScratchDirectory(self)
         let config = scratch.appendingPathComponent("autopilot.yaml")
         try "cpu:\n  percentile: max\n  margin: 0.5\n".write(to: config, atomically: true, encoding: .utf8)
-        result = try Tool.run("detect-waste", ["--quiet", "--config", config.path, "--detectors", "over-requested-cpu"], stdin: stream)
+        result = try Tool.run("detect-waste", ["--quiet", "--config", config.path, "--detectors", "over-requested-cpu"], stdin: Self.stream)
         let finding = try XCTUnwrap(try decodeRecords(result.lines).last)
         XCTAssertEqual((finding["recommended"] as! [String: Any])["cpu"] as? Double, 0.45, "max 0.3 × 1.5")
     }

@@ -125,6 +125,6 @@ final class ScoreRiskTests: XCTestCase {
         result = try Tool.run("score-risk", [], stdin: odd + "\n")
         XCTAssertEqual(result.status, 65)
         XCTAssertEqual(result.lines, [odd])
-        XCTAssertTrue(result.stderr.contains("finding without detector or target"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("finding: missing string field 'target.kind'; forwarded, not used"), result.stderr)
     }
 }

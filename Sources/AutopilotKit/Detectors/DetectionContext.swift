@@ -46,7 +46,10 @@ public struct DetectionContext: Sendable {
     /// `autopilot.io/ignore=true` (label or annotation) on the workload or its pod template.
     public func isIgnored(_ workload: Observed.Workload) -> Bool { workload.marker(config.markers.ignore) == "true" }
 
-    public func isIgnored(_ node: Observed.Node) -> Bool { node.labels[config.markers.ignore] == "true" }
+    /// Marked to be left alone, or holding a pod whose record could not be read (its load is unknown).
+    public func isIgnored(_ node: Observed.Node) -> Bool {
+        node.labels[config.markers.ignore] == "true" || cluster.nodesWithUnreadablePods.contains(node.name)
+    }
 
     public func isIgnored(_ hpa: Observed.HPA) -> Bool { hpa.labels[config.markers.ignore] == "true" }
 

@@ -47,8 +47,11 @@ struct Packing {
         return removed
     }
 
-    /// A node pods may move to: Ready, schedulable, not going away.
-    func isDestination(_ node: Observed.Node) -> Bool { node.ready && !node.unschedulable && !gone.contains(node.name) }
+    /// A node pods may move to: Ready, schedulable, not going away, and holding no pod whose record could
+    /// not be read (its free room is unknown).
+    func isDestination(_ node: Observed.Node) -> Bool {
+        node.ready && !node.unschedulable && !gone.contains(node.name) && !context.cluster.nodesWithUnreadablePods.contains(node.name)
+    }
 
     private func receivedPods(_ node: Observed.Node) -> Bool { !(movedIn[node.name] ?? []).isEmpty }
 

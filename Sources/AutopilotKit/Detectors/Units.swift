@@ -1,6 +1,7 @@
 extension Double {
     /// At most three decimals, trailing zeros dropped: 0.35, 1.5, 2.
     var short: String {
+        guard isFinite, abs(self) < 1e15 else { return "\(self)" }
         let rounded = (self * 1000).rounded() / 1000
         return rounded == rounded.rounded() ? String(Int64(rounded)) : String(rounded)
     }
@@ -11,6 +12,7 @@ public enum Units {
     /// `350m` below one core, `1.5` above.
     public static func cpu(_ cores: Double) -> String {
         let millis = (cores * 1000).rounded()
+        guard millis.isFinite, abs(millis) < 1e15 else { return "\(cores)" }
         if millis < 1000 || millis.truncatingRemainder(dividingBy: 1000) != 0 && millis.truncatingRemainder(dividingBy: 100) != 0 {
             return "\(Int64(millis))m"
         }

@@ -8,10 +8,27 @@ public struct ResourceAmounts: Equatable, Sendable {
         self.memory = memory
     }
 
-    /// Reads `requests` or `limits`; `field` names the place for error messages.
-    init(_ json: JSON?, field: String) throws(QuantityError) {
-        if let cpu = json?["cpu"] { self.cpu = Quantity.roundedCores(try Quantity.cores(cpu, field: "\(field).cpu")) }
-        if let memory = json?["memory"] { self.memory = try Quantity.bytes(memory, field: "\(field).memory") }
+    /// Reads `requests` or `limits`; `field` names the place for error messages. Amounts are held to what
+    /// one machine could have, except `perMachine: false` (a NodePool's limits total many nodes).
+    init(_ json: JSON?, field: String, perMachine: Bool = true) throws(QuantityError) {
+        if let cpu = json?["cpu"] {
+            let cores = try Quantity.cores(cpu, field: "\(field).cpu")
+            guard cores >= 0, !perMachine || RecordBounds.cores.contains(cores) else {
+                throw Self.outOfRange(cpu, "\(field).cpu", cores < 0 ? "negative" : "\(cores) cores, more than any machine has (1000000)")
+            }
+            self.cpu = Quantity.roundedCores(cores)
+        }
+        if let memory = json?["memory"] {
+            let bytes = try Quantity.bytes(memory, field: "\(field).memory")
+            guard bytes >= 0, !perMachine || RecordBounds.memoryBytes.contains(bytes) else {
+                throw Self.outOfRange(memory, "\(field).memory", bytes < 0 ? "negative" : "\(bytes) bytes, more than any machine has (64Ti)")
+            }
+            self.memory = bytes
+        }
+    }
+
+    private static func outOfRange(_ json: JSON, _ field: String, _ why: String) -> QuantityError {
+        QuantityError(field: field, value: json.string ?? json.value.text, outOfRange: why)
     }
 
     public var json: JSONValue { ["cpu": .optional(cpu), "memory": .optional(memory)] }

@@ -50,8 +50,8 @@ public enum ObjectRecords {
         let meta = ObjectMeta(object["metadata"])
         let spec = object["spec"]
         let disruption = spec?["disruption"]
-        let limits = try ResourceAmounts(spec?["limits"], field: "spec.limits")
-        let used = try ResourceAmounts(object["status", "resources"], field: "status.resources")
+        let limits = try ResourceAmounts(spec?["limits"], field: "spec.limits", perMachine: false)
+        let used = try ResourceAmounts(object["status", "resources"], field: "status.resources", perMachine: false)
         return [
             "kind": "nodepool", "cluster": .string(cluster), "name": .string(meta.name),
             "consolidationPolicy": .string(disruption?["consolidationPolicy"]?.string ?? "WhenEmptyOrUnderutilized"),

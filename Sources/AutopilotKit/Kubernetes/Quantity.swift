@@ -4,8 +4,16 @@ import Foundation
 public struct QuantityError: Error, CustomStringConvertible, Equatable {
     public let field: String
     public let value: String
+    /// Set when the quantity parses but cannot be a resource amount (negative, or beyond any machine).
+    public var outOfRange: String?
+    public init(field: String, value: String, outOfRange: String? = nil) {
+        self.field = field
+        self.value = value
+        self.outOfRange = outOfRange
+    }
     public var description: String {
-        "invalid quantity \"\(value)\" in \(field): expected a number with an optional suffix (m, k, M, G, Ki, Mi, Gi, e3 …)"
+        if let outOfRange { return "quantity \"\(value)\" in \(field) is \(outOfRange)" }
+        return "invalid quantity \"\(value)\" in \(field): expected a number with an optional suffix (m, k, M, G, Ki, Mi, Gi, e3 …)"
     }
 }
 
@@ -30,7 +38,7 @@ public enum Quantity {
         var rounded = Decimal()
         NSDecimalRound(&rounded, &exact, 0, .up)
         guard rounded <= Decimal(Int64.max), rounded >= Decimal(Int64.min) else {
-            throw QuantityError(field: field, value: text)
+            throw QuantityError(field: field, value: text, outOfRange: "beyond 8Ei")
         }
         return NSDecimalNumber(decimal: rounded).int64Value
     }
@@ -45,7 +53,10 @@ public enum Quantity {
     /// A quantity that may also arrive as a JSON number.
     public static func bytes(_ json: JSON, field: String) throws(QuantityError) -> Int64 {
         if let number = json.int { return number }
-        if let number = json.double { return Int64(number.rounded(.up)) }
+        if let number = json.double {
+            guard number.isFinite, abs(number) < 9.2e18 else { throw QuantityError(field: field, value: json.value.text, outOfRange: "beyond 8Ei") }
+            return Int64(number.rounded(.up))
+        }
         guard let text = json.string else { throw QuantityError(field: field, value: json.value.text) }
         return try bytes(text, field: field)
     }

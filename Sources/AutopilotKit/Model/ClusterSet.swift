@@ -29,7 +29,13 @@ public struct ClusterSet {
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             let kind = record["kind"]?.string
             switch kind {
-            case "finding": set.findings.append(record)
+            case "finding":
+                do throws(RecordError) {
+                    try Finding.validate(record)
+                    set.findings.append(record)
+                } catch {
+                    try diagnostics.error("finding: \(error.message); forwarded, not used", source: line.source, line: line.number)
+                }
             case "change": set.changes.append(record)
             case "ledger": set.ledger.append(record)
             case "costhistory": set.costHistory.append(record)

@@ -39,7 +39,11 @@ public struct NodeRecord: Sendable {
         }
         allocatable = try ResourceAmounts(node["status", "allocatable"], field: "status.allocatable")
         allocatablePods = try node["status", "allocatable", "pods"].map { pods throws(QuantityError) in
-            try Quantity.bytes(pods, field: "status.allocatable.pods")
+            let count = try Quantity.bytes(pods, field: "status.allocatable.pods")
+            guard RecordBounds.count.contains(count) else {
+                throw QuantityError(field: "status.allocatable.pods", value: pods.string ?? pods.value.text, outOfRange: "\(count), outside 0…1000000000")
+            }
+            return count
         }
         capacity = try ResourceAmounts(node["status", "capacity"], field: "status.capacity")
         taints = .array(

@@ -47,7 +47,7 @@ extension Observed {
             nodepool = json["nodepool"]?.string
             nodegroup = json["nodegroup"]?.string
             instanceId = json["instanceId"]?.string
-            allocatable = Resources(json["allocatable"])
+            allocatable = try Resources(json["allocatable"], field: "allocatable")
             labels = json["labels"]?.stringMap ?? [:]
             taints = (json["taints"]?.array ?? []).compactMap { taint in
                 guard let key = taint["key"]?.string, let effect = taint["effect"]?.string else { return nil }
@@ -180,8 +180,8 @@ extension Observed {
         public init(_ json: JSON) throws(RecordError) {
             key = WorkloadKey(namespace: try json.required("namespace"), kind: try json.required("workloadKind"),
                               name: try json.required("name"))
-            desiredReplicas = json["replicas", "desired"]?.int
-            readyReplicas = json["replicas", "ready"]?.int
+            desiredReplicas = try json.integer("replicas", "desired", within: RecordBounds.count)
+            readyReplicas = try json.integer("replicas", "ready", within: RecordBounds.count)
             containers = try (json["containers"]?.array ?? []).map { item throws(RecordError) in try Container(item) }
             labels = json["labels"]?.stringMap ?? [:]
             annotations = json["annotations"]?.stringMap ?? [:]
@@ -240,9 +240,9 @@ extension Observed {
             phase = json["phase"]?.string
             storageClass = json["storageClass"]?.string
             volumeType = json["volumeType"]?.string
-            sizeBytes = json["sizeBytes"]?.int
-            iops = json["iops"]?.int
-            throughput = json["throughput"]?.int
+            sizeBytes = try json.integer("sizeBytes", within: RecordBounds.storageBytes)
+            iops = try json.integer("iops", within: RecordBounds.count)
+            throughput = try json.integer("throughput", within: RecordBounds.count)
             volumeHandle = json["volumeHandle"]?.string
             zone = json["zone"]?.string
             mountedBy = json["mountedBy"]?.array.compactMap(\.string) ?? []

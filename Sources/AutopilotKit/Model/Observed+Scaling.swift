@@ -59,21 +59,21 @@ extension Observed {
             name = try json.required("name")
             target = WorkloadKey(namespace: namespace, kind: json["target", "kind"]?.string ?? "Deployment",
                                  name: try json.required("target", "name"))
-            minReplicas = json["minReplicas"]?.int ?? 1
-            maxReplicas = json["maxReplicas"]?.int
-            currentReplicas = json["currentReplicas"]?.int
+            minReplicas = try json.integer("minReplicas", within: RecordBounds.count) ?? 1
+            maxReplicas = try json.integer("maxReplicas", within: RecordBounds.count)
+            currentReplicas = try json.integer("currentReplicas", within: RecordBounds.count)
             metricNames = []
             for metric in json["metrics"]?.array ?? [] {
                 let type = metric["type"]?.string ?? ""
                 let name = metric["resource", "name"]?.string ?? metric["containerResource", "name"]?.string
                     ?? metric[type.prefix(1).lowercased() + type.dropFirst(), "metric", "name"]?.string ?? type
                 metricNames.append(name)
-                if type == "Resource", name == "cpu", let target = metric["resource", "target", "averageUtilization"]?.int {
+                if type == "Resource", name == "cpu", let target = try metric.integer("resource", "target", "averageUtilization", within: RecordBounds.count) {
                     cpuTargetUtilization = target
                 }
             }
             for metric in json["currentMetrics"]?.array ?? [] where metric["resource", "name"]?.string == "cpu" {
-                cpuCurrentUtilization = metric["resource", "current", "averageUtilization"]?.int
+                cpuCurrentUtilization = try metric.integer("resource", "current", "averageUtilization", within: RecordBounds.count)
             }
             conditions = Condition.list(json["conditions"])
             labels = json["labels"]?.stringMap ?? [:]
@@ -117,11 +117,11 @@ extension Observed {
             name = try json.required("name")
             target = WorkloadKey(namespace: namespace, kind: json["target", "kind"]?.string ?? "Deployment",
                                  name: try json.required("target", "name"))
-            minReplicaCount = json["minReplicaCount"]?.int ?? 0
-            maxReplicaCount = json["maxReplicaCount"]?.int ?? 100
-            idleReplicaCount = json["idleReplicaCount"]?.int
-            pollingInterval = json["pollingInterval"]?.int ?? 30
-            cooldownPeriod = json["cooldownPeriod"]?.int ?? 300
+            minReplicaCount = try json.integer("minReplicaCount", within: RecordBounds.count) ?? 0
+            maxReplicaCount = try json.integer("maxReplicaCount", within: RecordBounds.count) ?? 100
+            idleReplicaCount = try json.integer("idleReplicaCount", within: RecordBounds.count)
+            pollingInterval = try json.integer("pollingInterval", within: RecordBounds.count) ?? 30
+            cooldownPeriod = try json.integer("cooldownPeriod", within: RecordBounds.count) ?? 300
             triggerTypes = (json["triggers"]?.array ?? []).compactMap { $0["type"]?.string }
             hpaName = json["hpaName"]?.string
             paused = json["paused"]?.bool ?? false
@@ -186,7 +186,7 @@ extension Observed {
                 matchLabels = nil
                 matchExpressions = []
             }
-            disruptionsAllowed = json["disruptionsAllowed"]?.int
+            disruptionsAllowed = try json.integer("disruptionsAllowed", within: RecordBounds.count)
         }
 
         /// policy/v1: a null selector selects nothing, an empty one every pod of the namespace.
@@ -229,7 +229,7 @@ extension Observed {
             objectName = json["involvedObject", "name"]?.string
             lastTimestamp = json["lastTimestamp"]?.string
             firstTimestamp = json["firstTimestamp"]?.string ?? lastTimestamp
-            count = json["count"]?.int ?? 1
+            count = try json.integer("count", within: RecordBounds.count) ?? 1
             host = json["host"]?.string
             fieldPath = json["involvedObject", "fieldPath"]?.string
         }

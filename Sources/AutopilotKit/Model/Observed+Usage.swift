@@ -55,24 +55,35 @@ extension Observed {
             windowStart = json["window", "start"]?.string
             windowEnd = json["window", "end"]?.string
             step = json["window", "step"]?.string
-            guard let samples = json["samples"]?.int else { throw RecordError("missing integer field 'samples'") }
+            guard let samples = try json.integer("samples", within: RecordBounds.count) else { throw RecordError("missing integer field 'samples'") }
             self.samples = samples
-            pods = json["pods"]?.int
-            cpu = Self.figures(json["cpu"])
-            memory = Self.figures(json["memory"])
-            oomKills = json["oomKills"]?.int ?? 0
-            throttledRatio = json["throttledRatio"]?.double
+            pods = try json.integer("pods", within: RecordBounds.count)
+            cpu = try Self.figures(json["cpu"], "cpu", within: RecordBounds.cores)
+            memory = try Self.figures(json["memory"], "memory", within: Double(RecordBounds.memoryBytes.lowerBound)...Double(RecordBounds.memoryBytes.upperBound))
+            oomKills = try json.integer("oomKills", within: RecordBounds.count) ?? 0
+            throttledRatio = try json.number("throttledRatio", within: RecordBounds.ratio)
             if let series = json["series"], let start = series["start"]?.string, let step = series["step"]?.string {
-                self.series = Series(start: start, step: step, cpu: series["cpu"]?.array.map(\.double) ?? [],
-                                     memory: series["memory"]?.array.map(\.double) ?? [])
+                self.series = Series(start: start, step: step, cpu: try Self.points(series["cpu"], "series.cpu", within: RecordBounds.cores),
+                                     memory: try Self.points(series["memory"], "series.memory",
+                                                             within: Double(RecordBounds.memoryBytes.lowerBound)...Double(RecordBounds.memoryBytes.upperBound)))
             }
         }
 
-        private static func figures(_ json: JSON?) -> [String: Double] {
+        /// `{"p95": 0.42, …}`: every figure a number in `bounds` (or null).
+        static func figures(_ json: JSON?, _ field: String, within bounds: ClosedRange<Double>) throws(RecordError) -> [String: Double] {
             var result: [String: Double] = [:]
-            for (key, value) in json?.members ?? [] { if let number = value.double { result[key] = number } }
+            for (key, value) in json?.members ?? [] {
+                if let number = try JSON.number(value, "\(field).\(key)", within: bounds) { result[key] = number }
+            }
             return result
         }
+
+        private static func points(_ json: JSON?, _ field: String, within bounds: ClosedRange<Double>) throws(RecordError) -> [Double?] {
+            var result: [Double?] = []
+            for (index, value) in (json?.array ?? []).enumerated() { result.append(try JSON.number(value, "\(field)[\(index)]", within: bounds)) }
+            return result
+        }
+
     }
 
     public struct NodeUsage: Sendable {
@@ -90,13 +101,10 @@ extension Observed {
 
         public init(_ json: JSON) throws(RecordError) {
             node = try json.required("node")
-            samples = json["samples"]?.int ?? 0
-            var cpu: [String: Double] = [:]
-            var memory: [String: Double] = [:]
-            for (key, value) in json["cpu"]?.members ?? [] { if let number = value.double { cpu[key] = number } }
-            for (key, value) in json["memory"]?.members ?? [] { if let number = value.double { memory[key] = number } }
-            self.cpu = cpu
-            self.memory = memory
+            samples = try json.integer("samples", within: RecordBounds.count) ?? 0
+            cpu = try Usage.figures(json["cpu"], "cpu", within: RecordBounds.cores)
+            memory = try Usage.figures(json["memory"], "memory",
+                                       within: Double(RecordBounds.memoryBytes.lowerBound)...Double(RecordBounds.memoryBytes.upperBound))
         }
     }
 }

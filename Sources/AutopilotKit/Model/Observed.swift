@@ -28,9 +28,11 @@ public enum Observed {
             self.cpu = cpu
             self.memory = memory
         }
-        init(_ json: JSON?) {
-            cpu = json?["cpu"]?.double
-            memory = json?["memory"]?.int
+        /// `field` names the object in errors: `requests`, `allocatable`.
+        init(_ json: JSON?, field: String) throws(RecordError) {
+            guard let json else { return }
+            cpu = try JSON.number(json["cpu"], "\(field).cpu", within: RecordBounds.cores)
+            do { memory = try json.integer("memory", within: RecordBounds.memoryBytes) } catch { throw RecordError("\(field).\(error.message)") }
         }
     }
 
@@ -58,9 +60,11 @@ public enum Observed {
         init(_ json: JSON) throws(RecordError) {
             name = try json.required("name")
             image = json["image"]?.string
-            requests = Resources(json["requests"])
-            limits = Resources(json["limits"])
-            restarts = json["restarts"]?.int ?? 0
+            do {
+                requests = try Resources(json["requests"], field: "requests")
+                limits = try Resources(json["limits"], field: "limits")
+                restarts = try json.integer("restarts", within: RecordBounds.count) ?? 0
+            } catch { throw RecordError("container \(name): \(error.message)") }
             lastTerminationReason = json["lastTermination", "reason"]?.string
             lastTerminationAt = json["lastTermination", "at"]?.string
             lastTerminationExitCode = json["lastTermination", "exitCode"]?.int

@@ -12,7 +12,8 @@ extension ObservedCluster {
     /// The reading loop of the filters that join: forwards every record as it comes, learns the cluster
     /// from the kinds it reads (a record missing a field is reported, forwarded and not used), and, with
     /// `holdingFindings`, keeps `finding` records back for the filter to write after the whole stream
-    /// (a finding may come before the records it refers to when streams are concatenated).
+    /// (a finding may come before the records it refers to when streams are concatenated). A finding that
+    /// fails `Finding.validate` is reported and forwarded as it came, not held.
     public static func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter, diagnostics: Diagnostics,
                             holdingFindings: Bool) throws -> (cluster: ObservedCluster, findings: [HeldFinding]) {
         var cluster = ObservedCluster()
@@ -22,6 +23,10 @@ extension ObservedCluster {
         if holdingFindings { wanted.insert("finding") }
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             if holdingFindings, record["kind"]?.string == "finding" {
+                do throws(RecordError) { try Finding.validate(record) } catch {
+                    try diagnostics.error("finding: \(error.message); forwarded, not used", source: line.source, line: line.number)
+                    return true
+                }
                 findings.append(HeldFinding(record: record, source: line.source, line: line.number, text: Array(line.bytes)))
                 return false
             }

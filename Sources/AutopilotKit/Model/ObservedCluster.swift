@@ -19,6 +19,9 @@ public struct ObservedCluster: Sendable {
     public private(set) var nodeUsage: [String: Observed.NodeUsage] = [:]
     /// The latest time any record mentions (a creation, an event): "now" for a stream without usage.
     public private(set) var latestTime: Date?
+    /// Nodes named by a pod record that could not be read: what they hold is unknown, so no finding may
+    /// call them empty, idle or free to take pods.
+    public private(set) var nodesWithUnreadablePods: Set<String> = []
 
     private var nodeIndex: [String: Int] = [:]
     private var podsOnNode: [String: [Int]] = [:]
@@ -38,6 +41,13 @@ public struct ObservedCluster: Sendable {
 
     /// Adds one record of a kind in `kinds`; others are ignored.
     public mutating func add(_ record: JSON) throws(RecordError) {
+        do { try addRecord(record) } catch {
+            if record["kind"]?.string == "pod", let node = record["node"]?.string { nodesWithUnreadablePods.insert(node) }
+            throw error
+        }
+    }
+
+    private mutating func addRecord(_ record: JSON) throws(RecordError) {
         if name.isEmpty, let cluster = record["cluster"]?.string { name = cluster }
         for key in ["createdAt", "lastTimestamp"] {
             if let time = record[key]?.string.flatMap(RFC3339.date), time > (latestTime ?? .distantPast) { latestTime = time }

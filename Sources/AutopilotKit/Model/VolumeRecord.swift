@@ -30,7 +30,11 @@ public struct VolumeRecord: Sendable {
         phase = volume["status", "phase"]?.string
         storageClass = spec?["storageClassName"]?.string
         sizeBytes = try spec?["capacity", "storage"].map { size throws(QuantityError) in
-            try Quantity.bytes(size, field: "spec.capacity.storage")
+            let bytes = try Quantity.bytes(size, field: "spec.capacity.storage")
+            guard RecordBounds.storageBytes.contains(bytes) else {
+                throw QuantityError(field: "spec.capacity.storage", value: size.string ?? size.value.text, outOfRange: "\(bytes) bytes, outside 0…4Ei")
+            }
+            return bytes
         }
         reclaimPolicy = spec?["persistentVolumeReclaimPolicy"]?.string
         if let csi = spec?["csi"] {

@@ -20,14 +20,9 @@ public struct RiskFilter {
         let (cluster, findings) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
         let scorer = RiskScorer(cluster: cluster, policy: policy, now: now ?? WasteFilter.defaultNow(cluster))
         var assessments: [RiskAssessment] = []
+        // Held findings passed `Finding.validate`: detector and target are there.
         for held in findings {
-            let (finding, source, line, text) = (held.record, held.source, held.line, held.text)
-            guard finding["target", "kind"]?.string != nil, finding["detector"]?.string != nil else {
-                try diagnostics.error("finding without detector or target; forwarded without risk", source: source, line: line)
-                try writer.write(raw: text)
-                continue
-            }
-            let (record, risk) = scorer.assess(finding)
+            let (record, risk) = scorer.assess(held.record)
             assessments.append(risk)
             try writer.write(record)
         }

@@ -1,0 +1,53 @@
+/// The ranges a record's numbers must fall in. Past them a value is not a cluster's, it is a broken or
+/// hostile record: reading it would turn into a wrong dollar figure or a crash further down, so the
+/// reader reports the field by name and the record is not used.
+public enum RecordBounds {
+    /// Cores. The largest EC2 instance has 896 vCPUs; a million leaves room and keeps sums in range.
+    public static let cores: ClosedRange<Double> = 0...1_000_000
+    /// Bytes of memory: at most 64 TiB (the largest instance has 32 TiB), so sums over 100,000 pods fit Int64.
+    public static let memoryBytes: ClosedRange<Int64> = 0...(1 << 46)
+    /// Bytes of storage: at most 4 EiB (an EFS volume may declare any size).
+    public static let storageBytes: ClosedRange<Int64> = 0...(1 << 62)
+    /// Replicas, pods, samples, kills, IOPS and other counts.
+    public static let count: ClosedRange<Int64> = 0...1_000_000_000
+    /// A share of something, 0 to 1 (throttled ratio, confidence).
+    public static let ratio: ClosedRange<Double> = 0...1
+    /// Dollars a month, either sign (a raise costs money).
+    public static let dollars: ClosedRange<Double> = -1_000_000_000...1_000_000_000
+}
+
+extension JSON {
+    /// The number at `path`, which must lie in `bounds`; nil when absent or null. Anything else (a string,
+    /// a negative request, 1e300) is a `RecordError` naming the field.
+    func number(_ path: String..., within bounds: ClosedRange<Double>) throws(RecordError) -> Double? {
+        try Self.number(self[path], path.joined(separator: "."), within: bounds)
+    }
+
+    /// The integer at `path`, which must lie in `bounds`; nil when absent or null.
+    func integer(_ path: String..., within bounds: ClosedRange<Int64>) throws(RecordError) -> Int64? {
+        guard let value = self[path], !value.isNull else { return nil }
+        guard let number = value.int else {
+            throw RecordError("\(path.joined(separator: ".")) is \(value.value.text.prefix(40)), not a whole number")
+        }
+        guard bounds.contains(number) else {
+            throw RecordError("\(path.joined(separator: ".")) is \(number), outside \(bounds.lowerBound)…\(bounds.upperBound)")
+        }
+        return number
+    }
+
+    static func number(_ value: JSON?, _ field: String, within bounds: ClosedRange<Double>) throws(RecordError) -> Double? {
+        guard let value, !value.isNull else { return nil }
+        guard let number = value.double else { throw RecordError("\(field) is \(value.value.text.prefix(40)), not a number") }
+        guard number.isFinite, bounds.contains(number) else {
+            throw RecordError("\(field) is \(number), outside \(bounds.lowerBound.short)…\(bounds.upperBound.short)")
+        }
+        return number
+    }
+
+    /// Follows a path given as an array (the variadic subscript takes a literal list only).
+    subscript(path: [String]) -> JSON? {
+        var current: JSON? = self
+        for key in path { current = current?[key] }
+        return current
+    }
+}
