@@ -3,12 +3,18 @@
 /// false for a record the filter will write back itself (score-risk's findings).
 public enum RecordForwarding {
     /// `wanted` kinds are parsed and passed to `consume` before being forwarded; a line whose kind is
-    /// not wanted is forwarded without being parsed (the `{"kind":"…"` fast path). With no writer
+    /// not wanted is forwarded without being parsed (the `{"kind":"…"` fast path), once a byte scan has
+    /// found it one whole object (`JSONShape`). With no writer
     /// (render-report reads and writes files instead), nothing is forwarded.
     public static func run(_ reader: NDJSONReader, to writer: NDJSONWriter?, wanted: Set<Substring>, diagnostics: Diagnostics,
                            consume: (JSON, InputLine) throws -> Bool) throws {
         try reader.forEachLine { line in
             if let kind = line.kindPrefix, !wanted.contains(kind) {
+                guard JSONShape.isWholeObject(line.bytes) else {
+                    try diagnostics.error("\(kind) record is not one whole JSON object (cut short, or two glued together); dropped",
+                                          source: line.source, line: line.number)
+                    return
+                }
                 try writer?.forward(line)
                 return
             }
