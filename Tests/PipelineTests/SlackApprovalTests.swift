@@ -150,6 +150,24 @@ final class SlackApprovalTests: XCTestCase {
         XCTAssertEqual(try slack.responses().count, 1, "only the valid request did anything")
         // The server logged each refusal on one line.
         XCTAssertEqual(server.log().components(separatedBy: "refused a Slack callback").count - 1, 5, server.log())
+
+        // A restart does not forget: the captured request, sent to a new server on the same ledger, is refused.
+        server.stop()
+        let restarted = try ApprovalServer(scratch: scratch, db: db, slack: slack)
+        defer { restarted.stop() }
+        XCTAssertEqual(try server.replay(to: restarted).status, 401, "replayed after a restart")
+        XCTAssertTrue(restarted.log().contains("the same signed request was already handled (a replay)"), restarted.log())
+        XCTAssertEqual(try slack.responses().count, 1)
+    }
+
+    /// An id that came back in a click, and every word of the replies, are escaped: a reply cannot ping a channel.
+    func testRepliesEscapeWhatTheClickCarried() throws {
+        let (_, slack, server, _) = try checkoutDecision()
+        let body = Self.actionBody("approve", id: "<!channel> <https://evil.example|x>", user: "U01ALICE", name: "alice", responseURL: slack.responseURL("a"))
+        XCTAssertEqual(try server.post(body, timestamp: Int(Date().timeIntervalSince1970), secret: Self.secret).status, 200)
+        XCTAssertTrue(eventually { !(try slack.responses()).isEmpty }, "no reply: \(server.log())")
+        let text = try XCTUnwrap(((try slack.responses().last)?["json"] as? [String: Any])?["text"] as? String)
+        XCTAssertEqual(text, "Autopilot's ledger has no finding &lt;!channel&gt; &lt;https://evil.example|x&gt;.")
     }
 
     /// The demo stream in a fresh ledger, a fake Slack and slack-approvals (stopped when the test ends), and
@@ -397,15 +415,15 @@ final class ApprovalServer {
         return try curl("POST", "/slack/interactions", body: body + tamper, headers: headers)
     }
 
-    /// The last request, byte for byte, again.
-    func replay() throws -> (status: Int, body: String) {
+    /// The last request, byte for byte, again (to this server, or to another one).
+    func replay(to other: ApprovalServer? = nil) throws -> (status: Int, body: String) {
         guard let lastRequest else { throw NSError(domain: "ApprovalServer", code: 2) }
-        return try curl("POST", "/slack/interactions", body: lastRequest.body, headers: lastRequest.headers)
+        return try (other ?? self).curl("POST", "/slack/interactions", body: lastRequest.body, headers: lastRequest.headers)
     }
 
     func get(_ path: String) throws -> (status: Int, body: String) { try curl("GET", path, body: nil, headers: []) }
 
-    private func curl(_ method: String, _ path: String, body: String?, headers: [String]) throws -> (status: Int, body: String) {
+    fileprivate func curl(_ method: String, _ path: String, body: String?, headers: [String]) throws -> (status: Int, body: String) {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["curl", "-sS", "-X", method, "-o", "-", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]

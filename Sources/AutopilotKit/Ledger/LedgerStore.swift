@@ -88,6 +88,13 @@ public final class LedgerStore {
             updated_at TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE slack_signatures (
+            signature TEXT PRIMARY KEY,
+            seen_at TEXT NOT NULL
+        );
+        CREATE INDEX slack_signatures_seen_at ON slack_signatures(seen_at);
+        """,
     ]
 
     public static var currentVersion: Int { migrations.count }
@@ -148,5 +155,18 @@ public final class LedgerStore {
 
     public func transitions(of id: String) throws -> [SQLRow] {
         try db.rows("SELECT from_status, to_status, at, actor, reason FROM transitions WHERE finding_id = ? ORDER BY seq", [.text(id)])
+    }
+
+    // MARK: Slack replay protection
+
+    /// Records a signed Slack request as handled; false when it already was (a replay). Kept in the file so
+    /// a restart of slack-approvals does not forget; signatures older than `keep` are dropped, since Slack's
+    /// timestamp check refuses such requests anyway.
+    public func rememberSignature(_ signature: String, at now: Date, keep: TimeInterval) throws -> Bool {
+        try db.transaction {
+            try db.run("DELETE FROM slack_signatures WHERE seen_at < ?", [.text(RFC3339.string(now.addingTimeInterval(-keep)))])
+            return try db.run("INSERT OR IGNORE INTO slack_signatures (signature, seen_at) VALUES (?, ?)",
+                              [.text(signature), .text(RFC3339.string(now))]) == 1
+        }
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
 
 /// Answers Slack's interactivity callbacks for the approval messages. Every request's signature is checked
-/// before its body is read; a request seen before is refused. Approve and Reject move the finding in the
-/// ledger with the Slack user as actor (allow-listed users only), mark the PR ready for review and label it
-/// on Approve (close and label it on Reject), and update the original message to show who decided and
-/// when; Explain answers in the thread.
+/// before its body is read; a request seen before is refused (signatures are kept in the ledger, so a
+/// restart does not forget them). Approve and Reject move the finding in the ledger with the Slack user as
+/// actor (allow-listed users only), mark the PR ready for review and label it on Approve (close and label
+/// it on Reject), and update the original message to show who decided and when; Explain answers in the
+/// thread.
 ///
 /// Slack wants the callback answered within 3 seconds, and GitHub or the ledger's busy timeout may take
 /// longer: a valid callback is acknowledged at once and its work runs after, one at a time, on
@@ -17,9 +18,6 @@ public final class ApprovalService: @unchecked Sendable {
     public let github: GitHubClient?
     public var now: @Sendable () -> Date = { Date() }
     private let log: @Sendable (String) -> Void
-    /// Signatures accepted in the last window: the same signed request twice is a replay.
-    private var seen: [String: Date] = [:]
-    private let lock = NSLock()
     /// Decisions run here in the order they were clicked: two clicks on one finding never interleave.
     private let followUps = DispatchQueue(label: "autopilot.slack.followups")
 
@@ -49,9 +47,16 @@ public final class ApprovalService: @unchecked Sendable {
             log("refused a Slack callback: \(failure)")
             return .text(401, "invalid request: \(failure)")
         }
-        guard remember(signature ?? "") else {
-            log("refused a Slack callback: the same signed request was already handled (a replay)")
-            return .text(401, "invalid request: replayed")
+        do {
+            let store = try LedgerStore(path: ledgerPath)
+            guard try store.rememberSignature(signature ?? "", at: now(), keep: SlackSignature.window * 2) else {
+                log("refused a Slack callback: the same signed request was already handled (a replay)")
+                return .text(401, "invalid request: replayed")
+            }
+        } catch {
+            // Without the ledger a replay cannot be told apart: refuse, and Slack's user sees it failed.
+            log("refused a Slack callback: cannot check it against the requests already handled: \(error)")
+            return .text(503, "ledger unavailable")
         }
         guard (request.header("Content-Type") ?? "").hasPrefix("application/x-www-form-urlencoded") else {
             return .text(415, "expected application/x-www-form-urlencoded")
@@ -170,33 +175,25 @@ public final class ApprovalService: @unchecked Sendable {
         guard let text = try store.finding(context.id)?.row["finding"].string, let finding = try? JSON.parse(text) else {
             return tell(context, "Autopilot's ledger has no finding \(context.id).")
         }
-        let explanation = "```\n" + SlackMessage.escape(FindingExplanation.text(finding)) + "\n```"
+        let explanation = "```\n" + FindingExplanation.text(finding) + "\n```"
         if let channel = context.channel, let ts = context.ts {
-            _ = try slack.postMessage(channel: channel, text: explanation, blocks: nil, threadTs: ts)
+            _ = try slack.postMessage(channel: channel, text: SlackMessage.escape(explanation), blocks: nil, threadTs: ts)
         } else {
             tell(context, explanation)
         }
     }
 
-    /// An ephemeral reply to the person who clicked.
+    /// An ephemeral reply to the person who clicked. Its text carries ids, team names and errors that came
+    /// from outside, so all of it is escaped for mrkdwn.
     private func tell(_ context: Context, _ text: String) {
         guard let responseURL = context.responseURL else { return }
         do {
-            try slack.post(to: responseURL, ["response_type": "ephemeral", "replace_original": false, "text": .string(text)])
+            try slack.post(to: responseURL, ["response_type": "ephemeral", "replace_original": false, "text": .string(SlackMessage.escape(text))])
         } catch {
             log("\(context.id): could not answer in Slack: \(error)")
         }
     }
 
-    private func remember(_ signature: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        let current = now()
-        seen = seen.filter { current.timeIntervalSince($0.value) <= SlackSignature.window * 2 }
-        if seen[signature] != nil { return false }
-        seen[signature] = current
-        return true
-    }
 
     /// One field of an `application/x-www-form-urlencoded` body, decoded.
     static func formValue(_ name: String, in body: [UInt8]) -> String? {

@@ -18,10 +18,11 @@ public struct SlackMessage {
 
     public var id: String { finding["id"]?.string ?? "" }
 
-    /// The plain-text fallback (notifications, screen readers).
+    /// The fallback text (notifications, screen readers). Slack reads it as mrkdwn too, so the cluster's
+    /// words are escaped here as in the blocks: a name holding `<!channel>` must not ping anyone.
     public var text: String {
         let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
-        return "Autopilot: \(finding["summary"]?.string ?? id) (\(savings)/month)"
+        return "Autopilot: \(Self.escape(finding["summary"]?.string ?? id)) (\(savings)/month)"
     }
 
     public var blocks: JSONValue {
@@ -59,7 +60,7 @@ public struct SlackMessage {
             buttons.append(details)
             blocks.append(["type": "actions", "block_id": .string("autopilot:\(id)"), "elements": .array(buttons)])
         }
-        blocks.append(["type": "context", "elements": [Self.markdown("`\(id)` · \(Self.escape(finding["detector"]?.string ?? "")) · gate \(Self.escape(finding["risk", "gate"]?.string ?? "?"))")]])
+        blocks.append(["type": "context", "elements": [Self.markdown("`\(Self.escape(id))` · \(Self.escape(finding["detector"]?.string ?? "")) · gate \(Self.escape(finding["risk", "gate"]?.string ?? "?"))")]])
         return .array(blocks)
     }
 
