@@ -124,7 +124,7 @@ public struct EmitPRFilter {
             }
             guard !patched.isEmpty else { continue }
             let text = PullRequestText(findings: patched, edits: workspace.edits, notes: workspace.notes, evidenceBaseURL: settings.evidenceBaseURL)
-            let branch = branchName(group.key, cluster: cluster.name)
+            let branch = Self.branchName(group.key, cluster: cluster.name)
             var record = changeRecord(cluster: cluster.name, ids: patched, state: "local", reason: nil, repo: repoName)
             record.set("branch", to: .string(branch))
             record.set("base", to: .optional(baseBranch))
@@ -205,13 +205,32 @@ public struct EmitPRFilter {
     }
 
     /// `autopilot/<cluster>/<namespace>/<name>` (Kubernetes names hold no `/`, so no two workloads share a
-    /// branch) or `autopilot/<cluster>/<finding id>`.
-    func branchName(_ key: String, cluster: String) -> String {
-        let safe = { (text: Substring) in
-            String(text.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") ? $0 : "-" })
+    /// branch) or `autopilot/<cluster>/<finding id>`. Each part is made a valid ref component by git's rules
+    /// (`git check-ref-format`: ASCII letters, digits, `-`, `_` and single dots; no leading or trailing
+    /// dot, no `.lock` ending); a part that had to change gets a hash of what it was, so two names that
+    /// clean up alike still get two branches.
+    static func branchName(_ key: String, cluster: String) -> String {
+        let parts = ([cluster.isEmpty ? "cluster" : cluster[...]] + key.split(separator: "/")).map(Self.refComponent)
+        return "autopilot/" + parts.joined(separator: "/")
+    }
+
+    static func refComponent(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        for byte in text.utf8 {
+            let allowed = (97...122).contains(byte) || (65...90).contains(byte) || (48...57).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+            if allowed {
+                bytes.append(byte)
+            } else if byte == UInt8(ascii: "."), let last = bytes.last, last != UInt8(ascii: ".") {
+                bytes.append(byte)
+            } else {
+                bytes.append(UInt8(ascii: "-"))
+            }
         }
-        let parts = ([cluster.isEmpty ? "cluster" : cluster[...]] + key.split(separator: "/")).map(safe)
-        return "autopilot/" + parts.map { $0.hasPrefix(".") ? "-" + $0.dropFirst() : $0 }.joined(separator: "/")
+        var part = String(decoding: bytes, as: UTF8.self)
+        if part.hasSuffix(".") { part = String(part.dropLast()) + "-" }
+        if part.hasSuffix(".lock") { part = String(part.dropLast(5)) + "-lock" }
+        if part.isEmpty { part = "-" }
+        return part == text ? part : part + "-" + String(StableHash.fnv1a64(String(text)).prefix(8))
     }
 
     // MARK: Git and GitHub

@@ -46,7 +46,8 @@ public struct PullRequestText {
         default: what = "Change \(target)"
         }
         let money = savings.cents > 0 ? ": save \(savings)/month" : savings.cents < 0 ? ": \(Money(cents: -savings.cents))/month more, for safety" : ""
-        return "\(what) [\(cluster)]\(money)"
+        // Names come from the cluster: a newline in one must not start a forged line in the subject.
+        return TextSafety.oneLine("\(what) [\(cluster)]\(money)")
     }
 
     public var body: String {
@@ -115,10 +116,10 @@ public struct PullRequestText {
     public var commitMessage: String {
         var lines = [title, ""]
         for edit in edits {
-            lines.append("\(edit.path):\(edit.line): \(edit.field): \(edit.from.map { Self.oneLine($0) } ?? "(absent)") -> \(edit.to ?? "(removed)")")
+            lines.append(TextSafety.oneLine("\(edit.path):\(edit.line): \(edit.field): \(edit.from.map { Self.oneLine($0) } ?? "(absent)") -> \(edit.to ?? "(removed)")"))
         }
         lines.append("")
-        lines.append("Autopilot-Findings: \(findings.compactMap { $0["id"]?.string }.joined(separator: ", "))")
+        lines.append(TextSafety.oneLine("Autopilot-Findings: \(findings.compactMap { $0["id"]?.string }.joined(separator: ", "))"))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -137,14 +138,14 @@ public struct PullRequestText {
 
     /// Cluster text in Markdown: no HTML, no table breaks.
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        TextSafety.oneLine(text).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "|", with: "\\|")
             .replacingOccurrences(of: "\n", with: " ")
     }
 
     /// Text inside a code span: backquotes and line breaks cannot appear.
     static func code(_ text: String) -> String {
-        text.replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
+        TextSafety.oneLine(text).replacingOccurrences(of: "`", with: "'").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
     }
 
     static func cell(_ value: String?, removed: String) -> String {

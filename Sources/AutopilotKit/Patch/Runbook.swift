@@ -20,11 +20,11 @@ public enum Runbook {
         let volumeId = finding["current", "volumeId"]?.string ?? ""
         let zone = finding["current", "zone"]?.string ?? ""
         guard AWSIdentifier.isVolumeId(volumeId) else {
-            throw Refusal(description: "\"\(oneLine(volumeId))\" is not an EBS volume id (vol- and 8 or 17 hex digits); no runbook written")
+            throw Refusal(description: "\"\(TextSafety.oneLine(volumeId))\" is not an EBS volume id (vol- and 8 or 17 hex digits); no runbook written")
         }
         let region = AWSIdentifier.region(ofZone: zone)
         guard region != nil || zone.isEmpty else {
-            throw Refusal(description: "\"\(oneLine(zone))\" is not an AWS availability zone; no runbook written")
+            throw Refusal(description: "\"\(TextSafety.oneLine(zone))\" is not an AWS availability zone; no runbook written")
         }
         let size = finding["current", "sizeBytes"]?.value.intValue.map { "\($0 >> 30) GiB" } ?? "?"
         let type = finding["current", "volumeType"]?.string ?? "?"
@@ -125,12 +125,7 @@ public enum Runbook {
     }
 
     /// A comment line: the whole text on one line, whatever the cluster's names hold.
-    static func comment(_ text: String) -> String { "# " + oneLine(text) }
-
-    /// Text for a comment line: control characters (a newline would end the comment) become spaces.
-    static func oneLine(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
-    }
+    static func comment(_ text: String) -> String { "# " + TextSafety.oneLine(text) }
 
     /// Single-quoted for POSIX shells.
     static func shellQuoted(_ text: String) -> String {

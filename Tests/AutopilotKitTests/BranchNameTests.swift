@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+@testable import AutopilotKit
+
+/// emit-pr's branch names: valid refs by git's own check whatever the names hold, unchanged for ordinary
+/// names, and never one branch for two different names.
+final class BranchNameTests: XCTestCase {
+    func testEveryNameMakesAValidRefAndDistinctNamesStayDistinct() throws {
+        let keys = ["checkout/web", "a..b/c", "x.lock/y", ".hidden/z", "ns/trailing.", "ns/@{now}", "ns/back\\slash", "ns/sp ace",
+                    "ns/colon:tilde~caret^", "ns/star*?[", "ns/new\nline", "ns/ünïcødé", "ns/a.b", "ns/a-b", "ns/a_b", "ns/..", "ns/.",
+                    "ns/a.lock.lock", "ns/-"]
+        var seen: [String: String] = [:]
+        for key in keys {
+            for cluster in ["demo", "Prod.EU", "c..d", "", "x.lock"] {
+                let branch = EmitPRFilter.branchName(key, cluster: cluster)
+                let check = Process()
+                check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                check.arguments = ["git", "check-ref-format", "refs/heads/" + branch]
+                try check.run()
+                check.waitUntilExit()
+                XCTAssertEqual(check.terminationStatus, 0, "\(cluster) \(key) → \(branch)")
+                let name = "\(cluster)|\(key)"
+                if let other = seen[branch] { XCTFail("\(name) and \(other) share \(branch)") }
+                seen[branch] = name
+            }
+        }
+        XCTAssertEqual(EmitPRFilter.branchName("checkout/checkout-web", cluster: "demo"), "autopilot/demo/checkout/checkout-web")
+        XCTAssertEqual(EmitPRFilter.branchName("f-3c1842adac7ecbad", cluster: "prod-us.eks"), "autopilot/prod-us.eks/f-3c1842adac7ecbad")
+    }
+
+    func testPullRequestTitleAndCommitMessageKeepNamesOnOneLine() throws {
+        let finding = try JSON.parse(#"{"kind":"finding","cluster":"c\nSigned-off-by: M <m@x>","id":"f-1","detector":"over-requested-cpu","namespace":"ns\r\nX: y","target":{"kind":"Deployment","name":"web\u2028Z"},"summary":"s","monthlySavings":1,"monthlyCost":{"current":2,"recommended":1},"confidence":0.5}"#)
+        let text = PullRequestText(findings: [finding], edits: [AppliedEdit(findingId: "f-1", path: "a\nb.yaml", line: 3, field: "cpu\nSigned-off-by: M", from: "1", to: "2\nX")],
+                                   notes: [], evidenceBaseURL: nil)
+        XCTAssertFalse(text.title.contains(where: \.isNewline), text.title)
+        let lines = text.commitMessage.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 6, text.commitMessage)
+        XCTAssertFalse(lines.contains { $0.hasPrefix("Signed-off-by") || $0.hasPrefix("X:") }, text.commitMessage)
+    }
+}
