@@ -7,13 +7,14 @@
 #
 #   pipelines/bench.sh BIN_DIR OUT_DIR
 #   BENCH_SIZES="small large huge"   which sizes (small: 50 nodes / 1,500 pods; large: 2,000 / 60,000;
-#                                    huge: 5,000 / 150,000)
+#                                    huge: 5,000 / 150,000); empty: none, only the repeated stream
+#   BENCH_REPEATS="1 10 50"          how many copies of the demo stream the repeated-stream case feeds
 #   BENCH_RUNS=3                     runs per figure on small (the median is kept); large and huge run
 #                                    BENCH_BIG_RUNS=1 times (minutes each)
 set -euo pipefail
 bin=${1:?usage: bench.sh BIN_DIR OUT_DIR}
 outdir=${2:?usage: bench.sh BIN_DIR OUT_DIR}
-sizes=${BENCH_SIZES:-small large huge}
+sizes=${BENCH_SIZES-small large huge}
 now=2026-11-20T12:00:00Z
 top=200
 declare -A nodes=([small]=50 [large]=2000 [huge]=5000)
@@ -130,11 +131,34 @@ for size in $sizes; do
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "planted" "$planted" "$found" "$hit" 0 0 "${pods[$size]}" >> "$rows"
 done
 
+# The demo stream fed k times over (two captures concatenated, a cron job that replays its input): an
+# object seen again replaces itself, so the joining stages must stay linear in the stream's length. The
+# row's pods column is k, so the growth table is not asked about it; ×50 over ×10 should be about 5.
+echo
+echo "repeated stream (the demo fed k times; BENCH_REPEATS):"
+repeat_dir=$(mktemp -d)
+trap 'rm -f "$stamp" "$rows"; rm -rf "$repeat_dir"' EXIT
+"$bin/collect-cluster" --from fixtures/demo --cluster demo | "$bin/collect-metrics" --from fixtures/demo/prometheus > "$repeat_dir/collected.ndjson"
+"$bin/detect-waste" --quiet --now "$now" < "$repeat_dir/collected.ndjson" > "$repeat_dir/waste.ndjson"
+printf '| %-12s | %6s | %10s | %10s | %8s |\n' "stage" "copies" "wall s" "jq -c s" "vs jq"
+for k in ${BENCH_REPEATS:-1 10 50}; do
+  for stage in detect-waste score-risk; do
+    input=$repeat_dir/collected.ndjson; [ "$stage" = score-risk ] && input=$repeat_dir/waste.ndjson
+    for _ in $(seq "$k"); do cat "$input"; done > "$repeat_dir/in.ndjson"
+    quiet=--quiet; [ "$stage" = score-risk ] && quiet=""
+    read -r wall rss < <(measure "$bin/$stage $quiet --now $now < $repeat_dir/in.ndjson" "${BENCH_RUNS:-3}")
+    read -r ref_wall _ < <(measure "jq -c . < $repeat_dir/in.ndjson" "${BENCH_RUNS:-3}")
+    printf '| %-12s | %6s | %10s | %10s | %8s |\n' "$stage" "$k" "$wall" "$ref_wall" "$(ratio "$wall" "$ref_wall")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "repeat$k" "$stage" "$wall" "$ref_wall" "$rss" "$(wc -c < "$repeat_dir/in.ndjson")" \
+      "$(wc -l < "$repeat_dir/in.ndjson")" "$k" >> "$rows"
+  done
+done
+
 # Growth: time and memory per 1,000 pods at each size; a stage whose figures rise with size grows
 # faster than linearly.
 echo
 echo "growth (wall ms and peak RSS MiB per 1,000 pods):"
-awk -F'\t' '$2 != "planted" && $2 != "jansson parse" {
+awk -F'\t' '$2 != "planted" && $2 != "jansson parse" && $1 !~ /^repeat/ {
     key = $2; if (!(key in seen)) { order[++n] = key; seen[key] = 1 }
     cell[key, $1] = sprintf("%7.1f ms %6.1f MiB", $3 * 1000 / ($8 / 1000), $5 / 1024 / ($8 / 1000)); sizes[$1] = 1
   } END {

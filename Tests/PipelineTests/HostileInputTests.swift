@@ -183,4 +183,21 @@ final class HostileInputTests: XCTestCase {
             XCTAssertFalse((change["body"] as? String ?? "").split(separator: "\n").contains { $0.hasPrefix("Signed-off-by:") })
         }
     }
+
+    /// The same capture fed three times (two cron runs concatenated, a replay appended): every object counts
+    /// once, so the findings and their scores are those of one copy. (It also keeps the joins linear: score-risk
+    /// over the stream ×50 used to take 60 times as long as ×10.)
+    func testAStreamFedThriceCountsEveryObjectOnce() throws {
+        let collected = DetectWasteDemoTests.demoInput
+        let once = try Tool.run("detect-waste", ["--quiet"], stdin: collected)
+        let thrice = try Tool.run("detect-waste", ["--quiet"], stdin: collected + collected + collected)
+        XCTAssertEqual(thrice.status, 0, thrice.stderr)
+        let findings = { (result: ToolResult) in result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) } }
+        XCTAssertEqual(findings(once).count, 48)
+        XCTAssertEqual(findings(thrice), findings(once), "orphan volumes, pods on nodes and requests are not tripled")
+        let risk = try Tool.run("score-risk", [], stdin: once.stdout + once.stdout + once.stdout)
+        XCTAssertEqual(risk.status, 0, risk.stderr)
+        let scored = try Tool.run("score-risk", [], stdin: once.stdout)
+        XCTAssertEqual(findings(risk), findings(scored) + findings(scored) + findings(scored), "each copy of a finding scored as the one")
+    }
 }

@@ -24,6 +24,8 @@ public struct ObservedCluster: Sendable {
     public private(set) var nodesWithUnreadablePods: Set<String> = []
 
     private var nodeIndex: [String: Int] = [:]
+    /// Where each pod, HPA, volume, ScaledObject, PDB and event is held, by identity (see `place`).
+    private var positions: [String: Int] = [:]
     private var podsOnNode: [String: [Int]] = [:]
     private var podsOfWorkload: [Observed.WorkloadKey: [Int]] = [:]
     private var hpasOfWorkload: [Observed.WorkloadKey: [Int]] = [:]
@@ -56,12 +58,10 @@ public struct ObservedCluster: Sendable {
         case "node": add(try Observed.Node(record))
         case "pod": add(try Observed.Pod(record))
         case "workload": add(try Observed.Workload(record))
-        case "volume": volumes.append(try Observed.Volume(record))
+        case "volume": add(try Observed.Volume(record))
         case "hpa": add(try Observed.HPA(record))
-        case "scaledobject": scaledObjects.append(try Observed.ScaledObject(record))
-        case "nodepool":
-            let pool = try Observed.NodePool(record)
-            nodePools[pool.name] = pool
+        case "scaledobject": add(try Observed.ScaledObject(record))
+        case "nodepool": add(try Observed.NodePool(record))
         case "pdb": add(try Observed.PDB(record))
         case "service": add(try Observed.Service(record))
         case "event": add(try Observed.Event(record))
@@ -73,12 +73,28 @@ public struct ObservedCluster: Sendable {
         }
     }
 
+    // A record for an object already held replaces it (two captures concatenated, a stream fed twice): an
+    // object is counted once, and every lookup stays as long as the cluster is big, not as the stream is long.
+
     public mutating func add(_ node: Observed.Node) {
+        if let index = nodeIndex[node.name] { return nodes[index] = node }
         nodeIndex[node.name] = nodes.count
         nodes.append(node)
     }
 
     public mutating func add(_ pod: Observed.Pod) {
+        if let index = place("pod", pod.namespace, pod.name, next: pods.count) {
+            let old = pods[index]
+            if old.node != pod.node {
+                if let node = old.node { podsOnNode[node]?.removeAll { $0 == index } }
+                if let node = pod.node { podsOnNode[node, default: []].append(index) }
+            }
+            if old.owner != pod.owner {
+                if let owner = old.owner { podsOfWorkload[owner]?.removeAll { $0 == index } }
+                if let owner = pod.owner { podsOfWorkload[owner, default: []].append(index) }
+            }
+            return pods[index] = pod
+        }
         if let node = pod.node { podsOnNode[node, default: []].append(pods.count) }
         if let owner = pod.owner { podsOfWorkload[owner, default: []].append(pods.count) }
         pods.append(pod)
@@ -88,24 +104,57 @@ public struct ObservedCluster: Sendable {
 
     public mutating func add(_ figures: Observed.Usage) { usage[figures.workload, default: [:]][figures.container] = figures }
 
-    public mutating func add(_ volume: Observed.Volume) { volumes.append(volume) }
+    public mutating func add(_ volume: Observed.Volume) {
+        if let index = place("volume", "", volume.name, next: volumes.count) { return volumes[index] = volume }
+        volumes.append(volume)
+    }
+
     public mutating func add(_ hpa: Observed.HPA) {
+        if let index = place("hpa", hpa.namespace, hpa.name, next: hpas.count) {
+            if hpas[index].target != hpa.target {
+                hpasOfWorkload[hpas[index].target]?.removeAll { $0 == index }
+                hpasOfWorkload[hpa.target, default: []].append(index)
+            }
+            return hpas[index] = hpa
+        }
         hpasOfWorkload[hpa.target, default: []].append(hpas.count)
         hpas.append(hpa)
     }
-    public mutating func add(_ scaledObject: Observed.ScaledObject) { scaledObjects.append(scaledObject) }
+
+    public mutating func add(_ scaledObject: Observed.ScaledObject) {
+        if let index = place("scaledobject", scaledObject.namespace, scaledObject.name, next: scaledObjects.count) {
+            return scaledObjects[index] = scaledObject
+        }
+        scaledObjects.append(scaledObject)
+    }
+
     public mutating func add(_ pool: Observed.NodePool) { nodePools[pool.name] = pool }
+
     public mutating func add(_ pdb: Observed.PDB) {
+        if let index = place("pdb", pdb.namespace, pdb.name, next: pdbs.count) { return pdbs[index] = pdb }
         pdbsInNamespace[pdb.namespace, default: []].append(pdbs.count)
         pdbs.append(pdb)
     }
 
     public mutating func add(_ event: Observed.Event) {
+        // Events carry no name here: the same event is the same object, reason, first time, message and source.
+        let identity = [event.objectKind, event.objectName, event.reason, event.firstTimestamp, event.fieldPath, event.host, event.message]
+            .map { $0 ?? "" }.joined(separator: "\u{1f}")
+        if let index = place("event", event.namespace ?? "", identity, next: events.count) { return events[index] = event }
         if let kind = event.objectKind, let name = event.objectName {
             eventsAbout["\(kind)/\(kind == "Node" ? "" : event.namespace ?? "")/\(name)", default: []].append(events.count)
         }
         events.append(event)
     }
+
+    /// The index already holding the object `kind namespace/name`, or nil after noting `next` as its index.
+    private mutating func place(_ kind: String, _ namespace: String, _ name: String, next: Int) -> Int? {
+        let key = "\(kind)\u{1f}\(namespace)\u{1f}\(name)"
+        if let index = positions[key] { return index }
+        positions[key] = next
+        return nil
+    }
+
     public mutating func add(_ figures: Observed.NodeUsage) { nodeUsage[figures.node] = figures }
 
     // MARK: Lookups
@@ -125,6 +174,7 @@ public struct ObservedCluster: Sendable {
     public func hpas(targeting workload: Observed.WorkloadKey) -> [Observed.HPA] { (hpasOfWorkload[workload] ?? []).map { hpas[$0] } }
 
     public mutating func add(_ service: Observed.Service) {
+        if let index = place("service", service.namespace, service.name, next: services.count) { return services[index] = service }
         servicesInNamespace[service.namespace, default: []].append(services.count)
         services.append(service)
     }
