@@ -7,7 +7,7 @@ SWIFT      ?= swift
 OUT        ?= out
 DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager git
 
-.PHONY: all deps build release demo test bench bench-prometheus chaos clean
+.PHONY: all deps build release demo test fuzz bench bench-prometheus chaos clean
 
 all: build
 
@@ -75,6 +75,16 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+
+## Coverage-guided fuzzing (libFuzzer): fuzz-autopilot built with -sanitize=fuzzer in its own build folder,
+## each target run FUZZ_SECONDS from its seed corpus in fixtures/fuzz/ (pipelines/fuzz.sh). CI runs
+## FUZZ_SECONDS=15 after the tests.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= ndjson quantity kube-list prom-response yaml-edit hcl-edit alert-payload slack-signature records
+fuzz: deps
+	$(SWIFT) build --product fuzz-autopilot --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING \
+	  -Xswiftc -parse-as-library -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+	pipelines/fuzz.sh .build-fuzz/debug/fuzz-autopilot $(OUT)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 ## Generate synthetic clusters at three sizes with synth-cluster (once, cached in out/bench/cache;
 ## small 50 nodes / 1,500 pods, large 2,000 / 60,000, huge 5,000 / 150,000) and time each filter and

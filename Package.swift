@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "synth-cluster", targets: ["synth-cluster"]),
         .executable(name: "receive-alerts", targets: ["receive-alerts"]),
         .executable(name: "detect-incidents", targets: ["detect-incidents"]),
+        .executable(name: "fuzz-autopilot", targets: ["fuzz-autopilot"]),
     ],
     dependencies: [
         // Command lines: --help, validation and exit codes for every tool.
@@ -130,6 +131,10 @@ let package = Package(
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // libFuzzer's driver for AutopilotKit's FuzzTargets (`make fuzz`); built plainly, it replays files.
+        .executableTarget(
+            name: "fuzz-autopilot",
+            dependencies: ["AutopilotKit"]),
         .testTarget(
             name: "AutopilotKitTests",
             dependencies: ["AutopilotKit"]),

@@ -1,4 +1,7 @@
 internal import CJansson
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Owns one jansson tree and releases it exactly once, when the last `JSON` view into it goes away.
 final class JSONTree: @unchecked Sendable {
@@ -39,6 +42,15 @@ public struct JSON: @unchecked Sendable {
         let empty: StaticString = ""
         let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
             ?? UnsafeRawPointer(empty.utf8Start).assumingMemoryBound(to: CChar.self)
+        // jansson reads a NUL after a number as the number's end and goes on (`1\0,` parses): JSON has no
+        // raw NUL anywhere, so one is an error here, as JSONShape calls it for lines forwarded unparsed.
+        if let nul = memchr(base, 0, bytes.count) {
+            let offset = UnsafeRawPointer(nul) - UnsafeRawPointer(base)
+            let before = UnsafeRawBufferPointer(rebasing: bytes[..<offset])
+            let line = before.filter { $0 == 10 }.count + 1
+            let column = offset - (before.lastIndex(of: 10).map { $0 + 1 } ?? 0) + 1
+            throw JSONParseError(line: line, column: column, message: "NUL byte (0x00): JSON has none outside escapes")
+        }
         guard let root = json_loadb(base, bytes.count, 0, &error) else {
             throw JSONParseError(
                 line: max(Int(error.line), 1), column: max(Int(error.column), 1), message: Self.text(of: &error))

@@ -63,7 +63,9 @@ struct KubeListScanner {
                 guard skipString() else { return malformed("unexpected end of file inside a string: the file is truncated") }
                 kind = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<(position - 1)]), as: UTF8.self)
             } else {
-                guard skipValue() else { return malformed("unexpected end of file: the file is truncated") }
+                guard skipValue() else {
+                    return malformed(position < bytes.count ? "expected a value" : "unexpected end of file: the file is truncated")
+                }
             }
         }
         return sawItems ? .list(kind: kind) : .singleObject
@@ -82,7 +84,9 @@ struct KubeListScanner {
             default:
                 let start = position
                 let (startLine, startColumn) = lineAndColumn(at: start)
-                guard skipValue() else { return malformed("unexpected end of file inside \"items\": the file is truncated") }
+                guard skipValue() else {
+                    return malformed(position < bytes.count ? "expected a value in \"items\"" : "unexpected end of file inside \"items\": the file is truncated")
+                }
                 try element(Element(range: start..<position, line: startLine, column: startColumn, listKind: kind))
             }
         }
@@ -129,7 +133,8 @@ struct KubeListScanner {
         return false
     }
 
-    /// Skips one value of any type; false if the input ends first. Syntax inside is left to jansson.
+    /// Skips one value of any type; false if the input ends first or no value starts here. Syntax inside is
+    /// left to jansson.
     private mutating func skipValue() -> Bool {
         guard position < bytes.count else { return false }
         switch bytes[position] {
@@ -155,9 +160,12 @@ struct KubeListScanner {
             }
             return false
         default:
+            // A number, true, false or null: at least one byte (a `}` where a value belongs is no value, and
+            // returning without moving on would hand out empty elements forever).
+            let start = position
             while position < bytes.count {
                 switch bytes[position] {
-                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: return true
+                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: return position > start
                 default: position += 1
                 }
             }

@@ -247,7 +247,14 @@ public enum HCL {
                     items.append(try expression())
                 }
             default:
-                // A primitive: everything to the end of the line, comma or closing bracket at this depth.
+                // A primitive: everything to the end of the line, comma or closing bracket at this depth. A
+                // closer, comma or line end where a value belongs is no value: the callers' loops would not move.
+                switch first.kind {
+                case .end, .newline, .punctuation(UInt8(ascii: ",")), .punctuation(UInt8(ascii: ")")),
+                    .punctuation(UInt8(ascii: "]")), .punctuation(UInt8(ascii: "}")):
+                    throw ParseError(offset: first.start, description: "expected a value")
+                default: break
+                }
                 var depth = 0
                 var last = first
                 while true {

@@ -314,10 +314,8 @@ public struct PatchPlanner {
 
     func write(_ location: Location, text: String, source: YAMLSource, field: String, from: String?, finding: JSON,
                _ workspace: inout PatchWorkspace) throws(YAMLEditError) {
-        let bytes = try YAMLEdit.set(location.steps, to: text, in: source, document: location.document)
-        // The edit must read back as the new value, in a file that still parses.
-        guard let reread = try? YAMLSource(bytes: bytes), YAMLEdit.value(at: location.steps, in: reread, document: location.document)?.value == text
-        else { throw YAMLEditError("\(location.path): the edit did not read back as \(text); not edited") }
+        // The edit reads back as the new value, in a file that still parses, or it is not made.
+        let (bytes, reread) = try YAMLEdit.setAndReread(location.steps, to: text, in: source, document: location.document)
         let line = YAMLEdit.value(at: location.steps, in: reread, document: location.document).map { reread.line(at: $0.start) } ?? 1
         workspace.write(location.path, bytes)
         workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: location.path, line: line, field: field, from: from, to: text))

@@ -38,8 +38,24 @@ public enum YAMLEdit {
         return nil
     }
 
-    /// The source with the scalar at `path` set to `text` (a plain-safe value such as `345m`).
+    /// The source with the scalar at `path` set to `text` (a plain-safe value such as `345m`), checked: the
+    /// result parses and reads back as `text` at `path`, or nothing is edited.
     public static func set(_ path: [YAMLPathStep], to text: String, in source: YAMLSource, document: Int) throws(YAMLEditError) -> [UInt8] {
+        try setAndReread(path, to: text, in: source, document: document).bytes
+    }
+
+    /// `set`, with the edited file as parsed for the check.
+    public static func setAndReread(_ path: [YAMLPathStep], to text: String, in source: YAMLSource, document: Int)
+        throws(YAMLEditError) -> (bytes: [UInt8], reread: YAMLSource)
+    {
+        let bytes = try edit(path, to: text, in: source, document: document)
+        guard let reread = try? YAMLSource(bytes: bytes), document < reread.documents.count,
+            value(at: path, in: reread, document: document)?.value == text
+        else { throw YAMLEditError("\(describe(path[...])): the edit did not read back as \(text); not edited") }
+        return (bytes, reread)
+    }
+
+    private static func edit(_ path: [YAMLPathStep], to text: String, in source: YAMLSource, document: Int) throws(YAMLEditError) -> [UInt8] {
         var node = source.documents[document]
         let step = indentStep(source.documents[document])
         for (index, pathStep) in path.enumerated() {
@@ -100,6 +116,13 @@ public enum YAMLEdit {
             case .literal, .folded: throw YAMLEditError("\(describe(path[...])) is a block scalar; not edited")
             }
             if scalar.value.isEmpty && scalar.start == scalar.end {
+                // `key:` with nothing after it: the value goes after the colon. An empty value elsewhere (a
+                // `? key` with no `:`) has no place in the text to write into.
+                var before = scalar.start
+                while before > 0, bytes[before - 1] == UInt8(ascii: " ") { before -= 1 }
+                guard before > 0, bytes[before - 1] == UInt8(ascii: ":") else {
+                    throw YAMLEditError("\(describe(path[...])) has no value after a colon to replace; not edited")
+                }
                 return Array(bytes[..<scalar.start]) + Array((" " + rendered).utf8) + Array(bytes[scalar.end...])
             }
             return Array(bytes[..<scalar.start]) + Array(rendered.utf8) + Array(bytes[scalar.end...])

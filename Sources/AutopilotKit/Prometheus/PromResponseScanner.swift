@@ -111,7 +111,7 @@ struct PromResponseScanner {
             value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
             index += 1
         }
-        guard index > at, index < end, bytes[index] == UInt8(ascii: ",") else { return try number() }
+        guard index > at, index < end, bytes[index] == UInt8(ascii: ","), bytes[at] != UInt8(ascii: "0") || index - at == 1 else { return try number() }
         at = index
         return Double(value)
     }
@@ -143,6 +143,12 @@ struct PromResponseScanner {
         if count > 0, count <= 15, index < end, bytes[index] == UInt8(ascii: "\""), !(seenPoint && fraction == 0) {
             at = index
             return fraction == 0 ? Double(digits) : Double(digits) / Self.powersOfTen[fraction]
+        }
+        // JSON has no leading zeros (`0454`); strtod would read one. Such a body is not Prometheus'.
+        var first = at
+        if first < end, bytes[first] == UInt8(ascii: "-") { first += 1 }
+        if first + 1 < end, bytes[first] == UInt8(ascii: "0"), bytes[first + 1] >= UInt8(ascii: "0"), bytes[first + 1] <= UInt8(ascii: "9") {
+            throw Unexpected()
         }
         var stop: UnsafeMutablePointer<CChar>?
         let start = UnsafeRawPointer(bytes + at).assumingMemoryBound(to: CChar.self)

@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+@testable import AutopilotKit
+
+/// Every committed fuzz input (fixtures/fuzz/TARGET/: the seeds and each crash the fuzzer found, once
+/// fixed) runs through its target on every `make test`: a fixed crash stays fixed without running the fuzzer.
+final class FuzzCorpusTests: XCTestCase {
+    func testEveryCommittedInputPassesItsTarget() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fixtures/fuzz")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+        XCTAssertEqual(Set(folders), Set(FuzzTargets.all.map(\.name)), "one seed folder per target")
+        var regressions = 0
+        for target in FuzzTargets.all {
+            let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(target.name).path).sorted()
+            XCTAssertFalse(files.isEmpty, "\(target.name) has no seed")
+            for file in files {
+                target.run(Array(try Data(contentsOf: root.appendingPathComponent(target.name).appendingPathComponent(file))))
+                if file.hasPrefix("regression-") { regressions += 1 }
+            }
+        }
+        XCTAssertGreaterThanOrEqual(regressions, 7, "the crashes found so far are kept")
+    }
+
+    /// The fuzzers' findings, each as the smallest case: they broke a parser, and must not again.
+    func testTheFuzzersFindings() throws {
+        // jansson reads `1\0,` as 1: a NUL is refused before it parses, as the forwarding check refuses it.
+        XCTAssertThrowsError(try JSON.parse(#"{"kind":"node","a":1"# + "\u{0}" + #","b":2}"#))
+        // A `}` where an item belongs handed out empty elements forever.
+        let outcome = Array(#"{"items":[1,}]}"#.utf8).withUnsafeBytes { raw -> KubeListScanner.Outcome in
+            var scanner = KubeListScanner(bytes: raw)
+            return scanner.scan { _ in }
+        }
+        guard case .malformed(_, _, let reason) = outcome else { return XCTFail("\(outcome)") }
+        XCTAssertEqual(reason, "expected a value in \"items\"")
+        // A `)` where a list item belongs looped forever.
+        XCTAssertThrowsError(try HCL.parse(Array("t = \"\"\ny = [\"\")".utf8)))
+        // `? key` with no colon has no place to write a value into.
+        let source = try YAMLSource(bytes: Array("? key\nother: 1\n".utf8))
+        XCTAssertThrowsError(try YAMLEdit.set([.key("key")], to: "42", in: source, document: 0))
+        // A timestamp with a leading zero is not JSON: the scanner leaves it to jansson, which refuses it.
+        XCTAssertNil(PromResponseScanner.series(Array(#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[0454109658,"1"]]}]}}"#.utf8)))
+    }
+}

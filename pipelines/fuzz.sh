@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make fuzz: runs each libFuzzer target of fuzz-autopilot for SECONDS from its committed seed corpus
+# (fixtures/fuzz/TARGET/, copied into OUT_DIR/corpus/TARGET, where the fuzzer adds what it finds). A crash
+# or a broken property is saved as OUT_DIR/crashes/TARGET-crash-…; the script names it, says how to replay
+# it, and exits 1 after all targets ran. A crash, once fixed, goes into fixtures/fuzz/TARGET/ as a
+# regression: FuzzCorpusTests replays every file there in `make test`.
+#
+#   pipelines/fuzz.sh FUZZER OUT_DIR SECONDS TARGET...
+set -euo pipefail
+fuzzer=${1:?usage: fuzz.sh FUZZER OUT_DIR SECONDS TARGET...}
+outdir=${2:?usage: fuzz.sh FUZZER OUT_DIR SECONDS TARGET...}
+seconds=${3:?usage: fuzz.sh FUZZER OUT_DIR SECONDS TARGET...}
+shift 3
+mkdir -p "$outdir/crashes"
+failed=()
+for target in "$@"; do
+  corpus=$outdir/corpus/$target
+  mkdir -p "$corpus"
+  cp -n fixtures/fuzz/"$target"/* "$corpus"/ 2>/dev/null || true
+  log=$outdir/$target.log
+  # Swift's own backtracer would catch the fatal signal first; libFuzzer must see it to save the input.
+  if SWIFT_BACKTRACE=enable=no AUTOPILOT_FUZZ_TARGET=$target "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$outdir/crashes/$target-" -print_final_stats=1 "$corpus" > "$log" 2>&1; then
+    runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+    echo "fuzz: $target: ${runs:-?} inputs in ${seconds}s, no crash (corpus $(ls "$corpus" | wc -l) files)"
+  else
+    found=$(grep -o "Test unit written to .*" "$log" | tail -1 | sed 's/Test unit written to //')
+    echo "fuzz: $target: FAILED: $(grep -m1 -E 'Fatal error|ERROR: libFuzzer|Precondition failed' "$log" || echo 'see log') — input ${found:-?}, log $log" >&2
+    echo "fuzz:   replay: swift run fuzz-autopilot $target ${found:-FILE}" >&2
+    failed+=("$target")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: ${#failed[@]} target(s) failed: ${failed[*]}" >&2
+  exit 1
+fi
