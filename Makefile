@@ -80,11 +80,12 @@ test: deps
 ## each target run FUZZ_SECONDS from its seed corpus in fixtures/fuzz/ (pipelines/fuzz.sh). CI runs
 ## FUZZ_SECONDS=15 after the tests.
 FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?=
 FUZZ_TARGETS ?= ndjson quantity kube-list prom-response yaml-edit hcl-edit alert-payload slack-signature records
 fuzz: deps
 	$(SWIFT) build --product fuzz-autopilot --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING \
 	  -Xswiftc -parse-as-library -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
-	pipelines/fuzz.sh .build-fuzz/debug/fuzz-autopilot $(OUT)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_FLAGS="$(FUZZ_FLAGS)" pipelines/fuzz.sh .build-fuzz/debug/fuzz-autopilot $(OUT)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 ## Generate synthetic clusters at three sizes with synth-cluster (once, cached in out/bench/cache;
 ## small 50 nodes / 1,500 pods, large 2,000 / 60,000, huge 5,000 / 150,000) and time each filter and

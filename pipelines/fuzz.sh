@@ -5,7 +5,7 @@
 # it, and exits 1 after all targets ran. A crash, once fixed, goes into fixtures/fuzz/TARGET/ as a
 # regression: FuzzCorpusTests replays every file there in `make test`.
 #
-#   pipelines/fuzz.sh FUZZER OUT_DIR SECONDS TARGET...
+#   pipelines/fuzz.sh FUZZER OUT_DIR SECONDS TARGET...     (FUZZ_FLAGS: more libFuzzer flags, e.g. -seed=1)
 set -euo pipefail
 fuzzer=${1:?usage: fuzz.sh FUZZER OUT_DIR SECONDS TARGET...}
 outdir=${2:?usage: fuzz.sh FUZZER OUT_DIR SECONDS TARGET...}
@@ -15,12 +15,12 @@ mkdir -p "$outdir/crashes"
 failed=()
 for target in "$@"; do
   corpus=$outdir/corpus/$target
-  mkdir -p "$corpus"
+  mkdir -p "$corpus" "$outdir/crashes"
   cp -n fixtures/fuzz/"$target"/* "$corpus"/ 2>/dev/null || true
   log=$outdir/$target.log
   # Swift's own backtracer would catch the fatal signal first; libFuzzer must see it to save the input.
   if SWIFT_BACKTRACE=enable=no AUTOPILOT_FUZZ_TARGET=$target "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -artifact_prefix="$outdir/crashes/$target-" -print_final_stats=1 "$corpus" > "$log" 2>&1; then
+      -artifact_prefix="$outdir/crashes/$target-" -print_final_stats=1 ${FUZZ_FLAGS:-} "$corpus" > "$log" 2>&1; then
     runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
     echo "fuzz: $target: ${runs:-?} inputs in ${seconds}s, no crash (corpus $(ls "$corpus" | wc -l) files)"
   else

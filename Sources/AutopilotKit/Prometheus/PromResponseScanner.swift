@@ -111,7 +111,12 @@ struct PromResponseScanner {
             value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
             index += 1
         }
-        guard index > at, index < end, bytes[index] == UInt8(ascii: ","), bytes[at] != UInt8(ascii: "0") || index - at == 1 else { return try number() }
+        guard index > at, index < end, bytes[index] == UInt8(ascii: ","), bytes[at] != UInt8(ascii: "0") || index - at == 1 else {
+            // A bare number JSON allows: a finite one (jansson refuses `1e999`; only quoted values may be ±Inf).
+            let value = try number()
+            guard value.isFinite else { throw Unexpected() }
+            return value
+        }
         at = index
         return Double(value)
     }
