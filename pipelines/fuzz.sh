@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make fuzz: runs each libFuzzer target of fuzz-autopilot for SECONDS from its committed seed corpus
-# (fixtures/fuzz/TARGET/, copied into OUT_DIR/corpus/TARGET, where the fuzzer adds what it finds). A crash
+# (fixtures/fuzz/TARGET/ and the other projects' files in fixtures/upstream-fuzz/TARGET/, copied into
+# OUT_DIR/corpus/TARGET, where the fuzzer adds what it finds). A crash
 # or a broken property is saved as OUT_DIR/crashes/TARGET-crash-…; the script names it, says how to replay
 # it, and exits 1 after all targets ran. A crash, once fixed, goes into fixtures/fuzz/TARGET/ as a
 # regression: FuzzCorpusTests replays every file there in `make test`.
@@ -16,7 +17,7 @@ failed=()
 for target in "$@"; do
   corpus=$outdir/corpus/$target
   mkdir -p "$corpus" "$outdir/crashes"
-  cp -n fixtures/fuzz/"$target"/* "$corpus"/ 2>/dev/null || true
+  cp -n fixtures/fuzz/"$target"/* fixtures/upstream-fuzz/"$target"/* "$corpus"/ 2>/dev/null || true
   log=$outdir/$target.log
   # Swift's own backtracer would catch the fatal signal first; libFuzzer must see it to save the input.
   if SWIFT_BACKTRACE=enable=no AUTOPILOT_FUZZ_TARGET=$target "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \

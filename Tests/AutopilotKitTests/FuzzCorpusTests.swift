@@ -22,6 +22,45 @@ final class FuzzCorpusTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(regressions, 7, "the crashes found so far are kept")
     }
 
+    /// Other projects' files (fixtures/upstream-fuzz, see its SOURCES.md) through every target, and what
+    /// each must yield: a real Alertmanager notification's alerts all become records, a real EKS NodeList
+    /// and kubectl List scan to their items, the EKS module's examples parse as HCL, kubernetes/examples'
+    /// manifests parse and take an edit, trickster's Prometheus answers are read by the scanner.
+    func testOtherProjectsFilesPassEveryTargetAndReadAsTheyShould() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fixtures/upstream-fuzz")
+        func files(_ target: String) throws -> [(String, [UInt8])] {
+            try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(target).path).sorted().map {
+                ($0, Array(try Data(contentsOf: root.appendingPathComponent(target).appendingPathComponent($0))))
+            }
+        }
+        for target in FuzzTargets.all {
+            for (_, bytes) in (try? files(target.name)) ?? [] { target.run(bytes) }
+        }
+        let alerts = try files("alert-payload")
+        XCTAssertEqual(alerts.count, 3)
+        for (name, bytes) in alerts {
+            let notification = try AlertPayload.read(bytes, defaultCluster: "x", receivedAt: nil)
+            XCTAssertTrue(notification.rejected.isEmpty, "\(name): \(notification.rejected)")
+            XCTAssertEqual(notification.records.count, name.contains("12_alerts") ? 12 : name.contains("2_alerts") ? 2 : notification.records.count, name)
+            XCTAssertFalse(notification.records.isEmpty, name)
+        }
+        for (name, bytes) in try files("kube-list") {
+            var items = 0
+            let outcome = bytes.withUnsafeBytes { raw -> KubeListScanner.Outcome in
+                var scanner = KubeListScanner(bytes: raw)
+                return scanner.scan { element in
+                    if (try? JSON.parse(UnsafeRawBufferPointer(rebasing: raw[element.range])))?.isObject == true { items += 1 }
+                }
+            }
+            guard case .list = outcome else { return XCTFail("\(name): \(outcome)") }
+            XCTAssertGreaterThan(items, 0, name)
+        }
+        for (name, bytes) in try files("hcl-edit") { XCTAssertNoThrow(try HCL.parse(bytes), name) }
+        for (name, bytes) in try files("yaml-edit") { XCTAssertNoThrow(try YAMLSource(bytes: bytes), name) }
+        for (name, bytes) in try files("prom-response") { XCTAssertNotNil(PromResponseScanner.series(bytes), name) }
+    }
+
     /// The fuzzers' findings, each as the smallest case: they broke a parser, and must not again.
     func testTheFuzzersFindings() throws {
         // jansson reads `1\0,` as 1: a NUL is refused before it parses, as the forwarding check refuses it.

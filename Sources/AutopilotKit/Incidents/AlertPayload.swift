@@ -16,7 +16,8 @@ public struct AlertPayloadError: Error, CustomStringConvertible {
 /// ```
 ///
 /// `endsAt` is null while Alertmanager does not know the end (it sends year 1). The cluster comes from the
-/// alert's `cluster` label, else the group's, else the receiver's `--cluster`.
+/// alert's `cluster` label, else the group's, else the receiver's `--cluster`. Older Alertmanagers' alerts
+/// without a status take the notification's, and those without a fingerprint get one from their labels.
 public enum AlertPayload {
     /// What one notification held: the alerts that can be spooled, the ones that cannot (each with its
     /// reason, `alerts[2] (KubePodCrashLooping): …`), and what was dropped from good alerts (a label
@@ -65,7 +66,9 @@ public enum AlertPayload {
         }
         let labelMap = strings(labels, "alerts[\(index)].labels", &warnings)
         guard let name = labelMap["alertname"] else { throw AlertPayloadError("alerts[\(index)] has no alertname label") }
-        guard let status = alert["status"]?.string, status == "firing" || status == "resolved" else {
+        // Alertmanager before 0.14 sent no per-alert status, only the notification's (seen in other
+        // projects' captured payloads): it stands for each alert.
+        guard let status = alert["status"]?.string ?? payload["status"]?.string, status == "firing" || status == "resolved" else {
             throw AlertPayloadError("alerts[\(index)] (\(name)): status must be \"firing\" or \"resolved\"")
         }
         guard let startsAt = alert["startsAt"]?.string, let start = RFC3339.date(startsAt) else {
@@ -78,10 +81,16 @@ public enum AlertPayload {
             "kind": "alert", "cluster": .string(cluster), "alertname": .string(name), "status": .string(status),
             "labels": .sortedMap(labelMap), "annotations": .sortedMap(strings(alert["annotations"], "alerts[\(index)].annotations", &warnings)),
             "startsAt": .string(RFC3339.string(start)), "endsAt": .optional(endsAt.map(RFC3339.string)),
-            "fingerprint": .optional(alert["fingerprint"]?.string), "generatorURL": .optional(alert["generatorURL"]?.string),
+            "fingerprint": .string(alert["fingerprint"]?.string ?? Self.fingerprint(labelMap)), "generatorURL": .optional(alert["generatorURL"]?.string),
             "groupKey": .optional(payload["groupKey"]?.string), "groupLabels": .sortedMap(groupLabels),
             "receiver": .optional(payload["receiver"]?.string), "receivedAt": .optional(receivedAt.map(RFC3339.string)),
         ]
+    }
+
+    /// For an alert sent without one (Alertmanager before 0.19): a stable hash of its labels, as
+    /// Alertmanager's own fingerprint is, so the same alert sent again is still counted once.
+    static func fingerprint(_ labels: [String: String]) -> String {
+        "labels-" + StableHash.fnv1a64(labels.keys.sorted().map { "\($0)\u{1f}\(labels[$0]!)" }.joined(separator: "\u{1e}"))
     }
 
     /// A label or annotation map. Alertmanager only sends strings; another value is dropped, and said.

@@ -112,9 +112,12 @@ struct PromResponseScanner {
             index += 1
         }
         guard index > at, index < end, bytes[index] == UInt8(ascii: ","), bytes[at] != UInt8(ascii: "0") || index - at == 1 else {
-            // A bare number JSON allows: a finite one (jansson refuses `1e999`; only quoted values may be ±Inf).
+            // A bare number as JSON writes one (strtod would also take `12.` or `1e999`; only quoted values
+            // may be ±Inf or NaN).
+            skipSpace()
+            let start = at
             let value = try number()
-            guard value.isFinite else { throw Unexpected() }
+            guard value.isFinite, isJSONNumber(start..<at) else { throw Unexpected() }
             return value
         }
         at = index
@@ -149,12 +152,6 @@ struct PromResponseScanner {
             at = index
             return fraction == 0 ? Double(digits) : Double(digits) / Self.powersOfTen[fraction]
         }
-        // JSON has no leading zeros (`0454`); strtod would read one. Such a body is not Prometheus'.
-        var first = at
-        if first < end, bytes[first] == UInt8(ascii: "-") { first += 1 }
-        if first + 1 < end, bytes[first] == UInt8(ascii: "0"), bytes[first + 1] >= UInt8(ascii: "0"), bytes[first + 1] <= UInt8(ascii: "9") {
-            throw Unexpected()
-        }
         var stop: UnsafeMutablePointer<CChar>?
         let start = UnsafeRawPointer(bytes + at).assumingMemoryBound(to: CChar.self)
         let value = strtod(start, &stop)
@@ -162,6 +159,30 @@ struct PromResponseScanner {
         at += stop - UnsafeMutablePointer(mutating: start)
         guard at <= end else { throw Unexpected() }
         return value
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, the grammar of a JSON number.
+    private func isJSONNumber(_ range: Range<Int>) -> Bool {
+        var index = range.lowerBound
+        func digits() -> Int {
+            let from = index
+            while index < range.upperBound, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            return index - from
+        }
+        if index < range.upperBound, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let first = index
+        let whole = digits()
+        guard whole > 0, whole == 1 || bytes[first] != UInt8(ascii: "0") else { return false }
+        if index < range.upperBound, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { return false }
+        }
+        if index < range.upperBound, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < range.upperBound, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return index == range.upperBound
     }
 
     private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
