@@ -4,8 +4,8 @@
 public enum RecordForwarding {
     /// `wanted` kinds are parsed and passed to `consume` before being forwarded; a line whose kind is
     /// not wanted is forwarded without being parsed (the `{"kind":"…"` fast path), once a byte scan has
-    /// found it one whole object (`JSONShape`). With no writer
-    /// (render-report reads and writes files instead), nothing is forwarded.
+    /// found it one whole object (`JSONShape`). With no writer (render-report reads and writes files
+    /// instead), nothing is forwarded.
     public static func run(_ reader: NDJSONReader, to writer: NDJSONWriter?, wanted: Set<Substring>, diagnostics: Diagnostics,
                            consume: (JSON, InputLine) throws -> Bool) throws {
         try reader.forEachLine { line in
