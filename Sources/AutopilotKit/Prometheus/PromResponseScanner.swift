@@ -76,8 +76,11 @@ struct PromResponseScanner {
         let time = try timestamp()
         try expect(UInt8(ascii: ","))
         try expect(UInt8(ascii: "\""))
+        // Inside the quotes nothing but the number: a space or tab there is not Prometheus' (nor, raw, JSON).
+        guard at < end, bytes[at] > 0x20 else { throw Unexpected() }
         let value = try number()
-        try expect(UInt8(ascii: "\""))
+        guard at < end, bytes[at] == UInt8(ascii: "\"") else { throw Unexpected() }
+        at += 1
         try expect(UInt8(ascii: "]"))
         return value.isFinite ? (time, value) : nil
     }
@@ -112,13 +115,7 @@ struct PromResponseScanner {
             index += 1
         }
         guard index > at, index < end, bytes[index] == UInt8(ascii: ","), bytes[at] != UInt8(ascii: "0") || index - at == 1 else {
-            // A bare number as JSON writes one (strtod would also take `12.` or `1e999`; only quoted values
-            // may be ±Inf or NaN).
-            skipSpace()
-            let start = at
-            let value = try number()
-            guard value.isFinite, isJSONNumber(start..<at) else { throw Unexpected() }
-            return value
+            return try bareNumber()
         }
         at = index
         return Double(value)
@@ -158,6 +155,19 @@ struct PromResponseScanner {
         guard let stop, stop != UnsafeMutablePointer(mutating: start) else { throw Unexpected() }
         at += stop - UnsafeMutablePointer(mutating: start)
         guard at <= end else { throw Unexpected() }
+        return value
+    }
+
+    /// A number outside quotes, as JSON writes one: strtod would also take `0454`, `12.`, `0x1A` or
+    /// `1e999`; only a quoted value may be ±Inf or NaN.
+    private mutating func bareNumber() throws(Unexpected) -> Double {
+        skipSpace()
+        let start = at
+        let value = try number()
+        guard value.isFinite, isJSONNumber(start..<at) else { throw Unexpected() }
+        // A whole number jansson reads as an integer must fit 64 bits, or it refuses the body.
+        let whole = !UnsafeBufferPointer(start: bytes + start, count: at - start).contains { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }
+        guard !whole || abs(value) < 9.2e18 else { throw Unexpected() }
         return value
     }
 
@@ -226,7 +236,8 @@ struct PromResponseScanner {
                     guard (0xDC00..<0xE000).contains(low) else { throw Unexpected() }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
-                guard let character = Unicode.Scalar(scalar) else { throw Unexpected() }
+                // jansson refuses `\u0000` (a NUL inside a string) as it refuses a lone low surrogate.
+                guard scalar != 0, let character = Unicode.Scalar(scalar) else { throw Unexpected() }
                 utf8.append(contentsOf: Array(String(character).utf8))
             default: throw Unexpected()
             }
@@ -276,8 +287,11 @@ struct PromResponseScanner {
         case UInt8(ascii: "{"): try members { scanner, _ throws(Unexpected) in try scanner.skipValue() }
         case UInt8(ascii: "["): try elements { scanner throws(Unexpected) in try scanner.skipValue() }
         case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            let start = at
             while at < end, bytes[at] >= UInt8(ascii: "a"), bytes[at] <= UInt8(ascii: "z") { at += 1 }
-        default: _ = try number()
+            let word = String(decoding: UnsafeBufferPointer(start: bytes + start, count: at - start), as: UTF8.self)
+            guard word == "true" || word == "false" || word == "null" else { throw Unexpected() }
+        default: _ = try bareNumber()
         }
     }
 }
