@@ -23,7 +23,7 @@ for target in "$@"; do
   if SWIFT_BACKTRACE=enable=no AUTOPILOT_FUZZ_TARGET=$target "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$outdir/crashes/$target-" -print_final_stats=1 ${FUZZ_FLAGS:-} "$corpus" > "$log" 2>&1; then
     runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
-    echo "fuzz: $target: ${runs:-?} inputs in ${seconds}s, no crash (corpus $(ls "$corpus" | wc -l) files)"
+    echo "fuzz: $target: ${runs:-?} inputs (at most ${seconds}s), no crash (corpus $(ls "$corpus" | wc -l) files)"
   else
     found=$(grep -o "Test unit written to .*" "$log" | tail -1 | sed 's/Test unit written to //')
     echo "fuzz: $target: FAILED: $(grep -m1 -E 'Fatal error|ERROR: libFuzzer|Precondition failed' "$log" || echo 'see log') — input ${found:-?}, log $log" >&2
