@@ -77,8 +77,8 @@ test: deps
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 ## Coverage-guided fuzzing (libFuzzer): fuzz-autopilot built with -sanitize=fuzzer in its own build folder,
-## each target run FUZZ_SECONDS from its seed corpus in fixtures/fuzz/ (pipelines/fuzz.sh). CI runs
-## FUZZ_SECONDS=15 after the tests.
+## each target run FUZZ_SECONDS from its seeds in fixtures/fuzz/ and fixtures/upstream-fuzz/ (pipelines/fuzz.sh).
+## CI runs it after the tests, repeatably (see .ci/run).
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
 FUZZ_TARGETS ?= ndjson quantity kube-list prom-response yaml-edit hcl-edit alert-payload slack-signature records
