@@ -121,7 +121,7 @@ final class HostileInputTests: XCTestCase {
         let broken = [#"{"kind":"martian","cluster":"t","name":"x","legs":[1,2"#,
                       #"{"kind":"martian","cluster":"t","name":"a\"}{"kind":"martian"}"#,
                       #"{"kind":"martian","cluster":"t","name":"x"}{"kind":"martian","cluster":"t"}"#,
-                      "{\"kind\":\"martian\",\"name\":\"\u{1}\"}", "{\"kind\":\"martian\",\"name\":\"\u{FFFD}\"}".replacingOccurrences(of: "\u{FFFD}", with: "\u{7F}")]
+                      "{\"kind\":\"martian\",\"name\":\"\u{1}\"}"]
         let good = #"{"kind":"martian","cluster":"t","name":"ok","nested":{"a":[{"b":"}]\""}]}}"#
         let input = ([lines[0], broken[0], broken[1], broken[2], broken[3], good] + lines[1...]).joined(separator: "\n") + "\n"
         for tool in ["detect-waste", "score-risk", "build-evidence", "detect-incidents"] {
