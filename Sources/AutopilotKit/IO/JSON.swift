@@ -133,7 +133,10 @@ public struct JSON: @unchecked Sendable {
     }
 
     /// Follows a path of object keys: `pod["spec", "nodeName"]`.
-    public subscript(path: String...) -> JSON? {
+    public subscript(path: String...) -> JSON? { self[path] }
+
+    /// The same path given as an array.
+    public subscript(path: [String]) -> JSON? {
         var current: JSON? = self
         for key in path { current = current?[key] }
         return current

@@ -30,12 +30,7 @@ public struct ClusterSet {
             let kind = record["kind"]?.string
             switch kind {
             case "finding":
-                do throws(RecordError) {
-                    try Finding.validate(record)
-                    set.findings.append(record)
-                } catch {
-                    try diagnostics.error("finding: \(error.message); forwarded, not used", source: line.source, line: line.number)
-                }
+                if try Finding.isUsable(record, at: line, diagnostics: diagnostics) { set.findings.append(record) }
             case "change": set.changes.append(record)
             case "ledger": set.ledger.append(record)
             case "costhistory": set.costHistory.append(record)

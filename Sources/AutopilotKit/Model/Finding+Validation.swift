@@ -37,6 +37,18 @@ extension Finding {
         try checkMagnitudes(record, path: "")
     }
 
+    /// Whether a finding read from `line` may be used; if not, it is reported (`finding: why; forwarded,
+    /// not <used>`) and the caller forwards it as it came.
+    public static func isUsable(_ record: JSON, at line: InputLine, diagnostics: Diagnostics, otherwise consequence: String = "not used") throws -> Bool {
+        do throws(RecordError) {
+            try validate(record)
+            return true
+        } catch {
+            try diagnostics.error("finding: \(error.message); forwarded, \(consequence)", source: line.source, line: line.number)
+            return false
+        }
+    }
+
     /// Every number anywhere in the record stays below 10^15, so no figure a tool derives from one
     /// (whole millicores, bytes, cents) overflows.
     private static func checkMagnitudes(_ json: JSON, path: String) throws(RecordError) {

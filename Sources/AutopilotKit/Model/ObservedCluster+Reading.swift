@@ -23,10 +23,7 @@ extension ObservedCluster {
         if holdingFindings { wanted.insert("finding") }
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             if holdingFindings, record["kind"]?.string == "finding" {
-                do throws(RecordError) { try Finding.validate(record) } catch {
-                    try diagnostics.error("finding: \(error.message); forwarded, not used", source: line.source, line: line.number)
-                    return true
-                }
+                guard try Finding.isUsable(record, at: line, diagnostics: diagnostics) else { return true }
                 findings.append(HeldFinding(record: record, source: line.source, line: line.number, text: Array(line.bytes)))
                 return false
             }

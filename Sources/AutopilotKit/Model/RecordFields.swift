@@ -43,11 +43,4 @@ extension JSON {
         }
         return number
     }
-
-    /// Follows a path given as an array (the variadic subscript takes a literal list only).
-    subscript(path: [String]) -> JSON? {
-        var current: JSON? = self
-        for key in path { current = current?[key] }
-        return current
-    }
 }

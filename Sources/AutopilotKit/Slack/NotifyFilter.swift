@@ -45,10 +45,7 @@ public struct NotifyFilter {
         var pullRequests: [String: String] = [:]
         try RecordForwarding.run(reader, to: writer, wanted: ["finding", "change"], diagnostics: diagnostics) { record, line in
             if record["kind"]?.string == "finding" {
-                do throws(RecordError) { try Finding.validate(record) } catch {
-                    try diagnostics.error("finding: \(error.message); forwarded, not notified", source: line.source, line: line.number)
-                    return true
-                }
+                guard try Finding.isUsable(record, at: line, diagnostics: diagnostics, otherwise: "not notified") else { return true }
                 held.append((record, Array(line.bytes)))
                 return false
             }
