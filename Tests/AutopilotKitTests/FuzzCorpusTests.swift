@@ -77,6 +77,12 @@ final class FuzzCorpusTests: XCTestCase {
         // `? key` with no colon has no place to write a value into.
         let source = try YAMLSource(bytes: Array("? key\nother: 1\n".utf8))
         XCTAssertThrowsError(try YAMLEdit.set([.key("key")], to: "42", in: source, document: 0))
+        // Thousands of `[` overflowed the stack of both libyaml readers: now a positioned error.
+        let deep = Array((" ! " + String(repeating: "[", count: 5000)).utf8)
+        XCTAssertThrowsError(try YAMLSource(bytes: deep)) { error in
+            XCTAssertEqual((error as? YAMLParseError)?.message, "collections nested more than 256 deep")
+        }
+        XCTAssertThrowsError(try YAMLDocuments(bytes: deep).forEachDocument { _, _ in })
         // A timestamp with a leading zero is not JSON: the scanner leaves it to jansson, which refuses it.
         XCTAssertNil(PromResponseScanner.series(Array(#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[0454109658,"1"]]}]}}"#.utf8)))
     }

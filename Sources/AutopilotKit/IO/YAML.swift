@@ -8,6 +8,15 @@ public struct YAMLParseError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }
 
+    /// How deep collections may nest. Both readers recurse once a level: thousands of `[` would overflow the
+    /// stack (found by the fuzzer); no manifest or values file comes near this.
+    static let maxDepth = 256
+
+    /// The error for a collection nested deeper than `maxDepth`, at `mark`.
+    static func tooDeep(_ mark: yaml_mark_t) -> YAMLParseError {
+        YAMLParseError(line: Int(mark.line) + 1, column: Int(mark.column) + 1, message: "collections nested more than \(maxDepth) deep")
+    }
+
     /// The parser's next event, or its problem as an error (both YAML readers go through here).
     static func nextEvent(_ parser: UnsafeMutablePointer<yaml_parser_t>) throws(YAMLParseError) -> yaml_event_t {
         var event = yaml_event_t()
@@ -78,7 +87,8 @@ public final class YAMLDocuments {
     private func nextEvent() throws(YAMLParseError) -> yaml_event_t { try YAMLParseError.nextEvent(parser) }
 
     /// Builds the jansson value that starts with `event`; the caller owns the result.
-    private func value(from event: inout yaml_event_t) throws -> UnsafeMutablePointer<json_t> {
+    private func value(from event: inout yaml_event_t, depth: Int = 0) throws -> UnsafeMutablePointer<json_t> {
+        guard depth <= YAMLParseError.maxDepth else { throw YAMLParseError.tooDeep(event.start_mark) }
         switch event.type {
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
@@ -103,7 +113,7 @@ public final class YAMLDocuments {
                     var child = try nextEvent()
                     defer { yaml_event_delete(&child) }
                     if child.type == YAML_SEQUENCE_END_EVENT { break }
-                    json_array_append_new(array, try value(from: &child))
+                    json_array_append_new(array, try value(from: &child, depth: depth + 1))
                 }
             } catch {
                 json_decref(array)
@@ -118,12 +128,12 @@ public final class YAMLDocuments {
                     var keyEvent = try nextEvent()
                     defer { yaml_event_delete(&keyEvent) }
                     if keyEvent.type == YAML_MAPPING_END_EVENT { break }
-                    let keyValue = try value(from: &keyEvent)
+                    let keyValue = try value(from: &keyEvent, depth: depth + 1)
                     let key = keyText(keyValue)
                     json_decref(keyValue)
                     var valueEvent = try nextEvent()
                     defer { yaml_event_delete(&valueEvent) }
-                    let member = try value(from: &valueEvent)
+                    let member = try value(from: &valueEvent, depth: depth + 1)
                     if key == "<<", ap_json_typeof(member) == JSON_OBJECT {
                         json_object_update_missing(object, member)  // merge key: explicit members win
                         json_decref(member)

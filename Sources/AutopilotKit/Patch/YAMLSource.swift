@@ -159,7 +159,8 @@ private final class YAMLSourceParser {
         return byteOffsets.isEmpty ? index : byteOffsets[min(index, byteOffsets.count - 1)]
     }
 
-    private func node(from event: inout yaml_event_t) throws(YAMLParseError) -> YAMLNode {
+    private func node(from event: inout yaml_event_t, depth: Int = 0) throws(YAMLParseError) -> YAMLNode {
+        guard depth <= YAMLParseError.maxDepth else { throw YAMLParseError.tooDeep(event.start_mark) }
         let start = offset(event.start_mark)
         let column = Int(event.start_mark.column)
         switch event.type {
@@ -177,7 +178,7 @@ private final class YAMLSourceParser {
                 if child.type == YAML_SEQUENCE_END_EVENT {
                     return .sequence(.init(items: items, flow: flow, start: start, end: offset(child.end_mark), column: column))
                 }
-                items.append(try node(from: &child))
+                items.append(try node(from: &child, depth: depth + 1))
             }
         case YAML_MAPPING_START_EVENT:
             let flow = event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
@@ -198,7 +199,7 @@ private final class YAMLSourceParser {
                 let key = scalar(keyEvent)
                 var valueEvent = try next()
                 defer { yaml_event_delete(&valueEvent) }
-                pairs.append((key, try node(from: &valueEvent)))
+                pairs.append((key, try node(from: &valueEvent, depth: depth + 1)))
             }
         default:
             throw YAMLParseError(line: Int(event.start_mark.line) + 1, column: column + 1, message: "unexpected YAML event")
