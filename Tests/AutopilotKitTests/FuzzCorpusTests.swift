@@ -83,6 +83,9 @@ final class FuzzCorpusTests: XCTestCase {
             XCTAssertEqual((error as? YAMLParseError)?.message, "collections nested more than 256 deep")
         }
         XCTAssertThrowsError(try YAMLDocuments(bytes: deep).forEachDocument { _, _ in })
+        // The same in HCL and in a Prometheus answer's members the scanner skips.
+        XCTAssertThrowsError(try HCL.parse(Array(("a = " + String(repeating: "[", count: 100_000)).utf8)))
+        XCTAssertNil(PromResponseScanner.series(Array((#"{"status":"success","data":{"x":"# + String(repeating: "[", count: 100_000) + "}}").utf8)))
         // A timestamp with a leading zero is not JSON: the scanner leaves it to jansson, which refuses it.
         XCTAssertNil(PromResponseScanner.series(Array(#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[0454109658,"1"]]}]}}"#.utf8)))
     }

@@ -171,6 +171,10 @@ public enum HCL {
     struct Parser {
         let tokens: [Token]
         var index = 0
+        /// Lists and objects open around the expression being read: each is a level of recursion, and
+        /// thousands would overflow the stack (found by the fuzzer); no Terraform nests near the bound.
+        var depth = 0
+        static let maxDepth = 256
 
         var current: Token { tokens[index] }
 
@@ -215,6 +219,9 @@ public enum HCL {
 
         mutating func expression() throws(ParseError) -> Expression {
             let first = current
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw ParseError(offset: first.start, description: "expressions nested more than \(Self.maxDepth) deep") }
             switch first.kind {
             case .punctuation(UInt8(ascii: "{")):
                 index += 1

@@ -10,6 +10,8 @@ struct PromResponseScanner {
     private let bytes: UnsafePointer<UInt8>
     private let end: Int
     private var at = 0
+    /// Arrays and objects open around the value being skipped: thousands would overflow the stack.
+    private var depth = 0
 
     private struct Unexpected: Error {}
 
@@ -280,6 +282,9 @@ struct PromResponseScanner {
     }
 
     private mutating func skipValue() throws(Unexpected) {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= 256 else { throw Unexpected() }
         skipSpace()
         guard at < end else { throw Unexpected() }
         switch bytes[at] {
