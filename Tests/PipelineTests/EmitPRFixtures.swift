@@ -81,7 +81,11 @@ enum EmitPRFixtures {
     static func emitPR(_ repo: URL, _ stream: String, _ extra: [String] = [], environment: [String: String]? = nil) throws -> ToolResult {
         var env = environment ?? ProcessInfo.processInfo.environment
         if environment == nil { env["GITHUB_TOKEN"] = nil }
-        return try Tool.run("emit-pr", ["--repo", repo.path, "--now", now] + extra, stdin: stream, environment: env)
+        let baseRef = extra.firstIndex(of: "--base").map { extra[$0 + 1] } ?? "HEAD"
+        let base = try git(["rev-parse", baseRef + "^{commit}"], in: repo)
+        let result = try Tool.run("emit-pr", ["--repo", repo.path, "--now", now] + extra, stdin: stream, environment: env)
+        try BranchDiff.assertEachBranchHoldsOnlyItsEdits(result, repo: repo, base: base)
+        return result
     }
 
     static func changes(_ result: ToolResult) throws -> [[String: Any]] {

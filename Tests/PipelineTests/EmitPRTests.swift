@@ -252,6 +252,26 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(try F.changedFiles(repo).filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("helm"))
     }
 
+    /// Two workloads (and, by finding, four findings) share one values file: each branch starts from the
+    /// base and carries only its own edit (emit-pr once planned a group on the previous group's commit, so
+    /// later branches carried earlier ones, an approve-gated cut among them). An edited file keeps its mode.
+    func testEachBranchCarriesOnlyItsOwnEditsAndFilesKeepTheirMode() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["helm"], in: scratch)
+        let values = "releases/data/airflow/values.yaml"
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: repo.appendingPathComponent(values).path)
+        try F.git(["commit", "--quiet", "-am", "values are executable upstream"], in: repo)
+        let result = try F.emitPR(repo, F.demoStream, ["--group-by", "finding", "--values-map", repo.appendingPathComponent("autopilot-values-map.yaml").path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let airflow = try F.changes(result).filter { ($0["files"] as? [String]) == [values] }
+        XCTAssertEqual(airflow.count, 2, "scheduler CPU and memory, a branch each")
+        for change in airflow {
+            let branch = try XCTUnwrap(F.string(change, "branch"))
+            XCTAssertEqual((change["edits"] as? [Any])?.count, 1, branch)
+            XCTAssertTrue(try F.git(["ls-tree", branch, values], in: repo).hasPrefix("100755 "), "\(branch) changed the file's mode")
+        }
+    }
+
     func testTerraformNodeGroupsAndVolumesInBothStyles() throws {
         let scratch = try makeScratchDirectory(self)
         let repo = try F.makeRepo(["terraform"], in: scratch)

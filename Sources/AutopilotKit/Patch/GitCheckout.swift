@@ -108,18 +108,22 @@ public final class GitCheckout {
             try checkout.git(["ls-files", "-z"], in: path).split(separator: "\0").map(String.init)
         }
 
-        /// Writes `files` over a clean copy of the base and commits them; returns the new commit.
+        /// Writes `files` over a clean copy of the base and commits them; returns the new commit. The
+        /// worktree is back at the base afterwards, so the next group reads the base's files, never this
+        /// group's edits.
         public func commit(_ files: [String: [UInt8]], message: String) throws(GitError) -> String {
-            // Back to the base: the previous group's commit (and any file it added) goes away.
-            try checkout.git(["checkout", "--quiet", "--detach", "--force", base], in: path)
+            try reset()
+            defer { try? reset() }
             for (relative, bytes) in files.sorted(by: { $0.key < $1.key }) {
                 let full = path + "/" + relative
                 do {
+                    // An edited file keeps its mode (an executable values file stays executable); a new
+                    // runbook script is executable.
+                    let mode = (try? FileManager.default.attributesOfItem(atPath: full)[.posixPermissions] as? Int)
+                        ?? (relative.hasSuffix(".sh") ? 0o755 : 0o644)
                     try FileIO.makeDirectory((full as NSString).deletingLastPathComponent)
                     try FileIO.writeAtomically(bytes, to: full)
-                    if relative.hasSuffix(".sh") {
-                        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: full)
-                    }
+                    try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: full)
                 } catch {
                     throw GitError(description: "cannot write \(relative) in the worktree: \(error)")
                 }
@@ -131,6 +135,11 @@ public final class GitCheckout {
                 "GIT_COMMITTER_NAME": checkout.authorName, "GIT_COMMITTER_EMAIL": checkout.authorEmail, "GIT_COMMITTER_DATE": date,
             ])
             return try checkout.git(["rev-parse", "HEAD"], in: path)
+        }
+
+        /// Back to the base: a previous group's commit (and any file it added) goes away.
+        private func reset() throws(GitError) {
+            try checkout.git(["checkout", "--quiet", "--detach", "--force", base], in: path)
         }
 
         public func remove() {
