@@ -52,6 +52,12 @@ struct EmitPR: ParsableCommand {
     @Option(help: ArgumentHelp("YAML list mapping Helm-rendered workloads to values keys: {namespace, kind, name, container, file, path}.", valueName: "file"))
     var valuesMap: String?
 
+    @Option(help: ArgumentHelp("The folder of the repo (or file) CLUSTER deploys from (repeatable); wins over what Argo CD and Flux objects say.", valueName: "cluster=dir"))
+    var clusterPath: [String] = []
+
+    @Option(help: ArgumentHelp("YAML mapping of cluster name to the folder or folders of the repo it deploys from.", valueName: "file"))
+    var clusterPaths: String?
+
     @Option(help: ArgumentHelp("Folder of the repo for runbook scripts (default runbooks).", valueName: "dir"))
     var runbookDir: String = "runbooks"
 
@@ -86,6 +92,9 @@ struct EmitPR: ParsableCommand {
         if URL(string: apiUrl)?.scheme == nil { throw ValidationError("--api-url: '\(apiUrl)' is not a URL") }
         if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not an RFC 3339 time") }
         if let valuesMap, !FileManager.default.isReadableFile(atPath: valuesMap) { throw ValidationError("--values-map: cannot read \(valuesMap)") }
+        for mapping in clusterPath where mapping.split(separator: "=", maxSplits: 1).count != 2 {
+            throw ValidationError("--cluster-path: '\(mapping)' is not CLUSTER=DIR")
+        }
     }
 
     func run() throws {
@@ -104,6 +113,13 @@ struct EmitPR: ParsableCommand {
             let mapFolder = URL(fileURLWithPath: valuesMap).resolvingSymlinksInPath().deletingLastPathComponent().path
             let inRepo = mapFolder.hasPrefix(repoPath + "/") ? String(mapFolder.dropFirst(repoPath.count + 1)) : ""
             do { settings.valuesMap = try ValuesMapping.load(valuesMap, directoryInRepo: inRepo) } catch { throw ValidationError("--values-map: \(error)") }
+        }
+        if let clusterPaths {
+            do { settings.clusterPaths = try ClusterPaths.load(clusterPaths) } catch { throw ValidationError("--cluster-paths: \(error)") }
+        }
+        for mapping in clusterPath {
+            let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
+            settings.clusterPaths[parts[0], default: []].append(parts[1])
         }
         if let githubRepo {
             let token = ProcessInfo.processInfo.environment["GITHUB_TOKEN"] ?? ""

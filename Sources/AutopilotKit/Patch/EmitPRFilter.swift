@@ -13,6 +13,8 @@ public struct EmitPRFilter {
         /// The ref branches start from and PRs target; nil: the checkout's current branch.
         public var base: String?
         public var valuesMap: [ValuesMapping] = []
+        /// Cluster → folders of the repo it deploys (`--cluster-path`, `--cluster-paths`).
+        public var clusterPaths: [String: [String]] = [:]
         public var runbookDirectory = "runbooks"
         /// Folders of the repo to search (a monorepo's `clusters/prod`); empty: all of it.
         public var scopes: [String] = []
@@ -49,7 +51,11 @@ public struct EmitPRFilter {
     }
 
     public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> Outcome {
-        let (cluster, held) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
+        var (cluster, held) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
+        // Findings alone (no cluster records) still name their cluster.
+        if cluster.name.isEmpty, let named = held.lazy.compactMap({ $0.record["cluster"]?.string }).first(where: { !$0.isEmpty }) {
+            cluster.name = named
+        }
         for finding in held { try writer.write(raw: finding.text) }
         var unscored = 0
         let eligible = held.map(\.record).filter { finding in
@@ -104,6 +110,7 @@ public struct EmitPRFilter {
             diagnostics.warning("cannot parse HCL: \(failure.message); skipped", source: failure.path, line: failure.line)
         }
         var planner = PatchPlanner(manifests: manifests, terraform: terraform, valuesMap: settings.valuesMap, cluster: cluster)
+        planner.clusterPaths = ClusterPaths(mapped: settings.clusterPaths, manifests: manifests)
         planner.runbookDirectory = settings.runbookDirectory
         let repoName = settings.github.map { "\($0.owner)/\($0.repository)" } ?? checkout.root
 

@@ -1,8 +1,10 @@
 import Foundation
 
 /// The Kubernetes manifests of an infra repo, indexed by what each document defines, with the kustomize
-/// structure around them (which namespace a kustomization gives its resources, which files are patches
-/// of which overlay). Helm chart templates are skipped: they are Go templates, not YAML.
+/// structure around them: which overlays build a file (through `resources`, `bases` and `components`),
+/// the name and namespace each gives its objects (`namePrefix`, `nameSuffix`, `namespace`, as `kustomize
+/// build` renders them), which files are patches of which overlay. Helm chart templates are skipped: they
+/// are Go templates, not YAML.
 public struct ManifestIndex {
     public enum Role: Equatable, Sendable {
         case resource
@@ -33,18 +35,42 @@ public struct ManifestIndex {
         public var path: String
         public var index: Int
         public var kind: String
+        /// metadata.name as written.
         public var name: String
         /// metadata.namespace, else the namespace of the kustomization that includes the file; nil: unknown.
         public var namespace: String?
         public var role: Role
+        /// The object as each overlay that builds it names it; one rendering `overlay: nil` when no
+        /// kustomization builds the file.
+        public var renderings: [Rendering] = []
+        /// Of `renderings`, the ones a lookup matched (all of them outside a lookup).
+        public var matched: [Rendering] = []
+
+        /// The overlays (kustomizations no other includes) that build the object: editing the document
+        /// changes every one of them.
+        public var overlays: [String] { renderings.compactMap(\.overlay) }
+    }
+
+    /// An object as an overlay renders it: `kustomize build <overlay>` names it `name` in `namespace`.
+    public struct Rendering: Equatable, Sendable {
+        public var overlay: String?
+        public var name: String
+        public var namespace: String?
     }
 
     public struct Kustomization {
         public var directory: String
         public var namespace: String?
-        /// Resource entries resolved against `directory` (files or directories, repo-relative).
+        public var namePrefix = ""
+        public var nameSuffix = ""
+        /// Resource (and `bases`) entries resolved against `directory` (files or directories, repo-relative).
         public var resources: [String]
+        /// `components` entries, resolved: folders whose resources and patches this kustomization takes in.
+        public var components: [String] = []
         public var patches: [String]
+
+        /// Files and folders whose objects this kustomization builds.
+        var includes: [String] { resources + components }
     }
 
     /// A file that could not be parsed, and why.
@@ -92,10 +118,54 @@ public struct ManifestIndex {
             for (index, root) in source.documents.enumerated() {
                 guard let kind = root["kind"]?.scalarValue, let name = root["metadata"]?["name"]?.scalarValue else { continue }
                 let role: Role = patchFiles[path].map { .patch(overlay: $0) } ?? .resource
-                let namespace = root["metadata"]?["namespace"]?.scalarValue ?? kustomizationNamespace(of: path)
-                documents.append(Document(path: path, index: index, kind: kind, name: name, namespace: namespace, role: role))
+                let written = root["metadata"]?["namespace"]?.scalarValue
+                var document = Document(path: path, index: index, kind: kind, name: name, namespace: written ?? kustomizationNamespace(of: path), role: role)
+                // A patch names its object as the overlay's inputs do: the overlay's own prefix comes after.
+                let chains = chains(from: { if case .patch(let overlay) = role { return overlay } else { return nil } }() ?? path,
+                                    selfIncluded: role != .resource)
+                document.renderings = chains.isEmpty
+                    ? [Rendering(overlay: nil, name: name, namespace: document.namespace)]
+                    : chains.map { Rendering(overlay: $0.leaf, name: $0.prefix + name + $0.suffix, namespace: $0.namespace ?? written) }
+                document.matched = document.renderings
+                documents.append(document)
             }
         }
+    }
+
+    /// One way up from a file to an overlay: the prefix, suffix and namespace the kustomizations on the way
+    /// give its objects (an outer kustomization's prefix goes in front, its namespace wins).
+    struct Chain {
+        var leaf: String
+        var prefix: String
+        var suffix: String
+        var namespace: String?
+    }
+
+    /// The ways up from `path` (a file, or a kustomization's folder) to the overlays that build it. With
+    /// `selfIncluded`, `path` is a kustomization folder whose own transformers apply (a patch's overlay).
+    func chains(from path: String, selfIncluded: Bool = false, depth: Int = 0) -> [Chain] {
+        // Kustomize refuses cycles; a repo may still hold one. 32 levels is far beyond any real layering.
+        guard depth < 32 else { return [] }
+        let includers = selfIncluded ? kustomizations.filter { $0.directory == path } : kustomizations.filter { $0.includes.contains(path) }
+        var found: [Chain] = []
+        for kustomization in includers {
+            let outer = chains(from: kustomization.directory, depth: depth + 1)
+            if outer.isEmpty {
+                found.append(Chain(leaf: kustomization.directory, prefix: kustomization.namePrefix, suffix: kustomization.nameSuffix,
+                                    namespace: kustomization.namespace))
+            }
+            for chain in outer {
+                found.append(Chain(leaf: chain.leaf, prefix: chain.prefix + kustomization.namePrefix, suffix: kustomization.nameSuffix + chain.suffix,
+                                    namespace: chain.namespace ?? kustomization.namespace))
+            }
+        }
+        return found
+    }
+
+    /// The overlays that build a kustomization folder (itself, when none includes it).
+    public func leaves(of directory: String) -> [String] {
+        let leaves = chains(from: directory, selfIncluded: true).map(\.leaf)
+        return leaves.isEmpty ? [directory] : Array(Set(leaves)).sorted()
     }
 
     /// A `patches` / `patchesJson6902` entry the file scan does not see: an inline patch (a strategic merge
@@ -135,28 +205,20 @@ public struct ManifestIndex {
         }
     }
 
-    /// Documents defining `kind` `name` in `namespace` (or with no namespace of their own).
+    /// Documents whose object some overlay renders as `kind` `name` in `namespace` (or with no namespace
+    /// known); `matched` holds the renderings that do.
     public func documents(kind: String, name: String, namespace: String?) -> [Document] {
-        documents.filter { $0.kind == kind && $0.name == name && ($0.namespace == nil || namespace == nil || $0.namespace == namespace) }
+        documents.compactMap { document in
+            guard document.kind == kind else { return nil }
+            var found = document
+            found.matched = document.renderings.filter { $0.name == name && ($0.namespace == nil || namespace == nil || $0.namespace == namespace) }
+            return found.matched.isEmpty ? nil : found
+        }
     }
 
-    /// The overlays (kustomizations no other includes) that build a file: more than one means an edit of
-    /// the file changes several clusters or environments.
-    public func overlays(including path: String) -> [String] {
-        var including: Set<String> = []
-        var frontier = [path]
-        while let current = frontier.popLast() {
-            for kustomization in kustomizations where !including.contains(kustomization.directory) {
-                if kustomization.resources.contains(where: { current == $0 || current.hasPrefix($0 + "/") }) {
-                    including.insert(kustomization.directory)
-                    frontier.append(kustomization.directory)
-                }
-            }
-        }
-        let leaves = including.filter { directory in
-            !kustomizations.contains { $0.resources.contains(where: { directory == $0 || directory.hasPrefix($0 + "/") }) }
-        }
-        return leaves.sorted()
+    /// Documents named `name` as written, whatever overlays make of it: to say why a lookup found none.
+    public func documents(kind: String, writtenName name: String) -> [Document] {
+        documents.filter { $0.kind == kind && $0.name == name }
     }
 
     private func kustomizationNamespace(of path: String) -> String? {
@@ -185,9 +247,16 @@ public struct ManifestIndex {
         if case .sequence(let sequence)? = root["patches"] {
             patches += sequence.items.compactMap { $0["path"]?.scalarValue }
         }
-        return Kustomization(
+        // Remote resources (`github.com/…`, `https://…`) are not in the repo: they build nothing here.
+        let local = { (entry: String) in !entry.contains("://") && !entry.hasPrefix("github.com/") }
+        var kustomization = Kustomization(
             directory: directory, namespace: root["namespace"]?.scalarValue,
-            resources: strings(root["resources"]).map { normalize(directory, $0) }, patches: patches.map { normalize(directory, $0) })
+            resources: (strings(root["resources"]) + strings(root["bases"])).filter(local).map { normalize(directory, $0) }.filter { $0 != directory },
+            patches: patches.map { normalize(directory, $0) })
+        kustomization.components = strings(root["components"]).filter(local).map { normalize(directory, $0) }
+        kustomization.namePrefix = root["namePrefix"]?.scalarValue ?? ""
+        kustomization.nameSuffix = root["nameSuffix"]?.scalarValue ?? ""
+        return kustomization
     }
 
     /// `a/b` + `../c/d.yaml` → `a/c/d.yaml`.

@@ -8,6 +8,8 @@ public struct PatchPlanner {
     public let terraform: TerraformIndex
     public let valuesMap: [ValuesMapping]
     public let cluster: ObservedCluster
+    /// Which folders each cluster deploys: the user's mapping, Argo CD and Flux objects.
+    public var clusterPaths = ClusterPaths()
     /// Where runbook scripts go in the repo: `<dir>/<cluster>/<name>.sh`.
     public var runbookDirectory = "runbooks"
 
@@ -134,16 +136,20 @@ public struct PatchPlanner {
         }
     }
 
-    /// The one place that sets a field of `kind namespace/name`: `steps` gives the field's path in a document
-    /// (nil: the document cannot hold it). A patch of this cluster's overlay that already sets the field wins.
+    /// The one place that sets a field of `kind namespace/name` (the name as this cluster runs it, after
+    /// kustomize's prefixes and suffixes): `steps` gives the field's path in a document (nil: the document
+    /// cannot hold it). A patch of this cluster's overlay that already sets the field wins over the base.
     func locate(kind: String, namespace: String?, name: String, field steps: (ManifestIndex.Document) -> [YAMLPathStep]?,
                 notFound: ([ManifestIndex.Document]) -> String) -> Lookup {
+        let target = "\(kind) \(namespace.map { $0 + "/" } ?? "")\(name)"
         let candidates = manifests.documents(kind: kind, name: name, namespace: namespace)
-        if let reason = setWhereNotEditable(kind: kind, name: name, namespace: namespace, candidates: candidates, field: steps) {
+        let overlays = clusterOverlays(candidates)
+        if let reason = setWhereNotEditable(kind: kind, name: name, namespace: namespace, candidates: candidates, overlays: overlays.accepted,
+                                            field: steps) {
             return .missing(reason)
         }
         let overlayPatches = candidates.filter { document in
-            guard case .patch(let overlay) = document.role, appliesToCluster(overlay),
+            guard case .patch = document.role, document.matched.contains(where: { $0.overlay.map(overlays.accepted.contains) ?? false }),
                 let path = steps(document), let source = manifests.sources[document.path]
             else { return false }
             return YAMLEdit.value(at: path, in: source, document: document.index) != nil
@@ -156,24 +162,51 @@ public struct PatchPlanner {
             return .missing("\(overlayPatches.count) overlay patches set this value: \(overlayPatches.map(\.path).joined(separator: ", "))")
         }
         var resources = candidates.filter { $0.role == .resource && steps($0) != nil }
-        if resources.contains(where: { $0.namespace == namespace }) { resources.removeAll { $0.namespace != namespace } }
+        if resources.contains(where: { $0.matched.contains { $0.namespace == namespace } }) {
+            resources.removeAll { !$0.matched.contains { $0.namespace == namespace } }
+        }
+        // Kustomize-built documents count through an overlay of this cluster; plain ones unless only
+        // another cluster deploys their folder.
+        let built = resources.filter { !$0.overlays.isEmpty }
+        resources = resources.filter { document in
+            document.overlays.isEmpty ? !isOtherCluster(clusterPaths.tie(document.path, to: cluster.name)) : document.matched.contains {
+                $0.overlay.map(overlays.accepted.contains) ?? false
+            }
+        }
         if resources.count > 1 {
-            let inCluster = resources.filter { pathMentionsCluster($0.path) }
-            if inCluster.count == 1 { resources = inCluster }
+            let tied = resources.filter { !$0.overlays.isEmpty || clusterPaths.tie($0.path, to: cluster.name).isThisCluster }
+            if tied.count == 1 { resources = tied }
         }
         guard resources.count == 1, let document = resources.first, let path = steps(document) else {
             if resources.count > 1 {
-                return .missing("\(kind) \(namespace.map { $0 + "/" } ?? "")\(name) is defined in \(resources.count) places (\(resources.map(\.path).joined(separator: ", "))); not guessing which one this cluster runs")
+                return .missing("\(target) is defined in \(resources.count) places (\(resources.map(\.path).joined(separator: ", "))); not guessing which one "
+                    + "this cluster runs: map cluster \(cluster.name)'s folder with --cluster-path \(cluster.name)=DIR, or narrow the search with --scope DIR")
+            }
+            if !built.isEmpty {
+                let leaves = Array(Set(built.flatMap(\.overlays))).sorted()
+                return .missing("\(built[0].path) is built only by \(leaves.joined(separator: ", ")), none of them cluster \(cluster.name)'s "
+                    + "(no folder named after it, no --cluster-path, Argo CD or Flux object maps one to it); not edited: "
+                    + "map the right one with --cluster-path \(cluster.name)=DIR")
+            }
+            if let plain = candidates.first(where: { $0.role == .resource && steps($0) != nil }),
+                case .otherCluster(let claim) = clusterPaths.tie(plain.path, to: cluster.name) {
+                return .missing("\(plain.path) is deployed to cluster \(claim.cluster) (\(claim.origin)), not to \(cluster.name); not edited: "
+                    + "if \(cluster.name) runs it too, map it with --cluster-path \(cluster.name)=DIR")
             }
             return .missing(notFound(candidates))
         }
         var notes: [String] = []
-        let overlays = manifests.overlays(including: document.path)
-        if !overlays.isEmpty && !overlays.contains(where: appliesToCluster) {
-            return .missing("\(document.path) is built only by \(overlays.joined(separator: ", ")), none of them cluster \(cluster.name)'s; not edited")
+        let builders = Array(Set(document.overlays)).sorted()
+        if builders.count > 1 {
+            notes.append("\(document.path) is a kustomize base shared by \(builders.joined(separator: ", ")): this change applies to all of them.")
         }
-        if overlays.count > 1 {
-            notes.append("\(document.path) is a kustomize base shared by \(overlays.joined(separator: ", ")): this change applies to all of them.")
+        if let overlay = overlays.byName, builders.contains(overlay) {
+            notes.append("Nothing in the repo ties \(overlay) to cluster \(cluster.name) (no folder named after it, no --cluster-path, Argo CD or Flux "
+                + "object): it was chosen as the only overlay that builds \(target).")
+        }
+        let deployed = clusterPaths.clusters(deploying: builders.first ?? document.path)
+        if deployed.count > 1 {
+            notes.append("\(builders.first ?? document.path) is deployed to clusters \(deployed.joined(separator: ", ")): this change applies to all of them.")
         }
         if document.namespace == nil, let namespace {
             notes.append("\(document.path) names no namespace; it was matched to \(namespace) by kind and name.")
@@ -181,11 +214,27 @@ public struct PatchPlanner {
         return .found(Location(path: document.path, document: document.index, steps: path, notes: notes))
     }
 
+    /// The overlays among the candidates' that build this cluster: those tied to it (by --cluster-path, an
+    /// Argo CD or Flux object, or a folder named after it); when none is, the one overlay that builds the
+    /// object at all (an app folder with its own kustomization.yaml), unless another cluster claims it.
+    func clusterOverlays(_ candidates: [ManifestIndex.Document]) -> (accepted: Set<String>, byName: String?) {
+        let leaves = Set(candidates.flatMap { $0.matched.compactMap(\.overlay) })
+        let tied = leaves.filter { clusterPaths.tie($0, to: cluster.name).isThisCluster }
+        if !tied.isEmpty { return (tied, nil) }
+        if leaves.count == 1, let only = leaves.first, clusterPaths.tie(only, to: cluster.name) == .unknown { return ([only], only) }
+        return ([], nil)
+    }
+
+    func isOtherCluster(_ tie: ClusterPaths.Tie) -> Bool {
+        if case .otherCluster = tie { return true }
+        return false
+    }
+
     /// Why the field cannot be changed in a file: this cluster's overlay sets it in an inline patch or with
     /// JSON 6902 operations, which win over the base (editing the base would change nothing). Nil when
     /// neither does.
     private func setWhereNotEditable(kind: String, name: String, namespace: String?, candidates: [ManifestIndex.Document],
-                                     field steps: (ManifestIndex.Document) -> [YAMLPathStep]?) -> String? {
+                                     overlays: Set<String>, field steps: (ManifestIndex.Document) -> [YAMLPathStep]?) -> String? {
         // The object as the overlay's resources define it: its labels for selectors, its list indexes for pointers.
         guard let base = candidates.first(where: { $0.role == .resource && steps($0) != nil }) ?? candidates.first(where: { steps($0) != nil }),
             let field = steps(base)
@@ -196,8 +245,10 @@ public struct PatchPlanner {
             for pair in mapping.pairs { labels[pair.key.value] = pair.value.scalarValue ?? "" }
         }
         let pointer = Self.pointer(field, in: base.role == .resource ? root : nil)
-        for patch in manifests.uneditablePatches where appliesToCluster(patch.overlay) {
-            let selected = patch.target.selects(kind: kind, name: name, namespace: namespace ?? base.namespace, labels: labels)
+        for patch in manifests.uneditablePatches where manifests.leaves(of: patch.overlay).contains(where: overlays.contains) {
+            // A target names the object as the overlay's inputs do: before the overlay's own prefix, so either name.
+            let written = patch.target.selects(kind: kind, name: base.name, namespace: namespace ?? base.namespace, labels: labels)
+            let selected = written == false ? patch.target.selects(kind: kind, name: name, namespace: namespace ?? base.namespace, labels: labels) : written
             guard selected != false, let touched = sets(patch, field: field, pointer: pointer) else { continue }
             if selected == nil {
                 return "\(patch.origin) may set this value (its target's label selector is not one emit-pr evaluates); "
@@ -275,15 +326,6 @@ public struct PatchPlanner {
             $0.kind == kind && $0.name == name && ($0.namespace == nil || $0.namespace == namespace)
                 && ($0.container == nil || $0.container == container) && ($0.cluster == nil || $0.cluster == cluster.name)
         }
-    }
-
-    /// An overlay directory applies to this cluster when one of its path components is the cluster's name.
-    func appliesToCluster(_ directory: String) -> Bool {
-        !cluster.name.isEmpty && directory.split(separator: "/").contains { $0 == cluster.name }
-    }
-
-    func pathMentionsCluster(_ path: String) -> Bool {
-        !cluster.name.isEmpty && path.split(separator: "/").dropLast().contains { $0 == cluster.name }
     }
 
     /// Sets one resource value at `location`, rendered in the style of what the file has there.
