@@ -205,35 +205,129 @@ final class TerraformIndexTests: XCTestCase {
 
             """])
         XCTAssertEqual(index.nodeGroups.map(\.clusterName), [nil, nil])
-        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "prod").map(\.address), ["aws_eks_node_group.general"])
-        XCTAssertEqual(index.nodeGroups(named: "batch", cluster: "prod").map(\.address), ["module.eks: eks_managed_node_groups.batch"])
+        XCTAssertEqual(index.nodeGroups.map(\.clusterExpression), ["aws_eks_cluster.main.name", "local.cluster_name"])
+        // Neither reference leads anywhere in this root: the groups could be any cluster's, so none is prod's.
+        let general = index.nodeGroups(named: "general", cluster: "prod")
+        XCTAssertEqual(general.groups.map(\.address), [])
+        XCTAssertEqual(general.untied.map(\.reason), ["its cluster is `aws_eks_cluster.main.name`, which emit-pr does not evaluate"])
+        // Mapped by the user, it is.
+        let mapped = index.nodeGroups(named: "batch", cluster: "prod", paths: ClusterPaths(mapped: ["prod": ["."]]))
+        XCTAssertEqual(mapped.groups.map(\.address), ["module.eks: eks_managed_node_groups.batch"])
+    }
+
+    // MARK: Which cluster a root is applied to
+
+    func testReferencesAreFollowedToTheClusterName() throws {
+        let index = try makeIndex([
+            "live/prod/main.tf": """
+                locals {
+                  name = "prod-${var.region}"
+                }
+                variable "region" {
+                  default = "use1"
+                }
+                resource "aws_eks_cluster" "main" {
+                  name = local.name
+                }
+                resource "aws_eks_node_group" "general" {
+                  cluster_name    = aws_eks_cluster.main.name
+                  node_group_name = "general"
+                  scaling_config {
+                    desired_size = 3
+                  }
+                }
+
+                """,
+            "examples/karpenter/main.tf": """
+                locals {
+                  name = "ex-${basename(path.cwd)}"
+                }
+                module "eks" {
+                  name = local.name
+                  eks_managed_node_groups = {
+                    karpenter = { desired_size = 2 }
+                  }
+                }
+
+                """,
+        ])
+        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "prod-use1").groups.map(\.address), ["aws_eks_node_group.general"])
+        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "prod").groups.map(\.address), [], "another cluster's")
+        XCTAssertEqual(index.nodeGroups(named: "karpenter", cluster: "ex-karpenter").groups.map(\.address), ["module.eks: eks_managed_node_groups.karpenter"])
+    }
+
+    func testARootAppliedToSeveralClustersIsSharedAndOnlyAMappingEditsIt() throws {
+        let main = """
+            variable "cluster_name" {
+              default = "dev"
+            }
+            module "eks" {
+              cluster_name = var.cluster_name
+              eks_managed_node_groups = {
+                general = { min_size = 2, desired_size = 3 }
+              }
+            }
+
+            """
+        let index = try makeIndex(["eks/main.tf": main, "eks/dev.tfvars": "cluster_name = \"dev\"\n",
+                                   "eks/prod.tfvars": "cluster_name = \"prod\"\n"])
+        let dev = index.nodeGroups(named: "general", cluster: "dev")
+        XCTAssertEqual(dev.groups.map(\.address), [], "dev.tfvars and prod.tfvars apply the same group to two clusters")
+        XCTAssertEqual(dev.shared.map(\.binding.clusters), [["dev": ["eks/dev.tfvars"], "prod": ["eks/prod.tfvars"]]])
+        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "staging").groups.map(\.address), [])
+        XCTAssertTrue(index.nodeGroups(named: "general", cluster: "staging").shared.isEmpty, "staging is not among them")
+        let mapped = index.nodeGroups(named: "general", cluster: "dev", paths: ClusterPaths(mapped: ["dev": ["eks"]]))
+        XCTAssertEqual(mapped.groups.map(\.address), ["module.eks: eks_managed_node_groups.general"])
+        XCTAssertEqual(mapped.notes, ["eks is applied to clusters dev (eks/dev.tfvars), prod (eks/prod.tfvars): this change applies to all of them."])
+
+        // Without .tfvars, the variable's default names the one cluster.
+        let single = try makeIndex(["eks/main.tf": main])
+        XCTAssertEqual(single.nodeGroups(named: "general", cluster: "dev").groups.map(\.address), ["module.eks: eks_managed_node_groups.general"])
+
+        // A workspace-named cluster: any number of clusters, none to be edited silently.
+        let workspaces = try makeIndex(["spokes/main.tf": """
+            locals {
+              name = "spoke-${terraform.workspace}"
+            }
+            module "eks" {
+              cluster_name = local.name
+              eks_managed_node_groups = {
+                initial = { desired_size = 3 }
+              }
+            }
+
+            """])
+        let spoke = workspaces.nodeGroups(named: "initial", cluster: "spoke-dev")
+        XCTAssertEqual(spoke.groups.map(\.address), [])
+        XCTAssertEqual(spoke.shared.map(\.binding.byWorkspace), [true])
     }
 
     // MARK: Looking a node group up
 
     func testNodeGroupsNamedExcludesAnotherClustersGroup() throws {
         let index = try repo()
-        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "prod").map(\.address), ["aws_eks_node_group.general"],
-                       "the staging group is excluded; code naming prod wins over code that does not say")
-        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "staging").map(\.address), ["module.eks: eks_managed_node_groups.general"])
-        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "dev").map(\.address), ["module.shared: eks_managed_node_groups.general"],
-                       "only the group that names no cluster can be dev's")
-        XCTAssertEqual(index.nodeGroups(named: "gpu-a10", cluster: "prod").map(\.address), [])
+        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "prod").groups.map(\.address), ["aws_eks_node_group.general"],
+                       "the staging group is excluded, and so is the one that does not say")
+        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "staging").groups.map(\.address), ["module.eks: eks_managed_node_groups.general"])
+        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "dev").groups.map(\.address), [])
+        XCTAssertEqual(index.nodeGroups(named: "general", cluster: "dev").untied.map(\.group.address), ["module.shared: eks_managed_node_groups.general"],
+                       "the group that names no cluster may be dev's: said, not edited")
+        XCTAssertEqual(index.nodeGroups(named: "gpu-a10", cluster: "prod").groups.map(\.address), [])
     }
 
     func testNodeGroupsNamedMatchesAGeneratedSuffix() throws {
         let index = try repo()
-        XCTAssertEqual(index.nodeGroups(named: "general-20261001123456789", cluster: "prod").map(\.address), ["aws_eks_node_group.general"])
-        XCTAssertEqual(index.nodeGroups(named: "gpu-a10-20261001123456789000000001", cluster: "staging").map(\.address),
+        XCTAssertEqual(index.nodeGroups(named: "general-20261001123456789", cluster: "prod").groups.map(\.address), ["aws_eks_node_group.general"])
+        XCTAssertEqual(index.nodeGroups(named: "gpu-a10-20261001123456789000000001", cluster: "staging").groups.map(\.address),
                        ["module.eks: eks_managed_node_groups.gpu"])
-        XCTAssertEqual(index.nodeGroups(named: "spot-workers", cluster: "prod").map(\.address), ["aws_eks_node_group.spot"])
+        XCTAssertEqual(index.nodeGroups(named: "spot-workers", cluster: "prod").groups.map(\.address), ["aws_eks_node_group.spot"])
     }
 
     func testNodeGroupsNamedDoesNotMatchOtherSuffixes() throws {
         let index = try repo()
-        XCTAssertEqual(index.nodeGroups(named: "general-batch", cluster: "prod").map(\.address), [])
-        XCTAssertEqual(index.nodeGroups(named: "general-1234", cluster: "prod").map(\.address), [], "too short to be generated")
-        XCTAssertEqual(index.nodeGroups(named: "spot", cluster: "prod").map(\.address), [], "named by node_group_name, not its label")
+        XCTAssertEqual(index.nodeGroups(named: "general-batch", cluster: "prod").groups.map(\.address), [])
+        XCTAssertEqual(index.nodeGroups(named: "general-1234", cluster: "prod").groups.map(\.address), [], "too short to be generated")
+        XCTAssertEqual(index.nodeGroups(named: "spot", cluster: "prod").groups.map(\.address), [], "named by node_group_name, not its label")
     }
 
     // MARK: Volumes and failures

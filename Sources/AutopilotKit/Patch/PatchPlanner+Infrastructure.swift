@@ -66,10 +66,12 @@ extension PatchPlanner {
             return .notPatchable("Karpenter (NodePool \(pool)) chooses \(nodeName)'s instance type; consolidation replaces it, there is no code to change")
         }
         let group: TerraformIndex.NodeGroup
-        switch nodeGroup(of: node) {
+        var groupNotes: [String] = []
+        switch nodeGroup(of: node, notes: &groupNotes) {
         case .success(let found): group = found
         case .failure(let reason): return .notPatchable(reason.description)
         }
+        for note in groupNotes { workspace.note(note) }
         if group.instanceTypesFromDefaults {
             return .notPatchable("\(group.address) takes instance_types from eks_managed_node_group_defaults, which every group of the module shares; set it on the group by hand")
         }
@@ -95,10 +97,12 @@ extension PatchPlanner {
             return try runbook(finding, name: "drain-\(nodeName)", script: Runbook.drainKarpenterNode(finding, node: node), &workspace)
         }
         let group: TerraformIndex.NodeGroup
-        switch nodeGroup(of: node) {
+        var groupNotes: [String] = []
+        switch nodeGroup(of: node, notes: &groupNotes) {
         case .success(let found): group = found
         case .failure(let reason): return .notPatchable(reason.description)
         }
+        for note in groupNotes { workspace.note(note) }
         let removed = Int64(finding["current", "nodes"]?.value.intValue ?? 1) - Int64(finding["recommended", "nodes"]?.value.intValue ?? 0)
         guard case .literal(let desiredText, false, let start, let end)? = group.desiredSize, let desired = Int64(desiredText) else {
             return .notPatchable("\(group.address) in \(group.path) has no literal desired_size")
@@ -152,19 +156,31 @@ extension PatchPlanner {
 
     struct Unpatchable: Error, CustomStringConvertible { var description: String }
 
-    func nodeGroup(of node: Observed.Node) -> Result<TerraformIndex.NodeGroup, Unpatchable> {
+    /// The one Terraform node group `node` belongs to, tied to this cluster; notes for the reviewer go into
+    /// `notes` (a mapped root applied to several clusters).
+    func nodeGroup(of node: Observed.Node, notes: inout [String]) -> Result<TerraformIndex.NodeGroup, Unpatchable> {
         guard let name = node.nodegroup else {
             return .failure(Unpatchable(description: "\(node.name) is in no EKS managed node group or Karpenter NodePool"))
         }
-        let groups = terraform.nodeGroups(named: name, cluster: cluster.name)
+        let lookup = terraform.nodeGroups(named: name, cluster: cluster.name, paths: clusterPaths)
+        let groups = lookup.groups
         if groups.count > 1 {
-            return .failure(Unpatchable(description: "node group \(name) is defined \(groups.count) times (\(groups.map { "\($0.path): \($0.address)" }.joined(separator: ", ")))"))
+            return .failure(Unpatchable(description: "node group \(name) is defined \(groups.count) times (\(groups.map { "\($0.path): \($0.address)" }.joined(separator: ", "))); map cluster \(cluster.name)'s root with --cluster-path \(cluster.name)=DIR"))
         }
         guard let group = groups.first else {
+            if let (shared, binding) = lookup.shared.first {
+                return .failure(Unpatchable(description: "\(shared.address) in \(shared.path) is applied to \(TerraformIndex.describe(binding)); "
+                    + "editing it changes all of them: give each cluster its own setting, or map the root with --cluster-path \(cluster.name)=\(shared.root.isEmpty ? "." : shared.root) to edit it anyway"))
+            }
+            if let (untied, why) = lookup.untied.first {
+                return .failure(Unpatchable(description: "\(untied.address) in \(untied.path) may be another cluster's: \(why); "
+                    + "map cluster \(cluster.name)'s root with --cluster-path \(cluster.name)=\(untied.root.isEmpty ? "." : untied.root)"))
+            }
             var reason = "no Terraform in the repo defines node group \(name) of cluster \(cluster.name)"
             if !terraform.failures.isEmpty { reason += " (\(terraform.failures.count) .tf file(s) could not be read)" }
             return .failure(Unpatchable(description: reason))
         }
+        notes += lookup.notes
         return .success(group)
     }
 
