@@ -353,6 +353,30 @@ final class YAMLEditTests: XCTestCase {
             """)
     }
 
+    /// `resources:` with its `{}` on the next line (a chart's values.yaml writes it so): the braces go, and
+    /// no empty line is left where they were.
+    func testEmptyFlowMappingOnItsOwnLineBecomesABlock() throws {
+        let yaml = """
+            controller:
+              resources:
+                {}
+                # limits:
+                #   cpu: 100m
+              replicas: 1
+
+            """
+        XCTAssertEqual(try set(keys("controller.resources.requests.cpu"), to: "50m", in: yaml), """
+            controller:
+              resources:
+                requests:
+                  cpu: 50m
+                # limits:
+                #   cpu: 100m
+              replicas: 1
+
+            """)
+    }
+
     func testResourcesWithAnEmptyValueGetsABlock() throws {
         let yaml = """
             spec:

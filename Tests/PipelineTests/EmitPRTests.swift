@@ -491,7 +491,7 @@ final class EmitPRTests: XCTestCase {
         let changes = try F.changes(result)
         let redis = changes.filter { F.string($0, "state") == "not-patchable" && (F.string($0, "reason") ?? "").contains("checkout/redis") }
         XCTAssertEqual(redis.count, 2, "both redis findings")
-        XCTAssertTrue(redis.allSatisfy { F.string($0, "reason") == "no manifest in the repo defines StatefulSet checkout/redis (1 YAML file(s) could not be read)" })
+        XCTAssertTrue(redis.allSatisfy { F.string($0, "reason") == "no manifest in the repo defines StatefulSet checkout/redis (apps/checkout/redis.yaml could not be read and may define it)" })
         XCTAssertTrue(result.errorLines.contains { $0.contains("error:") && $0.contains("checkout/redis") }, "an unreadable file may hide a target: an input error")
         XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout/checkout-web" && F.string($0, "state") == "local" })
     }

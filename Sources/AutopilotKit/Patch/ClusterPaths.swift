@@ -53,16 +53,11 @@ public struct ClusterPaths {
             case "Application" where apiVersion.hasPrefix("argoproj.io/"):
                 claims += Self.argoClaims(root["spec"], file: document.path, origin: origin, substituting: [:])
             case "ApplicationSet" where apiVersion.hasPrefix("argoproj.io/"):
-                // A list generator's elements fill the template's `{{key}}` / `{{.key}}` placeholders.
-                guard case .sequence(let generators)? = root["spec"]?["generators"] else { continue }
-                for generator in generators.items {
-                    guard case .sequence(let elements)? = generator["list"]?["elements"] else { continue }
-                    for element in elements.items {
-                        guard case .mapping(let fields) = element else { continue }
-                        var values: [String: String] = [:]
-                        for pair in fields.pairs { if let value = pair.value.scalarValue { values[pair.key.value] = value } }
-                        claims += Self.argoClaims(root["spec"]?["template"]?["spec"], file: document.path, origin: origin, substituting: values)
-                    }
+                for (values, everyCluster) in Self.generated(root["spec"]?["generators"]) {
+                    var found = Self.argoClaims(root["spec"]?["template"]?["spec"], file: document.path, origin: origin, substituting: values,
+                                                everyCluster: everyCluster)
+                    for index in found.indices where everyCluster { found[index].cluster = Self.everyCluster }
+                    claims += found
                 }
             case "Kustomization" where apiVersion.hasPrefix("kustomize.toolkit.fluxcd.io/"):
                 // Flux runs in the cluster it reconciles: the object's own folder names the cluster,
@@ -77,8 +72,37 @@ public struct ClusterPaths {
         }
     }
 
+    /// Stands for every cluster Argo CD manages: an ApplicationSet `clusters` generator without a selector.
+    public static let everyCluster = "*"
+
+    /// The parameter sets an ApplicationSet's generators make, as far as the repo tells: a `list`
+    /// generator's elements, and a `clusters` generator without a selector (every cluster, with its
+    /// `values` as `values.<key>`); `merge` and `matrix` generators are read for the ones they hold.
+    /// Generators that ask a cluster or a git server (git, SCM, pull request, a selector) give nothing.
+    static func generated(_ generators: YAMLNode?, depth: Int = 0) -> [(values: [String: String], everyCluster: Bool)] {
+        guard depth < 4, case .sequence(let list)? = generators else { return [] }
+        var sets: [(values: [String: String], everyCluster: Bool)] = []
+        func scalars(_ node: YAMLNode?, prefix: String = "") -> [String: String] {
+            guard case .mapping(let fields)? = node else { return [:] }
+            var values: [String: String] = [:]
+            for pair in fields.pairs { if let value = pair.value.scalarValue { values[prefix + pair.key.value] = value } }
+            return values
+        }
+        for generator in list.items {
+            if case .sequence(let elements)? = generator["list"]?["elements"] {
+                sets += elements.items.map { (scalars($0), false) }
+            }
+            if let clusters = generator["clusters"], clusters["selector"] == nil {
+                sets.append((scalars(clusters["values"], prefix: "values."), true))
+            }
+            for combining in ["merge", "matrix"] { sets += generated(generator[combining]?["generators"], depth: depth + 1) }
+        }
+        return sets
+    }
+
     /// The claims of an Argo CD Application's spec: each source's path (and values files) for its destination.
-    private static func argoClaims(_ spec: YAMLNode?, file: String, origin: String, substituting values: [String: String]) -> [Claim] {
+    private static func argoClaims(_ spec: YAMLNode?, file: String, origin: String, substituting values: [String: String],
+                                   everyCluster: Bool = false) -> [Claim] {
         guard let spec else { return [] }
         func text(_ node: YAMLNode?) -> String? {
             guard var text = node?.scalarValue else { return nil }
@@ -90,8 +114,8 @@ public struct ClusterPaths {
             return text.contains("{{") ? nil : text
         }
         let destination = spec["destination"]
-        guard let cluster = text(destination?["name"]).map(clusterName) ?? text(destination?["server"]).flatMap(clusterOfServer)
-            ?? clusterFolder(of: file)
+        guard let cluster = everyCluster ? Self.everyCluster : text(destination?["name"]).map(clusterName)
+            ?? text(destination?["server"]).flatMap(clusterOfServer) ?? clusterFolder(of: file)
         else { return [] }
         var sources: [YAMLNode] = []
         if let source = spec["source"] { sources.append(source) }
@@ -141,7 +165,9 @@ public struct ClusterPaths {
         let userMapped = covering.filter(\.mapped)
         let relevant = userMapped.isEmpty ? covering : userMapped
         // The most specific claim: `apps/prod` over `apps`.
-        if let own = relevant.filter({ $0.cluster == cluster }).max(by: { $0.path.count < $1.path.count }) { return .claimed(own) }
+        if let own = relevant.filter({ $0.cluster == cluster || $0.cluster == Self.everyCluster }).max(by: { $0.path.count < $1.path.count }) {
+            return .claimed(own)
+        }
         if let other = relevant.max(by: { $0.path.count < $1.path.count }) { return .otherCluster(other) }
         if !cluster.isEmpty && path.split(separator: "/").contains(where: { $0 == cluster }) { return .namedFolder }
         return .unknown

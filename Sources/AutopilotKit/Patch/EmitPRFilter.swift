@@ -122,10 +122,9 @@ public struct EmitPRFilter {
                 case .applied: patched.append(finding)
                 case .notPatchable(let reason):
                     outcome.notPatchable += 1
-                    let unreadable = !manifests.failures.isEmpty || !terraform.failures.isEmpty
                     let message = "\(finding["id"]?.string ?? "finding"): not patchable: \(reason)"
-                    // A target missing while some files could not be read may be in one of them: that is an input error.
-                    if unreadable && reason.contains("could not be read") { try diagnostics.error(message, source: settings.repo) } else if settings.verbose { diagnostics.note(message) }
+                    // A target missing while a file that names it could not be read may be in it: that is an input error.
+                    if reason.contains("could not be read and may define it") { try diagnostics.error(message, source: settings.repo) } else if settings.verbose { diagnostics.note(message) }
                     try writer.write(changeRecord(cluster: cluster.name, ids: [finding], state: "not-patchable", reason: reason, repo: repoName))
                 }
             }

@@ -77,6 +77,14 @@ public struct ManifestIndex {
     public struct Failure {
         public var path: String
         public var error: YAMLParseError
+        var bytes: [UInt8] = []
+
+        /// Whether the file's text holds `name`: only then may it define what a lookup did not find.
+        public func mentions(_ name: String) -> Bool {
+            let needle = Array(name.utf8)
+            guard !needle.isEmpty, needle.count <= bytes.count else { return false }
+            return (0...(bytes.count - needle.count)).contains { start in bytes[start] == needle[0] && Array(bytes[start..<(start + needle.count)]) == needle }
+        }
     }
 
     public private(set) var documents: [Document] = []
@@ -97,7 +105,7 @@ public struct ManifestIndex {
             do {
                 sources[path] = try YAMLSource(bytes: bytes)
             } catch {
-                failures.append(Failure(path: path, error: error))
+                failures.append(Failure(path: path, error: error, bytes: bytes))
             }
         }
         var patchEntries: [(entry: YAMLNode, kustomization: String, label: String)] = []

@@ -169,7 +169,7 @@ extension PatchPlanner {
         }
         guard let group = groups.first else {
             if let (shared, binding) = lookup.shared.first {
-                return .failure(Unpatchable(description: "\(shared.address) in \(shared.path) is applied to \(TerraformIndex.describe(binding)); "
+                return .failure(Unpatchable(description: "\(shared.address) in \(shared.path) is applied to \(terraform.describe(binding, root: shared.root)); "
                     + "editing it changes all of them: give each cluster its own setting, or map the root with --cluster-path \(cluster.name)=\(shared.root.isEmpty ? "." : shared.root) to edit it anyway"))
             }
             if let (untied, why) = lookup.untied.first {
@@ -177,7 +177,14 @@ extension PatchPlanner {
                     + "map cluster \(cluster.name)'s root with --cluster-path \(cluster.name)=\(untied.root.isEmpty ? "." : untied.root)"))
             }
             var reason = "no Terraform in the repo defines node group \(name) of cluster \(cluster.name)"
-            if !terraform.failures.isEmpty { reason += " (\(terraform.failures.count) .tf file(s) could not be read)" }
+            if !lookup.elsewhere.isEmpty {
+                reason += "; it defines one for " + lookup.elsewhere.map { "\($0.clusters.joined(separator: ", ")) (\($0.group.path))" }.joined(separator: ", ")
+                    + ": map cluster \(cluster.name)'s root with --cluster-path \(cluster.name)=DIR if it is one of them"
+            }
+            // EKS may have suffixed the group's name (`general-20261001…`); the code holds the name before it.
+            let written = name.replacingOccurrences(of: #"-[0-9]{8,}$"#, with: "", options: .regularExpression)
+            let suspects = terraform.failures.filter { $0.mentions(written) }.map(\.path)
+            if !suspects.isEmpty { reason += " (\(suspects.joined(separator: ", ")) could not be read and may define it)" }
             return .failure(Unpatchable(description: reason))
         }
         notes += lookup.notes

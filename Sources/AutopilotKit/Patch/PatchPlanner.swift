@@ -22,6 +22,10 @@ public struct PatchPlanner {
 
     /// Applies `finding` to `workspace`; on `.notPatchable` the workspace is unchanged.
     public func apply(_ finding: JSON, to workspace: inout PatchWorkspace) -> PatchResult {
+        // Which files are this cluster's depends on the cluster: another cluster's finding would be placed wrong.
+        if let named = finding["cluster"]?.string, !named.isEmpty, !cluster.name.isEmpty, named != cluster.name {
+            return .notPatchable("the finding is cluster \(named)'s, in a stream of cluster \(cluster.name)'s records; run emit-pr once per cluster")
+        }
         var attempt = workspace
         let result: PatchResult
         do {
@@ -114,12 +118,11 @@ public struct PatchPlanner {
     /// that sets the same field (it wins over the base); the one manifest that defines the workload.
     func locateContainerField(kind: String, namespace: String?, name: String, container: String, field: [YAMLPathStep],
                               workload: Observed.Workload?) -> Lookup {
-        if let mapping = valuesMapping(kind: kind, namespace: namespace, name: name, container: container, workload: workload) {
-            guard manifests.sources[mapping.file] != nil else {
-                return .missing("the values mapping points at \(mapping.file), which is not a YAML file in the repo")
-            }
-            return .found(Location(path: mapping.file, document: 0, steps: YAMLPathStep.parse(mapping.path) + field.dropFirst(),
-                                   notes: ["Rendered by Helm: the value is in \(mapping.file) at `\(mapping.path)`."]))
+        if let workload, let mapping = ValuesMapping(annotations: workload.annotations, container: container) {
+            return mappedValues(mapping, field: field, byAnnotation: true)
+        }
+        if let mapping = valuesMapping(kind: kind, namespace: namespace, name: name, container: container) {
+            return mappedValues(mapping, field: field, byAnnotation: false)
         }
         func containerPath(_ document: ManifestIndex.Document) -> [YAMLPathStep]? {
             guard let source = manifests.sources[document.path] else { return nil }
@@ -131,9 +134,14 @@ public struct PatchPlanner {
             }
             return nil
         }
-        return locate(kind: kind, namespace: namespace, name: name, field: containerPath) { candidates in
+        let lookup = locate(kind: kind, namespace: namespace, name: name, field: containerPath) { candidates in
             notFoundReason(kind: kind, namespace: namespace, name: name, container: container, workload: workload, candidates: candidates)
         }
+        if case .missing = lookup, manifests.documents(kind: kind, name: name, namespace: namespace).isEmpty, let workload,
+            let release = releaseValues(workload, container: container, field: field) {
+            return release
+        }
+        return lookup
     }
 
     /// The one place that sets a field of `kind namespace/name` (the name as this cluster runs it, after
@@ -174,7 +182,8 @@ public struct PatchPlanner {
             }
         }
         if resources.count > 1 {
-            let tied = resources.filter { !$0.overlays.isEmpty || clusterPaths.tie($0.path, to: cluster.name).isThisCluster }
+            // Tied for real: through an overlay of this cluster (not one chosen for being the only one), or a folder of it.
+            let tied = resources.filter { $0.overlays.isEmpty ? clusterPaths.tie($0.path, to: cluster.name).isThisCluster : overlays.byName == nil }
             if tied.count == 1 { resources = tied }
         }
         guard resources.count == 1, let document = resources.first, let path = steps(document) else {
@@ -204,9 +213,13 @@ public struct PatchPlanner {
             notes.append("Nothing in the repo ties \(overlay) to cluster \(cluster.name) (no folder named after it, no --cluster-path, Argo CD or Flux "
                 + "object): it was chosen as the only overlay that builds \(target).")
         }
-        let deployed = clusterPaths.clusters(deploying: builders.first ?? document.path)
-        if deployed.count > 1 {
-            notes.append("\(builders.first ?? document.path) is deployed to clusters \(deployed.joined(separator: ", ")): this change applies to all of them.")
+        let deployedPath = builders.first ?? document.path
+        let deployed = clusterPaths.clusters(deploying: deployedPath)
+        if deployed.contains(ClusterPaths.everyCluster) {
+            let origins = clusterPaths.claims.filter { $0.cluster == ClusterPaths.everyCluster && ClusterPaths.covers($0, deployedPath) }.map(\.origin)
+            notes.append("\(deployedPath) is deployed to every cluster Argo CD manages (\(origins.joined(separator: ", "))): this change applies to all of them.")
+        } else if deployed.count > 1 {
+            notes.append("\(deployedPath) is deployed to clusters \(deployed.joined(separator: ", ")): this change applies to all of them.")
         }
         if document.namespace == nil, let namespace {
             notes.append("\(document.path) names no namespace; it was matched to \(namespace) by kind and name.")
@@ -316,13 +329,14 @@ public struct PatchPlanner {
                 reason = "\(target) is rendered by Helm\(chart.map { " (chart \($0))" } ?? ""); map it to its values key with --values-map or the \(ValuesMapping.annotation) annotation"
             }
         }
-        if !manifests.failures.isEmpty { reason += " (\(manifests.failures.count) YAML file(s) could not be read)" }
+        // A file that could not be parsed matters only if it could hold the target: its text names it.
+        let suspects = manifests.failures.filter { $0.mentions(name) }.map(\.path)
+        if !suspects.isEmpty { reason += " (\(suspects.joined(separator: ", ")) could not be read and may define it)" }
         return reason
     }
 
-    private func valuesMapping(kind: String, namespace: String?, name: String, container: String, workload: Observed.Workload?) -> ValuesMapping? {
-        if let workload, let mapping = ValuesMapping(annotations: workload.annotations, container: container) { return mapping }
-        return valuesMap.first {
+    private func valuesMapping(kind: String, namespace: String?, name: String, container: String) -> ValuesMapping? {
+        valuesMap.first {
             $0.kind == kind && $0.name == name && ($0.namespace == nil || $0.namespace == namespace)
                 && ($0.container == nil || $0.container == container) && ($0.cluster == nil || $0.cluster == cluster.name)
         }

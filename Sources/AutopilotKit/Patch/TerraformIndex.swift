@@ -36,6 +36,10 @@ public struct TerraformIndex {
         public var path: String
         public var line: Int
         public var message: String
+        var text = ""
+
+        /// Whether the file's text holds `name`: only then may it define what a lookup did not find.
+        public func mentions(_ name: String) -> Bool { !name.isEmpty && text.contains(name) }
     }
 
     /// What a root (folder) says that can name a cluster: variable defaults, locals, the `.tfvars` files
@@ -66,7 +70,7 @@ public struct TerraformIndex {
             let file: HCL.Block
             do { file = try HCL.parse(bytes) } catch {
                 let line = bytes[..<min(error.offset, bytes.count)].filter { $0 == UInt8(ascii: "\n") }.count + 1
-                failures.append(Failure(path: path, line: line, message: error.description))
+                failures.append(Failure(path: path, line: line, message: error.description, text: String(decoding: bytes, as: UTF8.self)))
                 continue
             }
             for block in file.blocks {
@@ -255,6 +259,8 @@ public struct TerraformIndex {
         public var untied: [(group: NodeGroup, reason: String)] = []
         /// Notes for the reviewer on the groups found (a mapped root applied to several clusters).
         public var notes: [String] = []
+        /// Groups of that name the code ties to other clusters, and theirs.
+        public var elsewhere: [(group: NodeGroup, clusters: [String])] = []
     }
 
     /// The node groups named `name` that are `cluster`'s: the code names it (literally, through a variable's
@@ -274,20 +280,26 @@ public struct TerraformIndex {
             let tie = paths.tie(group.path, to: cluster)
             let userMapped: Bool = { if case .claimed(let claim) = tie { return claim.mapped } else { return false } }()
             let others = binding.clusters.keys.filter { $0 != cluster }.sorted()
-            if binding.clusters.keys.contains(cluster) && others.isEmpty && !binding.byWorkspace {
+            let onlyThis = binding.clusters.keys.contains(cluster) && others.isEmpty && !binding.byWorkspace
+            if onlyThis {
                 lookup.groups.append(group)
-            } else if binding.clusters.keys.contains(cluster) || binding.byWorkspace {
-                if userMapped {
-                    lookup.groups.append(group)
-                    lookup.notes.append("\(group.root.isEmpty ? "The root" : group.root) is applied to " + Self.describe(binding)
+            } else if userMapped {
+                // The user's word wins (the cluster may be known by another name in the records than in AWS).
+                lookup.groups.append(group)
+                if binding.byWorkspace || binding.clusters.count > 1 {
+                    lookup.notes.append("\(group.root.isEmpty ? "The root" : group.root) is applied to " + describe(binding, root: group.root)
                         + ": this change applies to all of them.")
-                } else {
-                    lookup.shared.append((group, binding))
+                } else if !others.isEmpty {
+                    lookup.notes.append("\(group.address) names cluster \(others.joined(separator: ", ")); --cluster-path maps its root to \(cluster).")
                 }
+            } else if binding.clusters.keys.contains(cluster) || binding.byWorkspace {
+                lookup.shared.append((group, binding))
             } else if binding.unresolved != nil, tie.isThisCluster {
                 lookup.groups.append(group)
             } else if let reason = binding.unresolved, !isOther(tie) {
                 lookup.untied.append((group, reason))
+            } else {
+                lookup.elsewhere.append((group, binding.clusters.keys.sorted()))
             }
             // Code that names other clusters only, or a root another cluster claims, is not this cluster's.
         }
@@ -299,9 +311,15 @@ public struct TerraformIndex {
         return false
     }
 
-    /// `clusters dev (envs/dev.tfvars), prod (envs/prod.tfvars)`, or the workspaces.
-    static func describe(_ binding: Binding) -> String {
-        if binding.byWorkspace { return "one cluster per Terraform workspace (\(binding.unresolved ?? "the name depends on terraform.workspace"))" }
+    /// `clusters dev (envs/dev.tfvars), prod (envs/prod.tfvars)`, or the workspaces, named after the
+    /// .tfvars files in and under the root when there are any.
+    public func describe(_ binding: Binding, root: String) -> String {
+        if binding.byWorkspace {
+            let files = roots.filter { $0.key == root || root.isEmpty || $0.key.hasPrefix(root + "/") }.flatMap(\.value.tfvars.keys).sorted()
+            let names = files.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }.filter { $0 != "terraform" }
+            return "one cluster per Terraform workspace (\(binding.unresolved ?? "the name depends on terraform.workspace"))"
+                + (names.isEmpty ? "" : "; its .tfvars files name the workspaces \(names.joined(separator: ", ")) (\(files.joined(separator: ", ")))")
+        }
         return "clusters " + binding.clusters.sorted(by: { $0.key < $1.key }).map { "\($0.key) (\($0.value.joined(separator: ", ")))" }
             .joined(separator: ", ")
     }

@@ -90,6 +90,9 @@ public enum YAMLEdit {
                     let lines = block(rest, text, indent: pair.key.column + step, step: step)
                     var start = child.start
                     while start > 0, source.bytes[start - 1] == UInt8(ascii: " ") { start -= 1 }
+                    // `{}` alone on the line under its key: that line goes too, not just the braces.
+                    if start > 0, source.bytes[start - 1] == UInt8(ascii: "\n") { start -= 1 }
+                    if start > 0, source.bytes[start - 1] == UInt8(ascii: "\r") { start -= 1 }
                     return Array(source.bytes[..<start]) + Array(("\n" + lines.joined(separator: "\n")).utf8) + Array(source.bytes[child.end...])
                 case .scalar(let empty) where empty.value.isEmpty && empty.style == .plain:
                     // `resources:` with nothing under it.
