@@ -13,13 +13,19 @@ struct EmitPR: ParsableCommand {
             into a private git worktree of --repo and committed to the branch autopilot/<cluster>/<workload or finding>, \
             and a `change` record is appended (findingIds, repo, branch, commit, files, title, body, url, state, edits).
 
-            What is edited: container requests/limits in Kubernetes YAML (multi-document files; a kustomize overlay patch \
-            of the cluster's overlay that sets the value wins over the base; Helm values through --values-map or the \
-            autopilot.io/values annotation), HPA min/max replicas, Karpenter NodePool consolidation, EKS managed node \
+            What is edited: container requests/limits in Kubernetes YAML (multi-document files; objects named as kustomize \
+            renders them; a kustomize overlay patch of the cluster's overlay that sets the value wins over the base; Helm \
+            values through --values-map, the autopilot.io/values annotation, or the Flux HelmRelease / Argo CD Application \
+            that renders the workload), HPA min/max replicas, Karpenter NodePool consolidation, EKS managed node \
             groups in Terraform (aws_eks_node_group and the terraform-aws-modules/eks map), and aws_ebs_volume blocks of \
             orphan volumes. Only the value's bytes change: comments, quoting, order and indentation stay. Volumes and \
             Karpenter nodes not in code get a runbook script under runbooks/<cluster>/ instead. Anything ambiguous or \
             missing is reported as `not-patchable` with the reason, never guessed.
+
+            Which files are the cluster's, in order: --cluster-path/--cluster-paths; the Argo CD Applications, \
+            ApplicationSets and Flux Kustomizations in the repo; a folder named after the cluster; the only overlay \
+            that builds the object. A Terraform node group is edited only where its root names the cluster (literally, \
+            through variables, .tfvars, locals or modules) or is mapped to it.
 
             The checkout the user works in is never touched: edits happen in a temporary worktree at --base. A finding \
             whose file has uncommitted changes in the checkout is refused (exit 65); the others go on. Rerunning with the \

@@ -179,6 +179,36 @@ final class EmitPRUpstreamTests: XCTestCase {
             + "sets /spec/template/spec/containers/0/resources/requests/memory (it wins over the base); emit-pr does not rewrite JSON pointers: change it there")
     }
 
+    /// cybozu-go/neco-apps: one Argo CD per cluster, each reading `argocd-config/overlays/<cluster>/`, whose
+    /// Application points it at the app's overlay of that cluster. The Deployment's resources are in the
+    /// base both overlays build: stage0's finding edits it and says gcp gets it too; a cluster with no
+    /// overlay gets nothing.
+    func testArgoCDApplicationsPerClusterFolder() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try repo("cybozu-go-neco-apps", in: scratch)
+        let index = ManifestIndex(root: repo.path, files: try F.git(["ls-files"], in: repo).split(separator: "\n").map(String.init))
+        let paths = ClusterPaths(manifests: index)
+        guard case .claimed(let claim) = paths.tie("neco-admission/overlays/stage0", to: "stage0") else {
+            return XCTFail("the stage0 Application claims its overlay: \(paths.claims)")
+        }
+        XCTAssertEqual(claim.origin, "argocd-config/overlays/stage0/neco-admission.yaml: Application neco-admission")
+
+        func run(_ cluster: String) throws -> ToolResult {
+            try F.emitPR(repo, Self.finding(cluster, "f-neco", "over-requested-cpu", namespace: "kube-system", kind: "Deployment", name: "neco-admission",
+                                            container: "neco-admission", current: ["cpu": 0.1], recommended: ["cpu": 0.05]))
+        }
+        let stage0 = try run("stage0")
+        XCTAssertEqual(stage0.status, 0, stage0.stderr)
+        let edit = try change(stage0, "f-neco")
+        XCTAssertEqual(edits(edit), ["neco-admission/base/deployment.yaml:55 100m -> 50m"])
+        XCTAssertTrue((edit["body"] as? String ?? "").contains("neco-admission/base/deployment.yaml is a kustomize base shared by neco-admission/overlays/gcp, "
+            + "neco-admission/overlays/stage0: this change applies to all of them."))
+        let tokyo = try run("tokyo0")
+        XCTAssertEqual(reason(try change(tokyo, "f-neco")), "neco-admission/base/deployment.yaml is built only by neco-admission/overlays/gcp, "
+            + "neco-admission/overlays/stage0, none of them cluster tokyo0's (no folder named after it, no --cluster-path, Argo CD or Flux object maps one "
+            + "to it); not edited: map the right one with --cluster-path tokyo0=DIR")
+    }
+
     /// fluxcd/flux2-kustomize-helm-example (both layouts): podinfo is rendered by a HelmRelease whose values
     /// set no resources. emit-pr finds the release through helm-controller's labels and says which file to map;
     /// mapped, it writes there; once the cluster's values patch sets resources, it edits them unasked.

@@ -8,6 +8,8 @@ import Foundation
 public struct ClusterPaths {
     /// One folder (or file) a cluster deploys, and who said so.
     public struct Claim: Sendable, Equatable {
+        /// Empty when the object does not say: then it is the cluster a folder of `definedIn` is named after
+        /// (one Argo CD or Flux per cluster, each reading its own `…/<cluster>/` folder).
         public var cluster: String
         /// Repo-relative; "" is the whole repo.
         public var path: String
@@ -15,7 +17,14 @@ public struct ClusterPaths {
         public var origin: String
         /// Helm values files the deploying object names (Argo CD `helm.valueFiles`), repo-relative.
         public var valueFiles: [String] = []
+        /// The folders of the file holding the deploying object.
+        public var definedIn: [String] = []
         public var mapped: Bool { origin == Self.userOrigin }
+
+        /// Whether the claim is `cluster`'s: by name, every cluster, or the folder the object sits in.
+        func isFor(_ cluster: String) -> Bool {
+            self.cluster == cluster || self.cluster == ClusterPaths.everyCluster || (self.cluster.isEmpty && definedIn.contains(cluster))
+        }
         static let userOrigin = "--cluster-path"
     }
 
@@ -62,10 +71,9 @@ public struct ClusterPaths {
             case "Kustomization" where apiVersion.hasPrefix("kustomize.toolkit.fluxcd.io/"):
                 // Flux runs in the cluster it reconciles: the object's own folder names the cluster,
                 // unless it points at another one through a kubeconfig.
-                guard root["spec"]?["kubeConfig"] == nil, let path = root["spec"]?["path"]?.scalarValue,
-                    let cluster = Self.clusterFolder(of: document.path)
-                else { continue }
-                claims.append(Claim(cluster: cluster, path: Self.clean(path), origin: origin))
+                guard root["spec"]?["kubeConfig"] == nil, let path = root["spec"]?["path"]?.scalarValue else { continue }
+                claims.append(Claim(cluster: Self.clusterFolder(of: document.path) ?? "", path: Self.clean(path), origin: origin,
+                                    definedIn: Self.folders(of: document.path)))
             default:
                 continue
             }
@@ -114,15 +122,15 @@ public struct ClusterPaths {
             return text.contains("{{") ? nil : text
         }
         let destination = spec["destination"]
-        guard let cluster = everyCluster ? Self.everyCluster : text(destination?["name"]).map(clusterName)
-            ?? text(destination?["server"]).flatMap(clusterOfServer) ?? clusterFolder(of: file)
-        else { return [] }
+        // The in-cluster server says nothing of which cluster that is: then the object's folder may.
+        let cluster = everyCluster ? Self.everyCluster : text(destination?["name"]).map(clusterName)
+            ?? text(destination?["server"]).flatMap(clusterOfServer) ?? clusterFolder(of: file) ?? ""
         var sources: [YAMLNode] = []
         if let source = spec["source"] { sources.append(source) }
         if case .sequence(let list)? = spec["sources"] { sources += list.items }
         return sources.compactMap { source in
             guard let path = text(source["path"]) else { return nil }
-            var claim = Claim(cluster: cluster, path: clean(path), origin: origin)
+            var claim = Claim(cluster: cluster, path: clean(path), origin: origin, definedIn: folders(of: file))
             if case .sequence(let files)? = source["helm"]?["valueFiles"] {
                 claim.valueFiles = files.items.compactMap { text($0) }.map { ManifestIndex.normalize(claim.path, $0) }
             }
@@ -148,6 +156,10 @@ public struct ClusterPaths {
         return parts[index + 1]
     }
 
+    static func folders(of path: String) -> [String] {
+        path.split(separator: "/").dropLast().map(String.init)
+    }
+
     /// `./apps/prod/` → `apps/prod`; `.` and `/` → "" (the whole repo).
     static func clean(_ path: String) -> String {
         ManifestIndex.normalize("", path)
@@ -165,17 +177,18 @@ public struct ClusterPaths {
         let userMapped = covering.filter(\.mapped)
         let relevant = userMapped.isEmpty ? covering : userMapped
         // The most specific claim: `apps/prod` over `apps`.
-        if let own = relevant.filter({ $0.cluster == cluster || $0.cluster == Self.everyCluster }).max(by: { $0.path.count < $1.path.count }) {
+        if let own = relevant.filter({ $0.isFor(cluster) }).max(by: { $0.path.count < $1.path.count }) {
             return .claimed(own)
         }
-        if let other = relevant.max(by: { $0.path.count < $1.path.count }) { return .otherCluster(other) }
+        // A claim whose cluster is only a folder's name does not say the path is another cluster's.
+        if let other = relevant.filter({ !$0.cluster.isEmpty }).max(by: { $0.path.count < $1.path.count }) { return .otherCluster(other) }
         if !cluster.isEmpty && path.split(separator: "/").contains(where: { $0 == cluster }) { return .namedFolder }
         return .unknown
     }
 
     /// The clusters claims name for `path`: several means one edit there changes them all.
     public func clusters(deploying path: String) -> [String] {
-        Array(Set(claims.filter { Self.covers($0, path) }.map(\.cluster))).sorted()
+        Array(Set(claims.filter { Self.covers($0, path) && !$0.cluster.isEmpty }.map(\.cluster))).sorted()
     }
 
     /// Reads a `--cluster-paths` file: a YAML mapping of cluster name to a folder or a list of folders.

@@ -151,20 +151,33 @@ public struct ManifestIndex {
 
     /// The ways up from `path` (a file, or a kustomization's folder) to the overlays that build it. With
     /// `selfIncluded`, `path` is a kustomization folder whose own transformers apply (a patch's overlay).
-    func chains(from path: String, selfIncluded: Bool = false, depth: Int = 0) -> [Chain] {
+    func chains(from path: String, selfIncluded: Bool = false) -> [Chain] {
+        var known: [String: [Chain]] = [:]
+        return chains(from: path, selfIncluded: selfIncluded, depth: 0, known: &known)
+    }
+
+    /// `known` holds each folder's chains once worked out: layers shared by many overlays are walked once.
+    private func chains(from path: String, selfIncluded: Bool, depth: Int, known: inout [String: [Chain]]) -> [Chain] {
         // Kustomize refuses cycles; a repo may still hold one. 32 levels is far beyond any real layering.
         guard depth < 32 else { return [] }
         let includers = selfIncluded ? kustomizations.filter { $0.directory == path } : kustomizations.filter { $0.includes.contains(path) }
         var found: [Chain] = []
         for kustomization in includers {
-            let outer = chains(from: kustomization.directory, depth: depth + 1)
+            let outer: [Chain]
+            if let cached = known[kustomization.directory] {
+                outer = cached
+            } else {
+                outer = chains(from: kustomization.directory, selfIncluded: false, depth: depth + 1, known: &known)
+                known[kustomization.directory] = outer
+            }
             if outer.isEmpty {
                 found.append(Chain(leaf: kustomization.directory, prefix: kustomization.namePrefix, suffix: kustomization.nameSuffix,
-                                    namespace: kustomization.namespace))
+                                   namespace: kustomization.namespace))
             }
-            for chain in outer {
+            // More ways up than any real repo has: the rest would only repeat overlays already named.
+            for chain in outer.prefix(256) {
                 found.append(Chain(leaf: chain.leaf, prefix: chain.prefix + kustomization.namePrefix, suffix: kustomization.nameSuffix + chain.suffix,
-                                    namespace: chain.namespace ?? kustomization.namespace))
+                                   namespace: chain.namespace ?? kustomization.namespace))
             }
         }
         return found
