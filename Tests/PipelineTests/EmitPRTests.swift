@@ -272,6 +272,72 @@ final class EmitPRTests: XCTestCase {
         }
     }
 
+    /// An Argo CD Application renders a chart with a values file of the repo: the workload (tracked by its
+    /// `app.kubernetes.io/instance` label) is edited there, no map needed. Values written as helm.values
+    /// text are refused, saying so.
+    func testAnArgoCDApplicationsValuesFileIsEditedWithoutAMap() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = scratch.appendingPathComponent("gitops")
+        func write(_ path: String, _ text: String) throws {
+            let url = repo.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        func application(_ name: String, helm: String) -> String {
+            """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata:
+              name: \(name)
+              namespace: argocd
+            spec:
+              destination:
+                name: prod
+                namespace: monitoring
+              source:
+                repoURL: https://github.com/acme/gitops.git
+                path: charts/\(name)
+                helm:
+            \(helm)
+
+            """
+        }
+        try write("argocd/grafana.yaml", application("grafana", helm: "      valueFiles:\n        - values-prod.yaml"))
+        try write("argocd/loki.yaml", application("loki", helm: "      values: |\n        resources:\n          requests:\n            cpu: 1"))
+        try write("charts/grafana/Chart.yaml", "apiVersion: v2\nname: grafana\nversion: 1.0.0\n")
+        try write("charts/grafana/values-prod.yaml", "replicas: 2\nresources:\n  requests:\n    cpu: 500m  # sized for the launch\n")
+        try write("charts/loki/Chart.yaml", "apiVersion: v2\nname: loki\nversion: 1.0.0\n")
+        try F.git(["init", "--quiet", "--initial-branch=main"], in: repo)
+        try F.git(["add", "-A"], in: repo)
+        try F.git(["commit", "--quiet", "-m", "apps"], in: repo)
+        typealias U = EmitPRUpstreamTests
+        func workload(_ name: String) -> String {
+            U.line(["kind": "workload", "cluster": "prod", "namespace": "monitoring", "name": name, "workloadKind": "Deployment",
+                    "replicas": ["desired": 2, "ready": 2], "containers": [["name": name, "image": "\(name):1", "requests": ["cpu": 0.5, "memory": NSNull()],
+                                                                            "limits": ["cpu": NSNull(), "memory": NSNull()]]],
+                    "initContainers": [Any](), "podLabels": ["app": name], "selector": ["matchLabels": ["app": name]],
+                    "labels": ["app.kubernetes.io/instance": name, "helm.sh/chart": "\(name)-1.0.0"], "annotations": [String: String](),
+                    "team": "platform", "schedule": NSNull(), "suspended": NSNull(), "pods": 2, "rollout": NSNull(), "createdAt": "2026-10-20T00:52:00Z"])
+        }
+        let stream = workload("grafana") + workload("loki")
+            + U.finding("prod", "f-grafana", "over-requested-cpu", namespace: "monitoring", kind: "Deployment", name: "grafana", container: "grafana",
+                        current: ["cpu": 0.5], recommended: ["cpu": 0.25])
+            + U.finding("prod", "f-loki", "over-requested-cpu", namespace: "monitoring", kind: "Deployment", name: "loki", container: "loki",
+                        current: ["cpu": 1.0], recommended: ["cpu": 0.5])
+        let result = try F.emitPR(repo, stream)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let grafana = try XCTUnwrap(try F.changes(result).first { ($0["findingIds"] as? [String]) == ["f-grafana"] })
+        XCTAssertEqual(grafana["files"] as? [String], ["charts/grafana/values-prod.yaml"])
+        XCTAssertEqual(try F.git(["show", "autopilot/prod/monitoring/grafana:charts/grafana/values-prod.yaml"], in: repo),
+                       "replicas: 2\nresources:\n  requests:\n    cpu: 250m  # sized for the launch")
+        XCTAssertTrue((grafana["body"] as? String ?? "").contains(
+            "Rendered by Helm from Application argocd/grafana (argocd/grafana.yaml): the value is in its values file charts/grafana/values-prod.yaml at `resources`."))
+        let loki = try XCTUnwrap(try F.changes(result).first { ($0["findingIds"] as? [String]) == ["f-loki"] })
+        XCTAssertEqual(F.string(loki, "reason"), "Deployment monitoring/loki is rendered by Application argocd/loki (argocd/loki.yaml), whose values set no "
+            + "`resources` or `loki.resources` emit-pr can edit (argocd/loki.yaml sets values in helm.values, a block of text emit-pr does not "
+            + "edit (valuesObject or a values file can be edited)); map the container with --values-map (file: argocd/loki.yaml, path: spec.source.helm.valuesObject.resources)")
+    }
+
     func testTerraformNodeGroupsAndVolumesInBothStyles() throws {
         let scratch = try makeScratchDirectory(self)
         let repo = try F.makeRepo(["terraform"], in: scratch)

@@ -265,6 +265,7 @@ final class EmitPRUpstreamTests: XCTestCase {
         try """
             - {kind: Deployment, namespace: kube-system, name: metrics-server, file: charts/metrics-server/values.yaml, path: resources}
             - {kind: Deployment, namespace: kube-system, name: kube-state-metrics, file: charts/kube-state-metrics/values.yaml, path: resources}
+            - {cluster: staging, kind: Deployment, namespace: kube-system, name: metrics-server, file: charts/metrics-server/values.yaml, path: resources}
 
             """.write(to: map, atomically: true, encoding: .utf8)
         let metrics = try repo("kubernetes-sigs-metrics-server", in: scratch, name: "metrics")
@@ -273,6 +274,9 @@ final class EmitPRUpstreamTests: XCTestCase {
                                   ["--values-map", map.path])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(edits(try change(result, "f-ms")), ["charts/metrics-server/values.yaml:178 100m -> 50m"])
+        // The same key feeds staging's metrics-server too: the PR says so.
+        XCTAssertTrue((try change(result, "f-ms")["body"] as? String ?? "").contains(
+            "charts/metrics-server/values.yaml `resources` is also mapped to staging: Deployment kube-system/metrics-server: this change applies to them too."))
 
         let ksm = try repo("prometheus-community-helm-charts", in: scratch, name: "ksm")
         let empty = try F.emitPR(ksm, Self.finding("prod", "f-ksm", "under-provisioned-memory", namespace: "kube-system", kind: "Deployment",
