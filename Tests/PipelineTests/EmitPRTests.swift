@@ -96,6 +96,30 @@ final class EmitPRTests: XCTestCase {
         _ = try F.mergeAll(repo)
         try F.assertMatchesGoldens("kustomize", repo)
         XCTAssertEqual(try F.changedFiles(repo).filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("kustomize"))
+
+        // What the cluster gets: kustomize itself renders the merged overlay with the recommended values.
+        let kubectl = ProcessInfo.processInfo.environment["PATH", default: ""].split(separator: ":").map { "\($0)/kubectl" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        try XCTSkipIf(kubectl == nil && ProcessInfo.processInfo.environment["CI"] == nil, "kubectl is not on PATH (make deps installs it)")
+        let render = Process()
+        render.executableURL = URL(fileURLWithPath: try XCTUnwrap(kubectl, "CI has kubectl: make deps installs it"))
+        render.arguments = ["kustomize", repo.appendingPathComponent("overlays/demo").path]
+        let output = Pipe()
+        render.standardOutput = output
+        try render.run()
+        let rendered = output.fileHandleForReading.readDataToEndOfFile()
+        render.waitUntilExit()
+        XCTAssertEqual(render.terminationStatus, 0)
+        var requests: [String: String] = [:]
+        try YAMLDocuments(bytes: Array(rendered)).forEachDocument { document, _ in
+            guard document["kind"]?.string == "Deployment", let name = document["metadata", "name"]?.string else { return }
+            for container in document["spec", "template", "spec", "containers"]?.array ?? [] {
+                let values = container["resources", "requests"]
+                requests[name] = "\(values?["cpu"]?.string ?? "-") \(values?["memory"]?.string ?? "-")"
+            }
+        }
+        XCTAssertEqual(requests["search-api"], "750m 768Mi")
+        XCTAssertEqual(requests["query-suggest"], "125m 544Mi")
     }
 
     /// An overlay that sets the value inline (`patches: - patch: |`) or with JSON 6902 operations wins over

@@ -90,6 +90,9 @@ public struct ManifestIndex {
     public private(set) var documents: [Document] = []
     public private(set) var uneditablePatches: [UneditablePatch] = []
     public private(set) var kustomizations: [Kustomization] = []
+    /// Kustomizations by what they include, and by their folder: the walks up from a file look here.
+    private var includers: [String: [Int]] = [:]
+    private var byDirectory: [String: [Int]] = [:]
     public private(set) var failures: [Failure] = []
     public private(set) var sources: [String: YAMLSource] = [:]
 
@@ -116,6 +119,10 @@ public struct ManifestIndex {
                 guard case .sequence(let sequence)? = root[key] else { continue }
                 for (position, entry) in sequence.items.enumerated() { patchEntries.append((entry, path, "\(path) \(key)[\(position)]")) }
             }
+        }
+        for (index, kustomization) in kustomizations.enumerated() {
+            byDirectory[kustomization.directory, default: []].append(index)
+            for included in Set(kustomization.includes) { includers[included, default: []].append(index) }
         }
         let patchFiles = Dictionary(kustomizations.flatMap { k in k.patches.map { ($0, k.directory) } }, uniquingKeysWith: { a, _ in a })
         var operationFiles: Set<String> = []
@@ -160,9 +167,8 @@ public struct ManifestIndex {
     private func chains(from path: String, selfIncluded: Bool, depth: Int, known: inout [String: [Chain]]) -> [Chain] {
         // Kustomize refuses cycles; a repo may still hold one. 32 levels is far beyond any real layering.
         guard depth < 32 else { return [] }
-        let includers = selfIncluded ? kustomizations.filter { $0.directory == path } : kustomizations.filter { $0.includes.contains(path) }
         var found: [Chain] = []
-        for kustomization in includers {
+        for kustomization in ((selfIncluded ? byDirectory[path] : includers[path]) ?? []).map({ kustomizations[$0] }) {
             let outer: [Chain]
             if let cached = known[kustomization.directory] {
                 outer = cached

@@ -24,7 +24,10 @@ extension PatchPlanner {
         }
         let users = clusterPaths.claims.filter { $0.valueFiles.contains(file) }
         if users.count > 1 || Set(users.map(\.cluster)).count > 1 {
-            notes.append("\(file) is the values file of \(users.map { "\($0.origin) (cluster \($0.cluster))" }.joined(separator: ", ")): this change applies to all of them.")
+            let named = users.map { user in
+                user.origin + (user.cluster == ClusterPaths.everyCluster ? " (every cluster)" : user.cluster.isEmpty ? "" : " (cluster \(user.cluster))")
+            }
+            notes.append("\(file) is the values file of \(named.joined(separator: ", ")): this change applies to all of them.")
         }
         let others = valuesMap.filter { $0.file == file && $0.path == path }.filter { other in
             guard let mapping else { return true }
