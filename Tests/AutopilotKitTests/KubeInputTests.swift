@@ -57,7 +57,39 @@ final class KubeInputTests: XCTestCase {
         let (items, diagnostics) = try read(cut, format: .json)
         XCTAssertEqual(items.count, 1)
         XCTAssertEqual(diagnostics.errorCount, 1)
-        XCTAssertEqual(messages, ["test: in:7:13: error: unexpected end of file inside \"items\": the file is truncated (the 1 items before it were read)\n"])
+        XCTAssertEqual(messages, ["test: in:7:13: error: unexpected end of file inside \"items\": the file is truncated (the object before it was read); the rest of this input is skipped\n"])
+    }
+
+    /// Documents one after another, as `{ kubectl get nodes -o json; kubectl get pods -o json; }` writes
+    /// them (and kubectl's own decoder reads them): every one is read, with its own lines.
+    func testConcatenatedDocumentsAreReadToTheEnd() throws {
+        let node = #"{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}"#
+        let (items, diagnostics) = try read(list + "\n" + node + node + "\n\n" + list, format: .json)
+        XCTAssertEqual(items.map { $0.object["metadata", "name"]?.string }, ["a", "b}]\"", "n1", "n1", "a", "b}]\""])
+        XCTAssertEqual(items.map(\.line), [4, 5, 13, 13, 18, 19])
+        XCTAssertEqual(diagnostics.errorCount, 0)
+    }
+
+    func testJunkAfterTheDocumentsIsAnErrorAtItsPlace() throws {
+        let (items, diagnostics) = try read(list + "\n  nope\n", format: .json)
+        XCTAssertEqual(items.count, 2)
+        XCTAssertEqual(diagnostics.errorCount, 1)
+        XCTAssertEqual(messages.count, 1)
+        XCTAssertTrue(messages.first?.hasPrefix("test: in:13:") == true, "\(messages)")
+        XCTAssertTrue(messages.first?.hasSuffix("(the 2 objects before it were read); the rest of this input is skipped\n") == true, "\(messages)")
+    }
+
+    /// Two YAML outputs written one after the other without `---` read as one mapping with every key
+    /// twice: that is an error naming both lines, never the second List silently instead of the first.
+    func testAKeyTwiceInOneYAMLMappingIsAnError() throws {
+        let output = "apiVersion: v1\nitems:\n- kind: Node\n  metadata:\n    name: n1\nkind: List\n"
+        let (items, diagnostics) = try read(output + output, format: .yaml)
+        XCTAssertEqual(items.count, 0)
+        XCTAssertEqual(diagnostics.errorCount, 1)
+        XCTAssertEqual(messages, ["test: in:7:1: error: the key 'apiVersion' appears a second time in this mapping (first on line 1); "
+            + "if two documents were written one after the other, put a line '---' between them; the rest of this file is skipped\n"])
+        let (separated, _) = try read(output + "---\n" + output, format: .yaml)
+        XCTAssertEqual(separated.count, 2)
     }
 
     func testCorruptItemIsSkippedWithItsAbsoluteLine() throws {

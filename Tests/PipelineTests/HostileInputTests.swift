@@ -17,6 +17,49 @@ final class HostileInputTests: XCTestCase {
         return #"{"apiVersion":"v1","kind":"List","items":["# + items.joined(separator: ",") + "]}\n"
     }
 
+    /// `{ kubectl get nodes -o json; kubectl get pods -A -o json; } | collect-cluster --from -`: two real API
+    /// responses (fixtures/upstream-objects) on one stream, or in one file, are both read to the end (only
+    /// the first was, without a word). Junk after them is an error at its place; the objects still flow.
+    func testConcatenatedDocumentsAreAllRead() throws {
+        let folder = repositoryRoot.appendingPathComponent("fixtures/upstream-objects/honeycombio-honeycomb-kubernetes-agent/testdata")
+        let nodes = try String(contentsOf: folder.appendingPathComponent("nodes.json"), encoding: .utf8)
+        let pods = try String(contentsOf: folder.appendingPathComponent("pods.json"), encoding: .utf8)
+        func kinds(_ result: ToolResult) throws -> [String: Int] {
+            try decodeRecords(result.lines).reduce(into: [:]) { counts, record in counts[record["kind"] as? String ?? "", default: 0] += 1 }
+        }
+        let piped = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "duckboat"], stdin: nodes + pods)
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual(piped.stderr, "")
+        XCTAssertEqual(try kinds(piped)["node"], 2)
+        XCTAssertEqual(try kinds(piped)["pod"], 11)
+
+        let scratch = try makeScratchDirectory(self)
+        let file = scratch.appendingPathComponent("cluster.json")
+        let junk = "\n]\n"
+        try (nodes + pods + junk).write(to: file, atomically: true, encoding: .utf8)
+        let damaged = try Tool.run("collect-cluster", ["--from", file.path, "--cluster", "duckboat"])
+        XCTAssertEqual(damaged.status, 65, damaged.stderr)
+        let lines = (nodes + pods).split(separator: "\n", omittingEmptySubsequences: false).count
+        XCTAssertEqual(damaged.errorLines.count, 1, damaged.stderr)
+        XCTAssertTrue(damaged.stderr.hasPrefix("collect-cluster: \(file.path):\(lines + 1):1: error: "), damaged.stderr)
+        XCTAssertTrue(damaged.stderr.contains("the rest of this input is skipped"), damaged.stderr)
+        XCTAssertEqual(try kinds(damaged)["pod"], 11, "what came before the junk is kept")
+    }
+
+    /// An empty stdin is what a failed `kubectl get … | collect-cluster` leaves: said, and an error under --strict.
+    func testAnEmptyInputIsSaidNotMistakenForAnEmptyCluster() throws {
+        let empty = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "c"], stdin: "")
+        XCTAssertEqual(empty.status, 0, empty.stderr)
+        XCTAssertEqual(empty.stderr, "collect-cluster: <stdin>: warning: no objects read: the input is empty (did the kubectl writing it fail?)\n")
+        let strict = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "c", "--strict"], stdin: "\n")
+        XCTAssertEqual(strict.status, 65, strict.stderr)
+        XCTAssertTrue(strict.stderr.contains("error: no objects read"), strict.stderr)
+        // An empty List is a cluster without such objects: nothing to say.
+        let list = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "c"], stdin: #"{"kind":"List","apiVersion":"v1","items":[]}"# + "\n")
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertEqual(list.stderr, "")
+    }
+
     func testCollectClusterReportsImpossibleQuantitiesByFieldAndKeepsTheRest() throws {
         let scratch = try makeScratchDirectory(self)
         let file = scratch.appendingPathComponent("pods.json")

@@ -123,14 +123,26 @@ public final class YAMLDocuments {
         case YAML_MAPPING_START_EVENT:
             let object = json_object()!
             remember(anchor: event.data.mapping_start.anchor, object)
+            // Each key's line: YAML forbids a key twice in one mapping, and taking either value would drop
+            // the other without a word (two `kubectl get -o yaml` outputs written one after the other
+            // without `---` read as one document whose `items` appears twice).
+            var seen: [String: Int] = [:]
             do {
                 while true {
                     var keyEvent = try nextEvent()
                     defer { yaml_event_delete(&keyEvent) }
                     if keyEvent.type == YAML_MAPPING_END_EVENT { break }
+                    let keyLine = Int(keyEvent.start_mark.line) + 1
                     let keyValue = try value(from: &keyEvent, depth: depth + 1)
                     let key = keyText(keyValue)
                     json_decref(keyValue)
+                    if key != "<<", let first = seen[key] {
+                        throw YAMLParseError(
+                            line: keyLine, column: Int(keyEvent.start_mark.column) + 1,
+                            message: "the key '\(key)' appears a second time in this mapping (first on line \(first)); "
+                                + "if two documents were written one after the other, put a line '---' between them")
+                    }
+                    seen[key] = keyLine
                     var valueEvent = try nextEvent()
                     defer { yaml_event_delete(&valueEvent) }
                     let member = try value(from: &valueEvent, depth: depth + 1)

@@ -38,8 +38,15 @@ public struct ClusterCollector {
         let snapshot = ClusterSnapshot(cluster: cluster, teams: teams)
         for file in files {
             do {
-                try KubeInput.read(path: file, diagnostics: diagnostics, prepare: { ClusterSnapshot.entry($0, cluster: cluster) }) { entry in
+                let documents = try KubeInput.read(path: file, diagnostics: diagnostics, prepare: { ClusterSnapshot.entry($0, cluster: cluster) }) { entry in
                     try snapshot.store(entry, diagnostics: diagnostics)
+                }
+                // Empty input is what a kubectl that failed upstream of the pipe leaves: not a cluster with nothing in it.
+                if documents == 0 {
+                    let message = "no objects read: the input is empty (did the kubectl writing it fail?)"
+                    if diagnostics.strict { try diagnostics.error(message, source: file == "-" ? "<stdin>" : file) } else {
+                        diagnostics.warning(message, source: file == "-" ? "<stdin>" : file)
+                    }
                 }
             } catch let failure as IOFailure {
                 diagnostics.ioError("\(failure)")

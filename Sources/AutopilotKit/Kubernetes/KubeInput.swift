@@ -40,8 +40,10 @@ public enum KubeInput {
         return firstLine.isEmpty ? .json : .ndjson
     }
 
-    /// Reads one file (`-` is standard input) and calls `body` with every Kubernetes object in it.
-    public static func read(path: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void) throws {
+    /// Reads one file (`-` is standard input) and calls `body` with every Kubernetes object in it; returns
+    /// how many documents (objects or Lists) the input held.
+    @discardableResult
+    public static func read(path: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void) throws -> Int {
         try read(path: path, diagnostics: diagnostics, prepare: { $0 }, body)
     }
 
@@ -49,52 +51,60 @@ public enum KubeInput {
     /// soon as an object is parsed; for a JSON List that is on the core that parsed it, so work that needs
     /// only the object (turning it into a record) is spread over the cores and its tree freed where it
     /// was built.
+    @discardableResult
     public static func read<Prepared>(
         path: String, diagnostics: Diagnostics, prepare: @escaping @Sendable (KubeItem) -> Prepared,
         _ body: (Prepared) throws -> Void
-    ) throws {
+    ) throws -> Int {
         if path == "-" {
             let head = try readHead(of: 0)
             let format = sniff(head)
             if format == .ndjson {
                 let reader = NDJSONReader(fileDescriptor: 0, source: "<stdin>", alreadyRead: head)
-                try readNDJSON(reader, diagnostics: diagnostics) { try body(prepare($0)) }
-                return
+                return try readNDJSON(reader, diagnostics: diagnostics) { try body(prepare($0)) }
             }
             let bytes = head + (try FileIO.readAll("-"))
-            try read(bytes: bytes, format: format, source: "<stdin>", diagnostics: diagnostics) { try body(prepare($0)) }
-            return
+            return try read(bytes: bytes, format: format, source: "<stdin>", diagnostics: diagnostics) { try body(prepare($0)) }
         }
-        let format = format(ofPath: path)
-        if format == .ndjson {
-            try readNDJSON(try NDJSONReader(path: path), diagnostics: diagnostics) { try body(prepare($0)) }
-        } else if format == .json {
+        switch format(ofPath: path) {
+        case .ndjson:
+            return try readNDJSON(try NDJSONReader(path: path), diagnostics: diagnostics) { try body(prepare($0)) }
+        case .json:
+            var documents = 0
             try FileIO.withMappedFile(path) { raw, release in
-                try readJSON(raw, source: path, diagnostics: diagnostics, release: release, prepare: prepare, body)
+                documents = try readJSON(raw, source: path, diagnostics: diagnostics, release: release, prepare: prepare, body)
             }
-        } else {
-            try read(bytes: try FileIO.readAll(path), format: format, source: path, diagnostics: diagnostics) { try body(prepare($0)) }
+            return documents
+        case .yaml:
+            // As kubectl decides: YAML that starts with `{` is JSON (a stream of JSON documents, maybe).
+            let bytes = try FileIO.readAll(path)
+            let format: Format = sniff(bytes) == .yaml ? .yaml : .json
+            return try read(bytes: bytes, format: format, source: path, diagnostics: diagnostics) { try body(prepare($0)) }
         }
     }
 
-    /// Reads in-memory input of a known format.
+    /// Reads in-memory input of a known format; returns how many documents it held.
+    @discardableResult
     public static func read(
         bytes: [UInt8], format: Format, source: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void
-    ) throws {
+    ) throws -> Int {
         switch format {
-        case .yaml: try readYAML(bytes, source: source, diagnostics: diagnostics, body)
+        case .yaml: return try readYAML(bytes, source: source, diagnostics: diagnostics, body)
         case .json:
-            try bytes.withUnsafeBytes { try readJSON($0, source: source, diagnostics: diagnostics, release: { _ in }, prepare: { $0 }, body) }
+            return try bytes.withUnsafeBytes { try readJSON($0, source: source, diagnostics: diagnostics, release: { _ in }, prepare: { $0 }, body) }
         case .ndjson:
             // Only tests come here; files and stdin stream through NDJSONReader.
             var line = 0
+            var documents = 0
             for chunk in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
                 line += 1
                 if chunk.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
+                documents += 1
                 try Array(chunk).withUnsafeBytes { raw in
                     try deliverDocument(raw, source: source, line: line, diagnostics: diagnostics, body)
                 }
             }
+            return documents
         }
     }
 
@@ -111,10 +121,13 @@ public enum KubeInput {
         return Array(head[0..<count])
     }
 
-    private static func readNDJSON(_ reader: NDJSONReader, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void) throws {
+    private static func readNDJSON(_ reader: NDJSONReader, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void) throws -> Int {
+        var documents = 0
         try reader.forEachLine { line in
+            documents += 1
             try deliverDocument(line.bytes, source: line.source, line: line.number, diagnostics: diagnostics, body)
         }
+        return documents
     }
 
     /// One NDJSON line: an object, or a whole List on one line.
@@ -153,15 +166,16 @@ public enum KubeInput {
 
     /// Items of a List are parsed (and prepared) a batch at a time on every core, and handed on in order
     /// while the scan goes on; `release` is told how far the input is done with (a mapped file gives those
-    /// pages back), so memory holds a batch, not the file.
+    /// pages back), so memory holds a batch, not the file. Documents written one after another (as kubectl's
+    /// own decoder reads them) are read to the end; what cannot be read is an error at its place.
     private static func readJSON<Prepared>(
         _ raw: UnsafeRawBufferPointer, source: String, diagnostics: Diagnostics, release: (Int) -> Void,
         prepare: @escaping @Sendable (KubeItem) -> Prepared, _ body: (Prepared) throws -> Void
-    ) throws {
-        if raw.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return }
+    ) throws -> Int {
         var scanner = KubeListScanner(bytes: raw)
-        var batch: [KubeListScanner.Element] = []
+        var documents = 0
         var read = 0
+        var batch: [KubeListScanner.Element] = []
         // Items naming no kind while the List's kind is not known yet (it may follow `items`).
         var unnamed: [(item: JSON, line: Int)] = []
         func handOn() throws {
@@ -180,26 +194,40 @@ public enum KubeInput {
             if let last = batch.last { release(last.range.upperBound) }
             batch.removeAll(keepingCapacity: true)
         }
-        var outcome = try scanner.scan { element in
-            batch.append(element)
-            if batch.count == 1024 { try handOn() }
-        }
-        try handOn()
-        var listKind: String?
-        if case .list(let kind?) = outcome { listKind = itemKind(kind) }
-        for entry in unnamed { try body(prepare(KubeItem(object: entry.item, source: source, line: entry.line, listKind: listKind))) }
-        if case .singleObject = outcome {
-            do {
-                let document = try JSON.parse(raw)
-                try deliver(document, source: source, line: 1, diagnostics: diagnostics) { try body(prepare($0)) }
-            } catch let error as JSONParseError {
-                outcome = .malformed(line: error.line, column: error.column, reason: error.message)
+        while !scanner.atEnd() {
+            documents += 1
+            let start = scanner.offset
+            let (startLine, startColumn) = scanner.lineAndColumn(at: start)
+            var outcome = try scanner.scan { element in
+                batch.append(element)
+                if batch.count == 1024 { try handOn() }
             }
+            try handOn()
+            var listKind: String?
+            if case .list(let kind?) = outcome { listKind = itemKind(kind) }
+            for entry in unnamed { try body(prepare(KubeItem(object: entry.item, source: source, line: entry.line, listKind: listKind))) }
+            unnamed.removeAll()
+            if case .singleObject = outcome {
+                // The object scanned (or, when it is not one, everything left: the parse says what is wrong).
+                let end = scanner.offset > start ? scanner.offset : raw.count
+                do {
+                    let document = try JSON.parse(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                    try deliver(document, source: source, line: startLine, diagnostics: diagnostics) { try body(prepare($0)) }
+                    read += 1
+                } catch let error as JSONParseError {
+                    outcome = .malformed(line: startLine + error.line - 1, column: error.line == 1 ? startColumn + error.column - 1 : error.column,
+                                         reason: error.message)
+                }
+            }
+            if case .malformed(let line, let column, let reason) = outcome {
+                let kept = read == 0 ? "" : read == 1 ? " (the object before it was read)" : " (the \(read) objects before it were read)"
+                try diagnostics.error("\(reason)\(kept); the rest of this input is skipped", source: source, line: line, column: column)
+                return documents
+            }
+            // A document that is not an object was parsed to the end of the input: nothing is left.
+            if scanner.offset == start { break }
         }
-        if case .malformed(let line, let column, let reason) = outcome {
-            let kept = read == 0 ? "" : " (the \(read) items before it were read)"
-            try diagnostics.error("\(reason)\(kept)", source: source, line: line, column: column)
-        }
+        return documents
     }
 
     /// One List element after its lane is done with it.
@@ -249,15 +277,18 @@ public enum KubeInput {
 
     private static func readYAML(
         _ bytes: [UInt8], source: String, diagnostics: Diagnostics, _ body: (KubeItem) throws -> Void
-    ) throws {
-        let documents = YAMLDocuments(bytes: bytes)
+    ) throws -> Int {
+        var documents = 0
         do {
-            try documents.forEachDocument { document, line in
+            try YAMLDocuments(bytes: bytes).forEachDocument { document, line in
+                documents += 1
                 try deliver(document, source: source, line: line, diagnostics: diagnostics, body)
             }
         } catch let error as YAMLParseError {
             try diagnostics.error("\(error.message); the rest of this file is skipped", source: source, line: error.line, column: error.column)
+            documents += 1
         }
+        return documents
     }
 }
 

@@ -1,6 +1,8 @@
 /// Finds the elements of a `kubectl get -o json` List's top-level `items` array by scanning bytes
 /// (string- and depth-aware), so each item is parsed on its own and the whole document is never held
-/// as one tree: a 150,000-pod List would otherwise take several times its size in memory.
+/// as one tree: a 150,000-pod List would otherwise take several times its size in memory. The input may
+/// hold several documents one after another (`{ kubectl get nodes -o json; kubectl get pods -o json; }`):
+/// `scan` reads one, and is called again until `atEnd`.
 struct KubeListScanner {
     /// One element of `items`: its byte range and where it starts.
     struct Element {
@@ -31,16 +33,30 @@ struct KubeListScanner {
 
     init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    /// Scans the document, calling `element` for each item of `items` in order.
+    /// Where the next document starts (or the input ends), past whitespace.
+    var offset: Int { position }
+
+    /// Whether only whitespace is left.
+    mutating func atEnd() -> Bool {
+        skipWhitespace()
+        return position >= bytes.count
+    }
+
+    /// Scans the next document, calling `element` for each item of `items` in order; `offset` is then just
+    /// past it. A document that is not an object is left to the caller, whole (`offset` does not move).
     mutating func scan(_ element: (Element) throws -> Void) rethrows -> Outcome {
         skipWhitespace()
+        kind = nil
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else { return .singleObject }
         position += 1
         var sawItems = false
         while true {
             skipWhitespace()
             guard position < bytes.count else { return malformed("unexpected end of file: the file is truncated") }
-            if bytes[position] == UInt8(ascii: "}") { break }
+            if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                break
+            }
             if bytes[position] == UInt8(ascii: ",") {
                 position += 1
                 continue
