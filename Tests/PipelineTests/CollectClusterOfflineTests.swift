@@ -126,6 +126,21 @@ final class CollectClusterOfflineTests: XCTestCase {
         XCTAssertEqual(try decodeRecords(result.lines).map { $0["name"] as? String }, ["n1"])
     }
 
+    /// A real manifest applied without `-n` (kubernetes/examples' guestbook frontend) has no namespace of its
+    /// own: the API server puts it in `default`, and so does collect-cluster; cluster-scoped nodes stay without.
+    func testAManifestWithoutANamespaceIsInDefault() throws {
+        let objects = repositoryRoot.appendingPathComponent("fixtures/upstream-objects")
+        let result = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "guestbook"], stdin:
+            try String(contentsOf: objects.appendingPathComponent("kubernetes-examples/web/guestbook/frontend-deployment.yaml"), encoding: .utf8))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let workload = try XCTUnwrap(try decodeRecords(result.lines).first { $0["kind"] as? String == "workload" })
+        XCTAssertEqual(workload["namespace"] as? String, "default")
+        XCTAssertEqual(workload["name"] as? String, "frontend")
+        let nodes = try Tool.run("collect-cluster", ["--from", objects.appendingPathComponent("honeycombio-honeycomb-kubernetes-agent/testdata/nodes.json").path,
+                                                      "--cluster", "duckboat"])
+        XCTAssertEqual(try decodeRecords(nodes.lines).filter { $0["kind"] as? String == "node" }.map { $0["namespace"] == nil }, [true, true])
+    }
+
     /// Empty input writes nothing and succeeds, but says so: it is what a failed kubectl upstream leaves.
     func testEmptyInputGivesNothingAndSaysSo() throws {
         let scratch = try makeScratchDirectory(self)

@@ -1,7 +1,8 @@
 import Foundation
 
 /// EBS volumes paid for and used by nobody: PVs `Released` (their claim was deleted, reclaimPolicy Retain)
-/// or `Available` with no claim, and bound claims that no pod mounts, once older than `minAge`.
+/// or `Available` with no claim, and bound claims that no pod mounts, once older than `minAge`; never one
+/// whose deletion has begun.
 /// Savings: size (GiB) × the volume type's GB-month price, plus provisioned IOPS and throughput.
 public struct OrphanVolume: Detector {
     public let name = "orphan-volume"
@@ -10,7 +11,9 @@ public struct OrphanVolume: Detector {
 
     public func detect(in context: DetectionContext) -> [Finding] {
         context.cluster.volumes.sorted { $0.name < $1.name }.compactMap { volume in
-            guard volume.volumeType != nil, let age = age(of: volume, context), age >= Double(context.config.orphanVolume.minAge.seconds)
+            // A volume being deleted is on its way out already (stuck on a finalizer is another matter).
+            guard volume.volumeType != nil, volume.deletingSince == nil, let age = age(of: volume, context),
+                age >= Double(context.config.orphanVolume.minAge.seconds)
             else { return nil }
             switch volume.phase {
             case "Released", "Available": return finding(volume, unmountedClaim: false, age: age, context)

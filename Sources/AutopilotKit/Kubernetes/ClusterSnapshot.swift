@@ -47,7 +47,7 @@ public final class ClusterSnapshot {
 
     public static func entry(_ item: KubeItem, cluster: String) -> Entry {
         let object = item.object
-        let key = ObjectMeta(object["metadata"]).qualifiedName
+        let key = ObjectMeta(object["metadata"], kind: item.kind ?? "").qualifiedName
         do {
             switch item.kind ?? "" {
             case "Node": return .node(key, try NodeRecord(node: object, cluster: cluster))
@@ -55,9 +55,9 @@ public final class ClusterSnapshot {
             case let kind where WorkloadRecord.controllerKinds.contains(kind):
                 return .controller(kind: kind, key, try WorkloadRecord(controller: object, kind: kind, cluster: cluster))
             case "PersistentVolume": return .volume(key, try VolumeRecord(volume: object, cluster: cluster))
-            case "PersistentVolumeClaim": return .claim(key, ObjectMeta(object["metadata"]))
+            case "PersistentVolumeClaim": return .claim(key, ObjectMeta(object["metadata"], kind: "PersistentVolumeClaim"))
             case "StorageClass": return .storageClass(key, StorageClassInfo(object))
-            case "Namespace": return .namespace(key, ObjectMeta(object["metadata"]).labels)
+            case "Namespace": return .namespace(key, ObjectMeta(object["metadata"], kind: "Namespace").labels)
             case "HorizontalPodAutoscaler": return .plain(kind: "hpa", key, ObjectRecords.hpa(object, cluster: cluster))
             case "ScaledObject": return .plain(kind: "scaledobject", key, ObjectRecords.scaledObject(object, cluster: cluster))
             case "NodePool": return .plain(kind: "nodepool", key, try ObjectRecords.nodePool(object, cluster: cluster))

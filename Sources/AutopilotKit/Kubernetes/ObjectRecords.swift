@@ -3,7 +3,7 @@
 public enum ObjectRecords {
     /// A `hpa` record from an autoscaling/v2 (or v1) HorizontalPodAutoscaler.
     public static func hpa(_ object: JSON, cluster: String) -> JSONValue {
-        let meta = ObjectMeta(object["metadata"])
+        let meta = ObjectMeta(object["metadata"], kind: "HorizontalPodAutoscaler")
         let spec = object["spec"]
         let status = object["status"]
         var metrics = spec?["metrics"]?.value ?? .array([])
@@ -25,7 +25,7 @@ public enum ObjectRecords {
 
     /// A `scaledobject` record from a KEDA ScaledObject (defaults as KEDA documents them).
     public static func scaledObject(_ object: JSON, cluster: String) -> JSONValue {
-        let meta = ObjectMeta(object["metadata"])
+        let meta = ObjectMeta(object["metadata"], kind: "ScaledObject")
         let spec = object["spec"]
         let triggers = (spec?["triggers"]?.array ?? []).map { trigger -> JSONValue in
             ["type": .optional(trigger["type"]?.string), "name": .optional(trigger["name"]?.string),
@@ -47,7 +47,7 @@ public enum ObjectRecords {
 
     /// A `nodepool` record from a Karpenter NodePool (karpenter.sh/v1 defaults).
     public static func nodePool(_ object: JSON, cluster: String) throws(QuantityError) -> JSONValue {
-        let meta = ObjectMeta(object["metadata"])
+        let meta = ObjectMeta(object["metadata"], kind: "NodePool")
         let spec = object["spec"]
         let disruption = spec?["disruption"]
         let limits = try ResourceAmounts(spec?["limits"], field: "spec.limits", perMachine: false)
@@ -68,7 +68,7 @@ public enum ObjectRecords {
 
     /// A `service` record.
     public static func service(_ object: JSON, cluster: String) -> JSONValue {
-        let meta = ObjectMeta(object["metadata"])
+        let meta = ObjectMeta(object["metadata"], kind: "Service")
         let spec = object["spec"]
         let ingress = (object["status", "loadBalancer", "ingress"]?.array ?? []).compactMap {
             $0["hostname"]?.string ?? $0["ip"]?.string
@@ -85,7 +85,7 @@ public enum ObjectRecords {
 
     /// A `pdb` record from a policy/v1 PodDisruptionBudget.
     public static func pdb(_ object: JSON, cluster: String) -> JSONValue {
-        let meta = ObjectMeta(object["metadata"])
+        let meta = ObjectMeta(object["metadata"], kind: "PodDisruptionBudget")
         let spec = object["spec"]
         let status = object["status"]
         return [
@@ -101,7 +101,7 @@ public enum ObjectRecords {
 
     /// An `event` record from a core/v1 Event (or events.k8s.io/v1, whose fields are named differently).
     public static func event(_ object: JSON, cluster: String) -> JSONValue {
-        let meta = ObjectMeta(object["metadata"])
+        let meta = ObjectMeta(object["metadata"], kind: "Event")
         let involved = object["involvedObject"] ?? object["regarding"]
         let first = object["firstTimestamp"]?.string ?? object["deprecatedFirstTimestamp"]?.string ?? object["eventTime"]?.string
         let last = object["lastTimestamp"]?.string ?? object["deprecatedLastTimestamp"]?.string

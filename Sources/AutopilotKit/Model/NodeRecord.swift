@@ -24,7 +24,7 @@ public struct NodeRecord: Sendable {
     /// Decodes a Node object.
     public init(node: JSON, cluster: String) throws(QuantityError) {
         self.cluster = cluster
-        meta = ObjectMeta(node["metadata"])
+        meta = ObjectMeta(node["metadata"], kind: "Node")
         let labels = meta.labels
         instanceType = labels["node.kubernetes.io/instance-type"] ?? labels["beta.kubernetes.io/instance-type"]
         region = labels["topology.kubernetes.io/region"] ?? labels["failure-domain.beta.kubernetes.io/region"]
@@ -81,7 +81,7 @@ public struct NodeRecord: Sendable {
             "labels": .sortedMap(meta.labels), "taints": taints,
             "ready": .bool(ready), "unschedulable": .bool(unschedulable),
             "readyCondition": readyCondition, "pressures": .strings(pressures),
-            "createdAt": .optional(meta.creationTimestamp),
+            "createdAt": .optional(meta.creationTimestamp), "deletingSince": .optional(meta.deletionTimestamp),
         ]
     }
 }

@@ -17,6 +17,8 @@ extension Observed {
         public var ready: Bool
         public var unschedulable: Bool
         public var createdAt: String?
+        /// When deletion began: a node being deleted is not idle capacity to remove, it is going already.
+        public var deletingSince: String?
         /// When the Ready condition last changed, and the pressure conditions that are True.
         public var readySince: String?
         public var pressures: [String] = []
@@ -56,6 +58,7 @@ extension Observed {
             ready = json["ready"]?.bool ?? false
             unschedulable = json["unschedulable"]?.bool ?? false
             createdAt = json["createdAt"]?.string
+            deletingSince = json["deletingSince"]?.string
             readySince = json["readyCondition", "since"]?.string
             pressures = json["pressures"]?.array.compactMap(\.string) ?? []
         }
@@ -79,6 +82,7 @@ extension Observed {
         /// Names of the PersistentVolumeClaims it mounts (in its namespace).
         public var claims: [String] = []
         public var createdAt: String?
+        public var deletingSince: String?
         /// Why the pod is in its phase (`Evicted`, `Unschedulable`) and the API's message about it.
         public var reason: String?
         public var message: String?
@@ -124,6 +128,7 @@ extension Observed {
             }
             claims = json["claims"]?.array.compactMap(\.string) ?? []
             createdAt = json["createdAt"]?.string
+            deletingSince = json["deletingSince"]?.string
             reason = json["reason"]?.string
             message = json["message"]?.string
             reasonSince = json["reasonSince"]?.string
@@ -213,6 +218,8 @@ extension Observed {
         public var mountedBy: [String]
         public var team: String
         public var createdAt: String?
+        /// When deletion began: a volume being deleted is not an orphan to delete.
+        public var deletingSince: String?
 
         public init(name: String, claim: (namespace: String, name: String)?, phase: String, volumeType: String?, sizeBytes: Int64?,
                     iops: Int64? = nil, throughput: Int64? = nil, volumeHandle: String? = nil, mountedBy: [String] = [],
@@ -248,6 +255,7 @@ extension Observed {
             mountedBy = json["mountedBy"]?.array.compactMap(\.string) ?? []
             team = json["team"]?.string ?? "unassigned"
             createdAt = json["createdAt"]?.string
+            deletingSince = json["deletingSince"]?.string
         }
     }
 

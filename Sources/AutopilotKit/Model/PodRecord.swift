@@ -30,7 +30,7 @@ public struct PodRecord: Sendable {
     /// Decodes a Pod object; the owner is its direct controller until resolved.
     public init(pod: JSON, cluster: String) throws(QuantityError) {
         self.cluster = cluster
-        meta = ObjectMeta(pod["metadata"])
+        meta = ObjectMeta(pod["metadata"], kind: "Pod")
         let spec = pod["spec"]
         node = spec?["nodeName"]?.string
         phase = pod["status", "phase"]?.string
@@ -85,7 +85,7 @@ public struct PodRecord: Sendable {
             "nodeSelector": .sortedMap(nodeSelector), "tolerations": tolerations,
             "requiredNodeAffinity": requiredNodeAffinity, "claims": .strings(claims),
             "qosClass": .optional(qosClass), "priorityClassName": .optional(priorityClassName),
-            "createdAt": .optional(meta.creationTimestamp), "startedAt": .optional(startedAt),
+            "createdAt": .optional(meta.creationTimestamp), "startedAt": .optional(startedAt), "deletingSince": .optional(meta.deletionTimestamp),
             "reason": .optional(reason), "message": .optional(message), "reasonSince": .optional(reasonSince),
         ]
     }

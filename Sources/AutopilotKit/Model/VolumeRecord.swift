@@ -22,7 +22,7 @@ public struct VolumeRecord: Sendable {
     /// Decodes a PersistentVolume; volume type and IOPS come later from its StorageClass.
     public init(volume: JSON, cluster: String) throws(QuantityError) {
         self.cluster = cluster
-        meta = ObjectMeta(volume["metadata"])
+        meta = ObjectMeta(volume["metadata"], kind: "PersistentVolume")
         let spec = volume["spec"]
         if let claimRef = spec?["claimRef"], let name = claimRef["name"]?.string {
             claim = (claimRef["namespace"]?.string ?? "", name)
@@ -83,7 +83,7 @@ public struct VolumeRecord: Sendable {
             "sizeBytes": .optional(sizeBytes), "iops": .optional(iops), "throughput": .optional(throughput),
             "volumeHandle": .optional(volumeHandle), "csiDriver": .optional(csiDriver), "zone": .optional(zone),
             "reclaimPolicy": .optional(reclaimPolicy), "mountedBy": .strings(mountedBy), "team": .optional(team),
-            "createdAt": .optional(meta.creationTimestamp),
+            "createdAt": .optional(meta.creationTimestamp), "deletingSince": .optional(meta.deletionTimestamp),
         ]
     }
 }

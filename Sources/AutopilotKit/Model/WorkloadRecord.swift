@@ -56,7 +56,7 @@ public struct WorkloadRecord: Sendable {
     public init(controller: JSON, kind: String, cluster: String) throws(QuantityError) {
         self.cluster = cluster
         workloadKind = kind
-        meta = ObjectMeta(controller["metadata"])
+        meta = ObjectMeta(controller["metadata"], kind: kind)
         let spec = controller["spec"]
         let template = kind == "CronJob" ? spec?["jobTemplate", "spec", "template"] : spec?["template"]
         let templateField = kind == "CronJob" ? "spec.jobTemplate.spec.template.spec" : "spec.template.spec"

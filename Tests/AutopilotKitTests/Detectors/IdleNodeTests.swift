@@ -11,10 +11,13 @@ final class IdleNodeTests: XCTestCase {
     /// One m6i.2xlarge carrying DaemonSets (one of them heavy) and one small Deployment pod.
     private func cluster(type: String? = "m6i.2xlarge", capacityType: String = "on-demand", ready: Bool = true,
                          unschedulable: Bool = false, nodeLabels: [String: String] = [:], usage: (cpu: Double, memory: Double)? = (0.4, 2 * 1_073_741_824),
-                         deploymentCPU: Double = 0.25, extraPods: [Observed.Pod] = [], withSpareNode: Bool = true) -> ObservedCluster {
+                         deploymentCPU: Double = 0.25, extraPods: [Observed.Pod] = [], withSpareNode: Bool = true,
+                         deletingSince: String? = nil) -> ObservedCluster {
         var cluster = Fixtures.cluster()
-        cluster.add(Fixtures.node(nodeName, type: type, capacityType: capacityType, nodepool: "default", labels: nodeLabels,
-                                  ready: ready, unschedulable: unschedulable))
+        var node = Fixtures.node(nodeName, type: type, capacityType: capacityType, nodepool: "default", labels: nodeLabels,
+                                 ready: ready, unschedulable: unschedulable)
+        node.deletingSince = deletingSince
+        cluster.add(node)
         cluster.add(Fixtures.pod("aws-node-7xk2p", of: Fixtures.daemonSet("aws-node"), on: nodeName, cpu: 0.025, memory: 64 * mib))
         cluster.add(Fixtures.pod("kube-proxy-9qzt4", of: Fixtures.daemonSet("kube-proxy"), on: nodeName, cpu: 0.1, memory: 128 * mib))
         // 3 cores of DaemonSet: counted, the node would be 41% requested; per-node overhead is left out.
@@ -75,6 +78,12 @@ final class IdleNodeTests: XCTestCase {
 
     func testCordonedNodeIsLeftAlone() {
         XCTAssertEqual(detect(cluster(unschedulable: true)).count, 0)
+    }
+
+    /// `kubectl delete node` without a cordon first: the node is going already, not idle capacity to remove.
+    func testANodeBeingDeletedIsLeftAlone() {
+        XCTAssertEqual(detect(cluster()).count, 1)
+        XCTAssertEqual(detect(cluster(deletingSince: Fixtures.daysAgo(0.01))).count, 0)
     }
 
     func testNotReadyNodeIsLeftAlone() {

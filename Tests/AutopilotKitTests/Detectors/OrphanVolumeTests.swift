@@ -67,6 +67,14 @@ final class OrphanVolumeTests: XCTestCase {
         XCTAssertEqual(detect([mounted]).count, 0)
     }
 
+    /// A PV whose deletion has begun (`metadata.deletionTimestamp`) is not recommended for deletion again.
+    func testAVolumeBeingDeletedIsNotAnOrphan() {
+        var released = volume("pv-released", phase: "Released", type: "gp3", sizeBytes: 100 * gib)
+        XCTAssertEqual(detect([released]).count, 1)
+        released.deletingSince = Fixtures.daysAgo(2)
+        XCTAssertEqual(detect([released]).count, 0)
+    }
+
     func testYoungVolumeIsNotFlagged() {
         let young = volume("pv-new", phase: "Available", type: "gp3", sizeBytes: 100 * gib, ageDays: 3)
         XCTAssertEqual(detect([young]).count, 0)
