@@ -54,11 +54,14 @@ public struct Container: Equatable, Sendable {
     public var lastTermination: Termination?
     /// The reason a container is waiting, e.g. `CrashLoopBackOff`.
     public var waitingReason: String?
+    /// An init container with `restartPolicy: Always`: a native sidecar, running beside the app containers.
+    public var sidecar = false
 
     /// Reads `spec.containers[index]`; `field` is its path for error messages.
     init(spec: JSON, field: String) throws(QuantityError) {
         name = spec["name"]?.string ?? ""
         image = spec["image"]?.string
+        sidecar = spec["restartPolicy"]?.string == "Always"
         requests = try ResourceAmounts(spec["resources", "requests"], field: "\(field).resources.requests")
         limits = try ResourceAmounts(spec["resources", "limits"], field: "\(field).resources.limits")
         // The API server defaults a missing request to its limit; the scheduler reserves that much.
@@ -78,7 +81,7 @@ public struct Container: Equatable, Sendable {
 
     /// The template form (workloads): no status fields.
     public var templateJSON: JSONValue {
-        ["name": .string(name), "image": .optional(image), "requests": requests.json, "limits": limits.json]
+        ["name": .string(name), "image": .optional(image), "requests": requests.json, "limits": limits.json, "sidecar": .bool(sidecar)]
     }
 
     /// The pod form: with restarts and the last termination.
@@ -86,7 +89,7 @@ public struct Container: Equatable, Sendable {
         [
             "name": .string(name), "image": .optional(image), "requests": requests.json, "limits": limits.json,
             "restarts": .int(restarts ?? 0), "lastTermination": lastTermination?.json ?? .null,
-            "waiting": .optional(waitingReason),
+            "waiting": .optional(waitingReason), "sidecar": .bool(sidecar),
         ]
     }
 

@@ -81,6 +81,10 @@ extension Observed {
         public var affinityTerms: [[NodeSelectorRequirement]]
         /// Names of the PersistentVolumeClaims it mounts (in its namespace).
         public var claims: [String] = []
+        /// Pod-level requests (`spec.resources`), which replace the containers' sum where set.
+        public var podRequests: Resources?
+        /// RuntimeClass overhead, counted on top.
+        public var overhead: Resources?
         public var createdAt: String?
         public var deletingSince: String?
         /// Why the pod is in its phase (`Evicted`, `Unschedulable`) and the API's message about it.
@@ -116,6 +120,10 @@ extension Observed {
             }
             containers = try (json["containers"]?.array ?? []).map { item throws(RecordError) in try Container(item) }
             initContainers = try (json["initContainers"]?.array ?? []).map { item throws(RecordError) in try Container(item) }
+            do {
+                if let requests = json["podRequests"], !requests.isNull { podRequests = try Resources(requests, field: "podRequests") }
+                if let overhead = json["overhead"], !overhead.isNull { self.overhead = try Resources(overhead, field: "overhead") }
+            } catch { throw RecordError(error.message) }
             labels = json["labels"]?.stringMap ?? [:]
             annotations = json["annotations"]?.stringMap ?? [:]
             nodeSelector = json["nodeSelector"]?.stringMap ?? [:]
@@ -137,15 +145,33 @@ extension Observed {
         /// Running and Pending pods hold node capacity; Succeeded and Failed ones do not.
         public var holdsCapacity: Bool { phase == "Running" || phase == "Pending" }
 
-        /// What the scheduler reserves: the larger of the containers' sum and the largest init container.
+        /// What the scheduler reserves, as Kubernetes computes it: app containers and native sidecars
+        /// (init containers with `restartPolicy: Always`) run together; each plain init container runs alone
+        /// beside the sidecars started before it; the larger of the two, unless pod-level requests are set
+        /// (then they count, resource by resource); plus the RuntimeClass overhead.
         public var requests: Resources {
             var cpu = containers.reduce(0.0) { $0 + ($1.requests.cpu ?? 0) }
             var memory = containers.reduce(Int64(0)) { $0 + ($1.requests.memory ?? 0) }
+            var sidecarCPU = 0.0, sidecarMemory = Int64(0), initCPU = 0.0, initMemory = Int64(0)
             for container in initContainers {
-                cpu = max(cpu, container.requests.cpu ?? 0)
-                memory = max(memory, container.requests.memory ?? 0)
+                let (stepCPU, stepMemory): (Double, Int64)
+                if container.sidecar {
+                    cpu += container.requests.cpu ?? 0
+                    memory += container.requests.memory ?? 0
+                    sidecarCPU += container.requests.cpu ?? 0
+                    sidecarMemory += container.requests.memory ?? 0
+                    (stepCPU, stepMemory) = (sidecarCPU, sidecarMemory)
+                } else {
+                    (stepCPU, stepMemory) = ((container.requests.cpu ?? 0) + sidecarCPU, (container.requests.memory ?? 0) + sidecarMemory)
+                }
+                initCPU = max(initCPU, stepCPU)
+                initMemory = max(initMemory, stepMemory)
             }
-            return Resources(cpu: cpu, memory: memory)
+            cpu = max(cpu, initCPU)
+            memory = max(memory, initMemory)
+            if let podCPU = podRequests?.cpu { cpu = podCPU }
+            if let podMemory = podRequests?.memory { memory = podMemory }
+            return Resources(cpu: cpu + (overhead?.cpu ?? 0), memory: memory + (overhead?.memory ?? 0))
         }
 
         public var isDaemonSetPod: Bool { owner?.kind == "DaemonSet" }
@@ -188,6 +214,8 @@ extension Observed {
             desiredReplicas = try json.integer("replicas", "desired", within: RecordBounds.count)
             readyReplicas = try json.integer("replicas", "ready", within: RecordBounds.count)
             containers = try (json["containers"]?.array ?? []).map { item throws(RecordError) in try Container(item) }
+            // Native sidecars run as long as the app containers: right-sized like them.
+            containers += try (json["initContainers"]?.array ?? []).map { item throws(RecordError) in try Container(item) }.filter(\.sidecar)
             labels = json["labels"]?.stringMap ?? [:]
             annotations = json["annotations"]?.stringMap ?? [:]
             podLabels = json["podLabels"]?.stringMap ?? [:]

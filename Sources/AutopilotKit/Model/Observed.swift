@@ -47,6 +47,8 @@ public enum Observed {
         public var lastTerminationAt: String?
         public var lastTerminationExitCode: Int64?
         public var waitingReason: String?
+        /// An init container with `restartPolicy: Always` (a native sidecar): long-running, like an app container.
+        public var sidecar = false
         public init(name: String, requests: Resources = Resources(), limits: Resources = Resources(), restarts: Int64 = 0,
                     lastTerminationReason: String? = nil, lastTerminationAt: String? = nil, waitingReason: String? = nil) {
             self.name = name
@@ -69,6 +71,7 @@ public enum Observed {
             lastTerminationAt = json["lastTermination", "at"]?.string
             lastTerminationExitCode = json["lastTermination", "exitCode"]?.int
             waitingReason = json["waiting", "reason"]?.string ?? json["waiting"]?.string
+            sidecar = json["sidecar"]?.bool ?? false
         }
     }
 

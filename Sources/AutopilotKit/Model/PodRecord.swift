@@ -16,6 +16,11 @@ public struct PodRecord: Sendable {
     /// Names of the PersistentVolumeClaims the pod mounts.
     public var claims: [String]
     public var qosClass: String?
+    /// Pod-level `spec.resources.requests` (Kubernetes 1.32+): when set, what the scheduler counts instead
+    /// of the containers' sum.
+    public var podRequests: ResourceAmounts?
+    /// `spec.overhead` (from the RuntimeClass): counted on top of the containers.
+    public var overhead: ResourceAmounts?
     public var priorityClassName: String?
     public var startedAt: String?
     /// Why the pod is in its phase (`Evicted`, `Unschedulable`) and the API's message (an eviction names
@@ -59,6 +64,8 @@ public struct PodRecord: Sendable {
             return nil
         }
         qosClass = pod["status", "qosClass"]?.string
+        if let requests = spec?["resources", "requests"] { podRequests = try ResourceAmounts(requests, field: "spec.resources.requests") }
+        if let overhead = spec?["overhead"] { self.overhead = try ResourceAmounts(overhead, field: "spec.overhead") }
         priorityClassName = spec?["priorityClassName"]?.string
         startedAt = pod["status", "startTime"]?.string
         reason = pod["status", "reason"]?.string
@@ -85,6 +92,7 @@ public struct PodRecord: Sendable {
             "nodeSelector": .sortedMap(nodeSelector), "tolerations": tolerations,
             "requiredNodeAffinity": requiredNodeAffinity, "claims": .strings(claims),
             "qosClass": .optional(qosClass), "priorityClassName": .optional(priorityClassName),
+            "podRequests": podRequests?.json ?? .null, "overhead": overhead?.json ?? .null,
             "createdAt": .optional(meta.creationTimestamp), "startedAt": .optional(startedAt), "deletingSince": .optional(meta.deletionTimestamp),
             "reason": .optional(reason), "message": .optional(message), "reasonSince": .optional(reasonSince),
         ]

@@ -1,0 +1,79 @@
+import AutopilotKit
+import Foundation
+import XCTest
+
+/// collect-cluster on real objects nobody here wrote (fixtures/upstream-objects, see its SOURCES.md):
+/// the shapes the API server and users write, read as the API server means them.
+final class UpstreamObjectsTests: XCTestCase {
+    static let objects = repositoryRoot.appendingPathComponent("fixtures/upstream-objects")
+
+    /// The records collect-cluster writes for one corpus file, fed on stdin.
+    func records(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        let text = try String(contentsOf: Self.objects.appendingPathComponent(path), encoding: .utf8)
+        let result = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "upstream"], stdin: text)
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr, "", file: file, line: line)
+        return try decodeRecords(result.lines)
+    }
+
+    /// autoscaling/v1 keeps conditions and current metrics in annotations (argo-cd's health test data): they
+    /// are read, in v2's shape, so an HPA that cannot scale is seen.
+    func testAutoscalingV1AnnotationsAreRead() throws {
+        let healthy = try XCTUnwrap(try records("argoproj-argo-cd/gitops-engine/pkg/health/testdata/hpa-v1-healthy-toofew.yaml").first)
+        XCTAssertEqual((healthy["conditions"] as? [[String: Any]])?.map { "\($0["type"] ?? "")=\($0["status"] ?? "") \($0["reason"] ?? "")" },
+                       ["AbleToScale=True ReadyForNewScale", "ScalingActive=True ValidMetricFound", "ScalingLimited=True TooFewReplicas"])
+        let current = try XCTUnwrap(healthy["currentMetrics"] as? [[String: Any]])
+        XCTAssertEqual(current.compactMap { ($0["resource"] as? [String: Any])?["name"] as? String }, ["memory", "cpu"])
+        XCTAssertEqual(((current[1]["resource"] as? [String: Any])?["current"] as? [String: Any])?["averageUtilization"] as? Int, 1)
+        XCTAssertEqual(((current[1]["resource"] as? [String: Any])?["current"] as? [String: Any])?["averageValue"] as? String, "1m")
+        let target = ((healthy["metrics"] as? [[String: Any]])?.first?["resource"] as? [String: Any])?["target"] as? [String: Any]
+        XCTAssertEqual(target?["averageUtilization"] as? Int, 80)
+
+        let degraded = try XCTUnwrap(try records("argoproj-argo-cd/gitops-engine/pkg/health/testdata/hpa-v1-degraded.yaml").first)
+        let active = (degraded["conditions"] as? [[String: Any]])?.first { $0["type"] as? String == "ScalingActive" }
+        XCTAssertEqual(active?["status"] as? String, "False")
+        XCTAssertEqual(active?["reason"] as? String, "FailedGetResourceMetric")
+    }
+
+    /// A pod being deleted says since when (argo-cd's pod-deletion test data).
+    func testAPodBeingDeletedSaysSo() throws {
+        let pod = try XCTUnwrap(try records("argoproj-argo-cd/gitops-engine/pkg/health/testdata/pod-deletion.yaml").first)
+        XCTAssertEqual(pod["name"] as? String, "image-pull-backoff")
+        XCTAssertEqual(pod["deletingSince"] as? String, "2018-12-03T10:16:04Z")
+    }
+
+    /// Istio's injected pod: `istio-init` runs alone, `istio-proxy` and `other-sidecar` are native sidecars.
+    /// The app container asks nothing; the proxy runs beside it: 100m and 128Mi in all (the plain init
+    /// step, 100m/128Mi alone, is no larger). The pod names no namespace: `default`.
+    func testNativeSidecarsAreLongRunningContainers() throws {
+        let records = try records("istio-istio/pkg/kube/inject/testdata/inject/native-sidecar.yaml.injected")
+        let pod = try XCTUnwrap(records.first { $0["kind"] as? String == "pod" })
+        XCTAssertEqual(pod["namespace"] as? String, "default")
+        let sidecars = (pod["initContainers"] as? [[String: Any]])?.map { "\($0["name"] ?? "") \($0["sidecar"] as? Bool ?? false)" }
+        XCTAssertEqual(sidecars, ["istio-init false", "istio-proxy true", "other-sidecar true"])
+        let line = String(decoding: try JSONSerialization.data(withJSONObject: pod), as: UTF8.self)
+        let requests = try Observed.Pod(JSON.parse(line)).requests
+        XCTAssertEqual(requests.cpu ?? 0, 0.1, accuracy: 1e-9)
+        XCTAssertEqual(requests.memory, 134_217_728)
+    }
+
+    /// NodePools as users write them, v1 and v1beta1, get the defaults the API server fills in.
+    func testKarpenterNodePoolDefaults() throws {
+        func pool(_ path: String) throws -> [String: Any] {
+            try XCTUnwrap(try records(path).first { $0["kind"] as? String == "nodepool" })
+        }
+        func summary(_ pool: [String: Any]) -> String {
+            let budgets = (pool["budgets"] as? [[String: Any]])?.compactMap { $0["nodes"] as? String } ?? []
+            return "\(pool["apiVersion"] ?? "") \(pool["consolidationPolicy"] ?? "") after \(pool["consolidateAfter"] ?? "") "
+                + "expire \(pool["expireAfter"] ?? "") budgets \(budgets)"
+        }
+        XCTAssertEqual(summary(try pool("aws-karpenter-provider-aws/examples/v1/general-purpose.yaml")),
+                       "karpenter.sh/v1 WhenEmptyOrUnderutilized after 0s expire 720h budgets [\"10%\"]")
+        XCTAssertEqual(summary(try pool("aws-karpenter-provider-aws/examples/v1beta1/general-purpose.yaml")),
+                       "karpenter.sh/v1beta1 WhenEmptyOrUnderutilized after 0s expire 720h budgets [\"10%\"]")
+        XCTAssertEqual(summary(try pool("aws-karpenter-provider-aws/examples/v1beta1/node-ttls.yaml")),
+                       "karpenter.sh/v1beta1 WhenEmpty after 60s expire 168h budgets [\"10%\"]")
+        XCTAssertEqual(summary(try pool("kubernetes-sigs-karpenter/test/pkg/environment/common/default_nodepool.yaml")),
+                       "karpenter.sh/v1 WhenEmptyOrUnderutilized after Never expire Never budgets [\"100%\"]")
+    }
+}
