@@ -225,7 +225,7 @@ final class CollectClusterOfflineTests: XCTestCase {
         let result = try Tool.run("collect-cluster", ["--from", input.path])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.lines, [
-            #"{"kind":"workload","cluster":"dump","namespace":"shop","name":"api","workloadKind":"Deployment","replicas":{"desired":2,"ready":0},"containers":[{"name":"api","image":"shop/api:1.4","requests":{"cpu":1.5,"memory":1610612736},"limits":{"cpu":2.0,"memory":2000000000}}],"initContainers":[],"labels":{},"annotations":{},"podLabels":{"app":"api"},"selector":null,"team":"payments","schedule":null,"suspended":null,"pods":0,"rollout":null,"createdAt":null}"#,
+            #"{"kind":"workload","cluster":"dump","namespace":"shop","name":"api","workloadKind":"Deployment","replicas":{"desired":2,"ready":0},"containers":[{"name":"api","image":"shop/api:1.4","requests":{"cpu":1.5,"memory":1610612736},"limits":{"cpu":2.0,"memory":2000000000},"sidecar":false}],"initContainers":[],"labels":{},"annotations":{},"podLabels":{"app":"api"},"selector":null,"team":"payments","schedule":null,"suspended":null,"pods":0,"rollout":null,"createdAt":null}"#,
             #"{"kind":"service","cluster":"dump","namespace":"shop","name":"api","type":"ClusterIP","selector":{"app":"api"},"ports":[{"port":80,"targetPort":8080}],"clusterIP":null,"loadBalancer":[],"labels":{},"createdAt":null}"#,
         ])
     }
