@@ -6,26 +6,28 @@ import Foundation
 /// (requests too high: detect-waste's right-sizing finding, referenced by id, frees the room), or a
 /// cluster that is full (more capacity: the NodePool's limits or the node group's maximum; and hold back
 /// node-consolidation).
-/// Taints or selectors alone: no node matches what the pod asks for.
+/// Otherwise the reason most nodes gave (`SchedulerMessage`): pod count or ephemeral storage full, an
+/// extended resource nobody has, taints, node affinity, a volume in another zone or unbound, host ports,
+/// cordoned nodes, topology spread, pod (anti-)affinity; `no nodes available` is a cluster with no nodes.
 struct FailedSchedulingAnalyzer: IncidentAnalyzer {
     let category = IncidentCategory.failedScheduling
 
     func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
         guard let key = incident.subject.workload else { return false }
         incident.affectedPods = incident.podsNamed
-        let message = incident.signals.map(\.detail).first { $0.contains("nodes are available") } ?? incident.signals.first?.detail ?? ""
-        let insufficientCPU = message.contains("Insufficient cpu")
-        let insufficientMemory = message.contains("Insufficient memory")
+        let message = incident.signals.map(\.detail).first { $0.contains("nodes are available") || $0.contains("no nodes available") }
+            ?? incident.signals.first?.detail ?? ""
+        let parsed = SchedulerMessage(message)
+        let insufficientCPU = parsed?.shortOfCPU ?? false
+        let insufficientMemory = parsed?.shortOfMemory ?? false
         var evidence = [message]
+        if let parsed, parsed.entries.count > 1 { evidence.append(parsed.breakdown) }
         let pending = context.cluster.pods(of: key).first { $0.phase == "Pending" }
         let workload = context.cluster.workloads[key]
         guard insufficientCPU || insufficientMemory, let requests = pending?.requests ?? workload.map({ w in
             Observed.Resources(cpu: w.containers.reduce(0) { $0 + ($1.requests.cpu ?? 0) }, memory: w.containers.reduce(0) { $0 + ($1.requests.memory ?? 0) })
         }) else {
-            incident.rootCause = RootCause("no-matching-node", summary: "no node matches the pod's selectors, affinity or tolerations",
-                                           confidence: 0.6, evidence: evidence)
-            incident.actions = [IncidentAction("fix-placement", summary: "Compare the pod's nodeSelector, affinity and tolerations with the nodes' labels and taints",
-                                               command: "kubectl get pod -n \(key.namespace) \(pending?.name ?? key.name) -o jsonpath='{.spec.nodeSelector}{.spec.affinity}{.spec.tolerations}'")]
+            placement(&incident, parsed, key: key, pending: pending, evidence: evidence)
             return true
         }
         let largestCPU = context.cluster.nodes.compactMap(\.allocatable.cpu).max() ?? 0
@@ -77,5 +79,67 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
         incident.actions = [IncidentAction("add-capacity",
                                            summary: "Raise the NodePool's limits (or the node group's maximum), and hold node-consolidation findings until the pod is placed")]
         return true
+    }
+
+    /// Not CPU or memory: the reason most nodes gave decides; its share of the nodes, the confidence.
+    private func placement(_ incident: inout Incident, _ message: SchedulerMessage?, key: Observed.WorkloadKey, pending: Observed.Pod?,
+                           evidence: [String]) {
+        // The pending pod when one is known; else the workload's template (a Deployment's name is no pod's).
+        let object = pending.map { "pod -n \(Runbook.shellQuoted($0.namespace)) \(Runbook.shellQuoted($0.name))" }
+            ?? "\(key.kind.lowercased()) -n \(Runbook.shellQuoted(key.namespace)) \(Runbook.shellQuoted(key.name))"
+        let spec = pending == nil ? "{.spec.template.spec" : "{.spec"
+        let share = message.flatMap { message in message.dominant?.count.flatMap { count in message.nodes.map { Double(count) / Double(max($0, 1)) } } }
+        let confidence = 0.5 + 0.4 * (share ?? 0.25)
+        func cause(_ hypothesis: String, _ summary: String, _ action: String, _ actionSummary: String, command: String? = nil) {
+            incident.rootCause = RootCause(hypothesis, summary: summary, confidence: (confidence * 100).rounded() / 100, evidence: evidence)
+            incident.actions = [IncidentAction(action, summary: actionSummary, command: command)]
+        }
+        if message?.noNodes == true {
+            return cause("no-nodes", "the cluster has no node the scheduler can use", "add-capacity",
+                         "Check the node groups and NodePools: none has a ready node", command: "kubectl get nodes -o wide")
+        }
+        switch message?.dominant?.reason {
+        case .insufficient("pods")?, .tooManyPods?:
+            cause("pod-limit-reached", "the nodes hold as many pods as they may (on EKS, the VPC CNI's IP limit per instance type)", "add-capacity",
+                  "Add nodes, or raise the pods per node (VPC CNI prefix delegation, larger instance types)")
+        case .insufficient("ephemeral-storage")?:
+            cause("ephemeral-storage-full", "no node has the local disk the pod requests", "add-capacity",
+                  "Lower the pod's ephemeral-storage request or give the nodes larger root volumes")
+        case .insufficient(let resource)?:
+            cause("extended-resource-unavailable", "no node has free \(resource)", "add-capacity",
+                  "Add nodes that offer \(resource) (a NodePool or node group with that instance family)")
+        case .untoleratedTaint?:
+            cause("untolerated-taint", "the nodes carry taints the pod does not tolerate", "fix-placement",
+                  "Compare the nodes' taints with the pod's tolerations",
+                  command: "kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints; kubectl get \(object) -o jsonpath='\(spec).tolerations}'")
+        case .volumeNodeAffinity?:
+            cause("volume-zone-conflict", "a volume the pod mounts is in a zone where no node can take the pod", "add-capacity",
+                  "Allow nodes in the volume's zone (EBS volumes stay in their zone), or restore a snapshot in another zone",
+                  command: "kubectl get pv -o custom-columns=NAME:.metadata.name,ZONE:.spec.nodeAffinity.required.nodeSelectorTerms[*].matchExpressions[*].values")
+        case .unboundVolumeClaim?:
+            cause("unbound-volume-claim", "a claim the pod mounts is not bound to a volume", "fix-storage",
+                  "Check the claim's StorageClass and the provisioner's events", command: "kubectl get pvc -n \(Runbook.shellQuoted(key.namespace))")
+        case .volumeLimit?:
+            cause("volume-limit-reached", "the nodes have as many volumes attached as their instance type allows", "add-capacity",
+                  "Add nodes or spread the volumes over more nodes")
+        case .hostPorts?:
+            cause("host-port-conflict", "the host ports the pod asks for are taken on every node", "fix-placement",
+                  "Drop the hostPort or run fewer replicas than nodes", command: "kubectl get \(object) -o jsonpath='\(spec).containers[*].ports}'")
+        case .unschedulable?:
+            cause("nodes-cordoned", "the nodes that could take the pod are cordoned", "fix-placement",
+                  "Uncordon the nodes or let Karpenter or the node group add new ones", command: "kubectl get nodes --field-selector spec.unschedulable=true")
+        case .topologySpread?:
+            cause("topology-spread-unsatisfiable", "the pod's topology spread constraints leave no node", "fix-placement",
+                  "Loosen maxSkew or whenUnsatisfiable: ScheduleAnyway, or add nodes in the missing zones",
+                  command: "kubectl get \(object) -o jsonpath='\(spec).topologySpreadConstraints}'")
+        case .podAffinity?:
+            cause("pod-affinity-unsatisfiable", "the pod's (anti-)affinity to other pods leaves no node", "fix-placement",
+                  "Check the pod's podAffinity and podAntiAffinity against the running pods",
+                  command: "kubectl get \(object) -o jsonpath='\(spec).affinity}'")
+        case .nodeAffinity?, .other?, nil:
+            cause("no-matching-node", "no node matches the pod's selectors, affinity or tolerations", "fix-placement",
+                  "Compare the pod's nodeSelector, affinity and tolerations with the nodes' labels and taints",
+                  command: "kubectl get \(object) -o jsonpath='\(spec).nodeSelector}\(spec).affinity}\(spec).tolerations}'")
+        }
     }
 }
