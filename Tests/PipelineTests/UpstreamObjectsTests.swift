@@ -42,6 +42,19 @@ final class UpstreamObjectsTests: XCTestCase {
         XCTAssertEqual(pod["deletingSince"] as? String, "2018-12-03T10:16:04Z")
     }
 
+    /// A bare pod (argo-cd's pod-crashloop test data) is its own workload: its crash loop counts its
+    /// restarts (it said "0 restarts across 0 pods").
+    func testABarePodsCrashLoopCountsItsRestarts() throws {
+        let text = try String(contentsOf: Self.objects.appendingPathComponent("argoproj-argo-cd/gitops-engine/pkg/health/testdata/pod-crashloop.yaml"), encoding: .utf8)
+        let cluster = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "upstream"], stdin: text)
+        let result = try Tool.run("detect-incidents", ["--quiet", "--now", "2018-12-02T10:00:00Z"], stdin: cluster.stdout)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let incident = try XCTUnwrap(try decodeRecords(result.lines).first { $0["kind"] as? String == "incident" })
+        XCTAssertEqual(incident["category"] as? String, "crashloop")
+        let evidence = (incident["rootCause"] as? [String: Any])?["evidence"] as? [String]
+        XCTAssertEqual(evidence?.first, "first crash at 2018-12-02T09:20:25Z; 3 restarts across 1 pod; last exit code 1")
+    }
+
     /// Istio's injected pod: `istio-init` runs alone, `istio-proxy` and `other-sidecar` are native sidecars.
     /// The app container asks nothing; the proxy runs beside it: 100m and 128Mi in all (the plain init
     /// step, 100m/128Mi alone, is no larger). The pod names no namespace: `default`.

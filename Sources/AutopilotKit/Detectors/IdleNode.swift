@@ -18,7 +18,7 @@ public struct IdleNode: Detector {
     /// Shared with node-consolidation, which treats idle nodes as already gone.
     static func isIdle(_ node: Observed.Node, _ context: DetectionContext) -> Bool {
         let limits = context.config.idleNode
-        guard node.ready, !node.unschedulable, node.deletingSince == nil, !context.isIgnored(node),
+        guard node.ready, !node.unschedulable, node.isUsableCapacity, !context.isIgnored(node),
             let cores = node.allocatable.cpu, let bytes = node.allocatable.memory, cores > 0, bytes > 0,
             let figures = context.cluster.nodeUsage[node.name], figures.samples > 0,
             let cpuP95 = figures.cpu["p95"], let memoryP95 = figures.memory["p95"]

@@ -24,7 +24,7 @@ public struct NodeConsolidation: Detector {
         }
         var catalogs: [String: [InstanceLabels.Offer]] = [:]
         for node in context.cluster.nodes.sorted(by: { $0.name < $1.name })
-        where node.nodepool != nil && node.ready && !node.unschedulable && node.deletingSince == nil && !context.isIgnored(node)
+        where node.nodepool != nil && node.ready && !node.unschedulable && node.isUsableCapacity && !context.isIgnored(node)
             && !plan.removed.contains(node.name) && !plan.receiving.contains(node.name) {
             guard let region = node.region else { continue }
             if catalogs[region] == nil { catalogs[region] = InstanceLabels.offers(in: region, context.costs.prices) }

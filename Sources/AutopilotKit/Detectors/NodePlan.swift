@@ -67,7 +67,7 @@ public struct NodePlan: Sendable {
     private static func candidates(_ context: DetectionContext) -> [Observed.Node] {
         let limit = context.config.consolidation.maxRequestedRatio
         return context.cluster.nodes.compactMap { node -> (Observed.Node, Double)? in
-            guard node.ready, !node.unschedulable, node.deletingSince == nil, !context.isIgnored(node), context.rates[node.name] != nil,
+            guard node.ready, !node.unschedulable, node.isUsableCapacity, !context.isIgnored(node), context.rates[node.name] != nil,
                 !IdleNode.isIdle(node, context), let cores = node.allocatable.cpu, let bytes = node.allocatable.memory, cores > 0, bytes > 0
             else { return nil }
             let requested = context.requested(on: node.name, daemonSets: false)

@@ -50,7 +50,7 @@ struct Packing {
     /// A node pods may move to: Ready, schedulable, not going away, and holding no pod whose record could
     /// not be read (its free room is unknown).
     func isDestination(_ node: Observed.Node) -> Bool {
-        node.ready && !node.unschedulable && node.deletingSince == nil && !gone.contains(node.name) && !context.cluster.nodesWithUnreadablePods.contains(node.name)
+        node.ready && !node.unschedulable && node.isUsableCapacity && !gone.contains(node.name) && !context.cluster.nodesWithUnreadablePods.contains(node.name)
     }
 
     private func receivedPods(_ node: Observed.Node) -> Bool { !(movedIn[node.name] ?? []).isEmpty }
@@ -88,7 +88,7 @@ struct Packing {
                 guard name != origin, !gone.contains(name), let room = free[name],
                     room.cpu + 1e-9 >= (requests.cpu ?? 0), room.memory >= (requests.memory ?? 0)
                 else { return false }
-                return nodesByName[index].ready && !nodesByName[index].unschedulable && nodesByName[index].deletingSince == nil && Self.admits(nodesByName[index], pod)
+                return nodesByName[index].ready && !nodesByName[index].unschedulable && nodesByName[index].isUsableCapacity && Self.admits(nodesByName[index], pod)
                     && volumesAllow(pod, on: nodesByName[index])
             }) else { return nil }
             let target = nodesByName[index]

@@ -23,6 +23,12 @@ extension Observed {
         public var readySince: String?
         public var pressures: [String] = []
 
+        /// An EKS Fargate node: one micro-VM per pod, billed per pod; no EC2 instance to drain or replace.
+        public var isFargate: Bool { labels["eks.amazonaws.com/compute-type"] == "fargate" }
+
+        /// Capacity the node detectors may take away or move pods to: an EC2 node not being deleted.
+        public var isUsableCapacity: Bool { deletingSince == nil && !isFargate }
+
         public init(name: String, instanceType: String?, region: String?, zone: String? = nil, capacityType: String? = "on-demand",
                     nodepool: String? = nil, nodegroup: String? = nil, allocatable: Resources, labels: [String: String] = [:],
                     taints: [Taint] = [], ready: Bool = true, unschedulable: Bool = false) {

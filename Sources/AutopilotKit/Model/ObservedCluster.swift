@@ -89,14 +89,14 @@ public struct ObservedCluster: Sendable {
                 if let node = old.node { podsOnNode[node]?.removeAll { $0 == index } }
                 if let node = pod.node { podsOnNode[node, default: []].append(index) }
             }
-            if old.owner != pod.owner {
-                if let owner = old.owner { podsOfWorkload[owner]?.removeAll { $0 == index } }
-                if let owner = pod.owner { podsOfWorkload[owner, default: []].append(index) }
+            if Self.workloadKey(of: old) != Self.workloadKey(of: pod) {
+                podsOfWorkload[Self.workloadKey(of: old)]?.removeAll { $0 == index }
+                podsOfWorkload[Self.workloadKey(of: pod), default: []].append(index)
             }
             return pods[index] = pod
         }
         if let node = pod.node { podsOnNode[node, default: []].append(pods.count) }
-        if let owner = pod.owner { podsOfWorkload[owner, default: []].append(pods.count) }
+        podsOfWorkload[Self.workloadKey(of: pod), default: []].append(pods.count)
         pods.append(pod)
     }
 
@@ -165,7 +165,13 @@ public struct ObservedCluster: Sendable {
     public func pods(on node: String) -> [Observed.Pod] { (podsOnNode[node] ?? []).map { pods[$0] } }
 
     /// Pods whose top owner is the workload, in input order.
+    /// The pods of a workload; a bare pod (no owner) is its own workload, `Pod namespace/name`.
     public func pods(of workload: Observed.WorkloadKey) -> [Observed.Pod] { (podsOfWorkload[workload] ?? []).map { pods[$0] } }
+
+    /// The workload a pod belongs to, as incidents name it: its owner, or the pod itself.
+    static func workloadKey(of pod: Observed.Pod) -> Observed.WorkloadKey {
+        pod.owner ?? Observed.WorkloadKey(namespace: pod.namespace, kind: "Pod", name: pod.name)
+    }
 
     /// Workloads in (namespace, kind, name) order.
     public var sortedWorkloads: [Observed.Workload] { workloads.keys.sorted().compactMap { workloads[$0] } }

@@ -80,6 +80,11 @@ final class IdleNodeTests: XCTestCase {
         XCTAssertEqual(detect(cluster(unschedulable: true)).count, 0)
     }
 
+    /// A Fargate node runs one pod in its own micro-VM, billed per pod: there is no instance to remove.
+    func testAFargateNodeIsNotAnIdleInstance() {
+        XCTAssertEqual(detect(cluster(nodeLabels: ["eks.amazonaws.com/compute-type": "fargate"])).count, 0)
+    }
+
     /// `kubectl delete node` without a cordon first: the node is going already, not idle capacity to remove.
     func testANodeBeingDeletedIsLeftAlone() {
         XCTAssertEqual(detect(cluster()).count, 1)
