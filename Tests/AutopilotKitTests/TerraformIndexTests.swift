@@ -280,6 +280,12 @@ final class TerraformIndexTests: XCTestCase {
         XCTAssertEqual(mapped.groups.map(\.address), ["module.eks: eks_managed_node_groups.general"])
         XCTAssertEqual(mapped.notes, ["eks is applied to clusters dev (eks/dev.tfvars), prod (eks/prod.tfvars): this change applies to all of them."])
 
+        // A .tfvars value that cannot be told may name another cluster: the root is shared, not dev's alone.
+        let unknown = try makeIndex(["eks/main.tf": main, "eks/dev.tfvars": "cluster_name = \"dev\"\n",
+                                     "eks/other.tfvars": "cluster_name = \"${var.env}-eks\"\n"])
+        XCTAssertEqual(unknown.nodeGroups(named: "general", cluster: "dev").groups.map(\.address), [])
+        XCTAssertEqual(unknown.nodeGroups(named: "general", cluster: "dev").shared.count, 1)
+
         // Without .tfvars, the variable's default names the one cluster.
         let single = try makeIndex(["eks/main.tf": main])
         XCTAssertEqual(single.nodeGroups(named: "general", cluster: "dev").groups.map(\.address), ["module.eks: eks_managed_node_groups.general"])

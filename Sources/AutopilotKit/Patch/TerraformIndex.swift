@@ -280,7 +280,8 @@ public struct TerraformIndex {
             let tie = paths.tie(group.path, to: cluster)
             let userMapped: Bool = { if case .claimed(let claim) = tie { return claim.mapped } else { return false } }()
             let others = binding.clusters.keys.filter { $0 != cluster }.sorted()
-            let onlyThis = binding.clusters.keys.contains(cluster) && others.isEmpty && !binding.byWorkspace
+            // A .tfvars file whose value cannot be told may be another cluster's: then the root is shared.
+            let onlyThis = binding.clusters.keys.contains(cluster) && others.isEmpty && !binding.byWorkspace && binding.unresolved == nil
             if onlyThis {
                 lookup.groups.append(group)
             } else if userMapped {
@@ -299,7 +300,7 @@ public struct TerraformIndex {
             } else if let reason = binding.unresolved, !isOther(tie) {
                 lookup.untied.append((group, reason))
             } else {
-                lookup.elsewhere.append((group, binding.clusters.keys.sorted()))
+                lookup.elsewhere.append((group, binding.clusters.isEmpty ? ["another cluster"] : binding.clusters.keys.sorted()))
             }
             // Code that names other clusters only, or a root another cluster claims, is not this cluster's.
         }
