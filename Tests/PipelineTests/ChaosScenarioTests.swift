@@ -178,17 +178,8 @@ final class ChaosScenarioTests: XCTestCase {
 
     func testAPodThatCannotFitBecauseOfOverRequestsPointsAtTheRightSizingFinding() throws {
         // The demo's feature-store-api requests 4Gi and peaks far below; a third replica cannot be placed.
-        var lines = DetectWasteDemoTests.demoInput.split(separator: "\n").map(String.init)
-        let index = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(#"{"kind":"pod""#) && $0.contains(#""name":"feature-store-api-xtwqshbf7w-qxstj""#) })
-        var pending = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: Any])
-        pending["name"] = "feature-store-api-xtwqshbf7w-p3ndg"
-        pending["phase"] = "Pending"
-        pending["node"] = NSNull()
-        pending["reason"] = "Unschedulable"
-        pending["message"] = "0/16 nodes are available: 3 Insufficient memory, 13 node(s) didn't match Pod's node affinity/selector."
-        pending["reasonSince"] = "2026-11-20T11:30:00Z"
-        lines.insert(String(decoding: try JSONSerialization.data(withJSONObject: pending), as: UTF8.self), at: index + 1)
-        let input = lines.joined(separator: "\n") + "\n"
+        let input = try SchedulingFailureTests.demoWithAPendingPod(
+            "0/16 nodes are available: 3 Insufficient memory, 13 node(s) didn't match Pod's node affinity/selector.")
 
         func schedulingIncident(_ records: [[String: Any]]) throws -> [String: Any] {
             try XCTUnwrap(records.first { $0["kind"] as? String == "incident" && $0["category"] as? String == "failed-scheduling"

@@ -66,7 +66,8 @@ final class SchedulingFailureTests: XCTestCase {
         }
     }
 
-    static func schedulingIncident(_ message: String) throws -> [String: Any]? {
+    /// The demo's records with a third feature-store-api replica pending since 11:30 for `message`.
+    static func demoWithAPendingPod(_ message: String) throws -> String {
         var lines = DetectWasteDemoTests.demoInput.split(separator: "\n").map(String.init)
         let index = try XCTUnwrap(lines.firstIndex { $0.hasPrefix(#"{"kind":"pod""#) && $0.contains(#""name":"feature-store-api-xtwqshbf7w-qxstj""#) })
         var pending = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[index].utf8)) as? [String: Any])
@@ -77,7 +78,11 @@ final class SchedulingFailureTests: XCTestCase {
         pending["message"] = message
         pending["reasonSince"] = "2026-11-20T11:30:00Z"
         lines.insert(String(decoding: try JSONSerialization.data(withJSONObject: pending), as: UTF8.self), at: index + 1)
-        let result = try Tool.run("detect-incidents", ["--quiet", "--now", "2026-11-20T12:00:00Z"], stdin: lines.joined(separator: "\n") + "\n")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func schedulingIncident(_ message: String) throws -> [String: Any]? {
+        let result = try Tool.run("detect-incidents", ["--quiet", "--now", "2026-11-20T12:00:00Z"], stdin: try demoWithAPendingPod(message))
         XCTAssertEqual(result.status, 0, result.stderr)
         return try decodeRecords(result.lines).first { $0["kind"] as? String == "incident" && $0["category"] as? String == "failed-scheduling"
             && ($0["target"] as? [String: Any])?["name"] as? String == "feature-store-api" }
