@@ -23,7 +23,7 @@ struct ReceiveAlerts: ParsableCommand {
             SIGTERM or SIGINT stops accepting, lets requests in flight finish, exits 0. Logs go to stderr, \
             one line each; the first is `receive-alerts: listening on HOST:PORT` (port 0 picks a free one).
 
-            --from FILE replays captured notifications (one webhook body per line) to stdout, for fixtures \
+            --from FILE replays captured notifications (webhook bodies one after another, one a line or pretty-printed) to stdout, for fixtures \
             and debugging; a bad line is reported as FILE:LINE and skipped (exit 65).
 
             Examples:
@@ -44,7 +44,7 @@ struct ReceiveAlerts: ParsableCommand {
     @Flag(help: "Write the records to stdout instead of a spool (for a pipe).")
     var stdout = false
 
-    @Option(help: ArgumentHelp("Replay captured notifications (one webhook body per line) to stdout, then exit.", valueName: "file"))
+    @Option(help: ArgumentHelp("Replay captured notifications (webhook bodies one after another) to stdout, then exit.", valueName: "file"))
     var from: String?
 
     @Option(help: ArgumentHelp("File holding the bearer token Alertmanager must send.", valueName: "path"))
@@ -107,25 +107,23 @@ struct ReceiveAlerts: ParsableCommand {
         log("stopped after spooling \(receiver.received) alert(s)")
     }
 
-    /// `--from`: every line a webhook body, its alerts to stdout.
+    /// `--from`: webhook bodies one after another (one a line, or pretty-printed as saved), their alerts to stdout.
     private func replay(_ path: String) throws {
         let diagnostics = Diagnostics(tool: "receive-alerts")
         let writer = NDJSONWriter()
         let status = ToolRun.run(diagnostics, writer: writer) {
-            try NDJSONReader(path: path).forEachLine { line in
-                guard line.bytes.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) else { return }
+            try JSONStream.forEach(try FileIO.readAll(path), { body, line in
                 do {
-                    let notification = try AlertPayload.read(try line.parse(), defaultCluster: cluster, receivedAt: nil)
+                    let notification = try AlertPayload.read(body, defaultCluster: cluster, receivedAt: nil)
                     for record in notification.records { try writer.write(record) }
-                    for warning in notification.warnings { diagnostics.warning(warning, source: path, line: line.number) }
-                    for reason in notification.rejected { try diagnostics.error("\(reason); that alert is skipped", source: path, line: line.number) }
-                } catch let error as JSONParseError {
-                    try diagnostics.error("invalid JSON: \(error.message); each line must be one webhook body",
-                                          source: path, line: line.number, column: error.column)
+                    for warning in notification.warnings { diagnostics.warning(warning, source: path, line: line) }
+                    for reason in notification.rejected { try diagnostics.error("\(reason); that alert is skipped", source: path, line: line) }
                 } catch let error as AlertPayloadError {
-                    try diagnostics.error(error.message, source: path, line: line.number)
+                    try diagnostics.error(error.message, source: path, line: line)
                 }
-            }
+            }, failed: { error in
+                try diagnostics.error("invalid JSON: \(error.message); skipped to the next body", source: path, line: error.line, column: error.column)
+            })
         }
         if status != .ok { throw ExitCode(status.rawValue) }
     }

@@ -420,6 +420,28 @@ final class ReceiveAlertsTests: XCTestCase {
         XCTAssertTrue(result.stderr.hasPrefix("receive-alerts: \(file.path):2:"), result.stderr)
     }
 
+    /// Saved webhook bodies as people save them: pretty-printed, one after another (three real payloads of
+    /// prometheus-msteams' test data, fixtures/upstream-fuzz), and one from an older sender without `version`.
+    /// Each body is one notification: its alerts are read, no line of it is an error of its own.
+    func testReplayReadsPrettyPrintedBodiesOneAfterAnother() throws {
+        let scratch = try makeScratchDirectory(self)
+        let seeds = repositoryRoot.appendingPathComponent("fixtures/upstream-fuzz/alert-payload")
+        var text = ""
+        for name in ["msteams-prom_post_request.json", "msteams-prom_post_request_2_alerts.json", "msteams-prom_post_request_12_alerts.json"] {
+            text += try String(contentsOf: seeds.appendingPathComponent(name), encoding: .utf8) + "\n"
+        }
+        text += Self.payload(["old-sender"]).replacingOccurrences(of: "\"version\":\"4\",", with: "") + "\n"
+        let file = scratch.appendingPathComponent("saved.json")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let result = try Tool.run("receive-alerts", ["--from", file.path, "--cluster", "c"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stderr.contains("error"), result.stderr)
+        let records = try decodeRecords(result.lines)
+        XCTAssertEqual(records.count, 1 + 2 + 12 + 1)
+        XCTAssertEqual(records.last?["fingerprint"] as? String, "old-sender")
+        XCTAssertEqual(records.first?["alertname"] as? String, "high_memory_load")
+    }
+
     /// `apt-get install prometheus-alertmanager` when missing (amtool comes with it).
     static func installAlertmanager() throws {
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus-alertmanager")

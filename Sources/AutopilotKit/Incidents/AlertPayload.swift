@@ -42,9 +42,9 @@ public enum AlertPayload {
     /// One bad alert does not cost the others: it is listed in `rejected` and the rest are read.
     public static func read(_ payload: JSON, defaultCluster: String, receivedAt: Date?) throws(AlertPayloadError) -> Notification {
         guard payload.isObject else { throw AlertPayloadError("the body is not a JSON object") }
-        guard let version = payload["version"]?.string else { throw AlertPayloadError("no \"version\": not an Alertmanager webhook payload") }
-        guard version == "4" else { throw AlertPayloadError("payload version \(version); receive-alerts reads version 4") }
-        guard let alerts = payload["alerts"], alerts.isArray else { throw AlertPayloadError("no \"alerts\" array") }
+        // Older senders write no `version`; a version other than 4 is a format this does not know.
+        if let version = payload["version"]?.string, version != "4" { throw AlertPayloadError("payload version \(version); receive-alerts reads version 4") }
+        guard let alerts = payload["alerts"], alerts.isArray else { throw AlertPayloadError("no \"alerts\" array: not an Alertmanager webhook payload") }
         var notification = Notification()
         let groupLabels = strings(payload["groupLabels"], "groupLabels", &notification.warnings)
         let commonLabels = strings(payload["commonLabels"], "commonLabels", &notification.warnings)
