@@ -50,6 +50,10 @@ public struct NodeConsolidation: Detector {
                     + "set WhenEmptyOrUnderutilized")
                 recommended.append(.init("consolidationPolicy", "WhenEmptyOrUnderutilized"))
             }
+            if nodePool.consolidateAfter == "Never" {
+                notes.append("NodePool \(poolName) has consolidateAfter: Never: Karpenter does not consolidate its nodes at all, whatever the policy; "
+                    + "set a duration (e.g. 30s)")
+            }
             if nodePool.budgetNodes.contains(where: { $0 == "0" || $0 == "0%" }) {
                 notes.append("NodePool \(poolName) has a disruption budget of 0 nodes: Karpenter may not disrupt any node while it applies")
             }
@@ -113,7 +117,8 @@ public struct NodeConsolidation: Detector {
             basis: ["requested": ["cpu": .double(requested.cpu ?? 0), "memory": .int(requested.memory ?? 0)],
                     "allocatableEstimate": "vCPU less EKS kube-reserved; memory less 7.5% VM overhead, kube-reserved for 58 pods and 100Mi eviction",
                     "thresholds": ["minReplacementSavingsRatio": .double(context.config.consolidation.minReplacementSavingsRatio)]],
-            notes: nodePool.consolidationPolicy == "WhenEmpty"
-                ? ["NodePool \(pool) has consolidationPolicy WhenEmpty: Karpenter will not replace it by itself"] : [])
+            notes: nodePool.consolidationPolicy == "WhenEmpty" || nodePool.consolidateAfter == "Never"
+                ? ["NodePool \(pool) has \(nodePool.consolidateAfter == "Never" ? "consolidateAfter: Never" : "consolidationPolicy WhenEmpty"): "
+                    + "Karpenter will not replace it by itself"] : [])
     }
 }

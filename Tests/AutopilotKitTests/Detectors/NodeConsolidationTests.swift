@@ -13,9 +13,10 @@ final class NodeConsolidationTests: XCTestCase {
     /// Three m6i.2xlarge nodes of NodePool `default` (WhenEmpty). B and C each carry a 4-core batch pod (half full);
     /// A carries only `webPod`. Every node runs the aws-node DaemonSet.
     private func cluster(webPod: Observed.Pod, zones: [String] = ["us-east-1a", "us-east-1a", "us-east-1a"],
-                         labels: [[String: String]] = [[:], [:], [:]], taints: [[Observed.Taint]] = [[], [], []]) -> ObservedCluster {
+                         labels: [[String: String]] = [[:], [:], [:]], taints: [[Observed.Taint]] = [[], [], []],
+                         policy: String = "WhenEmpty", consolidateAfter: String = "30s") -> ObservedCluster {
         var cluster = Fixtures.cluster()
-        cluster.add(Observed.NodePool(name: "default", consolidationPolicy: "WhenEmpty", consolidateAfter: "30s"))
+        cluster.add(Observed.NodePool(name: "default", consolidationPolicy: policy, consolidateAfter: consolidateAfter))
         for (index, name) in [nodeA, nodeB, nodeC].enumerated() {
             cluster.add(Fixtures.node(name, zone: zones[index], nodepool: "default", labels: labels[index], taints: taints[index]))
             cluster.add(Fixtures.pod("aws-node-\(index)", of: Fixtures.daemonSet("aws-node"), on: name, cpu: 0.025, memory: 64 * mib))
@@ -57,6 +58,14 @@ final class NodeConsolidationTests: XCTestCase {
         // First fit by name: B is the first node with room.
         XCTAssertTrue(finding.notes.contains("apps/web-0 → \(nodeB)"), "\(finding.notes)")
         XCTAssertTrue(finding.notes.contains { $0.contains("consolidationPolicy WhenEmpty") }, "\(finding.notes)")
+    }
+
+    /// `consolidateAfter: Never` (as kubernetes-sigs/karpenter's own test NodePool writes it) turns consolidation
+    /// off whatever the policy: the finding says so instead of leaving it to Karpenter.
+    func testConsolidateAfterNeverIsSaid() throws {
+        let finding = try XCTUnwrap(removals(cluster(webPod: webPod(), policy: "WhenEmptyOrUnderutilized", consolidateAfter: "Never")).first)
+        XCTAssertNil(finding.recommended["consolidationPolicy"], "the policy is already right")
+        XCTAssertTrue(finding.notes.contains { $0.contains("consolidateAfter: Never: Karpenter does not consolidate its nodes at all") }, "\(finding.notes)")
     }
 
     func testPDBAllowingNoDisruptionPinsTheNode() {
