@@ -131,7 +131,7 @@ public enum SignalReader {
     static func podSignals(_ context: IncidentContext) -> [Signal] {
         var signals: [Signal] = []
         for pod in context.cluster.pods {
-            let workload = pod.owner ?? Observed.WorkloadKey(namespace: pod.namespace, kind: "Pod", name: pod.name)
+            let workload = ObservedCluster.workloadKey(of: pod)
             let name = "\(pod.namespace)/\(pod.name)"
             for container in pod.containers {
                 let terminated = container.lastTerminationAt.flatMap(RFC3339.date)

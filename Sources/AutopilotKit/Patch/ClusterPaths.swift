@@ -44,6 +44,11 @@ public struct ClusterPaths {
             case .otherCluster, .unknown: false
             }
         }
+
+        public var isOtherCluster: Bool {
+            if case .otherCluster = self { return true }
+            return false
+        }
     }
 
     public private(set) var claims: [Claim] = []
@@ -123,7 +128,7 @@ public struct ClusterPaths {
         }
         let destination = spec["destination"]
         // The in-cluster server says nothing of which cluster that is: then the object's folder may.
-        let cluster = everyCluster ? Self.everyCluster : text(destination?["name"]).map(clusterName)
+        let cluster = everyCluster ? Self.everyCluster : text(destination?["name"]).map(ClusterCollector.clusterName(forContext:))
             ?? text(destination?["server"]).flatMap(clusterOfServer) ?? clusterFolder(of: file) ?? ""
         var sources: [YAMLNode] = []
         if let source = spec["source"] { sources.append(source) }
@@ -138,15 +143,10 @@ public struct ClusterPaths {
         }
     }
 
-    /// An EKS cluster ARN as Argo CD names clusters (`arn:aws:eks:…:cluster/prod`) is the cluster `prod`.
-    static func clusterName(_ name: String) -> String {
-        if name.hasPrefix("arn:"), let range = name.range(of: ":cluster/") { return String(name[range.upperBound...]) }
-        return name
-    }
-
-    /// The in-cluster server says nothing of which cluster that is; an ARN-like server does.
+    /// The in-cluster server says nothing of which cluster that is; an EKS cluster ARN
+    /// (`arn:aws:eks:…:cluster/prod`, as Argo CD may name clusters) does, as a kubectl context does.
     static func clusterOfServer(_ server: String) -> String? {
-        server.contains(":cluster/") ? clusterName(server) : nil
+        server.hasPrefix("arn:aws") ? ClusterCollector.clusterName(forContext: server) : nil
     }
 
     /// `clusters/<name>/…`: the folder after `clusters`, Flux's and many Argo CD repos' convention.

@@ -129,6 +129,8 @@ public struct ManifestIndex {
         for (entry, kustomizationPath, label) in patchEntries {
             readPatchEntry(entry, root: root, kustomization: kustomizationPath, label: label, operationFiles: &operationFiles)
         }
+        // Each kustomization folder's ways up, worked out once for all the documents below it.
+        var known: [String: [Chain]] = [:]
         for (path, source) in sources.sorted(by: { $0.key < $1.key }) where !Self.isKustomization(path) && !operationFiles.contains(path) {
             for (index, root) in source.documents.enumerated() {
                 guard let kind = root["kind"]?.scalarValue, let name = root["metadata"]?["name"]?.scalarValue else { continue }
@@ -136,8 +138,12 @@ public struct ManifestIndex {
                 let written = root["metadata"]?["namespace"]?.scalarValue
                 var document = Document(path: path, index: index, kind: kind, name: name, namespace: written ?? kustomizationNamespace(of: path), role: role)
                 // A patch names its object as the overlay's inputs do: the overlay's own prefix comes after.
-                let chains = chains(from: { if case .patch(let overlay) = role { return overlay } else { return nil } }() ?? path,
-                                    selfIncluded: role != .resource)
+                let chains: [Chain]
+                if case .patch(let overlay) = role {
+                    chains = self.chains(from: overlay, selfIncluded: true, depth: 0, known: &known)
+                } else {
+                    chains = self.chains(from: path, selfIncluded: false, depth: 0, known: &known)
+                }
                 document.renderings = chains.isEmpty
                     ? [Rendering(overlay: nil, name: name, namespace: document.namespace)]
                     : chains.map { Rendering(overlay: $0.leaf, name: $0.prefix + name + $0.suffix, namespace: $0.namespace ?? written) }

@@ -177,7 +177,7 @@ public struct PatchPlanner {
         // another cluster deploys their folder.
         let built = resources.filter { !$0.overlays.isEmpty }
         resources = resources.filter { document in
-            document.overlays.isEmpty ? !isOtherCluster(clusterPaths.tie(document.path, to: cluster.name)) : document.matched.contains {
+            document.overlays.isEmpty ? !clusterPaths.tie(document.path, to: cluster.name).isOtherCluster : document.matched.contains {
                 $0.overlay.map(overlays.accepted.contains) ?? false
             }
         }
@@ -236,11 +236,6 @@ public struct PatchPlanner {
         if !tied.isEmpty { return (tied, nil) }
         if leaves.count == 1, let only = leaves.first, clusterPaths.tie(only, to: cluster.name) == .unknown { return ([only], only) }
         return ([], nil)
-    }
-
-    func isOtherCluster(_ tie: ClusterPaths.Tie) -> Bool {
-        if case .otherCluster = tie { return true }
-        return false
     }
 
     /// Why the field cannot be changed in a file: this cluster's overlay sets it in an inline patch or with

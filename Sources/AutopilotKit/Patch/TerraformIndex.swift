@@ -297,7 +297,7 @@ public struct TerraformIndex {
                 lookup.shared.append((group, binding))
             } else if binding.unresolved != nil, tie.isThisCluster {
                 lookup.groups.append(group)
-            } else if let reason = binding.unresolved, !isOther(tie) {
+            } else if let reason = binding.unresolved, !tie.isOtherCluster {
                 lookup.untied.append((group, reason))
             } else {
                 lookup.elsewhere.append((group, binding.clusters.isEmpty ? ["another cluster"] : binding.clusters.keys.sorted()))
@@ -305,11 +305,6 @@ public struct TerraformIndex {
             // Code that names other clusters only, or a root another cluster claims, is not this cluster's.
         }
         return lookup
-    }
-
-    private func isOther(_ tie: ClusterPaths.Tie) -> Bool {
-        if case .otherCluster = tie { return true }
-        return false
     }
 
     /// `clusters dev (envs/dev.tfvars), prod (envs/prod.tfvars)`, or the workspaces, named after the
