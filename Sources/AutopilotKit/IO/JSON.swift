@@ -16,6 +16,11 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
     public let column: Int
     public let message: String
     public var description: String { message }
+
+    /// The error of a part that starts at `line` and `column` of a larger input, placed in that input.
+    func within(line: Int, column: Int) -> JSONParseError {
+        JSONParseError(line: line + self.line - 1, column: self.line == 1 ? column + self.column - 1 : self.column, message: message)
+    }
 }
 
 /// A read-only view of one value inside a parsed JSON document.

@@ -21,13 +21,15 @@ public enum JSONStream {
                         break
                     }
                     let end = scanner.offset > start ? scanner.offset : raw.count
-                    do {
-                        try body(try JSON.parse(UnsafeRawBufferPointer(rebasing: raw[start..<end])), linesBefore + line)
-                    } catch let error as JSONParseError {
-                        failure = (start, JSONParseError(line: linesBefore + line + error.line - 1,
-                                                         column: error.line == 1 ? column + error.column - 1 : error.column, message: error.message))
+                    let document: JSON
+                    do throws(JSONParseError) {
+                        document = try JSON.parse(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                    } catch {
+                        failure = (start, error.within(line: linesBefore + line, column: column))
+                        break
                     }
-                    if failure == nil && scanner.offset == start { return }
+                    try body(document, linesBefore + line)
+                    if scanner.offset == start { return }
                 }
                 guard let (offset, error) = failure else { return }
                 try failed(error)

@@ -185,9 +185,8 @@ public enum KubeInput {
                 case .prepared(let value): try body(value)
                 case .unnamed(let item): unnamed.append((item, element.line))
                 case .failed(let error):
-                    let line = element.line + error.line - 1
-                    let column = error.line == 1 ? element.column + error.column - 1 : error.column
-                    try diagnostics.error("\(error.message); this item is skipped", source: source, line: line, column: column)
+                    let placed = error.within(line: element.line, column: element.column)
+                    try diagnostics.error("\(error.message); this item is skipped", source: source, line: placed.line, column: placed.column)
                 }
             }
             read += batch.count
@@ -215,8 +214,8 @@ public enum KubeInput {
                     try deliver(document, source: source, line: startLine, diagnostics: diagnostics) { try body(prepare($0)) }
                     read += 1
                 } catch let error as JSONParseError {
-                    outcome = .malformed(line: startLine + error.line - 1, column: error.line == 1 ? startColumn + error.column - 1 : error.column,
-                                         reason: error.message)
+                    let placed = error.within(line: startLine, column: startColumn)
+                    outcome = .malformed(line: placed.line, column: placed.column, reason: error.message)
                 }
             }
             if case .malformed(let line, let column, let reason) = outcome {
