@@ -34,7 +34,7 @@ public struct ResourceAmounts: Equatable, Sendable {
     public var json: JSONValue { ["cpu": .optional(cpu), "memory": .optional(memory)] }
 }
 
-/// How a container last ended, from `status.containerStatuses[].lastState.terminated`.
+/// How a container last ended, from `status.containerStatuses[]`' `state.terminated` or `lastState.terminated`.
 public struct Termination: Equatable, Sendable {
     public var reason: String
     public var exitCode: Int64?
@@ -72,7 +72,9 @@ public struct Container: Equatable, Sendable {
     /// Adds what `status.containerStatuses[]` says of this container.
     mutating func apply(status: JSON) {
         restarts = status["restartCount"]?.int
-        if let terminated = status["lastState", "terminated"], let reason = terminated["reason"]?.string {
+        // A container that ended (a Job's, a Failed pod's) holds its termination in `state`, the latest;
+        // a restarted one in `lastState`.
+        if let terminated = status["state", "terminated"] ?? status["lastState", "terminated"], let reason = terminated["reason"]?.string {
             lastTermination = Termination(
                 reason: reason, exitCode: terminated["exitCode"]?.int, at: terminated["finishedAt"]?.string)
         }

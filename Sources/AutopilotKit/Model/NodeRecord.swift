@@ -10,6 +10,8 @@ public struct NodeRecord: Sendable {
     public var nodepool: String?
     public var nodegroup: String?
     public var instanceId: String?
+    /// `status.addresses`' InternalIP: what node-exporter's `instance` label holds unless relabelled.
+    public var internalIP: String?
     public var allocatable: ResourceAmounts
     public var allocatablePods: Int64?
     public var capacity: ResourceAmounts
@@ -37,6 +39,7 @@ public struct NodeRecord: Sendable {
         {
             instanceId = String(last)
         }
+        internalIP = node["status", "addresses"]?.array.first { $0["type"]?.string == "InternalIP" }?["address"]?.string
         allocatable = try ResourceAmounts(node["status", "allocatable"], field: "status.allocatable")
         allocatablePods = try node["status", "allocatable", "pods"].map { pods throws(QuantityError) in
             let count = try Quantity.bytes(pods, field: "status.allocatable.pods")
@@ -74,7 +77,7 @@ public struct NodeRecord: Sendable {
             "kind": "node", "cluster": .string(cluster), "name": .string(meta.name),
             "instanceType": .optional(instanceType), "region": .optional(region), "zone": .optional(zone),
             "capacityType": .optional(capacityType), "nodepool": .optional(nodepool), "nodegroup": .optional(nodegroup),
-            "instanceId": .optional(instanceId),
+            "instanceId": .optional(instanceId), "internalIP": .optional(internalIP),
             "allocatable": ["cpu": .optional(allocatable.cpu), "memory": .optional(allocatable.memory),
                             "pods": .optional(allocatablePods)],
             "capacity": capacity.json,

@@ -11,6 +11,7 @@ extension Observed {
         public var nodepool: String?
         public var nodegroup: String?
         public var instanceId: String?
+        public var internalIP: String?
         public var allocatable: Resources
         public var labels: [String: String]
         public var taints: [Taint]
@@ -55,6 +56,7 @@ extension Observed {
             nodepool = json["nodepool"]?.string
             nodegroup = json["nodegroup"]?.string
             instanceId = json["instanceId"]?.string
+            internalIP = json["internalIP"]?.string
             allocatable = try Resources(json["allocatable"], field: "allocatable")
             labels = json["labels"]?.stringMap ?? [:]
             taints = (json["taints"]?.array ?? []).compactMap { taint in
