@@ -80,7 +80,7 @@ final class ChaosScenarioTests: XCTestCase {
         // Bad rollout: the previous image is the rollback, by revision.
         let rollout = try incident("bad-rollout")
         let rollback = try XCTUnwrap((rollout["actions"] as? [[String: Any]])?.first)
-        XCTAssertEqual(rollback["command"] as? String, "kubectl rollout undo -n shop deployment/cart --to-revision=4")
+        XCTAssertEqual(rollback["command"] as? String, "kubectl rollout undo -n 'shop' deployment/'cart' --to-revision=4")
         XCTAssertTrue((rollback["summary"] as? String ?? "").contains("cart:2.3.1"), "\(rollback)")
         let evidence = ((rollout["rootCause"] as? [String: Any])?["evidence"] as? [String] ?? []).joined(separator: "\n")
         XCTAssertTrue(evidence.contains("revision 5 (image 381492150734.dkr.ecr.us-east-1.amazonaws.com/cart:2.4.0) rolled out at 2026-11-23T10:00:00Z"), evidence)

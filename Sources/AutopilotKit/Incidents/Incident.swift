@@ -14,12 +14,24 @@ public enum IncidentCategory: String, Sendable, CaseIterable {
     case disruption
     /// A CPU or memory anomaly in the usage series that no other signal explains.
     case anomaly
+    /// A workload that does not reach what its spec asks: a rollout stuck, replicas missing, pods not
+    /// ready, containers waiting (kubernetes-mixin's KubeDeploymentRolloutStuck, KubePodNotReady, …).
+    case rollout
+    /// A Job that failed or runs far too long (KubeJobFailed, KubeJobNotCompleted).
+    case jobFailed = "job-failed"
+    /// Too little room: an HPA at its maximum or short of its replicas, a cluster whose requests exceed
+    /// what it holds with a node lost (KubeHpaMaxedOut, KubeCPUOvercommit, …).
+    case capacity
+    /// A volume or a node's filesystem filling up, or a volume that failed (KubePersistentVolumeFillingUp,
+    /// NodeFilesystemSpaceFillingUp, …).
+    case storage
 
     /// Node-level categories are about a node; the others about a workload.
     public var isNodeLevel: Bool { self == .nodeNotReady || self == .eviction }
 }
 
-/// What a signal or incident is about: a workload (and container) or a node.
+/// What a signal or incident is about: a workload (and container), a node, or the whole cluster (an
+/// alert about the sum of its requests, or about every kubelet at once).
 public struct IncidentSubject: Hashable, Sendable, Comparable {
     public var namespace: String?
     public var workload: Observed.WorkloadKey?
@@ -27,8 +39,14 @@ public struct IncidentSubject: Hashable, Sendable, Comparable {
 
     public static func workload(_ key: Observed.WorkloadKey) -> IncidentSubject { IncidentSubject(namespace: key.namespace, workload: key, node: nil) }
     public static func node(_ name: String) -> IncidentSubject { IncidentSubject(namespace: nil, workload: nil, node: name) }
+    public static let cluster = IncidentSubject(namespace: nil, workload: nil, node: nil)
 
-    public var key: String { workload.map { "\($0.namespace)/\($0.kind)/\($0.name)" } ?? "Node/\(node ?? "")" }
+    public var isCluster: Bool { workload == nil && node == nil }
+
+    public var key: String {
+        if let workload { return "\(workload.namespace)/\(workload.kind)/\(workload.name)" }
+        return node.map { "Node/\($0)" } ?? "Cluster"
+    }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.key < rhs.key }
 }
 
@@ -50,11 +68,15 @@ public struct Signal: Sendable {
     /// The pod it is about, `namespace/name`.
     public var pod: String?
     public var container: String?
+    /// What an alert names beside its subject: the Job, claim or HPA of the workload (`job/nightly-29012`,
+    /// `persistentvolumeclaim/data-db-0`, `horizontalpodautoscaler/web`), a node's filesystem
+    /// (`mountpoint /var/lib/containerd`), a waiting container's reason.
+    public var object: String?
     public var detail: String
     public var severity: Finding.Severity
 
     public init(source: Source, category: IncidentCategory?, name: String, at: Date, until: Date? = nil, subject: IncidentSubject,
-                pod: String? = nil, container: String? = nil, detail: String, severity: Finding.Severity = .warning) {
+                pod: String? = nil, container: String? = nil, object: String? = nil, detail: String, severity: Finding.Severity = .warning) {
         self.source = source
         self.category = category
         self.name = name
@@ -63,6 +85,7 @@ public struct Signal: Sendable {
         self.subject = subject
         self.pod = pod
         self.container = container
+        self.object = object
         self.detail = detail
         self.severity = severity
     }
@@ -71,7 +94,7 @@ public struct Signal: Sendable {
         [
             "source": .string(source.rawValue), "name": .string(name), "at": .string(RFC3339.string(at)),
             "until": .optional(until.map(RFC3339.string)), "pod": .optional(pod), "container": .optional(container),
-            "detail": .string(detail),
+            "object": .optional(object), "detail": .string(detail),
         ]
     }
 }
@@ -162,11 +185,13 @@ public struct Incident: Sendable {
         if let workload = subject.workload {
             return ["kind": .string(workload.kind), "name": .string(workload.name), "container": .optional(container)]
         }
-        return ["kind": "Node", "name": .optional(subject.node), "container": .null]
+        if let node = subject.node { return ["kind": "Node", "name": .string(node), "container": .null] }
+        return ["kind": "Cluster", "name": .string(cluster), "container": .null]
     }
 
     public var summary: String {
-        let what = subject.workload.map { "\($0.kind.lowercased()) \($0)" + (container.map { " container \($0)" } ?? "") } ?? "node \(subject.node ?? "")"
+        let what = subject.workload.map { "\($0.kind.lowercased()) \($0)" + (container.map { " container \($0)" } ?? "") }
+            ?? subject.node.map { "node \($0)" } ?? "cluster \(cluster)"
         return "\(category.rawValue) on \(what)" + (rootCause.map { ": \($0.summary)" } ?? "")
     }
 

@@ -12,6 +12,7 @@ public enum IncidentAnalyzers {
     public static let all: [any IncidentAnalyzer] = [
         OOMAnalyzer(), CrashLoopAnalyzer(), EvictionAnalyzer(), CPUSaturationAnalyzer(), MemoryPressureAnalyzer(),
         NodeNotReadyAnalyzer(), FailedSchedulingAnalyzer(), LatencyAnalyzer(), DisruptionAnalyzer(), AnomalyAnalyzer(),
+        RolloutAnalyzer(), JobFailedAnalyzer(), CapacityAnalyzer(), StorageAnalyzer(),
     ]
 
     public static func analyzer(for category: IncidentCategory) -> (any IncidentAnalyzer)? { all.first { $0.category == category } }
@@ -46,7 +47,16 @@ enum IncidentFacts {
         context.cluster.pods(of: workload).flatMap(\.containers).filter { container == nil || $0.name == container }.reduce(0) { $0 + $1.restarts }
     }
 
-    static func kubectlTarget(_ workload: Observed.WorkloadKey) -> String { "-n \(workload.namespace) \(workload.kind.lowercased())/\(workload.name)" }
+    /// `-n 'shop' deployment/'cart'`, names quoted for the shell.
+    static func kubectlTarget(_ workload: Observed.WorkloadKey) -> String {
+        "-n \(Runbook.shellQuoted(workload.namespace)) \(workload.kind.lowercased())/\(Runbook.shellQuoted(workload.name))"
+    }
+
+    /// `pod -n 'shop' 'web-7d9f-x2'`: an object for a kubectl command, names quoted for the shell (they come
+    /// from the cluster).
+    static func kubectlObject(_ kind: String, _ namespace: String, _ name: String) -> String {
+        "\(kind.lowercased()) -n \(Runbook.shellQuoted(namespace)) \(Runbook.shellQuoted(name))"
+    }
 
     static func percent(_ ratio: Double) -> String { "\(Int((ratio * 100).rounded()))%" }
 

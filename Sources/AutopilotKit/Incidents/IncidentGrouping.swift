@@ -4,20 +4,21 @@ import Foundation
 /// 1. signals that suggest a category are bucketed by (category, subject) and cut into episodes where
 ///    they are more than `gap` apart;
 /// 2. an incident absorbs the overlapping incidents of the same subject that are its symptoms (an OOM
-///    kill's crash loop and memory alert, a NotReady node's evictions, a throttled container's latency);
+///    kill's crash loop and memory alert, a NotReady node's evictions, a throttled container's latency,
+///    the stuck rollout or failed Job of crashing pods, the missing replicas of pods that cannot be placed);
 /// 3. supporting signals (probe failures, node conditions, anomalies) join the incident of their subject
 ///    they overlap; anomalies that join nothing are `anomaly` incidents of their own.
 public enum IncidentGrouping {
     /// What each category takes in, strongest cause first: the order of the absorbing pass.
     static let absorbs: [(IncidentCategory, Set<IncidentCategory>)] = [
         (.nodeNotReady, [.eviction, .disruption]),
-        (.oom, [.crashloop, .memoryPressure, .disruption, .anomaly]),
-        (.crashloop, [.disruption, .latency, .anomaly]),
+        (.oom, [.crashloop, .memoryPressure, .disruption, .anomaly, .rollout, .jobFailed]),
+        (.crashloop, [.disruption, .latency, .anomaly, .rollout, .jobFailed]),
         (.cpuSaturation, [.latency, .anomaly, .disruption]),
         (.eviction, [.disruption]),
         (.memoryPressure, [.anomaly]),
         (.latency, [.anomaly, .disruption]),
-        (.failedScheduling, []),
+        (.failedScheduling, [.rollout, .capacity]),
         (.disruption, [.anomaly]),
     ]
 

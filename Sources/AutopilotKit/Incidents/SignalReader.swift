@@ -1,17 +1,8 @@
 import Foundation
 
 /// Turns the stream's alerts, events, pod and node statuses and usage series into signals, each about a
-/// workload or a node, at a time taken from the data.
+/// workload, a node or the cluster, at a time taken from the data.
 public enum SignalReader {
-    /// The alert names detect-incidents knows (the shipped rules, pipelines/alerting/prometheus-rules.yaml,
-    /// and kube-prometheus' equivalents), and what each suggests.
-    public static let alertCategories: [String: IncidentCategory] = [
-        "KubePodCrashLooping": .crashloop, "KubeContainerOOMKilled": .oom, "KubePodEvicted": .eviction,
-        "ContainerCPUNearLimit": .cpuSaturation, "ContainerCPUNearRequest": .cpuSaturation, "CPUThrottlingHigh": .cpuSaturation,
-        "ContainerMemoryNearLimit": .memoryPressure, "KubeNodeNotReady": .nodeNotReady, "KubeNodeUnreachable": .nodeNotReady,
-        "ServiceLatencyHigh": .latency, "KubePodNotScheduled": .failedScheduling,
-    ]
-
     public static func signals(_ context: IncidentContext) -> (signals: [Signal], unknownAlerts: [String]) {
         var signals: [Signal] = []
         let (fromAlerts, unknown) = alertSignals(context)
@@ -38,30 +29,21 @@ public enum SignalReader {
         var unknown = Set<String>()
         for key in latest.keys.sorted() {
             let alert = latest[key]!
-            let category = alertCategories[alert.name] ?? (alert.name.localizedCaseInsensitiveContains("latency") ? .latency : nil)
-            guard let category else {
+            guard let category = AlertCatalog.category(of: alert.name) else {
                 unknown.insert(alert.name)
                 continue
             }
-            let subject: IncidentSubject
-            if category.isNodeLevel && category != .eviction, let node = alert.labels["node"] {
-                subject = .node(node)
-            } else if let workload = context.workload(fromLabels: alert.labels) {
-                subject = category == .eviction
-                    ? (alert.labels["pod"].flatMap { context.pod(workload.namespace, $0)?.node }.map { .node($0) } ?? .workload(workload))
-                    : .workload(workload)
-            } else if let node = alert.labels["node"] {
-                subject = .node(node)
-            } else {
-                unknown.insert("\(alert.name) (no pod, workload, service or node label that matches the cluster)")
+            guard let (subject, object) = AlertCatalog.subject(of: alert, category, context) else {
+                unknown.insert("\(alert.name) (no pod, workload, service, claim, HPA, Job or node label that matches the cluster)")
                 continue
             }
+            // A node alert's `pod` is the exporter's own (kube-state-metrics, node-exporter); an eviction's is the evicted pod.
+            let pod = subject.workload != nil || category == .eviction ? alert.labels["pod"].map { "\(alert.labels["namespace"] ?? "")/\($0)" } : nil
             let severity: Finding.Severity = alert.labels["severity"] == "critical" ? .critical : .warning
             let text = alert.annotations["summary"] ?? alert.annotations["description"] ?? alert.name
             signals.append(Signal(source: .alert, category: category, name: alert.name, at: alert.startsAt,
                                   until: alert.status == "resolved" ? (alert.endsAt ?? alert.startsAt) : nil, subject: subject,
-                                  pod: alert.labels["pod"].map { "\(alert.labels["namespace"] ?? "")/\($0)" }, container: alert.labels["container"],
-                                  detail: "\(alert.status) alert \(alert.name): \(text)", severity: severity))
+                                  pod: pod, container: subject.workload != nil ? alert.labels["container"] : nil, object: object, detail: "\(alert.status) alert \(alert.name): \(text)", severity: severity))
         }
         return (signals, unknown.sorted())
     }

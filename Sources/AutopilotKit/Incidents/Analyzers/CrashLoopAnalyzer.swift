@@ -20,8 +20,8 @@ struct CrashLoopAnalyzer: IncidentAnalyzer {
         let restarts = IncidentFacts.restarts(key, containerName, context)
         var evidence = ["first crash at \(RFC3339.string(firstCrash)); \(restarts) restarts across \(crashing.count) pod\(crashing.count == 1 ? "" : "s")"
             + (exitCodes.isEmpty ? "" : "; last exit code\(exitCodes.count == 1 ? "" : "s") \(exitCodes.map(String.init).joined(separator: ", "))")]
-        let logs = "kubectl logs -n \(key.namespace) \(crashing.first.map { "pod/\($0.0.name)" } ?? "\(key.kind.lowercased())/\(key.name)")"
-            + (containerName.map { " -c \($0)" } ?? "") + " --previous"
+        let logs = "kubectl logs -n \(Runbook.shellQuoted(key.namespace)) \(crashing.first.map { "pod/\(Runbook.shellQuoted($0.0.name))" } ?? "\(key.kind.lowercased())/\(Runbook.shellQuoted(key.name))")"
+            + (containerName.map { " -c \(Runbook.shellQuoted($0))" } ?? "") + " --previous"
 
         if let rollout = IncidentFacts.rollout(before: firstCrash, of: key, context), let previous = rollout.previousRevision {
             let image = containerName.flatMap { rollout.images[$0] } ?? rollout.images.values.sorted().first ?? "?"
@@ -50,7 +50,7 @@ struct CrashLoopAnalyzer: IncidentAnalyzer {
                 confidence: probeFailures.isEmpty ? 0.55 : 0.8, evidence: evidence)
             incident.actions = [IncidentAction("fix-liveness-probe",
                                                summary: "Give the probe room: a startupProbe, or a longer initialDelaySeconds/timeoutSeconds",
-                                               command: "kubectl get \(key.kind.lowercased()) -n \(key.namespace) \(key.name) -o jsonpath='{.spec.template.spec.containers[*].livenessProbe}'")]
+                                               command: "kubectl get \(IncidentFacts.kubectlObject(key.kind, key.namespace, key.name)) -o jsonpath='{.spec.template.spec.containers[*].livenessProbe}'")]
             return true
         }
         evidence.append("no rollout in the \(IncidentFacts.duration(context.config.rolloutWindow)) before the first crash and no OOM kill")

@@ -85,8 +85,7 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
     private func placement(_ incident: inout Incident, _ message: SchedulerMessage?, key: Observed.WorkloadKey, pending: Observed.Pod?,
                            evidence: [String]) {
         // The pending pod when one is known; else the workload's template (a Deployment's name is no pod's).
-        let object = pending.map { "pod -n \(Runbook.shellQuoted($0.namespace)) \(Runbook.shellQuoted($0.name))" }
-            ?? "\(key.kind.lowercased()) -n \(Runbook.shellQuoted(key.namespace)) \(Runbook.shellQuoted(key.name))"
+        let object = pending.map { IncidentFacts.kubectlObject("Pod", $0.namespace, $0.name) } ?? IncidentFacts.kubectlObject(key.kind, key.namespace, key.name)
         let spec = pending == nil ? "{.spec.template.spec" : "{.spec"
         let share = message.flatMap { message in message.dominant?.count.flatMap { count in message.nodes.map { Double(count) / Double(max($0, 1)) } } }
         let confidence = 0.5 + 0.4 * (share ?? 0.25)

@@ -48,7 +48,7 @@ struct LatencyAnalyzer: IncidentAnalyzer {
             evidence.append("pods run on NotReady node\(downNodes.count == 1 ? "" : "s") \(downNodes.joined(separator: ", "))")
             incident.rootCause = RootCause("node-failure", summary: "pods on a failed node", confidence: 0.7, evidence: evidence)
             incident.actions = [IncidentAction("replace-node", summary: "Drain \(downNodes.joined(separator: ", ")) so its pods move",
-                                               command: downNodes.map { "kubectl drain \($0) --ignore-daemonsets --delete-emptydir-data" }.joined(separator: " && "))]
+                                               command: downNodes.map { "kubectl drain \(Runbook.shellQuoted($0)) --ignore-daemonsets --delete-emptydir-data" }.joined(separator: " && "))]
             return true
         }
         evidence += checked
@@ -56,7 +56,7 @@ struct LatencyAnalyzer: IncidentAnalyzer {
         guard restarts == 0 else {
             incident.rootCause = RootCause("pod-restarts", summary: "latency while containers restart (\(restarts) restarts)", confidence: 0.5, evidence: evidence)
             incident.actions = [IncidentAction("inspect-logs", summary: "Read why the containers restart",
-                                               command: "kubectl logs -n \(key.namespace) \(key.kind.lowercased())/\(key.name) --previous")]
+                                               command: "kubectl logs \(IncidentFacts.kubectlTarget(key)) --previous")]
             return true
         }
         incident.rootCause = RootCause(
@@ -66,7 +66,7 @@ struct LatencyAnalyzer: IncidentAnalyzer {
         incident.actions = [IncidentAction(
             "investigate-network",
             summary: "Check the latency of \(key)'s dependencies and the network between them (DNS, NetworkPolicy, service mesh, cross-zone paths); no resource change helps",
-            command: "kubectl get networkpolicy,endpoints -n \(key.namespace)")]
+            command: "kubectl get networkpolicy,endpoints -n \(Runbook.shellQuoted(key.namespace))")]
         return true
     }
 }

@@ -4,10 +4,16 @@ import Foundation
 /// spot interruption names the reclaim; a kubelet that stopped reporting (NodeStatusUnknown) is an
 /// instance or kubelet failure. Either way its pods must move: cordon and drain it, and let the node
 /// group or NodePool replace it.
+/// No kubelet of the cluster answering Prometheus (KubeletDown counts by cluster) is node failure only if
+/// the API server also sees nodes NotReady; with every node Ready it is the scrape that fails.
 struct NodeNotReadyAnalyzer: IncidentAnalyzer {
     let category = IncidentCategory.nodeNotReady
 
     func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
+        if incident.subject.isCluster {
+            kubeletsUnscraped(&incident, context)
+            return true
+        }
         guard let name = incident.subject.node else { return false }
         let node = context.cluster.node(named: name)
         let pods = context.cluster.pods(on: name).filter { $0.holdsCapacity }
@@ -24,7 +30,7 @@ struct NodeNotReadyAnalyzer: IncidentAnalyzer {
             evidence.append("workloads with pods on it: \(incident.affectedWorkloads.prefix(6).joined(separator: ", "))\(incident.affectedWorkloads.count > 6 ? ", …" : "")")
         }
         let drain = IncidentAction("replace-node", summary: "Cordon and drain \(name); the \(node?.nodepool != nil ? "NodePool" : "node group") replaces it",
-                                   command: "kubectl cordon \(name) && kubectl drain \(name) --ignore-daemonsets --delete-emptydir-data --timeout=10m")
+                                   command: "kubectl cordon \(Runbook.shellQuoted(name)) && kubectl drain \(Runbook.shellQuoted(name)) --ignore-daemonsets --delete-emptydir-data --timeout=10m")
         if let pressure = node?.pressures.first {
             incident.rootCause = RootCause("node-\(pressure.replacingOccurrences(of: "Pressure", with: "").lowercased())-pressure",
                                            summary: "node under \(pressure) until it stopped being Ready", confidence: 0.75, evidence: evidence)
@@ -37,5 +43,25 @@ struct NodeNotReadyAnalyzer: IncidentAnalyzer {
         }
         incident.actions = [drain]
         return true
+    }
+
+    private func kubeletsUnscraped(_ incident: inout Incident, _ context: IncidentContext) {
+        let nodes = context.cluster.nodes.filter { !$0.isFargate }
+        let notReady = nodes.filter { !$0.ready }.map(\.name).sorted()
+        var evidence = Array(incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(3))
+        evidence.append("\(nodes.count - notReady.count) of \(nodes.count) node\(nodes.count == 1 ? "" : "s") Ready in the snapshot"
+            + (notReady.isEmpty ? "" : "; not Ready: \(notReady.prefix(6).joined(separator: ", "))"))
+        if !notReady.isEmpty && notReady.count == nodes.count {
+            incident.rootCause = RootCause("node-failure", summary: "no node of the cluster is Ready: the nodes or their network are down",
+                                           confidence: 0.7, evidence: evidence)
+            incident.actions = [IncidentAction("inspect-nodes", summary: "Check the node groups and NodePools and the VPC's routes", command: "kubectl get nodes -o wide")]
+            return
+        }
+        incident.rootCause = RootCause("kubelet-scrape-failing",
+                                       summary: "Prometheus reaches no kubelet while the API server sees \(notReady.isEmpty ? "every node" : "nodes") Ready: the scrape fails (ServiceMonitor, TLS or NetworkPolicy), not the nodes",
+                                       confidence: notReady.isEmpty ? 0.75 : 0.5, evidence: evidence)
+        let probe = (nodes.first { $0.ready } ?? nodes.first).map { "kubectl get --raw /api/v1/nodes/\(Runbook.shellQuoted($0.name))/proxy/metrics | head -n 5" }
+        incident.actions = [IncidentAction("fix-monitoring", summary: "Check the kubelet scrape: its ServiceMonitor, Prometheus' targets page, and that the kubelet answers through the API server",
+                                           command: probe)]
     }
 }
