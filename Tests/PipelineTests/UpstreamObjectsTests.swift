@@ -55,6 +55,29 @@ final class UpstreamObjectsTests: XCTestCase {
         XCTAssertEqual(evidence?.first, "first crash at 2018-12-02T09:20:25Z; 3 restarts across 1 pod; last exit code 1")
     }
 
+    /// A time that cannot be read is a warning at its line, and the signal it would date has none: not
+    /// `--now`, not the snapshot's. (The crash-loop pod above, its termination time made unreadable.)
+    func testAnUnreadableTimeIsAWarningAndDatesNothing() throws {
+        let text = try String(contentsOf: Self.objects.appendingPathComponent("argoproj-argo-cd/gitops-engine/pkg/health/testdata/pod-crashloop.yaml"), encoding: .utf8)
+        let cluster = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "upstream"], stdin: text)
+        XCTAssertEqual(cluster.status, 0, cluster.stderr)
+        XCTAssertTrue(cluster.stdout.contains("\"2018-12-02T09:20:25Z\""))
+        let garbled = cluster.stdout.replacingOccurrences(of: "\"2018-12-02T09:20:25Z\"", with: "\"yesterday\"")
+        let result = try Tool.run("detect-incidents", ["--now", "2018-12-02T10:00:00Z"], stdin: garbled)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let line = try XCTUnwrap(garbled.split(separator: "\n").firstIndex { $0.contains("yesterday") }) + 1
+        XCTAssertTrue(result.errorLines.contains(
+            "detect-incidents: <stdin>:\(line): warning: pod argocd/my-pod: containers[main].lastTermination.at \"yesterday\" is not an RFC 3339 time; what it would date has no time"),
+            result.stderr)
+        let incident = try XCTUnwrap(try decodeRecords(result.lines).first { $0["kind"] as? String == "incident" })
+        XCTAssertEqual(incident["category"] as? String, "crashloop", "the crash loop is still seen")
+        XCTAssertTrue(incident["start"] is NSNull, "\(incident["start"] ?? "")")
+        XCTAssertEqual((incident["signals"] as? [[String: Any]])?.map { $0["at"] is NSNull }, [true])
+        XCTAssertFalse(result.stdout.contains("2018-12-02T10:00:00Z"), "--now dates nothing")
+        let evidence = (incident["rootCause"] as? [String: Any])?["evidence"] as? [String]
+        XCTAssertEqual(evidence?.first, "first crash at a time the data does not give; 3 restarts across 1 pod; last exit code 1")
+    }
+
     /// Istio's injected pod: `istio-init` runs alone, `istio-proxy` and `other-sidecar` are native sidecars.
     /// The app container asks nothing; the proxy runs beside it: 100m and 128Mi in all (the plain init
     /// step, 100m/128Mi alone, is no larger). The pod names no namespace: `default`.

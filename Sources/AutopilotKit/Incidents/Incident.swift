@@ -61,7 +61,9 @@ public struct Signal: Sendable {
     public var category: IncidentCategory?
     /// Alert name, event reason, `OOMKilled`, `CrashLoopBackOff`, `cpu-anomaly`, …
     public var name: String
-    public var at: Date
+    /// When it began, from the data; nil when the data gave no readable time (never made up: such a
+    /// signal belongs to its subject's latest incident, see `IncidentGrouping`).
+    public var at: Date?
     /// When it stopped (an alert's endsAt, an anomaly's last point); nil while it lasts.
     public var until: Date?
     public var subject: IncidentSubject
@@ -75,7 +77,7 @@ public struct Signal: Sendable {
     public var detail: String
     public var severity: Finding.Severity
 
-    public init(source: Source, category: IncidentCategory?, name: String, at: Date, until: Date? = nil, subject: IncidentSubject,
+    public init(source: Source, category: IncidentCategory?, name: String, at: Date?, until: Date? = nil, subject: IncidentSubject,
                 pod: String? = nil, container: String? = nil, object: String? = nil, detail: String, severity: Finding.Severity = .warning) {
         self.source = source
         self.category = category
@@ -92,7 +94,7 @@ public struct Signal: Sendable {
 
     public var json: JSONValue {
         [
-            "source": .string(source.rawValue), "name": .string(name), "at": .string(RFC3339.string(at)),
+            "source": .string(source.rawValue), "name": .string(name), "at": .optional(at.map(RFC3339.string)),
             "until": .optional(until.map(RFC3339.string)), "pod": .optional(pod), "container": .optional(container),
             "object": .optional(object), "detail": .string(detail),
         ]
@@ -165,9 +167,10 @@ public struct Incident: Sendable {
         self.signals = signals
     }
 
-    public var start: Date { signals.map(\.at).min() ?? .distantPast }
+    /// The first moment a signal speaks of; nil when none has a readable time.
+    public var start: Date? { signals.compactMap(\.at).min() }
     /// The last moment a signal speaks of.
-    public var end: Date { signals.map { max($0.at, $0.until ?? $0.at) }.max() ?? .distantPast }
+    public var end: Date? { signals.compactMap { signal in signal.at.map { max($0, signal.until ?? $0) } }.max() }
     /// Firing while any alert in it fires (an alert without an end); resolved when all its alerts resolved.
     public var status: String {
         let alerts = signals.filter { $0.source == .alert }
@@ -178,7 +181,7 @@ public struct Incident: Sendable {
 
     /// Stable: the same trouble, starting at the same time, keeps its id from run to run.
     public var id: String {
-        "i-" + StableHash.fnv1a64([cluster, category.rawValue, subject.key, RFC3339.string(start)].joined(separator: "\u{1f}"))
+        "i-" + StableHash.fnv1a64([cluster, category.rawValue, subject.key, start.map(RFC3339.string) ?? "no time"].joined(separator: "\u{1f}"))
     }
 
     public var target: JSONValue {
@@ -196,11 +199,14 @@ public struct Incident: Sendable {
     }
 
     public var json: JSONValue {
-        let ordered = signals.sorted { ($0.at, $0.source.rawValue, $0.name, $0.pod ?? "") < ($1.at, $1.source.rawValue, $1.name, $1.pod ?? "") }
+        // Signals without a time last.
+        let ordered = signals.sorted {
+            ($0.at ?? .distantFuture, $0.source.rawValue, $0.name, $0.pod ?? "") < ($1.at ?? .distantFuture, $1.source.rawValue, $1.name, $1.pod ?? "")
+        }
         return [
             "kind": "incident", "cluster": .string(cluster), "id": .string(id), "category": .string(category.rawValue),
             "severity": .string(severity.rawValue), "status": .string(status), "namespace": .optional(subject.namespace),
-            "target": target, "team": .string(team), "start": .string(RFC3339.string(start)), "end": .string(RFC3339.string(end)),
+            "target": target, "team": .string(team), "start": .optional(start.map(RFC3339.string)), "end": .optional(end.map(RFC3339.string)),
             "summary": .string(summary), "signals": .array(ordered.map(\.json)),
             "affected": ["pods": .strings(affectedPods), "workloads": .strings(affectedWorkloads)],
             "rootCause": rootCause?.json ?? .null, "actions": .array(actions.map(\.json)),

@@ -30,14 +30,16 @@ extension Incident {
     /// Pods named by the signals, `namespace/name`, sorted.
     var podsNamed: [String] { Set(signals.compactMap(\.pod)).sorted() }
 
-    func first(_ names: Set<String>) -> Signal? { signals.filter { names.contains($0.name) }.min { $0.at < $1.at } }
+    func first(_ names: Set<String>) -> Signal? {
+        signals.filter { names.contains($0.name) }.min { ($0.at ?? .distantFuture) < ($1.at ?? .distantFuture) }
+    }
 }
 
 enum IncidentFacts {
     /// The workload's current revision, if it rolled out shortly before `time` (within the window, or
     /// up to 5 minutes after: events and alerts lag the rollout they follow).
-    static func rollout(before time: Date, of workload: Observed.WorkloadKey, _ context: IncidentContext) -> Observed.Workload.Rollout? {
-        guard let rollout = context.cluster.workloads[workload]?.rollout, let started = rollout.startedAt.flatMap(RFC3339.date) else { return nil }
+    static func rollout(before time: Date?, of workload: Observed.WorkloadKey, _ context: IncidentContext) -> Observed.Workload.Rollout? {
+        guard let time, let rollout = context.cluster.workloads[workload]?.rollout, let started = rollout.startedAt.flatMap(RFC3339.date) else { return nil }
         let lead = time.timeIntervalSince(started)
         return lead <= context.config.rolloutWindow && lead >= -300 ? rollout : nil
     }

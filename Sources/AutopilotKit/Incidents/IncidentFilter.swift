@@ -46,6 +46,9 @@ public struct IncidentFilter {
     }
 
     private func take(_ record: JSON, _ line: InputLine, into input: inout Input) throws {
+        for problem in RecordTimes.unreadable(in: record) {
+            diagnostics.warning("\(problem); what it would date has no time", source: line.source, line: line.number)
+        }
         guard let error = add(record, to: &input) else { return }
         try diagnostics.error("\(record["kind"]?.string ?? "record"): \(error.message); forwarded, not analysed", source: line.source, line: line.number)
     }

@@ -34,7 +34,7 @@ public enum IncidentGrouping {
         }
         var incidents: [Incident] = []
         for key in buckets.keys.sorted() {
-            let bucket = buckets[key]!.sorted { $0.at < $1.at }
+            let bucket = buckets[key]!
             let category = bucket[0].category!
             for episode in episodes(bucket, gap: gap) {
                 incidents.append(Incident(cluster: cluster, category: category, subject: bucket[0].subject, signals: episode))
@@ -47,17 +47,27 @@ public enum IncidentGrouping {
                 incidents[index].signals.append(signal)
             }
         }
-        return incidents.sorted { ($0.start, $0.category.rawValue, $0.subject) < ($1.start, $1.category.rawValue, $1.subject) }
+        return incidents.sorted {
+            ($0.start ?? .distantFuture, $0.category.rawValue, $0.subject) < ($1.start ?? .distantFuture, $1.category.rawValue, $1.subject)
+        }
     }
 
-    /// Cuts time-ordered signals where the next starts more than `gap` after everything before it ended.
+    /// Cuts signals, in time order, where the next starts more than `gap` after everything before it
+    /// ended. Signals without a time join the last episode: what the snapshot shows now belongs with the
+    /// latest trouble.
     static func episodes(_ signals: [Signal], gap: TimeInterval) -> [[Signal]] {
         var result: [[Signal]] = []
         var reach = Date.distantPast
-        for signal in signals {
-            if result.isEmpty || signal.at.timeIntervalSince(reach) > gap { result.append([]) }
+        for signal in signals.filter({ $0.at != nil }).sorted(by: { $0.at! < $1.at! }) {
+            let at = signal.at!
+            if result.isEmpty || at.timeIntervalSince(reach) > gap { result.append([]) }
             result[result.count - 1].append(signal)
-            reach = max(reach, signal.until ?? signal.at, signal.at)
+            reach = max(reach, signal.until ?? at, at)
+        }
+        let timeless = signals.filter { $0.at == nil }
+        if !timeless.isEmpty {
+            if result.isEmpty { result.append([]) }
+            result[result.count - 1] += timeless
         }
         return result
     }
@@ -91,11 +101,14 @@ public enum IncidentGrouping {
     /// Only incidents about the same workload or node absorb each other.
     static func related(_ incident: Incident, _ candidate: Incident) -> Bool { incident.subject == candidate.subject }
 
+    /// Without a time on either side, the same subject is enough.
     static func overlaps(_ incident: Incident, _ signal: Signal, gap: TimeInterval) -> Bool {
-        signal.at <= incident.end.addingTimeInterval(gap) && (signal.until ?? signal.at) >= incident.start.addingTimeInterval(-gap)
+        guard let at = signal.at, let start = incident.start, let end = incident.end else { return true }
+        return at <= end.addingTimeInterval(gap) && (signal.until ?? at) >= start.addingTimeInterval(-gap)
     }
 
     static func overlaps(_ incident: Incident, _ other: Incident, gap: TimeInterval) -> Bool {
-        other.start <= incident.end.addingTimeInterval(gap) && other.end >= incident.start.addingTimeInterval(-gap)
+        guard let start = incident.start, let end = incident.end, let otherStart = other.start, let otherEnd = other.end else { return true }
+        return otherStart <= end.addingTimeInterval(gap) && otherEnd >= start.addingTimeInterval(-gap)
     }
 }

@@ -53,10 +53,12 @@ public enum SignalReader {
     static func eventSignals(_ context: IncidentContext) -> [Signal] {
         var signals: [Signal] = []
         for event in context.cluster.events {
-            guard let reason = event.reason, let at = (event.lastTimestamp ?? event.firstTimestamp).flatMap(RFC3339.date) else { continue }
+            guard let reason = event.reason else { continue }
+            // No readable time: the signal has none (detect-incidents warned at the record's line).
+            let at = (event.lastTimestamp ?? event.firstTimestamp).flatMap(RFC3339.date)
             let first = event.firstTimestamp.flatMap(RFC3339.date) ?? at
             let message = event.message ?? ""
-            let times = event.count > 1 ? " (×\(event.count) since \(RFC3339.string(first)))" : ""
+            let times = event.count > 1 ? " (×\(event.count)\(first.map { " since \(RFC3339.string($0))" } ?? ""))" : ""
             if event.objectKind == "Node", let node = event.objectName {
                 let category: IncidentCategory?
                 switch reason {
@@ -124,7 +126,7 @@ public enum SignalReader {
                                           severity: .critical))
                 }
                 if container.waitingReason == "CrashLoopBackOff" {
-                    signals.append(Signal(source: .pod, category: .crashloop, name: "CrashLoopBackOff", at: terminated ?? context.now,
+                    signals.append(Signal(source: .pod, category: .crashloop, name: "CrashLoopBackOff", at: terminated,
                                           subject: .workload(workload), pod: name, container: container.name,
                                           detail: "pod \(name) container \(container.name) waiting in CrashLoopBackOff after \(container.restarts) restarts"
                                             + (container.lastTerminationReason.map { ", last exit \($0) (code \(container.lastTerminationExitCode.map(String.init) ?? "?"))" } ?? ""),
@@ -132,14 +134,14 @@ public enum SignalReader {
                 }
             }
             if pod.reason == "Evicted", let node = pod.node {
-                // The eviction's time from the pod's conditions (its event may have expired); else seen at the snapshot.
-                let at = pod.reasonSince.flatMap(RFC3339.date) ?? context.now
+                // The eviction's time from the pod's conditions (its event may have expired); else none.
+                let at = pod.reasonSince.flatMap(RFC3339.date)
                 signals.append(Signal(source: .pod, category: .eviction, name: "Evicted", at: at,
                                       subject: .node(node), pod: name, detail: "pod \(name) evicted from \(node): \(pod.message ?? "")"))
             }
             if pod.phase == "Pending", pod.reason == "Unschedulable" {
                 signals.append(Signal(source: .pod, category: .failedScheduling, name: "Unschedulable",
-                                      at: (pod.reasonSince ?? pod.createdAt).flatMap(RFC3339.date) ?? context.now, subject: .workload(workload), pod: name,
+                                      at: (pod.reasonSince ?? pod.createdAt).flatMap(RFC3339.date), subject: .workload(workload), pod: name,
                                       detail: "pod \(name) pending, unschedulable: \(pod.message ?? "")"))
             }
         }
@@ -148,7 +150,7 @@ public enum SignalReader {
 
     static func nodeSignals(_ context: IncidentContext) -> [Signal] {
         context.cluster.nodes.filter { !$0.ready }.map { node in
-            Signal(source: .node, category: .nodeNotReady, name: "NotReady", at: node.readySince.flatMap(RFC3339.date) ?? context.now,
+            Signal(source: .node, category: .nodeNotReady, name: "NotReady", at: node.readySince.flatMap(RFC3339.date),
                    subject: .node(node.name), detail: "node \(node.name) not Ready since \(node.readySince ?? "an unknown time")"
                        + (node.pressures.isEmpty ? "" : "; conditions \(node.pressures.joined(separator: ", "))"),
                    severity: .critical)

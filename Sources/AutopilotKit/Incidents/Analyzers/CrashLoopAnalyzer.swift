@@ -12,18 +12,18 @@ struct CrashLoopAnalyzer: IncidentAnalyzer {
         let containerName = incident.mainContainer
         incident.container = containerName
         incident.affectedPods = incident.podsNamed
-        let firstCrash = incident.signals.filter { $0.category == .crashloop }.map(\.at).min() ?? incident.start
+        let firstCrash = incident.signals.filter { $0.category == .crashloop }.compactMap(\.at).min() ?? incident.start
         let statuses = context.cluster.pods(of: key).flatMap { pod in pod.containers.map { (pod, $0) } }
             .filter { containerName == nil || $0.1.name == containerName }
         let crashing = statuses.filter { $0.1.waitingReason == "CrashLoopBackOff" || $0.1.restarts > 0 }
         let exitCodes = Set(crashing.compactMap(\.1.lastTerminationExitCode)).sorted()
         let restarts = IncidentFacts.restarts(key, containerName, context)
-        var evidence = ["first crash at \(RFC3339.string(firstCrash)); \(restarts) restarts across \(crashing.count) pod\(crashing.count == 1 ? "" : "s")"
+        var evidence = ["first crash at \(firstCrash.map(RFC3339.string) ?? "a time the data does not give"); \(restarts) restarts across \(crashing.count) pod\(crashing.count == 1 ? "" : "s")"
             + (exitCodes.isEmpty ? "" : "; last exit code\(exitCodes.count == 1 ? "" : "s") \(exitCodes.map(String.init).joined(separator: ", "))")]
         let logs = "kubectl logs -n \(Runbook.shellQuoted(key.namespace)) \(crashing.first.map { "pod/\(Runbook.shellQuoted($0.0.name))" } ?? "\(key.kind.lowercased())/\(Runbook.shellQuoted(key.name))")"
             + (containerName.map { " -c \(Runbook.shellQuoted($0))" } ?? "") + " --previous"
 
-        if let rollout = IncidentFacts.rollout(before: firstCrash, of: key, context), let previous = rollout.previousRevision {
+        if let firstCrash, let rollout = IncidentFacts.rollout(before: firstCrash, of: key, context), let previous = rollout.previousRevision {
             let image = containerName.flatMap { rollout.images[$0] } ?? rollout.images.values.sorted().first ?? "?"
             let previousImage = containerName.flatMap { rollout.previousImages[$0] } ?? rollout.previousImages.values.sorted().first ?? "?"
             let lead = firstCrash.timeIntervalSince(rollout.startedAt.flatMap(RFC3339.date) ?? firstCrash)

@@ -11,7 +11,7 @@ struct DisruptionAnalyzer: IncidentAnalyzer {
     func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
         guard let key = incident.subject.workload else { return false }
         let kills = incident.signals.filter { $0.category == .disruption && !$0.detail.localizedCaseInsensitiveContains("liveness") }
-        guard let first = kills.map(\.at).min() else { return false }
+        guard let first = kills.compactMap(\.at).min() else { return false }
         // Planned: a rollout or a scale-down of the workload around the kill.
         if IncidentFacts.rollout(before: first, of: key, context) != nil { return false }
         let events = context.cluster.events(about: "\(key.kind)/\(key.namespace)/\(key.name)")

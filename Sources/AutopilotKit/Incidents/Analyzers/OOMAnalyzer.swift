@@ -17,7 +17,7 @@ struct OOMAnalyzer: IncidentAnalyzer {
         let peak = usage?.memory["max"]
         let kills = max(Int64(incident.signals.filter { $0.name == "OOMKilled" }.count), usage?.oomKills ?? 0)
         let restarts = IncidentFacts.restarts(key, containerName, context)
-        var evidence = ["\(kills) OOM kill\(kills == 1 ? "" : "s") of container \(containerName ?? "?") (\(restarts) restarts across its pods) from \(RFC3339.string(incident.start))"]
+        var evidence = ["\(kills) OOM kill\(kills == 1 ? "" : "s") of container \(containerName ?? "?") (\(restarts) restarts across its pods) from \(incident.start.map(RFC3339.string) ?? "a time the data does not give")"]
         if let limit, let peak {
             evidence.append("memory limit \(Units.memory(limit)); peak working set \(Units.memory(bytes: peak)) (\(IncidentFacts.percent(peak / Double(limit))) of the limit)")
         } else if limit == nil {

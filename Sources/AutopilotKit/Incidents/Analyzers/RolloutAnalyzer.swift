@@ -39,8 +39,8 @@ struct RolloutAnalyzer: IncidentAnalyzer {
         incident.affectedPods = Set(incident.podsNamed + waiting.map { "\(key.namespace)/\($0.pod)" }).sorted()
         incident.container = incident.mainContainer ?? waiting.first?.container
         let rollout = context.cluster.workloads[key]?.rollout.flatMap { rollout -> Observed.Workload.Rollout? in
-            guard let started = rollout.startedAt.flatMap(RFC3339.date) else { return nil }
-            let lead = incident.start.timeIntervalSince(started)
+            guard let started = rollout.startedAt.flatMap(RFC3339.date), let start = incident.start else { return nil }
+            let lead = start.timeIntervalSince(started)
             return lead >= -300 && lead <= context.config.rolloutWindow + Self.alertDelay ? rollout : nil
         }
         var actions: [IncidentAction] = []
