@@ -42,6 +42,91 @@ final class UpstreamObjectsTests: XCTestCase {
         XCTAssertEqual(pod["deletingSince"] as? String, "2018-12-03T10:16:04Z")
     }
 
+    /// The same pod, still there long after its deletion began, is stuck: a finding that says since when and
+    /// why (its node `minikube` is not in the snapshot: nothing will confirm the kill); an hour is allowed.
+    func testAPodStuckTerminatingIsAFinding() throws {
+        let text = try String(contentsOf: Self.objects.appendingPathComponent("argoproj-argo-cd/gitops-engine/pkg/health/testdata/pod-deletion.yaml"), encoding: .utf8)
+        let cluster = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "upstream"], stdin: text)
+        XCTAssertEqual(cluster.status, 0, cluster.stderr)
+        func findings(now: String) throws -> [[String: Any]] {
+            let result = try Tool.run("detect-waste", ["--quiet", "--now", now, "--detectors", "stuck-terminating"], stdin: cluster.stdout)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try decodeRecords(result.lines).filter { $0["kind"] as? String == "finding" }
+        }
+        XCTAssertEqual(try findings(now: "2018-12-03T11:00:00Z").count, 0, "44 minutes is within the hour allowed")
+        let stuck = try XCTUnwrap(try findings(now: "2018-12-05T12:16:04Z").first)
+        XCTAssertEqual(stuck["detector"] as? String, "stuck-terminating")
+        XCTAssertEqual(stuck["namespace"] as? String, "argocd")
+        XCTAssertEqual((stuck["target"] as? [String: Any])?["name"] as? String, "image-pull-backoff")
+        XCTAssertEqual(stuck["summary"] as? String,
+                       "Pod argocd/image-pull-backoff has been terminating for 2d 2h past its grace period (since 2018-12-03T10:16:04Z) on node minikube.")
+        XCTAssertEqual((stuck["current"] as? [String: Any])?["terminatingSeconds"] as? Int, 2 * 86_400 + 7_200)
+        XCTAssertTrue((stuck["notes"] as? [String])?.first?.hasPrefix("its node minikube is gone") ?? false, "\(stuck)")
+        XCTAssertEqual((stuck["recommended"] as? [String: Any])?["command"] as? String, "kubectl describe pod -n 'argocd' 'image-pull-backoff'")
+    }
+
+    /// stuck-terminating's findings on files of the corpus read as one stream.
+    func stuckFindings(_ paths: [String], now: String) throws -> [[String: Any]] {
+        // JSON documents follow one another; YAML ones take a separator.
+        let separator = paths.allSatisfy { $0.hasSuffix(".json") } ? "\n" : "\n---\n"
+        let text = try paths.map { try String(contentsOf: Self.objects.appendingPathComponent($0), encoding: .utf8) }.joined(separator: separator)
+        let cluster = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "upstream"], stdin: text)
+        XCTAssertEqual(cluster.status, 0, cluster.stderr)
+        let result = try Tool.run("detect-waste", ["--quiet", "--now", now, "--detectors", "stuck-terminating,orphan-volume"], stdin: cluster.stdout)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return try decodeRecords(result.lines).filter { $0["kind"] as? String == "finding" }
+    }
+
+    /// A Harvester support bundle (rancher/support-bundle-kit's test data): two claims deleted 14 days before
+    /// the bundle, held by kubernetes.io/pvc-protection because their pods still run, their volumes by
+    /// pv-protection and Longhorn's attacher. One finding a claim, saying why; no orphan-volume finding.
+    /// k9s' pv_terminating.json: a Bound PV held by pv-protection, its claim not in the snapshot.
+    func testVolumesAndClaimsStuckTerminatingSayWhatHoldsThem() throws {
+        let bundle = "rancher-support-bundle-kit/tests/integration/sampleSupportBundle/yamls"
+        let findings = try stuckFindings(["\(bundle)/cluster/v1/persistentvolumes.yaml",
+                                          "\(bundle)/namespaced/cattle-monitoring-system/v1/persistentvolumeclaims.yaml",
+                                          "\(bundle)/namespaced/cattle-monitoring-system/v1/pods.yaml"], now: "2022-03-22T23:49:32Z")
+        XCTAssertEqual(findings.map { $0["detector"] as? String }, ["stuck-terminating", "stuck-terminating"])
+        let grafana = try XCTUnwrap(findings.first { ($0["target"] as? [String: Any])?["name"] as? String == "rancher-monitoring-grafana" })
+        XCTAssertEqual((grafana["target"] as? [String: Any])?["kind"] as? String, "PersistentVolumeClaim")
+        XCTAssertEqual(grafana["namespace"] as? String, "cattle-monitoring-system")
+        XCTAssertEqual(grafana["summary"] as? String,
+                       "Claim cattle-monitoring-system/rancher-monitoring-grafana (volume pvc-ce3fa571-6642-4018-b7fd-9eb2c1e56191, 10Mi) has been terminating for 14d 23h (since 2022-03-08T00:02:31Z), held by kubernetes.io/pvc-protection.")
+        XCTAssertEqual(grafana["notes"] as? [String], [
+            "claim cattle-monitoring-system/rancher-monitoring-grafana: held by finalizer kubernetes.io/pvc-protection, waiting for a pod that still mounts the claim",
+            "volume pvc-ce3fa571-6642-4018-b7fd-9eb2c1e56191: held by finalizer kubernetes.io/pv-protection, waiting for a claim still bound to the volume",
+            "volume pvc-ce3fa571-6642-4018-b7fd-9eb2c1e56191: held by finalizer external-attacher/driver-longhorn-io, waiting for the CSI driver detaching the volume from its node",
+            "mounted by cattle-monitoring-system/rancher-monitoring-grafana-d9c56d79b-rt4pt: those pods must stop first",
+        ])
+        XCTAssertEqual((grafana["recommended"] as? [String: Any])?["action"] as? String,
+                       "stop the pods that mount the claim (scale their workload down); the claim and its volume then go")
+
+        let pv = try XCTUnwrap(try stuckFindings(["derailed-k9s/internal/render/testdata/pv_terminating.json"], now: "2022-07-22T14:11:00Z").first)
+        XCTAssertEqual((pv["target"] as? [String: Any])?["kind"] as? String, "PersistentVolume")
+        XCTAssertEqual(pv["summary"] as? String,
+                       "Volume pvc-a4d86f51-916c-476b-83af-b551c91a8ac0 (1Gi, no volume id) has been terminating for 24h (since 2022-07-21T14:11:00Z), held by kubernetes.io/pv-protection.")
+    }
+
+    /// Pods whose grace period ended long ago (sonobuoy's health-summary test data, a kind cluster): on the
+    /// NotReady `kind-worker` no kubelet will confirm the kill; on Ready nodes the kubelet has not.
+    /// kubectl-status' `test1/web-0`: its node is not in the snapshot.
+    func testPodsStuckTerminatingSayWhy() throws {
+        let resources = "vmware-tanzu-sonobuoy/pkg/discovery/testdata/healthsummary/resources"
+        let findings = try stuckFindings(["\(resources)/cluster/core_v1_nodes.json", "\(resources)/ns/sonobuoy/core_v1_pods.json"],
+                                         now: "2022-02-03T00:00:00Z")
+        XCTAssertEqual(findings.count, 4, "four of the five pods are being deleted")
+        func notes(_ pod: String) -> String? {
+            (findings.first { ($0["target"] as? [String: Any])?["name"] as? String == pod }?["notes"] as? [String])?.first
+        }
+        XCTAssertEqual(notes("sonobuoy-systemd-logs-daemon-set-7a10f4effeb44d32-7n2cj"),
+                       "its node kind-worker is NotReady: no kubelet confirms the pod stopped; once the node is confirmed down, force-delete it")
+        XCTAssertTrue(notes("sonobuoy-systemd-logs-daemon-set-7a10f4effeb44d32-jrn9s")?.hasPrefix("the kubelet on kind-control-plane has not confirmed the kill") ?? false)
+        let web = try XCTUnwrap(try stuckFindings(["bergerx-kubectl-status/tests/artifacts/pod-marked-for-deletion.yaml"], now: "2020-03-25T12:00:00Z").first)
+        XCTAssertEqual(web["summary"] as? String, "Pod test1/web-0 has been terminating for 2h 50m past its grace period (since 2020-03-25T09:09:56Z) on node minikube.")
+        XCTAssertEqual(try stuckFindings(["bergerx-kubectl-status/tests/artifacts/pod-marked-for-deletion.yaml"], now: "2020-03-25T10:00:00Z").count, 0,
+                       "50 minutes past the grace period is not stuck yet")
+    }
+
     /// A bare pod (argo-cd's pod-crashloop test data) is its own workload: its crash loop counts its
     /// restarts (it said "0 restarts across 0 pods").
     func testABarePodsCrashLoopCountsItsRestarts() throws {

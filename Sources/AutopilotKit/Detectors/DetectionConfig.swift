@@ -38,6 +38,11 @@ public struct DetectionConfig: Sendable {
         public var minAge = Duration(seconds: 7 * 86_400)
     }
 
+    public struct StuckTerminating: Sendable {
+        /// An object still there this long after its deletion began (a pod: after its grace period ended) is stuck.
+        public var after = Duration(seconds: 3_600)
+    }
+
     public struct Autoscaling: Sendable {
         /// Utilization below this share of the HPA's target, with replicas pinned at min, means min is too high.
         public var lowUtilizationRatio = 0.5
@@ -64,6 +69,7 @@ public struct DetectionConfig: Sendable {
     public var memory = Memory()
     public var idleNode = IdleNode()
     public var orphanVolume = OrphanVolume()
+    public var stuckTerminating = StuckTerminating()
     public var autoscaling = Autoscaling()
     public var consolidation = Consolidation()
     public var markers = Markers()
@@ -124,6 +130,12 @@ public struct DetectionConfig: Sendable {
                 try reader.section(value, "orphanVolume") { key, item throws(ConfigError) in
                     guard key == "minAge" else { return false }
                     orphanVolume.minAge = try reader.duration(item, key)
+                    return true
+                }
+            case "stuckTerminating":
+                try reader.section(value, "stuckTerminating") { key, item throws(ConfigError) in
+                    guard key == "after" else { return false }
+                    stuckTerminating.after = try reader.duration(item, key)
                     return true
                 }
             case "autoscaling":

@@ -58,6 +58,13 @@ public struct DetectionContext: Sendable {
     /// The owning workload's team, or `unassigned`.
     public func team(of key: Observed.WorkloadKey) -> String { cluster.workloads[key]?.team ?? "unassigned" }
 
+    /// A volume's region: zone `us-east-1b` is in `us-east-1`; without a zone, the region most nodes are in.
+    public func region(of volume: Observed.Volume) -> String? {
+        if let zone = volume.zone, let last = zone.last, last.isLetter { return String(zone.dropLast()) }
+        let regions = cluster.nodes.compactMap(\.region)
+        return Dictionary(grouping: regions, by: { $0 }).max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }?.key
+    }
+
     // MARK: Cost
 
     /// Monthly cost of one container's requests over the workload's running pods, before and after a change

@@ -15,6 +15,7 @@ public enum DetectorRegistry {
         OrphanVolume(),
         MisconfiguredAutoscaling(),
         NodeConsolidation(),
+        StuckTerminating(),
     ]
 
     public static var names: [String] { all.map(\.name) }

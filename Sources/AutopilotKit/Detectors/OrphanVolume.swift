@@ -12,7 +12,7 @@ public struct OrphanVolume: Detector {
     public func detect(in context: DetectionContext) -> [Finding] {
         context.cluster.volumes.sorted { $0.name < $1.name }.compactMap { volume in
             // A volume being deleted is on its way out already (stuck on a finalizer is another matter).
-            guard volume.volumeType != nil, volume.deletingSince == nil, let age = age(of: volume, context),
+            guard volume.volumeType != nil, volume.deletingSince == nil, volume.claimDeletingSince == nil, let age = age(of: volume, context),
                 age >= Double(context.config.orphanVolume.minAge.seconds)
             else { return nil }
             switch volume.phase {
@@ -28,15 +28,8 @@ public struct OrphanVolume: Detector {
         return context.now.timeIntervalSince(created)
     }
 
-    /// A zone `us-east-1b` is in region `us-east-1`; without a zone, the region most nodes are in.
-    private func region(of volume: Observed.Volume, _ context: DetectionContext) -> String? {
-        if let zone = volume.zone, let last = zone.last, last.isLetter { return String(zone.dropLast()) }
-        let regions = context.cluster.nodes.compactMap(\.region)
-        return Dictionary(grouping: regions, by: { $0 }).max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }?.key
-    }
-
     private func finding(_ volume: Observed.Volume, unmountedClaim: Bool, age: Double, _ context: DetectionContext) -> Finding {
-        let cost = region(of: volume, context).flatMap { context.costs.monthlyCost(of: volume, region: $0) }
+        let cost = context.region(of: volume).flatMap { context.costs.monthlyCost(of: volume, region: $0) }
         let size = Units.memory(volume.sizeBytes ?? 0)
         let type = volume.volumeType ?? "unknown"
         let handle = volume.volumeHandle ?? "unknown volume id"

@@ -203,6 +203,7 @@ public final class ClusterSnapshot {
             joined.apply(storageClass: volume.storageClass.flatMap { storageClasses[$0] })
             if let claim = volume.claim {
                 let claimKey = "\(claim.namespace)/\(claim.name)"
+                joined.claimMeta = claims[claimKey]
                 let mounting = (mounts[claimKey] ?? []).sorted { $0.meta.name < $1.meta.name }
                 // A Released volume still names its old claim, but no pod can be using it.
                 if volume.phase == "Bound" { joined.mountedBy = mounting.map(\.meta.name) }

@@ -9,6 +9,8 @@ public struct ObjectMeta: Sendable {
     public var creationTimestamp: String?
     /// Set once the object is being deleted (it stays while finalizers hold it).
     public var deletionTimestamp: String?
+    /// What must finish before the object can go (`kubernetes.io/pv-protection`, `karpenter.sh/termination`).
+    public var finalizers: [String]
 
     /// `kind` says whether the object lives in a namespace: a namespaced object written without
     /// `metadata.namespace` (a manifest applied without `-n`) is in `default`, as the API server puts it.
@@ -24,6 +26,7 @@ public struct ObjectMeta: Sendable {
         ownerReferences = (metadata?["ownerReferences"]?.array ?? []).map(OwnerReference.init)
         creationTimestamp = metadata?["creationTimestamp"]?.string
         deletionTimestamp = metadata?["deletionTimestamp"]?.string
+        finalizers = metadata?["finalizers"]?.array.compactMap(\.string) ?? []
     }
 
     /// The owner reference marked `controller: true`, or the only one.

@@ -85,6 +85,7 @@ public struct NodeRecord: Sendable {
             "ready": .bool(ready), "unschedulable": .bool(unschedulable),
             "readyCondition": readyCondition, "pressures": .strings(pressures),
             "createdAt": .optional(meta.creationTimestamp), "deletingSince": .optional(meta.deletionTimestamp),
+            "finalizers": .strings(meta.finalizers),
         ]
     }
 }

@@ -20,6 +20,7 @@ extension Observed {
         public var createdAt: String?
         /// When deletion began: a node being deleted is not idle capacity to remove, it is going already.
         public var deletingSince: String?
+        public var finalizers: [String] = []
         /// When the Ready condition last changed, and the pressure conditions that are True.
         public var readySince: String?
         public var pressures: [String] = []
@@ -67,6 +68,7 @@ extension Observed {
             unschedulable = json["unschedulable"]?.bool ?? false
             createdAt = json["createdAt"]?.string
             deletingSince = json["deletingSince"]?.string
+            finalizers = json["finalizers"]?.array.compactMap(\.string) ?? []
             readySince = json["readyCondition", "since"]?.string
             pressures = json["pressures"]?.array.compactMap(\.string) ?? []
         }
@@ -95,6 +97,7 @@ extension Observed {
         public var overhead: Resources?
         public var createdAt: String?
         public var deletingSince: String?
+        public var finalizers: [String] = []
         /// Why the pod is in its phase (`Evicted`, `Unschedulable`) and the API's message about it.
         public var reason: String?
         public var message: String?
@@ -145,6 +148,7 @@ extension Observed {
             claims = json["claims"]?.array.compactMap(\.string) ?? []
             createdAt = json["createdAt"]?.string
             deletingSince = json["deletingSince"]?.string
+            finalizers = json["finalizers"]?.array.compactMap(\.string) ?? []
             reason = json["reason"]?.string
             message = json["message"]?.string
             reasonSince = json["reasonSince"]?.string
@@ -243,6 +247,9 @@ extension Observed {
         public var name: String
         public var claimNamespace: String?
         public var claimName: String?
+        /// The claim's deletion, when it is being deleted, and what holds it.
+        public var claimDeletingSince: String?
+        public var claimFinalizers: [String] = []
         public var phase: String?
         public var storageClass: String?
         public var volumeType: String?
@@ -256,6 +263,7 @@ extension Observed {
         public var createdAt: String?
         /// When deletion began: a volume being deleted is not an orphan to delete.
         public var deletingSince: String?
+        public var finalizers: [String] = []
 
         public init(name: String, claim: (namespace: String, name: String)?, phase: String, volumeType: String?, sizeBytes: Int64?,
                     iops: Int64? = nil, throughput: Int64? = nil, volumeHandle: String? = nil, mountedBy: [String] = [],
@@ -280,6 +288,8 @@ extension Observed {
             name = try json.required("name")
             claimNamespace = json["claim", "namespace"]?.string
             claimName = json["claim", "name"]?.string
+            claimDeletingSince = json["claim", "deletingSince"]?.string
+            claimFinalizers = json["claim", "finalizers"]?.array.compactMap(\.string) ?? []
             phase = json["phase"]?.string
             storageClass = json["storageClass"]?.string
             volumeType = json["volumeType"]?.string

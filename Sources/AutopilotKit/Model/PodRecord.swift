@@ -94,6 +94,7 @@ public struct PodRecord: Sendable {
             "qosClass": .optional(qosClass), "priorityClassName": .optional(priorityClassName),
             "podRequests": podRequests?.json ?? .null, "overhead": overhead?.json ?? .null,
             "createdAt": .optional(meta.creationTimestamp), "startedAt": .optional(startedAt), "deletingSince": .optional(meta.deletionTimestamp),
+            "finalizers": .strings(meta.finalizers),
             "reason": .optional(reason), "message": .optional(message), "reasonSince": .optional(reasonSince),
         ]
     }

@@ -6,6 +6,8 @@ public struct VolumeRecord: Sendable {
     public var cluster: String
     public var meta: ObjectMeta
     public var claim: (namespace: String, name: String)?
+    /// The claim's own metadata, when the snapshot holds it: a claim being deleted is stuck, not orphaned.
+    public var claimMeta: ObjectMeta?
     public var phase: String?
     public var storageClass: String?
     public var volumeType: String?
@@ -76,7 +78,10 @@ public struct VolumeRecord: Sendable {
     }
 
     public var json: JSONValue {
-        let claimJSON: JSONValue = claim.map { ["namespace": .string($0.namespace), "name": .string($0.name)] } ?? .null
+        let claimJSON: JSONValue = claim.map {
+            ["namespace": .string($0.namespace), "name": .string($0.name), "deletingSince": .optional(claimMeta?.deletionTimestamp),
+             "finalizers": .strings(claimMeta?.finalizers ?? [])]
+        } ?? .null
         return [
             "kind": "volume", "cluster": .string(cluster), "name": .string(meta.name), "claim": claimJSON,
             "phase": .optional(phase), "storageClass": .optional(storageClass), "volumeType": .optional(volumeType),
@@ -84,6 +89,7 @@ public struct VolumeRecord: Sendable {
             "volumeHandle": .optional(volumeHandle), "csiDriver": .optional(csiDriver), "zone": .optional(zone),
             "reclaimPolicy": .optional(reclaimPolicy), "mountedBy": .strings(mountedBy), "team": .optional(team),
             "createdAt": .optional(meta.creationTimestamp), "deletingSince": .optional(meta.deletionTimestamp),
+            "finalizers": .strings(meta.finalizers),
         ]
     }
 }
