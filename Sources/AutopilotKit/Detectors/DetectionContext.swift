@@ -27,8 +27,10 @@ public struct DetectionContext: Sendable {
             } else {
                 let reason: String
                 if let type = node.instanceType, let region = node.region {
-                    reason = costs.prices.instance(type, region: region) == nil
-                        ? "instance type \(type) in \(region) is not in the price table"
+                    reason = costs.prices.instance(type, region: region, os: node.operatingSystem) == nil
+                        ? (node.operatingSystem == .windows
+                            ? "Windows instance type \(type) in \(region) has no Windows price (the embedded table is Linux only; a --prices row with operatingSystem Windows prices it)"
+                            : "instance type \(type) in \(region) is not in the price table")
                         : "node \(node.name) has no allocatable CPU or memory to split its price by"
                 } else {
                     reason = "node \(node.name) has no instance type or region label"

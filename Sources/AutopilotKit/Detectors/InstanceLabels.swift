@@ -8,9 +8,9 @@ enum InstanceLabels {
         let allocatable: (cpu: Double, memory: Int64)
     }
 
-    /// The region's instance types, burstable t* left out (their CPU is credit-limited).
-    static func offers(in region: String, _ prices: PriceTable) -> [Offer] {
-        (prices.instances[region] ?? [:]).filter { !$0.key.hasPrefix("t") }.sorted { $0.key < $1.key }.map { type, instance in
+    /// The region's instance types for one operating system, burstable t* left out (their CPU is credit-limited).
+    static func offers(in region: String, os: PriceTable.OperatingSystem, _ prices: PriceTable) -> [Offer] {
+        prices.instances(in: region, os: os).filter { !$0.key.hasPrefix("t") }.sorted { $0.key < $1.key }.map { type, instance in
             Offer(type: type, instance: instance, labels: labels(type: type, instance: instance), allocatable: estimatedAllocatable(instance))
         }
     }

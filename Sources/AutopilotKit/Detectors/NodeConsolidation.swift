@@ -22,13 +22,15 @@ public struct NodeConsolidation: Detector {
         var findings = plan.consolidated.keys.sorted().map { pool in
             removalFinding(pool: pool, removals: plan.consolidated[pool]!, blocked: plan.blocked[pool] ?? [], context)
         }
+        // By region and operating system: a Windows node is replaced by a Windows-priced type.
         var catalogs: [String: [InstanceLabels.Offer]] = [:]
         for node in context.cluster.nodes.sorted(by: { $0.name < $1.name })
         where node.nodepool != nil && node.ready && !node.unschedulable && node.isUsableCapacity && !context.isIgnored(node)
             && !plan.removed.contains(node.name) && !plan.receiving.contains(node.name) {
             guard let region = node.region else { continue }
-            if catalogs[region] == nil { catalogs[region] = InstanceLabels.offers(in: region, context.costs.prices) }
-            if let finding = replacementFinding(node, offers: catalogs[region]!, context) { findings.append(finding) }
+            let catalog = "\(region)/\(node.operatingSystem.rawValue)"
+            if catalogs[catalog] == nil { catalogs[catalog] = InstanceLabels.offers(in: region, os: node.operatingSystem, context.costs.prices) }
+            if let finding = replacementFinding(node, offers: catalogs[catalog]!, context) { findings.append(finding) }
         }
         return findings
     }

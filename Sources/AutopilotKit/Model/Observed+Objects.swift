@@ -30,6 +30,10 @@ extension Observed {
 
         /// Capacity the node detectors may take away or move pods to: an EC2 node not being deleted.
         public var isUsableCapacity: Bool { deletingSince == nil && !isFargate }
+        /// From `kubernetes.io/os`, which the kubelet sets (`beta.kubernetes.io/os` on old nodes); Linux unless it says windows.
+        public var operatingSystem: PriceTable.OperatingSystem {
+            (labels["kubernetes.io/os"] ?? labels["beta.kubernetes.io/os"])?.lowercased() == "windows" ? .windows : .linux
+        }
 
         public init(name: String, instanceType: String?, region: String?, zone: String? = nil, capacityType: String? = "on-demand",
                     nodepool: String? = nil, nodegroup: String? = nil, allocatable: Resources, labels: [String: String] = [:],
@@ -302,6 +306,7 @@ extension Observed {
             team = json["team"]?.string ?? "unassigned"
             createdAt = json["createdAt"]?.string
             deletingSince = json["deletingSince"]?.string
+            finalizers = json["finalizers"]?.array.compactMap(\.string) ?? []
         }
     }
 

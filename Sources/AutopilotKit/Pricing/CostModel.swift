@@ -31,9 +31,12 @@ public struct CostModel: Sendable {
         public var monthly: Money { Money(dollars: hourly * CostModel.hoursPerMonth) }
     }
 
-    /// Nil when the instance type or region is not in the table: the caller reports it and prices nothing.
+    /// Nil when the instance type or region is not in the table for the node's operating system: the
+    /// caller reports it and prices nothing (a Windows node is never priced as Linux).
     public func price(of node: Observed.Node) -> NodePrice? {
-        guard let type = node.instanceType, let region = node.region, let instance = prices.instance(type, region: region) else { return nil }
+        guard let type = node.instanceType, let region = node.region,
+            let instance = prices.instance(type, region: region, os: node.operatingSystem)
+        else { return nil }
         return price(of: instance, capacityType: node.capacityType)
     }
 

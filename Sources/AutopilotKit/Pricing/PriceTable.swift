@@ -31,8 +31,15 @@ public struct PriceTable: Sendable {
         }
     }
 
-    /// region → instance type → prices.
+    /// What an instance runs: EC2 charges a Windows instance its license on top of the Linux price.
+    public enum OperatingSystem: String, Sendable {
+        case linux, windows
+    }
+
+    /// region → instance type → Linux prices.
     public var instances: [String: [String: Instance]] = [:]
+    /// region → instance type → Windows prices (rows with `operatingSystem` windows; the embedded table has none).
+    public var windowsInstances: [String: [String: Instance]] = [:]
     /// region → volume type → prices.
     public var storage: [String: [String: Storage]] = [:]
 
@@ -54,7 +61,14 @@ public struct PriceTable: Sendable {
         return table
     }
 
-    public func instance(_ type: String, region: String) -> Instance? { instances[region]?[type] }
+    public func instance(_ type: String, region: String, os: OperatingSystem = .linux) -> Instance? {
+        (os == .windows ? windowsInstances : instances)[region]?[type]
+    }
+
+    /// The region's instance types for one operating system.
+    public func instances(in region: String, os: OperatingSystem = .linux) -> [String: Instance] {
+        (os == .windows ? windowsInstances : instances)[region] ?? [:]
+    }
 
     public func volume(_ type: String, region: String) -> Storage? { storage[region]?[type] }
 
@@ -104,14 +118,18 @@ public struct PriceTable: Sendable {
         }
         guard let region = row["region"] else { throw PriceFileError(source: source, line: line, message: "missing region") }
         if let type = row["instanceType"] {
-            let old = instances[region]?[type]
+            let os = try operatingSystem(row["operatingSystem"], source: source, line: line)
+            let old = instance(type, region: region, os: os)
             guard let vcpu = try number("vcpu") ?? old?.vcpu, let memory = try number("memoryGiB") ?? old?.memoryGiB,
                 let hourly = try number("onDemandHourly") ?? old?.onDemandHourly
             else {
                 throw PriceFileError(source: source, line: line, message: "new instance type \(type) in \(region) needs vcpu, memoryGiB and onDemandHourly")
             }
-            instances[region, default: [:]][type] = Instance(
-                vcpu: vcpu, memoryGiB: memory, onDemandHourly: hourly, spotHourly: try number("spotHourly") ?? old?.spotHourly)
+            let row = Instance(vcpu: vcpu, memoryGiB: memory, onDemandHourly: hourly, spotHourly: try number("spotHourly") ?? old?.spotHourly)
+            switch os {
+            case .linux: instances[region, default: [:]][type] = row
+            case .windows: windowsInstances[region, default: [:]][type] = row
+            }
         } else if let type = row["volumeType"] {
             let old = storage[region]?[type]
             guard let perGB = try number("gbMonth") ?? old?.gbMonth else {
@@ -123,6 +141,15 @@ public struct PriceTable: Sendable {
         } else {
             throw PriceFileError(source: source, line: line, message: "a row needs instanceType or volumeType")
         }
+    }
+
+    /// `operatingSystem`: Linux when absent, `Linux`/`Windows` in any case (the AWS Price List's spelling).
+    private func operatingSystem(_ text: String?, source: String, line: Int) throws(PriceFileError) -> OperatingSystem {
+        guard let text else { return .linux }
+        guard let os = OperatingSystem(rawValue: text.lowercased()) else {
+            throw PriceFileError(source: source, line: line, message: "operatingSystem '\(text)' is neither Linux nor Windows")
+        }
+        return os
     }
 
     /// Reads a `--prices` file (CSV, or JSON when it ends in `.json` or starts with `{`/`[`).

@@ -211,6 +211,35 @@ final class PricingTests: XCTestCase {
     }
 
     /// "\r\n" is a single Character in Swift: a CSV saved on Windows must still merge its rows.
+    /// A Windows node (`kubernetes.io/os: windows`, as the kubelet labels it) is never priced at the Linux
+    /// rate: unpriced, saying why, until a price file gives its Windows price.
+    func testAWindowsNodeIsPricedAsWindowsOrNotAtAll() throws {
+        let windows = Fixtures.node("ip-10-0-9-9.ec2.internal", type: "m5.xlarge", labels: ["kubernetes.io/os": "windows"])
+        let linux = Fixtures.node("ip-10-0-9-10.ec2.internal", type: "m5.xlarge")
+        XCTAssertEqual(windows.operatingSystem, .windows)
+        XCTAssertEqual(linux.operatingSystem, .linux)
+        var cluster = Fixtures.cluster()
+        cluster.add(windows)
+        cluster.add(linux)
+        let embedded = CostModel()
+        XCTAssertNil(embedded.price(of: windows))
+        XCTAssertEqual(embedded.price(of: linux)?.hourly, 0.192)
+        let context = DetectionContext(cluster: cluster, costs: embedded, now: Fixtures.now)
+        XCTAssertEqual(context.unpricedNodes.map(\.reason), [
+            "Windows instance type m5.xlarge in us-east-1 has no Windows price (the embedded table is Linux only; a --prices row with operatingSystem Windows prices it)",
+        ])
+        var table = PriceTable.embedded()
+        try table.merge(csv: "region,instanceType,vcpu,memoryGiB,onDemandHourly,operatingSystem\nus-east-1,m5.xlarge,4,16,0.376,Windows\n", source: "windows.csv")
+        XCTAssertEqual(table.instance("m5.xlarge", region: "us-east-1")?.onDemandHourly, 0.192, "the Linux row is untouched")
+        let priced = CostModel(prices: table)
+        // $0.376 an hour × 730 hours.
+        XCTAssertEqual(priced.price(of: windows)?.monthly, Money(cents: 27_448))
+        XCTAssertEqual(priced.price(of: linux)?.hourly, 0.192)
+        XCTAssertThrowsError(try table.merge(csv: "region,instanceType,onDemandHourly,operatingSystem\nus-east-1,m5.xlarge,0.5,macOS\n", source: "bad.csv")) { error in
+            XCTAssertEqual((error as? PriceFileError)?.message, "operatingSystem 'macOS' is neither Linux nor Windows")
+        }
+    }
+
     func testCSVWithWindowsLineEndings() throws {
         var table = PriceTable.embedded()
         try table.merge(csv: "region,instanceType,onDemandHourly\r\nus-east-1,m5.xlarge,0.18\r\n", source: "prices.csv")
