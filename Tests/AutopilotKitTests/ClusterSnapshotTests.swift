@@ -115,7 +115,7 @@ final class ClusterSnapshotTests: XCTestCase {
         XCTAssertEqual(data["zone"], "us-east-1b")
         XCTAssertEqual(data["volumeHandle"], "vol-0123")
         XCTAssertEqual(data["mountedBy"], ["db-0"])
-        XCTAssertEqual(data["claim"]!.text, #"{"namespace":"shop","name":"data-db-0"}"#)
+        XCTAssertEqual(data["claim"]!.text, #"{"namespace":"shop","name":"data-db-0","deletingSince":null,"finalizers":[]}"#)
         let old = volumes[#""pv-old""#]!
         XCTAssertEqual(old["volumeType"], "gp2")  // no StorageClass captured: its name is an EBS type
         XCTAssertEqual(old["zone"], "us-east-1c")

@@ -81,11 +81,11 @@ final class CollectClusterOfflineTests: XCTestCase {
         let released = volumes.filter { $0["phase"] as? String == "Released" }
         XCTAssertEqual(Set(released.compactMap { $0["volumeType"] as? String }), ["gp2", "gp3"])
         XCTAssertTrue(released.allSatisfy { ($0["mountedBy"] as? [String])?.isEmpty == true })
-        let scratch = volumes.first { ($0["claim"] as? [String: String])?["name"] == "old-etl-scratch" }
+        let scratch = volumes.first { ($0["claim"] as? [String: Any])?["name"] as? String == "old-etl-scratch" }
         XCTAssertEqual(scratch?["sizeBytes"] as? Int, 1_099_511_627_776)
         XCTAssertEqual(scratch?["mountedBy"] as? [String], [])
         XCTAssertEqual(scratch?["team"] as? String, "data-eng")
-        let kafka = volumes.first { ($0["claim"] as? [String: String])?["name"] == "data-kafka-1" }
+        let kafka = volumes.first { ($0["claim"] as? [String: Any])?["name"] as? String == "data-kafka-1" }
         XCTAssertEqual(kafka?["mountedBy"] as? [String], ["kafka-1"])
         let inTree = volumes.first { $0["csiDriver"] as? String == "kubernetes.io/aws-ebs" }
         XCTAssertEqual(inTree?["zone"] as? String, "us-east-1b")
