@@ -76,6 +76,9 @@ extension RiskScorer {
         }
         if affected.nodeLevel && !affected.nodes.isEmpty && !policy.autoNodeChanges { approve.append("node removals and replacements need a human (autoNodeChanges: false)") }
         if finding["detector"]?.string == "orphan-volume" { approve.append("deleting a volume is irreversible") }
+        if finding["detector"]?.string == "stuck-terminating" {
+            approve.append("a person must act: force-deleting or removing a finalizer skips the cleanup it waits for")
+        }
         if finding["priceSource"]?.string == "none" { approve.append("no single change to apply: a human decides the fix") }
         if !approve.isEmpty { return (.approve, approve.map { "gate approve: " + $0 }) }
         return (.auto, ["gate auto: low risk outside protected namespaces"])

@@ -113,6 +113,20 @@ final class RiskGateTests: XCTestCase {
         XCTAssertEqual(risk.gateReasons, ["gate approve: deleting a volume is irreversible"])
     }
 
+    /// stuck-terminating asks a person to force-delete or clear a finalizer: never `auto`.
+    func testAStuckTerminatingFindingNeedsApproval() throws {
+        var cluster = RiskFixtures.cluster()
+        var node = Fixtures.node("ip-10-0-7-12.ec2.internal")
+        node.deletingSince = Fixtures.daysAgo(1)
+        node.finalizers = ["karpenter.sh/termination"]
+        cluster.add(node)
+        let finding = try XCTUnwrap(StuckTerminating().detect(in: Fixtures.context(cluster)).first)
+        let risk = try RiskFixtures.assess(finding, in: cluster).risk
+        XCTAssertEqual(risk.gate, .approve)
+        XCTAssertTrue(risk.gateReasons.contains("gate approve: a person must act: force-deleting or removing a finalizer skips the cleanup it waits for"),
+                      "\(risk.gateReasons)")
+    }
+
     func testAFindingWithNoSingleChangeNeedsApproval() throws {
         var cluster = RiskFixtures.cluster(pods: 3)
         cluster.add(Observed.HPA(namespace: "apps", name: "web", target: web, minReplicas: 3, maxReplicas: 3, currentReplicas: 3,
