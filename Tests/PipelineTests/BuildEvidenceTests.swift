@@ -152,7 +152,7 @@ final class BuildEvidenceTests: XCTestCase {
 
     static func chromium() throws -> String {
         for path in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] where FileManager.default.isExecutableFile(atPath: path) { return path }
-        guard getuid() == 0 else { throw XCTSkip("chromium is not installed and installing it needs root") }
+        try MissingComponent.check(getuid() == 0, "chromium is not installed and installing it needs root")
         let install = Process()
         install.executableURL = URL(fileURLWithPath: "/usr/bin/apt-get")
         install.arguments = ["install", "-y", "-qq", "chromium"]
@@ -160,9 +160,8 @@ final class BuildEvidenceTests: XCTestCase {
         install.standardOutput = FileHandle.nullDevice
         try install.run()
         install.waitUntilExit()
-        guard install.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
-            throw XCTSkip("apt-get install chromium failed (\(install.terminationStatus))")
-        }
+        try MissingComponent.check(install.terminationStatus == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"),
+                                   "apt-get install chromium failed (\(install.terminationStatus))")
         return "/usr/bin/chromium"
     }
 

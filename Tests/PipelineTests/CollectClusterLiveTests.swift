@@ -8,9 +8,7 @@ final class CollectClusterLiveTests: XCTestCase {
     private var scratch: URL!
 
     override func setUpWithError() throws {
-        let kubectl = ProcessInfo.processInfo.environment["PATH", default: ""].split(separator: ":")
-            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/kubectl") }
-        try XCTSkipUnless(kubectl, "kubectl is not on PATH (make deps installs it where Debian can)")
+        _ = try MissingComponent.executable("kubectl", "make deps installs it (Debian's kubernetes-client)")
         scratch = try makeScratchDirectory(self)
     }
 

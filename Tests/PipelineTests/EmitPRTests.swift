@@ -98,11 +98,9 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(try F.changedFiles(repo).filter { !$0.hasPrefix("runbooks/") }, try F.expectedFiles("kustomize"))
 
         // What the cluster gets: kustomize itself renders the merged overlay with the recommended values.
-        let kubectl = ProcessInfo.processInfo.environment["PATH", default: ""].split(separator: ":").map { "\($0)/kubectl" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-        try XCTSkipIf(kubectl == nil && ProcessInfo.processInfo.environment["CI"] == nil, "kubectl is not on PATH (make deps installs it)")
+        let kubectl = try MissingComponent.executable("kubectl", "make deps installs it (Debian's kubernetes-client)")
         let render = Process()
-        render.executableURL = URL(fileURLWithPath: try XCTUnwrap(kubectl, "CI has kubectl: make deps installs it"))
+        render.executableURL = URL(fileURLWithPath: kubectl)
         render.arguments = ["kustomize", repo.appendingPathComponent("overlays/demo").path]
         let output = Pipe()
         render.standardOutput = output

@@ -325,7 +325,7 @@ final class ReceiveAlertsTests: XCTestCase {
     /// A disk that fills mid-write and then frees up: the failed notification is answered 500 and cut back off
     /// the file, and the next one (answered 200) is whole and readable. On a real tmpfs of 64 KiB.
     func testAFullDiskLosesNoAcknowledgedAlert() throws {
-        guard getuid() == 0 else { throw XCTSkip("mounting a tmpfs needs root (CI runs as root)") }
+        try MissingComponent.check(getuid() == 0, "mounting a tmpfs needs root (CI runs as root)")
         let scratch = try makeScratchDirectory(self)
         let disk = scratch.appendingPathComponent("disk")
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)

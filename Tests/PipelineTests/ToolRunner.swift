@@ -1,3 +1,4 @@
+import AutopilotKit
 import Foundation
 import XCTest
 
@@ -77,5 +78,25 @@ func decodeRecords(_ lines: [String]) throws -> [[String: Any]] {
             throw NSError(domain: "test", code: 1, userInfo: [NSLocalizedDescriptionKey: "not an object: \(line)"])
         }
         return object
+    }
+}
+
+/// A real component a test needs and cannot find (kubectl, promtool, Chromium, root for a tmpfs). On a
+/// developer's machine the test is skipped with the reason; under `CI=true` it fails with it: a fresh CI
+/// machine has everything `make deps` installs, so a missing one is a defect, never a silent skip.
+struct MissingComponent: Error, CustomStringConvertible {
+    let description: String
+
+    static func check(_ available: Bool, _ reason: String) throws {
+        guard !available else { return }
+        if ProcessInfo.processInfo.environment["CI"] != nil { throw MissingComponent(description: "CI: \(reason)") }
+        throw XCTSkip(reason)
+    }
+
+    /// `name` on PATH, or the skip or failure above.
+    static func executable(_ name: String, _ reason: String) throws -> String {
+        let path = Executables.onPath(name)
+        try check(path != nil, "\(name) is not on PATH: \(reason)")
+        return path!
     }
 }

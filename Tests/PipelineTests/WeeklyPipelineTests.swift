@@ -22,9 +22,7 @@ final class WeeklyPipelineTests: XCTestCase {
     }
 
     func testCronRunWritesADatedFolderAndReplaysOffline() throws {
-        let kubectl = ProcessInfo.processInfo.environment["PATH", default: ""].split(separator: ":")
-            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/kubectl") }
-        try XCTSkipUnless(kubectl, "kubectl is not on PATH (make deps installs it where Debian can)")
+        _ = try MissingComponent.executable("kubectl", "make deps installs it (Debian's kubernetes-client)")
         let scratch = try makeScratchDirectory(self)
         let kube = try FakeKubeAPIServer(fixtures: repositoryRoot.appendingPathComponent("fixtures/demo"), scratch: scratch)
         addTeardownBlock { kube.stop() }

@@ -356,7 +356,7 @@ public struct EmitPRFilter {
 
     private func checkTerraformFormat(_ workspace: PatchWorkspace, in worktree: GitCheckout.Worktree) {
         let changed = workspace.changedPaths.filter { $0.hasSuffix(".tf") }
-        guard !changed.isEmpty, let terraform = Self.onPath("terraform") else { return }
+        guard !changed.isEmpty, let terraform = Executables.onPath("terraform") else { return }
         for path in changed {
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("emit-pr-fmt-\(UUID().uuidString).tf")
             defer { try? FileManager.default.removeItem(at: scratch) }
@@ -370,14 +370,6 @@ public struct EmitPRFilter {
             process.waitUntilExit()
             if process.terminationStatus != 0 { diagnostics.warning("terraform fmt -check fails on the edited file", source: path) }
         }
-    }
-
-    static func onPath(_ program: String) -> String? {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(directory)/\(program)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 
     private func changeRecord(cluster: String, ids findings: [JSON], state: String, reason: String?, repo: String) -> JSONValue {
