@@ -140,6 +140,11 @@ final class BuildEvidenceTests: XCTestCase {
         XCTAssertEqual(stats.height, 1600)
         XCTAssertGreaterThan(stats.inked, 0.02, "the page rendered (text, tables and charts)")
         XCTAssertEqual(requests, [], "the page made requests of its own")
+        // What the browser shows: the finding's own summary and its savings to the cent.
+        let shown = try Self.renderedText(chromium, page: page, in: scratch)
+        XCTAssertTrue(shown.contains(searchAPI["summary"] as! String), shown)
+        let savings = try XCTUnwrap(searchAPI["monthlySavings"] as? Double)
+        XCTAssertTrue(shown.contains(String(format: "$%.2f", savings)), "savings \(savings) not shown: \(shown)")
 
         // Control: a page that loads an image from the network is caught by the same check.
         let control = scratch.appendingPathComponent("control.html")
@@ -184,6 +189,30 @@ final class BuildEvidenceTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, "chromium exited \(process.terminationStatus)")
         let requests = try python(["Tests/PipelineTests/Support/page_requests.py", netlog.path])
         return (png, requests.split(separator: "\n").map(String.init))
+    }
+
+    /// The page as Chromium parsed it (`--dump-dom`), reduced to its text: tags dropped, entities of
+    /// money and punctuation decoded, whitespace runs made one space.
+    static func renderedText(_ chromium: String, page: String, in scratch: URL) throws -> String {
+        let output = scratch.appendingPathComponent("dom-\(UUID().uuidString).html")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                             "--user-data-dir=\(scratch.appendingPathComponent("profile-dom").path)", "--dump-dom", "file://\(page)"]
+        process.environment = ["HOME": scratch.path, "PATH": "/usr/bin:/bin"]
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "chromium --dump-dom exited \(process.terminationStatus)")
+        var text = try String(contentsOf: output, encoding: .utf8)
+        text = text.replacingOccurrences(of: "<style[^>]*>.*?</style>", with: " ", options: [.regularExpression])
+        text = text.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
+        for (entity, character) in [("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&nbsp;", " ")] {
+            text = text.replacingOccurrences(of: entity, with: character)
+        }
+        return text.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
     }
 
     static func pngStats(_ png: URL) throws -> (width: Int, height: Int, inked: Double) {

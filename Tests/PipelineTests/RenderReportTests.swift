@@ -344,6 +344,29 @@ final class RenderReportTests: XCTestCase {
         XCTAssertGreaterThan(stats.inked, 0.02, "the page rendered (headline, charts, tables)")
         XCTAssertLessThan(stats.inked, 0.9, "not one solid block")
         XCTAssertEqual(requests, [], "the page made requests of its own")
+        // What the browser shows: report.json's four headline figures, each beside its label.
+        let shown = try BuildEvidenceTests.renderedText(chromium, page: out.appendingPathComponent("report.html").path, in: scratch)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any])
+        let headline = try XCTUnwrap(report["headline"] as? [String: Any])
+        /// `$1,234.56`, grouped by thousands.
+        func dollars(_ value: Double) -> String {
+            let cents = Int((value * 100).rounded())
+            var whole = String(cents / 100)
+            var groups: [String] = []
+            while whole.count > 3 {
+                groups.insert(String(whole.suffix(3)), at: 0)
+                whole.removeLast(3)
+            }
+            groups.insert(whole, at: 0)
+            return "$\(groups.joined(separator: ",")).\(String(format: "%02d", cents % 100))"
+        }
+        XCTAssertGreaterThan(headline["verifiedThisWeek"] as? Double ?? 0, 0, "three demo weeks verify savings")
+        for (key, label) in [("verifiedThisWeek", "Saved this week (verified)"), ("projectedNextWeek", "Projected next week"),
+                             ("identifiedNotActedOn", "Identified, not yet acted on")] {
+            let figure = dollars(try XCTUnwrap(headline[key] as? Double, key))
+            XCTAssertTrue(shown.contains("\(figure) \(label)"), "\(key) \(figure) not shown: \(shown.prefix(600))")
+        }
+        XCTAssertTrue(shown.contains("\(headline["incidentsCaught"] as? Int ?? -1) Incidents caught"), String(shown.prefix(600)))
 
         // Printed, it is A4 (595 × 842 points) and more than one page.
         let pdf = scratch.appendingPathComponent("report.pdf")

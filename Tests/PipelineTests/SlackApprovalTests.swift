@@ -72,10 +72,13 @@ final class SlackApprovalTests: XCTestCase {
         let buttons = try XCTUnwrap(actions["elements"] as? [[String: Any]])
         XCTAssertEqual(buttons.compactMap { $0["action_id"] as? String }, ["approve", "reject", "explain", "details"])
         XCTAssertTrue(buttons.allSatisfy { $0["value"] as? String == id })
-        let text = String(data: try JSONSerialization.data(withJSONObject: blocks), encoding: .utf8)!
-        XCTAssertTrue(text.contains("*Savings*\\n$7.02/month") || text.contains("$"), text)
+        let text = String(data: try JSONSerialization.data(withJSONObject: blocks, options: [.withoutEscapingSlashes]), encoding: .utf8)!
+        // The figures are the finding's own: its savings to the cent and its risk level.
+        let savings = try XCTUnwrap(redis["monthlySavings"] as? Double)
+        XCTAssertTrue(text.contains("*Savings*\\n$\(String(format: "%.2f", savings))/month"), text)
         XCTAssertTrue(text.contains("*Confidence*"), text)
-        XCTAssertTrue(text.contains("*Risk*\\nlow") || text.contains("*Risk*\\nmedium"), text)
+        let level = try XCTUnwrap((redis["risk"] as? [String: Any])?["level"] as? String)
+        XCTAssertTrue(text.contains("*Risk*\\n\(level)"), text)
 
         // The next run updates the same messages instead of posting new ones.
         let second = try notify(stream, ["--db", db.path, "--config", config.path, "--api-url", slack.apiURL])
