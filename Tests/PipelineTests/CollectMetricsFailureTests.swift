@@ -92,7 +92,7 @@ final class CollectMetricsFailureTests: XCTestCase {
     }
 
     func testUnreachableServerExits69AndKeepsTheStream() throws {
-        let port = try PrometheusServer.freePort()
+        let port = try RefusingPort(self).port
         let result = try Tool.run(
             "collect-metrics", ["--prometheus", "http://127.0.0.1:\(port)", "--end", "1700000000", "--retries", "1"], stdin: input)
         XCTAssertEqual(result.status, 69)

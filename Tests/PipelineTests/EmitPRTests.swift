@@ -493,8 +493,9 @@ final class EmitPRTests: XCTestCase {
         let repo = try F.makeRepo(["manifests"], in: scratch)
         var environment = ProcessInfo.processInfo.environment
         environment["GITHUB_TOKEN"] = "ghp-test-token"
-        // Nothing listens on port 9 of 127.0.0.1.
-        let result = try F.emitPR(repo, F.demoStream, ["--github-repo", "acme/infra", "--api-url", "http://127.0.0.1:9", "--base", "main", "--only-auto"],
+        // A port held by the test where nothing listens.
+        let down = try RefusingPort(self).port
+        let result = try F.emitPR(repo, F.demoStream, ["--github-repo", "acme/infra", "--api-url", "http://127.0.0.1:\(down)", "--base", "main", "--only-auto"],
                                   environment: environment)
         XCTAssertEqual(result.status, 69, result.stderr)
         XCTAssertTrue(result.errorLines.allSatisfy { $0.hasPrefix("emit-pr: ") }, result.stderr)

@@ -4,13 +4,15 @@ import XCTest
 /// A real Prometheus (Debian's package) on 127.0.0.1 over a data directory backfilled with
 /// `promtool tsdb create-blocks-from openmetrics`; installed by the test when missing.
 final class PrometheusServer {
-    let process = Process()
-    let port: Int
+    private(set) var process = Process()
+    private(set) var port = 0
     let scheme: String
     var url: URL { URL(string: "\(scheme)://127.0.0.1:\(port)")! }
 
     /// Installs prometheus if needed, backfills `openMetrics` into a fresh TSDB under `scratch`, and
     /// starts the server on a free port; `webConfig` is Prometheus' own --web.config.file (TLS, basic auth).
+    /// Prometheus cannot be asked to pick its own port and say it, so a port found free may be taken by
+    /// the time it binds: then it exits at once and is started again on another (three tries).
     init(openMetrics: String, scratch: URL, webConfig: String? = nil) throws {
         try Self.install()
         let input = scratch.appendingPathComponent("series.om")
@@ -24,36 +26,43 @@ final class PrometheusServer {
 
         let config = scratch.appendingPathComponent("prometheus.yml")
         try "global:\n  scrape_interval: 1m\n".write(to: config, atomically: true, encoding: .utf8)
-        port = try Self.freePort()
         scheme = webConfig?.contains("tls_server_config") == true ? "https" : "http"
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
-        process.arguments = [
-            "--config.file=\(config.path)", "--storage.tsdb.path=\(data.path)",
-            "--storage.tsdb.retention.time=3650d", "--web.listen-address=127.0.0.1:\(port)",
-        ]
+        var webConfigFile: URL?
         if let webConfig {
             let file = scratch.appendingPathComponent("web.yml")
             try webConfig.write(to: file, atomically: true, encoding: .utf8)
-            process.arguments! += ["--web.config.file=\(file.path)"]
+            webConfigFile = file
         }
-        process.standardOutput = FileHandle.nullDevice
         let log = scratch.appendingPathComponent("prometheus.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            // Any HTTP answer (even 401) means it listens; TLS is not checked for this probe.
-            let probe = try Self.run("/usr/bin/env", ["python3", "-c", """
-                import ssl, urllib.request, urllib.error
-                try: urllib.request.urlopen('\(url.absoluteString)/-/ready', timeout=2, context=ssl._create_unverified_context())
-                except urllib.error.HTTPError: pass
-                """])
-            if probe.status == 0 { return }
-            Thread.sleep(forTimeInterval: 0.2)
+        var tail = ""
+        for _ in 0..<3 {
+            port = try Self.freePort()
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
+            process.arguments = [
+                "--config.file=\(config.path)", "--storage.tsdb.path=\(data.path)",
+                "--storage.tsdb.retention.time=3650d", "--web.listen-address=127.0.0.1:\(port)",
+            ] + (webConfigFile.map { ["--web.config.file=\($0.path)"] } ?? [])
+            process.standardOutput = FileHandle.nullDevice
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: log)
+            try process.run()
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline && process.isRunning {
+                // Any HTTP answer (even 401) means it listens; TLS is not checked for this probe.
+                let probe = try Self.run("/usr/bin/env", ["python3", "-c", """
+                    import ssl, urllib.request, urllib.error
+                    try: urllib.request.urlopen('\(url.absoluteString)/-/ready', timeout=2, context=ssl._create_unverified_context())
+                    except urllib.error.HTTPError: pass
+                    """])
+                if probe.status == 0 { return }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            stop()
+            tail = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: " | ")
+            // Anything but a lost race for the port is not worth another try.
+            guard tail.contains("address already in use") else { break }
         }
-        stop()
-        let tail = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: " | ")
         throw Self.failure("prometheus did not become ready on port \(port): \(tail)")
     }
 

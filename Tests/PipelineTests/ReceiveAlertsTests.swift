@@ -394,7 +394,12 @@ final class ReceiveAlertsTests: XCTestCase {
             seen.append(chunk)
         }
         receiver.process.terminate()  // SIGTERM while half the body is still to come
-        Thread.sleep(forTimeInterval: 0.5)
+        // Once it says it is stopping, it must wait for the request only this test can finish.
+        let deadline = Date().addingTimeInterval(20)
+        while !receiver.logText.contains("stopping: finishing requests in flight") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTAssertTrue(receiver.logText.contains("stopping: finishing requests in flight"), receiver.logText)
         XCTAssertTrue(receiver.process.isRunning, "stopped with a request in flight")
         input.fileHandleForWriting.write(Data("go\n".utf8))
         let rest = output.fileHandleForReading.readDataToEndOfFile()

@@ -100,3 +100,29 @@ struct MissingComponent: Error, CustomStringConvertible {
         return path!
     }
 }
+
+/// A port on 127.0.0.1 where nothing listens, for "the service is down" tests: held bound (not listening)
+/// by a helper process for the test's life, so no other process can start listening on it meanwhile.
+final class RefusingPort {
+    let port: Int
+    private let process = Process()
+    private let stdin = Pipe()
+
+    init(_ test: XCTestCase) throws {
+        let stdout = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/held_port.py").path]
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        try process.run()
+        let line = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw NSError(domain: "RefusingPort", code: 1, userInfo: [NSLocalizedDescriptionKey: "held_port.py said '\(line)'"])
+        }
+        self.port = port
+        test.addTeardownBlock { [process, stdin] in
+            try? stdin.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+    }
+}

@@ -37,15 +37,16 @@ final class WeeklyPipelineTests: XCTestCase {
         environment["HOME"] = scratch.path
         environment["KUBECONFIG"] = kube.kubeconfig.path
         let out = scratch.appendingPathComponent("autopilot")
+        // The run's date is fixed: a test that crosses midnight UTC must still see its second run refused.
         let arguments = ["-s", "-f", "pipelines/weekly.mk", "CONTEXTS=demo", "PROMETHEUS=\(prometheus.url.absoluteString)",
-                         "OUT=\(out.path)", "BIN=\(Tool.binDirectory.path)"]
+                         "OUT=\(out.path)", "BIN=\(Tool.binDirectory.path)", "DATE=2026-11-23"]
         let weekly = try run("/usr/bin/make", arguments, environment: environment)
         XCTAssertEqual(weekly.status, 0, weekly.output)
 
         let runs = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("runs").path)
         XCTAssertEqual(runs.count, 1, "one dated folder, no .tmp left: \(runs)")
         let day = try XCTUnwrap(runs.first)
-        XCTAssertNotNil(day.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression), day)
+        XCTAssertEqual(day, "2026-11-23")
         let folder = out.appendingPathComponent("runs/\(day)")
         for file in ["report/report.html", "report/report.md", "report/report.json", "ledger.ndjson", "streams/demo.ndjson",
                      "capture/metrics/demo/queries.ndjson", "capture/cluster/demo/demo/pods.json"] {

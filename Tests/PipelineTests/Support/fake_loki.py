@@ -2,6 +2,7 @@
 `query_range` answer and appends each request's path and query parameters, as JSON, to a log file.
 
 Usage: fake_loki.py PORT RESPONSE_FILE REQUEST_LOG [--fail]   (--fail: answer 500 to everything)
+PORT 0 lets the system choose; the port listened on is printed as the first line of stdout.
 """
 import http.server
 import json
@@ -39,4 +40,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
