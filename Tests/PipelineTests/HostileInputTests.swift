@@ -116,6 +116,45 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// Zeros the cluster may hold where the code divides: a CPU limit of 0 under a throttling alert, an HPA
+    /// targeting 0% CPU. They crashed detect-incidents and detect-waste (a Double that is infinite turned
+    /// into an Int); now they are no figure, and every record still flows.
+    func testZeroLimitsAndTargetsDoNotCrashAFilter() throws {
+        let cluster = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: shop}
+            spec: {replicas: 2, template: {spec: {containers: [{name: app, image: x, resources: {requests: {cpu: 500m}, limits: {cpu: "0"}}}]}}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web-6d4cf56db6-x2x9z, namespace: shop, labels: {pod-template-hash: 6d4cf56db6}, ownerReferences: [{kind: ReplicaSet, name: web-6d4cf56db6, controller: true}]}
+            spec: {nodeName: n1, containers: [{name: app, image: x, resources: {requests: {cpu: 500m}, limits: {cpu: "0"}}}]}
+            status: {phase: Running}
+            ---
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            metadata: {name: web, namespace: shop}
+            spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, minReplicas: 1, maxReplicas: 4,
+                   metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 0}}}]}
+            status: {currentReplicas: 2, desiredReplicas: 2, currentMetrics: [{type: Resource, resource: {name: cpu, current: {averageUtilization: 40}}}]}
+            """
+        let collected = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "c"], stdin: cluster)
+        XCTAssertEqual(collected.status, 0, collected.stderr)
+        let usage = #"{"kind":"usage","cluster":"c","namespace":"shop","workload":{"kind":"Deployment","name":"web"},"container":"app","#
+            + #""samples":2016,"window":{"start":"2026-11-13T12:00:00Z","end":"2026-11-20T12:00:00Z","step":"5m"},"#
+            + #""cpu":{"p50":0.05,"p95":0.1,"p99":0.12,"max":0.9},"memory":{"p50":1e8,"p95":1.1e8,"max":1.2e8},"throttledRatio":0.5}"#
+        let alert = #"{"kind":"alert","cluster":"c","alertname":"CPUThrottlingHigh","status":"firing","labels":{"namespace":"shop","pod":"web-6d4cf56db6-x2x9z","container":"app"},"startsAt":"2026-11-20T11:00:00Z"}"#
+        let input = collected.stdout + usage + "\n" + alert + "\n"
+        let waste = try Tool.run("detect-waste", ["--quiet", "--now", "2026-11-20T12:00:00Z"], stdin: input)
+        XCTAssertEqual(waste.status, 0, waste.stderr)
+        XCTAssertTrue(waste.stdout.hasPrefix(input), "every record is forwarded")
+        let incidents = try Tool.run("detect-incidents", ["--quiet", "--now", "2026-11-20T12:00:00Z"], stdin: input)
+        XCTAssertEqual(incidents.status, 0, incidents.stderr)
+        let incident = try XCTUnwrap(try decodeRecords(incidents.lines).first { $0["kind"] as? String == "incident" })
+        XCTAssertEqual(incident["category"] as? String, "cpu-saturation")
+    }
+
     /// Findings with money or scores that cannot be: every reader refuses to use them (score-risk, render-report,
     /// ledger), reports the field with its line, and forwards them as they came.
     func testFindingsWithImpossibleMoneyOrScoresAreNotUsed() throws {

@@ -67,7 +67,7 @@ public struct OverRequestedCPU: Detector {
         var replicasAfter = replicas
         var notes: [String] = []
         var hpaBasis: JSONValue = .null
-        if let hpa, let target = hpa.cpuTargetUtilization, let utilization = hpa.cpuCurrentUtilization, let current = hpa.currentReplicas {
+        if let hpa, let target = hpa.cpuTargetUtilization, target > 0, let utilization = hpa.cpuCurrentUtilization, let current = hpa.currentReplicas {
             // Total usage the HPA sees stays the same; its replicas follow usage ÷ (target × new request).
             let usageCores = Double(current) * Double(utilization) / 100 * request
             var forecast = Int64((usageCores / (Double(target) / 100 * cores) - 1e-9).rounded(.up))

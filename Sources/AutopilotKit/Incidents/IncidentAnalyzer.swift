@@ -60,9 +60,15 @@ enum IncidentFacts {
         "\(kind.lowercased()) -n \(Runbook.shellQuoted(namespace)) \(Runbook.shellQuoted(name))"
     }
 
-    static func percent(_ ratio: Double) -> String { "\(Int((ratio * 100).rounded()))%" }
+    /// `42%`. A ratio over nothing (a limit of 0 from the cluster) or beyond any sense is no number to
+    /// print, and never a crash.
+    static func percent(_ ratio: Double) -> String {
+        ratio.isFinite && abs(ratio) < 1e12 ? "\(Int((ratio * 100).rounded()))%" : "n/a"
+    }
 
+    /// `45m`, `3h`, `2h30m`; beyond a century (a limit of exabytes at a byte an hour) it says so.
     static func duration(_ seconds: TimeInterval) -> String {
+        guard seconds.isFinite, abs(seconds) < 100 * 365 * 86_400 else { return "more than a century" }
         let minutes = Int((seconds / 60).rounded())
         if minutes < 60 { return "\(minutes)m" }
         return minutes % 60 == 0 ? "\(minutes / 60)h" : "\(minutes / 60)h\(minutes % 60)m"

@@ -17,7 +17,8 @@ struct CPUSaturationAnalyzer: IncidentAnalyzer {
         let p95 = usage?.cpu["p95"] ?? 0
         let peak = usage?.cpu["max"] ?? 0
         var evidence: [String] = []
-        if let limit = spec.limits.cpu {
+        // A limit of 0 limits nothing (the kubelet sets no quota for it).
+        if let limit = spec.limits.cpu, limit > 0 {
             evidence.append("CPU limit \(Units.cpu(limit)); usage p95 \(Units.cpu(p95)), peak \(Units.cpu(peak)) (\(IncidentFacts.percent(peak / limit)) of the limit)")
         }
         if let request = spec.requests.cpu { evidence.append("CPU request \(Units.cpu(request))") }
@@ -27,7 +28,7 @@ struct CPUSaturationAnalyzer: IncidentAnalyzer {
         if !latency.isEmpty { evidence.append("latency alerts in the same stretch: \(Set(latency.map(\.name)).sorted().joined(separator: ", "))") }
 
         let why: String
-        if let limit = spec.limits.cpu, throttled >= context.config.throttledRatio || peak >= 0.9 * limit {
+        if let limit = spec.limits.cpu, limit > 0, throttled >= context.config.throttledRatio || peak >= 0.9 * limit {
             why = "throttled \(IncidentFacts.percent(throttled)) at its \(Units.cpu(limit)) limit"
             incident.rootCause = RootCause(
                 "cpu-limit-too-low", summary: "CPU limit too low for the load: \(why)",
