@@ -28,7 +28,8 @@ struct CapacityAnalyzer: IncidentAnalyzer {
             "CPU at \(current)% of requests" + (hpa.cpuTargetUtilization.map { " against a target of \($0)%" } ?? "")
         }
         evidence.append("HPA \(hpa.name): \(replicas)" + (utilisation.map { "; \($0)" } ?? ""))
-        let conditions = hpa.conditions.filter { $0.status == "False" || $0.type == "ScalingLimited" }
+        // What holds it: AbleToScale or ScalingActive False, or ScalingLimited True (ScalingLimited=False is the healthy state).
+        let conditions = hpa.conditions.filter { ($0.type == "ScalingLimited") == ($0.status == "True") }
         evidence += conditions.map { "condition \($0.type)=\($0.status)" + ($0.reason.map { " \($0)" } ?? "") + ($0.message.map { ": \($0)" } ?? "") }
         let describe = "kubectl describe \(IncidentFacts.kubectlObject("HorizontalPodAutoscaler", hpa.namespace, hpa.name))"
         if incident.signals.contains(where: { $0.name == "KubeHpaMaxedOut" }) {
@@ -42,7 +43,7 @@ struct CapacityAnalyzer: IncidentAnalyzer {
                 command: describe)]
             return true
         }
-        let blocked = conditions.first { $0.status == "False" }
+        let blocked = conditions.first { $0.type == "AbleToScale" || $0.type == "ScalingActive" }
         incident.rootCause = RootCause("hpa-cannot-scale",
                                        summary: "HPA \(hpa.name) does not reach the replicas it wants" + (blocked.map { ": \($0.type) is False (\($0.reason ?? "no reason"))" } ?? ""),
                                        confidence: blocked == nil ? 0.5 : 0.8, evidence: evidence)

@@ -29,7 +29,7 @@ struct StorageAnalyzer: IncidentAnalyzer {
         }
         let claimText = claim.map { "claim \($0)" } ?? "the volume"
         if incident.signals.contains(where: { $0.name == "KubePersistentVolumeErrors" }) {
-            incident.rootCause = RootCause("volume-failed", summary: "\(claimText)'s volume failed or is stuck Pending: its provisioner or the EBS volume",
+            incident.rootCause = RootCause("volume-failed", summary: "\(claim.map { "claim \($0)'s volume" } ?? "the volume") failed or is stuck Pending: its provisioner or the EBS volume",
                                            confidence: 0.7, evidence: evidence)
             incident.actions = [IncidentAction("inspect-volume", summary: "Read the volume's events and the CSI driver's logs",
                                                command: volume.map { "kubectl describe pv \(Runbook.shellQuoted($0.name))" })]
