@@ -60,15 +60,12 @@ final class MisconfiguredAutoscalingTests: XCTestCase {
         let savings = try XCTUnwrap(finding.monthlySavings)
         XCTAssertGreaterThan(savings, .zero)
         XCTAssertEqual(finding.priceSource, "on-demand")
-        // Eight pods of 500m / 1Gi priced on the node, then two of them.
-        let rates = try XCTUnwrap(context.rates[nodeName])
-        var total = 0.0
-        for _ in 0..<8 { total += rates.monthly(cpu: 0.5, memory: Fixtures.gib) }
-        let before = Money(dollars: total)
-        let after = Money(dollars: before.dollars * 2 / 8)
-        XCTAssertEqual(finding.monthlyCost?.current, before)
-        XCTAssertEqual(finding.monthlyCost?.recommended, after)
-        XCTAssertEqual(savings, before - after)
+        // Eight pods of 500m / 1Gi, then two, by hand on an m6i.2xlarge ($0.384/h, 7.91 cores, 29.920187 GiB:
+        // $0.0322138 per core-hour, $0.0043178 per GiB-hour): 8 × (0.5 × 0.0322138 + 0.0043178) × 730 = $119.28;
+        // two of them $29.82.
+        XCTAssertEqual(finding.monthlyCost?.current, Money(cents: 11_928))
+        XCTAssertEqual(finding.monthlyCost?.recommended, Money(cents: 2_982))
+        XCTAssertEqual(savings, Money(cents: 8_946))
     }
 
     func testPinnedAtTwoKeepsTwo() {

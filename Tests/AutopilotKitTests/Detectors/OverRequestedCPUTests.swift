@@ -177,17 +177,13 @@ final class OverRequestedCPUTests: XCTestCase {
         XCTAssertGreaterThan(savings, .zero)
         XCTAssertEqual(finding.priceSource, "on-demand")
 
-        // Independently: each running pod's request at the node's per-core rate, 730 hours.
-        let rates = try XCTUnwrap(context.rates[nodeName])
-        var before = 0.0
-        var after = 0.0
-        for _ in 0..<3 {
-            before += rates.monthly(cpu: 1.5, memory: 0)
-            after += rates.monthly(cpu: 0.21 * Double(3) / Double(3), memory: 0)
-        }
-        XCTAssertEqual(cost.current, Money(dollars: before))
-        XCTAssertEqual(cost.recommended, Money(dollars: after))
-        XCTAssertEqual(savings, Money(dollars: before) - Money(dollars: after))
+        // By hand: // m6i.2xlarge in us-east-1, $0.384/h, allocatable 7.91 cores and 32,126,556,160 B (29.920187 GiB):
+        // CPU share 7.91×0.031611 ÷ (7.91×0.031611 + 29.920187×0.004237) = 0.66357, so
+        // $0.0322138 per core-hour and $0.0043178 per GiB-hour.
+        // 3 pods × 1.5 cores × $0.0322138 × 730 h = $105.82; 3 × 0.21 × … = $14.82; saves $91.00.
+        XCTAssertEqual(cost.current, Money(cents: 10_582))
+        XCTAssertEqual(cost.recommended, Money(cents: 1_482))
+        XCTAssertEqual(savings, Money(cents: 9_100))
         XCTAssertEqual(finding.json["monthlySavings"], JSONValue.double(savings.dollars))
     }
 
@@ -308,8 +304,8 @@ final class OverRequestedCPUTests: XCTestCase {
         let context = Fixtures.context(cluster)
         XCTAssertEqual(context.plan.idle.map(\.node), [idle])
         let finding = try XCTUnwrap(OverRequestedCPU().detect(in: context).first)
-        let rates = try XCTUnwrap(context.rates[nodeName])
-        // Only the pod on the node that stays: (500m − 25m) at its rates.
-        XCTAssertEqual(finding.monthlySavings, Money(dollars: rates.monthly(cpu: 0.5, memory: 0)) - Money(dollars: rates.monthly(cpu: 0.025, memory: 0)))
+        // Only the pod on the node that stays, by hand at $0.0322138 per core-hour (m6i.2xlarge, see above):
+        // 0.5 × 0.0322138 × 730 = $11.76 before, 0.025 × … = $0.59 after: $11.17.
+        XCTAssertEqual(finding.monthlySavings, Money(cents: 1_117))
     }
 }

@@ -91,15 +91,13 @@ final class OverRequestedMemoryTests: XCTestCase {
         let context = Fixtures.context(cluster(for: row))
         let finding = try XCTUnwrap(OverRequestedMemory().detect(in: context).first)
         let cost = try XCTUnwrap(finding.monthlyCost)
-        let rates = try XCTUnwrap(context.rates[nodeName])
-        var before = 0.0
-        var after = 0.0
-        for _ in 0..<2 {
-            before += rates.monthly(cpu: 0, memory: 1536 * mib)
-            after += rates.monthly(cpu: 0, memory: 528 * mib)
-        }
-        XCTAssertEqual(cost.current, Money(dollars: before))
-        XCTAssertEqual(cost.recommended, Money(dollars: after))
+        // By hand: // m6i.2xlarge in us-east-1, $0.384/h, allocatable 7.91 cores and 32,126,556,160 B (29.920187 GiB):
+        // CPU share 7.91×0.031611 ÷ (7.91×0.031611 + 29.920187×0.004237) = 0.66357, so
+        // $0.0322138 per core-hour and $0.0043178 per GiB-hour.
+        // 2 pods × 1.5 GiB × $0.0043178 × 730 h = $9.46; 2 × 528/1024 GiB × … = $3.25.
+        XCTAssertEqual(cost.current, Money(cents: 946))
+        XCTAssertEqual(cost.recommended, Money(cents: 325))
+        XCTAssertEqual(finding.monthlySavings, Money(cents: 621))
         XCTAssertEqual(finding.monthlySavings, cost.current - cost.recommended)
         XCTAssertGreaterThan(try XCTUnwrap(finding.monthlySavings), .zero)
         XCTAssertEqual(finding.priceSource, "on-demand")
@@ -165,9 +163,13 @@ final class OverRequestedMemoryTests: XCTestCase {
         XCTAssertTrue(finding.notes.contains { $0.contains("memory limit raised from 512Mi to 640Mi") }, "\(finding.notes)")
         XCTAssertTrue(finding.notes.contains { $0.contains("2 OOM kills") }, "\(finding.notes)")
         let savings = try XCTUnwrap(finding.monthlySavings)
-        XCTAssertLessThan(savings, .zero, "a reliability fix costs money")
         let cost = try XCTUnwrap(finding.monthlyCost)
         XCTAssertEqual(savings, cost.current - cost.recommended)
+        // A reliability fix costs money, by hand at $0.0043178 per GiB-hour (m6i.2xlarge, as above):
+        // 2 × 0.5 GiB × 730 h = $3.15 before, 2 × 0.625 GiB = $3.94 after: −$0.79.
+        XCTAssertEqual(cost.current, Money(cents: 315))
+        XCTAssertEqual(cost.recommended, Money(cents: 394))
+        XCTAssertEqual(savings, Money(cents: -79))
     }
 
     func testOOMKilledTerminationOnAPodCountsEvenWhileCrashLooping() throws {
@@ -191,7 +193,8 @@ final class OverRequestedMemoryTests: XCTestCase {
         XCTAssertGreaterThan(Double(recommended), peak)
         XCTAssertGreaterThan(recommended, 256 * mib)
         XCTAssertEqual(finding.recommended["memoryLimit"], JSONValue.null, "no limit, none added")
-        XCTAssertLessThan(try XCTUnwrap(finding.monthlySavings), .zero)
+        // One pod, 256Mi → 320Mi at $0.0043178 per GiB-hour: $0.79 → $0.98, −$0.19.
+        XCTAssertEqual(finding.monthlySavings, Money(cents: -19))
     }
 
     func testUnderProvisionedIsSelectedThroughTheMemoryDetector() throws {

@@ -151,8 +151,8 @@ final class PricingTests: XCTestCase {
             let gibs = Double(bytes) / 1_073_741_824
             XCTAssertEqual(cores * rates.perCoreHour + gibs * rates.perGiBHour, hourly, accuracy: 1e-9, node.name)
             XCTAssertEqual(rates.monthly(cpu: cores, memory: bytes), hourly * 730, accuracy: 1e-6, node.name)
-            // OpenCost's weights: a core costs about 7.46 GiB.
-            XCTAssertEqual(rates.perCoreHour / rates.perGiBHour, CostModel.cpuWeight / CostModel.memoryWeight, accuracy: 1e-9, node.name)
+            // OpenCost's default rates, $0.031611 per core-hour and $0.004237 per GiB-hour: a core weighs 7.4607 GiB.
+            XCTAssertEqual(rates.perCoreHour / rates.perGiBHour, 7.460703327826292, accuracy: 1e-9, node.name)
             XCTAssertEqual(rates.source, "on-demand")
         }
     }
