@@ -103,7 +103,7 @@ public enum SVGChart {
     /// One decimal: enough for pixels, and the same bytes every run.
     static func fixed(_ value: Double) -> String {
         // By hand: String(format:) goes through Foundation's locale machinery, thousands of times a pack.
-        guard value.isFinite else { return "0.0" }
+        guard value.isFinite, abs(value) < 1e15 else { return "0.0" }
         let tenths = Int64((value * 10).rounded())
         let sign = tenths < 0 ? "-" : ""
         return "\(sign)\(tenths.magnitude / 10).\(tenths.magnitude % 10)"
