@@ -164,6 +164,13 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         context.fireChannelActive()
     }
 
+    /// A request the parser refused has been answered 400 by NIO's error handler, which leaves closing
+    /// the connection to the rest of the pipeline: without this it stayed open until the idle timeout.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        server.note("closing a connection after a malformed request (\(error))")
+        context.close(promise: nil)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
         finish()

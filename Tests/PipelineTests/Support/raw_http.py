@@ -6,6 +6,8 @@
   raw_http.py halfbody PORT FILE       POST FILE to /alerts: head and half the body; once the server
                                        process has read them, print "half-sent", wait for a line on stdin,
                                        send the rest, print the status code
+  raw_http.py raw PORT                 send stdin's bytes as they are, print everything the server answers
+                                       until it closes the connection (or 10 s pass)
   raw_http.py bigbody PORT BYTES       POST BYTES of body with a Content-Length and no Expect (as Python's
                                        http.client and Go's client send), all of it, then print the status code
                                        of the answer, or "reset" when the connection was reset under it
@@ -86,6 +88,22 @@ def halfbody(port, path):
     print(status, flush=True)
 
 
+def raw(port):
+    sock = connect(port)
+    sock.settimeout(10)
+    sock.sendall(sys.stdin.buffer.read())
+    answer = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    sys.stdout.write(answer.decode("utf-8", "replace"))
+
+
 def bigbody(port, size):
     size = int(size)
     sock = connect(port)
@@ -112,4 +130,4 @@ def bigbody(port, size):
 
 
 if __name__ == "__main__":
-    {"slowloris": slowloris, "halfbody": halfbody, "bigbody": bigbody}[sys.argv[1]](*sys.argv[2:])
+    {"slowloris": slowloris, "halfbody": halfbody, "bigbody": bigbody, "raw": raw}[sys.argv[1]](*sys.argv[2:])
