@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 
 /// The demo's figures recomputed from its input records and the README's rules with Foundation and
-/// arithmetic only — no AutopilotKit — against the golden findings (which update-golden.sh writes from
-/// the tools) and the demo README's table. When a golden changes, this says whether the change is a fix
-/// (the README's rule gives the new figure) or a regression.
+/// arithmetic only — no AutopilotKit — against detect-waste's findings on the demo (the bytes the golden
+/// file pins, which update-golden.sh writes from the tools) and the demo README's table. When a golden
+/// changes, this says whether the change is a fix (the README's rule gives the new figure) or a regression.
 ///
 /// Rules, from README "detect-waste details": CPU p95 × 1.15 (latency-sensitive: p99 × 1.5; with a CPU
 /// HPA at least p95 ÷ its target), at least 10m, rounded up to 5m steps below one core and 50m above.
@@ -18,9 +18,12 @@ final class DemoFiguresIndependentTests: XCTestCase {
 
     /// The demo stream (collect-cluster and collect-metrics over the fixtures) as dictionaries.
     nonisolated(unsafe) static let records: [[String: Any]] = try! decodeRecords(DetectWasteDemoTests.demoInput.split(separator: "\n").map(String.init))
-    nonisolated(unsafe) static let golden: [[String: Any]] = try! decodeRecords(
-        String(contentsOf: repositoryRoot.appendingPathComponent("fixtures/demo/findings.golden.ndjson"), encoding: .utf8)
-            .split(separator: "\n").map(String.init))
+    /// detect-waste's findings on it, run now (the golden file is these bytes: DetectWasteDemoTests pins them).
+    nonisolated(unsafe) static let found: [[String: Any]] = {
+        let result = try! Tool.run("detect-waste", [], stdin: DetectWasteDemoTests.demoInput)
+        precondition(result.status == 0, result.stderr)
+        return try! decodeRecords(result.lines).filter { $0["kind"] as? String == "finding" }
+    }()
 
     /// region/instanceType → (vcpu, memoryGiB, hourly), read from the CSV the table is compiled from.
     static let ec2: [String: (vcpu: Double, memoryGiB: Double, hourly: Double)] = {
@@ -43,7 +46,7 @@ final class DemoFiguresIndependentTests: XCTestCase {
     }()
 
     static func of(_ kind: String) -> [[String: Any]] { records.filter { $0["kind"] as? String == kind } }
-    static func findings(_ detector: String) -> [[String: Any]] { golden.filter { $0["detector"] as? String == detector } }
+    static func findings(_ detector: String) -> [[String: Any]] { found.filter { $0["detector"] as? String == detector } }
 
     static func target(_ finding: [String: Any]) -> (namespace: String, kind: String, name: String, container: String) {
         let target = finding["target"] as! [String: Any]
@@ -222,7 +225,7 @@ final class DemoFiguresIndependentTests: XCTestCase {
             let parts = cells[2].split(separator: " ")
             let name = String(parts[0]), container = String(parts[1]).trimmingCharacters(in: CharacterSet(charactersIn: "`"))
             let new = String(cells[4].split(separator: "→")[1].trimmingCharacters(in: .whitespaces).prefix { !$0.isWhitespace && $0 != "," && $0 != ":" })
-            let finding = try XCTUnwrap(Self.golden.first { finding in
+            let finding = try XCTUnwrap(Self.found.first { finding in
                 let t = Self.target(finding)
                 return finding["detector"] as? String == cells[1] && "\(t.namespace)/\(t.name)" == name && t.container == container
             }, line.description)

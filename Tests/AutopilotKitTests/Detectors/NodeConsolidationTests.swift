@@ -60,6 +60,15 @@ final class NodeConsolidationTests: XCTestCase {
         XCTAssertTrue(finding.notes.contains { $0.contains("consolidationPolicy WhenEmpty") }, "\(finding.notes)")
     }
 
+    /// 3.3 of 7.91 cores is 41.7% requested, over the 40% threshold: not a candidate, though its pod would fit on B.
+    func testANodeOverFortyPercentRequestedIsNotACandidate() {
+        let heavy = Fixtures.pod("web-0", of: web, on: nodeA, cpu: 3.3, memory: gib)
+        XCTAssertEqual(removals(cluster(webPod: heavy)).count, 0)
+        // 3.1 cores is 39.2%: a candidate, and its pod fits B's 3.885 free cores.
+        let lighter = Fixtures.pod("web-0", of: web, on: nodeA, cpu: 3.1, memory: gib)
+        XCTAssertEqual(removals(cluster(webPod: lighter)).first?.recommended["removeNodes"]?.stringList, [nodeA])
+    }
+
     /// `consolidateAfter: Never` (as kubernetes-sigs/karpenter's own test NodePool writes it) turns consolidation
     /// off whatever the policy: the finding says so instead of leaving it to Karpenter.
     func testConsolidateAfterNeverIsSaid() throws {

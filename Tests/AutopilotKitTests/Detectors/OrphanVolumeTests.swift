@@ -78,6 +78,9 @@ final class OrphanVolumeTests: XCTestCase {
     func testYoungVolumeIsNotFlagged() {
         let young = volume("pv-new", phase: "Available", type: "gp3", sizeBytes: 100 * gib, ageDays: 3)
         XCTAssertEqual(detect([young]).count, 0)
+        // Six and a half days is still under the 7-day minimum age; seven and a bit is over it.
+        XCTAssertEqual(detect([volume("pv-almost", phase: "Available", type: "gp3", sizeBytes: 100 * gib, ageDays: 6.5)]).count, 0)
+        XCTAssertEqual(detect([volume("pv-week", phase: "Available", type: "gp3", sizeBytes: 100 * gib, ageDays: 7.1)]).count, 1)
         // Exactly seven days old is old enough.
         let week = volume("pv-week", phase: "Available", type: "gp3", sizeBytes: 100 * gib, ageDays: 7)
         XCTAssertEqual(detect([week]).count, 1)

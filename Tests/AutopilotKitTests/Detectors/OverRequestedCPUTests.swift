@@ -21,6 +21,10 @@ final class OverRequestedCPUTests: XCTestCase {
     private let cases: [CPUCase] = [
         // 0.18 × 1.15 = 0.207 → 5m steps → 210m.
         CPUCase(name: "1500m request, p95 180m", request: 1.5, cpu: Fixtures.cpuFigures(p95: 0.18), expected: 0.21),
+        // 0.3 × 1.15 = 0.345, on a 5m step: the margin is 15%, not 16% (0.348 → 350m).
+        CPUCase(name: "the margin decides the step", request: 1, cpu: Fixtures.cpuFigures(p95: 0.3), expected: 0.345),
+        // 0.678 × 1.15 = 0.7797 → 780m: 22% less, just over the 20% minimum.
+        CPUCase(name: "reduction just over 20%", request: 1, cpu: Fixtures.cpuFigures(p95: 0.678), expected: 0.78),
         // 0.002 × 1.15 = 0.0023 → floor 10m.
         CPUCase(name: "floor at 10m", request: 0.5, cpu: Fixtures.cpuFigures(p95: 0.002), expected: 0.01),
         // 1.2 × 1.15 = 1.38 → 50m steps above one core → 1.4.

@@ -21,6 +21,10 @@ final class OverRequestedMemoryTests: XCTestCase {
     private let cases: [MemoryCase] = [
         // 450Mi × 1.15 = 517.5Mi → 16Mi steps → 528Mi.
         MemoryCase(name: "max 450Mi, request 1.5Gi", request: 1536 * mib, peak: Double(450 * mib), expected: 528 * mib),
+        // 420Mi × 1.15 = 483Mi → 496Mi: the margin is 15%, not 14% (478.8Mi → 480Mi).
+        MemoryCase(name: "the margin decides the step", request: 1536 * mib, peak: Double(420 * mib), expected: 496 * mib),
+        // 695Mi × 1.15 = 799.25Mi → 800Mi: 224Mi and 21.9% less than 1Gi, just over both minimums.
+        MemoryCase(name: "reduction just over 20%", request: gib, peak: Double(695 * mib), expected: 800 * mib),
         // 20Mi × 1.15 = 23Mi → floor 100Mi → 16Mi steps → 112Mi.
         MemoryCase(name: "floor 100Mi", request: 512 * mib, peak: Double(20 * mib), expected: 112 * mib),
         // 1000Mi × 1.15 = 1150Mi → 64Mi steps above 1Gi → 1152Mi.

@@ -36,6 +36,12 @@ final class StuckTerminatingTests: XCTestCase {
         node.deletingSince = Fixtures.daysAgo(0.04)  // 58 minutes
         cluster.add(node)
         XCTAssertEqual(StuckTerminating().detect(in: Fixtures.context(cluster)).count, 0)
+        // 62 minutes is past the hour.
+        var late = cluster
+        var stuck = Fixtures.node("ip-10-0-7-14.ec2.internal")
+        stuck.deletingSince = RFC3339.string(Fixtures.now.addingTimeInterval(-62 * 60))
+        late.add(stuck)
+        XCTAssertEqual(StuckTerminating().detect(in: Fixtures.context(late)).map(\.target.name), ["ip-10-0-7-14.ec2.internal"])
         var config = DetectionConfig()
         config.stuckTerminating.after = Duration(seconds: 1800)
         XCTAssertEqual(StuckTerminating().detect(in: Fixtures.context(cluster, config: config)).count, 1)
