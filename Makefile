@@ -7,7 +7,7 @@ SWIFT      ?= swift
 OUT        ?= out
 DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager git
 
-.PHONY: all deps build release demo test fuzz bench bench-prometheus chaos clean
+.PHONY: all deps build release demo test fuzz bench bench-prometheus chaos clean test-mutants
 
 all: build
 
@@ -106,6 +106,12 @@ bench-prometheus: release
 
 ## Replay the chaos scenarios (fixtures/chaos) through receive-alerts --from, collect-cluster,
 ## collect-metrics and detect-incidents, and print detection and root-cause rates.
+## One-line mutations of the formulas (margins, floors, steps, rate split, risk weights, gate thresholds),
+## each rebuilt in .build-mutants and run against the tests that guard them; lists any no test catches.
+## Not part of `make test` (about a minute a mutation).
+test-mutants: deps
+	pipelines/test-mutants.sh
+
 chaos: build
 	@pipelines/chaos-check.sh "$$($(SWIFT) build --show-bin-path)"
 
