@@ -161,25 +161,36 @@ final class ReceiveAlertsTests: XCTestCase {
         let configFile = scratch.appendingPathComponent("alertmanager.yml")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
 
-        let port = try PrometheusServer.freePort()
-        let alertmanager = Process()
-        alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
-        alertmanager.arguments = ["--config.file=\(configFile.path)", "--storage.path=\(scratch.appendingPathComponent("am").path)",
-                                  "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address="]
+        // Alertmanager cannot pick its own port and say it: a port found free may be taken when it binds,
+        // and then it exits at once; it is started again on another (three tries).
         let amLog = scratch.appendingPathComponent("alertmanager.log")
-        FileManager.default.createFile(atPath: amLog.path, contents: nil)
-        alertmanager.standardOutput = FileHandle.nullDevice
-        alertmanager.standardError = try FileHandle(forWritingTo: amLog)
-        try alertmanager.run()
-        defer {
-            alertmanager.terminate()
-            alertmanager.waitUntilExit()
-        }
-        let url = "http://127.0.0.1:\(port)"
+        var alertmanager = Process()
+        var url = ""
         var ready = false
-        for _ in 0..<100 where !ready {
-            ready = (try? receiver.curl(["\(url)/-/ready"])) == 200
-            if !ready { Thread.sleep(forTimeInterval: 0.2) }
+        for _ in 0..<3 where !ready {
+            let port = try PrometheusServer.freePort()
+            alertmanager = Process()
+            alertmanager.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus-alertmanager")
+            alertmanager.arguments = ["--config.file=\(configFile.path)", "--storage.path=\(scratch.appendingPathComponent("am").path)",
+                                      "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address="]
+            FileManager.default.createFile(atPath: amLog.path, contents: nil)
+            alertmanager.standardOutput = FileHandle.nullDevice
+            alertmanager.standardError = try FileHandle(forWritingTo: amLog)
+            try alertmanager.run()
+            url = "http://127.0.0.1:\(port)"
+            for _ in 0..<100 where !ready && alertmanager.isRunning {
+                ready = (try? receiver.curl(["\(url)/-/ready"])) == 200
+                if !ready { Thread.sleep(forTimeInterval: 0.2) }
+            }
+            if !ready {
+                if alertmanager.isRunning { alertmanager.terminate() }
+                alertmanager.waitUntilExit()
+                guard ((try? String(contentsOf: amLog, encoding: .utf8)) ?? "").contains("address already in use") else { break }
+            }
+        }
+        defer {
+            if alertmanager.isRunning { alertmanager.terminate() }
+            alertmanager.waitUntilExit()
         }
         XCTAssertTrue(ready, "alertmanager did not become ready: \((try? String(contentsOf: amLog, encoding: .utf8)) ?? "")")
 
