@@ -91,6 +91,19 @@ final class CollectMetricsFailureTests: XCTestCase {
         XCTAssertEqual(usage.first?["samples"] as? Int, 0, "nothing made up")
     }
 
+    /// Prometheus refusing the credentials answers 401 before reading the body and closes; the client may
+    /// then fail on the body it could not finish sending (CI saw HTTPClientError.bodyLengthMismatch). A GET
+    /// without a body asks again: the error names the 401, not an unreachable server.
+    func testCredentialsRefusedBeforeTheBodyIsReadSay401() throws {
+        let scratch = try makeScratchDirectory(self)
+        let (_, url, _) = try start("refuse-early", scratch)
+        let result = try Tool.run("collect-metrics", ["--prometheus", url.absoluteString, "--end", "1700000000", "--retries", "0"], stdin: input)
+        XCTAssertEqual(result.status, 69, result.stderr)
+        XCTAssertTrue(result.stderr.contains("HTTP 401"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("unreachable"), result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix(input), "nothing lost")
+    }
+
     func testUnreachableServerExits69AndKeepsTheStream() throws {
         let port = try RefusingPort(self).port
         let result = try Tool.run(

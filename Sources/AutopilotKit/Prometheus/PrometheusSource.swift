@@ -96,8 +96,24 @@ public final class LivePrometheus: PrometheusSource, @unchecked Sendable {
             let text = String(decoding: bytes.prefix(300), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
             return .failure(.http(status: status, message: text))
         } catch {
+            // A server that refuses the credentials answers before reading the body and closes: the client
+            // then fails on the body it could not finish sending. A GET without a body asks again, so a
+            // wrong password reads "HTTP 401", not "unreachable". (SigV4 signs the POST: not re-asked.)
+            if case .sigV4 = auth {} else if let refused = refusal(url, headers) { return .failure(refused) }
             return .failure(.unreachable("\(url.absoluteString): \(error)"))
         }
+    }
+
+    /// The 401 or 403 a bodiless GET of `url` gets, if that is what it gets.
+    private func refusal(_ url: URL, _ headers: HTTPHeaders) -> PrometheusError? {
+        var probeHeaders = headers
+        probeHeaders.remove(name: "Content-Type")
+        guard let request = try? HTTPClient.Request(url: url, method: .GET, headers: probeHeaders),
+            let response = try? client.execute(request: request).wait(),
+            response.status.code == 401 || response.status.code == 403
+        else { return nil }
+        let text = String(decoding: (response.body.map { Array($0.readableBytesView) } ?? []).prefix(300), as: UTF8.self)
+        return .http(status: Int(response.status.code), message: text.replacingOccurrences(of: "\n", with: " "))
     }
 
     /// `application/x-www-form-urlencoded`, with everything but unreserved characters escaped.

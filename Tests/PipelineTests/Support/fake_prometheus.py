@@ -5,6 +5,8 @@ real Prometheus). It answers /api/v1/query and /api/v1/query_range according to 
   empty          every query succeeds with an empty result
   fail-first:N   the first N requests get HTTP 500, later ones an empty result
   error          every query gets HTTP 400 with Prometheus's error body (bad_data)
+  refuse-early   as a server refusing the credentials before reading the body can look to the client:
+                 a POST's connection is dropped unanswered; a GET gets HTTP 401
 
 It prints `LISTENING <port>` once ready, logs `METHOD PATH CONTENT-TYPE BODY-LENGTH` per request to
 --log (and, with --log-auth, the Authorization and X-Amz-Date headers), and stops on SIGTERM."""
@@ -40,6 +42,9 @@ def main():
             self.wfile.write(data)
 
         def do_POST(self):
+            if args.mode == "refuse-early":
+                self.close_connection = True
+                return
             length = int(self.headers.get("Content-Length", "0"))
             self.rfile.read(length)
             with lock:
@@ -59,7 +64,16 @@ def main():
             result_type = "matrix" if self.path.endswith("query_range") else "vector"
             return self.answer(200, {"status": "success", "data": {"resultType": result_type, "result": []}})
 
-        do_GET = do_POST
+        def do_GET(self):
+            if args.mode == "refuse-early":
+                data = b"Unauthorized\n"
+                self.send_response(401)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            return self.do_POST()
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
