@@ -25,9 +25,6 @@ public enum IncidentCategory: String, Sendable, CaseIterable {
     /// A volume or a node's filesystem filling up, or a volume that failed (KubePersistentVolumeFillingUp,
     /// NodeFilesystemSpaceFillingUp, …).
     case storage
-
-    /// Node-level categories are about a node; the others about a workload.
-    public var isNodeLevel: Bool { self == .nodeNotReady || self == .eviction }
 }
 
 /// What a signal or incident is about: a workload (and container), a node, or the whole cluster (an
