@@ -30,6 +30,15 @@ extension Incident {
     /// Pods named by the signals, `namespace/name`, sorted.
     var podsNamed: [String] { Set(signals.compactMap(\.pod)).sorted() }
 
+    /// The first `count` alerts' details (their summaries), for evidence.
+    func alertDetails(_ count: Int) -> [String] { Array(signals.filter { $0.source == .alert }.map(\.detail).prefix(count)) }
+
+    /// The names of what the alerts name beside the subject, of one kind: `objects("job/")` → the Jobs
+    /// (see `Signal.object`).
+    func objects(_ prefix: String) -> [String] {
+        signals.compactMap { signal in signal.object.flatMap { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : nil } }
+    }
+
     func first(_ names: Set<String>) -> Signal? {
         signals.filter { names.contains($0.name) }.min { ($0.at ?? .distantFuture) < ($1.at ?? .distantFuture) }
     }
@@ -50,6 +59,11 @@ enum IncidentFacts {
     }
 
     /// `-n 'shop' deployment/'cart'`, names quoted for the shell.
+    /// Cordon and drain a node, its name quoted: the node group or NodePool replaces it.
+    static func drainCommand(_ node: String) -> String {
+        "kubectl cordon \(Runbook.shellQuoted(node)) && kubectl drain \(Runbook.shellQuoted(node)) --ignore-daemonsets --delete-emptydir-data --timeout=10m"
+    }
+
     static func kubectlTarget(_ workload: Observed.WorkloadKey) -> String {
         "-n \(Runbook.shellQuoted(workload.namespace)) \(workload.kind.lowercased())/\(Runbook.shellQuoted(workload.name))"
     }

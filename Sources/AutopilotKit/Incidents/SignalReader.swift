@@ -37,13 +37,16 @@ public enum SignalReader {
                 unknown.insert("\(alert.name) (no pod, workload, service, claim, HPA, Job or node label that matches the cluster)")
                 continue
             }
-            // A node alert's `pod` is the exporter's own (kube-state-metrics, node-exporter); an eviction's is the evicted pod.
-            let pod = subject.workload != nil || category == .eviction ? alert.labels["pod"].map { "\(alert.labels["namespace"] ?? "")/\($0)" } : nil
+            // A node alert's `pod` and `container` are the exporter's own (kube-state-metrics, node-exporter); an
+            // eviction's pod is the evicted one.
+            let aboutWorkload = subject.workload != nil
+            let pod = aboutWorkload || category == .eviction ? alert.labels["pod"].map { "\(alert.labels["namespace"] ?? "")/\($0)" } : nil
             let severity: Finding.Severity = alert.labels["severity"] == "critical" ? .critical : .warning
             let text = alert.annotations["summary"] ?? alert.annotations["description"] ?? alert.name
             signals.append(Signal(source: .alert, category: category, name: alert.name, at: alert.startsAt,
                                   until: alert.status == "resolved" ? (alert.endsAt ?? alert.startsAt) : nil, subject: subject,
-                                  pod: pod, container: subject.workload != nil ? alert.labels["container"] : nil, object: object, detail: "\(alert.status) alert \(alert.name): \(text)", severity: severity))
+                                  pod: pod, container: aboutWorkload ? alert.labels["container"] : nil, object: object,
+                                  detail: "\(alert.status) alert \(alert.name): \(text)", severity: severity))
         }
         return (signals, unknown.sorted())
     }

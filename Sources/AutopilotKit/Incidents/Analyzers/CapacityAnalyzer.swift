@@ -18,11 +18,11 @@ struct CapacityAnalyzer: IncidentAnalyzer {
     }
 
     private func autoscaler(_ incident: inout Incident, _ key: Observed.WorkloadKey, _ context: IncidentContext) -> Bool {
-        let named = incident.signals.compactMap { $0.object?.hasPrefix("horizontalpodautoscaler/") == true ? String($0.object!.dropFirst(24)) : nil }
+        let named = incident.objects("horizontalpodautoscaler/")
         guard let hpa = context.cluster.hpas(targeting: key).first(where: { named.contains($0.name) }) ?? context.cluster.hpas(targeting: key).first
         else { return false }
         incident.affectedPods = context.cluster.pods(of: key).filter(\.holdsCapacity).map { "\($0.namespace)/\($0.name)" }.sorted()
-        var evidence = Array(incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(3))
+        var evidence = incident.alertDetails(3)
         let replicas = "\(hpa.currentReplicas.map(String.init) ?? "?") replicas (min \(hpa.minReplicas), max \(hpa.maxReplicas.map(String.init) ?? "?"))"
         let utilisation = hpa.cpuCurrentUtilization.map { current in
             "CPU at \(current)% of requests" + (hpa.cpuTargetUtilization.map { " against a target of \($0)%" } ?? "")
@@ -66,7 +66,7 @@ struct CapacityAnalyzer: IncidentAnalyzer {
         let largestMemory = nodes.compactMap(\.allocatable.memory).max() ?? 0
         let cpuShort = requestedCPU > allocatableCPU - largestCPU
         let memoryShort = requestedMemory > allocatableMemory - largestMemory
-        var evidence = Array(incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(4))
+        var evidence = incident.alertDetails(4)
         evidence.append("pods request \(Units.cpu(requestedCPU)) CPU of \(Units.cpu(allocatableCPU)) CPU allocatable on \(nodes.count) node\(nodes.count == 1 ? "" : "s"); the largest node has \(Units.cpu(largestCPU)) CPU")
         evidence.append("pods request \(Units.memory(requestedMemory)) of \(Units.memory(allocatableMemory)) allocatable; the largest node has \(Units.memory(largestMemory))")
         let lower = IncidentAction("lower-requests", summary: "Right-size the requests far above use first: they hold room no pod uses",

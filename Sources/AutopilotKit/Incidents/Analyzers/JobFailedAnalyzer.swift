@@ -10,7 +10,7 @@ struct JobFailedAnalyzer: IncidentAnalyzer {
 
     func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
         guard let key = incident.subject.workload else { return false }
-        let jobs = Set(incident.signals.compactMap { $0.object?.hasPrefix("job/") == true ? String($0.object!.dropFirst(4)) : nil }).sorted()
+        let jobs = Set(incident.objects("job/")).sorted()
         // The Job's own pods when the snapshot tells them apart (`<job>-<suffix>`), else the workload's.
         let ofWorkload = context.cluster.pods(of: key)
         let ofJob = ofWorkload.filter { pod in jobs.contains { pod.name.hasPrefix("\($0)-") } }
@@ -20,7 +20,7 @@ struct JobFailedAnalyzer: IncidentAnalyzer {
         let exits = failed.flatMap(\.containers).compactMap { container in
             container.lastTerminationExitCode.map { "container \(container.name) exit \($0)" + (container.lastTerminationReason.map { " (\($0))" } ?? "") }
         }
-        var evidence = Array(incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(3))
+        var evidence = incident.alertDetails(3)
         if !failed.isEmpty {
             evidence.append("\(failed.count) failed pod\(failed.count == 1 ? "" : "s")" + (exits.isEmpty ? "" : ": \(Set(exits).sorted().prefix(4).joined(separator: "; "))"))
         }

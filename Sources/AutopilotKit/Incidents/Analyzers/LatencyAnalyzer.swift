@@ -10,7 +10,7 @@ struct LatencyAnalyzer: IncidentAnalyzer {
         guard let key = incident.subject.workload, let workload = context.cluster.workloads[key] else { return false }
         incident.affectedPods = context.cluster.pods(of: key).filter { $0.phase == "Running" }.map { "\($0.namespace)/\($0.name)" }.sorted()
         let start = incident.start
-        var evidence = incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(2).map { $0 }
+        var evidence = incident.alertDetails(2)
 
         if let rollout = IncidentFacts.rollout(before: start, of: key, context), let previous = rollout.previousRevision {
             evidence.append("revision \(rollout.revision) rolled out at \(rollout.startedAt ?? "?"), just before the latency began")

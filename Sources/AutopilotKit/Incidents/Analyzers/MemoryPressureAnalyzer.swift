@@ -17,7 +17,7 @@ struct MemoryPressureAnalyzer: IncidentAnalyzer {
         }
         let peak = usage.memory["max"] ?? 0
         var evidence = spec.limits.memory.map { ["memory limit \(Units.memory($0)); peak working set \(Units.memory(bytes: peak)) (\(IncidentFacts.percent(peak / Double($0))) of it)"] } ?? []
-        evidence += incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(2)
+        evidence += incident.alertDetails(2)
         if let series = usage.series, let trend = MemoryTrend.leak(in: series.memory) {
             let rate = IncidentFacts.perHour(trend.slopePerStep, series)
             let left = spec.limits.memory.map { max(0, Double($0) - trend.to) / max(rate, 1) }

@@ -30,7 +30,7 @@ struct NodeNotReadyAnalyzer: IncidentAnalyzer {
             evidence.append("workloads with pods on it: \(incident.affectedWorkloads.prefix(6).joined(separator: ", "))\(incident.affectedWorkloads.count > 6 ? ", …" : "")")
         }
         let drain = IncidentAction("replace-node", summary: "Cordon and drain \(name); the \(node?.nodepool != nil ? "NodePool" : "node group") replaces it",
-                                   command: "kubectl cordon \(Runbook.shellQuoted(name)) && kubectl drain \(Runbook.shellQuoted(name)) --ignore-daemonsets --delete-emptydir-data --timeout=10m")
+                                   command: IncidentFacts.drainCommand(name))
         if let pressure = node?.pressures.first {
             incident.rootCause = RootCause("node-\(pressure.replacingOccurrences(of: "Pressure", with: "").lowercased())-pressure",
                                            summary: "node under \(pressure) until it stopped being Ready", confidence: 0.75, evidence: evidence)
@@ -48,7 +48,7 @@ struct NodeNotReadyAnalyzer: IncidentAnalyzer {
     private func kubeletsUnscraped(_ incident: inout Incident, _ context: IncidentContext) {
         let nodes = context.cluster.nodes.filter { !$0.isFargate }
         let notReady = nodes.filter { !$0.ready }.map(\.name).sorted()
-        var evidence = Array(incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(3))
+        var evidence = incident.alertDetails(3)
         evidence.append("\(nodes.count - notReady.count) of \(nodes.count) node\(nodes.count == 1 ? "" : "s") Ready in the snapshot"
             + (notReady.isEmpty ? "" : "; not Ready: \(notReady.prefix(6).joined(separator: ", "))"))
         if !notReady.isEmpty && notReady.count == nodes.count {

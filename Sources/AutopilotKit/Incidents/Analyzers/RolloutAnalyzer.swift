@@ -18,7 +18,7 @@ struct RolloutAnalyzer: IncidentAnalyzer {
     func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
         guard let key = incident.subject.workload else { return false }
         let pods = context.cluster.pods(of: key).filter { $0.deletingSince == nil }
-        var evidence = Array(incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(3))
+        var evidence = incident.alertDetails(3)
         if let workload = context.cluster.workloads[key], let desired = workload.desiredReplicas {
             evidence.append("\(key.kind) \(key): \(workload.readyReplicas ?? 0) of \(desired) replicas ready")
         }

@@ -10,7 +10,7 @@ struct StorageAnalyzer: IncidentAnalyzer {
     let category = IncidentCategory.storage
 
     func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
-        var evidence = Array(incident.signals.filter { $0.source == .alert }.map(\.detail).prefix(3))
+        var evidence = incident.alertDetails(3)
         if let node = incident.subject.node {
             nodeDisk(&incident, node, &evidence, context)
             return true
@@ -21,7 +21,7 @@ struct StorageAnalyzer: IncidentAnalyzer {
             objects.contains("persistentvolume/\(volume.name)")
                 || (volume.claimNamespace == key.namespace && volume.claimName.map { objects.contains("persistentvolumeclaim/\($0)") } == true)
         }
-        let claim = volume?.claimName ?? objects.first { $0.hasPrefix("persistentvolumeclaim/") }.map { String($0.dropFirst(22)) }
+        let claim = volume?.claimName ?? incident.objects("persistentvolumeclaim/").first
         incident.affectedPods = context.cluster.pods(of: key).filter { pod in claim.map(pod.claims.contains) ?? false }
             .map { "\($0.namespace)/\($0.name)" }.sorted()
         if let volume {
@@ -71,7 +71,7 @@ struct StorageAnalyzer: IncidentAnalyzer {
             IncidentAction("grow-node-disk",
                            summary: "Give \(node?.nodepool.map { "NodePool \($0)'s EC2NodeClass" } ?? "the node group's launch template") a larger root volume (blockDeviceMappings volumeSize)"),
             IncidentAction("replace-node", summary: "Cordon and drain \(name) to free it now",
-                           command: "kubectl cordon \(Runbook.shellQuoted(name)) && kubectl drain \(Runbook.shellQuoted(name)) --ignore-daemonsets --delete-emptydir-data --timeout=10m"),
+                           command: IncidentFacts.drainCommand(name)),
         ]
     }
 }
