@@ -51,17 +51,13 @@ LIST
 python3 - "$root" "$work" "$tests" "$mutations" "$@" <<'PY'
 import os, re, shutil, subprocess, sys
 root, work, tests, text, wanted = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
-records, current = [], None
+records = []
 for line in text.split("\n"):
     if re.match(r"^[a-z-]+\|", line):
-        current = line
-        records.append(current)
+        records.append(line)
     else:
         records[-1] += "\n" + line
-mutations = []
-for record in records:
-    name, path, original, mutated = record.split("|")
-    mutations.append((name, path, original, mutated))
+mutations = [tuple(record.split("|")) for record in records]
 if wanted:
     unknown = [name for name in wanted if name not in {m[0] for m in mutations}]
     if unknown:
@@ -113,7 +109,7 @@ for name, path, original, mutated in mutations:
             print(f"{name:26} caught by {len(failed)} test(s): {shown}")
     finally:
         open(file, "w").write(source)
-build()
+build()  # leave the scratch build unmutated
 print(f"test-mutants: {len(mutations) - len(survivors)} of {len(mutations)} mutations caught" + (f"; survived: {', '.join(survivors)}" if survivors else ""))
 sys.exit(1 if survivors else 0)
 PY
