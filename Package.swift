@@ -1,24 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The tools, by the names users call them. Each is a thin executable over AutopilotTools; `autopilot`
+/// holds them all and picks one by the name it was called with (see Sources/AutopilotTools/Tools.swift).
+let toolNames = [
+    "collect-cluster", "collect-metrics", "detect-waste", "detect-incidents", "score-risk", "build-evidence",
+    "emit-pr", "ledger", "render-report", "notify-slack", "slack-approvals", "receive-alerts", "synth-cluster",
+    "autopilot-run", "autopilot-doctor",
+]
+
 let package = Package(
     name: "Autopilot",
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "AutopilotKit", targets: ["AutopilotKit"]),
-        .executable(name: "collect-cluster", targets: ["collect-cluster"]),
-        .executable(name: "collect-metrics", targets: ["collect-metrics"]),
-        .executable(name: "detect-waste", targets: ["detect-waste"]),
-        .executable(name: "score-risk", targets: ["score-risk"]),
-        .executable(name: "build-evidence", targets: ["build-evidence"]),
-        .executable(name: "ledger", targets: ["ledger"]),
-        .executable(name: "render-report", targets: ["render-report"]),
-        .executable(name: "emit-pr", targets: ["emit-pr"]),
-        .executable(name: "notify-slack", targets: ["notify-slack"]),
-        .executable(name: "slack-approvals", targets: ["slack-approvals"]),
-        .executable(name: "synth-cluster", targets: ["synth-cluster"]),
-        .executable(name: "receive-alerts", targets: ["receive-alerts"]),
-        .executable(name: "detect-incidents", targets: ["detect-incidents"]),
+        .executable(name: "autopilot", targets: ["autopilot"]),
+    ] + toolNames.map { .executable(name: $0, targets: [$0]) } + [
         .executable(name: "fuzz-autopilot", targets: ["fuzz-autopilot"]),
     ],
     dependencies: [
@@ -53,84 +50,17 @@ let package = Package(
             ],
             // The price CSVs are compiled in through the generated EmbeddedPrices.swift.
             exclude: ["Pricing/prices-ec2.csv", "Pricing/prices-ebs.csv", "Pricing/PRICES.md", "Pricing/generate_embedded.py"]),
-        .executableTarget(
-            name: "collect-cluster",
+        // The tools' commands, each the whole of what its executable runs; one place so that the `autopilot`
+        // multi-call binary (what `make install` ships) and the per-tool executables (what tests and
+        // `make demo` run) are the same code.
+        .target(
+            name: "AutopilotTools",
             dependencies: [
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(
-            name: "collect-metrics",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "detect-waste",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "score-risk",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "build-evidence",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "ledger",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "render-report",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "emit-pr",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "notify-slack",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "slack-approvals",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "synth-cluster",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "receive-alerts",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "detect-incidents",
-            dependencies: [
-                "AutopilotKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+        .executableTarget(name: "autopilot", dependencies: ["AutopilotTools"]),
+    ] + toolNames.map { .executableTarget(name: $0, dependencies: ["AutopilotTools"]) } + [
         // libFuzzer's driver for AutopilotKit's FuzzTargets (`make fuzz`); built plainly, it replays files.
         .executableTarget(
             name: "fuzz-autopilot",

@@ -175,7 +175,7 @@ public struct DetectionConfig: Sendable {
             case "platformTeam":
                 guard let text = value.string, !text.isEmpty else { throw reader.wrong("platformTeam", "a team name") }
                 platformTeam = text
-            default: throw ConfigError("\(source): unknown setting '\(section)'")
+            default: throw ConfigError("\(source): unknown setting '\(section)'", setting: section)
             }
         }
     }

@@ -27,6 +27,20 @@ public final class LokiLogs: @unchecked Sendable {
 
     deinit { try? client.syncShutdown() }
 
+    /// GET /ready: 200 once Loki serves queries (autopilot-doctor).
+    public func ready() throws(LokiError) {
+        var headers = HTTPHeaders()
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let status: UInt
+        do {
+            let request = try HTTPClient.Request(url: baseURL.appendingPathComponent("ready").absoluteString, method: .GET, headers: headers)
+            status = try client.execute(request: request).wait().status.code
+        } catch {
+            throw LokiError("Loki unreachable at \(baseURL.absoluteString): \(error)")
+        }
+        guard status == 200 else { throw LokiError("Loki answered HTTP \(status) at /ready") }
+    }
+
     public struct Line: Sendable {
         /// RFC 3339, from Loki's nanosecond timestamp.
         public var time: String

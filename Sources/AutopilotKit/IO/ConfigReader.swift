@@ -3,7 +3,13 @@ import Foundation
 /// A config file that cannot be used; the message names the file and the setting.
 public struct ConfigError: Error, CustomStringConvertible {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The dotted setting the message is about (`cpu.margin`) where known, so that a file embedding this
+    /// config (autopilot.yaml's `detection:`) can name the line.
+    public var setting: String?
+    public init(_ message: String, setting: String? = nil) {
+        self.message = message
+        self.setting = setting
+    }
     public var description: String { message }
 }
 
@@ -17,13 +23,15 @@ final class ConfigReader {
         guard value.isObject else { throw ConfigError("\(source): '\(name)' must be a mapping") }
         for (key, item) in value.members {
             path = "\(name).\(key)"
-            guard try apply(key, item) else { throw ConfigError("\(source): unknown setting '\(name).\(key)'") }
+            guard try apply(key, item) else {
+                throw ConfigError("\(source): unknown setting '\(name).\(key)'", setting: "\(name).\(key)")
+            }
         }
         path = ""
     }
 
     func wrong(_ key: String, _ expected: String) -> ConfigError {
-        ConfigError("\(source): '\(path.isEmpty ? key : path)' must be \(expected)")
+        ConfigError("\(source): '\(path.isEmpty ? key : path)' must be \(expected)", setting: path.isEmpty ? key : path)
     }
 
     func ratio(_ item: JSON, _ key: String, upTo limit: Double = 1) throws(ConfigError) -> Double {

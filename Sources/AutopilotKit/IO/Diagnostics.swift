@@ -10,6 +10,8 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 64
     case badInput = 65
     case unavailable = 69
+    case software = 70
+    case cannotCreate = 73
     case ioError = 74
 }
 

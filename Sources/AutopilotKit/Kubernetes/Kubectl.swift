@@ -79,6 +79,12 @@ public struct Kubectl {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Any kubectl command with this client's kubeconfig and context, once, its output kept (autopilot-doctor's probes).
+    public func probe(_ arguments: [String]) throws(Failure) -> (status: Int32, stdout: String, stderrLine: String) {
+        let result = try run(arguments + ["--request-timeout=\(requestTimeout)"], stdout: nil)
+        return (result.status, result.stdout, result.stderrLine)
+    }
+
     /// Lists one resource across all namespaces into `file`, retrying transient failures with backoff.
     public func fetch(_ resource: Resource, into file: String) throws(Failure) -> Outcome {
         var arguments = ["get", resource.name, "-o", "json", "--request-timeout=\(requestTimeout)"]

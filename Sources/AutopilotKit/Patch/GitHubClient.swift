@@ -103,9 +103,25 @@ public final class GitHubClient: @unchecked Sendable {
         if let message = json["errors"]?.array.first?["message"]?.string { throw GitHubError(description: "GitHub GraphQL: \(message)", unreachable: false) }
     }
 
+    /// What the token may do on the repository (GET /repos/OWNER/NAME's `permissions`: push, pull…) and, for a
+    /// classic token, its scopes (`X-OAuth-Scopes`; nil for fine-grained tokens, which have none): autopilot-doctor.
+    public func access() throws(GitHubError) -> (permissions: [String: Bool], scopes: [String]?) {
+        let (json, headers) = try answer(.GET, "/repos/\(owner)/\(repository)")
+        var permissions: [String: Bool] = [:]
+        for (name, value) in json["permissions"]?.members ?? [] { permissions[name] = value.bool ?? false }
+        let scopes = headers.first(name: "X-OAuth-Scopes").map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        return (permissions, scopes)
+    }
+
     /// One call; returns the answer's JSON. 5xx and transport errors are retried with backoff; a rate
     /// limit (429, or 403 with Retry-After or no requests left) is waited out.
     public func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) throws(GitHubError) -> JSON {
+        try answer(method, path, body: body).json
+    }
+
+    private func answer(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) throws(GitHubError) -> (json: JSON, headers: HTTPHeaders) {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: "application/vnd.github+json")
         headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -129,7 +145,7 @@ public final class GitHubClient: @unchecked Sendable {
         let parsed = try? JSON.parse(String(decoding: answer.body, as: UTF8.self))
         if (200..<300).contains(answer.status) {
             guard let parsed else { throw GitHubError(description: "GitHub \(method.rawValue) \(path) answered something that is not JSON", unreachable: false) }
-            return parsed
+            return (parsed, answer.headers)
         }
         var detail = parsed?["message"]?.string ?? String(decoding: answer.body.prefix(200), as: UTF8.self)
         if let first = parsed?["errors"]?.array.first { detail += ": " + (first["message"]?.string ?? first.value.text) }

@@ -63,7 +63,7 @@ public struct RiskPolicy: Sendable {
                 guard let text = value.string, !text.isEmpty else { throw reader.wrong(key, "a label key") }
                 criticalMarker = text
             case "sloEventReasons": sloEventReasons = try strings(value, key)
-            default: throw ConfigError("\(source): unknown setting '\(key)'")
+            default: throw ConfigError("\(source): unknown setting '\(key)'", setting: key)
             }
         }
         if autoBelow > blockAbove { throw ConfigError("\(source): autoBelow (\(autoBelow)) must not exceed blockAbove (\(blockAbove))") }

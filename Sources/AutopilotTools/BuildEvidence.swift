@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct BuildEvidence: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build-evidence",

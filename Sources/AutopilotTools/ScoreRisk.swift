@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct ScoreRisk: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score-risk",

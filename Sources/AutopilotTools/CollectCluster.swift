@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct CollectCluster: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collect-cluster",
@@ -33,7 +32,7 @@ struct CollectCluster: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read captured kubectl output instead of a live cluster.", valueName: "path"))
     var from: String?
 
-    @Option(name: .long, help: ArgumentHelp("Cluster name for offline input (default: the directory or file name).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Cluster name: for offline input (default: the directory or file name), one context, or in a pod (default: in-cluster).", valueName: "name"))
     var cluster: String?
 
     @Option(name: .long, help: ArgumentHelp("kubectl context to collect; repeat for several clusters (default: the current context).", valueName: "name"))
@@ -99,17 +98,23 @@ struct CollectCluster: ParsableCommand {
         let contexts: [String?] = context.isEmpty ? [nil] : context
         for name in contexts {
             var client = Kubectl(executable: kubectl, kubeconfig: kubeconfig, context: name, retries: retries)
-            var contextName = name ?? ""
-            if name == nil {
-                do {
-                    contextName = try client.currentContext()
-                } catch {
-                    collector.diagnostics.unavailable(error.message)
-                    continue
+            let clusterName: String
+            if name == nil && runsInCluster {
+                // A pod's service account: kubectl's in-cluster config has no context to name.
+                clusterName = cluster ?? "in-cluster"
+            } else {
+                var contextName = name ?? ""
+                if name == nil {
+                    do {
+                        contextName = try client.currentContext()
+                    } catch {
+                        collector.diagnostics.unavailable(error.message)
+                        continue
+                    }
                 }
+                client.context = contextName
+                clusterName = cluster ?? ClusterCollector.clusterName(forContext: contextName)
             }
-            client.context = contextName
-            let clusterName = cluster ?? ClusterCollector.clusterName(forContext: contextName)
             let directory = capture.map { "\($0)/\(clusterName)" } ?? temporaryDirectory()
             defer { if capture == nil { try? FileManager.default.removeItem(atPath: directory) } }
             if let snapshot = try collector.readLive(cluster: clusterName, kubectl: client, directory: directory) {
@@ -117,6 +122,13 @@ struct CollectCluster: ParsableCommand {
             }
         }
         return result
+    }
+
+    /// In a pod (KUBERNETES_SERVICE_HOST set) with no kubeconfig named, kubectl uses the service account's
+    /// token and CA, and there is no current context to ask for.
+    private var runsInCluster: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return kubeconfig == nil && environment["KUBECONFIG"] == nil && environment["KUBERNETES_SERVICE_HOST"] != nil
     }
 
     private func temporaryDirectory() -> String {

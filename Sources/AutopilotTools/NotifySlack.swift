@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct NotifySlack: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notify-slack",
@@ -42,8 +41,13 @@ struct NotifySlack: ParsableCommand {
     @Option(help: ArgumentHelp("Gates that ask a person (repeatable; default approve).", valueName: "gate"))
     var gate: [String] = []
 
-    @Option(help: ArgumentHelp("Send through this incoming webhook instead of the Web API.", valueName: "url"))
+    @Option(help: ArgumentHelp("Send through this incoming webhook instead of the Web API (or set SLACK_WEBHOOK_URL, which keeps the secret out of the process list).", valueName: "url"))
     var webhookUrl: String?
+
+    /// --webhook-url, else SLACK_WEBHOOK_URL.
+    private var webhook: String? {
+        webhookUrl ?? ProcessInfo.processInfo.environment["SLACK_WEBHOOK_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     @Option(help: ArgumentHelp("Slack Web API base URL.", valueName: "url"))
     var apiUrl: String = "https://slack.com/api"
@@ -64,12 +68,12 @@ struct NotifySlack: ParsableCommand {
     var summary = false
 
     func validate() throws {
-        if let webhookUrl, URL(string: webhookUrl)?.scheme == nil { throw ValidationError("--webhook-url: '\(webhookUrl)' is not a URL") }
+        if let webhook, URL(string: webhook)?.scheme == nil { throw ValidationError("--webhook-url: '\(webhook)' is not a URL") }
         if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not an RFC 3339 time") }
         if let db, !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db: \(db) does not exist; run `ledger record` first") }
         let token = ProcessInfo.processInfo.environment["SLACK_BOT_TOKEN"] ?? ""
-        if !dryRun && webhookUrl == nil && token.isEmpty {
-            throw ValidationError("set SLACK_BOT_TOKEN, or give --webhook-url, or --dry-run")
+        if !dryRun && webhook == nil && token.isEmpty {
+            throw ValidationError("set SLACK_BOT_TOKEN, or give --webhook-url (or SLACK_WEBHOOK_URL), or --dry-run")
         }
     }
 
@@ -86,7 +90,7 @@ struct NotifySlack: ParsableCommand {
         let token = ProcessInfo.processInfo.environment["SLACK_BOT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let delivery: NotifyFilter.Delivery =
             dryRun ? .dryRun
-            : webhookUrl.map { .webhook(SlackClient(apiURL: apiUrl, token: nil), url: $0) } ?? .bot(SlackClient(apiURL: apiUrl, token: token))
+            : webhook.map { .webhook(SlackClient(apiURL: apiUrl, token: nil), url: $0) } ?? .bot(SlackClient(apiURL: apiUrl, token: token))
         let diagnostics = Diagnostics(tool: "notify-slack", strict: strict)
         let writer = NDJSONWriter()
         let filter = NotifyFilter(diagnostics: diagnostics, delivery: delivery, settings: settings)

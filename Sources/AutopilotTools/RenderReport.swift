@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct RenderReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render-report",

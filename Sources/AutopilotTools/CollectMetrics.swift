@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct CollectMetrics: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collect-metrics",

@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct ReceiveAlerts: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receive-alerts",

@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct DetectWaste: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect-waste",

@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct SlackApprovals: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slack-approvals",

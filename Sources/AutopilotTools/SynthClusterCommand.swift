@@ -2,7 +2,6 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-@main
 struct SynthClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth-cluster",

@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("autopilot-doctor", arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("autopilot-run", arguments: Array(CommandLine.arguments.dropFirst()))

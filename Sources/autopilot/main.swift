@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.multiCall()

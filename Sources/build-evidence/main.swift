@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("build-evidence", arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("collect-cluster", arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("collect-metrics", arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("detect-incidents", arguments: Array(CommandLine.arguments.dropFirst()))

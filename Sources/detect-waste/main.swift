@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("detect-waste", arguments: Array(CommandLine.arguments.dropFirst()))

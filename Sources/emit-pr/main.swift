@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("emit-pr", arguments: Array(CommandLine.arguments.dropFirst()))

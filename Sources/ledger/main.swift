@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("ledger", arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("notify-slack", arguments: Array(CommandLine.arguments.dropFirst()))

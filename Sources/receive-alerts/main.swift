@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("receive-alerts", arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("render-report", arguments: Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("score-risk", arguments: Array(CommandLine.arguments.dropFirst()))

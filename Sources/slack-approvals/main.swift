@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("slack-approvals", arguments: Array(CommandLine.arguments.dropFirst()))

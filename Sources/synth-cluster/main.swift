@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("synth-cluster", arguments: Array(CommandLine.arguments.dropFirst()))
