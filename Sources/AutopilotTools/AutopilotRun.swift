@@ -64,40 +64,56 @@ struct AutopilotRun: ParsableCommand {
         let plan = WeeklyPlan(config: site, folder: work, now: now, dryRun: dryRun)
         let toolDirectory = tools ?? Self.ownFolder()
 
+        if !dryRun {
+            guard !FileManager.default.fileExists(atPath: runFolder) else {
+                throw fail(.cannotCreate, "\(runFolder) exists: this week's run is done (remove it to run again)")
+            }
+            do {
+                try? FileManager.default.removeItem(atPath: work)
+                for folder in ["capture/cluster", "capture/metrics", "capture/alerts", "streams"] {
+                    try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
+                }
+                try copyRecentAlerts(from: site.alerts, to: "\(work)/capture/alerts")
+            } catch {
+                throw fail(.ioError, "cannot prepare \(work): \(error.localizedDescription)")
+            }
+        }
+        // Every command line before anything runs: a token file that cannot be read is a config mistake.
+        let chains: [(cluster: SiteConfig.Cluster, stages: [PipelineStage])]
+        let slack: PipelineStage?
+        do {
+            chains = try clusters.map { ($0, try plan.clusterStages($0)) }
+            slack = try plan.slackStage()
+        } catch {
+            if !dryRun { try? FileManager.default.removeItem(atPath: work) }
+            throw fail(.usage, "\(error)")
+        }
+        let ledgerFile = "\(work)/ledger.ndjson"
+
         if dryRun {
-            for cluster in clusters {
-                print("# \(cluster.name)")
-                print(try stages(plan.clusterStages(cluster)).map(\.commandLine).joined(separator: " \\\n  | ")
-                      + " > \(ShellQuote.word("\(work)/streams/\(cluster.name).ndjson"))")
+            for chain in chains {
+                print("# \(chain.cluster.name)")
+                print(chain.stages.map(\.commandLine).joined(separator: " \\\n  | ")
+                      + " > \(ShellQuote.word("\(work)/streams/\(chain.cluster.name).ndjson"))")
             }
             print("# across clusters")
-            print("cat \(ShellQuote.word(work))/streams/*.ndjson | " + (try stages(plan.ledgerStages())).map(\.commandLine).joined(separator: " | ")
-                  + " > \(ShellQuote.word("\(work)/ledger.ndjson"))")
-            print(plan.reportStage.commandLine + " < \(ShellQuote.word("\(work)/ledger.ndjson"))")
-            return
-        }
-
-        guard !FileManager.default.fileExists(atPath: runFolder) else {
-            throw fail(.cannotCreate, "\(runFolder) exists: this week's run is done (remove it to run again)")
-        }
-        do {
-            try? FileManager.default.removeItem(atPath: work)
-            for folder in ["capture/cluster", "capture/metrics", "capture/alerts", "streams"] {
-                try FileManager.default.createDirectory(atPath: "\(work)/\(folder)", withIntermediateDirectories: true)
+            let quotedLedger = ShellQuote.word(ledgerFile)
+            print("cat \(ShellQuote.word(work))/streams/*.ndjson | \(plan.ledgerStage.commandLine) > \(quotedLedger)")
+            if let slack {
+                print("\(slack.commandLine) < \(quotedLedger) > \(quotedLedger).notified && mv \(quotedLedger).notified \(quotedLedger)")
             }
-            try copyRecentAlerts(from: site.alerts, to: "\(work)/capture/alerts")
-        } catch {
-            throw fail(.ioError, "cannot prepare \(work): \(error.localizedDescription)")
+            print(plan.reportStage.commandLine + " < \(quotedLedger)")
+            return
         }
 
         var metrics = RunMetrics(finished: started, seconds: 0, success: true, mode: site.mode.rawValue, version: Tools.version)
         var worst: ExitStatus = .ok
         var streams: [String] = []
-        for cluster in clusters {
+        for (cluster, stages) in chains {
             let stream = "\(work)/streams/\(cluster.name).ndjson"
             let results: [PipelineStageResult]
             do {
-                results = try Pipeline.run(try stages(plan.clusterStages(cluster)), toolDirectory: toolDirectory, input: nil, output: stream)
+                results = try Pipeline.run(stages, toolDirectory: toolDirectory, input: nil, output: stream)
             } catch {
                 note("\(cluster.name): \(error)")
                 metrics.clusters[cluster.name] = false
@@ -121,18 +137,15 @@ struct AutopilotRun: ParsableCommand {
             guard !streams.isEmpty else { throw Pipeline.Failure(description: "no cluster's chain completed: nothing to record") }
             let combined = "\(work)/streams.all.ndjson"
             try concatenate(streams, into: combined)
-            defer { try? FileManager.default.removeItem(atPath: combined) }
-            let ledger = try Pipeline.run(try stages(plan.ledgerStages()), toolDirectory: toolDirectory, input: combined, output: "\(work)/ledger.ndjson")
-            metrics.stages += ledger.map { RunMetrics.Stage(cluster: "all", result: $0) }
-            if let failed = ledger.first(where: { !Self.completed($0.status) }) {
-                throw Pipeline.Failure(description: "\(failed.tool) exited \(failed.status)")
+            try runAcross([plan.ledgerStage], input: combined, output: ledgerFile, into: &metrics)
+            try? FileManager.default.removeItem(atPath: combined)
+            if let slack {
+                try runAcross([slack], input: ledgerFile, output: ledgerFile + ".notified", into: &metrics)
+                try FileManager.default.removeItem(atPath: ledgerFile)
+                try FileManager.default.moveItem(atPath: ledgerFile + ".notified", toPath: ledgerFile)
             }
-            let report = try Pipeline.run([plan.reportStage], toolDirectory: toolDirectory, input: "\(work)/ledger.ndjson", output: "/dev/null")
-            metrics.stages += report.map { RunMetrics.Stage(cluster: "all", result: $0) }
-            if let failed = report.first(where: { $0.status != 0 }) {
-                throw Pipeline.Failure(description: "\(failed.tool) exited \(failed.status)")
-            }
-            ledgerRecords = try String(contentsOfFile: "\(work)/ledger.ndjson", encoding: .utf8)
+            try runAcross([plan.reportStage], input: ledgerFile, output: "/dev/null", into: &metrics)
+            ledgerRecords = try String(contentsOfFile: ledgerFile, encoding: .utf8)
                 .split(separator: "\n").compactMap { try? JSON.parse(String($0)) }
             try FileManager.default.moveItem(atPath: work, toPath: runFolder)
             pruneOldRuns(site)
@@ -153,12 +166,18 @@ struct AutopilotRun: ParsableCommand {
         if worst != .ok { throw ExitCode(worst.rawValue) }
     }
 
+    /// A step across clusters (ledger, Slack, report); its failure fails the run.
+    private func runAcross(_ stages: [PipelineStage], input: String, output: String, into metrics: inout RunMetrics) throws {
+        let toolDirectory = tools ?? Self.ownFolder()
+        let results = try Pipeline.run(stages, toolDirectory: toolDirectory, input: input, output: output)
+        metrics.stages += results.map { RunMetrics.Stage(cluster: "all", result: $0) }
+        if let failed = results.first(where: { !Self.completed($0.status) }) {
+            throw Pipeline.Failure(description: "\(failed.tool) exited \(failed.status)")
+        }
+    }
+
     /// 0, or 65: a tool skipped malformed input lines and every good record still flowed.
     static func completed(_ status: Int32) -> Bool { status == 0 || status == ExitStatus.badInput.rawValue }
-
-    private func stages(_ make: @autoclosure () throws -> [PipelineStage]) throws -> [PipelineStage] {
-        do { return try make() } catch { throw fail(.usage, "\(error)") }
-    }
 
     private func note(_ message: String) {
         FileHandle.standardError.write(Data("autopilot-run: \(message)\n".utf8))

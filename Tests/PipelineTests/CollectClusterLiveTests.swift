@@ -29,6 +29,34 @@ final class CollectClusterLiveTests: XCTestCase {
         return server
     }
 
+    /// In a pod kubectl takes the service account's token from a fixed path; here a wrapper stands in for
+    /// that part (it adds the local server's kubeconfig) and records what collect-cluster asked of kubectl.
+    func testInAPodItUsesTheServiceAccountAndAsksForNoContext() throws {
+        let server = try startServer()
+        let log = scratch.appendingPathComponent("kubectl-calls.log")
+        let wrapper = scratch.appendingPathComponent("kubectl-in-pod")
+        let kubectl = try MissingComponent.executable("kubectl", "make deps installs it")
+        try "#!/bin/sh\necho \"$*\" >> '\(log.path)'\nexec '\(kubectl)' --kubeconfig '\(server.kubeconfig.path)' \"$@\"\n"
+            .write(to: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper.path)
+        var environment = self.environment
+        environment["KUBERNETES_SERVICE_HOST"] = "10.100.0.1"
+        environment["KUBERNETES_SERVICE_PORT"] = "443"
+
+        let named = try Tool.run("collect-cluster", ["--kubectl", wrapper.path, "--cluster", "prod-us"], environment: environment)
+        XCTAssertEqual(named.status, 0, named.stderr)
+        let records = try decodeRecords(named.lines)
+        XCTAssertFalse(records.isEmpty)
+        XCTAssertEqual(Set(records.compactMap { $0["cluster"] as? String }), ["prod-us"])
+        let calls = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(calls.count, 18, "one list per resource type")
+        XCTAssertTrue(calls.allSatisfy { $0.hasPrefix("get ") && !$0.contains("--context") }, "\(calls)")
+
+        let unnamed = try Tool.run("collect-cluster", ["--kubectl", wrapper.path], environment: environment)
+        XCTAssertEqual(unnamed.status, 0, unnamed.stderr)
+        XCTAssertEqual(Set(try decodeRecords(unnamed.lines).compactMap { $0["cluster"] as? String }), ["in-cluster"])
+    }
+
     func testLiveCollectionMatchesOfflineReplayByteForByte() throws {
         let server = try startServer()
         let capture = scratch.appendingPathComponent("capture")

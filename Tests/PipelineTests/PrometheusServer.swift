@@ -13,19 +13,22 @@ final class PrometheusServer {
     /// starts the server on a free port; `webConfig` is Prometheus' own --web.config.file (TLS, basic auth).
     /// Prometheus cannot be asked to pick its own port and say it, so a port found free may be taken by
     /// the time it binds: then it exits at once and is started again on another (three tries).
-    init(openMetrics: String, scratch: URL, webConfig: String? = nil) throws {
+    /// `openMetrics` nil starts with an empty TSDB; `configuration` is prometheus.yml (scrape jobs).
+    init(openMetrics: String?, scratch: URL, webConfig: String? = nil, configuration: String = "global:\n  scrape_interval: 1m\n") throws {
         try Self.install()
         let input = scratch.appendingPathComponent("series.om")
         let data = scratch.appendingPathComponent("tsdb")
-        try openMetrics.write(to: input, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        // Large blocks: promtool re-reads its input once per block.
-        let backfill = try Self.run(
-            "/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=192h", input.path, data.path])
-        guard backfill.status == 0 else { throw Self.failure("promtool backfill failed: \(backfill.output)") }
+        if let openMetrics {
+            try openMetrics.write(to: input, atomically: true, encoding: .utf8)
+            // Large blocks: promtool re-reads its input once per block.
+            let backfill = try Self.run(
+                "/usr/bin/promtool", ["tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=192h", input.path, data.path])
+            guard backfill.status == 0 else { throw Self.failure("promtool backfill failed: \(backfill.output)") }
+        }
 
         let config = scratch.appendingPathComponent("prometheus.yml")
-        try "global:\n  scrape_interval: 1m\n".write(to: config, atomically: true, encoding: .utf8)
+        try configuration.write(to: config, atomically: true, encoding: .utf8)
         scheme = webConfig?.contains("tls_server_config") == true ? "https" : "http"
         var webConfigFile: URL?
         if let webConfig {

@@ -110,7 +110,7 @@ public struct Doctor {
                              requestTimeout: "15s")
         if cluster.inCluster && ProcessInfo.processInfo.environment["KUBERNETES_SERVICE_HOST"] == nil {
             return [.fail("kube-api", "inCluster is set but this is not a pod (no KUBERNETES_SERVICE_HOST)",
-                          fix: "run the doctor inside the CronJob's pod (kubectl -n autopilot create job --from=cronjob/autopilot-weekly doctor, with autopilot-doctor as its command), or give a context", .config, cluster: name)]
+                          fix: "run the doctor in a Job made from the CronJob (docs/onboarding.md, 'Check with autopilot-doctor'), or give the cluster a context", .config, cluster: name)]
         }
         let version: (status: Int32, stdout: String, stderrLine: String)
         do { version = try client.probe(["version", "-o", "json"]) } catch {
@@ -239,9 +239,10 @@ public struct Doctor {
                 checks.append(.warn(probe.name, "no series for \(probe.expression): \(probe.without)", fix: probe.fix, cluster: name))
             }
         }
-        // How far back the working set goes, a day at a time over the last 30.
+        // How far back the working set goes, an hour at a time over the last 30 days (counted first, so
+        // Prometheus evaluates one series per step, not one per container).
         let extra = settings.match.map { ", " + $0.trimmingCharacters(in: CharacterSet(charactersIn: "{}")) } ?? ""
-        let oldest = "min(min_over_time(timestamp(container_memory_working_set_bytes{container!=\"\", container!=\"POD\"\(extra)})[30d:1d]))"
+        let oldest = "min_over_time(timestamp(count(container_memory_working_set_bytes{container!=\"\", container!=\"POD\"\(extra)}))[30d:1h])"
         if let first = try? value(oldest) {
             let days = max(0, now.timeIntervalSince1970 - first) / 86_400
             let window = Duration(settings.window ?? "14d")?.seconds ?? 1_209_600

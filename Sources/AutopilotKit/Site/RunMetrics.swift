@@ -2,7 +2,7 @@ import Foundation
 
 /// Autopilot's own metrics after a run, in Prometheus' text exposition format: the file node_exporter's
 /// textfile collector reads (`--collector.textfile.directory`), written whole and renamed into place so a
-/// scrape never sees half of it. Every series is a gauge; docs/grafana-dashboard.json draws them.
+/// scrape never sees half of it. Every series is a gauge; deploy/grafana/autopilot-dashboard.json draws them.
 ///
 ///     autopilot_run_last_timestamp_seconds, autopilot_run_last_success, autopilot_run_duration_seconds
 ///     autopilot_run_info{version,mode}
@@ -104,7 +104,12 @@ public struct RunMetrics {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         try Data(text.utf8).write(to: temporary)
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        // rename(2): atomic, and it replaces the old file (FileManager.replaceItemAt fails on Linux here).
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot rename into \(path): \(reason)"])
+        }
     }
 
     private static func sorted(_ values: [[String: String]: Double]) -> [([String: String], Double)] {

@@ -12,8 +12,8 @@ import Foundation
 ///     runs/<date>/ledger.ndjson, report/                  the ledger run and the weekly report
 ///
 /// Per cluster: collect-cluster | collect-metrics | detect-waste | detect-incidents | score-risk |
-/// build-evidence, and in PR mode | emit-pr. Across clusters: ledger record, and in PR mode with Slack
-/// configured | notify-slack; then render-report.
+/// build-evidence, and in PR mode | emit-pr. Across clusters: ledger record, then in PR mode with Slack
+/// configured notify-slack over its output; then render-report.
 public struct WeeklyPlan: Sendable {
     public let config: SiteConfig
     /// The folder being filled (`runs/<date>.tmp`, renamed when complete).
@@ -131,24 +131,30 @@ public struct WeeklyPlan: Sendable {
         return PipelineStage("emit-pr", arguments, environment: environment)
     }
 
-    /// Every cluster's stream in, the ledger's stream out (and the Slack messages in PR mode).
-    public func ledgerStages() throws -> [PipelineStage] {
-        var stages = [PipelineStage("ledger", ["record", "--db", config.ledger] + nowArguments)]
-        if config.mode == .pr, let slack = config.slack {
-            var arguments = ["--db", config.ledger] + nowArguments
-            var environment: [String: String] = [:]
-            if let file = try sectionFile(slack.routing, name: "slack") { arguments += ["--config", file] }
-            if let channel = slack.channel { arguments += ["--channel", channel] }
-            if let url = slack.apiURL { arguments += ["--api-url", url] }
-            if let url = config.gitops?.evidenceURL { arguments += ["--evidence-url", url] }
-            if let file = slack.tokenFile {
-                environment["SLACK_BOT_TOKEN"] = try secret(file, "the Slack bot token")
-            } else if let file = slack.webhookURLFile {
-                environment["SLACK_WEBHOOK_URL"] = try secret(file, "the Slack webhook URL")
-            }
-            stages.append(PipelineStage("notify-slack", arguments, environment: environment))
+    /// Every cluster's stream in, the ledger's stream out.
+    public var ledgerStage: PipelineStage {
+        // The cost history prices nodes as the detectors did.
+        let prices = config.prices.map { ["--prices", $0] } ?? []
+        return PipelineStage("ledger", ["record", "--db", config.ledger] + nowArguments + prices)
+    }
+
+    /// PR mode with a `slack` section: the ledger's stream through notify-slack, once the ledger run is
+    /// committed (notify-slack reads each finding's lifecycle from the ledger, which on a first run exists
+    /// only after `ledger record` is done).
+    public func slackStage() throws -> PipelineStage? {
+        guard config.mode == .pr, let slack = config.slack else { return nil }
+        var arguments = ["--db", config.ledger] + nowArguments
+        var environment: [String: String] = [:]
+        if let file = try sectionFile(slack.routing, name: "slack") { arguments += ["--config", file] }
+        if let channel = slack.channel { arguments += ["--channel", channel] }
+        if let url = slack.apiURL { arguments += ["--api-url", url] }
+        if let url = config.gitops?.evidenceURL { arguments += ["--evidence-url", url] }
+        if let file = slack.tokenFile {
+            environment["SLACK_BOT_TOKEN"] = try secret(file, "the Slack bot token")
+        } else if let file = slack.webhookURLFile {
+            environment["SLACK_WEBHOOK_URL"] = try secret(file, "the Slack webhook URL")
         }
-        return stages
+        return PipelineStage("notify-slack", arguments, environment: environment)
     }
 
     public var reportStage: PipelineStage {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A fake GitHub REST API for emit-pr tests (stdlib only): pull requests, labels and one GraphQL mutation.
+"""A fake GitHub REST API for emit-pr tests (stdlib only): the repository, pull requests, labels and one GraphQL
+mutation.
 
 Records every request as one JSON line in --log and answers the way api.github.com does, including its
 refusals (bad token, missing headers, bad JSON, validation failures, rate limits).
@@ -21,6 +22,7 @@ API_VERSION = "2022-11-28"
 MEDIA_TYPE = "application/vnd.github+json"
 HTML_BASE = "https://github.example"
 DOCS = "https://docs.github.com/rest"
+DOC_REPO = "https://docs.github.com/rest/repos/repos#get-a-repository"
 DOC_LIST = "https://docs.github.com/rest/pulls/pulls#list-pull-requests"
 DOC_CREATE = "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
 DOC_GET = "https://docs.github.com/rest/pulls/pulls#get-a-pull-request"
@@ -92,10 +94,11 @@ def check_type(doc, body, field, kinds, expected):
 class Repository:
     """The one repository's pull requests, guarded by a lock (handler threads share it)."""
 
-    def __init__(self, owner_repo, api_base):
+    def __init__(self, owner_repo, api_base, push=True):
         self.owner, self.name = owner_repo.split("/", 1)
         self.full_name = owner_repo
         self.api_base = api_base
+        self.push = push  # the token's push permission, as GET /repos/{o}/{r} reports it
         self.lock = threading.Lock()
         self.pulls = {}  # number -> PR object, in creation order
         self.next_number = 1
@@ -104,6 +107,29 @@ class Repository:
 
     def repo_object(self, owner):
         return {"name": self.name, "full_name": f"{owner}/{self.name}", "owner": {"login": owner, "type": "User"}}
+
+    def repository_object(self):
+        """GET /repos/{o}/{r}: the repository with the token's permissions (write access, or read with
+        --permission-push false)."""
+        o, r = self.owner, self.name
+        return {
+            "id": int(fake_sha("repo:" + self.full_name)[:8], 16),
+            "node_id": "R_kg" + fake_sha(self.full_name)[:12],
+            "name": r,
+            "full_name": self.full_name,
+            "private": True,
+            "owner": {"login": o, "type": "User"},
+            "html_url": f"{HTML_BASE}/{o}/{r}",
+            "description": None,
+            "fork": False,
+            "url": f"{self.api_base}/repos/{o}/{r}",
+            "clone_url": f"{HTML_BASE}/{o}/{r}.git",
+            "default_branch": "main",
+            "visibility": "private",
+            "archived": False,
+            "disabled": False,
+            "permissions": {"admin": False, "maintain": False, "push": self.push, "triage": self.push, "pull": True},
+        }
 
     def new_pull(self, number, title, body, head_owner, head_ref, base_ref, draft, maintainer_can_modify,
                  state="open", merged=False, labels=(), created_at=None):
@@ -392,6 +418,9 @@ class Handler(BaseHTTPRequestHandler):
             header_log = {name: self.headers.get(name) for name in LOGGED_HEADERS if self.headers.get(name) is not None}
             server.log({"method": self.command, "path": url.path, "query": query, "headers": header_log,
                         "json": parsed, "status": status})
+            # A classic token's scopes, on every API answer but a refused token's (not on /_fake/ ones).
+            if server.scopes is not None and not url.path.startswith("/_fake/") and status != 401:
+                headers = dict(headers, **{"X-OAuth-Scopes": server.scopes})
             self.reply(status, body, headers)
 
     def reply(self, code, body, headers):
@@ -451,6 +480,10 @@ class Handler(BaseHTTPRequestHandler):
         with repo.lock:
             if parts == ["graphql"] and self.command == "POST":
                 return 200, repo.graphql(parsed), {}
+            if len(parts) == 3 and parts[0] == "repos" and self.command == "GET":
+                if f"{parts[1]}/{parts[2]}".lower() != repo.full_name.lower():
+                    raise not_found(DOC_REPO)
+                return 200, repo.repository_object(), {}
             if len(parts) < 4 or parts[0] != "repos" \
                     or f"{parts[1]}/{parts[2]}".lower() != repo.full_name.lower():
                 raise not_found()
@@ -523,6 +556,7 @@ class Server(ThreadingHTTPServer):
         self.repository = None
         self.delay = 0.0
         self.lose_create_pending = False
+        self.scopes = None  # --scopes: the X-OAuth-Scopes header, or None (a fine-grained token sends none)
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
@@ -558,7 +592,7 @@ class Server(ThreadingHTTPServer):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description="Fake GitHub REST API (pull requests) for emit-pr tests.")
+    parser = argparse.ArgumentParser(description="Fake GitHub REST API (repository, pull requests) for emit-pr tests.")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     parser.add_argument("--log", required=True, metavar="FILE", help="append one JSON line per request")
     parser.add_argument("--token", required=True, help="require 'Authorization: Bearer TOKEN' (or 'token TOKEN')")
@@ -569,6 +603,11 @@ def parse_args(argv):
     parser.add_argument("--preload", metavar="FILE", help="JSON list of pull requests to start with")
     parser.add_argument("--lose-first-create", action="store_true",
                         help="create the first pull request asked for but answer 502, as if the answer was lost")
+    parser.add_argument("--permission-push", choices=("true", "false"), default="true",
+                        help="the token's push permission in GET /repos/{o}/{r} (false: read-only access)")
+    parser.add_argument("--scopes", metavar="SCOPES",
+                        help="send 'X-OAuth-Scopes: SCOPES' (e.g. 'repo, workflow') on every API answer, as for a "
+                             "classic token; without it none is sent, as for a fine-grained token")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", args.owner_repo):
         parser.error(f"--owner-repo: expected OWNER/NAME, got {args.owner_repo!r}")
@@ -595,10 +634,12 @@ def main(argv):
     try:
         server = Server(("127.0.0.1", args.port), args.token, log_file, args.rate_limit_once, args.fail_first)
         server.lose_create_pending = args.lose_first_create
+        server.scopes = args.scopes
     except OSError as err:
         print(f"fake_github: error: cannot listen on 127.0.0.1:{args.port}: {err}", file=sys.stderr)
         return 69
-    server.repository = Repository(args.owner_repo, f"http://127.0.0.1:{server.server_address[1]}")
+    server.repository = Repository(args.owner_repo, f"http://127.0.0.1:{server.server_address[1]}",
+                                   push=args.permission_push == "true")
     if preload is not None:
         try:
             server.repository.preload(preload)

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""A fake Kubernetes API server, good enough for the real kubectl's `get` (stdlib only).
+"""A fake Kubernetes API server, good enough for the real kubectl's `get` and `auth can-i` (stdlib only).
 
 Serves legacy discovery (/api, /apis, /api/v1, /apis/G/V), typed lists with limit/continue
 chunking, single objects, a minimal server-side Table, and Status errors, all from fixture
-files `<resource>.json` that hold what `kubectl get <resource> -A -o json` prints.
+files `<resource>.json` that hold what `kubectl get <resource> -A -o json` prints. Also answers
+SelfSubjectAccessReview creates (`kubectl auth can-i`): allowed, unless `--deny` names the resource.
 See README.md beside this file.
 """
 
@@ -48,6 +49,17 @@ RESOURCES = {
 }
 # Extra versions a group advertises after its preferred one; the same fixtures back them.
 EXTRA_VERSIONS = {"autoscaling": ["v1"]}
+# `kubectl auth can-i` creates one of these; kubectl 1.32 posts it without looking for the
+# authorization.k8s.io group in discovery, so the group is not advertised there. kubectl sends it
+# as protobuf (and takes JSON back); a JSON body is read too.
+ACCESS_REVIEW_PATH = ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"]
+ACCESS_REVIEW_KIND = "SelfSubjectAccessReview"
+ACCESS_REVIEW_VERSION = "authorization.k8s.io/v1"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+PROTOBUF_MAGIC = b"k8s\x00"
+# Field numbers (k8s.io/api/authorization/v1/generated.proto) -> JSON names.
+RESOURCE_ATTRIBUTES = {1: "namespace", 2: "verb", 3: "group", 4: "version", 5: "resource", 6: "subresource", 7: "name"}
+NON_RESOURCE_ATTRIBUTES = {1: "path", 2: "verb"}
 
 REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
            405: "MethodNotAllowed", 409: "Conflict", 410: "Expired", 422: "Invalid",
@@ -79,8 +91,9 @@ def not_found_path():
 class Cluster:
     """Fixtures and options; read-only once built, so handler threads share it freely."""
 
-    def __init__(self, fixtures_dir, omit, fail, token, user):
+    def __init__(self, fixtures_dir, omit, fail, token, user, deny=()):
         self.token, self.user, self.fail = token, user, fail
+        self.deny = set(deny)
         self.items = {}
         if not os.path.isdir(fixtures_dir):
             raise ValueError(f"{fixtures_dir}: not a directory")
@@ -110,6 +123,16 @@ class Cluster:
                 names.append(r[0])
         return names
 
+    def denies(self, resource):
+        """True when --deny names `resource` (a plural; `plural.group`, as kubectl sends a type that
+        discovery did not resolve, counts as the plural) or is `*`; a review of resource `*` is
+        denied by any --deny. Non-resource reviews (resource None) only by `*`."""
+        if "*" in self.deny:
+            return True
+        if resource is None:
+            return False
+        return resource.split(".", 1)[0] in self.deny or (resource == "*" and bool(self.deny))
+
 
 def group_version(group, version):
     return f"{group}/{version}" if group else version
@@ -137,6 +160,64 @@ def resource_list(cluster, group, version):
         raise not_found_path()
     return {"kind": "APIResourceList", "apiVersion": "v1",
             "groupVersion": group_version(group, version), "resources": resources}
+
+
+def protobuf_fields(data):
+    """{field number: last length-delimited value} of one protobuf message (other wire types skipped)."""
+    fields, i = {}, 0
+
+    def varint():
+        nonlocal i
+        value = shift = 0
+        while True:
+            if i >= len(data):
+                raise ValueError("truncated varint")
+            byte = data[i]
+            i += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value
+            shift += 7
+
+    while i < len(data):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            varint()
+        elif wire in (1, 5):
+            i += 8 if wire == 1 else 4
+        elif wire == 2:
+            size = varint()
+            if i + size > len(data):
+                raise ValueError(f"field {number} runs past the end")
+            fields[number] = data[i:i + size]
+            i += size
+        else:
+            raise ValueError(f"unsupported wire type {wire}")
+    if i > len(data):
+        raise ValueError("truncated message")
+    return fields
+
+
+def protobuf_strings(data, names):
+    """The non-empty string fields of a message, by JSON name (what Go's omitempty JSON would hold)."""
+    fields = protobuf_fields(data)
+    return {name: fields[n].decode("utf-8") for n, name in names.items() if fields.get(n)}
+
+
+def access_review_from_protobuf(data):
+    """A SelfSubjectAccessReview in the k8s protobuf envelope (magic + runtime.Unknown) as its JSON form."""
+    if not data.startswith(PROTOBUF_MAGIC):
+        raise ValueError("no k8s protobuf prefix")
+    envelope = protobuf_fields(data[len(PROTOBUF_MAGIC):])
+    type_meta = protobuf_strings(envelope.get(1, b""), {1: "apiVersion", 2: "kind"})
+    review = protobuf_fields(envelope.get(2, b""))
+    spec_fields, spec = protobuf_fields(review.get(2, b"")), {}
+    if 1 in spec_fields:
+        spec["resourceAttributes"] = protobuf_strings(spec_fields[1], RESOURCE_ATTRIBUTES)
+    if 2 in spec_fields:
+        spec["nonResourceAttributes"] = protobuf_strings(spec_fields[2], NON_RESOURCE_ATTRIBUTES)
+    return dict(type_meta, metadata={}, spec=spec)
 
 
 def parse_selector(text, what):
@@ -211,14 +292,19 @@ class Handler(BaseHTTPRequestHandler):
         cluster = self.server.cluster
         self.server.log_request_line(f"{self.command} {self.path}")
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        data = self.rfile.read(length) if length > 0 else b""
         try:
             if cluster.token is not None and self.headers.get("Authorization") != f"Bearer {cluster.token}":
                 raise Failure(401, "Unauthorized")
             url = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-            body = self.route([s for s in url.path.split("/") if s], query)
+            parts = [s for s in url.path.split("/") if s]
+            if parts == ACCESS_REVIEW_PATH:
+                if self.command != "POST":
+                    raise Failure(405, "the server does not allow this method on the requested resource")
+                self.reply(201, json.dumps(self.access_review(data, self.headers.get("Content-Type"))).encode())
+                return
+            body = self.route(parts, query)
             if self.command not in ("GET", "HEAD"):
                 raise Failure(405, "the server does not allow this method on the requested resource")
             if isinstance(body, str):
@@ -227,6 +313,48 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(200, json.dumps(body).encode())
         except Failure as failure:
             self.reply(failure.code, json.dumps(failure.body()).encode())
+
+    def access_review(self, data, content_type):
+        """The posted SelfSubjectAccessReview (JSON, or kubectl's protobuf) with its status, as JSON:
+        allowed unless --deny names its resource."""
+        media = (content_type or "").split(";")[0].strip().lower()
+        if media == PROTOBUF:
+            try:
+                review = access_review_from_protobuf(data)
+            except (ValueError, UnicodeDecodeError) as error:
+                raise Failure(400, f"the body of the request could not be decoded as protobuf: {error}")
+        elif media == "application/json":
+            try:
+                review = json.loads(data.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as error:
+                raise Failure(400, f"couldn't get version/kind; json parse error: {error}")
+        else:
+            raise Failure(415, f"the body of the request was in an unknown format - accepted media types include: "
+                               f"application/json, {PROTOBUF}", reason="UnsupportedMediaType")
+        if not isinstance(review, dict):
+            raise Failure(400, "couldn't get version/kind; json parse error: not a JSON object")
+        if review.get("apiVersion", ACCESS_REVIEW_VERSION) != ACCESS_REVIEW_VERSION:
+            raise Failure(400, f"the API version in the data ({review['apiVersion']}) does not match the expected "
+                               f"API version ({ACCESS_REVIEW_VERSION})")
+        if review.get("kind", ACCESS_REVIEW_KIND) != ACCESS_REVIEW_KIND:
+            raise Failure(400, f"the kind in the data ({review['kind']}) does not match the expected kind "
+                               f"({ACCESS_REVIEW_KIND})")
+        spec = review.get("spec") if isinstance(review.get("spec"), dict) else {}
+        resource_attributes, non_resource = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+        if isinstance(resource_attributes, dict) == isinstance(non_resource, dict):
+            raise Failure(422, f'{ACCESS_REVIEW_KIND}.authorization.k8s.io "" is invalid: spec.resourceAttributes: '
+                               'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes '
+                               'must be specified',
+                          details={"group": "authorization.k8s.io", "kind": ACCESS_REVIEW_KIND,
+                                   "causes": [{"reason": "FieldValueInvalid", "field": "spec.resourceAttributes",
+                                               "message": "exactly one of nonResourceAttributes or "
+                                                          "resourceAttributes must be specified"}]})
+        resource = resource_attributes.get("resource", "") if isinstance(resource_attributes, dict) else None
+        allowed = not self.server.cluster.denies(resource)
+        answer = dict(review, kind=ACCESS_REVIEW_KIND, apiVersion=ACCESS_REVIEW_VERSION)
+        answer["status"] = {"allowed": allowed,
+                            "reason": "allowed by the fake apiserver" if allowed else "denied by --deny"}
+        return answer
 
     def reply(self, code, data, content_type="application/json"):
         self.send_response(code)
@@ -400,6 +528,9 @@ def parse_args(argv):
     parser.add_argument("--log", metavar="FILE", help="append 'METHOD PATH?QUERY' per request")
     parser.add_argument("--token", help="require 'Authorization: Bearer TOKEN'")
     parser.add_argument("--user", default=DEFAULT_USER, help="user named in 403 messages")
+    parser.add_argument("--deny", action="append", default=[], metavar="RESOURCE",
+                        help="answer SelfSubjectAccessReviews (kubectl auth can-i) for RESOURCE (a plural, any "
+                             "group; '*' for every review) with allowed: false; everything else is allowed")
     parser.add_argument("--tls", action="store_true",
                         help="serve HTTPS with a throwaway self-signed certificate (needs the openssl CLI); "
                              "kubectl sends kubeconfig credentials only over TLS")
@@ -415,13 +546,15 @@ def parse_args(argv):
             parser.error(f"--fail: expected RESOURCE=STATUS with a known resource and a 4xx/5xx status, got {spec!r}")
         fail[name] = int(status)
     args.fail = fail
+    if any(not name for name in args.deny):
+        parser.error("--deny: expected a resource (plural) or '*'")
     return args
 
 
 def main(argv):
     args = parse_args(argv)
     try:
-        cluster = Cluster(args.fixtures, set(args.omit), args.fail, args.token, args.user)
+        cluster = Cluster(args.fixtures, set(args.omit), args.fail, args.token, args.user, args.deny)
     except (OSError, ValueError) as error:
         print(f"fake_kube_apiserver: error: {error}", file=sys.stderr)
         return 66

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""A fake Slack for notify-slack and slack-approvals tests (stdlib only): the Web API's chat methods, incoming
-webhooks and interactivity response_urls.
+"""A fake Slack for notify-slack and slack-approvals tests (stdlib only): the Web API's chat methods and auth.test,
+incoming webhooks and interactivity response_urls.
 
 Records every request as one JSON line in --log and answers the way slack.com / hooks.slack.com do, including
 their refusals (no or bad token, bad JSON, invalid Block Kit, unknown message, rate limits).
@@ -24,7 +24,10 @@ TEAM = "T000"
 BOT_USER = "U0FAKEBOT"
 BOT_ID = "B0FAKEBOT"
 APP_ID = "A0FAKEAPP"
-WEB_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+WEB_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "auth.test")
+# What auth.test answers for the bot token.
+AUTH_TEST = {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "autopilot", "team_id": "T0FAKE",
+             "user_id": "U0BOT", "bot_id": "B0BOT"}
 BLOCK_TYPES = ("section", "actions", "context", "divider", "header")
 MAX_BLOCKS = 50
 MAX_ELEMENTS = 25
@@ -420,7 +423,7 @@ class Handler(BaseHTTPRequestHandler):
             raise api_error("invalid_auth")
         workspace = self.server.workspace
         with workspace.lock:
-            body = getattr(self, "chat_" + method.split(".", 1)[1])(workspace, args)
+            body = getattr(self, method.replace(".", "_"))(workspace, args)
         if warnings:
             body["warning"] = ",".join(warnings)
             body["response_metadata"] = {"warnings": warnings}
@@ -433,6 +436,9 @@ class Handler(BaseHTTPRequestHandler):
             return None
         scheme, _, credential = auth.partition(" ")
         return credential.strip() if scheme.lower() == "bearer" else ""
+
+    def auth_test(self, workspace, args):
+        return dict(AUTH_TEST)
 
     def chat_postMessage(self, workspace, args):
         channel = workspace.resolve(args.get("channel"))
@@ -572,7 +578,7 @@ class Server(ThreadingHTTPServer):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description="Fake Slack (Web API chat methods, incoming webhooks, "
+    parser = argparse.ArgumentParser(description="Fake Slack (Web API chat methods and auth.test, incoming webhooks, "
                                                  "response_url) for notify-slack and slack-approvals tests.")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     parser.add_argument("--log", required=True, metavar="FILE", help="append one JSON line per request")
