@@ -5,13 +5,15 @@ SHELL      := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SWIFT      ?= swift
 OUT        ?= out
-DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager git
+DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager \
+              prometheus-node-exporter git binutils
 
-.PHONY: all deps build release demo test fuzz bench bench-prometheus chaos clean test-mutants
+.PHONY: all deps build release demo test fuzz bench bench-prometheus chaos clean test-mutants install install-files dist
 
 all: build
 
-## Install the Debian packages the build and tests need, if any is missing.
+## Install the Debian packages the build and tests need, if any is missing, without leaving a service
+## of theirs running or enabled (pipelines/install-packages.sh).
 deps:
 	@missing=""; \
 	for pkg in $(DEB_DEPS); do \
@@ -20,12 +22,16 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "make: installing$$missing"; \
 	  if [ "$$(id -u)" -ne 0 ]; then echo "make: need root to apt-get install$$missing" >&2; exit 1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  pipelines/install-packages.sh $$missing; \
 	fi; \
+	command -v kubernetes-validate >/dev/null || { \
+	  echo "make: installing kubernetes-validate (PyPI: Kubernetes' schemas, for validating deploy/kubernetes offline)"; \
+	  python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate >/dev/null 2>&1 || \
+	  echo "make: could not install kubernetes-validate: the manifest test skips on a workstation and fails under CI=true" >&2; }; \
 	command -v kubectl >/dev/null || { \
 	  echo "make: kubectl not found; installing it (a kubectl package where an apt source has one, else Debian's kubernetes-client)"; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl >/dev/null 2>&1 || \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null 2>&1 || \
+	  pipelines/install-packages.sh kubectl >/dev/null 2>&1 || \
+	  pipelines/install-packages.sh kubernetes-client >/dev/null 2>&1 || \
 	  echo "make: could not install kubectl: live-mode and kustomize tests skip on a workstation and fail under CI=true" >&2; }
 
 build: deps
@@ -74,9 +80,56 @@ demo: release
 	jq -r 'select(.kind=="change" and .branch != null) | [.branch, .title] | @tsv' $(OUT)/demo.ndjson | column -t -s $$'\t'; \
 	echo "demo: evidence packs in $(OUT)/evidence/<finding id>/evidence.html; report in $(OUT)/report/report.html"
 
+## The suite. The multi-call binary is linked once more with the Swift runtime inside, so that the
+## install test checks what a bastion without the toolchain gets. Only its one-line main.swift is
+## compiled again for that (touched before and after): an object compiled for a static link names the
+## static libraries to link, SwiftPM does not tell the two kinds of build apart, and a full second build
+## folder would add minutes to every CI run.
 test: deps
 	$(SWIFT) build --build-tests
+	touch Sources/autopilot/main.swift; $(SWIFT) build --static-swift-stdlib --product autopilot; \
+	  status=$$?; touch Sources/autopilot/main.swift; exit $$status
 	$(SWIFT) test --skip-build --disable-swift-testing
+
+## Install without a Swift toolchain on the target: one multi-call binary, built in release with the
+## Swift runtime linked in and stripped, in PREFIX/bin with a link per tool name; the examples, deploy
+## files (systemd, Kubernetes, Grafana) and guides in PREFIX/share/autopilot. Needs at run time only
+## libc, libstdc++, zlib, jansson, libyaml and SQLite (plus kubectl, and git for PR mode).
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+VERSION       := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/AutopilotTools/Tools.swift)
+DIST_SCRATCH  ?= .build-dist
+AUTOPILOT_BIN ?= $(DIST_SCRATCH)/release/autopilot
+DIST_NAME     := autopilot-$(VERSION)-linux-$(shell uname -m)
+SHARE_FILES   := examples deploy docs/site-config.md docs/onboarding.md README.md
+
+$(DIST_SCRATCH)/release/autopilot: deps $(shell find Sources -name '*.swift') Package.swift
+	$(SWIFT) build -c release --static-swift-stdlib --product autopilot --scratch-path $(DIST_SCRATCH)
+
+install: $(DIST_SCRATCH)/release/autopilot install-files
+
+## The copy step of install, for a binary built elsewhere (the install test passes the suite's).
+install-files:
+	@test -x "$(AUTOPILOT_BIN)" || { echo "make: $(AUTOPILOT_BIN) is not built" >&2; exit 66; }
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/autopilot/docs"
+	install -m 755 "$(AUTOPILOT_BIN)" "$(DESTDIR)$(PREFIX)/bin/autopilot"
+	strip "$(DESTDIR)$(PREFIX)/bin/autopilot"
+	for tool in $$("$(DESTDIR)$(PREFIX)/bin/autopilot" --list); do ln -sfn autopilot "$(DESTDIR)$(PREFIX)/bin/$$tool"; done
+	for file in $(SHARE_FILES); do \
+	  case $$file in docs/*) cp -R "$$file" "$(DESTDIR)$(PREFIX)/share/autopilot/docs/";; *) cp -R "$$file" "$(DESTDIR)$(PREFIX)/share/autopilot/";; esac; \
+	done
+
+## A versioned archive of that install (out/autopilot-VERSION-linux-ARCH.tar.gz), checked after it is
+## made by unpacking it and running pipelines/check-install.sh on it. On the bastion:
+##   tar -xzf autopilot-VERSION-linux-x86_64.tar.gz -C /usr/local --strip-components=1
+dist: $(DIST_SCRATCH)/release/autopilot
+	@rm -rf $(OUT)/dist && mkdir -p $(OUT)/dist
+	$(MAKE) -s install-files DESTDIR= PREFIX=$(CURDIR)/$(OUT)/dist/$(DIST_NAME) AUTOPILOT_BIN=$(AUTOPILOT_BIN)
+	tar -C $(OUT)/dist -czf $(OUT)/$(DIST_NAME).tar.gz $(DIST_NAME)
+	@rm -rf $(OUT)/dist && mkdir -p $(OUT)/dist && tar -C $(OUT)/dist -xzf $(OUT)/$(DIST_NAME).tar.gz
+	pipelines/check-install.sh $(OUT)/dist/$(DIST_NAME)
+	@rm -rf $(OUT)/dist
+	@echo "dist: $(OUT)/$(DIST_NAME).tar.gz ($$(du -h $(OUT)/$(DIST_NAME).tar.gz | cut -f1); $$(tar -tzvf $(OUT)/$(DIST_NAME).tar.gz | awk '{s+=$$3} END {printf "%.0f MB", s/1e6}') unpacked)"
 
 ## Coverage-guided fuzzing (libFuzzer): fuzz-autopilot built with -sanitize=fuzzer in its own build folder,
 ## each target run FUZZ_SECONDS from its seeds in fixtures/fuzz/ and fixtures/upstream-fuzz/ (pipelines/fuzz.sh).

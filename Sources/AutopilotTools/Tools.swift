@@ -48,6 +48,9 @@ public enum Tools {
         if names.contains(called) { run(called, arguments: Array(argv.dropFirst())) }
         let rest = Array(argv.dropFirst())
         switch rest.first {
+        case "--list":
+            names.forEach { print($0) }
+            exit(0)
         case "--version":
             print("autopilot \(version)")
             exit(0)
@@ -59,7 +62,7 @@ public enum Tools {
 
                 TOOLS: \(names.joined(separator: ", "))
 
-                `autopilot <tool> --help` describes one.
+                `autopilot <tool> --help` describes one; `autopilot --list` prints the names (make install links them).
                 """)
             exit(rest.isEmpty ? ExitCode.validationFailure.rawValue : 0)
         case let tool?:

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Checks an installed Autopilot (make install, or make dist's archive unpacked) the way a fresh bastion
+# would run it: every tool through its link with an empty environment (env -i, PATH of the install and
+# the system only, no Swift toolchain), the binary needing only the system libraries listed in the
+# README, and the offline demo chain giving the golden findings byte for byte.
+# Usage (from the repository): pipelines/check-install.sh PREFIX
+set -euo pipefail
+prefix=${1:?usage: check-install.sh PREFIX}
+bin="$prefix/bin"
+fail() { echo "check-install.sh: $*" >&2; exit 1; }
+[ -x "$bin/autopilot" ] || fail "$bin/autopilot is missing"
+run() { env -i PATH="$bin:/usr/bin:/bin" HOME=/nonexistent "$@"; }
+
+# Only these shared libraries: the C library, the C++ runtime the static Swift runtime uses, zlib,
+# jansson, libyaml and SQLite. Nothing from /opt/swift, and no run path into it.
+allowed='^(libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libz\.so\.1|libjansson\.so\.4|libyaml-0\.so\.2|libsqlite3\.so\.0|ld-linux-x86-64\.so\.2|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libutil\.so\.1)$'
+needed=$(readelf -d "$bin/autopilot" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+for library in $needed; do
+  [[ $library =~ $allowed ]] || fail "autopilot needs $library, which a bastion without the Swift toolchain lacks"
+done
+if readelf -d "$bin/autopilot" | grep -E 'R(UN)?PATH' | grep -q '/opt/swift'; then fail "autopilot's run path points into /opt/swift"; fi
+
+tools=$(run autopilot --list)
+[ -n "$tools" ] || fail "autopilot --list printed nothing"
+for tool in $tools; do
+  [ -L "$bin/$tool" ] || [ -x "$bin/$tool" ] || fail "$bin/$tool is missing"
+  out=$(run "$tool" --help 2>&1) || fail "$tool --help exited $?: $out"
+  first=$(printf '%s\n' "$out" | head -n 1)
+  [[ $first == OVERVIEW:* ]] || fail "$tool --help printed '$first'"
+done
+[ "$(run autopilot --version)" = "autopilot $(run autopilot --version | cut -d' ' -f2)" ] || fail "autopilot --version"
+
+# The offline demo through the installed links: the golden findings, byte for byte.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+run collect-cluster --from fixtures/demo --cluster demo \
+  | run collect-metrics --from fixtures/demo/prometheus \
+  | run detect-waste --quiet > "$tmp/waste.ndjson"
+grep '^{"kind":"finding"' "$tmp/waste.ndjson" > "$tmp/findings.ndjson" || true
+cmp -s "$tmp/findings.ndjson" fixtures/demo/findings.golden.ndjson \
+  || fail "the installed detect-waste does not give fixtures/demo/findings.golden.ndjson"
+echo "check-install.sh: $prefix: $(echo $tools | wc -w) tools run under env -i; $(wc -l < "$tmp/findings.ndjson") demo findings as golden; needs only: $(echo $needed)"
