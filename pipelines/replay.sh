@@ -6,8 +6,10 @@
 set -euo pipefail
 run=${1:?usage: replay.sh RUN_DIR OUT_DIR [BIN_DIR]}
 out=${2:?usage: replay.sh RUN_DIR OUT_DIR [BIN_DIR]}
-bin=${3:-$(cd "$(dirname "$0")/.." && swift build -c release --show-bin-path)}
-[ -d "$run/capture/cluster" ] || { echo "replay.sh: $run has no capture/cluster: not a weekly.mk run" >&2; exit 66; }
+# The tools: BIN_DIR, else where collect-cluster is on PATH (an install), else the release build.
+default_bin=$(dirname "$(command -v collect-cluster 2>/dev/null || echo "$(cd "$(dirname "$0")/.." && pwd)/.build/release/x")")
+bin=${3:-$default_bin}
+[ -d "$run/capture/cluster" ] || { echo "replay.sh: $run has no capture/cluster: not a run of autopilot-run or weekly.mk" >&2; exit 66; }
 rm -rf "$out.tmp" && mkdir -p "$out.tmp/streams"
 # The alerts the run read (weekly.mk copies its spool's last 8 days): all of them, whatever today is.
 alerts=""

@@ -1,21 +1,27 @@
-# The weekly run on a bastion host: the whole chain once per kubeconfig context, merged with `cat`
-# into one ledger run and one report. Everything lands in a dated folder that appears only when the
+# The weekly run on a bastion host. With CONFIG=autopilot.yaml it is autopilot-run's (every mode,
+# PR mode included: `make -f pipelines/weekly.mk CONFIG=/etc/autopilot/autopilot.yaml`); without, the
+# read-only chain once per kubeconfig context from the variables below, merged with `cat` into one
+# ledger run and one report. Everything lands in a dated folder that appears only when the
 # run is complete (built under .tmp, then renamed), and every raw kubectl/Prometheus answer is captured
 # so pipelines/replay.sh can rerun it offline.
 #
 # crontab (Mondays 06:00 UTC; one line):
+#   0 6 * * 1  /usr/local/bin/autopilot-run --config /etc/autopilot/autopilot.yaml >>/var/log/autopilot.log 2>&1
+# or, without a config file:
 #   0 6 * * 1  cd /opt/autopilot && make -f pipelines/weekly.mk CONTEXTS="prod-us prod-eu" PROMETHEUS_prod-us=https://prom-us:9090 PROMETHEUS_prod-eu=https://prom-eu:9090 OUT=/var/lib/autopilot >>/var/log/autopilot.log 2>&1
 #
 # Variables: CONTEXTS (kubeconfig contexts), PROMETHEUS_<context> (else PROMETHEUS) and optional
 # PROMETHEUS_ARGS (e.g. --sigv4-region us-east-1 or --token-file …), OUT (runs/ and the ledger),
-# BIN (the built tools; default: swift's release path), DB (default OUT/autopilot.db), ALERTS
+# BIN (the tools' folder; default: where collect-cluster is on PATH, else .build/release: cron's PATH
+# is /usr/bin:/bin and has no swift), DB (default OUT/autopilot.db), ALERTS
 # (receive-alerts' spool, default OUT/alerts: its last 8 days are copied into the run and read by
 # detect-incidents, which keeps each cluster's own alerts).
 SHELL       := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 CONTEXTS    ?=
 OUT         ?= /var/lib/autopilot
-BIN         ?= $(shell swift build -c release --show-bin-path)
+BIN         ?= $(or $(patsubst %/,%,$(dir $(shell command -v collect-cluster 2>/dev/null))),$(CURDIR)/.build/release)
+CONFIG      ?=
 DB          ?= $(OUT)/autopilot.db
 ALERTS      ?= $(OUT)/alerts
 DATE        := $(shell date -u +%Y-%m-%d)
@@ -34,6 +40,10 @@ define cluster_chain
 endef
 
 .PHONY: weekly
+ifneq ($(CONFIG),)
+weekly:
+	"$(BIN)/autopilot-run" --config "$(CONFIG)" --date "$(DATE)"
+else
 weekly:
 	@test -n "$(CONTEXTS)" || { echo "weekly.mk: set CONTEXTS to the kubeconfig contexts to analyse" >&2; exit 64; }
 	@test -z "$(strip $(foreach c,$(CONTEXTS),$(if $(or $(PROMETHEUS_$(c)),$(PROMETHEUS)),,$(c))))" \
@@ -46,3 +56,4 @@ weekly:
 	"$(BIN)/render-report" --out "$(TMP)/report" < "$(TMP)/ledger.ndjson"
 	mv "$(TMP)" "$(RUN)"
 	@echo "weekly.mk: $(RUN)/report/report.html" >&2
+endif
