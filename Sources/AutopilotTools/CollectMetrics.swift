@@ -66,7 +66,7 @@ struct CollectMetrics: ParsableCommand {
     @Option(help: ArgumentHelp("PEM file of the CA that signed Prometheus' TLS certificate.", valueName: "path"))
     var caFile: String?
 
-    @Option(help: ArgumentHelp("Sign requests with AWS SigV4 for this region (Amazon Managed Service for Prometheus), with credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.", valueName: "region"))
+    @Option(help: ArgumentHelp("Sign requests with AWS SigV4 for this region (Amazon Managed Service for Prometheus), with credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else a web identity (IRSA), EKS Pod Identity or the EC2 instance profile.", valueName: "region"))
     var sigv4Region: String?
 
     @Option(help: ArgumentHelp("Known pods per query at most (namespaces are grouped up to this).", valueName: "n"))
@@ -95,9 +95,6 @@ struct CollectMetrics: ParsableCommand {
         if let seriesStep, Duration(seriesStep) == nil { throw ValidationError("--series-step: '\(seriesStep)' is not a duration like 15m") }
         if let end, RFC3339.date(end) == nil { throw ValidationError("--end: '\(end)' is not RFC 3339 or Unix seconds") }
         if let prometheus, URL(string: prometheus)?.scheme == nil { throw ValidationError("--prometheus: '\(prometheus)' is not a URL") }
-        if sigv4Region != nil && AWSCredentials.fromEnvironment() == nil {
-            throw ValidationError("--sigv4-region needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
-        }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file: cannot read \(caFile)") }
         if let pointsPerQuery, pointsPerQuery < 1 { throw ValidationError("--points-per-query must be 1 or more") }
         if concurrency < 1 || retries < 0 { throw ValidationError("--concurrency must be 1 or more, --retries 0 or more") }
@@ -170,7 +167,17 @@ struct CollectMetrics: ParsableCommand {
     }
 
     private func auth() throws -> PrometheusAuth {
-        if let sigv4Region, let credentials = AWSCredentials.fromEnvironment() {
+        if let sigv4Region {
+            let credentials: AWSCredentials?
+            do {
+                credentials = try AWSCredentialChain.resolve()
+            } catch {
+                FileHandle.standardError.write(Data("collect-metrics: --sigv4-region: \(error)\n".utf8))
+                throw ExitCode(ExitStatus.unavailable.rawValue)
+            }
+            guard let credentials else {
+                throw ValidationError("--sigv4-region: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role (IRSA, EKS Pod Identity, an EC2 instance profile)")
+            }
             return .sigV4(SigV4Signer(credentials: credentials, region: sigv4Region))
         }
         if let tokenFile {

@@ -42,8 +42,9 @@ final class AutopilotDoctorTests: XCTestCase {
         return server
     }
 
-    private func writeConfig(_ scratch: URL, kubeconfig: URL, prometheus: String, extra: String = "") throws -> URL {
+    private func writeConfig(_ scratch: URL, kubeconfig: URL, prometheus: String, loki: String? = nil, extra: String = "") throws -> URL {
         let config = scratch.appendingPathComponent("autopilot.yaml")
+        try "loki-token\n".write(to: scratch.appendingPathComponent("loki-token"), atomically: true, encoding: .utf8)
         try """
             output: out
             clusters:
@@ -51,6 +52,7 @@ final class AutopilotDoctorTests: XCTestCase {
                 context: demo
                 kubeconfig: \(kubeconfig.path)
                 prometheus: {url: "\(prometheus)", window: 1d}
+            \(loki.map { "    loki: {url: \"\($0)\", tokenFile: loki-token}" } ?? "")
             \(extra)
             """.write(to: config, atomically: true, encoding: .utf8)
         return config
@@ -74,16 +76,21 @@ final class AutopilotDoctorTests: XCTestCase {
         let scratch = try makeScratchDirectory(self)
         let api = try kube(scratch)
         let prom = try prometheus(scratch, kubeStateMetrics: true)
-        let config = try writeConfig(scratch, kubeconfig: api.kubeconfig, prometheus: prom.url.absoluteString)
+        let (loki, lokiURL, lokiLog) = try FakeLoki.start(scratch)
+        defer { loki.terminate() }
+        let config = try writeConfig(scratch, kubeconfig: api.kubeconfig, prometheus: prom.url.absoluteString, loki: lokiURL.absoluteString)
         let result = try doctor(config)
         XCTAssertEqual(result.status, 0, result.stdout)
         for name in ["config", "output", "kube-api", "rbac", "prometheus", "cadvisor cpu", "cadvisor memory", "node usage",
-                     "cfs throttling", "kube-state-metrics owners", "kube-state-metrics terminations", "history"] {
+                     "cfs throttling", "kube-state-metrics owners", "kube-state-metrics terminations", "history", "loki"] {
             XCTAssertEqual(outcome(result.checks, name), "ok", "\(name): \(result.checks[name] ?? [:])")
         }
         XCTAssertEqual(result.checks["rbac"]?["detail"] as? String, "may list all 18 resource types collect-cluster reads")
         XCTAssertEqual(result.checks["cadvisor cpu"]?["detail"] as? String, "2 series")
         XCTAssertTrue((result.checks["history"]?["detail"] as? String ?? "").hasSuffix("days of container history"))
+        let lokiRequests = try decodeRecords(String(contentsOf: lokiLog, encoding: .utf8).split(separator: "\n").map(String.init))
+        XCTAssertEqual(lokiRequests.first?["path"] as? String, "/ready")
+        XCTAssertEqual(lokiRequests.first?["authorization"] as? String, "Bearer loki-token")
 
         // The checklist people read: a line per check, a count at the end, nothing on stderr.
         let human = try Tool.run("autopilot-doctor", ["--config", config.path])
@@ -128,9 +135,11 @@ final class AutopilotDoctorTests: XCTestCase {
         let refused = try RefusingPort(self)
         let kubeconfig = scratch.appendingPathComponent("kubeconfig")
         try FakeKubeAPIServer.kubeconfig(port: refused.port, tls: false, token: nil).write(to: kubeconfig, atomically: true, encoding: .utf8)
-        let config = try writeConfig(scratch, kubeconfig: kubeconfig, prometheus: "http://127.0.0.1:\(refused.port)")
+        let config = try writeConfig(scratch, kubeconfig: kubeconfig, prometheus: "http://127.0.0.1:\(refused.port)",
+                                     loki: "http://127.0.0.1:\(refused.port)")
         let result = try doctor(config)
         XCTAssertEqual(result.status, 69)
+        XCTAssertEqual(outcome(result.checks, "loki"), "warn", "evidence packs go without log lines; the run goes on")
         XCTAssertEqual(outcome(result.checks, "kube-api"), "fail")
         XCTAssertTrue((result.checks["kube-api"]?["detail"] as? String ?? "").contains("127.0.0.1:\(refused.port)"))
         XCTAssertEqual(outcome(result.checks, "prometheus"), "fail")

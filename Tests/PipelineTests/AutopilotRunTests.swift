@@ -69,6 +69,7 @@ final class AutopilotRunTests: XCTestCase {
             mode: read-only
             output: autopilot
             metrics: textfile/autopilot.prom
+            retention: 12w
             clusters:
               - name: demo
                 context: demo
@@ -79,10 +80,17 @@ final class AutopilotRunTests: XCTestCase {
               orphanVolume: {minAge: 7d}
             """.write(to: config, atomically: true, encoding: .utf8)
 
-        let run = try cron(["--config", config.path, "--date", date], home: scratch)
+        // Two earlier runs: one within the 12 weeks kept, one before them.
+        let runs = out.appendingPathComponent("runs")
+        for old in ["2026-06-01", "2026-11-16"] {
+            try FileManager.default.createDirectory(at: runs.appendingPathComponent("\(old)/report"), withIntermediateDirectories: true)
+        }
+        let run = try cron(["--config", config.path, "--date", date, "--now", "2026-11-23T06:00:00Z"], home: scratch)
         XCTAssertEqual(run.status, 0, run.output)
-        let folder = out.appendingPathComponent("runs/\(date)")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("runs").path), [date], "no .tmp left")
+        XCTAssertEqual(run.output, "", "quiet on success")
+        let folder = runs.appendingPathComponent(date)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted(), ["2026-11-16", date],
+                       "no .tmp left; the run older than the retention removed")
         for file in ["report/report.html", "report/report.json", "ledger.ndjson", "streams/demo.ndjson", "config/detection.yaml",
                      "capture/metrics/demo/queries.ndjson", "capture/cluster/demo/demo/pods.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), file)

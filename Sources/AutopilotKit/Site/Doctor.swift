@@ -204,7 +204,10 @@ public struct Doctor {
         let name = cluster.name
         let settings = cluster.prometheus
         let auth: PrometheusAuth
-        do { auth = try Self.auth(settings) } catch {
+        do { auth = try Self.auth(settings) } catch let failure as AWSCredentialChain.Failure {
+            return [.fail("prometheus", "AWS credentials for SigV4: \(failure)",
+                          fix: "check the IAM role's trust policy (IRSA, Pod Identity) or the instance profile", .unavailable, cluster: name)]
+        } catch {
             return [.fail("prometheus", "\(error)", fix: "fix the prometheus section's credentials", .config, cluster: name)]
         }
         guard let url = URL(string: settings.url) else { return [] }
@@ -259,8 +262,8 @@ public struct Doctor {
 
     static func auth(_ settings: SiteConfig.Prometheus) throws -> PrometheusAuth {
         if let region = settings.sigv4Region {
-            guard let credentials = AWSCredentials.fromEnvironment() else {
-                throw ConfigError("sigv4Region is set but no AWS credentials are in the environment (AWS_ACCESS_KEY_ID…, or a role)")
+            guard let credentials = try AWSCredentialChain.resolve() else {
+                throw ConfigError("sigv4Region is set but there are no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role (IRSA, EKS Pod Identity, an EC2 instance profile)")
             }
             return .sigV4(SigV4Signer(credentials: credentials, region: region))
         }

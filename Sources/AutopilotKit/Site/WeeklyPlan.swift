@@ -78,6 +78,7 @@ public struct WeeklyPlan: Sendable {
         if let match = prometheus.match { metrics += ["--match", match] }
         if let label = prometheus.nodeLabel { metrics += ["--node-label", label] }
         if let window = prometheus.window { metrics += ["--window", window] }
+        if let now { metrics += ["--end", now] }
 
         let prices = config.prices.map { ["--prices", $0] } ?? []
         var detect = ["--quiet"] + nowArguments + prices

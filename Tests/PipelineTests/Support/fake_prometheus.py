@@ -9,7 +9,8 @@ real Prometheus). It answers /api/v1/query and /api/v1/query_range according to 
                  a POST's connection is dropped unanswered; a GET gets HTTP 401
 
 It prints `LISTENING <port>` once ready, logs `METHOD PATH CONTENT-TYPE BODY-LENGTH` per request to
---log (and, with --log-auth, the Authorization and X-Amz-Date headers), and stops on SIGTERM."""
+--log (and, with --log-auth, the Authorization, X-Amz-Date and X-Amz-Security-Token headers), and stops
+on SIGTERM."""
 import argparse
 import json
 import signal
@@ -53,6 +54,8 @@ def main():
                 line = f"POST {self.path} {self.headers.get('Content-Type')} {length}"
                 if args.log_auth:
                     line += f" | {self.headers.get('Authorization')} | {self.headers.get('X-Amz-Date')}"
+                    if self.headers.get('X-Amz-Security-Token'):
+                        line += f" | {self.headers.get('X-Amz-Security-Token')}"
                 log.write(line + "\n")
             if not self.path.startswith("/api/v1/query"):
                 return self.answer(404, {"status": "error", "errorType": "not_found", "error": "not found"})
