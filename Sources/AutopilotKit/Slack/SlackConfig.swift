@@ -6,6 +6,9 @@ import Foundation
 ///     approvers: [U0PLATFORM]          # may decide for every team
 ///     teams:
 ///       checkout: {channel: C0CHECKOUT, approvers: [U01ALICE, U02BOB]}
+///
+/// or from autopilot.yaml, whose `slack` section holds the same keys (one file for the weekly run and
+/// slack-approvals; a site config without one lets nobody decide in Slack).
 public struct SlackConfig: Sendable {
     public var defaultChannel: String?
     public var approvers: Set<String> = []
@@ -22,7 +25,12 @@ public struct SlackConfig: Sendable {
         } catch let error as YAMLParseError {
             throw ConfigError("\(path):\(error.line):\(error.column): \(error.message)")
         }
-        guard let root, root.isObject else { throw ConfigError("\(path): expected a mapping with defaultChannel, approvers and teams") }
+        guard var root, root.isObject else { throw ConfigError("\(path): expected a mapping with defaultChannel, approvers and teams") }
+        if root["clusters"] != nil {
+            // A site config: its slack section (checked by SiteConfig when autopilot-run or the doctor reads it).
+            guard let section = root["slack"], section.isObject else { return config }
+            root = section
+        }
         config.defaultChannel = root["defaultChannel"]?.string
         config.approvers = Set(root["approvers"]?.array.compactMap(\.string) ?? [])
         for (team, settings) in root["teams"]?.members ?? [] {
