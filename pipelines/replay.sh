@@ -11,6 +11,23 @@ default_bin=$(dirname "$(command -v collect-cluster 2>/dev/null || echo "$(cd "$
 bin=${3:-$default_bin}
 [ -d "$run/capture/cluster" ] || { echo "replay.sh: $run has no capture/cluster: not a run of autopilot-run or weekly.mk" >&2; exit 66; }
 rm -rf "$out.tmp" && mkdir -p "$out.tmp/streams"
+# The settings the run used (autopilot-run keeps them in config/: <tool>.args, one argument a line, paths
+# relative to the run folder); weekly.mk's runs have none.
+settings() {
+  local file="$run/config/$1.args" line
+  SETTINGS=()
+  [ -f "$file" ] || return 0
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    case $line in config/*) SETTINGS+=("$run/$line") ;; *) SETTINGS+=("$line") ;; esac
+  done < "$file"
+}
+settings collect-cluster; collect_settings=("${SETTINGS[@]}")
+settings detect-waste; detect_settings=("${SETTINGS[@]}")
+settings detect-incidents; incident_settings=("${SETTINGS[@]}")
+settings score-risk; risk_settings=("${SETTINGS[@]}")
+settings build-evidence; evidence_settings=("${SETTINGS[@]}")
+settings ledger; ledger_settings=("${SETTINGS[@]}")
 # The alerts the run read (weekly.mk copies its spool's last 8 days): all of them, whatever today is.
 alerts=""
 [ -d "$run/capture/alerts" ] && alerts="--alerts $run/capture/alerts --since 3650d"
@@ -20,13 +37,15 @@ for context_dir in "$run"/capture/cluster/*/; do
   for dir in "$context_dir"*/; do
     cluster=$(basename "$dir")
     echo "replay.sh: $context ($cluster)" >&2
-    "$bin/collect-cluster" --from "$dir" --cluster "$cluster" \
+    "$bin/collect-cluster" --from "$dir" --cluster "$cluster" "${collect_settings[@]}" \
       | "$bin/collect-metrics" --from "$run/capture/metrics/$context" \
-      | "$bin/detect-waste" | "$bin/detect-incidents" --quiet $alerts \
-      | "$bin/score-risk" | "$bin/build-evidence" --out "$out.tmp/evidence" > "$out.tmp/streams/$context-$cluster.ndjson"
+      | "$bin/detect-waste" "${detect_settings[@]}" | "$bin/detect-incidents" --quiet $alerts "${incident_settings[@]}" \
+      | "$bin/score-risk" "${risk_settings[@]}" \
+      | "$bin/build-evidence" --out "$out.tmp/evidence" "${evidence_settings[@]}" > "$out.tmp/streams/$context-$cluster.ndjson"
   done
 done
-cat "$out.tmp"/streams/*.ndjson | "$bin/ledger" record --db "$out.tmp/replay.db" > "$out.tmp/ledger.ndjson"
-"$bin/render-report" --out "$out.tmp/report" < "$out.tmp/ledger.ndjson"
+cat "$out.tmp"/streams/*.ndjson | "$bin/ledger" record --db "$out.tmp/replay.db" "${ledger_settings[@]}" > "$out.tmp/ledger.ndjson"
+settings render-report
+"$bin/render-report" --out "$out.tmp/report" "${SETTINGS[@]}" < "$out.tmp/ledger.ndjson"
 rm -rf "$out" && mv "$out.tmp" "$out"
 echo "replay.sh: $out/report/report.html" >&2

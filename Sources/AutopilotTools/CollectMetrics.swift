@@ -167,28 +167,15 @@ struct CollectMetrics: ParsableCommand {
     }
 
     private func auth() throws -> PrometheusAuth {
-        if let sigv4Region {
-            let credentials: AWSCredentials?
-            do {
-                credentials = try AWSCredentialChain.resolve()
-            } catch {
-                FileHandle.standardError.write(Data("collect-metrics: --sigv4-region: \(error)\n".utf8))
+        do {
+            return try PrometheusAuth.resolve(sigv4Region: sigv4Region, tokenFile: tokenFile, basicAuthFile: basicAuthFile)
+        } catch {
+            switch error {
+            case .settings(let message): throw ValidationError(message)
+            case .credentials(let failure):
+                FileHandle.standardError.write(Data("collect-metrics: --sigv4-region: \(failure)\n".utf8))
                 throw ExitCode(ExitStatus.unavailable.rawValue)
             }
-            guard let credentials else {
-                throw ValidationError("--sigv4-region: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role (IRSA, EKS Pod Identity, an EC2 instance profile)")
-            }
-            return .sigV4(SigV4Signer(credentials: credentials, region: sigv4Region))
         }
-        if let tokenFile {
-            let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .bearer(token)
-        }
-        if let basicAuthFile {
-            let text = try String(contentsOfFile: basicAuthFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let colon = text.firstIndex(of: ":") else { throw ValidationError("\(basicAuthFile): expected user:password") }
-            return .basic(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
-        }
-        return .none
     }
 }

@@ -68,7 +68,8 @@ struct NotifySlack: ParsableCommand {
     var summary = false
 
     func validate() throws {
-        if let webhook, URL(string: webhook)?.scheme == nil { throw ValidationError("--webhook-url: '\(webhook)' is not a URL") }
+        // The URL is the credential: it is not repeated in the message.
+        if let webhook, URL(string: webhook)?.scheme == nil { throw ValidationError("--webhook-url (or SLACK_WEBHOOK_URL) is not a URL") }
         if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not an RFC 3339 time") }
         if let db, !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db: \(db) does not exist; run `ledger record` first") }
         let token = ProcessInfo.processInfo.environment["SLACK_BOT_TOKEN"] ?? ""

@@ -85,7 +85,7 @@ final class AutopilotDoctorTests: XCTestCase {
                      "cfs throttling", "kube-state-metrics owners", "kube-state-metrics terminations", "history", "loki"] {
             XCTAssertEqual(outcome(result.checks, name), "ok", "\(name): \(result.checks[name] ?? [:])")
         }
-        XCTAssertEqual(result.checks["rbac"]?["detail"] as? String, "may list all 18 resource types collect-cluster reads")
+        XCTAssertEqual(result.checks["rbac"]?["detail"] as? String, "may list all 18 resource types collect-cluster reads here")
         XCTAssertEqual(result.checks["cadvisor cpu"]?["detail"] as? String, "2 series")
         XCTAssertTrue((result.checks["history"]?["detail"] as? String ?? "").hasSuffix("days of container history"))
         let lokiRequests = try decodeRecords(String(contentsOf: lokiLog, encoding: .utf8).split(separator: "\n").map(String.init))

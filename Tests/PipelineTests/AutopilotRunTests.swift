@@ -77,7 +77,7 @@ final class AutopilotRunTests: XCTestCase {
                 prometheus:
                   url: \(prometheus.url.absoluteString)
             detection:
-              orphanVolume: {minAge: 7d}
+              orphanVolume: {minAge: 50d}   # not the default: the replay must use it too
             """.write(to: config, atomically: true, encoding: .utf8)
 
         // Two earlier runs: one within the 12 weeks kept, one before them.
@@ -88,17 +88,20 @@ final class AutopilotRunTests: XCTestCase {
         let run = try cron(["--config", config.path, "--date", date, "--now", "2026-11-23T06:00:00Z"], home: scratch)
         XCTAssertEqual(run.status, 0, run.output)
         XCTAssertEqual(run.output, "", "quiet on success")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType, .typeCharacterSpecial)
         let folder = runs.appendingPathComponent(date)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted(), ["2026-11-16", date],
                        "no .tmp left; the run older than the retention removed")
         for file in ["report/report.html", "report/report.json", "ledger.ndjson", "streams/demo.ndjson", "config/detection.yaml",
+                     "config/detect-waste.args",
                      "capture/metrics/demo/queries.ndjson", "capture/cluster/demo/demo/pods.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), file)
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("autopilot.db").path), "the ledger beside the runs")
         let ledger = try lines(folder.appendingPathComponent("ledger.ndjson"))
         let findings = ledger.filter { $0["kind"] as? String == "finding" }
-        XCTAssertEqual(findings.filter { $0["detector"] as? String == "orphan-volume" }.count, 4, "the demo's orphans, found without usage")
+        XCTAssertEqual(findings.filter { $0["detector"] as? String == "orphan-volume" }.count, 2,
+                       "the demo's orphans released 50 days or more before --now, found without usage (7 days: 4)")
         XCTAssertTrue(ledger.allSatisfy { $0["kind"] as? String != "change" }, "read-only: emit-pr did not run")
         XCTAssertTrue(findings.allSatisfy { $0["notified"] == nil }, "read-only: notify-slack did not run")
 
@@ -134,7 +137,8 @@ final class AutopilotRunTests: XCTestCase {
                                                            folder.path, replayed.path, Tool.binDirectory.path])
         XCTAssertEqual(replay.status, 0, replay.output)
         let replayFindings = try lines(replayed.appendingPathComponent("ledger.ndjson")).filter { $0["kind"] as? String == "finding" }
-        XCTAssertEqual(Set(replayFindings.compactMap { $0["id"] as? String }), Set(findings.compactMap { $0["id"] as? String }))
+        XCTAssertEqual(Set(replayFindings.compactMap { $0["id"] as? String }), Set(findings.compactMap { $0["id"] as? String }),
+                       "the replay runs with the run's settings and its now")
     }
 
     /// The metrics file served by a real node_exporter's textfile collector and scraped by a real Prometheus:
@@ -275,10 +279,12 @@ final class AutopilotRunTests: XCTestCase {
 
         let run = try cron(["--config", config.path, "--date", date], home: scratch)
         XCTAssertEqual(run.status, 69, run.output)
-        XCTAssertTrue(run.output.contains("autopilot-run: broken: collect-cluster exited 69"), run.output)
+        XCTAssertTrue(run.output.contains("autopilot-run: broken: collect-cluster exited 69; this cluster is left out"), run.output)
         XCTAssertTrue(run.output.contains("collect-cluster: "), "the tool's own line says why: \(run.output)")
         let folder = scratch.appendingPathComponent("autopilot/runs/\(date)")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("streams/broken.failed.ndjson").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("failed/broken.ndjson").path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("streams").path), ["demo.ndjson"],
+                       "what a failed chain wrote is out of the streams/*.ndjson a hand replay would record")
         let ledger = try lines(folder.appendingPathComponent("ledger.ndjson"))
         let clusters = Set(ledger.filter { $0["kind"] as? String == "finding" }.compactMap { $0["cluster"] as? String })
         XCTAssertEqual(clusters, ["demo"], "the reachable cluster is recorded")
@@ -336,8 +342,8 @@ final class AutopilotRunTests: XCTestCase {
               | detect-waste --quiet \\
               | detect-incidents --quiet --alerts \(work)/capture/alerts --since 8d \\
               | score-risk \\
-              | build-evidence --out \(work)/evidence \\
-              | emit-pr --repo /srv/gitops --cluster-path prod-us=clusters/prod-us --github-repo acme/infra > \(work)/streams/prod-us.ndjson
+              | build-evidence --out \(work)/evidence > \(work)/streams/prod-us.ndjson
+            emit-pr --repo /srv/gitops --cluster-path prod-us=clusters/prod-us --github-repo acme/infra < \(work)/streams/prod-us.ndjson > \(work)/streams/prod-us.ndjson.emit-pr && mv \(work)/streams/prod-us.ndjson.emit-pr \(work)/streams/prod-us.ndjson
             # across clusters
             cat \(work)/streams/*.ndjson | ledger record --db /srv/autopilot/autopilot.db > \(work)/ledger.ndjson
             render-report --out \(work)/report < \(work)/ledger.ndjson

@@ -13,6 +13,7 @@ public enum ExitStatus: Int32, Sendable {
     case software = 70
     case cannotCreate = 73
     case ioError = 74
+    case temporaryFailure = 75
 }
 
 /// Thrown to stop at the first bad line under `--strict`.

@@ -152,3 +152,46 @@ final class OneShotHTTP {
         }
     }
 }
+
+extension PrometheusAuth {
+    /// Prometheus' credentials from the options collect-metrics and autopilot.yaml share: SigV4 through the
+    /// credential chain, else a bearer token file, else a `user:password` file, else none.
+    public enum Problem: Error, CustomStringConvertible {
+        /// The files or settings are wrong (a usage mistake).
+        case settings(String)
+        /// A credential source is configured but did not answer or refused.
+        case credentials(AWSCredentialChain.Failure)
+
+        public var description: String {
+            switch self {
+            case .settings(let message): message
+            case .credentials(let failure): failure.description
+            }
+        }
+    }
+
+    public static func resolve(sigv4Region: String?, tokenFile: String?, basicAuthFile: String?) throws(Problem) -> PrometheusAuth {
+        if let sigv4Region {
+            let credentials: AWSCredentials?
+            do { credentials = try AWSCredentialChain.resolve() } catch { throw .credentials(error) }
+            guard let credentials else {
+                throw .settings("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role (IRSA, EKS Pod Identity, an EC2 instance profile)")
+            }
+            return .sigV4(SigV4Signer(credentials: credentials, region: sigv4Region))
+        }
+        if let tokenFile {
+            guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) else {
+                throw .settings("cannot read the token file \(tokenFile)")
+            }
+            return .bearer(token)
+        }
+        if let basicAuthFile {
+            guard let text = try? String(contentsOfFile: basicAuthFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) else {
+                throw .settings("cannot read \(basicAuthFile)")
+            }
+            guard let colon = text.firstIndex(of: ":") else { throw .settings("\(basicAuthFile): expected user:password") }
+            return .basic(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
+        }
+        return .none
+    }
+}

@@ -79,7 +79,7 @@ public struct Doctor {
             checks.append(writableFolder("metrics", URL(fileURLWithPath: metrics).deletingLastPathComponent().path))
         }
         for (tool, needed) in [(kubectl, true), (git, config.mode == .pr)] where needed {
-            if let path = Executables.onPath(tool) {
+            if let path = tool.contains("/") ? (FileManager.default.isExecutableFile(atPath: tool) ? tool : nil) : Executables.onPath(tool) {
                 checks.append(.ok("program \(tool)", "found at \(path)"))
             } else {
                 checks.append(.fail("program \(tool)", "\(tool) is not on PATH",
@@ -137,8 +137,9 @@ public struct Doctor {
             .flatMap { $0.status == 0 ? Set($0.stdout.split(separator: "\n").map(String.init)) : nil }
         var denied: [String] = []
         var missing: [String] = []
+        var checked = 0
         for resource in Kubectl.resources {
-            let typeName = resource.name.hasSuffix(".") ? String(resource.name.dropLast()) : resource.name
+            let typeName = resource.name
             if let served, !served.contains(typeName) {
                 if resource.optional {
                     checks.append(.ok("crd \(typeName)", "not installed: its checks are skipped", cluster: name))
@@ -147,6 +148,7 @@ public struct Doctor {
                 }
                 continue
             }
+            checked += 1
             var arguments = ["auth", "can-i", "list", typeName]
             if resource.namespaced { arguments.append("--all-namespaces") }
             guard let answer = try? client.probe(arguments) else { continue }
@@ -157,7 +159,7 @@ public struct Doctor {
                                 fix: "collect-cluster needs these built-in types; check the cluster's version and the kubeconfig's server", .unavailable, cluster: name))
         }
         if denied.isEmpty {
-            checks.append(.ok("rbac", "may list all \(Kubectl.resources.count - missing.count) resource types collect-cluster reads", cluster: name))
+            checks.append(.ok("rbac", "may list all \(checked) resource types collect-cluster reads here", cluster: name))
         } else {
             checks.append(.fail("rbac", "may not list \(denied.joined(separator: ", "))",
                                 fix: "bind the read-only ClusterRole in deploy/kubernetes/clusterrole.yaml to the identity kubectl uses (list on exactly these types)",
@@ -204,11 +206,18 @@ public struct Doctor {
         let name = cluster.name
         let settings = cluster.prometheus
         let auth: PrometheusAuth
-        do { auth = try Self.auth(settings) } catch let failure as AWSCredentialChain.Failure {
-            return [.fail("prometheus", "AWS credentials for SigV4: \(failure)",
-                          fix: "check the IAM role's trust policy (IRSA, Pod Identity) or the instance profile", .unavailable, cluster: name)]
+        do {
+            auth = try PrometheusAuth.resolve(sigv4Region: settings.sigv4Region, tokenFile: settings.tokenFile, basicAuthFile: settings.basicAuthFile)
         } catch {
-            return [.fail("prometheus", "\(error)", fix: "fix the prometheus section's credentials", .config, cluster: name)]
+            switch error {
+            case .settings(let message):
+                return [.fail("prometheus", message, fix: "fix the prometheus section's credentials", .config, cluster: name)]
+            case .credentials(let failure):
+                let refused = failure.description.contains("refused")
+                return [.fail("prometheus", "AWS credentials for SigV4: \(failure)",
+                              fix: "check the IAM role's trust policy (IRSA, Pod Identity) or the instance profile",
+                              refused ? .permission : .unavailable, cluster: name)]
+            }
         }
         guard let url = URL(string: settings.url) else { return [] }
         let source = LivePrometheus(baseURL: url, auth: auth, caFile: settings.caFile, retries: 0, timeout: 30)
@@ -260,24 +269,6 @@ public struct Doctor {
         return checks
     }
 
-    static func auth(_ settings: SiteConfig.Prometheus) throws -> PrometheusAuth {
-        if let region = settings.sigv4Region {
-            guard let credentials = try AWSCredentialChain.resolve() else {
-                throw ConfigError("sigv4Region is set but there are no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role (IRSA, EKS Pod Identity, an EC2 instance profile)")
-            }
-            return .sigV4(SigV4Signer(credentials: credentials, region: region))
-        }
-        if let file = settings.tokenFile {
-            return .bearer(try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        if let file = settings.basicAuthFile {
-            let text = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let colon = text.firstIndex(of: ":") else { throw ConfigError("\(file): expected user:password") }
-            return .basic(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
-        }
-        return .none
-    }
-
     // MARK: Loki
 
     public func loki(_ cluster: SiteConfig.Cluster) -> [DoctorCheck] {
@@ -300,7 +291,7 @@ public struct Doctor {
         var checks: [DoctorCheck] = []
         let inside = runGit(["-C", gitops.repo, "rev-parse", "--is-inside-work-tree"])
         guard inside.status == 0 else {
-            return [.fail("gitops repo", "\(gitops.repo) is not a git checkout: \(inside.output)",
+            return [.fail("gitops repo", "\(gitops.repo) is not a git checkout: \(inside.lastLine)",
                           fix: "clone the GitOps repo there (git clone …) and keep it for the runs", .config)]
         }
         let base = gitops.base ?? "HEAD"
@@ -310,16 +301,18 @@ public struct Doctor {
             checks.append(.fail("gitops repo", "base \(base) is not a commit in \(gitops.repo)", fix: "fetch it, or set gitops.base", .config))
         }
         if gitops.github != nil {
-            let remote = gitops.remote ?? "origin"
-            let url = runGit(["-C", gitops.repo, "remote", "get-url", remote])
+            // emit-pr's choice: gitops.remote, else origin, else the first remote.
+            let remotes = runGit(["-C", gitops.repo, "remote"]).output.split(separator: "\n").map(String.init)
+            let remote = gitops.remote ?? (remotes.contains("origin") ? "origin" : remotes.first ?? "origin")
+            let url = runGit(["-C", gitops.repo, "remote", "get-url", "--", remote])
             if url.status != 0 {
                 checks.append(.fail("git remote", "no remote \(remote) in \(gitops.repo)", fix: "git remote add \(remote) URL, or set gitops.remote", .config))
             } else {
-                let reach = runGit(["-C", gitops.repo, "ls-remote", "--heads", remote], environment: ["GIT_TERMINAL_PROMPT": "0"])
+                let reach = runGit(["-C", gitops.repo, "ls-remote", "--heads", "--", remote], environment: ["GIT_TERMINAL_PROMPT": "0"])
                 if reach.status == 0 {
                     checks.append(.ok("git remote", "\(remote) answers"))
                 } else {
-                    checks.append(.fail("git remote", "\(remote) (\(url.output)) does not answer: \(reach.output)",
+                    checks.append(.fail("git remote", "\(remote) (\(Self.withoutCredentials(url.lastLine))) does not answer: \(Self.withoutCredentials(reach.lastLine))",
                                         fix: "check the credentials git uses for the remote (a deploy key, or a credential helper with the token)", .unavailable))
                 }
             }
@@ -334,7 +327,7 @@ public struct Doctor {
             return .warn("github", "no githubTokenFile: branches are made but not pushed, no PRs opened",
                          fix: "set gitops.githubTokenFile to a file holding a token with Contents and Pull requests write access")
         }
-        guard let token = try? WeeklyPlan(config: config, folder: "").secret(file, "the GitHub token") else {
+        guard let token = try? SecretFile.read(file, "the GitHub token") else {
             return .fail("github", "cannot read the token from \(file)", fix: "write the token to \(file), readable by the runs' user", .config)
         }
         let client = GitHubClient(apiURL: gitops.apiURL ?? "https://api.github.com", repository: repository, token: token)
@@ -362,7 +355,7 @@ public struct Doctor {
         guard let file = slack.tokenFile else {
             return [.ok("slack", "incoming webhook: not checked (a check would post a message)")]
         }
-        guard let token = try? WeeklyPlan(config: config, folder: "").secret(file, "the Slack bot token") else {
+        guard let token = try? SecretFile.read(file, "the Slack bot token") else {
             return [.fail("slack", "cannot read the bot token from \(file)", fix: "write the xoxb- token to \(file)", .config)]
         }
         let client = SlackClient(apiURL: slack.apiURL ?? "https://slack.com/api", token: token)
@@ -376,7 +369,13 @@ public struct Doctor {
         }
     }
 
-    private func runGit(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, output: String) {
+    /// A URL (or a line holding one) with any `user:password@` taken out: remotes often carry a token.
+    static func withoutCredentials(_ text: String) -> String {
+        text.replacingOccurrences(of: #"://[^/@\s]+@"#, with: "://", options: .regularExpression)
+    }
+
+    /// git's exit status and its output (stdout and stderr), trimmed; `lastLine` is what git said last.
+    private func runGit(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, output: String, lastLine: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [git] + arguments
@@ -385,10 +384,10 @@ public struct Doctor {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (127, "cannot run git: \(error.localizedDescription)") }
+        do { try process.run() } catch { return (127, "cannot run git: \(error.localizedDescription)", "cannot run git") }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        return (process.terminationStatus, text.trimmingCharacters(in: .whitespaces))
+        let output = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (process.terminationStatus, output, output.split(separator: "\n").last.map(String.init) ?? "")
     }
 }

@@ -79,6 +79,9 @@ public struct SiteConfig: Sendable {
     public var defaultTeam: String?
     public var prices: String?
     public var detection: Section?
+    /// The detection section's spotDiscount, for the tools that price nodes after detect-waste
+    /// (build-evidence, ledger record), so every figure of a run uses the same one.
+    public var spotDiscount: Double?
     public var risk: Section?
     public var clusters: [Cluster] = []
     public var gitops: GitOps?
@@ -167,6 +170,10 @@ struct SiteConfigReader {
         guard let url = URL(string: value), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw error(node, "'\(name)' must be an http:// or https:// URL")
         }
+        // A password in a URL would reach command lines, dry runs and logs: credentials go in files.
+        guard url.user == nil && url.password == nil else {
+            throw error(node, "'\(name)' must not hold a user or password: put credentials in a file (tokenFile, basicAuthFile)")
+        }
         return value
     }
 
@@ -198,10 +205,13 @@ struct SiteConfigReader {
         if let team = top["defaultTeam"] { config.defaultTeam = try string(team.value, "defaultTeam") }
         if let prices = top["prices"] { config.prices = try file(prices.value, "prices") }
         if let detection = top["detection"] {
+            var spotDiscount: Double?
             config.detection = try section(detection.value, "detection") { bytes, source throws(ConfigError) in
                 var settings = DetectionConfig()
                 try settings.apply(yaml: bytes, source: source)
+                spotDiscount = settings.spotDiscount
             }
+            config.spotDiscount = spotDiscount
         }
         if let risk = top["risk"] {
             config.risk = try section(risk.value, "risk") { bytes, source throws(ConfigError) in
@@ -233,13 +243,20 @@ struct SiteConfigReader {
         ])
         guard let name = keys["name"] else { throw error(node, "every cluster needs a 'name' (the name its findings carry)") }
         let clusterName = try string(name.value, "name")
-        guard clusterName.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), clusterName.first != "." else {
-            throw error(name.value, "cluster name '\(clusterName)' may hold only letters, digits, '-', '_' and '.' (it names folders)")
+        guard clusterName.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), clusterName.first?.isLetter == true
+                || clusterName.first?.isNumber == true else {
+            throw error(name.value, "cluster name '\(clusterName)' must start with a letter or digit and hold only letters, digits, '-', '_' and '.' (it names folders)")
+        }
+        guard clusterName != "all" else {
+            throw error(name.value, "cluster name 'all' is taken: the run's own metrics label the steps across clusters so")
         }
         let inCluster = try keys["inCluster"].map { pair throws(ConfigError) in try bool(pair.value, "inCluster") } ?? false
         let context = try keys["context"].map { pair throws(ConfigError) in try string(pair.value, "context") }
         if inCluster == (context != nil) {
             throw error(node, "cluster '\(clusterName)': give either 'context' (a kubeconfig context) or 'inCluster: true'")
+        }
+        if inCluster, let kubeconfig = keys["kubeconfig"] {
+            throw error(kubeconfig.key, "cluster '\(clusterName)': inCluster uses the pod's service account; a kubeconfig goes with a context")
         }
         guard let prometheusNode = keys["prometheus"] else {
             throw error(node, "cluster '\(clusterName)' needs 'prometheus' (at least its url)")
@@ -248,6 +265,10 @@ struct SiteConfigReader {
             "url", "sigv4Region", "tokenFile", "basicAuthFile", "caFile", "match", "nodeLabel", "window",
         ])
         guard let promURL = promKeys["url"] else { throw error(prometheusNode.value, "'prometheus.url' is required") }
+        let credentials = ["sigv4Region", "tokenFile", "basicAuthFile"].filter { promKeys[$0] != nil }
+        if credentials.count > 1 {
+            throw error(prometheusNode.value, "'prometheus' takes one kind of credentials, not \(credentials.joined(separator: " and "))")
+        }
         var prometheus = SiteConfig.Prometheus(url: try url(promURL.value, "prometheus.url"))
         prometheus.sigv4Region = try promKeys["sigv4Region"].map { pair throws(ConfigError) in try string(pair.value, "sigv4Region") }
         prometheus.tokenFile = try promKeys["tokenFile"].map { pair throws(ConfigError) in try file(pair.value, "tokenFile") }

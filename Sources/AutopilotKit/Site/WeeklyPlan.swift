@@ -6,21 +6,25 @@ import Foundation
 ///     runs/<date>/capture/cluster/<cluster>/<cluster>/…   kubectl's raw answers
 ///     runs/<date>/capture/metrics/<cluster>/…             Prometheus' raw answers
 ///     runs/<date>/capture/alerts/alerts-<day>.ndjson      the alert spool's last 8 days
-///     runs/<date>/config/                                 the sections the tools read, as files
+///     runs/<date>/config/                                 every setting that shaped the results, as files,
+///                                                         and <tool>.args naming them (replay.sh reads them)
 ///     runs/<date>/streams/<cluster>.ndjson                each cluster's records after its chain
+///     runs/<date>/failed/<cluster>.ndjson                 what a failed chain wrote (not recorded)
 ///     runs/<date>/evidence/<finding id>/                  evidence packs
 ///     runs/<date>/ledger.ndjson, report/                  the ledger run and the weekly report
 ///
 /// Per cluster: collect-cluster | collect-metrics | detect-waste | detect-incidents | score-risk |
-/// build-evidence, and in PR mode | emit-pr. Across clusters: ledger record, then in PR mode with Slack
-/// configured notify-slack over its output; then render-report.
+/// build-evidence; in PR mode then emit-pr over that stream, once the chain is known to have completed
+/// (never a PR from a stream cut short). Across clusters: ledger record, render-report, and in PR mode with
+/// Slack configured notify-slack over the ledger's output.
 public struct WeeklyPlan: Sendable {
     public let config: SiteConfig
     /// The folder being filled (`runs/<date>.tmp`, renamed when complete).
     public let folder: String
-    /// Fixed "now" for every tool that takes one (tests and replays); nil is the clock.
+    /// "Now" for every tool that takes one: autopilot-run gives the run's start (or its --now), so every
+    /// stage measures ages from the same instant and replay.sh can measure them from it again.
     public let now: String?
-    /// Only show the command lines: inline sections are not written out, secrets not read.
+    /// Only show the command lines: nothing is written, secrets are not read.
     public let dryRun: Bool
 
     public init(config: SiteConfig, folder: String, now: String? = nil, dryRun: Bool = false) {
@@ -30,44 +34,84 @@ public struct WeeklyPlan: Sendable {
         self.dryRun = dryRun
     }
 
-    /// A secret read from a file: its first line, trimmed (files written by `echo` end in a newline).
-    public struct Secret: Error, CustomStringConvertible {
-        public let description: String
-    }
-
-    func secret(_ path: String, _ what: String) throws(Secret) -> String {
-        if dryRun { return "<\(what) from \(path)>" }
-        guard let bytes = try? FileIO.readAll(path) else { throw Secret(description: "cannot read \(what) from \(path)") }
-        let value = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).first.map {
-            $0.trimmingCharacters(in: .whitespaces)
-        } ?? ""
-        guard !value.isEmpty else { throw Secret(description: "\(path) (\(what)) is empty") }
-        return value
+    private func secret(_ path: String, _ what: String) throws -> String {
+        dryRun ? "<\(what) from \(path)>" : try SecretFile.read(path, what)
     }
 
     private var nowArguments: [String] { now.map { ["--now", $0] } ?? [] }
 
-    /// Where a config section is for the tool: its file, or the inline text written under config/.
-    public func sectionFile(_ section: SiteConfig.Section?, name: String) throws -> String? {
-        switch section {
-        case nil: return nil
-        case .file(let path): return path
-        case .inline(let text):
-            let path = "\(folder)/config/\(name).yaml"
-            if dryRun { return path }
-            try FileManager.default.createDirectory(atPath: "\(folder)/config", withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-            return path
-        }
+    // MARK: Settings
+
+    /// The files under config/ (paths relative to the run folder) that shape the results.
+    public struct Settings: Sendable {
+        public var detection: String?
+        public var risk: String?
+        public var prices: String?
+        public var slackRouting: String?
     }
 
-    /// One cluster's chain, from the API server to its stream file.
-    public func clusterStages(_ cluster: SiteConfig.Cluster) throws -> [PipelineStage] {
+    /// Writes config/: the inline sections as files, copies of the sections and the price file given by
+    /// name, and `<tool>.args` for replay.sh. Nothing is written in a dry run.
+    public func writeSettings() throws -> Settings {
+        var settings = Settings()
+        settings.detection = try place(config.detection, as: "detection.yaml")
+        settings.risk = try place(config.risk, as: "risk.yaml")
+        settings.prices = try place(config.prices.map(SiteConfig.Section.file),
+                                    as: "prices." + (config.prices.map { URL(fileURLWithPath: $0).pathExtension } ?? "csv"))
+        settings.slackRouting = try place(config.slack?.routing, as: "slack.yaml")
+        if !dryRun {
+            for (tool, arguments) in replayArguments(settings) {
+                try Data((arguments.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: "\(folder)/config/\(tool).args"))
+            }
+        }
+        return settings
+    }
+
+    private func place(_ section: SiteConfig.Section?, as name: String) throws -> String? {
+        guard let section else { return nil }
+        let relative = "config/\(name)"
+        if dryRun { return relative }
+        try FileManager.default.createDirectory(atPath: "\(folder)/config", withIntermediateDirectories: true)
+        let target = URL(fileURLWithPath: "\(folder)/\(relative)")
+        switch section {
+        case .inline(let text): try Data(text.utf8).write(to: target)
+        case .file(let path): try Data(contentsOf: URL(fileURLWithPath: path)).write(to: target)
+        }
+        return relative
+    }
+
+    /// The arguments that shape each tool's results (not where it reads or writes), with paths relative to
+    /// the run folder: what replay.sh needs to rerun the run as it ran.
+    public func replayArguments(_ settings: Settings) -> [String: [String]] {
+        let prices = settings.prices.map { ["--prices", $0] } ?? []
+        let spot = config.spotDiscount.map { ["--spot-discount", String($0)] } ?? []
+        var teams: [String] = []
+        for label in config.teamLabels { teams += ["--team-label", label] }
+        if let team = config.defaultTeam { teams += ["--default-team", team] }
+        return [
+            "collect-cluster": teams,
+            "detect-waste": nowArguments + (settings.detection.map { ["--config", $0] } ?? []) + prices,
+            "detect-incidents": nowArguments + prices,
+            "score-risk": nowArguments + (settings.risk.map { ["--policy", $0] } ?? []),
+            "build-evidence": prices + spot,
+            "ledger": nowArguments + prices + spot,
+            "render-report": nowArguments,
+        ]
+    }
+
+    /// `tool`'s settings with their files' absolute paths.
+    private func settings(_ tool: String, _ settings: Settings) -> [String] {
+        (replayArguments(settings)[tool] ?? []).map { $0.hasPrefix("config/") ? "\(folder)/\($0)" : $0 }
+    }
+
+    // MARK: Stages
+
+    /// One cluster's chain, from the API server to its stream file (emit-pr is `emitStage`).
+    public func clusterStages(_ cluster: SiteConfig.Cluster, _ chosen: Settings) -> [PipelineStage] {
         var collect = ["--cluster", cluster.name, "--capture", "\(folder)/capture/cluster/\(cluster.name)"]
         if let context = cluster.context { collect += ["--context", context] }
         if let kubeconfig = cluster.kubeconfig { collect += ["--kubeconfig", kubeconfig] }
-        for label in config.teamLabels { collect += ["--team-label", label] }
-        if let team = config.defaultTeam { collect += ["--default-team", team] }
+        collect += settings("collect-cluster", chosen)
 
         let prometheus = cluster.prometheus
         var metrics = ["--prometheus", prometheus.url, "--capture", "\(folder)/capture/metrics/\(cluster.name)"]
@@ -80,14 +124,11 @@ public struct WeeklyPlan: Sendable {
         if let window = prometheus.window { metrics += ["--window", window] }
         if let now { metrics += ["--end", now] }
 
-        let prices = config.prices.map { ["--prices", $0] } ?? []
-        var detect = ["--quiet"] + nowArguments + prices
-        if let file = try sectionFile(config.detection, name: "detection") { detect += ["--config", file] }
-        let incidents = ["--quiet", "--alerts", "\(folder)/capture/alerts", "--since", "8d"] + nowArguments + prices
-        var risk = nowArguments
-        if let file = try sectionFile(config.risk, name: "risk") { risk += ["--policy", file] }
+        let detect = ["--quiet"] + settings("detect-waste", chosen)
+        let incidents = ["--quiet", "--alerts", "\(folder)/capture/alerts", "--since", "8d"] + settings("detect-incidents", chosen)
+        let risk = settings("score-risk", chosen)
 
-        var evidence = ["--out", "\(folder)/evidence"] + prices
+        var evidence = ["--out", "\(folder)/evidence"] + settings("build-evidence", chosen)
         // build-evidence fetches missing graphs with a bearer token at most; behind SigV4 or basic auth the
         // packs are drawn from the series collect-metrics already put in the stream.
         if prometheus.sigv4Region == nil && prometheus.basicAuthFile == nil {
@@ -102,18 +143,16 @@ public struct WeeklyPlan: Sendable {
             if let file = loki.tokenFile { evidence += ["--loki-token-file", file] }
         }
 
-        var stages = [
+        return [
             PipelineStage("collect-cluster", collect), PipelineStage("collect-metrics", metrics),
             PipelineStage("detect-waste", detect), PipelineStage("detect-incidents", incidents),
             PipelineStage("score-risk", risk), PipelineStage("build-evidence", evidence),
         ]
-        if config.mode == .pr, let gitops = config.gitops {
-            stages.append(try emitPR(gitops, cluster))
-        }
-        return stages
     }
 
-    private func emitPR(_ gitops: SiteConfig.GitOps, _ cluster: SiteConfig.Cluster) throws -> PipelineStage {
+    /// PR mode: emit-pr over a cluster's completed stream.
+    public func emitStage(_ cluster: SiteConfig.Cluster) throws -> PipelineStage? {
+        guard config.mode == .pr, let gitops = config.gitops else { return nil }
         var arguments = ["--repo", gitops.repo] + nowArguments
         if let base = gitops.base { arguments += ["--base", base] }
         if let remote = gitops.remote { arguments += ["--remote", remote] }
@@ -133,20 +172,18 @@ public struct WeeklyPlan: Sendable {
     }
 
     /// Every cluster's stream in, the ledger's stream out.
-    public var ledgerStage: PipelineStage {
-        // The cost history prices nodes as the detectors did.
-        let prices = config.prices.map { ["--prices", $0] } ?? []
-        return PipelineStage("ledger", ["record", "--db", config.ledger] + nowArguments + prices)
+    public func ledgerStage(_ chosen: Settings) -> PipelineStage {
+        PipelineStage("ledger", ["record", "--db", config.ledger] + settings("ledger", chosen))
     }
 
     /// PR mode with a `slack` section: the ledger's stream through notify-slack, once the ledger run is
     /// committed (notify-slack reads each finding's lifecycle from the ledger, which on a first run exists
     /// only after `ledger record` is done).
-    public func slackStage() throws -> PipelineStage? {
+    public func slackStage(_ chosen: Settings) throws -> PipelineStage? {
         guard config.mode == .pr, let slack = config.slack else { return nil }
         var arguments = ["--db", config.ledger] + nowArguments
         var environment: [String: String] = [:]
-        if let file = try sectionFile(slack.routing, name: "slack") { arguments += ["--config", file] }
+        if let file = chosen.slackRouting { arguments += ["--config", "\(folder)/\(file)"] }
         if let channel = slack.channel { arguments += ["--channel", channel] }
         if let url = slack.apiURL { arguments += ["--api-url", url] }
         if let url = config.gitops?.evidenceURL { arguments += ["--evidence-url", url] }
@@ -158,7 +195,13 @@ public struct WeeklyPlan: Sendable {
         return PipelineStage("notify-slack", arguments, environment: environment)
     }
 
-    public var reportStage: PipelineStage {
-        PipelineStage("render-report", ["--out", "\(folder)/report"] + nowArguments)
+    public func reportStage(_ chosen: Settings) -> PipelineStage {
+        PipelineStage("render-report", ["--out", "\(folder)/report"] + settings("render-report", chosen))
+    }
+
+    /// The environment every stage starts from: the run's own, without the tokens a stage gets only when it
+    /// is the one that needs them (an inherited SLACK_WEBHOOK_URL would override the configured bot token).
+    public static func baseEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        environment.filter { !["GITHUB_TOKEN", "SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL"].contains($0.key) }
     }
 }

@@ -32,12 +32,18 @@ public struct SlackConfig: Sendable {
             root = section
         }
         config.defaultChannel = root["defaultChannel"]?.string
-        config.approvers = Set(root["approvers"]?.array.compactMap(\.string) ?? [])
+        config.approvers = Self.users(root["approvers"])
         for (team, settings) in root["teams"]?.members ?? [] {
             if let channel = settings["channel"]?.string { config.teamChannels[team] = channel }
-            config.teamApprovers[team] = Set(settings["approvers"]?.array.compactMap(\.string) ?? [])
+            config.teamApprovers[team] = Self.users(settings["approvers"])
         }
         return config
+    }
+
+    /// A list of Slack user ids, or one id on its own (autopilot.yaml allows both).
+    private static func users(_ value: JSON?) -> Set<String> {
+        if let one = value?.string { return [one] }
+        return Set(value?.array.compactMap(\.string) ?? [])
     }
 
     public func channel(team: String?) -> String? { team.flatMap { teamChannels[$0] } ?? defaultChannel }

@@ -82,7 +82,15 @@ final class SiteConfigTests: XCTestCase {
         XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    prometheus: {url: \"http://p\"}\n"),
                        "/etc/autopilot/autopilot.yaml:3:5: cluster 'a': give either 'context' (a kubeconfig context) or 'inCluster: true'")
         XCTAssertEqual(error("output: out\nclusters:\n  - name: a/b\n    context: a\n    prometheus: {url: \"http://p\"}\n"),
-                       "/etc/autopilot/autopilot.yaml:3:11: cluster name 'a/b' may hold only letters, digits, '-', '_' and '.' (it names folders)")
+                       "/etc/autopilot/autopilot.yaml:3:11: cluster name 'a/b' must start with a letter or digit and hold only letters, digits, '-', '_' and '.' (it names folders)")
+        XCTAssertEqual(error("output: out\nclusters:\n  - name: all\n    context: a\n    prometheus: {url: \"http://p\"}\n"),
+                       "/etc/autopilot/autopilot.yaml:3:11: cluster name 'all' is taken: the run's own metrics label the steps across clusters so")
+        XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"https://me:s3cret@p\"}\n"),
+                       "/etc/autopilot/autopilot.yaml:5:23: 'prometheus.url' must not hold a user or password: put credentials in a file (tokenFile, basicAuthFile)")
+        XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"http://p\", tokenFile: t, sigv4Region: us-east-1}\n"),
+                       "/etc/autopilot/autopilot.yaml:5:17: 'prometheus' takes one kind of credentials, not sigv4Region and tokenFile")
+        XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    inCluster: true\n    kubeconfig: k\n    prometheus: {url: \"http://p\"}\n"),
+                       "/etc/autopilot/autopilot.yaml:5:5: cluster 'a': inCluster uses the pod's service account; a kubeconfig goes with a context")
         XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"prom:9090\"}\n"),
                        "/etc/autopilot/autopilot.yaml:5:23: 'prometheus.url' must be an http:// or https:// URL")
         XCTAssertEqual(error(base + "  - name: a\n    context: b\n    prometheus: {url: \"http://q\"}\n"),
@@ -115,6 +123,9 @@ final class SiteConfigTests: XCTestCase {
         var policy = RiskPolicy()
         try policy.apply(yaml: Array(risk.utf8), source: "risk")
         XCTAssertEqual(policy.protectedNamespaces, ["kube-system", "payments"])
+        XCTAssertEqual(config.spotDiscount, 0.65, "the detection section's spot discount (here its default) goes to every tool that prices")
+        XCTAssertEqual(try parse(base + "detection: {spotDiscount: 0.7}\n").spotDiscount, 0.7)
+        XCTAssertNil(try parse(base).spotDiscount)
     }
 
     func testASectionGivenAsAFileIsReadFromTheConfigsFolder() throws {

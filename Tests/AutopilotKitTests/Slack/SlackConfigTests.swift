@@ -40,6 +40,12 @@ final class SlackConfigTests: XCTestCase {
         }
     }
 
+    func testOneApproverMayBeGivenWithoutAList() throws {
+        let config = try load("approvers: U0ONE\nteams:\n  checkout: {approvers: U01ALICE}\n")
+        XCTAssertTrue(config.mayDecide(user: "U0ONE", team: "search"))
+        XCTAssertTrue(config.mayDecide(user: "U01ALICE", team: "checkout"))
+    }
+
     func testASiteConfigWithoutASlackSectionLetsNobodyDecide() throws {
         let config = try load("output: out\nclusters:\n  - {name: prod, inCluster: true, prometheus: {url: \"http://p\"}}\n")
         XCTAssertNil(config.defaultChannel)
