@@ -106,7 +106,8 @@ SHARE_FILES   := examples deploy docs/site-config.md docs/onboarding.md README.m
 $(DIST_SCRATCH)/release/autopilot: deps $(shell find Sources -name '*.swift') Package.swift
 	$(SWIFT) build -c release --static-swift-stdlib --product autopilot --scratch-path $(DIST_SCRATCH)
 
-install: $(DIST_SCRATCH)/release/autopilot install-files
+install: $(DIST_SCRATCH)/release/autopilot
+	$(MAKE) -s install-files AUTOPILOT_BIN=$(AUTOPILOT_BIN)
 
 ## The copy step of install, for a binary built elsewhere (the install test passes the suite's).
 install-files:

@@ -32,7 +32,7 @@ struct AutopilotRun: ParsableCommand {
     @Option(help: ArgumentHelp("The site config.", valueName: "file"))
     var config = "/etc/autopilot/autopilot.yaml"
 
-    @Option(help: ArgumentHelp("Only these clusters of the config (repeatable).", valueName: "name"))
+    @Option(help: ArgumentHelp("Only these clusters of the config (repeatable); the run still takes the date's folder (give --date for another).", valueName: "name"))
     var cluster: [String] = []
 
     @Option(help: ArgumentHelp("The run folder's name (default: today, UTC, YYYY-MM-DD).", valueName: "date"))

@@ -14,7 +14,8 @@ import NIOHTTP1
 /// 4. the EC2 instance profile through IMDSv2 (`AWS_EC2_METADATA_SERVICE_ENDPOINT` overrides the address,
 ///    `AWS_EC2_METADATA_DISABLED=true` skips it).
 ///
-/// Each answer's credentials are used as they are for the run; a run is far shorter than their hours of life.
+/// The credentials are fetched once per process and not refreshed: IRSA's last an hour by default (the
+/// role's maximum session), IMDS' and Pod Identity's several hours. A collect-metrics run is minutes.
 public enum AWSCredentialChain {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
