@@ -8,12 +8,14 @@ final class AutopilotRunTests: XCTestCase {
     private typealias F = EmitPRFixtures
     private let date = "2026-11-23"
 
-    /// Runs autopilot-run as cron would; stdout and stderr together.
-    private func cron(_ arguments: [String], home: URL) throws -> (status: Int32, output: String) {
+    /// Runs autopilot-run as cron would; stdout and stderr together. `asUser` runs it as that uid and gid
+    /// (systemd's User=, the CronJob's runAsUser) through setpriv.
+    private func cron(_ arguments: [String], home: URL, asUser user: Int? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["-i", "HOME=\(home.path)", "LOGNAME=root", "SHELL=/bin/sh", "PATH=/usr/bin:/bin",
-                             Tool.binDirectory.appendingPathComponent("autopilot-run").path] + arguments
+        let become = user.map { ["/usr/bin/setpriv", "--reuid=\($0)", "--regid=\($0)", "--clear-groups", "/usr/bin/env"] } ?? []
+        process.arguments = become + ["-i", "HOME=\(home.path)", "LOGNAME=root", "SHELL=/bin/sh", "PATH=/usr/bin:/bin",
+                                      Tool.binDirectory.appendingPathComponent("autopilot-run").path] + arguments
         let log = home.appendingPathComponent("cron-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -254,6 +256,32 @@ final class AutopilotRunTests: XCTestCase {
         XCTAssertFalse(asked.isEmpty)
         XCTAssertEqual(try slack.messages().count, asked.count, "one Slack message per finding that asks a person")
         XCTAssertTrue(asked.allSatisfy { $0["notified"] as? Bool == true })
+    }
+
+    /// As the deployed runs are: not root (systemd's User=autopilot, the CronJob's uid 65532). Nothing of the
+    /// run may need more than its own folders (a run as root once replaced /dev/null through a rename).
+    func testARunAsAnUnprivilegedUserCompletes() throws {
+        try MissingComponent.check(getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                                   "needs root and setpriv (util-linux) to become another user")
+        let scratch = try makeScratchDirectory(self)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: scratch.path)
+        let (kube, prometheus) = try services(scratch)
+        let config = scratch.appendingPathComponent("autopilot.yaml")
+        try """
+            output: out
+            metrics: out/autopilot.prom
+            clusters:
+              - name: demo
+                context: demo
+                kubeconfig: \(kube.kubeconfig.path)
+                prometheus: {url: "\(prometheus.url.absoluteString)"}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let run = try cron(["--config", config.path, "--date", date], home: scratch, asUser: 65534)
+        XCTAssertEqual(run.status, 0, run.output)
+        let report = scratch.appendingPathComponent("out/runs/\(date)/report/report.html")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: report.path))
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: report.path)[.ownerAccountID] as? Int, 65534)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType, .typeCharacterSpecial)
     }
 
     func testAnUnreachableClusterIsLeftOutAndTheOtherIsRecorded() throws {
