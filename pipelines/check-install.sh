@@ -29,6 +29,10 @@ for library in $needed; do
 done
 if readelf -d "$bin/autopilot" | grep -E 'R(UN)?PATH' | grep -q '/opt/swift'; then fail "autopilot's run path points into /opt/swift"; fi
 
+# The newest C library and C++ runtime versions the binary asks for: what a target system must have.
+glibc=$(objdump -T "$bin/autopilot" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1)
+glibcxx=$(objdump -T "$bin/autopilot" | grep -o 'GLIBCXX_[0-9.]*' | sort -uV | tail -n 1)
+
 tools=$(run autopilot --list)
 [ -n "$tools" ] || fail "autopilot --list printed nothing"
 for tool in $tools; do
@@ -49,4 +53,4 @@ run collect-cluster --from fixtures/demo --cluster demo \
 grep '^{"kind":"finding"' "$tmp/waste.ndjson" > "$tmp/findings.ndjson" || true
 cmp -s "$tmp/findings.ndjson" fixtures/demo/findings.golden.ndjson \
   || fail "the installed detect-waste does not give fixtures/demo/findings.golden.ndjson"
-echo "check-install.sh: $prefix: $(echo $tools | wc -w) tools run under env -i$hidden; $(wc -l < "$tmp/findings.ndjson") demo findings as golden; needs only: $(echo $needed)"
+echo "check-install.sh: $prefix: $(echo $tools | wc -w) tools run under env -i$hidden; $(wc -l < "$tmp/findings.ndjson") demo findings as golden; needs only: $(echo $needed) (at least $glibc, ${glibcxx:-no libstdc++ symbol versions})"
