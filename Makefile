@@ -103,8 +103,11 @@ AUTOPILOT_BIN ?= $(DIST_SCRATCH)/release/autopilot
 DIST_NAME     := autopilot-$(VERSION)-linux-$(shell uname -m)
 SHARE_FILES   := examples deploy docs/site-config.md docs/onboarding.md README.md
 
-$(DIST_SCRATCH)/release/autopilot: deps $(shell find Sources -name '*.swift') Package.swift
-	$(SWIFT) build -c release --static-swift-stdlib --product autopilot --scratch-path $(DIST_SCRATCH)
+# The three symbols Debian 12 would bind to versions newer than Amazon Linux 2023 has (Sources/CSystemCompat).
+DIST_WRAP     := hypot hypotf _ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE
+$(DIST_SCRATCH)/release/autopilot: deps $(shell find Sources -name '*.swift' -o -name '*.c') Package.swift
+	$(SWIFT) build -c release --static-swift-stdlib --product autopilot --scratch-path $(DIST_SCRATCH) \
+	  $(foreach symbol,$(DIST_WRAP),-Xlinker --wrap=$(symbol))
 
 install: $(DIST_SCRATCH)/release/autopilot
 	$(MAKE) -s install-files AUTOPILOT_BIN=$(AUTOPILOT_BIN)
@@ -121,14 +124,15 @@ install-files:
 	done
 
 ## A versioned archive of that install (out/autopilot-VERSION-linux-ARCH.tar.gz), checked after it is
-## made by unpacking it and running pipelines/check-install.sh on it. On the bastion:
+## made by unpacking it and running pipelines/check-install.sh on it, which also holds it to Amazon Linux
+## 2023's glibc 2.34 and libstdc++ 3.4.29 (the oldest system it is for). On the bastion:
 ##   tar -xzf autopilot-VERSION-linux-x86_64.tar.gz -C /usr/local --strip-components=1
 dist: $(DIST_SCRATCH)/release/autopilot
 	@rm -rf $(OUT)/dist && mkdir -p $(OUT)/dist
 	$(MAKE) -s install-files DESTDIR= PREFIX=$(CURDIR)/$(OUT)/dist/$(DIST_NAME) AUTOPILOT_BIN=$(AUTOPILOT_BIN)
 	tar -C $(OUT)/dist -czf $(OUT)/$(DIST_NAME).tar.gz $(DIST_NAME)
 	@rm -rf $(OUT)/dist && mkdir -p $(OUT)/dist && tar -C $(OUT)/dist -xzf $(OUT)/$(DIST_NAME).tar.gz
-	pipelines/check-install.sh $(OUT)/dist/$(DIST_NAME)
+	MAX_GLIBC=2.34 MAX_GLIBCXX=3.4.29 pipelines/check-install.sh $(OUT)/dist/$(DIST_NAME)
 	@rm -rf $(OUT)/dist
 	@echo "dist: $(OUT)/$(DIST_NAME).tar.gz ($$(du -h $(OUT)/$(DIST_NAME).tar.gz | cut -f1); $$(tar -tzvf $(OUT)/$(DIST_NAME).tar.gz | awk '{s+=$$3} END {printf "%.0f MB", s/1e6}') unpacked)"
 

@@ -59,7 +59,9 @@ let package = Package(
                 "AutopilotKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "autopilot", dependencies: ["AutopilotTools"]),
+        // Older glibc/libstdc++ symbol versions for make dist's binary (see compat.c).
+        .target(name: "CSystemCompat", linkerSettings: [.linkedLibrary("stdc++"), .linkedLibrary("m")]),
+        .executableTarget(name: "autopilot", dependencies: ["AutopilotTools", "CSystemCompat"]),
     ] + toolNames.map { .executableTarget(name: $0, dependencies: ["AutopilotTools"]) } + [
         // libFuzzer's driver for AutopilotKit's FuzzTargets (`make fuzz`); built plainly, it replays files.
         .executableTarget(

@@ -32,6 +32,10 @@ if readelf -d "$bin/autopilot" | grep -E 'R(UN)?PATH' | grep -q '/opt/swift'; th
 # The newest C library and C++ runtime versions the binary asks for: what a target system must have.
 glibc=$(objdump -T "$bin/autopilot" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1)
 glibcxx=$(objdump -T "$bin/autopilot" | grep -o 'GLIBCXX_[0-9.]*' | sort -uV | tail -n 1)
+# make dist promises the oldest systems it names (MAX_GLIBC, MAX_GLIBCXX: Amazon Linux 2023's).
+newer() { [ -n "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | tail -n 1)" != "$2" ]; }
+if newer "${glibc#GLIBC_}" "${MAX_GLIBC:-}"; then fail "autopilot needs $glibc, newer than glibc $MAX_GLIBC"; fi
+if newer "${glibcxx#GLIBCXX_}" "${MAX_GLIBCXX:-}"; then fail "autopilot needs $glibcxx, newer than libstdc++ $MAX_GLIBCXX"; fi
 
 tools=$(run autopilot --list)
 [ -n "$tools" ] || fail "autopilot --list printed nothing"
