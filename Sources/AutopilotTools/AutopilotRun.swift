@@ -124,13 +124,12 @@ struct AutopilotRun: ParsableCommand {
         var streams: [String] = []
         for entry in chosen {
             let stream = "\(work)/streams/\(entry.name).ndjson"
-            guard let results = runStages(plan.clusterStages(entry, settings), input: nil, output: stream, cluster: entry.name, into: &metrics),
-                  let failed = Optional(results.first { !Self.completed($0.status) }) else {
+            guard let results = runStages(plan.clusterStages(entry, settings), input: nil, output: stream, cluster: entry.name, into: &metrics) else {
                 worst = .unavailable
                 leaveOut(entry.name, stream: stream, work: work, why: "a stage could not start", into: &metrics)
                 continue
             }
-            if let failed {
+            if let failed = results.first(where: { !Self.completed($0.status) }) {
                 worst = .unavailable
                 leaveOut(entry.name, stream: stream, work: work, why: "\(failed.tool) exited \(failed.status)", into: &metrics)
                 continue
