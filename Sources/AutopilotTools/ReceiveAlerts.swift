@@ -49,6 +49,9 @@ struct ReceiveAlerts: ParsableCommand {
     @Option(help: ArgumentHelp("File holding the bearer token Alertmanager must send.", valueName: "path"))
     var tokenFile: String?
 
+    @Option(help: ArgumentHelp("Serve this file (autopilot.yaml's metrics:, the weekly run's own metrics) at GET /metrics, for a Prometheus with no node_exporter reading it.", valueName: "path"))
+    var metricsFile: String?
+
     @Option(help: ArgumentHelp("Cluster of alerts that carry no cluster label.", valueName: "name"))
     var cluster: String = "unknown"
 
@@ -89,7 +92,7 @@ struct ReceiveAlerts: ParsableCommand {
             throw ExitCode(74)
         }
         let token = try tokenFile.map { try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
-        let receiver = AlertReceiver(spool: alertSpool, token: token, defaultCluster: cluster, log: log)
+        let receiver = AlertReceiver(spool: alertSpool, token: token, defaultCluster: cluster, log: log, metricsFile: metricsFile)
         let colon = listen.lastIndex(of: ":")!
         let host = String(listen[..<colon])
         let server = HTTPServer(host: host, port: Int(listen[listen.index(after: colon)...])!, log: log) { receiver.handle($0) }

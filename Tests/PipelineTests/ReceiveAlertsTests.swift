@@ -294,6 +294,25 @@ final class ReceiveAlertsTests: XCTestCase {
         }
     }
 
+    /// In a cluster nothing reads the weekly run's metrics file: receive-alerts serves it for Prometheus to scrape.
+    func testTheRunsMetricsFileIsServedAtMetrics() throws {
+        let scratch = try makeScratchDirectory(self)
+        let file = scratch.appendingPathComponent("autopilot.prom")
+        let receiver = try Receiver(self, spool: scratch.appendingPathComponent("spool"), extra: ["--metrics-file", file.path])
+        func get() throws -> (status: Int32, output: String) {
+            try PrometheusServer.run("/usr/bin/env", ["curl", "-s", "-i", "--max-time", "10", "http://127.0.0.1:\(receiver.port)/metrics"])
+        }
+        let before = try get()
+        XCTAssertTrue(before.output.hasPrefix("HTTP/1.1 200"), "no run yet: an empty exposition, not an error: \(before.output)")
+        let exposition = "# HELP autopilot_run_last_success 1 when nothing failed.\n# TYPE autopilot_run_last_success gauge\nautopilot_run_last_success 1\n"
+        try exposition.write(to: file, atomically: true, encoding: .utf8)
+        let after = try get()
+        XCTAssertTrue(after.output.lowercased().contains("content-type: text/plain; version=0.0.4"), after.output)
+        XCTAssertTrue(after.output.hasSuffix(exposition), after.output)
+        let plain = try Receiver(self, spool: scratch.appendingPathComponent("spool2"))
+        XCTAssertEqual(try plain.curl(["http://127.0.0.1:\(plain.port)/metrics"]), 404, "without --metrics-file there is no /metrics")
+    }
+
     func testABodyOverTheLimitSentWithoutExpectGets413NotAReset() throws {
         let scratch = try makeScratchDirectory(self)
         let spool = scratch.appendingPathComponent("spool")

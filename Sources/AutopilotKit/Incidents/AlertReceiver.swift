@@ -1,7 +1,9 @@
 import Foundation
 
 /// receive-alerts' HTTP endpoints: `POST /alerts` takes an Alertmanager webhook notification and answers
-/// 200 only once its alerts are in the spool; `GET /healthz` answers ok.
+/// 200 only once its alerts are in the spool; `GET /healthz` answers ok; with a metrics file, `GET /metrics`
+/// serves the weekly run's own metrics (autopilot.yaml's `metrics:`), so Prometheus can scrape them where no
+/// node_exporter reads the file (the in-cluster CronJob).
 ///
 /// Refusals are 4xx with a one-line reason (also logged): 401 without the bearer token, 415 for a body
 /// that is not `application/json`, 400 for one that is not a version 4 notification; the server itself
@@ -14,16 +16,18 @@ public final class AlertReceiver: @unchecked Sendable {
     private let defaultCluster: String
     private let log: @Sendable (String) -> Void
     private let clock: @Sendable () -> Date
+    private let metricsFile: String?
     /// Alerts spooled since start, for the shutdown line.
     public private(set) var received = 0
 
     public init(spool: AlertSpool, token: String?, defaultCluster: String, log: @escaping @Sendable (String) -> Void,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                clock: @escaping @Sendable () -> Date = { Date() }, metricsFile: String? = nil) {
         self.spool = spool
         self.token = token.map { Array($0.utf8) }
         self.defaultCluster = defaultCluster
         self.log = log
         self.clock = clock
+        self.metricsFile = metricsFile
     }
 
     /// Called by `HTTPServer` on its one handler queue.
@@ -31,9 +35,17 @@ public final class AlertReceiver: @unchecked Sendable {
         switch (request.method, request.path) {
         case ("GET", "/healthz"), ("HEAD", "/healthz"): return .text(200, "ok")
         case ("POST", "/alerts"): return receive(request)
+        case ("GET", "/metrics") where metricsFile != nil: return metrics()
         case (_, "/alerts"), (_, "/healthz"): return refuse(request, 405, "method \(request.method) not allowed")
         default: return refuse(request, 404, "no such endpoint (POST /alerts, GET /healthz)")
         }
+    }
+
+    /// The run writes the file whole and renames it into place, so a read is never half of one. Before the
+    /// first run there is no file: an empty exposition (no samples), not an error.
+    private func metrics() -> HTTPResponse {
+        let body = metricsFile.flatMap { try? FileIO.readAll($0) } ?? []
+        return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
     }
 
     private func receive(_ request: HTTPRequest) -> HTTPResponse {
