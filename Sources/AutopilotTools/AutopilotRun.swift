@@ -261,7 +261,7 @@ struct AutopilotRun: ParsableCommand {
     static func completed(_ status: Int32) -> Bool { status == 0 || status == ExitStatus.badInput.rawValue }
 
     private func note(_ message: String) {
-        FileHandle.standardError.write(Data("autopilot-run: \(message)\n".utf8))
+        writeStderr("autopilot-run: \(message)\n")
     }
 
     private func fail(_ status: ExitStatus, _ message: String) -> ExitCode {

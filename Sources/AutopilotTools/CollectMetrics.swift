@@ -173,7 +173,7 @@ struct CollectMetrics: ParsableCommand {
             switch error {
             case .settings(let message): throw ValidationError(message)
             case .credentials(let failure):
-                FileHandle.standardError.write(Data("collect-metrics: --sigv4-region: \(failure)\n".utf8))
+                writeStderr("collect-metrics: --sigv4-region: \(failure)\n")
                 throw ExitCode(ExitStatus.unavailable.rawValue)
             }
         }

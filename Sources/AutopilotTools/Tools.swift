@@ -1,4 +1,5 @@
 import ArgumentParser
+import AutopilotKit
 import Foundation
 
 /// Every tool Autopilot ships, by the name it is called with. One binary holds them all, the way busybox
@@ -33,8 +34,7 @@ public enum Tools {
     /// Runs tool `name` on `arguments` (argv without the program name) and exits with its status.
     public static func run(_ name: String, arguments: [String]) -> Never {
         guard let command = commands.first(where: { $0.name == name })?.command else {
-            FileHandle.standardError.write(Data(
-                "autopilot: no tool named '\(name)'; the tools are: \(names.joined(separator: ", "))\n".utf8))
+            writeStderr("autopilot: no tool named '\(name)'; the tools are: \(names.joined(separator: ", "))\n")
             exit(ExitCode.validationFailure.rawValue)
         }
         command.main(arguments)

@@ -155,13 +155,13 @@ public enum Pipeline {
                     pending.append(chunk)
                     if let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) {
                         let lines = pending[...lastNewline]
-                        stderrLock.withLock { FileHandle.standardError.write(Data(lines)) }
+                        stderrLock.withLock { try? FileIO.writeAll(Array(lines), to: 2, name: "<stderr>") }
                         pending = Data(pending[(lastNewline + 1)...])
                     }
                 }
             }
             if case .stderr = box.destination, !pending.isEmpty {
-                stderrLock.withLock { FileHandle.standardError.write(pending + Data("\n".utf8)) }
+                stderrLock.withLock { try? FileIO.writeAll(Array(pending) + [UInt8(ascii: "\n")], to: 2, name: "<stderr>") }
             }
             if case .nextStage(let writer) = box.destination { try? writer.close() }
             try? box.reader.close()
