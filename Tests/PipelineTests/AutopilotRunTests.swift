@@ -353,7 +353,7 @@ final class AutopilotRunTests: XCTestCase {
                 prometheus:
                   url: https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1
                   sigv4Region: us-east-1
-                  match: '{cluster="prod us"}'
+                  match: 'cluster="prod us"'
                 paths: [clusters/prod-us]
             gitops:
               repo: /srv/gitops
@@ -366,7 +366,7 @@ final class AutopilotRunTests: XCTestCase {
         XCTAssertEqual(run.output, """
             # prod-us
             collect-cluster --cluster prod-us --capture \(work)/capture/cluster/prod-us --context arn:aws:eks:us-east-1:123456789012:cluster/prod-us \\
-              | collect-metrics --prometheus https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 --capture \(work)/capture/metrics/prod-us --sigv4-region us-east-1 --match '{cluster="prod us"}' \\
+              | collect-metrics --prometheus https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 --capture \(work)/capture/metrics/prod-us --sigv4-region us-east-1 --match 'cluster="prod us"' \\
               | detect-waste --quiet \\
               | detect-incidents --quiet --alerts \(work)/capture/alerts --since 8d \\
               | score-risk \\

@@ -54,7 +54,6 @@ public struct DoctorCheck: Sendable {
 public struct Doctor {
     public let config: SiteConfig
     public var kubectl = "kubectl"
-    public var git = "git"
 
     public init(config: SiteConfig) { self.config = config }
 
@@ -78,7 +77,7 @@ public struct Doctor {
         if let metrics = config.metrics {
             checks.append(writableFolder("metrics", URL(fileURLWithPath: metrics).deletingLastPathComponent().path))
         }
-        for (tool, needed) in [(kubectl, true), (git, config.mode == .pr)] where needed {
+        for (tool, needed) in [(kubectl, true), ("git", config.mode == .pr)] where needed {
             if let path = tool.contains("/") ? (FileManager.default.isExecutableFile(atPath: tool) ? tool : nil) : Executables.onPath(tool) {
                 checks.append(.ok("program \(tool)", "found at \(path)"))
             } else {
@@ -179,25 +178,29 @@ public struct Doctor {
         var fix: String
     }
 
+    /// A selector's matchers: `matchers`, then the cluster's `match` (as collect-metrics adds it to every query).
+    static func selector(_ matchers: [String], match: String?) -> String {
+        (matchers + (match.map { [$0] } ?? [])).joined(separator: ", ")
+    }
+
     static func metricProbes(match: String?, nodeLabel: String) -> [MetricProbe] {
-        let extra = match.map { ", " + $0.trimmingCharacters(in: CharacterSet(charactersIn: "{}")) } ?? ""
-        let containers = "container!=\"\", container!=\"POD\"\(extra)"
-        let labelled = "\(containers), namespace!=\"\", pod!=\"\""
+        let containers = selector(["container!=\"\"", "container!=\"POD\""], match: match)
+        let labelled = selector(["container!=\"\"", "container!=\"POD\"", "namespace!=\"\"", "pod!=\"\""], match: match)
         let cadvisorFix = "scrape the kubelets' /metrics/cadvisor (kube-prometheus-stack: kubelet.serviceMonitor.cAdvisor: true) and keep the namespace, pod and container labels"
         return [
             MetricProbe(name: "cadvisor cpu", expression: "count(container_cpu_usage_seconds_total{\(labelled)})", required: true,
                         without: "no CPU usage: no CPU right-sizing, every workload looks idle", fix: cadvisorFix),
             MetricProbe(name: "cadvisor memory", expression: "count(container_memory_working_set_bytes{\(labelled)})", required: true,
                         without: "no memory usage: no memory right-sizing or OOM risk", fix: cadvisorFix),
-            MetricProbe(name: "node usage", expression: "count(container_cpu_usage_seconds_total{id=\"/\", \(nodeLabel)!=\"\"\(extra)})", required: false,
+            MetricProbe(name: "node usage", expression: "count(container_cpu_usage_seconds_total{\(selector(["id=\"/\"", "\(nodeLabel)!=\"\""], match: match))})", required: false,
                         without: "no node usage: idle-node and consolidation rest on requests alone",
                         fix: "keep cAdvisor's root cgroup (id=\"/\") series and set prometheus.nodeLabel to the label naming the node (kube-prometheus: node)"),
             MetricProbe(name: "cfs throttling", expression: "count(container_cpu_cfs_throttled_periods_total{\(containers)})", required: false,
                         without: "no throttling evidence: CPU limits are judged without it", fix: cadvisorFix),
-            MetricProbe(name: "kube-state-metrics owners", expression: "count(kube_pod_owner{\(extra.isEmpty ? "" : String(extra.dropFirst(2)))})", required: false,
+            MetricProbe(name: "kube-state-metrics owners", expression: "count(kube_pod_owner{\(selector([], match: match))})", required: false,
                         without: "pods that came and went in the window are not attributed to their workload (shorter evidence, fewer findings)",
                         fix: "install kube-state-metrics and scrape it (kube-prometheus-stack does by default)"),
-            MetricProbe(name: "kube-state-metrics terminations", expression: "count(kube_pod_container_status_last_terminated_reason{\(extra.isEmpty ? "" : String(extra.dropFirst(2)))})", required: false,
+            MetricProbe(name: "kube-state-metrics terminations", expression: "count(kube_pod_container_status_last_terminated_reason{\(selector([], match: match))})", required: false,
                         without: "OOM kills only from cAdvisor's counter", fix: "install kube-state-metrics and scrape it"),
         ]
     }
@@ -253,8 +256,8 @@ public struct Doctor {
         }
         // How far back the working set goes, an hour at a time over the last 30 days (counted first, so
         // Prometheus evaluates one series per step, not one per container).
-        let extra = settings.match.map { ", " + $0.trimmingCharacters(in: CharacterSet(charactersIn: "{}")) } ?? ""
-        let oldest = "min_over_time(timestamp(count(container_memory_working_set_bytes{container!=\"\", container!=\"POD\"\(extra)}))[30d:1h])"
+        let containers = Self.selector(["container!=\"\"", "container!=\"POD\""], match: settings.match)
+        let oldest = "min_over_time(timestamp(count(container_memory_working_set_bytes{\(containers)}))[30d:1h])"
         if let first = try? value(oldest) {
             let days = max(0, now.timeIntervalSince1970 - first) / 86_400
             let window = Duration(settings.window ?? "14d")?.seconds ?? 1_209_600
@@ -289,32 +292,32 @@ public struct Doctor {
     public func gitops() -> [DoctorCheck] {
         guard config.mode == .pr, let gitops = config.gitops else { return [] }
         var checks: [DoctorCheck] = []
-        let inside = runGit(["-C", gitops.repo, "rev-parse", "--is-inside-work-tree"])
-        guard inside.status == 0 else {
-            return [.fail("gitops repo", "\(gitops.repo) is not a git checkout: \(inside.lastLine)",
+        // emit-pr's own git runner (GitCheckout): the same environment and the same first line of complaint.
+        let checkout: GitCheckout
+        do { checkout = try GitCheckout(path: gitops.repo) } catch {
+            return [.fail("gitops repo", "\(gitops.repo) is not a git checkout: \(error)",
                           fix: "clone the GitOps repo there (git clone …) and keep it for the runs", .config)]
         }
         let base = gitops.base ?? "HEAD"
-        if runGit(["-C", gitops.repo, "rev-parse", "--verify", "--quiet", base + "^{commit}"]).status == 0 {
+        if checkout.commit(base) != nil {
             checks.append(.ok("gitops repo", "\(gitops.repo) is a checkout; base \(base) exists"))
         } else {
             checks.append(.fail("gitops repo", "base \(base) is not a commit in \(gitops.repo)", fix: "fetch it, or set gitops.base", .config))
         }
         if gitops.github != nil {
             // emit-pr's choice: gitops.remote, else origin, else the first remote.
-            let remotes = runGit(["-C", gitops.repo, "remote"]).output.split(separator: "\n").map(String.init)
+            let remotes = ((try? checkout.git(["remote"])) ?? "").split(separator: "\n").map(String.init)
             let remote = gitops.remote ?? (remotes.contains("origin") ? "origin" : remotes.first ?? "origin")
-            let url = runGit(["-C", gitops.repo, "remote", "get-url", "--", remote])
-            if url.status != 0 {
-                checks.append(.fail("git remote", "no remote \(remote) in \(gitops.repo)", fix: "git remote add \(remote) URL, or set gitops.remote", .config))
-            } else {
-                let reach = runGit(["-C", gitops.repo, "ls-remote", "--heads", "--", remote], environment: ["GIT_TERMINAL_PROMPT": "0"])
-                if reach.status == 0 {
+            if let url = try? checkout.git(["remote", "get-url", "--", remote]) {
+                do {
+                    try checkout.git(["ls-remote", "--heads", "--", remote])
                     checks.append(.ok("git remote", "\(remote) answers"))
-                } else {
-                    checks.append(.fail("git remote", "\(remote) (\(Self.withoutCredentials(url.lastLine))) does not answer: \(Self.withoutCredentials(reach.lastLine))",
+                } catch {
+                    checks.append(.fail("git remote", "\(remote) (\(Self.withoutCredentials(url))) does not answer: \(Self.withoutCredentials(error.description))",
                                         fix: "check the credentials git uses for the remote (a deploy key, or a credential helper with the token)", .unavailable))
                 }
+            } else {
+                checks.append(.fail("git remote", "no remote \(remote) in \(gitops.repo)", fix: "git remote add \(remote) URL, or set gitops.remote", .config))
             }
             checks.append(github(gitops))
         }
@@ -372,22 +375,5 @@ public struct Doctor {
     /// A URL (or a line holding one) with any `user:password@` taken out: remotes often carry a token.
     static func withoutCredentials(_ text: String) -> String {
         text.replacingOccurrences(of: #"://[^/@\s]+@"#, with: "://", options: .regularExpression)
-    }
-
-    /// git's exit status and its output (stdout and stderr), trimmed; `lastLine` is what git said last.
-    private func runGit(_ arguments: [String], environment: [String: String] = [:]) -> (status: Int32, output: String, lastLine: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [git] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (127, "cannot run git: \(error.localizedDescription)", "cannot run git") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (process.terminationStatus, output, output.split(separator: "\n").last.map(String.init) ?? "")
     }
 }

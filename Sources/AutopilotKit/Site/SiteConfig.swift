@@ -275,6 +275,10 @@ struct SiteConfigReader {
         prometheus.basicAuthFile = try promKeys["basicAuthFile"].map { pair throws(ConfigError) in try file(pair.value, "basicAuthFile") }
         prometheus.caFile = try promKeys["caFile"].map { pair throws(ConfigError) in try file(pair.value, "caFile") }
         prometheus.match = try promKeys["match"].map { pair throws(ConfigError) in try string(pair.value, "match") }
+        // The tools add these matchers inside their own selectors: `{…}` around them would break every query.
+        if let match = prometheus.match, match.hasPrefix("{") || match.hasSuffix("}"), let node = promKeys["match"]?.value {
+            throw error(node, "'prometheus.match' is matchers without braces, like cluster=\"prod\"")
+        }
         prometheus.nodeLabel = try promKeys["nodeLabel"].map { pair throws(ConfigError) in try string(pair.value, "nodeLabel") }
         if let window = promKeys["window"] {
             guard window.value.scalarValue.flatMap(Duration.init) != nil else {

@@ -89,6 +89,8 @@ final class SiteConfigTests: XCTestCase {
                        "/etc/autopilot/autopilot.yaml:5:23: 'prometheus.url' must not hold a user or password: put credentials in a file (tokenFile, basicAuthFile)")
         XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"http://p\", tokenFile: t, sigv4Region: us-east-1}\n"),
                        "/etc/autopilot/autopilot.yaml:5:17: 'prometheus' takes one kind of credentials, not sigv4Region and tokenFile")
+        XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"http://p\", match: \"{cluster='a'}\"}\n"),
+                       "/etc/autopilot/autopilot.yaml:5:42: 'prometheus.match' is matchers without braces, like cluster=\"prod\"")
         XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    inCluster: true\n    kubeconfig: k\n    prometheus: {url: \"http://p\"}\n"),
                        "/etc/autopilot/autopilot.yaml:5:5: cluster 'a': inCluster uses the pod's service account; a kubeconfig goes with a context")
         XCTAssertEqual(error("output: out\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"prom:9090\"}\n"),
