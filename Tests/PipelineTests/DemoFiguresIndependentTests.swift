@@ -29,9 +29,12 @@ final class DemoFiguresIndependentTests: XCTestCase {
     static let ec2: [String: (vcpu: Double, memoryGiB: Double, hourly: Double)] = {
         let text = try! String(contentsOf: repositoryRoot.appendingPathComponent("Sources/AutopilotKit/Pricing/prices-ec2.csv"), encoding: .utf8)
         var rows: [String: (Double, Double, Double)] = [:]
-        for line in text.split(separator: "\n").dropFirst() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            rows["\(cells[0])/\(cells[1])"] = (Double(cells[2])!, Double(cells[3])!, Double(cells[4])!)
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0]
+        let column = { (name: String) in header.firstIndex(of: name)! }
+        for cells in lines.dropFirst() where cells[column("operatingSystem")] == "Linux" {
+            rows["\(cells[column("region")])/\(cells[column("instanceType")])"] =
+                (Double(cells[column("vcpu")])!, Double(cells[column("memoryGiB")])!, Double(cells[column("onDemandHourly")])!)
         }
         return rows
     }()

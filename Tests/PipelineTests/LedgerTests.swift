@@ -582,9 +582,11 @@ enum LedgerFixtures {
             let priceColumn = header.firstIndex(of: "onDemandHourly")
         else { throw failure("prices-ec2.csv: unexpected header") }
         var prices: [String: Double] = [:]
+        let osColumn = header.firstIndex(of: "operatingSystem")
         for line in lines.dropFirst() where !line.hasPrefix("#") {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard cells.count == header.count, let price = Double(cells[priceColumn]) else { continue }
+            if let osColumn, cells[osColumn] != "Linux" { continue }
             prices["\(cells[regionColumn])/\(cells[typeColumn])"] = price
         }
         return prices

@@ -8,11 +8,20 @@ enum InstanceLabels {
         let allocatable: (cpu: Double, memory: Int64)
     }
 
-    /// The region's instance types for one operating system, burstable t* left out (their CPU is credit-limited).
+    /// The region's general-purpose, compute- and memory-optimised types (c, m, r families) for one operating
+    /// system: what a node running ordinary pods can be replaced by. Left out: burstable t* and *-flex
+    /// (credit- or baseline-limited CPU), bare metal, and the special kinds (GPU and accelerators, storage,
+    /// HPC, high-memory u-*), which pods ask for by name and which cost more anyway.
     static func offers(in region: String, os: PriceTable.OperatingSystem, _ prices: PriceTable) -> [Offer] {
-        prices.instances(in: region, os: os).filter { !$0.key.hasPrefix("t") }.sorted { $0.key < $1.key }.map { type, instance in
+        prices.instances(in: region, os: os).filter { isGeneralPurpose($0.key) }.sorted { $0.key < $1.key }.map { type, instance in
             Offer(type: type, instance: instance, labels: labels(type: type, instance: instance), allocatable: estimatedAllocatable(instance))
         }
+    }
+
+    static func isGeneralPurpose(_ type: String) -> Bool {
+        let family = type.prefix { $0 != "." }
+        let category = family.prefix { $0.isLetter }
+        return ["c", "m", "r"].contains(category) && !family.hasSuffix("-flex") && !type.hasSuffix(".metal") && !type.contains(".metal-")
     }
 
     static let keys: Set<String> = [

@@ -36,21 +36,32 @@ public struct PriceTable: Sendable {
         case linux, windows
     }
 
-    /// region → instance type → Linux prices.
+    /// Fargate's price per vCPU-hour and per GB-hour of a pod's size.
+    public struct FargateRate: Equatable, Sendable {
+        public var vcpuHour: Double
+        public var gbHour: Double
+    }
+
+    /// region → instance type → Linux prices from a `--prices` file, over the embedded catalogue.
     public var instances: [String: [String: Instance]] = [:]
-    /// region → instance type → Windows prices (rows with `operatingSystem` windows; the embedded table has none).
+    /// region → instance type → Windows prices from a `--prices` file.
     public var windowsInstances: [String: [String: Instance]] = [:]
     /// region → volume type → prices.
     public var storage: [String: [String: Storage]] = [:]
+    /// region → `architecture/os` (`amd64/linux`) → Fargate rates.
+    public var fargate: [String: [String: FargateRate]] = [:]
+    /// Whether lookups fall back to the compiled-in catalogue (every region and type; see PRICES.md).
+    private var usesCatalogue = false
 
     public init() {}
 
     /// The table compiled into the tools.
     public static func embedded() -> PriceTable {
         var table = PriceTable()
+        table.usesCatalogue = true
         // The embedded CSVs are generated and checked by tests; a failure here is a build defect.
-        try! table.merge(csv: embeddedEC2CSV, source: "embedded prices-ec2.csv")
         try! table.merge(csv: embeddedEBSCSV, source: "embedded prices-ebs.csv")
+        try! table.merge(csv: embeddedFargateCSV, source: "embedded prices-fargate.csv")
         return table
     }
 
@@ -62,15 +73,23 @@ public struct PriceTable: Sendable {
     }
 
     public func instance(_ type: String, region: String, os: OperatingSystem = .linux) -> Instance? {
-        (os == .windows ? windowsInstances : instances)[region]?[type]
+        if let row = (os == .windows ? windowsInstances : instances)[region]?[type] { return row }
+        return usesCatalogue ? EmbeddedCatalogue.shared.instance(type, region: region, os: os) : nil
     }
 
     /// The region's instance types for one operating system.
     public func instances(in region: String, os: OperatingSystem = .linux) -> [String: Instance] {
-        (os == .windows ? windowsInstances : instances)[region] ?? [:]
+        var all = usesCatalogue ? EmbeddedCatalogue.shared.instances(in: region, os: os) : [:]
+        for (type, row) in (os == .windows ? windowsInstances : instances)[region] ?? [:] { all[type] = row }
+        return all
     }
 
     public func volume(_ type: String, region: String) -> Storage? { storage[region]?[type] }
+
+    /// Fargate's rates in a region for a pod's architecture (`amd64`, `arm64`) and operating system.
+    public func fargate(region: String, architecture: String, os: OperatingSystem) -> FargateRate? {
+        fargate[region]?["\(architecture)/\(os.rawValue)"]
+    }
 
     // MARK: Price files
 
@@ -138,6 +157,12 @@ public struct PriceTable: Sendable {
             storage[region, default: [:]][type] = Storage(
                 gbMonth: perGB, iopsMonth: try number("iopsMonth") ?? old?.iopsMonth,
                 throughputMonth: try number("throughputMonth") ?? old?.throughputMonth)
+        } else if let architecture = row["architecture"] {
+            let os = try operatingSystem(row["operatingSystem"], source: source, line: line)
+            guard let cpu = try number("vcpuHour"), let memory = try number("gbHour") else {
+                throw PriceFileError(source: source, line: line, message: "a Fargate row needs vcpuHour and gbHour")
+            }
+            fargate[region, default: [:]]["\(architecture)/\(os.rawValue)"] = FargateRate(vcpuHour: cpu, gbHour: memory)
         } else {
             throw PriceFileError(source: source, line: line, message: "a row needs instanceType or volumeType")
         }
