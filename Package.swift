@@ -38,10 +38,14 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        // gzip for billing exports (AWS writes FOCUS and CUR as .csv.gz); libz is linked already.
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "AutopilotKit",
             dependencies: [
-                "CJansson", "CYAML", "CSQLite",
+                "CJansson", "CYAML", "CSQLite", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -49,7 +53,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             // The price CSVs are compiled in through the generated EmbeddedPrices.swift.
-            exclude: ["Pricing/prices-ec2.csv", "Pricing/prices-ebs.csv", "Pricing/PRICES.md", "Pricing/generate_embedded.py"]),
+            exclude: ["Pricing/prices-ec2.csv", "Pricing/prices-ebs.csv", "Pricing/prices-fargate.csv", "Pricing/PRICES.md", "Pricing/generate_embedded.py"]),
         // The tools' commands, each the whole of what its executable runs; one place so that the `autopilot`
         // multi-call binary (what `make install` ships) and the per-tool executables (what tests and
         // `make demo` run) are the same code.

@@ -14,7 +14,10 @@ struct DetectWaste: ParsableCommand {
             under-provisioned-memory, idle-node, orphan-volume, misconfigured-autoscaling, node-consolidation. \
             Each carries a stable id, the target, its team, a one-sentence summary, current and recommended \
             values, monthly cost before/after and savings (US dollars, 730 hours a month), a confidence and the \
-            basis it rests on. A price the table lacks gives `priceSource: "unknown"` and no dollars.
+            basis it rests on. A price the table lacks gives `priceSource: "unknown"` and no dollars. With \
+            `--billing`, findings on nodes and volumes the bill has also carry `billed` (cost at the bill's effective \
+            rates) and `billedSavings` (what the bill would show, with the reason: commitment-covered capacity saves \
+            nothing until the commitment is re-used); `priceSource` is then `billed`.
 
             Workloads labelled or annotated autopilot.io/ignore=true (and their autoscalers), and nodes and HPAs \
             labelled so, are never flagged. \
@@ -26,6 +29,7 @@ struct DetectWaste: ParsableCommand {
               collect-cluster --from fixtures/demo | collect-metrics --from fixtures/demo/prometheus | detect-waste
               … | detect-waste --detectors idle-node,orphan-volume --min-savings 20
               … | detect-waste --config autopilot.yaml --prices negotiated.csv | jq 'select(.kind=="finding")'
+              … | detect-waste --billing exports/focus/ | jq 'select(.kind=="finding") | {id, monthlySavings, billedSavings}'
             """)
 
     @Option(help: ArgumentHelp("Only these detectors, comma-separated (default: all).", valueName: "names"))
@@ -42,6 +46,10 @@ struct DetectWaste: ParsableCommand {
 
     @Option(help: ArgumentHelp("CSV or JSON price rows that override or extend the embedded table.", valueName: "file"))
     var prices: String?
+
+    @Option(help: ArgumentHelp("Billing exports (FOCUS 1.x or CUR 2.0 CSV, .csv.gz, or a directory of them): price findings by the bill too.",
+                               valueName: "path"))
+    var billing: String?
 
     @Option(help: ArgumentHelp("Fraction off on-demand for spot nodes without a spot price (default 0.65).", valueName: "ratio"))
     var spotDiscount: Double?
@@ -94,7 +102,7 @@ struct DetectWaste: ParsableCommand {
         if let detectors, case .success(let selected) = DetectorRegistry.select(Self.names(detectors)) { chosen = selected }
         var filter = WasteFilter(
             diagnostics: diagnostics, config: settings,
-            costs: CostModel(prices: table, spotDiscount: settings.spotDiscount), detectors: chosen,
+            costs: CostModel(prices: table, spotDiscount: settings.spotDiscount, bill: try BillingOption.read(billing, diagnostics)), detectors: chosen,
             now: now.flatMap(RFC3339.date))
         if let detectors {
             var names = Set(Self.names(detectors))

@@ -63,6 +63,10 @@ extension Ledger {
         @Option(help: ArgumentHelp("Spot discount where no spot price is known (0–1, default 0.65).", valueName: "share"))
         var spotDiscount: Double?
 
+        @Option(help: ArgumentHelp("Billing exports (FOCUS or CUR 2.0, as detect-waste's --billing): verify removals by the bill and reconcile the allocation to it.",
+                                   valueName: "path"))
+        var billing: String?
+
         @Flag(help: "Print a one-line summary on stderr.")
         var summary = false
 
@@ -74,8 +78,8 @@ extension Ledger {
         func run() throws {
             let table: PriceTable
             do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
-            let model = CostModel(prices: table, spotDiscount: spotDiscount ?? 0.65)
             let diagnostics = Diagnostics(tool: "ledger")
+            let model = CostModel(prices: table, spotDiscount: spotDiscount ?? 0.65, bill: try BillingOption.read(billing, diagnostics))
             let writer = NDJSONWriter()
             let status = ToolRun.run(diagnostics, writer: writer) {
                 let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: writer, diagnostics: diagnostics)

@@ -38,6 +38,10 @@ struct RenderReport: ParsableCommand {
     @Option(help: ArgumentHelp("Prices for the allocation when the stream has no cost history, as detect-waste's --prices.", valueName: "file"))
     var prices: String?
 
+    @Option(help: ArgumentHelp("Billing exports (as detect-waste's --billing): reconcile the allocation to the bill when the stream has no ledger reconciliation.",
+                               valueName: "path"))
+    var billing: String?
+
     func validate() throws {
         if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
     }
@@ -46,11 +50,12 @@ struct RenderReport: ParsableCommand {
         let table: PriceTable
         do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
         let diagnostics = Diagnostics(tool: "render-report")
+        let bill = try BillingOption.read(billing, diagnostics)
         let writer = NDJSONWriter()
         let status = ToolRun.run(diagnostics, writer: writer) {
             let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: nil, diagnostics: diagnostics)
             let time = now.flatMap(RFC3339.date) ?? Self.latest(set) ?? Date()
-            let report = WeeklyReport(set, now: time, team: team, model: CostModel(prices: table))
+            let report = WeeklyReport(set, now: time, team: team, model: CostModel(prices: table, bill: bill))
             try FileIO.makeDirectory(out)
             try FileIO.writeAtomically(report.json.serialized() + [UInt8(ascii: "\n")], to: "\(out)/report.json")
             try FileIO.writeAtomically(Array(report.markdown.utf8), to: "\(out)/report.md")

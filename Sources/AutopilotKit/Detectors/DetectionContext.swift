@@ -29,7 +29,7 @@ public struct DetectionContext: Sendable {
                 if let type = node.instanceType, let region = node.region {
                     reason = costs.prices.instance(type, region: region, os: node.operatingSystem) == nil
                         ? (node.operatingSystem == .windows
-                            ? "Windows instance type \(type) in \(region) has no Windows price (the embedded table is Linux only; a --prices row with operatingSystem Windows prices it)"
+                            ? "Windows instance type \(type) in \(region) has no Windows price in the table (a --prices row with operatingSystem Windows prices it)"
                             : "instance type \(type) in \(region) is not in the price table")
                         : "node \(node.name) has no allocatable CPU or memory to split its price by"
                 } else {
@@ -74,9 +74,10 @@ public struct DetectionContext: Sendable {
     /// is priced where it moves; one that ends with its node is the node's finding). Nil when no pod runs
     /// (nothing to save) or a pod's node has no price.
     public func containerCost(_ workload: Observed.WorkloadKey, container: String, current: Observed.Resources,
-                              recommended: Observed.Resources) -> (current: Money, recommended: Money, source: String)? {
+                              recommended: Observed.Resources) -> ContainerCost? {
         var before = 0.0
         var after = 0.0
+        var billed = BilledCost()
         var sources = Set<String>()
         var running = 0
         for pod in cluster.pods(of: workload) where pod.phase == "Running" {
@@ -88,11 +89,23 @@ public struct DetectionContext: Sendable {
             guard let nodeRates = rates[node] else { return nil }
             running += 1
             sources.insert(nodeRates.source)
-            before += nodeRates.monthly(cpu: current.cpu ?? 0, memory: current.memory ?? 0)
-            after += nodeRates.monthly(cpu: recommended.cpu ?? 0, memory: recommended.memory ?? 0)
+            let podBefore = nodeRates.monthly(cpu: current.cpu ?? 0, memory: current.memory ?? 0)
+            let podAfter = nodeRates.monthly(cpu: recommended.cpu ?? 0, memory: recommended.memory ?? 0)
+            before += podBefore
+            after += podAfter
+            billed.add(listCurrent: podBefore, listRecommended: podAfter, billed: nodeRates.billed, scale: nodeRates.billedScale)
         }
         guard running > 0 else { return nil }
-        return (Money(dollars: before), Money(dollars: after), sources.count == 1 ? sources.first! : "mixed")
+        return ContainerCost(current: Money(dollars: before), recommended: Money(dollars: after),
+                             source: sources.count == 1 ? sources.first! : "mixed", billed: billed.isBilled ? billed : nil)
+    }
+
+    /// A container's monthly cost before and after a change, at list prices, and at the bill's where it has them.
+    public struct ContainerCost: Sendable {
+        public var current: Money
+        public var recommended: Money
+        public var source: String
+        public var billed: BilledCost?
     }
 
     public func runningPods(_ workload: Observed.WorkloadKey) -> Int {

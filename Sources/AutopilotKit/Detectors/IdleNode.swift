@@ -62,6 +62,6 @@ public struct IdleNode: Detector {
                     "samples": .int(figures.samples),
                     "thresholds": ["maxRequestedRatio": .double(context.config.idleNode.maxRequestedRatio),
                                    "maxUsageRatio": .double(context.config.idleNode.maxUsageRatio)]],
-            notes: notes)
+            notes: notes, billed: price.flatMap { BilledCost.removing([$0]) })
     }
 }

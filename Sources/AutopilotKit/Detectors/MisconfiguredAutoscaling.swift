@@ -93,7 +93,7 @@ public struct MisconfiguredAutoscaling: Detector {
         }
         guard !problems.isEmpty else { return nil }
 
-        var cost: (current: Money, recommended: Money, source: String)?
+        var cost: DetectionContext.ContainerCost?
         if let minimum, let workload { cost = podCost(workload, keep: minimum.replicas, of: minimum.current, context) }
         var summary = "Fix HPA \(hpa.namespace)/\(hpa.name): " + problems[0]
         if problems.count > 1 { summary += " (and \(problems.count - 1) more, in notes)" }
@@ -113,7 +113,7 @@ public struct MisconfiguredAutoscaling: Detector {
             basis: ["scaleTarget": .string("\(hpa.target.kind)/\(hpa.target.name)"), "metrics": .strings(hpa.metricNames),
                     "conditions": .array(hpa.conditions.map { ["type": .string($0.type), "status": .string($0.status), "reason": .optional($0.reason)] }),
                     "thresholds": ["lowUtilizationRatio": .double(context.config.autoscaling.lowUtilizationRatio)]],
-            notes: problems)
+            notes: problems, billed: cost?.billed)
     }
 
     /// Most pods any container of the workload had in the window (pods that came and went included).
@@ -124,10 +124,11 @@ public struct MisconfiguredAutoscaling: Detector {
     /// Monthly cost of the running pods before and after keeping `keep` of `current` replicas, priced with
     /// the memory request the memory detector recommends for the same containers.
     private func podCost(_ workload: Observed.Workload, keep: Int64, of current: Int64, _ context: DetectionContext)
-        -> (current: Money, recommended: Money, source: String)?
+        -> DetectionContext.ContainerCost?
     {
         var before = Money.zero
         var after = 0.0
+        var billed = BilledCost()
         var sources = Set<String>()
         for container in workload.containers {
             let memory = context.cluster.usage[workload.key]?[container.name]
@@ -137,10 +138,27 @@ public struct MisconfiguredAutoscaling: Detector {
             guard let cost = context.containerCost(workload.key, container: container.name, current: requests, recommended: requests)
             else { return nil }
             before = before + cost.current
-            after += cost.current.dollars * Double(keep) / Double(max(current, 1))
+            let share = Double(keep) / Double(max(current, 1))
+            after += cost.current.dollars * share
             sources.insert(cost.source)
+            if let part = cost.billed {
+                // The pods that go cost what the kept ones do: the bill's figure scales the same way.
+                billed.current += part.current
+                billed.recommended += part.current * share
+                for (scope, cost) in part.committed {
+                    let sum = billed.committed[scope] ?? (0, 0)
+                    billed.committed[scope] = (sum.current + cost.current, sum.recommended + cost.current * share)
+                }
+                billed.basis += part.basis.filter { !billed.basis.contains($0) }
+                billed.partlyList = billed.partlyList || part.partlyList
+            } else {
+                billed.current += cost.current.dollars
+                billed.recommended += cost.current.dollars * share
+                billed.partlyList = true
+            }
         }
-        return (before, Money(dollars: after), sources.count == 1 ? sources.first! : "mixed")
+        return DetectionContext.ContainerCost(current: before, recommended: Money(dollars: after),
+                                              source: sources.count == 1 ? sources.first! : "mixed", billed: billed.isBilled ? billed : nil)
     }
 
     // MARK: KEDA

@@ -79,7 +79,7 @@ public struct NodeConsolidation: Detector {
             confidence: 0.8,
             basis: ["method": "first-fit-decreasing by CPU then memory requests, honoring nodeSelector, required node affinity, taints, volume zones and PDBs",
                     "thresholds": ["maxRequestedRatio": .double(context.config.consolidation.maxRequestedRatio)]],
-            notes: notes)
+            notes: notes, billed: allPriced ? BilledCost.removing(prices) : nil)
     }
 
     // MARK: Replacement
@@ -121,6 +121,7 @@ public struct NodeConsolidation: Detector {
                     "thresholds": ["minReplacementSavingsRatio": .double(context.config.consolidation.minReplacementSavingsRatio)]],
             notes: nodePool.consolidationPolicy == "WhenEmpty" || nodePool.consolidateAfter == "Never"
                 ? ["NodePool \(pool) has \(nodePool.consolidateAfter == "Never" ? "consolidateAfter: Never" : "consolidationPolicy WhenEmpty"): "
-                    + "Karpenter will not replace it by itself"] : [])
+                    + "Karpenter will not replace it by itself"] : [],
+            billed: BilledCost.replacing(current, with: best.price))
     }
 }

@@ -61,6 +61,7 @@ public struct OrphanVolume: Detector {
             confidence: unmountedClaim ? 0.8 : 1,
             basis: ["createdAt": .optional(volume.createdAt), "ageDays": .int(Int64(days)), "mountedBy": .strings(volume.mountedBy),
                     "thresholds": ["minAge": .string(context.config.orphanVolume.minAge.description)]],
-            notes: notes)
+            notes: notes,
+            billed: cost.flatMap { BilledCost.volumes([($0, context.costs.billedMonthlyCost(of: volume), volume.volumeHandle)], removed: true) })
     }
 }

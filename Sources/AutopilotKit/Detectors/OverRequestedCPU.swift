@@ -106,6 +106,6 @@ public struct OverRequestedCPU: Detector {
                 "thresholds": ["minReductionRatio": .double(config.cpu.minReductionRatio),
                                "minReductionCores": .double(config.cpu.minReductionCores), "floorCores": .double(config.cpu.floorCores)],
             ]),
-            notes: notes)
+            notes: notes, billed: cost?.billed)
     }
 }

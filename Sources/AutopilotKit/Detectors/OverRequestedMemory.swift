@@ -101,7 +101,7 @@ public struct OverRequestedMemory: Detector {
                 "thresholds": ["minReductionRatio": .double(config.memory.minReductionRatio),
                                "minReductionBytes": .int(config.memory.minReductionBytes), "floorBytes": .int(config.memory.floorBytes)],
             ]),
-            notes: notes)
+            notes: notes, billed: cost?.billed)
     }
 
     /// The `under-provisioned-memory` finding for a container OOM-killed in the window (detect-incidents
@@ -141,6 +141,6 @@ public struct OverRequestedMemory: Detector {
             basis: Rightsizing.basis(usage, figures: usage.memory, extra: [
                 "percentile": "max", "margin": .double(config.memory.oomMargin), "oomKills": .int(kills),
             ]),
-            notes: notes)
+            notes: notes, billed: cost?.billed)
     }
 }

@@ -69,7 +69,8 @@ public struct StuckTerminating: Detector {
         return finding(kind: "Node", name: node.name, namespace: nil, team: context.config.platformTeam, summary: summary,
                        since: node.deletingSince!, seconds: seconds, finalizers: node.finalizers,
                        command: "kubectl get node \(Runbook.shellQuoted(node.name)) -o jsonpath='{.metadata.finalizers}'; kubectl get pods -A --field-selector spec.nodeName=\(Runbook.shellQuoted(node.name))",
-                       monthlyCost: price?.monthly, priceSource: price?.source, notes: notes, context)
+                       monthlyCost: price?.monthly, priceSource: price?.source, notes: notes,
+                       billed: price.flatMap { BilledCost.removing([$0]) }, context)
     }
 
     /// A claim being deleted is the finding (the user deleted it; its volume follows), else the volume; what
@@ -94,7 +95,9 @@ public struct StuckTerminating: Detector {
                        namespace: claimStuck ? volume.claimNamespace : nil,
                        team: volume.team == "unassigned" ? context.config.platformTeam : volume.team, summary: summary,
                        since: since, seconds: seconds, finalizers: finalizers, command: command, monthlyCost: cost,
-                       priceSource: cost == nil ? nil : "ebs", notes: notes, context)
+                       priceSource: cost == nil ? nil : "ebs", notes: notes,
+                       billed: cost.flatMap { BilledCost.volumes([($0, context.costs.billedMonthlyCost(of: volume), volume.volumeHandle)], removed: true) },
+                       context)
     }
 
     private func pod(_ pod: Observed.Pod, _ seconds: Double, _ context: DetectionContext) -> Finding {
@@ -120,7 +123,7 @@ public struct StuckTerminating: Detector {
 
     private func finding(kind: String, name: String, namespace: String?, team: String, summary: String, since: String, seconds: Double,
                          finalizers: [String], command: String, monthlyCost: Money?, priceSource: String?, notes: [String],
-                         _ context: DetectionContext) -> Finding {
+                         billed: BilledCost? = nil, _ context: DetectionContext) -> Finding {
         let action: String
         if finalizers.isEmpty {
             action = "confirm the object is gone outside the cluster (its node down, the instance terminated), then force-delete it"
@@ -136,6 +139,6 @@ public struct StuckTerminating: Detector {
             recommended: ["action": .string(action), "command": .string(command)],
             monthlyCost: monthlyCost.map { ($0, .zero) }, priceSource: priceSource ?? "unknown", confidence: 1,
             basis: ["thresholds": ["after": .string(context.config.stuckTerminating.after.description)]],
-            notes: notes)
+            notes: notes, billed: billed)
     }
 }

@@ -36,11 +36,13 @@ public struct WasteFilter {
         for (_, reason) in context.unpricedNodes where warned.insert(reason).inserted {
             diagnostics.warning("\(reason): findings on its nodes carry priceSource \"unknown\" and no dollars; add it with --prices FILE")
         }
-        return detectors.flatMap { $0.detect(in: context) }.filter { finding in
+        var findings = detectors.flatMap { $0.detect(in: context) }.filter { finding in
             if let keep, !keep.contains(finding.detector) { return false }
             guard let savings = finding.monthlySavings, savings >= .zero else { return true }
             return savings >= config.minSavings
         }
+        if let bill = costs.bill { RealisableSavings.assign(&findings, bill: bill) }
+        return findings
     }
 
     /// The moment the data describes: the end of the usage window, else the latest time a record mentions;
@@ -63,6 +65,8 @@ public struct WasteFilter {
         if !byDetector.isEmpty { text += " (\(byDetector))" }
         text += "; monthly savings \(priced.sum()) across \(priced.count) priced finding\(priced.count == 1 ? "" : "s")"
         if unpriced > 0 { text += ", \(unpriced) with unknown prices" }
+        let billed = findings.compactMap(\.billedSavings)
+        if !billed.isEmpty { text += "; realisable per the bill \(billed.map(\.monthly).sum()) across \(billed.count)" }
         return text
     }
 }

@@ -38,7 +38,7 @@ enum ProvisioningFindings {
             basis: Rightsizing.basis(usage, figures: usage.cpu, extra: [
                 "percentile": "p95", "margin": 0.15, "limitFactor": 1.5, "throttledRatio": .optional(usage.throttledRatio),
             ]),
-            notes: ["Opened by detect-incidents: \(why)."])
+            notes: ["Opened by detect-incidents: \(why)."], billed: cost?.billed)
     }
 
     /// A container using more memory than it requests (a node's memory-pressure neighbour) or running near
@@ -72,6 +72,6 @@ enum ProvisioningFindings {
             recommended: ["memory": .int(recommended), "memoryLimit": .optional(limit), "replicas": replicas],
             monthlyCost: cost.map { ($0.current, $0.recommended) }, priceSource: cost?.source ?? "unknown", confidence: 0.7,
             basis: Rightsizing.basis(usage, figures: usage.memory, extra: ["percentile": "max", "margin": 0.15, "oomKills": .int(usage.oomKills)]),
-            notes: ["Opened by detect-incidents: \(why)."])
+            notes: ["Opened by detect-incidents: \(why)."], billed: cost?.billed)
     }
 }

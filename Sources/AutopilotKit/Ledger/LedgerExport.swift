@@ -9,7 +9,7 @@ public struct LedgerExport {
     public init(store: LedgerStore) { self.store = store }
 
     public func records(clusters: [String]? = nil) throws -> [JSONValue] {
-        try store.findings(inClusters: clusters).map(ledgerRecord) + costHistory(clusters: clusters)
+        try store.findings(inClusters: clusters).map(ledgerRecord) + costHistory(clusters: clusters) + billReconciliation(clusters: clusters)
     }
 
     func ledgerRecord(_ stored: LedgerStore.StoredFinding) throws -> JSONValue {
@@ -33,6 +33,7 @@ public struct LedgerExport {
                 : ["branch": .optional(row["change_branch"].string), "url": .optional(row["change_url"].string),
                    "commit": .optional(row["change_commit"].string)],
             "verification": parsed("verification"),
+            "billedMonthlySavings": money("billed_savings_cents"), "billVerification": parsed("bill_verification"),
             "transitions": .array(transitions.map { t in
                 ["from": .optional(t["from_status"].string), "to": .optional(t["to_status"].string), "at": .optional(t["at"].string),
                  "actor": .optional(t["actor"].string), "reason": .optional(t["reason"].string)]
@@ -55,6 +56,29 @@ public struct LedgerExport {
                 "monthlyCost": Money(cents: row["monthly_cost_cents"].int ?? 0).json,
                 "openMonthlySavings": Money(cents: row["open_savings_cents"].int ?? 0).json,
                 "realizedMonthlySavings": Money(cents: row["realized_savings_cents"].int ?? 0).json,
+            ]
+        }
+    }
+
+    /// The latest run's allocation reconciled to the bill, per cluster: one `billreconciliation` record each.
+    func billReconciliation(clusters: [String]?) throws -> [JSONValue] {
+        let rows = try store.db.rows("""
+            SELECT run_id, cluster, period_start, period_end, team, billed_cents FROM bill_reconciliation
+            WHERE run_id = (SELECT MAX(run_id) FROM bill_reconciliation AS latest WHERE latest.cluster = bill_reconciliation.cluster)
+            ORDER BY cluster, team
+            """)
+        var byCluster: [String: [SQLRow]] = [:]
+        for row in rows {
+            guard let cluster = row["cluster"].string, clusters?.contains(cluster) ?? true else { continue }
+            byCluster[cluster, default: []].append(row)
+        }
+        return byCluster.keys.sorted().map { cluster in
+            let lines = byCluster[cluster]!
+            return [
+                "kind": "billreconciliation", "cluster": .string(cluster), "run": .optional(lines.first?["run_id"].int),
+                "periodStart": .optional(lines.first?["period_start"].string), "periodEnd": .optional(lines.first?["period_end"].string),
+                "billedTotal": Money(cents: lines.compactMap { $0["billed_cents"].int }.reduce(0, +)).json,
+                "lines": .array(lines.map { ["team": .optional($0["team"].string), "billed": Money(cents: $0["billed_cents"].int ?? 0).json] }),
             ]
         }
     }

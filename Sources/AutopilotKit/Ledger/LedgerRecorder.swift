@@ -11,6 +11,7 @@ public struct LedgerRecorder {
     let model: CostModel
     let diagnostics: Diagnostics
 
+    /// `model.bill`, when given, verifies removals against the bill and reconciles each cluster's allocation to it.
     public init(store: LedgerStore, model: CostModel, diagnostics: Diagnostics) {
         self.store = store
         self.model = model
@@ -39,6 +40,11 @@ public struct LedgerRecorder {
             for stored in try store.findings(inClusters: clusters) where stored.status == .implemented {
                 try verify(stored, set, now: now)
             }
+            if let bill = model.bill {
+                for stored in try store.findings(inClusters: clusters) where stored.status == .implemented || stored.status == .verified {
+                    try verifyByBill(stored, bill: bill, now: now)
+                }
+            }
             try recordCosts(set, clusters: clusters, now: now)
         }
         return try LedgerExport(store: store).records(clusters: clusters)
@@ -48,6 +54,7 @@ public struct LedgerRecorder {
 
     private func upsert(_ finding: JSON, id: String, now: Date) throws {
         let savings = finding["monthlySavings"]?.double.map { Money(dollars: $0).cents }
+        let billedSavings = finding["billedSavings", "monthly"]?.double.map { Money(dollars: $0).cents }
         let risk = finding["risk"]
         let gate = risk?["gate"]?.string
         let text = finding.value.text
@@ -55,11 +62,11 @@ public struct LedgerRecorder {
             try store.db.run(
                 """
                 UPDATE findings SET last_seen = ?, summary = ?, team = ?, savings_cents = ?, risk_overall = ?, risk_level = ?,
-                gate = ?, finding = ? WHERE id = ?
+                gate = ?, finding = ?, billed_savings_cents = ? WHERE id = ?
                 """,
                 [.text(RFC3339.string(now)), .text(finding["summary"]?.string ?? ""), .text(finding["team"]?.string ?? "unassigned"),
                  .optional(savings), .optional(risk?["overall"]?.double), .optional(risk?["level"]?.string), .optional(gate),
-                 .text(text), .text(id)])
+                 .text(text), .optional(billedSavings), .text(id)])
             if stored.status == .expired {
                 try store.transition(id, from: .expired, to: .detected, at: now, actor: Self.actor, reason: "reported again")
                 try approveByPolicy(id, gate: gate, from: .detected, now: now)
@@ -76,7 +83,7 @@ public struct LedgerRecorder {
             """
             INSERT INTO findings (id, cluster, namespace, team, detector, target_kind, target_name, container, summary, status,
             first_seen, last_seen, baseline_cost_cents, baseline_savings_cents, baseline, savings_cents, risk_overall, risk_level,
-            gate, finding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'detected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            gate, finding, billed_savings_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'detected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(id), .text(finding["cluster"]?.string ?? ""), .optional(finding["namespace"]?.string),
              .text(finding["team"]?.string ?? "unassigned"), .text(finding["detector"]?.string ?? ""),
@@ -85,7 +92,7 @@ public struct LedgerRecorder {
              .text(RFC3339.string(now)), .text(RFC3339.string(now)),
              .optional(finding["monthlyCost"]?["current"]?.double.map { Money(dollars: $0).cents }), .optional(savings),
              .text(baseline.text), .optional(savings), .optional(risk?["overall"]?.double), .optional(risk?["level"]?.string),
-             .optional(gate), .text(text)])
+             .optional(gate), .text(text), .optional(billedSavings)])
         try store.db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason) VALUES (?, NULL, 'detected', ?, ?, ?)",
                          [.text(id), .text(RFC3339.string(now)), .text(Self.actor), .text("first reported")])
         try approveByPolicy(id, gate: gate, from: .detected, now: now)
@@ -134,14 +141,29 @@ public struct LedgerRecorder {
 
     // MARK: Verification
 
-    private func verify(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws {
-        guard let baselineText = stored.row["baseline"].string, let baseline = try? JSON.parse(baselineText) else { return }
-        // When the change went in: its PR's merge, else the move to implemented.
+    /// When the change went in: its PR's merge, else the move to implemented.
+    private func changedAt(_ id: String) throws -> Date? {
         let changed = try store.db.rows("""
             SELECT at FROM transitions WHERE finding_id = ? AND (reason LIKE 'merged%' OR (to_status = 'implemented' AND from_status <> 'implemented'))
             ORDER BY (reason LIKE 'merged%') DESC, at DESC LIMIT 1
-            """, [.text(stored.id)])
-        let changedAt = changed.first?["at"].string.flatMap(RFC3339.date)
+            """, [.text(id)])
+        return changed.first?["at"].string.flatMap(RFC3339.date)
+    }
+
+    /// Once verified by the bill, a finding stays so: a later bill without the resource says nothing new.
+    private func verifyByBill(_ stored: LedgerStore.StoredFinding, bill: Bill, now: Date) throws {
+        if let text = stored.row["bill_verification"].string, let old = try? JSON.parse(text),
+            old["state"]?.string == BillVerification.State.verified.rawValue { return }
+        guard let findingText = stored.row["finding"].string, let finding = try? JSON.parse(findingText) else { return }
+        let outcome = BillVerification.check(finding: finding, changedAt: try changedAt(stored.id), bill: bill)
+        var json = outcome.json
+        json.set("at", to: .string(RFC3339.string(now)))
+        try store.db.run("UPDATE findings SET bill_verification = ? WHERE id = ?", [.text(json.text), .text(stored.id)])
+    }
+
+    private func verify(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws {
+        guard let baselineText = stored.row["baseline"].string, let baseline = try? JSON.parse(baselineText) else { return }
+        let changedAt = try changedAt(stored.id)
         let outcome = Verification.check(stored, baseline: baseline, cluster: set.clusters[stored.cluster], changedAt: changedAt)
         var json = outcome.json
         json.set("at", to: .string(RFC3339.string(now)))
@@ -176,6 +198,15 @@ public struct LedgerRecorder {
                     """,
                     [.int(run), .text(RFC3339.string(now)), .text(name), .text(team), .int(allocation.teams[team]?.cents ?? 0),
                      .int(open[team] ?? 0), .int(realized[team] ?? 0)])
+            }
+            if let bill = model.bill {
+                let reconciled = BillAllocation(observed, bill: bill, model: model)
+                for (team, billed) in reconciled.lines {
+                    try store.db.run(
+                        "INSERT INTO bill_reconciliation (run_id, cluster, period_start, period_end, team, billed_cents) VALUES (?, ?, ?, ?, ?, ?)",
+                        [.int(run), .text(name), .optional(reconciled.periodStart.map(RFC3339.string)),
+                         .optional(reconciled.periodEnd.map(RFC3339.string)), .text(team), .int(billed.cents)])
+                }
             }
         }
     }

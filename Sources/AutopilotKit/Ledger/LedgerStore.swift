@@ -95,6 +95,21 @@ public final class LedgerStore {
         );
         CREATE INDEX slack_signatures_seen_at ON slack_signatures(seen_at);
         """,
+        // 5: what the customer's bill says (`ledger record --billing`): realisable savings, verification by
+        // the bill, and each run's allocation reconciled to the bill.
+        """
+        ALTER TABLE findings ADD COLUMN billed_savings_cents INTEGER;
+        ALTER TABLE findings ADD COLUMN bill_verification TEXT;
+        CREATE TABLE bill_reconciliation (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            cluster TEXT NOT NULL,
+            period_start TEXT,
+            period_end TEXT,
+            team TEXT NOT NULL,
+            billed_cents INTEGER NOT NULL,
+            PRIMARY KEY (run_id, cluster, team)
+        );
+        """,
     ]
 
     public static var currentVersion: Int { migrations.count }

@@ -10,6 +10,8 @@ public struct ClusterSet {
     public var ledger: [JSON] = []
     public var costHistory: [JSON] = []
     public var incidents: [JSON] = []
+    /// Allocations reconciled to the customer's bill (`ledger record --billing`), one per cluster and run.
+    public var billReconciliations: [JSON] = []
 
     public init() {}
 
@@ -25,7 +27,7 @@ public struct ClusterSet {
     public static func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter?, diagnostics: Diagnostics) throws -> ClusterSet {
         var set = ClusterSet()
         var wanted = ObservedCluster.kinds
-        wanted.formUnion(["finding", "change", "ledger", "costhistory", "incident"])
+        wanted.formUnion(["finding", "change", "ledger", "costhistory", "incident", "billreconciliation"])
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             let kind = record["kind"]?.string
             switch kind {
@@ -35,6 +37,7 @@ public struct ClusterSet {
             case "ledger": set.ledger.append(record)
             case "costhistory": set.costHistory.append(record)
             case "incident": set.incidents.append(record)
+            case "billreconciliation": set.billReconciliations.append(record)
             default:
                 let name = record["cluster"]?.string ?? ""
                 do { try set.clusters[name, default: ObservedCluster()].add(record) } catch let error as RecordError {

@@ -42,10 +42,15 @@ public struct Finding: Sendable {
     public var basis: JSONValue
     /// Plain-language caveats a reviewer must see (a limit kept, pods that would move, a blocker).
     public var notes: [String]
+    /// The same change at the rates of the customer's bill (`--billing`), when it has the nodes or volumes.
+    public var billed: BilledCost?
+    /// What the change saves that the bill would show, and why that differs from `monthlySavings`
+    /// (commitment-covered capacity saves nothing until the commitment is re-used).
+    public var billedSavings: (monthly: Money, reason: String)?
 
     public init(cluster: String, detector: String, severity: Severity, namespace: String?, target: Target, team: String,
                 summary: String, current: JSONValue, recommended: JSONValue, monthlyCost: (current: Money, recommended: Money)?,
-                priceSource: String, confidence: Double, basis: JSONValue, notes: [String] = []) {
+                priceSource: String, confidence: Double, basis: JSONValue, notes: [String] = [], billed: BilledCost? = nil) {
         self.cluster = cluster
         self.detector = detector
         self.severity = severity
@@ -60,6 +65,7 @@ public struct Finding: Sendable {
         self.confidence = confidence
         self.basis = basis
         self.notes = notes
+        self.billed = billed
     }
 
     /// Current minus recommended; negative when the change adds cost (a reliability fix).
@@ -72,7 +78,7 @@ public struct Finding: Sendable {
     }
 
     public var json: JSONValue {
-        [
+        var json: JSONValue = [
             "kind": "finding", "cluster": .string(cluster), "id": .string(id), "detector": .string(detector),
             "severity": .string(severity.rawValue), "namespace": .optional(namespace), "target": target.json,
             "team": .string(team), "summary": .string(summary), "current": current, "recommended": recommended,
@@ -80,5 +86,20 @@ public struct Finding: Sendable {
             "monthlySavings": monthlySavings?.json ?? .null, "priceSource": .string(priceSource),
             "confidence": .double((confidence * 100).rounded() / 100), "basis": basis, "notes": .strings(notes),
         ]
+        // With --billing: monthlyCost and monthlySavings stay list prices (comparable across clusters and
+        // runs); the bill's figures sit beside them.
+        if let billed, monthlyCost != nil {
+            json.set("priceSource", to: "billed")
+            json.set("listPriceSource", to: .string(priceSource))
+            json.set("billed", to: [
+                "monthlyCost": ["current": Money(dollars: billed.current).json, "recommended": Money(dollars: billed.recommended).json],
+                "monthlySavings": (Money(dollars: billed.current) - Money(dollars: billed.recommended)).json,
+                "basis": .strings(billed.basis), "partlyListPrice": .bool(billed.partlyList), "resources": .strings(billed.resources),
+            ])
+            if let billedSavings {
+                json.set("billedSavings", to: ["monthly": billedSavings.monthly.json, "reason": .string(billedSavings.reason)])
+            }
+        }
+        return json
     }
 }

@@ -13,10 +13,13 @@ public struct CostModel: Sendable {
     public var prices: PriceTable
     /// Fraction off on-demand for spot capacity when the table has no spot price.
     public var spotDiscount: Double
+    /// The customer's billing exports (`--billing`): what nodes and volumes really cost, beside list prices.
+    public var bill: Bill?
 
-    public init(prices: PriceTable = .embedded(), spotDiscount: Double = 0.65) {
+    public init(prices: PriceTable = .embedded(), spotDiscount: Double = 0.65, bill: Bill? = nil) {
         self.prices = prices
         self.spotDiscount = spotDiscount
+        self.bill = bill
     }
 
     /// A node's hourly price and where it came from.
@@ -24,21 +27,68 @@ public struct CostModel: Sendable {
         public var hourly: Double
         /// `on-demand`, `spot` (from a price file) or `spot-discount` (on-demand less the discount).
         public var source: String
-        public init(hourly: Double, source: String) {
+        /// What the bill says the node costs, when `--billing` has it.
+        public var billed: BilledRate?
+        public init(hourly: Double, source: String, billed: BilledRate? = nil) {
             self.hourly = hourly
             self.source = source
+            self.billed = billed
         }
         public var monthly: Money { Money(dollars: hourly * CostModel.hoursPerMonth) }
+        /// The bill's rate over the list one (1 without a bill).
+        public var billedScale: Double { billed.map { hourly > 0 ? $0.hourly / hourly : 1 } ?? 1 }
     }
 
     /// Nil when the instance type or region is not in the table for the node's operating system: the
-    /// caller reports it and prices nothing (a Windows node is never priced as Linux).
+    /// caller reports it and prices nothing (a Windows node is never priced as Linux). A Fargate node
+    /// is priced by its size at Fargate's per-vCPU and per-GB rates.
     public func price(of node: Observed.Node) -> NodePrice? {
+        if node.isFargate { return fargatePrice(of: node) }
         guard let type = node.instanceType, let region = node.region,
             let instance = prices.instance(type, region: region, os: node.operatingSystem)
         else { return nil }
-        return price(of: instance, capacityType: node.capacityType)
+        var price = price(of: instance, capacityType: node.capacityType)
+        price.billed = billedRate(of: node)
+        return price
     }
+
+    /// A Fargate pod's micro-VM: its vCPU and GiB (the node's capacity, which Fargate sizes to the pod,
+    /// rounded up to a size it sells) at the region's rates for the architecture.
+    func fargatePrice(of node: Observed.Node) -> NodePrice? {
+        guard let region = node.region, let cores = node.allocatable.cpu, let bytes = node.allocatable.memory,
+            let rate = prices.fargate(region: region, architecture: node.labels["kubernetes.io/arch"] ?? "amd64", os: node.operatingSystem)
+        else { return nil }
+        return NodePrice(hourly: cores * rate.vcpuHour + Double(bytes) / Self.gib * rate.gbHour, source: "fargate")
+    }
+
+    /// The node's own cost in the bill (by its instance id), else the bill's rate for its instance type
+    /// and purchase option in its region; nil when the bill has neither.
+    public func billedRate(of node: Observed.Node) -> BilledRate? {
+        guard let bill else { return nil }
+        if let id = node.instanceId, let resource = bill.instances[id], let hourly = resource.hourly {
+            return BilledRate(hourly: hourly, committedShare: resource.committedShare, scope: scope(resource.purchase, node),
+                              basis: "instance \(id) in the bill: \(Self.rate(hourly)) effective over \(Self.hours(resource.hours))", resourceId: id)
+        }
+        guard let type = node.instanceType, let region = node.region,
+            let rate = bill.rate(region: region, instanceType: type, os: node.operatingSystem, spot: node.capacityType == "spot")
+        else { return nil }
+        let purchase: BillingLine.Purchase? = rate.committedShare > 0 ? (bill.rates.keys.contains {
+            $0.region == region && $0.instanceType == type && $0.purchase == .savingsPlan } ? .savingsPlan : .reserved) : nil
+        return BilledRate(hourly: rate.hourly, committedShare: rate.committedShare, scope: scope(purchase, node),
+                          basis: "\(type) in \(region) in the bill: \(Self.rate(rate.hourly)) effective over \(Self.hours(rate.hours))",
+                          resourceId: node.instanceId)
+    }
+
+    private func scope(_ purchase: BillingLine.Purchase?, _ node: Observed.Node) -> CommitmentScope? {
+        switch purchase {
+        case .savingsPlan: return .savingsPlan
+        case .reserved: return .reservedInstance(region: node.region ?? "", family: InstanceFamily.of(node.instanceType ?? ""))
+        default: return nil
+        }
+    }
+
+    static func rate(_ hourly: Double) -> String { "$" + String(format: "%.4f", hourly) + "/h" }
+    static func hours(_ hours: Double) -> String { String(format: "%.0f", hours) + " instance-hours" }
 
     public func price(of instance: PriceTable.Instance, capacityType: String?) -> NodePrice {
         guard capacityType == "spot" else { return NodePrice(hourly: instance.onDemandHourly, source: "on-demand") }
@@ -51,6 +101,9 @@ public struct CostModel: Sendable {
         public var perCoreHour: Double
         public var perGiBHour: Double
         public var source: String
+        /// The node's price in the bill, when `--billing` has it (the split between CPU and memory is the same).
+        public var billed: BilledRate? = nil
+        public var billedScale = 1.0
 
         /// Monthly cost of holding these requests for the whole month.
         public func monthly(cpu: Double, memory: Int64) -> Double {
@@ -63,8 +116,21 @@ public struct CostModel: Sendable {
             cores > 0, bytes > 0
         else { return nil }
         let gib = Double(bytes) / Self.gib
+        // Fargate sells vCPU and GB at rates of their own: no split needed.
+        if node.isFargate, let region = node.region,
+            let rate = prices.fargate(region: region, architecture: node.labels["kubernetes.io/arch"] ?? "amd64", os: node.operatingSystem)
+        {
+            return Rates(perCoreHour: rate.vcpuHour, perGiBHour: rate.gbHour, source: price.source)
+        }
         let cpuShare = cores * Self.cpuWeight / (cores * Self.cpuWeight + gib * Self.memoryWeight)
-        return Rates(perCoreHour: price.hourly * cpuShare / cores, perGiBHour: price.hourly * (1 - cpuShare) / gib, source: price.source)
+        return Rates(perCoreHour: price.hourly * cpuShare / cores, perGiBHour: price.hourly * (1 - cpuShare) / gib, source: price.source,
+                     billed: price.billed, billedScale: price.billedScale)
+    }
+
+    /// What the bill says a volume costs a month (by its volume id), when `--billing` has it.
+    public func billedMonthlyCost(of volume: Observed.Volume) -> Money? {
+        guard let id = volume.volumeHandle, let resource = bill?.volumes[id] else { return nil }
+        return resource.monthly
     }
 
     /// Monthly cost of an EBS volume: size (GiB) × per-GB-month, plus IOPS and throughput above the free baseline.

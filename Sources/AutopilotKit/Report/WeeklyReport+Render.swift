@@ -3,7 +3,26 @@ import Foundation
 /// The report as report.json, report.md and report.html. The HTML is self-contained (inline CSS and
 /// SVG, no script, a CSP that forbids fetching anything) and prints on A4.
 extension WeeklyReport {
-    static func teamLabel(_ team: String) -> String { team == CostAllocation.idleTeam ? "idle (unallocated node capacity)" : team }
+    static func teamLabel(_ team: String) -> String {
+        switch team {
+        case CostAllocation.idleTeam: return "idle (unallocated node capacity)"
+        case BillAllocation.unallocated: return "unallocated (billed to the cluster, not in this snapshot)"
+        default: return team
+        }
+    }
+
+    /// "Per the bill" in words, or nil when no finding or reconciliation came from a bill.
+    var billLine: String? {
+        guard billedEntries > 0 || !reconciliations.isEmpty else { return nil }
+        return "Per the customer's bill: \(realisableTotal)/month of the identified and projected savings would show on it "
+            + "(list price \(identifiedTotal + projectedTotal)); verified by the bill \(verifiedByBillTotal)/month, "
+            + "verified by the cluster \(verifiedToDateTotal)/month to date."
+    }
+
+    /// `2026-11-01 – 2026-12-01`.
+    static func period(_ reconciliation: Reconciliation) -> String {
+        "\(reconciliation.periodStart?.prefix(10) ?? "?") – \(reconciliation.periodEnd?.prefix(10) ?? "?")"
+    }
 
     public var title: String {
         "Autopilot weekly report — \(team.map { "team \($0), " } ?? "")week ending \(RFC3339.string(now).prefix(10))"
@@ -23,7 +42,8 @@ extension WeeklyReport {
             ["id": .string(entry.id), "cluster": .string(entry.cluster), "team": .string(entry.team), "detector": .string(entry.detector),
              "status": .string(entry.status.rawValue), "monthlySavings": money(entry.savings), "realizedMonthlySavings": money(entry.realized),
              "risk": ["overall": .optional(entry.riskOverall), "level": .optional(entry.riskLevel), "gate": .optional(entry.gate)],
-             "summary": .string(entry.summary)]
+             "summary": .string(entry.summary), "billedMonthlySavings": entry.billedSavings.map(money) ?? .null,
+             "billVerification": .optional(entry.billVerification)]
         }
         func breakdownJSON(_ rows: [Breakdown]) -> JSONValue {
             .array(rows.map { row in
@@ -57,6 +77,15 @@ extension WeeklyReport {
             "nextSteps": .array(nextSteps.map { ["id": .string($0.entry.id), "action": .string($0.action),
                                                  "monthlySavings": money($0.entry.savings)] }),
             "findings": .array(entries.map(entryJSON)),
+            "bill": billedEntries == 0 && reconciliations.isEmpty ? .null : [
+                "realisableMonthlySavings": money(realisableTotal), "verifiedByBill": money(verifiedByBillTotal),
+                "verifiedByCluster": money(verifiedToDateTotal),
+                "reconciliations": .array(reconciliations.map { item in
+                    ["cluster": .string(item.cluster), "periodStart": .optional(item.periodStart), "periodEnd": .optional(item.periodEnd),
+                     "billedTotal": money(item.billedTotal), "allocatedTotal": money(item.allocatedTotal),
+                     "lines": .array(item.lines.map { ["team": .string($0.team), "billed": money($0.billed)] })]
+                }),
+            ],
         ]
     }
 
@@ -74,6 +103,7 @@ extension WeeklyReport {
         md += "| Projected next week (approved + implemented) | \(projectedTotal) |\n"
         md += "| Identified, not yet acted on | \(identifiedTotal) |\n"
         md += "| Incidents caught | \(incidents.count) |\n\n"
+        if let billLine { md += billLine + "\n\n" }
         for (heading, rows) in [("By team", byTeam), ("By cluster", byCluster), ("By kind of waste", byDetector)] {
             md += "## \(heading)\n\n| | findings | identified | projected | verified this week | verified to date |\n|---|---:|---:|---:|---:|---:|\n"
             for row in rows {
@@ -86,6 +116,15 @@ extension WeeklyReport {
             md += "| \(cell(Self.teamLabel(row.team))) | \(row.monthlyCost) | \(row.identified) | \(row.verifiedToDate) |\n"
         }
         md += "| **total** | **\(monthlyCostTotal)** | | |\n\n"
+        for item in reconciliations {
+            md += "## Allocation reconciled to the bill: \(cell(item.cluster)), \(Self.period(item))\n\n"
+            md += "Dollars over the bill's period, not monthly run-rate. Nodes and volumes by their ids in the bill, split by the "
+                + "teams' requests; what the bill charges the cluster that the snapshot does not show is unallocated.\n\n"
+            md += "| team | billed |\n|---|---:|\n"
+            for line in item.lines { md += "| \(cell(Self.teamLabel(line.team))) | \(line.billed) |\n" }
+            md += "| **allocated total** | **\(item.allocatedTotal)** |\n\nBilled total for the cluster's nodes and volumes: \(item.billedTotal)"
+                + (item.allocatedTotal == item.billedTotal ? " (equal to the cent).\n\n" : " (does not reconcile: \(item.billedTotal - item.allocatedTotal)).\n\n")
+        }
         md += "## Top opportunities\n\n| # | savings | risk | gate | finding |\n|---:|---:|---|---|---|\n"
         for (index, entry) in topOpportunities.enumerated() {
             md += "| \(index + 1) | \(entry.savings) | \(cell(entry.riskLevel ?? "–")) | \(cell(entry.gate ?? "–")) | \(cell(entry.summary)) |\n"
@@ -108,6 +147,7 @@ extension WeeklyReport {
             body += "<div class=\"figure\"><div class=\"value\">\(e(value))</div><div class=\"label\">\(e(label))</div></div>"
         }
         body += "</div>\n"
+        if let billLine { body += "<p class=\"note\">\(e(billLine))</p>\n" }
         body += "<h2>Charts</h2>\n<div class=\"charts\">"
         body += SVGChart.trend(title: "Monthly cost at each run", points: trend.map { ($0.at, $0.monthlyCost.dollars) }, format: Self.dollars)
         body += SVGChart.trend(title: "Savings realized (verified, monthly) at each run", points: trend.map { ($0.at, $0.realized.dollars) },
@@ -133,6 +173,16 @@ extension WeeklyReport {
             body += "<tr><td>\(e(Self.teamLabel(row.team)))</td><td class=\"n\">\(row.monthlyCost)</td><td class=\"n\">\(row.identified)</td><td class=\"n\">\(row.verifiedToDate)</td></tr>"
         }
         body += "<tr class=\"total\"><td>total</td><td class=\"n\">\(monthlyCostTotal)</td><td></td><td></td></tr></tbody></table>\n"
+        for item in reconciliations {
+            body += "<h2>Allocation reconciled to the bill: \(e(item.cluster)), \(e(Self.period(item)))</h2>\n"
+            body += "<p class=\"note\">Dollars over the bill's period, not monthly run-rate. Nodes and volumes by their ids in the bill, split by "
+                + "the teams' requests; what the bill charges the cluster that the snapshot does not show is unallocated.</p>\n"
+            body += "<table><thead><tr><th>team</th><th>billed</th></tr></thead><tbody>"
+            for line in item.lines { body += "<tr><td>\(e(Self.teamLabel(line.team)))</td><td class=\"n\">\(line.billed)</td></tr>" }
+            body += "<tr class=\"total\"><td>allocated total</td><td class=\"n\">\(item.allocatedTotal)</td></tr></tbody></table>\n"
+            body += "<p>Billed total for the cluster's nodes and volumes: \(item.billedTotal)"
+                + (item.allocatedTotal == item.billedTotal ? " (equal to the cent).</p>\n" : " (does not reconcile: \(item.billedTotal - item.allocatedTotal)).</p>\n")
+        }
         body += "<h2>Top opportunities</h2>\n<table><thead><tr><th>#</th><th>savings</th><th>risk</th><th>gate</th><th>finding</th></tr></thead><tbody>"
         for (index, entry) in topOpportunities.enumerated() {
             body += "<tr><td class=\"n\">\(index + 1)</td><td class=\"n\">\(entry.savings)</td><td>\(e(entry.riskLevel ?? "–"))</td><td>\(e(entry.gate ?? "–"))</td><td>\(e(entry.summary))</td></tr>"

@@ -28,6 +28,20 @@ public struct WeeklyReport: Sendable {
         public var verificationAt: Date?
         /// Every transition: the status it went to, when, who, and why.
         public var transitions: [(to: String, at: Date, actor: String, reason: String?)]
+        /// What the bill would show of the savings (`--billing`), and whether the bill confirms the change.
+        public var billedSavings: Money? = nil
+        public var billVerification: String? = nil
+        public var billRealized: Money? = nil
+    }
+
+    /// One cluster's allocation reconciled to the bill (`ledger record --billing` or `render-report --billing`).
+    public struct Reconciliation: Sendable {
+        public var cluster: String
+        public var periodStart: String?
+        public var periodEnd: String?
+        public var billedTotal: Money
+        public var lines: [(team: String, billed: Money)]
+        public var allocatedTotal: Money { lines.map(\.billed).sum() }
     }
 
     /// Money per group, each column summing to the headline of the same name.
@@ -80,7 +94,15 @@ public struct WeeklyReport: Sendable {
     public var changedThisWeek: [(entry: Entry, what: String)]
     public var nextSteps: [(entry: Entry, action: String)]
 
+    public var reconciliations: [Reconciliation] = []
+
     public var verifiedThisWeekTotal: Money { verifiedThisWeek.map(\.realized).sum() }
+    /// Of identified and projected, what the bill would show (entries priced from a bill only).
+    public var realisableTotal: Money { (projected + identified).compactMap(\.billedSavings).sum() }
+    public var billedEntries: Int { entries.filter { $0.billedSavings != nil }.count }
+    /// Verified changes the bill confirms, and what they saved a month by the bill.
+    public var verifiedByBillTotal: Money { entries.filter { $0.billVerification == BillVerification.State.verified.rawValue }.compactMap(\.billRealized).sum() }
+    public var verifiedToDateTotal: Money { entries.filter { $0.status == .verified }.map(\.realized).sum() }
     public var projectedTotal: Money { projected.map(\.savings).sum() }
     public var identifiedTotal: Money { identified.map(\.savings).sum() }
     public var monthlyCostTotal: Money { teamCosts.map(\.monthlyCost).sum() }
@@ -176,6 +198,30 @@ extension WeeklyReport {
 
         teamCosts = Self.teamCosts(set, entries: entries, team: team, model: model)
         trend = Self.trend(set, team: team)
+        reconciliations = Self.reconciliations(set, model: model)
+    }
+
+    /// The newest `billreconciliation` record per cluster, else (with a bill and no ledger) computed from the stream.
+    static func reconciliations(_ set: ClusterSet, model: CostModel) -> [Reconciliation] {
+        var latest: [String: JSON] = [:]
+        for record in set.billReconciliations {
+            guard let cluster = record["cluster"]?.string else { continue }
+            latest[cluster] = record
+        }
+        var records = latest.keys.sorted().map { latest[$0]! }
+        if records.isEmpty, let bill = model.bill {
+            records = set.clusters.keys.sorted().compactMap { name in
+                let observed = set.clusters[name]!
+                return observed.nodes.isEmpty ? nil : try? JSON.parse(BillAllocation(observed, bill: bill, model: model).json.text)
+            }
+        }
+        return records.map { record in
+            Reconciliation(
+                cluster: record["cluster"]?.string ?? "", periodStart: record["periodStart"]?.string, periodEnd: record["periodEnd"]?.string,
+                billedTotal: Money(dollars: record["billedTotal"]?.double ?? 0),
+                lines: (record["lines"]?.array ?? []).map { ($0["team"]?.string ?? "", Money(dollars: $0["billed"]?.double ?? 0)) }
+                    .sorted { ($0.1, $1.0) > ($1.1, $0.0) })
+        }
     }
 
     static func bySavingsThenRisk(_ a: Entry, _ b: Entry) -> Bool {
@@ -212,7 +258,10 @@ extension WeeklyReport {
             riskOverall: record["risk", "overall"]?.double, riskLevel: record["risk", "level"]?.string, gate: record["risk", "gate"]?.string,
             changeURL: record["change", "url"]?.string ?? record["change", "branch"]?.string,
             verification: record["verification", "state"]?.string, verificationReason: record["verification", "reason"]?.string,
-            verificationAt: record["verification", "at"]?.string.flatMap(RFC3339.date), transitions: transitions)
+            verificationAt: record["verification", "at"]?.string.flatMap(RFC3339.date), transitions: transitions,
+            billedSavings: record["billedMonthlySavings"]?.double.map(Money.init(dollars:)),
+            billVerification: record["billVerification", "state"]?.string,
+            billRealized: record["billVerification", "realizedMonthlySavings"]?.double.map(Money.init(dollars:)))
     }
 
     static func entry(finding record: JSON) -> Entry? {
@@ -222,7 +271,8 @@ extension WeeklyReport {
             detector: record["detector"]?.string ?? "", summary: record["summary"]?.string ?? "", status: .detected, statusSince: nil,
             savings: Money(dollars: record["monthlySavings"]?.double ?? 0), realized: .zero,
             riskOverall: record["risk", "overall"]?.double, riskLevel: record["risk", "level"]?.string, gate: record["risk", "gate"]?.string,
-            changeURL: nil, verification: nil, verificationReason: nil, verificationAt: nil, transitions: [])
+            changeURL: nil, verification: nil, verificationReason: nil, verificationAt: nil, transitions: [],
+            billedSavings: record["billedSavings", "monthly"]?.double.map(Money.init(dollars:)))
     }
 
     /// Each team's monthly cost from the latest run in the cost history of each cluster (else computed

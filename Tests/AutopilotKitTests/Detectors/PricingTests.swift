@@ -2,8 +2,6 @@ import XCTest
 @testable import AutopilotKit
 
 final class PricingTests: XCTestCase {
-    private let regions: Set<String> = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"]
-
     // MARK: Embedded table
 
     func testEmbeddedTableHasTheDocumentedPrices() throws {
@@ -13,15 +11,54 @@ final class PricingTests: XCTestCase {
         XCTAssertEqual(table.instance("m6i.2xlarge", region: "us-east-1")?.onDemandHourly, 0.384)
         XCTAssertEqual(table.instance("m6i.2xlarge", region: "us-east-1")?.memoryGiB, 32)
         XCTAssertEqual(table.instance("c6i.2xlarge", region: "us-east-1")?.onDemandHourly, 0.34)
-        XCTAssertNil(table.instance("m5.xlarge", region: "ap-south-1"))
         XCTAssertNil(table.instance("x9.mega", region: "us-east-1"))
-        XCTAssertEqual(Set(table.instances.keys), regions)
-        XCTAssertEqual(Set(table.storage.keys), regions)
-        for region in regions {
-            XCTAssertNotNil(table.instance("m5.xlarge", region: region), region)
-            XCTAssertNotNil(table.volume("gp3", region: region), region)
-        }
         XCTAssertNil(table.instance("m5.xlarge", region: "us-east-1")?.spotHourly)
+        XCTAssertTrue(table.instances.isEmpty, "the compiled-in catalogue is not copied into the override maps")
+        // The types a real EKS dump left unpriced before, and other kinds the table must carry (PRICES.md).
+        XCTAssertEqual(table.instance("hpc6a.48xlarge", region: "us-east-2")?.onDemandHourly, 2.88)
+        XCTAssertEqual(table.instance("im4gn.large", region: "us-east-2")?.onDemandHourly, 0.1819)
+        for (type, region) in [("i4g.xlarge", "us-east-1"), ("r8g.large", "eu-west-1"), ("m7i-flex.large", "ap-south-1"),
+                               ("g5.xlarge", "eu-north-1"), ("p4d.24xlarge", "us-east-1"), ("m5.metal", "sa-east-1"),
+                               ("c7gn.xlarge", "us-east-1"), ("m8g.large", "ap-southeast-2"), ("c8g.large", "us-east-1")] {
+            XCTAssertNotNil(table.instance(type, region: region), "\(type) in \(region)")
+        }
+        // Every region the catalogue has prices m5.large for Linux, and Windows above it (the license on top).
+        XCTAssertGreaterThanOrEqual(EmbeddedCatalogue.shared.regionNames.count, 26)
+        for region in EmbeddedCatalogue.shared.regionNames {
+            let linux = try XCTUnwrap(table.instance("m5.large", region: region)?.onDemandHourly, region)
+            let windows = try XCTUnwrap(table.instance("m5.large", region: region, os: .windows)?.onDemandHourly, region)
+            XCTAssertGreaterThan(windows, linux, region)
+        }
+        XCTAssertEqual(table.instance("m5.xlarge", region: "us-east-1", os: .windows)?.onDemandHourly, 0.376, "0.192 + 4 vCPU × $0.046")
+        XCTAssertNil(table.instance("m7g.large", region: "us-east-1", os: .windows), "no Windows on Graviton")
+        XCTAssertEqual(table.fargate(region: "us-east-1", architecture: "amd64", os: .linux), PriceTable.FargateRate(vcpuHour: 0.04048, gbHour: 0.004445))
+        XCTAssertEqual(table.fargate(region: "us-east-1", architecture: "arm64", os: .linux), PriceTable.FargateRate(vcpuHour: 0.03238, gbHour: 0.00356))
+        XCTAssertNotNil(table.fargate(region: "eu-west-1", architecture: "amd64", os: .linux))
+    }
+
+    /// Every price row of the three tables has exactly one provenance line naming its source and date, and
+    /// every method id it names is explained (pipelines/pricing/methods.csv).
+    func testEveryPriceRowHasItsProvenance() throws {
+        func rows(_ path: String) throws -> [[String]] {
+            let text = try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
+            var out: [[String]] = []
+            var reader = CSVReader()
+            try Array(text.utf8).withUnsafeBufferPointer { bytes in try reader.feed(bytes) { out.append($0.fields) } }
+            try reader.finish { out.append($0.fields) }
+            return Array(out.dropFirst())
+        }
+        let ec2 = try rows("Sources/AutopilotKit/Pricing/prices-ec2.csv").map { ["ec2", $0[0], $0[1], $0[2]] }
+        let ebs = try rows("Sources/AutopilotKit/Pricing/prices-ebs.csv").map { ["ebs", $0[0], $0[1], ""] }
+        let fargate = try rows("Sources/AutopilotKit/Pricing/prices-fargate.csv").map { ["fargate", $0[0], $0[1], $0[2]] }
+        let provenance = try rows("pipelines/pricing/provenance.csv")
+        let methods = Set(try rows("pipelines/pricing/methods.csv").map { $0[0] })
+        XCTAssertEqual(provenance.map { Array($0.prefix(4)) }, ec2 + ebs + fargate)
+        for line in provenance {
+            XCTAssertFalse(line[4].isEmpty, "\(line): no source")
+            XCTAssertNotNil(RFC3339.date(String(line[5].prefix(10)) + "T00:00:00Z"), "\(line): no date")
+            XCTAssertTrue(line[6] == "exact" || methods.contains(line[6]), "\(line): method \(line[6]) is not explained")
+        }
+        XCTAssertFalse(provenance.contains { $0[4].contains("knowledge") || $0[6].contains("memory") }, "no row written from memory")
     }
 
     func testEmbeddedEBSPrices() throws {
@@ -54,7 +91,7 @@ final class PricingTests: XCTestCase {
 
     func testNewRowMissingColumnsNamesItsLine() {
         var table = PriceTable.embedded()
-        let csv = "region,instanceType,onDemandHourly\nus-east-1,m5.xlarge,0.18\nap-south-1,m5.xlarge,0.2\n"
+        let csv = "region,instanceType,onDemandHourly\nus-east-1,m5.xlarge,0.18\nap-southeast-7,m5.xlarge,0.2\n"
         XCTAssertThrowsError(try table.merge(csv: csv, source: "prices.csv")) { error in
             guard let error = error as? PriceFileError else { return XCTFail("not a PriceFileError: \(error)") }
             XCTAssertEqual(error.line, 3)
@@ -206,34 +243,38 @@ final class PricingTests: XCTestCase {
         XCTAssertEqual(cost("io1", gib: 100, iops: 1000), Money(cents: 7_750))
         XCTAssertEqual(cost("gp2", gib: 100, iops: 300), Money(cents: 1_000), "gp2 IOPS come with the size")
         XCTAssertEqual(cost("gp2", gib: 100, region: "eu-west-1"), Money(cents: 1_100))
-        XCTAssertNil(cost("gp2", gib: 100, region: "ap-south-1"))
-        XCTAssertNil(cost("standard", gib: 100))
+        XCTAssertNil(cost("gp2", gib: 100, region: "il-central-1"), "a region no source has")
+        XCTAssertEqual(cost("standard", gib: 100), Money(cents: 500), "magnetic, from the EBS source")
+        XCTAssertNil(cost("gp9", gib: 100))
     }
 
     /// "\r\n" is a single Character in Swift: a CSV saved on Windows must still merge its rows.
     /// A Windows node (`kubernetes.io/os: windows`, as the kubelet labels it) is never priced at the Linux
-    /// rate: unpriced, saying why, until a price file gives its Windows price.
+    /// rate: at the Windows price, or unpriced, saying why, where the table has none.
     func testAWindowsNodeIsPricedAsWindowsOrNotAtAll() throws {
         let windows = Fixtures.node("ip-10-0-9-9.ec2.internal", type: "m5.xlarge", labels: ["kubernetes.io/os": "windows"])
         let linux = Fixtures.node("ip-10-0-9-10.ec2.internal", type: "m5.xlarge")
+        let graviton = Fixtures.node("ip-10-0-9-11.ec2.internal", type: "m7g.large", labels: ["kubernetes.io/os": "windows"])
         XCTAssertEqual(windows.operatingSystem, .windows)
         XCTAssertEqual(linux.operatingSystem, .linux)
         var cluster = Fixtures.cluster()
         cluster.add(windows)
         cluster.add(linux)
+        cluster.add(graviton)
         let embedded = CostModel()
-        XCTAssertNil(embedded.price(of: windows))
+        // $0.192 Linux + 4 vCPU × $0.046 license, × 730 hours.
+        XCTAssertEqual(embedded.price(of: windows)?.monthly, Money(cents: 27_448))
         XCTAssertEqual(embedded.price(of: linux)?.hourly, 0.192)
+        XCTAssertNil(embedded.price(of: graviton))
         let context = DetectionContext(cluster: cluster, costs: embedded, now: Fixtures.now)
         XCTAssertEqual(context.unpricedNodes.map(\.reason), [
-            "Windows instance type m5.xlarge in us-east-1 has no Windows price (the embedded table is Linux only; a --prices row with operatingSystem Windows prices it)",
+            "Windows instance type m7g.large in us-east-1 has no Windows price in the table (a --prices row with operatingSystem Windows prices it)",
         ])
         var table = PriceTable.embedded()
-        try table.merge(csv: "region,instanceType,vcpu,memoryGiB,onDemandHourly,operatingSystem\nus-east-1,m5.xlarge,4,16,0.376,Windows\n", source: "windows.csv")
+        try table.merge(csv: "region,instanceType,vcpu,memoryGiB,onDemandHourly,operatingSystem\nus-east-1,m5.xlarge,4,16,0.4,Windows\n", source: "windows.csv")
         XCTAssertEqual(table.instance("m5.xlarge", region: "us-east-1")?.onDemandHourly, 0.192, "the Linux row is untouched")
         let priced = CostModel(prices: table)
-        // $0.376 an hour × 730 hours.
-        XCTAssertEqual(priced.price(of: windows)?.monthly, Money(cents: 27_448))
+        XCTAssertEqual(priced.price(of: windows)?.monthly, Money(cents: 29_200))
         XCTAssertEqual(priced.price(of: linux)?.hourly, 0.192)
         XCTAssertThrowsError(try table.merge(csv: "region,instanceType,onDemandHourly,operatingSystem\nus-east-1,m5.xlarge,0.5,macOS\n", source: "bad.csv")) { error in
             XCTAssertEqual((error as? PriceFileError)?.message, "operatingSystem 'macOS' is neither Linux nor Windows")
