@@ -84,6 +84,22 @@ extension EvidencePack {
         return nil
     }
 
+    /// What the customer's bill says (`--billing`): the cost at its effective rates, where they come from,
+    /// and what of the saving would show on it.
+    static func billedLines(_ finding: JSON) -> [String] {
+        var lines: [String] = []
+        if let current = finding["billed", "monthlyCost", "current"]?.double, let recommended = finding["billed", "monthlyCost", "recommended"]?.double {
+            lines.append("per the bill: \(Money(dollars: current))/month now − \(Money(dollars: recommended))/month after = "
+                + "\(Money(dollars: current) - Money(dollars: recommended))/month"
+                + (finding["billed", "partlyListPrice"]?.bool == true ? " (part at list price: the bill lacks some of it)" : ""))
+        }
+        for basis in finding["billed", "basis"]?.value.stringList ?? [] { lines.append("  from \(basis)") }
+        if let realisable = finding["billedSavings", "monthly"]?.double {
+            lines.append("realisable on the bill: \(Money(dollars: realisable))/month: \(finding["billedSavings", "reason"]?.string ?? "")")
+        }
+        return lines
+    }
+
     static func costLines(_ finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster, costs: CostModel) -> [String] {
         var lines: [String] = []
         let money = { (key: String) in finding["monthlyCost", key]?.double.map { Money(dollars: $0).description } }
@@ -92,6 +108,11 @@ extension EvidencePack {
                 + "(price source: \(finding["priceSource"]?.string ?? "?"))")
         } else {
             lines.append("no dollar figure: price source \(finding["priceSource"]?.string ?? "unknown")")
+        }
+        if finding["priceSource"]?.string == "billed" {
+            lines[lines.count - 1] = lines[lines.count - 1].replacingOccurrences(
+                of: "(price source: billed)", with: "at list price (\(finding["listPriceSource"]?.string ?? "?"))")
+            lines += billedLines(finding)
         }
         let nodes = ObservedCluster.nodes(of: finding)
         if !nodes.isEmpty {

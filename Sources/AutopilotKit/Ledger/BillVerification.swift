@@ -64,6 +64,13 @@ public struct BillVerification: Sendable {
             monthlyBefore = monthlyBefore + monthly
             parts.append("\(id) \(monthly)/month before, last charged \(resource.end.map(RFC3339.string) ?? "?")")
         }
+        // A replacement's new instance is billed apart (its id was not known at detection): the estimate of
+        // what it costs is taken off, so the saving is the difference, not the old node's whole price.
+        if finding["recommended", "instanceType"]?.string != nil, let replacement = finding["billed", "monthlyCost", "recommended"]?.double {
+            let net = monthlyBefore - Money(dollars: replacement)
+            return BillVerification(state: .verified, reason: "the bill stops charging: " + parts.joined(separator: "; ")
+                + "; less the replacement's \(Money(dollars: replacement))/month as estimated at detection", realized: net)
+        }
         return BillVerification(state: .verified, reason: "the bill stops charging: " + parts.joined(separator: "; "), realized: monthlyBefore)
     }
 }

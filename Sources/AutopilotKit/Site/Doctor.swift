@@ -77,6 +77,7 @@ public struct Doctor {
         if let metrics = config.metrics {
             checks.append(writableFolder("metrics", URL(fileURLWithPath: metrics).deletingLastPathComponent().path))
         }
+        if let billing = config.billing { checks.append(billingExports(billing)) }
         for (tool, needed) in [(kubectl, true), ("git", config.mode == .pr)] where needed {
             if let path = tool.contains("/") ? (FileManager.default.isExecutableFile(atPath: tool) ? tool : nil) : Executables.onPath(tool) {
                 checks.append(.ok("program \(tool)", "found at \(path)"))
@@ -86,6 +87,25 @@ public struct Doctor {
             }
         }
         return checks
+    }
+
+    /// The billing exports read as the tools will: files, format, period, and how many instances and
+    /// volumes they price. A run with an unreadable `billing` fails at detect-waste: say it now.
+    private func billingExports(_ path: String) -> DoctorCheck {
+        var warnings: [String] = []
+        let bill: Bill
+        do { bill = try BillingReader.read(path: path) { warnings.append($0) } } catch {
+            return .fail("billing", "\(error)", fix: "point 'billing' at a FOCUS or CUR 2.0 export (README, Prices and bills)", .config)
+        }
+        let formats = Set(bill.files.map(\.format.rawValue)).sorted().joined(separator: ", ")
+        let period = [bill.start, bill.end].map { $0.map(RFC3339.string) ?? "?" }.joined(separator: " – ")
+        let detail = "\(bill.files.count) file\(bill.files.count == 1 ? "" : "s") (\(formats)), \(period): "
+            + "\(bill.instances.count) instances, \(bill.volumes.count) volumes"
+        if bill.instances.isEmpty && bill.volumes.isEmpty {
+            return .warn("billing", detail, fix: "the export has no EC2 instance-hours or EBS volumes: is it the payer account's, with resource ids?")
+        }
+        if let first = warnings.first { return .warn("billing", detail + "; " + first, fix: "re-export the file or leave it out") }
+        return .ok("billing", detail)
     }
 
     /// A folder a run writes to: writable if it exists, else its nearest existing parent must be.

@@ -78,6 +78,9 @@ public struct SiteConfig: Sendable {
     public var teamLabels: [String] = []
     public var defaultTeam: String?
     public var prices: String?
+    /// The customer's billing exports (a FOCUS or CUR 2.0 file or folder, e.g. an `aws s3 sync` of the
+    /// Data Export): detect-waste, ledger record and render-report price and reconcile by them.
+    public var billing: String?
     public var detection: Section?
     /// The detection section's spotDiscount, for the tools that price nodes after detect-waste
     /// (build-evidence, ledger record), so every figure of a run uses the same one.
@@ -179,7 +182,7 @@ struct SiteConfigReader {
 
     func config(_ root: YAMLNode) throws(ConfigError) -> SiteConfig {
         let top = try mapping(root, "", allowed: [
-            "mode", "output", "ledger", "alerts", "metrics", "retention", "teamLabels", "defaultTeam", "prices",
+            "mode", "output", "ledger", "alerts", "metrics", "retention", "teamLabels", "defaultTeam", "prices", "billing",
             "detection", "risk", "clusters", "gitops", "slack",
         ])
         guard let output = top["output"] else { throw error(root, "'output' is required: the folder runs, reports and the ledger go to") }
@@ -204,6 +207,7 @@ struct SiteConfigReader {
         if let labels = top["teamLabels"] { config.teamLabels = try strings(labels.value, "teamLabels") }
         if let team = top["defaultTeam"] { config.defaultTeam = try string(team.value, "defaultTeam") }
         if let prices = top["prices"] { config.prices = try file(prices.value, "prices") }
+        if let billing = top["billing"] { config.billing = try file(billing.value, "billing") }
         if let detection = top["detection"] {
             var spotDiscount: Double?
             config.detection = try section(detection.value, "detection") { bytes, source throws(ConfigError) in

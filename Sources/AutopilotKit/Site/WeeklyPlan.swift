@@ -85,17 +85,19 @@ public struct WeeklyPlan: Sendable {
     public func replayArguments(_ settings: Settings) -> [String: [String]] {
         let prices = settings.prices.map { ["--prices", $0] } ?? []
         let spot = config.spotDiscount.map { ["--spot-discount", String($0)] } ?? []
+        // The exports stay where they are (often gigabytes, synced from S3): an absolute path, not a copy.
+        let billing = config.billing.map { ["--billing", $0] } ?? []
         var teams: [String] = []
         for label in config.teamLabels { teams += ["--team-label", label] }
         if let team = config.defaultTeam { teams += ["--default-team", team] }
         return [
             "collect-cluster": teams,
-            "detect-waste": nowArguments + (settings.detection.map { ["--config", $0] } ?? []) + prices,
+            "detect-waste": nowArguments + (settings.detection.map { ["--config", $0] } ?? []) + prices + billing,
             "detect-incidents": nowArguments + prices,
             "score-risk": nowArguments + (settings.risk.map { ["--policy", $0] } ?? []),
             "build-evidence": prices + spot,
-            "ledger": nowArguments + prices + spot,
-            "render-report": nowArguments,
+            "ledger": nowArguments + prices + spot + billing,
+            "render-report": nowArguments + billing,
         ]
     }
 

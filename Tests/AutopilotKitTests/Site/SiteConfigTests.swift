@@ -71,9 +71,37 @@ final class SiteConfigTests: XCTestCase {
             """))
     }
 
+    /// `billing` goes, where it is (not copied), to the three tools that read a bill.
+    func testBillingGoesToDetectWasteLedgerAndRenderReport() throws {
+        let config = try parse("output: /var/lib/autopilot\nbilling: bills/focus\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"http://p:9090\"}\n")
+        XCTAssertEqual(config.billing, "/etc/autopilot/bills/focus")
+        let plan = WeeklyPlan(config: config, folder: "/var/lib/autopilot/runs/2026-12-06.tmp", dryRun: true)
+        let arguments = plan.replayArguments(WeeklyPlan.Settings())
+        for tool in ["detect-waste", "ledger", "render-report"] {
+            XCTAssertEqual(arguments[tool]?.suffix(2), ["--billing", "/etc/autopilot/bills/focus"], tool)
+        }
+        XCTAssertFalse(arguments["build-evidence"]?.contains("--billing") ?? true)
+    }
+
+    /// autopilot-doctor reads the bill as the tools will, and says what it holds or why it cannot be read.
+    func testTheDoctorReadsTheBill() throws {
+        let demo = repositoryRoot.appendingPathComponent("fixtures/billing/demo").path
+        func check(_ billing: String) throws -> DoctorCheck {
+            let config = try parse("output: /tmp/autopilot-doctor-test\nbilling: \(billing)\nclusters:\n  - name: a\n    context: a\n"
+                                   + "    prometheus: {url: \"http://p:9090\"}\n")
+            return try XCTUnwrap(Doctor(config: config).local().first { $0.name == "billing" })
+        }
+        let good = try check(demo + "/cur2")
+        XCTAssertEqual(good.outcome, .ok, good.detail)
+        XCTAssertEqual(good.detail, "2 files (CUR 2.0), 2026-11-01T00:00:00Z – 2026-12-08T00:00:00Z: 17 instances, 10 volumes")
+        let mixed = try check(demo)
+        XCTAssertEqual(mixed.outcome, .fail)
+        XCTAssertTrue(mixed.detail.contains("both FOCUS and CUR"), mixed.detail)
+    }
+
     func testEveryMistakeIsNamedAtItsLineAndColumn() {
         let base = "output: out\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"http://p:9090\"}\n"
-        XCTAssertEqual(error(base + "modes: pr\n"), "/etc/autopilot/autopilot.yaml:6:1: unknown key 'modes' (known here: mode, output, ledger, alerts, metrics, retention, teamLabels, defaultTeam, prices, detection, risk, clusters, gitops, slack)")
+        XCTAssertEqual(error(base + "modes: pr\n"), "/etc/autopilot/autopilot.yaml:6:1: unknown key 'modes' (known here: mode, output, ledger, alerts, metrics, retention, teamLabels, defaultTeam, prices, billing, detection, risk, clusters, gitops, slack)")
         XCTAssertEqual(error(base + "mode: write\n"), "/etc/autopilot/autopilot.yaml:6:7: 'mode' must be read-only or pr")
         XCTAssertEqual(error(base + "mode: pr\n"), "/etc/autopilot/autopilot.yaml:6:7: mode pr needs a 'gitops' section (the repo the PRs change)")
         XCTAssertEqual(error(base + "retention: 3h\n"), "/etc/autopilot/autopilot.yaml:6:12: 'retention' must be a duration of a day or more, like 12w or 90d")
