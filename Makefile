@@ -141,7 +141,7 @@ dist: $(DIST_SCRATCH)/release/autopilot
 ## CI runs it after the tests, repeatably (see .ci/run).
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
-FUZZ_TARGETS ?= ndjson quantity kube-list prom-response yaml-edit hcl-edit alert-payload slack-signature records
+FUZZ_TARGETS ?= ndjson quantity kube-list prom-response yaml-edit hcl-edit alert-payload slack-signature records billing-csv
 fuzz: deps
 	$(SWIFT) build --product fuzz-autopilot --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING \
 	  -Xswiftc -parse-as-library -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld

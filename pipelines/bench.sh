@@ -9,6 +9,7 @@
 #   BENCH_SIZES="small large huge"   which sizes (small: 50 nodes / 1,500 pods; large: 2,000 / 60,000;
 #                                    huge: 5,000 / 150,000); empty: none, only the repeated stream
 #   BENCH_REPEATS="1 10 50"          how many copies of the demo stream the repeated-stream case feeds
+#   BENCH_BILL_COPIES="10 100"       how many copies of the demo bill the billing case reads (FOCUS CSV, CUR 2.0 gz)
 #   BENCH_RUNS=3                     runs per figure on small (the median is kept); large and huge run
 #                                    BENCH_BIG_RUNS=1 times (minutes each)
 set -euo pipefail
@@ -154,11 +155,39 @@ for k in ${BENCH_REPEATS:-1 10 50}; do
   done
 done
 
+# Billing exports: the demo's November bill (fixtures/billing/demo) repeated k times, as FOCUS CSV and as
+# gzipped CUR 2.0, read by detect-waste --billing (over an empty stream: the read is what is timed). The
+# reference, in the same run: Python's csv module counting the same file's records (gzip.open for .gz),
+# what a FinOps script would start from.
+echo
+echo "billing exports (the demo bill repeated k times; BENCH_BILL_COPIES):"
+printf '| %-10s | %6s | %9s | %8s | %8s | %12s | %10s |\n' "format" "copies" "lines" "wall s" "MB/s" "peak RSS MiB" "vs python"
+printf '| %-10s | %6s | %9s | %8s | %8s | %12s | %10s |\n' --- --- --- --- --- --- ---
+bill_dir=$repeat_dir/bill
+mkdir -p "$bill_dir"
+focus="fixtures/billing/demo/focus/BILLING_PERIOD=2026-11/demo-focus-00001.csv"
+cur="fixtures/billing/demo/cur2/BILLING_PERIOD=2026-11/demo-cur2-00001.csv.gz"
+for k in ${BENCH_BILL_COPIES-10 100}; do
+  { head -1 "$focus"; for _ in $(seq "$k"); do tail -n +2 "$focus"; done; } > "$bill_dir/focus.csv"
+  { zcat "$cur" | head -1; for _ in $(seq "$k"); do zcat "$cur" | tail -n +2; done; } | gzip -6 > "$bill_dir/cur2.csv.gz"
+  for file in focus.csv cur2.csv.gz; do
+    path=$bill_dir/$file
+    opener=open; [ "${file%.gz}" != "$file" ] && opener=gzip.open
+    read -r wall rss < <(measure "$bin/detect-waste --quiet --billing $path < /dev/null" "${BENCH_RUNS:-3}")
+    read -r ref_wall _ < <(measure "python3 -c 'import csv, gzip, sys; print(sum(1 for _ in csv.reader($opener(sys.argv[1], \"rt\", newline=\"\"))))' $path" "${BENCH_RUNS:-3}")
+    lines=$( (zcat -f "$path") | wc -l)
+    mb=$( (zcat -f "$path") | wc -c)
+    printf '| %-10s | %6s | %9s | %8s | %8s | %12s | %10s |\n' "${file%%.*}" "$k" "$lines" "$wall" "$(per_second "$mb" "$wall" 1e6)" \
+      "$((rss / 1024))" "$(ratio "$wall" "$ref_wall")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "bill$k" "billing ${file%%.*}" "$wall" "$ref_wall" "$rss" "$mb" "$lines" "$k" >> "$rows"
+  done
+done
+
 # Growth: time and memory per 1,000 pods at each size; a stage whose figures rise with size grows
 # faster than linearly.
 echo
 echo "growth (wall ms and peak RSS MiB per 1,000 pods):"
-awk -F'\t' '$2 != "planted" && $2 != "jansson parse" && $1 !~ /^repeat/ {
+awk -F'\t' '$2 != "planted" && $2 != "jansson parse" && $1 !~ /^repeat/ && $1 !~ /^bill/ {
     key = $2; if (!(key in seen)) { order[++n] = key; seen[key] = 1 }
     cell[key, $1] = sprintf("%7.1f ms %6.1f MiB", $3 * 1000 / ($8 / 1000), $5 / 1024 / ($8 / 1000)); sizes[$1] = 1
   } END {

@@ -62,9 +62,38 @@ final class BillingPipelineTests: XCTestCase {
         // The realisable total on stderr is the sum of the records' billedSavings, to the cent.
         let realisable = billed.compactMap { money(($0["billedSavings"] as? [String: Any])?["monthly"]) }
             .map { Int64(($0 * 100).rounded()) }.reduce(0, +)
-        let dollars = String(format: "$%.2f", Double(realisable) / 100).replacingOccurrences(of: "$1", with: "$1")
+        let dollars = String(format: "$%.2f", Double(realisable) / 100)
         XCTAssertTrue(stderr.contains("realisable per the bill"), stderr)
         XCTAssertTrue(stderr.replacingOccurrences(of: ",", with: "").contains(dollars), "\(stderr) vs \(dollars)")
+    }
+
+    /// Real EKS nodes (honeycomb's testdata: m6gd.2xlarge, an arm64 family with local NVMe, in us-east-1 and
+    /// us-east-2) are priced: the old table had no us-east-2 and left one of the two without dollars.
+    func testRealEKSNodesArePriced() throws {
+        let collected = try Tool.run("collect-cluster", ["--from", "fixtures/upstream-objects/honeycombio-honeycomb-kubernetes-agent/testdata/nodes.json",
+                                                         "--cluster", "honeycomb"])
+        XCTAssertEqual(collected.status, 0, collected.stderr)
+        let detected = try Tool.run("detect-waste", [], stdin: collected.stdout)
+        XCTAssertEqual(detected.status, 0, detected.stderr)
+        XCTAssertFalse(detected.stderr.contains("price table"), detected.stderr)
+        XCTAssertFalse(detected.stderr.contains("unknown prices"), detected.stderr)
+        let findings = try decodeRecords(detected.lines).filter { $0["kind"] as? String == "finding" }
+        XCTAssertFalse(findings.isEmpty)
+        XCTAssertFalse(findings.contains { $0["priceSource"] as? String == "unknown" })
+    }
+
+    /// The evidence pack prints the bill's arithmetic beside the list one.
+    func testTheEvidencePackShowsListAndBilled() throws {
+        let scratch = try makeScratchDirectory(self)
+        let detected = try Tool.run("detect-waste", ["--billing", Self.november], stdin: DetectWasteDemoTests.demoInput)
+        let idle = try finding(try decodeRecords(detected.lines), "idle-node", "ip-10-0-70-18.ec2.internal")["id"] as! String
+        let evidence = try Tool.run("build-evidence", ["--out", scratch.path], stdin: detected.stdout)
+        XCTAssertEqual(evidence.status, 0, evidence.stderr)
+        let html = try String(contentsOfFile: scratch.appendingPathComponent("\(idle)/evidence.html").path, encoding: .utf8)
+        XCTAssertTrue(html.contains("$280.32/month saved at list price (on-demand)"), html)
+        XCTAssertTrue(html.contains("per the bill: $196.22/month now − $0.00/month after = $196.22/month"), html)
+        XCTAssertTrue(html.contains("from instance i-0bd03b5a44771ca5b in the bill: $0.2688/h effective over 720 instance-hours"), html)
+        XCTAssertTrue(html.contains("realisable on the bill: $196.22/month"), html)
     }
 
     /// The same charges as FOCUS give the same findings, byte for byte.
@@ -78,6 +107,12 @@ final class BillingPipelineTests: XCTestCase {
     }
 
     func testABadBillingPathIsAUsageErrorNamingTheFile() throws {
+        // Named once, with what is wrong.
+        let broken = try makeScratchDirectory(self).appendingPathComponent("trail.csv.gz").path
+        try Data([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]).write(to: URL(fileURLWithPath: broken))
+        let gz = try Tool.run("detect-waste", ["--billing", broken], stdin: "")
+        XCTAssertEqual(gz.status, 64, gz.stderr)
+        XCTAssertEqual(gz.stderr.components(separatedBy: broken).count, 2, "the path appears once: \(gz.stderr)")
         let scratch = try makeScratchDirectory(self)
         let notABill = scratch.appendingPathComponent("notes.csv").path
         try Data("name,value\nfoo,1\n".utf8).write(to: URL(fileURLWithPath: notABill))
@@ -184,6 +219,14 @@ final class BillingPipelineTests: XCTestCase {
         let bill = try XCTUnwrap(json["bill"] as? [String: Any])
         let reconciliation = try XCTUnwrap((bill["reconciliations"] as? [[String: Any]])?.first)
         XCTAssertEqual(money(reconciliation["billedTotal"]), money(reconciliation["allocatedTotal"]))
+        // The billed total, worked out apart from the tools: every instance and volume usage line of the
+        // November export is the demo cluster's (all carry its tag); their EffectiveCost summed, to the cent.
+        let focus = try String(contentsOfFile: repositoryRoot.appendingPathComponent("fixtures/billing/demo/focus/BILLING_PERIOD=2026-11/demo-focus-00001.csv").path,
+                               encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let column = { (name: String) in focus[0].firstIndex(of: name)! }
+        let total = focus.dropFirst().filter { $0[column("ChargeCategory")] == "Usage" && $0[column("CommitmentDiscountStatus")] != "Unused" }
+            .compactMap { Double($0[column("EffectiveCost")]) }.reduce(0, +)
+        XCTAssertEqual(money(reconciliation["billedTotal"]), (total * 100).rounded() / 100)
         // Every node and volume of the November bill is the cluster's: the bill's total for them.
         let lines = try XCTUnwrap(reconciliation["lines"] as? [[String: Any]])
         // The m5 node billed until 10 November: 216 hours × $0.192 less 5% = $39.3984.

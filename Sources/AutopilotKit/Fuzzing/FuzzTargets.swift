@@ -9,7 +9,7 @@ public enum FuzzTargets {
     public static let all: [(name: String, run: @Sendable ([UInt8]) -> Void)] = [
         ("ndjson", ndjson), ("quantity", quantity), ("kube-list", kubeList), ("prom-response", promResponse),
         ("yaml-edit", yamlEdit), ("hcl-edit", hclEdit), ("alert-payload", alertPayload), ("slack-signature", slackSignature),
-        ("records", records),
+        ("records", records), ("billing-csv", billingCSV),
     ]
 
     public static func named(_ name: String) -> (@Sendable ([UInt8]) -> Void)? { all.first { $0.name == name }?.run }
@@ -163,6 +163,44 @@ public enum FuzzTargets {
             if let record = try? JSON.parse(String(decoding: finding.json.serialized(), as: UTF8.self)) { _ = scorer.assess(record) }
         }
         for finding in findings { _ = scorer.assess(finding) }
+    }
+
+    /// A billing export: the CSV reader gives the same records however the bytes are split into chunks,
+    /// and the first record as a header, the rest as charges, go into a bill without trapping; every
+    /// figure the bill keeps is finite.
+    static func billingCSV(_ bytes: [UInt8]) {
+        func records(_ chunks: [ArraySlice<UInt8>]) -> [[String]]? {
+            var reader = CSVReader()
+            var out: [[String]] = []
+            do {
+                for chunk in chunks { try Array(chunk).withUnsafeBufferPointer { try reader.feed($0) { out.append($0.fields) } } }
+                try reader.finish { out.append($0.fields) }
+            } catch { return nil }
+            return out
+        }
+        let whole = records([bytes[...]])
+        let split = bytes.count / 3
+        let pieces = records([bytes[..<split], bytes[split..<(2 * split)], bytes[(2 * split)...]])
+        check(whole == pieces, "chunking changed the records")
+        var reader = CSVReader()
+        var columns: BillingColumns?
+        var bill = Bill()
+        try? bytes.withUnsafeBufferPointer { buffer in
+            try reader.feed(buffer) { record in
+                guard let mapping = columns else {
+                    columns = try? BillingColumns(header: record.fields)
+                    return
+                }
+                if let line = try? mapping.line(record, file: "fuzz") { bill.add(line) }
+            }
+        }
+        for resource in bill.instances.values {
+            check(resource.effectiveCost.isFinite && resource.hours.isFinite, "an instance's figures are not finite")
+            _ = resource.hourly
+            _ = resource.committedShare
+        }
+        for resource in bill.volumes.values { _ = resource.monthly }
+        _ = bill.absorbableOnDemand(for: .savingsPlan)
     }
 
     private static let devNull: Int32 = open("/dev/null", O_RDONLY)

@@ -33,6 +33,9 @@ public struct CSVReader {
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
     private var lastWasCR = false
 
+    /// The longest record: a quote that never closes must not buffer a multi-gigabyte file.
+    public var maximumRecordBytes = 1 << 20
+
     public init() {}
 
     /// Feeds the next chunk; `body` gets every record the chunk completes.
@@ -55,6 +58,11 @@ public struct CSVReader {
     }
 
     private mutating func consume(_ byte: UInt8, _ body: (Record) throws -> Void) throws {
+        if bytes.count > maximumRecordBytes {
+            throw CSVError(line: recordLine, message: state == .quoted
+                ? "a quoted field opened here is still open after \(maximumRecordBytes) bytes (a quote that never closes?)"
+                : "a record longer than \(maximumRecordBytes) bytes starts here")
+        }
         switch state {
         case .quoted:
             if byte == UInt8(ascii: "\"") {

@@ -63,6 +63,20 @@ public final class ChunkedFile {
         try fill()
         if !started {
             started = true
+            // A pipe may hand over one byte first: the magic needs two.
+            if rawEnd - rawStart == 1 && !rawEOF {
+                let first = raw[rawStart]
+                rawStart = rawEnd
+                try fill()
+                if rawEOF {
+                    raw[0] = first
+                    rawStart = 0
+                    rawEnd = 1
+                } else {
+                    raw.insert(first, at: rawStart)
+                    rawEnd += 1
+                }
+            }
             isGzip = rawEnd - rawStart >= 2 && raw[rawStart] == 0x1f && raw[rawStart + 1] == 0x8b
             if isGzip {
                 stream = z_stream()
@@ -87,6 +101,17 @@ public final class ChunkedFile {
             if rawStart == rawEnd && rawEOF {
                 if memberOpen { throw CorruptFile(path: path, message: "the gzip data ends early (a truncated download?)") }
                 return 0
+            }
+            // Between members: zero padding (tape and some uploaders add it) ends the data, as gzip -d reads it.
+            if !memberOpen && raw[rawStart] == 0 {
+                while true {
+                    guard raw[rawStart..<rawEnd].allSatisfy({ $0 == 0 }) else {
+                        throw CorruptFile(path: path, message: "data after zero padding at the end of the gzip data")
+                    }
+                    rawStart = rawEnd
+                    try fill()
+                    if rawEOF { return 0 }
+                }
             }
             var produced = 0
             var status: Int32 = Z_OK

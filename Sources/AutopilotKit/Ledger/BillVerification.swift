@@ -60,6 +60,11 @@ public struct BillVerification: Sendable {
             guard let before = resource.before(changedAt), before.hours > 0 else {
                 return BillVerification(state: .notApplicable, reason: "the bill has no charge for \(id) before the change")
             }
+            // Gone a day or more before the change went in: something else removed it (an autoscaler, a person).
+            if let last = resource.end, changedAt.timeIntervalSince(last) > quietHours * 3600 {
+                return BillVerification(state: .notApplicable, reason: "the bill stops charging \(id) on \(RFC3339.string(last)), "
+                    + "before the change (\(RFC3339.string(changedAt))): not this change's saving")
+            }
             let monthly = Money(dollars: before.cost / before.hours * CostModel.hoursPerMonth)
             monthlyBefore = monthlyBefore + monthly
             parts.append("\(id) \(monthly)/month before, last charged \(resource.end.map(RFC3339.string) ?? "?")")

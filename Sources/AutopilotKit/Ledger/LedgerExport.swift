@@ -63,7 +63,7 @@ public struct LedgerExport {
     /// The latest run's allocation reconciled to the bill, per cluster: one `billreconciliation` record each.
     func billReconciliation(clusters: [String]?) throws -> [JSONValue] {
         let rows = try store.db.rows("""
-            SELECT run_id, cluster, period_start, period_end, team, billed_cents FROM bill_reconciliation
+            SELECT run_id, cluster, period_start, period_end, team, billed_cents, billed_total_cents FROM bill_reconciliation
             WHERE run_id = (SELECT MAX(run_id) FROM bill_reconciliation AS latest WHERE latest.cluster = bill_reconciliation.cluster)
             ORDER BY cluster, team
             """)
@@ -77,7 +77,8 @@ public struct LedgerExport {
             return [
                 "kind": "billreconciliation", "cluster": .string(cluster), "run": .optional(lines.first?["run_id"].int),
                 "periodStart": .optional(lines.first?["period_start"].string), "periodEnd": .optional(lines.first?["period_end"].string),
-                "billedTotal": Money(cents: lines.compactMap { $0["billed_cents"].int }.reduce(0, +)).json,
+                // The bill's own total, kept apart from the lines: the report checks one against the other.
+                "billedTotal": Money(cents: lines.first?["billed_total_cents"].int ?? 0).json,
                 "lines": .array(lines.map { ["team": .optional($0["team"].string), "billed": Money(cents: $0["billed_cents"].int ?? 0).json] }),
             ]
         }

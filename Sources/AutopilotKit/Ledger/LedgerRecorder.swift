@@ -203,9 +203,12 @@ public struct LedgerRecorder {
                 let reconciled = BillAllocation(observed, bill: bill, model: model)
                 for (team, billed) in reconciled.lines {
                     try store.db.run(
-                        "INSERT INTO bill_reconciliation (run_id, cluster, period_start, period_end, team, billed_cents) VALUES (?, ?, ?, ?, ?, ?)",
+                        """
+                        INSERT INTO bill_reconciliation (run_id, cluster, period_start, period_end, team, billed_cents, billed_total_cents)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
                         [.int(run), .text(name), .optional(reconciled.periodStart.map(RFC3339.string)),
-                         .optional(reconciled.periodEnd.map(RFC3339.string)), .text(team), .int(billed.cents)])
+                         .optional(reconciled.periodEnd.map(RFC3339.string)), .text(team), .int(billed.cents), .int(reconciled.billedTotal.cents)])
                 }
             }
         }

@@ -107,6 +107,7 @@ public final class LedgerStore {
             period_end TEXT,
             team TEXT NOT NULL,
             billed_cents INTEGER NOT NULL,
+            billed_total_cents INTEGER NOT NULL,
             PRIMARY KEY (run_id, cluster, team)
         );
         """,

@@ -66,15 +66,13 @@ public struct CostModel: Sendable {
     public func billedRate(of node: Observed.Node) -> BilledRate? {
         guard let bill else { return nil }
         if let id = node.instanceId, let resource = bill.instances[id], let hourly = resource.hourly {
-            return BilledRate(hourly: hourly, committedShare: resource.committedShare, scope: scope(resource.purchase, node),
+            return BilledRate(hourly: hourly, committedShare: resource.committedShare, scope: scope(resource.commitment, node),
                               basis: "instance \(id) in the bill: \(Self.rate(hourly)) effective over \(Self.hours(resource.hours))", resourceId: id)
         }
         guard let type = node.instanceType, let region = node.region,
             let rate = bill.rate(region: region, instanceType: type, os: node.operatingSystem, spot: node.capacityType == "spot")
         else { return nil }
-        let purchase: BillingLine.Purchase? = rate.committedShare > 0 ? (bill.rates.keys.contains {
-            $0.region == region && $0.instanceType == type && $0.purchase == .savingsPlan } ? .savingsPlan : .reserved) : nil
-        return BilledRate(hourly: rate.hourly, committedShare: rate.committedShare, scope: scope(purchase, node),
+        return BilledRate(hourly: rate.hourly, committedShare: rate.committedShare, scope: scope(rate.commitment, node),
                           basis: "\(type) in \(region) in the bill: \(Self.rate(rate.hourly)) effective over \(Self.hours(rate.hours))",
                           resourceId: node.instanceId)
     }

@@ -125,9 +125,12 @@ extension WeeklyReport {
             md += "| **allocated total** | **\(item.allocatedTotal)** |\n\nBilled total for the cluster's nodes and volumes: \(item.billedTotal)"
                 + (item.allocatedTotal == item.billedTotal ? " (equal to the cent).\n\n" : " (does not reconcile: \(item.billedTotal - item.allocatedTotal)).\n\n")
         }
-        md += "## Top opportunities\n\n| # | savings | risk | gate | finding |\n|---:|---:|---|---|---|\n"
+        // With a bill, each opportunity's realisable saving beside its list-price one.
+        let billed = billedEntries > 0
+        md += "## Top opportunities\n\n| # | savings\(billed ? " | per the bill" : "") | risk | gate | finding |\n|---:|---:\(billed ? "|---:" : "")|---|---|---|\n"
         for (index, entry) in topOpportunities.enumerated() {
-            md += "| \(index + 1) | \(entry.savings) | \(cell(entry.riskLevel ?? "–")) | \(cell(entry.gate ?? "–")) | \(cell(entry.summary)) |\n"
+            md += "| \(index + 1) | \(entry.savings)\(billed ? " | \(entry.billedSavings.map(\.description) ?? "–")" : "") | \(cell(entry.riskLevel ?? "–")) | "
+                + "\(cell(entry.gate ?? "–")) | \(cell(entry.summary)) |\n"
         }
         md += "\n## What changed this week\n\n"
         md += changedThisWeek.isEmpty ? "Nothing.\n" : changedThisWeek.map { "- `\($0.entry.id)` \(cell($0.what)) (risk \($0.entry.riskOverall.map { String($0) } ?? "–"))\n" }.joined()
@@ -183,9 +186,12 @@ extension WeeklyReport {
             body += "<p>Billed total for the cluster's nodes and volumes: \(item.billedTotal)"
                 + (item.allocatedTotal == item.billedTotal ? " (equal to the cent).</p>\n" : " (does not reconcile: \(item.billedTotal - item.allocatedTotal)).</p>\n")
         }
-        body += "<h2>Top opportunities</h2>\n<table><thead><tr><th>#</th><th>savings</th><th>risk</th><th>gate</th><th>finding</th></tr></thead><tbody>"
+        let billed = billedEntries > 0
+        body += "<h2>Top opportunities</h2>\n<table><thead><tr><th>#</th><th>savings</th>\(billed ? "<th>per the bill</th>" : "")<th>risk</th><th>gate</th><th>finding</th></tr></thead><tbody>"
         for (index, entry) in topOpportunities.enumerated() {
-            body += "<tr><td class=\"n\">\(index + 1)</td><td class=\"n\">\(entry.savings)</td><td>\(e(entry.riskLevel ?? "–"))</td><td>\(e(entry.gate ?? "–"))</td><td>\(e(entry.summary))</td></tr>"
+            body += "<tr><td class=\"n\">\(index + 1)</td><td class=\"n\">\(entry.savings)</td>"
+                + (billed ? "<td class=\"n\">\(entry.billedSavings.map(\.description) ?? "–")</td>" : "")
+                + "<td>\(e(entry.riskLevel ?? "–"))</td><td>\(e(entry.gate ?? "–"))</td><td>\(e(entry.summary))</td></tr>"
         }
         body += "</tbody></table>\n<h2>What changed this week</h2>\n"
         body += changedThisWeek.isEmpty ? "<p>Nothing.</p>\n"

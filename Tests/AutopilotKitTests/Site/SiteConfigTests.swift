@@ -96,7 +96,7 @@ final class SiteConfigTests: XCTestCase {
         XCTAssertEqual(good.detail, "2 files (CUR 2.0), 2026-11-01T00:00:00Z – 2026-12-08T00:00:00Z: 17 instances, 10 volumes")
         let mixed = try check(demo)
         XCTAssertEqual(mixed.outcome, .fail)
-        XCTAssertTrue(mixed.detail.contains("both FOCUS and CUR"), mixed.detail)
+        XCTAssertTrue(mixed.detail.contains("CUR 2.0 and FOCUS exports"), mixed.detail)
     }
 
     func testEveryMistakeIsNamedAtItsLineAndColumn() {

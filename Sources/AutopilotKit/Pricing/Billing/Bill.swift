@@ -21,15 +21,24 @@ public struct Bill: Sendable {
         public var cluster: String?
         public var start: Date?
         public var end: Date?
-        /// Instance usage by charge period: the period's length and the quantity its lines state. A
-        /// period may be split over several lines (part covered by a commitment, part on demand).
-        private var periods: [Date: (length: Double, quantity: Double, cost: Double)] = [:]
+        /// Usage by UTC day: the first charge's start and the last one's end that day, the quantity the lines
+        /// state and what they cost. Days, not charge periods, so an hourly year of ten thousand resources
+        /// stays a few hundred thousand entries.
+        private var days: [Int32: Day] = [:]
         private var undatedQuantity = 0.0
 
-        /// Instance-hours: per charge period, the lines' quantities summed and capped at the period's
-        /// length (split lines of one hour are one hour, however each states its share).
+        struct Day {
+            var start: Date
+            var end: Date
+            var quantity: Double
+            var cost: Double
+        }
+
+        /// Instance-hours: per day, the lines' quantities summed and capped at the span the day's charges
+        /// cover (an hour split over two lines, part covered by a commitment and part on demand, is one
+        /// hour, however each line states its share).
         public var hours: Double {
-            periods.values.reduce(undatedQuantity) { $0 + min($1.length, $1.quantity) }
+            days.values.reduce(undatedQuantity) { $0 + min($1.end.timeIntervalSince($1.start) / 3600, max(0, $1.quantity)) }
         }
 
         /// Effective dollars per hour.
@@ -41,11 +50,18 @@ public struct Bill: Sendable {
         /// The share of the resource's cost a Reserved Instance or Savings Plan paid for.
         public var committedShare: Double {
             guard effectiveCost > 0 else { return 0 }
-            return min(1, ((costBy[.reserved] ?? 0) + (costBy[.savingsPlan] ?? 0)) / effectiveCost)
+            return min(1, max(0, ((costBy[.reserved] ?? 0) + (costBy[.savingsPlan] ?? 0)) / effectiveCost))
         }
 
         /// The purchase option that paid for the most.
         public var purchase: BillingLine.Purchase? { costBy.max { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }?.key }
+
+        /// The commitment that paid for the larger part of the committed cost, if any did.
+        public var commitment: BillingLine.Purchase? {
+            let reserved = costBy[.reserved] ?? 0, plan = costBy[.savingsPlan] ?? 0
+            guard reserved > 0 || plan > 0 else { return nil }
+            return plan >= reserved ? .savingsPlan : .reserved
+        }
 
         /// A volume's cost at a month of 730 hours, by the span between its first and last charge.
         public var monthly: Money? {
@@ -53,16 +69,24 @@ public struct Bill: Sendable {
             return Money(dollars: effectiveCost / (end.timeIntervalSince(start) / 3600) * CostModel.hoursPerMonth)
         }
 
-        /// The cost of the charges that began before `date`, and the hours they span from the first.
+        /// The cost of the days whose charges began before `date` (to the day), and the hours they span.
         public func before(_ date: Date) -> (cost: Double, hours: Double)? {
-            let earlier = periods.filter { $0.key < date }
-            guard let first = earlier.keys.min() else { return nil }
-            let last = earlier.map { $0.key.addingTimeInterval($0.value.length * 3600) }.max()!
-            return (earlier.values.map(\.cost).reduce(0, +), last.timeIntervalSince(first) / 3600)
+            let earlier = days.values.filter { $0.start < date }
+            guard let first = earlier.map(\.start).min(), let last = earlier.map(\.end).max() else { return nil }
+            return (earlier.map(\.cost).reduce(0, +), last.timeIntervalSince(first) / 3600)
         }
 
-        /// The cost of the charges that began at or after `date`.
-        public func cost(from date: Date) -> Double { periods.filter { $0.key >= date }.values.map(\.cost).reduce(0, +) }
+        /// The cost of the days whose charges began at or after `date`.
+        public func cost(from date: Date) -> Double { days.values.filter { $0.start >= date }.map(\.cost).reduce(0, +) }
+
+        /// A negotiated discount on the resource's usage (a CUR discount line), spread over its days by cost.
+        mutating func discount(_ dollars: Double) {
+            let before = effectiveCost
+            effectiveCost += dollars
+            costBy[.onDemand, default: 0] += dollars
+            guard before != 0 else { return }
+            for key in days.keys { days[key]!.cost *= effectiveCost / before }
+        }
 
         mutating func add(_ line: BillingLine) {
             effectiveCost += line.effectiveCost
@@ -71,7 +95,7 @@ public struct Bill: Sendable {
                 hasListCost = true
             }
             region = region ?? line.region
-            cluster = cluster ?? line.cluster
+            if cluster == nil { cluster = line.clusterTag() }
             if let lineStart = line.start, start.map({ lineStart < $0 }) ?? true { start = lineStart }
             if let lineEnd = line.end, end.map({ lineEnd > $0 }) ?? true { end = lineEnd }
         }
@@ -79,9 +103,17 @@ public struct Bill: Sendable {
         mutating func addUsage(_ line: BillingLine, purchase: BillingLine.Purchase) {
             add(line)
             costBy[purchase, default: 0] += line.effectiveCost
-            if let start = line.start, let hours = line.hours {
-                let period = periods[start] ?? (hours, 0, 0)
-                periods[start] = (max(period.length, hours), period.quantity + line.quantity, period.cost + line.effectiveCost)
+            if let start = line.start, let end = line.end, end > start {
+                let key = Int32(clamping: Int64((start.timeIntervalSince1970 / 86_400).rounded(.down)))
+                if var day = days[key] {
+                    day.start = min(day.start, start)
+                    day.end = max(day.end, end)
+                    day.quantity += line.quantity
+                    day.cost += line.effectiveCost
+                    days[key] = day
+                } else {
+                    days[key] = Day(start: start, end: end, quantity: line.quantity, cost: line.effectiveCost)
+                }
             } else {
                 undatedQuantity += line.quantity
             }
@@ -115,7 +147,10 @@ public struct Bill: Sendable {
     public var rates: [RateKey: Rate] = [:]
     /// The unused part of Reserved Instances and Savings Plans over the bill, by purchase option.
     public var unusedCommitment: [BillingLine.Purchase: Double] = [:]
-    /// Negotiated discounts on lines of their own that name no resource (with net cost columns absent).
+    /// Negotiated discounts on lines of their own (a CUR without net cost columns), by the id they name,
+    /// applied once every file is read (`applyDiscounts`): a discount line may come before its usage.
+    var pendingDiscounts: [String: Double] = [:]
+    /// Discounts that name no instance or volume of the bill: they price nothing and are said.
     public var unattributedDiscount = 0.0
     /// Instance-hour lines that named no instance type or region (priced by nothing).
     public var unreadableInstanceLines = 0
@@ -165,11 +200,8 @@ public struct Bill: Sendable {
         case .unusedCommitment:
             unusedCommitment[line.purchase ?? .reserved, default: 0] += line.effectiveCost
         case .discount:
-            if let id = line.resourceId, instances[id] != nil {
-                instances[id]!.effectiveCost += line.effectiveCost
-                instances[id]!.costBy[.onDemand, default: 0] += line.effectiveCost
-            } else if let id = line.resourceId, volumes[id] != nil {
-                volumes[id]!.effectiveCost += line.effectiveCost
+            if let id = line.resourceId {
+                pendingDiscounts[id, default: 0] += line.effectiveCost
             } else {
                 unattributedDiscount += line.effectiveCost
             }
@@ -178,44 +210,79 @@ public struct Bill: Sendable {
         }
     }
 
+    /// Puts the discount lines on the instances and volumes they name, and on the on-demand rate of the
+    /// instance's type; what names nothing in the bill is `unattributedDiscount`.
+    public mutating func applyDiscounts() {
+        for (id, dollars) in pendingDiscounts.sorted(by: { $0.key < $1.key }) {
+            if var instance = instances[id] {
+                instance.discount(dollars)
+                instances[id] = instance
+                if let type = instance.instanceType, let region = instance.region, let os = instance.operatingSystem {
+                    rates[RateKey(region: region, instanceType: type, operatingSystem: os, purchase: .onDemand), default: Rate()].effectiveCost += dollars
+                }
+            } else if var volume = volumes[id] {
+                volume.discount(dollars)
+                volumes[id] = volume
+            } else {
+                unattributedDiscount += dollars
+            }
+        }
+        pendingDiscounts = [:]
+    }
+
     // MARK: Prices
 
     /// The effective hourly rate of an instance type in a region: on-demand, Reserved Instance and
     /// Savings Plan hours together (what that capacity costs on average), or spot alone; with the share
     /// of their cost a commitment paid for.
     public func rate(region: String, instanceType: String, os: PriceTable.OperatingSystem, spot: Bool)
-        -> (hourly: Double, committedShare: Double, hours: Double)?
+        -> (hourly: Double, committedShare: Double, commitment: BillingLine.Purchase?, hours: Double)?
     {
         let purchases: [BillingLine.Purchase] = spot ? [.spot] : [.onDemand, .reserved, .savingsPlan]
         var total = Rate()
-        var committed = 0.0
+        var committed: [BillingLine.Purchase: Double] = [:]
         for purchase in purchases {
             guard let rate = rates[RateKey(region: region, instanceType: instanceType, operatingSystem: os, purchase: purchase)] else { continue }
             total.hours += rate.hours
             total.effectiveCost += rate.effectiveCost
-            if purchase == .reserved || purchase == .savingsPlan { committed += rate.effectiveCost }
+            if purchase == .reserved || purchase == .savingsPlan { committed[purchase] = rate.effectiveCost }
         }
         guard total.hours > 0 else { return nil }
-        return (total.hourly, total.effectiveCost > 0 ? committed / total.effectiveCost : 0, total.hours)
+        let share = total.effectiveCost > 0 ? committed.values.reduce(0, +) / total.effectiveCost : 0
+        let commitment = committed.isEmpty ? nil : ((committed[.savingsPlan] ?? 0) >= (committed[.reserved] ?? 0) ? BillingLine.Purchase.savingsPlan : .reserved)
+        return (total.hourly, min(1, max(0, share)), commitment, total.hours)
     }
 
-    /// A month of on-demand instance spend a freed commitment could cover instead: for a Savings Plan
-    /// (Compute Savings Plans apply to any EC2 usage), all on-demand EC2 hours; for a Reserved Instance
-    /// (regional RIs are size-flexible within a family in a region, Linux), the family's in that region.
-    /// Nothing when the bill already shows that kind of commitment unused: freeing more only adds to it.
-    public func absorbableOnDemand(for scope: CommitmentScope) -> Money {
-        if (unusedCommitment[scope.purchase] ?? 0) > 0.005 { return .zero }
-        var dollars = 0.0
+    /// A month of on-demand instance spend by (region, family, operating system): what a freed commitment
+    /// could cover instead. A Savings Plan (Compute Savings Plans apply to any EC2 usage) reaches every cell;
+    /// a regional Reserved Instance (size-flexible within its family, Linux) its own family's Linux cell.
+    public var onDemandCells: [OnDemandCell: Money] {
+        var dollars: [OnDemandCell: Double] = [:]
         for (key, rate) in rates where key.purchase == .onDemand {
-            switch scope {
-            case .savingsPlan: dollars += rate.effectiveCost
-            case .reservedInstance(let region, let family):
-                if key.region == region && key.operatingSystem == .linux && InstanceFamily.of(key.instanceType) == family {
-                    dollars += rate.effectiveCost
-                }
-            }
+            dollars[OnDemandCell(region: key.region, family: InstanceFamily.of(key.instanceType), operatingSystem: key.operatingSystem), default: 0]
+                += rate.effectiveCost
         }
-        return monthly(dollars)
+        return dollars.mapValues(monthly)
+    }
+
+    /// Whether the bill already shows that kind of commitment unused: freeing more only adds to it.
+    public func hasUnused(_ purchase: BillingLine.Purchase) -> Bool { (unusedCommitment[purchase] ?? 0) > 0.005 }
+
+    /// The on-demand spend a scope reaches (ignoring what other findings already claimed).
+    public func absorbableOnDemand(for scope: CommitmentScope) -> Money {
+        if hasUnused(scope.purchase) { return .zero }
+        return onDemandCells.filter { scope.reaches($0.key) }.values.sum()
+    }
+}
+
+/// On-demand usage of one family in one region, for one operating system.
+public struct OnDemandCell: Hashable, Sendable, Comparable {
+    public var region: String
+    public var family: String
+    public var operatingSystem: PriceTable.OperatingSystem
+
+    public static func < (lhs: OnDemandCell, rhs: OnDemandCell) -> Bool {
+        (lhs.region, lhs.family, lhs.operatingSystem.rawValue) < (rhs.region, rhs.family, rhs.operatingSystem.rawValue)
     }
 }
 
@@ -228,6 +295,14 @@ public enum CommitmentScope: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .savingsPlan: return .savingsPlan
         case .reservedInstance: return .reserved
+        }
+    }
+
+    /// Whether a freed commitment of this scope applies to that on-demand usage.
+    public func reaches(_ cell: OnDemandCell) -> Bool {
+        switch self {
+        case .savingsPlan: return true
+        case .reservedInstance(let region, let family): return cell.region == region && cell.family == family && cell.operatingSystem == .linux
         }
     }
 

@@ -45,15 +45,19 @@ public struct BillAllocation: Sendable {
                 shares[CostAllocation.idleTeam, default: 0] += resource.effectiveCost
                 continue
             }
-            var used = 0.0
+            // Each team's share of the node is its pods' requests at the node's rates over the node's price;
+            // requests above the node's size (overcommitted) are scaled down together, so no team's share
+            // depends on the order its pods were listed.
+            var byTeam: [String: Double] = [:]
             for pod in observed.pods(on: node.name) where pod.holdsCapacity {
                 let team = pod.owner.flatMap { observed.workloads[$0]?.team } ?? "unassigned"
-                let share = min(1, rates.monthly(cpu: pod.requests.cpu ?? 0, memory: pod.requests.memory ?? 0) / price.monthly.dollars)
-                let part = resource.effectiveCost * min(share, max(0, 1 - used))
-                used += share
-                shares[team, default: 0] += part
+                byTeam[team, default: 0] += rates.monthly(cpu: pod.requests.cpu ?? 0, memory: pod.requests.memory ?? 0)
+                    / (price.hourly * CostModel.hoursPerMonth)
             }
-            shares[CostAllocation.idleTeam, default: 0] += resource.effectiveCost * max(0, 1 - used)
+            let requested = byTeam.values.reduce(0, +)
+            let scale = requested > 1 ? 1 / requested : 1
+            for (team, share) in byTeam { shares[team, default: 0] += resource.effectiveCost * share * scale }
+            shares[CostAllocation.idleTeam, default: 0] += resource.effectiveCost * max(0, 1 - requested * scale)
         }
         for volume in observed.volumes {
             guard let id = volume.volumeHandle, let resource = bill.volumes[id] else { continue }
@@ -80,7 +84,8 @@ public struct BillAllocation: Sendable {
         var cents: [String: Int64] = [:]
         var remainders: [(String, Double)] = []
         for (name, dollars) in shares {
-            let exact = dollars * 100
+            // Clamped as Money clamps, so no sum of figures can trap here.
+            let exact = max(-1e17, min(1e17, dollars.isNaN ? 0 : dollars * 100))
             let whole = exact.rounded(.down)
             cents[name] = Int64(whole)
             remainders.append((name, exact - whole))

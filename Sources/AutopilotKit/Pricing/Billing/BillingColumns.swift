@@ -18,6 +18,7 @@ public struct BillingColumns: Sendable {
     }
 
     public let format: Format
+    static let largestFigure = 1e9
     private let index: [String: Int]
     /// Tag columns of a legacy CUR (`resourceTags/user:team`): column index → tag key.
     private let tagColumns: [(Int, String)]
@@ -90,6 +91,11 @@ public struct BillingColumns: Sendable {
         guard let number = Double(value), number.isFinite else {
             throw BillingError(line: record.line, message: "\(column) '\(value.prefix(40))' is not a number")
         }
+        // No single line of a bill is a billion dollars or hours: such a figure is a broken export, and
+        // sums of it would leave what money can hold.
+        guard abs(number) < Self.largestFigure else {
+            throw BillingError(line: record.line, message: "\(column) '\(value.prefix(40))' is too large for one line of a bill")
+        }
         return number
     }
 
@@ -161,7 +167,7 @@ public struct BillingColumns: Sendable {
         line.listCost = try number(record, "ListCost")
         let consumedQuantity = try number(record, "ConsumedQuantity")
         line.quantity = try number(record, "PricingQuantity") ?? consumedQuantity ?? 0
-        line.cluster = BillingLine.cluster(tags: Self.tags(json: text(record, "Tags")))
+        line.tagsJSON = text(record, "Tags")
         return line
     }
 
@@ -234,9 +240,8 @@ public struct BillingColumns: Sendable {
         line.quantity = try number(record, "line_item_usage_amount") ?? 0
         line.listCost = try number(record, "pricing_public_on_demand_cost")
         line.billedCost = try cost("line_item_net_unblended_cost", "line_item_unblended_cost")
-        var tags = Self.tags(json: text(record, "resource_tags"))
-        for (column, key) in tagColumns where !record[column].isEmpty { tags[key] = record[column] }
-        line.cluster = BillingLine.cluster(tags: tags)
+        line.tagsJSON = text(record, "resource_tags")
+        for (column, key) in tagColumns where !record[column].isEmpty { line.columnTags[key] = record[column] }
         return line
     }
 

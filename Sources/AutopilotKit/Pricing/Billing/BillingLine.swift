@@ -46,8 +46,10 @@ public struct BillingLine: Sendable {
     public var effectiveCost: Double
     /// A Reserved Instance's or Savings Plan's id (ARN), for covered usage and unused commitment.
     public var commitmentId: String?
-    /// The EKS cluster the resource belongs to, from its `aws:eks:cluster-name` / `eks:cluster-name` tag.
-    public var cluster: String?
+    /// The resource's tags as the export has them: a JSON object (FOCUS `Tags`, CUR 2.0 `resource_tags`)
+    /// and, in a legacy CUR, one column per tag. Parsed only when a resource's cluster is not known yet.
+    public var tagsJSON = ""
+    public var columnTags: [String: String] = [:]
     /// Where the line is in its file, for messages.
     public var file: String
     public var line: Int
@@ -58,6 +60,14 @@ public struct BillingLine: Sendable {
         self.line = line
         quantity = 0
         effectiveCost = 0
+    }
+
+    /// The EKS cluster the resource belongs to, from its `aws:eks:cluster-name` / `eks:cluster-name` tag.
+    public func clusterTag() -> String? {
+        guard !tagsJSON.isEmpty || !columnTags.isEmpty else { return nil }
+        var tags = BillingColumns.tags(json: tagsJSON)
+        for (key, value) in columnTags { tags[key] = value }
+        return Self.cluster(tags: tags)
     }
 
     /// The hours the line covers (its charge period).

@@ -14,10 +14,20 @@ public enum BillingReader {
         if bill.files.isEmpty {
             throw BillingError(file: path, message: "no .csv or .csv.gz billing export in it")
         }
-        // FOCUS and CUR exports of one account carry the same charges: read together, every dollar counts twice.
-        let formats = Set(bill.files.map { $0.format == .focus ? "FOCUS" : "CUR" })
+        // A FOCUS export, a CUR 2.0 and a legacy CUR of one account carry the same charges: read together,
+        // every dollar would count twice.
+        let formats = Set(bill.files.map(\.format))
         if formats.count > 1 {
-            throw BillingError(file: path, message: "holds both FOCUS and CUR exports, which carry the same charges: point --billing at one of them")
+            throw BillingError(file: path, message: "holds \(formats.map(\.rawValue).sorted().joined(separator: " and ")) exports, which carry "
+                + "the same charges: point --billing at one of them")
+        }
+        bill.applyDiscounts()
+        if abs(bill.unattributedDiscount) >= 0.01 {
+            warn("\(path): \(Money(dollars: abs(bill.unattributedDiscount))) of discount lines name no instance or volume in the bill; they price nothing")
+        }
+        if bill.unreadableInstanceLines > 0 {
+            warn("\(path): \(bill.unreadableInstanceLines) instance-hour lines name no instance type or region: they price their instance "
+                + "by id but no instance type")
         }
         return bill
     }
@@ -39,6 +49,15 @@ public enum BillingReader {
         return found.sorted()
     }
 
+    /// An on-demand or spot line's effective cost that cannot be right: zero or above what was invoiced, or
+    /// a whole number of dollars where the invoice has cents. Below the invoice is a discount, and fine.
+    static func implausible(effective: Double, billed: Double) -> Bool {
+        let tolerance = max(0.01, abs(billed) * 0.01)
+        if billed > 0.005 && effective == 0 { return true }
+        if effective > billed + tolerance { return true }
+        return effective == effective.rounded() && abs(billed - effective) >= 0.01 && billed != billed.rounded()
+    }
+
     static func read(file: String, into bill: inout Bill, warn: (String) -> Void) throws(BillingError) {
         var columns: BillingColumns?
         var count = 0
@@ -56,11 +75,11 @@ public enum BillingReader {
                 do {
                     var line = try mapping.line(record, file: file)
                     if let billed = line.billedCost, line.kind == .instanceHours, line.purchase == .onDemand || line.purchase == .spot,
-                        abs(billed - line.effectiveCost) > max(0.01, abs(billed) * 0.01)
+                        Self.implausible(effective: line.effectiveCost, billed: billed)
                     {
-                        // FOCUS: usage no commitment covers costs what it was billed, less discounts the export
-                        // states. An export that disagrees (seen: EffectiveCost rounded to whole dollars) is
-                        // priced by what was invoiced.
+                        // FOCUS: usage no commitment covers costs what it was billed, less the discounts the
+                        // export states. An effective cost of nothing, above the invoice, or rounded to whole
+                        // dollars (seen in a real sample) is a broken export: priced by what was invoiced.
                         inconsistent += 1
                         if firstInconsistent == nil { firstInconsistent = record.line }
                         line.effectiveCost = billed
@@ -76,6 +95,10 @@ public enum BillingReader {
             throw BillingError(file: file, line: error.line, message: error.message)
         } catch let error as CSVError {
             throw BillingError(file: file, line: error.line, message: error.message)
+        } catch let error as CorruptFile {
+            throw BillingError(file: file, message: error.message)
+        } catch let error as IOFailure {
+            throw BillingError(file: file, message: "cannot \(error.operation) it: \(String(cString: strerror(error.code)))")
         } catch {
             throw BillingError(file: file, message: "\(error)")
         }
@@ -89,7 +112,7 @@ public enum BillingReader {
         }
         if let firstInconsistent {
             warn("\(file):\(firstInconsistent): EffectiveCost differs from BilledCost on \(inconsistent) on-demand or spot instance lines "
-                 + "(an export that rounds or drops EffectiveCost?); those are priced at BilledCost")
+                 + "(zero, above BilledCost, or rounded to whole dollars: a broken export?); those are priced at BilledCost")
         }
     }
 }

@@ -5,11 +5,15 @@
 /// It saves only when the freed commitment moves to on-demand usage it did not cover before, which AWS
 /// does by itself each hour (a Savings Plan to any EC2 usage, a regional Reserved Instance within its
 /// family and region). So the covered part counts up to the on-demand spend the bill shows in the
-/// commitment's reach, drawn down finding by finding (in id order) so two findings never claim the same
-/// dollars, and not at all where the bill already shows that kind of commitment going unused.
+/// commitment's reach: one pool per (region, family, OS), which Reserved Instances draw from their own
+/// cell and Savings Plans from every cell, finding by finding in id order, so no two findings claim the
+/// same dollars; and not at all where the bill already shows that kind of commitment going unused.
+/// (On-demand capacity that other findings remove is not taken out of the pools: the figure assumes the
+/// rest of the fleet stays as the bill shows it.)
 public enum RealisableSavings {
     public static func assign(_ findings: inout [Finding], bill: Bill) {
-        var pools: [CommitmentScope: Money] = [:]
+        var cells = bill.onDemandCells
+        let order = cells.keys.sorted()
         for index in findings.indices.sorted(by: { findings[$0].id < findings[$1].id }) {
             guard let billed = findings[index].billed, findings[index].monthlyCost != nil else { continue }
             let savings = Money(dollars: billed.current) - Money(dollars: billed.recommended)
@@ -23,11 +27,16 @@ public enum RealisableSavings {
             for scope in billed.committedSavings.keys.sorted(by: { $0.description < $1.description }) {
                 let covered = min(Money(dollars: billed.committedSavings[scope]!), realisable)
                 guard covered > .zero else { continue }
-                let pool = pools[scope] ?? bill.absorbableOnDemand(for: scope)
-                let reused = min(covered, pool)
-                pools[scope] = pool - reused
+                var reused = Money.zero
+                if !bill.hasUnused(scope.purchase) {
+                    for cell in order where scope.reaches(cell) && reused < covered {
+                        let take = min(covered - reused, cells[cell]!)
+                        cells[cell] = cells[cell]! - take
+                        reused = reused + take
+                    }
+                }
                 realisable = realisable - covered + reused
-                if (bill.unusedCommitment[scope.purchase] ?? 0) > 0.005 {
+                if bill.hasUnused(scope.purchase) {
                     reasons.append("\(covered)/month of it runs on a \(scope) that the bill already shows partly unused "
                         + "(\(bill.monthly(bill.unusedCommitment[scope.purchase]!))/month): freeing more saves nothing until it is re-used or expires")
                 } else if reused < covered {
