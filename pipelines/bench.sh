@@ -169,7 +169,7 @@ focus="fixtures/billing/demo/focus/BILLING_PERIOD=2026-11/demo-focus-00001.csv"
 cur="fixtures/billing/demo/cur2/BILLING_PERIOD=2026-11/demo-cur2-00001.csv.gz"
 for k in ${BENCH_BILL_COPIES-10 100}; do
   { head -1 "$focus"; for _ in $(seq "$k"); do tail -n +2 "$focus"; done; } > "$bill_dir/focus.csv"
-  { zcat "$cur" | head -1; for _ in $(seq "$k"); do zcat "$cur" | tail -n +2; done; } | gzip -6 > "$bill_dir/cur2.csv.gz"
+  { zcat "$cur" | sed -n 1p; for _ in $(seq "$k"); do zcat "$cur" | tail -n +2; done; } | gzip -6 > "$bill_dir/cur2.csv.gz"
   for file in focus.csv cur2.csv.gz; do
     path=$bill_dir/$file
     opener=open; [ "${file%.gz}" != "$file" ] && opener=gzip.open

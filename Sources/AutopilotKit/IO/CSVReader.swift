@@ -54,6 +54,25 @@ public struct CSVReader {
                 for earlier in Self.byteOrderMark.prefix(matched) { try consume(earlier, body) }
             }
             try consume(byte, body)
+            // Fast path: the plain bytes of a field (most of a bill) go in as one run, not byte by byte.
+            if state == .unquoted || state == .quoted {
+                let quoted = state == .quoted
+                var end = index
+                while end < chunk.count {
+                    let next = chunk[end]
+                    if next == UInt8(ascii: "\"") || (!quoted && (next == UInt8(ascii: ",") || next == UInt8(ascii: "\n") || next == UInt8(ascii: "\r"))) {
+                        break
+                    }
+                    if quoted && next == UInt8(ascii: "\n") { line += 1 }
+                    end += 1
+                }
+                if end > index {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[index..<end]))
+                    if !quoted { lastWasCR = false }
+                    index = end
+                    if bytes.count > maximumRecordBytes { try consume(0, body) }  // throws: the record is too long
+                }
+            }
         }
     }
 

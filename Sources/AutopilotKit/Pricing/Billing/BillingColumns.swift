@@ -103,7 +103,8 @@ public struct BillingColumns: Sendable {
 
     /// `2024-09-01T00:00:00Z`, `2024-09-01T00:00:00.000Z`, or without a zone (`2024-09-01 00:00:00.000`, UTC).
     static func date(_ text: String) -> Date? {
-        guard text.count >= 19 else { return nil }
+        guard text.utf8.count >= 19 else { return nil }
+        if let date = RFC3339.date(text) { return date }
         var value = text.replacingOccurrences(of: " ", with: "T")
         let time = value.dropFirst(19)
         if !time.contains("Z") && !time.contains("+") && !time.contains("-") { value += "Z" }
