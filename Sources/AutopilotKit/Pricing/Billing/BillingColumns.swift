@@ -270,7 +270,7 @@ public struct BillingColumns: Sendable {
     /// A JSON object of tags (FOCUS `Tags`, CUR 2.0 `resource_tags`); anything else is no tags.
     static func tags(json text: String) -> [String: String] {
         guard text.hasPrefix("{"), let object = try? JSON.parse(text) else { return [:] }
-        return object.stringMap ?? [:]
+        return object.stringMap
     }
 
     /// CUR 2.0's `product` map column, serialised as JSON in CSV.
