@@ -50,10 +50,17 @@ struct RenderReport: ParsableCommand {
         let table: PriceTable
         do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
         let diagnostics = Diagnostics(tool: "render-report")
-        let bill = try BillingOption.read(billing, diagnostics)
+        if let billing, !FileManager.default.fileExists(atPath: billing) { throw ValidationError("--billing: \(billing): no such file or directory") }
         let writer = NDJSONWriter()
         let status = ToolRun.run(diagnostics, writer: writer) {
             let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: nil, diagnostics: diagnostics)
+            // The ledger's reconciliation, when the stream has one, is the bill's already: read the bill only without it.
+            var bill: Bill?
+            if set.billReconciliations.isEmpty, let billing {
+                do { bill = try BillingReader.read(path: billing) { diagnostics.warning("--billing: \($0)") } } catch {
+                    throw ValidationFailure("--billing: \(error)")
+                }
+            }
             let time = now.flatMap(RFC3339.date) ?? Self.latest(set) ?? Date()
             let report = WeeklyReport(set, now: time, team: team, model: CostModel(prices: table, bill: bill))
             try FileIO.makeDirectory(out)

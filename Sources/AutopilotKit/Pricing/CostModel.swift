@@ -67,14 +67,21 @@ public struct CostModel: Sendable {
         guard let bill else { return nil }
         if let id = node.instanceId, let resource = bill.instances[id], let hourly = resource.hourly {
             return BilledRate(hourly: hourly, committedShare: resource.committedShare, scope: scope(resource.commitment, node),
-                              basis: "instance \(id) in the bill: \(Self.rate(hourly)) effective over \(Self.hours(resource.hours))", resourceId: id)
+                              basis: "instance \(id) in the bill: \(Self.rate(hourly)) effective over \(Self.hours(resource.hours))", resourceId: id,
+                              onDemandCell: cell(node))
         }
         guard let type = node.instanceType, let region = node.region,
             let rate = bill.rate(region: region, instanceType: type, os: node.operatingSystem, spot: node.capacityType == "spot")
         else { return nil }
         return BilledRate(hourly: rate.hourly, committedShare: rate.committedShare, scope: scope(rate.commitment, node),
                           basis: "\(type) in \(region) in the bill: \(Self.rate(rate.hourly)) effective over \(Self.hours(rate.hours))",
-                          resourceId: node.instanceId)
+                          resourceId: node.instanceId, onDemandCell: cell(node))
+    }
+
+    /// The on-demand usage a node's hours are, for the realisable-savings pools; nil for spot.
+    private func cell(_ node: Observed.Node) -> OnDemandCell? {
+        guard node.capacityType != "spot", let region = node.region, let type = node.instanceType else { return nil }
+        return OnDemandCell(region: region, family: InstanceFamily.of(type), operatingSystem: node.operatingSystem)
     }
 
     private func scope(_ purchase: BillingLine.Purchase?, _ node: Observed.Node) -> CommitmentScope? {

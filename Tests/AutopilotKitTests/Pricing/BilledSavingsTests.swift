@@ -50,6 +50,18 @@ final class BilledSavingsTests: XCTestCase {
         XCTAssertTrue(byTarget["b-second"]!.reason.contains("only $23.00/month"), byTarget["b-second"]!.reason)
     }
 
+    /// On-demand capacity a finding takes away is not there for a freed commitment to move to.
+    func testCapacityAnotherFindingRemovesIsNotThereToAbsorb() {
+        var bill = Bill()
+        bill.add(usage("i-od", "m5.large", hourly: 0.10, .onDemand))
+        var removal = finding("a-removes-on-demand", current: 50, recommended: 0)
+        removal.billed?.onDemandSavings = [OnDemandCell(region: "us-east-1", family: "m5", operatingSystem: .linux): 50]
+        var findings = [removal, finding("b-frees-a-plan", current: 50, recommended: 0, committed: [.savingsPlan: 50])]
+        RealisableSavings.assign(&findings, bill: bill)
+        XCTAssertEqual(findings[0].billedSavings?.monthly, Money(cents: 5_000), "on-demand: all of it")
+        XCTAssertEqual(findings[1].billedSavings?.monthly, Money(cents: 2_300), "$73.00 of on-demand less the $50.00 the other change removes")
+    }
+
     /// Unused commitment already in the bill: freeing more saves nothing; on-demand capacity saves it all.
     func testUnusedCommitmentMeansCoveredCapacitySavesNothing() {
         var bill = Bill()

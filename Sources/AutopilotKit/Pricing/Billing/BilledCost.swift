@@ -10,6 +10,9 @@ public struct BilledRate: Equatable, Sendable {
     public var basis: String
     /// The node's instance id, which the ledger looks up in later bills to verify a removal.
     public var resourceId: String?
+    /// Where the node's on-demand hours sit (nil for spot): a change that removes them leaves less on-demand
+    /// usage for a freed commitment to move to.
+    public var onDemandCell: OnDemandCell? = nil
 }
 
 /// A finding's cost before and after at the bill's rates, summed over the nodes and volumes it touches,
@@ -26,6 +29,8 @@ public struct BilledCost: Sendable {
     public var partlyList = false
     /// The instance and volume ids the cost is for, as the bill names them.
     public var resources: [String] = []
+    /// Monthly savings on on-demand hours, by where they sit: usage the change takes away.
+    public var onDemandSavings: [OnDemandCell: Double] = [:]
 
     public init() {}
 
@@ -51,6 +56,9 @@ public struct BilledCost: Sendable {
         }
         if !basis.contains(billed.basis) { basis.append(billed.basis) }
         if let id = billed.resourceId, !resources.contains(id) { resources.append(id) }
+        if let cell = billed.onDemandCell, billed.committedShare < 1 {
+            onDemandSavings[cell, default: 0] += (listCurrent - listRecommended) * scale * (1 - billed.committedShare)
+        }
     }
 
     /// Adds a volume's monthly cost from the bill (or its list figure when the bill does not have it).

@@ -8,11 +8,16 @@
 /// commitment's reach: one pool per (region, family, OS), which Reserved Instances draw from their own
 /// cell and Savings Plans from every cell, finding by finding in id order, so no two findings claim the
 /// same dollars; and not at all where the bill already shows that kind of commitment going unused.
-/// (On-demand capacity that other findings remove is not taken out of the pools: the figure assumes the
-/// rest of the fleet stays as the bill shows it.)
+/// On-demand capacity the findings themselves take away is first taken out of the pools: a commitment
+/// cannot move to a node another change removes.
 public enum RealisableSavings {
     public static func assign(_ findings: inout [Finding], bill: Bill) {
         var cells = bill.onDemandCells
+        for finding in findings {
+            for (cell, dollars) in finding.billed?.onDemandSavings ?? [:] where dollars > 0 {
+                if let pool = cells[cell] { cells[cell] = max(.zero, pool - Money(dollars: dollars)) }
+            }
+        }
         let order = cells.keys.sorted()
         for index in findings.indices.sorted(by: { findings[$0].id < findings[$1].id }) {
             guard let billed = findings[index].billed, findings[index].monthlyCost != nil else { continue }
