@@ -15,7 +15,9 @@
 # BIN (the tools' folder; default: where collect-cluster is on PATH, else .build/release: cron's PATH
 # is /usr/bin:/bin and has no swift), DB (default OUT/autopilot.db), ALERTS
 # (receive-alerts' spool, default OUT/alerts: its last 8 days are copied into the run and read by
-# detect-incidents, which keeps each cluster's own alerts).
+# detect-incidents, which keeps each cluster's own alerts), BILLING (a FOCUS or CUR 2.0 export, file or
+# folder, e.g. an `aws s3 sync` of the Data Export: detect-waste, ledger record and render-report price
+# and reconcile by it; README, Prices and bills).
 SHELL       := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 CONTEXTS    ?=
@@ -27,6 +29,8 @@ ALERTS      ?= $(OUT)/alerts
 DATE        := $(shell date -u +%Y-%m-%d)
 RUN         := $(OUT)/runs/$(DATE)
 TMP         := $(RUN).tmp
+BILLING     ?=
+BILLING_ARG := $(if $(BILLING),--billing "$(BILLING)")
 
 # One cluster's chain; its Prometheus is PROMETHEUS_<context> (a make variable, so any context name
 # works), else PROMETHEUS.
@@ -34,7 +38,7 @@ define cluster_chain
 	@echo "weekly.mk: $(1)" >&2
 	"$(BIN)/collect-cluster" --context "$(1)" --capture "$(TMP)/capture/cluster/$(1)" \
 	  | "$(BIN)/collect-metrics" --prometheus "$(or $(PROMETHEUS_$(1)),$(PROMETHEUS))" $(PROMETHEUS_ARGS) --capture "$(TMP)/capture/metrics/$(1)" \
-	  | "$(BIN)/detect-waste" | "$(BIN)/detect-incidents" --alerts "$(TMP)/capture/alerts" --since 8d \
+	  | "$(BIN)/detect-waste" $(BILLING_ARG) | "$(BIN)/detect-incidents" --alerts "$(TMP)/capture/alerts" --since 8d \
 	  | "$(BIN)/score-risk" | "$(BIN)/build-evidence" --out "$(TMP)/evidence" > "$(TMP)/streams/$(1).ndjson"
 
 endef
@@ -52,8 +56,8 @@ weekly:
 	rm -rf "$(TMP)" && mkdir -p "$(TMP)/capture/cluster" "$(TMP)/capture/metrics" "$(TMP)/capture/alerts" "$(TMP)/streams"
 	if [ -d "$(ALERTS)" ]; then find "$(ALERTS)" -maxdepth 1 -name 'alerts-*.ndjson' -mtime -8 -exec cp {} "$(TMP)/capture/alerts/" \; ; fi
 	$(foreach ctx,$(CONTEXTS),$(call cluster_chain,$(ctx)))
-	cat "$(TMP)"/streams/*.ndjson | "$(BIN)/ledger" record --db "$(DB)" --summary > "$(TMP)/ledger.ndjson"
-	"$(BIN)/render-report" --out "$(TMP)/report" < "$(TMP)/ledger.ndjson"
+	cat "$(TMP)"/streams/*.ndjson | "$(BIN)/ledger" record --db "$(DB)" --summary $(BILLING_ARG) > "$(TMP)/ledger.ndjson"
+	"$(BIN)/render-report" --out "$(TMP)/report" $(BILLING_ARG) < "$(TMP)/ledger.ndjson"
 	mv "$(TMP)" "$(RUN)"
 	@echo "weekly.mk: $(RUN)/report/report.html" >&2
 endif

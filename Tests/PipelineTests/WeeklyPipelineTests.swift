@@ -39,7 +39,8 @@ final class WeeklyPipelineTests: XCTestCase {
         let out = scratch.appendingPathComponent("autopilot")
         // The run's date is fixed: a test that crosses midnight UTC must still see its second run refused.
         let arguments = ["-s", "-f", "pipelines/weekly.mk", "CONTEXTS=demo", "PROMETHEUS=\(prometheus.url.absoluteString)",
-                         "OUT=\(out.path)", "BIN=\(Tool.binDirectory.path)", "DATE=2026-11-23"]
+                         "OUT=\(out.path)", "BIN=\(Tool.binDirectory.path)", "DATE=2026-11-23",
+                         "BILLING=\(repositoryRoot.appendingPathComponent("fixtures/billing/demo/cur2/BILLING_PERIOD=2026-11").path)"]
         let weekly = try run("/usr/bin/make", arguments, environment: environment)
         XCTAssertEqual(weekly.status, 0, weekly.output)
 
@@ -66,6 +67,11 @@ final class WeeklyPipelineTests: XCTestCase {
         let detectors = Set(ledger.filter { $0["kind"] as? String == "finding" }.compactMap { $0["detector"] as? String })
         XCTAssertTrue(detectors.isDisjoint(with: ["over-requested-cpu", "over-requested-memory", "idle-node"]), "\(detectors)")
         XCTAssertEqual(Set(ledger.filter { $0["kind"] as? String == "ledger" }.compactMap { $0["id"] as? String }), findings)
+        // BILLING reaches detect-waste, ledger record and render-report.
+        XCTAssertTrue(ledger.contains { $0["kind"] as? String == "finding" && $0["billedSavings"] != nil })
+        XCTAssertTrue(ledger.contains { $0["kind"] as? String == "billreconciliation" && $0["cluster"] as? String == "demo" })
+        let markdown = try String(contentsOf: folder.appendingPathComponent("report/report.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("## Allocation reconciled to the bill: demo"), markdown)
 
         // The same week again is refused: the folder is the week's record.
         let again = try run("/usr/bin/make", arguments, environment: environment)
