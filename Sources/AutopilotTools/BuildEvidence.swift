@@ -38,20 +38,9 @@ struct BuildEvidence: ParsableCommand {
     @Option(help: ArgumentHelp("Fraction off on-demand for spot nodes without a spot price (default 0.65).", valueName: "ratio"))
     var spotDiscount: Double = 0.65
 
-    @Option(help: ArgumentHelp("Fetch the graphs the stream lacks (containers without a series, node utilization) from this Prometheus.", valueName: "url"))
-    var prometheus: String?
-
-    @Option(help: ArgumentHelp("Bearer token file for --prometheus.", valueName: "path"))
-    var tokenFile: String?
-
-    @Option(help: ArgumentHelp("PEM file of the CA that signed Prometheus' TLS certificate.", valueName: "path"))
-    var caFile: String?
-
-    @Option(help: ArgumentHelp("The label naming a node on cAdvisor's series (default node).", valueName: "label"))
-    var nodeLabel: String = "node"
-
-    @Option(help: ArgumentHelp("Extra label matchers for every query, e.g. 'cluster=\"prod\"'.", valueName: "matchers"))
-    var match: String = ""
+    /// Where to fetch the graphs the stream lacks (containers without a series, node utilization): the same
+    /// connection options as collect-metrics, SigV4 and basic auth included.
+    @OptionGroup var connection: PrometheusOptions
 
     @Option(help: ArgumentHelp("Add the target pods' log lines from this Grafana Loki (query_range API).", valueName: "url"))
     var loki: String?
@@ -75,9 +64,9 @@ struct BuildEvidence: ParsableCommand {
         if out.isEmpty { throw ValidationError("--out needs a directory") }
         if !(0...1).contains(spotDiscount) { throw ValidationError("--spot-discount must be between 0 and 1") }
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
-        if let prometheus, URL(string: prometheus)?.scheme == nil { throw ValidationError("--prometheus: '\(prometheus)' is not a URL") }
-        if let tokenFile, !FileManager.default.isReadableFile(atPath: tokenFile) { throw ValidationError("--token-file: cannot read \(tokenFile)") }
-        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file: cannot read \(caFile)") }
+        if let tokenFile = connection.tokenFile, !FileManager.default.isReadableFile(atPath: tokenFile) {
+            throw ValidationError("--token-file: cannot read \(tokenFile)")
+        }
         if let loki, URL(string: loki)?.scheme == nil { throw ValidationError("--loki: '\(loki)' is not a URL") }
         if let lokiFilter, lokiFilter.contains("`") { throw ValidationError("--loki-filter: a backquote cannot appear in a LogQL raw string") }
     }
@@ -89,13 +78,8 @@ struct BuildEvidence: ParsableCommand {
         let writer = NDJSONWriter()
         var filter = EvidenceFilter(diagnostics: diagnostics, directory: out, costs: CostModel(prices: table, spotDiscount: spotDiscount))
         filter.top = top
-        if let prometheus {
-            var auth = PrometheusAuth.none
-            if let tokenFile, let token = try? String(contentsOfFile: tokenFile, encoding: .utf8) {
-                auth = .bearer(token.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-            let source = LivePrometheus(baseURL: URL(string: prometheus)!, auth: auth, caFile: caFile)
-            filter.series = EvidenceSeries(source: source, nodeLabel: nodeLabel, matchers: match)
+        if let source = try connection.live(tool: "build-evidence") {
+            filter.series = EvidenceSeries(source: source, nodeLabel: connection.nodeLabel ?? "node", matchers: connection.match ?? "")
         }
         if let loki {
             let token = lokiTokenFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -30,8 +30,7 @@ struct CollectMetrics: ParsableCommand {
               … | collect-metrics --prometheus https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 --sigv4-region us-east-1
             """)
 
-    @Option(help: ArgumentHelp("Prometheus base URL (for AMP, the workspace URL).", valueName: "url"))
-    var prometheus: String?
+    @OptionGroup var connection: PrometheusOptions
 
     @Option(help: ArgumentHelp("Replay responses captured with --capture instead of asking a server.", valueName: "dir"))
     var from: String?
@@ -50,24 +49,6 @@ struct CollectMetrics: ParsableCommand {
 
     @Option(help: ArgumentHelp("End of the window, RFC 3339 or Unix seconds (default: now, or the capture's).", valueName: "time"))
     var end: String?
-
-    @Option(help: ArgumentHelp("Extra label matchers for every query, e.g. 'cluster=\"prod\"'.", valueName: "matchers"))
-    var match: String?
-
-    @Option(help: ArgumentHelp("The label naming a node on cAdvisor's series.", valueName: "label"))
-    var nodeLabel: String?
-
-    @Option(help: ArgumentHelp("Bearer token file.", valueName: "path"))
-    var tokenFile: String?
-
-    @Option(help: ArgumentHelp("File holding user:password for basic auth.", valueName: "path"))
-    var basicAuthFile: String?
-
-    @Option(help: ArgumentHelp("PEM file of the CA that signed Prometheus' TLS certificate.", valueName: "path"))
-    var caFile: String?
-
-    @Option(help: ArgumentHelp("Sign requests with AWS SigV4 for this region (Amazon Managed Service for Prometheus), with credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else a web identity (IRSA), EKS Pod Identity or the EC2 instance profile.", valueName: "region"))
-    var sigv4Region: String?
 
     @Option(help: ArgumentHelp("Known pods per query at most (namespaces are grouped up to this).", valueName: "n"))
     var podsPerQuery: Int?
@@ -88,14 +69,12 @@ struct CollectMetrics: ParsableCommand {
     var summary = false
 
     func validate() throws {
-        if (prometheus == nil) == (from == nil) { throw ValidationError("give one of --prometheus URL or --from DIR") }
+        if (connection.prometheus == nil) == (from == nil) { throw ValidationError("give one of --prometheus URL or --from DIR") }
         if from != nil && capture != nil { throw ValidationError("--capture goes with --prometheus, not --from") }
         if let window, Duration(window) == nil { throw ValidationError("--window: '\(window)' is not a duration like 14d") }
         if let step, Duration(step) == nil { throw ValidationError("--step: '\(step)' is not a duration like 5m") }
         if let seriesStep, Duration(seriesStep) == nil { throw ValidationError("--series-step: '\(seriesStep)' is not a duration like 15m") }
         if let end, RFC3339.date(end) == nil { throw ValidationError("--end: '\(end)' is not RFC 3339 or Unix seconds") }
-        if let prometheus, URL(string: prometheus)?.scheme == nil { throw ValidationError("--prometheus: '\(prometheus)' is not a URL") }
-        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw ValidationError("--ca-file: cannot read \(caFile)") }
         if let pointsPerQuery, pointsPerQuery < 1 { throw ValidationError("--points-per-query must be 1 or more") }
         if concurrency < 1 || retries < 0 { throw ValidationError("--concurrency must be 1 or more, --retries 0 or more") }
     }
@@ -140,7 +119,9 @@ struct CollectMetrics: ParsableCommand {
             settings.apply(capture: captured)
             source = replay
         } else {
-            let live = LivePrometheus(baseURL: URL(string: prometheus!)!, auth: try auth(), caFile: caFile, retries: retries)
+            guard let live = try connection.live(tool: "collect-metrics", retries: retries) else {
+                throw ValidationError("give one of --prometheus URL or --from DIR")
+            }
             source = live
             if let capture {
                 let wrapper = try CapturingPrometheus(live, directory: capture)
@@ -155,8 +136,8 @@ struct CollectMetrics: ParsableCommand {
             throw ValidationError("--series-step (\(settings.seriesStep)) must be a multiple of --step (\(settings.step)) and divide --window (\(settings.window))")
         }
         if let end { settings.end = RFC3339.date(end)! }
-        if let match { settings.matchers = match }
-        if let nodeLabel { settings.nodeLabel = nodeLabel }
+        if let match = connection.match { settings.matchers = match }
+        if let nodeLabel = connection.nodeLabel { settings.nodeLabel = nodeLabel }
         if let podsPerQuery { settings.podsPerQuery = podsPerQuery }
         if let pointsPerQuery { settings.pointsPerQuery = pointsPerQuery }
         settings.concurrency = concurrency
@@ -164,18 +145,5 @@ struct CollectMetrics: ParsableCommand {
         let stepSeconds = Double(settings.step.seconds)
         settings.end = Date(timeIntervalSince1970: (settings.end.timeIntervalSince1970 / stepSeconds).rounded(.down) * stepSeconds)
         return (source, settings, capturing)
-    }
-
-    private func auth() throws -> PrometheusAuth {
-        do {
-            return try PrometheusAuth.resolve(sigv4Region: sigv4Region, tokenFile: tokenFile, basicAuthFile: basicAuthFile)
-        } catch {
-            switch error {
-            case .settings(let message): throw ValidationError(message)
-            case .credentials(let failure):
-                writeStderr("collect-metrics: --sigv4-region: \(failure)\n")
-                throw ExitCode(ExitStatus.unavailable.rawValue)
-            }
-        }
     }
 }

@@ -370,7 +370,7 @@ final class AutopilotRunTests: XCTestCase {
               | detect-waste --quiet \\
               | detect-incidents --quiet --alerts \(work)/capture/alerts --since 8d \\
               | score-risk \\
-              | build-evidence --out \(work)/evidence > \(work)/streams/prod-us.ndjson
+              | build-evidence --out \(work)/evidence --prometheus https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 --sigv4-region us-east-1 --match 'cluster="prod us"' > \(work)/streams/prod-us.ndjson
             emit-pr --repo /srv/gitops --cluster-path prod-us=clusters/prod-us --github-repo acme/infra < \(work)/streams/prod-us.ndjson > \(work)/streams/prod-us.ndjson.emit-pr && mv \(work)/streams/prod-us.ndjson.emit-pr \(work)/streams/prod-us.ndjson
             # across clusters
             cat \(work)/streams/*.ndjson | ledger record --db /srv/autopilot/autopilot.db > \(work)/ledger.ndjson

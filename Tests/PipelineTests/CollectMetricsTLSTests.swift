@@ -1,3 +1,4 @@
+import AutopilotKit
 import Foundation
 import XCTest
 
@@ -48,6 +49,22 @@ final class CollectMetricsTLSTests: XCTestCase {
         XCTAssertEqual(trusted.status, 0, trusted.stderr)
         let usage = try XCTUnwrap(try decodeRecords(trusted.lines).first { $0["kind"] as? String == "usage" })
         XCTAssertEqual((usage["cpu"] as! [String: Double])["p95"]!, 0.25, accuracy: 1e-6)
+
+        // build-evidence reaches the same Prometheus with the same options (it had a bearer token only): the
+        // series the stream lacks come through TLS and basic auth.
+        let window = #"{"start":"\#(RFC3339.string(end.addingTimeInterval(-6 * 3600)))","end":"\#(RFC3339.string(end))","step":"5m"}"#
+        let stream = input + """
+            {"kind":"usage","cluster":"t","namespace":"shop","workload":{"kind":"Deployment","name":"api"},"container":"app","window":\(window),"samples":72,"pods":1,"cpu":{"p50":0.25,"p90":0.25,"p95":0.25,"p99":0.25,"max":0.25},"memory":{"p50":104857600,"p95":104857600,"p99":104857600,"max":104857600},"oomKills":0,"throttledRatio":null,"series":null}
+            {"kind":"finding","cluster":"t","id":"f-api","detector":"over-requested-cpu","namespace":"shop","target":{"kind":"Deployment","name":"api","container":"app"},"summary":"Lower it.","current":{"cpu":2.0},"recommended":{"cpu":1.0},"basis":{"window":\(window)}}
+
+            """
+        let evidence = try Tool.run("build-evidence", ["--out", scratch.appendingPathComponent("ev").path, "--prometheus", server.url.absoluteString,
+                                                       "--ca-file", "\(scratch.path)/ca.crt", "--basic-auth-file", credentials.path], stdin: stream)
+        XCTAssertEqual(evidence.status, 0, evidence.stderr)
+        let pack = try JSONSerialization.jsonObject(with: Data(contentsOf: scratch.appendingPathComponent("ev/f-api/evidence.json"))) as! [String: Any]
+        let cpu = (((pack["charts"] as! [[String: Any]]).first?["data"] as? [String: Any])?["values"] as? [Any] ?? []).compactMap { $0 as? Double }
+        XCTAssertFalse(cpu.isEmpty, "\(pack)")
+        for value in cpu { XCTAssertEqual(value, 0.25, accuracy: 1e-6) }
 
         let untrusted = try Tool.run("collect-metrics", common + ["--basic-auth-file", credentials.path], stdin: input)
         XCTAssertEqual(untrusted.status, 69, "an unknown CA is refused")

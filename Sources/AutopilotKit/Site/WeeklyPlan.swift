@@ -130,16 +130,15 @@ public struct WeeklyPlan: Sendable {
         let incidents = ["--quiet", "--alerts", "\(folder)/capture/alerts", "--since", "8d"] + settings("detect-incidents", chosen)
         let risk = settings("score-risk", chosen)
 
-        var evidence = ["--out", "\(folder)/evidence"] + settings("build-evidence", chosen)
-        // build-evidence fetches missing graphs with a bearer token at most; behind SigV4 or basic auth the
-        // packs are drawn from the series collect-metrics already put in the stream.
-        if prometheus.sigv4Region == nil && prometheus.basicAuthFile == nil {
-            evidence += ["--prometheus", prometheus.url]
-            if let file = prometheus.tokenFile { evidence += ["--token-file", file] }
-            if let file = prometheus.caFile { evidence += ["--ca-file", file] }
-            if let match = prometheus.match { evidence += ["--match", match] }
-            if let label = prometheus.nodeLabel { evidence += ["--node-label", label] }
-        }
+        // build-evidence reaches the same Prometheus as collect-metrics, with the same options (SigV4 included),
+        // for the graphs the stream lacks.
+        var evidence = ["--out", "\(folder)/evidence"] + settings("build-evidence", chosen) + ["--prometheus", prometheus.url]
+        if let region = prometheus.sigv4Region { evidence += ["--sigv4-region", region] }
+        if let file = prometheus.tokenFile { evidence += ["--token-file", file] }
+        if let file = prometheus.basicAuthFile { evidence += ["--basic-auth-file", file] }
+        if let file = prometheus.caFile { evidence += ["--ca-file", file] }
+        if let match = prometheus.match { evidence += ["--match", match] }
+        if let label = prometheus.nodeLabel { evidence += ["--node-label", label] }
         if let loki = cluster.loki {
             evidence += ["--loki", loki.url]
             if let file = loki.tokenFile { evidence += ["--loki-token-file", file] }
