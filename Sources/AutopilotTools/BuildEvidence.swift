@@ -36,7 +36,7 @@ struct BuildEvidence: ParsableCommand {
     var prices: String?
 
     @Option(help: ArgumentHelp("Fraction off on-demand for spot nodes without a spot price (default 0.65).", valueName: "ratio"))
-    var spotDiscount: Double = 0.65
+    var spotDiscount: Double = CostModel.defaultSpotDiscount
 
     /// Where to fetch the graphs the stream lacks (containers without a series, node utilization): the same
     /// connection options as collect-metrics, SigV4 and basic auth included.

@@ -67,6 +67,9 @@ extension Ledger {
                                    valueName: "path"))
         var billing: String?
 
+        @Flag(help: "Stop at the first malformed input line (exit 65), recording nothing.")
+        var strict = false
+
         @Flag(help: "Print a one-line summary on stderr.")
         var summary = false
 
@@ -78,8 +81,8 @@ extension Ledger {
         func run() throws {
             let table: PriceTable
             do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
-            let diagnostics = Diagnostics(tool: "ledger")
-            let model = CostModel(prices: table, spotDiscount: spotDiscount ?? 0.65, bill: try BillingOption.read(billing, diagnostics))
+            let diagnostics = Diagnostics(tool: "ledger", strict: strict)
+            let model = CostModel(prices: table, spotDiscount: spotDiscount ?? CostModel.defaultSpotDiscount, bill: try BillingOption.read(billing, diagnostics))
             let writer = NDJSONWriter()
             let status = ToolRun.run(diagnostics, writer: writer) {
                 let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: writer, diagnostics: diagnostics)

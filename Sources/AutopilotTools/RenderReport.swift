@@ -11,7 +11,7 @@ struct RenderReport: ParsableCommand {
             `ledger record` appends (without them every finding counts as detected and the cost allocation \
             is computed from the node and pod records); `incident` records when present. Several clusters \
             may be concatenated. Output: the three files in --out (each written to a temporary file and \
-            renamed), and one summary line on stdout.
+            renamed); nothing on stdout, and with --summary one line on stderr.
 
             The headline: saved this week (verified), projected next week (approved + implemented), \
             identified and not yet acted on, incidents caught; all money is monthly run-rate in USD and \
@@ -42,6 +42,9 @@ struct RenderReport: ParsableCommand {
                                valueName: "path"))
     var billing: String?
 
+    @Flag(help: "Print a one-line summary on stderr (what was written, and the headline figures).")
+    var summary = false
+
     func validate() throws {
         if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
     }
@@ -67,7 +70,8 @@ struct RenderReport: ParsableCommand {
             try FileIO.writeAtomically(report.json.serialized() + [UInt8(ascii: "\n")], to: "\(out)/report.json")
             try FileIO.writeAtomically(Array(report.markdown.utf8), to: "\(out)/report.md")
             try FileIO.writeAtomically(Array(report.html.utf8), to: "\(out)/report.html")
-            try writer.write(raw: Array("render-report: wrote \(out)/report.html, report.md, report.json: \(report.summaryLine)".utf8))
+            // Quiet on success, stdout for data only: the summary is asked for, and goes to stderr.
+            if summary { diagnostics.note("wrote \(out)/report.html, report.md, report.json: \(report.summaryLine)") }
         }
         if status != .ok { throw ExitCode(status.rawValue) }
     }

@@ -407,6 +407,17 @@ final class LedgerTests: XCTestCase {
         XCTAssertEqual(exported.filter { $0["kind"] as? String == "ledger" }.count, 48)
         XCTAssertFalse(exported.contains { $0["id"] as? String == "f-broken" })
         XCTAssertFalse(exported.filter { $0["kind"] as? String == "costhistory" }.isEmpty)
+
+        // --strict: the same line stops the run before anything is recorded.
+        let strictDB = scratch.appendingPathComponent("strict.db")
+        let strict = try Tool.run("ledger", ["record", "--db", strictDB.path, "--now", F.t1, "--strict"],
+                                  stdin: input.joined(separator: "\n") + "\n")
+        XCTAssertEqual(strict.status, 65, strict.stderr)
+        XCTAssertTrue(strict.errorLines.first?.hasPrefix("ledger: <stdin>:2:") == true, strict.stderr)
+        XCTAssertFalse(strict.stdout.contains(#"{"kind":"ledger""#), "nothing recorded, so no ledger records")
+        if FileManager.default.fileExists(atPath: strictDB.path) {
+            XCTAssertTrue(try F.export(strictDB).filter { $0["kind"] as? String == "ledger" }.isEmpty, "no finding recorded")
+        }
     }
 }
 

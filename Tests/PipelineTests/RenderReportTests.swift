@@ -16,12 +16,11 @@ final class RenderReportTests: XCTestCase {
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    /// A successful run: one summary line, quiet stderr, and the three files.
+    /// A successful run: quiet (stdout carries data only, and a report is files), and the three files.
     private func assertWroteTheReport(_ result: ToolResult, _ out: URL, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
         XCTAssertEqual(result.stderr, "", file: file, line: line)
-        XCTAssertEqual(result.lines.count, 1, result.stdout, file: file, line: line)
-        XCTAssertTrue(result.stdout.hasPrefix("render-report: wrote \(out.path)/report.html"), result.stdout, file: file, line: line)
+        XCTAssertEqual(result.stdout, "", "stdout carries data only", file: file, line: line)
         for name in ["report.html", "report.md", "report.json"] {
             let size = (try? Data(contentsOf: out.appendingPathComponent(name)))?.count ?? 0
             XCTAssertGreaterThan(size, 0, name, file: file, line: line)
@@ -409,6 +408,12 @@ final class RenderReportTests: XCTestCase {
         assertWroteTheReport(result, out)
         let report = try readReport(in: out)
         try assertReconciles(report)
+        // --summary: one line on stderr, what was written and the headline.
+        let summarised = try render(input, into: scratch.appendingPathComponent("again"), ["--summary"])
+        XCTAssertEqual(summarised.stdout, "")
+        XCTAssertEqual(summarised.errorLines.count, 1, summarised.stderr)
+        XCTAssertTrue(summarised.stderr.hasPrefix("render-report: wrote \(scratch.appendingPathComponent("again").path)/report.html, report.md, report.json: verified "),
+                      summarised.stderr)
 
         let rows = try XCTUnwrap(report["rows"] as? [String: [String]])
         XCTAssertEqual(Set(rows["identifiedNotActedOn"] ?? []), Set(findings.compactMap { $0["id"] as? String }))

@@ -77,7 +77,7 @@ public struct DetectionConfig: Sendable {
     public var minSamples: Int64 = 100
     /// Findings saving less than this a month are dropped (reliability findings always stay).
     public var minSavings = Money.zero
-    public var spotDiscount = 0.65
+    public var spotDiscount = CostModel.defaultSpotDiscount
     /// The team node, node-pool and unclaimed-volume findings go to (they belong to whoever runs the cluster).
     public var platformTeam = "platform"
 

@@ -16,7 +16,10 @@ public struct CostModel: Sendable {
     /// The customer's billing exports (`--billing`): what nodes and volumes really cost, beside list prices.
     public var bill: Bill?
 
-    public init(prices: PriceTable = .embedded(), spotDiscount: Double = 0.65, bill: Bill? = nil) {
+    /// The share off on-demand a spot node is priced at without a spot price: the one default every tool uses.
+    public static let defaultSpotDiscount = 0.65
+
+    public init(prices: PriceTable = .embedded(), spotDiscount: Double = CostModel.defaultSpotDiscount, bill: Bill? = nil) {
         self.prices = prices
         self.spotDiscount = spotDiscount
         self.bill = bill
