@@ -24,14 +24,14 @@ cpu-floor|Sources/AutopilotKit/Detectors/DetectionConfig.swift|public var floorC
 cpu-min-reduction|Sources/AutopilotKit/Detectors/DetectionConfig.swift|public var minReductionRatio = 0.20
         public var minReductionCores|public var minReductionRatio = 0.25
         public var minReductionCores
-cpu-step|Sources/AutopilotKit/Detectors/OverRequestedCPU.swift|let step = millis < 1000 ? 5.0 : 50.0|let step = millis < 1000 ? 10.0 : 50.0
+cpu-step|Sources/AutopilotKit/Vocabulary/RequestRounding.swift|let step = millis < 1000 ? 5.0 : 50.0|let step = millis < 1000 ? 10.0 : 50.0
 latency-margin|Sources/AutopilotKit/Detectors/DetectionConfig.swift|public var latencySensitiveMargin = 0.50|public var latencySensitiveMargin = 0.40
 memory-margin|Sources/AutopilotKit/Detectors/DetectionConfig.swift|public var margin = 0.15
         public var floorBytes|public var margin = 0.14
         public var floorBytes
 memory-floor|Sources/AutopilotKit/Detectors/DetectionConfig.swift|public var floorBytes: Int64 = 100 << 20|public var floorBytes: Int64 = 90 << 20
-memory-step|Sources/AutopilotKit/Detectors/OverRequestedMemory.swift|let step = bytes <= 1024 * mib ? 16 * mib : 64 * mib|let step = bytes <= 1024 * mib ? 32 * mib : 64 * mib
-memory-step-large|Sources/AutopilotKit/Detectors/OverRequestedMemory.swift|let step = bytes <= 1024 * mib ? 16 * mib : 64 * mib|let step = bytes <= 1024 * mib ? 16 * mib : 128 * mib
+memory-step|Sources/AutopilotKit/Vocabulary/RequestRounding.swift|let step = bytes <= 1024 * mib ? 16 * mib : 64 * mib|let step = bytes <= 1024 * mib ? 32 * mib : 64 * mib
+memory-step-large|Sources/AutopilotKit/Vocabulary/RequestRounding.swift|let step = bytes <= 1024 * mib ? 16 * mib : 64 * mib|let step = bytes <= 1024 * mib ? 16 * mib : 128 * mib
 oom-margin|Sources/AutopilotKit/Detectors/DetectionConfig.swift|public var oomMargin = 0.25|public var oomMargin = 0.20
 rate-split|Sources/AutopilotKit/Pricing/CostModel.swift|public static let cpuWeight = 0.031611|public static let cpuWeight = 0.03
 hours-per-month|Sources/AutopilotKit/Pricing/CostModel.swift|public static let hoursPerMonth = 730.0|public static let hoursPerMonth = 720.0

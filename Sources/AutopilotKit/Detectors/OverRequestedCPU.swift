@@ -41,14 +41,7 @@ public struct OverRequestedCPU: Detector {
             }
         }
         // The observed p95 is the floor of every recommendation, whatever the config says.
-        return (roundUp(max(cores, p95)), reason)
-    }
-
-    /// 5m steps below one core, 50m steps above.
-    static func roundUp(_ cores: Double) -> Double {
-        let millis = (cores * 1000 - 1e-6).rounded(.up)
-        let step = millis < 1000 ? 5.0 : 50.0
-        return (millis / step).rounded(.up) * step / 1000
+        return (RequestRounding.cpu(max(cores, p95)), reason)
     }
 
     private func check(_ container: Observed.Container, of workload: Observed.Workload, hpa: Observed.HPA?,

@@ -29,7 +29,7 @@ public struct OverRequestedMemory: Detector {
     /// The clean request for this container, or nil without enough samples.
     public static func recommendation(usage: Observed.Usage, config: DetectionConfig) -> Int64? {
         guard usage.samples >= config.minSamples, let peak = usage.memory["max"] else { return nil }
-        return roundUp(max(peak * (1 + config.memory.margin), Double(config.memory.floorBytes), peak))
+        return RequestRounding.memory(max(peak * (1 + config.memory.margin), Double(config.memory.floorBytes), peak))
     }
 
     /// The request a reduction finding would set, or nil when the container does not qualify for one
@@ -44,14 +44,6 @@ public struct OverRequestedMemory: Detector {
         guard reduction >= config.memory.minReductionBytes, Double(reduction) / Double(request) >= config.memory.minReductionRatio
         else { return nil }
         return recommended
-    }
-
-    /// 16Mi steps up to 1Gi, 64Mi steps above.
-    static func roundUp(_ bytes: Double) -> Int64 {
-        let mib = 1_048_576.0
-        let step = bytes <= 1024 * mib ? 16 * mib : 64 * mib
-        // Clamped: a corrupt usage figure must not trap the conversion.
-        return Int64(min((bytes / step).rounded(.up) * step, 9e18))
     }
 
     /// OOM kills in the window as Prometheus counted them, or, when it saw none, the pods whose last
@@ -115,7 +107,7 @@ public struct OverRequestedMemory: Detector {
         let peak = max(usage.memory["max"] ?? 0, Double(container.limits.memory ?? 0), Double(request))
         // Nothing measured and nothing set: no figure to raise from, and none is made up.
         guard peak > 0 else { return nil }
-        let recommended = Self.roundUp(peak * (1 + config.memory.oomMargin))
+        let recommended = RequestRounding.memory(peak * (1 + config.memory.oomMargin))
         var limitAfter = container.limits.memory
         var notes = ["\(kills) OOM kill\(kills == 1 ? "" : "s") in the window: memory is not reduced"]
         if let limit = container.limits.memory, limit < recommended {

@@ -31,7 +31,7 @@ public struct WasteFilter {
     /// Runs the detectors; findings under `config.minSavings` are dropped unless they add cost (reliability
     /// fixes) or carry no price.
     public func findings(for cluster: ObservedCluster) -> [Finding] {
-        let context = DetectionContext(cluster: cluster, config: config, costs: costs, now: now ?? Self.defaultNow(cluster))
+        let context = DetectionContext(cluster: cluster, config: config, costs: costs, now: now ?? cluster.dataTime)
         var warned = Set<String>()
         for (_, reason) in context.unpricedNodes where warned.insert(reason).inserted {
             diagnostics.warning("\(reason): findings on its nodes carry priceSource \"unknown\" and no dollars; add it with --prices FILE")
@@ -45,12 +45,6 @@ public struct WasteFilter {
         return findings
     }
 
-    /// The moment the data describes: the end of the usage window, else the latest time a record mentions;
-    /// the wall clock only for a stream that carries no time at all.
-    static func defaultNow(_ cluster: ObservedCluster) -> Date {
-        let ends = cluster.usage.values.flatMap(\.values).compactMap { $0.windowEnd.flatMap(RFC3339.date) }
-        return ends.max() ?? cluster.latestTime ?? Date()
-    }
 
     /// `12 findings (over-requested-cpu 5, …); monthly savings $1,234.56 across 10 priced findings, 2 unpriced`.
     public static func summary(_ findings: [Finding]) -> String {

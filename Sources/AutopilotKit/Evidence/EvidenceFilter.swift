@@ -79,7 +79,7 @@ public struct EvidenceFilter {
         let stepDuration = series?.step ?? Duration(seconds: 3600)
         let usage = cluster.usage.values.flatMap(\.values)
         let end = finding["basis", "window", "end"]?.string.flatMap(RFC3339.date)
-            ?? usage.compactMap { $0.windowEnd.flatMap(RFC3339.date) }.max() ?? WasteFilter.defaultNow(cluster)
+            ?? usage.compactMap { $0.windowEnd.flatMap(RFC3339.date) }.max() ?? cluster.dataTime
         let start = finding["basis", "window", "start"]?.string.flatMap(RFC3339.date)
             ?? usage.compactMap { $0.windowStart.flatMap(RFC3339.date) }.min() ?? end.addingTimeInterval(-7 * 86_400)
         let step = Double(stepDuration.seconds)

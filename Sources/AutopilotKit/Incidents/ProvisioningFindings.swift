@@ -14,10 +14,10 @@ enum ProvisioningFindings {
         let p99 = usage.cpu["p99"] ?? p95
         let request = container.requests.cpu ?? 0
         var newRequest = request
-        if p95 > request { newRequest = OverRequestedCPU.roundUp(p95 * 1.15) }
+        if p95 > request { newRequest = RequestRounding.cpu(p95 * 1.15) }
         var newLimit = container.limits.cpu
         if let limit = container.limits.cpu {
-            newLimit = OverRequestedCPU.roundUp(max(limit * 1.5, p99 * 1.5, newRequest))
+            newLimit = RequestRounding.cpu(max(limit * 1.5, p99 * 1.5, newRequest))
         }
         guard newRequest != request || newLimit != container.limits.cpu else { return nil }
         let key = workload.key
@@ -48,11 +48,11 @@ enum ProvisioningFindings {
                               _ context: DetectionContext) -> Finding? {
         guard let peak = usage.memory["max"] else { return nil }
         let request = container.requests.memory ?? 0
-        let recommended = max(request, OverRequestedMemory.roundUp(peak * 1.15))
+        let recommended = max(request, RequestRounding.memory(peak * 1.15))
         var limit = container.limits.memory
         // A limit the peak comes within 15% of is the next OOM kill: 30% of headroom above the peak.
         if let current = limit, current < recommended || peak >= 0.85 * Double(current) {
-            limit = max(recommended, OverRequestedMemory.roundUp(peak * 1.3))
+            limit = max(recommended, RequestRounding.memory(peak * 1.3))
         }
         guard recommended > request || limit != container.limits.memory else { return nil }
         let key = workload.key

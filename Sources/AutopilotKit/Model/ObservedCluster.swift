@@ -203,3 +203,12 @@ public struct ObservedCluster: Sendable {
     /// All events about an object, by its `kind/namespace/name` key (namespace empty for nodes), in input order.
     public func events(about key: String) -> [Observed.Event] { (eventsAbout[key] ?? []).map { events[$0] } }
 }
+
+extension ObservedCluster {
+    /// The moment the data describes: the end of the usage window, else the latest time a record mentions;
+    /// the wall clock only for a stream that carries no time at all. "Now" for every tool not told one.
+    public var dataTime: Date {
+        let ends = usage.values.flatMap(\.values).compactMap { $0.windowEnd.flatMap(RFC3339.date) }
+        return ends.max() ?? latestTime ?? Date()
+    }
+}

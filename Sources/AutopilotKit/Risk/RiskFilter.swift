@@ -18,7 +18,7 @@ public struct RiskFilter {
     /// concatenated), then written in their input order; everything else is forwarded as it comes.
     public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> [RiskAssessment] {
         let (cluster, findings) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
-        let scorer = RiskScorer(cluster: cluster, policy: policy, now: now ?? WasteFilter.defaultNow(cluster))
+        let scorer = RiskScorer(cluster: cluster, policy: policy, now: now ?? cluster.dataTime)
         var assessments: [RiskAssessment] = []
         // Held findings passed `Finding.validate`: detector and target are there.
         for held in findings {

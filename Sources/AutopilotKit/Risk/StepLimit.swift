@@ -22,11 +22,11 @@ enum StepLimit {
         case "over-requested-cpu":
             guard let before = finding["current", "cpu"]?.double, let after = finding["recommended", "cpu"]?.double else { return .fits }
             (field, current, target) = ("cpu", before, after)
-            stepValue = max(OverRequestedCPU.roundUp(before * (1 - maxReduction)), after)
+            stepValue = max(RequestRounding.cpu(before * (1 - maxReduction)), after)
         case "over-requested-memory":
             guard let before = finding["current", "memory"]?.int, let after = finding["recommended", "memory"]?.int else { return .fits }
             (field, current, target) = ("memory", Double(before), Double(after))
-            stepValue = Double(max(OverRequestedMemory.roundUp(Double(before) * (1 - maxReduction)), after))
+            stepValue = Double(max(RequestRounding.memory(Double(before) * (1 - maxReduction)), after))
         case "misconfigured-autoscaling":
             guard let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int else { return .fits }
             (field, current, target) = ("minReplicas", Double(before), Double(after))

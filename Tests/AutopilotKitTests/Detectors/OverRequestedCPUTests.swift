@@ -104,7 +104,7 @@ final class OverRequestedCPUTests: XCTestCase {
             (1.0, 1.0), (1.001, 1.05), (1.38, 1.4), (1.65, 1.65), (2.26, 2.3),
         ]
         for (cores, expected) in cases {
-            XCTAssertEqual(OverRequestedCPU.roundUp(cores), expected, accuracy: 1e-12, "roundUp(\(cores))")
+            XCTAssertEqual(RequestRounding.cpu(cores), expected, accuracy: 1e-12, "roundUp(\(cores))")
         }
     }
 

@@ -86,7 +86,7 @@ final class OverRequestedMemoryTests: XCTestCase {
             (Double(1150 * mib), 1152 * mib),
         ]
         for (bytes, expected) in cases {
-            XCTAssertEqual(OverRequestedMemory.roundUp(bytes), expected, "roundUp(\(bytes / Double(mib))Mi)")
+            XCTAssertEqual(RequestRounding.memory(bytes), expected, "roundUp(\(bytes / Double(mib))Mi)")
         }
     }
 
