@@ -30,8 +30,6 @@ public struct Money: Comparable, Hashable, Sendable, CustomStringConvertible {
         let fraction = magnitude % 100
         return (cents < 0 ? "-$" : "$") + whole + grouped + "." + (fraction < 10 ? "0" : "") + String(fraction)
     }
-
-    public var json: JSONValue { .double(dollars) }
 }
 
 extension Sequence where Element == Money {

@@ -43,24 +43,6 @@ public enum Quantity {
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 
-    /// A quantity that may also arrive as a JSON number (YAML manifests write `cpu: 1`).
-    public static func cores(_ json: JSON, field: String) throws(QuantityError) -> Double {
-        if let number = json.double { return number }
-        guard let text = json.string else { throw QuantityError(field: field, value: json.value.text) }
-        return try cores(text, field: field)
-    }
-
-    /// A quantity that may also arrive as a JSON number.
-    public static func bytes(_ json: JSON, field: String) throws(QuantityError) -> Int64 {
-        if let number = json.int { return number }
-        if let number = json.double {
-            guard number.isFinite, abs(number) < 9.2e18 else { throw QuantityError(field: field, value: json.value.text, outOfRange: "beyond 8Ei") }
-            return Int64(number.rounded(.up))
-        }
-        guard let text = json.string else { throw QuantityError(field: field, value: json.value.text) }
-        return try bytes(text, field: field)
-    }
-
     private static let binarySuffixes: [String: Int] = ["Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6]
     private static let decimalSuffixes: [String: Int] = [
         "n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18,
