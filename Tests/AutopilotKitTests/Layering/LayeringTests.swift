@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+
+/// The core library's folders are layers: Vocabulary/ at the bottom uses nothing of the library, IO/ uses
+/// only Vocabulary/, and the domains above use both. A type named in a lower folder but declared in a
+/// higher one is an upward reference: this test lists each, with its file.
+final class LayeringTests: XCTestCase {
+    private let sources = repositoryRoot.appendingPathComponent("Sources/AutopilotKit")
+    /// Each folder and the folders it may use.
+    private let allowed: [String: Set<String>] = ["Vocabulary": [], "IO": ["Vocabulary"]]
+
+    /// Type names declared in each top-level folder of the library.
+    private func declarations() throws -> [String: Set<String>] {
+        var byFolder: [String: Set<String>] = [:]
+        let pattern = try NSRegularExpression(pattern: #"(?m)^(?:public |internal |private |fileprivate |final )*(?:struct|enum|class|protocol|actor)\s+([A-Z][A-Za-z0-9]*)"#)
+        for (folder, text) in try files() {
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                byFolder[folder, default: []].insert(String(text[Range(match.range(at: 1), in: text)!]))
+            }
+        }
+        return byFolder
+    }
+
+    private func files() throws -> [(folder: String, text: String)] {
+        guard let walker = FileManager.default.enumerator(atPath: sources.path) else { return [] }
+        var out: [(String, String)] = []
+        while let relative = walker.nextObject() as? String {
+            guard relative.hasSuffix(".swift") else { continue }
+            let folder = String(relative.prefix { $0 != "/" })
+            out.append((folder, try String(contentsOf: sources.appendingPathComponent(relative), encoding: .utf8)))
+        }
+        return out
+    }
+
+    func testLowerFoldersUseNothingAboveThem() throws {
+        let declared = try declarations()
+        XCTAssertFalse(declared["Vocabulary", default: []].isEmpty)
+        guard let walker = FileManager.default.enumerator(atPath: sources.path) else { return XCTFail("no sources") }
+        var upward: [String] = []
+        while let relative = walker.nextObject() as? String {
+            guard relative.hasSuffix(".swift") else { continue }
+            let folder = String(relative.prefix { $0 != "/" })
+            guard let may = allowed[folder] else { continue }
+            let text = try String(contentsOf: sources.appendingPathComponent(relative), encoding: .utf8)
+            // Identifiers outside comments and string literals are what the file uses.
+            let code = text.split(separator: "\n").map { line -> String in
+                let noComment = line.range(of: "//").map { String(line[..<$0.lowerBound]) } ?? String(line)
+                return noComment.replacingOccurrences(of: #""[^"]*""#, with: "\"\"", options: .regularExpression)
+            }.joined(separator: "\n")
+            let words = Set(code.split { !$0.isLetter && !$0.isNumber && $0 != "_" }.map(String.init))
+            for (other, names) in declared where other != folder && !may.contains(other) {
+                for name in names.intersection(words) where !(declared[folder]?.contains(name) ?? false) {
+                    upward.append("\(relative) uses \(name) (\(other)/)")
+                }
+            }
+        }
+        XCTAssertEqual(upward.sorted(), [], "upward references")
+    }
+}
