@@ -36,32 +36,7 @@ final class FakeGitHub {
             try JSONSerialization.data(withJSONObject: preload).write(to: file)
             arguments += ["--preload", file.path]
         }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments + extraArguments
-        let output = Pipe()
-        process.standardOutput = output
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        // The server prints `LISTENING <port>` once it accepts connections.
-        var buffer = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while !buffer.contains(UInt8(ascii: "\n")) && Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-        }
-        let line = String(decoding: buffer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard line.hasPrefix("LISTENING "), let port = Int(line.dropFirst("LISTENING ".count)) else {
-            if process.isRunning {
-                process.terminate()
-            }
-            process.waitUntilExit()
-            let stderr = ((try? String(contentsOf: errors, encoding: .utf8)) ?? "")
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            throw FakeGitHub.failure("did not start (exit \(process.terminationStatus)): \(line) \(stderr)")
-        }
-        self.port = port
+        port = try ServerProcess.start(process, arguments: arguments + extraArguments, name: "fake GitHub", stderr: errors)
     }
 
     /// The requests the server logged, oldest first: method, path, query, headers (lower-cased names:

@@ -15,28 +15,9 @@ final class FakeKubeAPIServer {
     init(fixtures: URL, scratch: URL, extraArguments: [String] = [], token: String? = nil, clientToken: String? = nil) throws {
         log = scratch.appendingPathComponent("apiserver.log")
         let script = repositoryRoot.appendingPathComponent("Tests/PipelineTests/Support/fake_kube_apiserver.py")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["python3", script.path, "--fixtures", fixtures.path, "--port", "0", "--log", log.path]
         if let token { arguments += ["--token", token, "--tls"] }
-        process.arguments = arguments + extraArguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The server prints `LISTENING <port>` once it accepts connections.
-        var buffer = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while !buffer.contains(UInt8(ascii: "\n")) && Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-        }
-        let line = String(decoding: buffer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard line.hasPrefix("LISTENING "), let port = Int(line.dropFirst("LISTENING ".count)) else {
-            process.terminate()
-            throw NSError(domain: "FakeKubeAPIServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "did not start: \(line)"])
-        }
-        self.port = port
+        port = try ServerProcess.start(process, arguments: arguments + extraArguments, name: "fake API server", stderr: nil)
         kubeconfig = scratch.appendingPathComponent("kubeconfig")
         let config = Self.kubeconfig(port: port, tls: token != nil, token: clientToken ?? token)
         try config.write(to: kubeconfig, atomically: true, encoding: .utf8)
