@@ -70,11 +70,6 @@ public struct BillingLine: Sendable {
         return Self.cluster(tags: tags)
     }
 
-    /// The hours the line covers (its charge period).
-    public var hours: Double? {
-        guard let start, let end, end > start else { return nil }
-        return end.timeIntervalSince(start) / 3600
-    }
 }
 
 extension BillingLine {
