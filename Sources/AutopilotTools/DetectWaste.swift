@@ -11,7 +11,8 @@ struct DetectWaste: ParsableCommand {
             forwarded unchanged.
 
             Output: the input, then one `finding` record per problem: over-requested-cpu, over-requested-memory, \
-            under-provisioned-memory, idle-node, orphan-volume, misconfigured-autoscaling, node-consolidation. \
+            under-provisioned-memory, idle-node, orphan-volume, misconfigured-autoscaling, node-consolidation, \
+            stuck-terminating. \
             Each carries a stable id, the target, its team, a one-sentence summary, current and recommended \
             values, monthly cost before/after and savings (US dollars, 730 hours a month), a confidence and the \
             basis it rests on. A price the table lacks gives `priceSource: "unknown"` and no dollars. With \

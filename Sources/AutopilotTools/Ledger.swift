@@ -36,12 +36,13 @@ struct Ledger: ParsableCommand {
 extension Ledger {
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record a run: forward the stream, then append `ledger` and `costhistory` records.",
+            abstract: "Record a run: forward the stream, then append `ledger`, `costhistory` and (with --billing) `billreconciliation` records.",
             discussion: """
                 Input: the stream of one run (findings after score-risk; `change` records from emit-pr; the \
                 cluster's node, pod, workload, volume, hpa and usage records, for verification and the cost \
                 history). Several clusters may be concatenated. Output: the input, then one `ledger` record \
-                per finding of the run's clusters and one `costhistory` record per (run, cluster, team).
+                per finding of the run's clusters, one `costhistory` record per (run, cluster, team) and, with \
+                --billing, one `billreconciliation` record per cluster (the allocation reconciled to the bill).
 
                 Findings gated `auto` by score-risk are approved by the policy. Implemented findings are \
                 verified against the run: live and safe → verified with the realized monthly savings; \
