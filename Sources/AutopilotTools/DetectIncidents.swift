@@ -11,7 +11,8 @@ struct DetectIncidents: ParsableCommand {
             stdin or, with --alerts, from its spool), forwards it unchanged, and appends one `incident` record per \
             incident: signals about one workload or node in one stretch of time (further apart than --gap are \
             two), classified (oom, crashloop, eviction, cpu-saturation, memory-pressure, node-not-ready, \
-            failed-scheduling, latency, disruption, anomaly), with rootCause{hypothesis, summary, confidence, \
+            failed-scheduling, latency, disruption, anomaly, rollout, job-failed, capacity, storage), with \
+            rootCause{hypothesis, summary, confidence, \
             evidence[]} and actions[]. An action that changes resources is also appended as a `finding` \
             (under-provisioned-memory, under-provisioned-cpu) for score-risk and emit-pr, unless the stream \
             already carries a finding with its id (detect-waste's).

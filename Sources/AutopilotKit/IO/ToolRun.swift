@@ -17,6 +17,8 @@ public enum ToolRun {
             diagnostics.reportError(failure.message)
             return .usage
         } catch let failure as IOFailure {
+            // What was already produced still goes out (a failed write's own flush fails again, harmlessly).
+            try? writer.flush()
             diagnostics.reportError("\(failure)")
             return .ioError
         } catch {
