@@ -107,7 +107,7 @@ struct DetectWaste: ParsableCommand {
             now: now.flatMap(RFC3339.date))
         if let detectors {
             var names = Set(Self.names(detectors))
-            if names.contains("over-requested-memory") { names.insert(OverRequestedMemory.underProvisioned) }
+            if names.contains(FindingKind.overRequestedMemory.rawValue) { names.insert(OverRequestedMemory.underProvisioned) }
             filter.keep = names
         }
         return filter

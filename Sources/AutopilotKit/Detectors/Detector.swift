@@ -22,11 +22,11 @@ public enum DetectorRegistry {
 
     /// The detectors that produce the named findings, in registry order, or the first unknown name.
     public static func select(_ names: [String]) -> Result<[any Detector], UnknownDetector> {
-        for name in names where !self.names.contains(name) && name != "under-provisioned-memory" {
+        for name in names where !self.names.contains(name) && name != FindingKind.underProvisionedMemory.rawValue {
             return .failure(UnknownDetector(name: name))
         }
         // under-provisioned-memory findings come from the memory detector.
-        let wanted = Set(names.map { $0 == "under-provisioned-memory" ? "over-requested-memory" : $0 })
+        let wanted = Set(names.map { $0 == FindingKind.underProvisionedMemory.rawValue ? FindingKind.overRequestedMemory.rawValue : $0 })
         return .success(all.filter { wanted.contains($0.name) })
     }
 }

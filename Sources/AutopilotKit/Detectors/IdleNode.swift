@@ -3,7 +3,7 @@
 /// `maxUsageRatio`, over the window. Cordoned, NotReady and ignored nodes are left alone. Savings: the
 /// node's monthly price. The finding names the pods that would move and anything that blocks the drain.
 public struct IdleNode: Detector {
-    public let name = "idle-node"
+    public let name = FindingKind.idleNode.rawValue
 
     public init() {}
 

@@ -6,7 +6,7 @@
 /// or more). Pods are priced after the memory right-sizing of the same workload, and the CPU detector
 /// leaves such workloads alone, so the findings' savings add up without counting a pod twice.
 public struct MisconfiguredAutoscaling: Detector {
-    public let name = "misconfigured-autoscaling"
+    public let name = FindingKind.misconfiguredAutoscaling.rawValue
 
     public init() {}
 

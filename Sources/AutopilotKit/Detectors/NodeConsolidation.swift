@@ -13,7 +13,7 @@
 /// pool allows (category, generation, family, capacity type; same architecture, no burstable t*) whose
 /// estimated allocatable still holds its pods; proposed when it saves `minReplacementSavingsRatio` or more.
 public struct NodeConsolidation: Detector {
-    public let name = "node-consolidation"
+    public let name = FindingKind.nodeConsolidation.rawValue
 
     public init() {}
 

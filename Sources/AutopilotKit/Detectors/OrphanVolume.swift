@@ -5,7 +5,7 @@ import Foundation
 /// whose deletion has begun.
 /// Savings: size (GiB) × the volume type's GB-month price, plus provisioned IOPS and throughput.
 public struct OrphanVolume: Detector {
-    public let name = "orphan-volume"
+    public let name = FindingKind.orphanVolume.rawValue
 
     public init() {}
 

@@ -8,7 +8,7 @@
 /// minimum far under target is left to misconfigured-autoscaling (lower minReplicas), so savings are
 /// never counted twice.
 public struct OverRequestedCPU: Detector {
-    public let name = "over-requested-cpu"
+    public let name = FindingKind.overRequestedCPU.rawValue
 
     public init() {}
 

@@ -6,8 +6,8 @@
 /// reduced: it gets an `under-provisioned-memory` finding that raises the request (and a limit below it)
 /// to the peak × (1 + oomMargin), with negative savings. Limits are never lowered.
 public struct OverRequestedMemory: Detector {
-    public let name = "over-requested-memory"
-    public static let underProvisioned = "under-provisioned-memory"
+    public let name = FindingKind.overRequestedMemory.rawValue
+    public static let underProvisioned = FindingKind.underProvisionedMemory.rawValue
 
     public init() {}
 

@@ -6,7 +6,7 @@ import Foundation
 /// that cannot confirm the kill. Other detectors leave such objects alone (they are going already); this
 /// one says they are stuck. A stuck node or volume is still billed: that is the finding's cost.
 public struct StuckTerminating: Detector {
-    public let name = "stuck-terminating"
+    public let name = FindingKind.stuckTerminating.rawValue
 
     public init() {}
 

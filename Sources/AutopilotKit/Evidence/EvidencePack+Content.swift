@@ -139,7 +139,7 @@ extension EvidencePack {
                 }
                 lines.append(line)
             }
-        } else if finding["detector"]?.string == "orphan-volume", let size = finding["current", "sizeBytes"]?.int,
+        } else if FindingKind(of: finding) == .orphanVolume, let size = finding["current", "sizeBytes"]?.int,
             let type = finding["current", "volumeType"]?.string {
             let zone = finding["current", "zone"]?.string ?? ""
             let region = String(zone.dropLast())

@@ -4,7 +4,7 @@ import Foundation
 /// twins of the right-sizing detectors. They cost money (negative savings) and never go below what the
 /// container was seen to use.
 enum ProvisioningFindings {
-    static let underProvisionedCPU = "under-provisioned-cpu"
+    static let underProvisionedCPU = FindingKind.underProvisionedCPU.rawValue
 
     /// A CPU-saturated container: a limit it is throttled at goes to 1.5× (at least 1.5× its p99); a request
     /// under its p95 goes to p95 + 15%. Nil when neither changes.

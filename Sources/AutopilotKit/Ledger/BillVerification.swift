@@ -26,17 +26,15 @@ public struct BillVerification: Sendable {
         ["state": .string(state.rawValue), "reason": .string(reason), "realizedMonthlySavings": realized.map(\.json) ?? .null]
     }
 
-    /// Removals: the detectors whose change takes instances or volumes away.
-    static let removals: Set<String> = ["idle-node", "node-consolidation", "orphan-volume", "stuck-terminating"]
 
     /// A resource must be absent from the bill for this long before its end for the removal to count.
     static let quietHours = 24.0
 
     public static func check(finding: JSON, changedAt: Date?, bill: Bill) -> BillVerification {
-        let detector = finding["detector"]?.string ?? ""
+        let removal = FindingKind(of: finding)?.removesResources ?? false
         let resources = finding["billed", "resources"]?.value.stringList ?? []
-        guard removals.contains(detector), !resources.isEmpty else {
-            return BillVerification(state: .notApplicable, reason: removals.contains(detector)
+        guard removal, !resources.isEmpty else {
+            return BillVerification(state: .notApplicable, reason: removal
                 ? "detected without --billing: the finding names no instance or volume ids to look up"
                 : "a request change shows on the bill only as fewer or smaller nodes, not as itself")
         }

@@ -34,34 +34,34 @@ public struct Verification: Sendable {
         let detector = row["detector"].string ?? ""
         let targetName = row["target_name"].string ?? ""
         let baselineSavings = row["baseline_savings_cents"].int.map(Money.init(cents:)) ?? .zero
-        switch detector {
-        case "over-requested-cpu", "over-requested-memory", "under-provisioned-memory", "under-provisioned-cpu":
+        switch FindingKind(rawValue: detector) {
+        case .overRequestedCPU, .overRequestedMemory, .underProvisionedMemory, .underProvisionedCPU:
             return resourceChange(row, baseline: baseline, cluster: cluster, resource: detector.hasSuffix("cpu") ? "cpu" : "memory",
                                   baselineSavings: baselineSavings, changedAt: changedAt)
-        case "idle-node":
+        case .idleNode:
             return cluster.node(named: targetName) == nil
                 ? Verification(state: .verified, reason: "node \(targetName) is gone", realized: baselineSavings)
                 : Verification(state: .notLive, reason: "node \(targetName) is still in the cluster")
-        case "node-consolidation" where baseline["recommended", "instanceType"]?.string != nil:
+        case .nodeConsolidation where baseline["recommended", "instanceType"]?.string != nil:
             // A replacement: done once the node is gone (replaced) or runs the recommended type.
             let wanted = baseline["recommended", "instanceType"]?.string ?? ""
             guard let node = cluster.node(named: targetName), node.instanceType != wanted else {
                 return Verification(state: .verified, reason: "node \(targetName) replaced (\(wanted))", realized: baselineSavings)
             }
             return Verification(state: .notLive, reason: "node \(targetName) still runs \(node.instanceType ?? "its old type")")
-        case "node-consolidation":
+        case .nodeConsolidation:
             let nodes = baseline["recommended", "removeNodes"]?.value.stringList ?? []
             let remaining = nodes.filter { cluster.node(named: $0) != nil }
             return remaining.isEmpty
                 ? Verification(state: .verified, reason: "\(nodes.joined(separator: ", ")) gone", realized: baselineSavings)
                 : Verification(state: .notLive, reason: "still in the cluster: \(remaining.joined(separator: ", "))")
-        case "orphan-volume":
+        case .orphanVolume:
             // The target may be a claim; the volume is what costs money.
             let volume = baseline["current", "volume"]?.string ?? targetName
             return cluster.volumes.contains { $0.name == volume }
                 ? Verification(state: .notLive, reason: "volume \(volume) still exists")
                 : Verification(state: .verified, reason: "volume \(volume) is gone", realized: baselineSavings)
-        case "misconfigured-autoscaling":
+        case .misconfiguredAutoscaling:
             let namespace = row["namespace"].string
             guard let hpa = cluster.hpas.first(where: { $0.namespace == namespace && $0.name == targetName }) else {
                 return Verification(state: .verified, reason: "HPA \(targetName) was removed", realized: baselineSavings)
@@ -70,7 +70,8 @@ public struct Verification: Sendable {
                 return Verification(state: .verified, reason: "minReplicas is \(wanted)", realized: baselineSavings)
             }
             return Verification(state: .notLive, reason: "HPA \(targetName) unchanged (minReplicas \(hpa.minReplicas))")
-        default:
+        // A stuck object is finished by a person outside any PR; an unknown kind has no rule.
+        case .stuckTerminating, nil:
             return Verification(state: .unknown, reason: "no verification rule for \(detector)")
         }
     }
@@ -118,7 +119,8 @@ public struct Verification: Sendable {
         // A raise answers OOM kills or throttling that are still in a window begun before it: judge it on
         // usage since the change only (a cut's window may start earlier: usage under the old request only
         // makes it more careful).
-        let isRaise = row["detector"].string?.hasPrefix("under-provisioned") == true
+        let kind = FindingKind(rawValue: row["detector"].string ?? "")
+        let isRaise = kind == .underProvisionedMemory || kind == .underProvisionedCPU
         if isRaise, let changedAt, let usage, usage.windowStart.flatMap(RFC3339.date).map({ $0 < changedAt }) ?? true {
             return Verification(state: .unknown, reason: "live; the usage window starts before the change (\(RFC3339.string(changedAt))): "
                                 + "the next run judges it on usage since", realized: realized)

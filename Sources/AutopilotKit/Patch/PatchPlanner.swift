@@ -29,15 +29,17 @@ public struct PatchPlanner {
         var attempt = workspace
         let result: PatchResult
         do {
-            switch finding["detector"]?.string {
-            case "over-requested-cpu", "over-requested-memory", "under-provisioned-memory", "under-provisioned-cpu":
+            switch FindingKind(of: finding) {
+            case .overRequestedCPU, .overRequestedMemory, .underProvisionedMemory, .underProvisionedCPU:
                 result = try resources(finding, &attempt)
-            case "misconfigured-autoscaling": result = try autoscaler(finding, &attempt)
-            case "node-consolidation" where finding["target", "kind"]?.string == "NodePool": result = try nodePool(finding, &attempt)
-            case "node-consolidation": result = try nodeInstanceType(finding, &attempt)
-            case "idle-node": result = try idleNode(finding, &attempt)
-            case "orphan-volume": result = try orphanVolume(finding, &attempt)
-            case let detector: result = .notPatchable("emit-pr has no patch for detector \(detector ?? "(none)")")
+            case .misconfiguredAutoscaling: result = try autoscaler(finding, &attempt)
+            case .nodeConsolidation where finding["target", "kind"]?.string == "NodePool": result = try nodePool(finding, &attempt)
+            case .nodeConsolidation: result = try nodeInstanceType(finding, &attempt)
+            case .idleNode: result = try idleNode(finding, &attempt)
+            case .orphanVolume: result = try orphanVolume(finding, &attempt)
+            // A stuck object is a person's call (finalizers); an unknown kind has no patch.
+            case .stuckTerminating, nil:
+                result = .notPatchable("emit-pr has no patch for detector \(finding["detector"]?.string ?? "(none)")")
             }
         } catch {
             result = .notPatchable(error.description)

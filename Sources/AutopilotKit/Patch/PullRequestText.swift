@@ -34,16 +34,16 @@ public struct PullRequestText {
         let cluster = first["cluster"]?.string ?? ""
         let target = Self.targetName(first)
         let what: String
-        switch first["detector"]?.string {
-        case "over-requested-cpu", "over-requested-memory": what = "Right-size \(target)"
-        case "under-provisioned-memory": what = "Raise memory of \(target)"
-        case "under-provisioned-cpu": what = "Raise CPU of \(target)"
-        case "misconfigured-autoscaling": what = "Fix autoscaling bounds of \(target)"
-        case "idle-node": what = "Remove idle node \(target)"
-        case "orphan-volume": what = "Delete orphan volume \(target)"
-        case "node-consolidation" where first["target", "kind"]?.string == "NodePool": what = "Consolidate NodePool \(target)"
-        case "node-consolidation": what = "Replace \(first["current", "instanceType"]?.string ?? "instance type") with \(first["recommended", "instanceType"]?.string ?? "?") (\(target))"
-        default: what = "Change \(target)"
+        switch FindingKind(of: first) {
+        case .overRequestedCPU, .overRequestedMemory: what = "Right-size \(target)"
+        case .underProvisionedMemory: what = "Raise memory of \(target)"
+        case .underProvisionedCPU: what = "Raise CPU of \(target)"
+        case .misconfiguredAutoscaling: what = "Fix autoscaling bounds of \(target)"
+        case .idleNode: what = "Remove idle node \(target)"
+        case .orphanVolume: what = "Delete orphan volume \(target)"
+        case .nodeConsolidation where first["target", "kind"]?.string == "NodePool": what = "Consolidate NodePool \(target)"
+        case .nodeConsolidation: what = "Replace \(first["current", "instanceType"]?.string ?? "instance type") with \(first["recommended", "instanceType"]?.string ?? "?") (\(target))"
+        case .stuckTerminating, nil: what = "Change \(target)"
         }
         let money = savings.cents > 0 ? ": save \(savings)/month" : savings.cents < 0 ? ": \(Money(cents: -savings.cents))/month more, for safety" : ""
         // Names come from the cluster: a newline in one must not start a forged line in the subject.

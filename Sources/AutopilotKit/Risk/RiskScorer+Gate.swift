@@ -75,8 +75,9 @@ extension RiskScorer {
             approve.append("the change restarts the only replica of \(workload.key)")
         }
         if affected.nodeLevel && !affected.nodes.isEmpty && !policy.autoNodeChanges { approve.append("node removals and replacements need a human (autoNodeChanges: false)") }
-        if finding["detector"]?.string == "orphan-volume" { approve.append("deleting a volume is irreversible") }
-        if finding["detector"]?.string == "stuck-terminating" {
+        let kind = FindingKind(of: finding)
+        if kind == .orphanVolume { approve.append("deleting a volume is irreversible") }
+        if kind == .stuckTerminating {
             approve.append("a person must act: force-deleting or removing a finalizer skips the cleanup it waits for")
         }
         if finding["priceSource"]?.string == "none" { approve.append("no single change to apply: a human decides the fix") }
@@ -86,6 +87,6 @@ extension RiskScorer {
 
     /// Resource changes roll the pods; an HPA or ScaledObject change does not.
     private func restartsPods(_ finding: JSON) -> Bool {
-        ["over-requested-cpu", "over-requested-memory", "under-provisioned-memory", "under-provisioned-cpu"].contains(finding["detector"]?.string ?? "")
+        FindingKind(of: finding)?.changesRequests ?? false
     }
 }

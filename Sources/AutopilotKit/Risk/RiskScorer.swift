@@ -64,12 +64,11 @@ public struct RiskScorer: Sendable {
     }
 
     func latencyImpact(_ finding: JSON, _ affected: Affected) -> RiskAssessment.Factor {
-        let detector = finding["detector"]?.string ?? ""
         var score = 0.0
         var reasons: [String] = []
         var details: [JSONValue.Member] = []
-        switch detector {
-        case "over-requested-cpu":
+        switch FindingKind(of: finding) {
+        case .overRequestedCPU:
             guard let new = finding["recommended", "cpu"]?.double, let p99 = finding["basis", "usage", "p99"]?.double, p99 > 0 else { break }
             let headroom = (new - p99) / p99
             score = headroom < 0 ? 0.8 : headroom < 0.15 ? 0.5 : headroom < 0.5 ? 0.2 : 0.05
@@ -82,24 +81,25 @@ public struct RiskScorer: Sendable {
             }
             details = [.init("newRequest", .double(new)), .init("p99", .double(p99)), .init("headroom", .double(RiskAssessment.round2(headroom))),
                        .init("throttledRatio", .optional(throttled))]
-        case "over-requested-memory":
+        case .overRequestedMemory:
             guard let new = finding["recommended", "memory"]?.int, let peak = finding["basis", "usage", "max"]?.double, peak > 0 else { break }
             let headroom = (Double(new) - peak) / peak
             score = headroom < 0.1 ? 0.5 : headroom < 0.25 ? 0.2 : 0.05
             reasons.append("new request \(Units.memory(new)) is \(Self.percent(headroom)) above the peak working set "
                 + "\(Units.memory(bytes: peak)) (< 10%: 0.5, < 25%: 0.2, else 0.05)")
             details = [.init("newRequest", .int(new)), .init("max", .double(peak)), .init("headroom", .double(RiskAssessment.round2(headroom)))]
-        case "misconfigured-autoscaling":
+        case .misconfiguredAutoscaling:
             if let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int, after < before {
                 score = 0.3
                 reasons.append("minReplicas \(before) → \(after): a load spike waits for new pods to start (0.3)")
             }
-        case "idle-node", "node-consolidation":
+        case .idleNode, .nodeConsolidation:
             if !affected.pods.isEmpty {
                 score = 0.2
                 reasons.append("\(affected.pods.count) pod\(affected.pods.count == 1 ? "" : "s") restart on other nodes (0.2)")
             }
-        default:
+        // A raise adds room; a volume or a stuck object moves no load; an unknown kind is not judged here.
+        case .underProvisionedMemory, .underProvisionedCPU, .orphanVolume, .stuckTerminating, nil:
             break
         }
         let level = score >= 0.6 ? "high" : score >= 0.3 ? "medium" : "low"
@@ -139,7 +139,7 @@ public struct RiskScorer: Sendable {
             score += 0.3 * Double(blocking.count)
             reasons.append("PodDisruptionBudget\(blocking.count == 1 ? "" : "s") \(blocking.joined(separator: ", ")) allow 0 disruptions (+ 0.3 each)")
         }
-        let irreversible = finding["detector"]?.string == "orphan-volume"
+        let irreversible = FindingKind(of: finding) == .orphanVolume
         if irreversible {
             score += 0.5
             reasons.append("deleting a volume cannot be undone: its data goes with it (+ 0.5)")

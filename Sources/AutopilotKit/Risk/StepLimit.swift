@@ -13,25 +13,25 @@ enum StepLimit {
     }
 
     static func apply(_ finding: JSON, maxReduction: Double) -> Outcome {
-        let detector = finding["detector"]?.string ?? ""
         let field: String
         let current: Double
         let target: Double
         let stepValue: Double
-        switch detector {
-        case "over-requested-cpu":
+        switch FindingKind(of: finding) {
+        case .overRequestedCPU:
             guard let before = finding["current", "cpu"]?.double, let after = finding["recommended", "cpu"]?.double else { return .fits }
             (field, current, target) = ("cpu", before, after)
             stepValue = max(RequestRounding.cpu(before * (1 - maxReduction)), after)
-        case "over-requested-memory":
+        case .overRequestedMemory:
             guard let before = finding["current", "memory"]?.int, let after = finding["recommended", "memory"]?.int else { return .fits }
             (field, current, target) = ("memory", Double(before), Double(after))
             stepValue = Double(max(RequestRounding.memory(Double(before) * (1 - maxReduction)), after))
-        case "misconfigured-autoscaling":
+        case .misconfiguredAutoscaling:
             guard let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int else { return .fits }
             (field, current, target) = ("minReplicas", Double(before), Double(after))
             stepValue = max((Double(before) * (1 - maxReduction)).rounded(.up), Double(after))
-        default:
+        // Raises and removals are not cut in steps; an unknown kind is left as it is.
+        case .underProvisionedMemory, .underProvisionedCPU, .idleNode, .orphanVolume, .nodeConsolidation, .stuckTerminating, nil:
             return .fits
         }
         guard target < current, (current - target) / current > maxReduction + 1e-9 else { return .fits }

@@ -358,7 +358,7 @@ public struct SynthCluster {
                 // utilization averages over all of a pod's containers).
                 workload.containers[0].cpuLevel = Double(workload.containers[0].cpuMillicores) / 1000 / 6
                 workload.hpa = HPA(minReplicas: workload.replicas, maxReplicas: workload.replicas * 3, currentUtilization: 18)
-                planted.append(Planted(detector: "misconfigured-autoscaling", namespace: workload.namespace, kind: "HorizontalPodAutoscaler", name: workload.name))
+                planted.append(Planted(detector: FindingKind.misconfiguredAutoscaling.rawValue, namespace: workload.namespace, kind: "HorizontalPodAutoscaler", name: workload.name))
             } else {
                 let cpu = roll < 0.55 || roll >= 0.8
                 let memory = roll >= 0.55
@@ -367,13 +367,13 @@ public struct SynthCluster {
                     // Large enough that the reduction passes the 50m minimum.
                     workload.containers[0].cpuMillicores = max(container.cpuMillicores, 200)
                     workload.containers[0].cpuLevel = Double(workload.containers[0].cpuMillicores) / 1000 / random.double(3.5...6)
-                    planted.append(Planted(detector: "over-requested-cpu", namespace: workload.namespace, kind: workload.kind, name: workload.name, container: container.name))
+                    planted.append(Planted(detector: FindingKind.overRequestedCPU.rawValue, namespace: workload.namespace, kind: workload.kind, name: workload.name, container: container.name))
                 }
                 if memory {
                     // Large enough that the reduction passes the 128 MiB minimum.
                     workload.containers[0].memoryBytes = max(container.memoryBytes, 512 << 20)
                     workload.containers[0].memoryLevel = Double(workload.containers[0].memoryBytes) / random.double(3.5...6)
-                    planted.append(Planted(detector: "over-requested-memory", namespace: workload.namespace, kind: workload.kind, name: workload.name, container: container.name))
+                    planted.append(Planted(detector: FindingKind.overRequestedMemory.rawValue, namespace: workload.namespace, kind: workload.kind, name: workload.name, container: container.name))
                 }
             }
             workloads[index] = workload
@@ -506,15 +506,15 @@ public struct SynthCluster {
                 sizeGiB: random.pick([50, 100, 200, 500]), zone: random.pick(Self.zones),
                 created: spec.now.addingTimeInterval(-Double(random.int(15...120)) * 86_400), volumeID: String(format: "vol-0%016llx", random.next() >> 4),
                 uid: uid))
-            planted.append(Planted(detector: "orphan-volume", namespace: nil, kind: "PersistentVolume", name: name))
+            planted.append(Planted(detector: FindingKind.orphanVolume.rawValue, namespace: nil, kind: "PersistentVolume", name: name))
         }
         for node in nodes where node.role == .idle {
-            planted.append(Planted(detector: "idle-node", namespace: nil, kind: "Node", name: node.name))
+            planted.append(Planted(detector: FindingKind.idleNode.rawValue, namespace: nil, kind: "Node", name: node.name))
         }
         let underused = nodes.filter { $0.role == .consolidate }
         for poolIndex in Set(underused.map(\.pool)).sorted() {
             planted.append(Planted(
-                detector: "node-consolidation", namespace: nil, kind: pools[poolIndex].kind, name: pools[poolIndex].name,
+                detector: FindingKind.nodeConsolidation.rawValue, namespace: nil, kind: pools[poolIndex].kind, name: pools[poolIndex].name,
                 nodes: underused.filter { $0.pool == poolIndex }.map(\.name).sorted()))
         }
     }

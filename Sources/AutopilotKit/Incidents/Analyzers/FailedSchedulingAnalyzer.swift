@@ -46,11 +46,11 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
             guard let usage = context.usage(key, container.name) else { continue }
             if insufficientCPU, let request = container.requests.cpu, let p95 = usage.cpu["p95"], request > 2 * p95 {
                 overRequested.append("container \(container.name) requests \(Units.cpu(request)) CPU and uses \(Units.cpu(p95)) at p95")
-                flagged.insert(["over-requested-cpu", container.name])
+                flagged.insert([FindingKind.overRequestedCPU.rawValue, container.name])
             }
             if insufficientMemory, let request = container.requests.memory, let peak = usage.memory["max"], Double(request) > 2 * peak {
                 overRequested.append("container \(container.name) requests \(Units.memory(request)) and peaks at \(Units.memory(bytes: peak))")
-                flagged.insert(["over-requested-memory", container.name])
+                flagged.insert([FindingKind.overRequestedMemory.rawValue, container.name])
             }
         }
         if !overRequested.isEmpty {
