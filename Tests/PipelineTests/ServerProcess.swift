@@ -1,12 +1,15 @@
 import Foundation
 
-/// Starting a test's helper server (a script under Support/): it binds 127.0.0.1 on a port of its own
-/// choosing and prints `LISTENING <port>` once it accepts connections. The launcher waits for that line
+/// Starting a test's helper server (a script under Support/, or a tool such as slack-approvals): it binds
+/// 127.0.0.1 on a port of its own choosing and prints `LISTENING <port>` once it accepts connections. The launcher waits for that line
 /// (20 s at most); a server that dies or says something else is stopped and reported with its stderr.
 enum ServerProcess {
-    static func start(_ process: Process, arguments: [String], name: String, stderr: URL?) throws -> Int {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    /// `executable` nil runs `arguments` through /usr/bin/env (a script: `python3 script.py …`).
+    static func start(_ process: Process, executable: URL? = nil, arguments: [String], environment: [String: String]? = nil,
+                      name: String, stderr: URL?) throws -> Int {
+        process.executableURL = executable ?? URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let output = Pipe()
         process.standardOutput = output
         if let stderr {

@@ -375,8 +375,6 @@ final class ApprovalServer {
         let config = scratch.appendingPathComponent("approvers.yaml")
         try SlackApprovalTests.config.write(to: config, atomically: true, encoding: .utf8)
         logFile = scratch.appendingPathComponent("slack-approvals.log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        process.executableURL = Tool.binDirectory.appendingPathComponent("slack-approvals")
         var arguments = ["--listen", "127.0.0.1:0", "--db", db.path, "--signing-secret-file", secret.path, "--config", config.path,
                          "--slack-api-url", slack.apiURL]
         var environment = ProcessInfo.processInfo.environment
@@ -385,25 +383,8 @@ final class ApprovalServer {
             arguments += ["--github-repo", "acme/infra", "--api-url", github.baseURL]
             environment["GITHUB_TOKEN"] = "ghp-test"
         }
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: logFile)
-        try process.run()
-        var buffer = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while !buffer.contains(UInt8(ascii: "\n")) && Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-        }
-        let line = String(decoding: buffer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard line.hasPrefix("LISTENING "), let port = Int(line.dropFirst("LISTENING ".count)) else {
-            process.terminate()
-            throw NSError(domain: "ApprovalServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "did not start: \(line)"])
-        }
-        self.port = port
+        port = try ServerProcess.start(process, executable: Tool.binDirectory.appendingPathComponent("slack-approvals"), arguments: arguments,
+                                       environment: environment, name: "slack-approvals", stderr: logFile)
     }
 
     func log() -> String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
