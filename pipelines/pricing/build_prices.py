@@ -49,13 +49,11 @@ SID_KARPENTER = "karpenter@1d92708"
 SID_KARPENTER_DOCS = "karpenter-docs@1d92708"
 SID_TEDIVM = "tedivm@0535a3f"
 SID_AUTOSCALER = "autoscaler@55c37cd"
-SID_SKYPILOT = "skypilot@e385a0d"
 SID_CLOUDKEEP = "cloudkeep@d76ed27"
 SID_VANTAGE = "vantage-fargate-page"
 DATE_TEDIVM = "2022-11-22"        # commit b7df874 (last change of api/ec2instances.json); no date inside the file
 DATE_AUTOSCALER = "2026-01-22"    # StaticListLastUpdateTime inside the file
 DATE_KARPENTER_DOCS = "2026-07-11"  # commit 692ccdd (last change of instance-types.md)
-DATE_SKYPILOT = "undated"         # anchors.csv records the commit, not its date (see PRICES.md)
 DATE_VANTAGE = "2021-04-22"       # the page's "Originally published April 22, 2021" (its figures are unchanged since)
 
 # Fargate, us-east-1, from https://www.vantage.sh/blog/fargate-pricing (see SOURCES.md for the wording).
@@ -229,6 +227,22 @@ def load_anchors():
     return rows
 
 
+def check_against_anchors(rows):
+    """The SkyPilot catalogue rows in anchors.csv carry no data date, and every price row must have one, so
+    they price nothing: they are the cross-check of the table (PRICES.md). Prints how many Linux rows of
+    the table equal them, and the largest difference."""
+    anchors = load_anchors()
+    diffs = []
+    for (r, t), p in sorted(anchors.items()):
+        row = rows.get((r, t, "Linux"))
+        if row is None:
+            continue
+        diffs.append(abs(Decimal(str(row[0])) - p) / p)
+    exact = sum(1 for d in diffs if d == 0)
+    worst = max(diffs) * 100 if diffs else 0
+    log(f"cross-check against {len(anchors)} SkyPilot rows: {len(diffs)} in the table, {exact} equal, largest difference {worst:.2f}%")
+
+
 def load_cloudkeep():
     date = read(CLOUDKEEP_DATE).strip()[:10]
     out = {}
@@ -276,6 +290,19 @@ def read_offer(path):
     return m.group(0), rows
 
 
+def on_demand_rows(rows, region):
+    """An offer file's on-demand rows of one AWS Region (not a Local or Wavelength Zone), in file order."""
+    for row in rows:
+        g = lambda k: row.get(k, "").strip()
+        if g("termtype") != "OnDemand":
+            continue
+        if g("regioncode") and g("regioncode") != region:
+            continue
+        if g("locationtype") and g("locationtype") != "AWS Region":
+            continue
+        yield row
+
+
 def parse_ec2_offer(path, region):
     """EC2 on-demand (Linux, Windows licence included) and EBS rows of one AmazonEC2 offer file.
 
@@ -286,14 +313,8 @@ def parse_ec2_offer(path, region):
     date, rows = read_offer(path)
     ec2, specs, ebs, conflicts = {}, {}, {}, []
     iops_rows = {}
-    for row in rows:
+    for row in on_demand_rows(rows, region):
         g = lambda k: row.get(k, "").strip()
-        if g("termtype") != "OnDemand":
-            continue
-        if g("regioncode") and g("regioncode") != region:
-            continue
-        if g("locationtype") and g("locationtype") != "AWS Region":
-            continue
         if g("currency") and g("currency") != "USD":
             continue
         try:
@@ -354,14 +375,8 @@ def parse_ecs_offer(path, region):
     added to the Windows vCPU-hour rate so the figure matches the table's Windows vCPU-hour meaning)."""
     date, rows = read_offer(path)
     found = {}
-    for row in rows:
+    for row in on_demand_rows(rows, region):
         g = lambda k: row.get(k, "").strip()
-        if g("termtype") != "OnDemand":
-            continue
-        if g("regioncode") and g("regioncode") != region:
-            continue
-        if g("locationtype") and g("locationtype") != "AWS Region":
-            continue
         m = FARGATE_USAGE.search(g("usagetype"))
         if not m:
             continue
@@ -482,9 +497,6 @@ def build(offers_dir=None):
     kdocs = load_karpenter_docs()
     codes, names = load_region_names()
     tedivm, tedivm_regions, tedivm_named, tedivm_skipped = load_tedivm(codes, names)
-    # The SkyPilot samples in anchors.csv carry no data date, and every price row must have one: they are
-    # kept as a cross-check of the derivation (PRICES.md), not as prices.
-    anchors = {}
     ck_date, cloudkeep = load_cloudkeep()
     o_ec2, o_specs, o_ebs, o_fargate, o_dates = load_offers(offers_dir) if offers_dir else ({}, {}, {}, {}, {})
 
@@ -546,11 +558,11 @@ def build(offers_dir=None):
             return (v["vcpu"], v["memory"], v["arch"], SID_TEDIVM)
         return None
 
-    all_types = sorted(set(karpenter) | set(tedivm) | {t for _, t in anchors} | {k[1] for k in o_ec2})
+    all_types = sorted(set(karpenter) | set(tedivm) | {k[1] for k in o_ec2})
     no_spec = [t for t in all_types if spec(t) is None]
     types = [t for t in all_types if spec(t) is not None]
 
-    regions = sorted(r for r in (set(tedivm_regions) | {"us-east-1"} | {r for r, _ in anchors} | {k[0] for k in o_ec2})
+    regions = sorted(r for r in (set(tedivm_regions) | {"us-east-1"} | {k[0] for k in o_ec2})
                      if r in codes)
 
     proxies = {}
@@ -571,11 +583,7 @@ def build(offers_dir=None):
     for t in types:
         if t in karpenter:
             put(("us-east-1", t, "Linux"), (karpenter[t], SID_KARPENTER, k_date, "exact"))
-    # 3. skypilot anchors
-    for (r, t), p in sorted(anchors.items()):
-        if t in types and r in codes:
-            put((r, t, "Linux"), (p, SID_SKYPILOT, DATE_SKYPILOT, "exact"))
-    # 4. tedivm exact, Linux
+    # 3. tedivm exact, Linux
     for t in types:
         for r, p in tedivm.get(t, {}).get("linux", {}).items():
             if r in regions:
@@ -753,6 +761,7 @@ def build(offers_dir=None):
         "fargate_no_ratio": sorted(set(fargate_no_ratio)), "li_all": li_all, "karpenter": karpenter, "tedivm": tedivm,
     }
     print_report(report)
+    check_against_anchors(rows)
     newest = max([k_date] + list(o_dates.values()))
     subprocess.run([sys.executable, GENERATOR, "--date", newest], check=True)
     return report
