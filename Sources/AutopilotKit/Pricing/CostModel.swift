@@ -58,10 +58,14 @@ public struct CostModel: Sendable {
     /// A Fargate pod's micro-VM: its vCPU and GiB (the node's capacity, which Fargate sizes to the pod,
     /// rounded up to a size it sells) at the region's rates for the architecture.
     func fargatePrice(of node: Observed.Node) -> NodePrice? {
-        guard let region = node.region, let cores = node.allocatable.cpu, let bytes = node.allocatable.memory,
-            let rate = prices.fargate(region: region, architecture: node.labels["kubernetes.io/arch"] ?? "amd64", os: node.operatingSystem)
-        else { return nil }
+        guard let cores = node.allocatable.cpu, let bytes = node.allocatable.memory, let rate = fargateRate(of: node) else { return nil }
         return NodePrice(hourly: cores * rate.vcpuHour + Double(bytes) / Self.gib * rate.gbHour, source: "fargate")
+    }
+
+    /// The region's Fargate rates for the node's architecture (`kubernetes.io/arch`, amd64 by default) and OS.
+    private func fargateRate(of node: Observed.Node) -> PriceTable.FargateRate? {
+        guard let region = node.region else { return nil }
+        return prices.fargate(region: region, architecture: node.labels["kubernetes.io/arch"] ?? "amd64", os: node.operatingSystem)
     }
 
     /// The node's own cost in the bill (by its instance id), else the bill's rate for its instance type
@@ -125,9 +129,7 @@ public struct CostModel: Sendable {
         else { return nil }
         let gib = Double(bytes) / Self.gib
         // Fargate sells vCPU and GB at rates of their own: no split needed.
-        if node.isFargate, let region = node.region,
-            let rate = prices.fargate(region: region, architecture: node.labels["kubernetes.io/arch"] ?? "amd64", os: node.operatingSystem)
-        {
+        if node.isFargate, let rate = fargateRate(of: node) {
             return Rates(perCoreHour: rate.vcpuHour, perGiBHour: rate.gbHour, source: price.source)
         }
         let cpuShare = cores * Self.cpuWeight / (cores * Self.cpuWeight + gib * Self.memoryWeight)

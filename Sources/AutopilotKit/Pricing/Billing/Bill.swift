@@ -10,9 +10,6 @@ public struct Bill: Sendable {
     /// What one resource cost over the bill.
     public struct Resource: Sendable {
         public var effectiveCost = 0.0
-        /// The public on-demand cost of the same usage, where the export states it.
-        public var listCost = 0.0
-        public var hasListCost = false
         /// Effective cost by purchase option (instances).
         public var costBy: [BillingLine.Purchase: Double] = [:]
         public var region: String?
@@ -57,11 +54,7 @@ public struct Bill: Sendable {
         public var purchase: BillingLine.Purchase? { costBy.max { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }?.key }
 
         /// The commitment that paid for the larger part of the committed cost, if any did.
-        public var commitment: BillingLine.Purchase? {
-            let reserved = costBy[.reserved] ?? 0, plan = costBy[.savingsPlan] ?? 0
-            guard reserved > 0 || plan > 0 else { return nil }
-            return plan >= reserved ? .savingsPlan : .reserved
-        }
+        public var commitment: BillingLine.Purchase? { Bill.larger(reserved: costBy[.reserved], plan: costBy[.savingsPlan]) }
 
         /// A volume's cost at a month of 730 hours, by the span between its first and last charge.
         public var monthly: Money? {
@@ -90,10 +83,6 @@ public struct Bill: Sendable {
 
         mutating func add(_ line: BillingLine) {
             effectiveCost += line.effectiveCost
-            if let list = line.listCost {
-                listCost += list
-                hasListCost = true
-            }
             region = region ?? line.region
             if cluster == nil { cluster = line.clusterTag() }
             if let lineStart = line.start, start.map({ lineStart < $0 }) ?? true { start = lineStart }
@@ -131,7 +120,6 @@ public struct Bill: Sendable {
     public struct Rate: Sendable {
         public var hours = 0.0
         public var effectiveCost = 0.0
-        public var listCost = 0.0
         public var hourly: Double { hours > 0 ? effectiveCost / hours : 0 }
     }
 
@@ -191,7 +179,6 @@ public struct Bill: Sendable {
             let key = RateKey(region: region, instanceType: type, operatingSystem: os, purchase: purchase)
             rates[key, default: Rate()].hours += line.quantity
             rates[key, default: Rate()].effectiveCost += line.effectiveCost
-            rates[key, default: Rate()].listCost += line.listCost ?? 0
         case .volume:
             guard let id = line.resourceId else { return }
             var resource = volumes[id] ?? Resource()
@@ -249,7 +236,7 @@ public struct Bill: Sendable {
         }
         guard total.hours > 0 else { return nil }
         let share = total.effectiveCost > 0 ? committed.values.reduce(0, +) / total.effectiveCost : 0
-        let commitment = committed.isEmpty ? nil : ((committed[.savingsPlan] ?? 0) >= (committed[.reserved] ?? 0) ? BillingLine.Purchase.savingsPlan : .reserved)
+        let commitment = Self.larger(reserved: committed[.reserved], plan: committed[.savingsPlan])
         return (total.hourly, min(1, max(0, share)), commitment, total.hours)
     }
 
@@ -263,6 +250,13 @@ public struct Bill: Sendable {
                 += rate.effectiveCost
         }
         return dollars.mapValues(monthly)
+    }
+
+    /// The commitment that paid the larger part of a committed cost (a Savings Plan on a tie); nil when none paid.
+    static func larger(reserved: Double?, plan: Double?) -> BillingLine.Purchase? {
+        let reserved = reserved ?? 0, plan = plan ?? 0
+        guard reserved > 0 || plan > 0 else { return nil }
+        return plan >= reserved ? .savingsPlan : .reserved
     }
 
     /// Whether the bill already shows that kind of commitment unused: freeing more only adds to it.
