@@ -82,7 +82,7 @@ public struct OverRequestedCPU: Detector {
             + "\(Units.cpu(request)) to \(Units.cpu(cores)) (\(reason) over \(window))"
         if let cost { summary += "; saves \(cost.current - cost.recommended)/month." } else { summary += "." }
 
-        return Finding(
+        var finding = Finding(
             cluster: context.cluster.name, detector: name,
             severity: reduction >= 0.5 ? .critical : reduction >= 0.25 ? .warning : .info,
             namespace: workload.key.namespace,
@@ -100,5 +100,7 @@ public struct OverRequestedCPU: Detector {
                                "minReductionCores": .double(config.cpu.minReductionCores), "floorCores": .double(config.cpu.floorCores)],
             ]),
             notes: notes, billed: cost?.billed)
+        finding.backtest = Backtest.cpu(request: cores, limit: container.limits.cpu, usage: usage).json
+        return finding
     }
 }

@@ -61,8 +61,10 @@ public struct OverRequestedMemory: Detector {
     private func reduce(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
                         _ context: DetectionContext) -> Finding? {
         let config = context.config
+        // A cut only where the window, replayed, stays under the new request and its peak under the limit.
         guard let request = container.requests.memory,
-            let recommended = Self.plannedReduction(container, of: workload.key, usage: usage, context)
+            let recommended = Self.plannedReduction(container, of: workload.key, usage: usage, context),
+            let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage), backtest.allowsCut
         else { return nil }
         let reduction = request - recommended
         var notes: [String] = []
@@ -78,7 +80,7 @@ public struct OverRequestedMemory: Detector {
             + "\(Rightsizing.windowText(usage)) + \(Int((config.memory.margin * 100).rounded()))%)"
         summary += cost.map { "; saves \($0.current - $0.recommended)/month." } ?? "."
         let mib = Double(reduction) / 1_048_576
-        return Finding(
+        var finding = Finding(
             cluster: context.cluster.name, detector: name, severity: mib >= 500 ? .critical : mib >= 250 ? .warning : .info,
             namespace: workload.key.namespace, target: .init(kind: workload.key.kind, name: workload.key.name, container: container.name),
             team: workload.team, summary: summary,
@@ -94,6 +96,8 @@ public struct OverRequestedMemory: Detector {
                                "minReductionBytes": .int(config.memory.minReductionBytes), "floorBytes": .int(config.memory.floorBytes)],
             ]),
             notes: notes, billed: cost?.billed)
+        finding.backtest = backtest.json
+        return finding
     }
 
     /// The `under-provisioned-memory` finding for a container OOM-killed in the window (detect-incidents
@@ -120,7 +124,7 @@ public struct OverRequestedMemory: Detector {
             + "\(Units.memory(request)) to \(Units.memory(recommended)): \(kills) OOM kill\(kills == 1 ? "" : "s") in \(Rightsizing.windowText(usage)), "
             + "peak working set \(Units.memory(bytes: usage.memory["max"] ?? 0))"
         summary += cost.map { "; costs \($0.recommended - $0.current)/month more." } ?? "."
-        return Finding(
+        var finding = Finding(
             cluster: context.cluster.name, detector: Self.underProvisioned, severity: .critical,
             namespace: workload.key.namespace, target: .init(kind: workload.key.kind, name: workload.key.name, container: container.name),
             team: workload.team, summary: summary,
@@ -134,5 +138,7 @@ public struct OverRequestedMemory: Detector {
                 "percentile": "max", "margin": .double(config.memory.oomMargin), "oomKills": .int(kills),
             ]),
             notes: notes, billed: cost?.billed)
+        finding.backtest = Backtest.memory(request: recommended, limit: limitAfter, usage: usage)?.json ?? .null
+        return finding
     }
 }

@@ -42,6 +42,9 @@ public struct Finding: Sendable {
     public var basis: JSONValue
     /// Plain-language caveats a reviewer must see (a limit kept, pods that would move, a blocker).
     public var notes: [String]
+    /// The usage window replayed against the recommendation (right-sizing: `Backtest`; node plans: the
+    /// receiving nodes' figures); written only when set.
+    public var backtest: JSONValue = .null
     /// The same change at the rates of the customer's bill (`--billing`), when it has the nodes or volumes.
     public var billed: BilledCost?
     /// What the change saves that the bill would show, and why that differs from `monthlySavings`
@@ -86,6 +89,7 @@ public struct Finding: Sendable {
             "monthlySavings": monthlySavings?.json ?? .null, "priceSource": .string(priceSource),
             "confidence": .double((confidence * 100).rounded() / 100), "basis": basis, "notes": .strings(notes),
         ]
+        if case .null = backtest {} else { json.set("backtest", to: backtest) }
         // With --billing: monthlyCost and monthlySavings stay list prices (comparable across clusters and
         // runs); the bill's figures sit beside them.
         if let billed, monthlyCost != nil {

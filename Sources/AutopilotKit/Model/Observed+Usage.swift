@@ -18,6 +18,22 @@ extension Observed {
         public var throttledRatio: Double?
         /// The downsampled series for evidence graphs; nil when collect-metrics had none.
         public var series: Series?
+        /// CPU steps at or above thresholds from the p95 up, ascending (empty from an older collect-metrics):
+        /// what the backtest replays a new request against.
+        public var cpuTail: [TailPoint] = []
+
+        /// `[cores, steps, longestRun]`: `steps` pod-steps of the window were at or above `cores`, at most
+        /// `longestRun` of them in a row in one pod.
+        public struct TailPoint: Equatable, Sendable {
+            public var cores: Double
+            public var steps: Int64
+            public var longestRun: Int64
+            public init(cores: Double, steps: Int64, longestRun: Int64) {
+                self.cores = cores
+                self.steps = steps
+                self.longestRun = longestRun
+            }
+        }
 
         /// Points every `step` from `start`; nil where Prometheus had no sample.
         public struct Series: Sendable {
@@ -62,6 +78,7 @@ extension Observed {
             memory = try Self.figures(json["memory"], "memory", within: Double(RecordBounds.memoryBytes.lowerBound)...Double(RecordBounds.memoryBytes.upperBound))
             oomKills = try json.integer("oomKills", within: RecordBounds.count) ?? 0
             throttledRatio = try json.number("throttledRatio", within: RecordBounds.ratio)
+            cpuTail = try Self.tail(json["cpuTail"])
             if let series = json["series"], let start = series["start"]?.string, let step = series["step"]?.string {
                 self.series = Series(start: start, step: step, cpu: try Self.points(series["cpu"], "series.cpu", within: RecordBounds.cores),
                                      memory: try Self.points(series["memory"], "series.memory",
@@ -76,6 +93,18 @@ extension Observed {
                 if let number = try JSON.number(value, "\(field).\(key)", within: bounds) { result[key] = number }
             }
             return result
+        }
+
+        private static func tail(_ json: JSON?) throws(RecordError) -> [TailPoint] {
+            var result: [TailPoint] = []
+            for (index, item) in (json?.array ?? []).enumerated() {
+                let parts = item.array ?? []
+                guard parts.count == 3, let cores = try JSON.number(parts[0], "cpuTail[\(index)][0]", within: RecordBounds.cores),
+                    let steps = parts[1].int, let run = parts[2].int, RecordBounds.count.contains(steps), (0...steps).contains(run)
+                else { throw RecordError("cpuTail[\(index)] is not [cores, steps, longestRun] with 0 ≤ longestRun ≤ steps") }
+                result.append(TailPoint(cores: cores, steps: steps, longestRun: run))
+            }
+            return result.sorted { $0.cores < $1.cores }
         }
 
         private static func points(_ json: JSON?, _ field: String, within bounds: ClosedRange<Double>) throws(RecordError) -> [Double?] {

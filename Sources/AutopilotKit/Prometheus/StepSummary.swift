@@ -18,9 +18,12 @@ struct StepSummary: Sendable {
     /// One value per evidence-grid point, NaN where no step fell (an array: 40,000 small dictionaries
     /// were most of the client's memory at 20,000 pods).
     var series: [Double]
+    /// The steps at or above each `TailGrid` level from the series' own p95 up (empty unless asked for).
+    var tail: [TailGrid.Point] = []
 
-    /// Nil when the series has no points.
-    init?(_ source: PromSeries, quantiles asked: [Double], grid: EvidenceGrid?, combine: Combine) {
+    /// Nil when the series has no points. `tailStep` (seconds) asks for the exceedance tail above the
+    /// series' p95, runs counted over steps `tailStep` apart.
+    init?(_ source: PromSeries, quantiles asked: [Double], grid: EvidenceGrid?, combine: Combine, tailStep: Double? = nil) {
         let values = source.samples.map(\.value).sorted()
         guard let highest = values.last else { return nil }
         labels = source.labels
@@ -29,6 +32,7 @@ struct StepSummary: Sendable {
         mean = values.reduce(0, +) / Double(values.count)
         steps = values.count
         series = []
+        if let tailStep { tail = TailGrid.points(source.samples, from: Self.quantile(0.95, sorted: values), to: highest, step: tailStep) }
         guard let grid else { return }
         series = Array(repeating: .nan, count: grid.count)
         var counts = Array(repeating: 0, count: combine == .mean ? grid.count : 0)
@@ -67,5 +71,59 @@ struct EvidenceGrid: Sendable {
     func slot(containing time: Double) -> Int? {
         let index = Int(((time - start) / step).rounded(.up))
         return (0..<count).contains(index) ? index : nil
+    }
+}
+
+/// A logarithmic grid of thresholds 2^(level/16) apart (about 4.4%, the spacing of Prometheus' native
+/// histograms at schema 4) on which collect-metrics counts the steps at or above each level, with the
+/// longest run of consecutive steps there: what detect-waste's backtest replays a new request against
+/// without the record carrying every step.
+enum TailGrid {
+    struct Point: Equatable, Sendable {
+        var level: Int
+        /// Steps whose value is at or above `threshold(level)`.
+        var steps: Int
+        /// The longest stretch of consecutive steps at or above it.
+        var longestRun: Int
+    }
+
+    static let perOctave = 16.0
+    /// At most this many levels under a series' max (16 octaves): lower ones are far below any request.
+    static let maxLevels = 256
+
+    static func level(_ value: Double) -> Int { Int((log2(value) * perOctave).rounded(.down)) }
+    static func threshold(_ level: Int) -> Double { exp2(Double(level) / perOctave) }
+
+    /// The tail of one series, levels from `floor`'s up to `top`'s; nothing for a series at zero.
+    static func points(_ samples: [(time: Double, value: Double)], from floor: Double, to top: Double, step: Double) -> [Point] {
+        guard top > 0 else { return [] }
+        let highest = level(top)
+        let base = Swift.max(floor > 0 ? level(floor) : highest - maxLevels + 1, highest - maxLevels + 1)
+        let count = highest - base + 1
+        var steps = Array(repeating: 0, count: count)
+        var current = Array(repeating: 0, count: count)
+        var longest = Array(repeating: 0, count: count)
+        var active = 0  // levels 0..<active have a run going
+        var previous = -Double.infinity
+        for sample in samples {
+            // A missing step ends every run.
+            if sample.time - previous > step * 1.5 {
+                for index in 0..<active { current[index] = 0 }
+                active = 0
+            }
+            previous = sample.time
+            // Levels 0..<reached are at or under this step's value.
+            let reached = sample.value > 0 ? Swift.max(0, Swift.min(level(sample.value), highest) - base + 1) : 0
+            for index in 0..<reached {
+                steps[index] += 1
+                current[index] += 1
+                longest[index] = Swift.max(longest[index], current[index])
+            }
+            if reached < active { for index in reached..<active { current[index] = 0 } }
+            active = reached
+        }
+        return (0..<count).compactMap { index in
+            steps[index] > 0 ? Point(level: base + index, steps: steps[index], longestRun: longest[index]) : nil
+        }
     }
 }

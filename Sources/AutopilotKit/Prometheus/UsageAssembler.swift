@@ -28,6 +28,8 @@ struct UsageAssembler {
         /// Each evidence point's highest pod; NaN where no pod had data (empty until the first series).
         var cpuSeries: [Double] = []
         var memorySeries: [Double] = []
+        /// CPU steps at or above each tail level, summed over pods; the longest run, the longest pod's.
+        var cpuTail: [Int: (steps: Int, longestRun: Int)] = [:]
 
         /// Keeps the highest value a pod showed.
         mutating func raise(_ table: WritableKeyPath<Accumulator, [String: Double]>, _ key: String, _ value: Double) {
@@ -109,6 +111,10 @@ struct UsageAssembler {
                 table[key]!.raise(\.cpu, "max", summary.max)
                 table[key]!.samples += summary.steps
                 Accumulator.raise(&table[key]!.cpuSeries, with: summary.series)
+                for point in summary.tail {
+                    let sum = table[key]!.cpuTail[point.level] ?? (0, 0)
+                    table[key]!.cpuTail[point.level] = (sum.steps + point.steps, max(sum.longestRun, point.longestRun))
+                }
             } else {
                 for (q, value) in zip(UsageCollector.memoryQuantiles, summary.quantiles) { table[key]!.raise(\.memory, Self.statName(q), value) }
                 table[key]!.raise(\.memory, "max", summary.max)
@@ -199,12 +205,25 @@ extension UsageAssembler {
             "pods": .int(Int64(acc.pods.count)),
             "cpu": ["p50": cores("p50"), "p90": cores("p90"), "p95": cores("p95"), "p99": cores("p99"), "max": cores("max")],
             "memory": ["p50": bytes("p50"), "p95": bytes("p95"), "p99": bytes("p99"), "max": bytes("max")],
-            "oomKills": .int(Int64(acc.oomKills)), "throttledRatio": throttled,
+            "oomKills": .int(Int64(acc.oomKills)), "throttledRatio": throttled, "cpuTail": cpuTail(acc),
             "series": hasSeries
                 ? ["start": .string(RFC3339.string(settings.seriesStart)), "step": .string(settings.seriesStep.description),
                    "cpu": .array(cpuSeries), "memory": .array(memorySeries)]
                 : .null,
         ]
+    }
+
+    /// `[[threshold cores, steps at or above, longest run of consecutive steps], …]` from the workload's
+    /// p95 (the floor of any CPU recommendation) up to its max. Thresholds are rounded up to micro-cores,
+    /// so a request at or above one has no more steps above it than the count says.
+    private func cpuTail(_ acc: Accumulator) -> JSONValue {
+        guard let p95 = acc.cpu["p95"], p95 > 0 else { return .array([]) }
+        let from = TailGrid.level(p95)
+        return .array(acc.cpuTail.keys.sorted().filter { $0 >= from }.map { level in
+            let point = acc.cpuTail[level]!
+            let threshold = (TailGrid.threshold(level) * 1_000_000).rounded(.up) / 1_000_000
+            return [.double(threshold), .int(Int64(point.steps)), .int(Int64(point.longestRun))]
+        })
     }
 
     /// One `nodeusage` record per node of the input, in name order.

@@ -139,7 +139,10 @@ public final class UsageCollector {
         let grid = EvidenceGrid(start: s.seriesStart.timeIntervalSince1970, step: Double(s.seriesStep.seconds),
                                 count: Int(s.window.seconds / s.seriesStep.seconds))
         switch role {
-        case .cpuSteps: return series.compactMap { StepSummary($0, quantiles: Self.cpuQuantiles, grid: grid, combine: .mean) }
+        case .cpuSteps:
+            return series.compactMap {
+                StepSummary($0, quantiles: Self.cpuQuantiles, grid: grid, combine: .mean, tailStep: Double(s.step.seconds))
+            }
         case .memorySteps: return series.compactMap { StepSummary($0, quantiles: Self.memoryQuantiles, grid: grid, combine: .max) }
         default: return series.compactMap { StepSummary($0, quantiles: Self.nodeQuantiles, grid: nil, combine: .mean) }
         }

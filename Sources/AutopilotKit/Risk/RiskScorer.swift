@@ -69,18 +69,29 @@ public struct RiskScorer: Sendable {
         var details: [JSONValue.Member] = []
         switch FindingKind(of: finding) {
         case .overRequestedCPU:
-            guard let new = finding["recommended", "cpu"]?.double, let p99 = finding["basis", "usage", "p99"]?.double, p99 > 0 else { break }
-            let headroom = (new - p99) / p99
-            score = headroom < 0 ? 0.8 : headroom < 0.15 ? 0.5 : headroom < 0.5 ? 0.2 : 0.05
-            reasons.append("new request \(Units.cpu(new)) leaves \(Self.percent(headroom)) headroom over p99 \(Units.cpu(p99))"
-                + " (below p99: 0.8, < 15%: 0.5, < 50%: 0.2, else 0.05)")
+            guard let new = finding["recommended", "cpu"]?.double else { break }
+            if let share = finding["backtest", "shareAbove"]?.double {
+                // The window replayed: how often, and how long at a stretch, a pod would have wanted more
+                // than it reserved (it still gets idle CPU then, but is no longer guaranteed it).
+                let longest = finding["backtest", "longestMinutesAbove"]?.double ?? 0
+                score = share == 0 ? 0.05 : share < 0.01 && longest <= 15 ? 0.2 : share < 0.05 && longest <= 60 ? 0.5 : 0.8
+                reasons.append("backtest: \(Self.percent(share)) of the window's pod-steps above the new request \(Units.cpu(new)), "
+                    + "the longest \(Int(longest)) minutes in a row (none: 0.05, < 1% and ≤ 15 min: 0.2, < 5% and ≤ 60 min: 0.5, else 0.8)")
+                details = [.init("newRequest", .double(new)), .init("shareAbove", .double(share)), .init("longestMinutesAbove", .double(longest))]
+            } else if let p99 = finding["basis", "usage", "p99"]?.double, p99 > 0 {
+                // A finding from before backtests: the headroom over p99 stands in for them.
+                let headroom = (new - p99) / p99
+                score = headroom < 0 ? 0.8 : headroom < 0.15 ? 0.5 : headroom < 0.5 ? 0.2 : 0.05
+                reasons.append("new request \(Units.cpu(new)) leaves \(Self.percent(headroom)) headroom over p99 \(Units.cpu(p99))"
+                    + " (no backtest on the finding; below p99: 0.8, < 15%: 0.5, < 50%: 0.2, else 0.05)")
+                details = [.init("newRequest", .double(new)), .init("p99", .double(p99)), .init("headroom", .double(RiskAssessment.round2(headroom)))]
+            } else { break }
             let throttled = affected.workload.flatMap { cluster.usage[$0.key]?[finding["target", "container"]?.string ?? ""]?.throttledRatio }
             if let throttled, throttled >= 0.05 {
                 score += 0.2
                 reasons.append("already throttled in \(Self.percent(throttled)) of CFS periods (+ 0.2)")
             }
-            details = [.init("newRequest", .double(new)), .init("p99", .double(p99)), .init("headroom", .double(RiskAssessment.round2(headroom))),
-                       .init("throttledRatio", .optional(throttled))]
+            details.append(.init("throttledRatio", .optional(throttled)))
         case .overRequestedMemory:
             guard let new = finding["recommended", "memory"]?.int, let peak = finding["basis", "usage", "max"]?.double, peak > 0 else { break }
             let headroom = (Double(new) - peak) / peak

@@ -1,0 +1,128 @@
+/// The usage window replayed against a recommendation: how often, and for how long at a stretch, the
+/// container would have used more than its new request, and whether its peak would have crossed its
+/// (new) memory limit. Every right-sizing finding carries one (`backtest`); the evidence pack prints it
+/// and the risk score takes its latency term from it.
+///
+/// Counts are pod-steps (one pod over one `window.step`, the unit of `usage.samples`). CPU above the
+/// request comes from the record's `cpuTail` (steps at or above thresholds about 4.4% apart): the count
+/// at the highest threshold not above the request, so an upper bound unless the request is at or above
+/// the window's max (then exactly zero). Memory recommendations are never below the window's max working
+/// set, so no memory step was above them; a cut whose backtest says otherwise, or whose limit the peak
+/// reaches, is not made.
+public enum Backtest {
+    /// CPU: the new request against every step of the window.
+    public struct CPU: Equatable, Sendable {
+        public var request: Double
+        public var limit: Double?
+        /// Pod-steps with data in the window.
+        public var steps: Int64
+        public var stepMinutes: Double?
+        /// Pod-steps above the request (an upper bound unless `exact`); nil when the record cannot say.
+        public var stepsAbove: Int64?
+        /// The longest stretch of consecutive steps of one pod above the request, in steps.
+        public var longestRunAbove: Int64?
+        /// True when the count is exact (zero: the request is at or above the window's max).
+        public var exact: Bool
+        /// Pod-steps at or above the limit, when the tail reaches it (the limit is not changed).
+        public var stepsAtLimit: Int64?
+        /// The share of CFS periods throttled in the window, as measured (the limit, unchanged, decides it).
+        public var throttledRatio: Double?
+
+        public var shareAbove: Double? { stepsAbove.map { steps > 0 ? Double($0) / Double(steps) : 0 } }
+    }
+
+    /// Memory: the new request and limit against the window's working set.
+    public struct Memory: Equatable, Sendable {
+        public var request: Int64
+        public var limit: Int64?
+        public var maxWorkingSet: Double
+        public var steps: Int64
+        /// Steps above the request: zero when the request is at or above the max working set; nil otherwise
+        /// (the record keeps no memory tail, and no recommendation goes there).
+        public var stepsAbove: Int64?
+        public var oomKills: Int64
+
+        /// Bytes between the window's peak and the limit; nil without a limit (the node's memory bounds it).
+        public var limitMargin: Double? { limit.map { Double($0) - maxWorkingSet } }
+        /// The peak reached the limit: under the new values that step would have been an OOM kill.
+        public var crossesLimit: Bool { limit.map { maxWorkingSet >= Double($0) } ?? false }
+        /// Safe to propose as a cut: nothing above the request and the peak under the limit.
+        public var allowsCut: Bool { stepsAbove == 0 && !crossesLimit }
+    }
+
+    public static func cpu(request: Double, limit: Double?, usage: Observed.Usage) -> CPU {
+        var result = CPU(request: request, limit: limit, steps: usage.samples, stepMinutes: usage.step.flatMap(Self.minutes),
+                         stepsAbove: nil, longestRunAbove: nil, exact: false, stepsAtLimit: nil, throttledRatio: usage.throttledRatio)
+        if let max = usage.cpu["max"], request >= max {
+            (result.stepsAbove, result.longestRunAbove, result.exact) = (0, 0, true)
+        } else if let point = usage.cpuTail.last(where: { $0.cores <= request }) {
+            (result.stepsAbove, result.longestRunAbove) = (point.steps, point.longestRun)
+        }
+        if let limit {
+            if let max = usage.cpu["max"], limit >= max { result.stepsAtLimit = 0 } else {
+                result.stepsAtLimit = usage.cpuTail.last { $0.cores <= limit }?.steps
+            }
+        }
+        return result
+    }
+
+    public static func memory(request: Int64, limit: Int64?, usage: Observed.Usage) -> Memory? {
+        guard let peak = usage.memory["max"] else { return nil }
+        return Memory(request: request, limit: limit, maxWorkingSet: peak, steps: usage.samples,
+                      stepsAbove: Double(request) >= peak ? 0 : nil, oomKills: usage.oomKills)
+    }
+
+    /// `5m` → 5, `1h` → 60.
+    static func minutes(_ step: String) -> Double? { Duration(step).map { Double($0.seconds) / 60 } }
+}
+
+extension Backtest.CPU {
+    public var json: JSONValue {
+        func minutes(_ steps: Int64?) -> JSONValue {
+            guard let steps, let stepMinutes else { return .null }
+            return .double(Double(steps) * stepMinutes)
+        }
+        return [
+            "resource": "cpu", "request": .double(request), "limit": .optional(limit), "steps": .int(steps),
+            "stepMinutes": .optional(stepMinutes), "stepsAbove": .optional(stepsAbove),
+            "shareAbove": .optional(shareAbove.map { ($0 * 10_000).rounded() / 10_000 }),
+            "podMinutesAbove": minutes(stepsAbove), "longestMinutesAbove": minutes(longestRunAbove),
+            "bound": .string(exact ? "exact" : stepsAbove == nil ? "unknown" : "at most"),
+            "stepsAtLimit": .optional(stepsAtLimit), "throttledRatio": .optional(throttledRatio),
+            "throttledPodMinutes": throttledRatio.flatMap { ratio in
+                stepMinutes.map { JSONValue.double((ratio * Double(steps) * $0).rounded()) } } ?? .null,
+        ]
+    }
+
+    /// One line for people: `0.4% of steps (at most 24 pod-minutes, 10 in a row) above 250m`.
+    public var summary: String {
+        guard let stepsAbove else { return "steps above \(Units.cpu(request)): unknown (the usage record has no CPU tail)" }
+        if stepsAbove == 0 { return "no step of the window above \(Units.cpu(request))" }
+        let share = Double(stepsAbove) / Double(max(steps, 1)) * 100
+        var text = "at most \(stepsAbove) of \(steps) pod-steps (\(share < 0.1 ? "<0.1" : share.short)%) above \(Units.cpu(request))"
+        if let stepMinutes, let run = longestRunAbove { text += ", the longest \(Int((Double(run) * stepMinutes).rounded())) minutes in a row" }
+        return text
+    }
+}
+
+extension Backtest.Memory {
+    public var json: JSONValue {
+        [
+            "resource": "memory", "request": .int(request), "limit": .optional(limit), "steps": .int(steps),
+            "maxWorkingSet": .int(Int64(maxWorkingSet.rounded())), "stepsAbove": .optional(stepsAbove),
+            "limitMargin": .optional(limitMargin.map { Int64($0.rounded()) }), "crossesLimit": .bool(crossesLimit),
+            "oomKills": .int(oomKills),
+        ]
+    }
+
+    public var summary: String {
+        var text = stepsAbove == 0
+            ? "no step of the window above \(Units.memory(request)) (peak working set \(Units.memory(bytes: maxWorkingSet)))"
+            : "the peak working set \(Units.memory(bytes: maxWorkingSet)) is above \(Units.memory(request))"
+        if let limit {
+            text += crossesLimit ? "; the peak reaches the limit \(Units.memory(limit)): an OOM kill"
+                : "; \(Units.memory(bytes: Double(limit) - maxWorkingSet)) below the limit \(Units.memory(limit))"
+        }
+        return text
+    }
+}
