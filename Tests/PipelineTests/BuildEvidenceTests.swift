@@ -56,6 +56,11 @@ final class BuildEvidenceTests: XCTestCase {
             XCTAssertTrue(page.contains(label), label)
         }
         XCTAssertTrue(page.contains("$37.98/month now − $18.99/month after = $18.99/month saved"))
+        // The backtest of the final target, in words, and the hours above it shaded on the CPU graph.
+        XCTAssertTrue(page.contains("<h2>Backtest</h2>"))
+        XCTAssertTrue(page.contains("CPU: at most 56 of 5609 pod-steps (1.0%) above 210m"), page)
+        XCTAssertTrue(page.contains("the longest 60 minutes in a row"))
+        XCTAssertGreaterThan(page.components(separatedBy: "fill-opacity=\"0.15\"").count - 1, 0, "hours above 210m are shaded")
         // A node finding shows the node's allocatable, requested and used.
         let idle = try XCTUnwrap(findings.first { $0["detector"] as? String == "idle-node"
             && ($0["target"] as! [String: Any])["name"] as? String == "ip-10-0-70-18.ec2.internal" })
@@ -195,7 +200,7 @@ final class BuildEvidenceTests: XCTestCase {
     /// money and punctuation decoded, whitespace runs made one space.
     static func renderedText(_ chromium: String, page: String, in scratch: URL) throws -> String {
         let output = scratch.appendingPathComponent("dom-\(UUID().uuidString).html")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The usage window replayed against a recommendation: how often, and for how long at a stretch, the
 /// container would have used more than its new request, and whether its peak would have crossed its
 /// (new) memory limit. Every right-sizing finding carries one (`backtest`); the evidence pack prints it
@@ -99,7 +101,7 @@ extension Backtest.CPU {
         guard let stepsAbove else { return "steps above \(Units.cpu(request)): unknown (the usage record has no CPU tail)" }
         if stepsAbove == 0 { return "no step of the window above \(Units.cpu(request))" }
         let share = Double(stepsAbove) / Double(max(steps, 1)) * 100
-        var text = "at most \(stepsAbove) of \(steps) pod-steps (\(share < 0.1 ? "<0.1" : share.short)%) above \(Units.cpu(request))"
+        var text = "at most \(stepsAbove) of \(steps) pod-steps (\(share < 0.1 ? "<0.1" : String(format: "%.1f", share))%) above \(Units.cpu(request))"
         if let stepMinutes, let run = longestRunAbove { text += ", the longest \(Int((Double(run) * stepMinutes).rounded())) minutes in a row" }
         return text
     }
@@ -124,5 +126,36 @@ extension Backtest.Memory {
                 : "; \(Units.memory(bytes: Double(limit) - maxWorkingSet)) below the limit \(Units.memory(limit))"
         }
         return text
+    }
+}
+
+extension Backtest {
+    /// A finding's `backtest` in sentences, for the evidence pack (empty when it has none).
+    public static func lines(_ json: JSONValue?) -> [String] {
+        guard let json else { return [] }
+        switch json["resource"]?.stringValue {
+        case "cpu":
+            guard let request = json["request"]?.doubleValue, let steps = json["steps"]?.intValue else { return [] }
+            let cpu = CPU(request: request, limit: json["limit"]?.doubleValue, steps: steps, stepMinutes: json["stepMinutes"]?.doubleValue,
+                          stepsAbove: json["stepsAbove"]?.intValue, longestRunAbove: json["longestMinutesAbove"]?.doubleValue.flatMap { minutes in
+                              json["stepMinutes"]?.doubleValue.map { Int64((minutes / $0).rounded()) } },
+                          exact: json["bound"]?.stringValue == "exact", stepsAtLimit: json["stepsAtLimit"]?.intValue,
+                          throttledRatio: json["throttledRatio"]?.doubleValue)
+            var lines = ["CPU: " + cpu.summary + "."]
+            if let limit = cpu.limit {
+                var text = "CPU limit \(Units.cpu(limit)) unchanged"
+                if let atLimit = cpu.stepsAtLimit { text += ": \(atLimit) pod-step\(atLimit == 1 ? "" : "s") at it" }
+                if let ratio = cpu.throttledRatio { text += "; throttled in \((ratio * 100).short)% of CFS periods as measured" }
+                lines.append(text + " (a request change does not change throttling).")
+            }
+            return lines
+        case "memory":
+            guard let request = json["request"]?.intValue, let peak = json["maxWorkingSet"]?.doubleValue else { return [] }
+            let memory = Memory(request: request, limit: json["limit"]?.intValue, maxWorkingSet: peak, steps: json["steps"]?.intValue ?? 0,
+                                stepsAbove: json["stepsAbove"]?.intValue, oomKills: json["oomKills"]?.intValue ?? 0)
+            return ["Memory: " + memory.summary + "."]
+        default:
+            return []
+        }
     }
 }

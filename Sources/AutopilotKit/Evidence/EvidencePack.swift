@@ -107,6 +107,10 @@ public struct EvidencePack: Sendable {
         guard let series = usage.series, let start = RFC3339.date(series.start), let step = Duration(series.step) else { return [] }
         let spec = workload.containers.first { $0.name == usage.container }
         let isThis = finding["target", "container"]?.string == usage.container
+        /// The request the backtest replayed, for this container's chart of `resource`: hours above it are shaded.
+        func backtestRequest(_ resource: String) -> Double? {
+            isThis && finding["backtest", "resource"]?.string == resource ? finding["backtest", "request"]?.double : nil
+        }
         var charts: [Chart] = []
         var cpuMarkers: [SVGChart.Marker] = []
         if let request = spec?.requests.cpu { cpuMarkers.append(.init("request", request, color: "#d62728", dashed: true)) }
@@ -118,7 +122,9 @@ public struct EvidencePack: Sendable {
         charts.append(Chart(
             title: "CPU of \(workload.key) \(usage.container) (cores, hourly, highest pod)",
             svg: SVGChart.line(title: "CPU of \(workload.key) \(usage.container)", values: series.cpu, start: start,
-                               step: TimeInterval(step.seconds), markers: cpuMarkers, format: Units.cpu),
+                               step: TimeInterval(step.seconds), markers: cpuMarkers,
+                               shadeAbove: backtestRequest("cpu"),
+                               format: Units.cpu),
             data: ["container": .string(usage.container), "resource": "cpu", "start": .string(series.start), "step": .string(series.step),
                    "values": .array(series.cpu.map { $0.map(JSONValue.double) ?? .null }),
                    "markers": .object(cpuMarkers.map { .init($0.label, .double($0.value)) })]))
@@ -133,7 +139,9 @@ public struct EvidencePack: Sendable {
         charts.append(Chart(
             title: "Memory of \(workload.key) \(usage.container) (working set, hourly, highest pod)",
             svg: SVGChart.line(title: "Memory of \(workload.key) \(usage.container)", values: series.memory, start: start,
-                               step: TimeInterval(step.seconds), markers: memoryMarkers, format: { Units.memory(bytes: $0) }),
+                               step: TimeInterval(step.seconds), markers: memoryMarkers,
+                               shadeAbove: backtestRequest("memory"),
+                               format: { Units.memory(bytes: $0) }),
             data: ["container": .string(usage.container), "resource": "memory", "start": .string(series.start), "step": .string(series.step),
                    "values": .array(series.memory.map { $0.map(JSONValue.double) ?? .null }),
                    "markers": .object(memoryMarkers.map { .init($0.label, .double($0.value)) })]))

@@ -25,9 +25,10 @@ public enum SVGChart {
     static let bottom = 28.0
 
     /// A line chart of `values` (one every `step` seconds from `start`; nil is a gap) with markers.
-    /// `format` prints a y value (cores, bytes) for the axis and the marker labels.
+    /// `format` prints a y value (cores, bytes) for the axis and the marker labels. `shadeAbove` shades
+    /// the points above it (the backtest's steps above a new request).
     public static func line(title: String, values: [Double?], start: Date, step: TimeInterval, markers: [Marker],
-                            format: (Double) -> String) -> String {
+                            shadeAbove: Double? = nil, format: (Double) -> String) -> String {
         let plotWidth = width - left - right
         let plotHeight = height - top - bottom
         let highest = max(values.compactMap { $0 }.max() ?? 0, markers.map(\.value).max() ?? 0, 1e-9) * 1.1
@@ -54,6 +55,15 @@ public enum SVGChart {
                 guard index < values.count else { break }
                 let label = String(RFC3339.string(start.addingTimeInterval(Double(index) * step)).prefix(10))
                 svg += "<text x=\"\(fixed(x(index)))\" y=\"\(fixed(height - 8))\" text-anchor=\"middle\" fill=\"#555\">\(label)</text>\n"
+            }
+        }
+        // Points above the shading threshold, as bands half a point wide on each side.
+        if let shadeAbove {
+            let half = values.count > 1 ? plotWidth / Double(values.count - 1) / 2 : plotWidth / 2
+            for (index, value) in values.enumerated() where (value ?? -.infinity) > shadeAbove {
+                let from = max(left, x(index) - half)
+                let to = min(left + plotWidth, x(index) + half)
+                svg += "<rect x=\"\(fixed(from))\" y=\"\(fixed(top))\" width=\"\(fixed(to - from))\" height=\"\(fixed(plotHeight))\" fill=\"#d62728\" fill-opacity=\"0.15\"/>\n"
             }
         }
         // The series, broken where samples are missing.

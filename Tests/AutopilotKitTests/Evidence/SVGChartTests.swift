@@ -32,6 +32,16 @@ final class SVGChartTests: XCTestCase {
         XCTAssertFalse(svg.contains("<api>"))
     }
 
+    func testPointsAboveTheBacktestRequestAreShadedHalfAPointEachSide() {
+        // x(i) = 64 + 506 × i ÷ 3, half a point = 84.3: index 2 (x 401.3) spans 317.0–485.7; index 3 (570.0)
+        // spans 485.7 to the plot's right edge, 570.0. Index 0 (1 core) is not above 1.5; the gap is skipped.
+        let svg = SVGChart.line(title: "cpu", values: [1, nil, 2, 3], start: start, step: 86_400, markers: [], shadeAbove: 1.5) { "\($0)" }
+        XCTAssertTrue(svg.contains(##"<rect x="317.0" y="16.0" width="168.7" height="196.0" fill="#d62728" fill-opacity="0.15"/>"##), svg)
+        XCTAssertTrue(svg.contains(##"<rect x="485.7" y="16.0" width="84.3" height="196.0" fill="#d62728" fill-opacity="0.15"/>"##), svg)
+        XCTAssertEqual(svg.components(separatedBy: "fill-opacity").count - 1, 2)
+        XCTAssertFalse(chart([1, 2]).contains("fill-opacity"), "nothing shaded without a backtest")
+    }
+
     func testCloseMarkersAreNudgedApartAndNothingDividesByZero() {
         // Two markers 0.01 apart would print over each other: the lower label goes 13 below the upper one.
         let svg = chart([0.5], markers: [SVGChart.Marker("p95", 1.0, color: "#111"), SVGChart.Marker("new", 0.99, color: "#222")])
