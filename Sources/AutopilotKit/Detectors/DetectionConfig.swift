@@ -24,6 +24,13 @@ public struct DetectionConfig: Sendable {
         public var minReductionBytes: Int64 = 128 << 20
         /// Margin over the peak working set when recommending an increase after OOM kills.
         public var oomMargin = 0.25
+        /// Memory a runtime needs beyond its configured heap: this share of the heap, at least the
+        /// minimum below. A JVM's metaspace, code cache (up to 240Mi), thread stacks and GC structures
+        /// take 150–300Mi for a typical service; V8's new space and code, tens of Mi. Go's GOMEMLIMIT
+        /// already counts all of the Go runtime's memory and gets no overhead.
+        public var runtimeOverheadRatio = 0.25
+        public var jvmOverheadMinBytes: Int64 = 192 << 20
+        public var nodeOverheadMinBytes: Int64 = 64 << 20
     }
 
     public struct IdleNode: Sendable {
@@ -113,6 +120,9 @@ public struct DetectionConfig: Sendable {
                     case "minReductionRatio": memory.minReductionRatio = try reader.ratio(item, key)
                     case "minReduction": memory.minReductionBytes = try reader.bytes(item, key)
                     case "oomMargin": memory.oomMargin = try reader.ratio(item, key, upTo: 10)
+                    case "runtimeOverheadRatio": memory.runtimeOverheadRatio = try reader.ratio(item, key, upTo: 10)
+                    case "jvmOverheadMin": memory.jvmOverheadMinBytes = try reader.bytes(item, key)
+                    case "nodeOverheadMin": memory.nodeOverheadMinBytes = try reader.bytes(item, key)
                     default: return false
                     }
                     return true

@@ -1,10 +1,12 @@
 /// Memory requests far above the container's peak working set, and (its reliability twin) memory too
 /// small for a container that was OOM-killed.
 ///
-/// Recommended request = the window's max working set × (1 + margin), at least the floor, rounded up to
-/// 16Mi steps (64Mi above 1Gi): never below the max. A container OOM-killed in the window is never
-/// reduced: it gets an `under-provisioned-memory` finding that raises the request (and a limit below it)
-/// to the peak × (1 + oomMargin), with negative savings. Limits are never lowered.
+/// Recommended request = the window's max working set × (1 + margin), at least the floor and at least
+/// what the container's runtime is configured to take (`RuntimeFloor`: a JVM's max heap + overhead, Go's
+/// GOMEMLIMIT, Node's old space + overhead), rounded up to 16Mi steps (64Mi above 1Gi): never below the
+/// max. A container OOM-killed in the window is never reduced: it gets an `under-provisioned-memory`
+/// finding that raises the request (and a limit below it) to the peak × (1 + oomMargin), at least the
+/// runtime's floor, with negative savings. Limits are never lowered.
 public struct OverRequestedMemory: Detector {
     public let name = FindingKind.overRequestedMemory.rawValue
     public static let underProvisioned = FindingKind.underProvisionedMemory.rawValue
@@ -38,8 +40,11 @@ public struct OverRequestedMemory: Detector {
                                  _ context: DetectionContext) -> Int64? {
         let config = context.config
         guard oomKills(container.name, of: workload, usage, context) == 0, let request = container.requests.memory, request > 0,
-            let recommended = recommendation(usage: usage, config: config)
+            var recommended = recommendation(usage: usage, config: config)
         else { return nil }
+        if let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, config: config.memory) {
+            recommended = max(recommended, RequestRounding.memory(Double(floor.bytes)))
+        }
         let reduction = request - recommended
         guard reduction >= config.memory.minReductionBytes, Double(reduction) / Double(request) >= config.memory.minReductionRatio
         else { return nil }
@@ -68,6 +73,11 @@ public struct OverRequestedMemory: Detector {
         else { return nil }
         let reduction = request - recommended
         var notes: [String] = []
+        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, config: config.memory)
+        if let floor {
+            notes.append(floor.note(usageBased: Self.recommendation(usage: usage, config: config), recommended: recommended,
+                                    limit: container.limits.memory, config: config.memory))
+        }
         if let limit = container.limits.memory {
             notes.append("memory limit \(Units.memory(limit)) kept (≥ the new request)"
                 + (limit == request ? "; QoS becomes Burstable unless the limit is lowered too" : ""))
@@ -90,11 +100,11 @@ public struct OverRequestedMemory: Detector {
                           "replicas": .int(Int64(context.runningPods(workload.key)))],
             monthlyCost: cost.map { ($0.current, $0.recommended) }, priceSource: cost?.source ?? "unknown",
             confidence: context.usageConfidence(usage, low: usage.memory["p50"], high: usage.memory["max"]),
-            basis: Rightsizing.basis(usage, figures: usage.memory, extra: [
+            basis: Rightsizing.basis(usage, figures: usage.memory, extra: RuntimeFloor.adding(floor, to: [
                 "percentile": "max", "margin": .double(config.memory.margin), "oomKills": .int(0),
                 "thresholds": ["minReductionRatio": .double(config.memory.minReductionRatio),
                                "minReductionBytes": .int(config.memory.minReductionBytes), "floorBytes": .int(config.memory.floorBytes)],
-            ]),
+            ])),
             notes: notes, billed: cost?.billed)
         finding.backtest = backtest.json
         return finding
@@ -111,13 +121,18 @@ public struct OverRequestedMemory: Detector {
         let peak = max(usage.memory["max"] ?? 0, Double(container.limits.memory ?? 0), Double(request))
         // Nothing measured and nothing set: no figure to raise from, and none is made up.
         guard peak > 0 else { return nil }
-        let recommended = RequestRounding.memory(peak * (1 + config.memory.oomMargin))
+        var recommended = RequestRounding.memory(peak * (1 + config.memory.oomMargin))
+        // A heap set as a share of the limit grows with a raised limit: the floor is the one after the raise.
+        let floor = RuntimeFloor(container.runtime, limit: max(container.limits.memory ?? 0, recommended), config: config.memory)
+        if let floor { recommended = max(recommended, RequestRounding.memory(Double(floor.bytes))) }
         var limitAfter = container.limits.memory
         var notes = ["\(kills) OOM kill\(kills == 1 ? "" : "s") in the window: memory is not reduced"]
+
         if let limit = container.limits.memory, limit < recommended {
             limitAfter = recommended
             notes.append("memory limit raised from \(Units.memory(limit)) to \(Units.memory(recommended)) so the new request fits under it")
         }
+        if let floor { notes.append(floor.note(usageBased: nil, recommended: recommended, limit: limitAfter, config: config.memory)) }
         let cost = context.containerCost(
             workload.key, container: container.name, current: .init(cpu: 0, memory: request), recommended: .init(cpu: 0, memory: recommended))
         var summary = "Raise the memory of \(workload.key.kind.lowercased()) \(workload.key) container \(container.name) from "
@@ -134,9 +149,9 @@ public struct OverRequestedMemory: Detector {
                           "replicas": .int(Int64(context.runningPods(workload.key)))],
             monthlyCost: cost.map { ($0.current, $0.recommended) }, priceSource: cost?.source ?? "unknown",
             confidence: min(1, 0.5 + 0.1 * Double(kills)),
-            basis: Rightsizing.basis(usage, figures: usage.memory, extra: [
+            basis: Rightsizing.basis(usage, figures: usage.memory, extra: RuntimeFloor.adding(floor, to: [
                 "percentile": "max", "margin": .double(config.memory.oomMargin), "oomKills": .int(kills),
-            ]),
+            ])),
             notes: notes, billed: cost?.billed)
         finding.backtest = Backtest.memory(request: recommended, limit: limitAfter, usage: usage)?.json ?? .null
         return finding

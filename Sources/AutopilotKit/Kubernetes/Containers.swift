@@ -56,9 +56,11 @@ public struct Container: Equatable, Sendable {
     public var waitingReason: String?
     /// An init container with `restartPolicy: Always`: a native sidecar, running beside the app containers.
     public var sidecar = false
+    /// The memory its runtime was told to use (a JVM heap, GOMEMLIMIT, Node's old space), if any.
+    public var runtime: RuntimeMemory?
 
-    /// Reads `spec.containers[index]`; `field` is its path for error messages.
-    init(spec: JSON, field: String) throws(QuantityError) {
+    /// Reads `spec.containers[index]`; `field` is its path for error messages; `labels` are the pod's.
+    init(spec: JSON, field: String, labels: [String: String] = [:]) throws(QuantityError) {
         name = spec["name"]?.string ?? ""
         image = spec["image"]?.string
         sidecar = spec["restartPolicy"]?.string == "Always"
@@ -67,6 +69,7 @@ public struct Container: Equatable, Sendable {
         // The API server defaults a missing request to its limit; the scheduler reserves that much.
         if requests.cpu == nil { requests.cpu = limits.cpu }
         if requests.memory == nil { requests.memory = limits.memory }
+        runtime = RuntimeMemory.detect(spec: spec, labels: labels, limits: limits, requests: requests)
     }
 
     /// Adds what `status.containerStatuses[]` says of this container.
@@ -83,23 +86,28 @@ public struct Container: Equatable, Sendable {
 
     /// The template form (workloads): no status fields.
     public var templateJSON: JSONValue {
-        ["name": .string(name), "image": .optional(image), "requests": requests.json, "limits": limits.json, "sidecar": .bool(sidecar)]
+        var json: JSONValue = ["name": .string(name), "image": .optional(image), "requests": requests.json, "limits": limits.json,
+                               "sidecar": .bool(sidecar)]
+        if let runtime { json.set("runtime", to: runtime.json) }
+        return json
     }
 
     /// The pod form: with restarts and the last termination.
     public var podJSON: JSONValue {
-        [
+        var json: JSONValue = [
             "name": .string(name), "image": .optional(image), "requests": requests.json, "limits": limits.json,
             "restarts": .int(restarts ?? 0), "lastTermination": lastTermination?.json ?? .null,
             "waiting": .optional(waitingReason), "sidecar": .bool(sidecar),
         ]
+        if let runtime { json.set("runtime", to: runtime.json) }
+        return json
     }
 
     /// Reads all containers of a pod spec (`containers` or `initContainers`).
-    static func list(_ podSpec: JSON?, key: String, field: String) throws(QuantityError) -> [Container] {
+    static func list(_ podSpec: JSON?, key: String, field: String, labels: [String: String] = [:]) throws(QuantityError) -> [Container] {
         var result: [Container] = []
         for (index, spec) in (podSpec?[key]?.array ?? []).enumerated() {
-            result.append(try Container(spec: spec, field: "\(field).\(key)[\(index)]"))
+            result.append(try Container(spec: spec, field: "\(field).\(key)[\(index)]", labels: labels))
         }
         return result
     }

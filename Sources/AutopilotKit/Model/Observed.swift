@@ -49,6 +49,8 @@ public enum Observed {
         public var waitingReason: String?
         /// An init container with `restartPolicy: Always` (a native sidecar): long-running, like an app container.
         public var sidecar = false
+        /// The memory its runtime was told to use (a JVM heap, GOMEMLIMIT, Node's old space), if any.
+        public var runtime: RuntimeMemory?
         public init(name: String, requests: Resources = Resources(), limits: Resources = Resources(), restarts: Int64 = 0,
                     lastTerminationReason: String? = nil, lastTerminationAt: String? = nil, waitingReason: String? = nil) {
             self.name = name
@@ -72,6 +74,7 @@ public enum Observed {
             lastTerminationExitCode = json["lastTermination", "exitCode"]?.int
             waitingReason = json["waiting", "reason"]?.string ?? json["waiting"]?.string
             sidecar = json["sidecar"]?.bool ?? false
+            do { runtime = try RuntimeMemory(record: json["runtime"]) } catch { throw RecordError("container \(name): runtime.\(error.message)") }
         }
     }
 

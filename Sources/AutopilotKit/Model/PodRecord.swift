@@ -41,8 +41,8 @@ public struct PodRecord: Sendable {
         phase = pod["status", "phase"]?.string
         let direct = meta.controller
         owner = direct.map { WorkloadRef(kind: $0.kind, name: $0.name) } ?? WorkloadRef(kind: "Pod", name: meta.name)
-        containers = try Container.list(spec, key: "containers", field: "spec")
-        initContainers = try Container.list(spec, key: "initContainers", field: "spec")
+        containers = try Container.list(spec, key: "containers", field: "spec", labels: meta.labels)
+        initContainers = try Container.list(spec, key: "initContainers", field: "spec", labels: meta.labels)
         let statuses = (pod["status", "containerStatuses"]?.array ?? []) + (pod["status", "initContainerStatuses"]?.array ?? [])
         for status in statuses {
             let name = status["name"]?.string

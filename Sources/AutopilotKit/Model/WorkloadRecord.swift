@@ -60,9 +60,9 @@ public struct WorkloadRecord: Sendable {
         let spec = controller["spec"]
         let template = kind == "CronJob" ? spec?["jobTemplate", "spec", "template"] : spec?["template"]
         let templateField = kind == "CronJob" ? "spec.jobTemplate.spec.template.spec" : "spec.template.spec"
-        containers = try Container.list(template?["spec"], key: "containers", field: templateField)
-        initContainers = try Container.list(template?["spec"], key: "initContainers", field: templateField)
         podLabels = template?["metadata", "labels"]?.stringMap ?? [:]
+        containers = try Container.list(template?["spec"], key: "containers", field: templateField, labels: podLabels)
+        initContainers = try Container.list(template?["spec"], key: "initContainers", field: templateField, labels: podLabels)
         selector = (kind == "CronJob" ? spec?["jobTemplate", "spec", "selector"] : spec?["selector"])?.value ?? .null
         let status = controller["status"]
         switch kind {

@@ -1,0 +1,47 @@
+/// What a container tells its language runtime about memory: a JVM's maximum heap (`-Xmx`,
+/// `-XX:MaxHeapSize`, `-XX:MaxRAMPercentage`, `-XX:MaxRAM`, `-XX:MaxRAMFraction`), Go's `GOMEMLIMIT`,
+/// Node's `--max-old-space-size`. Read from the container's env (literal values, `$(VAR)` references to
+/// earlier ones, and `resourceFieldRef`s to its own requests and limits), its command and args, and,
+/// for a JVM that sets nothing, its image. Only the flag itself is kept: env values may hold secrets.
+///
+/// Detected by collect-cluster (`Kubernetes/RuntimeMemory+Detection.swift`), carried on the container
+/// records as `runtime`, and read by the memory detector as a floor.
+///
+/// A right-sizer that ignores this cuts a Java service below its heap (KRR #367, VPA #5029): the heap
+/// grows lazily, so the window's peak can sit far below what the JVM will take.
+public struct RuntimeMemory: Equatable, Sendable {
+    public enum Runtime: String, Sendable { case jvm, go, node }
+
+    public var runtime: Runtime
+    /// The heap (JVM), old space (Node) or soft memory limit (Go) in bytes, when the flags fix it.
+    public var bytes: Int64?
+    /// A JVM heap set as a share of the container's memory limit (`MaxRAMPercentage`; 25 by default).
+    public var percentOfLimit: Double?
+    /// The flag as written, `-Xmx128m`, `GOMEMLIMIT=152MiB`, or `default MaxRAMPercentage=25`.
+    public var setting: String
+    /// Where it was found: `env JAVA_OPTS`, `args`, `image eclipse-temurin:21`.
+    public var source: String
+
+    public init(runtime: Runtime, bytes: Int64? = nil, percentOfLimit: Double? = nil, setting: String, source: String) {
+        self.runtime = runtime
+        self.bytes = bytes
+        self.percentOfLimit = percentOfLimit
+        self.setting = setting
+        self.source = source
+    }
+
+    public var json: JSONValue {
+        ["runtime": .string(runtime.rawValue), "bytes": .optional(bytes), "percentOfLimit": .optional(percentOfLimit),
+         "setting": .string(setting), "source": .string(source)]
+    }
+
+    /// Reads a container record's `runtime` (nil when absent or not one this version knows).
+    init?(record json: JSON?) throws(RecordError) {
+        guard let json, !json.isNull, let name = json["runtime"]?.string, let runtime = Runtime(rawValue: name) else { return nil }
+        self.runtime = runtime
+        bytes = try json.integer("bytes", within: RecordBounds.memoryBytes)
+        percentOfLimit = try json.number("percentOfLimit", within: 0...100)
+        setting = json["setting"]?.string ?? ""
+        source = json["source"]?.string ?? ""
+    }
+}

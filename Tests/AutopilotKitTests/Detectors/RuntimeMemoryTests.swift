@@ -1,0 +1,131 @@
+import XCTest
+@testable import AutopilotKit
+
+/// What collect-cluster reads of a container's runtime memory settings, and the floor the memory
+/// detector keeps above them, figures worked by hand.
+final class RuntimeMemoryTests: XCTestCase {
+    private let mib: Int64 = 1 << 20
+
+    private func detect(_ spec: String, labels: [String: String] = [:], limit: Int64? = nil) throws -> RuntimeMemory? {
+        RuntimeMemory.detect(spec: try JSON.parse(spec), labels: labels, limits: ResourceAmounts(memory: limit), requests: ResourceAmounts())
+    }
+
+    func testJVMSizesAreBinaryAndTheLastHeapFlagWins() throws {
+        XCTAssertEqual(RuntimeMemory.jvmSize("128m"), 128 << 20)
+        XCTAssertEqual(RuntimeMemory.jvmSize("1G"), 1 << 30)
+        XCTAssertEqual(RuntimeMemory.jvmSize("1024k"), 1 << 20)
+        XCTAssertEqual(RuntimeMemory.jvmSize("1073741824"), 1 << 30)
+        for bad in ["", "m", "12x", "-1g", "99999999999t"] { XCTAssertNil(RuntimeMemory.jvmSize(bad), bad) }
+        // JAVA_TOOL_OPTIONS is read first, the command line after it: -Xmx2g on the command line wins.
+        let found = try XCTUnwrap(try detect(#"""
+            {"name":"app","image":"registry/app:1","args":["java","-Xmx2g","-jar","app.jar"],
+             "env":[{"name":"JAVA_TOOL_OPTIONS","value":"-Xmx512m -XX:+UseG1GC"}]}
+            """#))
+        XCTAssertEqual(found, RuntimeMemory(runtime: .jvm, bytes: 2 << 30, setting: "-Xmx2g", source: "args"))
+        // _JAVA_OPTIONS overrides even the command line.
+        let overridden = try XCTUnwrap(try detect(#"""
+            {"name":"app","command":["sh","-c","exec java -Xmx2g -jar app.jar"],"env":[{"name":"_JAVA_OPTIONS","value":"-Xmx1g"}]}
+            """#))
+        XCTAssertEqual(overridden.bytes, 1 << 30)
+        XCTAssertEqual(overridden.source, "env _JAVA_OPTIONS")
+    }
+
+    func testPercentagesFractionsAndTheImageDefault() throws {
+        let percent = try XCTUnwrap(try detect(#"{"name":"ui","env":[{"name":"JAVA_OPTS","value":"-XX:MaxRAMPercentage=75.0"}]}"#))
+        XCTAssertEqual(percent.percentOfLimit, 75)
+        XCTAssertNil(percent.bytes)
+        XCTAssertEqual(try detect(#"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-XX:MaxRAMFraction=2"}]}"#)?.percentOfLimit, 50)
+        // -Xmx beats a percentage given after it.
+        XCTAssertEqual(try detect(#"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx1g -XX:MaxRAMPercentage=80"}]}"#)?.bytes, 1 << 30)
+        // A JVM image that sets nothing: 25% of the limit, JDK 10+'s default.
+        let image = try XCTUnwrap(try detect(#"{"name":"a","image":"eclipse-temurin:21-jre"}"#))
+        XCTAssertEqual(image, RuntimeMemory(runtime: .jvm, percentOfLimit: 25, setting: "default MaxRAMPercentage=25",
+                                            source: "image eclipse-temurin:21-jre"))
+        XCTAssertEqual(try detect(#"{"name":"a","image":"docker.io/library/openjdk17:slim"}"#)?.runtime, .jvm)
+        XCTAssertNil(try detect(#"{"name":"a","image":"ghcr.io/acme/javascript-frontend:2"}"#), "javascript is not java")
+        XCTAssertNil(try detect(#"{"name":"a","image":"nginx:1.27"}"#))
+        XCTAssertEqual(try detect(#"{"name":"a","image":"acme/orders:3"}"#, labels: ["app.kubernetes.io/runtime": "java"])?.source,
+                       "label app.kubernetes.io/runtime=java")
+    }
+
+    func testEnvReferencesExpandAndAHeapBuiltFromTheLimitFollowsIt() throws {
+        // Jenkins' sample: -Xmx$(LIMITS_MEMORY)m with LIMITS_MEMORY the limit in Mi: 100% of the limit.
+        let jenkins = try XCTUnwrap(try detect(#"""
+            {"name":"jenkins","env":[{"name":"LIMITS_MEMORY","valueFrom":{"resourceFieldRef":{"resource":"limits.memory","divisor":"1Mi"}}},
+             {"name":"JAVA_OPTS","value":"-Xmx$(LIMITS_MEMORY)m -XshowSettings:vm"}]}
+            """#, limit: 1 << 30))
+        XCTAssertEqual(jenkins.percentOfLimit, 100)
+        XCTAssertNil(jenkins.bytes)
+        XCTAssertEqual(jenkins.setting, "-Xmx1024m")
+        // A literal reference expands; $$( stays literal; an unknown one is left as written (and is no size).
+        let literal = try XCTUnwrap(try detect(#"""
+            {"name":"a","env":[{"name":"HEAP","value":"768m"},{"name":"JAVA_OPTS","value":"-Xmx$(HEAP) -Dx=$$(HEAP)"}]}
+            """#))
+        XCTAssertEqual(literal.bytes, 768 << 20)
+        XCTAssertNil(try detect(#"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx$(UNSET)"}]}"#))
+        let environment = RuntimeMemory.Environment(spec: try JSON.parse(#"{"env":[{"name":"A","value":"1"}]}"#),
+                                                    limits: ResourceAmounts(), requests: ResourceAmounts())
+        XCTAssertEqual(environment.expand("$(A)-$$(A)-$(B)-$"), "1-$(A)-$(B)-$")
+    }
+
+    func testGoAndNodeSettings() throws {
+        XCTAssertEqual(RuntimeMemory.goMemoryLimit("152MiB"), 152 << 20)
+        XCTAssertEqual(RuntimeMemory.goMemoryLimit("1GiB"), 1 << 30)
+        XCTAssertEqual(RuntimeMemory.goMemoryLimit("1000000"), 1_000_000)
+        XCTAssertNil(RuntimeMemory.goMemoryLimit("off"))
+        XCTAssertNil(RuntimeMemory.goMemoryLimit("1.5GiB"), "Go itself refuses a fraction")
+        XCTAssertEqual(try detect(#"{"name":"otel","env":[{"name":"GOMEMLIMIT","value":"152MiB"}]}"#),
+                       RuntimeMemory(runtime: .go, bytes: 152 << 20, setting: "GOMEMLIMIT=152MiB", source: "env GOMEMLIMIT"))
+        XCTAssertEqual(try detect(#"{"name":"web","env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128"}]}"#)?.bytes, 128 << 20)
+        XCTAssertEqual(try detect(#"{"name":"web","args":["node","--max-old-space-size=2048","server.js"]}"#)?.bytes, 2048 << 20)
+    }
+
+    func testTheFloorIsHeapPlusOverheadAndNeverAGuess() throws {
+        let config = DetectionConfig.Memory()
+        // -Xmx128m: 128 + max(32, 192) = 320Mi.
+        let small = try XCTUnwrap(RuntimeFloor(RuntimeMemory(runtime: .jvm, bytes: 128 * mib, setting: "-Xmx128m", source: "env JAVA_OPTS"),
+                                               limit: 500 * mib, config: config))
+        XCTAssertEqual(small.bytes, 320 * mib)
+        XCTAssertEqual(small.description, "JVM heap 128Mi (-Xmx128m, env JAVA_OPTS) + 192Mi overhead = 320Mi")
+        // -Xmx4g: 4096 + max(1024, 192) = 5120Mi.
+        XCTAssertEqual(RuntimeFloor(RuntimeMemory(runtime: .jvm, bytes: 4096 * mib, setting: "-Xmx4g", source: "args"), limit: nil, config: config)?.bytes,
+                       5120 * mib)
+        // 75% of a 1536Mi limit = 1152Mi heap + 288Mi = 1440Mi.
+        let percent = RuntimeMemory(runtime: .jvm, percentOfLimit: 75, setting: "-XX:MaxRAMPercentage=75.0", source: "env JAVA_OPTS")
+        XCTAssertEqual(RuntimeFloor(percent, limit: 1536 * mib, config: config)?.bytes, 1440 * mib)
+        XCTAssertNil(RuntimeFloor(percent, limit: nil, config: config), "a share of no limit says nothing")
+        // Node: 128 + max(32, 64) = 192Mi. Go: GOMEMLIMIT itself.
+        XCTAssertEqual(RuntimeFloor(RuntimeMemory(runtime: .node, bytes: 128 * mib, setting: "--max-old-space-size=128", source: "env NODE_OPTIONS"),
+                                    limit: nil, config: config)?.bytes, 192 * mib)
+        XCTAssertEqual(RuntimeFloor(RuntimeMemory(runtime: .go, bytes: 152 * mib, setting: "GOMEMLIMIT=152MiB", source: "env GOMEMLIMIT"),
+                                    limit: nil, config: config)?.bytes, 152 * mib)
+        XCTAssertNil(RuntimeFloor(nil, limit: 1 << 30, config: config))
+    }
+
+    func testAJVMCutStopsAtItsHeapAndSaysTheFlagMustMoveToGoLower() throws {
+        // 2Gi requested, peak 300Mi: the window alone says 352Mi; -Xmx1g says 1024 + 256 = 1280Mi.
+        let key = Observed.WorkloadKey(namespace: "shop", kind: "Deployment", name: "orders")
+        var container = Fixtures.container("app", cpu: 0.5, memory: 2048 * mib)
+        container.runtime = RuntimeMemory(runtime: .jvm, bytes: 1024 * mib, setting: "-Xmx1g", source: "env JAVA_OPTS")
+        var cluster = Fixtures.cluster()
+        cluster.add(Fixtures.node("n1"))
+        cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
+        cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
+        cluster.add(Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(300 * mib))))
+        let finding = try XCTUnwrap(OverRequestedMemory().detect(in: Fixtures.context(cluster)).first)
+        XCTAssertEqual(finding.recommended["memory"]?.intValue, 1280 * mib)
+        XCTAssertEqual(finding.basis["runtime"]?["floor"]?.intValue, 1280 * mib)
+        let note = try XCTUnwrap(finding.notes.first { $0.hasPrefix("runtime floor") })
+        XCTAssertTrue(note.contains("JVM heap 1Gi (-Xmx1g, env JAVA_OPTS) + 256Mi overhead = 1.25Gi"), note)
+        XCTAssertTrue(note.contains("though the window's peak would allow 352Mi"), note)
+        XCTAssertTrue(note.contains("the heap flag (env JAVA_OPTS of this container, in the same manifest) lowered in the same change"), note)
+        // Without the heap flag the same container is cut to the window's 352Mi: the floor is what stops it.
+        container.runtime = nil
+        var plain = Fixtures.cluster()
+        plain.add(Fixtures.node("n1"))
+        plain.add(Fixtures.workload(key, replicas: 1, containers: [container]))
+        plain.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
+        plain.add(Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(300 * mib))))
+        XCTAssertEqual(OverRequestedMemory().detect(in: Fixtures.context(plain)).first?.recommended["memory"]?.intValue, 352 * mib)
+    }
+}
