@@ -38,6 +38,8 @@ public struct IdleNode: Detector {
         let blockers = DrainBlockers.find(movers, context.cluster)
         let price = context.costs.price(of: node)
         var notes = movers.isEmpty ? ["only DaemonSet pods run here"] : moves.map { "\($0.pod) → \($0.to)" }
+        let receivers = context.plan.receivers(of: moves, context)
+        notes += receivers.notes
         notes += blockers
         let usageText = "CPU p95 \(Int((figures.cpu["p95"]! / cores * 100).rounded()))%, memory p95 "
             + "\(Int((figures.memory["p95"]! / bytes * 100).rounded()))% of allocatable"
@@ -46,7 +48,7 @@ public struct IdleNode: Detector {
             + "\(Units.cpu(requested.cpu ?? 0)) CPU and \(Units.memory(requested.memory ?? 0)) requested outside DaemonSets, \(usageText)"
         summary += price.map { "; saves \($0.monthly)/month." } ?? "."
         let pool = node.nodepool.map { "nodepool \($0)" } ?? node.nodegroup.map { "nodegroup \($0)" }
-        return Finding(
+        var finding = Finding(
             cluster: context.cluster.name, detector: name, severity: .warning, namespace: nil,
             target: .init(kind: "Node", name: node.name), team: context.config.platformTeam, summary: summary,
             current: ["instanceType": .optional(node.instanceType), "capacityType": .optional(node.capacityType),
@@ -63,5 +65,7 @@ public struct IdleNode: Detector {
                     "thresholds": ["maxRequestedRatio": .double(context.config.idleNode.maxRequestedRatio),
                                    "maxUsageRatio": .double(context.config.idleNode.maxUsageRatio)]],
             notes: notes, billed: price.flatMap { BilledCost.removing([$0]) })
+        if !moves.isEmpty { finding.backtest = receivers.backtest }
+        return finding
     }
 }

@@ -44,6 +44,8 @@ public struct NodeConsolidation: Detector {
         var notes = nodes.flatMap { entry in
             entry.moves.isEmpty ? ["\(entry.node.name): only DaemonSet pods"] : entry.moves.map { "\($0.pod) → \($0.to)" }
         }
+        let receivers = context.plan.receivers(of: removals.flatMap(\.moves), context)
+        notes += receivers.notes
         notes += blocked
         var recommended: [JSONValue.Member] = [.init("removeNodes", .strings(nodes.map(\.node.name)))]
         if kind == "NodePool", let nodePool = context.cluster.nodePools[poolName] {
@@ -68,7 +70,7 @@ public struct NodeConsolidation: Detector {
             + "\(nodes.count == 1 ? "" : "s") can go — \(names) — their pods fit on the remaining nodes; saves \(monthly)/month."
         let allPriced = prices.count == nodes.count
         let sources = Set(prices.map(\.source))
-        return Finding(
+        var finding = Finding(
             cluster: context.cluster.name, detector: name, severity: .warning, namespace: nil,
             target: .init(kind: kind, name: poolName), team: context.config.platformTeam, summary: summary,
             current: ["nodes": .strings(nodes.map(\.node.name)),
@@ -77,9 +79,14 @@ public struct NodeConsolidation: Detector {
             monthlyCost: allPriced ? (monthly, .zero) : nil,
             priceSource: allPriced ? (sources.count == 1 ? sources.first! : "mixed") : "unknown",
             confidence: 0.8,
-            basis: ["method": "first-fit-decreasing by CPU then memory requests, honoring nodeSelector, required node affinity, taints, volume zones and PDBs",
-                    "thresholds": ["maxRequestedRatio": .double(context.config.consolidation.maxRequestedRatio)]],
+            basis: ["method": .string("first-fit-decreasing by CPU then memory requests, honoring nodeSelector, required node affinity, "
+                        + "taints, volume zones and PDBs; a receiving node's measured p95 plus the moved pods' stays under maxUsageRatio of allocatable"),
+                    "thresholds": ["maxRequestedRatio": .double(context.config.consolidation.maxRequestedRatio),
+                                   "maxUsageRatio": .double(context.config.consolidation.maxUsageRatio),
+                                   "minSavingsPerNode": context.config.consolidation.minSavingsPerNode.json]],
             notes: notes, billed: allPriced ? BilledCost.removing(prices) : nil)
+        finding.backtest = receivers.backtest
+        return finding
     }
 
     // MARK: Replacement

@@ -28,6 +28,15 @@ public struct NodePlan: Sendable {
     public private(set) var destination: [String: String] = [:]
     /// Nodes that take moved pods (their requests are then more than their own pods').
     public private(set) var receiving: Set<String> = []
+    /// Each receiving node after every move of the plan: requested and measured p95 use (nil: no usage record).
+    public private(set) var after: [String: Load] = [:]
+
+    public struct Load: Sendable {
+        public var requestedCPU: Double
+        public var requestedMemory: Int64
+        public var usedCPU: Double?
+        public var usedMemory: Double?
+    }
 
     public init() {}
 
@@ -36,11 +45,23 @@ public struct NodePlan: Sendable {
         var packing = Packing(context)
         let idleNodes = context.cluster.nodes.filter { IdleNode.isIdle($0, context) }.map(\.name).sorted()
         for (node, moves) in packing.removeIdle(idleNodes) { plan.record(Removal(node: node, moves: moves), pool: nil) }
+        let floor = context.config.consolidation.minSavingsPerNode
         for node in candidates(context) {
+            // Moving pods for less than the floor is churn (a priced candidate always has a rate).
+            if let price = context.costs.price(of: node), price.monthly < floor {
+                plan.blocked[poolKey(node), default: []].append(
+                    "\(node.name) stays: removing it saves \(price.monthly)/month, under the \(floor) churn floor (minSavingsPerNode)")
+                continue
+            }
             switch packing.tryRemove(node) {
             case .success(let moves): plan.record(Removal(node: node.name, moves: moves), pool: poolKey(node))
             case .failure(let reason): plan.blocked[poolKey(node), default: []].append("\(node.name) stays: \(reason)")
             }
+        }
+        for name in plan.receiving {
+            guard let node = context.cluster.node(named: name), let free = packing.free[name] else { continue }
+            plan.after[name] = Load(requestedCPU: (node.allocatable.cpu ?? 0) - free.cpu, requestedMemory: (node.allocatable.memory ?? 0) - free.memory,
+                                    usedCPU: packing.used[name]?.cpu, usedMemory: packing.used[name]?.memory)
         }
         return plan
     }
@@ -55,6 +76,38 @@ public struct NodePlan: Sendable {
     }
 
     public func isIdleRemoval(_ node: String) -> Bool { idle.contains { $0.node == node } }
+
+    /// The nodes these moves land on, after every move of the plan: requests and measured p95 against
+    /// allocatable, as `backtest` (`{ceiling, receivers: [{node, allocatable, requested, usedP95}]}`)
+    /// and one note per node.
+    func receivers(of moves: [Move], _ context: DetectionContext) -> (backtest: JSONValue, notes: [String]) {
+        let ceiling = context.config.consolidation.maxUsageRatio
+        var rows: [JSONValue] = []
+        var notes: [String] = []
+        for name in Set(moves.map(\.to)).sorted() {
+            guard let load = after[name], let node = context.cluster.node(named: name) else { continue }
+            let cores = node.allocatable.cpu ?? 0
+            let bytes = Double(node.allocatable.memory ?? 0)
+            func share(_ part: Double, _ whole: Double) -> String { whole > 0 ? " (\(Packing.percent(part / whole)))" : "" }
+            var note = "\(name) after the moves: requests \(Packing.cores(load.requestedCPU)) of \(Packing.cores(cores)) cores"
+                + "\(share(load.requestedCPU, cores)) and \(Units.memory(load.requestedMemory)) of \(Units.memory(bytes: bytes))"
+                + share(Double(load.requestedMemory), bytes)
+            if let cpu = load.usedCPU, let memory = load.usedMemory {
+                note += "; measured p95 \(Packing.cores(cpu)) cores\(share(cpu, cores)) and \(Units.memory(bytes: memory))\(share(memory, bytes)), "
+                    + "under the \(Packing.percent(ceiling)) ceiling"
+            } else {
+                note += "; no usage record for it: judged by requests alone"
+            }
+            notes.append(note)
+            rows.append([
+                "node": .string(name), "allocatable": ["cpu": .double(cores), "memory": .optional(node.allocatable.memory)],
+                "requested": ["cpu": .double(Quantity.roundedCores(load.requestedCPU)), "memory": .int(load.requestedMemory)],
+                "usedP95": load.usedCPU.map { cpu in
+                    ["cpu": .double(Quantity.roundedCores(cpu)), "memory": .int(Int64((load.usedMemory ?? 0).rounded()))] } ?? .null,
+            ])
+        }
+        return (["ceiling": .double(ceiling), "receivers": .array(rows)], notes)
+    }
 
     static func poolKey(_ node: Observed.Node) -> String {
         if let pool = node.nodepool { return "NodePool/\(pool)" }

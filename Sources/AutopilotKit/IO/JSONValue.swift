@@ -123,6 +123,11 @@ extension JSONValue {
         return nil
     }
 
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     /// The strings of an array (other elements skipped).
     public var stringList: [String]? {
         guard case .array(let elements) = self else { return nil }

@@ -60,6 +60,55 @@ final class NodeConsolidationTests: XCTestCase {
         XCTAssertTrue(finding.notes.contains { $0.contains("consolidationPolicy WhenEmpty") }, "\(finding.notes)")
     }
 
+    // MARK: Measured use
+
+    /// web-0 requests 500m but uses 1.5 cores at p95. The ceiling is 80% of 7.91 = 6.328 cores.
+    private func measured(_ cluster: ObservedCluster, b: Double, c: Double) -> ObservedCluster {
+        var cluster = cluster
+        cluster.add(Fixtures.usage(web, cpu: Fixtures.figures(p50: 1, p90: 1.3, p95: 1.5, p99: 1.7, max: 2),
+                                   memory: Fixtures.figures(p50: Double(gib) * 0.5, p95: Double(gib) * 0.8, max: Double(gib) * 0.9)))
+        cluster.add(Fixtures.nodeUsage(nodeA, cpuP95: 1.6, memoryP95: Double(2 * gib)))
+        cluster.add(Fixtures.nodeUsage(nodeB, cpuP95: b, memoryP95: Double(10 * gib)))
+        cluster.add(Fixtures.nodeUsage(nodeC, cpuP95: c, memoryP95: Double(10 * gib)))
+        return cluster
+    }
+
+    func testAMoveThatFitsByRequestsButNotByMeasuredUseIsRefused() throws {
+        // B: 5.0 + 1.5 = 6.5 cores (82%), C: the same. Both fit web-0's 500m request; neither its use.
+        let findings = detect(measured(cluster(webPod: webPod()), b: 5, c: 5))
+        XCTAssertTrue(findings.filter { $0.target.kind == "NodePool" }.isEmpty, "\(findings.map(\.summary))")
+        // With C at 4.0 (5.5 cores, 70%), web-0 skips B (first by name) and goes to C.
+        let finding = try XCTUnwrap(removals(measured(cluster(webPod: webPod()), b: 5, c: 4)).first)
+        XCTAssertTrue(finding.notes.contains("apps/web-0 → \(nodeC)"), "\(finding.notes)")
+        let receiver = try XCTUnwrap(finding.backtest["receivers"]?.arrayValue?.first)
+        XCTAssertEqual(receiver["node"]?.stringValue, nodeC)
+        XCTAssertEqual(receiver["usedP95"]?["cpu"]?.doubleValue ?? 0, 5.5, accuracy: 1e-9)
+        // Requests on C after the move: DaemonSet 25m + batch 4 cores + web 500m = 4.525 cores.
+        XCTAssertEqual(receiver["requested"]?["cpu"]?.doubleValue ?? 0, 4.525, accuracy: 1e-9)
+        XCTAssertEqual(finding.backtest["ceiling"]?.doubleValue, 0.8)
+        XCTAssertTrue(finding.notes.contains { $0.hasPrefix("\(nodeC) after the moves: requests 4.53 of 7.91 cores (57%)")
+            && $0.contains("measured p95 5.50 cores (70%)") }, "\(finding.notes)")
+    }
+
+    func testTheRefusalSaysWhichNodeAndWhichFigure() throws {
+        // No finding is written when nothing can go: the reason is the plan's.
+        let cluster = measured(cluster(webPod: webPod()), b: 5, c: 5)
+        let plan = NodePlan.make(Fixtures.context(cluster))
+        let reason = try XCTUnwrap(plan.blocked["NodePool/default"]?.first)
+        XCTAssertEqual(reason, "\(nodeA) stays: its pods fit by requests but not by measured use: apps/web-0 on \(nodeB) would take "
+            + "CPU p95 to 6.50 of 7.91 cores (82%), above the 80% ceiling")
+    }
+
+    func testARemovalSavingLessThanTheChurnFloorIsNotProposed() throws {
+        var config = DetectionConfig()
+        // The m6i.2xlarge saves $280.32 a month: under a $300 floor it stays.
+        config.consolidation.minSavingsPerNode = Money(cents: 30_000)
+        let plan = NodePlan.make(Fixtures.context(cluster(webPod: webPod()), config: config))
+        XCTAssertTrue(plan.consolidated.isEmpty)
+        XCTAssertEqual(plan.blocked["NodePool/default"]?.first,
+                       "\(nodeA) stays: removing it saves $280.32/month, under the $300.00 churn floor (minSavingsPerNode)")
+    }
+
     /// 3.3 of 7.91 cores is 41.7% requested, over the 40% threshold: not a candidate, though its pod would fit on B.
     func testANodeOverFortyPercentRequestedIsNotACandidate() {
         let heavy = Fixtures.pod("web-0", of: web, on: nodeA, cpu: 3.3, memory: gib)
