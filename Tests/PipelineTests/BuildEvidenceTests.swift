@@ -57,6 +57,7 @@ final class BuildEvidenceTests: XCTestCase {
         }
         XCTAssertTrue(page.contains("$37.98/month now − $18.99/month after = $18.99/month saved"))
         // The backtest of the final target, in words, and the hours above it shaded on the CPU graph.
+        XCTAssertTrue(page.contains("<h2>How it was computed</h2>\n<p>request = max(p95 0.18 × (1 + 0.15) = 0.207, floor 0.01, p95 0.18)"), page)
         XCTAssertTrue(page.contains("<h2>Backtest</h2>"))
         XCTAssertTrue(page.contains("CPU: at most 56 of 5609 pod-steps (1.0%) above 210m"), page)
         XCTAssertTrue(page.contains("the longest 60 minutes in a row"))

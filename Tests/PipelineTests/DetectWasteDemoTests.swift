@@ -27,6 +27,41 @@ final class DetectWasteDemoTests: XCTestCase {
         XCTAssertEqual(result.lines.count - findings.count, Self.demoInput.split(separator: "\n").count)
     }
 
+    /// Every right-sizing finding spells out its arithmetic, ending at the value it recommends, and
+    /// carries its backtest; no recommendation is below the window's peak (memory) or p95 (CPU).
+    func testEveryRightSizingFindingStatesItsFormulaAndItsBacktest() throws {
+        let result = try Tool.run("detect-waste", ["--quiet"], stdin: Self.demoInput)
+        let findings = try decodeRecords(result.lines).filter { $0["kind"] as? String == "finding" }
+        var checked = 0
+        for finding in findings {
+            let detector = finding["detector"] as! String
+            let basis = finding["basis"] as! [String: Any]
+            let recommended = finding["recommended"] as! [String: Any]
+            let usage = basis["usage"] as? [String: Any]
+            switch detector {
+            case "over-requested-cpu":
+                let cores = try XCTUnwrap(recommended["cpu"] as? Double)
+                let formula = try XCTUnwrap(basis["formula"] as? String)
+                XCTAssertTrue(formula.hasSuffix("= " + (cores < 1 ? "\(Int((cores * 1000).rounded()))m" : "\(cores)".replacingOccurrences(of: ".0", with: ""))),
+                              formula)
+                XCTAssertGreaterThanOrEqual(cores, try XCTUnwrap(usage?["p95"] as? Double))
+                XCTAssertEqual((finding["backtest"] as? [String: Any])?["request"] as? Double, cores)
+            case "over-requested-memory", "under-provisioned-memory":
+                let bytes = try XCTUnwrap(recommended["memory"] as? Int)
+                let formula = try XCTUnwrap(basis["formula"] as? String)
+                XCTAssertTrue(formula.contains("= \(bytes) ("), formula)
+                XCTAssertGreaterThanOrEqual(Double(bytes), try XCTUnwrap(usage?["max"] as? Double))
+                XCTAssertEqual((finding["backtest"] as? [String: Any])?["request"] as? Int, bytes)
+            case "idle-node", "node-consolidation":
+                XCTAssertNotNil(basis["formula"] as? String, detector)
+            default:
+                continue
+            }
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 30)
+    }
+
     /// The README's config example spells out the defaults: it parses, and changes nothing.
     func testTheReadmeConfigExampleIsTheDefaults() throws {
         let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)

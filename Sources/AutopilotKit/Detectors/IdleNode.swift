@@ -1,3 +1,5 @@
+import Foundation
+
 /// Nodes that hold almost nothing: requested CPU and memory (DaemonSet pods left out, they are per-node
 /// overhead) both under `maxRequestedRatio` of allocatable, and measured CPU and memory p95 both under
 /// `maxUsageRatio`, over the window. Cordoned, NotReady and ignored nodes are left alone. Savings: the
@@ -27,6 +29,26 @@ public struct IdleNode: Detector {
         return (requested.cpu ?? 0) / cores < limits.maxRequestedRatio
             && Double(requested.memory ?? 0) / Double(bytes) < limits.maxRequestedRatio
             && cpuP95 / cores < limits.maxUsageRatio && memoryP95 / Double(bytes) < limits.maxUsageRatio
+    }
+
+    /// `idle: requested CPU 0.5 ÷ 7.91 = 6% < 30%, …; savings = $0.1190/h × 730 h = $86.87/month`.
+    static func formula(_ node: Observed.Node, _ requested: Observed.Resources, _ figures: Observed.NodeUsage,
+                        _ price: CostModel.NodePrice?, _ context: DetectionContext) -> String {
+        let limits = context.config.idleNode
+        let cores = node.allocatable.cpu ?? 1
+        let bytes = Double(node.allocatable.memory ?? 1)
+        func share(_ name: String, _ part: Double, _ whole: Double, _ limit: Double, bytes: Bool = false) -> String {
+            let (a, b) = bytes ? (String(Int64(part.rounded())), String(Int64(whole.rounded()))) : (Rightsizing.figure(part), Rightsizing.figure(whole))
+            return "\(name) \(a) ÷ \(b) = \(Packing.percent(part / whole)) < \(Packing.percent(limit))"
+        }
+        var text = "idle: " + [
+            share("requested CPU (DaemonSets left out)", requested.cpu ?? 0, cores, limits.maxRequestedRatio),
+            share("requested memory", Double(requested.memory ?? 0), bytes, limits.maxRequestedRatio, bytes: true),
+            share("CPU p95", figures.cpu["p95"] ?? 0, cores, limits.maxUsageRatio),
+            share("memory p95", figures.memory["p95"] ?? 0, bytes, limits.maxUsageRatio, bytes: true),
+        ].joined(separator: ", ")
+        if let price { text += "; savings = \(String(format: "$%.4f", price.hourly))/h (\(price.source)) × 730 h = \(price.monthly)/month" }
+        return text
     }
 
     private func finding(_ node: Observed.Node, _ figures: Observed.NodeUsage, _ moves: [NodePlan.Move],
@@ -62,6 +84,7 @@ public struct IdleNode: Detector {
             basis: ["usage": ["cpu": .object(figures.cpu.keys.sorted().map { .init($0, .double(figures.cpu[$0]!)) }),
                               "memory": .object(figures.memory.keys.sorted().map { .init($0, .double(figures.memory[$0]!)) })],
                     "samples": .int(figures.samples),
+                    "formula": .string(Self.formula(node, requested, figures, price, context)),
                     "thresholds": ["maxRequestedRatio": .double(context.config.idleNode.maxRequestedRatio),
                                    "maxUsageRatio": .double(context.config.idleNode.maxUsageRatio)]],
             notes: notes, billed: price.flatMap { BilledCost.removing([$0]) })

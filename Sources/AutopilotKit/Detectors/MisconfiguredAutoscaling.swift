@@ -82,8 +82,13 @@ public struct MisconfiguredAutoscaling: Detector {
             add("minReplicas equals maxReplicas (\(max)): the HPA can never change the replica count", .warning)
         }
         var minimum: (replicas: Int64, current: Int64)?
+        var formula: JSONValue = .null
         if let lowered = Self.loweredMinimum(hpa, context), let target = hpa.cpuTargetUtilization, let current = hpa.currentReplicas {
             minimum = (lowered.replicas, current)
+            let needed = Int64((Double(current) * Double(lowered.utilization) / Double(target) - 1e-9).rounded(.up))
+            formula = .string("minReplicas = max(⌈currentReplicas \(current) × utilization \(lowered.utilization)% ÷ target \(target)%⌉ = \(needed), "
+                + "min(minReplicas \(hpa.minReplicas), 2), 1) = \(lowered.replicas); utilization = the higher of the HPA's reading "
+                + "(\(hpa.cpuCurrentUtilization ?? 0)%) and Σ containers' CPU p95 ÷ Σ their requests over the window")
             add("replicas sit at minReplicas \(hpa.minReplicas) with CPU at \(lowered.utilization)% of requests (the higher of the HPA's "
                 + "reading and the window's p95) against a \(target)% target: \(lowered.replicas) replica\(lowered.replicas == 1 ? "" : "s") "
                 + "carry this load at the target", .warning)
@@ -112,7 +117,7 @@ public struct MisconfiguredAutoscaling: Detector {
             confidence: hpa.cpuCurrentUtilization == nil ? 0.7 : 0.8,
             basis: ["scaleTarget": .string("\(hpa.target.kind)/\(hpa.target.name)"), "metrics": .strings(hpa.metricNames),
                     "conditions": .array(hpa.conditions.map { ["type": .string($0.type), "status": .string($0.status), "reason": .optional($0.reason)] }),
-                    "thresholds": ["lowUtilizationRatio": .double(context.config.autoscaling.lowUtilizationRatio)]],
+                    "thresholds": ["lowUtilizationRatio": .double(context.config.autoscaling.lowUtilizationRatio)], "formula": formula],
             notes: problems, billed: cost?.billed)
     }
 

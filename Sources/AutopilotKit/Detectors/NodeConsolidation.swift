@@ -83,7 +83,10 @@ public struct NodeConsolidation: Detector {
                         + "taints, volume zones and PDBs; a receiving node's measured p95 plus the moved pods' stays under maxUsageRatio of allocatable"),
                     "thresholds": ["maxRequestedRatio": .double(context.config.consolidation.maxRequestedRatio),
                                    "maxUsageRatio": .double(context.config.consolidation.maxUsageRatio),
-                                   "minSavingsPerNode": context.config.consolidation.minSavingsPerNode.json]],
+                                   "minSavingsPerNode": context.config.consolidation.minSavingsPerNode.json],
+                    "formula": .string("candidates: requested CPU and memory (DaemonSets left out) both under maxRequestedRatio of allocatable, "
+                        + "least used first; savings = Σ removed nodes' hourly price × 730 h = ("
+                        + prices.map { String(format: "$%.4f", $0.hourly) }.joined(separator: " + ") + ") × 730 h = \(monthly)/month")],
             notes: notes, billed: allPriced ? BilledCost.removing(prices) : nil)
         finding.backtest = receivers.backtest
         return finding
@@ -125,7 +128,10 @@ public struct NodeConsolidation: Detector {
             monthlyCost: (before, after), priceSource: current.source == best.price.source ? current.source : "mixed", confidence: 0.7,
             basis: ["requested": ["cpu": .double(requested.cpu ?? 0), "memory": .int(requested.memory ?? 0)],
                     "allocatableEstimate": "vCPU less EKS kube-reserved; memory less 7.5% VM overhead, kube-reserved for 58 pods and 100Mi eviction",
-                    "thresholds": ["minReplacementSavingsRatio": .double(context.config.consolidation.minReplacementSavingsRatio)]],
+                    "thresholds": ["minReplacementSavingsRatio": .double(context.config.consolidation.minReplacementSavingsRatio)],
+                    "formula": .string("the cheapest type the NodePool allows (same architecture) whose estimated allocatable holds the "
+                        + "node's requests and costs ≤ (1 − minReplacementSavingsRatio) × the current price; savings = ("
+                        + String(format: "$%.4f − $%.4f", current.hourly, best.price.hourly) + ")/h × 730 h = \(before - after)/month")],
             notes: nodePool.consolidationPolicy == "WhenEmpty" || nodePool.consolidateAfter == "Never"
                 ? ["NodePool \(pool) has \(nodePool.consolidateAfter == "Never" ? "consolidateAfter: Never" : "consolidationPolicy WhenEmpty"): "
                     + "Karpenter will not replace it by itself"] : [],

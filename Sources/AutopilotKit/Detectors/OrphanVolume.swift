@@ -60,7 +60,10 @@ public struct OrphanVolume: Detector {
             monthlyCost: cost.map { ($0, .zero) }, priceSource: cost == nil ? "unknown" : "ebs",
             confidence: unmountedClaim ? 0.8 : 1,
             basis: ["createdAt": .optional(volume.createdAt), "ageDays": .int(Int64(days)), "mountedBy": .strings(volume.mountedBy),
-                    "thresholds": ["minAge": .string(context.config.orphanVolume.minAge.description)]],
+                    "thresholds": ["minAge": .string(context.config.orphanVolume.minAge.description)],
+                    "formula": .string("flagged: \(unmountedClaim ? "bound, no pod mounts the claim" : "phase \(volume.phase ?? "?"), no claim bound")"
+                        + " and \(days) days old ≥ minAge \(context.config.orphanVolume.minAge); savings = the volume's EBS price: size in GB × "
+                        + "\(type) per GB-month, plus provisioned IOPS and throughput beyond what the type includes")],
             notes: notes,
             billed: cost.flatMap { BilledCost.volumes([($0, context.costs.billedMonthlyCost(of: volume), volume.volumeHandle)], removed: true) })
     }

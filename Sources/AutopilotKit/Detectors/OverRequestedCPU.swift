@@ -24,24 +24,35 @@ public struct OverRequestedCPU: Detector {
         return findings
     }
 
-    /// The clean request this container should have, or nil when usage cannot say.
+    /// The clean request this container should have, or nil when usage cannot say; `formula` spells out
+    /// every term with its value, so a reviewer can recompute it.
     public static func recommendation(request: Double, usage: Observed.Usage, latencySensitive: Bool, hpaTarget: Int64?,
-                                      config: DetectionConfig) -> (cores: Double, reason: String)? {
+                                      config: DetectionConfig) -> (cores: Double, reason: String, formula: String)? {
         let percentile = latencySensitive ? config.cpu.latencySensitivePercentile : config.cpu.percentile
         let margin = latencySensitive ? config.cpu.latencySensitiveMargin : config.cpu.margin
         guard usage.samples >= config.minSamples, let base = usage.cpu[percentile], let p95 = usage.cpu["p95"] else { return nil }
         var cores = max(base * (1 + margin), config.cpu.floorCores)
         var reason = "\(percentile) \(base.short) cores + \(Int((margin * 100).rounded()))%"
-        if latencySensitive, let p99 = usage.cpu["p99"], cores < p99 { cores = p99 }
+        let f = Rightsizing.figure
+        var terms = ["\(percentile) \(f(base)) × (1 + \(f(margin))) = \(f(base * (1 + margin)))", "floor \(f(config.cpu.floorCores))"]
+        if latencySensitive, let p99 = usage.cpu["p99"] {
+            terms.append("p99 \(f(p99))")
+            if cores < p99 { cores = p99 }
+        }
         if let hpaTarget, hpaTarget > 0 {
             let atTarget = p95 / (Double(hpaTarget) / 100)
+            terms.append("p95 \(f(p95)) ÷ HPA target \(hpaTarget)% = \(f(atTarget))")
             if atTarget > cores {
                 cores = atTarget
                 reason = "p95 \(p95.short) cores ÷ HPA target \(hpaTarget)%"
             }
         }
         // The observed p95 is the floor of every recommendation, whatever the config says.
-        return (RequestRounding.cpu(max(cores, p95)), reason)
+        terms.append("p95 \(f(p95))")
+        let result = RequestRounding.cpu(max(cores, p95))
+        let formula = "request = max(\(terms.joined(separator: ", "))) = \(f(max(cores, p95))) cores, "
+            + "rounded up to a 5m step (50m above one core) = \(Units.cpu(result))"
+        return (result, reason, formula)
     }
 
     private func check(_ container: Observed.Container, of workload: Observed.Workload, hpa: Observed.HPA?,
@@ -49,7 +60,7 @@ public struct OverRequestedCPU: Detector {
         let config = context.config
         guard let request = container.requests.cpu, request > 0,
             let usage = context.cluster.usage[workload.key]?[container.name],
-            let (cores, reason) = Self.recommendation(
+            let (cores, reason, formula) = Self.recommendation(
                 request: request, usage: usage, latencySensitive: context.isLatencySensitive(workload),
                 hpaTarget: hpa?.cpuTargetUtilization, config: config)
         else { return nil }
@@ -95,7 +106,7 @@ public struct OverRequestedCPU: Detector {
             basis: Rightsizing.basis(usage, figures: usage.cpu, extra: [
                 "percentile": .string(context.isLatencySensitive(workload) ? config.cpu.latencySensitivePercentile : config.cpu.percentile),
                 "margin": .double(context.isLatencySensitive(workload) ? config.cpu.latencySensitiveMargin : config.cpu.margin),
-                "latencySensitive": .bool(context.isLatencySensitive(workload)), "hpa": hpaBasis,
+                "latencySensitive": .bool(context.isLatencySensitive(workload)), "hpa": hpaBasis, "formula": .string(formula),
                 "thresholds": ["minReductionRatio": .double(config.cpu.minReductionRatio),
                                "minReductionCores": .double(config.cpu.minReductionCores), "floorCores": .double(config.cpu.floorCores)],
             ]),

@@ -63,6 +63,13 @@ public struct OverRequestedMemory: Detector {
         return max(usage.oomKills, Int64(fromPods))
     }
 
+    /// `request = max(max working set 326154431 × (1 + 0.15) = 375077596, floor 104857600, …) = 375077596 bytes,
+    /// rounded up to a 16Mi step (64Mi above 1Gi) = 385875968 (368Mi)`.
+    static func formula(_ terms: [String], value: Double, result: Int64) -> String {
+        "request = \(terms.count == 1 ? terms[0] : "max(\(terms.joined(separator: ", "))) = \(Int64(value.rounded(.up))) bytes"), "
+            + "rounded up to a 16Mi step (64Mi above 1Gi) = \(result) (\(Units.memory(result)))"
+    }
+
     private func reduce(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
                         _ context: DetectionContext) -> Finding? {
         let config = context.config
@@ -90,6 +97,12 @@ public struct OverRequestedMemory: Detector {
             + "\(Rightsizing.windowText(usage)) + \(Int((config.memory.margin * 100).rounded()))%)"
         summary += cost.map { "; saves \($0.current - $0.recommended)/month." } ?? "."
         let mib = Double(reduction) / 1_048_576
+        let margin = config.memory.margin
+        var terms = ["max working set \(Int64(peak)) × (1 + \(Rightsizing.figure(margin))) = \(Int64((peak * (1 + margin)).rounded(.up)))",
+                     "floor \(config.memory.floorBytes)"]
+        if let floor { terms.append("runtime floor \(floor.bytes)") }
+        terms.append("max working set \(Int64(peak))")
+        let value = max(peak * (1 + margin), Double(config.memory.floorBytes), Double(floor?.bytes ?? 0), peak)
         var finding = Finding(
             cluster: context.cluster.name, detector: name, severity: mib >= 500 ? .critical : mib >= 250 ? .warning : .info,
             namespace: workload.key.namespace, target: .init(kind: workload.key.kind, name: workload.key.name, container: container.name),
@@ -102,6 +115,7 @@ public struct OverRequestedMemory: Detector {
             confidence: context.usageConfidence(usage, low: usage.memory["p50"], high: usage.memory["max"]),
             basis: Rightsizing.basis(usage, figures: usage.memory, extra: RuntimeFloor.adding(floor, to: [
                 "percentile": "max", "margin": .double(config.memory.margin), "oomKills": .int(0),
+                "formula": .string(Self.formula(terms, value: value, result: recommended)),
                 "thresholds": ["minReductionRatio": .double(config.memory.minReductionRatio),
                                "minReductionBytes": .int(config.memory.minReductionBytes), "floorBytes": .int(config.memory.floorBytes)],
             ])),
@@ -122,6 +136,7 @@ public struct OverRequestedMemory: Detector {
         // Nothing measured and nothing set: no figure to raise from, and none is made up.
         guard peak > 0 else { return nil }
         var recommended = RequestRounding.memory(peak * (1 + config.memory.oomMargin))
+        let raised = peak * (1 + config.memory.oomMargin)
         // A heap set as a share of the limit grows with a raised limit: the floor is the one after the raise.
         let floor = RuntimeFloor(container.runtime, limit: max(container.limits.memory ?? 0, recommended), config: config.memory)
         if let floor { recommended = max(recommended, RequestRounding.memory(Double(floor.bytes))) }
@@ -151,6 +166,11 @@ public struct OverRequestedMemory: Detector {
             confidence: min(1, 0.5 + 0.1 * Double(kills)),
             basis: Rightsizing.basis(usage, figures: usage.memory, extra: RuntimeFloor.adding(floor, to: [
                 "percentile": "max", "margin": .double(config.memory.oomMargin), "oomKills": .int(kills),
+                "formula": .string(Self.formula(
+                    ["max(max working set \(Int64(usage.memory["max"] ?? 0)), limit \(container.limits.memory ?? 0), request \(request))"
+                        + " × (1 + \(Rightsizing.figure(config.memory.oomMargin))) = \(Int64(raised.rounded(.up)))"]
+                        + (floor.map { ["runtime floor \($0.bytes)"] } ?? []),
+                    value: max(raised, Double(floor?.bytes ?? 0)), result: recommended)),
             ])),
             notes: notes, billed: cost?.billed)
         finding.backtest = Backtest.memory(request: recommended, limit: limitAfter, usage: usage)?.json ?? .null

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the CPU and memory right-sizing detectors share: which workloads qualify and how their basis reads.
 enum Rightsizing {
     /// A workload worth right-sizing: not ignored, not a one-off Job (it is finished or will be replaced),
@@ -20,6 +22,9 @@ enum Rightsizing {
         guard let hours = DetectionContext.windowHours(start: usage.windowStart, end: usage.windowEnd) else { return "the window" }
         return hours.truncatingRemainder(dividingBy: 24) == 0 ? "\(Int(hours / 24))d" : "\(Int(hours.rounded()))h"
     }
+
+    /// A figure in a formula: six significant digits, enough to recompute the result by hand.
+    static func figure(_ value: Double) -> String { String(format: "%.6g", value) }
 
     static func basis(_ usage: Observed.Usage, figures: [String: Double], extra: JSONValue) -> JSONValue {
         var members: [JSONValue.Member] = [

@@ -9,6 +9,7 @@ extension EvidencePack {
             "events": .array(events.map { ["time": .string($0.time), "reason": .string($0.cells[0]), "object": .string($0.cells[1]),
                                            "message": .string($0.cells[2])] }),
             "logs": .array(logs.map { ["time": .string($0.time), "source": .string($0.cells[0]), "line": .string($0.cells[1])] }),
+            "formula": finding["basis"]?["formula"] ?? .null,
             "backtest": ["values": finding["backtest"] ?? .null, "lines": .strings(Backtest.lines(finding["backtest"]))],
             "cost": .strings(costLines),
             "changes": .array(changes.map { ["time": .string($0.time), "what": .string($0.cells[0]), "object": .string($0.cells[1]),
@@ -46,6 +47,9 @@ extension EvidencePack {
         page += "<h2>Usage</h2>\n"
         if charts.isEmpty { page += "<p>No usage series in the stream for this finding.</p>\n" }
         for chart in charts { page += "<figure><figcaption>\(escape(chart.title))</figcaption>\n\(chart.svg)\n</figure>\n" }
+        if let formula = finding["basis"]?["formula"]?.stringValue {
+            page += "<h2>How it was computed</h2>\n<p>\(escape(formula))</p>\n"
+        }
         let backtest = Backtest.lines(finding["backtest"])
         if !backtest.isEmpty {
             page += "<h2>Backtest</h2>\n<p>The window's usage replayed against the recommendation (shaded on the graph where above it).</p>\n"
