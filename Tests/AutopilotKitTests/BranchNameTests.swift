@@ -37,4 +37,21 @@ final class BranchNameTests: XCTestCase {
         XCTAssertEqual(lines.count, 6, text.commitMessage)
         XCTAssertFalse(lines.contains { $0.hasPrefix("Signed-off-by") || $0.hasPrefix("X:") }, text.commitMessage)
     }
+
+    /// The reviewer reads the backtest and the caveats in the PR itself: a heap flag that must move with
+    /// the request is named there, with where it lives.
+    func testThePullRequestBodyCarriesEachFindingsBacktestAndNotes() throws {
+        let finding = try JSON.parse("""
+            {"kind":"finding","cluster":"c","id":"f-2","detector":"over-requested-memory","namespace":"shop",
+             "target":{"kind":"Deployment","name":"orders","container":"app"},
+             "summary":"Lower the memory request","monthlySavings":1,"monthlyCost":{"current":2,"recommended":1},"confidence":0.9,
+             "notes":["runtime floor: JVM heap 1Gi (-Xmx1g, env JAVA_OPTS) + 256Mi overhead = 1.25Gi; going lower needs the heap flag"],
+             "backtest":{"resource":"memory","request":1342177280,"limit":2147483648,"steps":2016,"maxWorkingSet":314572800,
+                         "stepsAbove":0,"oomKills":0}}
+            """)
+        let body = PullRequestText(findings: [finding], edits: [], notes: [], evidenceBaseURL: nil).body
+        XCTAssertTrue(body.contains("### Backtest and caveats\n- `f-2`:\n  - Memory: no step of the window above 1.25Gi "
+            + "(peak working set 300Mi); 1748Mi below the limit 2Gi."), body)
+        XCTAssertTrue(body.contains("  - runtime floor: JVM heap 1Gi (-Xmx1g, env JAVA_OPTS)"), body)
+    }
 }

@@ -57,6 +57,18 @@ public struct PullRequestText {
         for finding in findings {
             lines.append("- \(Self.escape(finding["summary"]?.string ?? "")) (`\(finding["id"]?.string ?? "")`, \(finding["detector"]?.string ?? ""), confidence \(Self.percent(finding["confidence"]?.value.doubleValue)))")
         }
+        // What the reviewer must know of each finding: its replayed window and its caveats (a runtime's
+        // heap flag that must move with the request is named here, with where it lives).
+        let known = findings.filter { !Backtest.lines($0["backtest"]?.value).isEmpty || !($0["notes"]?.value.stringList ?? []).isEmpty }
+        if !known.isEmpty {
+            lines.append("")
+            lines.append("### Backtest and caveats")
+            for finding in known {
+                lines.append("- `\(finding["id"]?.string ?? "")`:")
+                for line in Backtest.lines(finding["backtest"]?.value) { lines.append("  - \(Self.escape(line))") }
+                for note in finding["notes"]?.value.stringList ?? [] { lines.append("  - \(Self.escape(note))") }
+            }
+        }
         lines.append("")
         lines.append("| Change | Where | Current | Recommended |")
         lines.append("| --- | --- | --- | --- |")
