@@ -29,7 +29,7 @@ enum ProvisioningFindings {
         var summary = "Raise the CPU of \(key.kind.lowercased()) \(key) container \(container.name): \(changes.joined(separator: ", ")) (\(why))"
         summary += cost.map { $0.recommended > $0.current ? "; costs \($0.recommended - $0.current)/month more." : "; no change in cost." } ?? "."
         let replicas = JSONValue.int(Int64(context.runningPods(key)))
-        return Finding(
+        var finding = Finding(
             cluster: context.cluster.name, detector: underProvisionedCPU, severity: .warning, namespace: key.namespace,
             target: .init(kind: key.kind, name: key.name, container: container.name), team: workload.team, summary: summary,
             current: ["cpu": .double(request), "cpuLimit": .optional(container.limits.cpu), "replicas": replicas],
@@ -37,8 +37,13 @@ enum ProvisioningFindings {
             monthlyCost: cost.map { ($0.current, $0.recommended) }, priceSource: cost?.source ?? "unknown", confidence: 0.7,
             basis: Rightsizing.basis(usage, figures: usage.cpu, extra: [
                 "percentile": "p95", "margin": 0.15, "limitFactor": 1.5, "throttledRatio": .optional(usage.throttledRatio),
+                "formula": .string("request = p95 \(Rightsizing.figure(p95)) × 1.15 rounded up where p95 is above the request \(Rightsizing.figure(request)), "
+                    + "else kept = \(Units.cpu(newRequest)); limit = max(limit × 1.5, p99 \(Rightsizing.figure(p99)) × 1.5, the request), rounded up"
+                    + (newLimit.map { " = \(Units.cpu($0))" } ?? " (no limit set)")),
             ]),
             notes: ["Opened by detect-incidents: \(why)."], billed: cost?.billed)
+        finding.backtest = Backtest.cpu(request: newRequest, limit: newLimit, usage: usage).json
+        return finding
     }
 
     /// A container using more memory than it requests (a node's memory-pressure neighbour) or running near
@@ -48,7 +53,10 @@ enum ProvisioningFindings {
                               _ context: DetectionContext) -> Finding? {
         guard let peak = usage.memory["max"] else { return nil }
         let request = container.requests.memory ?? 0
-        let recommended = max(request, RequestRounding.memory(peak * 1.15))
+        var recommended = max(request, RequestRounding.memory(peak * 1.15))
+        // Never below what the runtime is configured to take (a JVM heap + overhead, GOMEMLIMIT, Node's old space).
+        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, config: context.config.memory)
+        if let floor { recommended = max(recommended, RequestRounding.memory(Double(floor.bytes))) }
         var limit = container.limits.memory
         // A limit the peak comes within 15% of is the next OOM kill: 30% of headroom above the peak.
         if let current = limit, current < recommended || peak >= 0.85 * Double(current) {
@@ -65,13 +73,23 @@ enum ProvisioningFindings {
             + "(peak \(Units.memory(bytes: peak)); \(why))"
         summary += cost.map { $0.recommended > $0.current ? "; costs \($0.recommended - $0.current)/month more." : "; no change in cost." } ?? "."
         let replicas = JSONValue.int(Int64(context.runningPods(key)))
-        return Finding(
+        var notes = ["Opened by detect-incidents: \(why)."]
+        if let floor { notes.append(floor.note(usageBased: nil, recommended: recommended, limit: limit, config: context.config.memory)) }
+        var finding = Finding(
             cluster: context.cluster.name, detector: OverRequestedMemory.underProvisioned, severity: .warning, namespace: key.namespace,
             target: .init(kind: key.kind, name: key.name, container: container.name), team: workload.team, summary: summary,
             current: ["memory": .int(request), "memoryLimit": .optional(container.limits.memory), "replicas": replicas],
             recommended: ["memory": .int(recommended), "memoryLimit": .optional(limit), "replicas": replicas],
             monthlyCost: cost.map { ($0.current, $0.recommended) }, priceSource: cost?.source ?? "unknown", confidence: 0.7,
-            basis: Rightsizing.basis(usage, figures: usage.memory, extra: ["percentile": "max", "margin": 0.15, "oomKills": .int(usage.oomKills)]),
-            notes: ["Opened by detect-incidents: \(why)."], billed: cost?.billed)
+            basis: Rightsizing.basis(usage, figures: usage.memory, extra: RuntimeFloor.adding(floor, to: [
+                "percentile": "max", "margin": 0.15, "oomKills": .int(usage.oomKills),
+                "formula": .string(OverRequestedMemory.formula(
+                    ["request \(request)", "max working set \(Int64(peak)) × 1.15 = \(Int64((peak * 1.15).rounded(.up)))"]
+                        + (floor.map { ["runtime floor \($0.bytes)"] } ?? []),
+                    value: max(Double(request), peak * 1.15, Double(floor?.bytes ?? 0)), result: recommended)),
+            ])),
+            notes: notes, billed: cost?.billed)
+        finding.backtest = Backtest.memory(request: recommended, limit: limit, usage: usage)?.json ?? .null
+        return finding
     }
 }

@@ -129,3 +129,43 @@ final class RuntimeMemoryTests: XCTestCase {
         XCTAssertEqual(OverRequestedMemory().detect(in: Fixtures.context(plain)).first?.recommended["memory"]?.intValue, 352 * mib)
     }
 }
+
+/// The raises detect-incidents opens keep the same guarantees: a backtest, and the runtime's floor.
+final class ProvisioningFindingsTests: XCTestCase {
+    private let mib: Int64 = 1 << 20
+    private let key = Observed.WorkloadKey(namespace: "shop", kind: "Deployment", name: "orders")
+
+    private func context(_ container: Observed.Container, usage: Observed.Usage) -> DetectionContext {
+        var cluster = Fixtures.cluster()
+        cluster.add(Fixtures.node("n1"))
+        cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
+        cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
+        cluster.add(usage)
+        return Fixtures.context(cluster)
+    }
+
+    func testAMemoryRaiseForAJVMReachesItsHeapPlusOverhead() throws {
+        // Peak 600Mi × 1.15 = 690Mi → 704Mi; the JVM's -Xmx1g needs 1024 + 256 = 1280Mi.
+        var container = Fixtures.container("app", cpu: 0.5, memory: 512 * mib, memoryLimit: 2048 * mib)
+        container.runtime = RuntimeMemory(runtime: .jvm, bytes: 1024 * mib, setting: "-Xmx1g", source: "env JAVA_TOOL_OPTIONS")
+        let usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(600 * mib)))
+        let workload = try XCTUnwrap(context(container, usage: usage).cluster.workloads[key])
+        let finding = try XCTUnwrap(ProvisioningFindings.memoryRequest(workload, container, usage, why: "memory pressure",
+                                                                       context(container, usage: usage)))
+        XCTAssertEqual(finding.recommended["memory"]?.intValue, 1280 * mib)
+        XCTAssertEqual(finding.backtest["stepsAbove"]?.intValue, 0)
+        XCTAssertEqual(finding.backtest["crossesLimit"], .bool(false))
+        XCTAssertTrue(finding.notes.contains { $0.hasPrefix("runtime floor: JVM heap 1Gi (-Xmx1g, env JAVA_TOOL_OPTIONS)") }, "\(finding.notes)")
+    }
+
+    func testACPURaiseCarriesItsBacktest() throws {
+        // p95 0.6 over a 0.5 request: 0.6 × 1.15 = 0.69 (on a 5m step), above the max 0.65: exactly no step above.
+        let container = Fixtures.container("app", cpu: 0.5, memory: 512 * mib)
+        let usage = Fixtures.usage(key, cpu: Fixtures.figures(p50: 0.4, p90: 0.55, p95: 0.6, p99: 0.62, max: 0.65))
+        let workload = try XCTUnwrap(context(container, usage: usage).cluster.workloads[key])
+        let finding = try XCTUnwrap(ProvisioningFindings.cpu(workload, container, usage, why: "saturated", context(container, usage: usage)))
+        XCTAssertEqual(finding.recommended["cpu"]?.doubleValue ?? 0, 0.69, accuracy: 1e-9)
+        XCTAssertEqual(finding.backtest["stepsAbove"]?.intValue, 0)
+        XCTAssertEqual(finding.backtest["bound"]?.stringValue, "exact")
+    }
+}
