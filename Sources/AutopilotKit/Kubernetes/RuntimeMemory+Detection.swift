@@ -8,8 +8,8 @@ extension RuntimeMemory {
                                "KAFKA_HEAP_OPTS", "CATALINA_OPTS"]
     static let jvmOverride = "_JAVA_OPTIONS"
     /// Image names of JVMs and of products that run on one.
-    static let jvmImages = ["openjdk", "temurin", "corretto", "zulu", "liberica", "semeru", "graalvm", "jdk", "jre", "java",
-                            "spring", "tomcat", "jetty", "wildfly", "keycloak", "elasticsearch", "opensearch", "logstash",
+    static let jvmImages = ["openjdk", "adoptopenjdk", "temurin", "corretto", "amazoncorretto", "sapmachine", "zulu", "liberica",
+                            "semeru", "graalvm", "jdk", "jre", "java", "spring", "tomcat", "jetty", "wildfly", "keycloak", "elasticsearch", "opensearch", "logstash",
                             "kafka", "zookeeper", "cassandra", "jenkins", "sonarqube", "nexus", "solr", "flink", "spark", "trino"]
     /// Label values that say a pod runs on a JVM (`app.kubernetes.io/runtime: java`, `framework: spring-boot`).
     static let jvmLabelValues: Set<String> = ["java", "jvm", "spring-boot", "springboot", "quarkus", "micronaut"]

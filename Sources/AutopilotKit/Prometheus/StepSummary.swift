@@ -100,6 +100,7 @@ enum TailGrid {
         let highest = level(top)
         let base = Swift.max(floor > 0 ? level(floor) : highest - maxLevels + 1, highest - maxLevels + 1)
         let count = highest - base + 1
+        let lowest = threshold(base)
         var steps = Array(repeating: 0, count: count)
         var current = Array(repeating: 0, count: count)
         var longest = Array(repeating: 0, count: count)
@@ -112,8 +113,9 @@ enum TailGrid {
                 active = 0
             }
             previous = sample.time
-            // Levels 0..<reached are at or under this step's value.
-            let reached = sample.value > 0 ? Swift.max(0, Swift.min(level(sample.value), highest) - base + 1) : 0
+            // Levels 0..<reached are at or under this step's value; most steps are under the base (the
+            // p95), and skip the logarithm.
+            let reached = sample.value >= lowest ? Swift.max(0, Swift.min(level(sample.value), highest) - base + 1) : 0
             for index in 0..<reached {
                 steps[index] += 1
                 current[index] += 1
