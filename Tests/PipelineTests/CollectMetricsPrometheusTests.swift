@@ -38,6 +38,16 @@ final class CollectMetricsPrometheusTests: XCTestCase {
         metrics.replicaSets = [("shop", "api-7c9d8", "api"), ("shop", "api-5f6b7", "api")]
         metrics.nodes = [("n1", { 3.0 + 0.1 * Double(($0 + 100) % 10) }, { (10_240 + Double(($0 + 50) % 5)) * Self.mib })]
         metrics.oomKills = [("shop", "db-0", "postgres", [Int(window / 60 / 3), Int(window / 60 * 2 / 3)])]
+        // db runs on a JVM that reports its heap as Micrometer does, one series per G1 pool: a 1Gi old
+        // generation (eden and survivor have no maximum: -1), old-generation use climbing 300-480Mi every ten
+        // blocks, eden at 100Mi. Heap max 1Gi; highest use 480 + 100 = 580Mi.
+        let heap = "namespace=\"shop\",pod=\"db-0\",area=\"heap\""
+        metrics.gauges = [
+            ("jvm_memory_max_bytes{\(heap),id=\"G1 Old Gen\"}", { _ in 1024 * Self.mib }),
+            ("jvm_memory_max_bytes{\(heap),id=\"G1 Eden Space\"}", { _ in -1 }),
+            ("jvm_memory_used_bytes{\(heap),id=\"G1 Old Gen\"}", { (300 + 20 * Double($0 % 10)) * Self.mib }),
+            ("jvm_memory_used_bytes{\(heap),id=\"G1 Eden Space\"}", { _ in 100 * Self.mib }),
+        ]
         return metrics
     }
 
@@ -48,7 +58,7 @@ final class CollectMetricsPrometheusTests: XCTestCase {
         #"{"kind":"pod","cluster":"t","namespace":"shop","name":"api-7c9d8-ccccc","owner":{"kind":"Deployment","name":"api"}}"#,
         #"{"kind":"pod","cluster":"t","namespace":"shop","name":"db-0","owner":{"kind":"StatefulSet","name":"db"}}"#,
         #"{"kind":"workload","cluster":"t","namespace":"shop","name":"api","workloadKind":"Deployment","containers":[{"name":"app"}]}"#,
-        #"{"kind":"workload","cluster":"t","namespace":"shop","name":"db","workloadKind":"StatefulSet","containers":[{"name":"postgres"}]}"#,
+        #"{"kind":"workload","cluster":"t","namespace":"shop","name":"db","workloadKind":"StatefulSet","containers":[{"name":"postgres","runtime":{"runtime":"jvm","percentOfLimit":25,"setting":"default MaxRAMPercentage=25","source":"image t"}}]}"#,
         #"{"kind":"workload","cluster":"t","namespace":"shop","name":"idle","workloadKind":"Deployment","containers":[{"name":"x"}]}"#,
         #"{"kind":"service","cluster":"t","namespace":"shop","name":"api","selector":{"app":"api"}}"#,
     ].joined(separator: "\n") + "\n"
@@ -123,6 +133,19 @@ final class CollectMetricsPrometheusTests: XCTestCase {
         XCTAssertEqual(db["throttledRatio"] as? Double, 0)
         XCTAssertEqual((db["cpu"] as! [String: Double])["max"]!, 1.15, accuracy: 1e-6)
         XCTAssertEqual((db["memory"] as! [String: Int])["p50"], 2048 * 1_048_576)
+        // The JVM's own heap figures, on its container.
+        let heap = try XCTUnwrap(db["jvmHeap"] as? [String: Int])
+        XCTAssertEqual(heap["max"], 1024 * 1_048_576)
+        XCTAssertEqual(heap["usedMax"], 580 * 1_048_576)
+        XCTAssertNil(api["jvmHeap"], "only a JVM container has one")
+
+        // api's CPU tail: p95 is aaaaa's 0.8 (one 5-minute block in ten), so the tail is its single level
+        // at or under 0.8: the 57 blocks 10, 20, … 570 of 576, none next to another.
+        let tail = try XCTUnwrap(api["cpuTail"] as? [[Double]])
+        XCTAssertEqual(tail.count, 1, "\(tail)")
+        XCTAssertTrue((0.8 / pow(2, 1.0 / 16)...0.8).contains(tail[0][0]), "\(tail)")
+        XCTAssertEqual(tail[0][1], 57, accuracy: 1, "\(tail)")
+        XCTAssertEqual(tail[0][2], 1, "\(tail)")
 
         let idle = usage["idle"]!
         XCTAssertEqual(idle["samples"] as? Int, 0)

@@ -42,8 +42,11 @@ final class DetectWasteDemoTests: XCTestCase {
             case "over-requested-cpu":
                 let cores = try XCTUnwrap(recommended["cpu"] as? Double)
                 let formula = try XCTUnwrap(basis["formula"] as? String)
-                XCTAssertTrue(formula.hasSuffix("= " + (cores < 1 ? "\(Int((cores * 1000).rounded()))m" : "\(cores)".replacingOccurrences(of: ".0", with: ""))),
-                              formula)
+                // As Units.cpu prints it: millicores below one core or off a 100m step, else cores (`1.5`, `2`).
+                let millis = Int((cores * 1000).rounded())
+                let printed = millis < 1000 || (millis % 1000 != 0 && millis % 100 != 0)
+                    ? "\(millis)m" : millis % 1000 == 0 ? "\(millis / 1000)" : "\(Double(millis) / 1000)"
+                XCTAssertTrue(formula.hasSuffix("= " + printed), formula)
                 XCTAssertGreaterThanOrEqual(cores, try XCTUnwrap(usage?["p95"] as? Double))
                 XCTAssertEqual((finding["backtest"] as? [String: Any])?["request"] as? Double, cores)
             case "over-requested-memory", "under-provisioned-memory":

@@ -94,8 +94,8 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
         XCTAssertEqual(runtime["heap"] as? Int64, 1152 * Self.mib)
         XCTAssertEqual(runtime["floor"] as? Int64, 1440 * Self.mib)
         XCTAssertTrue(notes(finding).contains("-XX:MaxRAMPercentage=75.0, 75% of the limit, env JAVA_OPTS"), notes(finding))
-        XCTAssertTrue(notes(finding).contains("going lower needs the heap flag (env JAVA_OPTS of this container, in the same manifest)"),
-                      notes(finding))
+        XCTAssertTrue(notes(finding).contains("the heap is a share of the limit (-XX:MaxRAMPercentage=75.0): going lower needs that share "
+            + "or the limit lowered with the request"), notes(finding))
     }
 
     func testJenkinsHeapAtTheWholeLimitIsRaisedWithItsOverheadAndFlagged() throws {

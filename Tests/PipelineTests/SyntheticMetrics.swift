@@ -32,6 +32,8 @@ struct SyntheticMetrics {
     var nodes: [(name: String, cpu: (Int) -> Double, memory: (Int) -> Double)] = []
     /// Minute offsets (from the window start) at which a container was OOM-killed.
     var oomKills: [(namespace: String, pod: String, container: String, minutes: [Int])] = []
+    /// Any other gauge, written every minute: `name{labels}` and its value per 5-minute block.
+    var gauges: [(series: String, value: (Int) -> Double)] = []
 
     init(end: Date, window: TimeInterval) {
         self.end = end
@@ -95,6 +97,7 @@ struct SyntheticMetrics {
                     lines.append("kube_pod_container_status_last_terminated_reason{\(labels),reason=\"OOMKilled\"} 1 \(stamp)")
                 }
             }
+            for gauge in gauges { lines.append("\(gauge.series) \(gauge.value(block)) \(stamp)") }
             if minute % 10 == 0 {
                 for owner in owners {
                     lines.append("kube_pod_owner{namespace=\"\(owner.namespace)\",pod=\"\(owner.pod)\",owner_kind=\"\(owner.kind)\",owner_name=\"\(owner.name)\",owner_is_controller=\"true\"} 1 \(stamp)")

@@ -16,6 +16,11 @@ public enum Backtest {
     public struct CPU: Equatable, Sendable {
         public var request: Double
         public var limit: Double?
+        /// The limit before the change, when the change sets another (a raise).
+        public var limitBefore: Double?
+        /// How much each pod's load grows after the change: current ÷ forecast replicas when an HPA is
+        /// expected to run fewer pods (1 otherwise). The window is replayed against request ÷ this.
+        public var loadFactor = 1.0
         /// Pod-steps with data in the window.
         public var steps: Int64
         public var stepMinutes: Double?
@@ -52,12 +57,16 @@ public enum Backtest {
         public var allowsCut: Bool { stepsAbove == 0 && !crossesLimit }
     }
 
-    public static func cpu(request: Double, limit: Double?, usage: Observed.Usage) -> CPU {
-        var result = CPU(request: request, limit: limit, steps: usage.samples, stepMinutes: usage.step.flatMap(Self.minutes),
-                         stepsAbove: nil, longestRunAbove: nil, exact: false, stepsAtLimit: nil, throttledRatio: usage.throttledRatio)
-        if let max = usage.cpu["max"], request >= max {
+    public static func cpu(request: Double, limit: Double?, limitBefore: Double? = nil, loadFactor: Double = 1, usage: Observed.Usage) -> CPU {
+        var result = CPU(request: request, limit: limit, limitBefore: limitBefore == limit ? nil : limitBefore,
+                         loadFactor: loadFactor > 1 && loadFactor.isFinite ? loadFactor : 1, steps: usage.samples,
+                         stepMinutes: usage.step.flatMap(Self.minutes), stepsAbove: nil, longestRunAbove: nil, exact: false,
+                         stepsAtLimit: nil, throttledRatio: usage.throttledRatio)
+        // A pod carrying `loadFactor` times today's load is above the request where today's is above this.
+        let threshold = request / result.loadFactor
+        if let max = usage.cpu["max"], threshold >= max {
             (result.stepsAbove, result.longestRunAbove, result.exact) = (0, 0, true)
-        } else if let point = usage.cpuTail.last(where: { $0.cores <= request }) {
+        } else if let point = usage.cpuTail.last(where: { $0.cores <= threshold }) {
             (result.stepsAbove, result.longestRunAbove) = (point.steps, point.longestRun)
         }
         if let limit {
@@ -74,8 +83,8 @@ public enum Backtest {
                       stepsAbove: Double(request) >= peak ? 0 : nil, oomKills: usage.oomKills)
     }
 
-    /// `5m` → 5, `1h` → 60.
-    static func minutes(_ step: String) -> Double? { Duration(step).map { Double($0.seconds) / 60 } }
+    /// `5m` → 5, `1h` → 60; nil for no step or one of zero.
+    static func minutes(_ step: String) -> Double? { Duration(step).flatMap { $0.seconds > 0 ? Double($0.seconds) / 60 : nil } }
 }
 
 extension Backtest.CPU {
@@ -85,7 +94,8 @@ extension Backtest.CPU {
             return .double(Double(steps) * stepMinutes)
         }
         return [
-            "resource": "cpu", "request": .double(request), "limit": .optional(limit), "steps": .int(steps),
+            "resource": "cpu", "request": .double(request), "limit": .optional(limit), "limitBefore": .optional(limitBefore),
+            "loadFactor": .double((loadFactor * 10_000).rounded() / 10_000), "steps": .int(steps),
             "stepMinutes": .optional(stepMinutes), "stepsAbove": .optional(stepsAbove),
             "shareAbove": .optional(shareAbove.map { ($0 * 10_000).rounded() / 10_000 }),
             "podMinutesAbove": minutes(stepsAbove), "longestMinutesAbove": minutes(longestRunAbove),
@@ -102,7 +112,9 @@ extension Backtest.CPU {
         if stepsAbove == 0 { return "no step of the window above \(Units.cpu(request))" }
         let share = Double(stepsAbove) / Double(max(steps, 1)) * 100
         var text = "at most \(stepsAbove) of \(steps) pod-steps (\(share < 0.1 ? "<0.1" : String(format: "%.1f", share))%) above \(Units.cpu(request))"
-        if let stepMinutes, let run = longestRunAbove { text += ", the longest \(Int((Double(run) * stepMinutes).rounded())) minutes in a row" }
+        if loadFactor > 1 { text += " at \(String(format: "%.2f", loadFactor))× today's load per pod (the HPA's forecast runs fewer pods)" }
+        let minutes = stepMinutes.flatMap { step in longestRunAbove.map { Double($0) * step } }
+        if let minutes, minutes < 1e12 { text += ", the longest \(Int(minutes.rounded())) minutes in a row" }
         return text
     }
 }
@@ -136,17 +148,28 @@ extension Backtest {
         switch json["resource"]?.stringValue {
         case "cpu":
             guard let request = json["request"]?.doubleValue, let steps = json["steps"]?.intValue else { return [] }
-            let cpu = CPU(request: request, limit: json["limit"]?.doubleValue, steps: steps, stepMinutes: json["stepMinutes"]?.doubleValue,
-                          stepsAbove: json["stepsAbove"]?.intValue, longestRunAbove: json["longestMinutesAbove"]?.doubleValue.flatMap { minutes in
-                              json["stepMinutes"]?.doubleValue.map { Int64((minutes / $0).rounded()) } },
+            // Read from a record: a step of zero minutes or a run beyond any window says nothing.
+            let stepMinutes = json["stepMinutes"]?.doubleValue.flatMap { $0 > 0 && $0 < 1e6 ? $0 : nil }
+            let run = json["longestMinutesAbove"]?.doubleValue.flatMap { minutes in
+                stepMinutes.flatMap { step in (0...1e12).contains(minutes / step) ? Int64((minutes / step).rounded()) : nil } }
+            let cpu = CPU(request: request, limit: json["limit"]?.doubleValue, limitBefore: json["limitBefore"]?.doubleValue,
+                          loadFactor: json["loadFactor"]?.doubleValue ?? 1, steps: steps, stepMinutes: stepMinutes,
+                          stepsAbove: json["stepsAbove"]?.intValue, longestRunAbove: run,
                           exact: json["bound"]?.stringValue == "exact", stepsAtLimit: json["stepsAtLimit"]?.intValue,
                           throttledRatio: json["throttledRatio"]?.doubleValue)
             var lines = ["CPU: " + cpu.summary + "."]
             if let limit = cpu.limit {
-                var text = "CPU limit \(Units.cpu(limit)) unchanged"
-                if let atLimit = cpu.stepsAtLimit { text += ": \(atLimit) pod-step\(atLimit == 1 ? "" : "s") at it" }
-                if let ratio = cpu.throttledRatio { text += "; throttled in \((ratio * 100).short)% of CFS periods as measured" }
-                lines.append(text + " (a request change does not change throttling).")
+                var text: String
+                if let before = cpu.limitBefore {
+                    text = "CPU limit raised from \(Units.cpu(before)) to \(Units.cpu(limit))"
+                    if let ratio = cpu.throttledRatio { text += "; throttled in \((ratio * 100).short)% of CFS periods under the old limit" }
+                } else {
+                    text = "CPU limit \(Units.cpu(limit)) unchanged"
+                    if let atLimit = cpu.stepsAtLimit { text += ": at most \(atLimit) pod-step\(atLimit == 1 ? "" : "s") at or near it" }
+                    if let ratio = cpu.throttledRatio { text += "; throttled in \((ratio * 100).short)% of CFS periods as measured" }
+                    text += " (a request change does not change throttling)"
+                }
+                lines.append(text + ".")
             }
             return lines
         case "memory":

@@ -66,7 +66,7 @@ public struct DetectionConfig: Sendable {
         public var minReplacementSavingsRatio = 0.20
         /// After the moves, every receiving node's measured p95 CPU and memory (its own plus the moved
         /// pods') stays under this share of allocatable (idle-node's moves too).
-        public var maxUsageRatio = 0.80
+        public var maxReceiverUsageRatio = 0.80
         /// A node whose removal saves less than this a month is not consolidated: moving its pods is churn
         /// for too little (Karpenter #7146).
         public var minSavingsPerNode = Money(cents: 2_000)
@@ -171,7 +171,7 @@ public struct DetectionConfig: Sendable {
                     switch key {
                     case "maxRequestedRatio": consolidation.maxRequestedRatio = try reader.ratio(item, key)
                     case "minReplacementSavingsRatio": consolidation.minReplacementSavingsRatio = try reader.ratio(item, key)
-                    case "maxUsageRatio": consolidation.maxUsageRatio = try reader.ratio(item, key)
+                    case "maxReceiverUsageRatio": consolidation.maxReceiverUsageRatio = try reader.ratio(item, key)
                     case "minSavingsPerNode": consolidation.minSavingsPerNode = Money(dollars: try reader.ratio(item, key, upTo: 1e9))
                     default: return false
                     }

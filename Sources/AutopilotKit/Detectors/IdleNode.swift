@@ -47,7 +47,7 @@ public struct IdleNode: Detector {
             share("CPU p95", figures.cpu["p95"] ?? 0, cores, limits.maxUsageRatio),
             share("memory p95", figures.memory["p95"] ?? 0, bytes, limits.maxUsageRatio, bytes: true),
         ].joined(separator: ", ")
-        if let price { text += "; savings = \(String(format: "$%.4f", price.hourly))/h (\(price.source)) × 730 h = \(price.monthly)/month" }
+        if let price { text += "; savings = $\(Rightsizing.figure(price.hourly))/h (\(price.source)) × 730 h = \(price.monthly)/month" }
         return text
     }
 

@@ -80,13 +80,14 @@ public struct NodeConsolidation: Detector {
             priceSource: allPriced ? (sources.count == 1 ? sources.first! : "mixed") : "unknown",
             confidence: 0.8,
             basis: ["method": .string("first-fit-decreasing by CPU then memory requests, honoring nodeSelector, required node affinity, "
-                        + "taints, volume zones and PDBs; a receiving node's measured p95 plus the moved pods' stays under maxUsageRatio of allocatable"),
+                        + "taints, volume zones and PDBs; a receiving node's measured p95 plus the moved pods' stays under maxReceiverUsageRatio of allocatable"),
                     "thresholds": ["maxRequestedRatio": .double(context.config.consolidation.maxRequestedRatio),
-                                   "maxUsageRatio": .double(context.config.consolidation.maxUsageRatio),
+                                   "maxReceiverUsageRatio": .double(context.config.consolidation.maxReceiverUsageRatio),
                                    "minSavingsPerNode": context.config.consolidation.minSavingsPerNode.json],
                     "formula": .string("candidates: requested CPU and memory (DaemonSets left out) both under maxRequestedRatio of allocatable, "
-                        + "least used first; savings = Σ removed nodes' hourly price × 730 h = ("
-                        + prices.map { String(format: "$%.4f", $0.hourly) }.joined(separator: " + ") + ") × 730 h = \(monthly)/month")],
+                        + "least used first; savings = Σ removed nodes' monthly price (hourly × 730 h, to the cent) = "
+                        + prices.map { "$\(Rightsizing.figure($0.hourly)) × 730 = \($0.monthly)" }.joined(separator: " + ")
+                        + " = \(monthly)/month")],
             notes: notes, billed: allPriced ? BilledCost.removing(prices) : nil)
         finding.backtest = receivers.backtest
         return finding
@@ -130,8 +131,9 @@ public struct NodeConsolidation: Detector {
                     "allocatableEstimate": "vCPU less EKS kube-reserved; memory less 7.5% VM overhead, kube-reserved for 58 pods and 100Mi eviction",
                     "thresholds": ["minReplacementSavingsRatio": .double(context.config.consolidation.minReplacementSavingsRatio)],
                     "formula": .string("the cheapest type the NodePool allows (same architecture) whose estimated allocatable holds the "
-                        + "node's requests and costs ≤ (1 − minReplacementSavingsRatio) × the current price; savings = ("
-                        + String(format: "$%.4f − $%.4f", current.hourly, best.price.hourly) + ")/h × 730 h = \(before - after)/month")],
+                        + "node's requests and costs ≤ (1 − minReplacementSavingsRatio) × the current price; savings = "
+                        + "$\(Rightsizing.figure(current.hourly)) × 730 = \(before) − $\(Rightsizing.figure(best.price.hourly)) × 730 = \(after) "
+                        + "= \(before - after)/month")],
             notes: nodePool.consolidationPolicy == "WhenEmpty" || nodePool.consolidateAfter == "Never"
                 ? ["NodePool \(pool) has \(nodePool.consolidateAfter == "Never" ? "consolidateAfter: Never" : "consolidationPolicy WhenEmpty"): "
                     + "Karpenter will not replace it by itself"] : [],

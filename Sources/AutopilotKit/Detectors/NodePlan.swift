@@ -81,7 +81,7 @@ public struct NodePlan: Sendable {
     /// allocatable, as `backtest` (`{ceiling, receivers: [{node, allocatable, requested, usedP95}]}`)
     /// and one note per node.
     func receivers(of moves: [Move], _ context: DetectionContext) -> (backtest: JSONValue, notes: [String]) {
-        let ceiling = context.config.consolidation.maxUsageRatio
+        let ceiling = context.config.consolidation.maxReceiverUsageRatio
         var rows: [JSONValue] = []
         var notes: [String] = []
         for name in Set(moves.map(\.to)).sorted() {

@@ -111,7 +111,9 @@ public struct OverRequestedCPU: Detector {
                                "minReductionCores": .double(config.cpu.minReductionCores), "floorCores": .double(config.cpu.floorCores)],
             ]),
             notes: notes, billed: cost?.billed)
-        finding.backtest = Backtest.cpu(request: cores, limit: container.limits.cpu, usage: usage).json
+        // Fewer pods after an HPA forecast carry more load each: replayed at current ÷ forecast.
+        finding.backtest = Backtest.cpu(request: cores, limit: container.limits.cpu,
+                                        loadFactor: replicasAfter > 0 ? Double(replicas) / Double(replicasAfter) : 1, usage: usage).json
         return finding
     }
 }

@@ -42,11 +42,14 @@ public struct OverRequestedMemory: Detector {
         guard oomKills(container.name, of: workload, usage, context) == 0, let request = container.requests.memory, request > 0,
             var recommended = recommendation(usage: usage, config: config)
         else { return nil }
-        if let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, config: config.memory) {
+        if let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory) {
             recommended = max(recommended, RequestRounding.memory(Double(floor.bytes)))
         }
         let reduction = request - recommended
         guard reduction >= config.memory.minReductionBytes, Double(reduction) / Double(request) >= config.memory.minReductionRatio
+        else { return nil }
+        // A cut only where the window, replayed, stays under the new request and its peak under the limit.
+        guard let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage), backtest.allowsCut
         else { return nil }
         return recommended
     }
@@ -73,14 +76,13 @@ public struct OverRequestedMemory: Detector {
     private func reduce(_ container: Observed.Container, of workload: Observed.Workload, _ usage: Observed.Usage,
                         _ context: DetectionContext) -> Finding? {
         let config = context.config
-        // A cut only where the window, replayed, stays under the new request and its peak under the limit.
         guard let request = container.requests.memory,
             let recommended = Self.plannedReduction(container, of: workload.key, usage: usage, context),
-            let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage), backtest.allowsCut
+            let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage)
         else { return nil }
         let reduction = request - recommended
         var notes: [String] = []
-        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, config: config.memory)
+        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory)
         if let floor {
             notes.append(floor.note(usageBased: Self.recommendation(usage: usage, config: config), recommended: recommended,
                                     limit: container.limits.memory, config: config.memory))
@@ -138,7 +140,8 @@ public struct OverRequestedMemory: Detector {
         var recommended = RequestRounding.memory(peak * (1 + config.memory.oomMargin))
         let raised = peak * (1 + config.memory.oomMargin)
         // A heap set as a share of the limit grows with a raised limit: the floor is the one after the raise.
-        let floor = RuntimeFloor(container.runtime, limit: max(container.limits.memory ?? 0, recommended), config: config.memory)
+        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory.map { max($0, recommended) }, measured: usage.jvmHeap,
+                                 config: config.memory)
         if let floor { recommended = max(recommended, RequestRounding.memory(Double(floor.bytes))) }
         var limitAfter = container.limits.memory
         var notes = ["\(kills) OOM kill\(kills == 1 ? "" : "s") in the window: memory is not reduced"]

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// A pod goes to a node only if it fits by requests *and* by measured use: the node's own p95 CPU and
 /// memory (its `nodeusage` record) plus the p95 of every pod moved onto it (its workload's `usage`
-/// figures, its requests where none were measured) stay under `consolidation.maxUsageRatio` of
+/// figures, its requests where none were measured) stay under `consolidation.maxReceiverUsageRatio` of
 /// allocatable. Summing p95s overstates the p95 of the sum, on the safe side. A destination with no
 /// usage record is judged by its requests alone, and the plan says so.
 struct Packing {
@@ -37,7 +37,7 @@ struct Packing {
         }
         claimZones = zones
         nodesByName = context.cluster.nodes.sorted { $0.name < $1.name }
-        ceiling = context.config.consolidation.maxUsageRatio
+        ceiling = context.config.consolidation.maxReceiverUsageRatio
         for node in context.cluster.nodes {
             let requested = context.requested(on: node.name)
             free[node.name] = ((node.allocatable.cpu ?? 0) - (requested.cpu ?? 0), (node.allocatable.memory ?? 0) - (requested.memory ?? 0))
@@ -64,6 +64,8 @@ struct Packing {
     /// Whether the pod's use, added to the node's, stays under the ceiling (true for a node never measured).
     private func usageFits(_ use: (cpu: Double, memory: Double), on node: Observed.Node) -> Bool {
         guard let now = used[node.name] else { return true }
+        // A node with no allocatable to measure against takes nothing by use.
+        guard (node.allocatable.cpu ?? 0) > 0, (node.allocatable.memory ?? 0) > 0 else { return false }
         let cores = node.allocatable.cpu ?? 0
         let bytes = Double(node.allocatable.memory ?? 0)
         return now.cpu + use.cpu <= ceiling * cores + 1e-9 && now.memory + use.memory <= ceiling * bytes
@@ -164,7 +166,11 @@ struct Packing {
             + "above the \(Self.percent(ceiling)) ceiling"
     }
 
-    static func percent(_ ratio: Double) -> String { "\(Int((ratio * 100).rounded()))%" }
+    /// `82%`; `?%` for a share of nothing (a node reporting no allocatable).
+    static func percent(_ ratio: Double) -> String {
+        let value = (ratio * 100).rounded()
+        return value.isFinite && abs(value) < 1e15 ? "\(Int64(value))%" : "?%"
+    }
 
     /// Cores to two decimals, so figures side by side read in one unit: `4.53 of 7.91`.
     static func cores(_ value: Double) -> String { String(format: "%.2f", value) }

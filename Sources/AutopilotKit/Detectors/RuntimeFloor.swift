@@ -6,23 +6,41 @@
 ///   here (the heap follows the node's memory) and there is no floor.
 /// - Node: `--max-old-space-size` + max(old space × ratio, `nodeOverheadMin`).
 /// - Go: `GOMEMLIMIT` itself (it already counts all of the Go runtime's memory).
+///
+/// Where the JVM reports its heap to Prometheus (`usage.jvmHeap`), the heap is the larger of that and
+/// the flags' (a flag set where Autopilot cannot see it, a ConfigMap, still shows in the metric); a
+/// container the metrics show to be a JVM gets a floor even with no flag seen.
 struct RuntimeFloor {
     var runtime: RuntimeMemory
     /// The heap (JVM), old space (Node) or soft limit (Go) the floor starts from.
     var heap: Int64
     var overhead: Int64
+    /// The JVM's highest heap in use over the window, where it reported one.
+    var heapUsed: Int64?
     var bytes: Int64 { heap + overhead }
 
-    init?(_ runtime: RuntimeMemory?, limit: Int64?, config: DetectionConfig.Memory) {
-        guard let runtime else { return nil }
-        let heap: Int64
+    init?(_ runtime: RuntimeMemory?, limit: Int64?, measured: (max: Int64, usedMax: Int64?)? = nil, config: DetectionConfig.Memory) {
+        guard var runtime = runtime ?? measured.map({
+            RuntimeMemory(runtime: .jvm, bytes: $0.max, setting: "jvm_memory_max_bytes", source: "Prometheus")
+        }) else { return nil }
+        var heap: Int64?
         if let bytes = runtime.bytes {
             heap = bytes
         } else if let percent = runtime.percentOfLimit, let limit, limit > 0 {
             heap = Int64((Double(limit) * percent / 100).rounded(.down))
-        } else {
-            return nil
         }
+        if runtime.runtime == .jvm, let measured {
+            if measured.max > (heap ?? 0) {
+                heap = measured.max
+                if runtime.source != "Prometheus" {
+                    runtime.setting += "; reported heap max \(Units.memory(measured.max))"
+                    runtime.source += "; Prometheus"
+                }
+                (runtime.bytes, runtime.percentOfLimit) = (measured.max, nil)
+            }
+            heapUsed = measured.usedMax
+        }
+        guard let heap else { return nil }
         self.runtime = runtime
         self.heap = heap
         switch runtime.runtime {
@@ -41,7 +59,8 @@ struct RuntimeFloor {
         case .go: what = "Go memory limit"
         }
         let share = runtime.bytes == nil ? runtime.percentOfLimit.map { ", \($0.short)% of the limit" } ?? "" : ""
-        let base = "\(what) \(Units.memory(heap)) (\(runtime.setting)\(share), \(runtime.source))"
+        let used = heapUsed.map { ", at most \(Units.memory($0)) in use in the window" } ?? ""
+        let base = "\(what) \(Units.memory(heap)) (\(runtime.setting)\(share), \(runtime.source)\(used))"
         return overhead > 0 ? "\(base) + \(Units.memory(overhead)) overhead = \(Units.memory(bytes))" : base
     }
 
@@ -51,11 +70,19 @@ struct RuntimeFloor {
     func note(usageBased: Int64?, recommended: Int64, limit: Int64?, config: DetectionConfig.Memory) -> String {
         var text = "runtime floor: \(description)"
         if let usageBased, usageBased < recommended {
-            let flag = runtime.runtime == .go ? "GOMEMLIMIT" : runtime.runtime == .node ? "--max-old-space-size" : "the heap flag"
             text += "; it holds the request at \(Units.memory(recommended)) though the window's peak would allow \(Units.memory(usageBased)): "
-                + "going lower needs \(flag) (\(runtime.source) of this container, in the same manifest) lowered in the same change"
+            switch (runtime.runtime, runtime.bytes) {
+            case (.go, _): text += "going lower needs GOMEMLIMIT (\(runtime.source) of this container, in the same manifest) lowered in the same change"
+            case (.node, _): text += "going lower needs --max-old-space-size (\(runtime.source) of this container, in the same manifest) lowered in the same change"
+            case (.jvm, .some) where runtime.source.hasPrefix("env") || runtime.source == "command line":
+                text += "going lower needs the heap flag (\(runtime.source) of this container, in the same manifest) lowered in the same change"
+            case (.jvm, _):
+                text += runtime.bytes == nil
+                    ? "the heap is a share of the limit (\(runtime.setting)): going lower needs that share or the limit lowered with the request"
+                    : "the heap was reported by the JVM (\(runtime.source)), set where this manifest does not show it: find and lower it first"
+            }
         }
-        if let limit, let atLimit = RuntimeFloor(runtime, limit: limit, config: config), atLimit.bytes > limit {
+        if let limit, let atLimit = RuntimeFloor(runtime, limit: limit, config: config), max(atLimit.bytes, bytes) > limit {
             text += "; heap + overhead at the limit \(Units.memory(limit)) is \(Units.memory(atLimit.bytes)), more than the limit: "
                 + "the container can be OOM-killed before its heap is full (lower the heap setting)"
         }
@@ -72,6 +99,6 @@ struct RuntimeFloor {
 
     var json: JSONValue {
         ["runtime": .string(runtime.runtime.rawValue), "setting": .string(runtime.setting), "source": .string(runtime.source),
-         "heap": .int(heap), "overhead": .int(overhead), "floor": .int(bytes)]
+         "heap": .int(heap), "heapUsedMax": .optional(heapUsed), "overhead": .int(overhead), "floor": .int(bytes)]
     }
 }

@@ -42,7 +42,7 @@ enum ProvisioningFindings {
                     + (newLimit.map { " = \(Units.cpu($0))" } ?? " (no limit set)")),
             ]),
             notes: ["Opened by detect-incidents: \(why)."], billed: cost?.billed)
-        finding.backtest = Backtest.cpu(request: newRequest, limit: newLimit, usage: usage).json
+        finding.backtest = Backtest.cpu(request: newRequest, limit: newLimit, limitBefore: container.limits.cpu, usage: usage).json
         return finding
     }
 
@@ -54,13 +54,17 @@ enum ProvisioningFindings {
         guard let peak = usage.memory["max"] else { return nil }
         let request = container.requests.memory ?? 0
         var recommended = max(request, RequestRounding.memory(peak * 1.15))
-        // Never below what the runtime is configured to take (a JVM heap + overhead, GOMEMLIMIT, Node's old space).
-        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, config: context.config.memory)
-        if let floor { recommended = max(recommended, RequestRounding.memory(Double(floor.bytes))) }
         var limit = container.limits.memory
         // A limit the peak comes within 15% of is the next OOM kill: 30% of headroom above the peak.
         if let current = limit, current < recommended || peak >= 0.85 * Double(current) {
             limit = max(recommended, RequestRounding.memory(peak * 1.3))
+        }
+        // Never below what the runtime is configured to take (a JVM heap + overhead, GOMEMLIMIT, Node's old
+        // space), measured at the limit after the change: a heap set as a share of it grows with it.
+        let floor = RuntimeFloor(container.runtime, limit: limit, measured: usage.jvmHeap, config: context.config.memory)
+        if let floor {
+            recommended = max(recommended, RequestRounding.memory(Double(floor.bytes)))
+            if let current = limit, current < recommended { limit = recommended }
         }
         guard recommended > request || limit != container.limits.memory else { return nil }
         let key = workload.key
@@ -83,10 +87,12 @@ enum ProvisioningFindings {
             monthlyCost: cost.map { ($0.current, $0.recommended) }, priceSource: cost?.source ?? "unknown", confidence: 0.7,
             basis: Rightsizing.basis(usage, figures: usage.memory, extra: RuntimeFloor.adding(floor, to: [
                 "percentile": "max", "margin": 0.15, "oomKills": .int(usage.oomKills),
-                "formula": .string(OverRequestedMemory.formula(
-                    ["request \(request)", "max working set \(Int64(peak)) × 1.15 = \(Int64((peak * 1.15).rounded(.up)))"]
-                        + (floor.map { ["runtime floor \($0.bytes)"] } ?? []),
-                    value: max(Double(request), peak * 1.15, Double(floor?.bytes ?? 0)), result: recommended)),
+                "formula": .string(recommended == request
+                    ? "request kept at \(request): at or above max working set \(Int64(peak)) × 1.15 and any runtime floor"
+                    : OverRequestedMemory.formula(
+                        ["request \(request)", "max working set \(Int64(peak)) × 1.15 = \(Int64((peak * 1.15).rounded(.up)))"]
+                            + (floor.map { ["runtime floor \($0.bytes)"] } ?? []),
+                        value: max(Double(request), peak * 1.15, Double(floor?.bytes ?? 0)), result: recommended)),
             ])),
             notes: notes, billed: cost?.billed)
         finding.backtest = Backtest.memory(request: recommended, limit: limit, usage: usage)?.json ?? .null

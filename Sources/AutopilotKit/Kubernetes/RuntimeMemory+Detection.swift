@@ -11,6 +11,8 @@ extension RuntimeMemory {
     static let jvmImages = ["openjdk", "adoptopenjdk", "temurin", "corretto", "amazoncorretto", "sapmachine", "zulu", "liberica",
                             "semeru", "graalvm", "jdk", "jre", "java", "spring", "tomcat", "jetty", "wildfly", "keycloak", "elasticsearch", "opensearch", "logstash",
                             "kafka", "zookeeper", "cassandra", "jenkins", "sonarqube", "nexus", "solr", "flink", "spark", "trino"]
+    /// Name parts of images that serve a JVM product without being one (exporters are Go, dashboards Node).
+    static let notJVM: Set<String> = ["exporter", "operator", "dashboards", "dashboard", "controller", "proxy", "agent", "cli", "client", "ui"]
     /// Label values that say a pod runs on a JVM (`app.kubernetes.io/runtime: java`, `framework: spring-boot`).
     static let jvmLabelValues: Set<String> = ["java", "jvm", "spring-boot", "springboot", "quarkus", "micronaut"]
 
@@ -19,66 +21,89 @@ extension RuntimeMemory {
         let env = Environment(spec: spec, limits: limits, requests: requests)
         let commandLine = ((spec["command"]?.array ?? []) + (spec["args"]?.array ?? [])).compactMap(\.string).map(env.expand)
 
-        // JVM: the last heap flag wins, wherever it is.
-        var jvm: RuntimeMemory?
-        var sawJVMFlags = false
-        func scan(_ tokens: [String], source: String, tiedToLimit: Bool) {
-            for token in tokens {
-                guard var found = jvmFlag(token, source: source) else { continue }
-                sawJVMFlags = true
-                // `-Xmx$(LIMITS_MEMORY)m` follows the limit: a share of it, not a fixed size.
-                if tiedToLimit, let bytes = found.bytes, let limit = limits.memory, limit > 0 {
-                    found.percentOfLimit = (Double(bytes) / Double(limit) * 10_000).rounded() / 100
-                    found.bytes = nil
-                }
-                // -Xmx beats a percentage wherever the two appear.
-                if found.bytes != nil || jvm?.bytes == nil { jvm = found }
-            }
-        }
+        // JVM: HotSpot's rule. The last -Xmx / MaxHeapSize sets the heap; without one, the heap is
+        // MaxRAMPercentage (25 by default) of MaxRAM where given, else of the container's limit.
+        var heap = JVMHeap()
         for name in jvmVariables {
-            if let value = env[name] { scan(Self.words(value), source: "env \(name)", tiedToLimit: env.followsLimit(name)) }
+            if let value = env[name] { heap.scan(Self.words(value), source: "env \(name)", tiedToLimit: env.followsLimit(name)) }
         }
         let rawCommandLine = ((spec["command"]?.array ?? []) + (spec["args"]?.array ?? [])).compactMap(\.string).joined(separator: " ")
-        scan(commandLine.flatMap(Self.words), source: spec["args"] != nil ? "args" : "command", tiedToLimit: env.refersToLimit(rawCommandLine))
-        if let value = env[jvmOverride] { scan(Self.words(value), source: "env \(jvmOverride)", tiedToLimit: env.followsLimit(jvmOverride)) }
-        if let jvm { return jvm }
+        heap.scan(commandLine.flatMap(Self.words), source: "command line", tiedToLimit: env.refersToLimit(rawCommandLine))
+        if let value = env[jvmOverride] { heap.scan(Self.words(value), source: "env \(jvmOverride)", tiedToLimit: env.followsLimit(jvmOverride)) }
+        if let jvm = heap.resolved(limit: limits.memory) { return jvm }
 
-        if let value = env["GOMEMLIMIT"], let bytes = goMemoryLimit(value) {
+        // GOMEMLIMIT taken from the limit itself (a resourceFieldRef) guards the limit; it states no need.
+        if let value = env["GOMEMLIMIT"], !env.followsLimit("GOMEMLIMIT"), let bytes = goMemoryLimit(value) {
             return RuntimeMemory(runtime: .go, bytes: bytes, setting: "GOMEMLIMIT=\(value)", source: "env GOMEMLIMIT")
         }
-        for (tokens, source) in [(env["NODE_OPTIONS"].map(Self.words) ?? [], "env NODE_OPTIONS"), (commandLine.flatMap(Self.words), "args")] {
+        for (tokens, source) in [(env["NODE_OPTIONS"].map(Self.words) ?? [], "env NODE_OPTIONS"), (commandLine.flatMap(Self.words), "command line")] {
             for token in tokens.reversed() where token.hasPrefix("--max-old-space-size=") || token.hasPrefix("--max_old_space_size=") {
-                guard let mib = Int64(token.split(separator: "=", maxSplits: 1)[1]), mib > 0, mib < 1 << 26 else { continue }
+                guard let mib = Int64(token.drop { $0 != "=" }.dropFirst()), mib > 0, mib < 1 << 26 else { continue }
                 return RuntimeMemory(runtime: .node, bytes: mib << 20, setting: token, source: source)
             }
         }
         // A JVM by its image or labels, with no heap flag: since JDK 10 its heap is 25% of the container's limit.
-        if !sawJVMFlags, let reason = jvmMarker(image: spec["image"]?.string, labels: labels) {
+        if !heap.sawFlags, let reason = jvmMarker(image: spec["image"]?.string, labels: labels) {
             return RuntimeMemory(runtime: .jvm, percentOfLimit: 25, setting: "default MaxRAMPercentage=25", source: reason)
         }
         return nil
     }
 
-    /// One JVM heap flag, or nil for any other token.
-    static func jvmFlag(_ token: String, source: String) -> RuntimeMemory? {
-        func jvm(bytes: Int64? = nil, percent: Double? = nil) -> RuntimeMemory {
-            RuntimeMemory(runtime: .jvm, bytes: bytes, percentOfLimit: percent, setting: token, source: source)
+    /// The heap flags of one JVM, gathered in the order the JVM reads them.
+    struct JVMHeap {
+        /// The last `-Xmx` / `-XX:MaxHeapSize`, whether it was built from the limit, its token and source.
+        var size: (bytes: Int64, tiedToLimit: Bool, token: String, source: String)?
+        var percent: (value: Double, token: String, source: String)?
+        var maxRAM: (bytes: Int64, token: String)?
+        var sawFlags = false
+
+        mutating func scan(_ tokens: [String], source: String, tiedToLimit: Bool) {
+            for token in tokens {
+                if token.hasPrefix("-Xmx"), let bytes = jvmSize(String(token.dropFirst(4))) {
+                    set(size: bytes, token, source, tiedToLimit)
+                    continue
+                }
+                guard token.hasPrefix("-XX:"), let equals = token.firstIndex(of: "=") else { continue }
+                let name = token[token.index(token.startIndex, offsetBy: 4)..<equals]
+                let value = String(token[token.index(after: equals)...])
+                switch name {
+                case "MaxHeapSize":
+                    if let bytes = jvmSize(value) { set(size: bytes, token, source, tiedToLimit) }
+                case "MaxRAMPercentage":
+                    if let share = Double(value), share > 0, share <= 100 { (percent, sawFlags) = ((share, token, source), true) }
+                case "MaxRAMFraction":
+                    if let fraction = Double(value), fraction >= 1, fraction <= 1_000 { (percent, sawFlags) = ((100 / fraction, token, source), true) }
+                case "MaxRAM":
+                    if let bytes = jvmSize(value) { (maxRAM, sawFlags) = ((bytes, token), true) }
+                default:
+                    continue
+                }
+            }
         }
-        if token.hasPrefix("-Xmx"), let bytes = jvmSize(String(token.dropFirst(4))) { return jvm(bytes: bytes) }
-        guard token.hasPrefix("-XX:"), let equals = token.firstIndex(of: "=") else { return nil }
-        let name = token[token.index(token.startIndex, offsetBy: 4)..<equals]
-        let value = String(token[token.index(after: equals)...])
-        switch name {
-        case "MaxHeapSize": return jvmSize(value).map { jvm(bytes: $0) }
-        case "MaxRAMPercentage":
-            guard let percent = Double(value), percent > 0, percent <= 100 else { return nil }
-            return jvm(percent: percent)
-        case "MaxRAMFraction":
-            guard let fraction = Double(value), fraction >= 1 else { return nil }
-            return jvm(percent: 100 / fraction)
-        // MaxRAM stands in for the machine's memory: the heap is 25% of it unless a percentage says otherwise.
-        case "MaxRAM": return jvmSize(value).map { jvm(bytes: $0 / 4) }
-        default: return nil
+
+        private mutating func set(size bytes: Int64, _ token: String, _ source: String, _ tiedToLimit: Bool) {
+            sawFlags = true
+            size = (bytes, tiedToLimit, token, source)
+        }
+
+        /// The heap as the JVM will size it, or nil when no flag said anything.
+        func resolved(limit: Int64?) -> RuntimeMemory? {
+            if let size {
+                // `-Xmx$(LIMITS_MEMORY)m` follows the limit: a share of it (capped at 10×), not a fixed size.
+                if size.tiedToLimit, let limit, limit > 0 {
+                    let share = min((Double(size.bytes) / Double(limit) * 10_000).rounded() / 100, 1_000)
+                    return RuntimeMemory(runtime: .jvm, percentOfLimit: share, setting: size.token, source: size.source)
+                }
+                return RuntimeMemory(runtime: .jvm, bytes: size.bytes, setting: size.token, source: size.source)
+            }
+            let share = percent?.value ?? 25
+            if let maxRAM {
+                let setting = [maxRAM.token, percent?.token].compactMap { $0 }.joined(separator: " ")
+                return RuntimeMemory(runtime: .jvm, bytes: Int64(Double(maxRAM.bytes) * share / 100), setting: setting,
+                                     source: percent?.source ?? "flags")
+            }
+            if let percent { return RuntimeMemory(runtime: .jvm, percentOfLimit: percent.value, setting: percent.token, source: percent.source) }
+            return nil
         }
     }
 
@@ -103,8 +128,11 @@ extension RuntimeMemory {
     static func jvmMarker(image: String?, labels: [String: String]) -> String? {
         if let image {
             // The repository's last path part, without tag or digest: `eclipse-temurin`, `jenkins/jenkins` → `jenkins`.
-            let name = image.split(separator: "@")[0].split(separator: "/").last.map { String($0.split(separator: ":")[0]).lowercased() } ?? ""
+            let repository = image.split(separator: "@").first?.split(separator: "/").last ?? ""
+            let name = (repository.split(separator: ":").first).map { String($0).lowercased() } ?? ""
             let parts = name.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == "." }).map(String.init)
+            // `kafka-exporter`, `spark-operator`, `opensearch-dashboards`: tools around a JVM, not one.
+            if parts.contains(where: notJVM.contains) { return nil }
             // A part that is a JVM's name, or its name and a version (`openjdk17`, `jdk21`).
             func names(_ part: String) -> Bool {
                 jvmImages.contains { part == $0 || (part.hasPrefix($0) && part.dropFirst($0.count).allSatisfy(\.isNumber)) }
@@ -136,11 +164,14 @@ extension RuntimeMemory {
                 } else if let field = item["valueFrom", "resourceFieldRef"], let resource = field["resource"]?.string {
                     let amount: Int64? = resource == "limits.memory" ? limits.memory : resource == "requests.memory" ? requests.memory : nil
                     let divisor = field["divisor"]?.string.flatMap { try? Quantity.bytes($0, field: "divisor") } ?? 1
-                    if let amount, divisor > 0 { values[name] = String((amount + divisor - 1) / divisor) }
+                    if let amount, divisor > 0 { values[name] = String(amount / divisor + (amount % divisor == 0 ? 0 : 1)) }
                     if resource == "limits.memory" { limitDerived.insert(name) }
                 }
             }
         }
+
+        /// No option string is longer: a value built past it keeps the reference unexpanded.
+        static let maxValueBytes = 65_536
 
         subscript(name: String) -> String? { values[name] }
 
@@ -162,7 +193,9 @@ extension RuntimeMemory {
                     rest = after.dropFirst()
                 } else if after.hasPrefix("("), let close = after.firstIndex(of: ")") {
                     let name = String(after[after.index(after: after.startIndex)..<close])
-                    result += values[name] ?? "$(\(name))"
+                    // Values that double themselves through references stop growing at a size no flag needs.
+                    let value = values[name] ?? "$(\(name))"
+                    result += result.utf8.count + value.utf8.count <= Self.maxValueBytes ? value : "$(\(name))"
                     rest = after[after.index(after: close)...]
                 } else {
                     result += "$"

@@ -21,6 +21,9 @@ extension Observed {
         /// CPU steps at or above thresholds from the p95 up, ascending (empty from an older collect-metrics):
         /// what the backtest replays a new request against.
         public var cpuTail: [TailPoint] = []
+        /// The JVM's heap maximum and its highest use in the window, as the JVM reported them
+        /// (`jvm_memory_max_bytes` / `jvm_memory_used_bytes`); nil unless a JVM container's metrics had them.
+        public var jvmHeap: (max: Int64, usedMax: Int64?)?
 
         /// `[cores, steps, longestRun]`: `steps` pod-steps of the window were at or above `cores`, at most
         /// `longestRun` of them in a row in one pod.
@@ -79,6 +82,12 @@ extension Observed {
             oomKills = try json.integer("oomKills", within: RecordBounds.count) ?? 0
             throttledRatio = try json.number("throttledRatio", within: RecordBounds.ratio)
             cpuTail = try Self.tail(json["cpuTail"])
+            if let heap = json["jvmHeap"], !heap.isNull {
+                do throws(RecordError) {
+                    guard let max = try heap.integer("max", within: RecordBounds.memoryBytes) else { throw RecordError("missing integer field 'max'") }
+                    jvmHeap = (max, try heap.integer("usedMax", within: RecordBounds.memoryBytes))
+                } catch { throw RecordError("jvmHeap.\(error.message)") }
+            }
             if let series = json["series"], let start = series["start"]?.string, let step = series["step"]?.string {
                 self.series = Series(start: start, step: step, cpu: try Self.points(series["cpu"], "series.cpu", within: RecordBounds.cores),
                                      memory: try Self.points(series["memory"], "series.memory",

@@ -40,7 +40,8 @@ public struct RuntimeMemory: Equatable, Sendable {
         guard let json, !json.isNull, let name = json["runtime"]?.string, let runtime = Runtime(rawValue: name) else { return nil }
         self.runtime = runtime
         bytes = try json.integer("bytes", within: RecordBounds.memoryBytes)
-        percentOfLimit = try json.number("percentOfLimit", within: 0...100)
+        // Above 100 for a heap built from the limit and larger than it (collect-cluster caps it at 1000).
+        percentOfLimit = try json.number("percentOfLimit", within: 0...1_000)
         setting = json["setting"]?.string ?? ""
         source = json["source"]?.string ?? ""
     }

@@ -55,7 +55,7 @@ public struct PullRequestText {
         lines.append("<!-- autopilot:findings \(findings.compactMap { $0["id"]?.string }.joined(separator: ",")) -->")
         lines.append("## Summary")
         for finding in findings {
-            lines.append("- \(Self.escape(finding["summary"]?.string ?? "")) (`\(finding["id"]?.string ?? "")`, \(finding["detector"]?.string ?? ""), confidence \(Self.percent(finding["confidence"]?.value.doubleValue)))")
+            lines.append("- \(Self.escape(finding["summary"]?.string ?? "")) (`\(Self.code(finding["id"]?.string ?? ""))`, \(Self.escape(finding["detector"]?.string ?? "")), confidence \(Self.percent(finding["confidence"]?.value.doubleValue)))")
         }
         // What the reviewer must know of each finding: its replayed window and its caveats (a runtime's
         // heap flag that must move with the request is named here, with where it lives).
@@ -64,7 +64,7 @@ public struct PullRequestText {
             lines.append("")
             lines.append("### Backtest and caveats")
             for finding in known {
-                lines.append("- `\(finding["id"]?.string ?? "")`:")
+                lines.append("- `\(Self.code(finding["id"]?.string ?? ""))`:")
                 for line in Backtest.lines(finding["backtest"]?.value) { lines.append("  - \(Self.escape(line))") }
                 for note in finding["notes"]?.value.stringList ?? [] { lines.append("  - \(Self.escape(note))") }
             }
@@ -84,7 +84,7 @@ public struct PullRequestText {
         for finding in findings {
             let reasons = finding["risk", "reasons"]?.value.stringList ?? []
             let overall = finding["risk", "overall"]?.value.doubleValue.map { String(format: "%.2f", $0) } ?? "?"
-            lines.append("- `\(finding["id"]?.string ?? "")`: \(finding["risk", "level"]?.string ?? "unscored") (\(overall))")
+            lines.append("- `\(Self.code(finding["id"]?.string ?? ""))`: \(Self.escape(finding["risk", "level"]?.string ?? "unscored")) (\(overall))")
             for reason in reasons { lines.append("  - \(Self.escape(reason))") }
         }
         lines.append("")

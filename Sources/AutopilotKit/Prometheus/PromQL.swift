@@ -54,6 +54,22 @@ public enum PromQL {
         "max by (\(labels), owner_kind, owner_name) (max_over_time(\(metric){\(selector)}[\(window)]))"
     }
 
+    /// The JVM metric names of Micrometer and client_java 1.x (`jvm_memory_max_bytes`) and of the older
+    /// simpleclient_hotspot (`jvm_memory_bytes_max`).
+    static func jvmMemory(_ what: String) -> String { "{__name__=~\"jvm_memory_\(what)_bytes|jvm_memory_bytes_\(what)\", area=\"heap\"" }
+
+    /// Each pod's JVM heap maximum over the window, as the JVM reports it: its heap pools with a defined
+    /// maximum summed (Micrometer reports one series per pool, client_java one for the heap), each pool
+    /// once however many jobs scrape it.
+    public static func jvmHeapMax(_ selector: String, window: Duration) -> String {
+        "sum by (namespace, pod) (max by (namespace, pod, id) (max_over_time(\(jvmMemory("max")), \(selector)}[\(window)])) > 0)"
+    }
+
+    /// Each pod's highest heap in use over the window, at the window's step.
+    public static func jvmHeapUsed(_ selector: String, window: Duration, step: Duration) -> String {
+        "max by (namespace, pod) (max_over_time(sum by (namespace, pod) (max by (namespace, pod, id) (\(jvmMemory("used")), \(selector)}))[\(window):\(step)]))"
+    }
+
     /// A node's CPU in use, in cores, from cAdvisor's root cgroup.
     public static func nodeCPU(_ selector: String, nodeLabel: String, rate: Duration) -> String {
         "sum by (\(nodeLabel)) (rate(container_cpu_usage_seconds_total{id=\"/\", \(selector)}[\(rate)]))"

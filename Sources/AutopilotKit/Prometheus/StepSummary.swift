@@ -20,6 +20,9 @@ struct StepSummary: Sendable {
     var series: [Double]
     /// The steps at or above each `TailGrid` level from the series' own p95 up (empty unless asked for).
     var tail: [TailGrid.Point] = []
+    /// Set when the tail could not reach down to the p95 (more than `TailGrid.maxLevels` below the max):
+    /// the lowest level it covers.
+    var tailCutAt: Int?
 
     /// Nil when the series has no points. `tailStep` (seconds) asks for the exceedance tail above the
     /// series' p95, runs counted over steps `tailStep` apart.
@@ -32,7 +35,11 @@ struct StepSummary: Sendable {
         mean = values.reduce(0, +) / Double(values.count)
         steps = values.count
         series = []
-        if let tailStep { tail = TailGrid.points(source.samples, from: Self.quantile(0.95, sorted: values), to: highest, step: tailStep) }
+        if let tailStep {
+            let p95 = Self.quantile(0.95, sorted: values)
+            tail = TailGrid.points(source.samples, from: p95, to: highest, step: tailStep)
+            if let first = tail.first, first.level > TailGrid.level(Swift.max(p95, TailGrid.smallest)) { tailCutAt = first.level }
+        }
         guard let grid else { return }
         series = Array(repeating: .nan, count: grid.count)
         var counts = Array(repeating: 0, count: combine == .mean ? grid.count : 0)
@@ -94,11 +101,16 @@ enum TailGrid {
     static func level(_ value: Double) -> Int { Int((log2(value) * perOctave).rounded(.down)) }
     static func threshold(_ level: Int) -> Double { exp2(Double(level) / perOctave) }
 
-    /// The tail of one series, levels from `floor`'s up to `top`'s; nothing for a series at zero.
+    /// Below this (a micro-core) a series is idle: no tail.
+    static let smallest = 1e-6
+
+    /// The tail of one series, levels from `floor`'s up to `top`'s; nothing for an idle series. When
+    /// `floor` is more than `maxLevels` below `top`, the tail starts higher (`first.level` says where)
+    /// and the levels under it are missing, not zero: the assembler drops them for the whole workload.
     static func points(_ samples: [(time: Double, value: Double)], from floor: Double, to top: Double, step: Double) -> [Point] {
-        guard top > 0 else { return [] }
+        guard top >= smallest, top.isFinite else { return [] }
         let highest = level(top)
-        let base = Swift.max(floor > 0 ? level(floor) : highest - maxLevels + 1, highest - maxLevels + 1)
+        let base = Swift.max(level(Swift.max(floor, smallest)), highest - maxLevels + 1)
         let count = highest - base + 1
         let lowest = threshold(base)
         var steps = Array(repeating: 0, count: count)

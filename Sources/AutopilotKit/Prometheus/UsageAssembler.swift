@@ -30,6 +30,11 @@ struct UsageAssembler {
         var memorySeries: [Double] = []
         /// CPU steps at or above each tail level, summed over pods; the longest run, the longest pod's.
         var cpuTail: [Int: (steps: Int, longestRun: Int)] = [:]
+        /// The lowest level every pod's tail covers (a pod whose tail was cut short starts higher).
+        var cpuTailFloor = Int.min
+        /// The JVM's heap maximum and highest use, the highest of its pods (JVM containers only).
+        var jvmHeapMax: Double?
+        var jvmHeapUsed: Double?
 
         /// Keeps the highest value a pod showed.
         mutating func raise(_ table: WritableKeyPath<Accumulator, [String: Double]>, _ key: String, _ value: Double) {
@@ -111,6 +116,7 @@ struct UsageAssembler {
                 table[key]!.raise(\.cpu, "max", summary.max)
                 table[key]!.samples += summary.steps
                 Accumulator.raise(&table[key]!.cpuSeries, with: summary.series)
+                if let cut = summary.tailCutAt { table[key]!.cpuTailFloor = max(table[key]!.cpuTailFloor, cut) }
                 for point in summary.tail {
                     let sum = table[key]!.cpuTail[point.level] ?? (0, 0)
                     table[key]!.cpuTail[point.level] = (sum.steps + point.steps, max(sum.longestRun, point.longestRun))
@@ -147,6 +153,16 @@ struct UsageAssembler {
         visit(.allPeriods) { key, _, series in periods[key, default: 0] += series.scalar }
         for (key, value) in throttled { table[key]?.throttled = value }
         for (key, value) in periods { table[key]?.periods = value }
+        // JVM heap series are per pod: they belong to the workload's JVM container.
+        for (role, field) in [("max", \Accumulator.jvmHeapMax), ("used", \Accumulator.jvmHeapUsed)] {
+            for series in series[.jvmHeap(role)] ?? [] where !series.samples.isEmpty && series.scalar.isFinite && series.scalar > 0 {
+                guard let namespace = series.labels["namespace"], let pod = series.labels["pod"], let workload = owners["\(namespace)/\(pod)"],
+                    let container = inventory.jvmContainers[workload]
+                else { continue }
+                let key = Self.key(workload, container)
+                table[key, default: Accumulator()][keyPath: field] = max(table[key]?[keyPath: field] ?? 0, series.scalar)
+            }
+        }
     }
 
     var seriesLength: Int { Int(settings.window.seconds / settings.seriesStep.seconds) }
@@ -197,7 +213,7 @@ extension UsageAssembler {
             memorySeries.append(.optional(point(acc.memorySeries, index).map { Int64($0.rounded()) }))
         }
         let hasSeries = acc.cpuSeries.contains { !$0.isNaN } || acc.memorySeries.contains { !$0.isNaN }
-        return [
+        var record: JSONValue = [
             "kind": "usage", "cluster": .optional(inventory.cluster), "namespace": .string(workload.namespace),
             "workload": ["kind": .string(workload.kind), "name": .string(workload.name)],
             "container": .string(container), "window": windowJSON,
@@ -211,14 +227,20 @@ extension UsageAssembler {
                    "cpu": .array(cpuSeries), "memory": .array(memorySeries)]
                 : .null,
         ]
+        // Only a JVM container whose JVM reports its heap has this.
+        if let heap = acc.jvmHeapMax {
+            record.set("jvmHeap", to: ["max": .int(Int64(heap.rounded())), "usedMax": .optional(acc.jvmHeapUsed.map { Int64($0.rounded()) })])
+        }
+        return record
     }
 
     /// `[[threshold cores, steps at or above, longest run of consecutive steps], …]` from the workload's
     /// p95 (the floor of any CPU recommendation) up to its max. Thresholds are rounded up to micro-cores,
     /// so a request at or above one has no more steps above it than the count says.
     private func cpuTail(_ acc: Accumulator) -> JSONValue {
-        guard let p95 = acc.cpu["p95"], p95 > 0 else { return .array([]) }
-        let from = TailGrid.level(p95)
+        guard let p95 = acc.cpu["p95"], p95 >= TailGrid.smallest else { return .array([]) }
+        // Levels some pod's tail does not cover would undercount: they are left out (a request there is "unknown").
+        let from = max(TailGrid.level(p95), acc.cpuTailFloor)
         return .array(acc.cpuTail.keys.sorted().filter { $0 >= from }.map { level in
             let point = acc.cpuTail[level]!
             let threshold = (TailGrid.threshold(level) * 1_000_000).rounded(.up) / 1_000_000

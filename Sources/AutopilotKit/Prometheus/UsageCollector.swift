@@ -55,6 +55,8 @@ public final class UsageCollector {
         case oomEvents, oomLastTerminated, throttledPeriods, allPeriods
         case podOwner, replicaSetOwner, jobOwner
         case nodeMemory(String)
+        /// A JVM's heap: `max` or `used`, per pod.
+        case jvmHeap(String)
 
         var isPerStep: Bool { self == .cpuSteps || self == .memorySteps || self == .nodeCPUSteps }
     }
@@ -103,6 +105,11 @@ public final class UsageCollector {
             add(.podOwner, PromQL.owners("kube_pod_owner", by: "namespace, pod", selector, window: s.window), "pod owners, \(chunk)")
             add(.replicaSetOwner, PromQL.owners("kube_replicaset_owner", by: "namespace, replicaset", selector, window: s.window), "ReplicaSet owners, \(chunk)")
             add(.jobOwner, PromQL.owners("kube_job_owner", by: "namespace, job_name", selector, window: s.window), "Job owners, \(chunk)")
+            // The JVM's own heap figures, asked for only where collect-cluster recognised a JVM.
+            if inventory.jvmContainers.keys.contains(where: { namespaces.contains($0.namespace) }) {
+                add(.jvmHeap("max"), PromQL.jvmHeapMax(selector, window: s.window), "JVM heap max, \(chunk)")
+                add(.jvmHeap("used"), PromQL.jvmHeapUsed(selector, window: s.window, step: s.step), "JVM heap used, \(chunk)")
+            }
         }
         let nodes = inventory.nodes.sorted()
         for start in stride(from: 0, to: nodes.count, by: s.nodesPerQuery) {

@@ -13,6 +13,9 @@ public struct UsageInventory {
     public var cluster: String?
     /// Containers of each workload, in the workload's order.
     public var workloads: [Workload: [String]] = [:]
+    /// The container collect-cluster recognised as a JVM, per workload: the JVM's heap metrics (per pod)
+    /// are its figures.
+    public var jvmContainers: [Workload: String] = [:]
     /// Each known pod's top workload, by `namespace/pod`.
     public var podOwners: [String: Workload] = [:]
     /// Pods with no controller (`namespace/pod`): not workloads, so their usage is not reported.
@@ -32,7 +35,11 @@ public struct UsageInventory {
         case "workload":
             let workload = Workload(
                 namespace: namespace, kind: record["workloadKind"]?.string ?? "", name: record["name"]?.string ?? "")
-            workloads[workload] = (record["containers"]?.array ?? []).compactMap { $0["name"]?.string }
+            let containers = record["containers"]?.array ?? []
+            workloads[workload] = containers.compactMap { $0["name"]?.string }
+            if let jvm = containers.first(where: { $0["runtime", "runtime"]?.string == "jvm" }), let name = jvm["name"]?.string {
+                jvmContainers[workload] = name
+            }
         case "pod":
             let name = record["name"]?.string ?? ""
             podsPerNamespace[namespace, default: 0] += 1

@@ -74,12 +74,16 @@ public struct RiskScorer: Sendable {
                 let share = above / steps
                 // The window replayed: how often, and how long at a stretch, a pod would have wanted more
                 // than it reserved (it still gets idle CPU then, but is no longer guaranteed it).
-                let longest = finding["backtest", "longestMinutesAbove"]?.double ?? 0
-                score = share == 0 ? 0.05 : share < 0.01 && longest <= 15 ? 0.2 : share < 0.05 && longest <= 60 ? 0.5 : 0.8
+                // A run of unknown length is never taken for a short one.
+                let longest = finding["backtest", "longestMinutesAbove"]?.double
+                let short = longest.map { $0 <= 15 } ?? false
+                let moderate = longest.map { $0 <= 60 } ?? true
+                score = share == 0 ? 0.05 : share < 0.01 && short ? 0.2 : share < 0.05 && moderate ? 0.5 : 0.8
                 reasons.append("backtest: \(Self.percent(share)) of the window's pod-steps above the new request \(Units.cpu(new)), "
-                    + "the longest \(Int(longest)) minutes in a row (none: 0.05, < 1% and ≤ 15 min: 0.2, < 5% and ≤ 60 min: 0.5, else 0.8)")
+                    + (longest.map { "the longest \(Int64($0)) minutes in a row" } ?? "runs of unknown length")
+                    + " (none: 0.05, < 1% and ≤ 15 min: 0.2, < 5% and ≤ 60 min: 0.5, else 0.8)")
                 details = [.init("newRequest", .double(new)), .init("shareAbove", .double((share * 10_000).rounded() / 10_000)),
-                           .init("longestMinutesAbove", .double(longest))]
+                           .init("longestMinutesAbove", .optional(longest))]
             } else if let p99 = finding["basis", "usage", "p99"]?.double, p99 > 0 {
                 // A finding from before backtests: the headroom over p99 stands in for them.
                 let headroom = (new - p99) / p99

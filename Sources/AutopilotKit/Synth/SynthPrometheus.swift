@@ -161,6 +161,9 @@ struct SynthPrometheus {
                             body.sample(settings.end.timeIntervalSince1970, whole: 1)
                         }
                     }
+                // The generated clusters run no JVM that reports its heap.
+                case .jvmHeap:
+                    break
                 case .oomEvents, .oomLastTerminated, .throttledPeriods, .allPeriods:
                     break  // no OOM kills, no CPU limits: empty answers, as Prometheus gives them
                 }

@@ -97,3 +97,89 @@ final class BacktestTests: XCTestCase {
         XCTAssertThrowsError(try Observed.Usage(JSON.parse(base + #""cpuTail":[["x",3,1]]}"#)))
     }
 }
+
+/// Hostile values reaching the backtest, the runtime parser and the node plan: an answer, never a trap.
+final class BacktestHostileInputTests: XCTestCase {
+    func testAnIdleOrSubnormalSeriesHasNoTail() {
+        var samples: [(time: Double, value: Double)] = (0..<99).map { (Double($0) * 300, 0) }
+        samples.append((99 * 300, 1e-320))
+        XCTAssertTrue(TailGrid.points(samples, from: 0, to: 1e-320, step: 300).isEmpty)
+        XCTAssertTrue(TailGrid.points(samples, from: 0, to: .infinity, step: 300).isEmpty)
+        // A max 2^20 times the p95: the tail keeps the top 256 levels and says where it starts.
+        let wide = TailGrid.points([(0, 1e-3), (300, 1e3)], from: 1e-3, to: 1e3, step: 300)
+        XCTAssertEqual(wide.count, TailGrid.maxLevels)
+        XCTAssertEqual(wide.last?.level, TailGrid.level(1e3))
+    }
+
+    func testABacktestReadFromARecordWithAZeroStepPrintsWithoutCrashing() {
+        let hostile: JSONValue = ["resource": "cpu", "request": 0.2, "steps": 10, "stepMinutes": 0, "longestMinutesAbove": 30,
+                                  "stepsAbove": 3, "bound": "at most"]
+        XCTAssertEqual(Backtest.lines(hostile), ["CPU: at most 3 of 10 pod-steps (30.0%) above 200m."])
+        let huge: JSONValue = ["resource": "cpu", "request": 0.2, "steps": 10, "stepMinutes": 1e-14, "longestMinutesAbove": 1e14, "stepsAbove": 3]
+        XCTAssertEqual(Backtest.lines(huge).count, 1)
+        XCTAssertEqual(Backtest.lines(["resource": "memory", "request": 1, "maxWorkingSet": 1e300]).count, 1)
+        XCTAssertTrue(Backtest.lines(["resource": "gpu"]).isEmpty)
+    }
+
+    func testHostileRuntimeSettingsAreReadOrIgnored() throws {
+        func detect(_ spec: String, limit: Int64? = 1 << 30) throws -> RuntimeMemory? {
+            RuntimeMemory.detect(spec: try JSON.parse(spec), limits: ResourceAmounts(memory: limit), requests: ResourceAmounts())
+        }
+        for image in ["", "@", "repo/:", ":", "/", "@sha256:abc"] {
+            XCTAssertNil(try detect("{\"name\":\"a\",\"image\":\"\(image)\"}"), image)
+        }
+        XCTAssertNil(try detect(#"{"name":"a","env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size="}]}"#))
+        XCTAssertNil(try detect(#"{"name":"a","args":["node","--max-old-space-size=","x.js"]}"#))
+        // A divisor near Int64.max: no overflow, the heap is 1 (a whole unit) of it.
+        let divisor = try detect(#"""
+            {"name":"a","env":[{"name":"L","valueFrom":{"resourceFieldRef":{"resource":"limits.memory","divisor":"9223372036854775000"}}},
+             {"name":"JAVA_OPTS","value":"-Xmx$(L)m"}]}
+            """#)
+        XCTAssertEqual(divisor?.runtime, .jvm)
+        // Sixty variables each doubling the last: expansion stops at 64 KiB, and quickly.
+        var env = [#"{"name":"A0","value":"xxxxxxxx"}"#]
+        for index in 1...60 { env.append("{\"name\":\"A\(index)\",\"value\":\"$(A\(index - 1))$(A\(index - 1))\"}") }
+        env.append(#"{"name":"JAVA_OPTS","value":"-Xmx1g $(A60)"}"#)
+        let started = Date()
+        XCTAssertEqual(try detect("{\"name\":\"a\",\"env\":[\(env.joined(separator: ","))]}")?.bytes, 1 << 30)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        // A heap built from the limit and larger than it is read back, not refused.
+        let over = try XCTUnwrap(try detect(#"""
+            {"name":"a","env":[{"name":"L","valueFrom":{"resourceFieldRef":{"resource":"limits.memory","divisor":"1M"}}},
+             {"name":"JAVA_OPTS","value":"-Xmx$(L)m"}]}
+            """#))
+        XCTAssertEqual(over.percentOfLimit ?? 0, 104.88, accuracy: 0.01)  // ⌈1073741824 ÷ 1e6⌉ = 1074 MiB of 1024
+        XCTAssertEqual(try RuntimeMemory(record: JSON.parse(#"{"runtime":"jvm","percentOfLimit":104.88,"setting":"-Xmx1074m","source":"env JAVA_OPTS"}"#))?
+                        .percentOfLimit, 104.88)
+    }
+
+    func testHotSpotsPrecedenceDecidesTheHeap() throws {
+        func heap(_ options: String, limit: Int64? = 4 << 30) throws -> RuntimeMemory? {
+            RuntimeMemory.detect(spec: try JSON.parse("{\"name\":\"a\",\"env\":[{\"name\":\"JAVA_OPTS\",\"value\":\"\(options)\"}]}"),
+                                 limits: ResourceAmounts(memory: limit), requests: ResourceAmounts())
+        }
+        // MaxRAM with a percentage: 75% of 4g = 3g (not a quarter of 4g).
+        XCTAssertEqual(try heap("-XX:MaxRAM=4g -XX:MaxRAMPercentage=75")?.bytes, 3 << 30)
+        XCTAssertEqual(try heap("-XX:MaxRAMPercentage=75 -XX:MaxRAM=4g")?.bytes, 3 << 30, "order does not matter")
+        XCTAssertEqual(try heap("-XX:MaxRAM=4g")?.bytes, 1 << 30, "the default 25%")
+        // An explicit size wins over any percentage, before or after it.
+        XCTAssertEqual(try heap("-XX:MaxRAMPercentage=50 -Xmx1g")?.bytes, 1 << 30)
+        XCTAssertEqual(try heap("-Xmx1g -XX:MaxRAMPercentage=50")?.bytes, 1 << 30)
+        XCTAssertEqual(try heap("-XX:MaxRAMPercentage=50")?.percentOfLimit, 50)
+    }
+
+    func testAReceivingNodeWithNoAllocatableTakesNothingByUse() {
+        let web = Fixtures.deployment("web")
+        var cluster = Fixtures.cluster()
+        cluster.add(Fixtures.node("a"))
+        var empty = Fixtures.node("b")
+        empty.allocatable = Observed.Resources()
+        cluster.add(empty)
+        cluster.add(Fixtures.workload(web, containers: [Fixtures.container("app", cpu: 0, memory: 0)]))
+        cluster.add(Fixtures.pod("web-0", of: web, on: "a", cpu: 0, memory: 0))
+        cluster.add(Fixtures.usage(web, cpu: Fixtures.cpuFigures(p95: 0.2), memory: Fixtures.memoryFigures(max: 1e8)))
+        cluster.add(Fixtures.nodeUsage("a", cpuP95: 0.1, memoryP95: 1e8))
+        cluster.add(Fixtures.nodeUsage("b", cpuP95: 0.1, memoryP95: 1e8))
+        _ = NodePlan.make(Fixtures.context(cluster))  // no trap: b is no destination by use
+    }
+}

@@ -21,7 +21,7 @@ final class RuntimeMemoryTests: XCTestCase {
             {"name":"app","image":"registry/app:1","args":["java","-Xmx2g","-jar","app.jar"],
              "env":[{"name":"JAVA_TOOL_OPTIONS","value":"-Xmx512m -XX:+UseG1GC"}]}
             """#))
-        XCTAssertEqual(found, RuntimeMemory(runtime: .jvm, bytes: 2 << 30, setting: "-Xmx2g", source: "args"))
+        XCTAssertEqual(found, RuntimeMemory(runtime: .jvm, bytes: 2 << 30, setting: "-Xmx2g", source: "command line"))
         // _JAVA_OPTIONS overrides even the command line.
         let overridden = try XCTUnwrap(try detect(#"""
             {"name":"app","command":["sh","-c","exec java -Xmx2g -jar app.jar"],"env":[{"name":"_JAVA_OPTIONS","value":"-Xmx1g"}]}
@@ -100,6 +100,28 @@ final class RuntimeMemoryTests: XCTestCase {
         XCTAssertEqual(RuntimeFloor(RuntimeMemory(runtime: .go, bytes: 152 * mib, setting: "GOMEMLIMIT=152MiB", source: "env GOMEMLIMIT"),
                                     limit: nil, config: config)?.bytes, 152 * mib)
         XCTAssertNil(RuntimeFloor(nil, limit: 1 << 30, config: config))
+    }
+
+    func testTheHeapTheJVMReportsRaisesTheFloorAndFindsAJVMNoFlagShowed() throws {
+        let config = DetectionConfig.Memory()
+        // The image default says 25% of a 4Gi limit = 1Gi; the JVM reports 2Gi (a flag set in a ConfigMap):
+        // 2048 + 512 = 2560Mi, and the setting says where the figure came from.
+        let byImage = RuntimeMemory(runtime: .jvm, percentOfLimit: 25, setting: "default MaxRAMPercentage=25", source: "image eclipse-temurin:21")
+        let floor = try XCTUnwrap(RuntimeFloor(byImage, limit: 4096 * mib, measured: (2048 * mib, 900 * mib), config: config))
+        XCTAssertEqual(floor.bytes, 2560 * mib)
+        XCTAssertEqual(floor.heapUsed, 900 * mib)
+        XCTAssertEqual(floor.description, "JVM heap 2Gi (default MaxRAMPercentage=25; reported heap max 2Gi, image eclipse-temurin:21; "
+            + "Prometheus, at most 900Mi in use in the window) + 512Mi overhead = 2.5Gi")
+        // A smaller reported heap never lowers what the flags say.
+        let flag = RuntimeMemory(runtime: .jvm, bytes: 3072 * mib, setting: "-Xmx3g", source: "env KAFKA_HEAP_OPTS")
+        XCTAssertEqual(RuntimeFloor(flag, limit: nil, measured: (2048 * mib, nil), config: config)?.heap, 3072 * mib)
+        // No flag, no image, but the JVM reports a heap: a JVM all the same.
+        let unseen = try XCTUnwrap(RuntimeFloor(nil, limit: nil, measured: (512 * mib, 300 * mib), config: config))
+        XCTAssertEqual(unseen.bytes, (512 + 192) * mib)
+        XCTAssertEqual(unseen.runtime.source, "Prometheus")
+        // Go and Node are not JVMs: the JVM figures do not apply.
+        let go = RuntimeMemory(runtime: .go, bytes: 152 * mib, setting: "GOMEMLIMIT=152MiB", source: "env GOMEMLIMIT")
+        XCTAssertEqual(RuntimeFloor(go, limit: nil, measured: (2048 * mib, nil), config: config)?.bytes, 152 * mib)
     }
 
     func testAJVMCutStopsAtItsHeapAndSaysTheFlagMustMoveToGoLower() throws {
