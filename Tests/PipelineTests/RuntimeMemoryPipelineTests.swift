@@ -122,3 +122,99 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
         XCTAssertTrue(try memoryFindings(try stream(collector, peak: 60 * Self.mib)).isEmpty)
     }
 }
+
+/// emit-pr on sock-shop's real carts manifest: a request cut that lowers the JVM's heap edits the
+/// request and the -Xmx in JAVA_OPTS in one commit, or neither.
+final class HeapFlagPullRequestTests: XCTestCase {
+    typealias F = EmitPRFixtures
+    private let mib = 1_048_576
+
+    private func repo(in scratch: URL) throws -> URL {
+        let repo = scratch.appendingPathComponent("gitops")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("sock-shop"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("fixtures/upstream-runtime/microservices-demo-microservices-demo/01-carts-dep.yaml"),
+                                         to: repo.appendingPathComponent("sock-shop/01-carts-dep.yaml"))
+        try F.git(["init", "--quiet", "--initial-branch=main"], in: repo)
+        try F.git(["add", "-A"], in: repo)
+        try F.git(["commit", "--quiet", "-m", "upstream as it is"], in: repo)
+        return repo
+    }
+
+    private func finding(heapFrom: String) -> String {
+        EmitPRUpstreamTests.finding(
+            "shop", "f-carts-mem", "over-requested-memory", namespace: "sock-shop", kind: "Deployment", name: "carts", container: "carts",
+            current: ["memory": 200 * mib, "memoryLimit": 500 * mib, "runtimeFlag": ["env": "JAVA_OPTS", "value": heapFrom, "heap": 128 * mib]],
+            recommended: ["memory": 176 * mib, "memoryLimit": 500 * mib, "runtimeFlag": ["env": "JAVA_OPTS", "value": "-Xmx64m", "heap": 64 * mib]],
+            gate: "approve")
+    }
+
+    func testTheRequestAndTheHeapFlagChangeInOneCommit() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try repo(in: scratch)
+        let result = try F.emitPR(repo, finding(heapFrom: "-Xmx128m"))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let change = try XCTUnwrap(try F.changes(result).first)
+        let edits = (change["edits"] as? [[String: Any]] ?? []).map { "\($0["line"] ?? ""): \($0["from"] ?? "") -> \($0["to"] ?? "")" }
+        XCTAssertEqual(edits, ["31: 200Mi -> 176Mi",
+                               "24: -Xms64m -Xmx128m -XX:+UseG1GC -Djava.security.egd=file:/dev/urandom -Dspring.zipkin.enabled=false -> "
+                                + "-Xms64m -Xmx64m -XX:+UseG1GC -Djava.security.egd=file:/dev/urandom -Dspring.zipkin.enabled=false"], "\(change)")
+        let branch = try XCTUnwrap(change["branch"] as? String)
+        let diff = try F.git(["diff", "main", branch, "--unified=0"], in: repo)
+        XCTAssertTrue(diff.contains("+           value: -Xms64m -Xmx64m -XX:+UseG1GC"), diff)
+        XCTAssertTrue(diff.contains("+            memory: 176Mi"), diff)
+        XCTAssertEqual(diff.split(separator: "\n").filter { $0.hasPrefix("+ ") }.count, 2, "two lines changed, nothing else: \(diff)")
+    }
+
+    func testAFlagTheManifestDoesNotHoldStopsTheWholeChange() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try repo(in: scratch)
+        let result = try F.emitPR(repo, finding(heapFrom: "-Xmx256m"))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let change = try XCTUnwrap(try F.changes(result).first)
+        XCTAssertEqual(change["state"] as? String, "not-patchable", "\(change)")
+        XCTAssertTrue((change["reason"] as? String ?? "").contains("does not hold -Xmx256m once as written; the heap flag must change with "
+            + "the request, so neither is changed"), "\(change)")
+        XCTAssertEqual(try F.git(["branch", "--list", "autopilot/*"], in: repo), "", "no branch for a change that could not be whole")
+    }
+}
+
+/// detect-waste | score-risk on a JVM that reports using a quarter of its -Xmx: the heap goes down with
+/// the request, and a person approves it.
+final class HeapCutGateTests: XCTestCase {
+    func testAHeapCutIsAlwaysForAPerson() throws {
+        let mib = 1_048_576
+        let container: [String: Any] = ["name": "app", "image": "acme/orders:3", "requests": ["cpu": 0.5, "memory": 8192 * mib],
+                                        "limits": ["cpu": NSNull(), "memory": NSNull()], "sidecar": false,
+                                        "runtime": ["runtime": "jvm", "bytes": 4096 * mib, "percentOfLimit": NSNull(), "setting": "-Xmx4g",
+                                                    "source": "env JAVA_OPTS"]]
+        let records: [[String: Any]] = [
+            ["kind": "node", "cluster": "c", "name": "n1", "instanceType": "m6i.2xlarge", "region": "us-east-1", "zone": "us-east-1a",
+             "capacityType": "on-demand", "allocatable": ["cpu": 7.91, "memory": 32_126_556_160, "pods": 58], "labels": [String: String]()],
+            ["kind": "workload", "cluster": "c", "namespace": "shop", "name": "orders", "workloadKind": "Deployment",
+             "replicas": ["desired": 2, "ready": 2], "containers": [container]],
+            ["kind": "pod", "cluster": "c", "namespace": "shop", "name": "orders-0", "node": "n1", "phase": "Running",
+             "owner": ["kind": "Deployment", "name": "orders"], "containers": [container]],
+            ["kind": "pod", "cluster": "c", "namespace": "shop", "name": "orders-1", "node": "n1", "phase": "Running",
+             "owner": ["kind": "Deployment", "name": "orders"], "containers": [container]],
+            ["kind": "usage", "cluster": "c", "namespace": "shop", "workload": ["kind": "Deployment", "name": "orders"], "container": "app",
+             "window": ["start": "2026-11-13T12:00:00Z", "end": "2026-11-20T12:00:00Z", "step": "5m"], "samples": 4032, "pods": 2,
+             "cpu": ["p50": 0.3, "p90": 0.4, "p95": 0.45, "p99": 0.48, "max": 0.5],
+             "memory": ["p50": 1000 * mib, "p95": 1200 * mib, "p99": 1220 * mib, "max": 1229 * mib], "oomKills": 0,
+             "jvmHeap": ["max": 4096 * mib, "usedMax": 1536 * mib]],
+        ]
+        let input = try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+            .joined(separator: "\n") + "\n"
+        let detected = try Tool.run("detect-waste", ["--quiet"], stdin: input)
+        XCTAssertEqual(detected.status, 0, detected.stderr)
+        let scored = try Tool.run("score-risk", [], stdin: detected.stdout)
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        let finding = try XCTUnwrap(try decodeRecords(scored.lines).first { $0["detector"] as? String == "over-requested-memory" })
+        // 1.5Gi × 1.25 = 1920Mi of heap + 480Mi = 2400Mi → 2432Mi; score-risk's 50% step limit makes the first step 4096Mi.
+        let flag = try XCTUnwrap((finding["recommended"] as? [String: Any])?["runtimeFlag"] as? [String: Any])
+        XCTAssertEqual(flag["value"] as? String, "-Xmx1920m")
+        let risk = try XCTUnwrap(finding["risk"] as? [String: Any])
+        XCTAssertEqual(risk["gate"] as? String, "approve")
+        XCTAssertTrue((risk["reasons"] as? [String] ?? []).contains { $0.contains("it changes the JVM's heap flag (-Xmx4g → -Xmx1920m)") },
+                      "\(risk["reasons"] ?? "")")
+    }
+}
