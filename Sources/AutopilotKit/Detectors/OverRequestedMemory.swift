@@ -38,52 +38,12 @@ public struct OverRequestedMemory: Detector {
     /// (shared with misconfigured-autoscaling, which prices pods after this change so savings add up).
     static func plannedReduction(_ container: Observed.Container, of workload: Observed.WorkloadKey, usage: Observed.Usage,
                                  _ context: DetectionContext) -> Int64? {
-        plannedCut(container, of: workload, usage: usage, context)?.request
-    }
-
-    /// A JVM heap cut going with the request: the flag in the manifest and what it becomes.
-    struct HeapCut {
-        var floor: RuntimeFloor
-        var variable: String
-        var from: String
-        var to: String
-    }
-
-    /// The JVM's `-Xmx` in an env variable of the container, lowered to its highest heap in use over the
-    /// window (as the JVM reported it) + `oomMargin`, on a 16Mi step, when that is at least
-    /// `minReduction` less: the floor it then sets, and the flag change. Only a literal `-Xmx` in an env
-    /// variable (emit-pr edits it in the same manifest, and the JVM's report shows what it uses).
-    static func heapCut(_ floor: RuntimeFloor, limit: Int64?, config: DetectionConfig.Memory) -> HeapCut? {
-        let runtime = floor.runtime
-        guard runtime.runtime == .jvm, runtime.setting.hasPrefix("-Xmx"), !runtime.setting.contains(" "), runtime.bytes == floor.heap,
-            runtime.source.hasPrefix("env "), !runtime.source.contains(";"), let used = floor.heapUsed, used > 0
-        else { return nil }
-        let heap = RequestRounding.memory(Double(used) * (1 + config.oomMargin))
-        guard heap <= floor.heap - config.minReductionBytes else { return nil }
-        let flag = "-Xmx\(heap >> 20)m"
-        var lowered = runtime
-        (lowered.bytes, lowered.setting) = (heap, flag)
-        guard var newFloor = RuntimeFloor(lowered, limit: limit, config: config) else { return nil }
-        newFloor.heapUsed = used
-        return HeapCut(floor: newFloor, variable: String(runtime.source.dropFirst(4)), from: runtime.setting, to: flag)
-    }
-
-    /// The request (and heap) a reduction would set, or nil. Where the runtime's floor holds the request
-    /// up and the JVM's own figures show a heap larger than it uses, the heap goes down with it.
-    static func plannedCut(_ container: Observed.Container, of workload: Observed.WorkloadKey, usage: Observed.Usage,
-                           _ context: DetectionContext) -> (request: Int64, heap: HeapCut?)? {
         let config = context.config
         guard oomKills(container.name, of: workload, usage, context) == 0, let request = container.requests.memory, request > 0,
-            let usageBased = recommendation(usage: usage, config: config)
+            var recommended = recommendation(usage: usage, config: config)
         else { return nil }
-        var recommended = usageBased
-        var heap: HeapCut?
         if let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory) {
             recommended = max(recommended, RequestRounding.memory(Double(floor.bytes)))
-            if recommended > usageBased, let cut = heapCut(floor, limit: container.limits.memory, config: config.memory) {
-                heap = cut
-                recommended = max(usageBased, RequestRounding.memory(Double(cut.floor.bytes)))
-            }
         }
         let reduction = request - recommended
         guard reduction >= config.memory.minReductionBytes, Double(reduction) / Double(request) >= config.memory.minReductionRatio
@@ -91,7 +51,7 @@ public struct OverRequestedMemory: Detector {
         // A cut only where the window, replayed, stays under the new request and its peak under the limit.
         guard let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage), backtest.allowsCut
         else { return nil }
-        return (recommended, heap)
+        return recommended
     }
 
     /// OOM kills in the window as Prometheus counted them, or, when it saw none, the pods whose last
@@ -117,18 +77,12 @@ public struct OverRequestedMemory: Detector {
                         _ context: DetectionContext) -> Finding? {
         let config = context.config
         guard let request = container.requests.memory,
-            let (recommended, heapCut) = Self.plannedCut(container, of: workload.key, usage: usage, context),
+            let recommended = Self.plannedReduction(container, of: workload.key, usage: usage, context),
             let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage)
         else { return nil }
         let reduction = request - recommended
         var notes: [String] = []
-        let measured = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory)
-        let floor = heapCut?.floor ?? measured
-        if let heapCut, let measured {
-            notes.append("the JVM's heap goes from \(heapCut.from) to \(heapCut.to) in env \(heapCut.variable) of this container, in the same "
-                + "manifest and the same change: it used at most \(Units.memory(heapCut.floor.heapUsed ?? 0)) of its \(Units.memory(measured.heap)) "
-                + "over the window (as it reported), + \(Int((config.memory.oomMargin * 100).rounded()))%; the request follows the new heap + overhead")
-        }
+        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory)
         if let floor {
             notes.append(floor.note(usageBased: Self.recommendation(usage: usage, config: config), recommended: recommended,
                                     limit: container.limits.memory, config: config.memory))
@@ -169,11 +123,6 @@ public struct OverRequestedMemory: Detector {
             ])),
             notes: notes, billed: cost?.billed)
         finding.backtest = backtest.json
-        // The heap flag changes with the request: emit-pr edits both, in one commit, or neither.
-        if let heapCut, let measured {
-            finding.current.set("runtimeFlag", to: ["env": .string(heapCut.variable), "value": .string(heapCut.from), "heap": .int(measured.heap)])
-            finding.recommended.set("runtimeFlag", to: ["env": .string(heapCut.variable), "value": .string(heapCut.to), "heap": .int(heapCut.floor.heap)])
-        }
         return finding
     }
 

@@ -91,33 +91,6 @@ public struct PatchPlanner {
             }
             try set(location, to: value, finding: finding, target: "\(container) \(value.label)", &workspace)
         }
-        // A request cut below the JVM's current heap is only safe with the heap flag lowered in the same commit.
-        if let variable = finding["recommended", "runtimeFlag", "env"]?.string, let to = finding["recommended", "runtimeFlag", "value"]?.string,
-            let from = finding["current", "runtimeFlag", "value"]?.string {
-            // Only a heap flag goes into a manifest from a record: `-Xmx` and a size, nothing else.
-            guard [from, to].allSatisfy({ $0.hasPrefix("-Xmx") && RuntimeMemory.jvmSize(String($0.dropFirst(4))) != nil }) else {
-                return .notPatchable("the finding's heap flag change \(from) → \(to) is not an -Xmx size; not edited")
-            }
-            let field: [YAMLPathStep] = [.key("env"), .named(variable), .key("value")]
-            let location: Location
-            switch locateContainerField(kind: kind, namespace: namespace, name: name, container: container, field: field, workload: workload) {
-            case .found(let found): location = found
-            case .missing(let reason): return .notPatchable("the heap flag \(from) must change with the request: \(reason)")
-            }
-            let source = try parse(location.path, workspace)
-            guard let old = YAMLEdit.value(at: location.steps, in: source, document: location.document)?.value,
-                RuntimeMemory.words(old).filter({ $0 == from }).count == 1
-            else {
-                return .notPatchable("env \(variable) of container \(container) in \(location.path) does not hold \(from) once as written; "
-                    + "the heap flag must change with the request, so neither is changed")
-            }
-            let text = old.split(separator: " ", omittingEmptySubsequences: false).map { $0 == from ? to : String($0) }.joined(separator: " ")
-            guard RuntimeMemory.words(text).filter({ $0 == to }).count == 1, RuntimeMemory.words(text).filter({ $0 == from }).isEmpty else {
-                return .notPatchable("env \(variable) of container \(container) in \(location.path) separates \(from) oddly; "
-                    + "the heap flag must change with the request, so neither is changed")
-            }
-            try write(location, text: text, source: source, field: "\(container) env \(variable)", from: old, finding: finding, &workspace)
-        }
         return .applied
     }
 

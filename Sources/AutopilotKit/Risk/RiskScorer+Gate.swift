@@ -77,10 +77,6 @@ extension RiskScorer {
         if affected.nodeLevel && !affected.nodes.isEmpty && !policy.autoNodeChanges { approve.append("node removals and replacements need a human (autoNodeChanges: false)") }
         let kind = FindingKind(of: finding)
         if kind == .orphanVolume { approve.append("deleting a volume is irreversible") }
-        // A smaller heap changes how the application collects garbage, not only what the node reserves.
-        if let flag = finding["recommended", "runtimeFlag", "value"]?.string {
-            approve.append("it changes the JVM's heap flag (\(finding["current", "runtimeFlag", "value"]?.string ?? "?") → \(flag))")
-        }
         if kind == .stuckTerminating {
             approve.append("a person must act: force-deleting or removing a finalizer skips the cleanup it waits for")
         }

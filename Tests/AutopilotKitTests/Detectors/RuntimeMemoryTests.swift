@@ -124,42 +124,6 @@ final class RuntimeMemoryTests: XCTestCase {
         XCTAssertEqual(RuntimeFloor(go, limit: nil, measured: (2048 * mib, nil), config: config)?.bytes, 152 * mib)
     }
 
-    func testWhereTheJVMReportsASmallerHeapInUseTheHeapGoesDownWithTheRequest() throws {
-        // -Xmx4g in JAVA_OPTS, 8Gi requested, peak working set 1.2Gi; the JVM used at most 1.5Gi of heap.
-        // New heap 1.5Gi × 1.25 = 1920Mi (a 64Mi step); floor 1920 + max(480, 192) = 2400Mi → 2432Mi on a
-        // 64Mi step. Without the JVM's figures the floor is 4096 + 1024 = 5120Mi.
-        let key = Observed.WorkloadKey(namespace: "shop", kind: "Deployment", name: "orders")
-        func finding(_ runtime: RuntimeMemory, heapUsed: Int64?) throws -> Finding {
-            var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib)
-            container.runtime = runtime
-            var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(1229 * mib)))
-            if let heapUsed { usage.jvmHeap = (4096 * mib, heapUsed) }
-            var cluster = Fixtures.cluster()
-            cluster.add(Fixtures.node("n1"))
-            cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
-            cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
-            cluster.add(usage)
-            return try XCTUnwrap(OverRequestedMemory().detect(in: Fixtures.context(cluster)).first)
-        }
-        let env = RuntimeMemory(runtime: .jvm, bytes: 4096 * mib, setting: "-Xmx4g", source: "env JAVA_OPTS")
-        let cut = try finding(env, heapUsed: 1536 * mib)
-        XCTAssertEqual(cut.recommended["memory"]?.intValue, 2432 * mib)
-        XCTAssertEqual(cut.recommended["runtimeFlag"], ["env": "JAVA_OPTS", "value": "-Xmx1920m", "heap": .int(1920 * mib)])
-        XCTAssertEqual(cut.current["runtimeFlag"], ["env": "JAVA_OPTS", "value": "-Xmx4g", "heap": .int(4096 * mib)])
-        XCTAssertEqual(cut.basis["runtime"]?["floor"]?.intValue, 2400 * mib)
-        XCTAssertTrue(cut.notes.contains { $0.hasPrefix("the JVM's heap goes from -Xmx4g to -Xmx1920m in env JAVA_OPTS of this container") },
-                      "\(cut.notes)")
-        // The request never goes under the peak working set nor the new heap + overhead.
-        XCTAssertGreaterThanOrEqual(cut.recommended["memory"]?.intValue ?? 0, 2400 * mib)
-        // Without the JVM's own figures, or with the flag on the command line, the heap stays and so does the floor.
-        XCTAssertEqual(try finding(env, heapUsed: nil).recommended["memory"]?.intValue, 5120 * mib)
-        XCTAssertNil(try finding(env, heapUsed: nil).recommended["runtimeFlag"])
-        let args = RuntimeMemory(runtime: .jvm, bytes: 4096 * mib, setting: "-Xmx4g", source: "command line")
-        XCTAssertEqual(try finding(args, heapUsed: 1536 * mib).recommended["memory"]?.intValue, 5120 * mib)
-        // A heap nearly all in use is not cut: 3.8Gi × 1.25 is above 4Gi − 128Mi.
-        XCTAssertNil(try finding(env, heapUsed: 3891 * mib).recommended["runtimeFlag"])
-    }
-
     func testAJVMCutStopsAtItsHeapAndSaysTheFlagMustMoveToGoLower() throws {
         // 2Gi requested, peak 300Mi: the window alone says 352Mi; -Xmx1g says 1024 + 256 = 1280Mi.
         let key = Observed.WorkloadKey(namespace: "shop", kind: "Deployment", name: "orders")
