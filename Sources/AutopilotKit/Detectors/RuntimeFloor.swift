@@ -74,7 +74,7 @@ struct RuntimeFloor {
             switch (runtime.runtime, runtime.bytes) {
             case (.go, _): text += "going lower needs GOMEMLIMIT (\(runtime.source) of this container, in the same manifest) lowered in the same change"
             case (.node, _): text += "going lower needs --max-old-space-size (\(runtime.source) of this container, in the same manifest) lowered in the same change"
-            case (.jvm, .some) where runtime.source.hasPrefix("env") || runtime.source == "command line":
+            case (.jvm, .some) where (runtime.source.hasPrefix("env") || runtime.source == "command line") && !runtime.source.contains("Prometheus"):
                 text += "going lower needs the heap flag (\(runtime.source) of this container, in the same manifest) lowered in the same change"
             case (.jvm, _):
                 text += runtime.bytes == nil

@@ -11,8 +11,10 @@ extension RuntimeMemory {
     static let jvmImages = ["openjdk", "adoptopenjdk", "temurin", "corretto", "amazoncorretto", "sapmachine", "zulu", "liberica",
                             "semeru", "graalvm", "jdk", "jre", "java", "spring", "tomcat", "jetty", "wildfly", "keycloak", "elasticsearch", "opensearch", "logstash",
                             "kafka", "zookeeper", "cassandra", "jenkins", "sonarqube", "nexus", "solr", "flink", "spark", "trino"]
-    /// Name parts of images that serve a JVM product without being one (exporters are Go, dashboards Node).
-    static let notJVM: Set<String> = ["exporter", "operator", "dashboards", "dashboard", "controller", "proxy", "agent", "cli", "client", "ui"]
+    /// Name parts of images that serve a JVM product without being one (its exporters are Go, its
+    /// dashboards Node). Operators and UIs are left in: many are JVMs themselves (Flink's operator, kafka-ui),
+    /// and a floor too many costs savings, one too few an outage.
+    static let notJVM: Set<String> = ["exporter", "dashboards", "dashboard"]
     /// Label values that say a pod runs on a JVM (`app.kubernetes.io/runtime: java`, `framework: spring-boot`).
     static let jvmLabelValues: Set<String> = ["java", "jvm", "spring-boot", "springboot", "quarkus", "micronaut"]
 
@@ -131,7 +133,7 @@ extension RuntimeMemory {
             let repository = image.split(separator: "@").first?.split(separator: "/").last ?? ""
             let name = (repository.split(separator: ":").first).map { String($0).lowercased() } ?? ""
             let parts = name.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == "." }).map(String.init)
-            // `kafka-exporter`, `spark-operator`, `opensearch-dashboards`: tools around a JVM, not one.
+            // `kafka-exporter`, `opensearch-dashboards`: tools around a JVM, not one.
             if parts.contains(where: notJVM.contains) { return nil }
             // A part that is a JVM's name, or its name and a version (`openjdk17`, `jdk21`).
             func names(_ part: String) -> Bool {

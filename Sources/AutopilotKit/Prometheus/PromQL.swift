@@ -54,20 +54,27 @@ public enum PromQL {
         "max by (\(labels), owner_kind, owner_name) (max_over_time(\(metric){\(selector)}[\(window)]))"
     }
 
-    /// The JVM metric names of Micrometer and client_java 1.x (`jvm_memory_max_bytes`) and of the older
-    /// simpleclient_hotspot (`jvm_memory_bytes_max`).
-    static func jvmMemory(_ what: String) -> String { "{__name__=~\"jvm_memory_\(what)_bytes|jvm_memory_bytes_\(what)\", area=\"heap\"" }
-
-    /// Each pod's JVM heap maximum over the window, as the JVM reports it: its heap pools with a defined
-    /// maximum summed (Micrometer reports one series per pool, client_java one for the heap), each pool
-    /// once however many jobs scrape it.
-    public static func jvmHeapMax(_ selector: String, window: Duration) -> String {
-        "sum by (namespace, pod) (max by (namespace, pod, id) (max_over_time(\(jvmMemory("max")), \(selector)}[\(window)])) > 0)"
+    /// One JVM heap statistic per (namespace, pod, pool) over the window, from Micrometer's and
+    /// client_java's `jvm_memory_<what>_bytes` or, where a JVM has none, simpleclient's
+    /// `jvm_memory_bytes_<what>`. Each name is aggregated on its own before `or`: a selector matching both
+    /// names would lose them under `max_over_time` and clash as one label set (prometheus#14695).
+    static func jvmHeapPools(_ what: String, _ selector: String, window: Duration) -> String {
+        ["jvm_memory_\(what)_bytes", "jvm_memory_bytes_\(what)"]
+            .map { "max by (namespace, pod, id) (max_over_time(\($0){area=\"heap\", \(selector)}[\(window)]))" }
+            .joined(separator: " or ")
     }
 
-    /// Each pod's highest heap in use over the window, at the window's step.
-    public static func jvmHeapUsed(_ selector: String, window: Duration, step: Duration) -> String {
-        "max by (namespace, pod) (max_over_time(sum by (namespace, pod) (max by (namespace, pod, id) (\(jvmMemory("used")), \(selector)}))[\(window):\(step)]))"
+    /// Each pod's JVM heap maximum, as the JVM reports it: its heap pools with a defined maximum summed
+    /// (Micrometer reports one series per pool, -1 where a pool has none; client_java one for the heap).
+    public static func jvmHeapMax(_ selector: String, window: Duration) -> String {
+        "sum by (namespace, pod) ((\(jvmHeapPools("max", selector, window: window))) > 0)"
+    }
+
+    /// Each pod's heap in use at its highest: every pool's highest over the window, summed. The pools
+    /// peak at different moments, so this is at or above the true peak of the sum: the safe side, and
+    /// no sample between two steps is missed as a subquery would miss it.
+    public static func jvmHeapUsed(_ selector: String, window: Duration) -> String {
+        "sum by (namespace, pod) ((\(jvmHeapPools("used", selector, window: window))) > 0)"
     }
 
     /// A node's CPU in use, in cores, from cAdvisor's root cgroup.

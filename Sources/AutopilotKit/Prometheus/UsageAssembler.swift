@@ -155,7 +155,9 @@ struct UsageAssembler {
         for (key, value) in periods { table[key]?.periods = value }
         // JVM heap series are per pod: they belong to the workload's JVM container.
         for (role, field) in [("max", \Accumulator.jvmHeapMax), ("used", \Accumulator.jvmHeapUsed)] {
-            for series in series[.jvmHeap(role)] ?? [] where !series.samples.isEmpty && series.scalar.isFinite && series.scalar > 0 {
+            // Only figures one machine could hold: a hostile or broken exporter's 1e19 is dropped, not trapped on.
+            for series in series[.jvmHeap(role)] ?? []
+            where !series.samples.isEmpty && series.scalar > 0 && series.scalar <= Double(RecordBounds.memoryBytes.upperBound) {
                 guard let namespace = series.labels["namespace"], let pod = series.labels["pod"], let workload = owners["\(namespace)/\(pod)"],
                     let container = inventory.jvmContainers[workload]
                 else { continue }

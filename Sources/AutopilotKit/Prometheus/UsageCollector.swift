@@ -108,7 +108,7 @@ public final class UsageCollector {
             // The JVM's own heap figures, asked for only where collect-cluster recognised a JVM.
             if inventory.jvmContainers.keys.contains(where: { namespaces.contains($0.namespace) }) {
                 add(.jvmHeap("max"), PromQL.jvmHeapMax(selector, window: s.window), "JVM heap max, \(chunk)")
-                add(.jvmHeap("used"), PromQL.jvmHeapUsed(selector, window: s.window, step: s.step), "JVM heap used, \(chunk)")
+                add(.jvmHeap("used"), PromQL.jvmHeapUsed(selector, window: s.window), "JVM heap used, \(chunk)")
             }
         }
         let nodes = inventory.nodes.sorted()
