@@ -9,8 +9,9 @@ extension RuntimeMemory {
     static let jvmOverride = "_JAVA_OPTIONS"
     /// Image names of JVMs and of products that run on one.
     static let jvmImages = ["openjdk", "adoptopenjdk", "temurin", "corretto", "amazoncorretto", "sapmachine", "zulu", "liberica",
-                            "semeru", "graalvm", "jdk", "jre", "java", "spring", "tomcat", "jetty", "wildfly", "keycloak", "elasticsearch", "opensearch", "logstash",
-                            "kafka", "zookeeper", "cassandra", "jenkins", "sonarqube", "nexus", "solr", "flink", "spark", "trino"]
+                            "semeru", "graalvm", "jdk", "jre", "java", "spring", "tomcat", "jetty", "wildfly", "keycloak",
+                            "elasticsearch", "opensearch", "logstash", "kafka", "zookeeper", "cassandra", "jenkins", "sonarqube",
+                            "nexus", "solr", "flink", "spark", "trino"]
     /// Name parts of images that serve a JVM product without being one (its exporters are Go, its
     /// dashboards Node). Operators and UIs are left in: many are JVMs themselves (Flink's operator, kafka-ui),
     /// and a floor too many costs savings, one too few an outage.

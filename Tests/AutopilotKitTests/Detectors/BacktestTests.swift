@@ -63,6 +63,23 @@ final class BacktestTests: XCTestCase {
         XCTAssertTrue(backtest.summary.contains("30 minutes in a row"), backtest.summary)
     }
 
+    func testFewerPodsAfterAnHPAForecastCarryMoreLoadEach() {
+        // 10 replicas forecast to 8: each pod carries 1.25× today's load, so a 0.25 request is exceeded where
+        // today's load was above 0.25 ÷ 1.25 = 0.2: the 200 steps at or above the 0.2 threshold.
+        var usage = Fixtures.usage(key, samples: 4000, cpu: Fixtures.figures(p50: 0.1, p90: 0.15, p95: 0.2, p99: 0.25, max: 0.3))
+        usage.cpuTail = [.init(cores: 0.2, steps: 200, longestRun: 12), .init(cores: 0.24, steps: 40, longestRun: 3)]
+        let forecast = Backtest.cpu(request: 0.25, limit: nil, loadFactor: 10.0 / 8, usage: usage)
+        XCTAssertEqual(forecast.stepsAbove, 200)
+        XCTAssertEqual(forecast.json["loadFactor"]?.doubleValue, 1.25)
+        XCTAssertEqual(forecast.json["request"]?.doubleValue, 0.25, "the request is the one recommended")
+        XCTAssertTrue(forecast.summary.contains("at 1.25× today's load per pod"), forecast.summary)
+        // The same request with today's pods: only the 40 steps at or above 0.24.
+        XCTAssertEqual(Backtest.cpu(request: 0.25, limit: nil, usage: usage).stepsAbove, 40)
+        // A factor below 1 (more pods) or not a number replays today's load, never less.
+        XCTAssertEqual(Backtest.cpu(request: 0.25, limit: nil, loadFactor: 0.5, usage: usage).loadFactor, 1)
+        XCTAssertEqual(Backtest.cpu(request: 0.25, limit: nil, loadFactor: .nan, usage: usage).loadFactor, 1)
+    }
+
     func testCPUWithoutATailSaysItCannotTell() {
         let usage = Fixtures.usage(key, samples: 4000, cpu: Fixtures.figures(p50: 0.1, p90: 0.15, p95: 0.2, p99: 0.25, max: 0.3))
         let backtest = Backtest.cpu(request: 0.23, limit: nil, usage: usage)
