@@ -38,20 +38,26 @@ public struct OverRequestedMemory: Detector {
     /// (shared with misconfigured-autoscaling, which prices pods after this change so savings add up).
     static func plannedReduction(_ container: Observed.Container, of workload: Observed.WorkloadKey, usage: Observed.Usage,
                                  _ context: DetectionContext) -> Int64? {
+        plannedCut(container, of: workload, usage: usage, context)?.request
+    }
+
+    /// The reduction with what it rests on: the window's own figure and the runtime's floor, if any
+    /// (the finding states both).
+    private static func plannedCut(_ container: Observed.Container, of workload: Observed.WorkloadKey, usage: Observed.Usage,
+                                   _ context: DetectionContext) -> (request: Int64, usageBased: Int64, floor: RuntimeFloor?)? {
         let config = context.config
         guard oomKills(container.name, of: workload, usage, context) == 0, let request = container.requests.memory, request > 0,
-            var recommended = recommendation(usage: usage, config: config)
+            let usageBased = recommendation(usage: usage, config: config)
         else { return nil }
-        if let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory) {
-            recommended = max(recommended, RequestRounding.memory(Double(floor.bytes)))
-        }
+        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory)
+        let recommended = max(usageBased, floor?.request ?? 0)
         let reduction = request - recommended
         guard reduction >= config.memory.minReductionBytes, Double(reduction) / Double(request) >= config.memory.minReductionRatio
         else { return nil }
         // A cut only where the window, replayed, stays under the new request and its peak under the limit.
         guard let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage), backtest.allowsCut
         else { return nil }
-        return recommended
+        return (recommended, usageBased, floor)
     }
 
     /// OOM kills in the window as Prometheus counted them, or, when it saw none, the pods whose last
@@ -77,15 +83,13 @@ public struct OverRequestedMemory: Detector {
                         _ context: DetectionContext) -> Finding? {
         let config = context.config
         guard let request = container.requests.memory,
-            let recommended = Self.plannedReduction(container, of: workload.key, usage: usage, context),
+            let (recommended, usageBased, floor) = Self.plannedCut(container, of: workload.key, usage: usage, context),
             let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage)
         else { return nil }
         let reduction = request - recommended
         var notes: [String] = []
-        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory)
         if let floor {
-            notes.append(floor.note(usageBased: Self.recommendation(usage: usage, config: config), recommended: recommended,
-                                    limit: container.limits.memory, config: config.memory))
+            notes.append(floor.note(usageBased: usageBased, recommended: recommended, limit: container.limits.memory, config: config.memory))
         }
         if let limit = container.limits.memory {
             notes.append("memory limit \(Units.memory(limit)) kept (≥ the new request)"
@@ -142,7 +146,7 @@ public struct OverRequestedMemory: Detector {
         // A heap set as a share of the limit grows with a raised limit: the floor is the one after the raise.
         let floor = RuntimeFloor(container.runtime, limit: container.limits.memory.map { max($0, recommended) }, measured: usage.jvmHeap,
                                  config: config.memory)
-        if let floor { recommended = max(recommended, RequestRounding.memory(Double(floor.bytes))) }
+        if let floor { recommended = max(recommended, floor.request) }
         var limitAfter = container.limits.memory
         var notes = ["\(kills) OOM kill\(kills == 1 ? "" : "s") in the window: memory is not reduced"]
 

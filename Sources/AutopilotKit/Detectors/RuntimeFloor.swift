@@ -18,6 +18,8 @@ struct RuntimeFloor {
     /// The JVM's highest heap in use over the window, where it reported one.
     var heapUsed: Int64?
     var bytes: Int64 { heap + overhead }
+    /// The least memory request on the request grid (16Mi steps, 64Mi above 1Gi) that holds it.
+    var request: Int64 { RequestRounding.memory(Double(bytes)) }
 
     init?(_ runtime: RuntimeMemory?, limit: Int64?, measured: (max: Int64, usedMax: Int64?)? = nil, config: DetectionConfig.Memory) {
         guard var runtime = runtime ?? measured.map({

@@ -63,7 +63,7 @@ enum ProvisioningFindings {
         // space), measured at the limit after the change: a heap set as a share of it grows with it.
         let floor = RuntimeFloor(container.runtime, limit: limit, measured: usage.jvmHeap, config: context.config.memory)
         if let floor {
-            recommended = max(recommended, RequestRounding.memory(Double(floor.bytes)))
+            recommended = max(recommended, floor.request)
             if let current = limit, current < recommended { limit = recommended }
         }
         guard recommended > request || limit != container.limits.memory else { return nil }

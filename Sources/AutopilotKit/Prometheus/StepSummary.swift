@@ -38,7 +38,7 @@ struct StepSummary: Sendable {
         if let tailStep {
             let p95 = Self.quantile(0.95, sorted: values)
             tail = TailGrid.points(source.samples, from: p95, to: highest, step: tailStep)
-            if let first = tail.first, first.level > TailGrid.level(Swift.max(p95, TailGrid.smallest)) { tailCutAt = first.level }
+            if let first = tail.first, TailGrid.isCut(from: p95, to: highest) { tailCutAt = first.level }
         }
         guard let grid else { return }
         series = Array(repeating: .nan, count: grid.count)
@@ -107,10 +107,18 @@ enum TailGrid {
     /// The tail of one series, levels from `floor`'s up to `top`'s; nothing for an idle series. When
     /// `floor` is more than `maxLevels` below `top`, the tail starts higher (`first.level` says where)
     /// and the levels under it are missing, not zero: the assembler drops them for the whole workload.
+    /// The lowest level a tail from `floor` to `top` keeps: `floor`'s, or `maxLevels` under `top`'s.
+    static func base(from floor: Double, to top: Double) -> Int {
+        Swift.max(level(Swift.max(floor, smallest)), level(top) - maxLevels + 1)
+    }
+
+    /// Whether that tail starts above `floor`'s level (the levels between are missing, not zero).
+    static func isCut(from floor: Double, to top: Double) -> Bool { base(from: floor, to: top) > level(Swift.max(floor, smallest)) }
+
     static func points(_ samples: [(time: Double, value: Double)], from floor: Double, to top: Double, step: Double) -> [Point] {
         guard top >= smallest, top.isFinite else { return [] }
         let highest = level(top)
-        let base = Swift.max(level(Swift.max(floor, smallest)), highest - maxLevels + 1)
+        let base = base(from: floor, to: top)
         let count = highest - base + 1
         let lowest = threshold(base)
         var steps = Array(repeating: 0, count: count)
