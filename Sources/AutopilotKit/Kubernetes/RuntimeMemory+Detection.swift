@@ -33,7 +33,14 @@ extension RuntimeMemory {
         let rawCommandLine = ((spec["command"]?.array ?? []) + (spec["args"]?.array ?? [])).compactMap(\.string).joined(separator: " ")
         heap.scan(commandLine.flatMap(Self.words), source: "command line", tiedToLimit: env.refersToLimit(rawCommandLine))
         if let value = env[jvmOverride] { heap.scan(Self.words(value), source: "env \(jvmOverride)", tiedToLimit: env.followsLimit(jvmOverride)) }
-        if let jvm = heap.resolved(limit: limits.memory) { return jvm }
+        if var jvm = heap.resolved(limit: limits.memory) {
+            if let largest = heap.initials.max(by: { $0.bytes < $1.bytes }) {
+                jvm.initialHeap = InitialHeap(bytes: largest.bytes, setting: largest.token, source: largest.source)
+            }
+            jvm.editable = heap.sizeFlags == 1 && jvm.bytes != nil && jvm.setting.hasPrefix("-Xmx") && jvm.source.hasPrefix("env ")
+                && writtenOnce(jvm.setting, inVariable: String(jvm.source.dropFirst(4)), of: spec)
+            return jvm
+        }
 
         // GOMEMLIMIT taken from the limit itself (a resourceFieldRef) guards the limit; it states no need.
         if let value = env["GOMEMLIMIT"], !env.followsLimit("GOMEMLIMIT"), let bytes = goMemoryLimit(value) {
@@ -52,10 +59,22 @@ extension RuntimeMemory {
         return nil
     }
 
+    /// Whether env `name` is defined once in the container spec, as a literal value (no `$(VAR)`) holding
+    /// `token` as exactly one of its words: where an edit of that word is the whole change.
+    static func writtenOnce(_ token: String, inVariable name: String, of spec: JSON) -> Bool {
+        let definitions = (spec["env"]?.array ?? []).filter { $0["name"]?.string == name }
+        guard definitions.count == 1, let value = definitions[0]["value"]?.string, !value.contains("$(") else { return false }
+        return words(value).filter { $0 == token }.count == 1
+    }
+
     /// The heap flags of one JVM, gathered in the order the JVM reads them.
     struct JVMHeap {
         /// The last `-Xmx` / `-XX:MaxHeapSize`, whether it was built from the limit, its token and source.
         var size: (bytes: Int64, tiedToLimit: Bool, token: String, source: String)?
+        /// How many heap-size flags the JVM reads in all (one, for a heap a change can lower safely).
+        var sizeFlags = 0
+        /// Every initial-heap flag (`-Xms`, `InitialHeapSize`, `MinHeapSize`).
+        var initials: [(bytes: Int64, token: String, source: String)] = []
         var percent: (value: Double, token: String, source: String)?
         var maxRAM: (bytes: Int64, token: String)?
         var sawFlags = false
@@ -66,12 +85,18 @@ extension RuntimeMemory {
                     set(size: bytes, token, source, tiedToLimit)
                     continue
                 }
+                if token.hasPrefix("-Xms"), let bytes = jvmSize(String(token.dropFirst(4))) {
+                    initials.append((bytes, token, source))
+                    continue
+                }
                 guard token.hasPrefix("-XX:"), let equals = token.firstIndex(of: "=") else { continue }
                 let name = token[token.index(token.startIndex, offsetBy: 4)..<equals]
                 let value = String(token[token.index(after: equals)...])
                 switch name {
                 case "MaxHeapSize":
                     if let bytes = jvmSize(value) { set(size: bytes, token, source, tiedToLimit) }
+                case "InitialHeapSize", "MinHeapSize":
+                    if let bytes = jvmSize(value) { initials.append((bytes, token, source)) }
                 case "MaxRAMPercentage":
                     if let share = Double(value), share > 0, share <= 100 { (percent, sawFlags) = ((share, token, source), true) }
                 case "MaxRAMFraction":
@@ -86,6 +111,7 @@ extension RuntimeMemory {
 
         private mutating func set(size bytes: Int64, _ token: String, _ source: String, _ tiedToLimit: Bool) {
             sawFlags = true
+            sizeFlags += 1
             size = (bytes, tiedToLimit, token, source)
         }
 

@@ -21,18 +21,42 @@ public struct RuntimeMemory: Equatable, Sendable {
     public var setting: String
     /// Where it was found: `env JAVA_OPTS`, `args`, `image eclipse-temurin:21`.
     public var source: String
+    /// A JVM's initial heap (`-Xms`, `InitialHeapSize`, `MinHeapSize`; the largest where several are
+    /// set): a heap flag lowered below it stops the JVM at start.
+    public var initialHeap: InitialHeap?
+    /// The heap flag is an `-Xmx` written once, literally (no `$(VAR)`), in one env variable the container
+    /// defines once, and no other heap-size flag reaches the JVM: the one setting a change can lower
+    /// without another one overriding it.
+    public var editable = false
 
-    public init(runtime: Runtime, bytes: Int64? = nil, percentOfLimit: Double? = nil, setting: String, source: String) {
+    public struct InitialHeap: Equatable, Sendable {
+        public var bytes: Int64
+        /// `-Xms64m`; its source as `source` above. `-Xms` in the heap flag's own variable, written
+        /// once, is lowered with it where it would exceed the new heap.
+        public var setting: String
+        public var source: String
+    }
+
+    public init(runtime: Runtime, bytes: Int64? = nil, percentOfLimit: Double? = nil, setting: String, source: String,
+                initialHeap: InitialHeap? = nil, editable: Bool = false) {
         self.runtime = runtime
         self.bytes = bytes
         self.percentOfLimit = percentOfLimit
         self.setting = setting
         self.source = source
+        self.initialHeap = initialHeap
+        self.editable = editable
     }
 
+    /// `initialHeap` and `editable` are written only when set.
     public var json: JSONValue {
-        ["runtime": .string(runtime.rawValue), "bytes": .optional(bytes), "percentOfLimit": .optional(percentOfLimit),
-         "setting": .string(setting), "source": .string(source)]
+        var json: JSONValue = ["runtime": .string(runtime.rawValue), "bytes": .optional(bytes), "percentOfLimit": .optional(percentOfLimit),
+                               "setting": .string(setting), "source": .string(source)]
+        if let initialHeap {
+            json.set("initialHeap", to: ["bytes": .int(initialHeap.bytes), "setting": .string(initialHeap.setting), "source": .string(initialHeap.source)])
+        }
+        if editable { json.set("editable", to: true) }
+        return json
     }
 
     /// Reads a container record's `runtime` (nil when absent or not one this version knows).
@@ -44,5 +68,9 @@ public struct RuntimeMemory: Equatable, Sendable {
         percentOfLimit = try json.number("percentOfLimit", within: 0...1_000)
         setting = json["setting"]?.string ?? ""
         source = json["source"]?.string ?? ""
+        if let initial = json["initialHeap"], let bytes = try initial.integer("bytes", within: RecordBounds.memoryBytes) {
+            initialHeap = InitialHeap(bytes: bytes, setting: initial["setting"]?.string ?? "", source: initial["source"]?.string ?? "")
+        }
+        editable = json["editable"]?.bool ?? false
     }
 }

@@ -30,6 +30,42 @@ final class RuntimeMemoryTests: XCTestCase {
         XCTAssertEqual(overridden.source, "env _JAVA_OPTIONS")
     }
 
+    func testAHeapFlagIsEditableOnlyWhereOneLiteralWordSetsIt() throws {
+        // The one -Xmx, written once in JAVA_OPTS, defined once: editable; -Xms is recorded with its source.
+        let literal = try XCTUnwrap(try detect(#"""
+            {"name":"app","env":[{"name":"JAVA_OPTS","value":"-Xms64m -Xmx128m -XX:+UseG1GC"}]}
+            """#))
+        XCTAssertTrue(literal.editable)
+        XCTAssertEqual(literal.initialHeap, RuntimeMemory.InitialHeap(bytes: 64 * mib, setting: "-Xms64m", source: "env JAVA_OPTS"))
+        XCTAssertEqual(literal.json["editable"], true)
+        // The largest initial heap wins, wherever it is set (InitialHeapSize too).
+        let initials = try XCTUnwrap(try detect(#"""
+            {"name":"app","env":[{"name":"JAVA_TOOL_OPTIONS","value":"-XX:InitialHeapSize=1g"},{"name":"JAVA_OPTS","value":"-Xms64m -Xmx2g"}]}
+            """#))
+        XCTAssertEqual(initials.initialHeap?.bytes, 1 << 30)
+        XCTAssertEqual(initials.initialHeap?.source, "env JAVA_TOOL_OPTIONS")
+        XCTAssertTrue(initials.editable)
+        // Not editable: a second heap-size flag, a $(VAR) in the value, a variable defined twice, the
+        // command line, a heap built from the limit, MaxHeapSize (emit-pr writes -Xmx only).
+        let notEditable = [
+            #"{"name":"a","env":[{"name":"JAVA_TOOL_OPTIONS","value":"-Xmx1g"},{"name":"JAVA_OPTS","value":"-Xmx2g"}]}"#,
+            #"{"name":"a","env":[{"name":"HEAP","value":"-Xmx1g"},{"name":"JAVA_OPTS","value":"$(HEAP) -XX:+UseG1GC"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx1g"},{"name":"JAVA_OPTS","value":"-Xmx1g"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx1g -Xmx1g"}]}"#,
+            #"{"name":"a","args":["java","-Xmx1g","-jar","a.jar"]}"#,
+            #"{"name":"a","env":[{"name":"LIMIT","valueFrom":{"resourceFieldRef":{"resource":"limits.memory","divisor":"1Mi"}}},{"name":"JAVA_OPTS","value":"-Xmx$(LIMIT)m"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-XX:MaxHeapSize=1g"}]}"#,
+        ]
+        for spec in notEditable {
+            let found = try XCTUnwrap(try detect(spec, limit: 2 << 30), spec)
+            XCTAssertFalse(found.editable, spec)
+            XCTAssertNil(found.json["editable"], spec)
+        }
+        // Read back from a record as written.
+        let record = try JSON.parse(literal.json.text)
+        XCTAssertEqual(try RuntimeMemory(record: record), literal)
+    }
+
     func testPercentagesFractionsAndTheImageDefault() throws {
         let percent = try XCTUnwrap(try detect(#"{"name":"ui","env":[{"name":"JAVA_OPTS","value":"-XX:MaxRAMPercentage=75.0"}]}"#))
         XCTAssertEqual(percent.percentOfLimit, 75)
