@@ -31,6 +31,10 @@ public struct DetectionConfig: Sendable {
         public var runtimeOverheadRatio = 0.25
         public var jvmOverheadMinBytes: Int64 = 192 << 20
         public var nodeOverheadMinBytes: Int64 = 64 << 20
+        /// A JVM's heap lowered with its request (`HeapCut`): its highest heap in use × (1 + this)…
+        public var jvmHeapMargin = 0.25
+        /// …and never more than this share lower in one change.
+        public var maxHeapReductionPerStep = 0.5
     }
 
     public struct IdleNode: Sendable {
@@ -129,6 +133,8 @@ public struct DetectionConfig: Sendable {
                     case "runtimeOverheadRatio": memory.runtimeOverheadRatio = try reader.ratio(item, key, upTo: 10)
                     case "jvmOverheadMin": memory.jvmOverheadMinBytes = try reader.bytes(item, key)
                     case "nodeOverheadMin": memory.nodeOverheadMinBytes = try reader.bytes(item, key)
+                    case "jvmHeapMargin": memory.jvmHeapMargin = try reader.ratio(item, key, upTo: 10)
+                    case "maxHeapReductionPerStep": memory.maxHeapReductionPerStep = try reader.ratio(item, key)
                     default: return false
                     }
                     return true

@@ -41,15 +41,22 @@ public struct OverRequestedMemory: Detector {
         plannedCut(container, of: workload, usage: usage, context)?.request
     }
 
-    /// The reduction with what it rests on: the window's own figure and the runtime's floor, if any
-    /// (the finding states both).
+    /// The reduction with what it rests on: the window's own figure, the runtime's floor if any (the
+    /// finding states both), and the JVM's heap where it goes down with the request (`HeapCut`).
     private static func plannedCut(_ container: Observed.Container, of workload: Observed.WorkloadKey, usage: Observed.Usage,
-                                   _ context: DetectionContext) -> (request: Int64, usageBased: Int64, floor: RuntimeFloor?)? {
+                                   _ context: DetectionContext)
+        -> (request: Int64, usageBased: Int64, floor: RuntimeFloor?, heapCut: HeapCut?)? {
         let config = context.config
         guard oomKills(container.name, of: workload, usage, context) == 0, let request = container.requests.memory, request > 0,
             let usageBased = recommendation(usage: usage, config: config)
         else { return nil }
-        let floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory)
+        var floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory)
+        var heapCut: HeapCut?
+        // Only where the heap is what holds the request up.
+        if let held = floor, held.request > usageBased, let observed = context.cluster.workloads[workload],
+            let cut = HeapCut(container, in: observed, usage: usage, config: config.memory) {
+            (floor, heapCut) = (cut.floor, cut)
+        }
         let recommended = max(usageBased, floor?.request ?? 0)
         let reduction = request - recommended
         guard reduction >= config.memory.minReductionBytes, Double(reduction) / Double(request) >= config.memory.minReductionRatio
@@ -57,7 +64,7 @@ public struct OverRequestedMemory: Detector {
         // A cut only where the window, replayed, stays under the new request and its peak under the limit.
         guard let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage), backtest.allowsCut
         else { return nil }
-        return (recommended, usageBased, floor)
+        return (recommended, usageBased, floor, heapCut)
     }
 
     /// OOM kills in the window as Prometheus counted them, or, when it saw none, the pods whose last
@@ -83,11 +90,13 @@ public struct OverRequestedMemory: Detector {
                         _ context: DetectionContext) -> Finding? {
         let config = context.config
         guard let request = container.requests.memory,
-            let (recommended, usageBased, floor) = Self.plannedCut(container, of: workload.key, usage: usage, context),
+            let (recommended, usageBased, floor, heapCut) = Self.plannedCut(container, of: workload.key, usage: usage, context),
             let backtest = Backtest.memory(request: recommended, limit: container.limits.memory, usage: usage)
         else { return nil }
         let reduction = request - recommended
         var notes: [String] = []
+        let heapBefore = container.runtime?.bytes ?? 0
+        if let heapCut { notes.append(heapCut.note(heapBefore: heapBefore, config: config.memory)) }
         if let floor {
             notes.append(floor.note(usageBased: usageBased, recommended: recommended, limit: container.limits.memory, config: config.memory))
         }
@@ -101,12 +110,13 @@ public struct OverRequestedMemory: Detector {
         var summary = "Lower the memory request of \(workload.key.kind.lowercased()) \(workload.key) container \(container.name) from "
             + "\(Units.memory(request)) to \(Units.memory(recommended)) (peak \(Units.memory(bytes: peak)) over "
             + "\(Rightsizing.windowText(usage)) + \(Int((config.memory.margin * 100).rounded()))%)"
+        if let heapCut { summary += " and its JVM heap from \(heapCut.from.max) to \(heapCut.to.max)" }
         summary += cost.map { "; saves \($0.current - $0.recommended)/month." } ?? "."
         let mib = Double(reduction) / 1_048_576
         let margin = config.memory.margin
         var terms = ["max working set \(Int64(peak)) × (1 + \(Rightsizing.figure(margin))) = \(Int64((peak * (1 + margin)).rounded(.up)))",
                      "floor \(config.memory.floorBytes)"]
-        if let floor { terms.append("runtime floor \(floor.bytes)") }
+        if let floor { terms.append("runtime floor\(heapCut == nil ? "" : " with the lowered heap") \(floor.bytes)") }
         terms.append("max working set \(Int64(peak))")
         let value = max(peak * (1 + margin), Double(config.memory.floorBytes), Double(floor?.bytes ?? 0), peak)
         var finding = Finding(
@@ -127,6 +137,11 @@ public struct OverRequestedMemory: Detector {
             ])),
             notes: notes, billed: cost?.billed)
         finding.backtest = backtest.json
+        // The heap flag changes with the request: emit-pr edits both in one commit, or neither.
+        if let flags = heapCut?.json(before: heapBefore) {
+            finding.current.set("runtimeFlag", to: flags.current)
+            finding.recommended.set("runtimeFlag", to: flags.recommended)
+        }
         return finding
     }
 

@@ -77,6 +77,11 @@ extension RiskScorer {
         if affected.nodeLevel && !affected.nodes.isEmpty && !policy.autoNodeChanges { approve.append("node removals and replacements need a human (autoNodeChanges: false)") }
         let kind = FindingKind(of: finding)
         if kind == .orphanVolume { approve.append("deleting a volume is irreversible") }
+        // A smaller heap changes how the application collects garbage, not only what the node reserves.
+        if let flag = finding["recommended", "runtimeFlag", "value"]?.string {
+            approve.append("it lowers the JVM's heap (\(finding["current", "runtimeFlag", "value"]?.string ?? "?") → \(flag)): "
+                + "garbage collection and latency change with it")
+        }
         if kind == .stuckTerminating {
             approve.append("a person must act: force-deleting or removing a finalizer skips the cleanup it waits for")
         }
