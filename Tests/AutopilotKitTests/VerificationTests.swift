@@ -93,6 +93,42 @@ final class VerificationTests: XCTestCase {
         XCTAssertEqual(killed.reason, "2 OOM kills in the window since the change")
     }
 
+    func testAHeapCutIsVerifiedOnTheFlagTheClusterRunsAndTheHeapTheJVMReports() throws {
+        // 8Gi → 2560Mi with -Xmx4g → -Xmx2048m; merged eight days ago, the week's window is all after it.
+        let mib = Fixtures.mib
+        let flag = { (value: String, heap: Int64) in #"{"env":"JAVA_OPTS","value":"\#(value)","initial":null,"heap":\#(heap)}"# }
+        func verify(running: String?, heap: Int64, reported: (max: Int64, usedMax: Int64?)?, changedDaysAgo: Double = 8) throws -> Verification {
+            var live = Fixtures.container(memory: 2560 * mib)
+            live.runtime = running.map { RuntimeMemory(runtime: .jvm, bytes: heap, setting: $0, source: "env JAVA_OPTS", editable: true) }
+            var usage = Fixtures.usage(key, memory: ["max": Double(1229 * mib)])
+            usage.jvmHeap = reported
+            return try check("over-requested-memory", current: "{\"memory\":\(8192 * mib),\"runtimeFlag\":\(flag("-Xmx4g", 4096 * mib))}",
+                             recommended: "{\"memory\":\(2560 * mib),\"runtimeFlag\":\(flag("-Xmx2048m", 2048 * mib))}", cost: (80, 25),
+                             live: live, usage: usage, changedAt: Fixtures.now.addingTimeInterval(-changedDaysAgo * 86_400))
+        }
+        let good = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (2048 * mib, 1400 * mib))
+        XCTAssertEqual(good.state, .verified, good.reason)
+        XCTAssertEqual(good.reason, "memory request is 2.5Gi (was 8Gi), heap -Xmx2048m")
+        XCTAssertEqual(good.realized, Money(dollars: 55), "80 × (1 − 2560 ÷ 8192)")
+        // The request went in, the flag did not: the heap no longer fits.
+        let stale = try verify(running: "-Xmx4g", heap: 4096 * mib, reported: (4096 * mib, 1400 * mib))
+        XCTAssertEqual(stale.state, .unsafe)
+        XCTAssertTrue(stale.reason.hasPrefix("the request is live but the JVM's heap flag is -Xmx4g, not -Xmx2048m"), stale.reason)
+        // A reviewer who set the heap lower still: fine.
+        XCTAssertEqual(try verify(running: "-Xmx1536m", heap: 1536 * mib, reported: (1536 * mib, 1000 * mib)).state, .verified)
+        // The flag is in the manifest but the JVM reports the old heap: the variable does not reach it.
+        let unread = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (4096 * mib, 1400 * mib))
+        XCTAssertEqual(unread.state, .unsafe)
+        XCTAssertTrue(unread.reason.hasPrefix("the JVM reports a heap max of 4Gi, above -Xmx2048m"), unread.reason)
+        // The new heap filled up since.
+        let full = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (2048 * mib, 2000 * mib))
+        XCTAssertEqual(full.state, .unsafe)
+        XCTAssertEqual(full.reason, "the JVM's heap in use reached 2000Mi of its 2Gi since the change")
+        // Changed two days ago: the window still holds the old heap's figures.
+        let early = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (4096 * mib, 1400 * mib), changedDaysAgo: 2)
+        XCTAssertEqual(early.state, .unknown, early.reason)
+    }
+
     func testACutStillVerifiesOnTheRequestAlone() throws {
         let result = try check("over-requested-cpu", current: #"{"cpu":2,"cpuLimit":null}"#, recommended: #"{"cpu":0.5,"cpuLimit":null}"#,
                                cost: (80, 20), live: Fixtures.container(cpu: 0.5), usage: Fixtures.usage(key, cpu: ["p95": 0.3]))

@@ -12,7 +12,9 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
 
     /// collect-cluster's records of one upstream manifest, one node and one running pod of its workload,
     /// and a week's usage with the given peak working set (and OOM kills).
-    private func stream(_ manifest: String, peak: Int64, oomKills: Int = 0, keepRuntime: Bool = true) throws -> String {
+    /// `jvmHeap`: what the JVM reported (collect-metrics' `usage.jvmHeap`), if anything.
+    private func stream(_ manifest: String, peak: Int64, oomKills: Int = 0, keepRuntime: Bool = true,
+                        jvmHeap: (max: Int64, usedMax: Int64)? = nil) throws -> String {
         let collected = try Tool.run("collect-cluster", ["--from", "fixtures/upstream-runtime/" + manifest, "--cluster", "real"])
         XCTAssertEqual(collected.status, 0, collected.stderr)
         var lines = collected.lines
@@ -46,15 +48,25 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
             "cpu": ["p50": 0.05, "p90": 0.07, "p95": 0.08, "p99": 0.09, "max": 0.1],
             "memory": ["p50": Double(peak) * 0.8, "p95": Double(peak) * 0.95, "p99": Double(peak) * 0.98, "max": Double(peak)],
             "oomKills": oomKills,
-        ]
+        ].merging(jvmHeap.map { ["jvmHeap": ["max": $0.max, "usedMax": $0.usedMax]] } ?? [:]) { $1 }
         let extra = try [node, pod, usage].map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
         return (lines + extra).joined(separator: "\n") + "\n"
     }
 
-    private func memoryFindings(_ input: String) throws -> [[String: Any]] {
+    private func memoryFindings(_ input: String, config extra: String = "") throws -> [[String: Any]] {
+        try decodeRecords(try detected(input, config: extra)).filter {
+            $0["kind"] as? String == "finding" && ($0["detector"] as! String).hasSuffix("-memory")
+        }
+    }
+
+    /// detect-waste's output lines; `extra` config lines go after the reduced minimums. Every memory
+    /// finding is checked: never below the window's peak, never below the runtime's floor.
+
+    private func detected(_ input: String, config extra: String = "") throws -> [String] {
         let scratch = try makeScratchDirectory(self)
         let config = scratch.appendingPathComponent("autopilot.yaml")
-        try Self.config.write(to: config, atomically: true, encoding: .utf8)
+        try (extra.isEmpty ? Self.config : Self.config.replacingOccurrences(of: "}", with: ", \(extra)}"))
+            .write(to: config, atomically: true, encoding: .utf8)
         let detected = try Tool.run("detect-waste", ["--quiet", "--config", config.path], stdin: input)
         XCTAssertEqual(detected.status, 0, detected.stderr)
         let findings = try decodeRecords(detected.lines).filter {
@@ -70,7 +82,7 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(recommended, floor.int64Value)
             }
         }
-        return findings
+        return detected.lines
     }
 
     private func notes(_ finding: [String: Any]) -> String { (finding["notes"] as! [String]).joined(separator: " | ") }
@@ -120,5 +132,143 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
         XCTAssertEqual((try memoryFindings(try stream(collector, peak: 60 * Self.mib, keepRuntime: false)).first?["recommended"]
                         as? [String: Any])?["memory"] as? Int64, 112 * Self.mib)
         XCTAssertTrue(try memoryFindings(try stream(collector, peak: 60 * Self.mib)).isEmpty)
+    }
+}
+
+/// sock-shop's real carts manifest (`-Xms64m -Xmx128m` in JAVA_OPTS, 200Mi requested) whose JVM reports a
+/// 128Mi heap max with at most 40Mi in use: collect-cluster | detect-waste | score-risk | emit-pr lowers the
+/// heap with the request in one commit, or changes neither.
+extension RuntimeMemoryPipelineTests {
+    private static let carts = "microservices-demo-microservices-demo/01-carts-dep.yaml"
+    /// jvmOverheadMin 64Mi instead of 192Mi: with the default overhead this small service's request
+    /// (200Mi) is already below any heap + overhead and nothing is cut; the path is the same at any size.
+    private static let smallOverhead = "jvmOverheadMin: 64Mi"
+
+    private func repo(in scratch: URL, manifest: (String) -> String = { $0 }) throws -> URL {
+        let repo = scratch.appendingPathComponent("gitops")
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("sock-shop"), withIntermediateDirectories: true)
+        let upstream = try String(contentsOf: repositoryRoot.appendingPathComponent("fixtures/upstream-runtime/" + Self.carts), encoding: .utf8)
+        try manifest(upstream).write(to: repo.appendingPathComponent("sock-shop/01-carts-dep.yaml"), atomically: true, encoding: .utf8)
+        try EmitPRFixtures.git(["init", "--quiet", "--initial-branch=main"], in: repo)
+        try EmitPRFixtures.git(["add", "-A"], in: repo)
+        try EmitPRFixtures.git(["commit", "--quiet", "-m", "upstream as it is"], in: repo)
+        return repo
+    }
+
+    /// The scored stream for carts: peak working set 90Mi, heap max 128Mi reported, 40Mi in use.
+    private func scoredCarts() throws -> String {
+        let input = try stream(Self.carts, peak: 90 * Self.mib, jvmHeap: (128 * Self.mib, 40 * Self.mib))
+        let scored = try Tool.run("score-risk", [], stdin: try detected(input, config: Self.smallOverhead).joined(separator: "\n") + "\n")
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        return scored.stdout
+    }
+
+    func testCollectClusterFindsCartsHeapFlagEditableWithItsInitialHeap() throws {
+        let records = try decodeRecords(try stream(Self.carts, peak: 90 * Self.mib).split(separator: "\n").map(String.init))
+        let workload = try XCTUnwrap(records.first { $0["kind"] as? String == "workload" })
+        let runtime = try XCTUnwrap((workload["containers"] as? [[String: Any]])?.first?["runtime"] as? [String: Any])
+        XCTAssertEqual(runtime["setting"] as? String, "-Xmx128m")
+        XCTAssertEqual(runtime["editable"] as? Bool, true)
+        XCTAssertEqual(runtime["initialHeap"] as? NSDictionary, ["bytes": 64 * Self.mib, "setting": "-Xms64m", "source": "env JAVA_OPTS"] as NSDictionary)
+    }
+
+    func testCartsHeapAndRequestGoDownTogetherThroughThePipeline() throws {
+        // Heap: 40Mi × 1.25 = 50Mi → 64Mi (16Mi steps), and at most halved: 64Mi (≥ -Xms64m, left alone).
+        // Request: max(90Mi × 1.15 → 112Mi, 64Mi + 64Mi overhead = 128Mi) = 128Mi. Without the heap cut
+        // the floor 128 + 64 = 192Mi leaves 8Mi to cut: no finding.
+        let scored = try scoredCarts()
+        let finding = try XCTUnwrap(try decodeRecords(scored.split(separator: "\n").map(String.init)).first {
+            $0["detector"] as? String == "over-requested-memory"
+        })
+        let recommended = try XCTUnwrap(finding["recommended"] as? [String: Any])
+        XCTAssertEqual(recommended["memory"] as? Int64, 128 * Self.mib)
+        XCTAssertEqual((recommended["runtimeFlag"] as? [String: Any])?["value"] as? String, "-Xmx64m")
+        let risk = try XCTUnwrap(finding["risk"] as? [String: Any])
+        XCTAssertEqual(risk["gate"] as? String, "approve", "a smaller heap is for a person")
+        XCTAssertTrue((risk["reasons"] as? [String] ?? []).contains { $0.contains("it lowers the JVM's heap (-Xmx128m → -Xmx64m)") }, "\(risk)")
+        XCTAssertNil(try decodeRecords(try detected(try stream(Self.carts, peak: 90 * Self.mib), config: Self.smallOverhead)).first {
+            $0["detector"] as? String == "over-requested-memory"
+        }, "without the JVM's figures the heap holds the request")
+
+        let scratch = try makeScratchDirectory(self)
+        let repo = try repo(in: scratch)
+        let result = try EmitPRFixtures.emitPR(repo, scored)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first { ($0["findingIds"] as? [String])?.contains(finding["id"] as! String) ?? false })
+        let edits = (change["edits"] as? [[String: Any]] ?? []).map { "\($0["line"] ?? ""): \($0["from"] ?? "") -> \($0["to"] ?? "")" }
+        // The edit record shows the flag, not the variable's whole value.
+        XCTAssertEqual(edits, ["31: 200Mi -> 128Mi", "24: -Xmx128m -> -Xmx64m"], "\(change)")
+        let branch = try XCTUnwrap(change["branch"] as? String)
+        let diff = try EmitPRFixtures.git(["diff", "main", branch, "--unified=0"], in: repo)
+        XCTAssertTrue(diff.contains("+           value: -Xms64m -Xmx64m -XX:+UseG1GC -Djava.security.egd=file:/dev/urandom -Dspring.zipkin.enabled=false"),
+                      diff)
+        XCTAssertTrue(diff.contains("+            memory: 128Mi"), diff)
+        XCTAssertEqual(diff.split(separator: "\n").filter { $0.hasPrefix("+ ") }.count, 2, "two lines changed, nothing else: \(diff)")
+    }
+
+    func testWhereTheManifestDoesNotHoldTheFlagOnceNeitherIsChanged() throws {
+        let scored = try scoredCarts()
+        let scratch = try makeScratchDirectory(self)
+        let cases: [(String, (String) -> String, String)] = [
+            // The repo drifted from the cluster: another heap in the manifest.
+            ("drifted", { $0.replacingOccurrences(of: "-Xmx128m", with: "-Xmx256m") }, "does not hold -Xmx128m once each as written"),
+            // JAVA_OPTS defined twice (the kubelet takes the last; an edit would reach the first).
+            ("twice", { $0.replacingOccurrences(of: "        resources:\n", with: "         - name: JAVA_OPTS\n           value: -Xmx128m\n        resources:\n") },
+             "does not hold -Xmx128m once each as written"),
+            // The heap flag is not beside the request: the variable is gone from the manifest (set elsewhere).
+            ("elsewhere", { $0.replacingOccurrences(of: "         - name: JAVA_OPTS\n", with: "         - name: OTHER_OPTS\n") },
+             "env JAVA_OPTS of container carts is not set beside its memory request in sock-shop/01-carts-dep.yaml"),
+        ]
+        for (name, edit, reason) in cases {
+            let repo = try repo(in: scratch.appendingPathComponent(name), manifest: edit)
+            let result = try EmitPRFixtures.emitPR(repo, scored)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first { ($0["reason"] as? String ?? "").contains("heap") || ($0["reason"] as? String ?? "").contains("JAVA_OPTS") },
+                                       "\(name): \(result.stdout)")
+            XCTAssertEqual(change["state"] as? String, "not-patchable", "\(name): \(change)")
+            XCTAssertTrue((change["reason"] as? String ?? "").contains(reason), "\(name): \(change)")
+            XCTAssertEqual(try EmitPRFixtures.git(["branch", "--list", "autopilot/*"], in: repo), "", "\(name): no branch for a change that could not be whole")
+            XCTAssertEqual(try EmitPRFixtures.git(["status", "--porcelain"], in: repo), "", "\(name): the checkout is as it was")
+        }
+    }
+
+    func testAnOverlaySettingTheHeapElsewhereStopsTheWholeChange() throws {
+        // The base holds both lines, but the cluster's overlay sets JAVA_OPTS itself (it wins over the
+        // base): editing the base's flag would leave the running heap as it is under a smaller request.
+        let scratch = try makeScratchDirectory(self)
+        let repo = try repo(in: scratch)
+        let files = [
+            "sock-shop/kustomization.yaml": "resources:\n  - 01-carts-dep.yaml\n",
+            "overlays/real/kustomization.yaml": "resources:\n  - ../../sock-shop\npatches:\n  - path: java-opts.yaml\n",
+            "overlays/real/java-opts.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: carts
+                  namespace: sock-shop
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: carts
+                          env:
+                            - name: JAVA_OPTS
+                              value: -Xms64m -Xmx128m -XX:+UseG1GC
+
+                """,
+        ]
+        for (path, text) in files {
+            let url = repo.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        try EmitPRFixtures.git(["add", "-A"], in: repo)
+        try EmitPRFixtures.git(["commit", "--quiet", "-m", "an overlay"], in: repo)
+        let result = try EmitPRFixtures.emitPR(repo, try scoredCarts())
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first, result.stdout)
+        XCTAssertEqual(change["state"] as? String, "not-patchable", "\(change)")
+        XCTAssertTrue((change["reason"] as? String ?? "").contains("env JAVA_OPTS of container carts is not set beside its memory request"), "\(change)")
+        XCTAssertEqual(try EmitPRFixtures.git(["branch", "--list", "autopilot/*"], in: repo), "")
     }
 }

@@ -4,8 +4,10 @@ extension RuntimeMemory {
     /// JVM option variables, in the order the JVM applies them (a later flag wins): the tool options
     /// first, then the launcher's, then the scripts' variables that end up on the command line, and
     /// `_JAVA_OPTIONS`, which overrides everything.
+    /// The products' own (OpenSearch, Logstash, ZooKeeper, Solr, Flink) are read by their start scripts.
     static let jvmVariables = ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "JAVA_OPTIONS", "JVM_OPTS", "ES_JAVA_OPTS",
-                               "KAFKA_HEAP_OPTS", "CATALINA_OPTS"]
+                               "OPENSEARCH_JAVA_OPTS", "LS_JAVA_OPTS", "KAFKA_HEAP_OPTS", "CATALINA_OPTS", "JVMFLAGS", "SERVER_JVMFLAGS",
+                               "SOLR_JAVA_MEM", "FLINK_ENV_JAVA_OPTS"]
     static let jvmOverride = "_JAVA_OPTIONS"
     /// Image names of JVMs and of products that run on one.
     static let jvmImages = ["openjdk", "adoptopenjdk", "temurin", "corretto", "amazoncorretto", "sapmachine", "zulu", "liberica",

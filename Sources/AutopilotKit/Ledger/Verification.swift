@@ -125,6 +125,9 @@ public struct Verification: Sendable {
             return Verification(state: .unknown, reason: "live; the usage window starts before the change (\(RFC3339.string(changedAt))): "
                                 + "the next run judges it on usage since", realized: realized)
         }
+        if !isCPU, let flag = baseline["recommended", "runtimeFlag"], !flag.isNull {
+            if let verdict = heapChange(flag, container: container, usage: usage, changedAt: changedAt, realized: realized) { return verdict }
+        }
         if !isCPU, let usage {
             if usage.oomKills > 0 {
                 return Verification(state: .unsafe, reason: "\(usage.oomKills) OOM kills in the window since the change", realized: realized)
@@ -144,6 +147,38 @@ public struct Verification: Sendable {
         }
         var reason = "\(resource) request is \(now.map(show) ?? "unset") (was \(show(before)))"
         if let limitNow { reason += ", limit \(show(limitNow)) (was \(limitBefore.map(show) ?? "unset"))" }
+        if let flag = baseline["recommended", "runtimeFlag", "value"]?.string { reason += ", heap \(flag)" }
         return Verification(state: .verified, reason: reason, realized: realized)
+    }
+
+    /// The heap share of a cut that lowered a JVM's heap with its request (`HeapCut`), once the request is
+    /// live: unsafe if the flag did not change with it (the request is then below heap + overhead), if the
+    /// JVM still reports a larger heap (the edit did not reach it) or fills the new heap; unknown while the
+    /// usage window starts before the change. nil: nothing against it.
+    static let heapFullRatio = 0.95
+
+    private static func heapChange(_ flag: JSON, container: Observed.Container, usage: Observed.Usage?, changedAt: Date?,
+                                   realized: Money) -> Verification? {
+        let wanted = flag["value"]?.string ?? ""
+        guard let newHeap = flag["heap"]?.int, newHeap > 0 else { return nil }
+        // A heap the reviewer set lower still than the change is fine; one larger, or not seen, is not.
+        guard let live = container.runtime, live.runtime == .jvm, let liveHeap = live.bytes, liveHeap <= newHeap else {
+            return Verification(state: .unsafe, reason: "the request is live but the JVM's heap flag is \(container.runtime?.setting ?? "not seen"), "
+                                + "not \(wanted): the heap no longer fits the request; lower the flag or restore the request", realized: realized)
+        }
+        guard let usage, let heap = usage.jvmHeap else { return nil }
+        if let changedAt, usage.windowStart.flatMap(RFC3339.date).map({ $0 < changedAt }) ?? true {
+            return Verification(state: .unknown, reason: "live with \(live.setting); the usage window starts before the change: "
+                                + "the next run judges the heap on usage since", realized: realized)
+        }
+        if Double(heap.max) > Double(liveHeap) * HeapCut.reportedMaxRange.upperBound {
+            return Verification(state: .unsafe, reason: "the JVM reports a heap max of \(Units.memory(heap.max)), above \(live.setting): "
+                                + "the flag does not reach it and the heap no longer fits the request", realized: realized)
+        }
+        if let used = heap.usedMax, Double(used) >= Double(liveHeap) * heapFullRatio {
+            return Verification(state: .unsafe, reason: "the JVM's heap in use reached \(Units.memory(used)) of its \(Units.memory(liveHeap)) "
+                                + "since the change", realized: realized)
+        }
+        return nil
     }
 }

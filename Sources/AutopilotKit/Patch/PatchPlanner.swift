@@ -83,14 +83,70 @@ public struct PatchPlanner {
         let values = Self.resourceValues(finding)
         if values.isEmpty { return .notPatchable("the recommendation equals the current values") }
         let workload = cluster.workloads[Observed.WorkloadKey(namespace: namespace ?? "", kind: kind, name: name)]
+        var memoryRequest: Location?
         for value in values {
             let location: Location
             switch locateContainerField(kind: kind, namespace: namespace, name: name, container: container, field: value.field, workload: workload) {
             case .found(let found): location = found
             case .missing(let reason): return .notPatchable(reason)
             }
+            if value.memory, value.field[1] == .key("requests") { memoryRequest = location }
             try set(location, to: value, finding: finding, target: "\(container) \(value.label)", &workspace)
         }
+        if finding["recommended", "runtimeFlag"].map({ !$0.isNull }) ?? false {
+            return try heapFlags(finding, container: container, workload: workload, besides: memoryRequest, &workspace)
+        }
+        return .applied
+    }
+
+    /// A request cut below the JVM's current heap is only safe with the heap lowered in the same commit
+    /// (`recommended.runtimeFlag`, see `HeapCut`): `-Xmx` (and `-Xms` where the detector lowers it too) in
+    /// the env variable of the same container in the same document as the request, each token written once
+    /// there. Anything else and neither is changed. The edit record shows the tokens, not the variable's
+    /// value (it may hold secrets).
+    private func heapFlags(_ finding: JSON, container: String, workload: Observed.Workload?, besides request: Location?,
+                           _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+        let before = finding["current", "runtimeFlag"], after = finding["recommended", "runtimeFlag"]
+        guard let variable = after?["env"]?.string, before?["env"]?.string == variable,
+            let from = before?["value"]?.string, let to = after?["value"]?.string
+        else { return .notPatchable("the finding's heap flag change is incomplete; nothing is changed") }
+        var tokens = [(from, to)]
+        if let initialFrom = before?["initial"]?.string, let initialTo = after?["initial"]?.string { tokens.insert((initialFrom, initialTo), at: 0) }
+        // Only heap sizes go into a manifest from a record: `-Xmx`/`-Xms` and a size, the same flag before and after.
+        let sizes = tokens.allSatisfy { pair in
+            [pair.0, pair.1].allSatisfy { ($0.hasPrefix("-Xmx") || $0.hasPrefix("-Xms")) && RuntimeMemory.jvmSize(String($0.dropFirst(4))) != nil }
+                && pair.0.prefix(4) == pair.1.prefix(4)
+        }
+        guard sizes, tokens.last.map({ $0.0.hasPrefix("-Xmx") }) ?? false else {
+            return .notPatchable("the finding's heap flag change \(from) → \(to) is not an -Xmx size; nothing is changed")
+        }
+        let whole = "the heap flag must change with the request, so neither is changed"
+        guard let request else { return .notPatchable("the finding lowers the JVM's heap without a memory request to lower with it; nothing is changed") }
+        // Where the variable's value comes from for this cluster (an overlay's patch wins over the base),
+        // and that must be the request's own container, in the same document.
+        let steps = Array(request.steps.dropLast(3)) + [.key("env"), .named(variable), .key("value")]
+        let field: [YAMLPathStep] = [.key("env"), .named(variable), .key("value")]
+        guard case .found(let location) = locateContainerField(kind: finding["target", "kind"]?.string ?? "", namespace: finding["namespace"]?.string,
+                                                               name: finding["target", "name"]?.string ?? "", container: container, field: field,
+                                                               workload: workload),
+            location.path == request.path, location.document == request.document, location.steps == steps
+        else { return .notPatchable("env \(variable) of container \(container) is not set beside its memory request in \(request.path); \(whole)") }
+        let source = try parse(location.path, workspace)
+        guard let old = YAMLEdit.value(at: steps, in: source, document: location.document)?.value else {
+            return .notPatchable("env \(variable) of container \(container) is not set beside its memory request in \(request.path); \(whole)")
+        }
+        // Defined once, literally, each token once as a word: the edit is the whole heap change.
+        guard Self.envDefinitions(of: variable, container: Array(steps.dropLast(3)), in: source, document: location.document) == 1, !old.contains("$("), tokens.allSatisfy({ pair in RuntimeMemory.words(old).filter { $0 == pair.0 }.count == 1 }) else {
+            return .notPatchable("env \(variable) of container \(container) in \(request.path) does not hold \(tokens.map(\.0).joined(separator: " ")) "
+                + "once each as written; \(whole)")
+        }
+        var text = old.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        for (old, new) in tokens { text = text.map { $0 == old ? new : $0 } }
+        let value = text.joined(separator: " ")
+        guard tokens.allSatisfy({ pair in RuntimeMemory.words(value).filter { $0 == pair.1 }.count == 1 && !RuntimeMemory.words(value).contains(pair.0) })
+        else { return .notPatchable("env \(variable) of container \(container) in \(request.path) separates its flags oddly; \(whole)") }
+        try write(location, text: value, source: source, field: "\(container) env \(variable) heap flag", from: old, finding: finding, &workspace,
+                  shown: (tokens.map(\.0).joined(separator: " "), tokens.map(\.1).joined(separator: " ")))
         return .applied
     }
 
@@ -365,13 +421,29 @@ public struct PatchPlanner {
         do { return try YAMLSource(bytes: bytes) } catch { throw YAMLEditError("\(path):\(error.line):\(error.column): \(error.message)") }
     }
 
+    /// How many items of the container's `env` list define `name` (the last one wins in the kubelet; an
+    /// edit reaches the first).
+    static func envDefinitions(of name: String, container steps: [YAMLPathStep], in source: YAMLSource, document: Int) -> Int {
+        var node: YAMLNode? = source.documents[document]
+        for step in steps {
+            switch step {
+            case .key(let key): node = node?[key]
+            case .named(let item): node = node?.item(named: item)
+            }
+        }
+        guard case .sequence(let env)? = node?["env"] else { return 0 }
+        return env.items.filter { $0["name"]?.scalarValue == name }.count
+    }
+
+    /// `shown`: what the edit record says changed, where that is not the whole value.
     func write(_ location: Location, text: String, source: YAMLSource, field: String, from: String?, finding: JSON,
-               _ workspace: inout PatchWorkspace) throws(YAMLEditError) {
+               _ workspace: inout PatchWorkspace, shown: (from: String, to: String)? = nil) throws(YAMLEditError) {
         // The edit reads back as the new value, in a file that still parses, or it is not made.
         let (bytes, reread) = try YAMLEdit.setAndReread(location.steps, to: text, in: source, document: location.document)
         let line = YAMLEdit.value(at: location.steps, in: reread, document: location.document).map { reread.line(at: $0.start) } ?? 1
         workspace.write(location.path, bytes)
-        workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: location.path, line: line, field: field, from: from, to: text))
+        workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: location.path, line: line, field: field,
+                                     from: shown?.from ?? from, to: shown?.to ?? text))
         for note in location.notes { workspace.note(note) }
     }
 

@@ -61,6 +61,13 @@ final class RuntimeMemoryTests: XCTestCase {
             XCTAssertFalse(found.editable, spec)
             XCTAssertNil(found.json["editable"], spec)
         }
+        // A product's own variable: OpenSearch's, as the OpenTelemetry demo sets it.
+        let opensearch = try XCTUnwrap(try detect(#"""
+            {"name":"opensearch","image":"opensearchproject/opensearch:2.19.0","env":[{"name":"OPENSEARCH_JAVA_OPTS","value":"-Xms400m -Xmx400m"}]}
+            """#, limit: 1100 * mib))
+        XCTAssertEqual(opensearch.bytes, 400 * mib)
+        XCTAssertTrue(opensearch.editable)
+        XCTAssertEqual(opensearch.initialHeap?.source, "env OPENSEARCH_JAVA_OPTS")
         // Read back from a record as written.
         let record = try JSON.parse(literal.json.text)
         XCTAssertEqual(try RuntimeMemory(record: record), literal)
