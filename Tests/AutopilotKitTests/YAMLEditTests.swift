@@ -159,6 +159,24 @@ final class YAMLEditTests: XCTestCase {
             """)
     }
 
+    func testAQuotedValueIsWrittenWithItsEscapes() throws {
+        // Decoded: -Xmx1g -Dname="a b" -Dpath=C:\tmp it's; written back in each scalar's own quoting.
+        let value = #"-Xmx1g -Dname="a b" -Dpath=C:\tmp it's"#
+        for (written, expected) in [(#""-Xmx2g -Dname=\"a b\" -Dpath=C:\\tmp it's""#, #""-Xmx1g -Dname=\"a b\" -Dpath=C:\\tmp it's""#),
+                                    (#"'-Xmx2g -Dname="a b" -Dpath=C:\tmp it''s'"#, #"'-Xmx1g -Dname="a b" -Dpath=C:\tmp it''s'"#)] {
+            let source = try YAMLSource(bytes: Array("env:\n  - name: JAVA_OPTS\n    value: \(written)\n".utf8))
+            let path: [YAMLPathStep] = [.key("env"), .named("JAVA_OPTS"), .key("value")]
+            let edited = try YAMLEdit.set(path, to: value, in: source, document: 0)
+            XCTAssertEqual(String(decoding: edited, as: UTF8.self), "env:\n  - name: JAVA_OPTS\n    value: \(expected)\n")
+        }
+        // A value that cannot read back (a newline in a double-quoted scalar folds to a space) is refused,
+        // and the message does not carry it (an env value may hold a secret).
+        let source = try YAMLSource(bytes: Array("opts: \"a\"\n".utf8))
+        XCTAssertThrowsError(try YAMLEdit.set([.key("opts")], to: "secret\nvalue", in: source, document: 0)) { error in
+            XCTAssertFalse("\(error)".contains("secret"), "\(error)")
+        }
+    }
+
     func testSetsAValueInTheSecondDocumentOnly() throws {
         let yaml = """
             apiVersion: v1

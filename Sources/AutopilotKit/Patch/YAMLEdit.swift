@@ -51,7 +51,8 @@ public enum YAMLEdit {
         let bytes = try edit(path, to: text, in: source, document: document)
         guard let reread = try? YAMLSource(bytes: bytes), document < reread.documents.count,
             value(at: path, in: reread, document: document)?.value == text
-        else { throw YAMLEditError("\(describe(path[...])): the edit did not read back as \(text); not edited") }
+        // The value stays out of the message: it may be an env value holding a secret.
+        else { throw YAMLEditError("\(describe(path[...])): the edit did not read back as the value written; not edited") }
         return (bytes, reread)
     }
 
@@ -114,8 +115,8 @@ public enum YAMLEdit {
         case .scalar(let scalar):
             switch scalar.style {
             case .plain: rendered = text
-            case .singleQuoted: rendered = "'" + text + "'"
-            case .doubleQuoted: rendered = "\"" + text + "\""
+            case .singleQuoted: rendered = "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+            case .doubleQuoted: rendered = "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             case .literal, .folded: throw YAMLEditError("\(describe(path[...])) is a block scalar; not edited")
             }
             if scalar.value.isEmpty && scalar.start == scalar.end {
