@@ -97,10 +97,13 @@ final class VerificationTests: XCTestCase {
         // 8Gi → 2560Mi with -Xmx4g → -Xmx2048m; merged eight days ago, the week's window is all after it.
         let mib = Fixtures.mib
         let flag = { (value: String, heap: Int64) in #"{"env":"JAVA_OPTS","value":"\#(value)","initial":null,"heap":\#(heap)}"# }
-        func verify(running: String?, heap: Int64, reported: (max: Int64, usedMax: Int64?)?, changedDaysAgo: Double = 8) throws -> Verification {
+        func verify(running: String?, heap: Int64, reported: (max: Int64, usedMax: Int64?)?, changedDaysAgo: Double = 8,
+                    initial: RuntimeMemory.InitialHeap? = nil, oomKills: Int64 = 0) throws -> Verification {
             var live = Fixtures.container(memory: 2560 * mib)
-            live.runtime = running.map { RuntimeMemory(runtime: .jvm, bytes: heap, setting: $0, source: "env JAVA_OPTS", editable: true) }
-            var usage = Fixtures.usage(key, memory: ["max": Double(1229 * mib)])
+            live.runtime = running.map {
+                RuntimeMemory(runtime: .jvm, bytes: heap, setting: $0, source: "env JAVA_OPTS", initialHeap: initial, editable: true)
+            }
+            var usage = Fixtures.usage(key, memory: ["max": Double(1229 * mib)], oomKills: oomKills)
             usage.jvmHeap = reported
             return try check("over-requested-memory", current: "{\"memory\":\(8192 * mib),\"runtimeFlag\":\(flag("-Xmx4g", 4096 * mib))}",
                              recommended: "{\"memory\":\(2560 * mib),\"runtimeFlag\":\(flag("-Xmx2048m", 2048 * mib))}", cost: (80, 25),
@@ -120,13 +123,18 @@ final class VerificationTests: XCTestCase {
         let unread = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (4096 * mib, 1400 * mib))
         XCTAssertEqual(unread.state, .unsafe)
         XCTAssertTrue(unread.reason.hasPrefix("the JVM reports a heap max of 4Gi, above -Xmx2048m"), unread.reason)
-        // The new heap filled up since.
-        let full = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (2048 * mib, 2000 * mib))
-        XCTAssertEqual(full.state, .unsafe)
-        XCTAssertEqual(full.reason, "the JVM's heap in use reached 2000Mi of its 2Gi since the change")
-        // Changed two days ago: the window still holds the old heap's figures.
+        // An initial heap above the heap: the JVM does not start.
+        let stuck = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: nil,
+                               initial: .init(bytes: 4096 * mib, setting: "-Xms4g", source: "env JAVA_TOOL_OPTIONS"))
+        XCTAssertEqual(stuck.state, .unsafe)
+        XCTAssertEqual(stuck.reason, "the JVM's initial heap -Xms4g is above its heap -Xmx2048m: it does not start")
+        // Changed two days ago: the window still holds the old heap's figures…
         let early = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (4096 * mib, 1400 * mib), changedDaysAgo: 2)
         XCTAssertEqual(early.state, .unknown, early.reason)
+        // …but an OOM kill in it is not waved through.
+        let killed = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (4096 * mib, 1400 * mib), changedDaysAgo: 2, oomKills: 1)
+        XCTAssertEqual(killed.state, .unsafe)
+        XCTAssertEqual(killed.reason, "1 OOM kills in the window since the change")
     }
 
     func testACutStillVerifiesOnTheRequestAlone() throws {

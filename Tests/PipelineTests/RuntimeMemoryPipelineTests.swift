@@ -13,7 +13,8 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
     /// collect-cluster's records of one upstream manifest, one node and one running pod of its workload,
     /// and a week's usage with the given peak working set (and OOM kills).
     /// `jvmHeap`: what the JVM reported (collect-metrics' `usage.jvmHeap`), if anything.
-    private func stream(_ manifest: String, peak: Int64, oomKills: Int = 0, keepRuntime: Bool = true,
+    /// `workload`: the one named so (default: the first).
+    private func stream(_ manifest: String, workload named: String? = nil, peak: Int64, oomKills: Int = 0, keepRuntime: Bool = true,
                         jvmHeap: (max: Int64, usedMax: Int64)? = nil) throws -> String {
         let collected = try Tool.run("collect-cluster", ["--from", "fixtures/upstream-runtime/" + manifest, "--cluster", "real"])
         XCTAssertEqual(collected.status, 0, collected.stderr)
@@ -27,7 +28,9 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
                 return String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self)
             }
         }
-        let workload = try XCTUnwrap(try decodeRecords(lines).first { $0["kind"] as? String == "workload" })
+        let workload = try XCTUnwrap(try decodeRecords(lines).first {
+            $0["kind"] as? String == "workload" && (named == nil || $0["name"] as? String == named)
+        })
         let namespace = workload["namespace"] as! String
         let kind = workload["workloadKind"] as? String ?? (workload["workload"] as? [String: Any])?["kind"] as? String ?? "Deployment"
         let name = workload["name"] as! String
@@ -135,96 +138,115 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
     }
 }
 
-/// sock-shop's real carts manifest (`-Xms64m -Xmx128m` in JAVA_OPTS, 200Mi requested) whose JVM reports a
-/// 128Mi heap max with at most 40Mi in use: collect-cluster | detect-waste | score-risk | emit-pr lowers the
-/// heap with the request in one commit, or changes neither.
+/// The OpenTelemetry demo's real kafka (`-Xmx400M -Xms400M` in KAFKA_HEAP_OPTS, a 600Mi limit and no
+/// request) whose JVM reports a 400Mi heap max with at most 150Mi in use: collect-cluster | detect-waste |
+/// score-risk | emit-pr lowers both heap flags with the request in one commit, or changes nothing.
 extension RuntimeMemoryPipelineTests {
+    private static let otelDemo = "open-telemetry-opentelemetry-demo/opentelemetry-demo.yaml"
     private static let carts = "microservices-demo-microservices-demo/01-carts-dep.yaml"
-    /// jvmOverheadMin 64Mi instead of 192Mi: with the default overhead this small service's request
-    /// (200Mi) is already below any heap + overhead and nothing is cut; the path is the same at any size.
-    private static let smallOverhead = "jvmOverheadMin: 64Mi"
 
-    private func repo(in scratch: URL, manifest: (String) -> String = { $0 }) throws -> URL {
+    private func repo(in scratch: URL, _ manifest: String = otelDemo, edit: (String) -> String = { $0 }) throws -> URL {
         let repo = scratch.appendingPathComponent("gitops")
-        try FileManager.default.createDirectory(at: repo.appendingPathComponent("sock-shop"), withIntermediateDirectories: true)
-        let upstream = try String(contentsOf: repositoryRoot.appendingPathComponent("fixtures/upstream-runtime/" + Self.carts), encoding: .utf8)
-        try manifest(upstream).write(to: repo.appendingPathComponent("sock-shop/01-carts-dep.yaml"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("shop"), withIntermediateDirectories: true)
+        let upstream = try String(contentsOf: repositoryRoot.appendingPathComponent("fixtures/upstream-runtime/" + manifest), encoding: .utf8)
+        try edit(upstream).write(to: repo.appendingPathComponent("shop/manifest.yaml"), atomically: true, encoding: .utf8)
         try EmitPRFixtures.git(["init", "--quiet", "--initial-branch=main"], in: repo)
         try EmitPRFixtures.git(["add", "-A"], in: repo)
         try EmitPRFixtures.git(["commit", "--quiet", "-m", "upstream as it is"], in: repo)
         return repo
     }
 
-    /// The scored stream for carts: peak working set 90Mi, heap max 128Mi reported, 40Mi in use.
-    private func scoredCarts() throws -> String {
-        let input = try stream(Self.carts, peak: 90 * Self.mib, jvmHeap: (128 * Self.mib, 40 * Self.mib))
-        let scored = try Tool.run("score-risk", [], stdin: try detected(input, config: Self.smallOverhead).joined(separator: "\n") + "\n")
+    /// The scored stream for kafka: peak working set 300Mi, heap max 400Mi reported, 150Mi in use.
+    private func scoredKafka() throws -> String {
+        let input = try stream(Self.otelDemo, workload: "kafka", peak: 300 * Self.mib, jvmHeap: (400 * Self.mib, 150 * Self.mib))
+        let scored = try Tool.run("score-risk", [], stdin: try detected(input).joined(separator: "\n") + "\n")
         XCTAssertEqual(scored.status, 0, scored.stderr)
         return scored.stdout
     }
 
-    func testCollectClusterFindsCartsHeapFlagEditableWithItsInitialHeap() throws {
-        let records = try decodeRecords(try stream(Self.carts, peak: 90 * Self.mib).split(separator: "\n").map(String.init))
-        let workload = try XCTUnwrap(records.first { $0["kind"] as? String == "workload" })
-        let runtime = try XCTUnwrap((workload["containers"] as? [[String: Any]])?.first?["runtime"] as? [String: Any])
-        XCTAssertEqual(runtime["setting"] as? String, "-Xmx128m")
-        XCTAssertEqual(runtime["editable"] as? Bool, true)
-        XCTAssertEqual(runtime["initialHeap"] as? NSDictionary, ["bytes": 64 * Self.mib, "setting": "-Xms64m", "source": "env JAVA_OPTS"] as NSDictionary)
+    private func memoryFinding(_ stream: String) throws -> [String: Any]? {
+        try decodeRecords(stream.split(separator: "\n").map(String.init)).first { $0["detector"] as? String == "over-requested-memory" }
     }
 
-    func testCartsHeapAndRequestGoDownTogetherThroughThePipeline() throws {
-        // Heap: 40Mi × 1.25 = 50Mi → 64Mi (16Mi steps), and at most halved: 64Mi (≥ -Xms64m, left alone).
-        // Request: max(90Mi × 1.15 → 112Mi, 64Mi + 64Mi overhead = 128Mi) = 128Mi. Without the heap cut
-        // the floor 128 + 64 = 192Mi leaves 8Mi to cut: no finding.
-        let scored = try scoredCarts()
-        let finding = try XCTUnwrap(try decodeRecords(scored.split(separator: "\n").map(String.init)).first {
-            $0["detector"] as? String == "over-requested-memory"
-        })
+    func testCollectClusterFindsTheHeapFlagsEditableWithTheirInitialHeap() throws {
+        let records = try decodeRecords(try stream(Self.otelDemo, workload: "kafka", peak: 300 * Self.mib).split(separator: "\n").map(String.init))
+        let workload = try XCTUnwrap(records.first { $0["kind"] as? String == "workload" && $0["name"] as? String == "kafka" })
+        let runtime = try XCTUnwrap((workload["containers"] as? [[String: Any]])?.first?["runtime"] as? [String: Any])
+        XCTAssertEqual(runtime["setting"] as? String, "-Xmx400M")
+        XCTAssertEqual(runtime["editable"] as? Bool, true)
+        XCTAssertEqual(runtime["initialHeap"] as? NSDictionary,
+                       ["bytes": 400 * Self.mib, "setting": "-Xms400M", "source": "env KAFKA_HEAP_OPTS"] as NSDictionary)
+        // OpenSearch sets its heap in its own variable: 400Mi, not the image's default 25% of 1100Mi.
+        let opensearch = try XCTUnwrap(records.first { $0["kind"] as? String == "workload" && $0["name"] as? String == "opensearch" })
+        let search = try XCTUnwrap((opensearch["containers"] as? [[String: Any]])?.first { $0["name"] as? String == "opensearch" }?["runtime"]
+                                   as? [String: Any])
+        XCTAssertEqual(search["bytes"] as? Int64, 400 * Self.mib)
+        XCTAssertEqual(search["source"] as? String, "env OPENSEARCH_JAVA_OPTS")
+    }
+
+    func testKafkaHeapAndRequestGoDownTogetherThroughThePipeline() throws {
+        // Heap: 150Mi × 1.25 = 187.5Mi → 192Mi, at most halved: 200Mi → 208Mi; -Xms400M above it goes to
+        // 208m too. Request: max(300Mi × 1.15 → 352Mi, 208 + 192 overhead = 400Mi) = 400Mi. Without the heap
+        // cut the floor 400 + 192 = 592Mi leaves 8Mi to cut: no finding.
+        let scored = try scoredKafka()
+        let finding = try XCTUnwrap(try memoryFinding(scored))
         let recommended = try XCTUnwrap(finding["recommended"] as? [String: Any])
-        XCTAssertEqual(recommended["memory"] as? Int64, 128 * Self.mib)
-        XCTAssertEqual((recommended["runtimeFlag"] as? [String: Any])?["value"] as? String, "-Xmx64m")
+        XCTAssertEqual(recommended["memory"] as? Int64, 400 * Self.mib)
+        XCTAssertEqual(recommended["memoryLimit"] as? Int64, 600 * Self.mib, "the limit is kept")
+        XCTAssertEqual(recommended["runtimeFlag"] as? NSDictionary,
+                       ["env": "KAFKA_HEAP_OPTS", "value": "-Xmx208m", "initial": "-Xms208m", "heap": 208 * Self.mib] as NSDictionary)
         let risk = try XCTUnwrap(finding["risk"] as? [String: Any])
         XCTAssertEqual(risk["gate"] as? String, "approve", "a smaller heap is for a person")
-        XCTAssertTrue((risk["reasons"] as? [String] ?? []).contains { $0.contains("it lowers the JVM's heap (-Xmx128m → -Xmx64m)") }, "\(risk)")
-        XCTAssertNil(try decodeRecords(try detected(try stream(Self.carts, peak: 90 * Self.mib), config: Self.smallOverhead)).first {
-            $0["detector"] as? String == "over-requested-memory"
-        }, "without the JVM's figures the heap holds the request")
+        XCTAssertTrue((risk["reasons"] as? [String] ?? []).contains { $0.contains("it lowers the JVM's heap (-Xmx400M → -Xmx208m)") }, "\(risk)")
+        XCTAssertNil(try memoryFinding(try detected(try stream(Self.otelDemo, workload: "kafka", peak: 300 * Self.mib)).joined(separator: "\n")),
+                     "without the JVM's figures the heap holds the request")
 
         let scratch = try makeScratchDirectory(self)
         let repo = try repo(in: scratch)
         let result = try EmitPRFixtures.emitPR(repo, scored)
         XCTAssertEqual(result.status, 0, result.stderr)
         let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first { ($0["findingIds"] as? [String])?.contains(finding["id"] as! String) ?? false })
-        let edits = (change["edits"] as? [[String: Any]] ?? []).map { "\($0["line"] ?? ""): \($0["from"] ?? "") -> \($0["to"] ?? "")" }
-        // The edit record shows the flag, not the variable's whole value.
-        XCTAssertEqual(edits, ["31: 200Mi -> 128Mi", "24: -Xmx128m -> -Xmx64m"], "\(change)")
+        XCTAssertEqual(change["state"] as? String, "local", "\(change)")
+        let edits = (change["edits"] as? [[String: Any]] ?? []).map { "\($0["field"] ?? ""): \(($0["from"] as? String) ?? "absent") -> \($0["to"] ?? "")" }
+        // The edit record shows the flags, not the variable's whole value.
+        XCTAssertEqual(edits, ["kafka memory request: absent -> 400Mi", "kafka env KAFKA_HEAP_OPTS heap flag: -Xms400M -Xmx400M -> -Xms208m -Xmx208m"],
+                       "\(change)")
         let branch = try XCTUnwrap(change["branch"] as? String)
         let diff = try EmitPRFixtures.git(["diff", "main", branch, "--unified=0"], in: repo)
-        XCTAssertTrue(diff.contains("+           value: -Xms64m -Xmx64m -XX:+UseG1GC -Djava.security.egd=file:/dev/urandom -Dspring.zipkin.enabled=false"),
-                      diff)
-        XCTAssertTrue(diff.contains("+            memory: 128Mi"), diff)
-        XCTAssertEqual(diff.split(separator: "\n").filter { $0.hasPrefix("+ ") }.count, 2, "two lines changed, nothing else: \(diff)")
+        XCTAssertTrue(diff.contains("+              value: -Xmx208m -Xms208m"), diff)
+        XCTAssertTrue(diff.contains("+              memory: 400Mi"), diff)
     }
 
-    func testWhereTheManifestDoesNotHoldTheFlagOnceNeitherIsChanged() throws {
-        let scored = try scoredCarts()
+    func testCartsHeapStaysWhereTheJVMsDefaultWouldReportTheSame() throws {
+        // 25% of carts' 500Mi limit is 125Mi, within the range of its -Xmx128m: a heap max of 128Mi does not
+        // show that JAVA_OPTS reaches the JVM, so the heap is not lowered and the floor holds the request.
+        let input = try stream(Self.carts, peak: 90 * Self.mib, jvmHeap: (128 * Self.mib, 40 * Self.mib))
+        XCTAssertNil(try memoryFinding(try detected(input, config: "jvmOverheadMin: 64Mi").joined(separator: "\n")))
+    }
+
+    func testWhereTheManifestDoesNotHoldTheFlagsAsTheClusterDoesNothingIsChanged() throws {
+        let scored = try scoredKafka()
         let scratch = try makeScratchDirectory(self)
         let cases: [(String, (String) -> String, String)] = [
             // The repo drifted from the cluster: another heap in the manifest.
-            ("drifted", { $0.replacingOccurrences(of: "-Xmx128m", with: "-Xmx256m") }, "does not hold -Xmx128m once each as written"),
-            // JAVA_OPTS defined twice (the kubelet takes the last; an edit would reach the first).
-            ("twice", { $0.replacingOccurrences(of: "        resources:\n", with: "         - name: JAVA_OPTS\n           value: -Xmx128m\n        resources:\n") },
-             "does not hold -Xmx128m once each as written"),
-            // The heap flag is not beside the request: the variable is gone from the manifest (set elsewhere).
-            ("elsewhere", { $0.replacingOccurrences(of: "         - name: JAVA_OPTS\n", with: "         - name: OTHER_OPTS\n") },
-             "env JAVA_OPTS of container carts is not set beside its memory request in sock-shop/01-carts-dep.yaml"),
+            ("drifted", { $0.replacingOccurrences(of: "-Xmx400M -Xms400M", with: "-Xmx512M -Xms400M") },
+             "does not hold -Xms400M -Xmx400M once each as written"),
+            // KAFKA_HEAP_OPTS defined twice (the kubelet takes the last; an edit would reach the first).
+            ("twice", { $0.replacingOccurrences(of: "            - name: KAFKA_LISTENERS\n",
+                                                with: "            - name: KAFKA_HEAP_OPTS\n              value: -Xmx400M\n            - name: KAFKA_LISTENERS\n") },
+             "does not hold -Xms400M -Xmx400M once each as written"),
+            // The variable is not in the manifest (set elsewhere).
+            ("elsewhere", { $0.replacingOccurrences(of: "            - name: KAFKA_HEAP_OPTS\n", with: "            - name: OTHER_OPTS\n") },
+             "env KAFKA_HEAP_OPTS of container kafka is not set beside its memory request in shop/manifest.yaml"),
+            // The repo sets an initial heap the cluster did not show, above the new heap.
+            ("more", { $0.replacingOccurrences(of: "-Xmx400M -Xms400M", with: "-Xmx400M -Xms400M -XX:InitialHeapSize=300m") },
+             "sets the heap in more ways than the cluster showed"),
         ]
         for (name, edit, reason) in cases {
-            let repo = try repo(in: scratch.appendingPathComponent(name), manifest: edit)
+            let repo = try repo(in: scratch.appendingPathComponent(name), edit: edit)
             let result = try EmitPRFixtures.emitPR(repo, scored)
             XCTAssertEqual(result.status, 0, result.stderr)
-            let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first { ($0["reason"] as? String ?? "").contains("heap") || ($0["reason"] as? String ?? "").contains("JAVA_OPTS") },
-                                       "\(name): \(result.stdout)")
+            let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first, "\(name): \(result.stdout)")
             XCTAssertEqual(change["state"] as? String, "not-patchable", "\(name): \(change)")
             XCTAssertTrue((change["reason"] as? String ?? "").contains(reason), "\(name): \(change)")
             XCTAssertEqual(try EmitPRFixtures.git(["branch", "--list", "autopilot/*"], in: repo), "", "\(name): no branch for a change that could not be whole")
@@ -232,43 +254,68 @@ extension RuntimeMemoryPipelineTests {
         }
     }
 
-    func testAnOverlaySettingTheHeapElsewhereStopsTheWholeChange() throws {
-        // The base holds both lines, but the cluster's overlay sets JAVA_OPTS itself (it wins over the
-        // base): editing the base's flag would leave the running heap as it is under a smaller request.
+    func testAQuotedValueIsRewrittenWithItsEscapesAndNeverEchoed() throws {
+        // A double-quoted value with an escaped quote: the edit keeps the escapes, and no reason or record
+        // carries the rest of the value.
         let scratch = try makeScratchDirectory(self)
-        let repo = try repo(in: scratch)
-        let files = [
-            "sock-shop/kustomization.yaml": "resources:\n  - 01-carts-dep.yaml\n",
-            "overlays/real/kustomization.yaml": "resources:\n  - ../../sock-shop\npatches:\n  - path: java-opts.yaml\n",
-            "overlays/real/java-opts.yaml": """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: carts
-                  namespace: sock-shop
-                spec:
-                  template:
-                    spec:
-                      containers:
-                        - name: carts
-                          env:
-                            - name: JAVA_OPTS
-                              value: -Xms64m -Xmx128m -XX:+UseG1GC
-
-                """,
-        ]
-        for (path, text) in files {
-            let url = repo.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try text.write(to: url, atomically: true, encoding: .utf8)
-        }
-        try EmitPRFixtures.git(["add", "-A"], in: repo)
-        try EmitPRFixtures.git(["commit", "--quiet", "-m", "an overlay"], in: repo)
-        let result = try EmitPRFixtures.emitPR(repo, try scoredCarts())
+        let repo = try repo(in: scratch, edit: {
+            $0.replacingOccurrences(of: "value: -Xmx400M -Xms400M", with: #"value: "-Xmx400M -Xms400M -Dsecret=\"s3cr3t\"""#)
+        })
+        let result = try EmitPRFixtures.emitPR(repo, try scoredKafka())
         XCTAssertEqual(result.status, 0, result.stderr)
-        let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first, result.stdout)
-        XCTAssertEqual(change["state"] as? String, "not-patchable", "\(change)")
-        XCTAssertTrue((change["reason"] as? String ?? "").contains("env JAVA_OPTS of container carts is not set beside its memory request"), "\(change)")
-        XCTAssertEqual(try EmitPRFixtures.git(["branch", "--list", "autopilot/*"], in: repo), "")
+        let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first)
+        XCTAssertEqual(change["state"] as? String, "local", "\(change)")
+        XCTAssertFalse(result.stdout.contains("s3cr3t"), "the value stays out of the records")
+        let branch = try XCTUnwrap(change["branch"] as? String)
+        let diff = try EmitPRFixtures.git(["diff", "main", branch, "--unified=0"], in: repo)
+        XCTAssertTrue(diff.contains(#"+              value: "-Xmx208m -Xms208m -Dsecret=\"s3cr3t\"""#), diff)
+    }
+
+    func testAnOverlayOrASharedBaseStopsTheWholeChange() throws {
+        // The base holds both lines, but the cluster's overlay sets KAFKA_HEAP_OPTS itself (it wins over the
+        // base); or the base is built by two overlays (another cluster's heap was not measured here).
+        let patch = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: kafka
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: kafka
+                      env:
+                        - name: KAFKA_HEAP_OPTS
+                          value: -Xmx400M -Xms400M
+
+            """
+        let layouts: [(String, [String: String], String)] = [
+            ("overlay", ["shop/kustomization.yaml": "resources:\n  - manifest.yaml\n",
+                         "overlays/real/kustomization.yaml": "resources:\n  - ../../shop\npatches:\n  - path: heap.yaml\n",
+                         "overlays/real/heap.yaml": patch],
+             "env KAFKA_HEAP_OPTS of container kafka is not set beside its memory request"),
+            ("shared", ["shop/kustomization.yaml": "resources:\n  - manifest.yaml\n",
+                        "overlays/real/kustomization.yaml": "resources:\n  - ../../shop\n",
+                        "overlays/other/kustomization.yaml": "resources:\n  - ../../shop\n"],
+             "shop/manifest.yaml is a kustomize base shared by overlays/other, overlays/real"),
+        ]
+        let scored = try scoredKafka()
+        for (name, files, reason) in layouts {
+            let scratch = try makeScratchDirectory(self).appendingPathComponent(name)
+            let repo = try repo(in: scratch)
+            for (path, text) in files {
+                let url = repo.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try text.write(to: url, atomically: true, encoding: .utf8)
+            }
+            try EmitPRFixtures.git(["add", "-A"], in: repo)
+            try EmitPRFixtures.git(["commit", "--quiet", "-m", name], in: repo)
+            let result = try EmitPRFixtures.emitPR(repo, scored)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first, result.stdout)
+            XCTAssertEqual(change["state"] as? String, "not-patchable", "\(name): \(change)")
+            XCTAssertTrue((change["reason"] as? String ?? "").contains(reason), "\(name): \(change)")
+            XCTAssertEqual(try EmitPRFixtures.git(["branch", "--list", "autopilot/*"], in: repo), "", name)
+        }
     }
 }

@@ -133,7 +133,8 @@ public struct DetectionConfig: Sendable {
                     case "runtimeOverheadRatio": memory.runtimeOverheadRatio = try reader.ratio(item, key, upTo: 10)
                     case "jvmOverheadMin": memory.jvmOverheadMinBytes = try reader.bytes(item, key)
                     case "nodeOverheadMin": memory.nodeOverheadMinBytes = try reader.bytes(item, key)
-                    case "jvmHeapMargin": memory.jvmHeapMargin = try reader.ratio(item, key, upTo: 10)
+                    // A heap sized to exactly what it used would collect garbage without pause; 10% at least.
+                    case "jvmHeapMargin": memory.jvmHeapMargin = try reader.ratio(item, key, from: 0.1, upTo: 10)
                     case "maxHeapReductionPerStep": memory.maxHeapReductionPerStep = try reader.ratio(item, key)
                     default: return false
                     }

@@ -3,18 +3,22 @@
 /// (KRR #367 and #440: cutting the request alone OOM-kills a JVM; leaving the heap alone leaves the waste).
 ///
 /// Made only when every check holds, else the floor stays and the finding names the flag:
-/// - the heap is an `-Xmx` written once, literally, in one env variable the container defines once, and no
-///   other heap-size flag reaches the JVM (`RuntimeMemory.editable`, decided by collect-cluster);
+/// - the heap is an `-Xmx` written once, literally, in one env variable the container defines once, with
+///   no other heap-size, initial-heap (but one `-Xms` beside it) or young-generation flag and no env from
+///   ConfigMaps or Secrets (`RuntimeMemory.editable`, decided by collect-cluster);
 /// - the workload has one JVM container (collect-metrics' heap figures are per pod);
 /// - the JVM reported a heap max within `reportedMaxRange` of the flag: the flag is the one in effect
 ///   (a JVM that never reads the variable, or two JVMs summed in one pod, report something else);
 ///   Parallel GC reports the heap less a survivor space, pools' highest maxima summed can exceed it a little;
+///   and the JVM's default heap (25% of the limit) is not in that range too, else the report cannot tell
+///   the flag from the default;
 /// - it reported its highest heap in use over the window.
 ///
 /// New heap = heap in use × (1 + `jvmHeapMargin`) on the request grid, at least the heap ×
-/// (1 − `maxHeapReductionPerStep`) (a later run goes on), at least an initial heap (`-Xms`) set anywhere but
-/// in the same variable (there it is lowered with `-Xmx` where it would exceed it: a JVM whose initial
-/// heap is above its maximum does not start), and at least `minReduction` below today's heap.
+/// (1 − `maxHeapReductionPerStep`) (a later run goes on), at least the heap whose floor meets the
+/// window's own request (no deeper than the request needs), and at least `minReduction` below today's.
+/// An `-Xms` beside it above the new heap is lowered to it (a JVM whose initial heap is above its
+/// maximum does not start).
 struct HeapCut {
     /// The env variable holding the flags.
     var variable: String
@@ -25,20 +29,32 @@ struct HeapCut {
 
     static let reportedMaxRange = 0.85...1.05
 
-    init?(_ container: Observed.Container, in workload: Observed.Workload, usage: Observed.Usage, config: DetectionConfig.Memory) {
+    /// The JVM's heap without flags: 25% of the container's limit (JDK 10 and later).
+    static let defaultPercentOfLimit = 25.0
+
+    /// `usageBased`: the request the window alone calls for; the heap goes no lower than its floor needs.
+    init?(_ container: Observed.Container, in workload: Observed.Workload, usage: Observed.Usage, usageBased: Int64,
+          config: DetectionConfig.Memory) {
         guard let runtime = container.runtime, runtime.runtime == .jvm, runtime.editable, let heap = runtime.bytes,
             runtime.source.hasPrefix("env "),
             workload.containers.filter({ $0.runtime?.runtime == .jvm }).count == 1,
             let reported = usage.jvmHeap, let used = reported.usedMax, used > 0,
             Self.reportedMaxRange.contains(Double(reported.max) / Double(heap))
         else { return nil }
+        if let limit = container.limits.memory, Self.reportedMaxRange.contains(Double(limit) * Self.defaultPercentOfLimit / 100 / Double(heap)) {
+            return nil
+        }
         let variable = String(runtime.source.dropFirst(4))
+        // The largest heap on the 16Mi grid whose floor (heap + overhead) is at most the usage-based request.
+        let fitting = min(Double(usageBased) / (1 + config.runtimeOverheadRatio), Double(usageBased - config.jvmOverheadMinBytes))
+        let grid = Double(16 << 20)
         var newHeap = max(RequestRounding.memory(Double(used) * (1 + config.jvmHeapMargin)),
-                          RequestRounding.memory(Double(heap) * (1 - config.maxHeapReductionPerStep)))
-        // An initial heap set elsewhere, or written oddly, is not edited: the heap stays at or above it.
+                          RequestRounding.memory(Double(heap) * (1 - config.maxHeapReductionPerStep)),
+                          Int64((fitting / grid).rounded(.down) * grid))
+        // An initial heap anywhere but beside the flag is not edited: the heap stays at or above it.
         let initial = runtime.initialHeap
         let initialEditable = initial.map { $0.source == runtime.source && $0.setting.hasPrefix("-Xms") } ?? false
-        if let initial, !initialEditable { newHeap = max(newHeap, initial.bytes) }
+        if let initial, !initialEditable { newHeap = max(newHeap, RequestRounding.memory(Double(initial.bytes))) }
         guard newHeap <= heap - config.minReductionBytes else { return nil }
         let flag = "-Xmx\(newHeap >> 20)m"
         var lowered = RuntimeMemory(runtime: .jvm, bytes: newHeap, setting: flag, source: runtime.source)

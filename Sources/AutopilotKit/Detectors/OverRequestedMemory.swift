@@ -54,7 +54,7 @@ public struct OverRequestedMemory: Detector {
         var heapCut: HeapCut?
         // Only where the heap is what holds the request up.
         if let held = floor, held.request > usageBased, let observed = context.cluster.workloads[workload],
-            let cut = HeapCut(container, in: observed, usage: usage, config: config.memory) {
+            let cut = HeapCut(container, in: observed, usage: usage, usageBased: usageBased, config: config.memory) {
             (floor, heapCut) = (cut.floor, cut)
         }
         let recommended = max(usageBased, floor?.request ?? 0)

@@ -34,9 +34,10 @@ final class ConfigReader {
         ConfigError("\(source): '\(path.isEmpty ? key : path)' must be \(expected)", setting: path.isEmpty ? key : path)
     }
 
-    func ratio(_ item: JSON, _ key: String, upTo limit: Double = 1) throws(ConfigError) -> Double {
-        guard let value = item.double ?? item.string.flatMap(Double.init), value >= 0, value <= limit else {
-            throw wrong(key, limit == 1 ? "a number from 0 to 1" : "a number of 0 or more")
+    func ratio(_ item: JSON, _ key: String, from least: Double = 0, upTo limit: Double = 1) throws(ConfigError) -> Double {
+        guard let value = item.double ?? item.string.flatMap(Double.init), value >= least, value <= limit else {
+            let range = least == 0 ? (limit == 1 ? "a number from 0 to 1" : "a number of 0 or more") : "a number from \(least.short) to \(limit.short)"
+            throw wrong(key, range)
         }
         return value
     }

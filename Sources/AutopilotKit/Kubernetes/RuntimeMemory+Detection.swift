@@ -9,6 +9,13 @@ extension RuntimeMemory {
                                "OPENSEARCH_JAVA_OPTS", "LS_JAVA_OPTS", "KAFKA_HEAP_OPTS", "CATALINA_OPTS", "JVMFLAGS", "SERVER_JVMFLAGS",
                                "SOLR_JAVA_MEM", "FLINK_ENV_JAVA_OPTS"]
     static let jvmOverride = "_JAVA_OPTIONS"
+    /// Variables whose heap flag a change may lower: read as they are by the JVM or its launcher script.
+    static let editableVariables: Set<String> = ["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS", "JAVA_OPTIONS", "JVM_OPTS",
+                                                 "KAFKA_HEAP_OPTS", "CATALINA_OPTS", jvmOverride]
+    /// Products whose launchers add defaults of their own before the variable (`jvm.options`' `-Xms1g`):
+    /// editable only with an `-Xms` in the same variable, which overrides those. Solr's (`SOLR_HEAP`
+    /// replaces it) and Flink's (it computes its own heap flags) are never edited.
+    static let productVariables: Set<String> = ["ES_JAVA_OPTS", "OPENSEARCH_JAVA_OPTS", "LS_JAVA_OPTS", "JVMFLAGS", "SERVER_JVMFLAGS"]
     /// Image names of JVMs and of products that run on one.
     static let jvmImages = ["openjdk", "adoptopenjdk", "temurin", "corretto", "amazoncorretto", "sapmachine", "zulu", "liberica",
                             "semeru", "graalvm", "jdk", "jre", "java", "spring", "tomcat", "jetty", "wildfly", "keycloak",
@@ -39,8 +46,7 @@ extension RuntimeMemory {
             if let largest = heap.initials.max(by: { $0.bytes < $1.bytes }) {
                 jvm.initialHeap = InitialHeap(bytes: largest.bytes, setting: largest.token, source: largest.source)
             }
-            jvm.editable = heap.sizeFlags == 1 && jvm.bytes != nil && jvm.setting.hasPrefix("-Xmx") && jvm.source.hasPrefix("env ")
-                && writtenOnce(jvm.setting, inVariable: String(jvm.source.dropFirst(4)), of: spec)
+            jvm.editable = heapEditable(jvm, heap, spec: spec)
             return jvm
         }
 
@@ -59,6 +65,27 @@ extension RuntimeMemory {
             return RuntimeMemory(runtime: .jvm, percentOfLimit: 25, setting: "default MaxRAMPercentage=25", source: reason)
         }
         return nil
+    }
+
+    /// Whether the one heap flag is where a change can lower it and nothing else can undo or contradict
+    /// that: an `-Xmx` written once in an editable variable, the only heap-size flag; no initial heap but
+    /// an `-Xms` written once beside it (required for a product's variable); no other sizing flag or
+    /// options file; no env from ConfigMaps or Secrets (`envFrom`, `valueFrom`) that could add flags unseen.
+    static func heapEditable(_ jvm: RuntimeMemory, _ heap: JVMHeap, spec: JSON) -> Bool {
+        guard heap.sizeFlags == 1, !heap.otherSizing, jvm.bytes != nil, jvm.setting.hasPrefix("-Xmx"), jvm.source.hasPrefix("env ") else { return false }
+        let variable = String(jvm.source.dropFirst(4))
+        let isProduct = productVariables.contains(variable)
+        guard editableVariables.contains(variable) || isProduct, writtenOnce(jvm.setting, inVariable: variable, of: spec) else { return false }
+        if !(spec["envFrom"]?.array ?? []).isEmpty { return false }
+        let jvmNames = Set(jvmVariables + [jvmOverride])
+        if (spec["env"]?.array ?? []).contains(where: { jvmNames.contains($0["name"]?.string ?? "") && $0["valueFrom"] != nil }) { return false }
+        switch heap.initials.count {
+        case 0: return !isProduct
+        case 1:
+            let initial = heap.initials[0]
+            return initial.source == jvm.source && initial.token.hasPrefix("-Xms") && writtenOnce(initial.token, inVariable: variable, of: spec)
+        default: return false
+        }
     }
 
     /// Whether env `name` is defined once in the container spec, as a literal value (no `$(VAR)`) holding
@@ -80,6 +107,11 @@ extension RuntimeMemory {
         var percent: (value: Double, token: String, source: String)?
         var maxRAM: (bytes: Int64, token: String)?
         var sawFlags = false
+        /// Young generation or soft heap sizes (which must stay under the heap), or options read from a
+        /// file: a heap flag lowered alone could contradict them.
+        var otherSizing = false
+        static let sizingOptions: Set<String> = ["NewSize", "MaxNewSize", "SoftMaxHeapSize", "Flags", "VMOptionsFile", "InitialRAMPercentage",
+                                                 "MinRAMPercentage"]
 
         mutating func scan(_ tokens: [String], source: String, tiedToLimit: Bool) {
             for token in tokens {
@@ -91,6 +123,10 @@ extension RuntimeMemory {
                     initials.append((bytes, token, source))
                     continue
                 }
+                if token.hasPrefix("-Xmn") || token.hasPrefix("@") || token.hasPrefix("-XX:Flags") {
+                    otherSizing = true
+                    continue
+                }
                 guard token.hasPrefix("-XX:"), let equals = token.firstIndex(of: "=") else { continue }
                 let name = token[token.index(token.startIndex, offsetBy: 4)..<equals]
                 let value = String(token[token.index(after: equals)...])
@@ -99,6 +135,8 @@ extension RuntimeMemory {
                     if let bytes = jvmSize(value) { set(size: bytes, token, source, tiedToLimit) }
                 case "InitialHeapSize", "MinHeapSize":
                     if let bytes = jvmSize(value) { initials.append((bytes, token, source)) }
+                case _ where Self.sizingOptions.contains(String(name)):
+                    otherSizing = true
                 case "MaxRAMPercentage":
                     if let share = Double(value), share > 0, share <= 100 { (percent, sawFlags) = ((share, token, source), true) }
                 case "MaxRAMFraction":

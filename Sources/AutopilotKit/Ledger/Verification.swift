@@ -125,9 +125,6 @@ public struct Verification: Sendable {
             return Verification(state: .unknown, reason: "live; the usage window starts before the change (\(RFC3339.string(changedAt))): "
                                 + "the next run judges it on usage since", realized: realized)
         }
-        if !isCPU, let flag = baseline["recommended", "runtimeFlag"], !flag.isNull {
-            if let verdict = heapChange(flag, container: container, usage: usage, changedAt: changedAt, realized: realized) { return verdict }
-        }
         if !isCPU, let usage {
             if usage.oomKills > 0 {
                 return Verification(state: .unsafe, reason: "\(usage.oomKills) OOM kills in the window since the change", realized: realized)
@@ -135,6 +132,9 @@ public struct Verification: Sendable {
             if let peak = usage.memory["max"], let now, peak > now {
                 return Verification(state: .unsafe, reason: "peak working set \(show(peak)) is above the new request \(show(now))", realized: realized)
             }
+        }
+        if !isCPU, let flag = baseline["recommended", "runtimeFlag"], !flag.isNull {
+            if let verdict = heapChange(flag, container: container, usage: usage, changedAt: changedAt, realized: realized) { return verdict }
         }
         if isCPU, let usage {
             if let p95 = usage.cpu["p95"], let now, p95 > now {
@@ -152,11 +152,11 @@ public struct Verification: Sendable {
     }
 
     /// The heap share of a cut that lowered a JVM's heap with its request (`HeapCut`), once the request is
-    /// live: unsafe if the flag did not change with it (the request is then below heap + overhead), if the
-    /// JVM still reports a larger heap (the edit did not reach it) or fills the new heap; unknown while the
-    /// usage window starts before the change. nil: nothing against it.
-    static let heapFullRatio = 0.95
-
+    /// live and the window shows no OOM kill or peak above it: unsafe if the flag did not change with it
+    /// (the request is then below heap + overhead), if an initial heap above it stops the JVM, or if the
+    /// JVM still reports a larger heap (the edit did not reach it); unknown while the usage window starts
+    /// before the change. nil: nothing against it. (How full the new heap runs is not judged: the heap
+    /// in use summed over pools counts a full eden, which a healthy JVM reaches before every young GC.)
     private static func heapChange(_ flag: JSON, container: Observed.Container, usage: Observed.Usage?, changedAt: Date?,
                                    realized: Money) -> Verification? {
         let wanted = flag["value"]?.string ?? ""
@@ -166,6 +166,10 @@ public struct Verification: Sendable {
             return Verification(state: .unsafe, reason: "the request is live but the JVM's heap flag is \(container.runtime?.setting ?? "not seen"), "
                                 + "not \(wanted): the heap no longer fits the request; lower the flag or restore the request", realized: realized)
         }
+        if let initial = live.initialHeap, initial.bytes > liveHeap {
+            return Verification(state: .unsafe, reason: "the JVM's initial heap \(initial.setting) is above its heap \(live.setting): it does not start",
+                                realized: realized)
+        }
         guard let usage, let heap = usage.jvmHeap else { return nil }
         if let changedAt, usage.windowStart.flatMap(RFC3339.date).map({ $0 < changedAt }) ?? true {
             return Verification(state: .unknown, reason: "live with \(live.setting); the usage window starts before the change: "
@@ -174,10 +178,6 @@ public struct Verification: Sendable {
         if Double(heap.max) > Double(liveHeap) * HeapCut.reportedMaxRange.upperBound {
             return Verification(state: .unsafe, reason: "the JVM reports a heap max of \(Units.memory(heap.max)), above \(live.setting): "
                                 + "the flag does not reach it and the heap no longer fits the request", realized: realized)
-        }
-        if let used = heap.usedMax, Double(used) >= Double(liveHeap) * heapFullRatio {
-            return Verification(state: .unsafe, reason: "the JVM's heap in use reached \(Units.memory(used)) of its \(Units.memory(liveHeap)) "
-                                + "since the change", realized: realized)
         }
         return nil
     }

@@ -111,7 +111,11 @@ public struct PatchPlanner {
             let from = before?["value"]?.string, let to = after?["value"]?.string
         else { return .notPatchable("the finding's heap flag change is incomplete; nothing is changed") }
         var tokens = [(from, to)]
-        if let initialFrom = before?["initial"]?.string, let initialTo = after?["initial"]?.string { tokens.insert((initialFrom, initialTo), at: 0) }
+        switch (before?["initial"]?.string, after?["initial"]?.string) {
+        case (let initialFrom?, let initialTo?): tokens.insert((initialFrom, initialTo), at: 0)
+        case (nil, nil): break
+        default: return .notPatchable("the finding's initial heap change is incomplete; nothing is changed")
+        }
         // Only heap sizes go into a manifest from a record: `-Xmx`/`-Xms` and a size, the same flag before and after.
         let sizes = tokens.allSatisfy { pair in
             [pair.0, pair.1].allSatisfy { ($0.hasPrefix("-Xmx") || $0.hasPrefix("-Xms")) && RuntimeMemory.jvmSize(String($0.dropFirst(4))) != nil }
@@ -131,6 +135,13 @@ public struct PatchPlanner {
                                                                workload: workload),
             location.path == request.path, location.document == request.document, location.steps == steps
         else { return .notPatchable("env \(variable) of container \(container) is not set beside its memory request in \(request.path); \(whole)") }
+        // A base several overlays build: another cluster's overlay may set the variable and not the request,
+        // and its heap was not measured here.
+        let builders = Set(manifests.documents.first { $0.path == location.path && $0.index == location.document }?.overlays ?? [])
+        if builders.count > 1 {
+            return .notPatchable("\(location.path) is a kustomize base shared by \(builders.sorted().joined(separator: ", ")); a heap flag is "
+                + "lowered only where one cluster's usage measured it: give the overlay its own \(variable), or lower the request alone later")
+        }
         let source = try parse(location.path, workspace)
         guard let old = YAMLEdit.value(at: steps, in: source, document: location.document)?.value else {
             return .notPatchable("env \(variable) of container \(container) is not set beside its memory request in \(request.path); \(whole)")
@@ -145,6 +156,14 @@ public struct PatchPlanner {
         let value = text.joined(separator: " ")
         guard tokens.allSatisfy({ pair in RuntimeMemory.words(value).filter { $0 == pair.1 }.count == 1 && !RuntimeMemory.words(value).contains(pair.0) })
         else { return .notPatchable("env \(variable) of container \(container) in \(request.path) separates its flags oddly; \(whole)") }
+        // The value as the JVM will read it: one heap size (the new one), no initial heap above it, nothing
+        // else sizing the heap (the repo may hold more than the cluster showed).
+        var heap = RuntimeMemory.JVMHeap()
+        heap.scan(RuntimeMemory.words(value), source: "env \(variable)", tiedToLimit: false)
+        let newHeap = RuntimeMemory.jvmSize(String(to.dropFirst(4))) ?? 0
+        guard heap.sizeFlags == 1, heap.size?.token == to, !heap.otherSizing, heap.initials.allSatisfy({ $0.bytes <= newHeap }) else {
+            return .notPatchable("env \(variable) of container \(container) in \(request.path) sets the heap in more ways than the cluster showed; \(whole)")
+        }
         try write(location, text: value, source: source, field: "\(container) env \(variable) heap flag", from: old, finding: finding, &workspace,
                   shown: (tokens.map(\.0).joined(separator: " "), tokens.map(\.1).joined(separator: " ")))
         return .applied

@@ -53,6 +53,19 @@ final class HeapCutTests: XCTestCase {
         XCTAssertEqual(whole.recommended["memory"]?.intValue, 2432 * mib)
     }
 
+    func testTheMarginAndStepAreConfiguredWithinSafeBounds() throws {
+        var config = DetectionConfig()
+        try config.apply(yaml: Array("memory: {jvmHeapMargin: 0.5, maxHeapReductionPerStep: 0.25}\n".utf8), source: "autopilot.yaml")
+        XCTAssertEqual(config.memory.jvmHeapMargin, 0.5)
+        XCTAssertEqual(config.memory.maxHeapReductionPerStep, 0.25)
+        // At most a quarter lower: 4096 × 0.75 = 3072Mi.
+        XCTAssertEqual(try finding(runtime(), config: config).recommended["runtimeFlag"]?["value"], "-Xmx3072m")
+        // A heap sized to just what it used would spend its time collecting garbage.
+        XCTAssertThrowsError(try config.apply(yaml: Array("memory: {jvmHeapMargin: 0.05}\n".utf8), source: "autopilot.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("jvmHeapMargin"), "\(error)")
+        }
+    }
+
     func testAnInitialHeapIsLoweredWithItOrHoldsItUp() throws {
         // -Xms4g in the same variable: lowered to the new heap with -Xmx.
         let same = try finding(runtime(initial: .init(bytes: 4096 * mib, setting: "-Xms4g", source: "env JAVA_OPTS")))
@@ -89,6 +102,40 @@ final class HeapCutTests: XCTestCase {
         XCTAssertNil(try finding(runtime(), sidecar: sidecar).recommended["runtimeFlag"])
         // A heap nearly all in use: 3.8Gi × 1.25 is above 4Gi − 128Mi; the floor stays.
         XCTAssertNil(try finding(runtime(), reported: (4096 * mib, 3891 * mib)).recommended["runtimeFlag"])
+    }
+
+    func testAReportTheJVMsDefaultCouldGiveProvesNothing() throws {
+        // A 16Gi limit: the JVM's default heap (25%) is 4Gi, the flag's size too. The report of a 4Gi heap
+        // does not show that JAVA_OPTS reaches the JVM.
+        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: 16384 * mib)
+        container.runtime = runtime()
+        var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(1229 * mib)))
+        usage.jvmHeap = (4096 * mib, 1536 * mib)
+        var cluster = Fixtures.cluster()
+        cluster.add(Fixtures.node("n1"))
+        cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
+        cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
+        cluster.add(usage)
+        let finding = try XCTUnwrap(OverRequestedMemory().detect(in: Fixtures.context(cluster)).first)
+        XCTAssertNil(finding.recommended["runtimeFlag"])
+        XCTAssertEqual(finding.recommended["memory"]?.intValue, 5120 * mib)
+    }
+
+    func testTheHeapGoesNoLowerThanTheRequestNeeds() throws {
+        // Peak 2.9Gi: the window says 2970 × 1.15 → 3456Mi; the heap whose floor fits it: min(3456 ÷ 1.25,
+        // 3456 − 192) = 2764.8 → 2752Mi on a 16Mi step, above the 2048Mi the JVM's use would allow.
+        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib)
+        container.runtime = runtime()
+        var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(2970 * mib)))
+        usage.jvmHeap = (4096 * mib, 1536 * mib)
+        var cluster = Fixtures.cluster()
+        cluster.add(Fixtures.node("n1"))
+        cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
+        cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
+        cluster.add(usage)
+        let finding = try XCTUnwrap(OverRequestedMemory().detect(in: Fixtures.context(cluster)).first)
+        XCTAssertEqual(finding.recommended["runtimeFlag"]?["value"], "-Xmx2752m")
+        XCTAssertEqual(finding.recommended["memory"]?.intValue, 3456 * mib)
     }
 
     func testWhereTheWindowAloneHoldsTheRequestTheHeapIsNotTouched() throws {

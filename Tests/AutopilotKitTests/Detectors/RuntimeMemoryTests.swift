@@ -38,15 +38,18 @@ final class RuntimeMemoryTests: XCTestCase {
         XCTAssertTrue(literal.editable)
         XCTAssertEqual(literal.initialHeap, RuntimeMemory.InitialHeap(bytes: 64 * mib, setting: "-Xms64m", source: "env JAVA_OPTS"))
         XCTAssertEqual(literal.json["editable"], true)
-        // The largest initial heap wins, wherever it is set (InitialHeapSize too).
+        // Several initial heaps: the largest is recorded (the last one wins in HotSpot, per flag: which
+        // is effective is not worth guessing), and the heap is not editable.
         let initials = try XCTUnwrap(try detect(#"""
             {"name":"app","env":[{"name":"JAVA_TOOL_OPTIONS","value":"-XX:InitialHeapSize=1g"},{"name":"JAVA_OPTS","value":"-Xms64m -Xmx2g"}]}
             """#))
         XCTAssertEqual(initials.initialHeap?.bytes, 1 << 30)
         XCTAssertEqual(initials.initialHeap?.source, "env JAVA_TOOL_OPTIONS")
-        XCTAssertTrue(initials.editable)
+        XCTAssertFalse(initials.editable)
         // Not editable: a second heap-size flag, a $(VAR) in the value, a variable defined twice, the
-        // command line, a heap built from the limit, MaxHeapSize (emit-pr writes -Xmx only).
+        // command line, a heap built from the limit, MaxHeapSize (emit-pr writes -Xmx only), two -Xms, an
+        // initial heap elsewhere, young-generation or soft sizes, an options file, env from a ConfigMap
+        // (envFrom, or a JVM variable's valueFrom), a product variable without its -Xms, Solr's and Flink's.
         let notEditable = [
             #"{"name":"a","env":[{"name":"JAVA_TOOL_OPTIONS","value":"-Xmx1g"},{"name":"JAVA_OPTS","value":"-Xmx2g"}]}"#,
             #"{"name":"a","env":[{"name":"HEAP","value":"-Xmx1g"},{"name":"JAVA_OPTS","value":"$(HEAP) -XX:+UseG1GC"}]}"#,
@@ -55,6 +58,17 @@ final class RuntimeMemoryTests: XCTestCase {
             #"{"name":"a","args":["java","-Xmx1g","-jar","a.jar"]}"#,
             #"{"name":"a","env":[{"name":"LIMIT","valueFrom":{"resourceFieldRef":{"resource":"limits.memory","divisor":"1Mi"}}},{"name":"JAVA_OPTS","value":"-Xmx$(LIMIT)m"}]}"#,
             #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-XX:MaxHeapSize=1g"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xms2g -Xmx2g -Xms1g"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_TOOL_OPTIONS","value":"-Xms1g"},{"name":"JAVA_OPTS","value":"-Xmx2g"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx2g -Xmn1g"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx2g -XX:SoftMaxHeapSize=1g"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx2g -XX:Flags=/etc/jvm.flags"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx2g @/etc/jvm.args"}]}"#,
+            #"{"name":"a","envFrom":[{"configMapRef":{"name":"jvm"}}],"env":[{"name":"JAVA_OPTS","value":"-Xmx2g"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_TOOL_OPTIONS","valueFrom":{"configMapKeyRef":{"name":"jvm","key":"opts"}}},{"name":"JAVA_OPTS","value":"-Xmx2g"}]}"#,
+            #"{"name":"a","env":[{"name":"OPENSEARCH_JAVA_OPTS","value":"-Xmx2g"}]}"#,
+            #"{"name":"a","env":[{"name":"SOLR_JAVA_MEM","value":"-Xms2g -Xmx2g"}]}"#,
+            #"{"name":"a","env":[{"name":"FLINK_ENV_JAVA_OPTS","value":"-Xms2g -Xmx2g"}]}"#,
         ]
         for spec in notEditable {
             let found = try XCTUnwrap(try detect(spec, limit: 2 << 30), spec)
