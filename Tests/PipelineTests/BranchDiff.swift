@@ -55,13 +55,17 @@ enum BranchDiff {
                     for index in inHunk {
                         placed.insert(index)
                         let edit = fileEdits[index]
-                        // A heap flag's record names the flags it changed, not the variable's whole value: each is on the line.
-                        func holds(_ lines: [String], _ value: String) -> Bool {
-                            let text = lines.joined(separator: "\n")
-                            return text.contains(value) || value.split(separator: " ").allSatisfy { word in
-                                text.split(whereSeparator: { $0 == " " || $0 == "\"" || $0 == "\n" }).contains(word)
+                        // A heap flag's record names the flags it changed, not the variable's whole value: the line
+                        // after is the line before with exactly those flags swapped.
+                        if (edit["field"] as? String ?? "").hasSuffix(" heap flag"), let from = edit["from"] as? String, let to = edit["to"] as? String {
+                            var expected = hunk.removed.joined(separator: "\n")
+                            for (old, new) in zip(from.split(separator: " "), to.split(separator: " ")) {
+                                expected = expected.replacingOccurrences(of: String(old), with: String(new))
                             }
+                            XCTAssertEqual(hunk.added.joined(separator: "\n"), expected, "\(branch): \(diff.path):\(edit["line"] ?? "?")", file: file, line: line)
+                            continue
                         }
+                        func holds(_ lines: [String], _ value: String) -> Bool { lines.joined(separator: "\n").contains(value) }
                         if let to = edit["to"] as? String {
                             XCTAssertTrue(holds(hunk.added, to),
                                           "\(branch): \(diff.path):\(edit["line"] ?? "?") should read \(to): +\(hunk.added)", file: file, line: line)

@@ -230,17 +230,21 @@ extension RuntimeMemoryPipelineTests {
         let cases: [(String, (String) -> String, String)] = [
             // The repo drifted from the cluster: another heap in the manifest.
             ("drifted", { $0.replacingOccurrences(of: "-Xmx400M -Xms400M", with: "-Xmx512M -Xms400M") },
-             "does not hold -Xms400M -Xmx400M once each as written"),
+             "does not set its heap as the cluster showed (-Xmx400M alone in KAFKA_HEAP_OPTS)"),
             // KAFKA_HEAP_OPTS defined twice (the kubelet takes the last; an edit would reach the first).
             ("twice", { $0.replacingOccurrences(of: "            - name: KAFKA_LISTENERS\n",
                                                 with: "            - name: KAFKA_HEAP_OPTS\n              value: -Xmx400M\n            - name: KAFKA_LISTENERS\n") },
-             "does not hold -Xms400M -Xmx400M once each as written"),
+             "does not set its heap as the cluster showed"),
             // The variable is not in the manifest (set elsewhere).
             ("elsewhere", { $0.replacingOccurrences(of: "            - name: KAFKA_HEAP_OPTS\n", with: "            - name: OTHER_OPTS\n") },
-             "env KAFKA_HEAP_OPTS of container kafka is not set beside its memory request in shop/manifest.yaml"),
+             "does not set its heap as the cluster showed"),
             // The repo sets an initial heap the cluster did not show, above the new heap.
             ("more", { $0.replacingOccurrences(of: "-Xmx400M -Xms400M", with: "-Xmx400M -Xms400M -XX:InitialHeapSize=300m") },
-             "sets the heap in more ways than the cluster showed"),
+             "does not set its heap as the cluster showed"),
+            // Env from a ConfigMap the cluster did not show.
+            ("envFrom", { $0.replacingOccurrences(of: "image: 'ghcr.io/open-telemetry/demo:2.1.3-kafka'\n",
+                                                  with: "image: 'ghcr.io/open-telemetry/demo:2.1.3-kafka'\n          envFrom:\n            - configMapRef:\n                name: jvm\n") },
+             "does not set its heap as the cluster showed"),
         ]
         for (name, edit, reason) in cases {
             let repo = try repo(in: scratch.appendingPathComponent(name), edit: edit)

@@ -10,8 +10,9 @@
 /// - the JVM reported a heap max within `reportedMaxRange` of the flag: the flag is the one in effect
 ///   (a JVM that never reads the variable, or two JVMs summed in one pod, report something else);
 ///   Parallel GC reports the heap less a survivor space, pools' highest maxima summed can exceed it a little;
-///   and the JVM's default heap (25% of the limit) is not in that range too, else the report cannot tell
-///   the flag from the default;
+///   and the JVM's default heap for the limit is not in that range too, else the report cannot tell the
+///   flag from the default (`defaultHeaps`); without a limit the default is a share of the node's memory,
+///   which is not checked here, so there is no cut;
 /// - it reported its highest heap in use over the window.
 ///
 /// New heap = heap in use × (1 + `jvmHeapMargin`) on the request grid, at least the heap ×
@@ -29,8 +30,15 @@ struct HeapCut {
 
     static let reportedMaxRange = 0.85...1.05
 
-    /// The JVM's heap without flags: 25% of the container's limit (JDK 10 and later).
-    static let defaultPercentOfLimit = 25.0
+    /// The heaps a JVM may take without a size flag, for a container limit (HotSpot, JDK 10 and later,
+    /// `Arguments::set_heap_size`): 50% of the limit (MinRAMPercentage) where that is below the ergonomic
+    /// maximum, 96M × 1.3 on 64-bit; else 25% (MaxRAMPercentage), at least that maximum. Plain 25% too
+    /// (what the JVM's own defaults say without the ergonomic floor).
+    static func defaultHeaps(limit: Int64) -> [Double] {
+        let ergonomic = Double(96 << 20) * 1.3
+        let half = Double(limit) * 0.5, quarter = Double(limit) * 0.25
+        return [half < ergonomic ? half : max(quarter, ergonomic), quarter]
+    }
 
     /// `usageBased`: the request the window alone calls for; the heap goes no lower than its floor needs.
     init?(_ container: Observed.Container, in workload: Observed.Workload, usage: Observed.Usage, usageBased: Int64,
@@ -41,9 +49,9 @@ struct HeapCut {
             let reported = usage.jvmHeap, let used = reported.usedMax, used > 0,
             Self.reportedMaxRange.contains(Double(reported.max) / Double(heap))
         else { return nil }
-        if let limit = container.limits.memory, Self.reportedMaxRange.contains(Double(limit) * Self.defaultPercentOfLimit / 100 / Double(heap)) {
-            return nil
-        }
+        guard let limit = container.limits.memory,
+            !Self.defaultHeaps(limit: limit).contains(where: { Self.reportedMaxRange.contains($0 / Double(heap)) })
+        else { return nil }
         let variable = String(runtime.source.dropFirst(4))
         // The largest heap on the 16Mi grid whose floor (heap + overhead) is at most the usage-based request.
         let fitting = min(Double(usageBased) / (1 + config.runtimeOverheadRatio), Double(usageBased - config.jvmOverheadMinBytes))

@@ -46,7 +46,9 @@ extension RuntimeMemory {
             if let largest = heap.initials.max(by: { $0.bytes < $1.bytes }) {
                 jvm.initialHeap = InitialHeap(bytes: largest.bytes, setting: largest.token, source: largest.source)
             }
-            jvm.editable = heapEditable(jvm, heap, spec: spec)
+            // A reference left unexpanded (a ConfigMap's or Secret's value) may carry flags unseen.
+            let unresolved = (jvmVariables + [jvmOverride]).contains { env[$0]?.contains("$(") ?? false } || commandLine.contains { $0.contains("$(") }
+            jvm.editable = !unresolved && heapEditable(jvm, heap, spec: spec)
             return jvm
         }
 
@@ -69,10 +71,13 @@ extension RuntimeMemory {
 
     /// Whether the one heap flag is where a change can lower it and nothing else can undo or contradict
     /// that: an `-Xmx` written once in an editable variable, the only heap-size flag; no initial heap but
-    /// an `-Xms` written once beside it (required for a product's variable); no other sizing flag or
-    /// options file; no env from ConfigMaps or Secrets (`envFrom`, `valueFrom`) that could add flags unseen.
+    /// an `-Xms` written once beside it (required for a product's variable); no RAM percentage, other sizing
+    /// flag or options file; no env from ConfigMaps or Secrets (`envFrom`, `valueFrom`, an unexpanded
+    /// `$(VAR)`) that could add flags unseen.
     static func heapEditable(_ jvm: RuntimeMemory, _ heap: JVMHeap, spec: JSON) -> Bool {
-        guard heap.sizeFlags == 1, !heap.otherSizing, jvm.bytes != nil, jvm.setting.hasPrefix("-Xmx"), jvm.source.hasPrefix("env ") else { return false }
+        guard heap.sizeFlags == 1, !heap.otherSizing, heap.percent == nil, heap.maxRAM == nil, jvm.bytes != nil, jvm.setting.hasPrefix("-Xmx"),
+            jvm.source.hasPrefix("env ")
+        else { return false }
         let variable = String(jvm.source.dropFirst(4))
         let isProduct = productVariables.contains(variable)
         guard editableVariables.contains(variable) || isProduct, writtenOnce(jvm.setting, inVariable: variable, of: spec) else { return false }

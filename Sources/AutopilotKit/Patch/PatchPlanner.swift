@@ -138,16 +138,37 @@ public struct PatchPlanner {
         // A base several overlays build: another cluster's overlay may set the variable and not the request,
         // and its heap was not measured here.
         let builders = Set(manifests.documents.first { $0.path == location.path && $0.index == location.document }?.overlays ?? [])
+        let onlyHere = "a heap flag is lowered only where one cluster's usage measured it: give this cluster its own \(variable)"
         if builders.count > 1 {
-            return .notPatchable("\(location.path) is a kustomize base shared by \(builders.sorted().joined(separator: ", ")); a heap flag is "
-                + "lowered only where one cluster's usage measured it: give the overlay its own \(variable), or lower the request alone later")
+            return .notPatchable("\(location.path) is a kustomize base shared by \(builders.sorted().joined(separator: ", ")); \(onlyHere)")
+        }
+        let deployed = clusterPaths.clusters(deploying: builders.first ?? location.path)
+        if deployed.contains(ClusterPaths.everyCluster) || deployed.count > 1 {
+            return .notPatchable("\(builders.first ?? location.path) is deployed to more clusters than \(cluster.name); \(onlyHere)")
         }
         let source = try parse(location.path, workspace)
+        // The container as the repo writes it must show the heap as the cluster did: the same flag, the
+        // one setting (no other variable, envFrom or initial heap the cluster did not show).
+        var node: YAMLNode? = source.documents[location.document]
+        for step in steps.dropLast(3) {
+            switch step {
+            case .key(let key): node = node?[key]
+            case .named(let name): node = node?.item(named: name)
+            }
+        }
+        let limit = finding["current", "memoryLimit"]?.value.intValue
+        guard let spec = node.flatMap({ try? JSON.parse(Self.json($0).text) }),
+            let written = RuntimeMemory.detect(spec: spec, limits: ResourceAmounts(memory: limit), requests: ResourceAmounts()),
+            written.editable, written.setting == from, written.bytes == before?["heap"]?.int
+        else {
+            return .notPatchable("container \(container) in \(request.path) does not set its heap as the cluster showed (\(from) alone in "
+                + "\(variable)); \(whole)")
+        }
         guard let old = YAMLEdit.value(at: steps, in: source, document: location.document)?.value else {
             return .notPatchable("env \(variable) of container \(container) is not set beside its memory request in \(request.path); \(whole)")
         }
-        // Defined once, literally, each token once as a word: the edit is the whole heap change.
-        guard Self.envDefinitions(of: variable, container: Array(steps.dropLast(3)), in: source, document: location.document) == 1, !old.contains("$("), tokens.allSatisfy({ pair in RuntimeMemory.words(old).filter { $0 == pair.0 }.count == 1 }) else {
+        // Each token once as a word: the edit is the whole heap change.
+        guard tokens.allSatisfy({ pair in RuntimeMemory.words(old).filter { $0 == pair.0 }.count == 1 }) else {
             return .notPatchable("env \(variable) of container \(container) in \(request.path) does not hold \(tokens.map(\.0).joined(separator: " ")) "
                 + "once each as written; \(whole)")
         }
@@ -440,18 +461,14 @@ public struct PatchPlanner {
         do { return try YAMLSource(bytes: bytes) } catch { throw YAMLEditError("\(path):\(error.line):\(error.column): \(error.message)") }
     }
 
-    /// How many items of the container's `env` list define `name` (the last one wins in the kubelet; an
-    /// edit reaches the first).
-    static func envDefinitions(of name: String, container steps: [YAMLPathStep], in source: YAMLSource, document: Int) -> Int {
-        var node: YAMLNode? = source.documents[document]
-        for step in steps {
-            switch step {
-            case .key(let key): node = node?[key]
-            case .named(let item): node = node?.item(named: item)
-            }
+    /// A YAML node as JSON, scalars as strings (what runtime detection reads of a container: env, command, args).
+    static func json(_ node: YAMLNode) -> JSONValue {
+        switch node {
+        case .scalar(let scalar): .string(scalar.value)
+        case .sequence(let sequence): .array(sequence.items.map(json))
+        case .mapping(let mapping): .object(mapping.pairs.map { JSONValue.Member($0.key.value, json($0.value)) })
+        case .alias: .null
         }
-        guard case .sequence(let env)? = node?["env"] else { return 0 }
-        return env.items.filter { $0["name"]?.scalarValue == name }.count
     }
 
     /// `shown`: what the edit record says changed, where that is not the whole value.

@@ -1,8 +1,9 @@
 import XCTest
 @testable import AutopilotKit
 
-/// A JVM's heap lowered with its memory request (`HeapCut`), figures worked by hand: 8Gi requested,
-/// peak working set 1.2Gi, `-Xmx4g` in JAVA_OPTS, the JVM reporting a 4Gi heap max and at most 1.5Gi in use.
+/// A JVM's heap lowered with its memory request (`HeapCut`), figures worked by hand: 8Gi requested under a
+/// 10Gi limit (the JVM's default heap would be 2.5Gi: not the flag's size), peak working set 1.2Gi,
+/// `-Xmx4g` in JAVA_OPTS, the JVM reporting a 4Gi heap max and at most 1.5Gi in use.
 final class HeapCutTests: XCTestCase {
     private let mib: Int64 = 1 << 20
     private let key = Observed.WorkloadKey(namespace: "shop", kind: "Deployment", name: "orders")
@@ -14,7 +15,7 @@ final class HeapCutTests: XCTestCase {
 
     private func finding(_ runtime: RuntimeMemory, reported: (max: Int64, usedMax: Int64?)? = (4096 << 20, 1536 << 20),
                          sidecar: RuntimeMemory? = nil, config: DetectionConfig = DetectionConfig()) throws -> Finding {
-        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib)
+        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: 10240 * mib)
         container.runtime = runtime
         var containers = [container]
         if let sidecar {
@@ -105,26 +106,32 @@ final class HeapCutTests: XCTestCase {
     }
 
     func testAReportTheJVMsDefaultCouldGiveProvesNothing() throws {
-        // A 16Gi limit: the JVM's default heap (25%) is 4Gi, the flag's size too. The report of a 4Gi heap
-        // does not show that JAVA_OPTS reaches the JVM.
-        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: 16384 * mib)
-        container.runtime = runtime()
-        var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(1229 * mib)))
-        usage.jvmHeap = (4096 * mib, 1536 * mib)
-        var cluster = Fixtures.cluster()
-        cluster.add(Fixtures.node("n1"))
-        cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
-        cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
-        cluster.add(usage)
-        let finding = try XCTUnwrap(OverRequestedMemory().detect(in: Fixtures.context(cluster)).first)
-        XCTAssertNil(finding.recommended["runtimeFlag"])
-        XCTAssertEqual(finding.recommended["memory"]?.intValue, 5120 * mib)
+        // The JVM's default heap for the limit: 25%, at least 124.8Mi; 50% of a limit under 249.6Mi.
+        XCTAssertEqual(HeapCut.defaultHeaps(limit: 16384 * mib), [4096.0 * Double(mib), 4096.0 * Double(mib)])
+        XCTAssertEqual(HeapCut.defaultHeaps(limit: 400 * mib)[0], Double(96 * mib) * 1.3)
+        XCTAssertEqual(HeapCut.defaultHeaps(limit: 200 * mib)[0], Double(100 * mib))
+        // A 16Gi limit: the default heap is 4Gi, the flag's size too; no limit: the default is a share of the
+        // node's memory. Either way a report of a 4Gi heap does not show that JAVA_OPTS reaches the JVM.
+        for limit in [16384 * mib, nil] {
+            var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: limit)
+            container.runtime = runtime()
+            var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(1229 * mib)))
+            usage.jvmHeap = (4096 * mib, 1536 * mib)
+            var cluster = Fixtures.cluster()
+            cluster.add(Fixtures.node("n1"))
+            cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
+            cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
+            cluster.add(usage)
+            let finding = try XCTUnwrap(OverRequestedMemory().detect(in: Fixtures.context(cluster)).first)
+            XCTAssertNil(finding.recommended["runtimeFlag"], "limit \(limit.map(String.init) ?? "none")")
+            XCTAssertEqual(finding.recommended["memory"]?.intValue, 5120 * mib)
+        }
     }
 
     func testTheHeapGoesNoLowerThanTheRequestNeeds() throws {
         // Peak 2.9Gi: the window says 2970 × 1.15 → 3456Mi; the heap whose floor fits it: min(3456 ÷ 1.25,
         // 3456 − 192) = 2764.8 → 2752Mi on a 16Mi step, above the 2048Mi the JVM's use would allow.
-        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib)
+        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: 10240 * mib)
         container.runtime = runtime()
         var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(2970 * mib)))
         usage.jvmHeap = (4096 * mib, 1536 * mib)

@@ -69,6 +69,9 @@ final class RuntimeMemoryTests: XCTestCase {
             #"{"name":"a","env":[{"name":"OPENSEARCH_JAVA_OPTS","value":"-Xmx2g"}]}"#,
             #"{"name":"a","env":[{"name":"SOLR_JAVA_MEM","value":"-Xms2g -Xmx2g"}]}"#,
             #"{"name":"a","env":[{"name":"FLINK_ENV_JAVA_OPTS","value":"-Xms2g -Xmx2g"}]}"#,
+            #"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx2g -XX:MaxRAMPercentage=50"}]}"#,
+            #"{"name":"a","env":[{"name":"EXTRA","valueFrom":{"configMapKeyRef":{"name":"jvm","key":"opts"}}},{"name":"JAVA_OPTS","value":"-Xmx2g"}],"args":["$(EXTRA)"]}"#,
+            #"{"name":"a","env":[{"name":"EXTRA","valueFrom":{"secretKeyRef":{"name":"jvm","key":"opts"}}},{"name":"JAVA_TOOL_OPTIONS","value":"$(EXTRA)"},{"name":"JAVA_OPTS","value":"-Xmx2g"}]}"#,
         ]
         for spec in notEditable {
             let found = try XCTUnwrap(try detect(spec, limit: 2 << 30), spec)
