@@ -116,7 +116,7 @@ final class VerificationTests: XCTestCase {
         // The request went in, the flag did not: the heap no longer fits.
         let stale = try verify(running: "-Xmx4g", heap: 4096 * mib, reported: (4096 * mib, 1400 * mib))
         XCTAssertEqual(stale.state, .unsafe)
-        XCTAssertTrue(stale.reason.hasPrefix("the request is live but the JVM's heap flag is -Xmx4g, not -Xmx2048m"), stale.reason)
+        XCTAssertTrue(stale.reason.hasPrefix("the request is live but the runtime's memory setting is -Xmx4g, not -Xmx2048m"), stale.reason)
         // A reviewer who set the heap lower still: fine.
         XCTAssertEqual(try verify(running: "-Xmx1536m", heap: 1536 * mib, reported: (1536 * mib, 1000 * mib)).state, .verified)
         // The flag is in the manifest but the JVM reports the old heap: the variable does not reach it.
@@ -135,6 +135,23 @@ final class VerificationTests: XCTestCase {
         let killed = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (4096 * mib, 1400 * mib), changedDaysAgo: 2, oomKills: 1)
         XCTAssertEqual(killed.state, .unsafe)
         XCTAssertEqual(killed.reason, "1 OOM kills in the window since the change")
+    }
+
+    func testAGOMEMLIMITCutIsVerifiedOnTheSettingTheClusterRuns() throws {
+        let mib = Fixtures.mib
+        let flag = { (value: String, bytes: Int64) in #"{"runtime":"go","env":"GOMEMLIMIT","value":"\#(value)","initial":null,"heap":\#(bytes)}"# }
+        func verify(running: Int64) throws -> Verification {
+            var live = Fixtures.container(memory: 112 * mib)
+            live.runtime = RuntimeMemory(runtime: .go, bytes: running, setting: "GOMEMLIMIT=\(running >> 20)MiB", source: "env GOMEMLIMIT", editable: true)
+            return try check("over-requested-memory", current: "{\"memory\":\(200 * mib),\"runtimeFlag\":\(flag("152MiB", 152 * mib))}",
+                             recommended: "{\"memory\":\(112 * mib),\"runtimeFlag\":\(flag("112MiB", 112 * mib))}", cost: (4, 2.24),
+                             live: live, usage: Fixtures.usage(key, memory: ["max": Double(60 * mib)]),
+                             changedAt: Fixtures.now.addingTimeInterval(-8 * 86_400))
+        }
+        XCTAssertEqual(try verify(running: 112 * mib).state, .verified)
+        let stale = try verify(running: 152 * mib)
+        XCTAssertEqual(stale.state, .unsafe)
+        XCTAssertTrue(stale.reason.hasPrefix("the request is live but the runtime's memory setting is GOMEMLIMIT=152MiB, not 112MiB"), stale.reason)
     }
 
     func testACutStillVerifiesOnTheRequestAlone() throws {

@@ -57,7 +57,7 @@ enum BranchDiff {
                         let edit = fileEdits[index]
                         // A heap flag's record names the flags it changed, not the variable's whole value: the line
                         // after is the line before with exactly those flags swapped.
-                        if (edit["field"] as? String ?? "").hasSuffix(" heap flag"), let from = edit["from"] as? String, let to = edit["to"] as? String {
+                        if ["heap flag", "memory setting"].contains(where: { (edit["field"] as? String ?? "").hasSuffix(" " + $0) }), let from = edit["from"] as? String, let to = edit["to"] as? String {
                             var expected = hunk.removed.joined(separator: "\n")
                             for (old, new) in zip(from.split(separator: " "), to.split(separator: " ")) {
                                 expected = expected.replacingOccurrences(of: String(old), with: String(new))

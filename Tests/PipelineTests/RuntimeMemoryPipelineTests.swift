@@ -128,13 +128,20 @@ final class RuntimeMemoryPipelineTests: XCTestCase {
         let node = try XCTUnwrap(try memoryFindings(try stream("camunda-camunda-platform-helm/deployment-webapp.golden.yaml", peak: 80 * Self.mib)).first)
         XCTAssertEqual((node["recommended"] as? [String: Any])?["memory"] as? Int64, 192 * Self.mib)
         XCTAssertTrue(notes(node).contains("going lower needs --max-old-space-size"), notes(node))
-        // The OpenTelemetry collector: GOMEMLIMIT 152MiB in a 200M limit. The window (peak 60Mi) says
-        // 112Mi (the 100Mi floor on a 16Mi step); GOMEMLIMIT on a 16Mi step is 160Mi, a 30.7Mi cut, under
-        // the 32Mi minimum: no finding.
+        // The OpenTelemetry collector: GOMEMLIMIT 152MiB in a 200M limit, no request (the limit's 190.7Mi
+        // is it). The window (peak 60Mi) says 112Mi (the 100Mi floor on a 16Mi step); GOMEMLIMIT alone, on a
+        // 16Mi step, holds 160Mi, a 30.7Mi cut, under the 32Mi minimum. Written once in its own variable, it
+        // goes down with the request: max(60Mi × 1.25 → 80Mi, half of 152 → 80Mi, the window's 112Mi) =
+        // 112MiB, the request 112Mi.
         let collector = "open-telemetry-opentelemetry-helm-charts/deployment.yaml"
         XCTAssertEqual((try memoryFindings(try stream(collector, peak: 60 * Self.mib, keepRuntime: false)).first?["recommended"]
                         as? [String: Any])?["memory"] as? Int64, 112 * Self.mib)
-        XCTAssertTrue(try memoryFindings(try stream(collector, peak: 60 * Self.mib)).isEmpty)
+        let go = try XCTUnwrap(try memoryFindings(try stream(collector, peak: 60 * Self.mib)).first)
+        XCTAssertEqual((go["recommended"] as? [String: Any])?["memory"] as? Int64, 112 * Self.mib)
+        XCTAssertEqual((go["recommended"] as? [String: Any])?["runtimeFlag"] as? NSDictionary,
+                       ["runtime": "go", "env": "GOMEMLIMIT", "value": "112MiB", "initial": NSNull(), "heap": 112 * Self.mib] as NSDictionary)
+        XCTAssertTrue(notes(go).contains("GOMEMLIMIT goes down with the request (152MiB → 112MiB in env GOMEMLIMIT of this container"), notes(go))
+        XCTAssertTrue((go["summary"] as? String ?? "").contains("and its GOMEMLIMIT from 152MiB to 112MiB"), "\(go)")
     }
 }
 
@@ -194,7 +201,7 @@ extension RuntimeMemoryPipelineTests {
         XCTAssertEqual(recommended["memory"] as? Int64, 400 * Self.mib)
         XCTAssertEqual(recommended["memoryLimit"] as? Int64, 600 * Self.mib, "the limit is kept")
         XCTAssertEqual(recommended["runtimeFlag"] as? NSDictionary,
-                       ["env": "KAFKA_HEAP_OPTS", "value": "-Xmx208m", "initial": "-Xms208m", "heap": 208 * Self.mib] as NSDictionary)
+                       ["runtime": "jvm", "env": "KAFKA_HEAP_OPTS", "value": "-Xmx208m", "initial": "-Xms208m", "heap": 208 * Self.mib] as NSDictionary)
         let risk = try XCTUnwrap(finding["risk"] as? [String: Any])
         XCTAssertEqual(risk["gate"] as? String, "approve", "a smaller heap is for a person")
         XCTAssertTrue((risk["reasons"] as? [String] ?? []).contains { $0.contains("it lowers the JVM's heap (-Xmx400M → -Xmx208m)") }, "\(risk)")
@@ -230,21 +237,21 @@ extension RuntimeMemoryPipelineTests {
         let cases: [(String, (String) -> String, String)] = [
             // The repo drifted from the cluster: another heap in the manifest.
             ("drifted", { $0.replacingOccurrences(of: "-Xmx400M -Xms400M", with: "-Xmx512M -Xms400M") },
-             "does not set its heap as the cluster showed (-Xmx400M alone in KAFKA_HEAP_OPTS)"),
+             "does not set its memory as the cluster showed (-Xmx400M alone in KAFKA_HEAP_OPTS)"),
             // KAFKA_HEAP_OPTS defined twice (the kubelet takes the last; an edit would reach the first).
             ("twice", { $0.replacingOccurrences(of: "            - name: KAFKA_LISTENERS\n",
                                                 with: "            - name: KAFKA_HEAP_OPTS\n              value: -Xmx400M\n            - name: KAFKA_LISTENERS\n") },
-             "does not set its heap as the cluster showed"),
+             "does not set its memory as the cluster showed"),
             // The variable is not in the manifest (set elsewhere).
             ("elsewhere", { $0.replacingOccurrences(of: "            - name: KAFKA_HEAP_OPTS\n", with: "            - name: OTHER_OPTS\n") },
-             "does not set its heap as the cluster showed"),
+             "does not set its memory as the cluster showed"),
             // The repo sets an initial heap the cluster did not show, above the new heap.
             ("more", { $0.replacingOccurrences(of: "-Xmx400M -Xms400M", with: "-Xmx400M -Xms400M -XX:InitialHeapSize=300m") },
-             "does not set its heap as the cluster showed"),
+             "does not set its memory as the cluster showed"),
             // Env from a ConfigMap the cluster did not show.
             ("envFrom", { $0.replacingOccurrences(of: "image: 'ghcr.io/open-telemetry/demo:2.1.3-kafka'\n",
                                                   with: "image: 'ghcr.io/open-telemetry/demo:2.1.3-kafka'\n          envFrom:\n            - configMapRef:\n                name: jvm\n") },
-             "does not set its heap as the cluster showed"),
+             "does not set its memory as the cluster showed"),
         ]
         for (name, edit, reason) in cases {
             let repo = try repo(in: scratch.appendingPathComponent(name), edit: edit)
@@ -273,6 +280,36 @@ extension RuntimeMemoryPipelineTests {
         let branch = try XCTUnwrap(change["branch"] as? String)
         let diff = try EmitPRFixtures.git(["diff", "main", branch, "--unified=0"], in: repo)
         XCTAssertTrue(diff.contains(#"+              value: "-Xmx208m -Xms208m -Dsecret=\"s3cr3t\"""#), diff)
+    }
+
+    func testGOMEMLIMITAndNodesOldSpaceGoDownWithTheRequestInOneCommit() throws {
+        // The collector: GOMEMLIMIT "152MiB" → "112MiB" with a request of 112Mi written under its 200M limit.
+        // Camunda's web modeler, peak 40Mi: old space max(50 → 64Mi, half of 128 → 64Mi, the window's) = 64;
+        // the request max(112Mi, 64 + 64 overhead) = 128Mi (was 256Mi).
+        let cases: [(manifest: String, peak: Int64, request: String, field: String, from: String, to: String, line: String)] = [
+            ("open-telemetry-opentelemetry-helm-charts/deployment.yaml", 60, "absent -> 112Mi", "opentelemetry-collector env GOMEMLIMIT memory setting",
+             "152MiB", "112MiB", #"+              value: "112MiB""#),
+            ("camunda-camunda-platform-helm/deployment-webapp.golden.yaml", 40, "256Mi -> 128Mi", "web-modeler-webapp env NODE_OPTIONS memory setting",
+             "--max-old-space-size=128", "--max-old-space-size=64", #"+              value: "--max-old-space-size=64""#),
+        ]
+        for item in cases {
+            let detectedLines = try detected(try stream(item.manifest, peak: item.peak * Self.mib))
+            let scored = try Tool.run("score-risk", [], stdin: detectedLines.joined(separator: "\n") + "\n")
+            XCTAssertEqual(scored.status, 0, scored.stderr)
+            let scratch = try makeScratchDirectory(self).appendingPathComponent(item.to)
+            let repo = try repo(in: scratch, item.manifest)
+            let result = try EmitPRFixtures.emitPR(repo, scored.stdout)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let change = try XCTUnwrap(try EmitPRFixtures.changes(result).first, result.stdout)
+            XCTAssertEqual(change["state"] as? String, "local", "\(change)")
+            let edits = (change["edits"] as? [[String: Any]] ?? []).map { ($0["field"] as? String ?? "", ($0["from"] as? String) ?? "absent", $0["to"] as? String ?? "") }
+            // (The web modeler's CPU cut rides in the same change.)
+            XCTAssertEqual(edits.filter { $0.0.hasSuffix("memory request") }.map { "\($0.1) -> \($0.2)" }, [item.request], "\(edits)")
+            XCTAssertEqual(edits.filter { $0.0.hasSuffix("memory setting") }.map { "\($0.0): \($0.1) -> \($0.2)" },
+                           ["\(item.field): \(item.from) -> \(item.to)"])
+            let diff = try EmitPRFixtures.git(["diff", "main", try XCTUnwrap(change["branch"] as? String), "--unified=0"], in: repo)
+            XCTAssertTrue(diff.contains(item.line), diff)
+        }
     }
 
     func testAnOverlayOrASharedBaseStopsTheWholeChange() throws {

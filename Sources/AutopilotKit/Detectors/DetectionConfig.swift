@@ -31,8 +31,9 @@ public struct DetectionConfig: Sendable {
         public var runtimeOverheadRatio = 0.25
         public var jvmOverheadMinBytes: Int64 = 192 << 20
         public var nodeOverheadMinBytes: Int64 = 64 << 20
-        /// A JVM's heap lowered with its request (`HeapCut`): its highest heap in use × (1 + this)…
-        public var jvmHeapMargin = 0.25
+        /// A runtime's memory setting lowered with its request (`HeapCut`): a JVM's highest heap in use, or
+        /// Go's and Node's peak working set, × (1 + this)…
+        public var heapMargin = 0.25
         /// …and never more than this share lower in one change.
         public var maxHeapReductionPerStep = 0.5
     }
@@ -134,7 +135,7 @@ public struct DetectionConfig: Sendable {
                     case "jvmOverheadMin": memory.jvmOverheadMinBytes = try reader.bytes(item, key)
                     case "nodeOverheadMin": memory.nodeOverheadMinBytes = try reader.bytes(item, key)
                     // A heap sized to exactly what it used would collect garbage without pause; 10% at least.
-                    case "jvmHeapMargin": memory.jvmHeapMargin = try reader.ratio(item, key, from: 0.1, upTo: 10)
+                    case "heapMargin": memory.heapMargin = try reader.ratio(item, key, from: 0.1, upTo: 10)
                     case "maxHeapReductionPerStep": memory.maxHeapReductionPerStep = try reader.ratio(item, key)
                     default: return false
                     }

@@ -1,8 +1,8 @@
-/// A JVM's heap lowered together with its memory request, where the runtime floor (heap + overhead) is
-/// what holds the request up and the JVM's own figures show it uses much less heap than it is given
-/// (KRR #367 and #440: cutting the request alone OOM-kills a JVM; leaving the heap alone leaves the waste).
+/// A runtime's memory setting lowered together with its memory request, where the runtime floor (heap +
+/// overhead, `GOMEMLIMIT`) is what holds the request up and the runtime uses much less than it is given
+/// (KRR #367 and #440: cutting the request alone OOM-kills a JVM; leaving the flag alone leaves the waste).
 ///
-/// Made only when every check holds, else the floor stays and the finding names the flag:
+/// JVM (`-Xmx`), made only when every check holds, else the floor stays and the finding names the flag:
 /// - the heap is an `-Xmx` written once, literally, in one env variable the container defines once, with
 ///   no other heap-size, initial-heap (but one `-Xms` beside it) or young-generation flag and no env from
 ///   ConfigMaps or Secrets (`RuntimeMemory.editable`, decided by collect-cluster);
@@ -14,12 +14,17 @@
 ///   flag from the default (`defaultHeaps`); without a limit the default is a share of the node's memory,
 ///   which is not checked here, so there is no cut;
 /// - it reported its highest heap in use over the window.
+/// New heap = heap in use × (1 + `heapMargin`) on the request grid. An `-Xms` beside it above the new heap
+/// is lowered to it (a JVM whose initial heap is above its maximum does not start).
 ///
-/// New heap = heap in use × (1 + `jvmHeapMargin`) on the request grid, at least the heap ×
-/// (1 − `maxHeapReductionPerStep`) (a later run goes on), at least the heap whose floor meets the
-/// window's own request (no deeper than the request needs), and at least `minReduction` below today's.
-/// An `-Xms` beside it above the new heap is lowered to it (a JVM whose initial heap is above its
-/// maximum does not start).
+/// Go (`GOMEMLIMIT`) and Node (`--max-old-space-size` in `NODE_OPTIONS`), editable as collect-cluster
+/// decides: the new setting = the window's peak working set × (1 + `heapMargin`). The whole process
+/// never held more than its peak working set, so its heap fits; and a setting the runtime does not read
+/// changes nothing while the request stays above the peak.
+///
+/// All: at least the setting × (1 − `maxHeapReductionPerStep`) (a later run goes on), at least the one
+/// whose floor meets the window's own request (no deeper than the request needs), and at least
+/// `minReduction` below today's.
 struct HeapCut {
     /// The env variable holding the flags.
     var variable: String
@@ -40,58 +45,99 @@ struct HeapCut {
         return [half < ergonomic ? half : max(quarter, ergonomic), quarter]
     }
 
-    /// `usageBased`: the request the window alone calls for; the heap goes no lower than its floor needs.
+    var runtime: RuntimeMemory.Runtime
+    /// What the new setting rests on: the JVM's highest heap in use, or the window's peak working set.
+    var used: Int64
+
+    /// `usageBased`: the request the window alone calls for; the setting goes no lower than its floor needs.
     init?(_ container: Observed.Container, in workload: Observed.Workload, usage: Observed.Usage, usageBased: Int64,
           config: DetectionConfig.Memory) {
-        guard let runtime = container.runtime, runtime.runtime == .jvm, runtime.editable, let heap = runtime.bytes,
-            runtime.source.hasPrefix("env "),
-            workload.containers.filter({ $0.runtime?.runtime == .jvm }).count == 1,
-            let reported = usage.jvmHeap, let used = reported.usedMax, used > 0,
-            Self.reportedMaxRange.contains(Double(reported.max) / Double(heap))
-        else { return nil }
-        guard let limit = container.limits.memory,
-            !Self.defaultHeaps(limit: limit).contains(where: { Self.reportedMaxRange.contains($0 / Double(heap)) })
-        else { return nil }
-        let variable = String(runtime.source.dropFirst(4))
-        // The largest heap on the 16Mi grid whose floor (heap + overhead) is at most the usage-based request.
-        let fitting = min(Double(usageBased) / (1 + config.runtimeOverheadRatio), Double(usageBased - config.jvmOverheadMinBytes))
+        guard let runtime = container.runtime, runtime.editable, let current = runtime.bytes, runtime.source.hasPrefix("env ") else { return nil }
+        let used: Int64
+        switch runtime.runtime {
+        case .jvm:
+            guard workload.containers.filter({ $0.runtime?.runtime == .jvm }).count == 1,
+                let reported = usage.jvmHeap, let heapUsed = reported.usedMax, heapUsed > 0,
+                Self.reportedMaxRange.contains(Double(reported.max) / Double(current)),
+                let limit = container.limits.memory,
+                !Self.defaultHeaps(limit: limit).contains(where: { Self.reportedMaxRange.contains($0 / Double(current)) })
+            else { return nil }
+            used = heapUsed
+        case .go, .node:
+            guard let peak = usage.memory["max"], peak > 0 else { return nil }
+            used = Int64(peak.rounded(.up))
+        }
+        // The largest setting on the 16Mi grid whose floor (+ overhead) is at most the usage-based request.
+        let fitting: Double
+        switch runtime.runtime {
+        case .jvm: fitting = min(Double(usageBased) / (1 + config.runtimeOverheadRatio), Double(usageBased - config.jvmOverheadMinBytes))
+        case .node: fitting = min(Double(usageBased) / (1 + config.runtimeOverheadRatio), Double(usageBased - config.nodeOverheadMinBytes))
+        case .go: fitting = Double(usageBased)
+        }
         let grid = Double(16 << 20)
-        var newHeap = max(RequestRounding.memory(Double(used) * (1 + config.jvmHeapMargin)),
-                          RequestRounding.memory(Double(heap) * (1 - config.maxHeapReductionPerStep)),
-                          Int64((fitting / grid).rounded(.down) * grid))
+        var size = max(RequestRounding.memory(Double(used) * (1 + config.heapMargin)),
+                       RequestRounding.memory(Double(current) * (1 - config.maxHeapReductionPerStep)),
+                       Int64((fitting / grid).rounded(.down) * grid))
         // An initial heap anywhere but beside the flag is not edited: the heap stays at or above it.
         let initial = runtime.initialHeap
         let initialEditable = initial.map { $0.source == runtime.source && $0.setting.hasPrefix("-Xms") } ?? false
-        if let initial, !initialEditable { newHeap = max(newHeap, RequestRounding.memory(Double(initial.bytes))) }
-        guard newHeap <= heap - config.minReductionBytes else { return nil }
-        let flag = "-Xmx\(newHeap >> 20)m"
-        var lowered = RuntimeMemory(runtime: .jvm, bytes: newHeap, setting: flag, source: runtime.source)
+        if let initial, !initialEditable { size = max(size, RequestRounding.memory(Double(initial.bytes))) }
+        guard size <= current - config.minReductionBytes else { return nil }
+        let mib = size >> 20
+        let flag: String
+        switch runtime.runtime {
+        case .jvm: flag = "-Xmx\(mib)m"
+        case .go: flag = "\(mib)MiB"
+        // Node's own spelling kept: `--max-old-space-size=` or `--max_old_space_size=`.
+        case .node: flag = String(runtime.setting.prefix { $0 != "=" }) + "=\(mib)"
+        }
+        var lowered = RuntimeMemory(runtime: runtime.runtime, bytes: size, setting: runtime.runtime == .go ? "GOMEMLIMIT=\(flag)" : flag,
+                                    source: runtime.source)
         var initialTo: String?
-        if let initial, initialEditable, initial.bytes > newHeap {
-            initialTo = "-Xms\(newHeap >> 20)m"
-            lowered.initialHeap = RuntimeMemory.InitialHeap(bytes: newHeap, setting: initialTo ?? "", source: runtime.source)
+        if let initial, initialEditable, initial.bytes > size {
+            initialTo = "-Xms\(mib)m"
+            lowered.initialHeap = RuntimeMemory.InitialHeap(bytes: size, setting: initialTo ?? "", source: runtime.source)
         }
         guard var floor = RuntimeFloor(lowered, limit: container.limits.memory, config: config) else { return nil }
-        floor.heapUsed = used
-        self.variable = variable
-        from = (runtime.setting, initialTo == nil ? nil : initial?.setting)
+        if runtime.runtime == .jvm { floor.heapUsed = used }
+        self.runtime = runtime.runtime
+        self.used = used
+        variable = String(runtime.source.dropFirst(4))
+        // GOMEMLIMIT's setting is `GOMEMLIMIT=<value>`; its env value is the value alone.
+        let value = runtime.runtime == .go ? String(runtime.setting.drop { $0 != "=" }.dropFirst()) : runtime.setting
+        from = (value, initialTo == nil ? nil : initial?.setting)
         to = (flag, initialTo)
         self.floor = floor
     }
 
-    /// What the reviewer reads: the flags before and after, and why the new heap is safe.
-    func note(heapBefore: Int64, config: DetectionConfig.Memory) -> String {
-        let flags = [from.initial.map { "\($0) → \(to.initial ?? "")" }, "\(from.max) → \(to.max)"].compactMap { $0 }.joined(separator: ", ")
-        return "the JVM's heap goes down with the request (\(flags) in env \(variable) of this container, in the same manifest and "
-            + "the same change): it used at most \(Units.memory(floor.heapUsed ?? 0)) of its \(Units.memory(heapBefore)) over the window, "
-            + "as it reported; + \(Int((config.jvmHeapMargin * 100).rounded()))%, at most "
-            + "\(Int((config.maxHeapReductionPerStep * 100).rounded()))% lower in one change; the request follows the new heap + overhead. "
-            + "A smaller heap collects garbage more often: watch GC time and latency after the change"
+    /// `the JVM's heap`, `GOMEMLIMIT`, `V8's old space`.
+    static func name(_ runtime: RuntimeMemory.Runtime) -> String {
+        switch runtime {
+        case .jvm: "the JVM's heap"
+        case .go: "GOMEMLIMIT"
+        case .node: "V8's old space"
+        }
     }
 
-    /// `current`/`recommended.runtimeFlag`: `{env, value, initial, heap}` (initial null where not edited).
-    func json(before heapBefore: Int64) -> (current: JSONValue, recommended: JSONValue) {
-        (["env": .string(variable), "value": .string(from.max), "initial": .optional(from.initial), "heap": .int(heapBefore)],
-         ["env": .string(variable), "value": .string(to.max), "initial": .optional(to.initial), "heap": .int(floor.heap)])
+    /// What the reviewer reads: the flags before and after, and why the new setting is safe.
+    func note(before: Int64, config: DetectionConfig.Memory) -> String {
+        let flags = [from.initial.map { "\($0) → \(to.initial ?? "")" }, "\(from.max) → \(to.max)"].compactMap { $0 }.joined(separator: ", ")
+        let basis = runtime == .jvm
+            ? "it used at most \(Units.memory(used)) of its \(Units.memory(before)) over the window, as it reported"
+            : "the whole container used at most \(Units.memory(used)) of its \(Units.memory(before)) over the window (peak working set)"
+        let effect = runtime == .go ? "A lower GOMEMLIMIT makes Go collect garbage sooner" : "A smaller heap collects garbage more often"
+        return "\(Self.name(runtime)) goes down with the request (\(flags) in env \(variable) of this container, in the same manifest and "
+            + "the same change): \(basis); + \(Int((config.heapMargin * 100).rounded()))%, at most "
+            + "\(Int((config.maxHeapReductionPerStep * 100).rounded()))% lower in one change; the request follows the new setting"
+            + "\(runtime == .go ? "" : " + overhead"). \(effect): watch GC time and latency after the change"
+    }
+
+    /// `current`/`recommended.runtimeFlag`: `{runtime, env, value, initial, heap}` (initial null where not
+    /// edited; heap the bytes the setting gives).
+    func json(before: Int64) -> (current: JSONValue, recommended: JSONValue) {
+        (["runtime": .string(runtime.rawValue), "env": .string(variable), "value": .string(from.max), "initial": .optional(from.initial),
+          "heap": .int(before)],
+         ["runtime": .string(runtime.rawValue), "env": .string(variable), "value": .string(to.max), "initial": .optional(to.initial),
+          "heap": .int(floor.heap)])
     }
 }

@@ -96,7 +96,7 @@ public struct OverRequestedMemory: Detector {
         let reduction = request - recommended
         var notes: [String] = []
         let heapBefore = container.runtime?.bytes ?? 0
-        if let heapCut { notes.append(heapCut.note(heapBefore: heapBefore, config: config.memory)) }
+        if let heapCut { notes.append(heapCut.note(before: heapBefore, config: config.memory)) }
         if let floor {
             notes.append(floor.note(usageBased: usageBased, recommended: recommended, limit: container.limits.memory, config: config.memory))
         }
@@ -110,7 +110,10 @@ public struct OverRequestedMemory: Detector {
         var summary = "Lower the memory request of \(workload.key.kind.lowercased()) \(workload.key) container \(container.name) from "
             + "\(Units.memory(request)) to \(Units.memory(recommended)) (peak \(Units.memory(bytes: peak)) over "
             + "\(Rightsizing.windowText(usage)) + \(Int((config.memory.margin * 100).rounded()))%)"
-        if let heapCut { summary += " and its JVM heap from \(heapCut.from.max) to \(heapCut.to.max)" }
+        if let heapCut {
+            let what = switch heapCut.runtime { case .jvm: "its JVM heap"; case .go: "its GOMEMLIMIT"; case .node: "its V8 old space" }
+            summary += " and \(what) from \(heapCut.from.max) to \(heapCut.to.max)"
+        }
         summary += cost.map { "; saves \($0.current - $0.recommended)/month." } ?? "."
         let mib = Double(reduction) / 1_048_576
         let margin = config.memory.margin

@@ -53,13 +53,20 @@ extension RuntimeMemory {
         }
 
         // GOMEMLIMIT taken from the limit itself (a resourceFieldRef) guards the limit; it states no need.
+        // Editable: written once, literally, in a variable defined once (env wins over envFrom for the same name).
         if let value = env["GOMEMLIMIT"], !env.followsLimit("GOMEMLIMIT"), let bytes = goMemoryLimit(value) {
-            return RuntimeMemory(runtime: .go, bytes: bytes, setting: "GOMEMLIMIT=\(value)", source: "env GOMEMLIMIT")
+            return RuntimeMemory(runtime: .go, bytes: bytes, setting: "GOMEMLIMIT=\(value)", source: "env GOMEMLIMIT",
+                                 editable: writtenOnce(value, inVariable: "GOMEMLIMIT", of: spec))
         }
-        for (tokens, source) in [(env["NODE_OPTIONS"].map(Self.words) ?? [], "env NODE_OPTIONS"), (commandLine.flatMap(Self.words), "command line")] {
-            for token in tokens.reversed() where token.hasPrefix("--max-old-space-size=") || token.hasPrefix("--max_old_space_size=") {
+        let isOldSpace = { (token: String) in token.hasPrefix("--max-old-space-size=") || token.hasPrefix("--max_old_space_size=") }
+        for (tokens, source) in [(commandLine.flatMap(Self.words), "command line"), (env["NODE_OPTIONS"].map(Self.words) ?? [], "env NODE_OPTIONS")] {
+            // Options on node's command line win over NODE_OPTIONS; the last of each wins.
+            for token in tokens.reversed() where isOldSpace(token) {
                 guard let mib = Int64(token.drop { $0 != "=" }.dropFirst()), mib > 0, mib < 1 << 26 else { continue }
-                return RuntimeMemory(runtime: .node, bytes: mib << 20, setting: token, source: source)
+                // Editable in NODE_OPTIONS alone: the one such option, none on the command line, no reference left.
+                let editable = source == "env NODE_OPTIONS" && tokens.filter(isOldSpace).count == 1
+                    && !tokens.contains { $0.contains("$(") } && writtenOnce(token, inVariable: "NODE_OPTIONS", of: spec)
+                return RuntimeMemory(runtime: .node, bytes: mib << 20, setting: token, source: source, editable: editable)
             }
         }
         // A JVM by its image or labels, with no heap flag: since JDK 10 its heap is 25% of the container's limit.

@@ -151,20 +151,22 @@ public struct Verification: Sendable {
         return Verification(state: .verified, reason: reason, realized: realized)
     }
 
-    /// The heap share of a cut that lowered a JVM's heap with its request (`HeapCut`), once the request is
-    /// live and the window shows no OOM kill or peak above it: unsafe if the flag did not change with it
-    /// (the request is then below heap + overhead), if an initial heap above it stops the JVM, or if the
-    /// JVM still reports a larger heap (the edit did not reach it); unknown while the usage window starts
-    /// before the change. nil: nothing against it. (How full the new heap runs is not judged: the heap
-    /// in use summed over pools counts a full eden, which a healthy JVM reaches before every young GC.)
+    /// The runtime's share of a cut that lowered a JVM's heap, GOMEMLIMIT or Node's old space with its
+    /// request (`HeapCut`), once the request is live and the window shows no OOM kill or peak above it:
+    /// unsafe if the setting did not change with it (the request is then below the old setting's floor),
+    /// if an initial heap above the heap stops the JVM, or if the JVM still reports a larger heap (the edit
+    /// did not reach it); unknown while the usage window starts before the change. nil: nothing against
+    /// it. (How full the new heap runs is not judged: the heap in use summed over pools counts a full eden,
+    /// which a healthy JVM reaches before every young GC.)
     private static func heapChange(_ flag: JSON, container: Observed.Container, usage: Observed.Usage?, changedAt: Date?,
                                    realized: Money) -> Verification? {
         let wanted = flag["value"]?.string ?? ""
+        let kind = flag["runtime"]?.string ?? RuntimeMemory.Runtime.jvm.rawValue
         guard let newHeap = flag["heap"]?.int, newHeap > 0 else { return nil }
-        // A heap the reviewer set lower still than the change is fine; one larger, or not seen, is not.
-        guard let live = container.runtime, live.runtime == .jvm, let liveHeap = live.bytes, liveHeap <= newHeap else {
-            return Verification(state: .unsafe, reason: "the request is live but the JVM's heap flag is \(container.runtime?.setting ?? "not seen"), "
-                                + "not \(wanted): the heap no longer fits the request; lower the flag or restore the request", realized: realized)
+        // A setting the reviewer made lower still than the change is fine; one larger, or not seen, is not.
+        guard let live = container.runtime, live.runtime.rawValue == kind, let liveHeap = live.bytes, liveHeap <= newHeap else {
+            return Verification(state: .unsafe, reason: "the request is live but the runtime's memory setting is \(container.runtime?.setting ?? "not seen"), "
+                                + "not \(wanted): it no longer fits the request; lower it or restore the request", realized: realized)
         }
         if let initial = live.initialHeap, initial.bytes > liveHeap {
             return Verification(state: .unsafe, reason: "the JVM's initial heap \(initial.setting) is above its heap \(live.setting): it does not start",

@@ -79,7 +79,8 @@ extension RiskScorer {
         if kind == .orphanVolume { approve.append("deleting a volume is irreversible") }
         // A smaller heap changes how the application collects garbage, not only what the node reserves.
         if let flag = finding["recommended", "runtimeFlag", "value"]?.string {
-            approve.append("it lowers the JVM's heap (\(finding["current", "runtimeFlag", "value"]?.string ?? "?") → \(flag)): "
+            let runtime = RuntimeMemory.Runtime(rawValue: finding["recommended", "runtimeFlag", "runtime"]?.string ?? "jvm") ?? .jvm
+            approve.append("it lowers \(HeapCut.name(runtime)) (\(finding["current", "runtimeFlag", "value"]?.string ?? "?") → \(flag)): "
                 + "garbage collection and latency change with it")
         }
         if kind == .stuckTerminating {

@@ -38,8 +38,8 @@ final class HeapCutTests: XCTestCase {
         // = 2560Mi (a 64Mi step already). Without the cut the floor is 4096 + 1024 = 5120Mi.
         let cut = try finding(runtime())
         XCTAssertEqual(cut.recommended["memory"]?.intValue, 2560 * mib)
-        XCTAssertEqual(cut.current["runtimeFlag"], ["env": "JAVA_OPTS", "value": "-Xmx4g", "initial": .null, "heap": .int(4096 * mib)])
-        XCTAssertEqual(cut.recommended["runtimeFlag"], ["env": "JAVA_OPTS", "value": "-Xmx2048m", "initial": .null, "heap": .int(2048 * mib)])
+        XCTAssertEqual(cut.current["runtimeFlag"], ["runtime": "jvm", "env": "JAVA_OPTS", "value": "-Xmx4g", "initial": .null, "heap": .int(4096 * mib)])
+        XCTAssertEqual(cut.recommended["runtimeFlag"], ["runtime": "jvm", "env": "JAVA_OPTS", "value": "-Xmx2048m", "initial": .null, "heap": .int(2048 * mib)])
         XCTAssertEqual(cut.basis["runtime"]?["floor"]?.intValue, 2560 * mib)
         XCTAssertEqual(cut.basis["runtime"]?["heapUsedMax"]?.intValue, 1536 * mib)
         let note = try XCTUnwrap(cut.notes.first { $0.hasPrefix("the JVM's heap goes down with the request") })
@@ -56,14 +56,14 @@ final class HeapCutTests: XCTestCase {
 
     func testTheMarginAndStepAreConfiguredWithinSafeBounds() throws {
         var config = DetectionConfig()
-        try config.apply(yaml: Array("memory: {jvmHeapMargin: 0.5, maxHeapReductionPerStep: 0.25}\n".utf8), source: "autopilot.yaml")
-        XCTAssertEqual(config.memory.jvmHeapMargin, 0.5)
+        try config.apply(yaml: Array("memory: {heapMargin: 0.5, maxHeapReductionPerStep: 0.25}\n".utf8), source: "autopilot.yaml")
+        XCTAssertEqual(config.memory.heapMargin, 0.5)
         XCTAssertEqual(config.memory.maxHeapReductionPerStep, 0.25)
         // At most a quarter lower: 4096 × 0.75 = 3072Mi.
         XCTAssertEqual(try finding(runtime(), config: config).recommended["runtimeFlag"]?["value"], "-Xmx3072m")
         // A heap sized to just what it used would spend its time collecting garbage.
-        XCTAssertThrowsError(try config.apply(yaml: Array("memory: {jvmHeapMargin: 0.05}\n".utf8), source: "autopilot.yaml")) { error in
-            XCTAssertTrue("\(error)".contains("jvmHeapMargin"), "\(error)")
+        XCTAssertThrowsError(try config.apply(yaml: Array("memory: {heapMargin: 0.05}\n".utf8), source: "autopilot.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("heapMargin"), "\(error)")
         }
     }
 

@@ -135,9 +135,21 @@ final class RuntimeMemoryTests: XCTestCase {
         XCTAssertNil(RuntimeMemory.goMemoryLimit("off"))
         XCTAssertNil(RuntimeMemory.goMemoryLimit("1.5GiB"), "Go itself refuses a fraction")
         XCTAssertEqual(try detect(#"{"name":"otel","env":[{"name":"GOMEMLIMIT","value":"152MiB"}]}"#),
-                       RuntimeMemory(runtime: .go, bytes: 152 << 20, setting: "GOMEMLIMIT=152MiB", source: "env GOMEMLIMIT"))
-        XCTAssertEqual(try detect(#"{"name":"web","env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128"}]}"#)?.bytes, 128 << 20)
+                       RuntimeMemory(runtime: .go, bytes: 152 << 20, setting: "GOMEMLIMIT=152MiB", source: "env GOMEMLIMIT", editable: true))
+        XCTAssertEqual(try detect(#"{"name":"web","env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128"}]}"#),
+                       RuntimeMemory(runtime: .node, bytes: 128 << 20, setting: "--max-old-space-size=128", source: "env NODE_OPTIONS", editable: true))
         XCTAssertEqual(try detect(#"{"name":"web","args":["node","--max-old-space-size=2048","server.js"]}"#)?.bytes, 2048 << 20)
+        // Node's command line wins over NODE_OPTIONS; only NODE_OPTIONS alone is editable.
+        let both = try XCTUnwrap(try detect(#"""
+            {"name":"web","args":["node","--max-old-space-size=2048","server.js"],"env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128"}]}
+            """#))
+        XCTAssertEqual(both.bytes, 2048 << 20)
+        XCTAssertFalse(both.editable)
+        for spec in [#"{"name":"web","env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128 --max-old-space-size=256"}]}"#,
+                     #"{"name":"otel","env":[{"name":"GOMEMLIMIT","value":"152MiB"},{"name":"GOMEMLIMIT","value":"152MiB"}]}"#,
+                     #"{"name":"otel","env":[{"name":"L","value":"152"},{"name":"GOMEMLIMIT","value":"$(L)MiB"}]}"#] {
+            XCTAssertEqual(try detect(spec)?.editable, false, spec)
+        }
     }
 
     func testTheFloorIsHeapPlusOverheadAndNeverAGuess() throws {
