@@ -111,7 +111,7 @@ final class VerificationTests: XCTestCase {
         }
         let good = try verify(running: "-Xmx2048m", heap: 2048 * mib, reported: (2048 * mib, 1400 * mib))
         XCTAssertEqual(good.state, .verified, good.reason)
-        XCTAssertEqual(good.reason, "memory request is 2.5Gi (was 8Gi), heap -Xmx2048m")
+        XCTAssertEqual(good.reason, "memory request is 2.5Gi (was 8Gi), runtime flag -Xmx2048m")
         XCTAssertEqual(good.realized, Money(dollars: 55), "80 × (1 − 2560 ÷ 8192)")
         // The request went in, the flag did not: the heap no longer fits.
         let stale = try verify(running: "-Xmx4g", heap: 4096 * mib, reported: (4096 * mib, 1400 * mib))

@@ -58,14 +58,18 @@ extension RuntimeMemory {
             return RuntimeMemory(runtime: .go, bytes: bytes, setting: "GOMEMLIMIT=\(value)", source: "env GOMEMLIMIT",
                                  editable: writtenOnce(value, inVariable: "GOMEMLIMIT", of: spec))
         }
-        let isOldSpace = { (token: String) in token.hasPrefix("--max-old-space-size=") || token.hasPrefix("--max_old_space_size=") }
-        for (tokens, source) in [(commandLine.flatMap(Self.words), "command line"), (env["NODE_OPTIONS"].map(Self.words) ?? [], "env NODE_OPTIONS")] {
+        let commandWords = commandLine.flatMap(Self.words)
+        for (tokens, source) in [(commandWords, "command line"), (env["NODE_OPTIONS"].map(Self.words) ?? [], "env NODE_OPTIONS")] {
             // Options on node's command line win over NODE_OPTIONS; the last of each wins.
             for token in tokens.reversed() where isOldSpace(token) {
                 guard let mib = Int64(token.drop { $0 != "=" }.dropFirst()), mib > 0, mib < 1 << 26 else { continue }
-                // Editable in NODE_OPTIONS alone: the one such option, none on the command line, no reference left.
+                // Editable in NODE_OPTIONS alone: the one such option, none on the command line (even one
+                // not read here) and no shell variable there, no reference or quoting left in the value.
+                let value = env["NODE_OPTIONS"] ?? ""
                 let editable = source == "env NODE_OPTIONS" && tokens.filter(isOldSpace).count == 1
-                    && !tokens.contains { $0.contains("$(") } && writtenOnce(token, inVariable: "NODE_OPTIONS", of: spec)
+                    && !commandWords.contains(where: isOldSpace) && !commandWords.contains { $0.contains("$") }
+                    && !value.contains("$(") && !value.contains("\"") && !value.contains("\\")
+                    && writtenOnce(token, inVariable: "NODE_OPTIONS", of: spec)
                 return RuntimeMemory(runtime: .node, bytes: mib << 20, setting: token, source: source, editable: editable)
             }
         }
@@ -98,6 +102,11 @@ extension RuntimeMemory {
             return initial.source == jvm.source && initial.token.hasPrefix("-Xms") && writtenOnce(initial.token, inVariable: variable, of: spec)
         default: return false
         }
+    }
+
+    /// `--max-old-space-size=…` in any of Node's spellings (it reads `_` as `-` in option names).
+    static func isOldSpace(_ token: String) -> Bool {
+        token.prefix { $0 != "=" }.replacingOccurrences(of: "_", with: "-") == "--max-old-space-size" && token.contains("=")
     }
 
     /// Whether env `name` is defined once in the container spec, as a literal value (no `$(VAR)`) holding
@@ -202,7 +211,10 @@ extension RuntimeMemory {
         let units: [(String, Int64)] = [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10), ("B", 0)]
         let unit = units.first { text.hasSuffix($0.0) }
         let digits = unit.map { String(text.dropLast($0.0.count)) } ?? text
-        guard let number = Int64(digits), number > 0, number < (1 << 46) >> (unit?.1 ?? 0) else { return nil }
+        // Digits only: Go refuses a sign, and a program that refuses its GOMEMLIMIT does not start.
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int64(digits), number > 0,
+            number < (1 << 46) >> (unit?.1 ?? 0)
+        else { return nil }
         return number << (unit?.1 ?? 0)
     }
 

@@ -147,7 +147,9 @@ public struct Verification: Sendable {
         }
         var reason = "\(resource) request is \(now.map(show) ?? "unset") (was \(show(before)))"
         if let limitNow { reason += ", limit \(show(limitNow)) (was \(limitBefore.map(show) ?? "unset"))" }
-        if let flag = baseline["recommended", "runtimeFlag", "value"]?.string { reason += ", heap \(flag)" }
+        if let flag = baseline["recommended", "runtimeFlag", "value"]?.string {
+            reason += baseline["recommended", "runtimeFlag", "env"]?.string == "GOMEMLIMIT" ? ", GOMEMLIMIT \(flag)" : ", runtime flag \(flag)"
+        }
         return Verification(state: .verified, reason: reason, realized: realized)
     }
 

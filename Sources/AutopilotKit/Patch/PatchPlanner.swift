@@ -124,6 +124,10 @@ public struct PatchPlanner {
         guard tokens.allSatisfy({ Self.isRuntimeSize($0.0, runtime, variable) && Self.isRuntimeSize($0.1, runtime, variable) && flag($0.0) == flag($0.1) }),
             runtime != .jvm || from.hasPrefix("-Xmx")
         else { return .notPatchable("the finding's runtime flag change \(from) → \(to) is not a memory size of \(variable); nothing is changed") }
+        // A record read from a stream may be forged: only a lower setting, never a token size.
+        guard let oldBytes = before?["heap"]?.int, newBytes < oldBytes, newBytes >= 16 << 20 else {
+            return .notPatchable("the finding's runtime flag change \(from) → \(to) does not lower the setting; nothing is changed")
+        }
         let whole = "the runtime's memory setting must change with the request, so neither is changed"
         guard let request else { return .notPatchable("the finding lowers a runtime's memory without a memory request to lower with it; nothing is changed") }
         // Where the variable's value comes from for this cluster (an overlay's patch wins over the base),
@@ -194,8 +198,7 @@ public struct PatchPlanner {
         case .jvm: (token.hasPrefix("-Xmx") || token.hasPrefix("-Xms")) && RuntimeMemory.jvmSize(String(token.dropFirst(4))) != nil
         case .go: variable == "GOMEMLIMIT" && RuntimeMemory.goMemoryLimit(token) != nil
         case .node:
-            variable == "NODE_OPTIONS" && (token.hasPrefix("--max-old-space-size=") || token.hasPrefix("--max_old_space_size="))
-                && Int(token.drop { $0 != "=" }.dropFirst()).map { $0 > 0 } ?? false
+            variable == "NODE_OPTIONS" && RuntimeMemory.isOldSpace(token) && Int(token.drop { $0 != "=" }.dropFirst()).map { $0 > 0 } ?? false
         }
     }
 

@@ -134,6 +134,7 @@ final class RuntimeMemoryTests: XCTestCase {
         XCTAssertEqual(RuntimeMemory.goMemoryLimit("1000000"), 1_000_000)
         XCTAssertNil(RuntimeMemory.goMemoryLimit("off"))
         XCTAssertNil(RuntimeMemory.goMemoryLimit("1.5GiB"), "Go itself refuses a fraction")
+        XCTAssertNil(RuntimeMemory.goMemoryLimit("+152MiB"), "and a sign")
         XCTAssertEqual(try detect(#"{"name":"otel","env":[{"name":"GOMEMLIMIT","value":"152MiB"}]}"#),
                        RuntimeMemory(runtime: .go, bytes: 152 << 20, setting: "GOMEMLIMIT=152MiB", source: "env GOMEMLIMIT", editable: true))
         XCTAssertEqual(try detect(#"{"name":"web","env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128"}]}"#),
@@ -145,7 +146,13 @@ final class RuntimeMemoryTests: XCTestCase {
             """#))
         XCTAssertEqual(both.bytes, 2048 << 20)
         XCTAssertFalse(both.editable)
+        // Node reads `_` as `-` in option names.
+        XCTAssertEqual(try detect(#"{"name":"web","env":[{"name":"NODE_OPTIONS","value":"--max-old_space_size=96"}]}"#)?.bytes, 96 << 20)
         for spec in [#"{"name":"web","env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128 --max-old-space-size=256"}]}"#,
+                     // A command-line value not read here (a shell or ConfigMap variable) is the one node uses.
+                     #"{"name":"web","args":["node","--max-old-space-size=$(HEAP_MB)","app.js"],"env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128"}]}"#,
+                     #"{"name":"web","command":["sh","-c","exec node $NODE_ARGS app.js"],"env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128"}]}"#,
+                     #"{"name":"web","env":[{"name":"NODE_OPTIONS","value":"--max-old-space-size=128 --title=\"a b\""}]}"#,
                      #"{"name":"otel","env":[{"name":"GOMEMLIMIT","value":"152MiB"},{"name":"GOMEMLIMIT","value":"152MiB"}]}"#,
                      #"{"name":"otel","env":[{"name":"L","value":"152"},{"name":"GOMEMLIMIT","value":"$(L)MiB"}]}"#] {
             XCTAssertEqual(try detect(spec)?.editable, false, spec)
