@@ -135,7 +135,8 @@ final class AutopilotDoctorTests: XCTestCase {
         let refused = try RefusingPort(self)
         let kubeconfig = scratch.appendingPathComponent("kubeconfig")
         try FakeKubeAPIServer.kubeconfig(port: refused.port, tls: false, token: nil).write(to: kubeconfig, atomically: true, encoding: .utf8)
-        let config = try writeConfig(scratch, kubeconfig: kubeconfig, prometheus: "http://127.0.0.1:\(refused.port)",
+        // "401" in the URL's path (or its port: a CI run drew port 401xx) is no HTTP 401: unreachable, not refused.
+        let config = try writeConfig(scratch, kubeconfig: kubeconfig, prometheus: "http://127.0.0.1:\(refused.port)/prom-401-403",
                                      loki: "http://127.0.0.1:\(refused.port)")
         let result = try doctor(config)
         XCTAssertEqual(result.status, 69)

@@ -253,7 +253,8 @@ public struct Doctor {
         do {
             _ = try value("vector(1)")
         } catch {
-            let refused = error.description.contains("401") || error.description.contains("403")
+            // The status code, not the text: a URL's port or path may hold "401" (a flaky CI run had port 401xx).
+            let refused = if case .http(let status, _) = error { status == 401 || status == 403 } else { false }
             return [.fail("prometheus", "\(settings.url) does not answer queries: \(error.description)",
                           fix: refused ? "check the credentials (tokenFile, basicAuthFile, or AWS credentials and sigv4Region for AMP)"
                                        : "check prometheus.url (for AMP the workspace URL) and the network path from this host",
