@@ -26,11 +26,14 @@
 /// whose floor meets the window's own request (no deeper than the request needs), and at least
 /// `minReduction` below today's.
 struct HeapCut {
+    var runtime: RuntimeMemory.Runtime
+    /// What the new setting rests on: the JVM's highest heap in use, or the window's peak working set.
+    var used: Int64
     /// The env variable holding the flags.
     var variable: String
     var from: (max: String, initial: String?)
     var to: (max: String, initial: String?)
-    /// The floor with the new heap.
+    /// The floor with the new setting.
     var floor: RuntimeFloor
 
     static let reportedMaxRange = 0.85...1.05
@@ -44,10 +47,6 @@ struct HeapCut {
         let half = Double(limit) * 0.5, quarter = Double(limit) * 0.25
         return [half < ergonomic ? half : max(quarter, ergonomic), quarter]
     }
-
-    var runtime: RuntimeMemory.Runtime
-    /// What the new setting rests on: the JVM's highest heap in use, or the window's peak working set.
-    var used: Int64
 
     /// `usageBased`: the request the window alone calls for; the setting goes no lower than its floor needs.
     init?(_ container: Observed.Container, in workload: Observed.Workload, usage: Observed.Usage, usageBased: Int64,

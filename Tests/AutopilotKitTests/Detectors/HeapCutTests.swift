@@ -14,8 +14,9 @@ final class HeapCutTests: XCTestCase {
     }
 
     private func finding(_ runtime: RuntimeMemory, reported: (max: Int64, usedMax: Int64?)? = (4096 << 20, 1536 << 20),
-                         sidecar: RuntimeMemory? = nil, config: DetectionConfig = DetectionConfig()) throws -> Finding {
-        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: 10240 * mib)
+                         sidecar: RuntimeMemory? = nil, config: DetectionConfig = DetectionConfig(), limit: Int64? = 10240 << 20,
+                         peak: Int64 = 1229 << 20) throws -> Finding {
+        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: limit)
         container.runtime = runtime
         var containers = [container]
         if let sidecar {
@@ -23,7 +24,7 @@ final class HeapCutTests: XCTestCase {
             other.runtime = sidecar
             containers.append(other)
         }
-        var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(1229 * mib)))
+        var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(peak)))
         usage.jvmHeap = reported
         var cluster = Fixtures.cluster()
         cluster.add(Fixtures.node("n1"))
@@ -113,36 +114,18 @@ final class HeapCutTests: XCTestCase {
         // A 16Gi limit: the default heap is 4Gi, the flag's size too; no limit: the default is a share of the
         // node's memory. Either way a report of a 4Gi heap does not show that JAVA_OPTS reaches the JVM.
         for limit in [16384 * mib, nil] {
-            var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: limit)
-            container.runtime = runtime()
-            var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(1229 * mib)))
-            usage.jvmHeap = (4096 * mib, 1536 * mib)
-            var cluster = Fixtures.cluster()
-            cluster.add(Fixtures.node("n1"))
-            cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
-            cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
-            cluster.add(usage)
-            let finding = try XCTUnwrap(OverRequestedMemory().detect(in: Fixtures.context(cluster)).first)
-            XCTAssertNil(finding.recommended["runtimeFlag"], "limit \(limit.map(String.init) ?? "none")")
-            XCTAssertEqual(finding.recommended["memory"]?.intValue, 5120 * mib)
+            let held = try finding(runtime(), limit: limit)
+            XCTAssertNil(held.recommended["runtimeFlag"], "limit \(limit.map(String.init) ?? "none")")
+            XCTAssertEqual(held.recommended["memory"]?.intValue, 5120 * mib)
         }
     }
 
     func testTheHeapGoesNoLowerThanTheRequestNeeds() throws {
         // Peak 2.9Gi: the window says 2970 × 1.15 → 3456Mi; the heap whose floor fits it: min(3456 ÷ 1.25,
         // 3456 − 192) = 2764.8 → 2752Mi on a 16Mi step, above the 2048Mi the JVM's use would allow.
-        var container = Fixtures.container("app", cpu: 0.5, memory: 8192 * mib, memoryLimit: 10240 * mib)
-        container.runtime = runtime()
-        var usage = Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(2970 * mib)))
-        usage.jvmHeap = (4096 * mib, 1536 * mib)
-        var cluster = Fixtures.cluster()
-        cluster.add(Fixtures.node("n1"))
-        cluster.add(Fixtures.workload(key, replicas: 1, containers: [container]))
-        cluster.add(Fixtures.pod("orders-0", of: key, on: "n1", containers: [container]))
-        cluster.add(usage)
-        let finding = try XCTUnwrap(OverRequestedMemory().detect(in: Fixtures.context(cluster)).first)
-        XCTAssertEqual(finding.recommended["runtimeFlag"]?["value"], "-Xmx2752m")
-        XCTAssertEqual(finding.recommended["memory"]?.intValue, 3456 * mib)
+        let fitted = try finding(runtime(), peak: 2970 * mib)
+        XCTAssertEqual(fitted.recommended["runtimeFlag"]?["value"], "-Xmx2752m")
+        XCTAssertEqual(fitted.recommended["memory"]?.intValue, 3456 * mib)
     }
 
     func testWhereTheWindowAloneHoldsTheRequestTheHeapIsNotTouched() throws {
