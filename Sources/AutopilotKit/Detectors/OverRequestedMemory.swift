@@ -42,7 +42,7 @@ public struct OverRequestedMemory: Detector {
     }
 
     /// The reduction with what it rests on: the window's own figure, the runtime's floor if any (the
-    /// finding states both), and the JVM's heap where it goes down with the request (`HeapCut`).
+    /// finding states both), and the runtime's setting where it goes down with the request (`HeapCut`).
     private static func plannedCut(_ container: Observed.Container, of workload: Observed.WorkloadKey, usage: Observed.Usage,
                                    _ context: DetectionContext)
         -> (request: Int64, usageBased: Int64, floor: RuntimeFloor?, heapCut: HeapCut?)? {
@@ -52,7 +52,7 @@ public struct OverRequestedMemory: Detector {
         else { return nil }
         var floor = RuntimeFloor(container.runtime, limit: container.limits.memory, measured: usage.jvmHeap, config: config.memory)
         var heapCut: HeapCut?
-        // Only where the heap is what holds the request up.
+        // Only where the runtime's setting is what holds the request up.
         if let held = floor, held.request > usageBased, let observed = context.cluster.workloads[workload],
             let cut = HeapCut(container, in: observed, usage: usage, usageBased: usageBased, config: config.memory) {
             (floor, heapCut) = (cut.floor, cut)
@@ -119,7 +119,7 @@ public struct OverRequestedMemory: Detector {
         let margin = config.memory.margin
         var terms = ["max working set \(Int64(peak)) × (1 + \(Rightsizing.figure(margin))) = \(Int64((peak * (1 + margin)).rounded(.up)))",
                      "floor \(config.memory.floorBytes)"]
-        if let floor { terms.append("runtime floor\(heapCut == nil ? "" : " with the lowered heap") \(floor.bytes)") }
+        if let floor { terms.append("runtime floor\(heapCut == nil ? "" : " with the lowered setting") \(floor.bytes)") }
         terms.append("max working set \(Int64(peak))")
         let value = max(peak * (1 + margin), Double(config.memory.floorBytes), Double(floor?.bytes ?? 0), peak)
         var finding = Finding(
@@ -140,7 +140,7 @@ public struct OverRequestedMemory: Detector {
             ])),
             notes: notes, billed: cost?.billed)
         finding.backtest = backtest.json
-        // The heap flag changes with the request: emit-pr edits both in one commit, or neither.
+        // The runtime's setting changes with the request: emit-pr edits both in one commit, or neither.
         if let flags = heapCut?.json(before: heapBefore) {
             finding.current.set("runtimeFlag", to: flags.current)
             finding.recommended.set("runtimeFlag", to: flags.recommended)

@@ -107,7 +107,7 @@ extension Observed {
         private static func tail(_ json: JSON?) throws(RecordError) -> [TailPoint] {
             var result: [TailPoint] = []
             for (index, item) in (json?.array ?? []).enumerated() {
-                let parts = item.array ?? []
+                let parts = item.array
                 guard parts.count == 3, let cores = try JSON.number(parts[0], "cpuTail[\(index)][0]", within: RecordBounds.cores),
                     let steps = parts[1].int, let run = parts[2].int, RecordBounds.count.contains(steps), (0...steps).contains(run)
                 else { throw RecordError("cpuTail[\(index)] is not [cores, steps, longestRun] with 0 ≤ longestRun ≤ steps") }

@@ -46,7 +46,7 @@ final class HeapCutTests: XCTestCase {
         let note = try XCTUnwrap(cut.notes.first { $0.hasPrefix("the JVM's heap goes down with the request") })
         XCTAssertTrue(note.contains("(-Xmx4g → -Xmx2048m in env JAVA_OPTS of this container"), note)
         XCTAssertTrue(note.contains("it used at most 1.5Gi of its 4Gi over the window"), note)
-        XCTAssertTrue(cut.basis["formula"]?.stringValue?.contains("runtime floor with the lowered heap 2684354560") ?? false, "\(cut.basis)")
+        XCTAssertTrue(cut.basis["formula"]?.stringValue?.contains("runtime floor with the lowered setting 2684354560") ?? false, "\(cut.basis)")
         // With a full step allowed, the heap goes to what it used + 25%: 1920Mi + 480Mi = 2400Mi → 2432Mi.
         var config = DetectionConfig()
         config.memory.maxHeapReductionPerStep = 1
