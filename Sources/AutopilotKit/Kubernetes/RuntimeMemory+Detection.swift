@@ -144,7 +144,7 @@ extension RuntimeMemory {
                     initials.append((bytes, token, source))
                     continue
                 }
-                if token.hasPrefix("-Xmn") || token.hasPrefix("@") || token.hasPrefix("-XX:Flags") {
+                if token.hasPrefix("-Xmn") || token.hasPrefix("@") {
                     otherSizing = true
                     continue
                 }

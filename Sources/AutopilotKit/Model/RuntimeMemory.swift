@@ -24,9 +24,10 @@ public struct RuntimeMemory: Equatable, Sendable {
     /// A JVM's initial heap (`-Xms`, `InitialHeapSize`, `MinHeapSize`; the largest where several are
     /// set): a heap flag lowered below it stops the JVM at start.
     public var initialHeap: InitialHeap?
-    /// The heap flag is an `-Xmx` written once, literally (no `$(VAR)`), in one env variable the container
-    /// defines once, and no other heap-size flag reaches the JVM: the one setting a change can lower
-    /// without another one overriding it.
+    /// The setting is one a change can lower without another overriding it: a JVM's `-Xmx`, Go's
+    /// `GOMEMLIMIT` or Node's `--max-old-space-size` written once, literally (no `$(VAR)`), in one env
+    /// variable the container defines once, with nothing else setting the same (`heapEditable` and the
+    /// Go and Node rules in `Kubernetes/RuntimeMemory+Detection.swift`).
     public var editable = false
 
     public struct InitialHeap: Equatable, Sendable {
