@@ -57,13 +57,7 @@ extension PatchPlanner {
         let source = try parse(location.path, workspace)
         // The container as the repo writes it must show the setting as the cluster did: the same flag, the
         // one setting (no other variable, envFrom or initial heap the cluster did not show).
-        var node: YAMLNode? = source.documents[location.document]
-        for step in steps.dropLast(3) {
-            switch step {
-            case .key(let key): node = node?[key]
-            case .named(let name): node = node?.item(named: name)
-            }
-        }
+        let node = source.documents[location.document].at(steps.dropLast(3))
         let limit = finding["current", "memoryLimit"]?.value.intValue
         let setting = { (value: String) in runtime == .go ? "GOMEMLIMIT=\(value)" : value }
         func detect(_ spec: JSONValue) -> RuntimeMemory? {

@@ -287,14 +287,7 @@ public struct PatchPlanner {
         switch patch.content {
         case .strategicMerge(let document):
             // Lists of containers merge by name, so the base's path reads the patch too.
-            var node: YAMLNode? = document
-            for step in field {
-                switch step {
-                case .key(let key): node = node?[key]
-                case .named(let name): node = node?.item(named: name)
-                }
-            }
-            return node == nil ? nil : field.map(\.description)
+            return document.at(field) == nil ? nil : field.map(\.description)
         case .operations(let paths):
             return paths.first { path in zip(path, pointer).allSatisfy { segment, wanted in wanted.map { $0 == segment } ?? (Int(segment) != nil) } }
         }

@@ -32,9 +32,7 @@ public struct YAMLEditError: Error, CustomStringConvertible, Sendable {
 public enum YAMLEdit {
     /// The value at `path` under document `document`, if it is a scalar.
     public static func value(at path: [YAMLPathStep], in source: YAMLSource, document: Int) -> YAMLNode.Scalar? {
-        var node: YAMLNode? = source.documents[document]
-        for step in path { node = child(of: node, step) }
-        if case .scalar(let scalar)? = node { return scalar }
+        if case .scalar(let scalar)? = source.documents[document].at(path) { return scalar }
         return nil
     }
 
@@ -137,13 +135,6 @@ public enum YAMLEdit {
         }
     }
 
-    private static func child(of node: YAMLNode?, _ step: YAMLPathStep) -> YAMLNode? {
-        switch step {
-        case .key(let key): node?[key]
-        case .named(let name): node?.item(named: name)
-        }
-    }
-
     /// `indent`-deep lines for the keys of `path`, the last one holding `text`.
     private static func block(_ path: ArraySlice<YAMLPathStep>, _ text: String, indent: Int, step: Int) -> [String] {
         var lines: [String] = []
@@ -186,5 +177,19 @@ public enum YAMLEdit {
 
     private static func describe(_ path: ArraySlice<YAMLPathStep>) -> String {
         path.isEmpty ? "the document" : path.map(\.description).joined(separator: ".")
+    }
+}
+
+extension YAMLNode {
+    /// The node at `path` under this one: a mapping's key, or a list's item by `name`; nil where missing.
+    public func at(_ path: some Swift.Sequence<YAMLPathStep>) -> YAMLNode? {
+        var node: YAMLNode? = self
+        for step in path {
+            switch step {
+            case .key(let key): node = node?[key]
+            case .named(let name): node = node?.item(named: name)
+            }
+        }
+        return node
     }
 }

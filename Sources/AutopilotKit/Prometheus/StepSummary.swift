@@ -104,9 +104,6 @@ enum TailGrid {
     /// Below this (a micro-core) a series is idle: no tail.
     static let smallest = 1e-6
 
-    /// The tail of one series, levels from `floor`'s up to `top`'s; nothing for an idle series. When
-    /// `floor` is more than `maxLevels` below `top`, the tail starts higher (`first.level` says where)
-    /// and the levels under it are missing, not zero: the assembler drops them for the whole workload.
     /// The lowest level a tail from `floor` to `top` keeps: `floor`'s, or `maxLevels` under `top`'s.
     static func base(from floor: Double, to top: Double) -> Int {
         Swift.max(level(Swift.max(floor, smallest)), level(top) - maxLevels + 1)
@@ -115,6 +112,9 @@ enum TailGrid {
     /// Whether that tail starts above `floor`'s level (the levels between are missing, not zero).
     static func isCut(from floor: Double, to top: Double) -> Bool { base(from: floor, to: top) > level(Swift.max(floor, smallest)) }
 
+    /// The tail of one series, levels from `floor`'s up to `top`'s; nothing for an idle series. When
+    /// `floor` is more than `maxLevels` below `top`, the tail starts higher (`first.level` says where)
+    /// and the levels under it are missing, not zero: the assembler drops them for the whole workload.
     static func points(_ samples: [(time: Double, value: Double)], from floor: Double, to top: Double, step: Double) -> [Point] {
         guard top >= smallest, top.isFinite else { return [] }
         let highest = level(top)
