@@ -5,8 +5,8 @@ SHELL      := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 SWIFT      ?= swift
 OUT        ?= out
-DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev zlib1g-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager \
-              prometheus-node-exporter git binutils
+DEB_DEPS   := libjansson-dev libyaml-dev libsqlite3-dev libpq-dev zlib1g-dev pkg-config python3 jq openssl prometheus prometheus-alertmanager \
+              prometheus-node-exporter postgresql git binutils
 
 .PHONY: all deps build release demo test fuzz bench bench-prometheus chaos clean test-mutants install install-files dist
 

@@ -38,6 +38,11 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        // PostgreSQL for a ledger shared by a fleet (`--db postgres://…`): Debian's libpq, the same shape as
+        // SQLite above and no build time; postgres-nio would add minutes to every clean build and an async API.
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
         // gzip for billing exports (AWS writes FOCUS and CUR as .csv.gz); libz is linked already.
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
@@ -45,7 +50,7 @@ let package = Package(
         .target(
             name: "AutopilotKit",
             dependencies: [
-                "CJansson", "CYAML", "CSQLite", "CZlib",
+                "CJansson", "CYAML", "CSQLite", "CLibPQ", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -21,8 +21,9 @@ fail() { echo "check-install.sh: $*" >&2; exit 1; }
 run() { env -i PATH="$bin:/usr/bin:/bin" HOME=/nonexistent "$@"; }
 
 # Only these shared libraries: the C library, the C++ runtime the static Swift runtime uses, zlib,
-# jansson, libyaml and SQLite. Nothing from /opt/swift, and no run path into it.
-allowed='^(libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libz\.so\.1|libjansson\.so\.4|libyaml-0\.so\.2|libsqlite3\.so\.0|ld-linux-x86-64\.so\.2|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libutil\.so\.1)$'
+# jansson, libyaml, SQLite and libpq (PostgreSQL's client, for a fleet's shared ledger). Nothing from
+# /opt/swift, and no run path into it.
+allowed='^(libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libz\.so\.1|libjansson\.so\.4|libyaml-0\.so\.2|libsqlite3\.so\.0|libpq\.so\.5|ld-linux-x86-64\.so\.2|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libutil\.so\.1)$'
 needed=$(readelf -d "$bin/autopilot" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
 for library in $needed; do
   [[ $library =~ $allowed ]] || fail "autopilot needs $library, which a bastion without the Swift toolchain lacks"

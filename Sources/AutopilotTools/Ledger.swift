@@ -5,14 +5,17 @@ import Foundation
 struct Ledger: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
-        abstract: "Keep every finding's life and the savings it realized in one SQLite file.",
+        abstract: "Keep every finding's life and the savings it realized: in a SQLite file, or in a PostgreSQL database a fleet shares.",
         discussion: """
             A finding goes detected → approved → implemented → verified, or is rejected by a human, or \
             expires when a run no longer reports it. `record` runs in the pipeline; `approve` and `reject` \
             are for people and the Slack flow; `export` is for finance.
 
-            The file is SQLite in WAL mode; every run is one transaction, and two cron runs at once queue \
-            on a busy timeout instead of corrupting it. Its schema is migrated forward on open.
+            --db is a SQLite file (WAL mode; every run is one transaction, and two cron runs at once queue \
+            on a busy timeout instead of corrupting it) or a postgresql:// URL: one database for every \
+            cluster's runs, each run one transaction holding its clusters' advisory locks, so runs of \
+            different clusters write side by side and two runs of one cluster queue. Either is migrated \
+            forward on open, by the same versioned migrations.
 
             Exit status: 0 ok, 64 usage, 65 malformed input or an unknown/ineligible finding, 74 I/O or \
             database error.
@@ -20,15 +23,26 @@ struct Ledger: ParsableCommand {
         subcommands: [Record.self, Approve.self, Reject.self, Export.self])
 
     struct Options: ParsableArguments {
-        @Option(help: ArgumentHelp("The ledger's SQLite file.", valueName: "path"))
+        @Option(help: ArgumentHelp("The ledger: a SQLite file (a path, or sqlite:PATH), or a PostgreSQL database shared by a fleet (postgresql://user@host/db?sslmode=verify-full; password from PGPASSWORD, PGPASSFILE or --db-password-file).",
+                                   valueName: "path|url"))
         var db = "autopilot.db"
 
-        /// approve, reject and export read a ledger: a mistyped path must not create an empty one.
-        func existing() throws -> String {
-            guard FileManager.default.fileExists(atPath: db) else {
-                throw ValidationError("--db: no ledger at \(db) (`ledger record` creates it)")
+        @Option(help: ArgumentHelp("A file whose first line is the PostgreSQL password (a mounted Secret).", valueName: "file"))
+        var dbPasswordFile: String?
+
+        /// Opens the ledger (creating a SQLite file if needed) and migrates it.
+        func open() throws -> LedgerStore { try LedgerStore(at: db, passwordFile: dbPasswordFile) }
+
+        /// approve, reject, export and incidents read a ledger: a mistyped path must not create an empty file.
+        func requireExisting() throws {
+            if case .sqlite(let path) = LedgerLocation(db), !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("--db: no ledger at \(path) (`ledger record` creates it)")
             }
-            return db
+        }
+
+        func openExisting() throws -> LedgerStore {
+            try requireExisting()
+            return try open()
         }
     }
 }
@@ -87,7 +101,7 @@ extension Ledger {
             let writer = NDJSONWriter()
             let status = ToolRun.run(diagnostics, writer: writer) {
                 let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: writer, diagnostics: diagnostics)
-                let store = try LedgerStore(path: options.db)
+                let store = try options.open()
                 let time = now.flatMap(RFC3339.date) ?? set.latestTime ?? Date()
                 let records = try LedgerRecorder(store: store, model: model, diagnostics: diagnostics).record(set, now: time)
                 for record in records { try writer.write(record) }
@@ -96,7 +110,7 @@ extension Ledger {
                     let counts = FindingStatus.allCases.map { status in
                         "\(ledger.filter { $0["status"]?.stringValue == status.rawValue }.count) \(status.rawValue)"
                     }
-                    diagnostics.note("\(set.findings.count) findings recorded in \(options.db); ledger: \(counts.joined(separator: ", "))")
+                    diagnostics.note("\(set.findings.count) findings recorded in \(store.db.name); ledger: \(counts.joined(separator: ", "))")
                 }
             }
             if status != .ok { throw ExitCode(status.rawValue) }
@@ -106,13 +120,22 @@ extension Ledger {
     /// approve and reject: a person's decision on a finding, with who and why. Prints the finding's
     /// explanation (what Slack's Explain shows) so the terminal decision is as informed as the chat one.
     struct Decide {
-        static func run(_ id: String, to status: FindingStatus, by actor: String, reason: String?, db: String) throws {
+        static func run(_ id: String, to status: FindingStatus, by actor: String, reason: String?, options: Ledger.Options) throws {
             let diagnostics = Diagnostics(tool: "ledger")
-            let store = try LedgerStore(path: db)
-            let outcome = try LedgerDecision.decide(id, status, by: actor, reason: reason, in: store)
+            let store: LedgerStore
+            let outcome: LedgerDecision.Outcome
+            do {
+                store = try options.openExisting()
+                outcome = try LedgerDecision.decide(id, status, by: actor, reason: reason, in: store)
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                diagnostics.reportError("\(error)")
+                throw ExitCode(ExitStatus.ioError.rawValue)
+            }
             switch outcome {
             case .unknown:
-                diagnostics.reportError("no finding \(id) in \(db); `ledger export` lists them")
+                diagnostics.reportError("no finding \(id) in \(store.db.name); `ledger export` lists them")
                 throw ExitCode(65)
             case .notAllowed(let current):
                 let allowed = LedgerDecision.allowed(status).map(\.rawValue).joined(separator: " or ")
@@ -137,7 +160,7 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who approves (a person, or slack:U123).", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, db: try options.existing()) }
+        func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, options: options) }
     }
 
     struct Reject: ParsableCommand {
@@ -146,7 +169,7 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who rejects.", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, db: try options.existing()) }
+        func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, options: options) }
     }
 
     struct Export: ParsableCommand {
@@ -160,11 +183,11 @@ extension Ledger {
         }
 
         func run() throws {
-            let path = try options.existing()
+            try options.requireExisting()
             let diagnostics = Diagnostics(tool: "ledger")
             let writer = NDJSONWriter()
             let status = ToolRun.run(diagnostics, writer: writer) {
-                let export = LedgerExport(store: try LedgerStore(path: path))
+                let export = LedgerExport(store: try options.open())
                 if format == "csv" {
                     try writer.write(raw: Array(try export.csv().dropLast().utf8))
                 } else {

@@ -4,14 +4,26 @@ import AutopilotKit
 
 /// The ledger binary on a scratch SQLite file: a finding's whole life over three weekly runs of the demo,
 /// schema migration of an old file, two cron runs at once, the finance CSV and a malformed input line.
-final class LedgerTests: XCTestCase {
+/// LedgerPostgresTests runs every one of them again on a real PostgreSQL server.
+class LedgerTests: XCTestCase {
     typealias F = LedgerFixtures
+
+    /// Where a test's ledger lives: a new SQLite file in `scratch` here, a new PostgreSQL database in
+    /// LedgerPostgresTests.
+    func newLedger(_ scratch: URL, _ name: String = "ledger") throws -> String {
+        scratch.appendingPathComponent("\(name).db").path
+    }
+
+    /// The database under the ledger, opened without LedgerStore (which would migrate it).
+    func rawDatabase(_ location: String) throws -> any SQLDatabase {
+        try SQLiteDatabase(path: location)
+    }
 
     // MARK: Lifecycle
 
     func testAFindingsLifeAcrossThreeWeeklyRuns() throws {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         let lines = F.demoLines
         let findings = try F.records(lines, kind: "finding")
         XCTAssertEqual(findings.count, 48)
@@ -69,7 +81,7 @@ final class LedgerTests: XCTestCase {
 
         // A person approves a detected finding.
         let cpuApproved = picks.id(picks.cpuApproved)
-        let alice = try Tool.run("ledger", ["approve", cpuApproved, "--db", db.path, "--by", "alice", "--reason", "fits the Q4 budget"])
+        let alice = try Tool.run("ledger", ["approve", cpuApproved, "--db", db, "--by", "alice", "--reason", "fits the Q4 budget"])
         XCTAssertEqual(alice.status, 0, alice.stderr)
         var ledger = try F.exportedLedger(db)
         XCTAssertEqual(ledger[cpuApproved]?["status"] as? String, "approved")
@@ -80,7 +92,7 @@ final class LedgerTests: XCTestCase {
         XCTAssertEqual(aliceStep["reason"] as? String, "fits the Q4 budget")
 
         // An id the ledger never saw: one line naming it, exit 65, nothing written.
-        let unknown = try Tool.run("ledger", ["approve", "f-0000000000000000", "--db", db.path, "--by", "alice"])
+        let unknown = try Tool.run("ledger", ["approve", "f-0000000000000000", "--db", db, "--by", "alice"])
         XCTAssertEqual(unknown.status, 65, unknown.stderr)
         XCTAssertEqual(unknown.errorLines.count, 1, unknown.stderr)
         XCTAssertTrue(unknown.stderr.hasPrefix("ledger: "), unknown.stderr)
@@ -126,7 +138,7 @@ final class LedgerTests: XCTestCase {
         }
 
         // An implemented finding cannot be rejected any more.
-        let lateReject = try Tool.run("ledger", ["reject", cpuAuto, "--db", db.path, "--by", "bob", "--reason", "too risky"])
+        let lateReject = try Tool.run("ledger", ["reject", cpuAuto, "--db", db, "--by", "bob", "--reason", "too risky"])
         XCTAssertEqual(lateReject.status, 65, lateReject.stderr)
         XCTAssertEqual(lateReject.errorLines.count, 1, lateReject.stderr)
         XCTAssertTrue(lateReject.stderr.contains(cpuAuto), lateReject.stderr)
@@ -190,7 +202,7 @@ final class LedgerTests: XCTestCase {
                        "ledger record appends the whole history of the run's clusters")
 
         // A verified finding cannot be rejected either.
-        let rejectVerified = try Tool.run("ledger", ["reject", cpuAuto, "--db", db.path, "--by", "bob"])
+        let rejectVerified = try Tool.run("ledger", ["reject", cpuAuto, "--db", db, "--by", "bob"])
         XCTAssertEqual(rejectVerified.status, 65, rejectVerified.stderr)
         XCTAssertEqual(rejectVerified.errorLines.count, 1, rejectVerified.stderr)
         XCTAssertEqual(try F.exportedLedger(db)[cpuAuto]?["status"] as? String, "verified")
@@ -202,7 +214,7 @@ final class LedgerTests: XCTestCase {
     /// A PR opened, then merged: the ledger notes the merge once and the report tells the two apart.
     func testAMergedChangeIsNotedOnceAndReportedAsMerged() throws {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db").path
+        let db = try newLedger(scratch)
         let finding = #"{"kind":"finding","cluster":"c1","id":"f-1","detector":"over-requested-cpu","namespace":"shop","team":"checkout","target":{"kind":"Deployment","name":"api","container":"app"},"summary":"Lower api","current":{"cpu":1},"recommended":{"cpu":0.5},"monthlyCost":{"current":20,"recommended":10},"monthlySavings":10,"risk":{"overall":0.2,"level":"low","gate":"approve"}}"#
         let opened = #"{"kind":"change","findingIds":["f-1"],"branch":"autopilot/f-1","url":"https://git.example/pr/7","state":"open"}"#
         let merged = #"{"kind":"change","findingIds":["f-1"],"branch":"autopilot/f-1","url":"https://git.example/pr/7","state":"merged"}"#
@@ -227,12 +239,11 @@ final class LedgerTests: XCTestCase {
 
     func testAVersionOneFileIsMigratedAndKeepsItsRows() throws {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("old.db")
+        let db = try newLedger(scratch, "old")
         do {
-            let store = try LedgerStore(path: db.path, migratingTo: 1)
-            XCTAssertEqual(try store.db.userVersion, 1)
-            XCTAssertTrue(try store.db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cost_history'").isEmpty,
-                          "version 1 has no cost history")
+            let store = try LedgerStore(at: db, migratingTo: 1)
+            XCTAssertEqual(try store.db.schemaVersion(), 1)
+            XCTAssertFalse(try store.db.tableExists("cost_history"), "version 1 has no cost history")
             try store.db.run(
                 """
                 INSERT INTO findings (id, cluster, namespace, team, detector, target_kind, target_name, container, summary, status,
@@ -266,11 +277,11 @@ final class LedgerTests: XCTestCase {
         XCTAssertEqual(exported.filter { $0["kind"] as? String == "ledger" }.count, 49, "the old finding and the demo's 48")
         XCTAssertFalse(exported.filter { $0["kind"] as? String == "costhistory" }.isEmpty)
 
-        // The file itself, read without LedgerStore (which would migrate it).
-        let file = try SQLiteDatabase(path: db.path)
-        XCTAssertEqual(try file.rows("PRAGMA user_version").first?["user_version"].int, Int64(LedgerStore.currentVersion))
+        // The database itself, read without LedgerStore (which would migrate it).
+        let file = try rawDatabase(db)
+        XCTAssertEqual(try file.schemaVersion(), LedgerStore.currentVersion)
         XCTAssertGreaterThanOrEqual(LedgerStore.currentVersion, 2)
-        XCTAssertEqual(try file.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cost_history'").count, 1)
+        XCTAssertTrue(try file.tableExists("cost_history"))
         XCTAssertGreaterThan(try file.rows("SELECT COUNT(*) AS n FROM cost_history").first?["n"].int ?? 0, 0)
     }
 
@@ -282,7 +293,7 @@ final class LedgerTests: XCTestCase {
         let input = scratch.appendingPathComponent("stream.ndjson")
         try Data(F.demoStream.utf8).write(to: input)
         for round in 0..<3 {
-            let db = scratch.appendingPathComponent("ledger-\(round).db")
+            let db = try newLedger(scratch, "ledger-\(round)")
             func start(_ now: String, _ name: String) throws -> (Process, URL, URL) {
                 let out = scratch.appendingPathComponent("\(name)-\(round).out")
                 let err = scratch.appendingPathComponent("\(name)-\(round).err")
@@ -290,7 +301,7 @@ final class LedgerTests: XCTestCase {
                 _ = FileManager.default.createFile(atPath: err.path, contents: nil)
                 let process = Process()
                 process.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
-                process.arguments = ["record", "--db", db.path, "--now", now]
+                process.arguments = ["record", "--db", db, "--now", now]
                 process.currentDirectoryURL = scratch
                 process.standardInput = try FileHandle(forReadingFrom: input)
                 process.standardOutput = try FileHandle(forWritingTo: out)
@@ -324,9 +335,11 @@ final class LedgerTests: XCTestCase {
                 XCTAssertEqual(rows.count, history.count / 2, "round \(round): both runs wrote every team")
             }
 
-            let store = try LedgerStore(path: db.path)
-            XCTAssertEqual(try store.db.rows("PRAGMA integrity_check").map { $0["integrity_check"].string }, ["ok"])
-            XCTAssertEqual(try store.db.userVersion, Int64(LedgerStore.currentVersion), "migrated once")
+            let store = try LedgerStore(at: db)
+            if store.db.dialect == .sqlite {
+                XCTAssertEqual(try store.db.rows("PRAGMA integrity_check").map { $0["integrity_check"].string }, ["ok"])
+            }
+            XCTAssertEqual(try store.db.schemaVersion(), LedgerStore.currentVersion, "migrated once")
             XCTAssertEqual(try store.db.rows("SELECT COUNT(*) AS n FROM runs").first?["n"].int, 2)
         }
     }
@@ -335,7 +348,7 @@ final class LedgerTests: XCTestCase {
 
     func testCSVExportQuotesAndDefusesFormulas() throws {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         let summary = #"=cmd|' /C calc'!A0, "quoted" text"#
         let hostile = #"{"kind":"finding","cluster":"demo","id":"f-hostilecsv000001","detector":"over-requested-cpu","namespace":"shop","# +
             #""target":{"kind":"Deployment","name":"api","container":"app"},"team":"@ops","summary":"# + F.jsonString(summary) +
@@ -345,7 +358,7 @@ final class LedgerTests: XCTestCase {
         let run = try F.record(db, now: F.t1, lines)
         XCTAssertEqual(run.status, 0, run.stderr)
 
-        let export = try Tool.run("ledger", ["export", "--db", db.path, "--format", "csv"])
+        let export = try Tool.run("ledger", ["export", "--db", db, "--format", "csv"])
         XCTAssertEqual(export.status, 0, export.stderr)
         XCTAssertTrue(export.stdout.hasSuffix("\n"))
         let rows = F.parseCSV(export.stdout)
@@ -385,14 +398,14 @@ final class LedgerTests: XCTestCase {
         let ndjson = try F.export(db)
         XCTAssertEqual(ndjson.filter { $0["kind"] as? String == "ledger" }.count, findings.count)
         XCTAssertEqual(Set(ndjson.compactMap { $0["kind"] as? String }), ["ledger", "costhistory"])
-        XCTAssertEqual(try Tool.run("ledger", ["export", "--db", db.path, "--format", "xlsx"]).status, 64)
+        XCTAssertEqual(try Tool.run("ledger", ["export", "--db", db, "--format", "xlsx"]).status, 64)
     }
 
     // MARK: Bad input
 
     func testAMalformedLineIsReportedAndTheRestRecorded() throws {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         let lines = F.demoLines
         let input = [lines[0], #"{"kind":"finding","id":"f-broken","#] + lines.dropFirst()
         let result = try F.record(db, now: F.t1, input)
@@ -409,13 +422,13 @@ final class LedgerTests: XCTestCase {
         XCTAssertFalse(exported.filter { $0["kind"] as? String == "costhistory" }.isEmpty)
 
         // --strict: the same line stops the run before anything is recorded.
-        let strictDB = scratch.appendingPathComponent("strict.db")
-        let strict = try Tool.run("ledger", ["record", "--db", strictDB.path, "--now", F.t1, "--strict"],
+        let strictDB = try newLedger(scratch, "strict")
+        let strict = try Tool.run("ledger", ["record", "--db", strictDB, "--now", F.t1, "--strict"],
                                   stdin: input.joined(separator: "\n") + "\n")
         XCTAssertEqual(strict.status, 65, strict.stderr)
         XCTAssertTrue(strict.errorLines.first?.hasPrefix("ledger: <stdin>:2:") == true, strict.stderr)
         XCTAssertFalse(strict.stdout.contains(#"{"kind":"ledger""#), "nothing recorded, so no ledger records")
-        if FileManager.default.fileExists(atPath: strictDB.path) {
+        if LedgerLocation(strictDB) != .sqlite(path: strictDB) || FileManager.default.fileExists(atPath: strictDB) {
             XCTAssertTrue(try F.export(strictDB).filter { $0["kind"] as? String == "ledger" }.isEmpty, "no finding recorded")
         }
     }
@@ -437,18 +450,23 @@ enum LedgerFixtures {
 
     // MARK: Running the ledger
 
-    static func record(_ db: URL, now: String, _ lines: [String]) throws -> ToolResult {
-        try Tool.run("ledger", ["record", "--db", db.path, "--now", now], stdin: lines.joined(separator: "\n") + "\n")
+    static func record(_ db: URL, now: String, _ lines: [String]) throws -> ToolResult { try record(db.path, now: now, lines) }
+
+    /// `db`: a SQLite path or a PostgreSQL URL.
+    static func record(_ db: String, now: String, _ lines: [String]) throws -> ToolResult {
+        try Tool.run("ledger", ["record", "--db", db, "--now", now], stdin: lines.joined(separator: "\n") + "\n")
     }
 
-    static func export(_ db: URL) throws -> [[String: Any]] {
-        let result = try Tool.run("ledger", ["export", "--db", db.path])
+    static func export(_ db: URL) throws -> [[String: Any]] { try export(db.path) }
+
+    static func export(_ db: String) throws -> [[String: Any]] {
+        let result = try Tool.run("ledger", ["export", "--db", db])
         guard result.status == 0 else { throw failure("ledger export exited \(result.status): \(result.stderr)") }
         return try decodeRecords(result.lines)
     }
 
     /// The exported ledger records by finding id.
-    static func exportedLedger(_ db: URL) throws -> [String: [String: Any]] {
+    static func exportedLedger(_ db: String) throws -> [String: [String: Any]] {
         let records = try export(db).filter { $0["kind"] as? String == "ledger" }
         return Dictionary(records.map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -569,11 +587,13 @@ enum LedgerFixtures {
     }
 
     /// Runs 1–3 over the demo as the lifecycle test does (alice's approval in between) and returns run 3's output.
-    static func runDemoWeeks(db: URL) throws -> (run3: ToolResult, picks: Picks) {
+    static func runDemoWeeks(db: URL) throws -> (run3: ToolResult, picks: Picks) { try runDemoWeeks(db: db.path) }
+
+    static func runDemoWeeks(db: String) throws -> (run3: ToolResult, picks: Picks) {
         let chosen = try Self.picks(try Self.records(demoLines, kind: "finding"))
         let run1 = try record(db, now: t1, demoLines)
         guard run1.status == 0 else { throw failure("run 1 exited \(run1.status): \(run1.stderr)") }
-        let alice = try Tool.run("ledger", ["approve", chosen.id(chosen.cpuApproved), "--db", db.path, "--by", "alice"])
+        let alice = try Tool.run("ledger", ["approve", chosen.id(chosen.cpuApproved), "--db", db, "--by", "alice"])
         guard alice.status == 0 else { throw failure("approve exited \(alice.status): \(alice.stderr)") }
         let run2 = try record(db, now: t2, run2Lines(chosen))
         guard run2.status == 0 else { throw failure("run 2 exited \(run2.status): \(run2.stderr)") }

@@ -21,7 +21,9 @@ public enum LedgerDecision {
 
     public static func decide(_ id: String, _ decision: FindingStatus, by actor: String, reason: String?, at: Date = Date(),
                               in store: LedgerStore) throws -> Outcome {
-        try store.db.transaction {
+        // The finding's cluster is locked like a run of it would, so a decision and a run never interleave.
+        guard let cluster = try store.finding(id)?.cluster else { return .unknown }
+        return try store.db.transaction(locking: [cluster]) {
             guard let stored = try store.finding(id) else { return .unknown }
             if stored.status == decision { return .already }
             guard allowed(decision).contains(stored.status) else { return .notAllowed(stored.status) }

@@ -22,7 +22,8 @@ public struct LedgerRecorder {
     /// finding of the run's clusters, then the cost history of those clusters.
     public func record(_ set: ClusterSet, now: Date) throws -> [JSONValue] {
         let clusters = Set(set.clusters.keys).union(set.findings.compactMap { $0["cluster"]?.string }).sorted()
-        try store.db.transaction {
+        // Runs of other clusters write beside this one (PostgreSQL); a second run of these clusters waits.
+        try store.db.transaction(locking: clusters) {
             var seen = Set<String>()
             for finding in set.findings {
                 guard let id = finding["id"]?.string, !id.isEmpty else {
@@ -145,7 +146,7 @@ public struct LedgerRecorder {
     private func changedAt(_ id: String) throws -> Date? {
         let changed = try store.db.rows("""
             SELECT at FROM transitions WHERE finding_id = ? AND (reason LIKE 'merged%' OR (to_status = 'implemented' AND from_status <> 'implemented'))
-            ORDER BY (reason LIKE 'merged%') DESC, at DESC LIMIT 1
+            ORDER BY (COALESCE(reason, '') LIKE 'merged%') DESC, at DESC LIMIT 1
             """, [.text(id)])
         return changed.first?["at"].string.flatMap(RFC3339.date)
     }
@@ -177,8 +178,8 @@ public struct LedgerRecorder {
     // MARK: Cost history
 
     private func recordCosts(_ set: ClusterSet, clusters: [String], now: Date) throws {
-        try store.db.run("INSERT INTO runs (at, clusters) VALUES (?, ?)", [.text(RFC3339.string(now)), .text(clusters.joined(separator: ","))])
-        guard let run = try store.db.rows("SELECT last_insert_rowid() AS id").first?["id"].int else { return }
+        guard let run = try store.db.rows("INSERT INTO runs (at, clusters) VALUES (?, ?) RETURNING id",
+                                          [.text(RFC3339.string(now)), .text(clusters.joined(separator: ","))]).first?["id"].int else { return }
         let findings = try store.findings(inClusters: clusters)
         for name in clusters {
             guard let observed = set.clusters[name], !observed.nodes.isEmpty else { continue }

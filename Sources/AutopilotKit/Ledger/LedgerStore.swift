@@ -13,12 +13,39 @@ public enum FindingStatus: String, CaseIterable, Sendable {
     public var isUnrealized: Bool { isOpen || self == .implemented }
 }
 
-/// The ledger's SQLite file: schema migrations, and the few statements the ledger needs.
-public final class LedgerStore {
-    public let db: SQLiteDatabase
+/// Where a ledger lives, from a `--db` value: a PostgreSQL database (`postgresql://…` or `postgres://…`,
+/// shared by a fleet) or a SQLite file (a path, or `sqlite:PATH`; the default, for one bastion).
+public enum LedgerLocation: Equatable, Sendable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(url: String)
 
-    /// The schema, one migration per version; a file at version N gets N+1… applied in order, each in
-    /// its own transaction. Never edit a shipped migration: add the next one.
+    public init(_ text: String) {
+        if text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") {
+            self = .postgres(url: text)
+        } else if text.hasPrefix("sqlite:") {
+            self = .sqlite(path: String(text.dropFirst("sqlite:".count)))
+        } else {
+            self = .sqlite(path: text)
+        }
+    }
+
+    /// As messages name it: the path, or the URL without a password.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): return path
+        case .postgres(let url): return PostgresDatabase.redacted(url)
+        }
+    }
+}
+
+/// The ledger's database (a SQLite file or a PostgreSQL server): schema migrations, and the few
+/// statements the ledger needs.
+public final class LedgerStore {
+    public let db: any SQLDatabase
+
+    /// The schema, one migration per version; a database at version N gets N+1… applied in order, each in
+    /// its own transaction. Written in SQLite's types; `SQLDialect.schema` gives PostgreSQL's. Never edit a
+    /// shipped migration: add the next one.
     static let migrations: [String] = [
         // 1: findings and their transitions.
         """
@@ -115,23 +142,36 @@ public final class LedgerStore {
 
     public static var currentVersion: Int { migrations.count }
 
-    /// Opens (creating if needed) and migrates to `version` (the latest unless a test asks for an older one).
-    public init(path: String, migratingTo version: Int = LedgerStore.currentVersion) throws {
-        db = try SQLiteDatabase(path: path)
+    /// Opens (creating a SQLite file if needed) and migrates to `version` (the latest unless a test asks for
+    /// an older one). `passwordFile` holds a PostgreSQL password (its first line), for a URL without one.
+    public init(at location: String, passwordFile: String? = nil, migratingTo version: Int = LedgerStore.currentVersion) throws {
+        switch LedgerLocation(location) {
+        case .sqlite(let path):
+            db = try SQLiteDatabase(path: path)
+        case .postgres(let url):
+            db = try PostgresDatabase(url: url, password: try passwordFile.map(Self.password(fromFile:)))
+        }
         try migrate(to: version)
+    }
+
+    static func password(fromFile path: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PostgresError(name: path, message: "cannot read the database password file")
+        }
+        return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private func migrate(to version: Int) throws {
         while true {
-            // Read the version inside the write lock, so two runs opening a new file migrate it once.
-            let done = try db.transaction { () throws -> Bool in
-                let current = Int(try db.userVersion)
+            // Read the version inside the migration lock, so two runs opening a new database migrate it once.
+            let done = try db.migrationTransaction { () throws -> Bool in
+                let current = try db.schemaVersion()
                 if current > Self.currentVersion {
-                    throw SQLiteError(path: db.path, message: "schema version \(current) is newer than this ledger (\(Self.currentVersion)); upgrade autopilot")
+                    throw LedgerSchemaError(name: db.name, found: current, known: Self.currentVersion)
                 }
                 guard current < version else { return true }
-                try db.execute(Self.migrations[current])
-                try db.execute("PRAGMA user_version = \(current + 1)")
+                try db.execute(db.dialect.schema(Self.migrations[current]))
+                try db.setSchemaVersion(current + 1)
                 return false
             }
             if done { return }
@@ -181,8 +221,16 @@ public final class LedgerStore {
     public func rememberSignature(_ signature: String, at now: Date, keep: TimeInterval) throws -> Bool {
         try db.transaction {
             try db.run("DELETE FROM slack_signatures WHERE seen_at < ?", [.text(RFC3339.string(now.addingTimeInterval(-keep)))])
-            return try db.run("INSERT OR IGNORE INTO slack_signatures (signature, seen_at) VALUES (?, ?)",
+            return try db.run("INSERT INTO slack_signatures (signature, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                               [.text(signature), .text(RFC3339.string(now))]) == 1
         }
     }
+}
+
+/// A database written by a newer Autopilot than this one.
+public struct LedgerSchemaError: Error, CustomStringConvertible {
+    public let name: String
+    public let found: Int
+    public let known: Int
+    public var description: String { "\(name): schema version \(found) is newer than this ledger (\(known)); upgrade autopilot" }
 }

@@ -12,40 +12,14 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 }
 
-/// A value bound to or read from a statement.
-public enum SQLValue: Equatable, Sendable {
-    case null
-    case int(Int64)
-    case double(Double)
-    case text(String)
-
-    public var string: String? { if case .text(let value) = self { return value } else { return nil } }
-    public var int: Int64? { if case .int(let value) = self { return value } else { return nil } }
-    public var double: Double? {
-        switch self {
-        case .double(let value): return value
-        case .int(let value): return Double(value)
-        default: return nil
-        }
-    }
-
-    public static func optional(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
-    public static func optional(_ value: Int64?) -> SQLValue { value.map(SQLValue.int) ?? .null }
-    public static func optional(_ value: Double?) -> SQLValue { value.map(SQLValue.double) ?? .null }
-}
-
-/// One result row, by column name.
-public struct SQLRow: Sendable {
-    public let values: [String: SQLValue]
-    public subscript(_ column: String) -> SQLValue { values[column] ?? .null }
-}
-
 /// One connection to a SQLite file: WAL journal (readers never block the writer), a busy timeout so
 /// a second cron run waits for the first instead of failing, and `synchronous=FULL` so a committed
 /// transaction survives a crash or power loss.
-public final class SQLiteDatabase {
+public final class SQLiteDatabase: SQLDatabase {
     private let handle: OpaquePointer
     public let path: String
+    public var name: String { path }
+    public var dialect: SQLDialect { .sqlite }
     private let busyTimeout: Double
 
     public init(path: String, busyTimeoutMilliseconds: Int32 = 30_000) throws(SQLiteError) {
@@ -71,7 +45,14 @@ public final class SQLiteDatabase {
 
     /// The schema version kept in the file's header (`PRAGMA user_version`).
     public var userVersion: Int64 {
-        get throws(SQLiteError) { try rows("PRAGMA user_version").first?["user_version"].int ?? 0 }
+        get throws(SQLiteError) { try rows("PRAGMA user_version", []).first?["user_version"].int ?? 0 }
+    }
+
+    public func schemaVersion() throws -> Int { Int(try userVersion) }
+    public func setSchemaVersion(_ version: Int) throws { try execute("PRAGMA user_version = \(version)") }
+
+    public func tableExists(_ table: String) throws -> Bool {
+        !(try rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [.text(table)])).isEmpty
     }
 
     /// Runs SQL with no parameters (may hold several statements).
@@ -129,8 +110,9 @@ public final class SQLiteDatabase {
     }
 
     /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`: the write lock is taken first, so two
-    /// writers queue on the busy timeout instead of deadlocking); any error rolls everything back.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    /// writers queue on the busy timeout instead of deadlocking); any error rolls everything back. The
+    /// file has one write lock, so `keys` need nothing more.
+    public func transaction<T>(locking keys: [String], _ body: () throws -> T) throws -> T {
         try retryingWhileBusy { () throws(SQLiteError) in try execute("BEGIN IMMEDIATE") }
         do {
             let result = try body()
@@ -141,6 +123,8 @@ public final class SQLiteDatabase {
             throw error
         }
     }
+
+    public func migrationTransaction<T>(_ body: () throws -> T) throws -> T { try transaction(locking: [], body) }
 
     private var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 

@@ -48,7 +48,7 @@ public final class ApprovalService: @unchecked Sendable {
             return .text(401, "invalid request: \(failure)")
         }
         do {
-            let store = try LedgerStore(path: ledgerPath)
+            let store = try LedgerStore(at: ledgerPath)
             guard try store.rememberSignature(signature ?? "", at: now(), keep: SlackSignature.window * 2) else {
                 log("refused a Slack callback: the same signed request was already handled (a replay)")
                 return .text(401, "invalid request: replayed")
@@ -103,7 +103,7 @@ public final class ApprovalService: @unchecked Sendable {
     }
 
     private func decide(_ decision: FindingStatus, _ context: Context) throws {
-        let store = try LedgerStore(path: ledgerPath)
+        let store = try LedgerStore(at: ledgerPath)
         guard let stored = try store.finding(context.id) else { return tell(context, "Autopilot's ledger has no finding \(context.id).") }
         let team = stored.row["team"].string
         guard config.mayDecide(user: context.user, team: team) else {
@@ -171,7 +171,7 @@ public final class ApprovalService: @unchecked Sendable {
     }
 
     private func explain(_ context: Context) throws {
-        let store = try LedgerStore(path: ledgerPath)
+        let store = try LedgerStore(at: ledgerPath)
         guard let text = try store.finding(context.id)?.row["finding"].string, let finding = try? JSON.parse(text) else {
             return tell(context, "Autopilot's ledger has no finding \(context.id).")
         }

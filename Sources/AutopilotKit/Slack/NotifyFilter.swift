@@ -54,7 +54,7 @@ public struct NotifyFilter {
             }
             return true
         }
-        let store = try settings.ledger.map { try LedgerStore(path: $0) }
+        let store = try settings.ledger.map { try LedgerStore(at: $0) }
         var outcome = Outcome()
         var outage: SlackError?
         for (finding, text) in held {
