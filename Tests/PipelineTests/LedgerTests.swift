@@ -344,6 +344,112 @@ class LedgerTests: XCTestCase {
         }
     }
 
+    /// A fleet at once: eight clusters' runs and a second run of one of them, started together on one new
+    /// ledger. Every run lands, no finding twice, none lost, each run's cost history whole, and the two runs
+    /// of one cluster one after the other (each finding first reported once).
+    func testEightClustersAndTwoRunsOfOneAtOnceLoseNothing() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = try newLedger(scratch)
+        let clusters = (0..<8).map { "fleet-\($0)" }
+        var runs: [(process: Process, err: URL)] = []
+        for (index, cluster) in (clusters + [clusters[0]]).enumerated() {
+            let input = scratch.appendingPathComponent("run-\(index).ndjson")
+            try Data(F.asCluster(cluster, F.demoLines).joined(separator: "\n").appending("\n").utf8).write(to: input)
+            let err = scratch.appendingPathComponent("run-\(index).err")
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+            let process = Process()
+            process.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
+            process.arguments = ["record", "--db", db, "--now", index < clusters.count ? F.t1 : F.t2]
+            process.standardInput = try FileHandle(forReadingFrom: input)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: err)
+            runs.append((process, err))
+        }
+        for run in runs { try run.process.run() }
+        for run in runs {
+            run.process.waitUntilExit()
+            XCTAssertEqual(run.process.terminationStatus, 0, (try? String(contentsOf: run.err, encoding: .utf8)) ?? "")
+        }
+
+        let exported = try F.export(db)
+        let ledger = exported.filter { $0["kind"] as? String == "ledger" }
+        XCTAssertEqual(ledger.count, 8 * 48, "every cluster's findings, none twice")
+        XCTAssertEqual(Set(ledger.compactMap { $0["id"] as? String }).count, ledger.count)
+        for cluster in clusters {
+            XCTAssertEqual(ledger.filter { $0["cluster"] as? String == cluster }.count, 48, cluster)
+        }
+        for record in ledger {
+            let transitions = record["transitions"] as? [[String: Any]] ?? []
+            XCTAssertEqual(transitions.filter { $0["reason"] as? String == "first reported" }.count, 1, "\(record["id"] ?? "")")
+        }
+        let history = exported.filter { $0["kind"] as? String == "costhistory" }
+        let runNumbers = Set(history.compactMap { F.double($0["run"]) })
+        XCTAssertEqual(runNumbers.count, 9, "nine runs, nine run numbers")
+        let teams = history.filter { F.double($0["run"]) == F.double(history.first?["run"]) }.count
+        XCTAssertGreaterThan(teams, 1)
+        for run in runNumbers {
+            let rows = history.filter { F.double($0["run"]) == run }
+            XCTAssertEqual(rows.count, teams, "run \(run) wrote every team")
+            XCTAssertEqual(Set(rows.compactMap { $0["cluster"] as? String }).count, 1, "run \(run) is one cluster's")
+        }
+        XCTAssertEqual(history.filter { $0["cluster"] as? String == clusters[0] }.count, 2 * teams, "both runs of \(clusters[0])")
+    }
+
+    /// A run killed at any moment leaves the ledger as it was before the run, or (killed after its commit)
+    /// as the run left it: never half a run. The run is killed at a quarter, half and three quarters of
+    /// its own duration, measured first.
+    func testARunKilledMidwayLeavesTheLedgerAsItWas() throws {
+        let scratch = try makeScratchDirectory(self)
+        let week1 = F.asCluster("fleet-0", F.demoLines) + F.asCluster("fleet-1", F.demoLines)
+        let week2 = F.asCluster("fleet-0", F.run2Lines(try F.picks(try F.records(F.demoLines, kind: "finding"))))
+            + F.asCluster("fleet-1", F.demoLines)
+        func exported(_ db: String) throws -> String {
+            let export = try Tool.run("ledger", ["export", "--db", db])
+            XCTAssertEqual(export.status, 0, export.stderr)
+            return export.stdout
+        }
+        // The duration of a whole second run, and the ledger it leaves.
+        let reference = try newLedger(scratch, "reference")
+        XCTAssertEqual(try F.record(reference, now: F.t1, week1).status, 0)
+        let started = Date()
+        XCTAssertEqual(try F.record(reference, now: F.t2, week2).status, 0)
+        let duration = Date().timeIntervalSince(started)
+        let completed = try exported(reference)
+
+        let input = scratch.appendingPathComponent("week2.ndjson")
+        try Data((week2.joined(separator: "\n") + "\n").utf8).write(to: input)
+        var outcomes: [String] = []
+        for (index, share) in [0.25, 0.5, 0.75].enumerated() {
+            let db = try newLedger(scratch, "killed-\(index)")
+            XCTAssertEqual(try F.record(db, now: F.t1, week1).status, 0)
+            let before = try exported(db)
+            let process = Process()
+            process.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
+            process.arguments = ["record", "--db", db, "--now", F.t2]
+            process.standardInput = try FileHandle(forReadingFrom: input)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: duration * share)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let after = try exported(db)
+            XCTAssertTrue(after == before || after == completed, "killed at \(share): the ledger is neither as before nor as after the run")
+            outcomes.append(after == before ? "before" : "after")
+            // The next run goes through and leaves what an unkilled run leaves (but its run number:
+            // PostgreSQL does not give back a number a rolled-back run drew).
+            if after == before {
+                XCTAssertEqual(try F.record(db, now: F.t2, week2).status, 0)
+                let runNumber = try NSRegularExpression(pattern: #""run":[0-9]+"#)
+                func withoutRunNumbers(_ text: String) -> String {
+                    runNumber.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: #""run":_"#)
+                }
+                XCTAssertEqual(withoutRunNumbers(try exported(db)), withoutRunNumbers(completed))
+            }
+        }
+        XCTAssertTrue(outcomes.contains("before"), "at least one kill landed before the commit: \(outcomes)")
+    }
+
     // MARK: Export
 
     func testCSVExportQuotesAndDefusesFormulas() throws {
@@ -463,6 +569,12 @@ enum LedgerFixtures {
         let result = try Tool.run("ledger", ["export", "--db", db])
         guard result.status == 0 else { throw failure("ledger export exited \(result.status): \(result.stderr)") }
         return try decodeRecords(result.lines)
+    }
+
+    /// The stream as another cluster's: its cluster name and finding ids (the demo has one cluster, "demo").
+    static func asCluster(_ name: String, _ lines: [String]) -> [String] {
+        lines.map { $0.replacingOccurrences(of: #""cluster":"demo""#, with: #""cluster":"\#(name)""#)
+            .replacingOccurrences(of: #""id":"f-"#, with: #""id":"f-\#(name)-"#) }
     }
 
     /// The exported ledger records by finding id.
