@@ -450,6 +450,99 @@ class LedgerTests: XCTestCase {
         XCTAssertTrue(outcomes.contains("before"), "at least one kill landed before the commit: \(outcomes)")
     }
 
+    // MARK: Incidents
+
+    /// Incidents over three weekly runs of the chaos lab: week A reports the memory leak's OOM (open, linked
+    /// to its raise-memory finding); week B reports only the bad rollout's crash loop (the OOM resolves, the
+    /// crash loop opens); week C reports the OOM again (reopened; the crash loop resolves). `ledger incidents`
+    /// lists them in three formats and render-report counts the week.
+    func testIncidentsOpenResolveAndReopenAcrossRuns() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = try newLedger(scratch)
+        let (weekA, weekB, weekC) = ("2026-11-23T12:00:00Z", "2026-11-30T12:00:00Z", "2026-12-07T12:00:00Z")
+        let oomStream = try F.incidentStream("memory-leak-oom")
+        let rolloutStream = try F.incidentStream("bad-rollout")
+        let oom = try XCTUnwrap(try F.records(oomStream, kind: "incident").first)
+        let crashloop = try XCTUnwrap(try F.records(rolloutStream, kind: "incident").first)
+        let oomID = try XCTUnwrap(oom["id"] as? String)
+        let crashloopID = try XCTUnwrap(crashloop["id"] as? String)
+        let fixID = try XCTUnwrap((oom["actions"] as? [[String: Any]])?.compactMap { $0["findingId"] as? String }.first)
+
+        func incidents(_ arguments: [String] = []) throws -> [String: [String: Any]] {
+            let result = try Tool.run("ledger", ["incidents", "--db", db, "--format", "ndjson"] + arguments)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return Dictionary(try decodeRecords(result.lines).map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        func statuses(_ record: [String: Any]?) -> [String] {
+            (record?["transitions"] as? [[String: Any]] ?? []).compactMap { $0["to"] as? String }
+        }
+
+        let runA = try F.record(db, now: weekA, oomStream)
+        XCTAssertEqual(runA.status, 0, runA.stderr)
+        XCTAssertEqual(runA.stderr, "")
+        var stored = try incidents()
+        XCTAssertEqual(Set(stored.keys), [oomID])
+        XCTAssertEqual(stored[oomID]?["status"] as? String, "open")
+        XCTAssertEqual(stored[oomID]?["detectedAt"] as? String, weekA)
+        XCTAssertEqual(stored[oomID]?["firstSignal"] as? String, oom["start"] as? String)
+        XCTAssertEqual(stored[oomID]?["lastSignal"] as? String, oom["end"] as? String)
+        XCTAssertEqual(stored[oomID]?["category"] as? String, oom["category"] as? String)
+        XCTAssertEqual(stored[oomID]?["severity"] as? String, oom["severity"] as? String)
+        XCTAssertEqual(F.string(stored[oomID], "rootCause", "hypothesis"), F.string(oom, "rootCause", "hypothesis"))
+        XCTAssertEqual(F.number(stored[oomID], "rootCause", "confidence"), F.number(oom, "rootCause", "confidence"))
+        XCTAssertEqual(stored[oomID]?["findingIds"] as? [String], [fixID], "linked to the finding its action opened")
+        XCTAssertTrue(runA.lines.contains { $0.hasPrefix(#"{"kind":"ledgerincident""#) }, "ledger record appends the run's incidents")
+
+        let runB = try F.record(db, now: weekB, rolloutStream)
+        XCTAssertEqual(runB.status, 0, runB.stderr)
+        stored = try incidents()
+        XCTAssertEqual(stored[oomID]?["status"] as? String, "resolved")
+        XCTAssertEqual(stored[oomID]?["resolvedAt"] as? String, weekB)
+        let start = try XCTUnwrap((oom["start"] as? String).flatMap(RFC3339.date))
+        let end = try XCTUnwrap((oom["end"] as? String).flatMap(RFC3339.date))
+        XCTAssertEqual(F.double(stored[oomID]?["timeToResolveSeconds"]), end.timeIntervalSince(start))
+        XCTAssertEqual(stored[crashloopID]?["status"] as? String, "open")
+        XCTAssertEqual(Set(try incidents(["--open"]).keys), [crashloopID])
+        XCTAssertEqual(Set(try incidents(["--cluster", "elsewhere"]).keys), [])
+
+        // The report of week B: one new, one resolved, and how long the resolved one lasted.
+        let out = scratch.appendingPathComponent("report")
+        let report = try Tool.run("render-report", ["--out", out.path, "--now", weekB], stdin: runB.stdout)
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any])
+        let lifecycle = try XCTUnwrap(json["incidentLifecycle"] as? [String: Any])
+        XCTAssertEqual(lifecycle["new"] as? Int, 1)
+        XCTAssertEqual(lifecycle["ongoing"] as? Int, 0)
+        XCTAssertEqual(lifecycle["resolved"] as? Int, 1)
+        XCTAssertEqual(F.double(lifecycle["medianTimeToResolveSeconds"]), end.timeIntervalSince(start))
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("1 new, 0 ongoing, 1 resolved this week"), "the HTML says the counts")
+
+        let runC = try F.record(db, now: weekC, oomStream)
+        XCTAssertEqual(runC.status, 0, runC.stderr)
+        stored = try incidents()
+        XCTAssertEqual(stored[oomID]?["status"] as? String, "reopened")
+        XCTAssertTrue(stored[oomID]?["resolvedAt"] is NSNull)
+        XCTAssertEqual(statuses(stored[oomID]), ["open", "resolved", "reopened"])
+        XCTAssertEqual(stored[oomID]?["detectedAt"] as? String, weekA, "first detection kept")
+        XCTAssertEqual(stored[crashloopID]?["status"] as? String, "resolved")
+        XCTAssertEqual(statuses(stored[crashloopID]), ["open", "resolved"])
+
+        // The table and the CSV: newest detection first, one row each.
+        let table = try Tool.run("ledger", ["incidents", "--db", db])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertEqual(table.lines.count, 3, table.stdout)
+        XCTAssertTrue(table.lines[0].hasPrefix("ID  "), table.stdout)
+        XCTAssertTrue(table.lines[1].hasPrefix(crashloopID), "detected in week B, after the OOM: \(table.stdout)")
+        XCTAssertTrue(table.lines[2].hasPrefix(oomID) && table.lines[2].contains("reopened") && table.lines[2].contains(fixID), table.stdout)
+        let csv = try Tool.run("ledger", ["incidents", "--db", db, "--format", "csv"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let rows = F.parseCSV(csv.stdout)
+        XCTAssertEqual(rows.first?.first, "id")
+        XCTAssertEqual(rows.dropFirst().map { $0.first ?? "" }, [crashloopID, oomID])
+        XCTAssertEqual(try Tool.run("ledger", ["incidents", "--db", db, "--format", "xml"]).status, 64)
+    }
+
     // MARK: Export
 
     func testCSVExportQuotesAndDefusesFormulas() throws {
@@ -569,6 +662,14 @@ enum LedgerFixtures {
         let result = try Tool.run("ledger", ["export", "--db", db])
         guard result.status == 0 else { throw failure("ledger export exited \(result.status): \(result.stderr)") }
         return try decodeRecords(result.lines)
+    }
+
+    /// A chaos scenario replayed through detect-incidents at the time its captures end: the cluster and usage
+    /// records, the alerts, the incident and the findings of its fixes.
+    static func incidentStream(_ scenario: String) throws -> [String] {
+        let incidents = try Tool.run("detect-incidents", ["--now", "2026-11-23T12:00:00Z", "--quiet"], stdin: try ChaosScenarioTests.stream(scenario))
+        guard incidents.status == 0 else { throw failure("detect-incidents exited \(incidents.status): \(incidents.stderr)") }
+        return incidents.lines
     }
 
     /// The stream as another cluster's: its cluster name and finding ids (the demo has one cluster, "demo").

@@ -1,15 +1,22 @@
 import Foundation
 
 /// The ledger as records: one `ledger` record per finding (its status, money, change, verification and
-/// every transition) and one `costhistory` record per (run, cluster, team). `ledger record` appends
+/// every transition), one `costhistory` record per (run, cluster, team), the latest bill reconciliation
+/// per cluster and one `ledgerincident` record per incident. `ledger record` appends
 /// them to the stream for render-report; `ledger export` writes them as NDJSON or CSV.
 public struct LedgerExport {
     let store: LedgerStore
 
     public init(store: LedgerStore) { self.store = store }
 
+    /// The incidents alone (`ledger incidents`).
+    public func incidents(clusters: [String]? = nil, openOnly: Bool = false) throws -> [JSONValue] {
+        try LedgerIncidents(store: store).records(clusters: clusters, openOnly: openOnly)
+    }
+
     public func records(clusters: [String]? = nil) throws -> [JSONValue] {
         try store.findings(inClusters: clusters).map(ledgerRecord) + costHistory(clusters: clusters) + billReconciliation(clusters: clusters)
+            + LedgerIncidents(store: store).records(clusters: clusters)
     }
 
     func ledgerRecord(_ stored: LedgerStore.StoredFinding) throws -> JSONValue {

@@ -3,7 +3,8 @@ import Foundation
 /// `ledger record`: one run's stream into the ledger, in one transaction. Findings are upserted by id
 /// (baseline kept from the first sighting), `change` records move findings to implemented, findings of
 /// this run's clusters that the run no longer reports expire, implemented ones are verified against
-/// what the cluster looks like now, and the run's cost per (cluster, team) joins the history.
+/// what the cluster looks like now, incidents open, resolve and reopen (LedgerIncidents), and the run's
+/// cost per (cluster, team) joins the history.
 public struct LedgerRecorder {
     public static let actor = "ledger record"
 
@@ -19,9 +20,11 @@ public struct LedgerRecorder {
     }
 
     /// Records the run at `now` and returns the records render-report reads: one `ledger` record per
-    /// finding of the run's clusters, then the cost history of those clusters.
+    /// finding of the run's clusters, then the cost history of those clusters, their bill reconciliation
+    /// and one `ledgerincident` record per incident of theirs.
     public func record(_ set: ClusterSet, now: Date) throws -> [JSONValue] {
-        let clusters = Set(set.clusters.keys).union(set.findings.compactMap { $0["cluster"]?.string }).sorted()
+        let clusters = Set(set.clusters.keys).union(set.findings.compactMap { $0["cluster"]?.string })
+            .union(set.incidents.compactMap { $0["cluster"]?.string }).sorted()
         // Runs of other clusters write beside this one (PostgreSQL); a second run of these clusters waits.
         try store.db.transaction(locking: clusters) {
             var seen = Set<String>()
@@ -34,6 +37,7 @@ public struct LedgerRecorder {
                 try upsert(finding, id: id, now: now)
             }
             for change in set.changes { try implement(change, now: now) }
+            try LedgerIncidents(store: store).record(set.incidents, clusters: clusters, now: now, diagnostics: diagnostics)
             for stored in try store.findings(inClusters: clusters) where !seen.contains(stored.id) && stored.status.isOpen {
                 try store.transition(stored.id, from: stored.status, to: .expired, at: now, actor: Self.actor,
                                      reason: "not reported by the run of \(RFC3339.string(now))")

@@ -138,6 +138,46 @@ public final class LedgerStore {
             PRIMARY KEY (run_id, cluster, team)
         );
         """,
+        // 6: incidents and their lifecycle (open → resolved → reopened), linked to the findings their actions opened.
+        """
+        CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,
+            cluster TEXT NOT NULL,
+            namespace TEXT,
+            team TEXT NOT NULL,
+            target_kind TEXT,
+            target_name TEXT,
+            category TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            root_cause TEXT,
+            root_cause_summary TEXT,
+            confidence REAL,
+            detected_at TEXT NOT NULL,
+            first_signal TEXT,
+            last_signal TEXT,
+            last_seen TEXT NOT NULL,
+            status TEXT NOT NULL,
+            resolved_at TEXT,
+            incident TEXT NOT NULL
+        );
+        CREATE INDEX incidents_by_cluster ON incidents(cluster, status);
+        CREATE TABLE incident_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            incident_id TEXT NOT NULL REFERENCES incidents(id),
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            at TEXT NOT NULL,
+            reason TEXT
+        );
+        CREATE INDEX incident_events_by_incident ON incident_events(incident_id, seq);
+        CREATE TABLE incident_findings (
+            incident_id TEXT NOT NULL REFERENCES incidents(id),
+            finding_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            PRIMARY KEY (incident_id, finding_id)
+        );
+        """,
     ]
 
     public static var currentVersion: Int { migrations.count }

@@ -10,6 +10,8 @@ public struct ClusterSet {
     public var ledger: [JSON] = []
     public var costHistory: [JSON] = []
     public var incidents: [JSON] = []
+    /// Incidents as the ledger keeps them (`ledgerincident`: status, detection, resolution, linked findings).
+    public var ledgerIncidents: [JSON] = []
     /// Allocations reconciled to the customer's bill (`ledger record --billing`), one per cluster and run.
     public var billReconciliations: [JSON] = []
 
@@ -27,7 +29,7 @@ public struct ClusterSet {
     public static func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter?, diagnostics: Diagnostics) throws -> ClusterSet {
         var set = ClusterSet()
         var wanted = ObservedCluster.kinds
-        wanted.formUnion(["finding", "change", "ledger", "costhistory", "incident", "billreconciliation"])
+        wanted.formUnion(["finding", "change", "ledger", "costhistory", "incident", "ledgerincident", "billreconciliation"])
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             let kind = record["kind"]?.string
             switch kind {
@@ -37,6 +39,7 @@ public struct ClusterSet {
             case "ledger": set.ledger.append(record)
             case "costhistory": set.costHistory.append(record)
             case "incident": set.incidents.append(record)
+            case "ledgerincident": set.ledgerIncidents.append(record)
             case "billreconciliation": set.billReconciliations.append(record)
             default:
                 let name = record["cluster"]?.string ?? ""

@@ -51,7 +51,7 @@ extension WeeklyReport {
                  "projected": money(row.projected), "verifiedThisWeek": money(row.verifiedThisWeek), "verifiedToDate": money(row.verifiedToDate)]
             })
         }
-        return [
+        var json: JSONValue = [
             "kind": "report", "title": .string(title), "weekStart": .string(RFC3339.string(weekStart)), "now": .string(RFC3339.string(now)),
             "team": .optional(team), "clusters": .strings(clusters),
             "headline": [
@@ -87,6 +87,9 @@ extension WeeklyReport {
                 }),
             ],
         ]
+        // Only when the ledger keeps incidents, so a report without them is byte for byte as before.
+        if let incidentLifecycle { json.set("incidentLifecycle", to: incidentLifecycle.json) }
+        return json
     }
 
     // MARK: Markdown
@@ -132,6 +135,7 @@ extension WeeklyReport {
             md += "| \(index + 1) | \(entry.savings)\(billed ? " | \(entry.billedSavings.map(\.description) ?? "–")" : "") | \(cell(entry.riskLevel ?? "–")) | "
                 + "\(cell(entry.gate ?? "–")) | \(cell(entry.summary)) |\n"
         }
+        if let incidentLifecycle { md += "\n" + incidentLifecycle.markdown(cell).dropLast() }
         md += "\n## What changed this week\n\n"
         md += changedThisWeek.isEmpty ? "Nothing.\n" : changedThisWeek.map { "- `\($0.entry.id)` \(cell($0.what)) (risk \($0.entry.riskOverall.map { String($0) } ?? "–"))\n" }.joined()
         md += "\n## Recommended next steps\n\n"
@@ -193,7 +197,9 @@ extension WeeklyReport {
                 + (billed ? "<td class=\"n\">\(entry.billedSavings.map(\.description) ?? "–")</td>" : "")
                 + "<td>\(e(entry.riskLevel ?? "–"))</td><td>\(e(entry.gate ?? "–"))</td><td>\(e(entry.summary))</td></tr>"
         }
-        body += "</tbody></table>\n<h2>What changed this week</h2>\n"
+        body += "</tbody></table>\n"
+        if let incidentLifecycle { body += incidentLifecycle.html }
+        body += "<h2>What changed this week</h2>\n"
         body += changedThisWeek.isEmpty ? "<p>Nothing.</p>\n"
             : "<ul>" + changedThisWeek.map { "<li><code>\(e($0.entry.id))</code> \(e($0.what)) (risk \($0.entry.riskOverall.map { String($0) } ?? "–"))</li>" }.joined() + "</ul>\n"
         body += "<h2>Recommended next steps</h2>\n<ol>"

@@ -83,6 +83,8 @@ public struct WeeklyReport: Sendable {
     public var projected: [Entry]
     public var identified: [Entry]
     public var incidents: [TimelineEvent]
+    /// The ledger's incidents counted for the week; nil without them.
+    public var incidentLifecycle: IncidentLifecycle?
 
     public var byTeam: [Breakdown]
     public var byCluster: [Breakdown]
@@ -166,6 +168,7 @@ extension WeeklyReport {
             }
         }
         incidents = events.filter { inWeek($0.at) }
+        incidentLifecycle = IncidentLifecycle(set.ledgerIncidents, team: team, weekStart: weekStart, now: now)
         for entry in entries {
             if entry.verification == Verification.State.unsafe.rawValue, let at = entry.verificationAt {
                 events.append(TimelineEvent(at: at, kind: "unsafe", text: "\(entry.id): \(entry.verificationReason ?? "unsafe after the change")"))
