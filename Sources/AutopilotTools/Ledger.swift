@@ -20,7 +20,7 @@ struct Ledger: ParsableCommand {
             Exit status: 0 ok, 64 usage, 65 malformed input or an unknown/ineligible finding, 74 I/O or \
             database error.
             """,
-        subcommands: [Record.self, Approve.self, Reject.self, Export.self])
+        subcommands: [Record.self, Approve.self, Reject.self, Export.self, Incidents.self, Migrate.self])
 
     struct Options: ParsableArguments {
         @Option(help: ArgumentHelp("The ledger: a SQLite file (a path, or sqlite:PATH), or a PostgreSQL database shared by a fleet (postgresql://user@host/db?sslmode=verify-full; password from PGPASSWORD, PGPASSFILE or --db-password-file).",
@@ -50,13 +50,15 @@ struct Ledger: ParsableCommand {
 extension Ledger {
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record a run: forward the stream, then append `ledger`, `costhistory` and (with --billing) `billreconciliation` records.",
+            abstract: "Record a run: forward the stream, then append `ledger`, `costhistory`, `ledgerincident` and (with --billing) `billreconciliation` records.",
             discussion: """
                 Input: the stream of one run (findings after score-risk; `change` records from emit-pr; the \
                 cluster's node, pod, workload, volume, hpa and usage records, for verification and the cost \
-                history). Several clusters may be concatenated. Output: the input, then one `ledger` record \
-                per finding of the run's clusters, one `costhistory` record per (run, cluster, team) and, with \
-                --billing, one `billreconciliation` record per cluster (the allocation reconciled to the bill).
+                history; `incident` records from detect-incidents). Several clusters may be concatenated. \
+                Output: the input, then one `ledger` record per finding of the run's clusters, one \
+                `costhistory` record per (run, cluster, team), with --billing one `billreconciliation` record \
+                per cluster (the allocation reconciled to the bill), and one `ledgerincident` record per \
+                incident of the run's clusters (open → resolved when a run no longer reports it → reopened).
 
                 Findings gated `auto` by score-risk are approved by the policy. Implemented findings are \
                 verified against the run: live and safe → verified with the realized monthly savings; \
@@ -110,7 +112,12 @@ extension Ledger {
                     let counts = FindingStatus.allCases.map { status in
                         "\(ledger.filter { $0["status"]?.stringValue == status.rawValue }.count) \(status.rawValue)"
                     }
-                    diagnostics.note("\(set.findings.count) findings recorded in \(store.db.name); ledger: \(counts.joined(separator: ", "))")
+                    let incidents = records.filter { $0["kind"]?.stringValue == "ledgerincident" }
+                    let incidentCounts = IncidentStatus.allCases.map { status in
+                        "\(incidents.filter { $0["status"]?.stringValue == status.rawValue }.count) \(status.rawValue)"
+                    }
+                    diagnostics.note("\(set.findings.count) findings and \(set.incidents.count) incidents recorded in \(store.db.name); "
+                        + "ledger: \(counts.joined(separator: ", ")); incidents: \(incidentCounts.joined(separator: ", "))")
                 }
             }
             if status != .ok { throw ExitCode(status.rawValue) }

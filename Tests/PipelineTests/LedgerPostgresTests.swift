@@ -35,6 +35,7 @@ final class LedgerPostgresTests: LedgerTests {
     override func testTwoConcurrentRunsBothLand() throws { try super.testTwoConcurrentRunsBothLand() }
     override func testEightClustersAndTwoRunsOfOneAtOnceLoseNothing() throws { try super.testEightClustersAndTwoRunsOfOneAtOnceLoseNothing() }
     override func testARunKilledMidwayLeavesTheLedgerAsItWas() throws { try super.testARunKilledMidwayLeavesTheLedgerAsItWas() }
+    override func testIncidentsOpenResolveAndReopenAcrossRuns() throws { try super.testIncidentsOpenResolveAndReopenAcrossRuns() }
     override func testCSVExportQuotesAndDefusesFormulas() throws { try super.testCSVExportQuotesAndDefusesFormulas() }
     override func testAMalformedLineIsReportedAndTheRestRecorded() throws { try super.testAMalformedLineIsReportedAndTheRestRecorded() }
 
@@ -132,6 +133,70 @@ final class LedgerPostgresTests: LedgerTests {
         let leaked = try Tool.run("ledger", ["export", "--db", server.url(name).replacingOccurrences(of: PostgresServer.password, with: "wrong-secret")])
         XCTAssertEqual(leaked.status, 74)
         XCTAssertFalse(leaked.stderr.contains("wrong-secret"), "a password in the URL is never printed: \(leaked.stderr)")
+    }
+
+    /// A bastion's SQLite ledger with three weeks of history, incidents and Slack state moved to PostgreSQL:
+    /// every table's rows come across, both export the same bytes and give the same report bytes, and the
+    /// next run on each leaves the same ledger (run numbers go on). A second migration into it is refused.
+    func testASQLiteLedgerMovedToPostgreSQLGivesTheSameReport() throws {
+        let scratch = try makeScratchDirectory(self)
+        let sqlite = scratch.appendingPathComponent("bastion.db").path
+        let postgres = try newLedger(scratch)
+        let (run3, picks) = try F.runDemoWeeks(db: sqlite)
+        XCTAssertEqual(run3.status, 0)
+        XCTAssertEqual(try F.record(sqlite, now: "2026-12-05T12:00:00Z", try F.incidentStream("memory-leak-oom")).status, 0)
+        do {
+            let store = try LedgerStore(at: sqlite)
+            XCTAssertTrue(try store.rememberSignature("v0=abc", at: try XCTUnwrap(RFC3339.date(F.t3)), keep: 86_400 * 365))
+            try store.db.run("""
+                INSERT INTO slack_messages (finding_id, channel, ts, lifecycle_start, posted_at, updated_at) VALUES (?, 'C1', '1700000000.000100', ?, ?, ?)
+                """, [.text(picks.id(picks.cpuApproved)), .text(F.t1), .text(F.t1), .text(F.t2)])
+        }
+
+        let migrate = try Tool.run("ledger", ["migrate", "--from", "sqlite:" + sqlite, "--to", postgres, "--summary"])
+        XCTAssertEqual(migrate.status, 0, migrate.stderr)
+        XCTAssertEqual(migrate.errorLines.count, 1, migrate.stderr)
+        XCTAssertTrue(migrate.stderr.contains("1 slack_signatures") && migrate.stderr.contains("1 incidents"), migrate.stderr)
+        XCTAssertFalse(migrate.stderr.contains(PostgresServer.password))
+
+        let source = try SQLiteDatabase(path: sqlite)
+        let target = try PostgresDatabase(url: postgres)
+        for table in LedgerMigration.tables {
+            let count = "SELECT COUNT(*) AS n FROM \(table)"
+            XCTAssertEqual(try target.rows(count).first?["n"].int, try source.rows(count).first?["n"].int, table)
+        }
+        XCTAssertGreaterThan(try source.rows("SELECT COUNT(*) AS n FROM runs").first?["n"].int ?? 0, 3)
+        let schema = try target.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
+        XCTAssertEqual(Set(schema.compactMap { $0["table_name"].string }).subtracting(["autopilot_schema"]), Set(LedgerMigration.tables),
+                       "the migration copies every table of the schema")
+
+        func exported(_ db: String) throws -> String {
+            let export = try Tool.run("ledger", ["export", "--db", db])
+            XCTAssertEqual(export.status, 0, export.stderr)
+            return export.stdout
+        }
+        func report(_ db: String, _ name: String) throws -> [String: Data] {
+            let out = scratch.appendingPathComponent(name)
+            let result = try Tool.run("render-report", ["--out", out.path, "--now", F.t3], stdin: try exported(db))
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try Dictionary(uniqueKeysWithValues: ["report.html", "report.md", "report.json"].map {
+                ($0, try Data(contentsOf: out.appendingPathComponent($0)))
+            })
+        }
+        XCTAssertEqual(try exported(postgres), try exported(sqlite))
+        XCTAssertEqual(try report(postgres, "from-postgres"), try report(sqlite, "from-sqlite"), "the same report bytes")
+        XCTAssertEqual(try Tool.run("ledger", ["incidents", "--db", postgres]).stdout, try Tool.run("ledger", ["incidents", "--db", sqlite]).stdout)
+
+        let next = try F.run3Lines(picks)
+        XCTAssertEqual(try F.record(sqlite, now: "2026-12-11T12:00:00Z", next).status, 0)
+        XCTAssertEqual(try F.record(postgres, now: "2026-12-11T12:00:00Z", next).status, 0)
+        XCTAssertEqual(try exported(postgres), try exported(sqlite), "the next run numbers on from the copied runs")
+
+        let again = try Tool.run("ledger", ["migrate", "--from", sqlite, "--to", postgres])
+        XCTAssertEqual(again.status, 73, again.stderr)
+        XCTAssertEqual(again.errorLines.count, 1, again.stderr)
+        XCTAssertTrue(again.stderr.contains("migrate into an empty ledger"), again.stderr)
+        XCTAssertEqual(try Tool.run("ledger", ["migrate", "--from", scratch.appendingPathComponent("none.db").path, "--to", postgres]).status, 64)
     }
 
     /// True once some session of the database waits on a lock (within 20 s). Asked on a connection of its
