@@ -26,7 +26,7 @@ extension Ledger {
         var summary = false
 
         func validate() throws {
-            if case .sqlite(let path) = LedgerLocation(from), !FileManager.default.fileExists(atPath: path) {
+            if let path = LedgerLocation(from).missingFile {
                 throw ValidationError("--from: no ledger at \(path)")
             }
             if LedgerLocation(from) == LedgerLocation(to) { throw ValidationError("--from and --to are the same ledger") }

@@ -35,7 +35,7 @@ struct Ledger: ParsableCommand {
 
         /// approve, reject, export and incidents read a ledger: a mistyped path must not create an empty file.
         func requireExisting() throws {
-            if case .sqlite(let path) = LedgerLocation(db), !FileManager.default.fileExists(atPath: path) {
+            if let path = LedgerLocation(db).missingFile {
                 throw ValidationError("--db: no ledger at \(path) (`ledger record` creates it)")
             }
         }

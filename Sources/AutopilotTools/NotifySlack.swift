@@ -29,8 +29,12 @@ struct NotifySlack: ParsableCommand {
               … | notify-slack --dry-run --channel '#savings' | jq 'select(.kind=="slackmessage") | .payload'
             """)
 
-    @Option(help: ArgumentHelp("The ledger (SQLite) that remembers each message's ts and who decided.", valueName: "path"))
+    @Option(help: ArgumentHelp("The ledger that remembers each message's ts and who decided (a SQLite path or a postgresql:// URL, as ledger's --db).",
+                               valueName: "path|url"))
     var db: String?
+
+    @Option(help: ArgumentHelp("A file whose first line is the ledger's PostgreSQL password.", valueName: "file"))
+    var dbPasswordFile: String?
 
     @Option(help: ArgumentHelp("YAML: defaultChannel, approvers, teams: {TEAM: {channel, approvers}}.", valueName: "file"))
     var config: String?
@@ -71,7 +75,7 @@ struct NotifySlack: ParsableCommand {
         // The URL is the credential: it is not repeated in the message.
         if let webhook, URL(string: webhook)?.scheme == nil { throw ValidationError("--webhook-url (or SLACK_WEBHOOK_URL) is not a URL") }
         if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not an RFC 3339 time") }
-        if let db, !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db: \(db) does not exist; run `ledger record` first") }
+        if let db, let path = LedgerLocation(db).missingFile { throw ValidationError("--db: \(path) does not exist; run `ledger record` first") }
         let token = ProcessInfo.processInfo.environment["SLACK_BOT_TOKEN"] ?? ""
         if !dryRun && webhook == nil && token.isEmpty {
             throw ValidationError("set SLACK_BOT_TOKEN, or give --webhook-url (or SLACK_WEBHOOK_URL), or --dry-run")
@@ -83,6 +87,7 @@ struct NotifySlack: ParsableCommand {
         if !gate.isEmpty { settings.gates = Set(gate) }
         settings.channel = channel
         settings.ledger = db
+        settings.ledgerPasswordFile = dbPasswordFile
         settings.evidenceBaseURL = evidenceUrl
         settings.now = now.flatMap(RFC3339.date) ?? Date()
         if let config {

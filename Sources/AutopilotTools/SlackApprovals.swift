@@ -33,8 +33,12 @@ struct SlackApprovals: ParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
     var listen: String = "127.0.0.1:9096"
 
-    @Option(help: ArgumentHelp("The ledger (SQLite) the decisions are recorded in.", valueName: "path"))
+    @Option(help: ArgumentHelp("The ledger the decisions are recorded in (a SQLite path or a postgresql:// URL, as ledger's --db).",
+                               valueName: "path|url"))
     var db: String
+
+    @Option(help: ArgumentHelp("A file whose first line is the ledger's PostgreSQL password.", valueName: "file"))
+    var dbPasswordFile: String?
 
     @Option(help: ArgumentHelp("File holding the Slack app's signing secret.", valueName: "path"))
     var signingSecretFile: String
@@ -55,7 +59,7 @@ struct SlackApprovals: ParsableCommand {
         guard let colon = listen.lastIndex(of: ":"), Int(listen[listen.index(after: colon)...]) != nil else {
             throw ValidationError("--listen must be HOST:PORT")
         }
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("--db: \(db) does not exist; run `ledger record` first") }
+        if let path = LedgerLocation(db).missingFile { throw ValidationError("--db: \(path) does not exist; run `ledger record` first") }
         guard let secret = try? String(contentsOfFile: signingSecretFile, encoding: .utf8),
             !secret.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         else { throw ValidationError("--signing-secret-file: cannot read a secret from \(signingSecretFile)") }
@@ -75,7 +79,7 @@ struct SlackApprovals: ParsableCommand {
             environment["GITHUB_TOKEN"].flatMap { $0.isEmpty ? nil : GitHubClient(apiURL: apiUrl, repository: repo, token: $0) }
         }
         let log: @Sendable (String) -> Void = { writeStderr("slack-approvals: \($0)\n") }
-        let service = ApprovalService(signingSecret: Array(secret.utf8), ledgerPath: db, config: slackConfig,
+        let service = ApprovalService(signingSecret: Array(secret.utf8), ledgerPath: db, ledgerPasswordFile: dbPasswordFile, config: slackConfig,
                                       slack: SlackClient(apiURL: slackApiUrl, token: slackToken), github: github, log: log)
         let server = HTTPServer(host: host, port: port, log: log) { service.handle($0) }
         let bound: Int

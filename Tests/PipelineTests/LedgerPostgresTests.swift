@@ -4,18 +4,10 @@ import XCTest
 
 /// Every LedgerTests test again, on a real PostgreSQL server (one for the class, a new database per test).
 final class LedgerPostgresTests: LedgerTests {
-    nonisolated(unsafe) static var server: PostgresServer?
-
-    static func sharedServer() throws -> PostgresServer {
-        if let server { return server }
-        let started = try PostgresServer()
-        server = started
-        return started
-    }
+    static func sharedServer() throws -> PostgresServer { try PostgresServer.shared() }
 
     override class func tearDown() {
-        server?.stop()
-        server = nil
+        PostgresServer.stopShared()
         super.tearDown()
     }
 
@@ -28,7 +20,7 @@ final class LedgerPostgresTests: LedgerTests {
     }
 
     // Linux's XCTest finds only the tests a class declares itself: each LedgerTests test is named again here
-    // (testEveryLedgerTestRunsOnPostgreSQL keeps the two lists equal).
+    // (testEveryLedgerAndSlackTestRunsOnPostgreSQL keeps the lists equal).
     override func testAFindingsLifeAcrossThreeWeeklyRuns() throws { try super.testAFindingsLifeAcrossThreeWeeklyRuns() }
     override func testAMergedChangeIsNotedOnceAndReportedAsMerged() throws { try super.testAMergedChangeIsNotedOnceAndReportedAsMerged() }
     override func testAVersionOneFileIsMigratedAndKeepsItsRows() throws { try super.testAVersionOneFileIsMigratedAndKeepsItsRows() }
@@ -39,7 +31,7 @@ final class LedgerPostgresTests: LedgerTests {
     override func testCSVExportQuotesAndDefusesFormulas() throws { try super.testCSVExportQuotesAndDefusesFormulas() }
     override func testAMalformedLineIsReportedAndTheRestRecorded() throws { try super.testAMalformedLineIsReportedAndTheRestRecorded() }
 
-    func testEveryLedgerTestRunsOnPostgreSQL() throws {
+    func testEveryLedgerAndSlackTestRunsOnPostgreSQL() throws {
         func tests(_ file: String, _ pattern: String) throws -> Set<String> {
             let text = try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/PipelineTests/\(file)"), encoding: .utf8)
             let regex = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
@@ -47,9 +39,11 @@ final class LedgerPostgresTests: LedgerTests {
                 Range(match.range(at: 1), in: text).map { String(text[$0]) }
             })
         }
-        let declared = try tests("LedgerTests.swift", #"^    func (test\w+)\(\) throws"#)
-        XCTAssertFalse(declared.isEmpty)
-        XCTAssertEqual(try tests("LedgerPostgresTests.swift", #"^    override func (test\w+)\(\) throws"#), declared)
+        for (suite, again) in [("LedgerTests.swift", "LedgerPostgresTests.swift"), ("SlackApprovalTests.swift", "SlackApprovalPostgresTests.swift")] {
+            let declared = try tests(suite, #"^    func (test\w+)\(\) throws"#)
+            XCTAssertFalse(declared.isEmpty)
+            XCTAssertEqual(try tests(again, #"^    override func (test\w+)\(\) throws"#), declared, again)
+        }
     }
 
     // MARK: PostgreSQL's own
@@ -197,6 +191,42 @@ final class LedgerPostgresTests: LedgerTests {
         XCTAssertEqual(again.errorLines.count, 1, again.stderr)
         XCTAssertTrue(again.stderr.contains("migrate into an empty ledger"), again.stderr)
         XCTAssertEqual(try Tool.run("ledger", ["migrate", "--from", scratch.appendingPathComponent("none.db").path, "--to", postgres]).status, 64)
+    }
+
+    /// autopilot-doctor's ledger check for a fleet's PostgreSQL: reachable with the password file (schema
+    /// current once a run migrated it), or the failure named with its fix; the password is never shown.
+    func testTheDoctorChecksASharedLedger() throws {
+        let scratch = try makeScratchDirectory(self)
+        let server = try Self.sharedServer()
+        let db = try newLedger(scratch)
+        let bare = server.url(String(db.split(separator: "/").last!), password: false)
+        let password = scratch.appendingPathComponent("pg-password")
+        try (PostgresServer.password + "\n").write(to: password, atomically: true, encoding: .utf8)
+        func check(_ ledger: String) throws -> DoctorCheck {
+            let config = try SiteConfig.parse(Array("""
+                output: \(scratch.path)/out
+                ledger: "\(ledger)"
+                ledgerPasswordFile: \(password.path)
+                clusters:
+                  - name: a
+                    context: a
+                    prometheus: {url: "http://127.0.0.1:9"}
+
+                """.utf8), path: scratch.appendingPathComponent("autopilot.yaml").path)
+            return try XCTUnwrap(Doctor(config: config).local().first { $0.name == "ledger" })
+        }
+        let fresh = try check(bare)
+        XCTAssertEqual(fresh.outcome, .ok, fresh.detail)
+        XCTAssertTrue(fresh.detail.hasSuffix("answers (schema 0; the next run migrates it to \(LedgerStore.currentVersion))"), fresh.detail)
+        XCTAssertEqual(try F.record(db, now: F.t1, F.demoLines).status, 0)
+        XCTAssertEqual(try check(bare).detail, "\(bare) answers (schema \(LedgerStore.currentVersion), current)")
+
+        try "wrong\n".write(to: password, atomically: true, encoding: .utf8)
+        let wrong = try check(bare)
+        XCTAssertEqual(wrong.outcome, .fail)
+        XCTAssertTrue(wrong.detail.contains("password authentication failed"), wrong.detail)
+        XCTAssertTrue(wrong.fix?.contains("ledgerPasswordFile") == true)
+        XCTAssertFalse(wrong.detail.contains("wrong"))
     }
 
     /// True once some session of the database waits on a lock (within 20 s). Asked on a connection of its

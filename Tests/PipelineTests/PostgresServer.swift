@@ -15,6 +15,21 @@ final class PostgresServer {
     private var process = Process()
     private var databases = 0
 
+    nonisolated(unsafe) private static var running: PostgresServer?
+
+    /// One server for a test class, started on first use; the class's `tearDown` calls `stopShared()`.
+    static func shared() throws -> PostgresServer {
+        if let running { return running }
+        let started = try PostgresServer()
+        running = started
+        return started
+    }
+
+    static func stopShared() {
+        running?.stop()
+        running = nil
+    }
+
     init() throws {
         let bin = try Self.binaries()
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("autopilot-pg-\(UUID().uuidString)")

@@ -4,8 +4,9 @@ import XCTest
 
 /// notify-slack against a Slack stand-in (one message per finding, then updates; 429; an outage), and
 /// slack-approvals over HTTP: signatures, the allow-list, and the whole loop from a demo finding to an
-/// approved, ready-for-review PR and a report that counts the approval.
-final class SlackApprovalTests: XCTestCase {
+/// approved, ready-for-review PR and a report that counts the approval. SlackApprovalPostgresTests runs
+/// every one again with the ledger on PostgreSQL.
+class SlackApprovalTests: XCTestCase {
     typealias F = EmitPRFixtures
     static let secret = "slack-signing-secret-for-tests"
     static let config = """
@@ -16,9 +17,12 @@ final class SlackApprovalTests: XCTestCase {
           payments: {channel: C0PAYMENTS, approvers: [U03CAROL]}
         """
 
+    /// A new ledger: a SQLite file here, a PostgreSQL database in SlackApprovalPostgresTests.
+    func newLedger(_ scratch: URL) throws -> String { scratch.appendingPathComponent("ledger.db").path }
+
     /// The demo stream, recorded in a fresh ledger; returns the ledger's output stream.
-    private func ledger(_ db: URL, _ stream: String) throws -> String {
-        let result = try Tool.run("ledger", ["record", "--db", db.path, "--now", F.now], stdin: stream)
+    private func ledger(_ db: String, _ stream: String) throws -> String {
+        let result = try Tool.run("ledger", ["record", "--db", db, "--now", F.now], stdin: stream)
         XCTAssertEqual(result.status, 0, result.stderr)
         return result.stdout
     }
@@ -36,7 +40,7 @@ final class SlackApprovalTests: XCTestCase {
 
     func testOneMessagePerFindingThenUpdatesOfTheSameMessage() throws {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         let config = scratch.appendingPathComponent("slack.yaml")
         try Self.config.write(to: config, atomically: true, encoding: .utf8)
         let stream = try ledger(db, F.demoStream)
@@ -45,7 +49,7 @@ final class SlackApprovalTests: XCTestCase {
         let wanted = try approveGated(F.demoStream)
         XCTAssertEqual(wanted.count, 31)
 
-        let first = try notify(stream, ["--db", db.path, "--config", config.path, "--api-url", slack.apiURL])
+        let first = try notify(stream, ["--db", db, "--config", config.path, "--api-url", slack.apiURL])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertEqual(first.stderr, "", "quiet on success")
         let requests = try slack.requests()
@@ -81,7 +85,7 @@ final class SlackApprovalTests: XCTestCase {
         XCTAssertTrue(text.contains("*Risk*\\n\(level)"), text)
 
         // The next run updates the same messages instead of posting new ones.
-        let second = try notify(stream, ["--db", db.path, "--config", config.path, "--api-url", slack.apiURL])
+        let second = try notify(stream, ["--db", db, "--config", config.path, "--api-url", slack.apiURL])
         XCTAssertEqual(second.status, 0, second.stderr)
         let again = try slack.requests().dropFirst(requests.count)
         XCTAssertEqual(again.filter { ($0["path"] as? String) == "/api/chat.postMessage" }.count, 0)
@@ -115,12 +119,12 @@ final class SlackApprovalTests: XCTestCase {
         XCTAssertEqual(payloads.count, 31)
         XCTAssertEqual((payloads.first?["payload"] as? [String: Any])?["channel"] as? String, "#savings")
 
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         let stream = try ledger(db, F.demoStream)
         let slack = try FakeSlack(scratch: scratch, token: "xoxb-test")
         defer { slack.stop() }
         for _ in 0..<2 {
-            let result = try notify(stream, ["--db", db.path, "--channel", "#savings", "--webhook-url", slack.webhookURL], token: nil)
+            let result = try notify(stream, ["--db", db, "--channel", "#savings", "--webhook-url", slack.webhookURL], token: nil)
             XCTAssertEqual(result.status, 0, result.stderr)
         }
         XCTAssertEqual(try slack.messages().count, 31, "a webhook cannot update: posted once, not again")
@@ -130,7 +134,7 @@ final class SlackApprovalTests: XCTestCase {
 
     func testOnlyCorrectlySignedFreshRequestsAreAcceptedAndAReplayIsRefused() throws {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         _ = try ledger(db, F.demoStream)
         let slack = try FakeSlack(scratch: scratch, token: "xoxb-test")
         defer { slack.stop() }
@@ -175,9 +179,9 @@ final class SlackApprovalTests: XCTestCase {
 
     /// The demo stream in a fresh ledger, a fake Slack and slack-approvals (stopped when the test ends), and
     /// the id of an approve-gated finding of team checkout, which alice may decide.
-    private func checkoutDecision() throws -> (db: URL, slack: FakeSlack, server: ApprovalServer, id: String) {
+    private func checkoutDecision() throws -> (db: String, slack: FakeSlack, server: ApprovalServer, id: String) {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         _ = try ledger(db, F.demoStream)
         let slack = try FakeSlack(scratch: scratch, token: "xoxb-test")
         addTeardownBlock { slack.stop() }
@@ -196,7 +200,7 @@ final class SlackApprovalTests: XCTestCase {
         let reply = try XCTUnwrap(try slack.responses().last)
         XCTAssertEqual((reply["json"] as? [String: Any])?["response_type"] as? String, "ephemeral")
         XCTAssertTrue(((reply["json"] as? [String: Any])?["text"] as? String ?? "").contains("not on the approvers list for team checkout"))
-        let export = try Tool.run("ledger", ["export", "--db", db.path])
+        let export = try Tool.run("ledger", ["export", "--db", db])
         let entry = try XCTUnwrap(try decodeRecords(export.lines).first { $0["id"] as? String == id })
         XCTAssertEqual(entry["status"] as? String, "detected")
     }
@@ -217,16 +221,16 @@ final class SlackApprovalTests: XCTestCase {
         XCTAssertEqual(F.string(redisChange, "state"), "draft", "approve-gated: a draft waiting for a person")
         let id = try XCTUnwrap((redisChange["findingIds"] as? [String])?.first)
 
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         let recorded = try ledger(db, emitted.stdout)
         // Decisions are stamped with the wall clock: the reports look at the week up to now.
         let reportNow = RFC3339.string(Date().addingTimeInterval(120))
-        let before = try report(try Tool.run("ledger", ["export", "--db", db.path]).stdout, scratch.appendingPathComponent("before"), now: reportNow)
+        let before = try report(try Tool.run("ledger", ["export", "--db", db]).stdout, scratch.appendingPathComponent("before"), now: reportNow)
         let config = scratch.appendingPathComponent("slack.yaml")
         try Self.config.write(to: config, atomically: true, encoding: .utf8)
         let slack = try FakeSlack(scratch: scratch, token: "xoxb-test")
         defer { slack.stop() }
-        let notified = try notify(recorded, ["--db", db.path, "--config", config.path, "--api-url", slack.apiURL])
+        let notified = try notify(recorded, ["--db", db, "--config", config.path, "--api-url", slack.apiURL])
         XCTAssertEqual(notified.status, 0, notified.stderr)
         let message = try XCTUnwrap(try slack.messages().first { (($0["blocks"] as? [[String: Any]])?.first { $0["type"] as? String == "actions" }?["block_id"] as? String) == "autopilot:\(id)" })
         let blocksText = String(data: try JSONSerialization.data(withJSONObject: message["blocks"]!, options: .withoutEscapingSlashes), encoding: .utf8)!
@@ -246,7 +250,7 @@ final class SlackApprovalTests: XCTestCase {
                       "the message was not updated: \(server.log())")
 
         // The ledger: approved by that Slack user.
-        let export = try decodeRecords(try Tool.run("ledger", ["export", "--db", db.path]).lines)
+        let export = try decodeRecords(try Tool.run("ledger", ["export", "--db", db]).lines)
         let entry = try XCTUnwrap(export.first { $0["id"] as? String == id })
         XCTAssertEqual(entry["status"] as? String, "approved")
         let last = try XCTUnwrap((entry["transitions"] as? [[String: Any]])?.last)
@@ -262,7 +266,7 @@ final class SlackApprovalTests: XCTestCase {
         XCTAssertTrue(updatedText.contains("Approved by slack:alice (U01ALICE)"), updatedText)
         XCTAssertFalse(updatedText.contains("\"actions\""), "decided: no buttons")
         // The report: one more approval this week.
-        let after = try report(try Tool.run("ledger", ["export", "--db", db.path]).stdout, scratch.appendingPathComponent("after"), now: reportNow)
+        let after = try report(try Tool.run("ledger", ["export", "--db", db]).stdout, scratch.appendingPathComponent("after"), now: reportNow)
         XCTAssertEqual(approvals(after), approvals(before) + 1)
 
         // Explain answers in the message's thread.
@@ -286,7 +290,7 @@ final class SlackApprovalTests: XCTestCase {
         let closed = try XCTUnwrap(try github.pulls().first { ($0["head"] as? [String: Any])?["ref"] as? String == "autopilot/demo/f-642a04ee062ac90b" })
         XCTAssertEqual(closed["merged"] as? Bool, false)
         XCTAssertTrue(((closed["labels"] as? [[String: Any]]) ?? []).contains { $0["name"] as? String == "autopilot-rejected" })
-        let rejected = try XCTUnwrap(try decodeRecords(try Tool.run("ledger", ["export", "--db", db.path]).lines).first { $0["id"] as? String == rejectedId })
+        let rejected = try XCTUnwrap(try decodeRecords(try Tool.run("ledger", ["export", "--db", db]).lines).first { $0["id"] as? String == rejectedId })
         XCTAssertEqual(rejected["status"] as? String, "rejected")
     }
 
@@ -304,7 +308,7 @@ final class SlackApprovalTests: XCTestCase {
         let update = responses.first { $0["replace_original"] as? Bool == true }
         XCTAssertTrue("\(update?["blocks"] ?? "")".contains("Rejected by slack:alice"), "exited before Slack heard of the decision: \(responses)")
         XCTAssertEqual(server.process.terminationStatus, 0, server.log())
-        let export = try Tool.run("ledger", ["export", "--db", db.path])
+        let export = try Tool.run("ledger", ["export", "--db", db])
         let entry = try XCTUnwrap(try decodeRecords(export.lines).first { $0["id"] as? String == id })
         XCTAssertEqual(entry["status"] as? String, "rejected", server.log())
         XCTAssertTrue(server.log().contains("\(id): rejected by slack:alice (U01ALICE)"), server.log())
@@ -322,11 +326,11 @@ final class SlackApprovalTests: XCTestCase {
 
     func testTheTerminalApprovalPrintsTheSameExplanation() throws {
         let scratch = try makeScratchDirectory(self)
-        let db = scratch.appendingPathComponent("ledger.db")
+        let db = try newLedger(scratch)
         _ = try ledger(db, F.demoStream)
         let finding = try XCTUnwrap(try approveGated(F.demoStream).first)
         let id = finding["id"] as! String
-        let result = try Tool.run("ledger", ["approve", id, "--by", "dana", "--db", db.path])
+        let result = try Tool.run("ledger", ["approve", id, "--by", "dana", "--db", db])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.hasPrefix("\(id): \(finding["summary"] as! String)\n"), result.stdout)
         for reason in (finding["risk"] as! [String: Any])["reasons"] as! [String] { XCTAssertTrue(result.stdout.contains("  - \(reason)\n")) }
@@ -369,13 +373,13 @@ final class ApprovalServer {
     let logFile: URL
     private var lastRequest: (body: String, headers: [String])?
 
-    init(scratch: URL, db: URL, slack: FakeSlack, github: FakeGitHub? = nil) throws {
+    init(scratch: URL, db: String, slack: FakeSlack, github: FakeGitHub? = nil) throws {
         let secret = scratch.appendingPathComponent("signing-secret")
         try (SlackApprovalTests.secret + "\n").write(to: secret, atomically: true, encoding: .utf8)
         let config = scratch.appendingPathComponent("approvers.yaml")
         try SlackApprovalTests.config.write(to: config, atomically: true, encoding: .utf8)
         logFile = scratch.appendingPathComponent("slack-approvals.log")
-        var arguments = ["--listen", "127.0.0.1:0", "--db", db.path, "--signing-secret-file", secret.path, "--config", config.path,
+        var arguments = ["--listen", "127.0.0.1:0", "--db", db, "--signing-secret-file", secret.path, "--config", config.path,
                          "--slack-api-url", slack.apiURL]
         var environment = ProcessInfo.processInfo.environment
         environment["SLACK_BOT_TOKEN"] = "xoxb-test"

@@ -29,6 +29,12 @@ public enum LedgerLocation: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The SQLite path when it names no file yet (tools that only read a ledger refuse to create one).
+    public var missingFile: String? {
+        guard case .sqlite(let path) = self, !FileManager.default.fileExists(atPath: path) else { return nil }
+        return path
+    }
+
     /// As messages name it: the path, or the URL without a password.
     public var description: String {
         switch self {
@@ -194,7 +200,7 @@ public final class LedgerStore {
         try migrate(to: version)
     }
 
-    static func password(fromFile path: String) throws -> String {
+    public static func password(fromFile path: String) throws -> String {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw PostgresError(name: path, message: "cannot read the database password file")
         }

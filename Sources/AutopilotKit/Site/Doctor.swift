@@ -73,7 +73,10 @@ public struct Doctor {
     public func local() -> [DoctorCheck] {
         var checks: [DoctorCheck] = []
         checks.append(writableFolder("output", config.output))
-        checks.append(writableFolder("ledger", URL(fileURLWithPath: config.ledger).deletingLastPathComponent().path))
+        switch LedgerLocation(config.ledger) {
+        case .sqlite(let path): checks.append(writableFolder("ledger", URL(fileURLWithPath: path).deletingLastPathComponent().path))
+        case .postgres: checks.append(sharedLedger())
+        }
         if let metrics = config.metrics {
             checks.append(writableFolder("metrics", URL(fileURLWithPath: metrics).deletingLastPathComponent().path))
         }
@@ -109,6 +112,25 @@ public struct Doctor {
     }
 
     /// A folder a run writes to: writable if it exists, else its nearest existing parent must be.
+    /// A PostgreSQL ledger: reachable with its password, and at a schema this version can migrate.
+    private func sharedLedger() -> DoctorCheck {
+        let name = LedgerLocation(config.ledger).description
+        do {
+            let password = try config.ledgerPasswordFile.map(LedgerStore.password(fromFile:))
+            let db = try PostgresDatabase(url: config.ledger, password: password)
+            let version = try db.schemaVersion()
+            guard version <= LedgerStore.currentVersion else {
+                return .fail("ledger", "\(name) is at schema \(version), newer than this version's \(LedgerStore.currentVersion)",
+                             fix: "upgrade autopilot on this host to the version the other runners use", .config)
+            }
+            return .ok("ledger", version == LedgerStore.currentVersion ? "\(name) answers (schema \(version), current)"
+                       : "\(name) answers (schema \(version); the next run migrates it to \(LedgerStore.currentVersion))")
+        } catch {
+            return .fail("ledger", "\(error)", fix: "check the URL, ledgerPasswordFile (or PGPASSWORD/PGPASSFILE), sslmode, and that the server allows this host",
+                         .unavailable)
+        }
+    }
+
     private func writableFolder(_ name: String, _ path: String) -> DoctorCheck {
         var folder = path
         while !FileManager.default.fileExists(atPath: folder) && folder != "/" {

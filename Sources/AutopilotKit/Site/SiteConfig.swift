@@ -71,7 +71,9 @@ public struct SiteConfig: Sendable {
 
     public var mode: Mode = .readOnly
     public var output: String
+    /// A SQLite path, or a PostgreSQL URL (no password in it: `ledgerPasswordFile`) shared by the fleet's runs.
     public var ledger: String
+    public var ledgerPasswordFile: String?
     public var alerts: String
     public var metrics: String?
     public var retention: Duration?
@@ -168,6 +170,17 @@ struct SiteConfigReader {
         return value.hasPrefix("/") ? value : URL(fileURLWithPath: folder).appendingPathComponent(value).path
     }
 
+    /// `ledger`: a file (relative to the config's folder) or a postgresql:// URL without a password.
+    func ledgerLocation(_ node: YAMLNode) throws(ConfigError) -> String {
+        let value = try string(node, "ledger")
+        guard case .postgres = LedgerLocation(value) else { return try file(node, "ledger") }
+        guard let url = URLComponents(string: value), url.host != nil else { throw error(node, "'ledger' is not a postgresql:// URL") }
+        guard url.password == nil, url.queryItems?.contains(where: { $0.name == "password" }) != true else {
+            throw error(node, "'ledger' must not hold a password: put it in a file (ledgerPasswordFile)")
+        }
+        return value
+    }
+
     func url(_ node: YAMLNode, _ name: String) throws(ConfigError) -> String {
         let value = try string(node, name)
         guard let url = URL(string: value), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
@@ -182,7 +195,7 @@ struct SiteConfigReader {
 
     func config(_ root: YAMLNode) throws(ConfigError) -> SiteConfig {
         let top = try mapping(root, "", allowed: [
-            "mode", "output", "ledger", "alerts", "metrics", "retention", "teamLabels", "defaultTeam", "prices", "billing",
+            "mode", "output", "ledger", "ledgerPasswordFile", "alerts", "metrics", "retention", "teamLabels", "defaultTeam", "prices", "billing",
             "detection", "risk", "clusters", "gitops", "slack",
         ])
         guard let output = top["output"] else { throw error(root, "'output' is required: the folder runs, reports and the ledger go to") }
@@ -195,7 +208,8 @@ struct SiteConfigReader {
             }
             config.mode = value
         }
-        if let ledger = top["ledger"] { config.ledger = try file(ledger.value, "ledger") }
+        if let ledger = top["ledger"] { config.ledger = try ledgerLocation(ledger.value) }
+        if let file = top["ledgerPasswordFile"] { config.ledgerPasswordFile = try self.file(file.value, "ledgerPasswordFile") }
         if let alerts = top["alerts"] { config.alerts = try file(alerts.value, "alerts") }
         if let metrics = top["metrics"] { config.metrics = try file(metrics.value, "metrics") }
         if let retention = top["retention"] {

@@ -172,9 +172,14 @@ public struct WeeklyPlan: Sendable {
         return PipelineStage("emit-pr", arguments, environment: environment)
     }
 
+    /// `--db` and, for a PostgreSQL ledger, its password file.
+    var ledgerArguments: [String] {
+        ["--db", config.ledger] + (config.ledgerPasswordFile.map { ["--db-password-file", $0] } ?? [])
+    }
+
     /// Every cluster's stream in, the ledger's stream out.
     public func ledgerStage(_ chosen: Settings) -> PipelineStage {
-        PipelineStage("ledger", ["record", "--db", config.ledger] + settings("ledger", chosen))
+        PipelineStage("ledger", ["record"] + ledgerArguments + settings("ledger", chosen))
     }
 
     /// PR mode with a `slack` section: the ledger's stream through notify-slack, once the ledger run is
@@ -182,7 +187,7 @@ public struct WeeklyPlan: Sendable {
     /// only after `ledger record` is done).
     public func slackStage(_ chosen: Settings) throws -> PipelineStage? {
         guard config.mode == .pr, let slack = config.slack else { return nil }
-        var arguments = ["--db", config.ledger] + nowArguments
+        var arguments = ledgerArguments + nowArguments
         var environment: [String: String] = [:]
         if let file = chosen.slackRouting { arguments += ["--config", "\(folder)/\(file)"] }
         if let channel = slack.channel { arguments += ["--channel", channel] }

@@ -12,7 +12,9 @@ import Foundation
 /// `followUps`; `finish()` waits for what is queued (slack-approvals calls it before exiting).
 public final class ApprovalService: @unchecked Sendable {
     public let signingSecret: [UInt8]
+    /// The ledger: a SQLite path or a PostgreSQL URL, with the password file for one.
     public let ledgerPath: String
+    public let ledgerPasswordFile: String?
     public let config: SlackConfig
     public let slack: SlackClient
     public let github: GitHubClient?
@@ -21,10 +23,11 @@ public final class ApprovalService: @unchecked Sendable {
     /// Decisions run here in the order they were clicked: two clicks on one finding never interleave.
     private let followUps = DispatchQueue(label: "autopilot.slack.followups")
 
-    public init(signingSecret: [UInt8], ledgerPath: String, config: SlackConfig, slack: SlackClient, github: GitHubClient?,
+    public init(signingSecret: [UInt8], ledgerPath: String, ledgerPasswordFile: String? = nil, config: SlackConfig, slack: SlackClient, github: GitHubClient?,
                 log: @escaping @Sendable (String) -> Void) {
         self.signingSecret = signingSecret
         self.ledgerPath = ledgerPath
+        self.ledgerPasswordFile = ledgerPasswordFile
         self.config = config
         self.slack = slack
         self.github = github
@@ -48,7 +51,7 @@ public final class ApprovalService: @unchecked Sendable {
             return .text(401, "invalid request: \(failure)")
         }
         do {
-            let store = try LedgerStore(at: ledgerPath)
+            let store = try LedgerStore(at: ledgerPath, passwordFile: ledgerPasswordFile)
             guard try store.rememberSignature(signature ?? "", at: now(), keep: SlackSignature.window * 2) else {
                 log("refused a Slack callback: the same signed request was already handled (a replay)")
                 return .text(401, "invalid request: replayed")
@@ -103,7 +106,7 @@ public final class ApprovalService: @unchecked Sendable {
     }
 
     private func decide(_ decision: FindingStatus, _ context: Context) throws {
-        let store = try LedgerStore(at: ledgerPath)
+        let store = try LedgerStore(at: ledgerPath, passwordFile: ledgerPasswordFile)
         guard let stored = try store.finding(context.id) else { return tell(context, "Autopilot's ledger has no finding \(context.id).") }
         let team = stored.row["team"].string
         guard config.mayDecide(user: context.user, team: team) else {
@@ -171,7 +174,7 @@ public final class ApprovalService: @unchecked Sendable {
     }
 
     private func explain(_ context: Context) throws {
-        let store = try LedgerStore(at: ledgerPath)
+        let store = try LedgerStore(at: ledgerPath, passwordFile: ledgerPasswordFile)
         guard let text = try store.finding(context.id)?.row["finding"].string, let finding = try? JSON.parse(text) else {
             return tell(context, "Autopilot's ledger has no finding \(context.id).")
         }

@@ -17,7 +17,9 @@ public struct NotifyFilter {
         public var gates: Set<String> = ["approve"]
         public var channel: String?
         public var config = SlackConfig()
+        /// The ledger (a SQLite path or a PostgreSQL URL) and the password file for one.
         public var ledger: String?
+        public var ledgerPasswordFile: String?
         public var evidenceBaseURL: String?
         public var now = Date()
         public init() {}
@@ -54,7 +56,7 @@ public struct NotifyFilter {
             }
             return true
         }
-        let store = try settings.ledger.map { try LedgerStore(at: $0) }
+        let store = try settings.ledger.map { try LedgerStore(at: $0, passwordFile: settings.ledgerPasswordFile) }
         var outcome = Outcome()
         var outage: SlackError?
         for (finding, text) in held {

@@ -83,6 +83,24 @@ final class SiteConfigTests: XCTestCase {
         XCTAssertFalse(arguments["build-evidence"]?.contains("--billing") ?? true)
     }
 
+    /// A fleet's shared ledger: a postgresql:// URL is kept as it is (a path would be made absolute), its
+    /// password comes from a file, and both reach ledger record and notify-slack; a password in the URL is refused.
+    func testAPostgreSQLLedgerIsAURLWithItsPasswordInAFile() throws {
+        let base = "output: /var/lib/autopilot\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"http://p:9090\"}\n"
+        let url = "postgresql://autopilot@db.internal:5432/autopilot?sslmode=verify-full"
+        let config = try parse(base + "ledger: \"\(url)\"\nledgerPasswordFile: secrets/pg\n")
+        XCTAssertEqual(config.ledger, url)
+        XCTAssertEqual(config.ledgerPasswordFile, "/etc/autopilot/secrets/pg")
+        let plan = WeeklyPlan(config: config, folder: "/var/lib/autopilot/runs/2026-12-06.tmp", dryRun: true)
+        XCTAssertEqual(Array(plan.ledgerStage(WeeklyPlan.Settings()).arguments.prefix(5)),
+                       ["record", "--db", url, "--db-password-file", "/etc/autopilot/secrets/pg"])
+        XCTAssertEqual(try parse(base + "ledger: ledger.db\n").ledger, "/etc/autopilot/ledger.db")
+        XCTAssertEqual(error(base + "ledger: \"postgresql://autopilot:s3cret@db/autopilot\"\n"),
+                       "/etc/autopilot/autopilot.yaml:6:9: 'ledger' must not hold a password: put it in a file (ledgerPasswordFile)")
+        XCTAssertEqual(error(base + "ledger: \"postgresql://db/autopilot?password=s3cret\"\n"),
+                       "/etc/autopilot/autopilot.yaml:6:9: 'ledger' must not hold a password: put it in a file (ledgerPasswordFile)")
+    }
+
     /// autopilot-doctor reads the bill as the tools will, and says what it holds or why it cannot be read.
     func testTheDoctorReadsTheBill() throws {
         let demo = repositoryRoot.appendingPathComponent("fixtures/billing/demo").path
@@ -101,7 +119,7 @@ final class SiteConfigTests: XCTestCase {
 
     func testEveryMistakeIsNamedAtItsLineAndColumn() {
         let base = "output: out\nclusters:\n  - name: a\n    context: a\n    prometheus: {url: \"http://p:9090\"}\n"
-        XCTAssertEqual(error(base + "modes: pr\n"), "/etc/autopilot/autopilot.yaml:6:1: unknown key 'modes' (known here: mode, output, ledger, alerts, metrics, retention, teamLabels, defaultTeam, prices, billing, detection, risk, clusters, gitops, slack)")
+        XCTAssertEqual(error(base + "modes: pr\n"), "/etc/autopilot/autopilot.yaml:6:1: unknown key 'modes' (known here: mode, output, ledger, ledgerPasswordFile, alerts, metrics, retention, teamLabels, defaultTeam, prices, billing, detection, risk, clusters, gitops, slack)")
         XCTAssertEqual(error(base + "mode: write\n"), "/etc/autopilot/autopilot.yaml:6:7: 'mode' must be read-only or pr")
         XCTAssertEqual(error(base + "mode: pr\n"), "/etc/autopilot/autopilot.yaml:6:7: mode pr needs a 'gitops' section (the repo the PRs change)")
         XCTAssertEqual(error(base + "retention: 3h\n"), "/etc/autopilot/autopilot.yaml:6:12: 'retention' must be a duration of a day or more, like 12w or 90d")
