@@ -9,8 +9,9 @@ extension Ledger {
             discussion: """
                 Every finding, transition, run, cost history line, Slack message id, seen signature, bill \
                 reconciliation and incident is copied with its ids and run numbers, in one transaction on the \
-                target (a failed copy leaves it as it was); both are first migrated to the current schema. The \
-                source is only read. Passwords as for --db (PGPASSWORD, PGPASSFILE, or in the URL).
+                target (a failed copy leaves it as it was), which must be empty (exit 73 otherwise). Both are \
+                opened as every ledger command opens them, so each is first migrated to this version's schema; \
+                the source's rows are only read. Passwords as for --db: PGPASSWORD, PGPASSFILE, or a file each.
 
                 Example:
                   ledger migrate --from sqlite:/var/lib/autopilot/autopilot.db --to postgresql://autopilot@db.internal/autopilot?sslmode=verify-full
@@ -21,6 +22,12 @@ extension Ledger {
 
         @Option(help: ArgumentHelp("The empty ledger to fill (a postgresql:// URL, sqlite:PATH or a path).", valueName: "location"))
         var to: String
+
+        @Option(help: ArgumentHelp("A file whose first line is --from's PostgreSQL password.", valueName: "file"))
+        var fromPasswordFile: String?
+
+        @Option(help: ArgumentHelp("A file whose first line is --to's PostgreSQL password.", valueName: "file"))
+        var toPasswordFile: String?
 
         @Flag(help: "Print the rows copied per table on stderr.")
         var summary = false
@@ -35,8 +42,8 @@ extension Ledger {
         func run() throws {
             let diagnostics = Diagnostics(tool: "ledger")
             do {
-                let source = try LedgerStore(at: from)
-                let target = try LedgerStore(at: to)
+                let source = try LedgerStore(at: from, passwordFile: fromPasswordFile)
+                let target = try LedgerStore(at: to, passwordFile: toPasswordFile)
                 let copied = try LedgerMigration.copy(from: source, to: target)
                 if summary {
                     let counts = copied.map { "\($0.rows) \($0.table)" }.joined(separator: ", ")
@@ -45,6 +52,9 @@ extension Ledger {
             } catch let error as LedgerMigration.TargetNotEmpty {
                 diagnostics.reportError("\(error)")
                 throw ExitCode(ExitStatus.cannotCreate.rawValue)
+            } catch let error as ServiceUnavailable {
+                diagnostics.reportError(error.message)
+                throw ExitCode(ExitStatus.unavailable.rawValue)
             } catch {
                 diagnostics.reportError("\(error)")
                 throw ExitCode(ExitStatus.ioError.rawValue)

@@ -17,8 +17,9 @@ struct Ledger: ParsableCommand {
             different clusters write side by side and two runs of one cluster queue. Either is migrated \
             forward on open, by the same versioned migrations.
 
-            Exit status: 0 ok, 64 usage, 65 malformed input or an unknown/ineligible finding, 74 I/O or \
-            database error.
+            Exit status: 0 ok, 64 usage, 65 malformed input or an unknown/ineligible finding, 69 the \
+            PostgreSQL server cannot be reached or refuses the login, 73 migrate into a ledger that is not \
+            empty, 74 I/O or database error (a run of the same cluster holding the lock for 5 minutes too).
             """,
         subcommands: [Record.self, Approve.self, Reject.self, Export.self, Incidents.self, Migrate.self])
 
@@ -136,6 +137,9 @@ extension Ledger {
                 outcome = try LedgerDecision.decide(id, status, by: actor, reason: reason, in: store)
             } catch let error as ValidationError {
                 throw error
+            } catch let error as ServiceUnavailable {
+                diagnostics.reportError(error.message)
+                throw ExitCode(ExitStatus.unavailable.rawValue)
             } catch {
                 diagnostics.reportError("\(error)")
                 throw ExitCode(ExitStatus.ioError.rawValue)

@@ -602,6 +602,29 @@ class LedgerTests: XCTestCase {
 
     // MARK: Bad input
 
+    /// A stream that speaks of no cluster (empty, or only a change record) is no run of any cluster: it
+    /// records nothing, expires nothing, and succeeds on either backend.
+    func testAStreamOfNoClusterRecordsNothing() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = try newLedger(scratch)
+        XCTAssertEqual(try F.record(db, now: F.t1, F.demoLines).status, 0)
+        let before = try Tool.run("ledger", ["export", "--db", db]).stdout
+        let empty = try Tool.run("ledger", ["record", "--db", db, "--now", F.t2], stdin: "")
+        XCTAssertEqual(empty.status, 0, empty.stderr)
+        XCTAssertEqual(empty.stdout, "")
+        let change = #"{"kind":"change","findingIds":["f-0000000000000000"],"branch":"autopilot/x","state":"local"}"#
+        let changeOnly = try Tool.run("ledger", ["record", "--db", db, "--now", F.t2], stdin: change + "\n")
+        XCTAssertEqual(changeOnly.status, 0, changeOnly.stderr)
+        XCTAssertEqual(changeOnly.lines, [change])
+        XCTAssertEqual(changeOnly.errorLines.count, 1, "the unknown finding is warned about: \(changeOnly.stderr)")
+        let after = try Tool.run("ledger", ["export", "--db", db]).stdout
+        let runNumber = try NSRegularExpression(pattern: #"\{"kind":"costhistory".*\n"#)
+        func findings(_ text: String) -> String {
+            runNumber.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "")
+        }
+        XCTAssertEqual(findings(after), findings(before), "no finding moved")
+    }
+
     func testAMalformedLineIsReportedAndTheRestRecorded() throws {
         let scratch = try makeScratchDirectory(self)
         let db = try newLedger(scratch)

@@ -31,6 +31,8 @@ final class PostgresServer {
     }
 
     init() throws {
+        // Started as nobody, which takes root (the suite runs as root here and in CI).
+        try MissingComponent.check(getuid() == 0, "PostgreSQL is started as the user nobody, which needs root")
         let bin = try Self.binaries()
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("autopilot-pg-\(UUID().uuidString)")
         let data = directory.appendingPathComponent("data")

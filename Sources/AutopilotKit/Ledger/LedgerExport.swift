@@ -52,6 +52,7 @@ public struct LedgerExport {
         var sql = "SELECT run_id, at, cluster, team, monthly_cost_cents, open_savings_cents, realized_savings_cents FROM cost_history"
         var values: [SQLValue] = []
         if let clusters {
+            if clusters.isEmpty { return [] }
             sql += " WHERE cluster IN (\(Array(repeating: "?", count: clusters.count).joined(separator: ",")))"
             values = clusters.map(SQLValue.text)
         }

@@ -80,6 +80,7 @@ struct LedgerIncidents {
         var conditions: [String] = []
         var values: [SQLValue] = []
         if let clusters {
+            if clusters.isEmpty { return [] }
             conditions.append("cluster IN (\(Array(repeating: "?", count: clusters.count).joined(separator: ",")))")
             values += clusters.map(SQLValue.text)
         }

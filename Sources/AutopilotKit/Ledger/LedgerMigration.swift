@@ -2,7 +2,8 @@ import Foundation
 
 /// `ledger migrate`: every row of one ledger copied into another, empty one (a bastion's SQLite file into
 /// the fleet's PostgreSQL, or back), ids and run numbers kept, in one transaction on the target: a copy
-/// that fails leaves the target as it was.
+/// that fails leaves the target as it was. Both are opened as every command opens a ledger, so each is
+/// first migrated to this version's schema.
 public enum LedgerMigration {
     /// The ledger's tables, parents before the tables that refer to them.
     public static let tables = ["findings", "transitions", "runs", "cost_history", "slack_messages", "slack_signatures",
@@ -13,14 +14,14 @@ public enum LedgerMigration {
     public struct TargetNotEmpty: Error, CustomStringConvertible {
         public let name: String
         public let rows: Int
-        public var description: String { "\(name) already holds \(rows) findings or runs; migrate into an empty ledger" }
+        public var description: String { "\(name) already holds \(rows) rows; migrate into an empty ledger" }
     }
 
     /// Copies `source` into `target` and returns the rows copied per table.
     @discardableResult
     public static func copy(from source: LedgerStore, to target: LedgerStore) throws -> [(table: String, rows: Int)] {
         try target.db.transaction {
-            let present = try ["findings", "runs"].reduce(0) { total, table in
+            let present = try tables.reduce(0) { total, table in
                 total + Int(try target.db.rows("SELECT COUNT(*) AS n FROM \(table)").first?["n"].int ?? 0)
             }
             guard present == 0 else { throw TargetNotEmpty(name: target.db.name, rows: present) }

@@ -195,7 +195,11 @@ public final class LedgerStore {
         case .sqlite(let path):
             db = try SQLiteDatabase(path: path)
         case .postgres(let url):
-            db = try PostgresDatabase(url: url, password: try passwordFile.map(Self.password(fromFile:)))
+            do {
+                db = try PostgresDatabase(url: url, password: try passwordFile.map(Self.password(fromFile:)))
+            } catch let error as PostgresError where error.unreachable {
+                throw ServiceUnavailable(error.description)
+            }
         }
         try migrate(to: version)
     }
@@ -208,6 +212,11 @@ public final class LedgerStore {
     }
 
     private func migrate(to version: Int) throws {
+        // Read first, outside any transaction: a ledger already at the version needs no write (a read-only
+        // role or a replica can read it), and a newer one is refused.
+        let found = try db.schemaVersion()
+        if found > Self.currentVersion { throw LedgerSchemaError(name: db.name, found: found, known: Self.currentVersion) }
+        guard found < version else { return }
         while true {
             // Read the version inside the migration lock, so two runs opening a new database migrate it once.
             let done = try db.migrationTransaction { () throws -> Bool in
@@ -239,6 +248,7 @@ public final class LedgerStore {
 
     public func findings(inClusters clusters: [String]? = nil) throws -> [StoredFinding] {
         guard let clusters else { return try db.rows("SELECT * FROM findings ORDER BY id").map(Self.stored) }
+        guard !clusters.isEmpty else { return [] }  // `IN ()` is SQLite's, not PostgreSQL's
         let marks = Array(repeating: "?", count: clusters.count).joined(separator: ",")
         return try db.rows("SELECT * FROM findings WHERE cluster IN (\(marks)) ORDER BY id", clusters.map(SQLValue.text)).map(Self.stored)
     }

@@ -7,6 +7,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// The server's SQLSTATE (`40P01` deadlock, `55P03` lock timeout, …); empty for a connection failure.
     public var sqlState: String = ""
+    /// The server could not be reached or refused the connection (exit 69, not 74).
+    public var unreachable = false
     public var description: String { "\(name): \(message)" }
 }
 
@@ -31,17 +33,27 @@ public final class PostgresDatabase: SQLDatabase {
     /// given (from a file), wins over them.
     public init(url: String, password: String? = nil) throws(PostgresError) {
         name = Self.redacted(url)
-        var keywords = ["fallback_application_name", "connect_timeout", "dbname"]
-        var values = ["autopilot", "10", url]
+        // libpq's parse errors quote the text they stumbled on, which may be the password: say it in our words.
+        var parseError: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(url, &parseError) else {
+            if let parseError { PQfreemem(parseError) }
+            throw PostgresError(name: name, message: "not a PostgreSQL connection URL (postgresql://user@host:port/database?sslmode=…)",
+                                unreachable: true)
+        }
+        PQconninfoFree(options)
+        // Before the URL, so the URL's own settings win: a 10 s connect timeout, and TCP keepalives so a
+        // run cut off by the network is noticed (and its locks released) in minutes, not hours.
+        var keywords = ["fallback_application_name", "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname"]
+        var values = ["autopilot", "10", "60", "10", "6", url]
         if let password { keywords.append("password"); values.append(password) }
         let connection = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
         }
-        guard let connection else { throw PostgresError(name: name, message: "cannot connect: out of memory") }
+        guard let connection else { throw PostgresError(name: name, message: "cannot connect: out of memory", unreachable: true) }
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.firstLine(PQerrorMessage(connection))
+            let message = Self.scrubbed(Self.firstLine(PQerrorMessage(connection)), url: url, password: password)
             PQfinish(connection)
-            throw PostgresError(name: name, message: "cannot connect: \(message)")
+            throw PostgresError(name: name, message: "cannot connect: \(message)", unreachable: true)
         }
         self.connection = connection
         // The server's NOTICEs ("relation already exists, skipping") would go to stderr: quiet on success.
@@ -85,9 +97,14 @@ public final class PostgresDatabase: SQLDatabase {
         try execute("BEGIN")
         do {
             try execute("SET LOCAL lock_timeout = '\(Self.lockTimeout)'")
-            // In one order, so two runs over overlapping clusters cannot deadlock.
-            for key in Set(keys).sorted() {
-                try run("SELECT pg_advisory_xact_lock(?, hashtext(?))", [.int(Self.clusterLockSpace), .text(key)])
+            // Taken in the order of the lock keys themselves (the names' hashes), so two runs over
+            // overlapping clusters cannot deadlock, even where two names share a hash.
+            var hashes = Set<Int64>()
+            for key in Set(keys) {
+                if let hash = try rows("SELECT hashtext(?) AS h", [.text(key)]).first?["h"].int { hashes.insert(hash) }
+            }
+            for hash in hashes.sorted() {
+                try run("SELECT pg_advisory_xact_lock(?, ?)", [.int(Self.clusterLockSpace), .int(hash)])
             }
             let result = try body()
             try execute("COMMIT")
@@ -101,6 +118,7 @@ public final class PostgresDatabase: SQLDatabase {
     public func migrationTransaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN")
         do {
+            try execute("SET LOCAL lock_timeout = '\(Self.lockTimeout)'")
             try run("SELECT pg_advisory_xact_lock(?, 0)", [.int(Self.migrationLockSpace)])
             try execute("CREATE TABLE IF NOT EXISTS autopilot_schema (version BIGINT NOT NULL)")
             let result = try body()
@@ -173,20 +191,31 @@ public final class PostgresDatabase: SQLDatabase {
         return components.string ?? "postgresql://…"
     }
 
+    /// A connection error without the password, should libpq or the server quote it.
+    static func scrubbed(_ message: String, url: String, password: String?) -> String {
+        var secrets = [password].compactMap { $0 }
+        if let components = URLComponents(string: url) {
+            secrets += [components.percentEncodedPassword, components.password].compactMap { $0 }
+            secrets += (components.queryItems ?? []).filter { $0.name == "password" }.compactMap(\.value)
+        }
+        return secrets.filter { !$0.isEmpty }.reduce(message) { $0.replacingOccurrences(of: $1, with: "***") }
+    }
+
     private static func firstLine(_ message: UnsafePointer<CChar>?) -> String {
         let text = message.map { String(cString: $0) } ?? ""
         return text.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown error"
     }
 
+    /// The strings as a NULL-terminated C array (libpq's keyword and value lists), alive for `body`.
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-        withOptionalCStrings(strings + [nil]) { body($0) }
+        withOptionalCStrings(strings) { body($0) }
     }
 
-    /// The strings as a C array of (possibly null) pointers, alive for `body`.
+    /// The strings as a C array of (possibly null) pointers with a NULL after the last, alive for `body`.
     private static func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
         let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
         defer { copies.forEach { free($0) } }
-        let pointers = copies.map { UnsafePointer($0) }
+        let pointers = copies.map { UnsafePointer($0) } + [nil]  // never empty, so baseAddress is never nil
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }

@@ -111,7 +111,6 @@ public struct Doctor {
         return .ok("billing", detail)
     }
 
-    /// A folder a run writes to: writable if it exists, else its nearest existing parent must be.
     /// A PostgreSQL ledger: reachable with its password, and at a schema this version can migrate.
     private func sharedLedger() -> DoctorCheck {
         let name = LedgerLocation(config.ledger).description
@@ -131,6 +130,7 @@ public struct Doctor {
         }
     }
 
+    /// A folder a run writes to: writable if it exists, else its nearest existing parent must be.
     private func writableFolder(_ name: String, _ path: String) -> DoctorCheck {
         var folder = path
         while !FileManager.default.fileExists(atPath: folder) && folder != "/" {

@@ -173,7 +173,11 @@ struct SiteConfigReader {
     /// `ledger`: a file (relative to the config's folder) or a postgresql:// URL without a password.
     func ledgerLocation(_ node: YAMLNode) throws(ConfigError) -> String {
         let value = try string(node, "ledger")
-        guard case .postgres = LedgerLocation(value) else { return try file(node, "ledger") }
+        switch LedgerLocation(value) {
+        case .sqlite(let path):
+            return path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).path
+        case .postgres: break
+        }
         guard let url = URLComponents(string: value), url.host != nil else { throw error(node, "'ledger' is not a postgresql:// URL") }
         guard url.password == nil, url.queryItems?.contains(where: { $0.name == "password" }) != true else {
             throw error(node, "'ledger' must not hold a password: put it in a file (ledgerPasswordFile)")

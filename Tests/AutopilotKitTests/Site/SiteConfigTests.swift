@@ -95,6 +95,8 @@ final class SiteConfigTests: XCTestCase {
         XCTAssertEqual(Array(plan.ledgerStage(WeeklyPlan.Settings()).arguments.prefix(5)),
                        ["record", "--db", url, "--db-password-file", "/etc/autopilot/secrets/pg"])
         XCTAssertEqual(try parse(base + "ledger: ledger.db\n").ledger, "/etc/autopilot/ledger.db")
+        XCTAssertEqual(try parse(base + "ledger: \"sqlite:/var/lib/a.db\"\n").ledger, "/var/lib/a.db")
+        XCTAssertEqual(try parse(base + "ledger: \"sqlite:a.db\"\n").ledger, "/etc/autopilot/a.db")
         XCTAssertEqual(error(base + "ledger: \"postgresql://autopilot:s3cret@db/autopilot\"\n"),
                        "/etc/autopilot/autopilot.yaml:6:9: 'ledger' must not hold a password: put it in a file (ledgerPasswordFile)")
         XCTAssertEqual(error(base + "ledger: \"postgresql://db/autopilot?password=s3cret\"\n"),
