@@ -10,6 +10,7 @@
 #                                    huge: 5,000 / 150,000); empty: none, only the repeated stream
 #   BENCH_REPEATS="1 10 50"          how many copies of the demo stream the repeated-stream case feeds
 #   BENCH_BILL_COPIES="10 100"       how many copies of the demo bill the billing case reads (FOCUS CSV, CUR 2.0 gz)
+#   BENCH_NO_LEDGER=1                skip the ledger on SQLite and PostgreSQL (needs the small size)
 #   BENCH_RUNS=3                     runs per figure on small (the median is kept); large and huge run
 #                                    BENCH_BIG_RUNS=1 times (minutes each)
 set -euo pipefail
@@ -25,7 +26,8 @@ declare -A pods=([small]=1500 [large]=60000 [huge]=150000)
 mkdir -p "$outdir/cache"
 stamp=$(mktemp)
 rows=$(mktemp)
-trap 'rm -f "$stamp" "$rows"' EXIT
+ledger_rows=$(mktemp)
+trap 'rm -f "$stamp" "$rows" "$ledger_rows"' EXIT
 
 # The reference parser for collect-cluster: jansson alone, on the same files.
 jansson_parse=$outdir/cache/jansson-parse
@@ -132,13 +134,22 @@ for size in $sizes; do
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "planted" "$planted" "$found" "$hit" 0 0 "${pods[$size]}" >> "$rows"
 done
 
+# The ledger on both backends: one run over the largest measured cluster, 20 small ones at once.
+if [[ " $sizes " == *" small "* ]] && [ -z "${BENCH_NO_LEDGER:-}" ]; then
+  # shellcheck source=pipelines/bench/ledger-backends.sh
+  source pipelines/bench/ledger-backends.sh
+  largest=small
+  for s in large huge; do if [[ " $sizes " == *" $s "* ]]; then largest=$s; fi; done
+  ledger_bench "$outdir/$largest/evidence.ndjson" "$outdir/small/evidence.ndjson"
+fi
+
 # The demo stream fed k times over (two captures concatenated, a cron job that replays its input): an
 # object seen again replaces itself, so the joining stages must stay linear in the stream's length. The
 # row's pods column is k, so the growth table is not asked about it; ×50 over ×10 should be about 5.
 echo
 echo "repeated stream (the demo fed k times; BENCH_REPEATS):"
 repeat_dir=$(mktemp -d)
-trap 'rm -f "$stamp" "$rows"; rm -rf "$repeat_dir"' EXIT
+trap 'rm -f "$stamp" "$rows" "$ledger_rows"; rm -rf "$repeat_dir"' EXIT
 "$bin/collect-cluster" --from fixtures/demo --cluster demo | "$bin/collect-metrics" --from fixtures/demo/prometheus > "$repeat_dir/collected.ndjson"
 "$bin/detect-waste" --quiet --now "$now" < "$repeat_dir/collected.ndjson" > "$repeat_dir/waste.ndjson"
 printf '| %-12s | %6s | %10s | %10s | %8s |\n' "stage" "copies" "wall s" "jq -c s" "vs jq"
@@ -202,7 +213,8 @@ awk -F'\t' '$2 != "planted" && $2 != "jansson parse" && $1 !~ /^repeat/ && $1 !~
     }
   }' "$rows"
 
-jq -R -s --arg date "$(date -u +%FT%TZ)" --arg machine "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" '
+jq -R -s --arg date "$(date -u +%FT%TZ)" --arg machine "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \
+  --rawfile ledger "$ledger_rows" '
   split("\n") | map(select(length > 0) | split("\t")) as $rows
   | {date: $date, machine: $machine, reference: "jq -c . over the same input bytes",
      sizes: ($rows | group_by(.[0]) | map({
@@ -211,6 +223,9 @@ jq -R -s --arg date "$(date -u +%FT%TZ)" --arg machine "$(nproc) cores, $(awk '/
                    ratioToJq: (if (.[3] | tonumber) > 0 then ((.[2] | tonumber) / (.[3] | tonumber) * 100 | round / 100) else null end),
                    peakRSSMiB: ((.[4] | tonumber) / 1024 | round), inputBytes: (.[5] | tonumber), records: (.[6] | tonumber)}),
        planted: (map(select(.[1] == "planted"))[0] | if . then {planted: (.[2] | tonumber), found: (.[3] | tonumber), matched: (.[4] | tonumber)} else null end)
-     }))}' "$rows" > "$outdir/results.json"
+     })),
+     ledgerBackends: ($ledger | split("\n") | map(select(length > 0) | split("\t") | {backend: .[0], oneRunSeconds: (.[1] | tonumber),
+       peakRSSMiB: ((.[2] | tonumber) / 1024 | round), twentyClustersAtOnceSeconds: (.[3] | tonumber), findings: (.[4] | tonumber)}))}' \
+  "$rows" > "$outdir/results.json"
 echo
 echo "bench: wrote $outdir/results.json"

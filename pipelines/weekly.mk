@@ -13,7 +13,8 @@
 # Variables: CONTEXTS (kubeconfig contexts), PROMETHEUS_<context> (else PROMETHEUS) and optional
 # PROMETHEUS_ARGS (e.g. --sigv4-region us-east-1 or --token-file …), OUT (runs/ and the ledger),
 # BIN (the tools' folder; default: where collect-cluster is on PATH, else .build/release: cron's PATH
-# is /usr/bin:/bin and has no swift), DB (default OUT/autopilot.db), ALERTS
+# is /usr/bin:/bin and has no swift), DB (default OUT/autopilot.db; a postgresql:// URL puts every
+# bastion's runs in one shared ledger, password by PGPASSWORD or PGPASSFILE), ALERTS
 # (receive-alerts' spool, default OUT/alerts: its last 8 days are copied into the run and read by
 # detect-incidents, which keeps each cluster's own alerts), BILLING (a FOCUS or CUR 2.0 export, file or
 # folder, e.g. an `aws s3 sync` of the Data Export: detect-waste, ledger record and render-report price

@@ -55,6 +55,9 @@ extension Ledger {
             } catch let error as ServiceUnavailable {
                 diagnostics.reportError(error.message)
                 throw ExitCode(ExitStatus.unavailable.rawValue)
+            } catch let error as ValidationFailure {
+                diagnostics.reportError(error.message)
+                throw ExitCode(ExitStatus.usage.rawValue)
             } catch {
                 diagnostics.reportError("\(error)")
                 throw ExitCode(ExitStatus.ioError.rawValue)

@@ -18,7 +18,7 @@ struct Ledger: ParsableCommand {
             forward on open, by the same versioned migrations.
 
             Exit status: 0 ok, 64 usage, 65 malformed input or an unknown/ineligible finding, 69 the \
-            PostgreSQL server cannot be reached or refuses the login, 73 migrate into a ledger that is not \
+            PostgreSQL server cannot be reached or refuses the login (64 for a URL libpq cannot read), 73 migrate into a ledger that is not \
             empty, 74 I/O or database error (a run of the same cluster holding the lock for 5 minutes too).
             """,
         subcommands: [Record.self, Approve.self, Reject.self, Export.self, Incidents.self, Migrate.self])
@@ -140,6 +140,9 @@ extension Ledger {
             } catch let error as ServiceUnavailable {
                 diagnostics.reportError(error.message)
                 throw ExitCode(ExitStatus.unavailable.rawValue)
+            } catch let error as ValidationFailure {
+                diagnostics.reportError(error.message)
+                throw ExitCode(ExitStatus.usage.rawValue)
             } catch {
                 diagnostics.reportError("\(error)")
                 throw ExitCode(ExitStatus.ioError.rawValue)

@@ -104,8 +104,8 @@ final class LedgerPostgresTests: LedgerTests {
         XCTAssertEqual(try holder.rows("SELECT COUNT(*) AS n FROM runs").first?["n"].int, 1)
     }
 
-    /// A password from a file (a mounted Secret) for a URL without one; a wrong one, a server that does not
-    /// answer and a URL libpq cannot parse are each one clear line, exit 69, with no password in it.
+    /// A password from a file (a mounted Secret) for a URL without one; a wrong one and a server that does
+    /// not answer are each one clear line, exit 69, and a URL libpq cannot parse exit 64, never with the password.
     func testThePasswordComesFromAFileAndAWrongOneIsOneLine() throws {
         let scratch = try makeScratchDirectory(self)
         let server = try Self.sharedServer()
@@ -132,7 +132,7 @@ final class LedgerPostgresTests: LedgerTests {
         // libpq quotes what it cannot parse (here the password's bad percent escape): not through us.
         let unparsable = try Tool.run("ledger", ["record", "--db", "postgresql://autopilot:p%zzsecret@127.0.0.1:\(server.port)/\(name)"],
                                       stdin: "")
-        XCTAssertEqual(unparsable.status, 69, unparsable.stderr)
+        XCTAssertEqual(unparsable.status, 64, unparsable.stderr)
         XCTAssertEqual(unparsable.errorLines.count, 1, unparsable.stderr)
         XCTAssertFalse(unparsable.stderr.contains("zzsecret"), unparsable.stderr)
         XCTAssertTrue(unparsable.stderr.contains("not a PostgreSQL connection URL"), unparsable.stderr)
@@ -241,6 +241,28 @@ final class LedgerPostgresTests: LedgerTests {
         XCTAssertTrue(wrong.detail.contains("password authentication failed"), wrong.detail)
         XCTAssertTrue(wrong.fix?.contains("ledgerPasswordFile") == true)
         XCTAssertFalse(wrong.detail.contains("wrong"))
+    }
+
+    /// TLS as libpq's sslmode says: verify-full against the server's CA records a run over TLS; verify-full
+    /// without that CA is refused (exit 69), and nothing is recorded.
+    func testTLSIsVerifiedAsSslmodeSays() throws {
+        let scratch = try makeScratchDirectory(self)
+        let server = try Self.sharedServer()
+        let db = try newLedger(scratch)
+        let verified = db + "?sslmode=verify-full&sslrootcert=" + server.caFile.path
+        let run = try F.record(verified, now: F.t1, F.demoLines)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let session = try PostgresDatabase(url: verified)
+        XCTAssertEqual(try session.rows("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").first?["ssl"].int, 1, "over TLS")
+
+        let otherCA = scratch.appendingPathComponent("other-ca.crt")
+        let made = try PrometheusServer.run("/bin/bash", ["-c", "openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -out '\(otherCA.path)' -days 1 -subj /CN=other 2>/dev/null"])
+        XCTAssertEqual(made.status, 0, made.output)
+        let untrusted = try Tool.run("ledger", ["export", "--db", db + "?sslmode=verify-full&sslrootcert=" + otherCA.path])
+        XCTAssertEqual(untrusted.status, 69, untrusted.stderr)
+        XCTAssertEqual(untrusted.errorLines.count, 1, untrusted.stderr)
+        XCTAssertTrue(untrusted.stderr.contains("certificate verify failed"), untrusted.stderr)
+        XCTAssertFalse(untrusted.stderr.contains(PostgresServer.password))
     }
 
     /// True once some session of the database waits on a lock (within 20 s). Asked on a connection of its

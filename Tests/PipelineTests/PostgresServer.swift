@@ -4,13 +4,16 @@ import XCTest
 
 /// A real PostgreSQL (Debian's package) for the ledger tests: a throwaway cluster made by `initdb` in a temp
 /// directory, owned by and run as the unprivileged user `nobody` (the server refuses root), listening on
-/// 127.0.0.1 only (no Unix socket) with password authentication, and removed by `stop()`. The package
-/// is installed when missing, through pipelines/install-packages.sh, so no service of its own starts.
+/// 127.0.0.1 only (no Unix socket) with password authentication and TLS (a certificate for 127.0.0.1
+/// signed by a CA made here, `caFile`), and removed by `stop()`. The package is installed when missing,
+/// through pipelines/install-packages.sh, so no service of its own starts.
 final class PostgresServer {
     static let user = "autopilot"
     static let password = "ledger-test-pw"
 
     let directory: URL
+    /// The CA that signed the server's certificate, for `sslmode=verify-full&sslrootcert=…`.
+    var caFile: URL { directory.appendingPathComponent("ca.crt") }
     private(set) var port = 0
     private var process = Process()
     private var databases = 0
@@ -39,6 +42,17 @@ final class PostgresServer {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let passwordFile = directory.appendingPathComponent("pw")
         try Self.password.write(to: passwordFile, atomically: true, encoding: .utf8)
+        let certificates = try PrometheusServer.run("/bin/bash", ["-c", """
+            set -e
+            cd '\(directory.path)'
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=autopilot-test-ca 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
+            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext 2>/dev/null
+            chmod 600 server.key
+            chmod 755 .
+            """])
+        guard certificates.status == 0 else { throw Self.failure("openssl: \(certificates.output)") }
         let chown = try PrometheusServer.run("/bin/chown", ["-R", "nobody:nogroup", directory.path])
         guard chown.status == 0 else { throw Self.failure("chown: \(chown.output)") }
         let initdb = try Self.asNobody(bin.appendingPathComponent("initdb").path, [
@@ -55,7 +69,8 @@ final class PostgresServer {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", bin.appendingPathComponent("postgres").path,
                                  "-D", data.path, "-p", String(port), "-c", "listen_addresses=127.0.0.1",
-                                 "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=60"]
+                                 "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=60", "-c", "ssl=on",
+                                 "-c", "ssl_cert_file=\(directory.path)/server.crt", "-c", "ssl_key_file=\(directory.path)/server.key"]
             process.standardOutput = FileHandle.nullDevice
             FileManager.default.createFile(atPath: log.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: log)

@@ -199,6 +199,8 @@ public final class LedgerStore {
                 db = try PostgresDatabase(url: url, password: try passwordFile.map(Self.password(fromFile:)))
             } catch let error as PostgresError where error.unreachable {
                 throw ServiceUnavailable(error.description)
+            } catch let error as PostgresError where error.badURL {
+                throw ValidationFailure(error.description)
             }
         }
         try migrate(to: version)

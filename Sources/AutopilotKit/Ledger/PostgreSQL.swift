@@ -9,6 +9,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var sqlState: String = ""
     /// The server could not be reached or refused the connection (exit 69, not 74).
     public var unreachable = false
+    /// The URL is not one libpq can read (a usage mistake: exit 64).
+    public var badURL = false
     public var description: String { "\(name): \(message)" }
 }
 
@@ -38,7 +40,7 @@ public final class PostgresDatabase: SQLDatabase {
         guard let options = PQconninfoParse(url, &parseError) else {
             if let parseError { PQfreemem(parseError) }
             throw PostgresError(name: name, message: "not a PostgreSQL connection URL (postgresql://user@host:port/database?sslmode=…)",
-                                unreachable: true)
+                                badURL: true)
         }
         PQconninfoFree(options)
         // Before the URL, so the URL's own settings win: a 10 s connect timeout, and TCP keepalives so a
