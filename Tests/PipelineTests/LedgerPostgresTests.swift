@@ -136,6 +136,12 @@ final class LedgerPostgresTests: LedgerTests {
         XCTAssertEqual(unparsable.errorLines.count, 1, unparsable.stderr)
         XCTAssertFalse(unparsable.stderr.contains("zzsecret"), unparsable.stderr)
         XCTAssertTrue(unparsable.stderr.contains("not a PostgreSQL connection URL"), unparsable.stderr)
+        // libpq splits at the first @ and /: a password holding one would reach its messages as a host or port.
+        for url in ["postgresql://autopilot:pa@ss-secret@127.0.0.1:\(server.port)/\(name)", "postgresql://autopilot:pa/ss-secret@127.0.0.1/\(name)"] {
+            let split = try Tool.run("ledger", ["export", "--db", url])
+            XCTAssertEqual(split.status, 64, split.stderr)
+            XCTAssertFalse(split.stderr.contains("ss-secret") || split.stderr.contains(":pa"), split.stderr)
+        }
         let refusing = try RefusingPort(self)
         let down = try Tool.run("ledger", ["approve", "f-1", "--by", "alice", "--db", "postgresql://autopilot@127.0.0.1:\(refusing.port)/ledger"])
         XCTAssertEqual(down.status, 69, down.stderr)

@@ -52,7 +52,10 @@ final class PostgresServer {
             chmod 600 server.key
             chmod 755 .
             """])
-        guard certificates.status == 0 else { throw Self.failure("openssl: \(certificates.output)") }
+        guard certificates.status == 0 else {
+            try? FileManager.default.removeItem(at: directory)
+            throw Self.failure("openssl: \(certificates.output)")
+        }
         let chown = try PrometheusServer.run("/bin/chown", ["-R", "nobody:nogroup", directory.path])
         guard chown.status == 0 else { throw Self.failure("chown: \(chown.output)") }
         let initdb = try Self.asNobody(bin.appendingPathComponent("initdb").path, [

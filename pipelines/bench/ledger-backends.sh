@@ -10,7 +10,7 @@
 ledger_bench() {
   local one=$1 small=$2
   local pgbin pg port pgpid
-  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
   if [ ! -x "$pgbin/initdb" ]; then echo "bench: no PostgreSQL server (make deps installs postgresql); ledger backends skipped" >&2; return; fi
   # The server refuses to run as root and the bench starts it as nobody, which takes root.
   if [ "$(id -u)" -ne 0 ]; then echo "bench: the ledger backends need root (PostgreSQL is started as nobody); skipped" >&2; return; fi
@@ -27,13 +27,13 @@ ledger_bench() {
   pgpid=$!
   # Stopped and removed if the bench fails from here on (the bench's own files too); at the end otherwise.
   trap 'kill -INT '"$pgpid"' 2>/dev/null; wait '"$pgpid"' 2>/dev/null; rm -rf '"$pg"'; rm -f "$stamp" "$rows" "$ledger_rows"' EXIT
-  export PGPASSWORD=bench-pw PGOPTIONS="-c client_min_messages=warning"
-  local psql="psql -q -h 127.0.0.1 -p $port -U autopilot -d postgres -v ON_ERROR_STOP=1"
+  export PGPASSWORD=bench-pw
+  local psql="env PGOPTIONS=-cclient_min_messages=warning psql -q -h 127.0.0.1 -p $port -U autopilot -d postgres -v ON_ERROR_STOP=1"
   local ready=""
   for _ in $(seq 100); do if $psql -c 'SELECT 1' >/dev/null 2>&1; then ready=1; break; fi; sleep 0.1; done
   if [ -z "$ready" ]; then
     echo "bench: PostgreSQL did not start: $(tail -3 "$pg/postgres.log")" >&2
-    kill -INT "$pgpid" 2>/dev/null; wait "$pgpid" 2>/dev/null; rm -rf "$pg"; return
+    kill -INT "$pgpid" 2>/dev/null || true; wait "$pgpid" 2>/dev/null || true; rm -rf "$pg"; return
   fi
   local url="postgresql://autopilot@127.0.0.1:$port"
 
@@ -73,8 +73,8 @@ ledger_bench() {
     printf '%s\t%s\t%s\t%s\t%s\n' "$backend" "$wall" "$rss" "$fleet_wall" "$(grep -c '"kind":"finding"' "$one")" >> "$ledger_rows"
   done
   echo "PostgreSQL / SQLite for one run: $(ratio "$wall" "$sqlite_wall") (goal: 2 at most)"
-  kill -INT "$pgpid" 2>/dev/null; wait "$pgpid" 2>/dev/null || true
+  kill -INT "$pgpid" 2>/dev/null || true; wait "$pgpid" 2>/dev/null || true
   rm -rf "$pg" "$fleet" "$outdir/ledger-bench.db"*
   trap 'rm -f "$stamp" "$rows" "$ledger_rows"' EXIT
-  unset PGPASSWORD PGOPTIONS
+  unset PGPASSWORD
 }

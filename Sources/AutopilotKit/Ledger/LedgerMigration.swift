@@ -21,6 +21,8 @@ public enum LedgerMigration {
     @discardableResult
     public static func copy(from source: LedgerStore, to target: LedgerStore) throws -> [(table: String, rows: Int)] {
         try target.db.transaction {
+            // A second migrate or a run into the same target waits here, and then finds it not empty (73).
+            if target.db.dialect == .postgres { try target.db.execute("LOCK TABLE \(tables.joined(separator: ", ")) IN EXCLUSIVE MODE") }
             let present = try tables.reduce(0) { total, table in
                 total + Int(try target.db.rows("SELECT COUNT(*) AS n FROM \(table)").first?["n"].int ?? 0)
             }

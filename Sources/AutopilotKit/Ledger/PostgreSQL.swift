@@ -35,25 +35,28 @@ public final class PostgresDatabase: SQLDatabase {
     /// given (from a file), wins over them.
     public init(url: String, password: String? = nil) throws(PostgresError) {
         name = Self.redacted(url)
-        // libpq's parse errors quote the text they stumbled on, which may be the password: say it in our words.
-        var parseError: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(url, &parseError) else {
-            if let parseError { PQfreemem(parseError) }
+        // libpq's errors quote the text they stumbled on, which may be (part of) the password: a URL it
+        // cannot parse, or reads as a host with an `@` or a port that is no number, is refused in our words.
+        let parsed = Self.parsed(url)
+        guard let parsed, !(parsed["host"] ?? "").contains("@"), (parsed["port"] ?? "").allSatisfy({ $0.isNumber || $0 == "," }) else {
             throw PostgresError(name: name, message: "not a PostgreSQL connection URL (postgresql://user@host:port/database?sslmode=…)",
                                 badURL: true)
         }
-        PQconninfoFree(options)
-        // Before the URL, so the URL's own settings win: a 10 s connect timeout, and TCP keepalives so a
-        // run cut off by the network is noticed (and its locks released) in minutes, not hours.
-        var keywords = ["fallback_application_name", "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname"]
-        var values = ["autopilot", "10", "60", "10", "6", url]
+        // Before the URL, so the URL's own settings win: a 10 s connect timeout; TCP keepalives on both
+        // ends, and a server-side limit on a transaction left idle, so a run cut off by the network or killed
+        // loses its locks in minutes, not hours.
+        var keywords = ["fallback_application_name", "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "options", "dbname"]
+        var values = ["autopilot", "10", "60", "10", "6",
+                      "-c tcp_keepalives_idle=60 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=6 -c idle_in_transaction_session_timeout=600000",
+                      url]
         if let password { keywords.append("password"); values.append(password) }
         let connection = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
         }
         guard let connection else { throw PostgresError(name: name, message: "cannot connect: out of memory", unreachable: true) }
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.scrubbed(Self.firstLine(PQerrorMessage(connection)), url: url, password: password)
+            let message = Self.scrubbed(Self.firstLine(PQerrorMessage(connection)), url: url, passwords: [password, parsed["password"]])
             PQfinish(connection)
             throw PostgresError(name: name, message: "cannot connect: \(message)", unreachable: true)
         }
@@ -103,7 +106,10 @@ public final class PostgresDatabase: SQLDatabase {
             // overlapping clusters cannot deadlock, even where two names share a hash.
             var hashes = Set<Int64>()
             for key in Set(keys) {
-                if let hash = try rows("SELECT hashtext(?) AS h", [.text(key)]).first?["h"].int { hashes.insert(hash) }
+                guard let hash = try rows("SELECT hashtext(?) AS h", [.text(key)]).first?["h"].int else {
+                    throw PostgresError(name: name, message: "no lock key for cluster \(key)")
+                }
+                hashes.insert(hash)
             }
             for hash in hashes.sorted() {
                 try run("SELECT pg_advisory_xact_lock(?, ?)", [.int(Self.clusterLockSpace), .int(hash)])
@@ -194,13 +200,30 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     /// A connection error without the password, should libpq or the server quote it.
-    static func scrubbed(_ message: String, url: String, password: String?) -> String {
-        var secrets = [password].compactMap { $0 }
+    static func scrubbed(_ message: String, url: String, passwords: [String?]) -> String {
+        var secrets = passwords.compactMap { $0 }
         if let components = URLComponents(string: url) {
             secrets += [components.percentEncodedPassword, components.password].compactMap { $0 }
             secrets += (components.queryItems ?? []).filter { $0.name == "password" }.compactMap(\.value)
         }
         return secrets.filter { !$0.isEmpty }.reduce(message) { $0.replacingOccurrences(of: $1, with: "***") }
+    }
+
+    /// The connection options libpq reads from `url` (nil when it cannot read it), by keyword.
+    static func parsed(_ url: String) -> [String: String]? {
+        var parseError: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(url, &parseError) else {
+            if let parseError { PQfreemem(parseError) }
+            return nil
+        }
+        defer { PQconninfoFree(options) }
+        var values: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { values[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        return values
     }
 
     private static func firstLine(_ message: UnsafePointer<CChar>?) -> String {

@@ -175,6 +175,7 @@ struct SiteConfigReader {
         let value = try string(node, "ledger")
         switch LedgerLocation(value) {
         case .sqlite(let path):
+            guard !path.isEmpty else { throw error(node, "'ledger' names no file") }
             return path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).path
         case .postgres: break
         }
