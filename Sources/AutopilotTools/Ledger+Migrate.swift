@@ -41,7 +41,7 @@ extension Ledger {
 
         func run() throws {
             let diagnostics = Diagnostics(tool: "ledger")
-            do {
+            try Ledger.exitingOnFailure(diagnostics) {
                 let source = try LedgerStore(at: from, passwordFile: fromPasswordFile)
                 let target = try LedgerStore(at: to, passwordFile: toPasswordFile)
                 let copied = try LedgerMigration.copy(from: source, to: target)
@@ -49,18 +49,6 @@ extension Ledger {
                     let counts = copied.map { "\($0.rows) \($0.table)" }.joined(separator: ", ")
                     diagnostics.note("migrated \(source.db.name) to \(target.db.name): \(counts)")
                 }
-            } catch let error as LedgerMigration.TargetNotEmpty {
-                diagnostics.reportError("\(error)")
-                throw ExitCode(ExitStatus.cannotCreate.rawValue)
-            } catch let error as ServiceUnavailable {
-                diagnostics.reportError(error.message)
-                throw ExitCode(ExitStatus.unavailable.rawValue)
-            } catch let error as ValidationFailure {
-                diagnostics.reportError(error.message)
-                throw ExitCode(ExitStatus.usage.rawValue)
-            } catch {
-                diagnostics.reportError("\(error)")
-                throw ExitCode(ExitStatus.ioError.rawValue)
             }
         }
     }

@@ -125,27 +125,37 @@ extension Ledger {
         }
     }
 
+    /// Runs `body`, and turns a failure into one line on stderr and its exit status: 69 a server that does not
+    /// answer, 64 a URL that is no URL, 73 a migrate target that is not empty, 74 any other database or I/O
+    /// error. (Subcommands that stream records get the same from ToolRun.)
+    static func exitingOnFailure<T>(_ diagnostics: Diagnostics, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as ServiceUnavailable {
+            diagnostics.reportError(error.message)
+            throw ExitCode(ExitStatus.unavailable.rawValue)
+        } catch let error as ValidationFailure {
+            diagnostics.reportError(error.message)
+            throw ExitCode(ExitStatus.usage.rawValue)
+        } catch let error as LedgerMigration.TargetNotEmpty {
+            diagnostics.reportError("\(error)")
+            throw ExitCode(ExitStatus.cannotCreate.rawValue)
+        } catch {
+            diagnostics.reportError("\(error)")
+            throw ExitCode(ExitStatus.ioError.rawValue)
+        }
+    }
+
     /// approve and reject: a person's decision on a finding, with who and why. Prints the finding's
     /// explanation (what Slack's Explain shows) so the terminal decision is as informed as the chat one.
     struct Decide {
         static func run(_ id: String, to status: FindingStatus, by actor: String, reason: String?, options: Ledger.Options) throws {
             let diagnostics = Diagnostics(tool: "ledger")
-            let store: LedgerStore
-            let outcome: LedgerDecision.Outcome
-            do {
-                store = try options.openExisting()
-                outcome = try LedgerDecision.decide(id, status, by: actor, reason: reason, in: store)
-            } catch let error as ValidationError {
-                throw error
-            } catch let error as ServiceUnavailable {
-                diagnostics.reportError(error.message)
-                throw ExitCode(ExitStatus.unavailable.rawValue)
-            } catch let error as ValidationFailure {
-                diagnostics.reportError(error.message)
-                throw ExitCode(ExitStatus.usage.rawValue)
-            } catch {
-                diagnostics.reportError("\(error)")
-                throw ExitCode(ExitStatus.ioError.rawValue)
+            let (store, outcome) = try Ledger.exitingOnFailure(diagnostics) {
+                let store = try options.openExisting()
+                return (store, try LedgerDecision.decide(id, status, by: actor, reason: reason, in: store))
             }
             switch outcome {
             case .unknown:

@@ -8,23 +8,9 @@ final class CollectMetricsTLSTests: XCTestCase {
     private let input = #"{"kind":"workload","cluster":"t","namespace":"shop","name":"api","workloadKind":"Deployment","containers":[{"name":"app"}]}"# + "\n"
         + #"{"kind":"pod","cluster":"t","namespace":"shop","name":"api-1","owner":{"kind":"Deployment","name":"api"}}"# + "\n"
 
-    /// A CA, and a server certificate for 127.0.0.1 signed by it, made with openssl.
-    private func makeCertificates(_ directory: URL) throws {
-        let script = """
-            set -e
-            cd '\(directory.path)'
-            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=autopilot-test-ca 2>/dev/null
-            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
-            printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
-            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext 2>/dev/null
-            """
-        let result = try PrometheusServer.run("/bin/bash", ["-c", script])
-        guard result.status == 0 else { throw PrometheusServer.failure("openssl: \(result.output)") }
-    }
-
     func testPrivateCAAndBasicAuth() throws {
         let scratch = try makeScratchDirectory(self)
-        try makeCertificates(scratch)
+        try TestCertificates.make(in: scratch)
         let hash = try PrometheusServer.run("/usr/bin/env", ["python3", "-W", "ignore", "-c",
             "import crypt; print(crypt.crypt('s3cret', crypt.mksalt(crypt.METHOD_BLOWFISH)))"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -28,6 +28,7 @@ final class LedgerPostgresTests: LedgerTests {
     override func testEightClustersAndTwoRunsOfOneAtOnceLoseNothing() throws { try super.testEightClustersAndTwoRunsOfOneAtOnceLoseNothing() }
     override func testARunKilledMidwayLeavesTheLedgerAsItWas() throws { try super.testARunKilledMidwayLeavesTheLedgerAsItWas() }
     override func testIncidentsOpenResolveAndReopenAcrossRuns() throws { try super.testIncidentsOpenResolveAndReopenAcrossRuns() }
+    override func testTheMixinsAlertsAsIncidentsInTheLedger() throws { try super.testTheMixinsAlertsAsIncidentsInTheLedger() }
     override func testCSVExportQuotesAndDefusesFormulas() throws { try super.testCSVExportQuotesAndDefusesFormulas() }
     override func testAStreamOfNoClusterRecordsNothing() throws { try super.testAStreamOfNoClusterRecordsNothing() }
     override func testAMalformedLineIsReportedAndTheRestRecorded() throws { try super.testAMalformedLineIsReportedAndTheRestRecorded() }
@@ -61,19 +62,12 @@ final class LedgerPostgresTests: LedgerTests {
         let other = try F.record(db, now: F.t2, F.asCluster("fleet-1", F.demoLines))
         XCTAssertEqual(other.status, 0, "another cluster's run goes through: \(other.stderr)")
 
-        let input = scratch.appendingPathComponent("fleet-0.ndjson")
-        try Data((F.asCluster("fleet-0", F.demoLines).joined(separator: "\n") + "\n").utf8).write(to: input)
-        let waiting = Process()
-        waiting.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
-        waiting.arguments = ["record", "--db", db, "--now", F.t2]
-        waiting.standardInput = try FileHandle(forReadingFrom: input)
-        waiting.standardOutput = FileHandle.nullDevice
-        try waiting.run()
+        let waiting = try F.startRecord(db, now: F.t2, F.asCluster("fleet-0", F.demoLines), scratch: scratch, name: "fleet-0")
         XCTAssertTrue(try Self.waitForLockWait(db), "the second run of fleet-0 waits for the lock")
         XCTAssertTrue(waiting.isRunning)
         try holder.run("SELECT pg_advisory_unlock(?, hashtext(?))", [.int(0x4150_4C47), .text("fleet-0")])
         waiting.waitUntilExit()
-        XCTAssertEqual(waiting.terminationStatus, 0)
+        XCTAssertEqual(waiting.terminationStatus, 0, F.stderr(scratch: scratch, name: "fleet-0"))
         XCTAssertEqual(try holder.rows("SELECT COUNT(*) AS n FROM runs").first?["n"].int, 3)
     }
 
@@ -88,14 +82,8 @@ final class LedgerPostgresTests: LedgerTests {
         let holder = try PostgresDatabase(url: db)
         try holder.execute("BEGIN")
         try holder.execute("LOCK TABLE runs IN EXCLUSIVE MODE")
-        let input = scratch.appendingPathComponent("run2.ndjson")
-        try Data((F.run2Lines(try F.picks(try F.records(F.demoLines, kind: "finding"))).joined(separator: "\n") + "\n").utf8).write(to: input)
-        let run = Process()
-        run.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
-        run.arguments = ["record", "--db", db, "--now", F.t2]
-        run.standardInput = try FileHandle(forReadingFrom: input)
-        run.standardOutput = FileHandle.nullDevice
-        try run.run()
+        let run = try F.startRecord(db, now: F.t2, F.run2Lines(try F.picks(try F.records(F.demoLines, kind: "finding"))),
+                                    scratch: scratch, name: "run2")
         XCTAssertTrue(try Self.waitForLockWait(db), "the run reaches the runs table")
         kill(run.processIdentifier, SIGKILL)
         run.waitUntilExit()

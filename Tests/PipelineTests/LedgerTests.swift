@@ -351,24 +351,12 @@ class LedgerTests: XCTestCase {
         let scratch = try makeScratchDirectory(self)
         let db = try newLedger(scratch)
         let clusters = (0..<8).map { "fleet-\($0)" }
-        var runs: [(process: Process, err: URL)] = []
-        for (index, cluster) in (clusters + [clusters[0]]).enumerated() {
-            let input = scratch.appendingPathComponent("run-\(index).ndjson")
-            try Data(F.asCluster(cluster, F.demoLines).joined(separator: "\n").appending("\n").utf8).write(to: input)
-            let err = scratch.appendingPathComponent("run-\(index).err")
-            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            let process = Process()
-            process.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
-            process.arguments = ["record", "--db", db, "--now", index < clusters.count ? F.t1 : F.t2]
-            process.standardInput = try FileHandle(forReadingFrom: input)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: err)
-            runs.append((process, err))
+        let runs = try (clusters + [clusters[0]]).enumerated().map { index, cluster in
+            try F.startRecord(db, now: index < clusters.count ? F.t1 : F.t2, F.asCluster(cluster, F.demoLines), scratch: scratch, name: "run-\(index)")
         }
-        for run in runs { try run.process.run() }
-        for run in runs {
-            run.process.waitUntilExit()
-            XCTAssertEqual(run.process.terminationStatus, 0, (try? String(contentsOf: run.err, encoding: .utf8)) ?? "")
+        for (index, run) in runs.enumerated() {
+            run.waitUntilExit()
+            XCTAssertEqual(run.terminationStatus, 0, F.stderr(scratch: scratch, name: "run-\(index)"))
         }
 
         let exported = try F.export(db)
@@ -416,20 +404,12 @@ class LedgerTests: XCTestCase {
         let duration = Date().timeIntervalSince(started)
         let completed = try exported(reference)
 
-        let input = scratch.appendingPathComponent("week2.ndjson")
-        try Data((week2.joined(separator: "\n") + "\n").utf8).write(to: input)
         var outcomes: [String] = []
         for (index, share) in [0.25, 0.5, 0.75].enumerated() {
             let db = try newLedger(scratch, "killed-\(index)")
             XCTAssertEqual(try F.record(db, now: F.t1, week1).status, 0)
             let before = try exported(db)
-            let process = Process()
-            process.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
-            process.arguments = ["record", "--db", db, "--now", F.t2]
-            process.standardInput = try FileHandle(forReadingFrom: input)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try F.startRecord(db, now: F.t2, week2, scratch: scratch, name: "week2-\(index)")
             Thread.sleep(forTimeInterval: duration * share)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -541,6 +521,44 @@ class LedgerTests: XCTestCase {
         XCTAssertEqual(rows.first?.first, "id")
         XCTAssertEqual(rows.dropFirst().map { $0.first ?? "" }, [crashloopID, oomID])
         XCTAssertEqual(try Tool.run("ledger", ["incidents", "--db", db, "--format", "xml"]).status, 64)
+    }
+
+    /// Upstream alerts: the kubernetes-mixin's own unit tests' expected alerts (label sets as they are) on the
+    /// cluster MixinAlertsTests builds. Every incident is stored open with its category, severity and root
+    /// cause; the next run, from the cluster's state alone (no alerts), resolves exactly those it no longer
+    /// reports and keeps open those the pods' state still shows.
+    func testTheMixinsAlertsAsIncidentsInTheLedger() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = try newLedger(scratch)
+        let alerts = try MixinAlertsTests.mixinTestAlerts().map { try MixinAlertsTests.alertLine($0.0, $0.1) }
+        let withAlerts = try F.mixinIncidentStream(alerts)
+        let withoutAlerts = try F.mixinIncidentStream([])
+        let reported = try F.records(withAlerts, kind: "incident")
+        XCTAssertGreaterThanOrEqual(reported.count, 10)
+        let stillReported = Set(try F.records(withoutAlerts, kind: "incident").compactMap { $0["id"] as? String })
+
+        XCTAssertEqual(try F.record(db, now: "2026-12-01T11:00:00Z", withAlerts).status, 0)
+        let first = try Tool.run("ledger", ["incidents", "--db", db, "--format", "ndjson"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let stored = Dictionary(try decodeRecords(first.lines).map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(Set(stored.keys), Set(reported.compactMap { $0["id"] as? String }))
+        for incident in reported {
+            let id = try XCTUnwrap(incident["id"] as? String)
+            XCTAssertEqual(stored[id]?["status"] as? String, "open", id)
+            XCTAssertEqual(stored[id]?["category"] as? String, incident["category"] as? String, id)
+            XCTAssertEqual(stored[id]?["severity"] as? String, incident["severity"] as? String, id)
+            XCTAssertEqual(F.string(stored[id], "rootCause", "hypothesis"), F.string(incident, "rootCause", "hypothesis"), id)
+        }
+
+        let second = try F.record(db, now: "2026-12-08T11:00:00Z", withoutAlerts)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let after = try decodeRecords(try Tool.run("ledger", ["incidents", "--db", db, "--format", "ndjson"]).lines)
+        for record in after {
+            let id = try XCTUnwrap(record["id"] as? String)
+            let expected = stillReported.contains(id) ? "open" : "resolved"
+            XCTAssertEqual(record["status"] as? String, expected, "\(id) \(record["category"] ?? "")")
+        }
+        XCTAssertTrue(after.contains { $0["status"] as? String == "resolved" }, "the alerts' incidents resolve")
     }
 
     // MARK: Export
@@ -674,6 +692,28 @@ enum LedgerFixtures {
 
     static func record(_ db: URL, now: String, _ lines: [String]) throws -> ToolResult { try record(db.path, now: now, lines) }
 
+    /// `ledger record` started in the background on `lines` (written to `scratch/name.ndjson`), stdout
+    /// dropped, stderr to `scratch/name.err`; the caller waits for it.
+    static func startRecord(_ db: String, now: String, _ lines: [String], scratch: URL, name: String) throws -> Process {
+        let input = scratch.appendingPathComponent("\(name).ndjson")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: input)
+        let err = scratch.appendingPathComponent("\(name).err")
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = Tool.binDirectory.appendingPathComponent("ledger")
+        process.arguments = ["record", "--db", db, "--now", now]
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        return process
+    }
+
+    /// What a process started by `startRecord` wrote on stderr.
+    static func stderr(scratch: URL, name: String) -> String {
+        (try? String(contentsOf: scratch.appendingPathComponent("\(name).err"), encoding: .utf8)) ?? ""
+    }
+
     /// `db`: a SQLite path or a PostgreSQL URL.
     static func record(_ db: String, now: String, _ lines: [String]) throws -> ToolResult {
         try Tool.run("ledger", ["record", "--db", db, "--now", now], stdin: lines.joined(separator: "\n") + "\n")
@@ -691,6 +731,16 @@ enum LedgerFixtures {
     /// records, the alerts, the incident and the findings of its fixes.
     static func incidentStream(_ scenario: String) throws -> [String] {
         let incidents = try Tool.run("detect-incidents", ["--now", "2026-11-23T12:00:00Z", "--quiet"], stdin: try ChaosScenarioTests.stream(scenario))
+        guard incidents.status == 0 else { throw failure("detect-incidents exited \(incidents.status): \(incidents.stderr)") }
+        return incidents.lines
+    }
+
+    /// MixinAlertsTests' cluster (collect-cluster) and `alerts` through detect-incidents, as a run's stream.
+    static func mixinIncidentStream(_ alerts: [String]) throws -> [String] {
+        let collected = try Tool.run("collect-cluster", ["--from", "-", "--cluster", "kubernetes"], stdin: MixinAlertsTests.cluster)
+        guard collected.status == 0 else { throw failure("collect-cluster exited \(collected.status): \(collected.stderr)") }
+        let stdin = collected.stdout + (alerts.isEmpty ? "" : alerts.joined(separator: "\n") + "\n")
+        let incidents = try Tool.run("detect-incidents", ["--now", "2026-12-01T11:00:00Z", "--quiet"], stdin: stdin)
         guard incidents.status == 0 else { throw failure("detect-incidents exited \(incidents.status): \(incidents.stderr)") }
         return incidents.lines
     }

@@ -42,20 +42,13 @@ final class PostgresServer {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let passwordFile = directory.appendingPathComponent("pw")
         try Self.password.write(to: passwordFile, atomically: true, encoding: .utf8)
-        let certificates = try PrometheusServer.run("/bin/bash", ["-c", """
-            set -e
-            cd '\(directory.path)'
-            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=autopilot-test-ca 2>/dev/null
-            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
-            printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
-            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext 2>/dev/null
-            chmod 600 server.key
-            chmod 755 .
-            """])
-        guard certificates.status == 0 else {
+        do {
+            try TestCertificates.make(in: directory)
+        } catch {
             try? FileManager.default.removeItem(at: directory)
-            throw Self.failure("openssl: \(certificates.output)")
+            throw error
         }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
         let chown = try PrometheusServer.run("/bin/chown", ["-R", "nobody:nogroup", directory.path])
         guard chown.status == 0 else { throw Self.failure("chown: \(chown.output)") }
         let initdb = try Self.asNobody(bin.appendingPathComponent("initdb").path, [

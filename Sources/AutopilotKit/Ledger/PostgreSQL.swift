@@ -99,9 +99,7 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func transaction<T>(locking keys: [String], _ body: () throws -> T) throws -> T {
-        try execute("BEGIN")
-        do {
-            try execute("SET LOCAL lock_timeout = '\(Self.lockTimeout)'")
+        try inTransaction(body) {
             // Taken in the order of the lock keys themselves (the names' hashes), so two runs over
             // overlapping clusters cannot deadlock, even where two names share a hash.
             var hashes = Set<Int64>()
@@ -114,21 +112,22 @@ public final class PostgresDatabase: SQLDatabase {
             for hash in hashes.sorted() {
                 try run("SELECT pg_advisory_xact_lock(?, ?)", [.int(Self.clusterLockSpace), .int(hash)])
             }
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
         }
     }
 
     public func migrationTransaction<T>(_ body: () throws -> T) throws -> T {
+        try inTransaction(body) {
+            try run("SELECT pg_advisory_xact_lock(?, 0)", [.int(Self.migrationLockSpace)])
+            try execute("CREATE TABLE IF NOT EXISTS autopilot_schema (version BIGINT NOT NULL)")
+        }
+    }
+
+    /// BEGIN, a lock timeout, `prepare` (the locks), `body`, COMMIT; any error rolls it all back.
+    private func inTransaction<T>(_ body: () throws -> T, prepare: () throws -> Void) throws -> T {
         try execute("BEGIN")
         do {
             try execute("SET LOCAL lock_timeout = '\(Self.lockTimeout)'")
-            try run("SELECT pg_advisory_xact_lock(?, 0)", [.int(Self.migrationLockSpace)])
-            try execute("CREATE TABLE IF NOT EXISTS autopilot_schema (version BIGINT NOT NULL)")
+            try prepare()
             let result = try body()
             try execute("COMMIT")
             return result
