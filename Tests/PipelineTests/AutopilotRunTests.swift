@@ -284,6 +284,69 @@ final class AutopilotRunTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType, .typeCharacterSpecial)
     }
 
+    /// A fleet: two runners (two bastions, or two clusters' CronJobs), each with its own autopilot.yaml and
+    /// cluster, started together under cron with one PostgreSQL ledger (`ledger:` a URL, the password from
+    /// `ledgerPasswordFile`). Both runs land in it, and the fleet's report reads both clusters from it.
+    func testTwoRunnersShareOnePostgreSQLLedger() throws {
+        let scratch = try makeScratchDirectory(self)
+        let (kube, prometheus) = try services(scratch)
+        let server = try PostgresServer.shared()
+        addTeardownBlock { PostgresServer.stopShared() }
+        let db = try server.newDatabase()
+        let bare = server.url(String(db.split(separator: "/").last!), password: false)
+        let password = scratch.appendingPathComponent("ledger-password")
+        try (PostgresServer.password + "\n").write(to: password, atomically: true, encoding: .utf8)
+        var runners: [(Process, URL)] = []
+        for cluster in ["prod-us", "prod-eu"] {
+            let home = scratch.appendingPathComponent(cluster)
+            try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+            let config = home.appendingPathComponent("autopilot.yaml")
+            try """
+                output: out
+                ledger: "\(bare)"
+                ledgerPasswordFile: \(password.path)
+                clusters:
+                  - name: \(cluster)
+                    context: demo
+                    kubeconfig: \(kube.kubeconfig.path)
+                    prometheus: {url: "\(prometheus.url.absoluteString)"}
+                """.write(to: config, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["-i", "HOME=\(home.path)", "LOGNAME=root", "SHELL=/bin/sh", "PATH=/usr/bin:/bin",
+                                 Tool.binDirectory.appendingPathComponent("autopilot-run").path, "--config", config.path, "--date", date]
+            let log = home.appendingPathComponent("cron.log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: log)
+            process.standardError = try FileHandle(forWritingTo: log)
+            runners.append((process, log))
+        }
+        for (process, _) in runners { try process.run() }
+        for (process, log) in runners {
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        }
+
+        let export = try Tool.run("ledger", ["export", "--db", db])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let records = try decodeRecords(export.lines)
+        let ledger = records.filter { $0["kind"] as? String == "ledger" }
+        let byCluster = Dictionary(grouping: ledger) { $0["cluster"] as? String ?? "" }
+        XCTAssertEqual(Set(byCluster.keys), ["prod-us", "prod-eu"], "both runners' findings in the one ledger")
+        XCTAssertEqual(byCluster["prod-us"]?.count, byCluster["prod-eu"]?.count, "the same cluster seen by both: the same findings")
+        XCTAssertFalse(ledger.isEmpty)
+        let runs = Set(records.filter { $0["kind"] as? String == "costhistory" }.compactMap { $0["run"] as? Int })
+        XCTAssertEqual(runs.count, 2, "two runs")
+        let report = scratch.appendingPathComponent("fleet-report")
+        let rendered = try Tool.run("render-report", ["--out", report.path, "--now", "\(date)T12:00:00Z"], stdin: export.stdout)
+        XCTAssertEqual(rendered.status, 0, rendered.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any])
+        XCTAssertEqual(json["clusters"] as? [String], ["prod-eu", "prod-us"], "the fleet's report has both")
+        for (_, log) in runners {
+            XCTAssertFalse(try String(contentsOf: log, encoding: .utf8).contains(PostgresServer.password), "no password in the run's log")
+        }
+    }
+
     func testAnUnreachableClusterIsLeftOutAndTheOtherIsRecorded() throws {
         let scratch = try makeScratchDirectory(self)
         let (kube, prometheus) = try services(scratch)
