@@ -19,8 +19,9 @@ final class LedgerPostgresTests: LedgerTests {
         try PostgresDatabase(url: location)
     }
 
-    // Linux's XCTest finds only the tests a class declares itself: each LedgerTests test is named again here
-    // (testEveryLedgerAndSlackTestRunsOnPostgreSQL keeps the lists equal).
+    // SwiftPM's test discovery on Linux leaves out a subclass that declares no test of its own: each
+    // LedgerTests test is named again here, so none can be missed (testEveryLedgerAndSlackTestRunsOnPostgreSQL
+    // keeps the lists equal).
     override func testAFindingsLifeAcrossThreeWeeklyRuns() throws { try super.testAFindingsLifeAcrossThreeWeeklyRuns() }
     override func testAMergedChangeIsNotedOnceAndReportedAsMerged() throws { try super.testAMergedChangeIsNotedOnceAndReportedAsMerged() }
     override func testAVersionOneFileIsMigratedAndKeepsItsRows() throws { try super.testAVersionOneFileIsMigratedAndKeepsItsRows() }

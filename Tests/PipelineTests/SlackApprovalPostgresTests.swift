@@ -12,14 +12,19 @@ final class SlackApprovalPostgresTests: SlackApprovalTests {
 
     override func newLedger(_ scratch: URL) throws -> String { try PostgresServer.shared().newDatabase() }
 
-    // Linux's XCTest finds only the tests a class declares itself (LedgerPostgresTests checks this list).
+    // Each SlackApprovalTests test named again (LedgerPostgresTests checks the list). Two are not run again:
+    // the Slack outage test opens no ledger, and the 30 s loop from finding to approved PR does on the ledger
+    // what the others here do on PostgreSQL one by one (record, Slack decisions, message ids, export); the
+    // suite has 20 minutes on CI.
+    override func testASlackOutageForwardsEveryRecordAndExits69() throws { throw XCTSkip("opens no ledger: run by SlackApprovalTests") }
+    override func testFromFindingToApprovedPullRequest() throws {
+        throw XCTSkip("its ledger steps run here one by one; the whole loop runs in SlackApprovalTests")
+    }
     override func testOneMessagePerFindingThenUpdatesOfTheSameMessage() throws { try super.testOneMessagePerFindingThenUpdatesOfTheSameMessage() }
-    override func testASlackOutageForwardsEveryRecordAndExits69() throws { try super.testASlackOutageForwardsEveryRecordAndExits69() }
     override func testDryRunPrintsThePayloadsAndWebhookPostsOncePerLifecycle() throws { try super.testDryRunPrintsThePayloadsAndWebhookPostsOncePerLifecycle() }
     override func testOnlyCorrectlySignedFreshRequestsAreAcceptedAndAReplayIsRefused() throws { try super.testOnlyCorrectlySignedFreshRequestsAreAcceptedAndAReplayIsRefused() }
     override func testRepliesEscapeWhatTheClickCarried() throws { try super.testRepliesEscapeWhatTheClickCarried() }
     override func testAUserNotOnTheAllowListChangesNothing() throws { try super.testAUserNotOnTheAllowListChangesNothing() }
-    override func testFromFindingToApprovedPullRequest() throws { try super.testFromFindingToApprovedPullRequest() }
     override func testAnAcknowledgedDecisionIsFinishedBeforeTheServerStops() throws { try super.testAnAcknowledgedDecisionIsFinishedBeforeTheServerStops() }
     override func testTheTerminalApprovalPrintsTheSameExplanation() throws { try super.testTheTerminalApprovalPrintsTheSameExplanation() }
 }
