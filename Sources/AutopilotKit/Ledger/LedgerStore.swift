@@ -207,10 +207,7 @@ public final class LedgerStore {
     }
 
     public static func password(fromFile path: String) throws -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PostgresError(name: path, message: "cannot read the database password file")
-        }
-        return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        try SecretFile.read(path, "the ledger's database password")
     }
 
     private func migrate(to version: Int) throws {

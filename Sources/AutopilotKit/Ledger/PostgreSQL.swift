@@ -125,15 +125,10 @@ public final class PostgresDatabase: SQLDatabase {
     /// BEGIN, a lock timeout, `prepare` (the locks), `body`, COMMIT; any error rolls it all back.
     private func inTransaction<T>(_ body: () throws -> T, prepare: () throws -> Void) throws -> T {
         try execute("BEGIN")
-        do {
+        return try committing {
             try execute("SET LOCAL lock_timeout = '\(Self.lockTimeout)'")
             try prepare()
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
+            return try body()
         }
     }
 

@@ -58,6 +58,19 @@ extension SQLDatabase {
     @discardableResult public func run(_ sql: String) throws -> Int { try run(sql, []) }
     public func rows(_ sql: String) throws -> [SQLRow] { try rows(sql, []) }
     public func transaction<T>(_ body: () throws -> T) throws -> T { try transaction(locking: [], body) }
+
+    /// The end of a transaction both backends share: `body` (run after the caller's BEGIN), then COMMIT, or
+    /// ROLLBACK on any error, which is rethrown.
+    func committing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
 }
 
 /// Where the differences between the two databases are written down.

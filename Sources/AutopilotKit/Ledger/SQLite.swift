@@ -114,14 +114,7 @@ public final class SQLiteDatabase: SQLDatabase {
     /// file has one write lock, so `keys` need nothing more.
     public func transaction<T>(locking keys: [String], _ body: () throws -> T) throws -> T {
         try retryingWhileBusy { () throws(SQLiteError) in try execute("BEGIN IMMEDIATE") }
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
+        return try committing(body)
     }
 
     public func migrationTransaction<T>(_ body: () throws -> T) throws -> T { try transaction(locking: [], body) }
