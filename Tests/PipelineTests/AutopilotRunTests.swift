@@ -293,7 +293,7 @@ final class AutopilotRunTests: XCTestCase {
         let server = try PostgresServer.shared()
         addTeardownBlock { PostgresServer.stopShared() }
         let db = try server.newDatabase()
-        let bare = server.url(String(db.split(separator: "/").last!), password: false)
+        let bare = server.withoutPassword(db)
         let password = scratch.appendingPathComponent("ledger-password")
         try (PostgresServer.password + "\n").write(to: password, atomically: true, encoding: .utf8)
         var runners: [(Process, URL)] = []

@@ -100,7 +100,7 @@ final class LedgerPostgresTests: LedgerTests {
         let server = try Self.sharedServer()
         let db = try newLedger(scratch)
         let name = String(db.split(separator: "/").last!)
-        let bare = server.url(name, password: false)
+        let bare = server.withoutPassword(db)
         let file = scratch.appendingPathComponent("pw")
         try (PostgresServer.password + "\n").write(to: file, atomically: true, encoding: .utf8)
         let run = try Tool.run("ledger", ["record", "--db", bare, "--db-password-file", file.path, "--now", F.t1],
@@ -208,7 +208,7 @@ final class LedgerPostgresTests: LedgerTests {
         let scratch = try makeScratchDirectory(self)
         let server = try Self.sharedServer()
         let db = try newLedger(scratch)
-        let bare = server.url(String(db.split(separator: "/").last!), password: false)
+        let bare = server.withoutPassword(db)
         let password = scratch.appendingPathComponent("pg-password")
         try (PostgresServer.password + "\n").write(to: password, atomically: true, encoding: .utf8)
         func check(_ ledger: String) throws -> DoctorCheck {

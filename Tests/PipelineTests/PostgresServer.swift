@@ -84,10 +84,13 @@ final class PostgresServer {
         throw Self.failure("postgres did not start on port \(port): \(tail)")
     }
 
-    /// A URL with the password in it; `password: false` leaves it out (for a password given another way).
-    func url(_ database: String, password: Bool = true) -> String {
-        "postgresql://\(Self.user)\(password ? ":" + Self.password : "")@127.0.0.1:\(port)/\(database)"
+    /// A database's URL, with the password in it.
+    func url(_ database: String) -> String {
+        "postgresql://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(database)"
     }
+
+    /// `url` (one of this server's) without its password, for a password given another way.
+    func withoutPassword(_ url: String) -> String { url.replacingOccurrences(of: ":\(Self.password)@", with: "@") }
 
     /// A new, empty database's URL.
     func newDatabase() throws -> String {

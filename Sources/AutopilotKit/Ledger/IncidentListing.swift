@@ -5,9 +5,14 @@ public enum IncidentListing {
     static let columns = ["id", "cluster", "status", "severity", "category", "target", "detected", "last signal", "resolved",
                           "root cause", "confidence", "findings"]
 
-    static func cells(_ record: JSONValue) -> [String] {
-        let target = [record["namespace"]?.stringValue, record["target"]?["kind"]?.stringValue, record["target"]?["name"]?.stringValue]
+    /// `namespace/Kind/name` (or `Kind/name` without a namespace) of a `ledgerincident` record.
+    static func target(_ record: JSONValue) -> String {
+        [record["namespace"]?.stringValue, record["target"]?["kind"]?.stringValue, record["target"]?["name"]?.stringValue]
             .compactMap { $0 }.joined(separator: "/")
+    }
+
+    static func cells(_ record: JSONValue) -> [String] {
+        let target = Self.target(record)
         let confidence = record["rootCause"]?["confidence"]?.doubleValue.map { "\(Int(($0 * 100).rounded()))%" } ?? ""
         return [
             record["id"]?.stringValue ?? "", record["cluster"]?.stringValue ?? "", record["status"]?.stringValue ?? "",

@@ -48,9 +48,8 @@ public struct IncidentLifecycle: Sendable {
             } else {
                 week = "ongoing"
             }
-            let target = [record["namespace"]?.string, record["target", "kind"]?.string, record["target", "name"]?.string].compactMap { $0 }
             rows.append(Row(id: id, cluster: record["cluster"]?.string ?? "", status: status, week: week,
-                            category: record["category"]?.string ?? "", target: target.joined(separator: "/"),
+                            category: record["category"]?.string ?? "", target: IncidentListing.target(record.value),
                             rootCause: record["rootCause", "summary"]?.string, confidence: record["rootCause", "confidence"]?.double,
                             detectedAt: detected ?? "", timeToResolve: record["timeToResolveSeconds"]?.double))
         }

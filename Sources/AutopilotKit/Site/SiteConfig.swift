@@ -166,8 +166,12 @@ struct SiteConfigReader {
 
     /// A file path, relative to the config's folder unless absolute.
     func file(_ node: YAMLNode, _ name: String) throws(ConfigError) -> String {
-        let value = try string(node, name)
-        return value.hasPrefix("/") ? value : URL(fileURLWithPath: folder).appendingPathComponent(value).path
+        resolved(try string(node, name))
+    }
+
+    /// A path relative to the config's folder made absolute; an absolute one kept.
+    func resolved(_ path: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).path
     }
 
     /// `ledger`: a file (relative to the config's folder) or a postgresql:// URL without a password.
@@ -176,7 +180,7 @@ struct SiteConfigReader {
         switch LedgerLocation(value) {
         case .sqlite(let path):
             guard !path.isEmpty else { throw error(node, "'ledger' names no file") }
-            return path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).path
+            return resolved(path)
         case .postgres: break
         }
         guard let url = URLComponents(string: value), url.host != nil else { throw error(node, "'ledger' is not a postgresql:// URL") }
