@@ -71,7 +71,7 @@ demo: release
 	cat $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) > $(OUT)/demo.ndjson.tmp; \
 	rm -f $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) $(OUT)/demo.db $(OUT)/demo.db-wal $(OUT)/demo.db-shm; \
 	$$bin/ledger record --db $(OUT)/demo.db --now $(DEMO_NOW) --summary < $(OUT)/demo.ndjson.tmp > $(OUT)/ledger.ndjson.tmp; \
-	$$bin/render-report --out $(OUT)/report --now $(DEMO_NOW) < $(OUT)/ledger.ndjson.tmp; \
+	$$bin/render-report --out $(OUT)/report --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson.tmp; \
 	mv $(OUT)/demo.ndjson.tmp $(OUT)/demo.ndjson; mv $(OUT)/ledger.ndjson.tmp $(OUT)/ledger.ndjson; \
 	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records); findings:"; \
 	jq -r 'select(.kind=="finding") | [.cluster, .risk.gate, .risk.level, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \

@@ -58,7 +58,7 @@ weekly:
 	if [ -d "$(ALERTS)" ]; then find "$(ALERTS)" -maxdepth 1 -name 'alerts-*.ndjson' -mtime -8 -exec cp {} "$(TMP)/capture/alerts/" \; ; fi
 	$(foreach ctx,$(CONTEXTS),$(call cluster_chain,$(ctx)))
 	cat "$(TMP)"/streams/*.ndjson | "$(BIN)/ledger" record --db "$(DB)" --summary $(BILLING_ARG) > "$(TMP)/ledger.ndjson"
-	"$(BIN)/render-report" --out "$(TMP)/report" $(BILLING_ARG) < "$(TMP)/ledger.ndjson"
+	"$(BIN)/render-report" --out "$(TMP)/report" --db "$(DB)" $(BILLING_ARG) < "$(TMP)/ledger.ndjson"
 	mv "$(TMP)" "$(RUN)"
 	@echo "weekly.mk: $(RUN)/report/report.html" >&2
 endif

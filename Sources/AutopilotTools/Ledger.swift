@@ -61,7 +61,9 @@ extension Ledger {
                 per cluster (the allocation reconciled to the bill), and one `ledgerincident` record per \
                 incident of the run's clusters (open → resolved when a run no longer reports it → reopened).
 
-                Findings gated `auto` by score-risk are approved by the policy. Implemented findings are \
+                Findings gated `auto` by score-risk are approved by the policy. emit-pr's `change` records \
+                say where each finding's change stands (local branch, pushed, draft or open PR, merged, \
+                closed, not patchable); only a merged PR implements a finding. Implemented findings are \
                 verified against the run: live and safe → verified with the realized monthly savings; \
                 not live yet, or unsafe (OOM kills, usage above the new request) → flagged, still implemented.
 
@@ -117,8 +119,13 @@ extension Ledger {
                     let incidentCounts = IncidentStatus.allCases.map { status in
                         "\(incidents.filter { $0["status"]?.stringValue == status.rawValue }.count) \(status.rawValue)"
                     }
+                    let changes = ChangeState.allCases.compactMap { state -> String? in
+                        let count = ledger.filter { $0["change"]?["state"]?.stringValue == state.rawValue }.count
+                        return count == 0 ? nil : "\(count) \(state.rawValue)"
+                    }
                     diagnostics.note("\(set.findings.count) findings and \(set.incidents.count) incidents recorded in \(store.db.name); "
-                        + "ledger: \(counts.joined(separator: ", ")); incidents: \(incidentCounts.joined(separator: ", "))")
+                        + "ledger: \(counts.joined(separator: ", ")); changes: \(changes.isEmpty ? "none" : changes.joined(separator: ", ")); "
+                        + "incidents: \(incidentCounts.joined(separator: ", "))")
                 }
             }
             if status != .ok { throw ExitCode(status.rawValue) }

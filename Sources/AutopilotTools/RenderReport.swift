@@ -13,11 +13,15 @@ struct RenderReport: ParsableCommand {
             may be concatenated. Output: the three files in --out (each written to a temporary file and \
             renamed); nothing on stdout, and with --summary one line on stderr.
 
-            The headline: saved this week (verified), projected next week (approved + implemented), \
-            identified and not yet acted on, incidents caught; all money is monthly run-rate in USD and \
-            every total is the sum of its rows to the cent. Then breakdowns by team, cluster and kind of \
-            waste, the cost allocation by team (OpenCost-style, with the idle line), charts, what changed \
-            this week and the recommended next steps.
+            The headline: saved this week (verified), projected (approved and on its way: merged and not \
+            verified yet, or approved with a change emit-pr can make), identified and not on its way yet, \
+            incidents caught; all money is monthly run-rate in USD and every total is the sum of its rows to \
+            the cent. Each finding says where it is: detected or approved, with its branch ready, PR open \
+            (draft or ready), closed or not patchable; merged; verified by the cluster (and the bill). Then \
+            breakdowns by team (node and volume savings on the idle and volume lines they reduce), cluster \
+            and kind of waste, the cost allocation by team (OpenCost-style, with the idle line), charts, \
+            what changed this week by workload, the next steps (with --db, ledger commands that work when \
+            pasted) and the findings emit-pr could not patch, with why and what to do.
 
             Exit status: 0 ok, 64 usage, 65 malformed input lines, 74 I/O error.
 
@@ -42,6 +46,10 @@ struct RenderReport: ParsableCommand {
                                valueName: "path"))
     var billing: String?
 
+    @Option(help: ArgumentHelp("The ledger the stream came from (as ledger's --db), written into the next steps' commands so that they work when pasted (never its password). render-report does not open it.",
+                               valueName: "path-or-url"))
+    var db: String?
+
     @Flag(help: "Print a one-line summary on stderr (what was written, and the headline figures).")
     var summary = false
 
@@ -65,7 +73,8 @@ struct RenderReport: ParsableCommand {
                 }
             }
             let time = now.flatMap(RFC3339.date) ?? Self.latest(set) ?? Date()
-            let report = WeeklyReport(set, now: time, team: team, model: CostModel(prices: table, bill: bill))
+            let report = WeeklyReport(set, now: time, team: team, model: CostModel(prices: table, bill: bill),
+                                      ledger: db.map { LedgerLocation($0).description })
             try FileIO.makeDirectory(out)
             try FileIO.writeAtomically(report.json.serialized() + [UInt8(ascii: "\n")], to: "\(out)/report.json")
             try FileIO.writeAtomically(Array(report.markdown.utf8), to: "\(out)/report.md")

@@ -15,6 +15,8 @@ final class LedgerPostgresTests: LedgerTests {
         try Self.sharedServer().newDatabase()
     }
 
+    override func ledgerEnvironment() throws -> [String: String] { ["PGPASSWORD": PostgresServer.password] }
+
     override func rawDatabase(_ location: String) throws -> any SQLDatabase {
         try PostgresDatabase(url: location)
     }
@@ -25,6 +27,10 @@ final class LedgerPostgresTests: LedgerTests {
     override func testAFindingsLifeAcrossThreeWeeklyRuns() throws { try super.testAFindingsLifeAcrossThreeWeeklyRuns() }
     override func testAMergedChangeIsNotedOnceAndReportedAsMerged() throws { try super.testAMergedChangeIsNotedOnceAndReportedAsMerged() }
     override func testAVersionOneFileIsMigratedAndKeepsItsRows() throws { try super.testAVersionOneFileIsMigratedAndKeepsItsRows() }
+    override func testAChangeIsShownAsItStandsInGit() throws { try super.testAChangeIsShownAsItStandsInGit() }
+    override func testAVersionSixLedgerNoLongerCountsOpenPRsAsImplemented() throws {
+        try super.testAVersionSixLedgerNoLongerCountsOpenPRsAsImplemented()
+    }
     override func testTwoConcurrentRunsBothLand() throws { try super.testTwoConcurrentRunsBothLand() }
     override func testEightClustersAndTwoRunsOfOneAtOnceLoseNothing() throws { try super.testEightClustersAndTwoRunsOfOneAtOnceLoseNothing() }
     override func testARunKilledMidwayLeavesTheLedgerAsItWas() throws { try super.testARunKilledMidwayLeavesTheLedgerAsItWas() }

@@ -14,6 +14,9 @@ class LedgerTests: XCTestCase {
         scratch.appendingPathComponent("\(name).db").path
     }
 
+    /// What a shell needs beside the ledger's location to open it (a PostgreSQL password is never in a report).
+    func ledgerEnvironment() throws -> [String: String] { [:] }
+
     /// The database under the ledger, opened without LedgerStore (which would migrate it).
     func rawDatabase(_ location: String) throws -> any SQLDatabase {
         try SQLiteDatabase(path: location)
@@ -99,7 +102,8 @@ class LedgerTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("f-0000000000000000"), unknown.stderr)
         XCTAssertEqual(try F.exportedLedger(db).count, findings.count)
 
-        // Run 2, a week later: emit-pr's changes implement three findings; one finding is not reported.
+        // Run 2, a week later: emit-pr reports two PRs merged, which implements their three findings; one
+        // finding is not reported.
         let run2 = try F.record(db, now: F.t2, F.run2Lines(picks))
         XCTAssertEqual(run2.status, 0, run2.stderr)
         XCTAssertEqual(run2.stderr, "")
@@ -116,6 +120,9 @@ class LedgerTests: XCTestCase {
             let step = try XCTUnwrap((entry["transitions"] as? [[String: Any]])?.last, id)
             XCTAssertEqual(step["from"] as? String, from, id)
             XCTAssertEqual(step["to"] as? String, "implemented", id)
+            XCTAssertEqual(step["reason"] as? String, "merged: \(url)", id)
+            XCTAssertEqual(step["change"] as? String, "merged", id)
+            XCTAssertEqual(F.string(entry, "change", "state"), "merged", id)
             XCTAssertEqual(step["actor"] as? String, "emit-pr", id)
             XCTAssertEqual(step["at"] as? String, F.t2, id)
             XCTAssertEqual(F.string(entry, "verification", "state"), "not-live", "\(id): the cluster does not show the change yet")
@@ -144,8 +151,9 @@ class LedgerTests: XCTestCase {
         XCTAssertTrue(lateReject.stderr.contains(cpuAuto), lateReject.stderr)
         XCTAssertEqual(try F.exportedLedger(db)[cpuAuto]?["status"] as? String, "implemented")
 
-        // Run 3, two weeks in: the CPU change is live, the memory change is live but OOM-killed, the other PR is
-        // not merged, the dropped finding is back and an approved one is gone.
+        // Run 3, two weeks in: the CPU change is live, the memory change is live but OOM-killed, the other
+        // change of the same PR is merged but not deployed yet, the dropped finding is back and an approved one
+        // is gone.
         let run3Input = try F.run3Lines(picks)
         XCTAssertEqual(zip(run3Input, lines.filter { !F.isFinding($0, picks.id(picks.expiring)) }).filter { $0 != $1 }.count, 3,
                        "two workloads and one usage record edited")
@@ -235,6 +243,184 @@ class LedgerTests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
         let changed = (json["changedThisWeek"] as! [[String: Any]]).compactMap { $0["what"] as? String }
         XCTAssertEqual(changed, ["PR merged (https://git.example/pr/7)"], "opened on 11-09 is outside the week")
+    }
+
+    /// A change as it stands in git, over four runs: a local branch, a pushed one, a PR opened, merged; a PR
+    /// closed unmerged; a finding emit-pr cannot patch. Only the merge implements; the report says each as
+    /// what it is, counts an approved finding that cannot go ahead as identified, and its pasted command works.
+    func testAChangeIsShownAsItStandsInGit() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = try newLedger(scratch)
+        func finding(_ id: String, _ name: String, gate: String, savings: Int) -> String {
+            #"{"kind":"finding","cluster":"c1","id":"\#(id)","detector":"over-requested-cpu","namespace":"shop","team":"checkout","# +
+                #""target":{"kind":"Deployment","name":"\#(name)","container":"app"},"summary":"Lower \#(name)","current":{"cpu":1},"# +
+                #""recommended":{"cpu":0.5},"monthlyCost":{"current":20,"recommended":\#(20 - savings)},"monthlySavings":\#(savings),"# +
+                #""risk":{"overall":0.2,"level":"low","gate":"\#(gate)"}}"#
+        }
+        func change(_ id: String, _ state: String, _ extra: String = "") -> String {
+            #"{"kind":"change","cluster":"c1","findingIds":["\#(id)"],"state":"\#(state)"\#(extra)}"#
+        }
+        let findings = [finding("f-1", "api", gate: "approve", savings: 10), finding("f-2", "web", gate: "auto", savings: 8),
+                        finding("f-3", "cart", gate: "approve", savings: 6)]
+        let times = ["2026-11-02T06:00:00Z", "2026-11-09T06:00:00Z", "2026-11-16T06:00:00Z", "2026-11-23T06:00:00Z"]
+        let changes = [
+            [change("f-1", "local", #","branch":"autopilot/c1/shop/api","pushed":false"#),
+             change("f-2", "not-patchable", #","reason":"no manifest in the repo defines Deployment shop/web""#),
+             change("f-3", "open", #","branch":"autopilot/c1/shop/cart","url":"https://git.example/pr/3""#)],
+            [change("f-1", "local", #","branch":"autopilot/c1/shop/api","pushed":true,"reason":"no GITHUB_TOKEN""#),
+             change("f-2", "not-patchable", #","reason":"no manifest in the repo defines Deployment shop/web""#),
+             change("f-3", "refused", #","reason":"the checkout has uncommitted changes""#)],
+            [change("f-1", "open", #","branch":"autopilot/c1/shop/api","url":"https://git.example/pr/1""#),
+             change("f-3", "closed", #","branch":"autopilot/c1/shop/cart","url":"https://git.example/pr/3""#)],
+            [change("f-1", "merged", #","branch":"autopilot/c1/shop/api","url":"https://git.example/pr/1""#)],
+        ]
+        func report(_ week: Int) throws -> (json: [String: Any], markdown: String) {
+            let export = try Tool.run("ledger", ["export", "--db", db])
+            XCTAssertEqual(export.status, 0, export.stderr)
+            let out = scratch.appendingPathComponent("report-\(week)")
+            let run = try Tool.run("render-report", ["--out", out.path, "--now", times[week], "--db", db], stdin: export.stdout)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any])
+            return (json, try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8))
+        }
+        func entry(_ json: [String: Any], _ id: String) -> [String: Any] {
+            (json["findings"] as? [[String: Any]])?.first { $0["id"] as? String == id } ?? [:]
+        }
+        func changed(_ json: [String: Any], _ id: String) -> String? {
+            (json["changedThisWeek"] as? [[String: Any]])?.first { $0["id"] as? String == id }?["what"] as? String
+        }
+        func step(_ json: [String: Any], _ id: String) -> [String: Any]? {
+            (json["nextSteps"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+        }
+        func record(_ week: Int) throws {
+            let run = try F.record(db, now: times[week], findings + changes[week])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertEqual(run.stderr, "")
+        }
+
+        // Week 1: nothing is implemented; each finding says where its change is.
+        try record(0)
+        var ledger = try F.exportedLedger(db)
+        XCTAssertEqual(ledger.mapValues { $0["status"] as? String }, ["f-1": "detected", "f-2": "approved", "f-3": "detected"])
+        XCTAssertEqual(ledger.mapValues { F.string($0, "change", "state") }, ["f-1": "local", "f-2": "not-patchable", "f-3": "open"])
+        XCTAssertEqual(F.string(ledger["f-2"], "change", "reason"), "no manifest in the repo defines Deployment shop/web")
+        var week = try report(0)
+        XCTAssertEqual(entry(week.json, "f-1")["stage"] as? String, "detected, branch ready, not pushed")
+        XCTAssertEqual(entry(week.json, "f-2")["stage"] as? String, "approved, not patchable")
+        XCTAssertEqual(entry(week.json, "f-3")["stage"] as? String, "detected, PR open")
+        XCTAssertEqual(changed(week.json, "f-1"), "new: branch ready, not pushed (autopilot/c1/shop/api)")
+        XCTAssertEqual(changed(week.json, "f-3"), "new: PR opened (https://git.example/pr/3)")
+        XCTAssertFalse(week.markdown.contains("PR opened (autopilot"), "a branch is not called a PR")
+        let headline = try XCTUnwrap(week.json["headline"] as? [String: Any])
+        XCTAssertEqual(F.cents(headline["projectedNextWeek"]), 0, "an approval emit-pr cannot patch is not on its way")
+        XCTAssertEqual(F.cents(headline["identifiedNotActedOn"]), 2_400)
+        let stalled = try XCTUnwrap(week.json["notPatchable"] as? [[String: Any]])
+        XCTAssertEqual(stalled.compactMap { $0["id"] as? String }, ["f-2"])
+        XCTAssertEqual(stalled.first?["why"] as? String, "no manifest in the repo defines Deployment shop/web")
+        XCTAssertTrue((stalled.first?["whatToDo"] as? String)?.contains("--scope") == true)
+        XCTAssertNil(step(week.json, "f-2"), "no next step sends a not-patchable finding back to emit-pr")
+        XCTAssertTrue(week.markdown.contains("## Not patchable: why, and what to do"))
+
+        // The next step's command, pasted into a shell, approves f-1 in this ledger.
+        let command = try XCTUnwrap(step(week.json, "f-1")?["command"] as? String)
+        XCTAssertTrue(command.hasPrefix("ledger approve 'f-1' --db "), command)
+        XCTAssertTrue(week.markdown.contains("`\(command)`"), "the Markdown shows it as code, verbatim")
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = ["-c", command]
+        shell.environment = ["PATH": Tool.binDirectory.path + ":/usr/bin:/bin", "USER": "carol"].merging(try ledgerEnvironment()) { $1 }
+        shell.standardOutput = FileHandle.nullDevice
+        try shell.run()
+        shell.waitUntilExit()
+        XCTAssertEqual(shell.terminationStatus, 0, command)
+        ledger = try F.exportedLedger(db)
+        XCTAssertEqual(ledger["f-1"]?["status"] as? String, "approved")
+        XCTAssertEqual((ledger["f-1"]?["transitions"] as? [[String: Any]])?.last?["actor"] as? String, "carol")
+
+        // Week 2: the branch is pushed without a PR; a refusal does not hide f-3's open PR.
+        try record(1)
+        ledger = try F.exportedLedger(db)
+        XCTAssertEqual(F.string(ledger["f-1"], "change", "state"), "pushed")
+        XCTAssertEqual(F.string(ledger["f-3"], "change", "state"), "open")
+        XCTAssertEqual(F.string(ledger["f-3"], "change", "url"), "https://git.example/pr/3")
+        XCTAssertEqual((ledger["f-2"]?["transitions"] as? [[String: Any]])?.count, 3, "the same refusal again is no news")
+
+        // Week 3: f-1's PR is open, f-3's closed unmerged.
+        try record(2)
+        week = try report(2)
+        XCTAssertEqual(entry(week.json, "f-1")["stage"] as? String, "approved, PR open")
+        XCTAssertEqual(changed(week.json, "f-1"), "PR opened (https://git.example/pr/1)")
+        XCTAssertEqual(changed(week.json, "f-3"), "PR closed without merging (https://git.example/pr/3)")
+        XCTAssertEqual(entry(week.json, "f-3")["stage"] as? String, "detected, PR closed unmerged")
+        XCTAssertEqual(step(week.json, "f-3")?["command"] as? String,
+                       "ledger reject 'f-3' --db \(F.shellQuoted(LedgerLocation(db).description)) --by \"$USER\" --reason 'PR closed unmerged'")
+        XCTAssertEqual((week.json["rows"] as? [String: [String]])?["projectedNextWeek"], ["f-1"], "approved, its PR open: on its way")
+
+        // Week 4: the merge implements f-1; the transition that moved the change keeps its status' date.
+        try record(3)
+        ledger = try F.exportedLedger(db)
+        XCTAssertEqual(ledger["f-1"]?["status"] as? String, "implemented")
+        let steps = try XCTUnwrap(ledger["f-1"]?["transitions"] as? [[String: Any]])
+        XCTAssertEqual(steps.map { "\($0["from"] as? String ?? "-")>\($0["to"] as? String ?? "")/\($0["change"] as? String ?? "")" },
+                       ["->detected/", "detected>detected/local", "detected>approved/", "approved>approved/pushed", "approved>approved/open",
+                        "approved>implemented/merged"])
+        XCTAssertEqual(ledger["f-1"]?["statusSince"] as? String, times[3])
+        XCTAssertEqual(ledger["f-3"]?["statusSince"] as? String, times[0], "a PR closing is not a new status")
+        week = try report(3)
+        XCTAssertEqual(entry(week.json, "f-1")["stage"] as? String, "merged, not verified yet")
+        XCTAssertEqual(changed(week.json, "f-1"), "PR merged (https://git.example/pr/1)")
+    }
+
+    /// Before schema 7 a local branch or an open PR implemented a finding. Migrating moves such findings
+    /// back to the status they came from (saying so), keeps merged ones implemented and verified ones verified.
+    func testAVersionSixLedgerNoLongerCountsOpenPRsAsImplemented() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = try newLedger(scratch, "six")
+        do {
+            let store = try LedgerStore(at: db, migratingTo: 6)
+            func add(_ id: String, status: String, url: String?, branch: String, steps: [(String?, String, String, String?)]) throws {
+                try store.db.run(
+                    """
+                    INSERT INTO findings (id, cluster, namespace, team, detector, target_kind, target_name, container, summary, status,
+                    first_seen, last_seen, baseline, finding, change_branch, change_url, verification)
+                    VALUES (?, 'old', 'shop', 'checkout', 'over-requested-cpu', 'Deployment', ?, 'app', 'Lower it', ?, ?, ?, '{}', '{}', ?, ?, ?)
+                    """,
+                    [.text(id), .text(id), .text(status), .text("2026-10-01T06:00:00Z"), .text("2026-10-15T06:00:00Z"), .text(branch),
+                     .optional(url), .text(#"{"state":"not-live"}"#)])
+                for (index, (from, to, actor, reason)) in steps.enumerated() {
+                    try store.db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                                     [.text(id), .optional(from), .text(to), .text("2026-10-0\(index + 1)T06:00:00Z"), .text(actor), .optional(reason)])
+                }
+            }
+            let first: (String?, String, String, String?) = (nil, "detected", "ledger record", "first reported")
+            try add("f-open", status: "implemented", url: "https://git.example/pr/5", branch: "autopilot/a",
+                    steps: [first, ("detected", "approved", "policy (gate auto)", nil), ("approved", "implemented", "emit-pr", "https://git.example/pr/5")])
+            try add("f-local", status: "implemented", url: nil, branch: "autopilot/b",
+                    steps: [first, ("detected", "implemented", "emit-pr", "autopilot/b")])
+            try add("f-merged", status: "implemented", url: "https://git.example/pr/6", branch: "autopilot/c",
+                    steps: [first, ("detected", "implemented", "emit-pr", "https://git.example/pr/6"),
+                            ("implemented", "implemented", "emit-pr", "merged: https://git.example/pr/6")])
+            try add("f-verified", status: "verified", url: "https://git.example/pr/7", branch: "autopilot/d",
+                    steps: [first, ("detected", "implemented", "emit-pr", "https://git.example/pr/7"),
+                            ("implemented", "verified", "ledger record", "live")])
+        }
+        _ = try LedgerStore(at: db)
+        let ledger = try F.exportedLedger(db)
+        XCTAssertEqual(ledger.mapValues { $0["status"] as? String },
+                       ["f-open": "approved", "f-local": "detected", "f-merged": "implemented", "f-verified": "verified"])
+        XCTAssertEqual(ledger.mapValues { F.string($0, "change", "state") },
+                       ["f-open": "open", "f-local": "local", "f-merged": "merged", "f-verified": "open"])
+        for id in ["f-open", "f-local"] {
+            let last = try XCTUnwrap((ledger[id]?["transitions"] as? [[String: Any]])?.last, id)
+            XCTAssertEqual(last["from"] as? String, "implemented", id)
+            XCTAssertEqual(last["actor"] as? String, "ledger migrate", id)
+            XCTAssertEqual(last["at"] as? String, "2026-10-15T06:00:00Z", "dated at the last run that saw it: \(id)")
+            XCTAssertTrue((last["reason"] as? String)?.hasPrefix("not merged") == true, id)
+            XCTAssertTrue(ledger[id]?["verification"] is NSNull, "\(id): nothing was deployed to verify")
+        }
+        XCTAssertEqual((ledger["f-merged"]?["transitions"] as? [[String: Any]])?.last?["change"] as? String, "merged")
+        XCTAssertEqual(F.string(ledger["f-merged"], "verification", "state"), "not-live", "a merged change keeps its verification")
+        XCTAssertEqual(try rawDatabase(db).schemaVersion(), LedgerStore.currentVersion)
     }
 
     func testAVersionOneFileIsMigratedAndKeepsItsRows() throws {
@@ -580,7 +766,7 @@ class LedgerTests: XCTestCase {
         XCTAssertTrue(export.stdout.hasSuffix("\n"))
         let rows = F.parseCSV(export.stdout)
         let header = ["id", "cluster", "namespace", "team", "detector", "target_kind", "target_name", "container", "status", "first_seen",
-                      "last_seen", "baseline_cost", "savings", "realized_savings", "risk_level", "gate", "change_url", "summary"]
+                      "last_seen", "baseline_cost", "savings", "realized_savings", "risk_level", "gate", "change_state", "change_url", "summary"]
         XCTAssertEqual(rows.first, header)
         let findings = try F.records(lines, kind: "finding")
         XCTAssertEqual(rows.count, 1 + findings.count, "a header and one row per finding")
@@ -752,6 +938,9 @@ enum LedgerFixtures {
     }
 
     /// The exported ledger records by finding id.
+    /// `text` in single quotes for a POSIX shell.
+    static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
     static func exportedLedger(_ db: String) throws -> [String: [String: Any]] {
         let records = try export(db).filter { $0["kind"] as? String == "ledger" }
         return Dictionary(records.map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
@@ -806,8 +995,8 @@ enum LedgerFixtures {
     /// Run 2: one finding not reported, and emit-pr's two change records.
     static func run2Lines(_ picks: Picks) -> [String] {
         demoLines.filter { !isFinding($0, picks.id(picks.dropped)) } + [
-            #"{"kind":"change","findingIds":["\#(picks.id(picks.cpuAuto))"],"branch":"autopilot/x","url":"https://git.example/pr/1"}"#,
-            #"{"kind":"change","findingIds":["\#(picks.id(picks.cpuApproved))","\#(picks.id(picks.memory))"],"branch":"autopilot/y","url":"https://git.example/pr/2","commit":"0123abcd"}"#,
+            #"{"kind":"change","findingIds":["\#(picks.id(picks.cpuAuto))"],"branch":"autopilot/x","url":"https://git.example/pr/1","state":"merged"}"#,
+            #"{"kind":"change","findingIds":["\#(picks.id(picks.cpuApproved))","\#(picks.id(picks.memory))"],"branch":"autopilot/y","url":"https://git.example/pr/2","commit":"0123abcd","state":"merged"}"#,
         ]
     }
 

@@ -27,8 +27,35 @@ final class RenderReportTests: XCTestCase {
         }
     }
 
+    /// Which headline a finding counts in, by the report's contract: verified; projected when approved and on
+    /// its way (merged, or approved with a change that can go ahead); identified when open and not on its way
+    /// (detected, or approved with a change not patchable, refused or closed unmerged).
+    static func bucket(_ entry: [String: Any]) -> String {
+        let change = F.string(entry, "change", "state") ?? ""
+        switch entry["status"] as? String ?? "" {
+        case "verified": return "verified"
+        case "implemented": return "projected"
+        case "approved": return ["not-patchable", "refused", "closed"].contains(change) ? "identified" : "projected"
+        case "detected": return "identified"
+        default: return "none"
+        }
+    }
+
+    /// The allocation line a finding's savings reduce, by the report's contract: nodes' savings are idle
+    /// capacity, volumes' are outside the node allocation, the rest are the team's.
+    static func costLine(_ entry: [String: Any]) -> String {
+        let kind = F.string(entry, "target", "kind") ?? ""
+        switch entry["detector"] as? String ?? "" {
+        case "idle-node", "node-consolidation": return "__idle__"
+        case "orphan-volume": return "__volumes__"
+        case "stuck-terminating" where kind == "Node": return "__idle__"
+        case "stuck-terminating" where kind == "PersistentVolume" || kind == "PersistentVolumeClaim": return "__volumes__"
+        default: return entry["team"] as? String ?? ""
+        }
+    }
+
     /// Every total of report.json against the rows behind it, in whole cents: each headline is the sum of
-    /// the findings its `rows` name, the rows are exactly the findings of their statuses, each breakdown's
+    /// the findings its `rows` name, the rows are exactly the findings of their bucket, each breakdown's
     /// columns add up to the headline (and each group to its own findings), and the cost lines to the total.
     private func assertReconciles(_ report: [String: Any], file: StaticString = #filePath, line: UInt = #line) throws {
         let findings = try XCTUnwrap(report["findings"] as? [[String: Any]], file: file, line: line)
@@ -37,35 +64,36 @@ final class RenderReportTests: XCTestCase {
         let headline = try XCTUnwrap(report["headline"] as? [String: Any], file: file, line: line)
         let rows = try XCTUnwrap(report["rows"] as? [String: [String]], file: file, line: line)
         func status(_ entry: [String: Any]) -> String { entry["status"] as? String ?? "" }
+        func bucket(_ entry: [String: Any]) -> String { Self.bucket(entry) }
         func sum(_ entries: [[String: Any]], _ field: String) -> Int { entries.map { F.cents($0[field]) ?? 0 }.reduce(0, +) }
 
-        let columns = [("verifiedThisWeek", "realizedMonthlySavings", ["verified"]),
-                       ("projectedNextWeek", "monthlySavings", ["approved", "implemented"]),
-                       ("identifiedNotActedOn", "monthlySavings", ["detected"])]
-        for (key, field, statuses) in columns {
+        let columns = [("verifiedThisWeek", "realizedMonthlySavings", "verified"),
+                       ("projectedNextWeek", "monthlySavings", "projected"),
+                       ("identifiedNotActedOn", "monthlySavings", "identified")]
+        for (key, field, wanted) in columns {
             let ids = try XCTUnwrap(rows[key], key, file: file, line: line)
             XCTAssertEqual(Set(ids).count, ids.count, "\(key): no row twice", file: file, line: line)
             for id in ids {
                 XCTAssertNotNil(byID[id], "\(key) names \(id), which is not among the findings", file: file, line: line)
-                XCTAssertTrue(statuses.contains(byID[id].map(status) ?? ""), "\(key): \(id) is \(byID[id].map(status) ?? "?")",
-                              file: file, line: line)
+                XCTAssertEqual(byID[id].map(bucket), wanted, "\(key): \(id) is \(byID[id].map(status) ?? "?")", file: file, line: line)
             }
             XCTAssertEqual(F.cents(headline[key]), sum(ids.compactMap { byID[$0] }, field), "headline \(key) = Σ its rows",
                            file: file, line: line)
         }
-        // The open rows are all the findings of those statuses (verified ones only when verified this week).
-        XCTAssertEqual(Set(rows["identifiedNotActedOn"] ?? []), Set(findings.filter { status($0) == "detected" }.compactMap { $0["id"] as? String }),
-                       file: file, line: line)
-        XCTAssertEqual(Set(rows["projectedNextWeek"] ?? []),
-                       Set(findings.filter { ["approved", "implemented"].contains(status($0)) }.compactMap { $0["id"] as? String }),
-                       file: file, line: line)
+        // The open rows are all the findings of their bucket (verified ones only when verified this week).
+        for (key, wanted) in [("identifiedNotActedOn", "identified"), ("projectedNextWeek", "projected")] {
+            XCTAssertEqual(Set(rows[key] ?? []), Set(findings.filter { bucket($0) == wanted }.compactMap { $0["id"] as? String }), key,
+                           file: file, line: line)
+        }
 
         let verifiedToDate = sum(findings.filter { status($0) == "verified" }, "realizedMonthlySavings")
-        for (breakdown, keyField) in [("byTeam", "team"), ("byCluster", "cluster"), ("byDetector", "detector")] {
+        let keys: [(String, ([String: Any]) -> String)] = [("byTeam", Self.costLine), ("byCluster", { $0["cluster"] as? String ?? "" }),
+                                                           ("byDetector", { $0["detector"] as? String ?? "" })]
+        for (breakdown, key) in keys {
             let groups = try XCTUnwrap(report[breakdown] as? [[String: Any]], breakdown, file: file, line: line)
             let names = groups.compactMap { $0["name"] as? String }
             XCTAssertEqual(Set(names).count, groups.count, "\(breakdown): one row per name", file: file, line: line)
-            XCTAssertEqual(Set(names), Set(findings.compactMap { $0[keyField] as? String }), breakdown, file: file, line: line)
+            XCTAssertEqual(Set(names), Set(findings.map(key)), breakdown, file: file, line: line)
             for (column, key) in [("identified", "identifiedNotActedOn"), ("projected", "projectedNextWeek"), ("verifiedThisWeek", "verifiedThisWeek")] {
                 XCTAssertEqual(sum(groups, column), F.cents(headline[key]), "\(breakdown).\(column) sums to the headline", file: file, line: line)
             }
@@ -73,11 +101,11 @@ final class RenderReportTests: XCTestCase {
             XCTAssertEqual(groups.compactMap { $0["findings"] as? Int }.reduce(0, +), findings.count, "\(breakdown).findings", file: file, line: line)
             for group in groups {
                 let name = group["name"] as? String ?? ""
-                let mine = findings.filter { $0[keyField] as? String == name }
+                let mine = findings.filter { key($0) == name }
                 XCTAssertEqual(group["findings"] as? Int, mine.count, "\(breakdown) \(name)", file: file, line: line)
-                XCTAssertEqual(F.cents(group["identified"]), sum(mine.filter { status($0) == "detected" }, "monthlySavings"),
+                XCTAssertEqual(F.cents(group["identified"]), sum(mine.filter { bucket($0) == "identified" }, "monthlySavings"),
                                "\(breakdown) \(name) identified", file: file, line: line)
-                XCTAssertEqual(F.cents(group["projected"]), sum(mine.filter { ["approved", "implemented"].contains(status($0)) }, "monthlySavings"),
+                XCTAssertEqual(F.cents(group["projected"]), sum(mine.filter { bucket($0) == "projected" }, "monthlySavings"),
                                "\(breakdown) \(name) projected", file: file, line: line)
                 XCTAssertEqual(F.cents(group["verifiedToDate"]), sum(mine.filter { status($0) == "verified" }, "realizedMonthlySavings"),
                                "\(breakdown) \(name) verified to date", file: file, line: line)
@@ -112,15 +140,15 @@ final class RenderReportTests: XCTestCase {
         // The headline is what the ledger says, summed here from run 3's ledger records.
         let ledger = try F.records(run3.lines, kind: "ledger")
         XCTAssertEqual((report["findings"] as? [Any])?.count, ledger.count)
-        func total(_ statuses: [String], _ field: String) -> Int {
-            ledger.filter { statuses.contains($0["status"] as? String ?? "") }.map { F.cents($0[field]) ?? 0 }.reduce(0, +)
+        func total(_ bucket: String, _ field: String) -> Int {
+            ledger.filter { Self.bucket($0) == bucket }.map { F.cents($0[field]) ?? 0 }.reduce(0, +)
         }
         let headline = try XCTUnwrap(report["headline"] as? [String: Any])
-        let verified = total(["verified"], "realizedMonthlySavings")
+        let verified = total("verified", "realizedMonthlySavings")
         XCTAssertGreaterThan(verified, 0)
         XCTAssertEqual(F.cents(headline["verifiedThisWeek"]), verified, "verified at run 3, within the week")
-        XCTAssertEqual(F.cents(headline["projectedNextWeek"]), total(["approved", "implemented"], "monthlySavings"))
-        XCTAssertEqual(F.cents(headline["identifiedNotActedOn"]), total(["detected"], "monthlySavings"))
+        XCTAssertEqual(F.cents(headline["projectedNextWeek"]), total("projected", "monthlySavings"))
+        XCTAssertEqual(F.cents(headline["identifiedNotActedOn"]), total("identified", "monthlySavings"))
         XCTAssertGreaterThan(F.cents(headline["projectedNextWeek"]) ?? 0, 0)
         XCTAssertGreaterThan(F.cents(headline["identifiedNotActedOn"]) ?? 0, 0)
         let rows = try XCTUnwrap(report["rows"] as? [String: [String]])
@@ -146,7 +174,7 @@ final class RenderReportTests: XCTestCase {
         let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         let shown = "$" + F.plain(verified)
-        XCTAssertTrue(markdown.contains("| Saved this week (verified) | \(shown) |"), markdown)
+        XCTAssertTrue(markdown.contains("| Saved this week (verified), per month | \(shown) |"), markdown)
         XCTAssertTrue(html.contains(">\(shown)</div>"), "the headline figure in the page")
     }
 
@@ -205,9 +233,16 @@ final class RenderReportTests: XCTestCase {
         let teamCosts = try XCTUnwrap(report["teamCosts"] as? [[String: Any]])
         for line in teamCosts {
             let team = line["team"] as? String ?? ""
-            let acrossClusters = allocation.teams.values.map { $0[team] ?? 0 }.reduce(0, +)
-            XCTAssertEqual(F.cents(line["monthlyCost"]), acrossClusters, team)
+            if team == "__volumes__" {
+                XCTAssertTrue(line["monthlyCost"] is NSNull, "volumes no pod uses are outside the node allocation")
+            } else {
+                XCTAssertEqual(F.cents(line["monthlyCost"]), allocation.teams.values.map { $0[team] ?? 0 }.reduce(0, +), team)
+            }
+            // A line's open savings are those of the findings that reduce it: node and volume savings are not the team's.
+            let open = entries.filter { Self.costLine($0) == team && ["identified", "projected"].contains(Self.bucket($0)) }
+            XCTAssertEqual(F.cents(line["identified"]), open.map { F.cents($0["monthlySavings"]) ?? 0 }.reduce(0, +), team)
         }
+        XCTAssertTrue(teamCosts.contains { $0["team"] as? String == "__volumes__" }, "the fleet's orphan volumes have a line")
         let trend = try XCTUnwrap(report["trend"] as? [[String: Any]])
         XCTAssertEqual(trend.compactMap { $0["at"] as? String }, [SyntheticFleet.t1, SyntheticFleet.t2])
         XCTAssertEqual(trend.map { F.cents($0["monthlyCost"]) ?? -1 }, [allocation.total, allocation.total])
@@ -236,7 +271,11 @@ final class RenderReportTests: XCTestCase {
         let entries = try XCTUnwrap(report["findings"] as? [[String: Any]])
         XCTAssertEqual(Set(entries.compactMap { $0["id"] as? String }), Set(mine.map(\.id)), "that team's findings and no other")
         XCTAssertEqual(Set(entries.compactMap { $0["team"] as? String }), [team])
-        XCTAssertEqual((report["byTeam"] as? [[String: Any]])?.compactMap { $0["name"] as? String }, [team])
+        // By team: the team's line, and the lines its node and volume findings reduce.
+        let lines = Set(entries.map(Self.costLine))
+        XCTAssertTrue(lines.contains(team))
+        XCTAssertTrue(lines.contains("__volumes__"), "the team's orphan volume counts on the volume line")
+        XCTAssertEqual(Set((report["byTeam"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []), lines)
 
         // Each headline is the team's share of the full report's rows, and what the fleet says the team has.
         let fullFindings = try XCTUnwrap(full["findings"] as? [[String: Any]])
@@ -251,9 +290,12 @@ final class RenderReportTests: XCTestCase {
             XCTAssertEqual(F.cents(headline[key]), share, key)
             XCTAssertEqual(F.cents(headline[key]), fromFleet, key)
         }
-        // The cost allocation is the team's line only.
+        // The cost allocation is the team's cost alone; the other lines its findings reduce carry their savings, no cost.
         let teamCosts = try XCTUnwrap(report["teamCosts"] as? [[String: Any]])
-        XCTAssertEqual(teamCosts.compactMap { $0["team"] as? String }, [team])
+        XCTAssertEqual(Set(teamCosts.compactMap { $0["team"] as? String }), lines)
+        for line in teamCosts where line["team"] as? String != team {
+            XCTAssertTrue(line["monthlyCost"] is NSNull, "\(line["team"] ?? ""): not the team's cost")
+        }
         let fullLine = try XCTUnwrap((full["teamCosts"] as? [[String: Any]])?.first { $0["team"] as? String == team })
         XCTAssertEqual(F.cents(report["monthlyCostTotal"]), F.cents(fullLine["monthlyCost"]))
         XCTAssertGreaterThan(F.cents(report["monthlyCostTotal"]) ?? 0, 0)
@@ -360,12 +402,13 @@ final class RenderReportTests: XCTestCase {
             return "$\(groups.joined(separator: ",")).\(String(format: "%02d", cents % 100))"
         }
         XCTAssertGreaterThan(headline["verifiedThisWeek"] as? Double ?? 0, 0, "three demo weeks verify savings")
-        for (key, label) in [("verifiedThisWeek", "Saved this week (verified)"), ("projectedNextWeek", "Projected next week"),
-                             ("identifiedNotActedOn", "Identified, not yet acted on")] {
+        for (key, label) in [("verifiedThisWeek", "Saved this week (verified), per month"),
+                             ("projectedNextWeek", "Projected: approved and on its way, per month"),
+                             ("identifiedNotActedOn", "Identified, not on its way yet, per month")] {
             let figure = dollars(try XCTUnwrap(headline[key] as? Double, key))
             XCTAssertTrue(shown.contains("\(figure) \(label)"), "\(key) \(figure) not shown: \(shown.prefix(600))")
         }
-        XCTAssertTrue(shown.contains("\(headline["incidentsCaught"] as? Int ?? -1) Incidents caught"), String(shown.prefix(600)))
+        XCTAssertTrue(shown.contains("\(headline["incidentsCaught"] as? Int ?? -1) Incidents caught this week"), String(shown.prefix(600)))
 
         // Printed, it is A4 (595 × 842 points) and more than one page.
         let pdf = scratch.appendingPathComponent("report.pdf")
@@ -431,7 +474,7 @@ final class RenderReportTests: XCTestCase {
         XCTAssertTrue((report["teamCosts"] as? [[String: Any]])?.contains { $0["team"] as? String == "__idle__" } == true)
         XCTAssertEqual((report["trend"] as? [Any])?.count, 0, "no runs, no trend")
         let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
-        XCTAssertTrue(markdown.contains("| Identified, not yet acted on | $1,218.09 |"), markdown)
+        XCTAssertTrue(markdown.contains("| Identified, not on its way yet, per month | $1,218.09 |"), markdown)
     }
 }
 
@@ -448,7 +491,7 @@ struct SeededGenerator {
 
 /// Three clusters in three regions (nodes on-demand and spot, one not in the price table), each team's
 /// Deployment and pods, a bare pod and a finished Job's pod; 30 findings with savings, gates and risk from a
-/// fixed-seed generator. Run 1 carries a change record for five of them; between the runs a person rejects
+/// fixed-seed generator. Run 1 carries a merged PR's change record for five of them; between the runs a person rejects
 /// one; run 2 no longer reports one, nor the implemented ones, whose volumes are gone. What the ledger and
 /// the report should make of it all is computed here from these definitions.
 struct SyntheticFleet {
@@ -586,7 +629,7 @@ struct SyntheticFleet {
     /// Run 1: everything, and the change record.
     var run1Lines: [String] {
         let ids = implemented.map { LedgerFixtures.jsonString($0) }.joined(separator: ",")
-        let change = #"{"kind":"change","findingIds":["# + ids + #"],"branch":"autopilot/week-47","url":"https://git.example/pr/47"}"#
+        let change = #"{"kind":"change","findingIds":["# + ids + #"],"branch":"autopilot/week-47","url":"https://git.example/pr/47","state":"merged"}"#
         return clusterLines + findings.compactMap(\.volumeLine) + findings.map(\.line) + [change]
     }
 

@@ -88,24 +88,36 @@ public enum SVGChart {
         return svg + "</svg>"
     }
 
-    /// Horizontal bars (a node's allocatable, requested and used), each `value` of `scale`.
-    public static func bars(title: String, rows: [(label: String, value: Double, color: String)], scale: Double,
+    /// Horizontal bars (a node's allocatable, requested and used), each `value` of `scale` (clamped to it),
+    /// under the title written out. With `signed`, a negative value (a change that costs more) is a red bar
+    /// left of a zero line; without, it is no bar.
+    public static func bars(title: String, rows: [(label: String, value: Double, color: String)], scale: Double, signed: Bool = false,
                             format: (Double) -> String) -> String {
         let rowHeight = 22.0
-        let chartHeight = top + rowHeight * Double(rows.count) + 8
+        let titleHeight = 18.0
+        let chartHeight = top + titleHeight + rowHeight * Double(rows.count) + 8
         let plotWidth = width - left - right - 60
+        let below = signed ? max(0, -(rows.map(\.value).min() ?? 0)) : 0
+        let span = max(0, scale) + below
+        let zero = left + 66 + (span > 0 ? plotWidth * below / span : 0)
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(fixed(width))" height="\(fixed(chartHeight))" viewBox="0 0 \(fixed(width)) \(fixed(chartHeight))" \
             role="img" aria-label="\(HTML.escape(title))" font-family="sans-serif" font-size="11">
             <title>\(HTML.escape(title))</title>
+            <text x="\(fixed(left + 66))" y="\(fixed(top))" fill="#333" font-weight="bold">\(HTML.escape(title))</text>
 
             """
+        if below > 0 {
+            svg += "<line x1=\"\(fixed(zero))\" x2=\"\(fixed(zero))\" y1=\"\(fixed(top + 6))\" y2=\"\(fixed(chartHeight - 4))\" stroke=\"#999\"/>\n"
+        }
         for (index, row) in rows.enumerated() {
-            let rowY = top + rowHeight * Double(index)
-            let barWidth = scale > 0 ? plotWidth * min(1, max(0, row.value / scale)) : 0
+            let rowY = top + titleHeight + rowHeight * Double(index)
+            let barWidth = span > 0 ? plotWidth * min(1, max(0, signed ? abs(row.value) : row.value) / span) : 0
+            let negative = signed && row.value < 0
+            let barX = negative ? zero - barWidth : zero
             svg += "<text x=\"\(fixed(left + 60))\" y=\"\(fixed(rowY + 14))\" text-anchor=\"end\" fill=\"#333\">\(HTML.escape(row.label))</text>"
-            svg += "<rect x=\"\(fixed(left + 66))\" y=\"\(fixed(rowY + 3))\" width=\"\(fixed(barWidth))\" height=\"14\" fill=\"\(row.color)\"/>"
-            svg += "<text x=\"\(fixed(left + 72 + barWidth))\" y=\"\(fixed(rowY + 14))\" fill=\"#333\">\(HTML.escape(format(row.value)))</text>\n"
+            svg += "<rect x=\"\(fixed(barX))\" y=\"\(fixed(rowY + 3))\" width=\"\(fixed(barWidth))\" height=\"14\" fill=\"\(negative ? "#d62728" : row.color)\"/>"
+            svg += "<text x=\"\(fixed(max(zero, barX + barWidth) + 6))\" y=\"\(fixed(rowY + 14))\" fill=\"#333\">\(HTML.escape(format(row.value)))</text>\n"
         }
         return svg + "</svg>"
     }

@@ -24,26 +24,31 @@ public struct LedgerExport {
         let transitions = try store.transitions(of: stored.id)
         func money(_ column: String) -> JSONValue { row[column].int.map { Money(cents: $0).json } ?? .null }
         func parsed(_ column: String) -> JSONValue { row[column].string.flatMap { try? JSON.parse($0).value } ?? .null }
+        // Since the last change of status: a transition that keeps it (a PR opened, a merge noted) does not count.
+        let statusSince = transitions.last { $0["from_status"].string != $0["to_status"].string }?["at"].string
+        let notes = row["finding"].string.flatMap { try? JSON.parse($0) }?["notes"]?.value.stringList ?? []
         return [
             "kind": "ledger", "id": .string(stored.id), "cluster": .string(stored.cluster), "namespace": .optional(row["namespace"].string),
             "team": .optional(row["team"].string), "detector": .optional(row["detector"].string),
             "target": ["kind": .optional(row["target_kind"].string), "name": .optional(row["target_name"].string),
                        "container": .optional(row["container"].string)],
             "summary": .optional(row["summary"].string), "status": .string(stored.status.rawValue),
-            "statusSince": .optional(transitions.last?["at"].string),
+            "statusSince": .optional(statusSince),
             "firstSeen": .optional(row["first_seen"].string), "lastSeen": .optional(row["last_seen"].string),
             "baselineMonthlyCost": money("baseline_cost_cents"), "baselineMonthlySavings": money("baseline_savings_cents"),
             "monthlySavings": money("savings_cents"), "realizedMonthlySavings": money("realized_savings_cents"),
             "risk": ["overall": .optional(row["risk_overall"].double), "level": .optional(row["risk_level"].string),
                      "gate": .optional(row["gate"].string)],
-            "change": row["change_branch"].string == nil && row["change_url"].string == nil ? .null
+            "change": row["change_branch"].string == nil && row["change_url"].string == nil && row["change_state"].string == nil ? .null
                 : ["branch": .optional(row["change_branch"].string), "url": .optional(row["change_url"].string),
-                   "commit": .optional(row["change_commit"].string)],
+                   "commit": .optional(row["change_commit"].string), "state": .optional(row["change_state"].string),
+                   "reason": .optional(row["change_reason"].string)],
+            "notes": .strings(notes),
             "verification": parsed("verification"),
             "billedMonthlySavings": money("billed_savings_cents"), "billVerification": parsed("bill_verification"),
             "transitions": .array(transitions.map { t in
                 ["from": .optional(t["from_status"].string), "to": .optional(t["to_status"].string), "at": .optional(t["at"].string),
-                 "actor": .optional(t["actor"].string), "reason": .optional(t["reason"].string)]
+                 "actor": .optional(t["actor"].string), "reason": .optional(t["reason"].string), "change": .optional(t["change_state"].string)]
             }),
         ]
     }
@@ -96,7 +101,7 @@ public struct LedgerExport {
     public func csv() throws -> String {
         let columns = ["id", "cluster", "namespace", "team", "detector", "target_kind", "target_name", "container", "status",
                        "first_seen", "last_seen", "baseline_cost_cents", "savings_cents", "realized_savings_cents", "risk_level",
-                       "gate", "change_url", "summary"]
+                       "gate", "change_state", "change_url", "summary"]
         var lines = [columns.map { $0.replacingOccurrences(of: "_cents", with: "") }.joined(separator: ",")]
         for stored in try store.findings() {
             lines.append(columns.map { column -> String in

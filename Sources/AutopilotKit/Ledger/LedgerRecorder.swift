@@ -1,10 +1,10 @@
 import Foundation
 
 /// `ledger record`: one run's stream into the ledger, in one transaction. Findings are upserted by id
-/// (baseline kept from the first sighting), `change` records move findings to implemented, findings of
-/// this run's clusters that the run no longer reports expire, implemented ones are verified against
-/// what the cluster looks like now, incidents open, resolve and reopen (LedgerIncidents), and the run's
-/// cost per (cluster, team) joins the history.
+/// (baseline kept from the first sighting), `change` records say where each finding's change stands (a
+/// merged PR implements it), findings of this run's clusters that the run no longer reports expire,
+/// implemented ones are verified against what the cluster looks like now, incidents open, resolve and
+/// reopen (LedgerIncidents), and the run's cost per (cluster, team) joins the history.
 public struct LedgerRecorder {
     public static let actor = "ledger record"
 
@@ -109,37 +109,52 @@ public struct LedgerRecorder {
         try store.transition(id, from: from, to: .approved, at: now, actor: "policy (gate auto)", reason: "score-risk gated it auto")
     }
 
-    /// `change` states that changed nothing: no patch possible, refused (dirty checkout), PR closed unmerged.
-    static let unimplementedStates: Set<String> = ["not-patchable", "refused", "closed"]
-    /// `change` states that implement an approved finding but not one still waiting for a person.
-    static let awaitingApproval: Set<String> = ["draft", "local"]
-
-    /// A `change` record (emit-pr): its findings are implemented, with the branch and PR. A change
-    /// whose `state` is `merged` is noted once on an implemented finding (a transition that keeps the
-    /// status), so the report can tell PRs opened from PRs merged.
+    /// A `change` record (emit-pr): where each of its findings' change stands in git (ChangeState). A
+    /// branch or a PR, draft or open, links the finding and leaves its status alone (it is on its way, not
+    /// done); only a merged PR implements it. Each move of the change is a transition that keeps the status
+    /// (actor emit-pr), so the history and the report tell a branch from an open PR from a merge.
+    /// emit-pr's refusals (not patchable, refused) are kept with their reason while the finding has no
+    /// branch of its own.
     private func implement(_ change: JSON, now: Date) throws {
-        // emit-pr also reports what it could not change; those findings stay where they are.
-        if let state = change["state"]?.string, Self.unimplementedStates.contains(state) { return }
-        let merged = change["state"]?.string == "merged"
+        guard let state = ChangeState(change: change) else {
+            diagnostics.warning("change \(change["branch"]?.string ?? ""): unknown state '\(change["state"]?.string ?? "")', not recorded")
+            return
+        }
         let url = change["url"]?.string
+        let reason = change["reason"]?.string
         for id in change["findingIds"]?.value.stringList ?? [] {
             guard let stored = try store.finding(id) else {
-                diagnostics.warning("change \(change["branch"]?.string ?? "") names finding \(id), which the ledger has never seen")
+                if state.hasBranch {
+                    diagnostics.warning("change \(change["branch"]?.string ?? "") names finding \(id), which the ledger has never seen")
+                }
                 continue
             }
-            if stored.status == .detected || stored.status == .approved {
-                try store.db.run("UPDATE findings SET change_branch = ?, change_url = ?, change_commit = ? WHERE id = ?",
-                                 [.optional(change["branch"]?.string), .optional(url), .optional(change["commit"]?.string), .text(id)])
-                // A draft PR or a local branch of a finding nobody approved yet keeps its link and waits for the
-                // approval; an open or merged PR (or a change record that does not say) implements it.
-                if stored.status == .detected && Self.awaitingApproval.contains(change["state"]?.string ?? "") { continue }
-                try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr", reason: url ?? change["branch"]?.string)
-            } else if stored.status != .implemented {
+            let previous = stored.changeState
+            switch stored.status {
+            case .detected, .approved:
+                // A refusal of this run does not hide the branch or PR an earlier run opened.
+                if !state.hasBranch && previous?.hasBranch == true { continue }
+                if state.hasBranch {
+                    try store.db.run("UPDATE findings SET change_branch = ?, change_url = ?, change_commit = ? WHERE id = ?",
+                                     [.optional(change["branch"]?.string), .optional(url), .optional(change["commit"]?.string), .text(id)])
+                }
+                try store.db.run("UPDATE findings SET change_state = ?, change_reason = ? WHERE id = ?",
+                                 [.text(state.rawValue), .optional(reason), .text(id)])
+                if state == .merged {
+                    try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr",
+                                         reason: "merged" + (url.map { ": \($0)" } ?? ""), change: .merged)
+                } else if state != previous {
+                    try store.transition(id, from: stored.status, to: stored.status, at: now, actor: "emit-pr",
+                                         reason: reason ?? url ?? change["branch"]?.string, change: state)
+                }
+            case .implemented:
+                // A ledger from before schema 7 may hold a finding implemented by an open PR; its merge is noted once.
+                guard state == .merged, previous != .merged else { continue }
+                try store.db.run("UPDATE findings SET change_state = 'merged' WHERE id = ?", [.text(id)])
+                try store.transition(id, from: .implemented, to: .implemented, at: now, actor: "emit-pr",
+                                     reason: "merged" + (url.map { ": \($0)" } ?? ""), change: .merged)
+            case .verified, .rejected, .expired:
                 continue
-            }
-            let noted = try store.db.rows("SELECT 1 FROM transitions WHERE finding_id = ? AND reason LIKE 'merged%'", [.text(id)])
-            if merged && noted.isEmpty {
-                try store.transition(id, from: .implemented, to: .implemented, at: now, actor: "emit-pr", reason: "merged" + (url.map { ": \($0)" } ?? ""))
             }
         }
     }

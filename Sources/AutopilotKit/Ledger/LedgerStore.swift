@@ -184,6 +184,29 @@ public final class LedgerStore {
             PRIMARY KEY (incident_id, finding_id)
         );
         """,
+        // 7: where each finding's change stands in git (ChangeState), kept apart from its status, and on each
+        // transition that moved it. Ledgers before 7 counted a local branch or an open PR as implemented; only a
+        // merge is, so such findings go back to the status they had, in a transition that says why.
+        """
+        ALTER TABLE findings ADD COLUMN change_state TEXT;
+        ALTER TABLE findings ADD COLUMN change_reason TEXT;
+        ALTER TABLE transitions ADD COLUMN change_state TEXT;
+        UPDATE transitions SET change_state = 'merged' WHERE actor = 'emit-pr' AND reason LIKE 'merged%';
+        UPDATE transitions SET change_state = CASE WHEN reason LIKE 'http%' THEN 'open' ELSE 'local' END
+            WHERE actor = 'emit-pr' AND to_status = 'implemented' AND from_status <> 'implemented' AND change_state IS NULL;
+        UPDATE findings SET change_state = CASE
+            WHEN EXISTS (SELECT 1 FROM transitions t WHERE t.finding_id = findings.id AND t.change_state = 'merged') THEN 'merged'
+            WHEN change_url IS NOT NULL THEN 'open' WHEN change_branch IS NOT NULL THEN 'local' END;
+        INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason, change_state)
+            SELECT id, 'implemented', COALESCE((SELECT t.from_status FROM transitions t WHERE t.finding_id = findings.id
+                AND t.to_status = 'implemented' AND t.from_status <> 'implemented' ORDER BY t.seq DESC LIMIT 1), 'approved'),
+                last_seen, 'ledger migrate', 'not merged: a branch or an open PR does not implement a finding', change_state
+            FROM findings WHERE status = 'implemented' AND COALESCE(change_state, '') <> 'merged' ORDER BY id;
+        UPDATE findings SET verification = NULL, realized_savings_cents = NULL,
+            status = COALESCE((SELECT t.from_status FROM transitions t WHERE t.finding_id = findings.id
+                AND t.to_status = 'implemented' AND t.from_status <> 'implemented' ORDER BY t.seq DESC LIMIT 1), 'approved')
+            WHERE status = 'implemented' AND COALESCE(change_state, '') <> 'merged';
+        """,
     ]
 
     public static var currentVersion: Int { migrations.count }
@@ -239,6 +262,8 @@ public final class LedgerStore {
         public var cluster: String
         public var status: FindingStatus
         public var row: SQLRow
+        /// Where its change stands in git; nil before emit-pr reported on it.
+        public var changeState: ChangeState? { row["change_state"].string.flatMap(ChangeState.init(rawValue:)) }
     }
 
     public func finding(_ id: String) throws -> StoredFinding? {
@@ -257,15 +282,19 @@ public final class LedgerStore {
                       status: FindingStatus(rawValue: row["status"].string ?? "") ?? .detected, row: row)
     }
 
-    /// Moves a finding to `status` and writes the transition, in the caller's transaction.
-    public func transition(_ id: String, from: FindingStatus?, to: FindingStatus, at: Date, actor: String, reason: String?) throws {
+    /// Moves a finding to `status` and writes the transition, in the caller's transaction. `change`: the
+    /// state the finding's change moved to with it (a transition to the same status notes only that).
+    public func transition(_ id: String, from: FindingStatus?, to: FindingStatus, at: Date, actor: String, reason: String?,
+                           change: ChangeState? = nil) throws {
         try db.run("UPDATE findings SET status = ? WHERE id = ?", [.text(to.rawValue), .text(id)])
-        try db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                   [.text(id), .optional(from?.rawValue), .text(to.rawValue), .text(RFC3339.string(at)), .text(actor), .optional(reason)])
+        try db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason, change_state) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [.text(id), .optional(from?.rawValue), .text(to.rawValue), .text(RFC3339.string(at)), .text(actor), .optional(reason),
+                    .optional(change?.rawValue)])
     }
 
     public func transitions(of id: String) throws -> [SQLRow] {
-        try db.rows("SELECT from_status, to_status, at, actor, reason FROM transitions WHERE finding_id = ? ORDER BY seq", [.text(id)])
+        try db.rows("SELECT from_status, to_status, at, actor, reason, change_state FROM transitions WHERE finding_id = ? ORDER BY seq",
+                    [.text(id)])
     }
 
     // MARK: Slack replay protection

@@ -7,6 +7,7 @@ extension WeeklyReport {
         switch team {
         case CostAllocation.idleTeam: return "idle (unallocated node capacity)"
         case BillAllocation.unallocated: return "unallocated (billed to the cluster, not in this snapshot)"
+        case volumesLine: return "volumes no pod uses (outside the node allocation)"
         default: return team
         }
     }
@@ -30,7 +31,7 @@ extension WeeklyReport {
 
     /// One line for the terminal and cron mail.
     public var summaryLine: String {
-        "verified \(verifiedThisWeekTotal)/month this week, projected \(projectedTotal)/month, identified \(identifiedTotal)/month not yet acted on, "
+        "verified \(verifiedThisWeekTotal)/month this week, projected \(projectedTotal)/month, identified \(identifiedTotal)/month not on its way, "
             + "\(incidents.count) incidents; \(entries.count) findings in \(clusters.count) clusters"
     }
 
@@ -42,12 +43,17 @@ extension WeeklyReport {
             ["id": .string(entry.id), "cluster": .string(entry.cluster), "team": .string(entry.team), "detector": .string(entry.detector),
              "status": .string(entry.status.rawValue), "monthlySavings": money(entry.savings), "realizedMonthlySavings": money(entry.realized),
              "risk": ["overall": .optional(entry.riskOverall), "level": .optional(entry.riskLevel), "gate": .optional(entry.gate)],
-             "summary": .string(entry.summary), "billedMonthlySavings": entry.billedSavings.map(money) ?? .null,
-             "billVerification": .optional(entry.billVerification)]
+             "summary": .string(entry.summary), "workload": .string(entry.workload), "stage": .string(entry.stage),
+             "target": ["kind": .optional(entry.targetKind), "name": .optional(entry.targetName), "container": .optional(entry.container)],
+             "costLine": .string(entry.costLine),
+             "change": entry.changeState == nil ? .null
+                : ["state": .optional(entry.changeState?.rawValue), "branch": .optional(entry.changeBranch), "url": .optional(entry.changeURL),
+                   "reason": .optional(entry.changeReason)],
+             "billedMonthlySavings": entry.billedSavings.map(money) ?? .null, "billVerification": .optional(entry.billVerification)]
         }
         func breakdownJSON(_ rows: [Breakdown]) -> JSONValue {
             .array(rows.map { row in
-                ["name": .string(row.name), "findings": .int(Int64(row.findings)), "identified": money(row.identified),
+                ["name": .string(row.name), "label": .string(Self.teamLabel(row.name)), "findings": .int(Int64(row.findings)), "identified": money(row.identified),
                  "projected": money(row.projected), "verifiedThisWeek": money(row.verifiedThisWeek), "verifiedToDate": money(row.verifiedToDate)]
             })
         }
@@ -57,7 +63,7 @@ extension WeeklyReport {
             "headline": [
                 "verifiedThisWeek": money(verifiedThisWeekTotal), "projectedNextWeek": money(projectedTotal),
                 "identifiedNotActedOn": money(identifiedTotal), "incidentsCaught": .int(Int64(incidents.count)),
-                "unit": "USD per month (run-rate)",
+                "unit": "USD per month (run-rate)", "newFindingsThisWeek": .int(Int64(newThisWeek)),
             ],
             "rows": [
                 "verifiedThisWeek": .strings(verifiedThisWeek.map(\.id)), "projectedNextWeek": .strings(projected.map(\.id)),
@@ -66,16 +72,18 @@ extension WeeklyReport {
             "byTeam": breakdownJSON(byTeam), "byCluster": breakdownJSON(byCluster), "byDetector": breakdownJSON(byDetector),
             "topOpportunities": .array(topOpportunities.map(entryJSON)),
             "teamCosts": .array(teamCosts.map { row in
-                ["team": .string(row.team), "monthlyCost": money(row.monthlyCost), "identified": money(row.identified),
+                ["team": .string(row.team), "monthlyCost": row.monthlyCost.map(money) ?? .null, "identified": money(row.identified),
                  "verifiedToDate": money(row.verifiedToDate)]
             }),
             "monthlyCostTotal": money(monthlyCostTotal),
             "trend": .array(trend.map { ["at": .string(RFC3339.string($0.at)), "monthlyCost": money($0.monthlyCost), "realized": money($0.realized)] }),
             "timeline": .array(timeline.map { ["at": .string(RFC3339.string($0.at)), "kind": .string($0.kind), "text": .string($0.text)] }),
-            "changedThisWeek": .array(changedThisWeek.map { ["id": .string($0.entry.id), "what": .string($0.what),
-                                                              "risk": .optional($0.entry.riskOverall)] }),
-            "nextSteps": .array(nextSteps.map { ["id": .string($0.entry.id), "action": .string($0.action),
-                                                 "monthlySavings": money($0.entry.savings)] }),
+            "changedThisWeek": .array(changedThisWeek.map { ["id": .string($0.entry.id), "workload": .string($0.entry.workload),
+                                                              "what": .string($0.what), "risk": .optional($0.entry.riskOverall)] }),
+            "nextSteps": .array(nextSteps.map { ["id": .string($0.entry.id), "workload": .string($0.entry.workload), "action": .string($0.text),
+                                                 "command": .optional($0.command), "monthlySavings": money($0.entry.savings)] }),
+            "notPatchable": .array(notPatchable.map { ["id": .string($0.id), "workload": .string($0.workload), "why": .optional($0.changeReason),
+                                                       "whatToDo": .string(Self.remedy($0)), "monthlySavings": money($0.savings)] }),
             "findings": .array(entries.map(entryJSON)),
             "bill": billedEntries == 0 && reconciliations.isEmpty ? .null : [
                 "realisableMonthlySavings": money(realisableTotal), "verifiedByBill": money(verifiedByBillTotal),
@@ -94,29 +102,54 @@ extension WeeklyReport {
 
     // MARK: Markdown
 
+    /// The headline figures, each with its unit in its label.
+    var headline: [(label: String, value: String)] {
+        [("Saved this week (verified), per month", "\(verifiedThisWeekTotal)"),
+         ("Projected: approved and on its way, per month", "\(projectedTotal)"),
+         ("Identified, not on its way yet, per month", "\(identifiedTotal)"),
+         ("Incidents caught this week", "\(incidents.count)")]
+    }
+
+    var newFindingsLine: String {
+        newThisWeek == 1 ? "1 finding first reported this week." : "\(newThisWeek) findings first reported this week."
+    }
+
+    static let breakdownNote = "Node and volume savings count on the capacity line they reduce (idle nodes, volumes no pod uses), "
+        + "not on the team that runs the nodes."
+    static let allocationNote = "Monthly run-rate. Volumes no pod uses are not in the node allocation: their line has savings and no cost."
+
     public var markdown: String {
         func cell(_ text: String) -> String {
             text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "|", with: "\\|")
                 .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "<", with: "&lt;")
         }
+        /// A command as inline code, verbatim (Markdown escapes nothing inside it): a backtick in it would end
+        /// it, so the fence is one longer than the longest run of them.
+        func code(_ text: String) -> String {
+            let longest = text.components(separatedBy: CharacterSet(charactersIn: "`").inverted).map(\.count).max() ?? 0
+            let fence = String(repeating: "`", count: longest + 1)
+            let pad = text.hasPrefix("`") || text.hasSuffix("`") ? " " : ""
+            return fence + pad + text.replacingOccurrences(of: "\n", with: " ") + pad + fence
+        }
         var md = "# \(cell(title))\n\n"
-        md += "All figures are monthly run-rate in USD; each total is the sum of the rows behind it.\n\n"
+        md += "All money is monthly run-rate in USD; each total is the sum of the rows behind it.\n\n"
         md += "| | |\n|---|---:|\n"
-        md += "| Saved this week (verified) | \(verifiedThisWeekTotal) |\n"
-        md += "| Projected next week (approved + implemented) | \(projectedTotal) |\n"
-        md += "| Identified, not yet acted on | \(identifiedTotal) |\n"
-        md += "| Incidents caught | \(incidents.count) |\n\n"
+        for (label, value) in headline { md += "| \(label) | \(value) |\n" }
+        md += "\n"
         if let billLine { md += billLine + "\n\n" }
         for (heading, rows) in [("By team", byTeam), ("By cluster", byCluster), ("By kind of waste", byDetector)] {
-            md += "## \(heading)\n\n| | findings | identified | projected | verified this week | verified to date |\n|---|---:|---:|---:|---:|---:|\n"
+            md += "## \(heading), per month\n\n"
+            if heading == "By team" { md += Self.breakdownNote + "\n\n" }
+            md += "| | findings | identified | projected | verified this week | verified to date |\n|---|---:|---:|---:|---:|---:|\n"
             for row in rows {
-                md += "| \(cell(row.name)) | \(row.findings) | \(row.identified) | \(row.projected) | \(row.verifiedThisWeek) | \(row.verifiedToDate) |\n"
+                md += "| \(cell(Self.teamLabel(row.name))) | \(row.findings) | \(row.identified) | \(row.projected) | \(row.verifiedThisWeek) | \(row.verifiedToDate) |\n"
             }
             md += "\n"
         }
-        md += "## Cost allocation by team\n\n| team | monthly cost | open savings (identified + projected) | verified to date |\n|---|---:|---:|---:|\n"
+        md += "## Cost allocation by team, per month\n\n\(Self.allocationNote)\n\n"
+        md += "| team | monthly cost | open savings (identified + projected) | verified to date |\n|---|---:|---:|---:|\n"
         for row in teamCosts {
-            md += "| \(cell(Self.teamLabel(row.team))) | \(row.monthlyCost) | \(row.identified) | \(row.verifiedToDate) |\n"
+            md += "| \(cell(Self.teamLabel(row.team))) | \(row.monthlyCost.map(\.description) ?? "–") | \(row.identified) | \(row.verifiedToDate) |\n"
         }
         md += "| **total** | **\(monthlyCostTotal)** | | |\n\n"
         for item in reconciliations {
@@ -130,16 +163,31 @@ extension WeeklyReport {
         }
         // With a bill, each opportunity's realisable saving beside its list-price one.
         let billed = billedEntries > 0
-        md += "## Top opportunities\n\n| # | savings\(billed ? " | per the bill" : "") | risk | gate | finding |\n|---:|---:\(billed ? "|---:" : "")|---|---|---|\n"
+        md += "## Top opportunities, per month\n\n| # | savings\(billed ? " | per the bill" : "") | risk | gate | where it is | finding |\n"
+            + "|---:|---:\(billed ? "|---:" : "")|---|---|---|---|\n"
         for (index, entry) in topOpportunities.enumerated() {
+            let notes = entry.notesShown.isEmpty ? "" : " Notes: " + entry.notesShown.joined(separator: "; ") + "."
             md += "| \(index + 1) | \(entry.savings)\(billed ? " | \(entry.billedSavings.map(\.description) ?? "–")" : "") | \(cell(entry.riskLevel ?? "–")) | "
-                + "\(cell(entry.gate ?? "–")) | \(cell(entry.summary)) |\n"
+                + "\(cell(entry.gate ?? "–")) | \(cell(entry.stage)) | \(cell(entry.summary + notes)) |\n"
         }
         if let incidentLifecycle { md += "\n" + incidentLifecycle.markdown(cell).dropLast() }
         md += "\n## What changed this week\n\n"
-        md += changedThisWeek.isEmpty ? "Nothing.\n" : changedThisWeek.map { "- `\($0.entry.id)` \(cell($0.what)) (risk \($0.entry.riskOverall.map { String($0) } ?? "–"))\n" }.joined()
+        if newThisWeek > 0 { md += "\(newFindingsLine)\n\n" }
+        md += changedThisWeek.isEmpty ? (newThisWeek > 0 ? "" : "Nothing.\n")
+            : changedThisWeek.map { "- **\(cell($0.entry.workload))** (\(cell($0.entry.cluster)), \(cell($0.entry.detector))): \(cell($0.what))\n" }.joined()
         md += "\n## Recommended next steps\n\n"
-        md += nextSteps.enumerated().map { "\($0.offset + 1). \(cell($0.element.action)) — \(cell($0.element.entry.summary))\n" }.joined()
+        for (index, step) in nextSteps.enumerated() {
+            md += "\(index + 1). **\(cell(step.entry.workload))**: \(cell(step.text))" + (step.command.map { ": " + code($0) } ?? "") + "\n"
+            md += "   \(cell(step.entry.summary))\n"
+            for note in step.entry.notesShown { md += "   - \(cell(note))\n" }
+        }
+        if !notPatchable.isEmpty {
+            md += "\n## Not patchable: why, and what to do\n\nemit-pr found no code it could change for these; opening the change again will not help.\n\n"
+            md += "| savings | finding | why | what to do |\n|---:|---|---|---|\n"
+            for entry in notPatchable {
+                md += "| \(entry.savings) | \(cell(entry.workload)) (\(cell(entry.detector))) | \(cell(entry.changeReason ?? "–")) | \(cell(Self.remedy(entry))) |\n"
+            }
+        }
         return md
     }
 
@@ -147,64 +195,85 @@ extension WeeklyReport {
 
     public var html: String {
         let e = HTML.escape
-        var body = "<h1>\(e(title))</h1>\n<p class=\"note\">All figures are monthly run-rate in USD; each total is the sum of the rows behind it, to the cent.</p>\n"
+        var body = "<h1>\(e(title))</h1>\n<p class=\"note\">All money is monthly run-rate in USD; each total is the sum of the rows behind it, to the cent.</p>\n"
         body += "<div class=\"headline\">"
-        for (label, value) in [("Saved this week (verified)", "\(verifiedThisWeekTotal)"), ("Projected next week", "\(projectedTotal)"),
-                               ("Identified, not yet acted on", "\(identifiedTotal)"), ("Incidents caught", "\(incidents.count)")] {
+        for (label, value) in headline {
             body += "<div class=\"figure\"><div class=\"value\">\(e(value))</div><div class=\"label\">\(e(label))</div></div>"
         }
         body += "</div>\n"
         if let billLine { body += "<p class=\"note\">\(e(billLine))</p>\n" }
         body += "<h2>Charts</h2>\n<div class=\"charts\">"
         body += SVGChart.trend(title: "Monthly cost at each run", points: trend.map { ($0.at, $0.monthlyCost.dollars) }, format: Self.dollars)
-        body += SVGChart.trend(title: "Savings realized (verified, monthly) at each run", points: trend.map { ($0.at, $0.realized.dollars) },
+        body += SVGChart.trend(title: "Savings realized (verified, per month) at each run", points: trend.map { ($0.at, $0.realized.dollars) },
                                format: Self.dollars)
         body += SVGChart.timeline(title: "Incidents, verifications and unsafe changes, last 4 weeks", events: timeline.map { ($0.at, $0.kind, $0.text) },
                                   from: now.addingTimeInterval(-28 * 86_400), to: now)
-        let teamRows = byTeam.filter { $0.identified + $0.projected + $0.verifiedToDate > .zero }
+        let teamRows = byTeam.filter { $0.identified + $0.projected + $0.verifiedToDate != .zero }
         let highest = teamRows.map { ($0.identified + $0.projected + $0.verifiedToDate).dollars }.max() ?? 0
-        body += SVGChart.bars(title: "Savings by team (identified + projected + verified)",
-                              rows: teamRows.map { ($0.name, ($0.identified + $0.projected + $0.verifiedToDate).dollars, "#2ca02c") },
-                              scale: highest, format: Self.dollars)
+        body += SVGChart.bars(title: "Savings by team: identified + projected + verified to date, per month",
+                              rows: teamRows.map { (Self.teamLabel($0.name), ($0.identified + $0.projected + $0.verifiedToDate).dollars, "#2ca02c") },
+                              scale: highest, signed: true, format: Self.dollars)
         body += "</div>\n"
-        func table(_ heading: String, _ rows: [Breakdown]) -> String {
-            var html = "<h2>\(e(heading))</h2>\n<table><thead><tr><th></th><th>findings</th><th>identified</th><th>projected</th><th>verified this week</th><th>verified to date</th></tr></thead><tbody>"
+        func table(_ heading: String, _ rows: [Breakdown], note: String? = nil) -> String {
+            var html = "<h2>\(e(heading)), per month</h2>\n" + (note.map { "<p class=\"note\">\(e($0))</p>\n" } ?? "")
+            html += "<table><thead><tr><th></th><th class=\"n\">findings</th><th class=\"n\">identified</th><th class=\"n\">projected</th>"
+                + "<th class=\"n\">verified this week</th><th class=\"n\">verified to date</th></tr></thead><tbody>"
             for row in rows {
-                html += "<tr><td>\(e(row.name))</td><td class=\"n\">\(row.findings)</td><td class=\"n\">\(row.identified)</td><td class=\"n\">\(row.projected)</td><td class=\"n\">\(row.verifiedThisWeek)</td><td class=\"n\">\(row.verifiedToDate)</td></tr>"
+                html += "<tr><td>\(e(Self.teamLabel(row.name)))</td><td class=\"n\">\(row.findings)</td><td class=\"n\">\(row.identified)</td><td class=\"n\">\(row.projected)</td><td class=\"n\">\(row.verifiedThisWeek)</td><td class=\"n\">\(row.verifiedToDate)</td></tr>"
             }
             return html + "</tbody></table>\n"
         }
-        body += table("By team", byTeam) + table("By cluster", byCluster) + table("By kind of waste", byDetector)
-        body += "<h2>Cost allocation by team</h2>\n<table><thead><tr><th>team</th><th>monthly cost</th><th>open savings (identified + projected)</th><th>verified to date</th></tr></thead><tbody>"
+        body += table("By team", byTeam, note: Self.breakdownNote) + table("By cluster", byCluster) + table("By kind of waste", byDetector)
+        body += "<h2>Cost allocation by team, per month</h2>\n<p class=\"note\">\(e(Self.allocationNote))</p>\n"
+        body += "<table><thead><tr><th>team</th><th class=\"n\">monthly cost</th><th class=\"n\">open savings (identified + projected)</th><th class=\"n\">verified to date</th></tr></thead><tbody>"
         for row in teamCosts {
-            body += "<tr><td>\(e(Self.teamLabel(row.team)))</td><td class=\"n\">\(row.monthlyCost)</td><td class=\"n\">\(row.identified)</td><td class=\"n\">\(row.verifiedToDate)</td></tr>"
+            body += "<tr><td>\(e(Self.teamLabel(row.team)))</td><td class=\"n\">\(row.monthlyCost.map(\.description) ?? "–")</td><td class=\"n\">\(row.identified)</td><td class=\"n\">\(row.verifiedToDate)</td></tr>"
         }
         body += "<tr class=\"total\"><td>total</td><td class=\"n\">\(monthlyCostTotal)</td><td></td><td></td></tr></tbody></table>\n"
         for item in reconciliations {
             body += "<h2>Allocation reconciled to the bill: \(e(item.cluster)), \(e(Self.period(item)))</h2>\n"
             body += "<p class=\"note\">Dollars over the bill's period, not monthly run-rate. Nodes and volumes by their ids in the bill, split by "
                 + "the teams' requests; what the bill charges the cluster that the snapshot does not show is unallocated.</p>\n"
-            body += "<table><thead><tr><th>team</th><th>billed</th></tr></thead><tbody>"
+            body += "<table><thead><tr><th>team</th><th class=\"n\">billed</th></tr></thead><tbody>"
             for line in item.lines { body += "<tr><td>\(e(Self.teamLabel(line.team)))</td><td class=\"n\">\(line.billed)</td></tr>" }
             body += "<tr class=\"total\"><td>allocated total</td><td class=\"n\">\(item.allocatedTotal)</td></tr></tbody></table>\n"
             body += "<p>Billed total for the cluster's nodes and volumes: \(item.billedTotal)"
                 + (item.allocatedTotal == item.billedTotal ? " (equal to the cent).</p>\n" : " (does not reconcile: \(item.billedTotal - item.allocatedTotal)).</p>\n")
         }
+        func notes(_ entry: Entry) -> String {
+            entry.notesShown.isEmpty ? "" : "<ul class=\"notes\">" + entry.notesShown.map { "<li>\(e($0))</li>" }.joined() + "</ul>"
+        }
         let billed = billedEntries > 0
-        body += "<h2>Top opportunities</h2>\n<table><thead><tr><th>#</th><th>savings</th>\(billed ? "<th>per the bill</th>" : "")<th>risk</th><th>gate</th><th>finding</th></tr></thead><tbody>"
+        body += "<h2>Top opportunities, per month</h2>\n<table><thead><tr><th class=\"n\">#</th><th class=\"n\">savings</th>"
+            + "\(billed ? "<th class=\"n\">per the bill</th>" : "")<th>risk</th><th>gate</th><th>where it is</th><th>finding</th></tr></thead><tbody>"
         for (index, entry) in topOpportunities.enumerated() {
             body += "<tr><td class=\"n\">\(index + 1)</td><td class=\"n\">\(entry.savings)</td>"
                 + (billed ? "<td class=\"n\">\(entry.billedSavings.map(\.description) ?? "–")</td>" : "")
-                + "<td>\(e(entry.riskLevel ?? "–"))</td><td>\(e(entry.gate ?? "–"))</td><td>\(e(entry.summary))</td></tr>"
+                + "<td>\(e(entry.riskLevel ?? "–"))</td><td>\(e(entry.gate ?? "–"))</td><td>\(e(entry.stage))</td><td>\(e(entry.summary))\(notes(entry))</td></tr>"
         }
         body += "</tbody></table>\n"
         if let incidentLifecycle { body += incidentLifecycle.html }
         body += "<h2>What changed this week</h2>\n"
-        body += changedThisWeek.isEmpty ? "<p>Nothing.</p>\n"
-            : "<ul>" + changedThisWeek.map { "<li><code>\(e($0.entry.id))</code> \(e($0.what)) (risk \($0.entry.riskOverall.map { String($0) } ?? "–"))</li>" }.joined() + "</ul>\n"
+        if newThisWeek > 0 { body += "<p>\(e(newFindingsLine))</p>\n" }
+        if changedThisWeek.isEmpty {
+            if newThisWeek == 0 { body += "<p>Nothing.</p>\n" }
+        } else {
+            body += "<ul>" + changedThisWeek.map { "<li><strong>\(e($0.entry.workload))</strong> (\(e($0.entry.cluster)), \(e($0.entry.detector))): \(e($0.what))</li>" }.joined() + "</ul>\n"
+        }
         body += "<h2>Recommended next steps</h2>\n<ol>"
-        body += nextSteps.map { "<li><strong>\(e($0.action))</strong><br>\(e($0.entry.summary))</li>" }.joined()
+        body += nextSteps.map { step in
+            "<li><strong>\(e(step.entry.workload))</strong>: \(e(step.text))" + (step.command.map { ":<br><code>\(e($0))</code>" } ?? "")
+                + "<br>\(e(step.entry.summary))\(notes(step.entry))</li>"
+        }.joined()
         body += "</ol>\n"
+        if !notPatchable.isEmpty {
+            body += "<h2>Not patchable: why, and what to do</h2>\n<p class=\"note\">emit-pr found no code it could change for these; opening the change again will not help.</p>\n"
+            body += "<table><thead><tr><th class=\"n\">savings</th><th>finding</th><th>why</th><th>what to do</th></tr></thead><tbody>"
+            for entry in notPatchable {
+                body += "<tr><td class=\"n\">\(entry.savings)</td><td>\(e(entry.workload)) (\(e(entry.detector)))</td><td>\(e(entry.changeReason ?? "–"))</td><td>\(e(Self.remedy(entry)))</td></tr>"
+            }
+            body += "</tbody></table>\n"
+        }
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -220,7 +289,9 @@ extension WeeklyReport {
             .figure .value { font-size: 22px; font-weight: bold; } .figure .label { color: #555; }
             table { border-collapse: collapse; width: 100%; break-inside: auto; } tr { break-inside: avoid; }
             th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; vertical-align: top; }
-            td.n { text-align: right; white-space: nowrap; } tr.total td { font-weight: bold; border-top: 2px solid #999; }
+            th.n, td.n { text-align: right; white-space: nowrap; } tr.total td { font-weight: bold; border-top: 2px solid #999; }
+            code { background: #f4f4f4; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
+            ul.notes { margin: 4px 0 0 0; padding-left: 18px; color: #555; }
             svg { max-width: 100%; height: auto; break-inside: avoid; display: block; margin: 8px 0; }
             </style></head>
             <body>

@@ -4,36 +4,10 @@ import Foundation
 /// cents, so a headline always equals the sum of its rows.
 ///
 /// All money is monthly run-rate: "verified this week" is the monthly savings of the changes verified
-/// in the seven days before `now`.
+/// in the seven days before `now`. Each finding counts once: verified, projected (approved and on its
+/// way: `Entry.isProjected`) or identified (open and not on its way). Node and volume savings count on
+/// the allocation line they reduce (`Entry.costLine`), not on the team that runs the nodes.
 public struct WeeklyReport: Sendable {
-    /// One finding as the report sees it: from a `ledger` record, else from a `finding` (not recorded yet).
-    public struct Entry: Sendable {
-        public var id: String
-        public var cluster: String
-        public var team: String
-        public var detector: String
-        public var summary: String
-        public var status: FindingStatus
-        public var statusSince: Date?
-        /// Estimated monthly savings (negative: the change costs more).
-        public var savings: Money
-        public var realized: Money
-        public var riskOverall: Double?
-        public var riskLevel: String?
-        public var gate: String?
-        public var changeURL: String?
-        public var verification: String?
-        public var verificationReason: String?
-        /// When the ledger last checked the change.
-        public var verificationAt: Date?
-        /// Every transition: the status it went to, when, who, and why.
-        public var transitions: [(to: String, at: Date, actor: String, reason: String?)]
-        /// What the bill would show of the savings (`--billing`), and whether the bill confirms the change.
-        public var billedSavings: Money? = nil
-        public var billVerification: String? = nil
-        public var billRealized: Money? = nil
-    }
-
     /// One cluster's allocation reconciled to the bill (`ledger record --billing` or `render-report --billing`).
     public struct Reconciliation: Sendable {
         public var cluster: String
@@ -56,7 +30,9 @@ public struct WeeklyReport: Sendable {
 
     public struct TeamCost: Sendable {
         public var team: String
-        public var monthlyCost: Money
+        /// Nil for a line outside the node allocation (volumes no pod uses).
+        public var monthlyCost: Money?
+        /// Open savings on this line: identified and projected.
         public var identified: Money
         public var verifiedToDate: Money
     }
@@ -93,8 +69,15 @@ public struct WeeklyReport: Sendable {
     public var teamCosts: [TeamCost]
     public var trend: [TrendPoint]
     public var timeline: [TimelineEvent]
+    /// Per finding, what happened to it this week, oldest first ("new: " when it was first reported this
+    /// week); findings whose only news is that they are new are counted in `newThisWeek` alone.
     public var changedThisWeek: [(entry: Entry, what: String)]
-    public var nextSteps: [(entry: Entry, action: String)]
+    public var newThisWeek: Int
+    public var nextSteps: [NextStep]
+    /// Open findings emit-pr could not turn into a change, with why and what to do instead.
+    public var notPatchable: [Entry]
+    /// The ledger (`render-report --db`), for the commands in the next steps.
+    public var ledger: String?
 
     public var reconciliations: [Reconciliation] = []
 
@@ -107,14 +90,15 @@ public struct WeeklyReport: Sendable {
     public var verifiedToDateTotal: Money { entries.filter { $0.status == .verified }.map(\.realized).sum() }
     public var projectedTotal: Money { projected.map(\.savings).sum() }
     public var identifiedTotal: Money { identified.map(\.savings).sum() }
-    public var monthlyCostTotal: Money { teamCosts.map(\.monthlyCost).sum() }
+    public var monthlyCostTotal: Money { teamCosts.compactMap(\.monthlyCost).sum() }
 }
 
 extension WeeklyReport {
     /// Builds the report from a stream: `ledger` and `costhistory` records when `ledger record` ran,
     /// else the findings alone (all detected) and the allocation computed from the cluster records.
-    public init(_ set: ClusterSet, now: Date, team: String?, model: CostModel) {
+    public init(_ set: ClusterSet, now: Date, team: String?, model: CostModel, ledger: String? = nil) {
         self.now = now
+        self.ledger = ledger
         weekStart = now.addingTimeInterval(-7 * 86_400)
         self.team = team
         // Concatenated ledger outputs may repeat a finding: the last record of an id is the newest.
@@ -131,8 +115,8 @@ extension WeeklyReport {
         let weekStart = self.weekStart
         func inWeek(_ date: Date?) -> Bool { date.map { $0 > weekStart && $0 <= now } ?? false }
         verifiedThisWeek = entries.filter { $0.status == .verified && inWeek($0.statusSince) }
-        projected = entries.filter { $0.status == .approved || $0.status == .implemented }
-        identified = entries.filter { $0.status == .detected }
+        projected = entries.filter(\.isProjected)
+        identified = entries.filter(\.isIdentified)
 
         func breakdown(_ key: (Entry) -> String) -> [Breakdown] {
             var groups: [String: Breakdown] = [:]
@@ -140,19 +124,17 @@ extension WeeklyReport {
                 let name = key(entry)
                 var group = groups[name] ?? Breakdown(name: name)
                 group.findings += 1
-                switch entry.status {
-                case .detected: group.identified = group.identified + entry.savings
-                case .approved, .implemented: group.projected = group.projected + entry.savings
-                case .verified:
+                if entry.isIdentified { group.identified = group.identified + entry.savings }
+                if entry.isProjected { group.projected = group.projected + entry.savings }
+                if entry.status == .verified {
                     group.verifiedToDate = group.verifiedToDate + entry.realized
                     if inWeek(entry.statusSince) { group.verifiedThisWeek = group.verifiedThisWeek + entry.realized }
-                case .rejected, .expired: break
                 }
                 groups[name] = group
             }
             return groups.values.sorted { ($0.identified + $0.projected, $1.name) > ($1.identified + $1.projected, $0.name) }
         }
-        byTeam = breakdown(\.team)
+        byTeam = breakdown(\.costLine)
         byCluster = breakdown(\.cluster)
         byDetector = breakdown(\.detector)
 
@@ -171,33 +153,31 @@ extension WeeklyReport {
         incidentLifecycle = IncidentLifecycle(set.ledgerIncidents, team: team, weekStart: weekStart, now: now)
         for entry in entries {
             if entry.verification == Verification.State.unsafe.rawValue, let at = entry.verificationAt {
-                events.append(TimelineEvent(at: at, kind: "unsafe", text: "\(entry.id): \(entry.verificationReason ?? "unsafe after the change")"))
+                events.append(TimelineEvent(at: at, kind: "unsafe", text: "\(entry.workload): \(entry.verificationReason ?? "unsafe after the change")"))
             }
-            for transition in entry.transitions where transition.to == "verified" {
-                events.append(TimelineEvent(at: transition.at, kind: "verified", text: "\(entry.id) verified: \(entry.realized) a month"))
+            for transition in entry.transitions where transition.to == "verified" && transition.from != "verified" {
+                events.append(TimelineEvent(at: transition.at, kind: "verified", text: "\(entry.workload) verified: \(entry.realized) a month"))
             }
         }
         timeline = events.filter { $0.at > now.addingTimeInterval(-28 * 86_400) && $0.at <= now }.sorted { ($0.at, $0.text) < ($1.at, $1.text) }
 
-        var changes: [(Entry, String)] = []
+        var changes: [(entry: Entry, what: String)] = []
+        var new = 0
         for entry in entries {
-            for transition in entry.transitions where inWeek(transition.at) {
-                switch transition.to {
-                case "implemented" where transition.reason?.hasPrefix("merged") == true:
-                    changes.append((entry, "PR merged\(entry.changeURL.map { " (\($0))" } ?? "")"))
-                case "implemented": changes.append((entry, "PR opened\(entry.changeURL.map { " (\($0))" } ?? "")"))
-                case "verified": changes.append((entry, "verified: saves \(entry.realized) a month"))
-                case "approved": changes.append((entry, "approved by \(transition.actor)"))
-                case "rejected": changes.append((entry, "rejected by \(transition.actor)"))
-                default: break
-                }
-            }
+            let week = entry.transitions.filter { inWeek($0.at) }
+            let isNew = week.contains { $0.from == nil }
+            if isNew { new += 1 }
+            let news = week.filter { $0.from != nil }.map { Self.event($0, of: entry) }
+            guard !news.isEmpty else { continue }
+            changes.append((entry, (isNew ? "new: " : "") + news.joined(separator: "; ")))
         }
-        changedThisWeek = changes
+        changedThisWeek = changes.sorted { ($0.entry.cluster, $0.entry.workload, $0.entry.id) < ($1.entry.cluster, $1.entry.workload, $1.entry.id) }
+        newThisWeek = new
 
-        nextSteps = entries.filter { $0.status.isOpen || $0.status == .implemented }.sorted(by: Self.bySavingsThenRisk).prefix(10).map { entry in
-            (entry, Self.action(for: entry))
-        }
+        let stalled = entries.filter { $0.status.isOpen && ($0.changeState == .notPatchable || $0.changeState == .refused) }
+        notPatchable = stalled.sorted(by: Self.bySavingsThenRisk)
+        nextSteps = entries.filter { ($0.status.isOpen || $0.status == .implemented) && !stalled.map(\.id).contains($0.id) }
+            .sorted(by: Self.bySavingsThenRisk).prefix(10).map { Self.nextStep(for: $0, ledger: ledger) }
 
         teamCosts = Self.teamCosts(set, entries: entries, team: team, model: model)
         trend = Self.trend(set, team: team)
@@ -233,51 +213,6 @@ extension WeeklyReport {
         return a.id < b.id
     }
 
-    static func action(for entry: Entry) -> String {
-        switch (entry.status, entry.gate) {
-        case (.implemented, _):
-            if entry.verification == Verification.State.unsafe.rawValue { return "Roll back or raise: \(entry.verificationReason ?? "unsafe")" }
-            return "Merge and deploy the change\(entry.changeURL.map { " (\($0))" } ?? ""); the next run verifies it"
-        case (.approved, _): return "Open the change (emit-pr): approved, \(entry.riskLevel ?? "unscored") risk"
-        case (_, "block"?): return "Decide: blocked by policy, \(entry.riskLevel ?? "unscored") risk; a human must judge"
-        case (_, "auto"?): return "Let it through: auto-approved by policy"
-        default: return "Review and approve (`ledger approve \(entry.id) --by …`): \(entry.riskLevel ?? "unscored") risk"
-        }
-    }
-
-    // MARK: Reading records
-
-    static func entry(ledger record: JSON) -> Entry? {
-        guard let id = record["id"]?.string, let status = record["status"]?.string.flatMap(FindingStatus.init(rawValue:)) else { return nil }
-        let transitions = (record["transitions"]?.array ?? []).compactMap { t -> (String, Date, String, String?)? in
-            guard let to = t["to"]?.string, let at = t["at"]?.string.flatMap(RFC3339.date) else { return nil }
-            return (to, at, t["actor"]?.string ?? "", t["reason"]?.string)
-        }
-        return Entry(
-            id: id, cluster: record["cluster"]?.string ?? "", team: record["team"]?.string ?? "unassigned",
-            detector: record["detector"]?.string ?? "", summary: record["summary"]?.string ?? "", status: status,
-            statusSince: record["statusSince"]?.string.flatMap(RFC3339.date),
-            savings: Money(dollars: record["monthlySavings"]?.double ?? 0), realized: Money(dollars: record["realizedMonthlySavings"]?.double ?? 0),
-            riskOverall: record["risk", "overall"]?.double, riskLevel: record["risk", "level"]?.string, gate: record["risk", "gate"]?.string,
-            changeURL: record["change", "url"]?.string ?? record["change", "branch"]?.string,
-            verification: record["verification", "state"]?.string, verificationReason: record["verification", "reason"]?.string,
-            verificationAt: record["verification", "at"]?.string.flatMap(RFC3339.date), transitions: transitions,
-            billedSavings: record["billedMonthlySavings"]?.double.map(Money.init(dollars:)),
-            billVerification: record["billVerification", "state"]?.string,
-            billRealized: record["billVerification", "realizedMonthlySavings"]?.double.map(Money.init(dollars:)))
-    }
-
-    static func entry(finding record: JSON) -> Entry? {
-        guard let id = record["id"]?.string else { return nil }
-        return Entry(
-            id: id, cluster: record["cluster"]?.string ?? "", team: record["team"]?.string ?? "unassigned",
-            detector: record["detector"]?.string ?? "", summary: record["summary"]?.string ?? "", status: .detected, statusSince: nil,
-            savings: Money(dollars: record["monthlySavings"]?.double ?? 0), realized: .zero,
-            riskOverall: record["risk", "overall"]?.double, riskLevel: record["risk", "level"]?.string, gate: record["risk", "gate"]?.string,
-            changeURL: nil, verification: nil, verificationReason: nil, verificationAt: nil, transitions: [],
-            billedSavings: record["billedSavings", "monthly"]?.double.map(Money.init(dollars:)))
-    }
-
     /// Each team's monthly cost from the latest run in the cost history of each cluster (else computed
     /// from the stream), with the idle line; and each team's savings from the entries.
     static func teamCosts(_ set: ClusterSet, entries: [Entry], team: String?, model: CostModel) -> [TeamCost] {
@@ -299,14 +234,17 @@ extension WeeklyReport {
                 costs[teamName, default: .zero] = costs[teamName, default: .zero] + cost
             }
         }
-        var names = Set(costs.keys).union(entries.map(\.team))
-        if let team { names = names.filter { $0 == team } }
+        // A team report keeps its own line and the lines its findings reduce (idle, volumes), whose cost is
+        // not the team's.
+        var names = Set(costs.keys).union(entries.map(\.costLine))
+        if let team { names = names.filter { name in name == team || entries.contains { $0.costLine == name } } }
         return names.sorted().map { name in
-            let mine = entries.filter { $0.team == name }
-            return TeamCost(team: name, monthlyCost: costs[name] ?? .zero,
+            let mine = entries.filter { $0.costLine == name }
+            let costed = name != volumesLine && (team == nil || name == team)
+            return TeamCost(team: name, monthlyCost: costed ? costs[name] ?? .zero : nil,
                             identified: mine.filter { $0.status.isUnrealized }.map(\.savings).sum(),
                             verifiedToDate: mine.filter { $0.status == .verified }.map(\.realized).sum())
-        }.sorted { ($0.monthlyCost, $1.team) > ($1.monthlyCost, $0.team) }
+        }.sorted { ($0.monthlyCost ?? .zero, $1.team) > ($1.monthlyCost ?? .zero, $0.team) }
     }
 
     /// Monthly cost and realized savings at each run time in the history, all clusters together (each

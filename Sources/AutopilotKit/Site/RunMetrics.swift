@@ -72,11 +72,9 @@ public struct RunMetrics {
                 let base = ["cluster": cluster, "team": record["team"]?.string ?? "", "detector": record["detector"]?.string ?? ""]
                 findings[base.merging(["status": status]) { $1 }, default: 0] += 1
                 for state in ["identified", "projected", "verified"] { savings[base.merging(["state": state]) { $1 }, default: 0] += 0 }
-                let state: String? = switch status {
-                case "detected": "identified"
-                case "approved", "implemented": "projected"
-                case "verified": "verified"
-                default: nil
+                // As the report counts them: an approval emit-pr cannot patch is identified, not projected.
+                let state = FindingStatus(rawValue: status).flatMap {
+                    SavingsState(status: $0, change: record["change", "state"]?.string.flatMap(ChangeState.init(rawValue:)))?.rawValue
                 }
                 let amount = status == "verified" ? record["realizedMonthlySavings"]?.double : record["monthlySavings"]?.double
                 if let state, let amount { savings[base.merging(["state": state]) { $1 }, default: 0] += amount }
@@ -90,7 +88,7 @@ public struct RunMetrics {
         }
         out.gauge("autopilot_findings", "Findings in the ledger by status after the last run.", Self.sorted(findings))
         out.gauge("autopilot_savings_monthly_dollars",
-                  "Monthly savings in USD: identified (detected, not acted on), projected (approved or implemented), verified (realized).",
+                  "Monthly savings in USD: identified (not on its way yet), projected (approved and on its way, or merged), verified (realized).",
                   Self.sorted(savings).map { ($0.0, ($0.1 * 100).rounded() / 100) })
         out.gauge("autopilot_cost_monthly_dollars", "Monthly node cost allocated to each team (and __idle__) at the last run, USD.",
                   Self.sorted(cost).map { ($0.0, ($0.1 * 100).rounded() / 100) })

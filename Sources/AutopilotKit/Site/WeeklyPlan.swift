@@ -202,7 +202,7 @@ public struct WeeklyPlan: Sendable {
     }
 
     public func reportStage(_ chosen: Settings) -> PipelineStage {
-        PipelineStage("render-report", ["--out", "\(folder)/report"] + settings("render-report", chosen))
+        PipelineStage("render-report", ["--out", "\(folder)/report", "--db", config.ledger] + settings("render-report", chosen))
     }
 
     /// The environment every stage starts from: the run's own, without the tokens a stage gets only when it

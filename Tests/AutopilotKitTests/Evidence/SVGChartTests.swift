@@ -61,12 +61,24 @@ final class SVGChartTests: XCTestCase {
         let svg = SVGChart.bars(title: "node", rows: [("allocatable", 8, "#ccc"), ("requested", 10, "#d62728"), ("used", -1, "#1f77b4")],
                                 scale: 8) { "\($0.short)" }
         // The plot is 720 − 64 − 150 − 60 = 446 wide: 8 of 8 is 446.0, 10 of 8 is clamped to it, −1 to 0.
-        XCTAssertTrue(svg.contains(##"y="19.0" width="446.0" height="14" fill="#ccc""##), svg)
-        XCTAssertTrue(svg.contains(##"y="41.0" width="446.0" height="14" fill="#d62728""##), svg)
-        XCTAssertTrue(svg.contains(##"y="63.0" width="0.0" height="14" fill="#1f77b4""##), svg)
-        // Three rows of 22 from y = 16, plus 8: 90 high.
-        XCTAssertTrue(svg.contains(##"height="90.0" viewBox="0 0 720.0 90.0""##), svg)
+        XCTAssertTrue(svg.contains(##"<rect x="130.0" y="37.0" width="446.0" height="14" fill="#ccc""##), svg)
+        XCTAssertTrue(svg.contains(##"y="59.0" width="446.0" height="14" fill="#d62728""##), svg)
+        XCTAssertTrue(svg.contains(##"y="81.0" width="0.0" height="14" fill="#1f77b4""##), svg)
+        // The title written above the bars (a caption, not only a tooltip); three rows of 22 from y = 16 + 18, plus 8.
+        XCTAssertTrue(svg.contains(##"<text x="130.0" y="16.0" fill="#333" font-weight="bold">node</text>"##), svg)
+        XCTAssertTrue(svg.contains(##"height="108.0" viewBox="0 0 720.0 108.0""##), svg)
         XCTAssertTrue(SVGChart.bars(title: "x", rows: [("a", 1, "#000")], scale: 0) { "\($0)" }.contains(##"width="0.0""##))
+    }
+
+    /// Signed bars (savings that may be negative): the zero line moves right by the largest negative share of
+    /// the span, and a negative value is a red bar ending at it.
+    func testSignedBarsDrawNegativesLeftOfZero() {
+        let svg = SVGChart.bars(title: "Savings <by team>", rows: [("a", 30, "#2ca02c"), ("b", -10, "#2ca02c")], scale: 30, signed: true) { "\($0)" }
+        // Span 30 + 10 = 40 over 446: zero at 130 + 446 × 10/40 = 241.5; a is 334.5 wide from it, b 111.5 wide ending at it.
+        XCTAssertTrue(svg.contains(##"<line x1="241.5" x2="241.5""##), svg)
+        XCTAssertTrue(svg.contains(##"<rect x="241.5" y="37.0" width="334.5" height="14" fill="#2ca02c"/>"##), svg)
+        XCTAssertTrue(svg.contains(##"<rect x="130.0" y="59.0" width="111.5" height="14" fill="#d62728"/>"##), svg)
+        XCTAssertTrue(svg.contains("Savings &lt;by team&gt;</text>"), svg)
     }
 
     func testFixedPrintsTenthsTheSameEveryRun() {

@@ -15,6 +15,7 @@ final class RunMetricsTests: XCTestCase {
             #"{"kind":"ledger","cluster":"prod","team":"shop","detector":"orphan-volume","status":"approved","monthlySavings":5}"#,
             #"{"kind":"ledger","cluster":"prod","team":"shop","detector":"orphan-volume","status":"verified","monthlySavings":7,"realizedMonthlySavings":6.5}"#,
             #"{"kind":"ledger","cluster":"prod","team":"shop","detector":"orphan-volume","status":"rejected","monthlySavings":99}"#,
+            #"{"kind":"ledger","cluster":"prod","team":"shop","detector":"idle-node","status":"approved","monthlySavings":3,"change":{"state":"not-patchable"}}"#,
             #"{"kind":"costhistory","run":1,"cluster":"prod","team":"shop","monthlyCost":100}"#,
             #"{"kind":"costhistory","run":2,"cluster":"prod","team":"shop","monthlyCost":90.5}"#,
             #"{"kind":"incident","cluster":"prod","category":"oom","severity":"critical"}"#,
@@ -31,6 +32,8 @@ final class RunMetricsTests: XCTestCase {
         XCTAssertTrue(lines.contains(savings + #""identified",team="shop"} 10.01"#), "rounded to the cent")
         XCTAssertTrue(lines.contains(savings + #""projected",team="shop"} 5"#))
         XCTAssertTrue(lines.contains(savings + #""verified",team="shop"} 6.5"#), "verified is what was realized")
+        XCTAssertTrue(lines.contains("autopilot_savings_monthly_dollars{cluster=\"prod\",detector=\"idle-node\",state=\"identified\",team=\"shop\"} 3"),
+                      "an approval emit-pr cannot patch is not on its way: identified, as in the report")
         XCTAssertTrue(lines.contains(#"autopilot_findings{cluster="prod",detector="orphan-volume",status="rejected",team="shop"} 1"#))
         XCTAssertTrue(lines.contains(#"autopilot_cost_monthly_dollars{cluster="prod",team="shop"} 90.5"#), "the latest run's cost only")
         XCTAssertTrue(lines.contains(#"autopilot_incidents{category="oom",cluster="prod",severity="critical"} 1"#))
