@@ -56,6 +56,8 @@ final class BuildEvidenceTests: XCTestCase {
             XCTAssertTrue(page.contains(label), label)
         }
         XCTAssertTrue(page.contains("$37.98/month now − $18.99/month after = $18.99/month saved"))
+        // The change as a table in one unit (the summary's "from 1.5 to 210m" reads 1500m → 750m, the first step).
+        XCTAssertTrue(page.contains("<tr><td>CPU request</td><td>1500m</td><td>750m</td><td>1500m</td></tr>"), page)
         // The backtest of the final target, in words, and the hours above it shaded on the CPU graph.
         XCTAssertTrue(page.contains("<h2>How it was computed</h2>\n<p>request = max(p95 0.18 × (1 + 0.15) = 0.207, floor 0.01, p95 0.18)"), page)
         XCTAssertTrue(page.contains("<h2>Backtest</h2>"))
@@ -69,6 +71,10 @@ final class BuildEvidenceTests: XCTestCase {
         XCTAssertTrue(idlePage.contains("CPU of node ip-10-0-70-18.ec2.internal"))
         XCTAssertTrue(idlePage.contains("m6i.2xlarge on-demand $0.3840/h × 730 h = $280.32"))
         XCTAssertTrue(idlePage.contains("gate block"))
+        // Its blockers, which the summary points to ("see notes"), in a Notes section; how to bring the capacity back.
+        XCTAssertTrue(idlePage.contains("<h2>Notes</h2>\n<ul><li>platform-tools/debug-shell is annotated karpenter.sh/do-not-disrupt"), idlePage)
+        XCTAssertTrue(idlePage.contains("raising the node group&#39;s desired size"), idlePage)
+        XCTAssertTrue(idlePage.contains("Severity: how urgent the problem is"), "what severity, risk and gate mean")
         // The events of the OOM-killed workload and its changes are there.
         let scorer = try XCTUnwrap(findings.first { $0["detector"] as? String == "under-provisioned-memory" })
         let scorerPage = try String(contentsOfFile: (scorer["evidence"] as! [String: String])["html"]!, encoding: .utf8)

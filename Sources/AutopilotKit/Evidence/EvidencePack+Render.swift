@@ -16,6 +16,9 @@ extension EvidencePack {
                                              "detail": .string($0.cells[2])] }),
             "safety": ["risk": risk, "rollback": rollback, "change": finding["recommended"] ?? .null,
                        "notes": finding["notes"] ?? .array([])],
+            "changeTable": .array(changeRows.map { ["field": .string($0.field), "current": .string($0.current),
+                                                     "recommended": .string($0.recommended), "rollback": .string($0.rollback)] }),
+            "podMoves": .strings(podMoves), "undo": .strings(undo),
         ]
     }
 
@@ -36,12 +39,13 @@ extension EvidencePack {
             table{border-collapse:collapse;width:100%;font-size:13px}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
             .gate{display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}
             .auto{background:#2ca02c}.approve{background:#ff7f0e}.block{background:#d62728}.unscored{background:#7f7f7f}
-            pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}svg{max-width:100%;height:auto}
+            pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}svg{max-width:100%;height:auto}.legend{color:#555;font-size:12px}
             @media print{body{margin:0}h2{break-after:avoid}svg,table{break-inside:avoid}}
             </style></head><body>
             <h1>\(escape(summary))</h1>
             <p><span class="gate \(escape(gate))">\(escape(gate))</span> finding <code>\(escape(id))</code></p>
             <table>\(facts.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined())</table>
+            <p class="legend">\(escape(Self.legend))</p>
 
             """
         page += "<h2>Usage</h2>\n"
@@ -67,15 +71,28 @@ extension EvidencePack {
         } else {
             page += "<p>Not scored: run score-risk before build-evidence.</p>\n"
         }
-        let notes = finding["notes"]?.stringList ?? []
-        if !notes.isEmpty { page += "<ul>\(notes.map { "<li>\(escape($0))</li>" }.joined())</ul>\n" }
-        page += "<p>Rollback: restore these values.</p>\n<pre>\(escape(rollback.text))</pre>\n"
-        page += "<p>Change: set these values.</p>\n<pre>\(escape(finding["recommended"]?.text ?? "{}"))</pre>\n"
+        page += "<h2>Change and rollback</h2>\n"
+        let rows = changeRows
+        if rows.isEmpty {
+            page += "<p>No values to change in the finding.</p>\n"
+        } else {
+            page += "<table><tr><th>field</th><th>now</th><th>recommended</th><th>rollback value</th></tr>"
+                + rows.map { "<tr><td>\(escape($0.field))</td><td>\(escape($0.current))</td><td>\(escape($0.recommended))</td><td>\(escape($0.rollback))</td></tr>" }
+                .joined() + "</table>\n"
+        }
+        if !podMoves.isEmpty { page += "<p>Where the pods go:</p>\n<ul>\(podMoves.map { "<li>\(escape($0))</li>" }.joined())</ul>\n" }
+        page += "<p>How to undo it:</p>\n<ul>\(undo.map { "<li>\(escape($0))</li>" }.joined())</ul>\n"
+        if !otherNotes.isEmpty { page += "<h2>Notes</h2>\n<ul>\(otherNotes.map { "<li>\(escape($0))</li>" }.joined())</ul>\n" }
         page += "<h2>Warning events</h2>\n" + table(["time", "reason", "object", "message"], events)
         if !logs.isEmpty { page += "<h2>Logs (Loki)</h2>\n" + table(["time", "pod / container", "line"], logs) }
         page += "<h2>Recent changes</h2>\n" + table(["time", "what", "object", "detail"], changes)
         return page + "</body></html>\n"
     }
+
+    /// What the three words beside a finding mean, since they are easily read as one scale.
+    static let legend = "Severity: how urgent the problem is (critical, warning, info). Risk: how likely the change is to hurt, "
+        + "0 to 1 from the factors under Safety (low, medium, high). Gate: what the policy lets happen: auto (no person needed), "
+        + "approve (a person approves), block (a person must judge before anything is done)."
 
     /// The current values of the fields the change sets: what to put back (observed figures such as the
     /// current utilization are not values to restore).

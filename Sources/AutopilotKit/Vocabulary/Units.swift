@@ -35,4 +35,26 @@ public enum Units {
         if bytes >= 1_000_000_000, bytes % 1_000_000_000 == 0 { return "\(bytes / 1_000_000_000)G" }
         return "\(Int64((Double(bytes) / Double(mib)).rounded()))Mi"
     }
+
+    /// Two CPU figures side by side in one unit, so "1.5 → 210m" reads "1500m → 210m": both in cores when
+    /// both are whole tenths of a core at least one core, else both in millicores.
+    public static func cpu(_ cores: Double, _ other: Double) -> (String, String) {
+        func inCores(_ value: Double) -> Bool {
+            let millis = (value * 1000).rounded()
+            return millis >= 1000 && millis.truncatingRemainder(dividingBy: 100) == 0
+        }
+        guard !(inCores(cores) && inCores(other)) else { return (cpu(cores), cpu(other)) }
+        func millis(_ value: Double) -> String { value.isFinite && abs(value) < 1e12 ? "\(Int64((value * 1000).rounded()))m" : "\(value)" }
+        return (millis(cores), millis(other))
+    }
+
+    /// Two memory figures side by side in one unit: both in Gi when both are quarter-Gi multiples of 1Gi or
+    /// more, else both in Mi (to the nearest Mi).
+    public static func memory(_ bytes: Int64, _ other: Int64) -> (String, String) {
+        let gib: Int64 = 1 << 30
+        func inGi(_ value: Int64) -> Bool { value >= gib && value % (gib / 4) == 0 }
+        if inGi(bytes) && inGi(other) { return (memory(bytes), memory(other)) }
+        func mib(_ value: Int64) -> String { "\(Int64((Double(value) / Double(1 << 20)).rounded()))Mi" }
+        return (mib(bytes), mib(other))
+    }
 }
