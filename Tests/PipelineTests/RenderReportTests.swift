@@ -303,6 +303,32 @@ final class RenderReportTests: XCTestCase {
         XCTAssertEqual(F.cents(report["monthlyCostTotal"]), allocation.teams.values.map { $0[team] ?? 0 }.reduce(0, +))
     }
 
+    // MARK: Incidents without a ledger
+
+    /// The kube-prometheus mixin's own test alerts through detect-incidents, rendered with no ledger: every
+    /// incident of the week is listed with its root cause, not only drawn as a dot.
+    func testTheStreamsIncidentsAreListedWithTheirRootCause() throws {
+        let scratch = try makeScratchDirectory(self)
+        let alerts = try MixinAlertsTests.mixinTestAlerts().map { try MixinAlertsTests.alertLine($0.0, $0.1) }
+        let stream = try F.mixinIncidentStream(alerts)
+        let incidents = try F.records(stream, kind: "incident")
+        XCTAssertGreaterThanOrEqual(incidents.count, 10)
+        let out = scratch.appendingPathComponent("report")
+        assertWroteTheReport(try render(stream.joined(separator: "\n") + "\n", into: out, ["--now", "2026-12-01T11:00:00Z"]), out)
+        let report = try readReport(in: out)
+        let lifecycle = try XCTUnwrap(report["incidentLifecycle"] as? [String: Any])
+        let rows = try XCTUnwrap(lifecycle["incidents"] as? [[String: Any]])
+        let inWeek = incidents.filter { ($0["start"] as? String ?? "") > "2026-11-24T11:00:00Z" }
+        XCTAssertEqual(Set(rows.compactMap { $0["id"] as? String }), Set(incidents.compactMap { $0["id"] as? String }))
+        XCTAssertEqual(lifecycle["new"] as? Int, inWeek.count)
+        let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        for incident in incidents {
+            let cause = try XCTUnwrap(F.string(incident, "rootCause", "summary"), "\(incident["id"] ?? "")")
+            XCTAssertEqual(rows.first { $0["id"] as? String == incident["id"] as? String }?["rootCause"] as? String, cause)
+            XCTAssertTrue(markdown.contains(cause.replacingOccurrences(of: "|", with: "\\|")), cause)
+        }
+    }
+
     // MARK: Hostile strings
 
     func testHostileStringsAreEscapedInHTMLAndMarkdown() throws {

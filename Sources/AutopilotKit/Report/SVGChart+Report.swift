@@ -33,6 +33,8 @@ extension SVGChart {
     }
 
     /// Events on a time axis from `from` to `to`, one row per kind, each a dot with its text as a tooltip.
+    /// Events closer than a dot's width (five incidents of one run) are one larger dot with their count
+    /// written in it and every text in its tooltip, so none hides behind another.
     public static func timeline(title: String, events: [(at: Date, kind: String, text: String)], from: Date, to: Date) -> String {
         let kinds = ["incident", "unsafe", "verified"]
         let colors = ["incident": "#d62728", "unsafe": "#ff7f0e", "verified": "#2ca02c"]
@@ -48,8 +50,19 @@ extension SVGChart {
             let count = events.filter { $0.kind == kind }.count
             svg += "<line x1=\"\(fixed(left))\" x2=\"\(fixed(left + plotWidth))\" y1=\"\(fixed(rowY))\" y2=\"\(fixed(rowY))\" stroke=\"#eee\"/>"
             svg += "<text x=\"\(fixed(left + plotWidth + 6))\" y=\"\(fixed(rowY + 4))\" fill=\"\(colors[kind]!)\">\(kind) (\(count))</text>\n"
-            for event in events where event.kind == kind {
-                svg += "<circle cx=\"\(fixed(x(event.at)))\" cy=\"\(fixed(rowY))\" r=\"5\" fill=\"\(colors[kind]!)\"><title>\(HTML.escape(RFC3339.string(event.at) + " " + event.text))</title></circle>\n"
+            var groups: [[(at: Date, kind: String, text: String)]] = []
+            for event in events.filter({ $0.kind == kind }).sorted(by: { ($0.at, $0.text) < ($1.at, $1.text) }) {
+                if let first = groups.last?.first, x(event.at) - x(first.at) < 10 { groups[groups.count - 1].append(event) } else { groups.append([event]) }
+            }
+            for group in groups {
+                let cx = fixed(x(group[0].at))
+                let tooltip = HTML.escape(group.map { RFC3339.string($0.at) + " " + $0.text }.joined(separator: "\n"))
+                if group.count == 1 {
+                    svg += "<circle cx=\"\(cx)\" cy=\"\(fixed(rowY))\" r=\"5\" fill=\"\(colors[kind]!)\"><title>\(tooltip)</title></circle>\n"
+                } else {
+                    svg += "<circle cx=\"\(cx)\" cy=\"\(fixed(rowY))\" r=\"8\" fill=\"\(colors[kind]!)\"><title>\(tooltip)</title></circle>"
+                    svg += "<text x=\"\(cx)\" y=\"\(fixed(rowY + 4))\" text-anchor=\"middle\" fill=\"#fff\" font-weight=\"bold\">\(group.count)</text>\n"
+                }
             }
         }
         for week in 0...4 {

@@ -25,7 +25,8 @@ public struct IncidentLifecycle: Sendable {
     /// The week's incidents: new, then ongoing, then resolved; newest detection first within each.
     public var rows: [Row]
 
-    /// Nil when the stream holds no ledger incidents (no `ledger record` ran, or no incident was ever recorded).
+    /// From the ledger's `ledgerincident` records, or without them the stream's `incident` records (as
+    /// detect-incidents writes them: status `observed`). Nil when there are neither.
     init?(_ records: [JSON], team: String?, weekStart: Date, now: Date) {
         var latest: [String: JSON] = [:]
         for record in records {
@@ -38,7 +39,8 @@ public struct IncidentLifecycle: Sendable {
         var rows: [Row] = []
         for (id, record) in latest {
             let status = record["status"]?.string ?? ""
-            let detected = record["detectedAt"]?.string
+            // A stream's own `incident` record (no ledger): detected when its signals start.
+            let detected = record["detectedAt"]?.string ?? record["start"]?.string
             let week: String
             if status == IncidentStatus.resolved.rawValue {
                 guard inWeek(record["resolvedAt"]?.string) else { continue }

@@ -95,7 +95,7 @@ extension WeeklyReport {
                 }),
             ],
         ]
-        // Only when the ledger keeps incidents, so a report without them is byte for byte as before.
+        // Only when the ledger or the stream holds incidents: a report without any has no such key.
         if let incidentLifecycle { json.set("incidentLifecycle", to: incidentLifecycle.json) }
         return json
     }

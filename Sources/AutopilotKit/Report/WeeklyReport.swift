@@ -150,7 +150,8 @@ extension WeeklyReport {
             }
         }
         incidents = events.filter { inWeek($0.at) }
-        incidentLifecycle = IncidentLifecycle(set.ledgerIncidents, team: team, weekStart: weekStart, now: now)
+        incidentLifecycle = IncidentLifecycle(set.ledgerIncidents.isEmpty ? set.incidents : set.ledgerIncidents, team: team,
+                                              weekStart: weekStart, now: now)
         for entry in entries {
             if entry.verification == Verification.State.unsafe.rawValue, let at = entry.verificationAt {
                 events.append(TimelineEvent(at: at, kind: "unsafe", text: "\(entry.workload): \(entry.verificationReason ?? "unsafe after the change")"))

@@ -42,4 +42,15 @@ final class ReportChartsTests: XCTestCase {
         XCTAssertTrue(svg.contains(##"height="122.0""##), svg)
         XCTAssertTrue(svg.contains(##"<text x="570.0" y="114.0" text-anchor="middle" fill="#555">2026-11-20</text>"##), svg)
     }
+
+    /// Five incidents of one run are one dot with 5 written in it and all five texts in its tooltip; one a
+    /// day later stands alone.
+    func testEventsAtOneTimeAreOneCountedDot() {
+        let events: [(at: Date, kind: String, text: String)] = (1...5).map { (day("15"), "incident", "incident \($0)") } + [(day("16"), "incident", "later")]
+        let svg = SVGChart.timeline(title: "week", events: events, from: day("13"), to: day("20"))
+        XCTAssertTrue(svg.contains(##"<circle cx="208.6" cy="29.0" r="8" fill="#d62728"><title>2026-11-15T00:00:00Z incident 1"## + "\n2026-11-15T00:00:00Z incident 2"), svg)
+        XCTAssertTrue(svg.contains("incident 5</title></circle><text x=\"208.6\" y=\"33.0\" text-anchor=\"middle\" fill=\"#fff\" font-weight=\"bold\">5</text>"), svg)
+        XCTAssertTrue(svg.contains(##"<circle cx="280.9" cy="29.0" r="5" fill="#d62728"><title>2026-11-16T00:00:00Z later</title>"##), svg)
+        XCTAssertTrue(svg.contains(##"incident (6)"##), "the row still counts every event")
+    }
 }
