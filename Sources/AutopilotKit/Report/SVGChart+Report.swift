@@ -33,7 +33,7 @@ extension SVGChart {
     }
 
     /// Events on a time axis from `from` to `to`, one row per kind, each a dot with its text as a tooltip.
-    /// Events closer than a dot's width (five incidents of one run) are one larger dot with their count
+    /// Events closer than a counted dot's width (five incidents of one run) are one larger dot with their count
     /// written in it and every text in its tooltip, so none hides behind another.
     public static func timeline(title: String, events: [(at: Date, kind: String, text: String)], from: Date, to: Date) -> String {
         let kinds = ["incident", "unsafe", "verified"]
@@ -49,10 +49,10 @@ extension SVGChart {
             let rowY = top + rowHeight * Double(row) + rowHeight / 2
             let count = events.filter { $0.kind == kind }.count
             svg += "<line x1=\"\(fixed(left))\" x2=\"\(fixed(left + plotWidth))\" y1=\"\(fixed(rowY))\" y2=\"\(fixed(rowY))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(fixed(left + plotWidth + 6))\" y=\"\(fixed(rowY + 4))\" fill=\"\(colors[kind]!)\">\(kind) (\(count))</text>\n"
+            svg += "<text x=\"\(fixed(left + plotWidth + 12))\" y=\"\(fixed(rowY + 4))\" fill=\"\(colors[kind]!)\">\(kind) (\(count))</text>\n"
             var groups: [[(at: Date, kind: String, text: String)]] = []
             for event in events.filter({ $0.kind == kind }).sorted(by: { ($0.at, $0.text) < ($1.at, $1.text) }) {
-                if let first = groups.last?.first, x(event.at) - x(first.at) < 10 { groups[groups.count - 1].append(event) } else { groups.append([event]) }
+                if let first = groups.last?.first, x(event.at) - x(first.at) < 16 { groups[groups.count - 1].append(event) } else { groups.append([event]) }
             }
             for group in groups {
                 let cx = fixed(x(group[0].at))

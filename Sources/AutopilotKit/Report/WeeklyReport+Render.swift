@@ -12,6 +12,16 @@ extension WeeklyReport {
         }
     }
 
+    /// A line's name short enough for a chart's label column.
+    static func shortTeamLabel(_ team: String) -> String {
+        switch team {
+        case CostAllocation.idleTeam: return "idle nodes"
+        case BillAllocation.unallocated: return "unallocated"
+        case volumesLine: return "unused volumes"
+        default: return team
+        }
+    }
+
     /// "Per the bill" in words, or nil when no finding or reconciliation came from a bill.
     var billLine: String? {
         guard billedEntries > 0 || !reconciliations.isEmpty else { return nil }
@@ -64,6 +74,7 @@ extension WeeklyReport {
                 "verifiedThisWeek": money(verifiedThisWeekTotal), "projectedNextWeek": money(projectedTotal),
                 "identifiedNotActedOn": money(identifiedTotal), "incidentsCaught": .int(Int64(incidents.count)),
                 "unit": "USD per month (run-rate)", "newFindingsThisWeek": .int(Int64(newThisWeek)),
+                "changesThisWeek": .object(weekTally.map { .init($0.label, .int(Int64($0.count))) }),
             ],
             "rows": [
                 "verifiedThisWeek": .strings(verifiedThisWeek.map(\.id)), "projectedNextWeek": .strings(projected.map(\.id)),
@@ -110,8 +121,9 @@ extension WeeklyReport {
          ("Incidents caught this week", "\(incidents.count)")]
     }
 
-    var newFindingsLine: String {
-        newThisWeek == 1 ? "1 finding first reported this week." : "\(newThisWeek) findings first reported this week."
+    /// "This week: first reported 55; approved 19; …".
+    var tallyLine: String {
+        "This week: " + weekTally.map { "\($0.label) \($0.count)" }.joined(separator: "; ") + "."
     }
 
     static let breakdownNote = "Node and volume savings count on the capacity line they reduce (idle nodes, volumes no pod uses), "
@@ -172,8 +184,8 @@ extension WeeklyReport {
         }
         if let incidentLifecycle { md += "\n" + incidentLifecycle.markdown(cell).dropLast() }
         md += "\n## What changed this week\n\n"
-        if newThisWeek > 0 { md += "\(newFindingsLine)\n\n" }
-        md += changedThisWeek.isEmpty ? (newThisWeek > 0 ? "" : "Nothing.\n")
+        if !weekTally.isEmpty { md += "\(tallyLine)\n\n" }
+        md += changedThisWeek.isEmpty ? (weekTally.isEmpty ? "Nothing.\n" : "")
             : changedThisWeek.map { "- **\(cell($0.entry.workload))** (\(cell($0.entry.cluster)), \(cell($0.entry.detector))): \(cell($0.what))\n" }.joined()
         md += "\n## Recommended next steps\n\n"
         for (index, step) in nextSteps.enumerated() {
@@ -211,7 +223,7 @@ extension WeeklyReport {
         let teamRows = byTeam.filter { $0.identified + $0.projected + $0.verifiedToDate != .zero }
         let highest = teamRows.map { ($0.identified + $0.projected + $0.verifiedToDate).dollars }.max() ?? 0
         body += SVGChart.bars(title: "Savings by team: identified + projected + verified to date, per month",
-                              rows: teamRows.map { (Self.teamLabel($0.name), ($0.identified + $0.projected + $0.verifiedToDate).dollars, "#2ca02c") },
+                              rows: teamRows.map { (Self.shortTeamLabel($0.name), ($0.identified + $0.projected + $0.verifiedToDate).dollars, "#2ca02c") },
                               scale: highest, signed: true, format: Self.dollars)
         body += "</div>\n"
         func table(_ heading: String, _ rows: [Breakdown], note: String? = nil) -> String {
@@ -254,9 +266,9 @@ extension WeeklyReport {
         body += "</tbody></table>\n"
         if let incidentLifecycle { body += incidentLifecycle.html }
         body += "<h2>What changed this week</h2>\n"
-        if newThisWeek > 0 { body += "<p>\(e(newFindingsLine))</p>\n" }
+        if !weekTally.isEmpty { body += "<p>\(e(tallyLine))</p>\n" }
         if changedThisWeek.isEmpty {
-            if newThisWeek == 0 { body += "<p>Nothing.</p>\n" }
+            if weekTally.isEmpty { body += "<p>Nothing.</p>\n" }
         } else {
             body += "<ul>" + changedThisWeek.map { "<li><strong>\(e($0.entry.workload))</strong> (\(e($0.entry.cluster)), \(e($0.entry.detector))): \(e($0.what))</li>" }.joined() + "</ul>\n"
         }

@@ -15,7 +15,7 @@ extension WeeklyReport {
         if let change = transition.change {
             switch change {
             case .merged: return change.event + (entry.changeURL.map { " (\($0))" } ?? "")
-            case .notPatchable: return "not patchable" + (transition.reason.map { ": \($0)" } ?? "")
+            case .notPatchable: return "not patchable (why: see Not patchable)"
             case .refused: return change.event + (transition.reason.map { ": \($0)" } ?? "")
             case .local, .pushed, .draft, .open, .closed: return change.event + (transition.reason.map { " (\($0))" } ?? "")
             }
@@ -32,6 +32,22 @@ extension WeeklyReport {
         case nil: return transition.to
         }
     }
+
+    /// The kind of move a transition is, for the week's tally.
+    static func tallyLabel(_ transition: Entry.Transition) -> String {
+        if transition.from == nil { return "first reported" }
+        if let change = transition.change { return change == .notPatchable ? "not patchable" : change.event }
+        if transition.actor == "ledger migrate" { return "back to \(transition.to)" }
+        switch FindingStatus(rawValue: transition.to) {
+        case .detected?: return "reported again"
+        case .verified?: return "verified by the cluster"
+        case .approved?, .rejected?, .implemented?, .expired?, nil: return transition.to
+        }
+    }
+
+    static let tallyOrder = ["first reported", "reported again", "approved", "rejected", ChangeState.local.event, ChangeState.pushed.event,
+                             ChangeState.draft.event, ChangeState.open.event, ChangeState.merged.event, ChangeState.closed.event,
+                             "not patchable", ChangeState.refused.event, "implemented", "verified by the cluster", "expired"]
 
     /// The next step for an open or implemented finding, by where it is; `ledger` goes into the commands.
     static func nextStep(for entry: Entry, ledger: String?) -> NextStep {

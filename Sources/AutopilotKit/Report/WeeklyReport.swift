@@ -73,6 +73,8 @@ public struct WeeklyReport: Sendable {
     /// week); findings whose only news is that they are new are counted in `newThisWeek` alone.
     public var changedThisWeek: [(entry: Entry, what: String)]
     public var newThisWeek: Int
+    /// How many of each kind of move the week saw ("approved", "PR opened", …), in lifecycle order.
+    public var weekTally: [(label: String, count: Int)]
     public var nextSteps: [NextStep]
     /// Open findings emit-pr could not turn into a change, with why and what to do instead.
     public var notPatchable: [Entry]
@@ -174,6 +176,10 @@ extension WeeklyReport {
         }
         changedThisWeek = changes.sorted { ($0.entry.cluster, $0.entry.workload, $0.entry.id) < ($1.entry.cluster, $1.entry.workload, $1.entry.id) }
         newThisWeek = new
+        var tally: [String: Int] = [:]
+        for entry in entries { for transition in entry.transitions where inWeek(transition.at) { tally[Self.tallyLabel(transition), default: 0] += 1 } }
+        weekTally = tally.sorted { (Self.tallyOrder.firstIndex(of: $0.key) ?? 99, $0.key) < (Self.tallyOrder.firstIndex(of: $1.key) ?? 99, $1.key) }
+            .map { ($0.key, $0.value) }
 
         let stalled = entries.filter { $0.status.isOpen && ($0.changeState == .notPatchable || $0.changeState == .refused) }
         notPatchable = stalled.sorted(by: Self.bySavingsThenRisk)
