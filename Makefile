@@ -43,7 +43,8 @@ release: deps
 ## Run the whole pipeline over the two bundled clusters (fixtures/demo and fixtures/staging): per
 ## cluster collect → metrics → detect → score → evidence → emit-pr (branches in a scratch git copy of the
 ## demo GitOps repo, out/gitops), then both streams through one ledger run and the weekly report. Writes
-## out/demo.ndjson (both clusters), out/evidence/, out/gitops, out/demo.db and out/report/report.html;
+## out/demo.ndjson (both clusters), out/evidence/, out/gitops, out/demo.db, out/report/report.html and the
+## site (out/site/index.html);
 ## lists the findings and the PR titles.
 DEMO_CLUSTERS := demo staging
 DEMO_NOW      := 2026-11-20T12:00:00Z
@@ -72,13 +73,14 @@ demo: release
 	rm -f $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) $(OUT)/demo.db $(OUT)/demo.db-wal $(OUT)/demo.db-shm; \
 	$$bin/ledger record --db $(OUT)/demo.db --now $(DEMO_NOW) --summary < $(OUT)/demo.ndjson.tmp > $(OUT)/ledger.ndjson.tmp; \
 	$$bin/render-report --out $(OUT)/report --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson.tmp; \
+	$$bin/render-site --out $(OUT)/site --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson.tmp; \
 	mv $(OUT)/demo.ndjson.tmp $(OUT)/demo.ndjson; mv $(OUT)/ledger.ndjson.tmp $(OUT)/ledger.ndjson; \
 	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records); findings:"; \
 	jq -r 'select(.kind=="finding") | [.cluster, .risk.gate, .risk.level, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \
 	  | column -t -s $$'\t'; \
 	echo "demo: branches in $(OUT)/gitops (git -C $(OUT)/gitops log --oneline --all); PR titles:"; \
 	jq -r 'select(.kind=="change" and .branch != null) | [.branch, .title] | @tsv' $(OUT)/demo.ndjson | column -t -s $$'\t'; \
-	echo "demo: evidence packs in $(OUT)/evidence/<finding id>/evidence.html; report in $(OUT)/report/report.html"
+	echo "demo: evidence packs in $(OUT)/evidence/<finding id>/evidence.html; report in $(OUT)/report/report.html; site in $(OUT)/site/index.html"
 
 ## The suite. The multi-call binary is linked once more with the Swift runtime inside, so that the
 ## install test checks what a bastion without the toolchain gets. Only its one-line main.swift is

@@ -5,7 +5,7 @@ import PackageDescription
 /// holds them all and picks one by the name it was called with (see Sources/AutopilotTools/Tools.swift).
 let toolNames = [
     "collect-cluster", "collect-metrics", "detect-waste", "detect-incidents", "score-risk", "build-evidence",
-    "emit-pr", "ledger", "render-report", "notify-slack", "slack-approvals", "receive-alerts", "synth-cluster",
+    "emit-pr", "ledger", "render-report", "render-site", "notify-slack", "slack-approvals", "receive-alerts", "synth-cluster",
     "autopilot-run", "autopilot-doctor",
 ]
 

@@ -36,45 +36,18 @@ struct RenderReport: ParsableCommand {
     @Option(help: ArgumentHelp("Only this team's findings and cost.", valueName: "team"))
     var team: String?
 
-    @Option(help: ArgumentHelp("The end of the reported week, RFC 3339 (default: the latest ledger transition or record time, else now).", valueName: "time"))
-    var now: String?
-
-    @Option(help: ArgumentHelp("Prices for the allocation when the stream has no cost history, as detect-waste's --prices.", valueName: "file"))
-    var prices: String?
-
-    @Option(help: ArgumentHelp("Billing exports (as detect-waste's --billing): reconcile the allocation to the bill when the stream has no ledger reconciliation.",
-                               valueName: "path"))
-    var billing: String?
-
-    @Option(help: ArgumentHelp("The ledger the stream came from (as ledger's --db), written into the next steps' commands so that they work when pasted (never its password). render-report does not open it.",
-                               valueName: "path-or-url"))
-    var db: String?
+    @OptionGroup var options: ReportOptions
 
     @Flag(help: "Print a one-line summary on stderr (what was written, and the headline figures).")
     var summary = false
 
-    func validate() throws {
-        if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
-    }
-
     func run() throws {
-        let table: PriceTable
-        do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
+        let table = try options.priceTable()
         let diagnostics = Diagnostics(tool: "render-report")
-        if let billing, !FileManager.default.fileExists(atPath: billing) { throw ValidationError("--billing: \(billing): no such file or directory") }
         let writer = NDJSONWriter()
         let status = ToolRun.run(diagnostics, writer: writer) {
-            let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: nil, diagnostics: diagnostics)
-            // The ledger's reconciliation, when the stream has one, is the bill's already: read the bill only without it.
-            var bill: Bill?
-            if set.billReconciliations.isEmpty, let billing {
-                do { bill = try BillingReader.read(path: billing) { diagnostics.warning("--billing: \($0)") } } catch {
-                    throw ValidationFailure("--billing: \(error)")
-                }
-            }
-            let time = now.flatMap(RFC3339.date) ?? Self.latest(set) ?? Date()
-            let report = WeeklyReport(set, now: time, team: team, model: CostModel(prices: table, bill: bill),
-                                      ledger: db.map { LedgerLocation($0).description })
+            let (set, time, model) = try options.read(table, diagnostics)
+            let report = WeeklyReport(set, now: time, team: team, model: model, ledger: options.ledger)
             try FileIO.makeDirectory(out)
             try FileIO.writeAtomically(report.json.serialized() + [UInt8(ascii: "\n")], to: "\(out)/report.json")
             try FileIO.writeAtomically(Array(report.markdown.utf8), to: "\(out)/report.md")
@@ -83,11 +56,5 @@ struct RenderReport: ParsableCommand {
             if summary { diagnostics.note("wrote \(out)/report.html, report.md, report.json: \(report.summaryLine)") }
         }
         if status != .ok { throw ExitCode(status.rawValue) }
-    }
-
-    /// The latest moment the ledger or the cluster records speak of.
-    static func latest(_ set: ClusterSet) -> Date? {
-        let ledgerTimes = set.ledger.compactMap { $0["lastSeen"]?.string.flatMap(RFC3339.date) }
-        return (ledgerTimes + [set.latestTime].compactMap { $0 }).max()
     }
 }

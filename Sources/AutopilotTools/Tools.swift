@@ -20,6 +20,7 @@ public enum Tools {
         ("emit-pr", EmitPR.self),
         ("ledger", Ledger.self),
         ("render-report", RenderReport.self),
+        ("render-site", RenderSite.self),
         ("notify-slack", NotifySlack.self),
         ("slack-approvals", SlackApprovals.self),
         ("receive-alerts", ReceiveAlerts.self),

@@ -57,7 +57,7 @@ final class RenderReportTests: XCTestCase {
     /// Every total of report.json against the rows behind it, in whole cents: each headline is the sum of
     /// the findings its `rows` name, the rows are exactly the findings of their bucket, each breakdown's
     /// columns add up to the headline (and each group to its own findings), and the cost lines to the total.
-    private func assertReconciles(_ report: [String: Any], file: StaticString = #filePath, line: UInt = #line) throws {
+    static func assertReconciles(_ report: [String: Any], file: StaticString = #filePath, line: UInt = #line) throws {
         let findings = try XCTUnwrap(report["findings"] as? [[String: Any]], file: file, line: line)
         let byID = Dictionary(findings.map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         XCTAssertEqual(byID.count, findings.count, "one entry per finding", file: file, line: line)
@@ -133,7 +133,7 @@ final class RenderReportTests: XCTestCase {
         let result = try render(run3.stdout, into: out)
         assertWroteTheReport(result, out)
         let report = try readReport(in: out)
-        try assertReconciles(report)
+        try Self.assertReconciles(report)
         XCTAssertEqual(report["now"] as? String, F.t3, "the week ends at the latest run")
         XCTAssertEqual(report["clusters"] as? [String], ["demo"])
 
@@ -189,7 +189,7 @@ final class RenderReportTests: XCTestCase {
         let result = try render(run2.stdout, into: out, ["--now", SyntheticFleet.t2])
         assertWroteTheReport(result, out)
         let report = try readReport(in: out)
-        try assertReconciles(report)
+        try Self.assertReconciles(report)
         XCTAssertEqual(report["clusters"] as? [String], ["east", "frankfurt", "west"])
 
         // What the ledger made of the runs is what the fleet's own definitions say.
@@ -265,7 +265,7 @@ final class RenderReportTests: XCTestCase {
         let out = scratch.appendingPathComponent("team")
         assertWroteTheReport(try render(run2.stdout, into: out, ["--now", SyntheticFleet.t2, "--team", team]), out)
         let report = try readReport(in: out)
-        try assertReconciles(report)
+        try Self.assertReconciles(report)
         XCTAssertEqual(report["team"] as? String, team)
         XCTAssertTrue((report["title"] as? String)?.contains("team \(team)") == true)
         let entries = try XCTUnwrap(report["findings"] as? [[String: Any]])
@@ -476,7 +476,7 @@ final class RenderReportTests: XCTestCase {
         let result = try render(input, into: out)
         assertWroteTheReport(result, out)
         let report = try readReport(in: out)
-        try assertReconciles(report)
+        try Self.assertReconciles(report)
         // --summary: one line on stderr, what was written and the headline.
         let summarised = try render(input, into: scratch.appendingPathComponent("again"), ["--summary"])
         XCTAssertEqual(summarised.stdout, "")

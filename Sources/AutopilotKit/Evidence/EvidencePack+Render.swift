@@ -25,23 +25,36 @@ extension EvidencePack {
     /// `evidence.html`: one self-contained page (inline CSS and SVG, no scripts, no external requests);
     /// every string from the cluster is escaped.
     public var html: String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+        <title>Evidence \(HTML.escape(id))</title>
+        <style>
+        body{font:14px/1.45 sans-serif;color:#222;max-width:960px;margin:24px auto;padding:0 16px}
+        \(Self.styles)
+        @media print{body{margin:0}h2{break-after:avoid}svg,table{break-inside:avoid}}
+        </style></head><body>
+        \(htmlBody)</body></html>
+
+        """
+    }
+
+    /// The pack's rules beyond the page's own (the site's finding pages use them too).
+    public static let styles = """
+        h1{font-size:20px;margin:0 0 8px}h2{font-size:16px;margin:24px 0 8px;border-bottom:1px solid #ddd}
+        table{border-collapse:collapse;width:100%;font-size:13px}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+        .gate{display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}
+        .auto{background:#2ca02c}.approve{background:#ff7f0e}.block{background:#d62728}.unscored{background:#7f7f7f}
+        pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}svg{max-width:100%;height:auto}.legend{color:#555;font-size:12px}
+        """
+
+    /// The pack's content, without the page around it.
+    public var htmlBody: String {
         let escape = HTML.escape
         let risk = finding["risk"]
         let gate = risk?["gate"]?.stringValue ?? "unscored"
         var page = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-            <title>Evidence \(escape(id))</title>
-            <style>
-            body{font:14px/1.45 sans-serif;color:#222;max-width:960px;margin:24px auto;padding:0 16px}
-            h1{font-size:20px;margin:0 0 8px}h2{font-size:16px;margin:24px 0 8px;border-bottom:1px solid #ddd}
-            table{border-collapse:collapse;width:100%;font-size:13px}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-            .gate{display:inline-block;padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}
-            .auto{background:#2ca02c}.approve{background:#ff7f0e}.block{background:#d62728}.unscored{background:#7f7f7f}
-            pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}svg{max-width:100%;height:auto}.legend{color:#555;font-size:12px}
-            @media print{body{margin:0}h2{break-after:avoid}svg,table{break-inside:avoid}}
-            </style></head><body>
             <h1>\(escape(summary))</h1>
             <p><span class="gate \(escape(gate))">\(escape(gate))</span> finding <code>\(escape(id))</code></p>
             <table>\(facts.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined())</table>
@@ -86,7 +99,7 @@ extension EvidencePack {
         page += "<h2>Warning events</h2>\n" + table(["time", "reason", "object", "message"], events)
         if !logs.isEmpty { page += "<h2>Logs (Loki)</h2>\n" + table(["time", "pod / container", "line"], logs) }
         page += "<h2>Recent changes</h2>\n" + table(["time", "what", "object", "detail"], changes)
-        return page + "</body></html>\n"
+        return page
     }
 
     /// What the three words beside a finding mean, since they are easily read as one scale.

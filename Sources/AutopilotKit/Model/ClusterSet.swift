@@ -17,6 +17,21 @@ public struct ClusterSet {
 
     public init() {}
 
+    /// The records of one cluster alone (a per-cluster report or page).
+    public func only(cluster name: String) -> ClusterSet {
+        func mine(_ records: [JSON]) -> [JSON] { records.filter { $0["cluster"]?.string == name } }
+        var set = ClusterSet()
+        set.clusters = clusters.filter { $0.key == name }
+        set.findings = mine(findings)
+        set.changes = mine(changes)
+        set.ledger = mine(ledger)
+        set.costHistory = mine(costHistory)
+        set.incidents = mine(incidents)
+        set.ledgerIncidents = mine(ledgerIncidents)
+        set.billReconciliations = mine(billReconciliations)
+        return set
+    }
+
     /// When the run looked: the end of collect-metrics' window (the collection time), else the latest
     /// time any record mentions (an event, a pod's creation).
     public var latestTime: Date? {

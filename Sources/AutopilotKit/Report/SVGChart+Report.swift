@@ -32,12 +32,16 @@ extension SVGChart {
         return svg + "</svg>\n"
     }
 
+    /// The report's rows: incidents, unsafe changes, verifications.
+    public static let timelineKinds: [(name: String, color: String)] = [("incident", "#d62728"), ("unsafe", "#ff7f0e"), ("verified", "#2ca02c")]
+
     /// Events on a time axis from `from` to `to`, one row per kind, each a dot with its text as a tooltip.
     /// Events closer than a counted dot's width (five incidents of one run) are one larger dot with their count
     /// written in it and every text in its tooltip, so none hides behind another.
-    public static func timeline(title: String, events: [(at: Date, kind: String, text: String)], from: Date, to: Date) -> String {
-        let kinds = ["incident", "unsafe", "verified"]
-        let colors = ["incident": "#d62728", "unsafe": "#ff7f0e", "verified": "#2ca02c"]
+    public static func timeline(title: String, events: [(at: Date, kind: String, text: String)], from: Date, to: Date,
+                                kinds: [(name: String, color: String)] = timelineKinds) -> String {
+        let colors = Dictionary(kinds.map { ($0.name, $0.color) }, uniquingKeysWith: { first, _ in first })
+        let kinds = kinds.map(\.name)
         let rowHeight = 26.0
         let chartHeight = top + rowHeight * Double(kinds.count) + bottom
         let plotWidth = width - left - right

@@ -206,6 +206,39 @@ extension WeeklyReport {
     // MARK: HTML
 
     public var html: String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+        <title>\(HTML.escape(title))</title>
+        <style>
+        @page { size: A4; margin: 14mm; }
+        body { font-family: sans-serif; color: #222; max-width: 760px; margin: 24px auto; font-size: 13px; }
+        \(Self.styles)
+        </style></head>
+        <body>
+        \(htmlBody)</body></html>
+
+        """
+    }
+
+    /// The report's rules beyond the page's own: headline figures, tables, notes, charts (the site uses them too).
+    public static let styles = """
+        h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 24px; border-bottom: 1px solid #ddd; break-after: avoid; }
+        .note { color: #666; }
+        .headline { display: flex; gap: 12px; flex-wrap: wrap; }
+        .figure { flex: 1 1 140px; border: 1px solid #ddd; border-radius: 6px; padding: 10px; }
+        .figure .value { font-size: 22px; font-weight: bold; } .figure .label { color: #555; }
+        table { border-collapse: collapse; width: 100%; break-inside: auto; } tr { break-inside: avoid; }
+        th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; vertical-align: top; }
+        th.n, td.n { text-align: right; white-space: nowrap; } tr.total td { font-weight: bold; border-top: 2px solid #999; }
+        code { background: #f4f4f4; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
+        ul.notes { margin: 4px 0 0 0; padding-left: 18px; color: #555; }
+        svg { max-width: 100%; height: auto; break-inside: avoid; display: block; margin: 8px 0; }
+        """
+
+    /// The report's content, without the page around it.
+    public var htmlBody: String {
         let e = HTML.escape
         var body = "<h1>\(e(title))</h1>\n<p class=\"note\">All money is monthly run-rate in USD; each total is the sum of the rows behind it, to the cent.</p>\n"
         body += "<div class=\"headline\">"
@@ -286,30 +319,7 @@ extension WeeklyReport {
             }
             body += "</tbody></table>\n"
         }
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8">
-            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-            <title>\(e(title))</title>
-            <style>
-            @page { size: A4; margin: 14mm; }
-            body { font-family: sans-serif; color: #222; max-width: 760px; margin: 24px auto; font-size: 13px; }
-            h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 24px; border-bottom: 1px solid #ddd; break-after: avoid; }
-            .note { color: #666; }
-            .headline { display: flex; gap: 12px; flex-wrap: wrap; }
-            .figure { flex: 1 1 140px; border: 1px solid #ddd; border-radius: 6px; padding: 10px; }
-            .figure .value { font-size: 22px; font-weight: bold; } .figure .label { color: #555; }
-            table { border-collapse: collapse; width: 100%; break-inside: auto; } tr { break-inside: avoid; }
-            th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; vertical-align: top; }
-            th.n, td.n { text-align: right; white-space: nowrap; } tr.total td { font-weight: bold; border-top: 2px solid #999; }
-            code { background: #f4f4f4; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
-            ul.notes { margin: 4px 0 0 0; padding-left: 18px; color: #555; }
-            svg { max-width: 100%; height: auto; break-inside: avoid; display: block; margin: 8px 0; }
-            </style></head>
-            <body>
-            \(body)</body></html>
-
-            """
+        return body
     }
 
     static func dollars(_ value: Double) -> String { "\(Money(dollars: value))" }

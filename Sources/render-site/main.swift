@@ -1,0 +1,3 @@
+import AutopilotTools
+
+Tools.run("render-site", arguments: Array(CommandLine.arguments.dropFirst()))
