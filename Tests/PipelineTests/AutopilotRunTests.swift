@@ -437,7 +437,7 @@ final class AutopilotRunTests: XCTestCase {
             emit-pr --repo /srv/gitops --cluster-path prod-us=clusters/prod-us --github-repo acme/infra < \(work)/streams/prod-us.ndjson > \(work)/streams/prod-us.ndjson.emit-pr && mv \(work)/streams/prod-us.ndjson.emit-pr \(work)/streams/prod-us.ndjson
             # across clusters
             cat \(work)/streams/*.ndjson | ledger record --db /srv/autopilot/autopilot.db > \(work)/ledger.ndjson
-            render-report --out \(work)/report < \(work)/ledger.ndjson
+            render-report --out \(work)/report --db /srv/autopilot/autopilot.db < \(work)/ledger.ndjson
 
             """)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/srv/autopilot"), "a dry run writes nothing")

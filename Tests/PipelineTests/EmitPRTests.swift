@@ -585,7 +585,8 @@ final class EmitPRTests: XCTestCase {
         XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout/checkout-web" && F.string($0, "state") == "local" })
     }
 
-    /// What emit-pr appends flows on: the ledger marks patched findings implemented and only those.
+    /// What emit-pr appends flows on: the ledger links each patched finding to its local branch and counts
+    /// none of them implemented (nothing was pushed, let alone merged).
     func testChangesFlowIntoTheLedger() throws {
         let scratch = try makeScratchDirectory(self)
         let repo = try F.makeRepo(["manifests", "kustomize", "helm", "terraform"], in: scratch, asFolders: true)
@@ -601,10 +602,17 @@ final class EmitPRTests: XCTestCase {
         let ledger = try Tool.run("ledger", ["record", "--db", db.path, "--now", F.now], stdin: result.stdout)
         XCTAssertEqual(ledger.status, 0, ledger.stderr)
         let entries = try decodeRecords(ledger.lines.filter { $0.hasPrefix(#"{"kind":"ledger""#) })
-        // Auto-gated changes are implemented; approve-gated ones keep their branch and wait for a person.
-        XCTAssertEqual(Set(entries.filter { $0["status"] as? String == "implemented" }.compactMap { $0["id"] as? String }), patched.intersection(autoGated))
-        let waiting = entries.filter { patched.subtracting(autoGated).contains($0["id"] as? String ?? "") }
-        XCTAssertFalse(waiting.isEmpty)
-        XCTAssertTrue(waiting.allSatisfy { $0["status"] as? String == "detected" && (($0["change"] as? [String: Any])?["branch"] as? String) != nil })
+        // Nothing is implemented: auto-gated findings are approved with their branch ready, approve-gated ones
+        // keep their branch and wait for a person.
+        XCTAssertEqual(entries.filter { $0["status"] as? String == "implemented" }.count, 0)
+        for entry in entries where patched.contains(entry["id"] as? String ?? "") {
+            let id = entry["id"] as? String ?? ""
+            XCTAssertEqual(entry["status"] as? String, autoGated.contains(id) ? "approved" : "detected", id)
+            let change = entry["change"] as? [String: Any]
+            XCTAssertEqual(change?["state"] as? String, "local", id)
+            XCTAssertNotNil(change?["branch"] as? String, id)
+        }
+        XCTAssertFalse(patched.subtracting(autoGated).isEmpty)
+        XCTAssertFalse(patched.intersection(autoGated).isEmpty)
     }
 }

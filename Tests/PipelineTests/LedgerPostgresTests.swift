@@ -28,6 +28,7 @@ final class LedgerPostgresTests: LedgerTests {
     override func testAMergedChangeIsNotedOnceAndReportedAsMerged() throws { try super.testAMergedChangeIsNotedOnceAndReportedAsMerged() }
     override func testAVersionOneFileIsMigratedAndKeepsItsRows() throws { try super.testAVersionOneFileIsMigratedAndKeepsItsRows() }
     override func testAChangeIsShownAsItStandsInGit() throws { try super.testAChangeIsShownAsItStandsInGit() }
+    override func testAChangeLiveBeforeItsMergeWasReportedIsVerified() throws { try super.testAChangeLiveBeforeItsMergeWasReportedIsVerified() }
     override func testAVersionSixLedgerNoLongerCountsOpenPRsAsImplemented() throws {
         try super.testAVersionSixLedgerNoLongerCountsOpenPRsAsImplemented()
     }

@@ -272,7 +272,9 @@ class LedgerTests: XCTestCase {
              change("f-3", "refused", #","reason":"the checkout has uncommitted changes""#)],
             [change("f-1", "open", #","branch":"autopilot/c1/shop/api","url":"https://git.example/pr/1""#),
              change("f-3", "closed", #","branch":"autopilot/c1/shop/cart","url":"https://git.example/pr/3""#)],
-            [change("f-1", "merged", #","branch":"autopilot/c1/shop/api","url":"https://git.example/pr/1""#)],
+            [change("f-1", "merged", #","branch":"autopilot/c1/shop/api","url":"https://git.example/pr/1""#),
+             // A run without GITHUB_TOKEN reports the branch as local: the PR it had stays on the finding.
+             change("f-3", "local", #","branch":"autopilot/c1/shop/cart","pushed":false"#)],
         ]
         func report(_ week: Int) throws -> (json: [String: Any], markdown: String) {
             let export = try Tool.run("ledger", ["export", "--db", db])
@@ -353,7 +355,7 @@ class LedgerTests: XCTestCase {
         XCTAssertEqual(changed(week.json, "f-3"), "PR closed without merging (https://git.example/pr/3)")
         XCTAssertEqual(entry(week.json, "f-3")["stage"] as? String, "detected, PR closed unmerged")
         XCTAssertEqual(step(week.json, "f-3")?["command"] as? String,
-                       "ledger reject 'f-3' --db \(F.shellQuoted(LedgerLocation(db).description)) --by \"$USER\" --reason 'PR closed unmerged'")
+                       "ledger reject 'f-3' --db \(Shell.quoted(LedgerLocation(db).description)) --by \"$USER\" --reason 'PR closed unmerged'")
         XCTAssertEqual((week.json["rows"] as? [String: [String]])?["projectedNextWeek"], ["f-1"], "approved, its PR open: on its way")
 
         // Week 4: the merge implements f-1; the transition that moved the change keeps its status' date.
@@ -366,9 +368,36 @@ class LedgerTests: XCTestCase {
                         "approved>implemented/merged"])
         XCTAssertEqual(ledger["f-1"]?["statusSince"] as? String, times[3])
         XCTAssertEqual(ledger["f-3"]?["statusSince"] as? String, times[0], "a PR closing is not a new status")
+        XCTAssertEqual(F.string(ledger["f-3"], "change", "state"), "closed", "a run that could not ask GitHub changes nothing")
+        XCTAssertEqual(F.string(ledger["f-3"], "change", "url"), "https://git.example/pr/3")
         week = try report(3)
         XCTAssertEqual(entry(week.json, "f-1")["stage"] as? String, "merged, not verified yet")
         XCTAssertEqual(changed(week.json, "f-1"), "PR merged (https://git.example/pr/1)")
+    }
+
+    /// The usual GitOps week: a PR is open at one run, then merged and deployed before the next, which no
+    /// longer reports the waste and so has no change record to say "merged". The finding is implemented and
+    /// verified, not expired; another whose waste went away without its change going in expires.
+    func testAChangeLiveBeforeItsMergeWasReportedIsVerified() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = try newLedger(scratch)
+        let picks = try F.picks(try F.records(F.demoLines, kind: "finding"))
+        let live = picks.id(picks.cpuApproved), gone = picks.id(picks.memory)
+        let open = [live, gone].map { id in
+            #"{"kind":"change","cluster":"demo","findingIds":["\#(id)"],"branch":"autopilot/demo/\#(id)","url":"https://git.example/pr/\#(id)","state":"open"}"#
+        }
+        XCTAssertEqual(try F.record(db, now: F.t1, F.demoLines + open).status, 0)
+        let lines = try F.settingRequest(F.demoLines.filter { !F.isFinding($0, live) && !F.isFinding($0, gone) }, of: picks.cpuApproved, "cpu")
+        let run2 = try F.record(db, now: F.t2, lines)
+        XCTAssertEqual(run2.status, 0, run2.stderr)
+        let ledger = try F.exportedLedger(db)
+        let entry = try XCTUnwrap(ledger[live])
+        XCTAssertEqual(entry["status"] as? String, "verified")
+        let steps = try XCTUnwrap(entry["transitions"] as? [[String: Any]]).suffix(2)
+        XCTAssertEqual(steps.map { $0["to"] as? String }, ["implemented", "verified"])
+        XCTAssertTrue((steps.first?["reason"] as? String)?.hasPrefix("live in the cluster while its change was PR open") == true, "\(steps)")
+        XCTAssertGreaterThan(F.cents(entry["realizedMonthlySavings"]) ?? 0, 0)
+        XCTAssertEqual(ledger[gone]?["status"] as? String, "expired", "its values are not in the cluster: it expires as before")
     }
 
     /// Before schema 7 a local branch or an open PR implemented a finding. Migrating moves such findings
@@ -382,11 +411,11 @@ class LedgerTests: XCTestCase {
                 try store.db.run(
                     """
                     INSERT INTO findings (id, cluster, namespace, team, detector, target_kind, target_name, container, summary, status,
-                    first_seen, last_seen, baseline, finding, change_branch, change_url, verification)
-                    VALUES (?, 'old', 'shop', 'checkout', 'over-requested-cpu', 'Deployment', ?, 'app', 'Lower it', ?, ?, ?, '{}', '{}', ?, ?, ?)
+                    first_seen, last_seen, baseline, finding, change_branch, change_url, verification, bill_verification)
+                    VALUES (?, 'old', 'shop', 'checkout', 'over-requested-cpu', 'Deployment', ?, 'app', 'Lower it', ?, ?, ?, '{}', '{}', ?, ?, ?, ?)
                     """,
                     [.text(id), .text(id), .text(status), .text("2026-10-01T06:00:00Z"), .text("2026-10-15T06:00:00Z"), .text(branch),
-                     .optional(url), .text(#"{"state":"not-live"}"#)])
+                     .optional(url), .text(#"{"state":"not-live"}"#), .text(#"{"state":"not-billed-yet"}"#)])
                 for (index, (from, to, actor, reason)) in steps.enumerated() {
                     try store.db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
                                      [.text(id), .optional(from), .text(to), .text("2026-10-0\(index + 1)T06:00:00Z"), .text(actor), .optional(reason)])
@@ -413,13 +442,16 @@ class LedgerTests: XCTestCase {
         for id in ["f-open", "f-local"] {
             let last = try XCTUnwrap((ledger[id]?["transitions"] as? [[String: Any]])?.last, id)
             XCTAssertEqual(last["from"] as? String, "implemented", id)
-            XCTAssertEqual(last["actor"] as? String, "ledger migrate", id)
+            XCTAssertEqual(last["actor"] as? String, "schema migration 7", id)
             XCTAssertEqual(last["at"] as? String, "2026-10-15T06:00:00Z", "dated at the last run that saw it: \(id)")
             XCTAssertTrue((last["reason"] as? String)?.hasPrefix("not merged") == true, id)
             XCTAssertTrue(ledger[id]?["verification"] is NSNull, "\(id): nothing was deployed to verify")
+            XCTAssertTrue(ledger[id]?["billVerification"] is NSNull, "\(id): nor to find on the bill")
+            XCTAssertEqual(ledger[id]?["statusSince"] as? String, "2026-10-15T06:00:00Z", "\(id): its status changed back then")
         }
         XCTAssertEqual((ledger["f-merged"]?["transitions"] as? [[String: Any]])?.last?["change"] as? String, "merged")
         XCTAssertEqual(F.string(ledger["f-merged"], "verification", "state"), "not-live", "a merged change keeps its verification")
+        XCTAssertEqual(F.string(ledger["f-merged"], "billVerification", "state"), "not-billed-yet")
         XCTAssertEqual(try rawDatabase(db).schemaVersion(), LedgerStore.currentVersion)
     }
 
@@ -938,9 +970,6 @@ enum LedgerFixtures {
     }
 
     /// The exported ledger records by finding id.
-    /// `text` in single quotes for a POSIX shell.
-    static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-
     static func exportedLedger(_ db: String) throws -> [String: [String: Any]] {
         let records = try export(db).filter { $0["kind"] as? String == "ledger" }
         return Dictionary(records.map { ($0["id"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })

@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// render-site over three demo weeks (approvals, merges, a verified change, an unsafe one, an expired
-/// finding) and a run of the kube-prometheus mixin's own test alerts (incidents): money reconciles on
+/// finding), a run of the kube-prometheus mixin's own test alerts (incidents) and a second cluster: money reconciles on
 /// every page, every link resolves, each finding and incident has its page, the bytes repeat, hostile names
 /// stay text inside the folder; and a real browser (Selenium, Debian's chromium and chromium-driver)
 /// loads each kind of page with no console error and no request of its own, and the explorer's search,
@@ -19,7 +19,9 @@ final class RenderSiteTests: XCTestCase {
         let alerts = try MixinAlertsTests.mixinTestAlerts().map { try MixinAlertsTests.alertLine($0.0, $0.1) }
         let incidents = try F.record(db, now: Self.now, try F.mixinIncidentStream(alerts))
         XCTAssertEqual(incidents.status, 0, incidents.stderr)
-        return run3.stdout + incidents.stdout
+        let west = try F.record(db, now: Self.now, F.asCluster("west", F.demoLines))
+        XCTAssertEqual(west.status, 0, west.stderr)
+        return run3.stdout + incidents.stdout + west.stdout
     }
 
     private func render(_ input: String, into out: URL) throws {
@@ -224,10 +226,12 @@ final class RenderSiteTests: XCTestCase {
         let found = try XCTUnwrap(explorer["searchRows"] as? Int)
         XCTAssertTrue((1..<rows).contains(found), "search narrows the table: \(found) of \(rows)")
         XCTAssertEqual(explorer["searchRowsMatch"] as? Bool, true)
-        XCTAssertTrue((explorer["shownText"] as? String)?.hasPrefix("\(found) of \(rows) findings shown") == true, "\(explorer["shownText"] ?? "")")
+        let searched = try XCTUnwrap(explorer["searchSavingsCents"] as? Int)
+        XCTAssertEqual(explorer["shownText"] as? String, "\(found) of \(rows) findings shown, saving \(Money(cents: Int64(searched))) a month")
         let cluster = try XCTUnwrap(explorer["cluster"] as? String)
         let clusterRows = try XCTUnwrap(explorer["clusterRows"] as? [String])
         XCTAssertFalse(clusterRows.isEmpty)
+        XCTAssertLessThan(clusterRows.count, rows, "the filter hides the other cluster's findings")
         XCTAssertTrue(clusterRows.allSatisfy { $0 == cluster }, "\(clusterRows)")
         let descending = try XCTUnwrap(explorer["sortedDescending"] as? [Int])
         XCTAssertEqual(descending.count, rows)

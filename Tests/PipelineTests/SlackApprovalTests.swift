@@ -84,6 +84,11 @@ class SlackApprovalTests: XCTestCase {
         let level = try XCTUnwrap((redis["risk"] as? [String: Any])?["level"] as? String)
         XCTAssertTrue(text.contains("*Risk*\\n\(level)"), text)
 
+        // A day later a branch is ready for one of them: a transition that keeps its status, not a new lifecycle.
+        let branch = #"{"kind":"change","cluster":"demo","findingIds":["\#(id)"],"branch":"autopilot/demo/checkout/redis","state":"local"}"#
+        let later = try Tool.run("ledger", ["record", "--db", db, "--now", "2026-11-21T12:00:00Z"], stdin: F.demoStream + branch + "\n")
+        XCTAssertEqual(later.status, 0, later.stderr)
+
         // The next run updates the same messages instead of posting new ones.
         let second = try notify(stream, ["--db", db, "--config", config.path, "--api-url", slack.apiURL])
         XCTAssertEqual(second.status, 0, second.stderr)

@@ -20,14 +20,18 @@ extension EvidencePack {
             let before = current[member.key]
             let (now, after) = Self.shown(member.key, before ?? .null, member.value)
             return ChangeRow(field: Self.fieldNames[member.key] ?? member.key, current: before == nil ? "–" : now, recommended: after,
-                             rollback: before == nil ? "–" : now)
+                             rollback: before == nil ? "–" : Self.exact(member.key, before ?? .null, shown: now))
         }
     }
 
-    /// The finding's notes that say where a pod goes (`ns/pod → node`), for a node's drain.
-    public var podMoves: [String] { notes.filter { $0.contains(" → ") } }
+    /// The finding's notes that say where a pod goes (`namespace/pod → node`, the node plans' form), for a drain.
+    public var podMoves: [String] { notes.filter(Self.isPodMove) }
     /// The other notes: blockers, caveats, what was kept.
-    public var otherNotes: [String] { notes.filter { !$0.contains(" → ") } }
+    public var otherNotes: [String] { notes.filter { !Self.isPodMove($0) } }
+
+    static func isPodMove(_ note: String) -> Bool {
+        note.range(of: #"^[a-z0-9][a-z0-9.-]*/[a-z0-9][a-z0-9.-]* → [A-Za-z0-9][A-Za-z0-9.-]*$"#, options: .regularExpression) != nil
+    }
     var notes: [String] { finding["notes"]?.stringList ?? [] }
 
     /// How to undo the change once made, by kind of finding.
@@ -45,8 +49,9 @@ extension EvidencePack {
             return ["Revert the PR (the NodePool's consolidationPolicy or the node group as the rollback values say); Karpenter or the node "
                     + "group launches nodes again for pending pods."]
         case .orphanVolume?:
-            return ["A deleted EBS volume cannot be brought back: snapshot it first (aws ec2 create-snapshot --volume-id "
-                    + "\(finding["current"]?["volumeId"]?.stringValue ?? "the volume's id")) and restore from the snapshot if the data was needed."]
+            let volume = finding["current"]?["volumeId"]?.stringValue.map(Shell.quoted) ?? "VOLUME_ID"
+            return ["A deleted EBS volume cannot be brought back: snapshot it first (aws ec2 create-snapshot --volume-id \(volume)) "
+                    + "and restore from the snapshot if the data was needed."]
         case .stuckTerminating?:
             return ["Nothing to undo: the object was already being deleted; the change only lets the deletion finish."]
         case nil:
@@ -58,6 +63,13 @@ extension EvidencePack {
         "cpu": "CPU request", "cpuLimit": "CPU limit", "memory": "memory request", "memoryLimit": "memory limit", "sizeBytes": "volume size",
         "movePods": "pods moved", "removeNodes": "nodes removed",
     ]
+
+    /// The value to put back: as shown beside the recommendation when that is exact, else as it was written
+    /// (a decimal 2G shown as 1907Mi is put back as 2G).
+    static func exact(_ key: String, _ value: JSONValue, shown: String) -> String {
+        guard ["memory", "memoryLimit", "sizeBytes"].contains(key), let bytes = value.intValue, bytes % (1 << 20) != 0 else { return shown }
+        return Units.memory(bytes)
+    }
 
     /// Two values of one field as text, figures in the same unit.
     static func shown(_ key: String, _ before: JSONValue, _ after: JSONValue) -> (String, String) {

@@ -35,9 +35,7 @@ public enum LedgerDecision {
     /// Who moved the finding to its current status, and when (the last transition that changed it: a PR
     /// opened since keeps the status and is not the decision).
     public static func lastTransition(_ id: String, in store: LedgerStore) throws -> (actor: String, at: String, reason: String?)? {
-        guard let last = try store.transitions(of: id).last(where: { $0["from_status"].string != $0["to_status"].string }),
-            let actor = last["actor"].string, let at = last["at"].string
-        else { return nil }
+        guard let last = try store.lastStatusChange(of: id), let actor = last["actor"].string, let at = last["at"].string else { return nil }
         return (actor, at, last["reason"].string)
     }
 }

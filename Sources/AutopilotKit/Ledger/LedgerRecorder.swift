@@ -36,9 +36,10 @@ public struct LedgerRecorder {
                 seen.insert(id)
                 try upsert(finding, id: id, now: now)
             }
-            for change in set.changes { try implement(change, now: now) }
+            for change in set.changes { try recordChange(change, now: now) }
             try LedgerIncidents(store: store).record(set.incidents, clusters: clusters, now: now, diagnostics: diagnostics)
             for stored in try store.findings(inClusters: clusters) where !seen.contains(stored.id) && stored.status.isOpen {
+                if try wentLive(stored, set, now: now) { continue }
                 try store.transition(stored.id, from: stored.status, to: .expired, at: now, actor: Self.actor,
                                      reason: "not reported by the run of \(RFC3339.string(now))")
             }
@@ -115,7 +116,7 @@ public struct LedgerRecorder {
     /// (actor emit-pr), so the history and the report tell a branch from an open PR from a merge.
     /// emit-pr's refusals (not patchable, refused) are kept with their reason while the finding has no
     /// branch of its own.
-    private func implement(_ change: JSON, now: Date) throws {
+    private func recordChange(_ change: JSON, now: Date) throws {
         guard let state = ChangeState(change: change) else {
             diagnostics.warning("change \(change["branch"]?.string ?? ""): unknown state '\(change["state"]?.string ?? "")', not recorded")
             return
@@ -132,31 +133,50 @@ public struct LedgerRecorder {
             let previous = stored.changeState
             switch stored.status {
             case .detected, .approved:
-                // A refusal of this run does not hide the branch or PR an earlier run opened.
+                // A refusal of this run does not hide the branch or PR an earlier run opened, nor does a run
+                // that could not reach GitHub (its record says local) hide the PR.
                 if !state.hasBranch && previous?.hasBranch == true { continue }
+                if (state == .local || state == .pushed) && [.draft, .open, .closed, .merged].contains(previous) { continue }
                 if state.hasBranch {
-                    try store.db.run("UPDATE findings SET change_branch = ?, change_url = ?, change_commit = ? WHERE id = ?",
+                    try store.db.run("UPDATE findings SET change_branch = ?, change_url = COALESCE(?, change_url), change_commit = ? WHERE id = ?",
                                      [.optional(change["branch"]?.string), .optional(url), .optional(change["commit"]?.string), .text(id)])
                 }
                 try store.db.run("UPDATE findings SET change_state = ?, change_reason = ? WHERE id = ?",
                                  [.text(state.rawValue), .optional(reason), .text(id)])
                 if state == .merged {
-                    try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr",
-                                         reason: "merged" + (url.map { ": \($0)" } ?? ""), change: .merged)
+                    try store.transition(id, from: stored.status, to: .implemented, at: now, actor: "emit-pr", reason: Self.merged(url), change: .merged)
                 } else if state != previous {
                     try store.transition(id, from: stored.status, to: stored.status, at: now, actor: "emit-pr",
                                          reason: reason ?? url ?? change["branch"]?.string, change: state)
                 }
             case .implemented:
-                // A ledger from before schema 7 may hold a finding implemented by an open PR; its merge is noted once.
+                // Implemented because the cluster ran its values while its PR was open (wentLive): the merge,
+                // when emit-pr reports it, is noted once.
                 guard state == .merged, previous != .merged else { continue }
                 try store.db.run("UPDATE findings SET change_state = 'merged' WHERE id = ?", [.text(id)])
-                try store.transition(id, from: .implemented, to: .implemented, at: now, actor: "emit-pr",
-                                     reason: "merged" + (url.map { ": \($0)" } ?? ""), change: .merged)
+                try store.transition(id, from: .implemented, to: .implemented, at: now, actor: "emit-pr", reason: Self.merged(url), change: .merged)
             case .verified, .rejected, .expired:
                 continue
             }
         }
+    }
+
+    /// The reason of a merge's transition: "merged: URL".
+    static func merged(_ url: String?) -> String { "merged" + (url.map { ": \($0)" } ?? "") }
+
+    /// A finding the run no longer reports, whose change was on its way (a branch or an open PR), and whose
+    /// values the cluster now runs: the change went in (merged and deployed, or applied by hand) before an
+    /// emit-pr run could report the merge, and the waste is gone. It is implemented, not expired, and
+    /// verified below like any other.
+    private func wentLive(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws -> Bool {
+        guard let change = stored.changeState, change.hasBranch, !change.isStalled, let text = stored.row["baseline"].string,
+            let baseline = try? JSON.parse(text)
+        else { return false }
+        let outcome = Verification.check(stored, baseline: baseline, cluster: set.clusters[stored.cluster])
+        guard outcome.state == .verified || outcome.state == .unsafe else { return false }
+        try store.transition(stored.id, from: stored.status, to: .implemented, at: now, actor: Self.actor,
+                             reason: "live in the cluster while its change was \(change.label): \(outcome.reason)")
+        return true
     }
 
     // MARK: Verification
@@ -164,8 +184,9 @@ public struct LedgerRecorder {
     /// When the change went in: its PR's merge, else the move to implemented.
     private func changedAt(_ id: String) throws -> Date? {
         let changed = try store.db.rows("""
-            SELECT at FROM transitions WHERE finding_id = ? AND (reason LIKE 'merged%' OR (to_status = 'implemented' AND from_status <> 'implemented'))
-            ORDER BY (COALESCE(reason, '') LIKE 'merged%') DESC, at DESC LIMIT 1
+            SELECT at FROM transitions WHERE finding_id = ? AND (change_state = 'merged' OR reason LIKE 'merged%'
+                OR (to_status = 'implemented' AND from_status <> 'implemented'))
+            ORDER BY (COALESCE(change_state, '') = 'merged' OR COALESCE(reason, '') LIKE 'merged%') DESC, at DESC LIMIT 1
             """, [.text(id)])
         return changed.first?["at"].string.flatMap(RFC3339.date)
     }

@@ -186,7 +186,8 @@ public final class LedgerStore {
         """,
         // 7: where each finding's change stands in git (ChangeState), kept apart from its status, and on each
         // transition that moved it. Ledgers before 7 counted a local branch or an open PR as implemented; only a
-        // merge is, so such findings go back to the status they had, in a transition that says why.
+        // merge is, so such findings go back to the status they had, in a transition that says why (actor
+        // `schemaMigrationActor`), and lose the verifications made of them.
         """
         ALTER TABLE findings ADD COLUMN change_state TEXT;
         ALTER TABLE findings ADD COLUMN change_reason TEXT;
@@ -200,9 +201,9 @@ public final class LedgerStore {
         INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason, change_state)
             SELECT id, 'implemented', COALESCE((SELECT t.from_status FROM transitions t WHERE t.finding_id = findings.id
                 AND t.to_status = 'implemented' AND t.from_status <> 'implemented' ORDER BY t.seq DESC LIMIT 1), 'approved'),
-                last_seen, 'ledger migrate', 'not merged: a branch or an open PR does not implement a finding', change_state
+                last_seen, 'schema migration 7', 'not merged: a branch or an open PR does not implement a finding', change_state
             FROM findings WHERE status = 'implemented' AND COALESCE(change_state, '') <> 'merged' ORDER BY id;
-        UPDATE findings SET verification = NULL, realized_savings_cents = NULL,
+        UPDATE findings SET verification = NULL, realized_savings_cents = NULL, bill_verification = NULL,
             status = COALESCE((SELECT t.from_status FROM transitions t WHERE t.finding_id = findings.id
                 AND t.to_status = 'implemented' AND t.from_status <> 'implemented' ORDER BY t.seq DESC LIMIT 1), 'approved')
             WHERE status = 'implemented' AND COALESCE(change_state, '') <> 'merged';
@@ -290,6 +291,19 @@ public final class LedgerStore {
         try db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason, change_state) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    [.text(id), .optional(from?.rawValue), .text(to.rawValue), .text(RFC3339.string(at)), .text(actor), .optional(reason),
                     .optional(change?.rawValue)])
+    }
+
+    /// Who wrote migration 7's transitions.
+    public static let schemaMigrationActor = "schema migration 7"
+
+    /// The transitions that changed the status, a condition on the `transitions` table: the others only
+    /// moved the finding's change in git.
+    public static let statusChanged = "(from_status IS NULL OR from_status <> to_status)"
+
+    /// The last transition that changed the finding's status (who decided, and when).
+    public func lastStatusChange(of id: String) throws -> SQLRow? {
+        try db.rows("SELECT from_status, to_status, at, actor, reason, change_state FROM transitions WHERE finding_id = ? AND \(Self.statusChanged) "
+                    + "ORDER BY seq DESC LIMIT 1", [.text(id)]).first
     }
 
     public func transitions(of id: String) throws -> [SQLRow] {

@@ -128,7 +128,5 @@ public enum Runbook {
     static func comment(_ text: String) -> String { "# " + TextSafety.oneLine(text) }
 
     /// Single-quoted for POSIX shells.
-    static func shellQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
+    static func shellQuoted(_ text: String) -> String { Shell.quoted(text) }
 }

@@ -14,11 +14,12 @@ extension StaticSite {
             "<label>\(e(name)) <select data-filter=\"\(key)\"><option value=\"\">all</option>"
                 + Set(values).sorted().map { "<option value=\"\(e($0))\">\(e($0))</option>" }.joined() + "</select></label>"
         }
-        var body = "<h1>Findings</h1>\n<p class=\"note\">Every finding the ledger holds, with where it is; money per month. "
+        var body = "<h1>Findings</h1>\n<p class=\"note\">Every finding the ledger holds, with where it is. Savings per month as the "
+            + "headline counts them: estimated while open or on its way, realized once verified, none when rejected or expired. "
             + "\(e(totalsLine(entries)))</p>\n"
         body += "<form class=\"filters\" id=\"filters\" hidden><label>Search <input id=\"q\" type=\"search\" placeholder=\"workload, summary, id\"></label>"
             + options("cluster", "cluster", entries.map(\.cluster)) + options("team", "team", entries.map(\.team))
-            + options("detector", "detector", entries.map(\.detector)) + options("headline", "state", entries.map { $0.savingsState?.rawValue ?? "closed" })
+            + options("detector", "detector", entries.map(\.detector)) + options("headline", "state", entries.map(Self.state))
             + options("gate", "gate", entries.map { $0.gate ?? "–" }) + "</form>\n<p id=\"shown\" class=\"note\"></p>\n"
         body += "<table id=\"findings\"><thead><tr>"
         for (label, key, numeric) in [("finding", "workload", false), ("cluster", "cluster", false), ("team", "team", false),
@@ -29,16 +30,29 @@ extension StaticSite {
         body += "</tr></thead><tbody>"
         for entry in entries {
             let attributes = [("workload", entry.workload), ("cluster", entry.cluster), ("team", entry.team), ("detector", entry.detector),
-                              ("stage", entry.stage), ("state", entry.savingsState?.rawValue ?? "closed"), ("gate", entry.gate ?? "–"),
-                              ("savings", String(entry.savings.cents)), ("risk", entry.riskOverall.map { String($0) } ?? "1"),
+                              ("stage", entry.stage), ("state", Self.state(entry)), ("gate", entry.gate ?? "–"),
+                              ("savings", String(Self.counted(entry).cents)), ("risk", entry.riskOverall.map { String($0) } ?? "1"),
                               ("search", "\(entry.id) \(entry.workload) \(entry.summary)".lowercased())]
             body += "<tr" + attributes.map { " data-\($0.0)=\"\(e($0.1))\"" }.joined() + ">"
                 + "<td>\(Self.link(entry.workload, to: Self.findingPath(entry.id), from: path))</td><td>\(e(entry.cluster))</td>"
-                + "<td>\(e(entry.team))</td><td>\(e(entry.detector))</td><td>\(e(entry.stage))</td><td class=\"n\">\(entry.savings)</td>"
+                + "<td>\(e(entry.team))</td><td>\(e(entry.detector))</td><td>\(e(entry.stage))</td><td class=\"n\">\(Self.counted(entry))</td>"
                 + "<td>\(e(entry.riskLevel ?? "–"))</td><td>\(e(entry.gate ?? "–"))</td></tr>"
         }
         body += "</tbody></table>\n"
         return page(path, title: "Findings", body: body, script: Self.explorerScript)
+    }
+
+    /// The headline a finding counts in, or its status when none (rejected, expired).
+    static func state(_ entry: WeeklyReport.Entry) -> String { entry.savingsState?.rawValue ?? entry.status.rawValue }
+
+    /// What a finding counts for in the headline: realized when verified, estimated when open or on its
+    /// way, nothing when rejected or expired. The explorer's rows add up to the headline's figures.
+    static func counted(_ entry: WeeklyReport.Entry) -> Money {
+        switch entry.savingsState {
+        case .verified?: return entry.realized
+        case .identified?, .projected?: return entry.savings
+        case nil: return .zero
+        }
     }
 
     /// "55 findings: identified $…, projected $…, verified to date $… (a month)": the headline's figures.

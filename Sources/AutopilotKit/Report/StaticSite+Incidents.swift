@@ -24,7 +24,7 @@ extension StaticSite {
     var incidentsPage: Page {
         let path = "incidents.html"
         let e = HTML.escape
-        let from = fleet.now.addingTimeInterval(-28 * 86_400)
+        let from = fleet.now.addingTimeInterval(-WeeklyReport.timelineWindow)
         var events: [(at: Date, kind: String, text: String)] = []
         var rows = ""
         let ordered = incidentIDs.map { ($0, incidentRecords($0)) }.sorted {
@@ -43,7 +43,8 @@ extension StaticSite {
         }
         var body = "<h1>Incidents</h1>\n"
         if let lifecycle = fleet.incidentLifecycle { body += "<p>\(e(lifecycle.line)).</p>\n" }
-        body += SVGChart.timeline(title: "Incidents detected and resolved, last 4 weeks", events: events, from: from, to: fleet.now,
+        body += SVGChart.timeline(title: "Incidents detected and resolved, last 4 weeks", events: events.filter { $0.at > from && $0.at <= fleet.now },
+                                  from: from, to: fleet.now,
                                   kinds: [("incident", "#d62728"), ("resolved", "#2ca02c")])
         body += rows.isEmpty ? "<p>No incidents in the ledger or the stream.</p>\n"
             : "<table><thead><tr><th>detected</th><th>incident</th><th>cluster</th><th>category</th><th>severity</th><th>status</th>"
@@ -162,8 +163,10 @@ extension StaticSite {
         let list = anomalies
         var body = "<h1>Anomalies</h1>\n<p class=\"note\">Cost lines that moved by a fifth and $10 a month or more between two runs, changes found "
             + "unsafe after they went live, and incidents; last 4 weeks on the timeline, everything in the table.</p>\n"
-        body += SVGChart.timeline(title: "Anomalies, last 4 weeks", events: list.map { ($0.at, $0.kind, "\($0.cluster): \($0.text)") },
-                                  from: fleet.now.addingTimeInterval(-28 * 86_400), to: fleet.now,
+        let from = fleet.now.addingTimeInterval(-WeeklyReport.timelineWindow)
+        body += SVGChart.timeline(title: "Anomalies, last 4 weeks",
+                                  events: list.filter { $0.at > from && $0.at <= fleet.now }.map { ($0.at, $0.kind, "\($0.cluster): \($0.text)") },
+                                  from: from, to: fleet.now,
                                   kinds: [("cost", "#1f77b4"), ("unsafe", "#ff7f0e"), ("incident", "#d62728")])
         body += list.isEmpty ? "<p>Nothing unusual.</p>\n"
             : "<table><thead><tr><th>when</th><th>kind</th><th>cluster</th><th>what</th></tr></thead><tbody>"

@@ -17,6 +17,8 @@ public struct StaticSite {
     }
 
     public let fleet: WeeklyReport
+    /// Each cluster's report (its page, and its row on the overview).
+    let clusterReports: [String: WeeklyReport]
     let set: ClusterSet
     let model: CostModel
     let ledger: String?
@@ -26,15 +28,18 @@ public struct StaticSite {
         self.set = set
         self.model = model
         self.ledger = ledger
-        fleet = WeeklyReport(set, now: now, team: nil, model: model, ledger: ledger)
+        let fleet = WeeklyReport(set, now: now, team: nil, model: model, ledger: ledger)
+        self.fleet = fleet
+        clusterReports = Dictionary(uniqueKeysWithValues: fleet.clusters.map {
+            ($0, WeeklyReport(set.only(cluster: $0), now: now, team: nil, model: model, ledger: ledger))
+        })
     }
 
     public var pages: [Page] {
         var pages = [overview, Page(path: "index.json", content: fleet.json.text + "\n"), explorer, incidentsPage, anomaliesPage,
                      Page(path: "report.html", content: fleet.html)]
         for cluster in fleet.clusters {
-            let report = WeeklyReport(set.only(cluster: cluster), now: fleet.now, team: nil, model: model, ledger: ledger)
-            pages += reportPages(report, path: Self.clusterPath(cluster), heading: "Cluster \(cluster)")
+            pages += reportPages(clusterReports[cluster]!, path: Self.clusterPath(cluster), heading: "Cluster \(cluster)")
         }
         for team in teams {
             let report = WeeklyReport(set, now: fleet.now, team: team, model: model, ledger: ledger)
@@ -133,16 +138,16 @@ public struct StaticSite {
 
         body += "<h2>Clusters, per month</h2>\n<table><thead><tr><th>cluster</th><th class=\"n\">findings</th><th class=\"n\">monthly cost</th>"
             + "<th class=\"n\">identified</th><th class=\"n\">projected</th><th class=\"n\">verified to date</th></tr></thead><tbody>"
-        var cost = Money.zero
-        for cluster in fleet.clusters {
-            let report = WeeklyReport(set.only(cluster: cluster), now: fleet.now, team: nil, model: model, ledger: ledger)
-            cost = cost + report.monthlyCostTotal
+        let reports = fleet.clusters.map { ($0, clusterReports[$0]!) }
+        for (cluster, report) in reports {
             body += "<tr><td>\(Self.link(cluster, to: Self.clusterPath(cluster), from: path))</td><td class=\"n\">\(report.entries.count)</td>"
                 + "<td class=\"n\">\(report.monthlyCostTotal)</td><td class=\"n\">\(report.identifiedTotal)</td><td class=\"n\">\(report.projectedTotal)</td>"
                 + "<td class=\"n\">\(report.verifiedToDateTotal)</td></tr>"
         }
-        body += "<tr class=\"total\"><td>total</td><td class=\"n\">\(fleet.entries.count)</td><td class=\"n\">\(cost)</td>"
-            + "<td class=\"n\">\(fleet.identifiedTotal)</td><td class=\"n\">\(fleet.projectedTotal)</td><td class=\"n\">\(fleet.verifiedToDateTotal)</td></tr>"
+        // The sums of the rows (the tests hold them equal to the fleet's figures).
+        body += "<tr class=\"total\"><td>total</td><td class=\"n\">\(reports.map(\.1.entries.count).reduce(0, +))</td>"
+            + "<td class=\"n\">\(reports.map(\.1.monthlyCostTotal).sum())</td><td class=\"n\">\(reports.map(\.1.identifiedTotal).sum())</td>"
+            + "<td class=\"n\">\(reports.map(\.1.projectedTotal).sum())</td><td class=\"n\">\(reports.map(\.1.verifiedToDateTotal).sum())</td></tr>"
             + "</tbody></table>\n"
 
         body += "<h2>Teams, per month</h2>\n<p class=\"note\">\(e(WeeklyReport.breakdownNote))</p>\n"

@@ -126,6 +126,9 @@ extension WeeklyReport {
         "This week: " + weekTally.map { "\($0.label) \($0.count)" }.joined(separator: "; ") + "."
     }
 
+    static let notPatchableNote = "emit-pr found no code it could change for these (or, refused, would not write it): running it again "
+        + "as things are will not open the change; what to do instead is beside each."
+
     static let breakdownNote = "Node and volume savings count on the capacity line they reduce (idle nodes, volumes no pod uses), "
         + "not on the team that runs the nodes."
     static let allocationNote = "Monthly run-rate. Volumes no pod uses are not in the node allocation: their line has savings and no cost."
@@ -194,7 +197,7 @@ extension WeeklyReport {
             for note in step.entry.notesShown { md += "   - \(cell(note))\n" }
         }
         if !notPatchable.isEmpty {
-            md += "\n## Not patchable: why, and what to do\n\nemit-pr found no code it could change for these; opening the change again will not help.\n\n"
+            md += "\n## Not patchable: why, and what to do\n\n\(Self.notPatchableNote)\n\n"
             md += "| savings | finding | why | what to do |\n|---:|---|---|---|\n"
             for entry in notPatchable {
                 md += "| \(entry.savings) | \(cell(entry.workload)) (\(cell(entry.detector))) | \(cell(entry.changeReason ?? "–")) | \(cell(Self.remedy(entry))) |\n"
@@ -252,7 +255,7 @@ extension WeeklyReport {
         body += SVGChart.trend(title: "Savings realized (verified, per month) at each run", points: trend.map { ($0.at, $0.realized.dollars) },
                                format: Self.dollars)
         body += SVGChart.timeline(title: "Incidents, verifications and unsafe changes, last 4 weeks", events: timeline.map { ($0.at, $0.kind, $0.text) },
-                                  from: now.addingTimeInterval(-28 * 86_400), to: now)
+                                  from: now.addingTimeInterval(-Self.timelineWindow), to: now)
         let teamRows = byTeam.filter { $0.identified + $0.projected + $0.verifiedToDate != .zero }
         let highest = teamRows.map { ($0.identified + $0.projected + $0.verifiedToDate).dollars }.max() ?? 0
         body += SVGChart.bars(title: "Savings by team: identified + projected + verified to date, per month",
@@ -312,7 +315,7 @@ extension WeeklyReport {
         }.joined()
         body += "</ol>\n"
         if !notPatchable.isEmpty {
-            body += "<h2>Not patchable: why, and what to do</h2>\n<p class=\"note\">emit-pr found no code it could change for these; opening the change again will not help.</p>\n"
+            body += "<h2>Not patchable: why, and what to do</h2>\n<p class=\"note\">\(e(Self.notPatchableNote))</p>\n"
             body += "<table><thead><tr><th class=\"n\">savings</th><th>finding</th><th>why</th><th>what to do</th></tr></thead><tbody>"
             for entry in notPatchable {
                 body += "<tr><td class=\"n\">\(entry.savings)</td><td>\(e(entry.workload)) (\(e(entry.detector)))</td><td>\(e(entry.changeReason ?? "–"))</td><td>\(e(Self.remedy(entry)))</td></tr>"

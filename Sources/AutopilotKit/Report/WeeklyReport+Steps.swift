@@ -21,7 +21,7 @@ extension WeeklyReport {
             }
         }
         let by = transition.actor.isEmpty ? "" : " by \(transition.actor)"
-        if transition.actor == "ledger migrate" { return "back to \(transition.to)" + (transition.reason.map { ": \($0)" } ?? "") }
+        if transition.actor == LedgerStore.schemaMigrationActor { return "back to \(transition.to)" + (transition.reason.map { ": \($0)" } ?? "") }
         switch FindingStatus(rawValue: transition.to) {
         case .detected?: return transition.from == nil ? "first reported" : "reported again"
         case .approved?: return "approved\(by)"
@@ -37,7 +37,7 @@ extension WeeklyReport {
     static func tallyLabel(_ transition: Entry.Transition) -> String {
         if transition.from == nil { return "first reported" }
         if let change = transition.change { return change == .notPatchable ? "not patchable" : change.event }
-        if transition.actor == "ledger migrate" { return "back to \(transition.to)" }
+        if transition.actor == LedgerStore.schemaMigrationActor { return "back to \(transition.to)" }
         switch FindingStatus(rawValue: transition.to) {
         case .detected?: return "reported again"
         case .verified?: return "verified by the cluster"
@@ -51,13 +51,13 @@ extension WeeklyReport {
 
     /// The next step for an open or implemented finding, by where it is; `ledger` goes into the commands.
     static func nextStep(for entry: Entry, ledger: String?) -> NextStep {
-        let link = entry.changeURL ?? entry.changeBranch ?? ""
+        let link = entry.changeURL ?? entry.changeBranch ?? "no link recorded"
         let risk = "\(entry.riskLevel ?? "unscored") risk"
         func decide(_ verb: String, reason: String? = nil) -> String? {
             // Only a finding the ledger holds can be decided on; without `ledger record` there is nothing to approve.
             guard !entry.transitions.isEmpty else { return nil }
-            return "ledger \(verb) \(Runbook.shellQuoted(entry.id))" + (ledger.map { " --db \(Runbook.shellQuoted($0))" } ?? "")
-                + " --by \"$USER\"" + (reason.map { " --reason \(Runbook.shellQuoted($0))" } ?? "")
+            return "ledger \(verb) \(Shell.quoted(entry.id))" + (ledger.map { " --db \(Shell.quoted($0))" } ?? "")
+                + " --by \"$USER\"" + (reason.map { " --reason \(Shell.quoted($0))" } ?? "")
         }
         func step(_ text: String, _ command: String? = nil) -> NextStep { NextStep(entry: entry, text: text, command: command) }
         if entry.status == .implemented {

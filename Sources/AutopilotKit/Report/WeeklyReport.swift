@@ -83,6 +83,9 @@ public struct WeeklyReport: Sendable {
 
     public var reconciliations: [Reconciliation] = []
 
+    /// How far back the timelines reach: four weeks.
+    public static let timelineWindow: TimeInterval = 28 * 86_400
+
     public var verifiedThisWeekTotal: Money { verifiedThisWeek.map(\.realized).sum() }
     /// Of identified and projected, what the bill would show (entries priced from a bill only).
     public var realisableTotal: Money { (projected + identified).compactMap(\.billedSavings).sum() }
@@ -112,7 +115,9 @@ extension WeeklyReport {
         if let team { entries = entries.filter { $0.team == team } }
         entries.sort { $0.id < $1.id }
         self.entries = entries
-        clusters = Set(set.clusters.keys).union(entries.map(\.cluster)).filter { !$0.isEmpty }.sorted()
+        // Every cluster the stream speaks of: a ledger export has cost history and incidents of clusters with no finding.
+        let named = (set.costHistory + set.ledgerIncidents + set.incidents).compactMap { $0["cluster"]?.string }
+        clusters = Set(set.clusters.keys).union(entries.map(\.cluster)).union(named).filter { !$0.isEmpty }.sorted()
 
         let weekStart = self.weekStart
         func inWeek(_ date: Date?) -> Bool { date.map { $0 > weekStart && $0 <= now } ?? false }
@@ -162,7 +167,7 @@ extension WeeklyReport {
                 events.append(TimelineEvent(at: transition.at, kind: "verified", text: "\(entry.workload) verified: \(entry.realized) a month"))
             }
         }
-        timeline = events.filter { $0.at > now.addingTimeInterval(-28 * 86_400) && $0.at <= now }.sorted { ($0.at, $0.text) < ($1.at, $1.text) }
+        timeline = events.filter { $0.at > now.addingTimeInterval(-Self.timelineWindow) && $0.at <= now }.sorted { ($0.at, $0.text) < ($1.at, $1.text) }
 
         var changes: [(entry: Entry, what: String)] = []
         var new = 0

@@ -112,7 +112,8 @@ public struct NotifyFilter {
                 return false
             }
             lifecycle = try store.db.rows(
-                "SELECT at FROM transitions WHERE finding_id = ? AND to_status = 'detected' ORDER BY seq DESC LIMIT 1", [.text(id)]
+                "SELECT at FROM transitions WHERE finding_id = ? AND to_status = 'detected' AND \(LedgerStore.statusChanged) ORDER BY seq DESC LIMIT 1",
+                [.text(id)]
             ).first?["at"].string ?? ""
             existing = try store.db.rows("SELECT * FROM slack_messages WHERE finding_id = ? AND lifecycle_start = ?", [.text(id), .text(lifecycle)]).first
         }

@@ -53,7 +53,8 @@ public enum Units {
     public static func memory(_ bytes: Int64, _ other: Int64) -> (String, String) {
         let gib: Int64 = 1 << 30
         func inGi(_ value: Int64) -> Bool { value >= gib && value % (gib / 4) == 0 }
-        if inGi(bytes) && inGi(other) { return (memory(bytes), memory(other)) }
+        func gi(_ value: Int64) -> String { (Double(value) / Double(gib)).short + "Gi" }
+        if inGi(bytes) && inGi(other) { return (gi(bytes), gi(other)) }
         func mib(_ value: Int64) -> String { "\(Int64((Double(value) / Double(1 << 20)).rounded()))Mi" }
         return (mib(bytes), mib(other))
     }

@@ -91,7 +91,7 @@ final class WeeklyReportEntryTests: XCTestCase {
         XCTAssertEqual(event("approved", "implemented", "emit-pr", "merged: https://git.example/pr/1", .merged), "PR merged (https://git.example/pr/1)")
         XCTAssertEqual(event("detected", "detected", "emit-pr", "no manifest", .notPatchable), "not patchable (why: see Not patchable)",
                        "the reason is in the Not patchable section, not repeated per event")
-        XCTAssertEqual(event("implemented", "approved", "ledger migrate", "not merged", nil), "back to approved: not merged")
+        XCTAssertEqual(event("implemented", "approved", "schema migration 7", "not merged", nil), "back to approved: not merged")
         XCTAssertEqual(event("approved", "expired", "ledger record", nil, nil), "expired: no longer reported")
         func tally(_ from: String?, _ to: String, _ actor: String, _ change: ChangeState?) -> String {
             WeeklyReport.tallyLabel(.init(from: from, to: to, at: at, actor: actor, reason: nil, change: change))

@@ -59,6 +59,7 @@ try:
     found = visible_rows()
     explorer["searchRows"] = len(found)
     explorer["searchRowsMatch"] = all(first.lower() in row.get_attribute("data-search") for row in found)
+    explorer["searchSavingsCents"] = sum(int(row.get_attribute("data-savings")) for row in found)
     explorer["shownText"] = driver.find_element(By.ID, "shown").text
     driver.find_element(By.ID, "q").clear()
     driver.execute_script("document.getElementById('q').dispatchEvent(new Event('input'))")
@@ -67,7 +68,6 @@ try:
     cluster.select_by_value(value)
     explorer["cluster"] = value
     explorer["clusterRows"] = [row.get_attribute("data-cluster") for row in visible_rows()]
-    explorer["clusterSavingsCents"] = sum(int(row.get_attribute("data-savings")) for row in visible_rows())
     cluster.select_by_value("")
     sort = driver.find_element(By.CSS_SELECTOR, "button[data-sort=savings]")
     sort.click()
