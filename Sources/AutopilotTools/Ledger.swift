@@ -63,7 +63,8 @@ extension Ledger {
 
                 Findings gated `auto` by score-risk are approved by the policy. emit-pr's `change` records \
                 say where each finding's change stands (local branch, pushed, draft or open PR, merged, \
-                closed, not patchable); only a merged PR implements a finding. Implemented findings are \
+                closed, not patchable); only a merged PR implements a finding, or, once a run no longer \
+                reports it, the cluster running its pushed change's values. Implemented findings are \
                 verified against the run: live and safe → verified with the realized monthly savings; \
                 not live yet, or unsafe (OOM kills, usage above the new request) → flagged, still implemented.
 

@@ -22,7 +22,7 @@ final class InstallTests: XCTestCase {
         let tools = try FileManager.default.contentsOfDirectory(atPath: bin.path).sorted()
         XCTAssertEqual(tools, ([
             "autopilot", "autopilot-doctor", "autopilot-run", "build-evidence", "collect-cluster", "collect-metrics", "detect-incidents",
-            "detect-waste", "emit-pr", "ledger", "notify-slack", "receive-alerts", "render-report", "score-risk", "slack-approvals",
+            "detect-waste", "emit-pr", "ledger", "notify-slack", "receive-alerts", "render-report", "render-site", "score-risk", "slack-approvals",
             "synth-cluster",
         ]))
         for tool in tools where tool != "autopilot" {
@@ -35,7 +35,7 @@ final class InstallTests: XCTestCase {
 
         let check = try PrometheusServer.run("/bin/sh", ["-c", "cd \"$0\" && pipelines/check-install.sh \"$1\"", repositoryRoot.path, prefix.path])
         XCTAssertEqual(check.status, 0, check.output)
-        XCTAssertTrue(check.output.contains("15 tools run under env -i"), check.output)
+        XCTAssertTrue(check.output.contains("16 tools run under env -i"), check.output)
         XCTAssertTrue(check.output.contains("48 demo findings as golden"), check.output)
         // As root, with mount namespaces allowed (here and in CI), the toolchain was out of sight.
         if getuid() == 0, try PrometheusServer.run("/usr/bin/unshare", ["-m", "true"]).status == 0 {

@@ -269,7 +269,9 @@ class LedgerTests: XCTestCase {
              change("f-3", "open", #","branch":"autopilot/c1/shop/cart","url":"https://git.example/pr/3""#)],
             [change("f-1", "local", #","branch":"autopilot/c1/shop/api","pushed":true,"reason":"no GITHUB_TOKEN""#),
              change("f-2", "not-patchable", #","reason":"no manifest in the repo defines Deployment shop/web""#),
-             change("f-3", "refused", #","reason":"the checkout has uncommitted changes""#)],
+             change("f-3", "refused", #","reason":"the checkout has uncommitted changes""#),
+             // Its PR again, but the record lacks the URL: the ledger keeps the one it has.
+             change("f-3", "open", #","branch":"autopilot/c1/shop/cart""#)],
             [change("f-1", "open", #","branch":"autopilot/c1/shop/api","url":"https://git.example/pr/1""#),
              change("f-3", "closed", #","branch":"autopilot/c1/shop/cart","url":"https://git.example/pr/3""#)],
             [change("f-1", "merged", #","branch":"autopilot/c1/shop/api","url":"https://git.example/pr/1""#),
@@ -377,17 +379,21 @@ class LedgerTests: XCTestCase {
 
     /// The usual GitOps week: a PR is open at one run, then merged and deployed before the next, which no
     /// longer reports the waste and so has no change record to say "merged". The finding is implemented and
-    /// verified, not expired; another whose waste went away without its change going in expires.
+    /// verified (or flagged unsafe), not expired; one whose waste went away without its change going in, or
+    /// whose branch was never pushed, expires.
     func testAChangeLiveBeforeItsMergeWasReportedIsVerified() throws {
         let scratch = try makeScratchDirectory(self)
         let db = try newLedger(scratch)
         let picks = try F.picks(try F.records(F.demoLines, kind: "finding"))
-        let live = picks.id(picks.cpuApproved), gone = picks.id(picks.memory)
-        let open = [live, gone].map { id in
+        let live = picks.id(picks.cpuAuto), unsafe = picks.id(picks.memory), gone = picks.id(picks.cpuApproved)
+        let local = picks.id(picks.dropped)
+        var changes = [live, unsafe, gone].map { id in
             #"{"kind":"change","cluster":"demo","findingIds":["\#(id)"],"branch":"autopilot/demo/\#(id)","url":"https://git.example/pr/\#(id)","state":"open"}"#
         }
-        XCTAssertEqual(try F.record(db, now: F.t1, F.demoLines + open).status, 0)
-        let lines = try F.settingRequest(F.demoLines.filter { !F.isFinding($0, live) && !F.isFinding($0, gone) }, of: picks.cpuApproved, "cpu")
+        changes.append(#"{"kind":"change","cluster":"demo","findingIds":["\#(local)"],"branch":"autopilot/demo/\#(local)","state":"local"}"#)
+        XCTAssertEqual(try F.record(db, now: F.t1, F.demoLines + changes).status, 0)
+        // Run 3's cluster (the CPU cut and the memory cut live, the latter OOM-killed) without those findings.
+        let lines = try F.run3Lines(picks).filter { line in ![live, unsafe, gone, local].contains { F.isFinding(line, $0) } }
         let run2 = try F.record(db, now: F.t2, lines)
         XCTAssertEqual(run2.status, 0, run2.stderr)
         let ledger = try F.exportedLedger(db)
@@ -395,9 +401,20 @@ class LedgerTests: XCTestCase {
         XCTAssertEqual(entry["status"] as? String, "verified")
         let steps = try XCTUnwrap(entry["transitions"] as? [[String: Any]]).suffix(2)
         XCTAssertEqual(steps.map { $0["to"] as? String }, ["implemented", "verified"])
-        XCTAssertTrue((steps.first?["reason"] as? String)?.hasPrefix("live in the cluster while its change was PR open") == true, "\(steps)")
+        XCTAssertEqual(steps.first?["reason"] as? String, "live in the cluster while its change was PR open")
         XCTAssertGreaterThan(F.cents(entry["realizedMonthlySavings"]) ?? 0, 0)
+        XCTAssertEqual(ledger[unsafe]?["status"] as? String, "implemented")
+        XCTAssertEqual(F.string(ledger[unsafe], "verification", "state"), "unsafe")
+        XCTAssertEqual(F.string(ledger[unsafe], "change", "state"), "open", "no merge was reported")
         XCTAssertEqual(ledger[gone]?["status"] as? String, "expired", "its values are not in the cluster: it expires as before")
+        XCTAssertEqual(ledger[local]?["status"] as? String, "expired", "a branch never pushed cannot have been deployed")
+
+        let out = scratch.appendingPathComponent("report")
+        let export = try Tool.run("ledger", ["export", "--db", db])
+        XCTAssertEqual(try Tool.run("render-report", ["--out", out.path, "--now", F.t2], stdin: export.stdout).status, 0)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
+        let shown = (report["findings"] as! [[String: Any]]).first { $0["id"] as? String == unsafe }
+        XCTAssertEqual(shown?["stage"] as? String, "live before its PR merged, unsafe after the change")
     }
 
     /// Before schema 7 a local branch or an open PR implemented a finding. Migrating moves such findings

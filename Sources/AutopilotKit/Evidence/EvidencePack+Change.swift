@@ -64,11 +64,14 @@ extension EvidencePack {
         "movePods": "pods moved", "removeNodes": "nodes removed",
     ]
 
-    /// The value to put back: as shown beside the recommendation when that is exact, else as it was written
-    /// (a decimal 2G shown as 1907Mi is put back as 2G).
+    /// The value to put back: as shown beside the recommendation when that is exact, else in the decimal
+    /// unit it was written in (a 2G or 1500M shown in Mi is put back as 2G or 1500M), else in bytes.
     static func exact(_ key: String, _ value: JSONValue, shown: String) -> String {
         guard ["memory", "memoryLimit", "sizeBytes"].contains(key), let bytes = value.intValue, bytes % (1 << 20) != 0 else { return shown }
-        return Units.memory(bytes)
+        if bytes % 1_000_000_000 == 0 { return "\(bytes / 1_000_000_000)G" }
+        if bytes % 1_000_000 == 0 { return "\(bytes / 1_000_000)M" }
+        if bytes % 1_000 == 0 { return "\(bytes / 1_000)k" }
+        return String(bytes)
     }
 
     /// Two values of one field as text, figures in the same unit.

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Where a finding's change stands in git, as emit-pr last reported it. The ledger keeps it beside the
-/// finding's status and the report shows it as what it is: only a merged PR implements a finding; a
-/// branch or an open PR is on its way, and emit-pr's refusals say why nothing was opened.
+/// finding's status and the report shows it as what it is: only a merged PR implements a finding (or
+/// its values live in the cluster, LedgerRecorder's wentLive); a branch or an open PR is on its way, and
+/// emit-pr's refusals say why nothing was opened.
 public enum ChangeState: String, CaseIterable, Sendable {
     /// Committed on a branch of the local checkout, not pushed.
     case local

@@ -2,7 +2,8 @@ import Foundation
 
 /// `ledger record`: one run's stream into the ledger, in one transaction. Findings are upserted by id
 /// (baseline kept from the first sighting), `change` records say where each finding's change stands (a
-/// merged PR implements it), findings of this run's clusters that the run no longer reports expire,
+/// merged PR implements it), findings of this run's clusters that the run no longer reports expire (or,
+/// when the cluster runs the values of their pushed change, are implemented),
 /// implemented ones are verified against what the cluster looks like now, incidents open, resolve and
 /// reopen (LedgerIncidents), and the run's cost per (cluster, team) joins the history.
 public struct LedgerRecorder {
@@ -112,7 +113,7 @@ public struct LedgerRecorder {
 
     /// A `change` record (emit-pr): where each of its findings' change stands in git (ChangeState). A
     /// branch or a PR, draft or open, links the finding and leaves its status alone (it is on its way, not
-    /// done); only a merged PR implements it. Each move of the change is a transition that keeps the status
+    /// done); only a merged PR implements it (or `wentLive`). Each move of the change is a transition that keeps the status
     /// (actor emit-pr), so the history and the report tell a branch from an open PR from a merge.
     /// emit-pr's refusals (not patchable, refused) are kept with their reason while the finding has no
     /// branch of its own.
@@ -164,29 +165,34 @@ public struct LedgerRecorder {
     /// The reason of a merge's transition: "merged: URL".
     static func merged(_ url: String?) -> String { "merged" + (url.map { ": \($0)" } ?? "") }
 
-    /// A finding the run no longer reports, whose change was on its way (a branch or an open PR), and whose
-    /// values the cluster now runs: the change went in (merged and deployed, or applied by hand) before an
-    /// emit-pr run could report the merge, and the waste is gone. It is implemented, not expired, and
-    /// verified below like any other.
+    /// A finding the run no longer reports, whose change was pushed or in a PR, and whose values the cluster
+    /// now runs: the change went in (merged and deployed, or applied by hand) before an emit-pr run could
+    /// report the merge, and the waste is gone. It is implemented, not expired, and verified below like any
+    /// other. Only a change of values counts: a node or volume being gone proves nothing (an autoscaler, or
+    /// a run that saw no nodes), and a branch never pushed cannot have been deployed.
     private func wentLive(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws -> Bool {
-        guard let change = stored.changeState, change.hasBranch, !change.isStalled, let text = stored.row["baseline"].string,
-            let baseline = try? JSON.parse(text)
+        guard let change = stored.changeState, [.pushed, .draft, .open].contains(change),
+            let kind = FindingKind(rawValue: stored.row["detector"].string ?? ""), !kind.removesResources,
+            let text = stored.row["baseline"].string, let baseline = try? JSON.parse(text)
         else { return false }
         let outcome = Verification.check(stored, baseline: baseline, cluster: set.clusters[stored.cluster])
         guard outcome.state == .verified || outcome.state == .unsafe else { return false }
         try store.transition(stored.id, from: stored.status, to: .implemented, at: now, actor: Self.actor,
-                             reason: "live in the cluster while its change was \(change.label): \(outcome.reason)")
+                             reason: "live in the cluster while its change was \(change.label)")
         return true
     }
 
     // MARK: Verification
 
-    /// When the change went in: its PR's merge, else the move to implemented.
+    /// When the change went in: the first of its merge and its move to implemented (a change seen live
+    /// before its merge was reported went in when it was seen). Ledgers before schema 7 moved findings to
+    /// implemented when a PR opened (migration 7 marked those moves `open` or `local`, and their merges
+    /// `merged`): such a move is not when the change went in.
     private func changedAt(_ id: String) throws -> Date? {
         let changed = try store.db.rows("""
-            SELECT at FROM transitions WHERE finding_id = ? AND (change_state = 'merged' OR reason LIKE 'merged%'
-                OR (to_status = 'implemented' AND from_status <> 'implemented'))
-            ORDER BY (COALESCE(change_state, '') = 'merged' OR COALESCE(reason, '') LIKE 'merged%') DESC, at DESC LIMIT 1
+            SELECT at FROM transitions WHERE finding_id = ? AND (change_state = 'merged'
+                OR (to_status = 'implemented' AND from_status <> 'implemented' AND COALESCE(change_state, '') NOT IN ('open', 'local')))
+            ORDER BY at, seq LIMIT 1
             """, [.text(id)])
         return changed.first?["at"].string.flatMap(RFC3339.date)
     }

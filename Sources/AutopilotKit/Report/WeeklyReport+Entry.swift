@@ -71,7 +71,9 @@ extension WeeklyReport {
             case .detected, .approved:
                 return changeState.map { "\(status.rawValue), \($0.label)" } ?? status.rawValue
             case .implemented:
-                return verification == Verification.State.unsafe.rawValue ? "merged, unsafe after the change" : "merged, not verified yet"
+                // Implemented by a merge, or seen live in the cluster before its merge was reported.
+                let how = changeState == .merged ? "merged" : "live before its PR merged"
+                return verification == Verification.State.unsafe.rawValue ? "\(how), unsafe after the change" : "\(how), not verified yet"
             case .verified:
                 return billVerification == BillVerification.State.verified.rawValue ? "verified by the cluster and the bill" : "verified by the cluster"
             case .rejected, .expired:

@@ -64,6 +64,9 @@ extension WeeklyReport {
             if entry.verification == Verification.State.unsafe.rawValue {
                 return step("Roll back or raise it: \(entry.verificationReason ?? "unsafe after the change")")
             }
+            if entry.changeState != .merged {
+                return step("Live in the cluster while its PR (\(link)) is not merged: merge it so the repo says what runs; the next run verifies it")
+            }
             return step("Merged (\(link)): deploy it; the next run verifies it")
         }
         let approved = entry.status == .approved

@@ -29,6 +29,9 @@ final class EvidenceChangeTests: XCTestCase {
             #""recommended":{"memory":1073741824}}"#)
         XCTAssertEqual(decimal.changeRows.map { [$0.current, $0.recommended, $0.rollback] }, [["1907Mi", "1024Mi", "2G"]],
                        "shown in one unit, put back exactly as it was")
+        let megabytes = try pack(#"{"kind":"finding","id":"f-5","detector":"over-requested-memory","current":{"memory":1500000000},"# +
+            #""recommended":{"memory":1073741824}}"#)
+        XCTAssertEqual(megabytes.changeRows.first?.rollback, "1500M")
         XCTAssertTrue(cut.undo.first?.hasPrefix("Revert the PR") == true)
         XCTAssertTrue(cut.html.contains("<h2>Notes</h2>"), "the notes have a section of their own")
         XCTAssertTrue(cut.html.contains("Gate: what the policy lets happen"), "the legend")
