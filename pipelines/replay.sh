@@ -47,5 +47,7 @@ done
 cat "$out.tmp"/streams/*.ndjson | "$bin/ledger" record --db "$out.tmp/replay.db" "${ledger_settings[@]}" > "$out.tmp/ledger.ndjson"
 settings render-report
 "$bin/render-report" --out "$out.tmp/report" "${SETTINGS[@]}" < "$out.tmp/ledger.ndjson"
+settings render-site
+"$bin/render-site" --out "$out.tmp/site" "${SETTINGS[@]}" < "$out.tmp/ledger.ndjson"
 rm -rf "$out" && mv "$out.tmp" "$out"
 echo "replay.sh: $out/report/report.html" >&2

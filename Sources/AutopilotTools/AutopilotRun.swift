@@ -9,7 +9,7 @@ struct AutopilotRun: ParsableCommand {
         discussion: """
             Per cluster: collect-cluster | collect-metrics | detect-waste | detect-incidents | score-risk | \
             build-evidence; in `mode: pr`, emit-pr over that stream once the chain has completed (never a PR from \
-            a stream cut short). Then every cluster's stream through ledger record, render-report, and in PR mode \
+            a stream cut short). Then every cluster's stream through ledger record, render-report, render-site, and in PR mode \
             with a `slack` section notify-slack. Everything lands in OUTPUT/runs/<date>/, which appears only when \
             the run is complete (built as <date>.tmp, then renamed); each raw kubectl and Prometheus answer and \
             every setting are kept there, so pipelines/replay.sh can rerun it offline.
@@ -24,7 +24,7 @@ struct AutopilotRun: ParsableCommand {
             line needs no PATH: `0 6 * * 1 /usr/local/bin/autopilot-run --config /etc/autopilot/autopilot.yaml`.
 
             Exit status: 0 ok; 64 bad config (or a token file that cannot be read); 69 a cluster's chain, emit-pr \
-            or notify-slack did not complete (everything else was recorded); 70 ledger record or render-report \
+            or notify-slack did not complete (everything else was recorded); 70 ledger record, render-report or render-site \
             failed (<date>.tmp is kept); 73 this week's run exists, or an unfinished one is kept; 74 I/O error; \
             75 another autopilot-run is running.
             """)
@@ -151,7 +151,8 @@ struct AutopilotRun: ParsableCommand {
             let combined = "\(work)/streams.all.ndjson"
             try concatenate(streams, into: combined)
             defer { try? FileManager.default.removeItem(atPath: combined) }
-            for (stage, input, output) in [(plan.ledgerStage(settings), combined, ledgerFile as String?), (plan.reportStage(settings), ledgerFile, nil)] {
+            for (stage, input, output) in [(plan.ledgerStage(settings), combined, ledgerFile as String?), (plan.reportStage(settings), ledgerFile, nil),
+                                           (plan.siteStage(settings), ledgerFile, nil)] {
                 guard let results = runStages([stage], input: input, output: output, cluster: "all", into: &metrics),
                       results.allSatisfy({ Self.completed($0.status) }) else {
                     throw Pipeline.Failure(description: "\(stage.tool) did not complete")
@@ -238,6 +239,7 @@ struct AutopilotRun: ParsableCommand {
         let ledger = ShellQuote.word("\(work)/ledger.ndjson")
         print("cat \(ShellQuote.word(work))/streams/*.ndjson | \(plan.ledgerStage(settings).commandLine) > \(ledger)")
         print(plan.reportStage(settings).commandLine + " < \(ledger)")
+        print(plan.siteStage(settings).commandLine + " < \(ledger)")
         if let slack { print("\(slack.commandLine) < \(ledger) > \(ledger).notify-slack && mv \(ledger).notify-slack \(ledger)") }
     }
 

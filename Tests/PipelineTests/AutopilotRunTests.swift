@@ -94,7 +94,8 @@ final class AutopilotRunTests: XCTestCase {
         let folder = runs.appendingPathComponent(date)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted(), ["2026-11-16", date],
                        "no .tmp left; the run older than the retention removed")
-        for file in ["report/report.html", "report/report.json", "ledger.ndjson", "streams/demo.ndjson", "config/detection.yaml",
+        for file in ["report/report.html", "report/report.json", "site/index.html", "site/findings.html", "ledger.ndjson", "streams/demo.ndjson",
+                     "config/detection.yaml", "config/render-site.args",
                      "config/detect-waste.args",
                      "capture/metrics/demo/queries.ndjson", "capture/cluster/demo/demo/pods.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), file)
@@ -438,6 +439,7 @@ final class AutopilotRunTests: XCTestCase {
             # across clusters
             cat \(work)/streams/*.ndjson | ledger record --db /srv/autopilot/autopilot.db > \(work)/ledger.ndjson
             render-report --out \(work)/report --db /srv/autopilot/autopilot.db < \(work)/ledger.ndjson
+            render-site --out \(work)/site --db /srv/autopilot/autopilot.db < \(work)/ledger.ndjson
 
             """)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/srv/autopilot"), "a dry run writes nothing")

@@ -98,6 +98,7 @@ public struct WeeklyPlan: Sendable {
             "build-evidence": prices + spot,
             "ledger": nowArguments + prices + spot + billing,
             "render-report": nowArguments + billing,
+            "render-site": nowArguments + billing,
         ]
     }
 
@@ -203,6 +204,11 @@ public struct WeeklyPlan: Sendable {
 
     public func reportStage(_ chosen: Settings) -> PipelineStage {
         PipelineStage("render-report", ["--out", "\(folder)/report", "--db", config.ledger] + settings("render-report", chosen))
+    }
+
+    /// The site beside the report: the week's pages, from the same ledger stream.
+    public func siteStage(_ chosen: Settings) -> PipelineStage {
+        PipelineStage("render-site", ["--out", "\(folder)/site", "--db", config.ledger] + settings("render-site", chosen))
     }
 
     /// The environment every stage starts from: the run's own, without the tokens a stage gets only when it

@@ -77,7 +77,7 @@ final class SiteConfigTests: XCTestCase {
         XCTAssertEqual(config.billing, "/etc/autopilot/bills/focus")
         let plan = WeeklyPlan(config: config, folder: "/var/lib/autopilot/runs/2026-12-06.tmp", dryRun: true)
         let arguments = plan.replayArguments(WeeklyPlan.Settings())
-        for tool in ["detect-waste", "ledger", "render-report"] {
+        for tool in ["detect-waste", "ledger", "render-report", "render-site"] {
             XCTAssertEqual(arguments[tool]?.suffix(2), ["--billing", "/etc/autopilot/bills/focus"], tool)
         }
         XCTAssertFalse(arguments["build-evidence"]?.contains("--billing") ?? true)
