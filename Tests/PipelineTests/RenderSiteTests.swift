@@ -12,17 +12,22 @@ final class RenderSiteTests: XCTestCase {
     typealias F = LedgerFixtures
     static let now = "2026-12-01T11:00:00Z"
 
-    /// The site's input: the demo's third week and the mixin's incidents, each as ledger record wrote it.
-    private func siteInput(_ scratch: URL) throws -> String {
-        let db = scratch.appendingPathComponent("ledger.db").path
+    /// The site's input: the demo's third week, the mixin's incidents and a second cluster, each as ledger
+    /// record wrote it. Made once for the class (it takes seconds), in a folder of its own.
+    nonisolated(unsafe) static let input: Result<String, any Error> = Result {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("autopilot-site-input-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("ledger.db").path
         let (run3, _) = try F.runDemoWeeks(db: db)
         let alerts = try MixinAlertsTests.mixinTestAlerts().map { try MixinAlertsTests.alertLine($0.0, $0.1) }
-        let incidents = try F.record(db, now: Self.now, try F.mixinIncidentStream(alerts))
-        XCTAssertEqual(incidents.status, 0, incidents.stderr)
-        let west = try F.record(db, now: Self.now, F.asCluster("west", F.demoLines))
-        XCTAssertEqual(west.status, 0, west.stderr)
+        let incidents = try F.record(db, now: now, try F.mixinIncidentStream(alerts))
+        let west = try F.record(db, now: now, F.asCluster("west", F.demoLines))
+        for run in [incidents, west] where run.status != 0 { throw F.failure("ledger record exited \(run.status): \(run.stderr)") }
         return run3.stdout + incidents.stdout + west.stdout
     }
+
+    private func siteInput(_ scratch: URL) throws -> String { try Self.input.get() }
 
     private func render(_ input: String, into out: URL) throws {
         let result = try Tool.run("render-site", ["--out", out.path, "--now", Self.now, "--db", "/var/lib/autopilot/ledger.db"], stdin: input)
