@@ -305,7 +305,7 @@ final class RenderReportTests: XCTestCase {
 
     // MARK: Incidents without a ledger
 
-    /// The kube-prometheus mixin's own test alerts through detect-incidents, rendered with no ledger: every
+    /// The kubernetes-mixin's own test alerts through detect-incidents, rendered with no ledger: every
     /// incident of the week is listed with its root cause, not only drawn as a dot.
     func testTheStreamsIncidentsAreListedWithTheirRootCause() throws {
         let scratch = try makeScratchDirectory(self)

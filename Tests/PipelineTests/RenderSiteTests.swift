@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// render-site over three demo weeks (approvals, merges, a verified change, an unsafe one, an expired
-/// finding), a run of the kube-prometheus mixin's own test alerts (incidents) and a second cluster: money reconciles on
+/// finding), a run of the kubernetes-mixin's own test alerts (incidents) and a second cluster: money reconciles on
 /// every page, every link resolves, each finding and incident has its page, the bytes repeat, hostile names
 /// stay text inside the folder; and a real browser (Selenium, Debian's chromium and chromium-driver)
 /// loads each kind of page with no console error and no request of its own, and the explorer's search,
