@@ -125,7 +125,7 @@ extension StaticSite {
         ]
         body += "<table>" + facts.map { "<tr><th>\(e($0.0))</th><td>\($0.1)</td></tr>" }.joined() + "</table>\n"
 
-        let finding = set.findings.last { $0["id"]?.string == entry.id }
+        let finding = findingRecords[entry.id]
         let pack = finding.map { EvidencePack(finding: $0, cluster: set.clusters[entry.cluster] ?? ObservedCluster(), costs: model) }
         body += "<h2>Change</h2>\n" + prCard(entry, pack: pack)
         let step = WeeklyReport.nextStep(for: entry, ledger: ledger)
@@ -148,10 +148,9 @@ extension StaticSite {
         if let verification = entry.verification {
             body += "<p>Verification by the cluster: \(e(verification))" + (entry.verificationReason.map { ": \(e($0))" } ?? "") + ".</p>\n"
         }
-        let incidents = set.ledgerIncidents.filter { $0["findingIds"]?.value.stringList?.contains(entry.id) == true }
-            .compactMap { $0["id"]?.string }
-        if !Set(incidents).isEmpty {
-            body += "<h2>Incidents it answers</h2>\n<ul>" + Set(incidents).sorted().map { "<li>\(Self.link($0, to: Self.incidentPath($0), from: path))</li>" }.joined()
+        let incidents = incidentsOfFinding[entry.id] ?? []
+        if !incidents.isEmpty {
+            body += "<h2>Incidents it answers</h2>\n<ul>" + incidents.map { "<li>\(Self.link($0, to: Self.incidentPath($0), from: path))</li>" }.joined()
                 + "</ul>\n"
         }
         body += "<h2>Evidence</h2>\n"
@@ -164,7 +163,7 @@ extension StaticSite {
     /// and the rollback.
     func prCard(_ entry: WeeklyReport.Entry, pack: EvidencePack?) -> String {
         let e = HTML.escape
-        let change = set.changes.last { $0["findingIds"]?.value.stringList?.contains(entry.id) == true }
+        let change = changeRecords[entry.id]
         var card = "<div class=\"card\">"
         card += "<p><strong>\(e(entry.changeState?.label ?? "no change opened yet"))</strong>"
             + (entry.changeReason.map { ": \(e($0))" } ?? "") + "</p>"

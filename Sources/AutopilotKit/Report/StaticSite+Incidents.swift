@@ -117,7 +117,7 @@ extension StaticSite {
 
     /// A finding's workload linked to its page when the site has one, else its id as text.
     func findingLink(_ id: String, from path: String) -> String {
-        guard let entry = fleet.entries.first(where: { $0.id == id }) else { return "<code>\(HTML.escape(id))</code>" }
+        guard let entry = entries[id] else { return "<code>\(HTML.escape(id))</code>" }
         return Self.link("\(entry.workload): \(entry.detector)", to: Self.findingPath(id), from: path)
     }
 

@@ -19,6 +19,14 @@ public struct StaticSite {
     public let fleet: WeeklyReport
     /// Each cluster's report (its page, and its row on the overview).
     let clusterReports: [String: WeeklyReport]
+    /// Teams with findings or a cost line of their own (not the idle and volume lines): each has a page.
+    let teams: [String]
+    /// By finding id (built once: a fleet has thousands): its entry, its newest `finding` record, its newest
+    /// `change` record, and the incidents that link it.
+    let entries: [String: WeeklyReport.Entry]
+    let findingRecords: [String: JSON]
+    let changeRecords: [String: JSON]
+    let incidentsOfFinding: [String: [String]]
     let set: ClusterSet
     let model: CostModel
     let ledger: String?
@@ -33,6 +41,21 @@ public struct StaticSite {
         clusterReports = Dictionary(uniqueKeysWithValues: fleet.clusters.map {
             ($0, WeeklyReport(set.only(cluster: $0), now: now, team: nil, model: model, ledger: ledger))
         })
+        teams = Set(fleet.entries.map(\.team)).union(fleet.teamCosts.map(\.team))
+            .subtracting([CostAllocation.idleTeam, WeeklyReport.volumesLine, BillAllocation.unallocated]).sorted()
+        entries = Dictionary(fleet.entries.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        var findings: [String: JSON] = [:]
+        for record in set.findings { if let id = record["id"]?.string { findings[id] = record } }
+        findingRecords = findings
+        var changes: [String: JSON] = [:]
+        for record in set.changes { for id in record["findingIds"]?.value.stringList ?? [] { changes[id] = record } }
+        changeRecords = changes
+        var incidents: [String: Set<String>] = [:]
+        for record in set.ledgerIncidents {
+            guard let incident = record["id"]?.string else { continue }
+            for id in record["findingIds"]?.value.stringList ?? [] { incidents[id, default: []].insert(incident) }
+        }
+        incidentsOfFinding = incidents.mapValues { $0.sorted() }
     }
 
     public var pages: [Page] {
@@ -48,12 +71,6 @@ public struct StaticSite {
         pages += fleet.entries.map(findingPage)
         pages += incidentIDs.map(incidentPage)
         return pages
-    }
-
-    /// Teams with findings or a cost line of their own (not the idle and volume lines).
-    var teams: [String] {
-        Set(fleet.entries.map(\.team)).union(fleet.teamCosts.map(\.team))
-            .subtracting([CostAllocation.idleTeam, WeeklyReport.volumesLine, BillAllocation.unallocated]).sorted()
     }
 
     // MARK: Paths
