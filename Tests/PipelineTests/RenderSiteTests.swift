@@ -27,8 +27,6 @@ final class RenderSiteTests: XCTestCase {
         return run3.stdout + incidents.stdout + west.stdout
     }
 
-    private func siteInput(_ scratch: URL) throws -> String { try Self.input.get() }
-
     private func render(_ input: String, into out: URL) throws {
         let result = try Tool.run("render-site", ["--out", out.path, "--now", Self.now, "--db", "/var/lib/autopilot/ledger.db"], stdin: input)
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -50,7 +48,7 @@ final class RenderSiteTests: XCTestCase {
 
     func testThreeWeeksAndTheirIncidentsAsASite() throws {
         let scratch = try makeScratchDirectory(self)
-        let input = try siteInput(scratch)
+        let input = try Self.input.get()
         let out = scratch.appendingPathComponent("site")
         try render(input, into: out)
         let written = files(out)
@@ -192,7 +190,7 @@ final class RenderSiteTests: XCTestCase {
         try Self.selenium()
         let scratch = try makeScratchDirectory(self)
         let out = scratch.appendingPathComponent("site")
-        try render(try siteInput(scratch), into: out)
+        try render(try Self.input.get(), into: out)
         let written = files(out)
         let picks = try F.picks(try F.records(F.demoLines, kind: "finding"))
         let incident = try XCTUnwrap(written.first { $0.hasPrefix("incidents/") })

@@ -3,14 +3,10 @@ import Foundation
 /// The incidents timeline, a page per incident, and the anomaly timeline.
 extension StaticSite {
     /// Every incident id the ledger or the stream holds.
-    var incidentIDs: [String] {
-        Set((set.ledgerIncidents + set.incidents).compactMap { $0["id"]?.string }).sorted()
-    }
+    var incidentIDs: [String] { Set(ledgerIncidents.keys).union(streamIncidents.keys).sorted() }
 
     /// The newest record of an incident of each kind: the ledger's (lifecycle), the stream's (signals, evidence, actions).
-    func incidentRecords(_ id: String) -> (ledger: JSON?, stream: JSON?) {
-        (set.ledgerIncidents.last { $0["id"]?.string == id }, set.incidents.last { $0["id"]?.string == id })
-    }
+    func incidentRecords(_ id: String) -> (ledger: JSON?, stream: JSON?) { (ledgerIncidents[id], streamIncidents[id]) }
 
     /// `2026-11-20 12:00` (UTC).
     static func minute(_ date: Date) -> String { RFC3339.string(date).prefix(16).replacingOccurrences(of: "T", with: " ") }

@@ -27,6 +27,9 @@ public struct StaticSite {
     let findingRecords: [String: JSON]
     let changeRecords: [String: JSON]
     let incidentsOfFinding: [String: [String]]
+    /// By incident id, its newest record of each kind.
+    let ledgerIncidents: [String: JSON]
+    let streamIncidents: [String: JSON]
     let set: ClusterSet
     let model: CostModel
     let ledger: String?
@@ -44,9 +47,6 @@ public struct StaticSite {
         teams = Set(fleet.entries.map(\.team)).union(fleet.teamCosts.map(\.team))
             .subtracting([CostAllocation.idleTeam, WeeklyReport.volumesLine, BillAllocation.unallocated]).sorted()
         entries = Dictionary(fleet.entries.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
-        var findings: [String: JSON] = [:]
-        for record in set.findings { if let id = record["id"]?.string { findings[id] = record } }
-        findingRecords = findings
         var changes: [String: JSON] = [:]
         for record in set.changes { for id in record["findingIds"]?.value.stringList ?? [] { changes[id] = record } }
         changeRecords = changes
@@ -56,6 +56,14 @@ public struct StaticSite {
             for id in record["findingIds"]?.value.stringList ?? [] { incidents[id, default: []].insert(incident) }
         }
         incidentsOfFinding = incidents.mapValues { $0.sorted() }
+        func newest(_ records: [JSON]) -> [String: JSON] {
+            var byID: [String: JSON] = [:]
+            for record in records { if let id = record["id"]?.string { byID[id] = record } }
+            return byID
+        }
+        ledgerIncidents = newest(set.ledgerIncidents)
+        streamIncidents = newest(set.incidents)
+        findingRecords = newest(set.findings)
     }
 
     public var pages: [Page] {

@@ -70,11 +70,12 @@ public struct WeeklyReport: Sendable {
     public var trend: [TrendPoint]
     public var timeline: [TimelineEvent]
     /// Per finding, what happened to it this week, oldest first ("new: " when it was first reported this
-    /// week); findings whose only news is that they are new are counted in `newThisWeek` alone.
+    /// week); findings whose only news is that they are new are counted in `weekTally` alone.
     public var changedThisWeek: [(entry: Entry, what: String)]
-    public var newThisWeek: Int
     /// How many of each kind of move the week saw ("approved", "PR opened", …), in lifecycle order.
     public var weekTally: [(label: String, count: Int)]
+    /// Findings first reported this week.
+    public var newThisWeek: Int { weekTally.first { $0.label == "first reported" }?.count ?? 0 }
     public var nextSteps: [NextStep]
     /// Open findings emit-pr could not turn into a change, with why and what to do instead.
     public var notPatchable: [Entry]
@@ -170,25 +171,22 @@ extension WeeklyReport {
         timeline = events.filter { $0.at > now.addingTimeInterval(-Self.timelineWindow) && $0.at <= now }.sorted { ($0.at, $0.text) < ($1.at, $1.text) }
 
         var changes: [(entry: Entry, what: String)] = []
-        var new = 0
+        var tally: [String: Int] = [:]
         for entry in entries {
             let week = entry.transitions.filter { inWeek($0.at) }
+            for transition in week { tally[Self.tallyLabel(transition), default: 0] += 1 }
             let isNew = week.contains { $0.from == nil }
-            if isNew { new += 1 }
             let news = week.filter { $0.from != nil }.map { Self.event($0, of: entry) }
             guard !news.isEmpty else { continue }
             changes.append((entry, (isNew ? "new: " : "") + news.joined(separator: "; ")))
         }
         changedThisWeek = changes.sorted { ($0.entry.cluster, $0.entry.workload, $0.entry.id) < ($1.entry.cluster, $1.entry.workload, $1.entry.id) }
-        newThisWeek = new
-        var tally: [String: Int] = [:]
-        for entry in entries { for transition in entry.transitions where inWeek(transition.at) { tally[Self.tallyLabel(transition), default: 0] += 1 } }
         weekTally = tally.sorted { (Self.tallyOrder.firstIndex(of: $0.key) ?? 99, $0.key) < (Self.tallyOrder.firstIndex(of: $1.key) ?? 99, $1.key) }
             .map { ($0.key, $0.value) }
 
-        let stalled = entries.filter { $0.status.isOpen && ($0.changeState == .notPatchable || $0.changeState == .refused) }
-        notPatchable = stalled.sorted(by: Self.bySavingsThenRisk)
-        nextSteps = entries.filter { ($0.status.isOpen || $0.status == .implemented) && !stalled.map(\.id).contains($0.id) }
+        func stalled(_ entry: Entry) -> Bool { entry.status.isOpen && (entry.changeState == .notPatchable || entry.changeState == .refused) }
+        notPatchable = entries.filter(stalled).sorted(by: Self.bySavingsThenRisk)
+        nextSteps = entries.filter { ($0.status.isOpen || $0.status == .implemented) && !stalled($0) }
             .sorted(by: Self.bySavingsThenRisk).prefix(10).map { Self.nextStep(for: $0, ledger: ledger) }
 
         teamCosts = Self.teamCosts(set, entries: entries, team: team, model: model)
