@@ -141,7 +141,7 @@ struct EmitPR: ParsableCommand {
             let outcome = try filter.run(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
             try writer.flush()
             if summary {
-                diagnostics.note("\(outcome.committed) branches committed, \(outcome.unchanged) unchanged, \(outcome.opened) PRs opened, \(outcome.updated) updated, \(outcome.notPatchable) not patchable, \(outcome.refused) refused")
+                diagnostics.note("\(outcome.committed) branches committed, \(outcome.unchanged) unchanged, \(outcome.opened) PRs opened, \(outcome.updated) updated, \(outcome.notPatchable) not patchable, \(outcome.refused) refused, \(outcome.merged) merged")
             }
         }
         if status != .ok { throw ExitCode(status.rawValue) }

@@ -38,6 +38,8 @@ public struct EmitPRFilter {
         public var updated = 0
         public var notPatchable = 0
         public var refused = 0
+        /// Branches of earlier runs the base now contains (no GitHub: a merge seen in git).
+        public var merged = 0
         /// Set at the first GitHub outage: later branches stay local without asking again.
         public var githubUnreachable = false
     }
@@ -70,7 +72,13 @@ public struct EmitPRFilter {
         }
         if unscored > 0 { diagnostics.warning("\(unscored) finding(s) have no risk gate and were left alone; run score-risk before emit-pr") }
         var outcome = Outcome()
-        guard !eligible.isEmpty else { return outcome }
+        guard !eligible.isEmpty else {
+            // Nothing to patch; merges of earlier branches are still news (quietly skipped if the repo cannot be read).
+            if settings.github == nil, let checkout = try? GitCheckout(path: settings.repo), let base = checkout.commit(settings.base ?? "HEAD") {
+                for record in mergedBranches(checkout, base: base, cluster: cluster.name, outcome: &outcome) { try writer.write(record) }
+            }
+            return outcome
+        }
 
         let checkout: GitCheckout
         do { checkout = try GitCheckout(path: settings.repo) } catch {
@@ -82,6 +90,10 @@ public struct EmitPRFilter {
         guard let base = checkout.commit(baseRef) else {
             diagnostics.ioError("--base \(baseRef) is not a commit in \(checkout.root); no changes made", source: settings.repo)
             return outcome
+        }
+        // Before this run rewrites any branch: a merged one may be rebuilt below for a further step.
+        if settings.github == nil {
+            for record in mergedBranches(checkout, base: base, cluster: cluster.name, outcome: &outcome) { try writer.write(record) }
         }
         let userBranch = checkout.currentBranch()
         let baseBranch = settings.base ?? userBranch
@@ -129,6 +141,13 @@ public struct EmitPRFilter {
                 }
             }
             guard !patched.isEmpty else { continue }
+            // The base already holds the values: the change was merged and the cluster does not run it yet.
+            if workspace.changedPaths.allSatisfy({ (try? FileIO.readAll(worktree.path + "/" + $0)) == workspace.files[$0] }) {
+                outcome.notPatchable += patched.count
+                try writer.write(changeRecord(cluster: cluster.name, ids: patched, state: "not-patchable",
+                                              reason: "the base already sets these values (merged, not deployed yet?)", repo: repoName))
+                continue
+            }
             let text = PullRequestText(findings: patched, edits: workspace.edits, notes: workspace.notes, evidenceBaseURL: settings.evidenceBaseURL)
             let branch = Self.branchName(group.key, cluster: cluster.name)
             var record = changeRecord(cluster: cluster.name, ids: patched, state: "local", reason: nil, repo: repoName)
@@ -240,6 +259,38 @@ public struct EmitPRFilter {
     }
 
     // MARK: Git and GitHub
+
+    /// Without GitHub, a merge is seen in git: an `autopilot/<cluster>/…` branch of an earlier run whose tip
+    /// (an Autopilot commit) the base now contains was merged, by hand or on a forge emit-pr does not talk
+    /// to. Its findings (the commit's `Autopilot-Findings:` line) are reported `merged`, so the ledger
+    /// implements them even when the deployed change means the run no longer reports them. A squash or
+    /// rebase merge leaves no such trace and is not seen.
+    private func mergedBranches(_ checkout: GitCheckout, base: String, cluster: String, outcome: inout Outcome) -> [JSONValue] {
+        let prefix = "refs/heads/" + Self.branchName("", cluster: cluster) + "/"
+        // One git call: the branches the base contains, with their tip's author and findings line.
+        let format = "%(refname:short)%09%(objectname)%09%(authoremail:trim)%09%(trailers:key=Autopilot-Findings,valueonly,separator=%x2C)"
+        guard let listed = try? checkout.git(["for-each-ref", "--merged", base, "--format=" + format, prefix]) else { return [] }
+        var records: [JSONValue] = []
+        for line in listed.split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 4, fields[1] != base, fields[2] == checkout.authorEmail else { continue }
+            let ids = fields[3].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !ids.isEmpty else { continue }
+            var record: JSONValue = ["kind": "change", "cluster": .string(cluster)]
+            record.set("findingIds", to: .strings(ids))
+            record.set("repo", to: .string(checkout.root))
+            record.set("branch", to: .string(fields[0]))
+            record.set("commit", to: .string(fields[1]))
+            record.set("base", to: .optional(settings.base ?? checkout.currentBranch()))
+            record.set("url", to: .null)
+            record.set("state", to: "merged")
+            record.set("pushed", to: false)
+            record.set("reason", to: .string("merged into \(settings.base ?? checkout.currentBranch() ?? "the base") (seen in git)"))
+            records.append(record)
+            outcome.merged += 1
+        }
+        return records
+    }
 
     /// Commits the group on top of the base; keeps the branch as it is when it already holds the same change.
     private func commitBranch(_ branch: String, workspace: PatchWorkspace, message: String, worktree: GitCheckout.Worktree,
