@@ -159,11 +159,12 @@ extension Ledger {
     /// approve and reject: a person's decision on a finding, with who and why. Prints the finding's
     /// explanation (what Slack's Explain shows) so the terminal decision is as informed as the chat one.
     struct Decide {
-        static func run(_ id: String, to status: FindingStatus, by actor: String, reason: String?, options: Ledger.Options) throws {
+        static func run(_ id: String, to status: FindingStatus, by actor: String, reason: String?, now: String?, options: Ledger.Options) throws {
             let diagnostics = Diagnostics(tool: "ledger")
+            guard let at = now.map(RFC3339.date) ?? Date() else { throw ValidationError("--now: '\(now ?? "")' is not RFC 3339 or Unix seconds") }
             let (store, outcome) = try Ledger.exitingOnFailure(diagnostics) {
                 let store = try options.openExisting()
-                return (store, try LedgerDecision.decide(id, status, by: actor, reason: reason, in: store))
+                return (store, try LedgerDecision.decide(id, status, by: actor, reason: reason, at: at, in: store))
             }
             switch outcome {
             case .unknown:
@@ -192,7 +193,8 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who approves (a person, or slack:U123).", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, options: options) }
+        @Option(help: ArgumentHelp("When it was decided, RFC 3339 (default: now).", valueName: "time")) var now: String?
+        func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, now: now, options: options) }
     }
 
     struct Reject: ParsableCommand {
@@ -201,7 +203,8 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who rejects.", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, options: options) }
+        @Option(help: ArgumentHelp("When it was decided, RFC 3339 (default: now).", valueName: "time")) var now: String?
+        func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, now: now, options: options) }
     }
 
     struct Export: ParsableCommand {

@@ -8,6 +8,8 @@ import Foundation
 /// reopen (LedgerIncidents), and the run's cost per (cluster, team) joins the history.
 public struct LedgerRecorder {
     public static let actor = "ledger record"
+    /// How the reason of a rollback's transition begins (the report tells a rollback from a person's rejection by it).
+    public static let rollbackPrefix = "rolled back: "
 
     let store: LedgerStore
     let model: CostModel
@@ -44,8 +46,9 @@ public struct LedgerRecorder {
                 try store.transition(stored.id, from: stored.status, to: .expired, at: now, actor: Self.actor,
                                      reason: "not reported by the run of \(RFC3339.string(now))")
             }
-            for stored in try store.findings(inClusters: clusters) where stored.status == .implemented {
-                try verify(stored, set, now: now)
+            for stored in try store.findings(inClusters: clusters) where stored.status == .implemented || stored.status == .verified {
+                if try rolledBack(stored, set, now: now) { continue }
+                if stored.status == .implemented { try verify(stored, set, now: now) }
             }
             if let bill = model.bill {
                 for stored in try store.findings(inClusters: clusters) where stored.status == .implemented || stored.status == .verified {
@@ -206,6 +209,21 @@ public struct LedgerRecorder {
         var json = outcome.json
         json.set("at", to: .string(RFC3339.string(now)))
         try store.db.run("UPDATE findings SET bill_verification = ? WHERE id = ?", [.text(json.text), .text(stored.id)])
+    }
+
+    /// A change that was live (verified, or found unsafe) and whose target runs its old value again was
+    /// rolled back: the finding is rejected (its savings no longer count anywhere), saying so. Its last
+    /// verification stays, so the report can tell a rollback of an unsafe change from a revert.
+    private func rolledBack(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws -> Bool {
+        let previous = stored.row["verification"].string.flatMap { try? JSON.parse($0) }
+        let wasUnsafe = previous?["state"]?.string == Verification.State.unsafe.rawValue
+        guard stored.status == .verified || wasUnsafe,
+            let text = stored.row["baseline"].string, let baseline = try? JSON.parse(text),
+            let reason = Verification.rollback(stored, baseline: baseline, cluster: set.clusters[stored.cluster])
+        else { return false }
+        let why = wasUnsafe ? "it was unsafe: \(previous?["reason"]?.string ?? "unsafe after the change")" : "it had been verified"
+        try store.transition(stored.id, from: stored.status, to: .rejected, at: now, actor: Self.actor, reason: Self.rollbackPrefix + "\(reason); \(why)")
+        return true
     }
 
     private func verify(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws {

@@ -76,6 +76,38 @@ public struct Verification: Sendable {
         }
     }
 
+    /// Whether a change that was live (verified, or found unsafe) has been undone: the cluster runs the value
+    /// the target had before it again (request within `tolerance`, or the HPA's old minReplicas). The
+    /// reason, or nil while the change stays (or the target is gone, or it is a removal: a node or volume
+    /// does not come back by a revert). A later, different value is a new change, not a rollback.
+    public static func rollback(_ stored: LedgerStore.StoredFinding, baseline: JSON, cluster: ObservedCluster?) -> String? {
+        guard let cluster else { return nil }
+        let row = stored.row
+        switch FindingKind(rawValue: row["detector"].string ?? "") {
+        case .overRequestedCPU, .overRequestedMemory, .underProvisionedMemory, .underProvisionedCPU:
+            let resource = (row["detector"].string ?? "").hasSuffix("cpu") ? "cpu" : "memory"
+            let key = Observed.WorkloadKey(namespace: row["namespace"].string ?? "", kind: row["target_kind"].string ?? "",
+                                           name: row["target_name"].string ?? "")
+            guard let container = cluster.workloads[key]?.containers.first(where: { $0.name == row["container"].string }),
+                let before = baseline["current", resource]?.double, let wanted = baseline["recommended", resource]?.double,
+                abs(before - wanted) > wanted * tolerance
+            else { return nil }
+            let isCPU = resource == "cpu"
+            guard let now = isCPU ? container.requests.cpu : container.requests.memory.map(Double.init), abs(now - before) <= before * tolerance
+            else { return nil }
+            let show = { (value: Double) in isCPU ? Units.cpu(value) : Units.memory(bytes: value) }
+            return "\(resource) request is back to \(show(now)) (the change set \(show(wanted)))"
+        case .misconfiguredAutoscaling:
+            guard let before = baseline["current", "minReplicas"]?.int, let wanted = baseline["recommended", "minReplicas"]?.int, before != wanted,
+                let hpa = cluster.hpas.first(where: { $0.namespace == row["namespace"].string && $0.name == row["target_name"].string }),
+                hpa.minReplicas == before
+            else { return nil }
+            return "minReplicas is back to \(before) (the change set \(wanted))"
+        case .idleNode, .nodeConsolidation, .orphanVolume, .stuckTerminating, nil:
+            return nil
+        }
+    }
+
     /// CPU throttled in at least this share of CFS periods after a raise: the raise was not enough
     /// (detect-incidents' default for calling a container saturated).
     static let throttledRatio = 0.25

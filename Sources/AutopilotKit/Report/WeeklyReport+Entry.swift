@@ -76,9 +76,16 @@ extension WeeklyReport {
                 return verification == Verification.State.unsafe.rawValue ? "\(how), unsafe after the change" : "\(how), not verified yet"
             case .verified:
                 return billVerification == BillVerification.State.verified.rawValue ? "verified by the cluster and the bill" : "verified by the cluster"
+            case .rejected where isRolledBack:
+                return verification == Verification.State.unsafe.rawValue ? "rolled back, unsafe after the change" : "rolled back after it was verified"
             case .rejected, .expired:
                 return status.rawValue
             }
+        }
+
+        /// Rejected because the cluster runs the old value again after the change was live (`ledger record`).
+        public var isRolledBack: Bool {
+            status == .rejected && transitions.last { $0.from != $0.to }?.reason?.hasPrefix(LedgerRecorder.rollbackPrefix) == true
         }
 
         /// The headline it counts in (`SavingsState`), nil for a rejected or expired finding.

@@ -25,6 +25,7 @@ extension WeeklyReport {
         switch FindingStatus(rawValue: transition.to) {
         case .detected?: return transition.from == nil ? "first reported" : "reported again"
         case .approved?: return "approved\(by)"
+        case .rejected? where transition.reason?.hasPrefix(LedgerRecorder.rollbackPrefix) == true: return transition.reason ?? "rolled back"
         case .rejected?: return "rejected\(by)" + (transition.reason.map { ": \($0)" } ?? "")
         case .implemented?: return "implemented" + (transition.reason.map { " (\($0))" } ?? "")
         case .verified?: return "verified by the cluster: saves \(entry.realized) a month"
@@ -41,13 +42,14 @@ extension WeeklyReport {
         switch FindingStatus(rawValue: transition.to) {
         case .detected?: return "reported again"
         case .verified?: return "verified by the cluster"
+        case .rejected? where transition.reason?.hasPrefix(LedgerRecorder.rollbackPrefix) == true: return "rolled back"
         case .approved?, .rejected?, .implemented?, .expired?, nil: return transition.to
         }
     }
 
     static let tallyOrder = ["first reported", "reported again", "approved", "rejected", ChangeState.local.event, ChangeState.pushed.event,
                              ChangeState.draft.event, ChangeState.open.event, ChangeState.merged.event, ChangeState.closed.event,
-                             "not patchable", ChangeState.refused.event, "implemented", "verified by the cluster", "expired"]
+                             "not patchable", ChangeState.refused.event, "implemented", "verified by the cluster", "rolled back", "expired"]
 
     /// The next step for an open or implemented finding, by where it is; `ledger` goes into the commands.
     static func nextStep(for entry: Entry, ledger: String?) -> NextStep {
