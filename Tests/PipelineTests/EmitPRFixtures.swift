@@ -67,10 +67,10 @@ enum EmitPRFixtures {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        let exited = try process.start()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exited.wait()
         guard process.terminationStatus == 0 else {
             throw NSError(domain: "git", code: Int(process.terminationStatus),
                           userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")): \(String(decoding: errorData, as: UTF8.self))"])

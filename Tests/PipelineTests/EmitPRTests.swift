@@ -565,6 +565,47 @@ final class EmitPRTests: XCTestCase {
         XCTAssertEqual(F.string(redis, "state"), "local")
     }
 
+    /// Without GitHub a merge is seen in git: the next run reports the merged branch's findings as merged
+    /// (also a run with nothing to patch), a branch not merged stays a local branch, and a finding still
+    /// reported whose values main already sets (merged, not deployed yet) is not patchable, not an empty commit.
+    func testABranchMergedInGitIsReportedMerged() throws {
+        let scratch = try makeScratchDirectory(self)
+        let repo = try F.makeRepo(["manifests"], in: scratch)
+        let first = try F.emitPR(repo, F.demoStream)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertFalse(try F.changes(first).contains { F.string($0, "state") == "merged" }, "nothing is merged yet")
+        let web = try XCTUnwrap(try F.changes(first).first { F.string($0, "branch") == "autopilot/demo/checkout/checkout-web" })
+        let webIds = try XCTUnwrap(web["findingIds"] as? [String])
+        try F.git(["merge", "--quiet", "--no-ff", "-m", "Merge checkout-web", "autopilot/demo/checkout/checkout-web"], in: repo)
+
+        let second = try F.emitPR(repo, F.demoStream, ["--summary"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let changes = try F.changes(second)
+        let merged = changes.filter { F.string($0, "state") == "merged" }
+        XCTAssertEqual(merged.map { $0["findingIds"] as? [String] ?? [] }, [webIds])
+        XCTAssertEqual(merged.first.flatMap { F.string($0, "branch") }, "autopilot/demo/checkout/checkout-web")
+        XCTAssertEqual(merged.first.flatMap { F.string($0, "commit") }, F.string(web, "commit"))
+        let waiting = try XCTUnwrap(changes.first { ($0["findingIds"] as? [String]) == webIds && F.string($0, "state") != "merged" })
+        XCTAssertEqual(F.string(waiting, "state"), "not-patchable")
+        XCTAssertEqual(F.string(waiting, "reason"), "the base already sets these values (merged, not deployed yet?)")
+        XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout/redis" && F.string($0, "state") == "local" })
+        XCTAssertTrue(second.stderr.contains(", 1 merged"), second.stderr)
+
+        // Deployed: the run no longer reports any finding, and still says the branch was merged.
+        let quiet = F.demoStream.split(separator: "\n").filter { !$0.hasPrefix(#"{"kind":"finding""#) }.joined(separator: "\n") + "\n"
+        let third = try F.emitPR(repo, quiet)
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertEqual(try F.changes(third).map { F.string($0, "state") }, ["merged"])
+        // A branch someone else made and merged is not Autopilot's: not reported.
+        try F.git(["checkout", "--quiet", "-b", "autopilot/demo/hand-made"], in: repo)
+        try "x\n".write(to: repo.appendingPathComponent("NOTE.md"), atomically: true, encoding: .utf8)
+        try F.git(["add", "NOTE.md"], in: repo)
+        try F.git(["commit", "--quiet", "-m", "note\n\nAutopilot-Findings: f-0000000000000000"], in: repo)
+        try F.git(["checkout", "--quiet", "main"], in: repo)
+        try F.git(["merge", "--quiet", "--no-ff", "-m", "Merge hand-made", "autopilot/demo/hand-made"], in: repo)
+        XCTAssertEqual(try F.changes(try F.emitPR(repo, quiet)).count, 1)
+    }
+
     func testAMalformedManifestAndATargetNotInTheRepo() throws {
         let scratch = try makeScratchDirectory(self)
         let repo = try F.makeRepo(["manifests"], in: scratch)

@@ -55,8 +55,7 @@ enum Tool {
         process.standardInput = try FileHandle(forReadingFrom: inURL)
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-        process.waitUntilExit()
+        try process.start().wait()
         let stdout = stdoutPath == nil ? (try String(contentsOf: outURL, encoding: .utf8)) : ""
         return ToolResult(
             status: process.terminationStatus, stdout: stdout, stderr: try String(contentsOf: errURL, encoding: .utf8))

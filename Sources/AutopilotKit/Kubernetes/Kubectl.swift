@@ -174,14 +174,15 @@ public struct Kubectl {
             outputPipe = Pipe()
             process.standardOutput = outputPipe
         }
+        let exited: DispatchSemaphore
         do {
-            try process.run()
+            exited = try process.start()
         } catch {
             throw Failure(message: "cannot run \(executable): \(error.localizedDescription); install kubectl or use --from", endsCluster: true)
         }
         let captured = outputPipe?.fileHandleForReading.readDataToEndOfFile() ?? Data()
         let errors = errorPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exited.wait()
         // /usr/bin/env reports a missing program with status 127.
         if process.terminationStatus == 127 && !executable.contains("/") {
             throw Failure(message: "\(executable) not found on PATH; install kubectl or use --from DIR", endsCluster: true)

@@ -270,6 +270,7 @@ public struct EmitPRFilter {
         // One git call: the branches the base contains, with their tip's author and findings line.
         let format = "%(refname:short)%09%(objectname)%09%(authoremail:trim)%09%(trailers:key=Autopilot-Findings,valueonly,separator=%x2C)"
         guard let listed = try? checkout.git(["for-each-ref", "--merged", base, "--format=" + format, prefix]) else { return [] }
+        let baseBranch = settings.base ?? checkout.currentBranch()
         var records: [JSONValue] = []
         for line in listed.split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
@@ -281,11 +282,11 @@ public struct EmitPRFilter {
             record.set("repo", to: .string(checkout.root))
             record.set("branch", to: .string(fields[0]))
             record.set("commit", to: .string(fields[1]))
-            record.set("base", to: .optional(settings.base ?? checkout.currentBranch()))
+            record.set("base", to: .optional(baseBranch))
             record.set("url", to: .null)
             record.set("state", to: "merged")
             record.set("pushed", to: false)
-            record.set("reason", to: .string("merged into \(settings.base ?? checkout.currentBranch() ?? "the base") (seen in git)"))
+            record.set("reason", to: .string("merged into \(baseBranch ?? "the base") (seen in git)"))
             records.append(record)
             outcome.merged += 1
         }
@@ -417,8 +418,8 @@ public struct EmitPRFilter {
             process.arguments = ["fmt", "-check", scratch.path]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { continue }
-            process.waitUntilExit()
+            guard let exited = try? process.start() else { continue }
+            exited.wait()
             if process.terminationStatus != 0 { diagnostics.warning("terraform fmt -check fails on the edited file", source: path) }
         }
     }

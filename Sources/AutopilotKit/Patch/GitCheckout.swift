@@ -47,9 +47,10 @@ public final class GitCheckout {
         process.standardOutput = output
         process.standardError = try? FileHandle(forWritingTo: errors)
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw GitError(description: "cannot run git: \(error.localizedDescription); install git") }
+        let exited: DispatchSemaphore
+        do { exited = try process.start() } catch { throw GitError(description: "cannot run git: \(error.localizedDescription); install git") }
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exited.wait()
         guard process.terminationStatus == 0 else {
             let message = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
             let first = message.split(separator: "\n").first { !$0.hasPrefix("hint:") } ?? "exit \(process.terminationStatus)"
