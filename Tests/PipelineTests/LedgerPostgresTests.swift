@@ -29,6 +29,7 @@ final class LedgerPostgresTests: LedgerTests {
     override func testAVersionOneFileIsMigratedAndKeepsItsRows() throws { try super.testAVersionOneFileIsMigratedAndKeepsItsRows() }
     override func testAChangeIsShownAsItStandsInGit() throws { try super.testAChangeIsShownAsItStandsInGit() }
     override func testAChangeLiveBeforeItsMergeWasReportedIsVerified() throws { try super.testAChangeLiveBeforeItsMergeWasReportedIsVerified() }
+    override func testAChangeRolledBackAfterItWasLiveIsRejected() throws { try super.testAChangeRolledBackAfterItWasLiveIsRejected() }
     override func testAVersionSixLedgerNoLongerCountsOpenPRsAsImplemented() throws {
         try super.testAVersionSixLedgerNoLongerCountsOpenPRsAsImplemented()
     }

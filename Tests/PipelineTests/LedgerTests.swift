@@ -417,6 +417,50 @@ class LedgerTests: XCTestCase {
         XCTAssertEqual(shown?["stage"] as? String, "live before its PR merged, unsafe after the change")
     }
 
+    /// A change that was live and is undone: the cluster runs the old value again. A verified CPU cut and a
+    /// memory cut found unsafe are rolled back (rejected, saying what the cluster runs and why), their savings
+    /// leave the figures and the report says "rolled back"; a merged change never deployed is not a rollback.
+    func testAChangeRolledBackAfterItWasLiveIsRejected() throws {
+        let scratch = try makeScratchDirectory(self)
+        let db = try newLedger(scratch)
+        let picks = try F.picks(try F.records(F.demoLines, kind: "finding"))
+        let verified = picks.id(picks.cpuAuto), unsafe = picks.id(picks.memory), waiting = picks.id(picks.cpuApproved)
+        let merged = [verified, unsafe, waiting].map { id in
+            #"{"kind":"change","cluster":"demo","findingIds":["\#(id)"],"branch":"autopilot/demo/\#(id)","state":"merged"}"#
+        }
+        XCTAssertEqual(try F.record(db, now: F.t1, F.demoLines + merged).status, 0)
+        // Deployed: the CPU and memory cuts are live, the memory one OOM-killed; the third is not deployed yet.
+        XCTAssertEqual(try F.record(db, now: F.t2, try F.run3Lines(picks)).status, 0)
+        var ledger = try F.exportedLedger(db)
+        XCTAssertEqual(ledger[verified]?["status"] as? String, "verified")
+        XCTAssertEqual(F.string(ledger[unsafe], "verification", "state"), "unsafe")
+        XCTAssertEqual(F.string(ledger[waiting], "verification", "state"), "not-live")
+
+        // Reverted: the cluster runs the values the findings were detected on.
+        let run3 = try F.record(db, now: F.t3, F.demoLines)
+        XCTAssertEqual(run3.status, 0, run3.stderr)
+        ledger = try F.exportedLedger(db)
+        for (id, resource, why) in [(verified, "cpu", "it had been verified"), (unsafe, "memory", "it was unsafe: 2 OOM kills in the window since the change")] {
+            XCTAssertEqual(ledger[id]?["status"] as? String, "rejected", id)
+            let last = try XCTUnwrap((ledger[id]?["transitions"] as? [[String: Any]])?.last)
+            XCTAssertEqual(last["actor"] as? String, "ledger record")
+            let reason = try XCTUnwrap(last["reason"] as? String)
+            XCTAssertTrue(reason.hasPrefix("rolled back: \(resource) request is back to "), reason)
+            XCTAssertTrue(reason.hasSuffix("; " + why), reason)
+        }
+        XCTAssertEqual(ledger[waiting]?["status"] as? String, "implemented", "never live, so never rolled back")
+
+        let out = scratch.appendingPathComponent("report")
+        let export = try Tool.run("ledger", ["export", "--db", db])
+        XCTAssertEqual(try Tool.run("render-report", ["--out", out.path, "--now", F.t3], stdin: export.stdout).status, 0)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
+        let stages = Dictionary(uniqueKeysWithValues: (report["findings"] as! [[String: Any]]).map { ($0["id"] as? String ?? "", $0["stage"] as? String) })
+        XCTAssertEqual(stages[verified], "rolled back after it was verified")
+        XCTAssertEqual(stages[unsafe], "rolled back, unsafe after the change")
+        XCTAssertEqual(F.cents(F.value(report, "headline", "verifiedThisWeek")), 0, "the verified cut was rolled back")
+        XCTAssertEqual(F.value(report, "headline", "changesThisWeek", "rolled back") as? Int, 2)
+    }
+
     /// Before schema 7 a local branch or an open PR implemented a finding. Migrating moves such findings
     /// back to the status they came from (saying so), keeps merged ones implemented and verified ones verified.
     func testAVersionSixLedgerNoLongerCountsOpenPRsAsImplemented() throws {
