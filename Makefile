@@ -40,46 +40,26 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## Run the whole pipeline over the two bundled clusters (fixtures/demo and fixtures/staging): per
-## cluster collect → metrics → detect → score → evidence → emit-pr (branches in a scratch git copy of the
-## demo GitOps repo, out/gitops), then both streams through one ledger run and the weekly report. Writes
-## out/demo.ndjson (both clusters), out/evidence/, out/gitops, out/demo.db, out/report/report.html and the
-## site (out/site/index.html);
-## lists the findings and the PR titles.
-DEMO_CLUSTERS := demo staging
-DEMO_NOW      := 2026-11-20T12:00:00Z
-# The demo GitOps monorepo: the four fixture repos as folders. Cluster demo's code is in all four,
-# staging's only in terraform/ (DEMO_SCOPE_<cluster>).
-DEMO_REPOS         := manifests kustomize helm terraform
-DEMO_SCOPE_demo    := $(foreach r,$(DEMO_REPOS),--scope $(r))
-DEMO_SCOPE_staging := --scope terraform
+## Four weeks of a pilot over the two bundled clusters (fixtures/demo and fixtures/staging), 2026-11-20
+## to 2026-12-11 (pipelines/demo-weeks.sh): each week, per cluster, collect → metrics → detect → score →
+## evidence → emit-pr (branches in a scratch GitOps repo, out/gitops), then one ledger run; between the
+## weeks a team approves, merges (deployed by the next week), and reverts a change found unsafe. Then the
+## weekly report and the site of week 4. Writes out/weeks/<n>/, out/gitops, out/demo.db, out/evidence/,
+## out/demo.ndjson and out/ledger.ndjson (week 4), out/report/report.html and out/site/index.html; lists
+## the findings of week 4 and the branches.
+DEMO_NOW := 2026-12-11T12:00:00Z
 demo: release
 	@mkdir -p $(OUT)
-	@rm -rf $(OUT)/gitops && mkdir -p $(OUT)/gitops && for r in $(DEMO_REPOS); do cp -R fixtures/repos/$$r $(OUT)/gitops/$$r; done; \
-	git -C $(OUT)/gitops init --quiet --initial-branch=main && git -C $(OUT)/gitops add -A && \
-	GIT_AUTHOR_NAME=Demo GIT_AUTHOR_EMAIL=demo@example.com GIT_COMMITTER_NAME=Demo GIT_COMMITTER_EMAIL=demo@example.com \
-	  GIT_AUTHOR_DATE=$(DEMO_NOW) GIT_COMMITTER_DATE=$(DEMO_NOW) git -C $(OUT)/gitops commit --quiet -m "infra as it runs"
-	@bin=$$($(SWIFT) build -c release --show-bin-path); \
-	for cluster in $(DEMO_CLUSTERS); do \
-	  scope="$(DEMO_SCOPE_demo)"; [ $$cluster = demo ] || scope="$(DEMO_SCOPE_staging)"; \
-	  $$bin/collect-cluster --from fixtures/$$cluster --cluster $$cluster --summary \
-	    | $$bin/collect-metrics --from fixtures/$$cluster/prometheus --summary \
-	    | $$bin/detect-waste --now $(DEMO_NOW) | $$bin/detect-incidents --now $(DEMO_NOW) | $$bin/score-risk --summary \
-	    | $$bin/build-evidence --out $(OUT)/evidence --summary \
-	    | $$bin/emit-pr --repo $(OUT)/gitops $$scope --values-map $(OUT)/gitops/helm/autopilot-values-map.yaml \
-	        --now $(DEMO_NOW) > $(OUT)/stream-$$cluster.ndjson.tmp; \
-	done; \
-	cat $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) > $(OUT)/demo.ndjson.tmp; \
-	rm -f $(foreach c,$(DEMO_CLUSTERS),$(OUT)/stream-$(c).ndjson.tmp) $(OUT)/demo.db $(OUT)/demo.db-wal $(OUT)/demo.db-shm; \
-	$$bin/ledger record --db $(OUT)/demo.db --now $(DEMO_NOW) --summary < $(OUT)/demo.ndjson.tmp > $(OUT)/ledger.ndjson.tmp; \
-	$$bin/render-report --out $(OUT)/report --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson.tmp; \
-	$$bin/render-site --out $(OUT)/site --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson.tmp; \
-	mv $(OUT)/demo.ndjson.tmp $(OUT)/demo.ndjson; mv $(OUT)/ledger.ndjson.tmp $(OUT)/ledger.ndjson; \
-	echo "demo: wrote $(OUT)/demo.ndjson ($$(wc -l < $(OUT)/demo.ndjson) records); findings:"; \
+	@set -e; bin=$$($(SWIFT) build -c release --show-bin-path); \
+	pipelines/demo-weeks.sh $$bin $(OUT); \
+	$$bin/render-report --out $(OUT)/report --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson; \
+	$$bin/render-site --out $(OUT)/site --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson; \
+	echo "demo: week 4's findings ($(OUT)/demo.ndjson, $$(wc -l < $(OUT)/demo.ndjson) records):"; \
 	jq -r 'select(.kind=="finding") | [.cluster, .risk.gate, .risk.level, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \
 	  | column -t -s $$'\t'; \
-	echo "demo: branches in $(OUT)/gitops (git -C $(OUT)/gitops log --oneline --all); PR titles:"; \
-	jq -r 'select(.kind=="change" and .branch != null) | [.branch, .title] | @tsv' $(OUT)/demo.ndjson | column -t -s $$'\t'; \
+	echo "demo: the ledger after four weeks ($(OUT)/demo.db):"; \
+	jq -r 'select(.kind=="ledger") | .status' $(OUT)/ledger.ndjson | sort | uniq -c; \
+	echo "demo: branches, merges and the revert in $(OUT)/gitops (git -C $(OUT)/gitops log --oneline --graph main)"; \
 	echo "demo: evidence packs in $(OUT)/evidence/<finding id>/evidence.html; report in $(OUT)/report/report.html; site in $(OUT)/site/index.html"
 
 ## The suite. The multi-call binary is linked once more with the Swift runtime inside, so that the
