@@ -242,7 +242,7 @@ class LedgerTests: XCTestCase {
         XCTAssertEqual(report.status, 0, report.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as! [String: Any]
         let changed = (json["changedThisWeek"] as! [[String: Any]]).compactMap { $0["what"] as? String }
-        XCTAssertEqual(changed, ["PR merged (https://git.example/pr/7)"], "opened on 11-09 is outside the week")
+        XCTAssertEqual(changed, ["merged (https://git.example/pr/7)"], "opened on 11-09 is outside the week")
     }
 
     /// A change as it stands in git, over four runs: a local branch, a pushed one, a PR opened, merged; a PR
@@ -374,7 +374,7 @@ class LedgerTests: XCTestCase {
         XCTAssertEqual(F.string(ledger["f-3"], "change", "url"), "https://git.example/pr/3")
         week = try report(3)
         XCTAssertEqual(entry(week.json, "f-1")["stage"] as? String, "merged, not verified yet")
-        XCTAssertEqual(changed(week.json, "f-1"), "PR merged (https://git.example/pr/1)")
+        XCTAssertEqual(changed(week.json, "f-1"), "merged (https://git.example/pr/1)")
     }
 
     /// The usual GitOps week: a PR is open at one run, then merged and deployed before the next, which no

@@ -125,7 +125,7 @@ final class RenderSiteTests: XCTestCase {
         let picks = try F.picks(try F.records(F.demoLines, kind: "finding"))
         let verified = try String(contentsOf: out.appendingPathComponent("findings/\(picks.id(picks.cpuAuto)).html"), encoding: .utf8)
         XCTAssertTrue(verified.contains("<td>verified by the cluster</td>"), "where it is")
-        XCTAssertTrue(verified.contains("<strong>PR merged</strong>"))
+        XCTAssertTrue(verified.contains("<strong>merged</strong>"))
         XCTAssertTrue(verified.contains(#"<a href="https://git.example/pr/1">"#))
         XCTAssertTrue(verified.contains("<td>policy (gate auto)</td>"), "who approved it")
         XCTAssertTrue(verified.contains("<section class=\"evidence\">"))

@@ -44,6 +44,9 @@ public struct LedgerExport {
                    "commit": .optional(row["change_commit"].string), "state": .optional(row["change_state"].string),
                    "reason": .optional(row["change_reason"].string)],
             "notes": .strings(notes),
+            // The finding as last reported, once runs stop reporting it (its change went in, or it closed):
+            // its evidence, for the site's finding page. Open findings are in the run's stream.
+            "lastReported": stored.status.isOpen ? .null : parsed("finding"),
             "verification": parsed("verification"),
             "billedMonthlySavings": money("billed_savings_cents"), "billVerification": parsed("bill_verification"),
             "transitions": .array(transitions.map { t in

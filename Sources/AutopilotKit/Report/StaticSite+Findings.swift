@@ -125,8 +125,11 @@ extension StaticSite {
         ]
         body += "<table>" + facts.map { "<tr><th>\(e($0.0))</th><td>\($0.1)</td></tr>" }.joined() + "</table>\n"
 
-        let finding = findingRecords[entry.id]
-        let pack = finding.map { EvidencePack(finding: $0, cluster: set.clusters[entry.cluster] ?? ObservedCluster(), costs: model) }
+        // A finding the run no longer reports shows the evidence it was last reported with, without the
+        // cluster's records of now (they show the cluster after the change, not what the decision saw).
+        let lastReported = findingRecords[entry.id] == nil ? lastReportedFindings[entry.id] : nil
+        let pack = findingRecords[entry.id].map { EvidencePack(finding: $0, cluster: set.clusters[entry.cluster] ?? ObservedCluster(), costs: model) }
+            ?? lastReported.map { EvidencePack(finding: $0.finding, cluster: ObservedCluster(), costs: model) }
         body += "<h2>Change</h2>\n" + prCard(entry, pack: pack)
         let step = WeeklyReport.nextStep(for: entry, ledger: ledger)
         if entry.status.isUnrealized {
@@ -154,6 +157,10 @@ extension StaticSite {
                 + "</ul>\n"
         }
         body += "<h2>Evidence</h2>\n"
+        if lastReported != nil {
+            body += "<p>As last reported, by the run of \(e(lastReported?.lastSeen ?? "an earlier week")); "
+                + "the runs since no longer report it, so usage charts are in that run's evidence pack.</p>\n"
+        }
         body += pack.map { "<section class=\"evidence\">\n\($0.htmlBody)</section>\n" }
             ?? "<p>The latest run's stream does not report this finding, so there is no evidence from it here.</p>\n"
         return page(path, title: "\(entry.workload): \(entry.detector)", body: body, evidence: true)

@@ -25,6 +25,8 @@ public struct StaticSite {
     /// `change` record, and the incidents that link it.
     let entries: [String: WeeklyReport.Entry]
     let findingRecords: [String: JSON]
+    /// The ledger's copy of findings the run no longer reports (`lastReported`), by id.
+    let lastReportedFindings: [String: (finding: JSON, lastSeen: String?)]
     let changeRecords: [String: JSON]
     let incidentsOfFinding: [String: [String]]
     /// By incident id, its newest record of each kind.
@@ -64,6 +66,13 @@ public struct StaticSite {
         ledgerIncidents = newest(set.ledgerIncidents)
         streamIncidents = newest(set.incidents)
         findingRecords = newest(set.findings)
+        var lastReported: [String: (finding: JSON, lastSeen: String?)] = [:]
+        for record in set.ledger {
+            if let id = record["id"]?.string, let finding = record["lastReported"], finding["id"] != nil {
+                lastReported[id] = (finding, record["lastSeen"]?.string)
+            }
+        }
+        lastReportedFindings = lastReported
     }
 
     public var pages: [Page] {

@@ -88,7 +88,7 @@ final class WeeklyReportEntryTests: XCTestCase {
         XCTAssertEqual(event("detected", "approved", "alice", nil, nil), "approved by alice")
         XCTAssertEqual(event("approved", "approved", "emit-pr", "autopilot/c1/shop/api", .local), "branch ready, not pushed (autopilot/c1/shop/api)")
         XCTAssertEqual(event("approved", "approved", "emit-pr", "https://git.example/pr/1", .draft), "PR opened as a draft (https://git.example/pr/1)")
-        XCTAssertEqual(event("approved", "implemented", "emit-pr", "merged: https://git.example/pr/1", .merged), "PR merged (https://git.example/pr/1)")
+        XCTAssertEqual(event("approved", "implemented", "emit-pr", "merged: https://git.example/pr/1", .merged), "merged (https://git.example/pr/1)")
         XCTAssertEqual(event("detected", "detected", "emit-pr", "no manifest", .notPatchable), "not patchable (why: see Not patchable)",
                        "the reason is in the Not patchable section, not repeated per event")
         XCTAssertEqual(event("implemented", "approved", "schema migration 7", "not merged", nil), "back to approved: not merged")
@@ -100,7 +100,7 @@ final class WeeklyReportEntryTests: XCTestCase {
         XCTAssertEqual(tally("expired", "detected", "ledger record", nil), "reported again")
         XCTAssertEqual(tally("approved", "approved", "emit-pr", .local), "branch ready, not pushed")
         XCTAssertEqual(tally("implemented", "verified", "ledger record", nil), "verified by the cluster")
-        for label in ["first reported", "approved", "PR merged", "verified by the cluster", "expired"] {
+        for label in ["first reported", "approved", "merged", "verified by the cluster", "expired"] {
             XCTAssertNotNil(WeeklyReport.tallyOrder.firstIndex(of: label), label)
         }
     }
