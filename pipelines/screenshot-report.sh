@@ -17,5 +17,5 @@ shoot() {
   echo "screenshot-report.sh: $png" >&2
 }
 shoot "$out/report/report.html" docs/report.png 1700
-shoot "$out/site/index.html" docs/site-overview.png 1400
-shoot "$out/site/findings/$finding.html" docs/site-finding.png 1400
+shoot "$out/site/index.html" docs/site-overview.png 1700
+shoot "$out/site/findings/$finding.html" docs/site-finding.png 1700
