@@ -46,14 +46,11 @@ release: deps
 ## weeks a team approves, merges (deployed by the next week), and reverts a change found unsafe. Then the
 ## weekly report and the site of week 4. Writes out/weeks/<n>/, out/gitops, out/demo.db, out/evidence/,
 ## out/demo.ndjson and out/ledger.ndjson (week 4), out/report/report.html and out/site/index.html; lists
-## the findings of week 4 and the branches.
-DEMO_NOW := 2026-12-11T12:00:00Z
+## week 4's findings and the ledger's statuses.
 demo: release
 	@mkdir -p $(OUT)
 	@set -e; bin=$$($(SWIFT) build -c release --show-bin-path); \
 	pipelines/demo-weeks.sh $$bin $(OUT); \
-	$$bin/render-report --out $(OUT)/report --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson; \
-	$$bin/render-site --out $(OUT)/site --now $(DEMO_NOW) --db $(OUT)/demo.db < $(OUT)/ledger.ndjson; \
 	echo "demo: week 4's findings ($(OUT)/demo.ndjson, $$(wc -l < $(OUT)/demo.ndjson) records):"; \
 	jq -r 'select(.kind=="finding") | [.cluster, .risk.gate, .risk.level, .detector, .summary] | @tsv' $(OUT)/demo.ndjson \
 	  | column -t -s $$'\t'; \

@@ -7,14 +7,18 @@
 # on its own). Deterministic: the same bytes every time.
 #   pipelines/demo-weeks.sh BIN OUT      BIN: the built tools (swift build --show-bin-path); OUT: out
 # Writes OUT/weeks/<n>/ (each week's fixtures, streams and ledger records), OUT/gitops (the GitOps repo
-# with its branches, merges and the revert), OUT/demo.db, OUT/evidence, and OUT/demo.ndjson and
-# OUT/ledger.ndjson (week 4's stream and ledger records). The report and the site are rendered from them.
+# with its branches, merges and the revert), OUT/demo.db, OUT/evidence, OUT/demo.ndjson and
+# OUT/ledger.ndjson (week 4's stream and ledger records), and week 4's weekly report (OUT/report) and
+# site (OUT/site).
 set -euo pipefail
-if [ $# -ne 2 ]; then echo "usage: $0 BIN OUT" >&2; exit 64; fi
-bin=$1 out=$2
+if [ $# -ne 2 ] || [ -z "$1" ] || [ -z "$2" ]; then echo "usage: $0 BIN OUT" >&2; exit 64; fi
+mkdir -p "$2"
+bin=$(cd "$1" && pwd) out=$(cd "$2" && pwd)   # before the cd below
 cd "$(dirname "$0")/.."
 
+# The runs, and the day after each, when the team acts.
 weeks=(2026-11-20T12:00:00Z 2026-11-27T12:00:00Z 2026-12-04T12:00:00Z 2026-12-11T12:00:00Z)
+days=(2026-11-21T12:00:00Z 2026-11-28T12:00:00Z 2026-12-05T12:00:00Z)
 # The demo GitOps monorepo: the four fixture repos as folders. Cluster demo's code is in all four,
 # staging's only in terraform/.
 repos="manifests kustomize helm terraform"
@@ -23,7 +27,7 @@ scope_staging="--scope terraform"
 db=$out/demo.db
 live=$out/weeks/live.ndjson
 
-rm -rf "$out/gitops" "$out/weeks" "$out/evidence" && rm -f "$db" "$db-wal" "$db-shm"
+rm -rf "${out:?}/gitops" "$out/weeks" "$out/evidence" "$out/report" "$out/site" && rm -f "$db" "$db-wal" "$db-shm"
 mkdir -p "$out/gitops" "$out/weeks"
 for r in $repos; do cp -R "fixtures/repos/$r" "$out/gitops/$r"; done
 : > "$live"
@@ -83,12 +87,10 @@ revert() {
   jq -c --arg b "$branch" 'select(.branch != $b)' "$live" > "$live.tmp" && mv "$live.tmp" "$live"
 }
 
-after() { date -u -d "$1 + 1 day" +%Y-%m-%dT%H:%M:%SZ; }
-
 run_week 1 "${weeks[0]}"
 # Week 1 → 2: alice approves what the meeting agreed; the auto-gated checkout-web and the approved
 # airflow scheduler are merged, and the runbook of the mongodb volume merged and run.
-day=$(after "${weeks[0]}")
+day=${days[0]}
 for target in airflow-scheduler grafana; do
   for detector in over-requested-cpu over-requested-memory; do approve "$day" "$(finding 1 demo $detector $target)"; done
 done
@@ -100,7 +102,7 @@ merge 1 "$day" "autopilot/demo/$(finding 1 demo orphan-volume pvc-a226a192-9237-
 run_week 2 "${weeks[1]}"
 # Week 2 → 3: grafana's cut and etl-transformer's are merged; the elasticsearch volume's runbook is
 # merged and run; staging's restore volume goes by Terraform.
-day=$(after "${weeks[1]}")
+day=${days[1]}
 approve "$day" "$(finding 2 demo orphan-volume pvc-b9819e03-e841-5aeb-8e36-aaeb4e3ccc17)"
 approve "$day" "$(finding 2 staging orphan-volume reports-db-restore-20261106)"
 merge 2 "$day" "autopilot/demo/$(finding 2 demo orphan-volume pvc-b9819e03-e841-5aeb-8e36-aaeb4e3ccc17)"
@@ -111,7 +113,7 @@ merge 2 "$day" "autopilot/staging/$(finding 2 staging orphan-volume reports-db-r
 run_week 3 "${weeks[2]}"
 # Week 3 → 4: grafana's memory grew past its new request (week 3 found the change unsafe): reverted.
 # checkout approves and merges redis's cut.
-day=$(after "${weeks[2]}")
+day=${days[2]}
 revert "$day" autopilot/demo/monitoring/grafana
 for detector in over-requested-cpu over-requested-memory; do approve "$day" "$(finding 3 demo $detector redis)"; done
 merge 3 "$day" autopilot/demo/checkout/redis
@@ -119,3 +121,5 @@ merge 3 "$day" autopilot/demo/checkout/redis
 run_week 4 "${weeks[3]}"
 cp "$out/weeks/4/stream.ndjson" "$out/demo.ndjson.tmp" && mv "$out/demo.ndjson.tmp" "$out/demo.ndjson"
 cp "$out/weeks/4/ledger.ndjson" "$out/ledger.ndjson.tmp" && mv "$out/ledger.ndjson.tmp" "$out/ledger.ndjson"
+"$bin/render-report" --out "$out/report" --now "${weeks[3]}" --db "$db" < "$out/ledger.ndjson"
+"$bin/render-site" --out "$out/site" --now "${weeks[3]}" --db "$db" < "$out/ledger.ndjson"

@@ -147,6 +147,9 @@ def apply_change(docs, change, notes):
             for hpa in docs["horizontalpodautoscalers.json"]["items"]:
                 if hpa["metadata"].get("namespace") == finding.get("namespace") and hpa["metadata"]["name"] == target["name"]:
                     hpa["spec"]["minReplicas"] = int(edit["to"])
+        elif finding.get("detector") != "orphan-volume":
+            # A runtime flag, a node group, a NodePool: not something these fixtures model.
+            notes.append("%s: %s not applied to the cluster" % (change["branch"], edit.get("field")))
 
 
 def remove_volume(docs, name):
@@ -184,7 +187,7 @@ def add_released_volume(docs, spec):
 
 # MARK: the Prometheus capture
 
-def grow_memory(capture, spec, shift):
+def grow_memory(capture, spec):
     """Scales a container's working set from a time on (the shifted capture's clock)."""
     start = int(parse_time(spec["from"]).timestamp())
     for series in capture["data"]["result"]:
@@ -210,7 +213,7 @@ def write_capture(source, out, seconds, growth):
         if growth and query["purpose"].startswith("memory per step"):
             capture = json.loads(text)
             for spec in growth:
-                grow_memory(capture, spec, seconds)
+                grow_memory(capture, spec)
             text = json.dumps(capture, separators=(",", ":"))
         with open(os.path.join(out, key + ".json"), "w", encoding="utf-8") as f:
             f.write(text)
@@ -230,11 +233,14 @@ def main():
     args = parser.parse_args()
     seconds = (args.week - 1) * WEEK
     happenings = [h for week, items in sorted(HAPPENINGS.get(args.cluster, {}).items()) if week <= args.week for h in items]
-    # Usage that grew keeps growing: the latest growth of each container is the one in force.
+    # Growth of this week and of every week before, each from its own time on (two of one container multiply).
     growth = [h["grow-memory"] for h in happenings if "grow-memory" in h]
 
     names = sorted(n for n in os.listdir(args.source) if n.endswith(".json"))
-    docs = {name: json.loads(shift_rfc3339(open(os.path.join(args.source, name), encoding="utf-8").read(), seconds)) for name in names}
+    docs = {}
+    for name in names:
+        with open(os.path.join(args.source, name), encoding="utf-8") as f:
+            docs[name] = json.loads(shift_rfc3339(f.read(), seconds))
     # What happened on its own first: a volume left behind is a copy of one as captured.
     for happening in happenings:
         if "delete-volume" in happening:

@@ -161,7 +161,11 @@ extension Ledger {
     struct Decide {
         static func run(_ id: String, to status: FindingStatus, by actor: String, reason: String?, now: String?, options: Ledger.Options) throws {
             let diagnostics = Diagnostics(tool: "ledger")
-            guard let at = now.map(RFC3339.date) ?? Date() else { throw ValidationError("--now: '\(now ?? "")' is not RFC 3339 or Unix seconds") }
+            var at = Date()
+            if let now {
+                guard let date = RFC3339.date(now) else { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
+                at = date
+            }
             let (store, outcome) = try Ledger.exitingOnFailure(diagnostics) {
                 let store = try options.openExisting()
                 return (store, try LedgerDecision.decide(id, status, by: actor, reason: reason, at: at, in: store))
@@ -193,7 +197,7 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who approves (a person, or slack:U123).", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        @Option(help: ArgumentHelp("When it was decided, RFC 3339 (default: now).", valueName: "time")) var now: String?
+        @Option(help: ArgumentHelp("When it was decided, RFC 3339 or Unix seconds (default: now).", valueName: "time")) var now: String?
         func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, now: now, options: options) }
     }
 
@@ -203,7 +207,7 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who rejects.", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        @Option(help: ArgumentHelp("When it was decided, RFC 3339 (default: now).", valueName: "time")) var now: String?
+        @Option(help: ArgumentHelp("When it was decided, RFC 3339 or Unix seconds (default: now).", valueName: "time")) var now: String?
         func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, now: now, options: options) }
     }
 

@@ -566,8 +566,9 @@ final class EmitPRTests: XCTestCase {
     }
 
     /// Without GitHub a merge is seen in git: the next run reports the merged branch's findings as merged
-    /// (also a run with nothing to patch), a branch not merged stays a local branch, and a finding still
-    /// reported whose values main already sets (merged, not deployed yet) is not patchable, not an empty commit.
+    /// (a fast-forward too, and also a run with nothing to patch), a branch not merged stays a local branch, a
+    /// merge reverted is no longer reported, and a finding still reported whose values main already sets
+    /// (merged, not deployed yet) is not patchable, not an empty commit.
     func testABranchMergedInGitIsReportedMerged() throws {
         let scratch = try makeScratchDirectory(self)
         let repo = try F.makeRepo(["manifests"], in: scratch)
@@ -576,7 +577,8 @@ final class EmitPRTests: XCTestCase {
         XCTAssertFalse(try F.changes(first).contains { F.string($0, "state") == "merged" }, "nothing is merged yet")
         let web = try XCTUnwrap(try F.changes(first).first { F.string($0, "branch") == "autopilot/demo/checkout/checkout-web" })
         let webIds = try XCTUnwrap(web["findingIds"] as? [String])
-        try F.git(["merge", "--quiet", "--no-ff", "-m", "Merge checkout-web", "autopilot/demo/checkout/checkout-web"], in: repo)
+        try F.git(["merge", "--quiet", "--ff-only", "autopilot/demo/checkout/checkout-web"], in: repo)
+        XCTAssertEqual(try F.git(["rev-parse", "main"], in: repo), F.string(web, "commit"), "main is the branch's tip")
 
         let second = try F.emitPR(repo, F.demoStream, ["--summary"])
         XCTAssertEqual(second.status, 0, second.stderr)
@@ -596,6 +598,11 @@ final class EmitPRTests: XCTestCase {
         let third = try F.emitPR(repo, quiet)
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertEqual(try F.changes(third).map { F.string($0, "state") }, ["merged"])
+        // redis merged, then reverted before any run saw it: main no longer holds it, so it is no merge.
+        try F.git(["merge", "--quiet", "--no-ff", "-m", "Merge redis", "autopilot/demo/checkout/redis"], in: repo)
+        XCTAssertEqual(try F.changes(try F.emitPR(repo, quiet)).count, 2)
+        try F.git(["revert", "--no-edit", "-m", "1", "HEAD"], in: repo)
+        XCTAssertEqual(try F.changes(try F.emitPR(repo, quiet)).compactMap { F.string($0, "branch") }, ["autopilot/demo/checkout/checkout-web"])
         // A branch someone else made and merged is not Autopilot's: not reported.
         try F.git(["checkout", "--quiet", "-b", "autopilot/demo/hand-made"], in: repo)
         try "x\n".write(to: repo.appendingPathComponent("NOTE.md"), atomically: true, encoding: .utf8)

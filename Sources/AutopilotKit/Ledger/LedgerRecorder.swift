@@ -8,8 +8,13 @@ import Foundation
 /// reopen (LedgerIncidents), and the run's cost per (cluster, team) joins the history.
 public struct LedgerRecorder {
     public static let actor = "ledger record"
-    /// How the reason of a rollback's transition begins (the report tells a rollback from a person's rejection by it).
+    /// How the reason of a rollback's transition begins.
     public static let rollbackPrefix = "rolled back: "
+
+    /// A rejection ledger record made because the change was rolled back (not a person's `ledger reject`).
+    public static func isRollback(actor: String, reason: String?) -> Bool {
+        actor == Self.actor && reason?.hasPrefix(rollbackPrefix) == true
+    }
 
     let store: LedgerStore
     let model: CostModel
@@ -211,17 +216,25 @@ public struct LedgerRecorder {
         try store.db.run("UPDATE findings SET bill_verification = ? WHERE id = ?", [.text(json.text), .text(stored.id)])
     }
 
-    /// A change that was live (verified, or found unsafe) and whose target runs its old value again was
-    /// rolled back: the finding is rejected (its savings no longer count anywhere), saying so. Its last
-    /// verification stays, so the report can tell a rollback of an unsafe change from a revert.
+    /// A change that was seen live (verified, found unsafe, or live and not judged yet) and whose target runs
+    /// its old value again was rolled back: the finding is rejected and its realized savings cleared (they
+    /// no longer count anywhere), saying so. Its last verification stays, so the report can tell a rollback
+    /// of an unsafe change from a revert of a good one.
     private func rolledBack(_ stored: LedgerStore.StoredFinding, _ set: ClusterSet, now: Date) throws -> Bool {
         let previous = stored.row["verification"].string.flatMap { try? JSON.parse($0) }
-        let wasUnsafe = previous?["state"]?.string == Verification.State.unsafe.rawValue
-        guard stored.status == .verified || wasUnsafe,
-            let text = stored.row["baseline"].string, let baseline = try? JSON.parse(text),
+        // A check that measured realized savings saw the change live (Verification.check sets them only then).
+        let measured = previous?["realizedMonthlySavings"].map { !$0.isNull } ?? false
+        let wasLive = stored.status == .verified || measured
+        guard wasLive, let text = stored.row["baseline"].string, let baseline = try? JSON.parse(text),
             let reason = Verification.rollback(stored, baseline: baseline, cluster: set.clusters[stored.cluster])
         else { return false }
-        let why = wasUnsafe ? "it was unsafe: \(previous?["reason"]?.string ?? "unsafe after the change")" : "it had been verified"
+        let why: String
+        switch previous?["state"]?.string {
+        case Verification.State.unsafe.rawValue?: why = "it was unsafe: \(previous?["reason"]?.string ?? "unsafe after the change")"
+        case Verification.State.verified.rawValue?: why = "it had been verified"
+        default: why = "it was live, not judged yet"
+        }
+        try store.db.run("UPDATE findings SET realized_savings_cents = NULL WHERE id = ?", [.text(stored.id)])
         try store.transition(stored.id, from: stored.status, to: .rejected, at: now, actor: Self.actor, reason: Self.rollbackPrefix + "\(reason); \(why)")
         return true
     }

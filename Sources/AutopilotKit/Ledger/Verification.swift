@@ -76,7 +76,7 @@ public struct Verification: Sendable {
         }
     }
 
-    /// Whether a change that was live (verified, or found unsafe) has been undone: the cluster runs the value
+    /// Whether a change that was live has been undone: the cluster runs the value
     /// the target had before it again (request within `tolerance`, or the HPA's old minReplicas). The
     /// reason, or nil while the change stays (or the target is gone, or it is a removal: a node or volume
     /// does not come back by a revert). A later, different value is a new change, not a rollback.
@@ -93,8 +93,9 @@ public struct Verification: Sendable {
                 abs(before - wanted) > wanted * tolerance
             else { return nil }
             let isCPU = resource == "cpu"
-            guard let now = isCPU ? container.requests.cpu : container.requests.memory.map(Double.init), abs(now - before) <= before * tolerance
-            else { return nil }
+            // A raise from no request is undone when the request is gone again.
+            let live = (isCPU ? container.requests.cpu : container.requests.memory.map(Double.init)) ?? (before == 0 ? 0 : nil)
+            guard let now = live, abs(now - before) <= before * tolerance else { return nil }
             let show = { (value: Double) in isCPU ? Units.cpu(value) : Units.memory(bytes: value) }
             return "\(resource) request is back to \(show(now)) (the change set \(show(wanted)))"
         case .misconfiguredAutoscaling:

@@ -263,20 +263,26 @@ public struct EmitPRFilter {
     /// Without GitHub, a merge is seen in git: an `autopilot/<cluster>/…` branch of an earlier run whose tip
     /// (an Autopilot commit) the base now contains was merged, by hand or on a forge emit-pr does not talk
     /// to. Its findings (the commit's `Autopilot-Findings:` line) are reported `merged`, so the ledger
-    /// implements them even when the deployed change means the run no longer reports them. A squash or
-    /// rebase merge leaves no such trace and is not seen.
+    /// implements them even when the deployed change means the run no longer reports them. A merge the base
+    /// no longer holds (reverted, or overwritten by a later change of the same files) is not reported: the
+    /// ledger learns of a revert from the cluster. A squash or rebase merge leaves no such trace and is not seen.
     private func mergedBranches(_ checkout: GitCheckout, base: String, cluster: String, outcome: inout Outcome) -> [JSONValue] {
         let prefix = "refs/heads/" + Self.branchName("", cluster: cluster) + "/"
         // One git call: the branches the base contains, with their tip's author and findings line.
         let format = "%(refname:short)%09%(objectname)%09%(authoremail:trim)%09%(trailers:key=Autopilot-Findings,valueonly,separator=%x2C)"
-        guard let listed = try? checkout.git(["for-each-ref", "--merged", base, "--format=" + format, prefix]) else { return [] }
+        let listed: String
+        do { listed = try checkout.git(["for-each-ref", "--merged", base, "--format=" + format, prefix]) } catch {
+            diagnostics.warning("cannot list merged branches (\(error)); merges are not reported this run", source: settings.repo)
+            return []
+        }
         let baseBranch = settings.base ?? checkout.currentBranch()
         var records: [JSONValue] = []
         for line in listed.split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 4, fields[1] != base, fields[2] == checkout.authorEmail else { continue }
+            // A fast-forward merge leaves the base at the tip itself: that is a merge too.
+            guard fields.count == 4, fields[2] == checkout.authorEmail else { continue }
             let ids = fields[3].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            guard !ids.isEmpty else { continue }
+            guard !ids.isEmpty, baseHolds(fields[1], base: base, checkout: checkout) else { continue }
             var record: JSONValue = ["kind": "change", "cluster": .string(cluster)]
             record.set("findingIds", to: .strings(ids))
             record.set("repo", to: .string(checkout.root))
@@ -291,6 +297,14 @@ public struct EmitPRFilter {
             outcome.merged += 1
         }
         return records
+    }
+
+    /// Whether the base's files that `commit` changed are as the commit left them.
+    private func baseHolds(_ commit: String, base: String, checkout: GitCheckout) -> Bool {
+        guard let files = try? checkout.git(["diff-tree", "--no-commit-id", "--name-only", "-r", "-z", commit], trimming: false)
+            .split(separator: "\0").map(String.init), !files.isEmpty
+        else { return false }
+        return (try? checkout.git(["diff", "--quiet", commit, base, "--"] + files)) != nil
     }
 
     /// Commits the group on top of the base; keeps the branch as it is when it already holds the same change.

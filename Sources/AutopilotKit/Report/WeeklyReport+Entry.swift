@@ -85,7 +85,8 @@ extension WeeklyReport {
 
         /// Rejected because the cluster runs the old value again after the change was live (`ledger record`).
         public var isRolledBack: Bool {
-            status == .rejected && transitions.last { $0.from != $0.to }?.reason?.hasPrefix(LedgerRecorder.rollbackPrefix) == true
+            guard status == .rejected, let last = transitions.last(where: { $0.from != $0.to }) else { return false }
+            return LedgerRecorder.isRollback(actor: last.actor, reason: last.reason)
         }
 
         /// The headline it counts in (`SavingsState`), nil for a rejected or expired finding.

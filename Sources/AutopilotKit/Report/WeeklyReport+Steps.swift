@@ -25,7 +25,7 @@ extension WeeklyReport {
         switch FindingStatus(rawValue: transition.to) {
         case .detected?: return transition.from == nil ? "first reported" : "reported again"
         case .approved?: return "approved\(by)"
-        case .rejected? where transition.reason?.hasPrefix(LedgerRecorder.rollbackPrefix) == true: return transition.reason ?? "rolled back"
+        case .rejected? where LedgerRecorder.isRollback(actor: transition.actor, reason: transition.reason): return transition.reason ?? "rolled back"
         case .rejected?: return "rejected\(by)" + (transition.reason.map { ": \($0)" } ?? "")
         case .implemented?: return "implemented" + (transition.reason.map { " (\($0))" } ?? "")
         case .verified?: return "verified by the cluster: saves \(entry.realized) a month"
@@ -42,7 +42,7 @@ extension WeeklyReport {
         switch FindingStatus(rawValue: transition.to) {
         case .detected?: return "reported again"
         case .verified?: return "verified by the cluster"
-        case .rejected? where transition.reason?.hasPrefix(LedgerRecorder.rollbackPrefix) == true: return "rolled back"
+        case .rejected? where LedgerRecorder.isRollback(actor: transition.actor, reason: transition.reason): return "rolled back"
         case .approved?, .rejected?, .implemented?, .expired?, nil: return transition.to
         }
     }

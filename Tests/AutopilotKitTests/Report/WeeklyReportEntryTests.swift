@@ -93,14 +93,20 @@ final class WeeklyReportEntryTests: XCTestCase {
                        "the reason is in the Not patchable section, not repeated per event")
         XCTAssertEqual(event("implemented", "approved", "schema migration 7", "not merged", nil), "back to approved: not merged")
         XCTAssertEqual(event("approved", "expired", "ledger record", nil, nil), "expired: no longer reported")
-        func tally(_ from: String?, _ to: String, _ actor: String, _ change: ChangeState?) -> String {
-            WeeklyReport.tallyLabel(.init(from: from, to: to, at: at, actor: actor, reason: nil, change: change))
+        // A rollback is ledger record's rejection; a person's reason that reads alike is still theirs.
+        let rollback = "rolled back: cpu request is back to 500m (the change set 250m); it had been verified"
+        XCTAssertEqual(event("verified", "rejected", "ledger record", rollback, nil), rollback)
+        XCTAssertEqual(event("verified", "rejected", "alice", "rolled back: by hand", nil), "rejected by alice: rolled back: by hand")
+        func tally(_ from: String?, _ to: String, _ actor: String, _ change: ChangeState?, reason: String? = nil) -> String {
+            WeeklyReport.tallyLabel(.init(from: from, to: to, at: at, actor: actor, reason: reason, change: change))
         }
+        XCTAssertEqual(tally("verified", "rejected", "ledger record", nil, reason: rollback), "rolled back")
+        XCTAssertEqual(tally("verified", "rejected", "alice", nil, reason: "rolled back: by hand"), "rejected")
         XCTAssertEqual(tally(nil, "detected", "ledger record", nil), "first reported")
         XCTAssertEqual(tally("expired", "detected", "ledger record", nil), "reported again")
         XCTAssertEqual(tally("approved", "approved", "emit-pr", .local), "branch ready, not pushed")
         XCTAssertEqual(tally("implemented", "verified", "ledger record", nil), "verified by the cluster")
-        for label in ["first reported", "approved", "merged", "verified by the cluster", "expired"] {
+        for label in ["first reported", "approved", "merged", "verified by the cluster", "rolled back", "expired"] {
             XCTAssertNotNil(WeeklyReport.tallyOrder.firstIndex(of: label), label)
         }
     }
