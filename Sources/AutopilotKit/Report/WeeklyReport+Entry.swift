@@ -77,7 +77,11 @@ extension WeeklyReport {
             case .verified:
                 return billVerification == BillVerification.State.verified.rawValue ? "verified by the cluster and the bill" : "verified by the cluster"
             case .rejected where isRolledBack:
-                return verification == Verification.State.unsafe.rawValue ? "rolled back, unsafe after the change" : "rolled back after it was verified"
+                switch verification {
+                case Verification.State.unsafe.rawValue?: return "rolled back, unsafe after the change"
+                case Verification.State.verified.rawValue?: return "rolled back after it was verified"
+                default: return "rolled back before it was judged"
+                }
             case .rejected, .expired:
                 return status.rawValue
             }

@@ -48,6 +48,17 @@ final class WeeklyReportEntryTests: XCTestCase {
         XCTAssertEqual(billed.stage, "verified by the cluster")
         billed.billVerification = BillVerification.State.verified.rawValue
         XCTAssertEqual(billed.stage, "verified by the cluster and the bill")
+        // Rolled back: what the last check said tells which; a person's rejection is just rejected.
+        var rolled = entry(status: .rejected, change: .merged)
+        rolled.transitions.append(.init(from: "implemented", to: "rejected", at: Date(timeIntervalSince1970: 0), actor: LedgerRecorder.actor,
+                                        reason: LedgerRecorder.rollbackPrefix + "memory request is back to 2G", change: nil))
+        for (state, stage) in [(Verification.State.unsafe, "rolled back, unsafe after the change"), (.verified, "rolled back after it was verified"),
+                               (.unknown, "rolled back before it was judged")] {
+            rolled.verification = state.rawValue
+            XCTAssertEqual(rolled.stage, stage)
+        }
+        rolled.transitions[rolled.transitions.count - 1].actor = "alice"
+        XCTAssertEqual(rolled.stage, "rejected")
     }
 
     /// Node and volume savings reduce the idle and volume lines, not the team that runs the nodes.
