@@ -13,7 +13,9 @@
 set -euo pipefail
 if [ $# -ne 2 ] || [ -z "$1" ] || [ -z "$2" ]; then echo "usage: $0 BIN OUT" >&2; exit 64; fi
 mkdir -p "$2"
-bin=$(cd "$1" && pwd) out=$(cd "$2" && pwd)   # before the cd below
+# Absolute, before the cd below (each on its own line, so that a missing BIN stops the script).
+bin=$(CDPATH='' cd -- "$1" && pwd)
+out=$(CDPATH='' cd -- "$2" && pwd)
 cd "$(dirname "$0")/.."
 
 # The runs, and the day after each, when the team acts.

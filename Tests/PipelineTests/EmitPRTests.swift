@@ -593,7 +593,11 @@ final class EmitPRTests: XCTestCase {
         XCTAssertTrue(changes.contains { F.string($0, "branch") == "autopilot/demo/checkout/redis" && F.string($0, "state") == "local" })
         XCTAssertTrue(second.stderr.contains(", 1 merged"), second.stderr)
 
-        // Deployed: the run no longer reports any finding, and still says the branch was merged.
+        // Deployed, and the file edited since elsewhere: the run no longer reports any finding, and still
+        // says the branch was merged (the base holds its edits).
+        let manifest = repo.appendingPathComponent("apps/checkout/checkout-web.yaml")
+        try (String(contentsOf: manifest, encoding: .utf8) + "# owned by checkout\n").write(to: manifest, atomically: true, encoding: .utf8)
+        try F.git(["commit", "--quiet", "-am", "owner comment"], in: repo)
         let quiet = F.demoStream.split(separator: "\n").filter { !$0.hasPrefix(#"{"kind":"finding""#) }.joined(separator: "\n") + "\n"
         let third = try F.emitPR(repo, quiet)
         XCTAssertEqual(third.status, 0, third.stderr)

@@ -443,6 +443,7 @@ class LedgerTests: XCTestCase {
         for (id, resource, why) in [(verified, "cpu", "it had been verified"), (unsafe, "memory", "it was unsafe: 2 OOM kills in the window since the change")] {
             XCTAssertEqual(ledger[id]?["status"] as? String, "rejected", id)
             XCTAssertTrue(ledger[id]?["realizedMonthlySavings"] is NSNull, "a rolled-back change realizes nothing")
+            XCTAssertTrue(F.value(ledger[id], "verification", "realizedMonthlySavings") is NSNull, id)
             let last = try XCTUnwrap((ledger[id]?["transitions"] as? [[String: Any]])?.last)
             XCTAssertEqual(last["actor"] as? String, "ledger record")
             let reason = try XCTUnwrap(last["reason"] as? String)

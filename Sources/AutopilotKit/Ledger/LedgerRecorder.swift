@@ -234,7 +234,10 @@ public struct LedgerRecorder {
         case Verification.State.verified.rawValue?: why = "it had been verified"
         default: why = "it was live, not judged yet"
         }
-        try store.db.run("UPDATE findings SET realized_savings_cents = NULL WHERE id = ?", [.text(stored.id)])
+        var verification = previous?.value
+        verification?.set("realizedMonthlySavings", to: .null)
+        try store.db.run("UPDATE findings SET realized_savings_cents = NULL, verification = ? WHERE id = ?",
+                         [.optional(verification?.text), .text(stored.id)])
         try store.transition(stored.id, from: stored.status, to: .rejected, at: now, actor: Self.actor, reason: Self.rollbackPrefix + "\(reason); \(why)")
         return true
     }

@@ -299,12 +299,21 @@ public struct EmitPRFilter {
         return records
     }
 
-    /// Whether the base's files that `commit` changed are as the commit left them.
+    /// Whether the base still holds what `commit` changed: its diff, without context lines, applies in
+    /// reverse to the base's tree (checked in a scratch index, nothing written). Later edits elsewhere in
+    /// the same files (another branch's, an image bump) keep it held; a revert does not.
     private func baseHolds(_ commit: String, base: String, checkout: GitCheckout) -> Bool {
-        guard let files = try? checkout.git(["diff-tree", "--no-commit-id", "--name-only", "-r", "-z", commit], trimming: false)
-            .split(separator: "\0").map(String.init), !files.isEmpty
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("emit-pr-held-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch.path + ".patch")
+            try? FileManager.default.removeItem(atPath: scratch.path + ".index")
+        }
+        let index = ["GIT_INDEX_FILE": scratch.path + ".index"]
+        guard let patch = try? checkout.git(["diff", "--binary", "-U0", commit + "^", commit], trimming: false), !patch.isEmpty,
+            (try? FileIO.writeAtomically(Array(patch.utf8), to: scratch.path + ".patch")) != nil,
+            (try? checkout.git(["read-tree", base], environment: index)) != nil
         else { return false }
-        return (try? checkout.git(["diff", "--quiet", commit, base, "--"] + files)) != nil
+        return (try? checkout.git(["apply", "--cached", "--check", "--reverse", "--unidiff-zero", scratch.path + ".patch"], environment: index)) != nil
     }
 
     /// Commits the group on top of the base; keeps the branch as it is when it already holds the same change.
