@@ -283,16 +283,11 @@ public struct EmitPRFilter {
             guard fields.count == 4, fields[2] == checkout.authorEmail else { continue }
             let ids = fields[3].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !ids.isEmpty, baseHolds(fields[1], base: base, checkout: checkout) else { continue }
-            var record: JSONValue = ["kind": "change", "cluster": .string(cluster)]
-            record.set("findingIds", to: .strings(ids))
-            record.set("repo", to: .string(checkout.root))
+            var record = changeRecord(cluster: cluster, findingIds: ids, state: "merged",
+                                      reason: "merged into \(baseBranch ?? "the base") (seen in git)", repo: checkout.root)
             record.set("branch", to: .string(fields[0]))
             record.set("commit", to: .string(fields[1]))
             record.set("base", to: .optional(baseBranch))
-            record.set("url", to: .null)
-            record.set("state", to: "merged")
-            record.set("pushed", to: false)
-            record.set("reason", to: .string("merged into \(baseBranch ?? "the base") (seen in git)"))
             records.append(record)
             outcome.merged += 1
         }
@@ -448,8 +443,12 @@ public struct EmitPRFilter {
     }
 
     private func changeRecord(cluster: String, ids findings: [JSON], state: String, reason: String?, repo: String) -> JSONValue {
+        changeRecord(cluster: cluster, findingIds: findings.compactMap { $0["id"]?.string }, state: state, reason: reason, repo: repo)
+    }
+
+    private func changeRecord(cluster: String, findingIds: [String], state: String, reason: String?, repo: String) -> JSONValue {
         var record: JSONValue = ["kind": "change", "cluster": .string(cluster)]
-        record.set("findingIds", to: .strings(findings.compactMap { $0["id"]?.string }))
+        record.set("findingIds", to: .strings(findingIds))
         record.set("repo", to: .string(repo))
         for key in ["branch", "commit", "base"] { record.set(key, to: .null) }
         record.set("files", to: .array([]))
