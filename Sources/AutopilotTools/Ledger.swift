@@ -184,7 +184,7 @@ extension Ledger {
             case .decided:
                 break
             }
-            if let text = try store.finding(id)?.row["finding"].string, let finding = try? JSON.parse(text) {
+            if let text = try store.finding(id)?.row["finding"].string, let finding = try? FindingRecord(JSON.parse(text)) {
                 print(FindingExplanation.text(finding))
             }
             if case .decided(let from) = outcome { print("\(id): \(from.rawValue) → \(status.rawValue) by \(actor)") }

@@ -29,7 +29,7 @@ final class BranchNameTests: XCTestCase {
     }
 
     func testPullRequestTitleAndCommitMessageKeepNamesOnOneLine() throws {
-        let finding = try JSON.parse(#"{"kind":"finding","cluster":"c\nSigned-off-by: M <m@x>","id":"f-1","detector":"over-requested-cpu","namespace":"ns\r\nX: y","target":{"kind":"Deployment","name":"web\u2028Z"},"summary":"s","monthlySavings":1,"monthlyCost":{"current":2,"recommended":1},"confidence":0.5}"#)
+        let finding = try FindingRecord.test(#"{"kind":"finding","cluster":"c\nSigned-off-by: M <m@x>","id":"f-1","detector":"over-requested-cpu","namespace":"ns\r\nX: y","target":{"kind":"Deployment","name":"web\u2028Z"},"summary":"s","monthlySavings":1,"monthlyCost":{"current":2,"recommended":1},"confidence":0.5}"#)
         let text = PullRequestText(findings: [finding], edits: [AppliedEdit(findingId: "f-1", path: "a\nb.yaml", line: 3, field: "cpu\nSigned-off-by: M", from: "1", to: "2\nX")],
                                    notes: [], evidenceBaseURL: nil)
         XCTAssertFalse(text.title.contains(where: \.isNewline), text.title)
@@ -41,7 +41,7 @@ final class BranchNameTests: XCTestCase {
     /// The reviewer reads the backtest and the caveats in the PR itself: a heap flag that must move with
     /// the request is named there, with where it lives.
     func testThePullRequestBodyCarriesEachFindingsBacktestAndNotes() throws {
-        let finding = try JSON.parse("""
+        let finding = try FindingRecord.test("""
             {"kind":"finding","cluster":"c","id":"f-2","detector":"over-requested-memory","namespace":"shop",
              "target":{"kind":"Deployment","name":"orders","container":"app"},
              "summary":"Lower the memory request","monthlySavings":1,"monthlyCost":{"current":2,"recommended":1},"confidence":0.9,

@@ -53,9 +53,9 @@ final class RunbookTests: XCTestCase {
         ((try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []).filter { $0.hasPrefix("PWNED") }
     }
 
-    private func finding(_ fields: [String: Any]) throws -> JSON {
+    private func finding(_ fields: [String: Any]) throws -> FindingRecord {
         let data = try JSONSerialization.data(withJSONObject: fields)
-        return try JSON.parse(String(decoding: data, as: UTF8.self))
+        return try FindingRecord.test(String(decoding: data, as: UTF8.self))
     }
 
     /// Names a hostile cluster could hold: a command substitution, backticks, a quote, a newline that

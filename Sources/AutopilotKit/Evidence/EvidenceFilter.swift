@@ -28,18 +28,17 @@ public struct EvidenceFilter {
         var written = 0
         var chosen: Set<String>?
         if let top {
-            let ranked = findings.compactMap { held -> (savings: Double, id: String)? in
-                held.record["id"]?.string.map { ((held.record["monthlySavings"]?.double ?? 0), $0) }
-            }
+            let ranked = findings.map { held in (savings: held.finding.monthlySavings?.dollars ?? 0, id: held.finding.id) }
             chosen = Set(ranked.sorted { ($0.savings, $1.id) > ($1.savings, $0.id) }.prefix(top).map(\.id))
         }
         for held in findings {
-            let (finding, source, line, text) = (held.record, held.source, held.line, held.text)
-            if let chosen, let id = finding["id"]?.string, !chosen.contains(id) {
+            let (finding, source, line, text) = (held.finding, held.source, held.line, held.text)
+            if let chosen, !chosen.contains(finding.id) {
                 try writer.write(raw: text)
                 continue
             }
-            guard let id = finding["id"]?.string, Self.isSafeName(id) else {
+            let id = finding.id
+            guard Self.isSafeName(id) else {
                 try diagnostics.error("finding without a usable id; forwarded without evidence", source: source, line: line)
                 try writer.write(raw: text)
                 continue
@@ -63,7 +62,7 @@ public struct EvidenceFilter {
                 try writer.write(raw: text)
                 continue
             }
-            var record = finding.value
+            var record = finding.json.value
             record.remove("evidence")
             record.set("evidence", to: ["json": .string(jsonPath), "html": .string(htmlPath)])
             try writer.write(record)
@@ -74,13 +73,13 @@ public struct EvidenceFilter {
 
     /// Hourly points over the finding's window, else the usage window in the stream, else the 7 days to the
     /// data's "now".
-    func grid(for finding: JSON, _ cluster: ObservedCluster) -> EvidenceSeries.Grid? {
+    func grid(for finding: FindingRecord, _ cluster: ObservedCluster) -> EvidenceSeries.Grid? {
         guard series != nil || loki != nil else { return nil }
         let stepDuration = series?.step ?? Duration(seconds: 3600)
         let usage = cluster.usage.values.flatMap(\.values)
-        let end = finding["basis", "window", "end"]?.string.flatMap(RFC3339.date)
+        let end = finding.basis?["window", "end"]?.string.flatMap(RFC3339.date)
             ?? usage.compactMap { $0.windowEnd.flatMap(RFC3339.date) }.max() ?? cluster.dataTime
-        let start = finding["basis", "window", "start"]?.string.flatMap(RFC3339.date)
+        let start = finding.basis?["window", "start"]?.string.flatMap(RFC3339.date)
             ?? usage.compactMap { $0.windowStart.flatMap(RFC3339.date) }.min() ?? end.addingTimeInterval(-7 * 86_400)
         let step = Double(stepDuration.seconds)
         let alignedEnd = Date(timeIntervalSince1970: (end.timeIntervalSince1970 / step).rounded(.down) * step)

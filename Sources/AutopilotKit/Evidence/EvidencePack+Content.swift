@@ -4,7 +4,7 @@ extension EvidencePack {
     // MARK: Events and changes
 
     /// Objects a finding is about, as (kind, namespace, name) of events' involvedObject.
-    static func subjects(_ finding: JSON?, workload: Observed.Workload?, cluster: ObservedCluster) -> Set<String> {
+    static func subjects(_ finding: FindingRecord?, workload: Observed.Workload?, cluster: ObservedCluster) -> Set<String> {
         var subjects = Set<String>()
         if let workload {
             subjects.insert("\(workload.key.kind)/\(workload.key.namespace)/\(workload.key.name)")
@@ -15,8 +15,8 @@ extension EvidencePack {
             subjects.insert("Node//\(node)")
             for pod in cluster.pods(on: node) { subjects.insert("Pod/\(pod.namespace)/\(pod.name)") }
         }
-        if let finding, let kind = finding["target", "kind"]?.string, let name = finding["target", "name"]?.string {
-            subjects.insert("\(kind)/\(finding["namespace"]?.string ?? "")/\(name)")
+        if let finding {
+            subjects.insert("\(finding.target.kind)/\(finding.namespace ?? "")/\(finding.target.name)")
         }
         return subjects
     }
@@ -24,7 +24,7 @@ extension EvidencePack {
 
     /// Warning events about the finding's objects since the window's start (RFC 3339 strings compare in
     /// time order), newest first.
-    static func events(for finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster, since start: String?) -> [Row] {
+    static func events(for finding: FindingRecord, workload: Observed.Workload?, cluster: ObservedCluster, since start: String?) -> [Row] {
         let subjects = subjects(finding, workload: workload, cluster: cluster)
         let rows = subjects.sorted().flatMap(cluster.events(about:)).filter { event in
             event.type == "Warning" && (start.map { (event.lastTimestamp ?? $0) >= $0 } ?? true)
@@ -74,11 +74,11 @@ extension EvidencePack {
     // MARK: Cost
 
     /// What one pod's requests change by, for the arithmetic lines.
-    static func requestChange(_ finding: JSON) -> (cpu: Double, memory: Int64, text: String)? {
-        if let before = finding["current", "cpu"]?.double, let after = finding["recommended", "cpu"]?.double {
+    static func requestChange(_ finding: FindingRecord) -> (cpu: Double, memory: Int64, text: String)? {
+        if let before = finding.current.cpu, let after = finding.recommended.cpu {
             return (before - after, 0, "\(Units.cpu(abs(before - after))) CPU \(before >= after ? "less" : "more")")
         }
-        if let before = finding["current", "memory"]?.int, let after = finding["recommended", "memory"]?.int {
+        if let before = finding.current.memory, let after = finding.recommended.memory {
             return (0, before - after, "\(Units.memory(abs(before - after))) memory \(before >= after ? "less" : "more")")
         }
         return nil
@@ -86,32 +86,31 @@ extension EvidencePack {
 
     /// What the customer's bill says (`--billing`): the cost at its effective rates, where they come from,
     /// and what of the saving would show on it.
-    static func billedLines(_ finding: JSON) -> [String] {
+    static func billedLines(_ finding: FindingRecord) -> [String] {
         var lines: [String] = []
-        if let current = finding["billed", "monthlyCost", "current"]?.double, let recommended = finding["billed", "monthlyCost", "recommended"]?.double {
+        if let current = finding.billed?["monthlyCost", "current"]?.double, let recommended = finding.billed?["monthlyCost", "recommended"]?.double {
             lines.append("per the bill: \(Money(dollars: current))/month now − \(Money(dollars: recommended))/month after = "
                 + "\(Money(dollars: current) - Money(dollars: recommended))/month"
-                + (finding["billed", "partlyListPrice"]?.bool == true ? " (part at list price: the bill lacks some of it)" : ""))
+                + (finding.billed?["partlyListPrice"]?.bool == true ? " (part at list price: the bill lacks some of it)" : ""))
         }
-        for basis in finding["billed", "basis"]?.value.stringList ?? [] { lines.append("  from \(basis)") }
-        if let realisable = finding["billedSavings", "monthly"]?.double {
-            lines.append("realisable on the bill: \(Money(dollars: realisable))/month: \(finding["billedSavings", "reason"]?.string ?? "")")
+        for basis in finding.billed?["basis"]?.value.stringList ?? [] { lines.append("  from \(basis)") }
+        if let realisable = finding.billedSavings {
+            lines.append("realisable on the bill: \(realisable.monthly)/month: \(realisable.reason ?? "")")
         }
         return lines
     }
 
-    static func costLines(_ finding: JSON, workload: Observed.Workload?, cluster: ObservedCluster, costs: CostModel) -> [String] {
+    static func costLines(_ finding: FindingRecord, workload: Observed.Workload?, cluster: ObservedCluster, costs: CostModel) -> [String] {
         var lines: [String] = []
-        let money = { (key: String) in finding["monthlyCost", key]?.double.map { Money(dollars: $0).description } }
-        if let current = money("current"), let recommended = money("recommended"), let savings = finding["monthlySavings"]?.double {
-            lines.append("\(current)/month now − \(recommended)/month after = \(Money(dollars: savings))/month saved "
-                + "(price source: \(finding["priceSource"]?.string ?? "?"))")
+        if let cost = finding.monthlyCost, let savings = finding.monthlySavings {
+            lines.append("\(cost.current)/month now − \(cost.recommended)/month after = \(savings)/month saved "
+                + "(price source: \(finding.priceSource ?? "?"))")
         } else {
-            lines.append("no dollar figure: price source \(finding["priceSource"]?.string ?? "unknown")")
+            lines.append("no dollar figure: price source \(finding.priceSource ?? "unknown")")
         }
-        if finding["priceSource"]?.string == "billed" {
+        if finding.priceSource == "billed" {
             lines[lines.count - 1] = lines[lines.count - 1].replacingOccurrences(
-                of: "(price source: billed)", with: "at list price (\(finding["listPriceSource"]?.string ?? "?"))")
+                of: "(price source: billed)", with: "at list price (\(finding.json["listPriceSource"]?.string ?? "?"))")
             lines += billedLines(finding)
         }
         let nodes = ObservedCluster.nodes(of: finding)
@@ -139,14 +138,14 @@ extension EvidencePack {
                 }
                 lines.append(line)
             }
-        } else if FindingKind(of: finding) == .orphanVolume, let size = finding["current", "sizeBytes"]?.int,
-            let type = finding["current", "volumeType"]?.string {
-            let zone = finding["current", "zone"]?.string ?? ""
+        } else if finding.kind == .orphanVolume, let size = finding.current["sizeBytes"]?.int,
+            let type = finding.current["volumeType"]?.string {
+            let zone = finding.current["zone"]?.string ?? ""
             let region = String(zone.dropLast())
             if let price = costs.prices.volume(type, region: region) {
                 lines.append("\(Units.memory(size)) = \(String(format: "%.0f", Double(size) / 1_073_741_824)) GiB × "
                     + String(format: "$%.4f", price.gbMonth) + " per GB-month (\(type), \(region))"
-                    + (finding["current", "iops"]?.int.map { " + provisioned IOPS \($0)" } ?? ""))
+                    + (finding.current["iops"]?.int.map { " + provisioned IOPS \($0)" } ?? ""))
             }
         }
         return lines

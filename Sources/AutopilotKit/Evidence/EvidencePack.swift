@@ -38,20 +38,20 @@ public struct EvidencePack: Sendable {
 
     /// Builds the pack for a finding (a parsed `finding` record) from the observed cluster; with `series`,
     /// the graphs the stream lacks are fetched from Prometheus over `grid`.
-    public init(finding: JSON, cluster: ObservedCluster, costs: CostModel, series fetcher: EvidenceSeries? = nil,
+    public init(finding: FindingRecord, cluster: ObservedCluster, costs: CostModel, series fetcher: EvidenceSeries? = nil,
                 grid: EvidenceSeries.Grid? = nil, loki: LokiLogs? = nil) {
-        self.finding = finding.value
-        id = finding["id"]?.string ?? "unknown"
-        summary = finding["summary"]?.string ?? ""
-        let namespace = finding["namespace"]?.string ?? ""
-        let kind = finding["target", "kind"]?.string ?? ""
-        let name = finding["target", "name"]?.string ?? ""
-        let container = finding["target", "container"]?.string
+        self.finding = finding.json.value
+        id = finding.id
+        summary = finding.summary ?? ""
+        let namespace = finding.namespace ?? ""
+        let kind = finding.target.kind
+        let name = finding.target.name
+        let container = finding.target.container
         let workload = cluster.workloadKey(of: finding).flatMap { cluster.workloads[$0] }
         let qualified = namespace.isEmpty ? name : "\(namespace)/\(name)"
-        facts = [("cluster", finding["cluster"]?.string ?? ""), ("target", "\(kind) \(qualified)" + (container.map { ", container \($0)" } ?? "")),
-                 ("team", finding["team"]?.string ?? ""),
-                 ("detector", finding["detector"]?.string ?? ""), ("severity", finding["severity"]?.string ?? "")]
+        facts = [("cluster", finding.cluster), ("target", "\(kind) \(qualified)" + (container.map { ", container \($0)" } ?? "")),
+                 ("team", finding.team ?? ""),
+                 ("detector", finding.detector), ("severity", finding.severity ?? "")]
 
         if let workload, let usage = cluster.usage[workload.key] {
             let containers = container.map { [$0] } ?? workload.containers.map(\.name)
@@ -81,7 +81,7 @@ public struct EvidencePack: Sendable {
                 }
             }
         }
-        let windowStart = finding["basis", "window", "start"]?.string ?? grid.map { RFC3339.string($0.start.addingTimeInterval(-Double($0.step.seconds))) }
+        let windowStart = finding.basis?["window", "start"]?.string ?? grid.map { RFC3339.string($0.start.addingTimeInterval(-Double($0.step.seconds))) }
         events = Self.events(for: finding, workload: workload, cluster: cluster, since: windowStart)
         if let loki, let grid, let workload {
             do {
@@ -103,19 +103,19 @@ public struct EvidencePack: Sendable {
 
     // MARK: Graphs
 
-    static func usageCharts(_ usage: Observed.Usage, finding: JSON, workload: Observed.Workload) -> [Chart] {
+    static func usageCharts(_ usage: Observed.Usage, finding: FindingRecord, workload: Observed.Workload) -> [Chart] {
         guard let series = usage.series, let start = RFC3339.date(series.start), let step = Duration(series.step) else { return [] }
         let spec = workload.containers.first { $0.name == usage.container }
-        let isThis = finding["target", "container"]?.string == usage.container
+        let isThis = finding.target.container == usage.container
         /// The request the backtest replayed, for this container's chart of `resource`: hours above it are shaded.
         func backtestRequest(_ resource: String) -> Double? {
-            isThis && finding["backtest", "resource"]?.string == resource ? finding["backtest", "request"]?.double : nil
+            isThis && finding.backtest?["resource"]?.string == resource ? finding.backtest?["request"]?.double : nil
         }
         var charts: [Chart] = []
         var cpuMarkers: [SVGChart.Marker] = []
         if let request = spec?.requests.cpu { cpuMarkers.append(.init("request", request, color: "#d62728", dashed: true)) }
-        if isThis, let recommended = finding["recommended", "cpu"]?.double { cpuMarkers.append(.init("recommended", recommended, color: "#2ca02c")) }
-        if isThis, finding["risk", "step", "field"]?.string == "cpu", let target = finding["risk", "step", "target"]?.double {
+        if isThis, let recommended = finding.recommended.cpu { cpuMarkers.append(.init("recommended", recommended, color: "#2ca02c")) }
+        if isThis, finding.risk?.step?["field"]?.string == "cpu", let target = finding.risk?.step?["target"]?.double {
             cpuMarkers.append(.init("final target", target, color: "#98df8a", dashed: true))
         }
         for key in ["p95", "p99", "max"] { if let value = usage.cpu[key] { cpuMarkers.append(.init(key, value, color: "#7f7f7f", dashed: true)) } }
@@ -131,8 +131,8 @@ public struct EvidencePack: Sendable {
         var memoryMarkers: [SVGChart.Marker] = []
         if let request = spec?.requests.memory { memoryMarkers.append(.init("request", Double(request), color: "#d62728", dashed: true)) }
         if let limit = spec?.limits.memory { memoryMarkers.append(.init("limit", Double(limit), color: "#9467bd", dashed: true)) }
-        if isThis, let recommended = finding["recommended", "memory"]?.double { memoryMarkers.append(.init("recommended", recommended, color: "#2ca02c")) }
-        if isThis, finding["risk", "step", "field"]?.string == "memory", let target = finding["risk", "step", "target"]?.double {
+        if isThis, let recommended = finding.recommended["memory"]?.double { memoryMarkers.append(.init("recommended", recommended, color: "#2ca02c")) }
+        if isThis, finding.risk?.step?["field"]?.string == "memory", let target = finding.risk?.step?["target"]?.double {
             memoryMarkers.append(.init("final target", target, color: "#98df8a", dashed: true))
         }
         for key in ["p95", "max"] { if let value = usage.memory[key] { memoryMarkers.append(.init(key, value, color: "#7f7f7f", dashed: true)) } }

@@ -145,12 +145,12 @@ public enum FuzzTargets {
     /// record, however odd, may trap (a number out of range is refused by the reader, not converted).
     static func records(_ bytes: [UInt8]) {
         var cluster = ObservedCluster()
-        var findings: [JSON] = []
+        var findings: [FindingRecord] = []
         let reader = NDJSONReader(fileDescriptor: devNull, source: "fuzz", alreadyRead: bytes, blockSize: 64)
         try? reader.forEachLine { line in
             guard let record = try? line.parse(), record.isObject else { return }
             if record["kind"]?.string == "finding" {
-                if (try? Finding.validate(record)) != nil { findings.append(record) }
+                if let finding = try? FindingRecord(record) { findings.append(finding) }
             } else {
                 try? cluster.add(record)
             }
@@ -160,7 +160,7 @@ public enum FuzzTargets {
         let detected = DetectorRegistry.all.flatMap { $0.detect(in: context) }
         let scorer = RiskScorer(cluster: cluster, now: now)
         for finding in detected {
-            if let record = try? JSON.parse(String(decoding: finding.json.serialized(), as: UTF8.self)) { _ = scorer.assess(record) }
+            if let record = try? FindingRecord(JSON.parse(String(decoding: finding.json.serialized(), as: UTF8.self))) { _ = scorer.assess(record) }
         }
         for finding in findings { _ = scorer.assess(finding) }
     }

@@ -30,9 +30,9 @@ public struct BillVerification: Sendable {
     /// A resource must be absent from the bill for this long before its end for the removal to count.
     static let quietHours = 24.0
 
-    public static func check(finding: JSON, changedAt: Date?, bill: Bill) -> BillVerification {
-        let removal = FindingKind(of: finding)?.removesResources ?? false
-        let resources = finding["billed", "resources"]?.value.stringList ?? []
+    public static func check(finding: FindingRecord, changedAt: Date?, bill: Bill) -> BillVerification {
+        let removal = finding.kind?.removesResources ?? false
+        let resources = finding.billed?["resources"]?.value.stringList ?? []
         guard removal, !resources.isEmpty else {
             return BillVerification(state: .notApplicable, reason: removal
                 ? "detected without --billing: the finding names no instance or volume ids to look up"
@@ -69,7 +69,7 @@ public struct BillVerification: Sendable {
         }
         // A replacement's new instance is billed apart (its id was not known at detection): the estimate of
         // what it costs is taken off, so the saving is the difference, not the old node's whole price.
-        if finding["recommended", "instanceType"]?.string != nil, let replacement = finding["billed", "monthlyCost", "recommended"]?.double {
+        if finding.recommended["instanceType"]?.string != nil, let replacement = finding.billed?["monthlyCost", "recommended"]?.double {
             let net = monthlyBefore - Money(dollars: replacement)
             return BillVerification(state: .verified, reason: "the bill stops charging: " + parts.joined(separator: "; ")
                 + "; less the replacement's \(Money(dollars: replacement))/month as estimated at detection", realized: net)

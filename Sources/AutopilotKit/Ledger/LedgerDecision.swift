@@ -43,23 +43,21 @@ public enum LedgerDecision {
 /// Why Autopilot recommends a change and how risky it is, in plain text: what `ledger approve|reject`
 /// prints and what Slack's Explain answers.
 public enum FindingExplanation {
-    public static func text(_ finding: JSON) -> String {
+    public static func text(_ finding: FindingRecord) -> String {
         var lines: [String] = []
-        let id = finding["id"]?.string ?? "?"
-        lines.append("\(id): \(finding["summary"]?.string ?? "")")
-        let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
-        let before = Money(dollars: finding["monthlyCost", "current"]?.value.doubleValue ?? 0)
-        let after = Money(dollars: finding["monthlyCost", "recommended"]?.value.doubleValue ?? 0)
-        lines.append("Savings: \(savings)/month (\(before) → \(after)); confidence \(Int(((finding["confidence"]?.value.doubleValue ?? 0) * 100).rounded()))%.")
-        if let current = finding["current"]?.value, let recommended = finding["recommended"]?.value {
+        lines.append("\(finding.id): \(finding.summary ?? "")")
+        let savings = finding.monthlySavings ?? .zero
+        let (before, after) = finding.monthlyCost ?? (.zero, .zero)
+        lines.append("Savings: \(savings)/month (\(before) → \(after)); confidence \(Int(((finding.confidence ?? 0) * 100).rounded()))%.")
+        if let current = finding.json["current"]?.value, let recommended = finding.json["recommended"]?.value {
             lines.append("Current: \(current.text)")
             lines.append("Recommended: \(recommended.text)")
         }
-        if let basis = finding["basis"]?.value, basis != .null { lines.append("Basis: \(basis.text)") }
-        if let level = finding["risk", "level"]?.string {
-            let overall = finding["risk", "overall"]?.value.doubleValue.map { String(format: "%.2f", $0) } ?? "?"
-            lines.append("Risk: \(level) (\(overall)), gate \(finding["risk", "gate"]?.string ?? "?"):")
-            for reason in finding["risk", "reasons"]?.value.stringList ?? [] { lines.append("  - \(reason)") }
+        if let basis = finding.basis?.value, basis != .null { lines.append("Basis: \(basis.text)") }
+        if let level = finding.risk?.level {
+            let overall = finding.risk?.overall.map { String(format: "%.2f", $0) } ?? "?"
+            lines.append("Risk: \(level) (\(overall)), gate \(finding.risk?.gate ?? "?"):")
+            for reason in finding.risk?.reasons ?? [] { lines.append("  - \(reason)") }
         } else {
             lines.append("Risk: not scored (score-risk did not see this finding).")
         }

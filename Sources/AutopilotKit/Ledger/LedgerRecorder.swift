@@ -31,13 +31,14 @@ public struct LedgerRecorder {
     /// finding of the run's clusters, then the cost history of those clusters, their bill reconciliation
     /// and one `ledgerincident` record per incident of theirs.
     public func record(_ set: ClusterSet, now: Date) throws -> [JSONValue] {
-        let clusters = Set(set.clusters.keys).union(set.findings.compactMap { $0["cluster"]?.string })
+        let clusters = Set(set.clusters.keys).union(set.findings.map(\.cluster))
             .union(set.incidents.compactMap { $0["cluster"]?.string }).sorted()
         // Runs of other clusters write beside this one (PostgreSQL); a second run of these clusters waits.
         try store.db.transaction(locking: clusters) {
             var seen = Set<String>()
             for finding in set.findings {
-                guard let id = finding["id"]?.string, !id.isEmpty else {
+                let id = finding.id
+                guard !id.isEmpty else {
                     diagnostics.warning("a finding without an id is not recorded")
                     continue
                 }
@@ -67,20 +68,20 @@ public struct LedgerRecorder {
 
     // MARK: Findings
 
-    private func upsert(_ finding: JSON, id: String, now: Date) throws {
-        let savings = finding["monthlySavings"]?.double.map { Money(dollars: $0).cents }
-        let billedSavings = finding["billedSavings", "monthly"]?.double.map { Money(dollars: $0).cents }
-        let risk = finding["risk"]
-        let gate = risk?["gate"]?.string
-        let text = finding.value.text
+    private func upsert(_ finding: FindingRecord, id: String, now: Date) throws {
+        let savings = finding.monthlySavings?.cents
+        let billedSavings = finding.billedSavings?.monthly.cents
+        let risk = finding.risk
+        let gate = risk?.gate
+        let text = finding.json.value.text
         if let stored = try store.finding(id) {
             try store.db.run(
                 """
                 UPDATE findings SET last_seen = ?, summary = ?, team = ?, savings_cents = ?, risk_overall = ?, risk_level = ?,
                 gate = ?, finding = ?, billed_savings_cents = ? WHERE id = ?
                 """,
-                [.text(RFC3339.string(now)), .text(finding["summary"]?.string ?? ""), .text(finding["team"]?.string ?? "unassigned"),
-                 .optional(savings), .optional(risk?["overall"]?.double), .optional(risk?["level"]?.string), .optional(gate),
+                [.text(RFC3339.string(now)), .text(finding.summary ?? ""), .text(finding.team ?? "unassigned"),
+                 .optional(savings), .optional(risk?.overall), .optional(risk?.level), .optional(gate),
                  .text(text), .optional(billedSavings), .text(id)])
             if stored.status == .expired {
                 try store.transition(id, from: .expired, to: .detected, at: now, actor: Self.actor, reason: "reported again")
@@ -91,8 +92,8 @@ public struct LedgerRecorder {
             return
         }
         let baseline: JSONValue = [
-            "current": finding["current"]?.value ?? .null, "recommended": finding["recommended"]?.value ?? .null,
-            "usage": finding["basis"]?["usage"]?.value ?? .null, "monthlyCost": finding["monthlyCost"]?.value ?? .null,
+            "current": finding.current.value, "recommended": finding.recommended.value,
+            "usage": finding.basis?["usage"]?.value ?? .null, "monthlyCost": finding.json["monthlyCost"]?.value ?? .null,
         ]
         try store.db.run(
             """
@@ -100,13 +101,13 @@ public struct LedgerRecorder {
             first_seen, last_seen, baseline_cost_cents, baseline_savings_cents, baseline, savings_cents, risk_overall, risk_level,
             gate, finding, billed_savings_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'detected', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.text(id), .text(finding["cluster"]?.string ?? ""), .optional(finding["namespace"]?.string),
-             .text(finding["team"]?.string ?? "unassigned"), .text(finding["detector"]?.string ?? ""),
-             .optional(finding["target"]?["kind"]?.string), .optional(finding["target"]?["name"]?.string),
-             .optional(finding["target"]?["container"]?.string), .text(finding["summary"]?.string ?? ""),
+            [.text(id), .text(finding.cluster), .optional(finding.namespace),
+             .text(finding.team ?? "unassigned"), .text(finding.detector),
+             .optional(finding.target.kind), .optional(finding.target.name),
+             .optional(finding.target.container), .text(finding.summary ?? ""),
              .text(RFC3339.string(now)), .text(RFC3339.string(now)),
-             .optional(finding["monthlyCost"]?["current"]?.double.map { Money(dollars: $0).cents }), .optional(savings),
-             .text(baseline.text), .optional(savings), .optional(risk?["overall"]?.double), .optional(risk?["level"]?.string),
+             .optional(finding.monthlyCost?.current.cents), .optional(savings),
+             .text(baseline.text), .optional(savings), .optional(risk?.overall), .optional(risk?.level),
              .optional(gate), .text(text), .optional(billedSavings)])
         try store.db.run("INSERT INTO transitions (finding_id, from_status, to_status, at, actor, reason) VALUES (?, NULL, 'detected', ?, ?, ?)",
                          [.text(id), .text(RFC3339.string(now)), .text(Self.actor), .text("first reported")])
@@ -209,7 +210,7 @@ public struct LedgerRecorder {
     private func verifyByBill(_ stored: LedgerStore.StoredFinding, bill: Bill, now: Date) throws {
         if let text = stored.row["bill_verification"].string, let old = try? JSON.parse(text),
             old["state"]?.string == BillVerification.State.verified.rawValue { return }
-        guard let findingText = stored.row["finding"].string, let finding = try? JSON.parse(findingText) else { return }
+        guard let findingText = stored.row["finding"].string, let finding = try? FindingRecord(JSON.parse(findingText)) else { return }
         let outcome = BillVerification.check(finding: finding, changedAt: try changedAt(stored.id), bill: bill)
         var json = outcome.json
         json.set("at", to: .string(RFC3339.string(now)))

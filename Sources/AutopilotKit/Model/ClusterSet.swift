@@ -2,10 +2,10 @@ import Foundation
 
 /// Several clusters' records in one stream (per-cluster pipelines merged with `cat`), for the filters
 /// that report across clusters: the ledger and render-report. Findings, changes, ledger and cost
-/// history records are kept as they came, in stream order.
+/// history records are kept as they came, in stream order; findings read and checked (`FindingRecord`).
 public struct ClusterSet {
     public var clusters: [String: ObservedCluster] = [:]
-    public var findings: [JSON] = []
+    public var findings: [FindingRecord] = []
     public var changes: [JSON] = []
     public var ledger: [JSON] = []
     public var costHistory: [JSON] = []
@@ -22,7 +22,7 @@ public struct ClusterSet {
         func mine(_ records: [JSON]) -> [JSON] { records.filter { $0["cluster"]?.string == name } }
         var set = ClusterSet()
         set.clusters = clusters.filter { $0.key == name }
-        set.findings = mine(findings)
+        set.findings = findings.filter { $0.cluster == name }
         set.changes = mine(changes)
         set.ledger = mine(ledger)
         set.costHistory = mine(costHistory)
@@ -49,7 +49,7 @@ public struct ClusterSet {
             let kind = record["kind"]?.string
             switch kind {
             case "finding":
-                if try Finding.isUsable(record, at: line, diagnostics: diagnostics) { set.findings.append(record) }
+                if let finding = try Finding.read(record, at: line, diagnostics: diagnostics) { set.findings.append(finding) }
             case "change": set.changes.append(record)
             case "ledger": set.ledger.append(record)
             case "costhistory": set.costHistory.append(record)

@@ -37,15 +37,14 @@ extension Finding {
         try checkMagnitudes(record, path: "")
     }
 
-    /// Whether a finding read from `line` may be used; if not, it is reported (`finding: why; forwarded,
-    /// not <used>`) and the caller forwards it as it came.
-    public static func isUsable(_ record: JSON, at line: InputLine, diagnostics: Diagnostics, otherwise consequence: String = "not used") throws -> Bool {
+    /// The finding read from `line`, or nil when it may not be used: then it is reported (`finding: why;
+    /// forwarded, not <used>`) and the caller forwards it as it came.
+    public static func read(_ record: JSON, at line: InputLine, diagnostics: Diagnostics, otherwise consequence: String = "not used") throws -> FindingRecord? {
         do throws(RecordError) {
-            try validate(record)
-            return true
+            return try FindingRecord(record)
         } catch {
             try diagnostics.error("finding: \(error.message); forwarded, \(consequence)", source: line.source, line: line.number)
-            return false
+            return nil
         }
     }
 

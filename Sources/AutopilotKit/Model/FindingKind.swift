@@ -14,12 +14,6 @@ public enum FindingKind: String, CaseIterable, Sendable {
     case nodeConsolidation = "node-consolidation"
     case stuckTerminating = "stuck-terminating"
 
-    /// The kind a finding record names, or nil for one no tool here writes.
-    public init?(of finding: JSON) {
-        guard let name = finding["detector"]?.string else { return nil }
-        self.init(rawValue: name)
-    }
-
     /// A change of a container's requests (or limits): applied by restarting its pods.
     public var changesRequests: Bool {
         switch self {

@@ -1,10 +1,10 @@
 extension ObservedCluster {
     /// The workload a finding changes: its target, or the target of the HPA or ScaledObject it names;
     /// nil for node, node-pool and volume findings (and autoscalers not in the stream).
-    public func workloadKey(of finding: JSON) -> Observed.WorkloadKey? {
-        let namespace = finding["namespace"]?.string ?? ""
-        let kind = finding["target", "kind"]?.string ?? ""
-        let name = finding["target", "name"]?.string ?? ""
+    public func workloadKey(of finding: FindingRecord) -> Observed.WorkloadKey? {
+        let namespace = finding.namespace ?? ""
+        let kind = finding.target.kind
+        let name = finding.target.name
         switch kind {
         case "Node", "NodePool", "NodeGroup", "Nodes", "PersistentVolume", "PersistentVolumeClaim": return nil
         case "HorizontalPodAutoscaler": return hpas.first { $0.namespace == namespace && $0.name == name }?.target
@@ -14,10 +14,10 @@ extension ObservedCluster {
     }
 
     /// The nodes a node finding removes or replaces.
-    public static func nodes(of finding: JSON) -> [String] {
-        switch finding["target", "kind"]?.string {
-        case "Node": return [finding["target", "name"]?.string ?? ""]
-        case "NodePool", "NodeGroup", "Nodes": return finding["recommended", "removeNodes"]?.array.compactMap(\.string) ?? []
+    public static func nodes(of finding: FindingRecord) -> [String] {
+        switch finding.target.kind {
+        case "Node": return [finding.target.name]
+        case "NodePool", "NodeGroup", "Nodes": return finding.recommended["removeNodes"]?.array.compactMap(\.string) ?? []
         default: return []
         }
     }

@@ -1,7 +1,7 @@
 /// A finding held back by a filter that writes findings back itself (score-risk, build-evidence).
 public struct HeldFinding {
-    /// The parsed record (its tree outlives the reader's buffer).
-    public var record: JSON
+    /// The finding, read and checked (its tree outlives the reader's buffer).
+    public var finding: FindingRecord
     public var source: String
     public var line: Int
     /// The line as it came, to forward unchanged when the filter cannot use it.
@@ -23,8 +23,8 @@ extension ObservedCluster {
         if holdingFindings { wanted.insert("finding") }
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             if holdingFindings, record["kind"]?.string == "finding" {
-                guard try Finding.isUsable(record, at: line, diagnostics: diagnostics) else { return true }
-                findings.append(HeldFinding(record: record, source: line.source, line: line.number, text: Array(line.bytes)))
+                guard let finding = try Finding.read(record, at: line, diagnostics: diagnostics) else { return true }
+                findings.append(HeldFinding(finding: finding, source: line.source, line: line.number, text: Array(line.bytes)))
                 return false
             }
             if let name = record["cluster"]?.string { clusterNames.insert(name) }

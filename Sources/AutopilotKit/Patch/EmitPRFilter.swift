@@ -55,13 +55,13 @@ public struct EmitPRFilter {
     public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> Outcome {
         var (cluster, held) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
         // Findings alone (no cluster records) still name their cluster.
-        if cluster.name.isEmpty, let named = held.lazy.compactMap({ $0.record["cluster"]?.string }).first(where: { !$0.isEmpty }) {
+        if cluster.name.isEmpty, let named = held.lazy.map(\.finding.cluster).first(where: { !$0.isEmpty }) {
             cluster.name = named
         }
         for finding in held { try writer.write(raw: finding.text) }
         var unscored = 0
-        let eligible = held.map(\.record).filter { finding in
-            switch finding["risk", "gate"]?.string {
+        let eligible = held.map(\.finding).filter { finding in
+            switch finding.risk?.gate {
             case "auto": return true
             case "approve": return !settings.onlyAuto
             case nil:
@@ -128,13 +128,13 @@ public struct EmitPRFilter {
 
         for group in groups(eligible, cluster: cluster) {
             var workspace = PatchWorkspace(root: worktree.path)
-            var patched: [JSON] = []
+            var patched: [FindingRecord] = []
             for finding in group.findings {
                 switch planner.apply(finding, to: &workspace) {
                 case .applied: patched.append(finding)
                 case .notPatchable(let reason):
                     outcome.notPatchable += 1
-                    let message = "\(finding["id"]?.string ?? "finding"): not patchable: \(reason)"
+                    let message = "\(finding.id): not patchable: \(reason)"
                     // A target missing while a file that names it could not be read may be in it: that is an input error.
                     if reason.contains("could not be read and may define it") { try diagnostics.error(message, source: settings.repo) } else if settings.verbose { diagnostics.note(message) }
                     try writer.write(changeRecord(cluster: cluster.name, ids: [finding], state: "not-patchable", reason: reason, repo: repoName))
@@ -166,7 +166,7 @@ public struct EmitPRFilter {
                 if !dirty.isEmpty {
                     outcome.refused += 1
                     let reason = "\(dirty.joined(separator: ", ")) has uncommitted changes in \(checkout.root); commit or stash them, then rerun"
-                    try diagnostics.error("\(patched.compactMap { $0["id"]?.string }.joined(separator: ", ")): refused: \(reason)", source: dirty[0])
+                    try diagnostics.error("\(patched.map(\.id).joined(separator: ", ")): refused: \(reason)", source: dirty[0])
                     record.set("state", to: "refused")
                     record.set("reason", to: .string(reason))
                     try writer.write(record)
@@ -182,11 +182,11 @@ public struct EmitPRFilter {
                             outcome: &outcome)
             } catch let error as GitError where error.refusal {
                 outcome.refused += 1
-                try diagnostics.error("\(patched.compactMap { $0["id"]?.string }.joined(separator: ", ")): refused: \(error)", source: settings.repo)
+                try diagnostics.error("\(patched.map(\.id).joined(separator: ", ")): refused: \(error)", source: settings.repo)
                 record.set("state", to: "refused")
                 record.set("reason", to: .string(error.description))
             } catch let error as GitError {
-                diagnostics.ioError("\(patched.compactMap { $0["id"]?.string }.joined(separator: ", ")): \(error)", source: settings.repo)
+                diagnostics.ioError("\(patched.map(\.id).joined(separator: ", ")): \(error)", source: settings.repo)
                 record.set("state", to: "refused")
                 record.set("reason", to: .string(error.description))
             }
@@ -199,23 +199,23 @@ public struct EmitPRFilter {
 
     struct Group {
         var key: String
-        var findings: [JSON]
+        var findings: [FindingRecord]
     }
 
     /// Findings grouped by workload (an HPA joins the workload it scales), in input order; or one a group.
-    func groups(_ findings: [JSON], cluster: ObservedCluster) -> [Group] {
+    func groups(_ findings: [FindingRecord], cluster: ObservedCluster) -> [Group] {
         var groups: [Group] = []
         var index: [String: Int] = [:]
         for finding in findings {
             let key: String
-            let id = finding["id"]?.string ?? ""
-            let namespace = finding["namespace"]?.string ?? ""
-            switch (settings.grouping, finding["target", "kind"]?.string) {
+            let id = finding.id
+            let namespace = finding.namespace ?? ""
+            switch (settings.grouping, finding.target.kind) {
             case (.workload, "HorizontalPodAutoscaler"):
-                let scaled = finding["basis", "scaleTarget"]?.string.flatMap { $0.split(separator: "/").last.map(String.init) }
+                let scaled = finding.basis?["scaleTarget"]?.string.flatMap { $0.split(separator: "/").last.map(String.init) }
                 key = scaled.map { "\(namespace)/\($0)" } ?? id
-            case (.workload, _) where finding["target", "container"]?.string != nil:
-                key = "\(namespace)/\(finding["target", "name"]?.string ?? id)"
+            case (.workload, _) where finding.target.container != nil:
+                key = "\(namespace)/\(finding.target.name)"
             default:
                 key = id
             }
@@ -442,8 +442,8 @@ public struct EmitPRFilter {
         }
     }
 
-    private func changeRecord(cluster: String, ids findings: [JSON], state: String, reason: String?, repo: String) -> JSONValue {
-        changeRecord(cluster: cluster, findingIds: findings.compactMap { $0["id"]?.string }, state: state, reason: reason, repo: repo)
+    private func changeRecord(cluster: String, ids findings: [FindingRecord], state: String, reason: String?, repo: String) -> JSONValue {
+        changeRecord(cluster: cluster, findingIds: findings.map(\.id), state: state, reason: reason, repo: repo)
     }
 
     private func changeRecord(cluster: String, findingIds: [String], state: String, reason: String?, repo: String) -> JSONValue {

@@ -2,16 +2,16 @@ import Foundation
 
 /// HPAs and NodePools (YAML), node groups and volumes (Terraform), and runbooks for what is not in code.
 extension PatchPlanner {
-    func autoscaler(_ finding: JSON, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
-        guard let name = finding["target", "name"]?.string else { return .notPatchable("the finding names no HPA") }
-        let namespace = finding["namespace"]?.string
+    func autoscaler(_ finding: FindingRecord, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+        let name = finding.target.name
+        let namespace = finding.namespace
         let changes = ["minReplicas", "maxReplicas"].compactMap { key -> (String, Int64)? in
-            guard let new = finding["recommended", key]?.value.intValue, new != finding["current", key]?.value.intValue else { return nil }
+            guard let new = finding.recommended[key]?.value.intValue, new != finding.current[key]?.value.intValue else { return nil }
             return (key, new)
         }
         if changes.isEmpty {
             var conditions: [String] = []
-            if case .array(let items)? = finding["basis", "conditions"]?.value {
+            if case .array(let items)? = finding.basis?["conditions"]?.value {
                 conditions = items.filter { $0["status"]?.stringValue == "False" }.compactMap { condition in
                     condition["type"]?.stringValue.map { "\($0)=False (\(condition["reason"]?.stringValue ?? "?"))" }
                 }
@@ -34,8 +34,9 @@ extension PatchPlanner {
         return .applied
     }
 
-    func nodePool(_ finding: JSON, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
-        guard let name = finding["target", "name"]?.string, var policy = finding["recommended", "consolidationPolicy"]?.string else {
+    func nodePool(_ finding: FindingRecord, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+        let name = finding.target.name
+        guard var policy = finding.recommended["consolidationPolicy"]?.string else {
             return .notPatchable("the finding recommends no consolidation policy")
         }
         let steps: [YAMLPathStep] = [.key("spec"), .key("disruption"), .key("consolidationPolicy")]
@@ -58,9 +59,10 @@ extension PatchPlanner {
         return .applied
     }
 
-    func nodeInstanceType(_ finding: JSON, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
-        guard let nodeName = finding["target", "name"]?.string, let node = cluster.node(named: nodeName),
-            let current = finding["current", "instanceType"]?.string, let recommended = finding["recommended", "instanceType"]?.string
+    func nodeInstanceType(_ finding: FindingRecord, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+        let nodeName = finding.target.name
+        guard let node = cluster.node(named: nodeName),
+            let current = finding.current["instanceType"]?.string, let recommended = finding.recommended["instanceType"]?.string
         else { return .notPatchable("the finding names no known node and instance types") }
         if let pool = node.nodepool {
             return .notPatchable("Karpenter (NodePool \(pool)) chooses \(nodeName)'s instance type; consolidation replaces it, there is no code to change")
@@ -89,8 +91,9 @@ extension PatchPlanner {
         return .applied
     }
 
-    func idleNode(_ finding: JSON, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
-        guard let nodeName = finding["target", "name"]?.string, let node = cluster.node(named: nodeName) else {
+    func idleNode(_ finding: FindingRecord, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+        let nodeName = finding.target.name
+        guard let node = cluster.node(named: nodeName) else {
             return .notPatchable("the finding names no known node")
         }
         if node.nodepool != nil {
@@ -103,7 +106,7 @@ extension PatchPlanner {
         case .failure(let reason): return .notPatchable(reason.description)
         }
         for note in groupNotes { workspace.note(note) }
-        let removed = Int64(finding["current", "nodes"]?.value.intValue ?? 1) - Int64(finding["recommended", "nodes"]?.value.intValue ?? 0)
+        let removed = Int64(finding.current["nodes"]?.value.intValue ?? 1) - Int64(finding.recommended["nodes"]?.value.intValue ?? 0)
         guard case .literal(let desiredText, false, let start, let end)? = group.desiredSize, let desired = Int64(desiredText) else {
             return .notPatchable("\(group.address) in \(group.path) has no literal desired_size")
         }
@@ -125,13 +128,13 @@ extension PatchPlanner {
             _ = try runbook(finding, name: "scale-\(group.name)", script: script, &workspace)
             workspace.note("\(group.address) ignores changes to desired_size once the group exists, so applying the Terraform alone does not remove the node: run the runbook after merging.")
         }
-        workspace.note("EKS picks which node leaves when the group shrinks; it may not be \(nodeName). Its pods move to the others (\(finding["recommended", "movePods"]?.value.stringList?.count ?? 0) pods).")
+        workspace.note("EKS picks which node leaves when the group shrinks; it may not be \(nodeName). Its pods move to the others (\(finding.recommended["movePods"]?.value.stringList?.count ?? 0) pods).")
         return .applied
     }
 
-    func orphanVolume(_ finding: JSON, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
-        let volumeName = finding["current", "volume"]?.string ?? finding["target", "name"]?.string ?? ""
-        let volumeId = finding["current", "volumeId"]?.string
+    func orphanVolume(_ finding: FindingRecord, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+        let volumeName = finding.current["volume"]?.string ?? finding.target.name
+        let volumeId = finding.current["volumeId"]?.string
         let matches = terraform.volumes.filter { $0.tagName != nil && ($0.tagName == volumeName || $0.tagName == volumeId) }
         if matches.count > 1 {
             return .notPatchable("\(matches.count) aws_ebs_volume resources are tagged \(volumeName): \(matches.map(\.address).joined(separator: ", "))")
@@ -146,7 +149,7 @@ extension PatchPlanner {
         let range = Self.blockRemovalRange(volume.block, in: bytes)
         let line = bytes[..<volume.block.start].filter { $0 == UInt8(ascii: "\n") }.count + 1
         workspace.write(volume.path, Array(bytes[..<range.lowerBound]) + Array(bytes[range.upperBound...]))
-        workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: volume.path, line: line, field: "resource \(volume.address)",
+        workspace.record(AppliedEdit(findingId: finding.id, path: volume.path, line: line, field: "resource \(volume.address)",
                                      from: String(decoding: bytes[volume.block.start..<volume.block.end], as: UTF8.self), to: nil))
         workspace.note("Applying this destroys \(volumeId ?? volumeName). Take a snapshot first: `aws ec2 create-snapshot --volume-id \(Runbook.shellQuoted(TextSafety.oneLine(volumeId ?? "VOLUME_ID"))) --description \(Runbook.shellQuoted(TextSafety.oneLine("before deleting \(volumeName)")))`. To stop managing the volume but keep it, replace the resource with `removed { from = \(volume.address)  lifecycle { destroy = false } }` instead.")
         return .applied
@@ -192,22 +195,22 @@ extension PatchPlanner {
     }
 
     private func replaceHCL(_ path: String, start: Int, end: Int, with text: String, field: String, from: String, to: String,
-                            finding: JSON, _ workspace: inout PatchWorkspace) throws(YAMLEditError) {
+                            finding: FindingRecord, _ workspace: inout PatchWorkspace) throws(YAMLEditError) {
         let bytes: [UInt8]
         do { bytes = try workspace.read(path) } catch { throw YAMLEditError("cannot read \(path): \(error)") }
         let edited = Array(bytes[..<start]) + Array(text.utf8) + Array(bytes[end...])
         guard (try? HCL.parse(edited)) != nil else { throw YAMLEditError("\(path): the edit would not parse as HCL; not edited") }
         let line = bytes[..<start].filter { $0 == UInt8(ascii: "\n") }.count + 1
         workspace.write(path, edited)
-        workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: path, line: line, field: field, from: from, to: to))
+        workspace.record(AppliedEdit(findingId: finding.id, path: path, line: line, field: field, from: from, to: to))
     }
 
-    private func runbook(_ finding: JSON, name: String, script: String, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+    private func runbook(_ finding: FindingRecord, name: String, script: String, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
         let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "-" })
         let clusterFolder = String(cluster.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
         let path = "\(runbookDirectory)/\(clusterFolder.isEmpty ? "cluster" : clusterFolder)/\(safe).sh"
         workspace.write(path, Array(script.utf8))
-        workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: path, line: 1, field: "runbook", from: nil, to: path))
+        workspace.record(AppliedEdit(findingId: finding.id, path: path, line: 1, field: "runbook", from: nil, to: path))
         workspace.note("Not in code: \(path) is a runbook to run by hand (it stops at the first failed command).")
         return .applied
     }

@@ -9,9 +9,9 @@ extension PatchPlanner {
     /// the same container in the same document as the request, where the container as the repo writes it
     /// shows the setting as the cluster did, before and after the edit. Anything else and neither is
     /// changed. The edit record shows the tokens, not the variable's value (it may hold secrets).
-    func runtimeFlag(_ finding: JSON, container: String, workload: Observed.Workload?, besides request: Location?,
+    func runtimeFlag(_ finding: FindingRecord, container: String, workload: Observed.Workload?, besides request: Location?,
                            _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
-        let before = finding["current", "runtimeFlag"], after = finding["recommended", "runtimeFlag"]
+        let before = finding.current["runtimeFlag"], after = finding.recommended["runtimeFlag"]
         guard let variable = after?["env"]?.string, before?["env"]?.string == variable,
             let from = before?["value"]?.string, let to = after?["value"]?.string,
             let runtime = RuntimeMemory.Runtime(rawValue: after?["runtime"]?.string ?? "jvm"), let newBytes = after?["heap"]?.int
@@ -38,8 +38,8 @@ extension PatchPlanner {
         // and that must be the request's own container, in the same document.
         let steps = Array(request.steps.dropLast(3)) + [.key("env"), .named(variable), .key("value")]
         let field: [YAMLPathStep] = [.key("env"), .named(variable), .key("value")]
-        guard case .found(let location) = locateContainerField(kind: finding["target", "kind"]?.string ?? "", namespace: finding["namespace"]?.string,
-                                                               name: finding["target", "name"]?.string ?? "", container: container, field: field,
+        guard case .found(let location) = locateContainerField(kind: finding.target.kind, namespace: finding.namespace,
+                                                               name: finding.target.name, container: container, field: field,
                                                                workload: workload),
             location.path == request.path, location.document == request.document, location.steps == steps
         else { return .notPatchable("env \(variable) of container \(container) is not set beside its memory request in \(request.path); \(whole)") }
@@ -58,7 +58,7 @@ extension PatchPlanner {
         // The container as the repo writes it must show the setting as the cluster did: the same flag, the
         // one setting (no other variable, envFrom or initial heap the cluster did not show).
         let node = source.documents[location.document].at(steps.dropLast(3))
-        let limit = finding["current", "memoryLimit"]?.value.intValue
+        let limit = finding.current["memoryLimit"]?.value.intValue
         let setting = { (value: String) in runtime == .go ? "GOMEMLIMIT=\(value)" : value }
         func detect(_ spec: JSONValue) -> RuntimeMemory? {
             (try? JSON.parse(spec.text)).flatMap { RuntimeMemory.detect(spec: $0, limits: ResourceAmounts(memory: limit), requests: ResourceAmounts()) }

@@ -21,25 +21,25 @@ public struct PatchPlanner {
     }
 
     /// Applies `finding` to `workspace`; on `.notPatchable` the workspace is unchanged.
-    public func apply(_ finding: JSON, to workspace: inout PatchWorkspace) -> PatchResult {
+    public func apply(_ finding: FindingRecord, to workspace: inout PatchWorkspace) -> PatchResult {
         // Which files are this cluster's depends on the cluster: another cluster's finding would be placed wrong.
-        if let named = finding["cluster"]?.string, !named.isEmpty, !cluster.name.isEmpty, named != cluster.name {
+        if case let named = finding.cluster, !named.isEmpty, !cluster.name.isEmpty, named != cluster.name {
             return .notPatchable("the finding is cluster \(named)'s, in a stream of cluster \(cluster.name)'s records; run emit-pr once per cluster")
         }
         var attempt = workspace
         let result: PatchResult
         do {
-            switch FindingKind(of: finding) {
+            switch finding.kind {
             case .overRequestedCPU, .overRequestedMemory, .underProvisionedMemory, .underProvisionedCPU:
                 result = try resources(finding, &attempt)
             case .misconfiguredAutoscaling: result = try autoscaler(finding, &attempt)
-            case .nodeConsolidation where finding["target", "kind"]?.string == "NodePool": result = try nodePool(finding, &attempt)
+            case .nodeConsolidation where finding.target.kind == "NodePool": result = try nodePool(finding, &attempt)
             case .nodeConsolidation: result = try nodeInstanceType(finding, &attempt)
             case .idleNode: result = try idleNode(finding, &attempt)
             case .orphanVolume: result = try orphanVolume(finding, &attempt)
             // A stuck object is a person's call (finalizers); an unknown kind has no patch.
             case .stuckTerminating, nil:
-                result = .notPatchable("emit-pr has no patch for detector \(finding["detector"]?.string ?? "(none)")")
+                result = .notPatchable("emit-pr has no patch for detector \(finding.detector)")
             }
         } catch {
             result = .notPatchable(error.description)
@@ -58,9 +58,9 @@ public struct PatchPlanner {
         var value: JSONValue
     }
 
-    static func resourceValues(_ finding: JSON) -> [ResourceValue] {
-        let current = finding["current"]?.value ?? .null
-        let recommended = finding["recommended"]?.value ?? .null
+    static func resourceValues(_ finding: FindingRecord) -> [ResourceValue] {
+        let current = finding.current.value
+        let recommended = finding.recommended.value
         var values: [ResourceValue] = []
         for (key, limitKey, memory) in [("cpu", "cpuLimit", false), ("memory", "memoryLimit", true)] {
             if let new = recommended[key], new != .null, new != current[key] {
@@ -75,11 +75,10 @@ public struct PatchPlanner {
         return values
     }
 
-    private func resources(_ finding: JSON, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
-        guard let kind = finding["target", "kind"]?.string, let name = finding["target", "name"]?.string,
-            let container = finding["target", "container"]?.string
-        else { return .notPatchable("the finding names no workload container") }
-        let namespace = finding["namespace"]?.string
+    private func resources(_ finding: FindingRecord, _ workspace: inout PatchWorkspace) throws(YAMLEditError) -> PatchResult {
+        let (kind, name) = (finding.target.kind, finding.target.name)
+        guard let container = finding.target.container else { return .notPatchable("the finding names no workload container") }
+        let namespace = finding.namespace
         let values = Self.resourceValues(finding)
         if values.isEmpty { return .notPatchable("the recommendation equals the current values") }
         let workload = cluster.workloads[Observed.WorkloadKey(namespace: namespace ?? "", kind: kind, name: name)]
@@ -93,7 +92,7 @@ public struct PatchPlanner {
             if value.memory, value.field[1] == .key("requests") { memoryRequest = location }
             try set(location, to: value, finding: finding, target: "\(container) \(value.label)", &workspace)
         }
-        if finding["recommended", "runtimeFlag"].map({ !$0.isNull }) ?? false {
+        if finding.recommended["runtimeFlag"].map({ !$0.isNull }) ?? false {
             return try runtimeFlag(finding, container: container, workload: workload, besides: memoryRequest, &workspace)
         }
         return .applied
@@ -338,7 +337,7 @@ public struct PatchPlanner {
     }
 
     /// Sets one resource value at `location`, rendered in the style of what the file has there.
-    private func set(_ location: Location, to value: ResourceValue, finding: JSON, target: String,
+    private func set(_ location: Location, to value: ResourceValue, finding: FindingRecord, target: String,
                      _ workspace: inout PatchWorkspace) throws(YAMLEditError) {
         let source = try parse(location.path, workspace)
         let old = YAMLEdit.value(at: location.steps, in: source, document: location.document)
@@ -364,20 +363,20 @@ public struct PatchPlanner {
     }
 
     /// `shown`: what the edit record says changed, where that is not the whole value.
-    func write(_ location: Location, text: String, source: YAMLSource, field: String, from: String?, finding: JSON,
+    func write(_ location: Location, text: String, source: YAMLSource, field: String, from: String?, finding: FindingRecord,
                _ workspace: inout PatchWorkspace, shown: (from: String, to: String)? = nil) throws(YAMLEditError) {
         // The edit reads back as the new value, in a file that still parses, or it is not made.
         let (bytes, reread) = try YAMLEdit.setAndReread(location.steps, to: text, in: source, document: location.document)
         let line = YAMLEdit.value(at: location.steps, in: reread, document: location.document).map { reread.line(at: $0.start) } ?? 1
         workspace.write(location.path, bytes)
-        workspace.record(AppliedEdit(findingId: finding["id"]?.string ?? "", path: location.path, line: line, field: field,
+        workspace.record(AppliedEdit(findingId: finding.id, path: location.path, line: line, field: field,
                                      from: shown?.from ?? from, to: shown?.to ?? text))
         for note in location.notes { workspace.note(note) }
     }
 
-    private static func liveValue(_ finding: JSON, _ value: ResourceValue) -> JSONValue? {
+    private static func liveValue(_ finding: FindingRecord, _ value: ResourceValue) -> JSONValue? {
         guard case .key(let key) = value.field.last, case .key(let group) = value.field[1] else { return nil }
-        let live = finding["current"]?.value[group == "limits" ? key + "Limit" : key]
+        let live = finding.current.value[group == "limits" ? key + "Limit" : key]
         return live == .null ? nil : live
     }
 

@@ -3,46 +3,46 @@ import Foundation
 /// The title, Markdown body and commit message of one change: what changes and why, the money, the risk
 /// and its reasons, the gate, the evidence, the exact rollback and a checklist for the reviewer.
 public struct PullRequestText {
-    public let findings: [JSON]
+    public let findings: [FindingRecord]
     public let edits: [AppliedEdit]
     public let notes: [String]
     /// Turns an evidence pack's path into a link (e.g. an artifact server); nil: paths as they are.
     public var evidenceBaseURL: String?
 
-    public init(findings: [JSON], edits: [AppliedEdit], notes: [String], evidenceBaseURL: String? = nil) {
+    public init(findings: [FindingRecord], edits: [AppliedEdit], notes: [String], evidenceBaseURL: String? = nil) {
         self.findings = findings
         self.edits = edits
         self.notes = notes
         self.evidenceBaseURL = evidenceBaseURL
     }
 
-    public var savings: Money { findings.map { Money(dollars: $0["monthlySavings"]?.value.doubleValue ?? 0) }.sum() }
-    var costBefore: Money { findings.map { Money(dollars: $0["monthlyCost", "current"]?.value.doubleValue ?? 0) }.sum() }
-    var costAfter: Money { findings.map { Money(dollars: $0["monthlyCost", "recommended"]?.value.doubleValue ?? 0) }.sum() }
+    public var savings: Money { findings.map { $0.monthlySavings ?? .zero }.sum() }
+    var costBefore: Money { findings.map { $0.monthlyCost?.current ?? .zero }.sum() }
+    var costAfter: Money { findings.map { $0.monthlyCost?.recommended ?? .zero }.sum() }
 
     /// `approve` if any finding needs a human, else `auto`.
-    public var gate: String { findings.contains { $0["risk", "gate"]?.string != "auto" } ? "approve" : "auto" }
+    public var gate: String { findings.contains { $0.risk?.gate != "auto" } ? "approve" : "auto" }
 
     /// The riskiest finding's level.
     public var riskLevel: String {
-        let riskiest = findings.max { ($0["risk", "overall"]?.value.doubleValue ?? 0) < ($1["risk", "overall"]?.value.doubleValue ?? 0) }
-        return riskiest?["risk", "level"]?.string ?? "unknown"
+        let riskiest = findings.max { ($0.risk?.overall ?? 0) < ($1.risk?.overall ?? 0) }
+        return riskiest?.risk?.level ?? "unknown"
     }
 
     public var title: String {
         guard let first = findings.first else { return "Autopilot change" }
-        let cluster = first["cluster"]?.string ?? ""
+        let cluster = first.cluster
         let target = Self.targetName(first)
         let what: String
-        switch FindingKind(of: first) {
+        switch first.kind {
         case .overRequestedCPU, .overRequestedMemory: what = "Right-size \(target)"
         case .underProvisionedMemory: what = "Raise memory of \(target)"
         case .underProvisionedCPU: what = "Raise CPU of \(target)"
         case .misconfiguredAutoscaling: what = "Fix autoscaling bounds of \(target)"
         case .idleNode: what = "Remove idle node \(target)"
         case .orphanVolume: what = "Delete orphan volume \(target)"
-        case .nodeConsolidation where first["target", "kind"]?.string == "NodePool": what = "Consolidate NodePool \(target)"
-        case .nodeConsolidation: what = "Replace \(first["current", "instanceType"]?.string ?? "instance type") with \(first["recommended", "instanceType"]?.string ?? "?") (\(target))"
+        case .nodeConsolidation where first.target.kind == "NodePool": what = "Consolidate NodePool \(target)"
+        case .nodeConsolidation: what = "Replace \(first.current["instanceType"]?.string ?? "instance type") with \(first.recommended["instanceType"]?.string ?? "?") (\(target))"
         case .stuckTerminating, nil: what = "Change \(target)"
         }
         let money = savings.cents > 0 ? ": save \(savings)/month" : savings.cents < 0 ? ": \(Money(cents: -savings.cents))/month more, for safety" : ""
@@ -52,21 +52,21 @@ public struct PullRequestText {
 
     public var body: String {
         var lines: [String] = []
-        lines.append("<!-- autopilot:findings \(findings.compactMap { $0["id"]?.string }.joined(separator: ",")) -->")
+        lines.append("<!-- autopilot:findings \(findings.map(\.id).joined(separator: ",")) -->")
         lines.append("## Summary")
         for finding in findings {
-            lines.append("- \(Self.escape(finding["summary"]?.string ?? "")) (`\(Self.code(finding["id"]?.string ?? ""))`, \(Self.escape(finding["detector"]?.string ?? "")), confidence \(Self.percent(finding["confidence"]?.value.doubleValue)))")
+            lines.append("- \(Self.escape(finding.summary ?? "")) (`\(Self.code(finding.id))`, \(Self.escape(finding.detector)), confidence \(Self.percent(finding.confidence)))")
         }
         // What the reviewer must know of each finding: its replayed window and its caveats (a runtime's
         // heap flag that must move with the request is named here, with where it lives).
-        let known = findings.filter { !Backtest.lines($0["backtest"]?.value).isEmpty || !($0["notes"]?.value.stringList ?? []).isEmpty }
+        let known = findings.filter { !Backtest.lines($0.backtest?.value).isEmpty || !$0.notes.isEmpty }
         if !known.isEmpty {
             lines.append("")
             lines.append("### Backtest and caveats")
             for finding in known {
-                lines.append("- `\(Self.code(finding["id"]?.string ?? ""))`:")
-                for line in Backtest.lines(finding["backtest"]?.value) { lines.append("  - \(Self.escape(line))") }
-                for note in finding["notes"]?.value.stringList ?? [] { lines.append("  - \(Self.escape(note))") }
+                lines.append("- `\(Self.code(finding.id))`:")
+                for line in Backtest.lines(finding.backtest?.value) { lines.append("  - \(Self.escape(line))") }
+                for note in finding.notes { lines.append("  - \(Self.escape(note))") }
             }
         }
         lines.append("")
@@ -82,16 +82,16 @@ public struct PullRequestText {
             ? "low risk, merge when checks pass."
             : "a person approves this (in Slack or here) before it merges."))
         for finding in findings {
-            let reasons = finding["risk", "reasons"]?.value.stringList ?? []
-            let overall = finding["risk", "overall"]?.value.doubleValue.map { String(format: "%.2f", $0) } ?? "?"
-            lines.append("- `\(Self.code(finding["id"]?.string ?? ""))`: \(Self.escape(finding["risk", "level"]?.string ?? "unscored")) (\(overall))")
+            let reasons = finding.risk?.reasons ?? []
+            let overall = finding.risk?.overall.map { String(format: "%.2f", $0) } ?? "?"
+            lines.append("- `\(Self.code(finding.id))`: \(Self.escape(finding.risk?.level ?? "unscored")) (\(overall))")
             for reason in reasons { lines.append("  - \(Self.escape(reason))") }
         }
         lines.append("")
         lines.append("**Evidence:**")
         for finding in findings {
-            let id = finding["id"]?.string ?? ""
-            if let html = finding["evidence", "html"]?.string {
+            let id = finding.id
+            if let html = finding.evidenceHTML {
                 let target = evidenceBaseURL.map { "\($0.hasSuffix("/") ? $0 : $0 + "/")\(id)/evidence.html" }
                 lines.append("- `\(id)`: " + (target.map { "[evidence pack](\($0))" } ?? "`\(Self.code(html))`"))
             } else {
@@ -131,13 +131,13 @@ public struct PullRequestText {
             lines.append(TextSafety.oneLine("\(edit.path):\(edit.line): \(edit.field): \(edit.from.map { Self.oneLine($0) } ?? "(absent)") -> \(edit.to ?? "(removed)")"))
         }
         lines.append("")
-        lines.append(TextSafety.oneLine("Autopilot-Findings: \(findings.compactMap { $0["id"]?.string }.joined(separator: ", "))"))
+        lines.append(TextSafety.oneLine("Autopilot-Findings: \(findings.map(\.id).joined(separator: ", "))"))
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func targetName(_ finding: JSON) -> String {
-        let name = finding["target", "name"]?.string ?? "?"
-        if let namespace = finding["namespace"]?.string { return "\(namespace)/\(name)" }
+    static func targetName(_ finding: FindingRecord) -> String {
+        let name = finding.target.name
+        if let namespace = finding.namespace { return "\(namespace)/\(name)" }
         return name
     }
 

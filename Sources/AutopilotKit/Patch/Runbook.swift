@@ -13,12 +13,12 @@ public enum Runbook {
     // (`comment`). AWS ids the commands are built around are checked against AWS's grammar first.
 
     /// Deletes an orphan PV (or PVC and its PV) and its EBS volume, after a completed snapshot.
-    public static func deleteVolume(_ finding: JSON) throws(Refusal) -> String {
-        let cluster = finding["cluster"]?.string ?? ""
-        let id = finding["id"]?.string ?? ""
-        let volume = finding["current", "volume"]?.string ?? finding["target", "name"]?.string ?? ""
-        let volumeId = finding["current", "volumeId"]?.string ?? ""
-        let zone = finding["current", "zone"]?.string ?? ""
+    public static func deleteVolume(_ finding: FindingRecord) throws(Refusal) -> String {
+        let cluster = finding.cluster
+        let id = finding.id
+        let volume = finding.current["volume"]?.string ?? finding.target.name
+        let volumeId = finding.current["volumeId"]?.string ?? ""
+        let zone = finding.current["zone"]?.string ?? ""
         guard AWSIdentifier.isVolumeId(volumeId) else {
             throw Refusal(description: "\"\(TextSafety.oneLine(volumeId))\" is not an EBS volume id (vol- and 8 or 17 hex digits); no runbook written")
         }
@@ -26,14 +26,14 @@ public enum Runbook {
         guard region != nil || zone.isEmpty else {
             throw Refusal(description: "\"\(TextSafety.oneLine(zone))\" is not an AWS availability zone; no runbook written")
         }
-        let size = finding["current", "sizeBytes"]?.value.intValue.map { "\($0 >> 30) GiB" } ?? "?"
-        let type = finding["current", "volumeType"]?.string ?? "?"
-        let claim: (namespace: String, name: String)? = finding["target", "kind"]?.string == "PersistentVolumeClaim"
-            ? (finding["namespace"]?.string ?? "", finding["target", "name"]?.string ?? "") : nil
-        let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
+        let size = finding.current["sizeBytes"]?.value.intValue.map { "\($0 >> 30) GiB" } ?? "?"
+        let type = finding.current["volumeType"]?.string ?? "?"
+        let claim: (namespace: String, name: String)? = finding.target.kind == "PersistentVolumeClaim"
+            ? (finding.namespace ?? "", finding.target.name) : nil
+        let savings = finding.monthlySavings ?? .zero
         var lines = [
             "#!/usr/bin/env bash",
-            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding["summary"]?.string ?? "orphan volume")."),
+            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding.summary ?? "orphan volume")."),
             comment("Deletes \(claim.map { "PVC \($0.namespace)/\($0.name), " } ?? "")PV \(volume) and EBS volume \(volumeId) (\(size) \(type), \(zone)); saves \(savings)/month."),
             comment("A snapshot is taken and completed first; to roll back, create a volume from it:"),
             comment("  aws ec2 create-volume --region \(region ?? "REGION") --availability-zone \(zone.isEmpty ? "ZONE" : zone) --snapshot-id SNAPSHOT_ID --volume-type \(type)"),
@@ -66,14 +66,14 @@ public enum Runbook {
     }
 
     /// Drains an idle Karpenter node and deletes it; Karpenter's finalizer terminates the instance.
-    public static func drainKarpenterNode(_ finding: JSON, node: Observed.Node) -> String {
-        let cluster = finding["cluster"]?.string ?? ""
-        let id = finding["id"]?.string ?? ""
-        let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
-        let pods = finding["recommended", "movePods"]?.value.stringList ?? []
+    public static func drainKarpenterNode(_ finding: FindingRecord, node: Observed.Node) -> String {
+        let cluster = finding.cluster
+        let id = finding.id
+        let savings = finding.monthlySavings ?? .zero
+        let pods = finding.recommended["movePods"]?.value.stringList ?? []
         var lines = [
             "#!/usr/bin/env bash",
-            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding["summary"]?.string ?? "idle node")."),
+            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding.summary ?? "idle node")."),
             comment("Drains \(node.name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?"), NodePool \(node.nodepool ?? "?")) and deletes it; saves \(savings)/month."),
             comment("Karpenter terminates the instance when its Node is deleted. Pods that move: \(pods.isEmpty ? "none" : pods.joined(separator: ", "))."),
             "# Rollback: nothing to restore; Karpenter launches a node again if pods are pending.",
@@ -91,16 +91,16 @@ public enum Runbook {
     }
 
     /// Scales an EKS managed node group whose desired size Terraform does not manage.
-    public static func scaleNodeGroup(_ finding: JSON, nodegroup: String, current: Int64, desired: Int64, minimum: Int64?, maximum: Int64?) -> String {
-        let cluster = finding["cluster"]?.string ?? ""
-        let id = finding["id"]?.string ?? ""
-        let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
+    public static func scaleNodeGroup(_ finding: FindingRecord, nodegroup: String, current: Int64, desired: Int64, minimum: Int64?, maximum: Int64?) -> String {
+        let cluster = finding.cluster
+        let id = finding.id
+        let savings = finding.monthlySavings ?? .zero
         var scaling = "desiredSize=\(desired)"
         if let minimum { scaling = "minSize=\(minimum),\(scaling)" }
         if let maximum { scaling += ",maxSize=\(maximum)" }
         let lines = [
             "#!/usr/bin/env bash",
-            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding["summary"]?.string ?? "idle node")."),
+            comment("Autopilot runbook for finding \(id) (cluster \(cluster)): \(finding.summary ?? "idle node")."),
             comment("Shrinks EKS managed node group \(nodegroup) to \(desired) node(s); saves \(savings)/month. EKS drains the node it removes,"),
             "# honouring PodDisruptionBudgets. Rollback: run again with the previous desiredSize.",
             "set -euo pipefail",

@@ -24,9 +24,9 @@ public struct StaticSite {
     /// By finding id (built once: a fleet has thousands): its entry, its newest `finding` record, its newest
     /// `change` record, and the incidents that link it.
     let entries: [String: WeeklyReport.Entry]
-    let findingRecords: [String: JSON]
+    let findingRecords: [String: FindingRecord]
     /// The ledger's copy of findings the run no longer reports (`lastReported`), by id.
-    let lastReportedFindings: [String: (finding: JSON, lastSeen: String?)]
+    let lastReportedFindings: [String: (finding: FindingRecord, lastSeen: String?)]
     let changeRecords: [String: JSON]
     let incidentsOfFinding: [String: [String]]
     /// By incident id, its newest record of each kind.
@@ -65,10 +65,10 @@ public struct StaticSite {
         }
         ledgerIncidents = newest(set.ledgerIncidents)
         streamIncidents = newest(set.incidents)
-        findingRecords = newest(set.findings)
-        var lastReported: [String: (finding: JSON, lastSeen: String?)] = [:]
+        findingRecords = Dictionary(set.findings.map { ($0.id, $0) }, uniquingKeysWith: { _, newer in newer })
+        var lastReported: [String: (finding: FindingRecord, lastSeen: String?)] = [:]
         for record in set.ledger {
-            if let id = record["id"]?.string, let finding = record["lastReported"], finding["id"] != nil {
+            if let id = record["id"]?.string, let stored = record["lastReported"], let finding = try? FindingRecord(stored) {
                 lastReported[id] = (finding, record["lastSeen"]?.string)
             }
         }

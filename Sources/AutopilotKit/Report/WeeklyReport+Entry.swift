@@ -151,18 +151,16 @@ extension WeeklyReport {
             billRealized: record["billVerification", "realizedMonthlySavings"]?.double.map(Money.init(dollars:)))
     }
 
-    static func entry(finding record: JSON) -> Entry? {
-        guard let id = record["id"]?.string else { return nil }
-        return Entry(
-            id: id, cluster: record["cluster"]?.string ?? "", team: record["team"]?.string ?? "unassigned",
-            detector: record["detector"]?.string ?? "", summary: record["summary"]?.string ?? "",
-            namespace: record["namespace"]?.string, targetKind: record["target", "kind"]?.string, targetName: record["target", "name"]?.string,
-            container: record["target", "container"]?.string, status: .detected, statusSince: nil,
-            savings: Money(dollars: record["monthlySavings"]?.double ?? 0), realized: .zero,
-            riskOverall: record["risk", "overall"]?.double, riskLevel: record["risk", "level"]?.string, gate: record["risk", "gate"]?.string,
+    static func entry(finding: FindingRecord) -> Entry {
+        Entry(
+            id: finding.id, cluster: finding.cluster, team: finding.team ?? "unassigned",
+            detector: finding.detector, summary: finding.summary ?? "",
+            namespace: finding.namespace, targetKind: finding.target.kind, targetName: finding.target.name,
+            container: finding.target.container, status: .detected, statusSince: nil,
+            savings: finding.monthlySavings ?? .zero, realized: .zero,
+            riskOverall: finding.risk?.overall, riskLevel: finding.risk?.level, gate: finding.risk?.gate,
             changeState: nil, changeBranch: nil, changeURL: nil, changeReason: nil,
             verification: nil, verificationReason: nil, verificationAt: nil, transitions: [],
-            notes: record["notes"]?.value.stringList ?? [],
-            billedSavings: record["billedSavings", "monthly"]?.double.map(Money.init(dollars:)))
+            notes: finding.notes, billedSavings: finding.billedSavings?.monthly)
     }
 }

@@ -112,7 +112,7 @@ extension WeeklyReport {
         for entry in set.ledger.compactMap(Self.entry(ledger:)) { latest[entry.id] = entry }
         var entries = Array(latest.values)
         let recorded = Set(entries.map(\.id))
-        entries += set.findings.compactMap(Self.entry(finding:)).filter { !recorded.contains($0.id) }
+        entries += set.findings.map(Self.entry(finding:)).filter { !recorded.contains($0.id) }
         if let team { entries = entries.filter { $0.team == team } }
         entries.sort { $0.id < $1.id }
         self.entries = entries

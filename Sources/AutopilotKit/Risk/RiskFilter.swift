@@ -20,9 +20,8 @@ public struct RiskFilter {
         let (cluster, findings) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
         let scorer = RiskScorer(cluster: cluster, policy: policy, now: now ?? cluster.dataTime)
         var assessments: [RiskAssessment] = []
-        // Held findings passed `Finding.validate`: detector and target are there.
         for held in findings {
-            let (record, risk) = scorer.assess(held.record)
+            let (record, risk) = scorer.assess(held.finding)
             assessments.append(risk)
             try writer.write(record)
         }

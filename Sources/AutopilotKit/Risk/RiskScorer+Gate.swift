@@ -1,12 +1,11 @@
 extension RiskScorer {
     /// The finding with `risk` added (replacing one from an earlier run), its first step applied if the
     /// policy caps the change, and the assessment.
-    public func assess(_ finding: JSON) -> (record: JSONValue, risk: RiskAssessment) {
-        var record = finding.value
+    public func assess(_ finding: FindingRecord) -> (record: JSONValue, risk: RiskAssessment) {
+        var record = finding.json.value
         var step: JSONValue = .null
         var view = finding
-        var stepTree: JSON?
-        if let earlier = finding["risk", "step"], earlier.isObject {
+        if let earlier = finding.risk?.step, earlier.isObject {
             // Scored before: the recommendation is already the first step; keep the final target.
             step = earlier.value
         } else {
@@ -17,8 +16,7 @@ extension RiskScorer {
                 record = limited
                 step = first
                 // Score the change that will actually be made: the first step.
-                stepTree = try? JSON.parse(record.text)
-                if let stepTree { view = stepTree }
+                if let first = try? FindingRecord(JSON.parse(record.text)) { view = first }
             case .cannotStep(let first):
                 step = first
             }
@@ -27,7 +25,7 @@ extension RiskScorer {
         var risk = RiskAssessment(
             blastRadius: blastRadius(affected), latencyImpact: latencyImpact(view, affected),
             dependencyRisk: dependencyRisk(view, affected), sloImpact: sloImpact(view, affected),
-            confidence: RiskAssessment.round2(min(1, max(0, view["confidence"]?.double ?? 0))), gate: .auto, gateReasons: [],
+            confidence: RiskAssessment.round2(min(1, max(0, view.confidence ?? 0))), gate: .auto, gateReasons: [],
             step: step)
         (risk.gate, risk.gateReasons) = gate(view, affected, risk)
         record.remove("risk")
@@ -36,7 +34,7 @@ extension RiskScorer {
     }
 
     /// block, approve or auto, with the policy rules that decided it: the first kind that has a rule.
-    func gate(_ finding: JSON, _ affected: Affected, _ risk: RiskAssessment) -> (RiskAssessment.Gate, [String]) {
+    func gate(_ finding: FindingRecord, _ affected: Affected, _ risk: RiskAssessment) -> (RiskAssessment.Gate, [String]) {
         var block: [String] = []
         if risk.overall >= policy.blockAbove { block.append("overall \(risk.overall.short) ≥ \(policy.blockAbove.short): too risky to change") }
         if affected.nodeLevel && !affected.nodes.isEmpty {
@@ -44,7 +42,7 @@ extension RiskScorer {
                 block.append("the drain is blocked: " + (DrainBlockers.find([pod], cluster).first ?? "\(pod.namespace)/\(pod.name) cannot move"))
             }
         }
-        if let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int {
+        if let before = finding.current.minReplicas, let after = finding.recommended.minReplicas {
             // The final target counts, not only the first step.
             let target = risk.step["field"] == .string("minReplicas") ? risk.step["target"]?.intValue ?? after : after
             if before >= policy.minReplicas, min(after, target) < policy.minReplicas {
@@ -54,8 +52,8 @@ extension RiskScorer {
         if !block.isEmpty { return (.block, block.map { "gate block: " + $0 }) }
 
         var approve: [String] = []
-        if policy.isProtected(finding["namespace"]?.string) {
-            approve.append("namespace \(finding["namespace"]!.string!) is protected (\(policy.protectedNamespaces.joined(separator: ", ")))")
+        if policy.isProtected(finding.namespace) {
+            approve.append("namespace \(finding.namespace ?? "") is protected (\(policy.protectedNamespaces.joined(separator: ", ")))")
         }
         let protectedPods = affected.nodeLevel && !affected.nodes.isEmpty ? affected.pods.filter { policy.isProtected($0.namespace) } : []
         if !protectedPods.isEmpty {
@@ -75,24 +73,24 @@ extension RiskScorer {
             approve.append("the change restarts the only replica of \(workload.key)")
         }
         if affected.nodeLevel && !affected.nodes.isEmpty && !policy.autoNodeChanges { approve.append("node removals and replacements need a human (autoNodeChanges: false)") }
-        let kind = FindingKind(of: finding)
+        let kind = finding.kind
         if kind == .orphanVolume { approve.append("deleting a volume is irreversible") }
         // A smaller heap changes how the application collects garbage, not only what the node reserves.
-        if let flag = finding["recommended", "runtimeFlag", "value"]?.string {
-            let runtime = RuntimeMemory.Runtime(rawValue: finding["recommended", "runtimeFlag", "runtime"]?.string ?? "jvm") ?? .jvm
-            approve.append("it lowers \(HeapCut.name(runtime)) (\(finding["current", "runtimeFlag", "value"]?.string ?? "?") → \(flag)): "
+        if let flag = finding.recommended["runtimeFlag", "value"]?.string {
+            let runtime = RuntimeMemory.Runtime(rawValue: finding.recommended["runtimeFlag", "runtime"]?.string ?? "jvm") ?? .jvm
+            approve.append("it lowers \(HeapCut.name(runtime)) (\(finding.current["runtimeFlag", "value"]?.string ?? "?") → \(flag)): "
                 + "garbage collection and latency change with it")
         }
         if kind == .stuckTerminating {
             approve.append("a person must act: force-deleting or removing a finalizer skips the cleanup it waits for")
         }
-        if finding["priceSource"]?.string == "none" { approve.append("no single change to apply: a human decides the fix") }
+        if finding.priceSource == "none" { approve.append("no single change to apply: a human decides the fix") }
         if !approve.isEmpty { return (.approve, approve.map { "gate approve: " + $0 }) }
         return (.auto, ["gate auto: low risk outside protected namespaces"])
     }
 
     /// Resource changes roll the pods; an HPA or ScaledObject change does not.
-    private func restartsPods(_ finding: JSON) -> Bool {
-        FindingKind(of: finding)?.changesRequests ?? false
+    private func restartsPods(_ finding: FindingRecord) -> Bool {
+        finding.kind?.changesRequests ?? false
     }
 }

@@ -34,14 +34,14 @@ public struct RiskScorer: Sendable {
         var nodeLevel = false
     }
 
-    func affected(_ finding: JSON) -> Affected {
+    func affected(_ finding: FindingRecord) -> Affected {
         let nodes = ObservedCluster.nodes(of: finding)
         if !nodes.isEmpty {
             return Affected(pods: nodes.flatMap { cluster.pods(on: $0).filter { $0.holdsCapacity && !$0.isDaemonSetPod } }, nodes: nodes,
                             nodeLevel: true)
         }
         guard let key = cluster.workloadKey(of: finding) else { return Affected() }
-        let isAutoscaler = ["HorizontalPodAutoscaler", "ScaledObject"].contains(finding["target", "kind"]?.string ?? "")
+        let isAutoscaler = ["HorizontalPodAutoscaler", "ScaledObject"].contains(finding.target.kind)
         return Affected(workload: cluster.workloads[key], pods: cluster.pods(of: key).filter { $0.phase == "Running" },
                         nodeLevel: !isAutoscaler && key.kind == "DaemonSet")
     }
@@ -63,19 +63,19 @@ public struct RiskScorer: Sendable {
         ], reasons: affected.pods.isEmpty && !affected.nodeLevel ? [] : reasons)
     }
 
-    func latencyImpact(_ finding: JSON, _ affected: Affected) -> RiskAssessment.Factor {
+    func latencyImpact(_ finding: FindingRecord, _ affected: Affected) -> RiskAssessment.Factor {
         var score = 0.0
         var reasons: [String] = []
         var details: [JSONValue.Member] = []
-        switch FindingKind(of: finding) {
+        switch finding.kind {
         case .overRequestedCPU:
-            guard let new = finding["recommended", "cpu"]?.double else { break }
-            if let above = finding["backtest", "stepsAbove"]?.double, let steps = finding["backtest", "steps"]?.double, steps > 0 {
+            guard let new = finding.recommended.cpu else { break }
+            if let above = finding.backtest?["stepsAbove"]?.double, let steps = finding.backtest?["steps"]?.double, steps > 0 {
                 let share = above / steps
                 // The window replayed: how often, and how long at a stretch, a pod would have wanted more
                 // than it reserved (it still gets idle CPU then, but is no longer guaranteed it).
                 // A run of unknown length is never taken for a short one.
-                let longest = finding["backtest", "longestMinutesAbove"]?.double
+                let longest = finding.backtest?["longestMinutesAbove"]?.double
                 let short = longest.map { $0 <= 15 } ?? false
                 let moderate = longest.map { $0 <= 60 } ?? true
                 score = share == 0 ? 0.05 : share < 0.01 && short ? 0.2 : share < 0.05 && moderate ? 0.5 : 0.8
@@ -84,7 +84,7 @@ public struct RiskScorer: Sendable {
                     + " (none: 0.05, < 1% and ≤ 15 min: 0.2, < 5% and ≤ 60 min: 0.5, else 0.8)")
                 details = [.init("newRequest", .double(new)), .init("shareAbove", .double((share * 10_000).rounded() / 10_000)),
                            .init("longestMinutesAbove", .optional(longest))]
-            } else if let p99 = finding["basis", "usage", "p99"]?.double, p99 > 0 {
+            } else if let p99 = finding.basis?["usage", "p99"]?.double, p99 > 0 {
                 // A finding from before backtests: the headroom over p99 stands in for them.
                 let headroom = (new - p99) / p99
                 score = headroom < 0 ? 0.8 : headroom < 0.15 ? 0.5 : headroom < 0.5 ? 0.2 : 0.05
@@ -92,21 +92,21 @@ public struct RiskScorer: Sendable {
                     + " (no backtest on the finding; below p99: 0.8, < 15%: 0.5, < 50%: 0.2, else 0.05)")
                 details = [.init("newRequest", .double(new)), .init("p99", .double(p99)), .init("headroom", .double(RiskAssessment.round2(headroom)))]
             } else { break }
-            let throttled = affected.workload.flatMap { cluster.usage[$0.key]?[finding["target", "container"]?.string ?? ""]?.throttledRatio }
+            let throttled = affected.workload.flatMap { cluster.usage[$0.key]?[finding.target.container ?? ""]?.throttledRatio }
             if let throttled, throttled >= 0.05 {
                 score += 0.2
                 reasons.append("already throttled in \(Self.percent(throttled)) of CFS periods (+ 0.2)")
             }
             details.append(.init("throttledRatio", .optional(throttled)))
         case .overRequestedMemory:
-            guard let new = finding["recommended", "memory"]?.int, let peak = finding["basis", "usage", "max"]?.double, peak > 0 else { break }
+            guard let new = finding.recommended.memory, let peak = finding.basis?["usage", "max"]?.double, peak > 0 else { break }
             let headroom = (Double(new) - peak) / peak
             score = headroom < 0.1 ? 0.5 : headroom < 0.25 ? 0.2 : 0.05
             reasons.append("new request \(Units.memory(new)) is \(Self.percent(headroom)) above the peak working set "
                 + "\(Units.memory(bytes: peak)) (< 10%: 0.5, < 25%: 0.2, else 0.05)")
             details = [.init("newRequest", .int(new)), .init("max", .double(peak)), .init("headroom", .double(RiskAssessment.round2(headroom)))]
         case .misconfiguredAutoscaling:
-            if let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int, after < before {
+            if let before = finding.current.minReplicas, let after = finding.recommended.minReplicas, after < before {
                 score = 0.3
                 reasons.append("minReplicas \(before) → \(after): a load spike waits for new pods to start (0.3)")
             }
@@ -123,7 +123,7 @@ public struct RiskScorer: Sendable {
         return .init(score: score, details: [.init("level", .string(level))] + details, reasons: reasons)
     }
 
-    func dependencyRisk(_ finding: JSON, _ affected: Affected) -> RiskAssessment.Factor {
+    func dependencyRisk(_ finding: FindingRecord, _ affected: Affected) -> RiskAssessment.Factor {
         var score = 0.0
         var reasons: [String] = []
         let services = servicesSelecting(affected.workload.map { _ in affected.pods } ?? [])
@@ -156,7 +156,7 @@ public struct RiskScorer: Sendable {
             score += 0.3 * Double(blocking.count)
             reasons.append("PodDisruptionBudget\(blocking.count == 1 ? "" : "s") \(blocking.joined(separator: ", ")) allow 0 disruptions (+ 0.3 each)")
         }
-        let irreversible = FindingKind(of: finding) == .orphanVolume
+        let irreversible = finding.kind == .orphanVolume
         if irreversible {
             score += 0.5
             reasons.append("deleting a volume cannot be undone: its data goes with it (+ 0.5)")
@@ -167,7 +167,7 @@ public struct RiskScorer: Sendable {
         ], reasons: reasons)
     }
 
-    func sloImpact(_ finding: JSON, _ affected: Affected) -> RiskAssessment.Factor {
+    func sloImpact(_ finding: FindingRecord, _ affected: Affected) -> RiskAssessment.Factor {
         var score = 0.0
         var reasons: [String] = []
         let workloads = affected.workload.map { [$0] }
@@ -177,7 +177,7 @@ public struct RiskScorer: Sendable {
             score += 0.6
             reasons.append("marked \(policy.criticalMarker): \(critical.joined(separator: ", ")) (+ 0.6)")
         }
-        let start = finding["basis", "window", "start"]?.string.flatMap(RFC3339.date) ?? now.addingTimeInterval(-14 * 86_400)
+        let start = finding.basis?["window", "start"]?.string.flatMap(RFC3339.date) ?? now.addingTimeInterval(-14 * 86_400)
         let events = recentWarnings(workloads, since: start)
         if !events.isEmpty {
             score += min(0.4, 0.2 * Double(events.count))

@@ -12,22 +12,22 @@ enum StepLimit {
         case cannotStep(JSONValue)
     }
 
-    static func apply(_ finding: JSON, maxReduction: Double) -> Outcome {
+    static func apply(_ finding: FindingRecord, maxReduction: Double) -> Outcome {
         let field: String
         let current: Double
         let target: Double
         let stepValue: Double
-        switch FindingKind(of: finding) {
+        switch finding.kind {
         case .overRequestedCPU:
-            guard let before = finding["current", "cpu"]?.double, let after = finding["recommended", "cpu"]?.double else { return .fits }
+            guard let before = finding.current.cpu, let after = finding.recommended.cpu else { return .fits }
             (field, current, target) = ("cpu", before, after)
             stepValue = max(RequestRounding.cpu(before * (1 - maxReduction)), after)
         case .overRequestedMemory:
-            guard let before = finding["current", "memory"]?.int, let after = finding["recommended", "memory"]?.int else { return .fits }
+            guard let before = finding.current.memory, let after = finding.recommended.memory else { return .fits }
             (field, current, target) = ("memory", Double(before), Double(after))
             stepValue = Double(max(RequestRounding.memory(Double(before) * (1 - maxReduction)), after))
         case .misconfiguredAutoscaling:
-            guard let before = finding["current", "minReplicas"]?.int, let after = finding["recommended", "minReplicas"]?.int else { return .fits }
+            guard let before = finding.current.minReplicas, let after = finding.recommended.minReplicas else { return .fits }
             (field, current, target) = ("minReplicas", Double(before), Double(after))
             stepValue = max((Double(before) * (1 - maxReduction)).rounded(.up), Double(after))
         // Raises and removals are not cut in steps; an unknown kind is left as it is.
@@ -37,7 +37,7 @@ enum StepLimit {
         guard target < current, (current - target) / current > maxReduction + 1e-9 else { return .fits }
         let number = { (value: Double) -> JSONValue in field == "cpu" ? .double(value) : .int(Int64(value)) }
         // An HPA-forecast CPU finding priced its replicas for the final request: a partial step would not match.
-        let forecast = field == "cpu" && finding["basis", "hpa"].map { !$0.isNull } == true
+        let forecast = field == "cpu" && finding.basis?["hpa"].map { !$0.isNull } == true
         guard stepValue < current, !forecast else {
             return .cannotStep([
                 "field": .string(field), "from": number(current), "to": number(target), "target": number(target),
@@ -46,19 +46,19 @@ enum StepLimit {
         }
         let share = (current - stepValue) / (current - target)
         let value: JSONValue = field == "cpu" ? .double(stepValue) : .int(Int64(stepValue))
-        var record = finding.value
+        var record = finding.json.value
         record.set("recommended", field, to: value)
         if field == "minReplicas" { record.set("recommended", "replicas", to: value) }
         var saving: Money?
-        if let cost = finding["monthlyCost"], let before = cost["current"]?.double, let after = cost["recommended"]?.double {
+        if let cost = finding.monthlyCost {
             // Cost is linear in the request (and in replicas): the first step saves its share of the whole.
-            let stepSaving = Money(dollars: (Money(dollars: before) - Money(dollars: after)).dollars * share)
-            record.set("monthlyCost", "recommended", to: (Money(dollars: before) - stepSaving).json)
+            let stepSaving = Money(dollars: (cost.current - cost.recommended).dollars * share)
+            record.set("monthlyCost", "recommended", to: (cost.current - stepSaving).json)
             record.set("monthlySavings", to: stepSaving.json)
             saving = stepSaving
         }
         let shown = field == "cpu" ? Units.cpu(stepValue) : field == "memory" ? Units.memory(Int64(stepValue)) : String(Int64(stepValue))
-        if var summary = finding["summary"]?.string {
+        if var summary = finding.summary {
             if let range = summary.range(of: "; saves ", options: .backwards) { summary = String(summary[..<range.lowerBound]) }
             if summary.hasSuffix(".") { summary.removeLast() }
             summary += "; first step \(shown) (at most \(Int((maxReduction * 100).rounded()))% per change)"

@@ -43,12 +43,12 @@ public struct NotifyFilter {
     }
 
     public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> Outcome {
-        var held: [(record: JSON, text: [UInt8])] = []
+        var held: [(finding: FindingRecord, text: [UInt8])] = []
         var pullRequests: [String: String] = [:]
         try RecordForwarding.run(reader, to: writer, wanted: ["finding", "change"], diagnostics: diagnostics) { record, line in
             if record["kind"]?.string == "finding" {
-                guard try Finding.isUsable(record, at: line, diagnostics: diagnostics, otherwise: "not notified") else { return true }
-                held.append((record, Array(line.bytes)))
+                guard let finding = try Finding.read(record, at: line, diagnostics: diagnostics, otherwise: "not notified") else { return true }
+                held.append((finding, Array(line.bytes)))
                 return false
             }
             for id in record["findingIds"]?.value.stringList ?? [] {
@@ -60,7 +60,8 @@ public struct NotifyFilter {
         var outcome = Outcome()
         var outage: SlackError?
         for (finding, text) in held {
-            guard let id = finding["id"]?.string, settings.gates.contains(finding["risk", "gate"]?.string ?? "") else {
+            let id = finding.id
+            guard settings.gates.contains(finding.risk?.gate ?? "") else {
                 try writer.write(raw: text)
                 continue
             }
@@ -84,7 +85,7 @@ public struct NotifyFilter {
                 notification.set("reason", to: .string("\(error)"))
             }
             if case .dryRun = delivery { try writer.write(raw: text); continue }
-            var record = finding.value
+            var record = finding.json.value
             record.remove("notified")
             record.remove("notification")
             record.set("notified", to: .bool(notified))
@@ -94,7 +95,7 @@ public struct NotifyFilter {
         return outcome
     }
 
-    private func notify(_ id: String, _ finding: JSON, pullRequest: String?, store: LedgerStore?, outage: SlackError?,
+    private func notify(_ id: String, _ finding: FindingRecord, pullRequest: String?, store: LedgerStore?, outage: SlackError?,
                         into notification: inout JSONValue, writer: NDJSONWriter, outcome: inout Outcome) throws -> Bool {
         var message = SlackMessage(finding: finding, pullRequestURL: pullRequest, evidenceURL: evidenceURL(id))
         var lifecycle = ""
@@ -121,14 +122,14 @@ public struct NotifyFilter {
             notification.set("reason", to: "decided before any message was sent: nothing to ask")
             return false
         }
-        guard let channel = settings.channel ?? settings.config.channel(team: finding["team"]?.string) else {
-            throw SlackError(description: "no channel for team \(finding["team"]?.string ?? "unassigned"): give --channel or a defaultChannel in --config", unreachable: false)
+        guard let channel = settings.channel ?? settings.config.channel(team: finding.team) else {
+            throw SlackError(description: "no channel for team \(finding.team ?? "unassigned"): give --channel or a defaultChannel in --config", unreachable: false)
         }
         let payload: JSONValue = ["channel": .string(channel), "text": .string(message.text), "blocks": message.blocks]
         switch delivery {
         case .dryRun:
             let method = existing == nil ? "chat.postMessage" : "chat.update"
-            try writer.write(["kind": "slackmessage", "cluster": .optional(finding["cluster"]?.string), "findingId": .string(id),
+            try writer.write(["kind": "slackmessage", "cluster": .optional(finding.cluster), "findingId": .string(id),
                               "method": .string(method), "payload": payload])
             return false
         case .webhook(let client, let url):

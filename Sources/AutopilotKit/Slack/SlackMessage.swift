@@ -4,42 +4,42 @@ import Foundation
 /// confidence, risk with its top reasons, the PR, and Approve / Reject / Explain / View details buttons.
 /// Once decided, the same message shows who decided and when, without buttons.
 public struct SlackMessage {
-    public var finding: JSON
+    public var finding: FindingRecord
     public var pullRequestURL: String?
     public var evidenceURL: String?
     /// Set once a person decided: the status, who and when.
     public var decision: (status: String, actor: String, at: String)?
 
-    public init(finding: JSON, pullRequestURL: String? = nil, evidenceURL: String? = nil) {
+    public init(finding: FindingRecord, pullRequestURL: String? = nil, evidenceURL: String? = nil) {
         self.finding = finding
         self.pullRequestURL = pullRequestURL
         self.evidenceURL = evidenceURL
     }
 
-    public var id: String { finding["id"]?.string ?? "" }
+    public var id: String { finding.id }
 
     /// The fallback text (notifications, screen readers). Slack reads it as mrkdwn too, so the cluster's
     /// words are escaped here as in the blocks: a name holding `<!channel>` must not ping anyone.
     public var text: String {
-        let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
-        return "Autopilot: \(Self.escape(finding["summary"]?.string ?? id)) (\(savings)/month)"
+        let savings = finding.monthlySavings ?? .zero
+        return "Autopilot: \(Self.escape(finding.summary ?? id)) (\(savings)/month)"
     }
 
     public var blocks: JSONValue {
-        let savings = Money(dollars: finding["monthlySavings"]?.value.doubleValue ?? 0)
-        let confidence = Int(((finding["confidence"]?.value.doubleValue ?? 0) * 100).rounded())
-        let overall = finding["risk", "overall"]?.value.doubleValue.map { String(format: "%.2f", $0) } ?? "?"
-        let cluster = finding["cluster"]?.string ?? ""
+        let savings = finding.monthlySavings ?? .zero
+        let confidence = Int(((finding.confidence ?? 0) * 100).rounded())
+        let overall = finding.risk?.overall.map { String(format: "%.2f", $0) } ?? "?"
+        let cluster = finding.cluster
         var blocks: [JSONValue] = [
-            ["type": "section", "text": Self.markdown("*\(Self.escape(finding["summary"]?.string ?? id))*")],
+            ["type": "section", "text": Self.markdown("*\(Self.escape(finding.summary ?? id))*")],
             ["type": "section", "fields": .array([
                 Self.markdown("*Savings*\n\(savings)/month"),
                 Self.markdown("*Confidence*\n\(confidence)%"),
-                Self.markdown("*Risk*\n\(Self.escape(finding["risk", "level"]?.string ?? "unscored")) (\(overall))"),
-                Self.markdown("*Team / cluster*\n\(Self.escape(finding["team"]?.string ?? "unassigned")) / \(Self.escape(cluster))"),
+                Self.markdown("*Risk*\n\(Self.escape(finding.risk?.level ?? "unscored")) (\(overall))"),
+                Self.markdown("*Team / cluster*\n\(Self.escape(finding.team ?? "unassigned")) / \(Self.escape(cluster))"),
             ])],
         ]
-        let reasons = (finding["risk", "reasons"]?.value.stringList ?? []).prefix(3)
+        let reasons = (finding.risk?.reasons ?? []).prefix(3)
         if !reasons.isEmpty {
             blocks.append(["type": "context", "elements": .array(reasons.map { Self.markdown("• " + Self.escape($0)) })])
         }
@@ -60,7 +60,7 @@ public struct SlackMessage {
             buttons.append(details)
             blocks.append(["type": "actions", "block_id": .string("autopilot:\(id)"), "elements": .array(buttons)])
         }
-        blocks.append(["type": "context", "elements": [Self.markdown("`\(Self.escape(id))` · \(Self.escape(finding["detector"]?.string ?? "")) · gate \(Self.escape(finding["risk", "gate"]?.string ?? "?"))")]])
+        blocks.append(["type": "context", "elements": [Self.markdown("`\(Self.escape(id))` · \(Self.escape(finding.detector)) · gate \(Self.escape(finding.risk?.gate ?? "?"))")]])
         return .array(blocks)
     }
 

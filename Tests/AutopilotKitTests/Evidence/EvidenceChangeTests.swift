@@ -16,7 +16,7 @@ final class EvidenceChangeTests: XCTestCase {
     }
 
     private func pack(_ finding: String) throws -> EvidencePack {
-        EvidencePack(finding: try JSON.parse(finding), cluster: ObservedCluster(), costs: CostModel(prices: .embedded()))
+        EvidencePack(finding: try FindingRecord.test(finding), cluster: ObservedCluster(), costs: CostModel(prices: .embedded()))
     }
 
     func testTheTableHoldsEachFieldTheChangeSetsAndItsRollback() throws {

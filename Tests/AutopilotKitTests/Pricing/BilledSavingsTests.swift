@@ -128,7 +128,7 @@ final class BilledSavingsTests: XCTestCase {
         after.start = start
         after.end = start.addingTimeInterval(720 * 3600)
         bill.add(after)
-        let finding = try JSON.parse("""
+        let finding = try FindingRecord.test("""
             {"detector":"node-consolidation","recommended":{"instanceType":"m6i.xlarge"},
              "billed":{"resources":["i-old"],"monthlyCost":{"current":280.32,"recommended":140.16}}}
             """)

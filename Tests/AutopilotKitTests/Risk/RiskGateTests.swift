@@ -260,10 +260,10 @@ final class RiskGateReviewTests: XCTestCase {
     }
 
     func testCannotStepWhenRoundingReachesTheCurrentValue() throws {
-        let finding = try JSON.parse(#"{"kind":"finding","detector":"misconfigured-autoscaling","current":{"minReplicas":2},"recommended":{"minReplicas":1}}"#)
+        let finding = try FindingRecord.test(#"{"kind":"finding","detector":"misconfigured-autoscaling","current":{"minReplicas":2},"recommended":{"minReplicas":1}}"#)
         guard case .cannotStep(let step) = StepLimit.apply(finding, maxReduction: 0.3) else { return XCTFail("2 → 1 at 30% has no first step") }
         XCTAssertEqual(step["uncapped"], .bool(true))
-        let hpa = try JSON.parse(#"{"kind":"finding","detector":"over-requested-cpu","current":{"cpu":2.0},"recommended":{"cpu":0.5},"basis":{"hpa":{"name":"api"}}}"#)
+        let hpa = try FindingRecord.test(#"{"kind":"finding","detector":"over-requested-cpu","current":{"cpu":2.0},"recommended":{"cpu":0.5},"basis":{"hpa":{"name":"api"}}}"#)
         guard case .cannotStep = StepLimit.apply(hpa, maxReduction: 0.5) else { return XCTFail("an HPA-forecast finding is not stepped") }
     }
 }

@@ -115,7 +115,7 @@ enum RiskFixtures {
 
     // MARK: Scoring
 
-    static func json(_ finding: Finding) throws -> JSON { try JSON.parse(finding.json.text) }
+    static func json(_ finding: Finding) throws -> FindingRecord { try FindingRecord(JSON.parse(finding.json.text)) }
 
     /// The rewritten record (parsed back) and the assessment.
     static func assess(_ finding: Finding, in cluster: ObservedCluster, policy: RiskPolicy = RiskPolicy()) throws
@@ -275,7 +275,7 @@ final class RiskScorerTests: XCTestCase {
         guard case .object(var members) = finding.json else { return XCTFail("a finding is an object") }
         let keys = members.map(\.key)
         members.insert(.init("risk", ["overall": 0.99, "gate": "block"]), at: 3)
-        let stale = try JSON.parse(JSONValue.object(members).text)
+        let stale = try FindingRecord(JSON.parse(JSONValue.object(members).text))
 
         let (record, risk) = RiskScorer(cluster: RiskFixtures.cluster(), now: Fixtures.now).assess(stale)
         guard case .object(let written) = record else { return XCTFail("the record is an object") }
@@ -294,7 +294,7 @@ final class RiskScorerTests: XCTestCase {
     func testAssessingTwiceGivesTheSameRecord() throws {
         let cluster = riskyCluster()
         let (first, _) = try RiskFixtures.assess(RiskFixtures.cpuFinding(to: 1, p99: 1.2, confidence: 0.83), in: cluster)
-        let second = RiskScorer(cluster: cluster, now: Fixtures.now).assess(first).record
+        let second = RiskScorer(cluster: cluster, now: Fixtures.now).assess(try FindingRecord(first)).record
         XCTAssertEqual(second.text, first.value.text)
     }
 

@@ -127,7 +127,7 @@ final class StepLimitTests: XCTestCase {
             XCTAssertEqual(record["risk", "step"]?.isNull, true, finding.summary)
             var written = record.value
             written.remove("risk")
-            XCTAssertEqual(written, try RiskFixtures.json(finding).value, "everything but risk as it came: \(finding.summary)")
+            XCTAssertEqual(written, try RiskFixtures.json(finding).json.value, "everything but risk as it came: \(finding.summary)")
         }
     }
 

@@ -3,10 +3,10 @@ import XCTest
 
 /// The Block Kit message of one finding, built without Slack: fields, escaping, buttons, the decided form.
 final class SlackMessageTests: XCTestCase {
-    private func finding(summary: String = "Lower the CPU of shop/web from 2 to 500m") throws -> JSON {
+    private func finding(summary: String = "Lower the CPU of shop/web from 2 to 500m") throws -> FindingRecord {
         let risk = #""risk":{"overall":0.25,"level":"low","gate":"auto","reasons":["one","two","three","four"]}"#
         let summaryJSON = String(decoding: try JSONSerialization.data(withJSONObject: [summary], options: [.withoutEscapingSlashes]), as: UTF8.self).dropFirst().dropLast()
-        return try JSON.parse(#"{"id":"f-1a2b","cluster":"prod-us","detector":"over-requested-cpu","summary":\#(summaryJSON),"team":"shop","monthlySavings":1234.5,"confidence":0.876,\#(risk)}"#)
+        return try FindingRecord.test(#"{"id":"f-1a2b","cluster":"prod-us","detector":"over-requested-cpu","summary":\#(summaryJSON),"team":"shop","monthlySavings":1234.5,"confidence":0.876,\#(risk)}"#)
     }
 
     /// The blocks as Foundation objects (independent of the JSON code under test).
