@@ -15,12 +15,12 @@ Each source's access key id names it (ASIASTSEXAMPLE, ASIAPODEXAMPLE, ASIAIMDSEX
 token is "<source>-session-token". It prints `LISTENING <port>`, logs `METHOD PATH` per request to --log
 and stops on SIGTERM."""
 import argparse
-import json
-import signal
+import os
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+
+sys.dont_write_bytecode = True  # no __pycache__ left in the Swift test target
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_server  # noqa: E402  (beside this script)
 
 ROLE = "autopilot-bastion"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -28,30 +28,18 @@ SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--log", required=True)
+    fake_server.add_log_option(parser)
     parser.add_argument("--web-identity-token", default="eyJ.web-identity.token")
     parser.add_argument("--role-arn", default="arn:aws:iam::111122223333:role/autopilot")
     parser.add_argument("--pod-token", default="pod-identity-token")
     args = parser.parse_args()
-    log = open(args.log, "a", buffering=1)
+    log = fake_server.open_log("fake_aws_credentials", args.log)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(fake_server.Handler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, *_):
-            pass
-
-        def reply(self, status, body, content_type="application/json"):
-            data = body if isinstance(body, bytes) else (json.dumps(body) if not isinstance(body, str) else body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
         def body(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length).decode() if length else ""
+            return self.read_body().decode()
 
         @staticmethod
         def credentials(source):
@@ -60,13 +48,13 @@ def main():
                     "Expiration": "2099-01-01T00:00:00Z", "LastUpdated": "2026-01-01T00:00:00Z"}
 
         def do_POST(self):
-            log.write(f"POST {self.path}\n")
-            form = {k: v[-1] for k, v in parse_qs(self.body()).items()}
+            log.line(f"POST {self.path}")
+            form = fake_server.last_values(self.body(), keep_blank_values=False)
             if self.path != "/" or form.get("Action") != "AssumeRoleWithWebIdentity" or form.get("Version") != "2011-06-15":
-                return self.reply(400, "<ErrorResponse><Error><Code>InvalidAction</Code><Message>unknown action</Message></Error></ErrorResponse>", "text/xml")
+                return self.send_text(400, "<ErrorResponse><Error><Code>InvalidAction</Code><Message>unknown action</Message></Error></ErrorResponse>", "text/xml")
             if form.get("WebIdentityToken") != args.web_identity_token or form.get("RoleArn") != args.role_arn \
                     or not form.get("RoleSessionName"):
-                return self.reply(400, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"
+                return self.send_text(400, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"
                                        "<Code>InvalidIdentityToken</Code><Message>Couldn't retrieve verification key from your "
                                        "identity provider</Message></Error><RequestId>fake</RequestId></ErrorResponse>", "text/xml")
             c = self.credentials("sts")
@@ -78,38 +66,35 @@ def main():
                    f"<SessionToken>{c['Token']}</SessionToken><Expiration>{c['Expiration']}</Expiration></Credentials>"
                    "</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata>"
                    "</AssumeRoleWithWebIdentityResponse>")
-            return self.reply(200, xml, "text/xml")
+            return self.send_text(200, xml, "text/xml")
 
         def do_PUT(self):
-            log.write(f"PUT {self.path}\n")
+            log.line(f"PUT {self.path}")
             self.body()
             if self.path != "/latest/api/token" or not self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
-                return self.reply(400, "", "text/plain")
-            return self.reply(200, "imds-session", "text/plain")
+                return self.send_text(400, "", "text/plain")
+            return self.send_text(200, "imds-session", "text/plain")
 
         def do_GET(self):
-            log.write(f"GET {self.path}\n")
+            log.line(f"GET {self.path}")
             if self.path == "/v1/credentials":
                 if self.headers.get("Authorization") != args.pod_token:
-                    return self.reply(401, {"Message": "invalid token"})
-                return self.reply(200, self.credentials("pod"))
+                    return self.send_json(401, {"Message": "invalid token"})
+                return self.send_json(200, self.credentials("pod"))
             prefix = "/latest/meta-data/iam/security-credentials/"
             if self.path.startswith(prefix):
                 if self.headers.get("X-aws-ec2-metadata-token") != "imds-session":
-                    return self.reply(401, "", "text/plain")
+                    return self.send_text(401, "", "text/plain")
                 role = self.path[len(prefix):]
                 if role == "":
-                    return self.reply(200, ROLE, "text/plain")
+                    return self.send_text(200, ROLE, "text/plain")
                 if role == ROLE:
-                    return self.reply(200, self.credentials("imds"))
-            return self.reply(404, "", "text/plain")
+                    return self.send_json(200, self.credentials("imds"))
+            return self.send_text(404, "", "text/plain")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    server.serve_forever()
-    sys.exit(0)
+    server = fake_server.listen("fake_aws_credentials", 0, fake_server.Server, Handler, log)
+    return fake_server.serve(server)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

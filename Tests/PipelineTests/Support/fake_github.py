@@ -10,14 +10,19 @@ State lives in memory. See README.md beside this file.
 import argparse
 import hashlib
 import json
+import os
 import re
-import signal
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the Swift test target
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_server  # noqa: E402  (beside this script)
+from fake_server import CONTROL_PREFIX, Reply  # noqa: E402
+
+NAME = "fake_github"
 API_VERSION = "2022-11-28"
 MEDIA_TYPE = "application/vnd.github+json"
 HTML_BASE = "https://github.example"
@@ -54,14 +59,6 @@ def type_name(value):
     if isinstance(value, list):
         return "array"
     return "object"
-
-
-class Reply(Exception):
-    """An answer that ends the request early: an error body (or any JSON) with a status."""
-
-    def __init__(self, code, body, headers=None):
-        super().__init__(code)
-        self.code, self.body, self.headers = code, body, headers or {}
 
 
 def error(code, message, doc=DOCS, errors=None, headers=None):
@@ -370,72 +367,32 @@ class Repository:
         return pr
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(fake_server.RoutingHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-github"
     sys_version = ""
-
-    def log_message(self, fmt, *args):  # the --log file replaces the default stderr log
-        pass
-
-    def do_GET(self):
-        self.handle_request()
-
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_GET
-
-    def read_body(self):
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            data = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    json_content_type = "application/json; charset=utf-8"
+    json_newline = True
 
     def handle_request(self):
-        server = self.server
         url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        query = fake_server.last_values(url.query)
         raw = self.read_body()
-        if server.delay and not url.path.startswith("/_fake/"):
-            time.sleep(server.delay)
-        try:
-            parsed = json.loads(raw.decode("utf-8")) if raw else None
-        except (ValueError, UnicodeDecodeError):
-            parsed = None
-        status, body, headers = 500, {"message": "fake_github internal error"}, {}
-        try:
-            status, body, headers = self.route(url.path, query, parsed)
-        except Reply as reply:
-            status, body, headers = reply.code, reply.body, reply.headers
-        finally:
-            # Logged before the answer goes out, so a client that has its answer finds the line in the log.
-            header_log = {name: self.headers.get(name) for name in LOGGED_HEADERS if self.headers.get(name) is not None}
-            server.log({"method": self.command, "path": url.path, "query": query, "headers": header_log,
-                        "json": parsed, "status": status})
-            # A classic token's scopes, on every API answer but a refused token's (not on /_fake/ ones).
-            if server.scopes is not None and not url.path.startswith("/_fake/") and status != 401:
-                headers = dict(headers, **{"X-OAuth-Scopes": server.scopes})
-            self.reply(status, body, headers)
+        self.pause(url.path)
+        parsed = fake_server.parse_json(raw)
+        self.answer(lambda: self.route(url.path, query, parsed),
+                    lambda status, _: {"method": self.command, "path": url.path, "query": query,
+                                       "headers": self.sent_headers(LOGGED_HEADERS), "json": parsed, "status": status},
+                    {"message": "fake_github internal error"})
 
     def reply(self, code, body, headers):
-        data = (json.dumps(body, indent=None) + "\n").encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
-        self.send_header("X-GitHub-Api-Version-Selected", API_VERSION)
-        self.send_header("X-GitHub-Request-Id", f"FAKE:{self.server.next_request_id()}")
-        for name, value in headers.items():
-            self.send_header(name, str(value))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        # A classic token's scopes, on every API answer but a refused token's (not on /_fake/ ones).
+        if self.server.scopes is not None and not urlsplit(self.path).path.startswith(CONTROL_PREFIX) and code != 401:
+            headers = dict(headers, **{"X-OAuth-Scopes": self.server.scopes})
+        self.send_json(code, body, [("X-GitHub-Media-Type", "github.v3; format=json"),
+                                    ("X-GitHub-Api-Version-Selected", API_VERSION),
+                                    ("X-GitHub-Request-Id", f"FAKE:{self.server.next_request_id()}"),
+                                    *headers.items()])
 
     # -- checks and routing -----------------------------------------------------------------------------
 
@@ -506,13 +463,13 @@ class Handler(BaseHTTPRequestHandler):
         raise not_found()
 
     def route_fake(self, parts):
+        delay = self.control_delay(parts)
+        if delay:
+            return delay
         repo = self.server.repository
         with repo.lock:
             if parts == ["pulls"] and self.command == "GET":
                 return 200, sorted(repo.pulls.values(), key=lambda pr: pr["number"]), {}
-            if len(parts) == 2 and parts[0] == "delay" and self.command == "POST":
-                self.server.delay = float(parts[1])
-                return 200, {"delay": self.server.delay}, {}
             if len(parts) == 2 and parts[0] == "merge" and self.command == "POST":
                 number = self.number(parts[1])
                 if number is not None:
@@ -543,58 +500,32 @@ class Handler(BaseHTTPRequestHandler):
         return 200, chunk, ({"Link": ", ".join(links)} if links else {})
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address, token, log_file, rate_limit_once, fail_first):
-        super().__init__(address, Handler)
-        self.token, self.log_file = token, log_file
+class Server(fake_server.Server):
+    def __init__(self, port, token, request_log, rate_limit_once, fail_first):
+        super().__init__(port, Handler, request_log)
+        self.token = token
         self.rate_limit_pending, self.fail_pending = rate_limit_once, fail_first
-        self.counter_lock, self.log_lock = threading.Lock(), threading.Lock()
-        self.request_id = 0
         self.repository = None
-        self.delay = 0.0
         self.lose_create_pending = False
         self.scopes = None  # --scopes: the X-OAuth-Scopes header, or None (a fine-grained token sends none)
 
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
-
-    def next_request_id(self):
-        with self.counter_lock:
-            self.request_id += 1
-            return self.request_id
-
     def take_lost_create(self):
         """True once with --lose-first-create: the first created pull request is answered with a 502."""
-        with self.counter_lock:
-            lost, self.lose_create_pending = self.lose_create_pending, False
-            return lost
+        return self.take("lose_create_pending")
 
     def gate(self):
         """'rate-limit' for the first request with --rate-limit-once, then 'fail' for --fail-first N."""
-        with self.counter_lock:
-            if self.rate_limit_pending:
-                self.rate_limit_pending = False
-                return "rate-limit"
-            if self.fail_pending > 0:
-                self.fail_pending -= 1
-                return "fail"
+        if self.take("rate_limit_pending"):
+            return "rate-limit"
+        if self.take("fail_pending"):
+            return "fail"
         return None
-
-    def log(self, record):
-        if self.log_file:
-            with self.log_lock:
-                self.log_file.write(json.dumps(record) + "\n")
-                self.log_file.flush()
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="Fake GitHub REST API (repository, pull requests) for emit-pr tests.")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
-    parser.add_argument("--log", required=True, metavar="FILE", help="append one JSON line per request")
+    fake_server.add_port_option(parser)
+    fake_server.add_log_option(parser, "append one JSON line per request")
     parser.add_argument("--token", required=True, help="require 'Authorization: Bearer TOKEN' (or 'token TOKEN')")
     parser.add_argument("--owner-repo", default="acme/infra", metavar="OWNER/NAME", help="the one repository served")
     parser.add_argument("--rate-limit-once", action="store_true",
@@ -624,39 +555,19 @@ def main(argv):
             with open(args.preload, "rb") as f:
                 preload = json.load(f)
         except (OSError, ValueError) as err:
-            print(f"fake_github: error: --preload: {err}", file=sys.stderr)
-            return 66
-    try:
-        log_file = open(args.log, "a", encoding="utf-8")
-    except OSError as err:
-        print(f"fake_github: error: --log: {err}", file=sys.stderr)
-        return 73
-    try:
-        server = Server(("127.0.0.1", args.port), args.token, log_file, args.rate_limit_once, args.fail_first)
-        server.lose_create_pending = args.lose_first_create
-        server.scopes = args.scopes
-    except OSError as err:
-        print(f"fake_github: error: cannot listen on 127.0.0.1:{args.port}: {err}", file=sys.stderr)
-        return 69
+            fake_server.fail(NAME, f"--preload: {err}", 66)
+    request_log = fake_server.open_log(NAME, args.log)
+    server = fake_server.listen(NAME, args.port, Server, args.token, request_log, args.rate_limit_once, args.fail_first)
+    server.lose_create_pending = args.lose_first_create
+    server.scopes = args.scopes
     server.repository = Repository(args.owner_repo, f"http://127.0.0.1:{server.server_address[1]}",
                                    push=args.permission_push == "true")
     if preload is not None:
         try:
             server.repository.preload(preload)
         except ValueError as err:
-            print(f"fake_github: error: {err}", file=sys.stderr)
-            return 66
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    while not stop.wait(0.5):
-        pass
-    server.shutdown()
-    server.server_close()
-    return 0
+            fake_server.fail(NAME, str(err), 66)
+    return fake_server.serve(server)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,17 @@ import base64
 import json
 import os
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the Swift test target
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_server  # noqa: E402  (beside this script)
+
+NAME = "fake_kube_apiserver"
 RESOURCE_VERSION = "12345"
 DEFAULT_USER = "system:serviceaccount:autopilot:collector"
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -65,6 +67,7 @@ REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFo
            405: "MethodNotAllowed", 409: "Conflict", 410: "Expired", 422: "Invalid",
            429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
            504: "Timeout"}
+NO_CACHE = [("Cache-Control", "no-cache, private")]  # on every answer, as the real API server sends it
 
 
 class Failure(Exception):
@@ -269,50 +272,35 @@ def table(items, kind):
             "columnDefinitions": columns, "rows": rows}
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(fake_server.RoutingHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-kube-apiserver"
     sys_version = ""
 
-    def log_message(self, fmt, *args):  # the --log file replaces the default stderr log
-        pass
-
-    def do_GET(self):
-        self.handle_request()
-
-    def do_HEAD(self):
-        self.handle_request()
-
-    def do_POST(self):
-        self.handle_request()
-
-    do_PUT = do_PATCH = do_DELETE = do_POST
-
     def handle_request(self):
         cluster = self.server.cluster
-        self.server.log_request_line(f"{self.command} {self.path}")
-        length = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(length) if length > 0 else b""
+        self.server.request_log.line(f"{self.command} {self.path}")
+        data = self.read_body()
         try:
             if cluster.token is not None and self.headers.get("Authorization") != f"Bearer {cluster.token}":
                 raise Failure(401, "Unauthorized")
             url = urlsplit(self.path)
-            query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            query = fake_server.last_values(url.query)
             parts = [s for s in url.path.split("/") if s]
             if parts == ACCESS_REVIEW_PATH:
                 if self.command != "POST":
                     raise Failure(405, "the server does not allow this method on the requested resource")
-                self.reply(201, json.dumps(self.access_review(data, self.headers.get("Content-Type"))).encode())
+                self.send_json(201, self.access_review(data, self.headers.get("Content-Type")), NO_CACHE)
                 return
             body = self.route(parts, query)
             if self.command not in ("GET", "HEAD"):
                 raise Failure(405, "the server does not allow this method on the requested resource")
             if isinstance(body, str):
-                self.reply(200, body.encode(), "text/plain; charset=utf-8")
+                self.send_text(200, body, headers=NO_CACHE)
             else:
-                self.reply(200, json.dumps(body).encode())
+                self.send_json(200, body, NO_CACHE)
         except Failure as failure:
-            self.reply(failure.code, json.dumps(failure.body()).encode())
+            self.send_json(failure.code, failure.body(), NO_CACHE)
 
     def access_review(self, data, content_type):
         """The posted SelfSubjectAccessReview (JSON, or kubectl's protobuf) with its status, as JSON:
@@ -355,15 +343,6 @@ class Handler(BaseHTTPRequestHandler):
         answer["status"] = {"allowed": allowed,
                             "reason": "allowed by the fake apiserver" if allowed else "denied by --deny"}
         return answer
-
-    def reply(self, code, data, content_type="application/json"):
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-cache, private")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
 
     def route(self, parts, query):
         cluster = self.server.cluster
@@ -478,25 +457,10 @@ class Handler(BaseHTTPRequestHandler):
                 "metadata": metadata, "items": stripped}
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address, cluster, log_file):
-        super().__init__(address, Handler)
-        self.cluster, self.log_file = cluster, log_file
-        self.log_lock = threading.Lock()
-
-    def handle_error(self, request, client_address):
-        # A client that hangs up (or fails the TLS handshake) is not the server's problem.
-        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
-            super().handle_error(request, client_address)
-
-    def log_request_line(self, line):
-        if self.log_file:
-            with self.log_lock:
-                self.log_file.write(line + "\n")
-                self.log_file.flush()
+class Server(fake_server.Server):
+    def __init__(self, port, cluster, request_log):
+        super().__init__(port, Handler, request_log)
+        self.cluster = cluster
 
 
 def tls_context(cert_out):
@@ -520,12 +484,12 @@ def tls_context(cert_out):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="Fake Kubernetes API server for kubectl-driven tests.")
     parser.add_argument("--fixtures", required=True, help="directory of <resource>.json files")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    fake_server.add_port_option(parser)
     parser.add_argument("--omit", action="append", default=[], metavar="RESOURCE",
                         help="leave RESOURCE out of discovery, as if its CRD were not installed")
     parser.add_argument("--fail", action="append", default=[], metavar="RESOURCE=STATUS",
                         help="answer requests for RESOURCE with an error Status (403, 500, ...)")
-    parser.add_argument("--log", metavar="FILE", help="append 'METHOD PATH?QUERY' per request")
+    fake_server.add_log_option(parser, "append 'METHOD PATH?QUERY' per request", required=False)
     parser.add_argument("--token", help="require 'Authorization: Bearer TOKEN'")
     parser.add_argument("--user", default=DEFAULT_USER, help="user named in 403 messages")
     parser.add_argument("--deny", action="append", default=[], metavar="RESOURCE",
@@ -556,36 +520,16 @@ def main(argv):
     try:
         cluster = Cluster(args.fixtures, set(args.omit), args.fail, args.token, args.user, args.deny)
     except (OSError, ValueError) as error:
-        print(f"fake_kube_apiserver: error: {error}", file=sys.stderr)
-        return 66
-    try:
-        log_file = open(args.log, "a", encoding="utf-8") if args.log else None
-    except OSError as error:
-        print(f"fake_kube_apiserver: error: --log: {error}", file=sys.stderr)
-        return 73
-    try:
-        server = Server(("127.0.0.1", args.port), cluster, log_file)
-    except OSError as error:
-        print(f"fake_kube_apiserver: error: cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
-        return 69
+        fake_server.fail(NAME, str(error), 66)
+    request_log = fake_server.open_log(NAME, args.log or None)  # no --log (or an empty one): none
+    server = fake_server.listen(NAME, args.port, Server, cluster, request_log)
     if args.tls:
         try:
             server.socket = tls_context(args.tls_cert_out).wrap_socket(
                 server.socket, server_side=True, do_handshake_on_connect=False)
         except (OSError, subprocess.CalledProcessError, ssl.SSLError) as error:
-            print(f"fake_kube_apiserver: error: cannot set up TLS: {error}", file=sys.stderr)
-            return 69
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    while not stop.wait(0.5):
-        pass
-    server.shutdown()
-    server.server_close()
-    return 0
+            fake_server.fail(NAME, f"cannot set up TLS: {error}", 69)
+    return fake_server.serve(server)
 
 
 if __name__ == "__main__":

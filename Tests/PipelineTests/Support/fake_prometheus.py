@@ -12,42 +12,33 @@ It prints `LISTENING <port>` once ready, logs `METHOD PATH CONTENT-TYPE BODY-LEN
 --log (and, with --log-auth, the Authorization, X-Amz-Date and X-Amz-Security-Token headers), and stops
 on SIGTERM."""
 import argparse
-import json
-import signal
+import os
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True  # no __pycache__ left in the Swift test target
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_server  # noqa: E402  (beside this script)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", required=True)
-    parser.add_argument("--log", required=True)
+    fake_server.add_log_option(parser)
     parser.add_argument("--log-auth", action="store_true")
     args = parser.parse_args()
     lock = threading.Lock()
     state = {"requests": 0}
     fail_first = int(args.mode.split(":")[1]) if args.mode.startswith("fail-first:") else 0
-    log = open(args.log, "a", buffering=1)
+    log = fake_server.open_log("fake_prometheus", args.log)
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_):
-            pass
-
-        def answer(self, status, body):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(fake_server.Handler):
         def do_POST(self):
             if args.mode == "refuse-early":
                 self.close_connection = True
                 return
             length = int(self.headers.get("Content-Length", "0"))
-            self.rfile.read(length)
+            self.read_body()
             with lock:
                 state["requests"] += 1
                 count = state["requests"]
@@ -56,34 +47,25 @@ def main():
                     line += f" | {self.headers.get('Authorization')} | {self.headers.get('X-Amz-Date')}"
                     if self.headers.get('X-Amz-Security-Token'):
                         line += f" | {self.headers.get('X-Amz-Security-Token')}"
-                log.write(line + "\n")
+                log.line(line)
             if not self.path.startswith("/api/v1/query"):
-                return self.answer(404, {"status": "error", "errorType": "not_found", "error": "not found"})
+                return self.send_json(404, {"status": "error", "errorType": "not_found", "error": "not found"})
             if args.mode == "error":
-                return self.answer(400, {"status": "error", "errorType": "bad_data",
-                                         "error": "invalid parameter \"query\": 1:1: parse error: unexpected character"})
+                return self.send_json(400, {"status": "error", "errorType": "bad_data",
+                                            "error": "invalid parameter \"query\": 1:1: parse error: unexpected character"})
             if count <= fail_first:
-                return self.answer(500, {"status": "error", "errorType": "internal", "error": "injected failure"})
+                return self.send_json(500, {"status": "error", "errorType": "internal", "error": "injected failure"})
             result_type = "matrix" if self.path.endswith("query_range") else "vector"
-            return self.answer(200, {"status": "success", "data": {"resultType": result_type, "result": []}})
+            return self.send_json(200, {"status": "success", "data": {"resultType": result_type, "result": []}})
 
         def do_GET(self):
             if args.mode == "refuse-early":
-                data = b"Unauthorized\n"
-                self.send_response(401)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
+                return self.send_text(401, "Unauthorized\n", "text/plain")
             return self.do_POST()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    server.serve_forever()
-    sys.exit(0)
+    server = fake_server.listen("fake_prometheus", 0, fake_server.Server, Handler, log)
+    return fake_server.serve(server)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

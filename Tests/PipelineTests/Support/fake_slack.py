@@ -10,14 +10,18 @@ State lives in memory. See README.md beside this file.
 import argparse
 import hashlib
 import json
+import os
 import re
-import signal
 import sys
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
+sys.dont_write_bytecode = True  # no __pycache__ left in the Swift test target
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_server  # noqa: E402  (beside this script)
+from fake_server import Reply  # noqa: E402
+
+NAME = "fake_slack"
 LOGGED_HEADERS = ["authorization", "content-type", "user-agent"]
 TS_BASE = 1763640000
 TEAM = "T000"
@@ -37,14 +41,6 @@ CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 TS = re.compile(r"\d+\.\d+")
-
-
-class Reply(Exception):
-    """An answer that ends the request early: a body (JSON object or text) with a status."""
-
-    def __init__(self, code, body, headers=None):
-        super().__init__(code)
-        self.code, self.body, self.headers = code, body, headers or {}
 
 
 def api_error(name, **extra):
@@ -277,32 +273,12 @@ def check_content(args):
 # -- HTTP -----------------------------------------------------------------------------------------------------
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(fake_server.RoutingHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-slack"
     sys_version = ""
-
-    def log_message(self, fmt, *args):  # the --log file replaces the default stderr log
-        pass
-
-    def do_GET(self):
-        self.handle_request()
-
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_GET
-
-    def read_body(self):
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            data = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    json_content_type = "application/json; charset=utf-8"
+    json_newline = True
 
     def content_type(self):
         """(media type lower-cased, has a charset parameter)."""
@@ -311,47 +287,28 @@ class Handler(BaseHTTPRequestHandler):
         return media.strip().lower(), "charset=" in params.lower()
 
     def handle_request(self):
-        server = self.server
         url = urlsplit(self.path)
         raw = self.read_body()
-        if server.delay and not url.path.startswith("/_fake/"):
-            time.sleep(server.delay)
-        try:
-            parsed = json.loads(raw.decode("utf-8")) if raw else None
-        except (ValueError, UnicodeDecodeError):
-            parsed = None
+        self.pause(url.path)
+        parsed = fake_server.parse_json(raw)
         form = None
         if self.content_type()[0] == "application/x-www-form-urlencoded":
             try:
-                form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+                form = fake_server.last_values(raw.decode("utf-8"))
             except UnicodeDecodeError:
                 form = {}
-        status, body, headers = 500, {"ok": False, "error": "fatal_error"}, {}
-        try:
-            status, body, headers = self.route(url.path, url.query, raw, parsed, form)
-        except Reply as reply:
-            status, body, headers = reply.code, reply.body, reply.headers
-        finally:
-            # Logged before the answer goes out, so a client that has its answer finds the line in the log.
-            header_log = {name: self.headers.get(name) for name in LOGGED_HEADERS if self.headers.get(name) is not None}
-            server.log({"method": self.command, "path": url.path, "headers": header_log,
-                        "json": parsed, "form": form, "status": status, "answer": body})
-            self.reply(status, body, headers)
+        self.answer(lambda: self.route(url.path, url.query, raw, parsed, form),
+                    lambda status, body: {"method": self.command, "path": url.path,
+                                          "headers": self.sent_headers(LOGGED_HEADERS), "json": parsed, "form": form,
+                                          "status": status, "answer": body},
+                    {"ok": False, "error": "fatal_error"})
 
     def reply(self, code, body, headers):
+        extra = [("X-Slack-Req-Id", f"fake{self.server.next_request_id():08d}"), *headers.items()]
         if isinstance(body, str):
-            data, content_type = body.encode(), "text/plain; charset=utf-8"
+            self.send_text(code, body, headers=extra)
         else:
-            data, content_type = (json.dumps(body) + "\n").encode(), "application/json; charset=utf-8"
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("X-Slack-Req-Id", f"fake{self.server.next_request_id():08d}")
-        for name, value in headers.items():
-            self.send_header(name, str(value))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+            self.send_json(code, body, extra)
 
     # -- routing ----------------------------------------------------------------------------------------------
 
@@ -376,9 +333,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def route_fake(self, parts):
         workspace = self.server.workspace
-        if self.command == "POST" and len(parts) == 2 and parts[0] == "delay":
-            self.server.delay = float(parts[1])
-            return 200, {"delay": self.server.delay}, {}
+        delay = self.control_delay(parts)
+        if delay:
+            return delay
         if self.command == "GET" and len(parts) == 1 and parts[0] in ("messages", "responses", "channels"):
             with workspace.lock:  # a copy, so the answer is not written while another request changes it
                 return 200, json.loads(json.dumps(getattr(workspace, parts[0]))), {}
@@ -392,7 +349,7 @@ class Handler(BaseHTTPRequestHandler):
         media, has_charset = self.content_type()
         warnings = []
         # Query arguments count too, except a token there (Slack no longer takes tokens in the query string).
-        args = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items() if k != "token"}
+        args = {k: v for k, v in fake_server.last_values(query).items() if k != "token"}
         if media == "application/json":
             if not has_charset:
                 warnings.append("missing_charset")
@@ -540,48 +497,25 @@ class Handler(BaseHTTPRequestHandler):
         return 200, {"ok": True}, {}
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address, token, log_file, rate_limit_once, fail_all):
-        super().__init__(address, Handler)
-        self.token, self.log_file = token, log_file
+class Server(fake_server.Server):
+    def __init__(self, port, token, request_log, rate_limit_once, fail_all):
+        super().__init__(port, Handler, request_log)
+        self.token = token
         self.rate_limit_pending, self.fail_all = rate_limit_once, fail_all
-        self.counter_lock, self.log_lock = threading.Lock(), threading.Lock()
-        self.request_id = 0
         self.workspace = Workspace()
-        self.delay = 0.0
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
-
-    def next_request_id(self):
-        with self.counter_lock:
-            self.request_id += 1
-            return self.request_id
 
     def gate(self):
         """'rate-limit' for the first request with --rate-limit-once, then 'fail' for every one with --fail-all."""
-        with self.counter_lock:
-            if self.rate_limit_pending:
-                self.rate_limit_pending = False
-                return "rate-limit"
+        if self.take("rate_limit_pending"):
+            return "rate-limit"
         return "fail" if self.fail_all else None
-
-    def log(self, record):
-        if self.log_file:
-            with self.log_lock:
-                self.log_file.write(json.dumps(record) + "\n")
-                self.log_file.flush()
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="Fake Slack (Web API chat methods and auth.test, incoming webhooks, "
                                                  "response_url) for notify-slack and slack-approvals tests.")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
-    parser.add_argument("--log", required=True, metavar="FILE", help="append one JSON line per request")
+    fake_server.add_port_option(parser)
+    fake_server.add_log_option(parser, "append one JSON line per request")
     parser.add_argument("--token", required=True, help="the bot token the Web API requires (Authorization: Bearer)")
     parser.add_argument("--rate-limit-once", action="store_true",
                         help="answer the first request with 429 ratelimited (Retry-After: 1)")
@@ -594,27 +528,9 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    try:
-        log_file = open(args.log, "a", encoding="utf-8")
-    except OSError as err:
-        print(f"fake_slack: error: --log: {err}", file=sys.stderr)
-        return 73
-    try:
-        server = Server(("127.0.0.1", args.port), args.token, log_file, args.rate_limit_once, args.fail_all)
-    except OSError as err:
-        print(f"fake_slack: error: cannot listen on 127.0.0.1:{args.port}: {err}", file=sys.stderr)
-        return 69
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    print(f"LISTENING {server.server_address[1]}", flush=True)
-    while not stop.wait(0.5):
-        pass
-    server.shutdown()
-    server.server_close()
-    return 0
+    request_log = fake_server.open_log(NAME, args.log)
+    server = fake_server.listen(NAME, args.port, Server, args.token, request_log, args.rate_limit_once, args.fail_all)
+    return fake_server.serve(server)
 
 
 if __name__ == "__main__":
