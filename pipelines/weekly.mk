@@ -18,7 +18,7 @@
 # (receive-alerts' spool, default OUT/alerts: its last 8 days are copied into the run and read by
 # detect-incidents, which keeps each cluster's own alerts), BILLING (a FOCUS or CUR 2.0 export, file or
 # folder, e.g. an `aws s3 sync` of the Data Export: detect-waste, ledger record and render-report price
-# and reconcile by it; README, Prices and bills).
+# and reconcile by it; docs/prices-and-bills.md).
 SHELL       := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 CONTEXTS    ?=

@@ -18,7 +18,7 @@ struct DetectIncidents: ParsableCommand {
             already carries a finding with its id (detect-waste's).
 
             Usage anomalies: the modified z-score (median and MAD) of each container's CPU and memory series; \
-            see README "Incidents".
+            see docs/tools/receive-alerts-and-detect-incidents.md.
 
             Examples:
               collect-cluster --from fixtures/chaos/bad-rollout/cluster | collect-metrics --from fixtures/chaos/bad-rollout/prometheus \\

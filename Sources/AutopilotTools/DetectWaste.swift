@@ -42,7 +42,7 @@ struct DetectWaste: ParsableCommand {
     @Option(help: ArgumentHelp("The time ages are measured from, RFC 3339 (default: the end of the usage window).", valueName: "time"))
     var now: String?
 
-    @Option(help: ArgumentHelp("YAML file of thresholds (see README).", valueName: "file"))
+    @Option(help: ArgumentHelp("YAML file of thresholds (see docs/tools/detect-waste.md).", valueName: "file"))
     var config: String?
 
     @Option(help: ArgumentHelp("CSV or JSON price rows that override or extend the embedded table.", valueName: "file"))

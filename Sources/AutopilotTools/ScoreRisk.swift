@@ -24,7 +24,7 @@ struct ScoreRisk: ParsableCommand {
               … | detect-waste | score-risk --policy policy.yaml --summary
             """)
 
-    @Option(help: ArgumentHelp("YAML policy: protectedNamespaces, allowAutoNamespaces, minReplicas, maxReductionPerStep, autoBelow, blockAbove, autoNodeChanges, autoSingleReplica, criticalMarker, sloEventReasons (see README).", valueName: "file"))
+    @Option(help: ArgumentHelp("YAML policy: protectedNamespaces, allowAutoNamespaces, minReplicas, maxReductionPerStep, autoBelow, blockAbove, autoNodeChanges, autoSingleReplica, criticalMarker, sloEventReasons (see docs/tools/score-risk.md).", valueName: "file"))
     var policy: String?
 
     @Option(help: ArgumentHelp("The time events are counted back from when a finding has no window, RFC 3339 (default: the data's).", valueName: "time"))

@@ -6,7 +6,7 @@ import XCTest
 /// file pins, which update-golden.sh writes from the tools) and the demo README's table. When a golden
 /// changes, this says whether the change is a fix (the README's rule gives the new figure) or a regression.
 ///
-/// Rules, from README "detect-waste details": CPU p95 × 1.15 (latency-sensitive: p99 × 1.5; with a CPU
+/// Rules, from docs/tools/detect-waste.md: CPU p95 × 1.15 (latency-sensitive: p99 × 1.5; with a CPU
 /// HPA at least p95 ÷ its target), at least 10m, rounded up to 5m steps below one core and 50m above.
 /// Memory max × 1.15, at least 100Mi, rounded up to 16Mi steps (64Mi above 1Gi); after OOM kills
 /// max(peak, limit) × 1.25. Money: a node's hourly price (spot: × (1 − 0.65)) split between its cores

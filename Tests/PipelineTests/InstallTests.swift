@@ -29,7 +29,8 @@ final class InstallTests: XCTestCase {
             XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin.appendingPathComponent(tool).path), "autopilot", tool)
         }
         for file in ["share/autopilot/examples", "share/autopilot/deploy/kubernetes/kustomization.yaml", "share/autopilot/deploy/systemd",
-                     "share/autopilot/docs/onboarding.md", "share/autopilot/docs/site-config.md", "share/autopilot/README.md"] {
+                     "share/autopilot/docs/onboarding.md", "share/autopilot/docs/site-config.md", "share/autopilot/docs/prices-and-bills.md",
+                     "share/autopilot/docs/tools/detect-waste.md", "share/autopilot/README.md"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: prefix.appendingPathComponent(file).path), file)
         }
 

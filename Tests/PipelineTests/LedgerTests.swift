@@ -65,7 +65,7 @@ class LedgerTests: XCTestCase {
                 XCTAssertEqual(transitions.count, 1, id)
             }
         }
-        XCTAssertEqual(autoGated, 16, "the demo's auto gates (README)")
+        XCTAssertEqual(autoGated, 16, "the demo's auto gates (docs/tools/score-risk.md)")
         // The run's cost history: every row is run 1, and each team's identified savings are its findings'.
         let history1 = try F.records(run1.lines, kind: "costhistory")
         XCTAssertFalse(history1.isEmpty)

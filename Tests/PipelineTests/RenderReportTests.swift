@@ -493,7 +493,7 @@ final class RenderReportTests: XCTestCase {
         XCTAssertEqual(Set(entries.compactMap { $0["status"] as? String }), ["detected"])
         let headline = try XCTUnwrap(report["headline"] as? [String: Any])
         XCTAssertEqual(F.cents(headline["identifiedNotActedOn"]), findings.map { F.cents($0["monthlySavings"]) ?? 0 }.reduce(0, +))
-        XCTAssertEqual(F.cents(headline["identifiedNotActedOn"]), 121_809, "detect-waste's total (README: $1,218.09)")
+        XCTAssertEqual(F.cents(headline["identifiedNotActedOn"]), 121_809, "detect-waste's total (docs/tools/detect-waste.md: $1,218.09)")
         XCTAssertEqual(F.cents(headline["projectedNextWeek"]), 0)
         XCTAssertEqual(F.cents(headline["verifiedThisWeek"]), 0)
         XCTAssertEqual(F.cents(report["monthlyCostTotal"]), try F.nodeMonthlyCents(lines), "allocated from the node and pod records")

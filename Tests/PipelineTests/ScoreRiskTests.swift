@@ -74,9 +74,10 @@ final class ScoreRiskTests: XCTestCase {
         XCTAssertEqual((scorer["sloImpact"] as! [String: Any])["warningEvents"] as? [String], ["OOMKilled"])
     }
 
-    /// The README's policy example spells out the defaults: it parses and changes nothing.
+    /// The policy example of score-risk's reference page (docs/tools/score-risk.md, linked from the README)
+    /// spells out the defaults: it parses and changes nothing.
     func testTheReadmePolicyExampleIsTheDefaults() throws {
-        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/tools/score-risk.md"), encoding: .utf8)
         let blocks = readme.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
         let example = try XCTUnwrap(blocks.first { $0.contains("maxReductionPerStep") })
         let scratch = try makeScratchDirectory(self)

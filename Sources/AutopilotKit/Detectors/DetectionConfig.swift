@@ -1,6 +1,6 @@
 import Foundation
 
-/// Every threshold the detectors use, with the defaults the README documents. `--config FILE` (YAML)
+/// Every threshold the detectors use, with the defaults docs/tools/detect-waste.md documents. `--config FILE` (YAML)
 /// overrides any of them; an unknown key or a value of the wrong kind is an error naming it.
 public struct DetectionConfig: Sendable {
     public struct CPU: Sendable {

@@ -78,7 +78,7 @@ public final class UsageCollector {
     ///
     /// The per-container statistics come from two range queries per chunk at the window's step, reduced
     /// here: one evaluation of `rate()` for CPU and one read of the samples for memory. Percentile
-    /// subqueries would have Prometheus evaluate the same points once per percentile (README, "Why
+    /// subqueries would have Prometheus evaluate the same points once per percentile (docs/tools/collect-metrics.md, "Why
     /// range queries, unaggregated", has the measurements).
     func plan(_ inventory: UsageInventory) -> [Planned] {
         let s = settings

@@ -18,7 +18,7 @@ public struct RiskAssessment: Sendable {
         var json: JSONValue { .object([.init("score", .double(score))] + details) }
     }
 
-    /// The weights of the overall score; documented in the README, carried in every record.
+    /// The weights of the overall score; documented in docs/tools/score-risk.md, carried in every record.
     public static let weights: [(name: String, weight: Double)] = [
         ("blastRadius", 0.25), ("latencyImpact", 0.25), ("dependencyRisk", 0.2), ("sloImpact", 0.2), ("uncertainty", 0.1),
     ]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What may change without a human, what needs one, and what must not change: the defaults the README
+/// What may change without a human, what needs one, and what must not change: the defaults docs/tools/score-risk.md
 /// documents, overridden by `--policy FILE` (YAML).
 public struct RiskPolicy: Sendable {
     /// Namespaces (shell patterns) where nothing is `auto`…

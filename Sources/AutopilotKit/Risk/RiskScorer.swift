@@ -1,7 +1,7 @@
 import Foundation
 
 /// Scores one finding against the observed cluster and the policy. Every factor is a short sum of
-/// named terms (README, "score-risk"), so a reviewer can recompute it from the reasons.
+/// named terms (docs/tools/score-risk.md), so a reviewer can recompute it from the reasons.
 public struct RiskScorer: Sendable {
     public let cluster: ObservedCluster
     public let policy: RiskPolicy

@@ -98,7 +98,7 @@ public struct Doctor {
         var warnings: [String] = []
         let bill: Bill
         do { bill = try BillingReader.read(path: path) { warnings.append($0) } } catch {
-            return .fail("billing", "\(error)", fix: "point 'billing' at a FOCUS or CUR 2.0 export (README, Prices and bills)", .config)
+            return .fail("billing", "\(error)", fix: "point 'billing' at a FOCUS or CUR 2.0 export (docs/prices-and-bills.md)", .config)
         }
         let formats = Set(bill.files.map(\.format.rawValue)).sorted().joined(separator: ", ")
         let period = [bill.start, bill.end].map { $0.map(RFC3339.string) ?? "?" }.joined(separator: " – ")

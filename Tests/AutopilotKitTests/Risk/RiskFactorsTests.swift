@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import AutopilotKit
 
-/// Each risk factor on its own, against the terms the README documents.
+/// Each risk factor on its own, against the terms docs/tools/score-risk.md documents.
 final class RiskFactorsTests: XCTestCase {
     private let nodeName = RiskFixtures.nodeName
     private let otherNode = "ip-10-0-1-11.ec2.internal"

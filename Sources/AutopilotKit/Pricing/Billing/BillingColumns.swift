@@ -45,7 +45,7 @@ public struct BillingColumns: Sendable {
             throw BillingError(
                 message: "the header is neither FOCUS (ChargeCategory, BilledCost, EffectiveCost) nor CUR 2.0 "
                     + "(line_item_line_item_type, line_item_unblended_cost) nor legacy CUR (lineItem/LineItemType): "
-                    + "export FOCUS 1.0 with AWS columns or CUR 2.0 as CSV (see README, Prices and bills)")
+                    + "export FOCUS 1.0 with AWS columns or CUR 2.0 as CSV (see docs/prices-and-bills.md)")
         }
     }
 
