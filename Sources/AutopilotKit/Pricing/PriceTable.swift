@@ -101,6 +101,10 @@ public struct PriceTable: Sendable {
         while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
         guard let header = lines.first else { throw PriceFileError(source: source, line: 1, message: "empty price file") }
         let columns = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard columns.contains("region") else {
+            throw PriceFileError(source: source, line: 1, message: "the header names no region column: expected region,instanceType,… (EC2), "
+                + "region,volumeType,… (EBS) or region,architecture,… (Fargate)")
+        }
         for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty && !line.hasPrefix("#") {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count == columns.count else {

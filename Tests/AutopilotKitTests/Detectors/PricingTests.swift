@@ -89,6 +89,17 @@ final class PricingTests: XCTestCase {
                        PriceTable.Instance(vcpu: 4, memoryGiB: 16, onDemandHourly: 0.192, spotHourly: 0.07))
     }
 
+    /// A file that is not a price list (a header without `region`, rows or not) is refused at its header,
+    /// not merged as nothing.
+    func testAHeaderWithoutARegionIsNoPriceFile() {
+        var table = PriceTable.embedded()
+        for csv in ["not,a,price\n", "instance,price\nm5.xlarge,0.2\n"] {
+            XCTAssertThrowsError(try table.merge(csv: csv, source: "prices.csv"), csv) { error in
+                XCTAssertTrue("\(error)".hasPrefix("prices.csv:1: the header names no region column"), "\(error)")
+            }
+        }
+    }
+
     func testNewRowMissingColumnsNamesItsLine() {
         var table = PriceTable.embedded()
         let csv = "region,instanceType,onDemandHourly\nus-east-1,m5.xlarge,0.18\nap-southeast-7,m5.xlarge,0.2\n"
