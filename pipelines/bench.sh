@@ -151,14 +151,13 @@ echo "repeated stream (the demo fed k times; BENCH_REPEATS):"
 repeat_dir=$(mktemp -d)
 trap 'rm -f "$stamp" "$rows" "$ledger_rows"; rm -rf "$repeat_dir"' EXIT
 "$bin/collect-cluster" --from fixtures/demo --cluster demo | "$bin/collect-metrics" --from fixtures/demo/prometheus > "$repeat_dir/collected.ndjson"
-"$bin/detect-waste" --quiet --now "$now" < "$repeat_dir/collected.ndjson" > "$repeat_dir/waste.ndjson"
+"$bin/detect-waste" --now "$now" < "$repeat_dir/collected.ndjson" > "$repeat_dir/waste.ndjson"
 printf '| %-12s | %6s | %10s | %10s | %8s |\n' "stage" "copies" "wall s" "jq -c s" "vs jq"
 for k in ${BENCH_REPEATS:-1 10 50}; do
   for stage in detect-waste score-risk; do
     input=$repeat_dir/collected.ndjson; [ "$stage" = score-risk ] && input=$repeat_dir/waste.ndjson
     for _ in $(seq "$k"); do cat "$input"; done > "$repeat_dir/in.ndjson"
-    quiet=--quiet; [ "$stage" = score-risk ] && quiet=""
-    read -r wall rss < <(measure "$bin/$stage $quiet --now $now < $repeat_dir/in.ndjson" "${BENCH_RUNS:-3}")
+    read -r wall rss < <(measure "$bin/$stage --now $now < $repeat_dir/in.ndjson" "${BENCH_RUNS:-3}")
     read -r ref_wall _ < <(measure "jq -c . < $repeat_dir/in.ndjson" "${BENCH_RUNS:-3}")
     printf '| %-12s | %6s | %10s | %10s | %8s |\n' "$stage" "$k" "$wall" "$ref_wall" "$(ratio "$wall" "$ref_wall")"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "repeat$k" "$stage" "$wall" "$ref_wall" "$rss" "$(wc -c < "$repeat_dir/in.ndjson")" \
@@ -184,7 +183,7 @@ for k in ${BENCH_BILL_COPIES-10 100}; do
   for file in focus.csv cur2.csv.gz; do
     path=$bill_dir/$file
     opener=open; [ "${file%.gz}" != "$file" ] && opener=gzip.open
-    read -r wall rss < <(measure "$bin/detect-waste --quiet --billing $path < /dev/null" "${BENCH_RUNS:-3}")
+    read -r wall rss < <(measure "$bin/detect-waste --billing $path < /dev/null" "${BENCH_RUNS:-3}")
     read -r ref_wall _ < <(measure "python3 -c 'import csv, gzip, sys; print(sum(1 for _ in csv.reader($opener(sys.argv[1], \"rt\", newline=\"\"))))' $path" "${BENCH_RUNS:-3}")
     lines=$( (zcat -f "$path") | wc -l)
     mb=$( (zcat -f "$path") | wc -c)

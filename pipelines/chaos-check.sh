@@ -24,7 +24,7 @@ for dir in "$root"/fixtures/chaos/*/; do
   {
     "$bin/collect-cluster" --from "$dir/chaos-lab" | "$bin/collect-metrics" --from "$dir/prometheus"
     "$bin/receive-alerts" --from "$dir/alerts.ndjson"
-  } | "$bin/detect-incidents" --now "$now" --quiet > "$out/$scenario.ndjson"
+  } | "$bin/detect-incidents" --now "$now" > "$out/$scenario.ndjson"
 done
 python3 - "$root/fixtures/chaos" "$out" <<'PY'
 import json, os, sys

@@ -54,7 +54,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 run collect-cluster --from fixtures/demo --cluster demo \
   | run collect-metrics --from fixtures/demo/prometheus \
-  | run detect-waste --quiet > "$tmp/waste.ndjson"
+  | run detect-waste > "$tmp/waste.ndjson"
 grep '^{"kind":"finding"' "$tmp/waste.ndjson" > "$tmp/findings.ndjson" || true
 cmp -s "$tmp/findings.ndjson" fixtures/demo/findings.golden.ndjson \
   || fail "the installed detect-waste does not give fixtures/demo/findings.golden.ndjson"

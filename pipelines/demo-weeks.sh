@@ -53,7 +53,7 @@ run_week() {
     # shellcheck disable=SC2086  # scope is a list of options
     "$bin/collect-cluster" --from "$dir/$cluster" --cluster "$cluster" --summary \
       | "$bin/collect-metrics" --from "$dir/$cluster/prometheus" --summary \
-      | "$bin/detect-waste" --now "$now" | "$bin/detect-incidents" --now "$now" | "$bin/score-risk" --summary \
+      | "$bin/detect-waste" --now "$now" --summary | "$bin/detect-incidents" --now "$now" --summary | "$bin/score-risk" --summary \
       | "$bin/build-evidence" --out "$out/evidence" --summary \
       | "$bin/emit-pr" --repo "$out/gitops" $scope --values-map "$out/gitops/helm/autopilot-values-map.yaml" --now "$now" \
       > "$dir/stream-$cluster.ndjson"

@@ -39,7 +39,7 @@ for context_dir in "$run"/capture/cluster/*/; do
     echo "replay.sh: $context ($cluster)" >&2
     "$bin/collect-cluster" --from "$dir" --cluster "$cluster" "${collect_settings[@]}" \
       | "$bin/collect-metrics" --from "$run/capture/metrics/$context" \
-      | "$bin/detect-waste" "${detect_settings[@]}" | "$bin/detect-incidents" --quiet $alerts "${incident_settings[@]}" \
+      | "$bin/detect-waste" "${detect_settings[@]}" | "$bin/detect-incidents" $alerts "${incident_settings[@]}" \
       | "$bin/score-risk" "${risk_settings[@]}" \
       | "$bin/build-evidence" --out "$out.tmp/evidence" "${evidence_settings[@]}" > "$out.tmp/streams/$context-$cluster.ndjson"
   done

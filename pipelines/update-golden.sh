@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin/collect-cluster" --from fixtures/demo --cluster demo \
   | "$bin/collect-metrics" --from fixtures/demo/prometheus \
-  | "$bin/detect-waste" --quiet > "$tmp/waste.ndjson"
+  | "$bin/detect-waste" > "$tmp/waste.ndjson"
 grep '^{"kind":"finding"' "$tmp/waste.ndjson" > fixtures/demo/findings.golden.ndjson
 "$bin/score-risk" < "$tmp/waste.ndjson" | grep '^{"kind":"finding"' > fixtures/demo/risk.golden.ndjson
 echo "update-golden: $(wc -l < fixtures/demo/findings.golden.ndjson) findings, $(wc -l < fixtures/demo/risk.golden.ndjson) scored"

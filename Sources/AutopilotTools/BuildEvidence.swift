@@ -32,11 +32,8 @@ struct BuildEvidence: ParsableCommand {
     @Option(help: ArgumentHelp("Directory for the packs (created if missing).", valueName: "dir"))
     var out: String
 
-    @Option(help: ArgumentHelp("CSV or JSON price rows, as detect-waste was given (for the cost arithmetic).", valueName: "file"))
-    var prices: String?
-
-    @Option(help: ArgumentHelp("Fraction off on-demand for spot nodes without a spot price (default 0.65).", valueName: "ratio"))
-    var spotDiscount: Double = CostModel.defaultSpotDiscount
+    /// As detect-waste was given, for the cost arithmetic.
+    @OptionGroup var pricing: PricingOptions
 
     /// Where to fetch the graphs the stream lacks (containers without a series, node utilization): the same
     /// connection options as collect-metrics, SigV4 and basic auth included.
@@ -54,15 +51,10 @@ struct BuildEvidence: ParsableCommand {
     @Option(help: ArgumentHelp("Packs only for the n findings saving the most a month; the others are forwarded without evidence.", valueName: "n"))
     var top: Int?
 
-    @Flag(help: "Stop at the first malformed input line (exit 65).")
-    var strict = false
-
-    @Flag(help: "Print a one-line summary on stderr.")
-    var summary = false
+    @OptionGroup var options: FilterOptions
 
     func validate() throws {
         if out.isEmpty { throw ValidationError("--out needs a directory") }
-        if !(0...1).contains(spotDiscount) { throw ValidationError("--spot-discount must be between 0 and 1") }
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
         if let tokenFile = connection.tokenFile, !FileManager.default.isReadableFile(atPath: tokenFile) {
             throw ValidationError("--token-file: cannot read \(tokenFile)")
@@ -72,11 +64,8 @@ struct BuildEvidence: ParsableCommand {
     }
 
     func run() throws {
-        let table: PriceTable
-        do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
-        let diagnostics = Diagnostics(tool: "build-evidence", strict: strict)
-        let writer = NDJSONWriter()
-        var filter = EvidenceFilter(diagnostics: diagnostics, directory: out, costs: CostModel(prices: table, spotDiscount: spotDiscount))
+        let diagnostics = options.diagnostics("build-evidence")
+        var filter = EvidenceFilter(diagnostics: diagnostics, directory: out, costs: try pricing.costModel())
         filter.top = top
         if let source = try connection.live(tool: "build-evidence") {
             filter.series = EvidenceSeries(source: source, nodeLabel: connection.nodeLabel ?? "node", matchers: connection.match ?? "")
@@ -87,11 +76,10 @@ struct BuildEvidence: ParsableCommand {
             if let lokiFilter { client.lineFilter = lokiFilter }
             filter.loki = client
         }
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            let count = try filter.run(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
+        try FilterRun.run(diagnostics) { reader, writer in
+            let count = try filter.run(reader, to: writer)
             try writer.flush()
-            if summary { diagnostics.note("\(count) evidence packs in \(out)") }
+            if options.summary { diagnostics.note("\(count) evidence packs in \(out)") }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

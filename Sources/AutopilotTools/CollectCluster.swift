@@ -56,11 +56,8 @@ struct CollectCluster: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The kubectl program.", valueName: "path"))
     var kubectl: String = "kubectl"
 
-    @Flag(name: .long, help: "Stop at the first malformed input (exit 65).")
-    var strict = false
-
-    @Flag(name: .long, help: "Print a one-line count of records per kind on stderr.")
-    var summary = false
+    /// `--summary`: records written per kind.
+    @OptionGroup var options: FilterOptions
 
     func validate() throws {
         if from != nil && !context.isEmpty { throw ValidationError("--from and --context exclude each other") }
@@ -70,21 +67,16 @@ struct CollectCluster: ParsableCommand {
     }
 
     func run() throws {
-        let diagnostics = Diagnostics(tool: "collect-cluster", strict: strict)
+        let diagnostics = options.diagnostics("collect-cluster")
         let teams = TeamResolver(keys: teamLabel.isEmpty ? TeamResolver.defaultKeys : teamLabel, fallback: defaultTeam)
         let collector = ClusterCollector(teams: teams, diagnostics: diagnostics)
-        let writer = NDJSONWriter()
         var totals: [String: Int] = [:]
-        let status = ToolRun.run(diagnostics, writer: writer) {
+        defer { if options.summary { diagnostics.note(ClusterCollector.summary(totals, errors: diagnostics.errorCount)) } }
+        try FilterRun.run(diagnostics) { _, writer in
             for snapshot in try snapshots(collector) {
                 totals.merge(try collector.write(snapshot, to: writer), uniquingKeysWith: +)
             }
         }
-        if summary {
-            let counts = ClusterSnapshot.recordKinds.map { "\(totals[$0] ?? 0) \($0)" }.joined(separator: ", ")
-            diagnostics.note("\(counts); \(diagnostics.errorCount) errors")
-        }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 
     /// One snapshot per cluster, offline or live.
@@ -94,44 +86,9 @@ struct CollectCluster: ParsableCommand {
                 try collector.readOffline(cluster: $0.cluster, files: $0.files)
             }
         }
-        var result: [ClusterSnapshot] = []
-        let contexts: [String?] = context.isEmpty ? [nil] : context
-        for name in contexts {
-            var client = Kubectl(executable: kubectl, kubeconfig: kubeconfig, context: name, retries: retries)
-            let clusterName: String
-            if name == nil && runsInCluster {
-                // A pod's service account: kubectl's in-cluster config has no context to name.
-                clusterName = cluster ?? "in-cluster"
-            } else {
-                var contextName = name ?? ""
-                if name == nil {
-                    do {
-                        contextName = try client.currentContext()
-                    } catch {
-                        collector.diagnostics.unavailable(error.message)
-                        continue
-                    }
-                }
-                client.context = contextName
-                clusterName = cluster ?? ClusterCollector.clusterName(forContext: contextName)
-            }
-            let directory = capture.map { "\($0)/\(clusterName)" } ?? temporaryDirectory()
-            defer { if capture == nil { try? FileManager.default.removeItem(atPath: directory) } }
-            if let snapshot = try collector.readLive(cluster: clusterName, kubectl: client, directory: directory) {
-                result.append(snapshot)
-            }
-        }
-        return result
-    }
-
-    /// In a pod (KUBERNETES_SERVICE_HOST set) with no kubeconfig named, kubectl uses the service account's
-    /// token and CA, and there is no current context to ask for.
-    private var runsInCluster: Bool {
-        let environment = ProcessInfo.processInfo.environment
-        return kubeconfig == nil && environment["KUBECONFIG"] == nil && environment["KUBERNETES_SERVICE_HOST"] != nil
-    }
-
-    private func temporaryDirectory() -> String {
-        "\(NSTemporaryDirectory())/collect-cluster-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        var targets = ClusterCollector.LiveTargets()
+        (targets.kubectl, targets.kubeconfig, targets.contexts) = (kubectl, kubeconfig, context)
+        (targets.retries, targets.cluster, targets.capture) = (retries, cluster, capture)
+        return try collector.readLive(targets)
     }
 }

@@ -38,73 +38,29 @@ struct CollectMetrics: ParsableCommand {
     @Option(help: ArgumentHelp("Save every response, with its query, for replay with --from.", valueName: "dir"))
     var capture: String?
 
-    @Option(help: ArgumentHelp("How far back to look (default 14d, or the capture's).", valueName: "duration"))
-    var window: String?
-
-    @Option(help: ArgumentHelp("Resolution of the percentiles (default 5m, or the capture's).", valueName: "duration"))
-    var step: String?
-
-    @Option(help: ArgumentHelp("Resolution of the usage series kept for evidence and anomaly detection (default 1h, or the capture's); a multiple of --step.", valueName: "duration"))
-    var seriesStep: String?
-
-    @Option(help: ArgumentHelp("End of the window, RFC 3339 or Unix seconds (default: now, or the capture's).", valueName: "time"))
-    var end: String?
-
-    @Option(help: ArgumentHelp("Known pods per query at most (namespaces are grouped up to this).", valueName: "n"))
-    var podsPerQuery: Int?
-
-    @Option(help: ArgumentHelp("Points in one range query's answer at most (known pods × steps); a longer window goes in pieces.", valueName: "n"))
-    var pointsPerQuery: Int?
-
-    @Option(help: ArgumentHelp("Queries in flight at once.", valueName: "n"))
-    var concurrency: Int = 4
+    @OptionGroup var window: QueryWindowOptions
 
     @Option(help: ArgumentHelp("Retries of a failed request, with doubling backoff from 0.5 s.", valueName: "n"))
     var retries: Int = 3
 
-    @Flag(help: "Stop at the first malformed input line (exit 65).")
-    var strict = false
-
-    @Flag(help: "Print a one-line summary on stderr.")
-    var summary = false
+    @OptionGroup var options: FilterOptions
 
     func validate() throws {
         if (connection.prometheus == nil) == (from == nil) { throw ValidationError("give one of --prometheus URL or --from DIR") }
         if from != nil && capture != nil { throw ValidationError("--capture goes with --prometheus, not --from") }
-        if let window, Duration(window) == nil { throw ValidationError("--window: '\(window)' is not a duration like 14d") }
-        if let step, Duration(step) == nil { throw ValidationError("--step: '\(step)' is not a duration like 5m") }
-        if let seriesStep, Duration(seriesStep) == nil { throw ValidationError("--series-step: '\(seriesStep)' is not a duration like 15m") }
-        if let end, RFC3339.date(end) == nil { throw ValidationError("--end: '\(end)' is not RFC 3339 or Unix seconds") }
-        if let pointsPerQuery, pointsPerQuery < 1 { throw ValidationError("--points-per-query must be 1 or more") }
-        if concurrency < 1 || retries < 0 { throw ValidationError("--concurrency must be 1 or more, --retries 0 or more") }
+        if retries < 0 { throw ValidationError("--retries must be 0 or more") }
     }
 
     func run() throws {
-        let diagnostics = Diagnostics(tool: "collect-metrics", strict: strict)
-        let writer = NDJSONWriter()
+        let diagnostics = options.diagnostics("collect-metrics")
         // The source first: a usage mistake is reported before any input is read.
         let (source, settings, capturing) = try makeSource()
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            let inventory = try MetricsFilter(diagnostics: diagnostics).forward(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
+        try FilterRun.run(diagnostics) { reader, writer in
+            let inventory = try MetricsFilter(diagnostics: diagnostics).forward(reader, to: writer)
             let collector = UsageCollector(source: source, settings: settings, diagnostics: diagnostics)
-            var counts = (usage: 0, withData: 0, nodeUsage: 0)
-            try collector.collect(inventory) { record in
-                if record["kind"] == "usage" {
-                    counts.usage += 1
-                    if record["samples"] != .int(0) { counts.withData += 1 }
-                } else {
-                    counts.nodeUsage += 1
-                }
-                try writer.write(record)
-            }
-            try writer.flush()
-            let queries = collector.queries(for: inventory)
-            try capturing?.writeIndex(queries, settings: settings.captureJSON)
-            if summary {
-                diagnostics.note("\(counts.usage) usage records (\(counts.withData) with samples), \(counts.nodeUsage) nodeusage; \(queries.count) queries")
-            }
+            let tally = try collector.write(inventory, to: writer, capturing: capturing)
+            if options.summary { diagnostics.note(tally.summary) }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 
     private func makeSource() throws -> (PrometheusSource, UsageSettings, CapturingPrometheus?) {
@@ -129,21 +85,9 @@ struct CollectMetrics: ParsableCommand {
                 source = wrapper
             }
         }
-        if let window { settings.window = Duration(window)! }
-        if let step { settings.step = Duration(step)! }
-        if let seriesStep { settings.seriesStep = Duration(seriesStep)! }
-        guard settings.seriesStep.seconds % settings.step.seconds == 0, settings.window.seconds % settings.seriesStep.seconds == 0 else {
-            throw ValidationError("--series-step (\(settings.seriesStep)) must be a multiple of --step (\(settings.step)) and divide --window (\(settings.window))")
-        }
-        if let end { settings.end = RFC3339.date(end)! }
         if let match = connection.match { settings.matchers = match }
         if let nodeLabel = connection.nodeLabel { settings.nodeLabel = nodeLabel }
-        if let podsPerQuery { settings.podsPerQuery = podsPerQuery }
-        if let pointsPerQuery { settings.pointsPerQuery = pointsPerQuery }
-        settings.concurrency = concurrency
-        // Align the end to the step, so repeated runs within one step ask the same queries.
-        let stepSeconds = Double(settings.step.seconds)
-        settings.end = Date(timeIntervalSince1970: (settings.end.timeIntervalSince1970 / stepSeconds).rounded(.down) * stepSeconds)
+        try window.apply(to: &settings)
         return (source, settings, capturing)
     }
 }

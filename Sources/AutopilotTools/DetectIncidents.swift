@@ -41,38 +41,31 @@ struct DetectIncidents: ParsableCommand {
     @Option(help: ArgumentHelp("Modified z-score above which a usage point is anomalous.", valueName: "z"))
     var anomalyThreshold: Double = 3.5
 
-    @Option(help: ArgumentHelp("EC2/EBS prices to merge over the embedded table (for the findings' cost).", valueName: "file"))
-    var prices: String?
+    @OptionGroup var pricing: PricingOptions
 
-    @Option(help: ArgumentHelp("\"Now\", RFC 3339 (default: the latest time in the data).", valueName: "time"))
-    var now: String?
+    @Option(help: ArgumentHelp("\"Now\" (default: the latest time in the data).", valueName: "time"))
+    var now: Moment?
 
-    @Flag(help: "Stop at the first malformed input line (exit 65).")
-    var strict = false
-
-    @Flag(help: "No summary line on stderr.")
-    var quiet = false
+    @OptionGroup var options: FilterOptions
 
     func validate() throws {
         for (name, value) in [("--since", since), ("--gap", gap), ("--rollout-window", rolloutWindow)] where Duration(value) == nil {
             throw ValidationError("\(name): '\(value)' is not a duration like 2h")
         }
-        if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339") }
         if let alerts, !FileManager.default.fileExists(atPath: alerts) { throw ValidationError("--alerts: \(alerts) does not exist") }
         if anomalyThreshold <= 0 { throw ValidationError("--anomaly-threshold must be above 0") }
     }
 
     func run() throws {
-        let diagnostics = Diagnostics(tool: "detect-incidents", strict: strict)
+        let diagnostics = options.diagnostics("detect-incidents")
         var filter = IncidentFilter(diagnostics: diagnostics)
         filter.config.gap = TimeInterval(Duration(gap)!.seconds)
         filter.config.rolloutWindow = TimeInterval(Duration(rolloutWindow)!.seconds)
         filter.config.anomalyThreshold = anomalyThreshold
-        filter.now = now.flatMap(RFC3339.date)
-        do { filter.costs = CostModel(prices: try .embedded(merging: prices)) } catch { throw ValidationError("--prices: \(error)") }
-        let writer = NDJSONWriter()
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            let input = try filter.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: writer, spoolFiles: try spoolFiles())
+        filter.now = now?.date
+        filter.costs = try pricing.costModel()
+        try FilterRun.run(diagnostics) { reader, writer in
+            let input = try filter.read(reader, forwardingTo: writer, spoolFiles: try spoolFiles())
             let output = filter.analyze(input)
             for incident in output.incidents { try writer.write(incident.json) }
             for finding in output.findings { try writer.write(finding.json) }
@@ -80,16 +73,15 @@ struct DetectIncidents: ParsableCommand {
             if !output.unknownAlerts.isEmpty {
                 diagnostics.warning("alerts not classified (kept out of incidents): \(output.unknownAlerts.joined(separator: ", "))")
             }
-            if !quiet { diagnostics.note(IncidentFilter.summary(output)) }
+            if options.summary { diagnostics.note(IncidentFilter.summary(output)) }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 
     /// The spool files to read: one file as given, or a directory's `alerts-DAY.ndjson` of the days --since covers.
     private func spoolFiles() throws -> [String] {
         guard let alerts else { return [] }
         guard FileIO.isDirectory(alerts) else { return [alerts] }
-        let reference = now.flatMap(RFC3339.date) ?? Date()
+        let reference = now?.date ?? Date()
         let first = AlertSpool.fileName(for: reference.addingTimeInterval(-Double(Duration(since)!.seconds)))
         return try FileIO.list(alerts).filter { $0.hasPrefix("alerts-") && $0.hasSuffix(".ndjson") && $0 >= first }.sorted().map { "\(alerts)/\($0)" }
     }

@@ -22,7 +22,7 @@ struct DetectWaste: ParsableCommand {
 
             Workloads labelled or annotated autopilot.io/ignore=true (and their autoscalers), and nodes and HPAs \
             labelled so, are never flagged. \
-            One summary line goes to stderr: findings by detector and the total monthly savings.
+            With --summary, one line on stderr: findings by detector and the total monthly savings.
 
             Exit status: 0 ok, 64 usage (bad option, config or price file), 65 malformed input lines, 74 I/O error.
 
@@ -39,53 +39,37 @@ struct DetectWaste: ParsableCommand {
     @Option(help: ArgumentHelp("Drop findings saving less than this many dollars a month (reliability findings stay).", valueName: "usd"))
     var minSavings: Double?
 
-    @Option(help: ArgumentHelp("The time ages are measured from, RFC 3339 (default: the end of the usage window).", valueName: "time"))
-    var now: String?
+    @Option(help: ArgumentHelp("The time ages are measured from (default: the end of the usage window).", valueName: "time"))
+    var now: Moment?
 
     @Option(help: ArgumentHelp("YAML file of thresholds (see docs/tools/detect-waste.md).", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp("CSV or JSON price rows that override or extend the embedded table.", valueName: "file"))
-    var prices: String?
+    @OptionGroup var pricing: PricingOptions
 
     @Option(help: ArgumentHelp("Billing exports (FOCUS 1.x or CUR 2.0 CSV, .csv.gz, or a directory of them): price findings by the bill too.",
                                valueName: "path"))
     var billing: String?
 
-    @Option(help: ArgumentHelp("Fraction off on-demand for spot nodes without a spot price (default 0.65).", valueName: "ratio"))
-    var spotDiscount: Double?
-
-    @Flag(help: "Stop at the first malformed input line (exit 65).")
-    var strict = false
-
-    @Flag(help: "No summary line on stderr.")
-    var quiet = false
+    @OptionGroup var filter: FilterOptions
 
     func validate() throws {
-        if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
         if let minSavings, !(0...1e9).contains(minSavings) { throw ValidationError("--min-savings must be between 0 and 1e9 dollars") }
-        if let spotDiscount, !(0...1).contains(spotDiscount) { throw ValidationError("--spot-discount must be between 0 and 1") }
-        if let detectors, case .failure(let error) = DetectorRegistry.select(Self.names(detectors)) {
+        if let detectors, case .failure(let error) = DetectorRegistry.select(DetectorRegistry.names(inList: detectors)) {
             throw ValidationError("--detectors: \(error)")
         }
     }
 
-    static func names(_ list: String) -> [String] {
-        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
     func run() throws {
-        let diagnostics = Diagnostics(tool: "detect-waste", strict: strict)
-        let filter = try makeFilter(diagnostics)
-        let writer = NDJSONWriter()
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            let cluster = try filter.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: writer)
-            let findings = filter.findings(for: cluster)
+        let diagnostics = filter.diagnostics("detect-waste")
+        let waste = try makeFilter(diagnostics)
+        try FilterRun.run(diagnostics) { reader, writer in
+            let cluster = try waste.read(reader, forwardingTo: writer)
+            let findings = waste.findings(for: cluster)
             for finding in findings { try writer.write(finding.json) }
             try writer.flush()
-            if !quiet { diagnostics.note(WasteFilter.summary(findings)) }
+            if filter.summary { diagnostics.note(WasteFilter.summary(findings)) }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 
     /// Settings first: a bad config or price file is a usage error before any input is read.
@@ -96,20 +80,15 @@ struct DetectWaste: ParsableCommand {
             do { try settings.apply(yaml: bytes, source: config) } catch { throw ValidationError("--config: \(error)") }
         }
         if let minSavings { settings.minSavings = Money(dollars: minSavings) }
-        if let spotDiscount { settings.spotDiscount = spotDiscount }
-        let table: PriceTable
-        do { table = try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
+        if let spotDiscount = pricing.spotDiscount { settings.spotDiscount = spotDiscount }
+        let selected = detectors.map(DetectorRegistry.names(inList:))
         var chosen = DetectorRegistry.all
-        if let detectors, case .success(let selected) = DetectorRegistry.select(Self.names(detectors)) { chosen = selected }
+        if let selected, case .success(let detectors) = DetectorRegistry.select(selected) { chosen = detectors }
         var filter = WasteFilter(
             diagnostics: diagnostics, config: settings,
-            costs: CostModel(prices: table, spotDiscount: settings.spotDiscount, bill: try BillingOption.read(billing, diagnostics)), detectors: chosen,
-            now: now.flatMap(RFC3339.date))
-        if let detectors {
-            var names = Set(Self.names(detectors))
-            if names.contains(FindingKind.overRequestedMemory.rawValue) { names.insert(OverRequestedMemory.underProvisioned) }
-            filter.keep = names
-        }
+            costs: try pricing.costModel(configured: settings.spotDiscount, bill: try BillingOption.read(billing, diagnostics)), detectors: chosen,
+            now: now?.date)
+        filter.keep = selected.map(DetectorRegistry.findingNames(selecting:))
         return filter
     }
 }

@@ -54,52 +54,19 @@ struct EmitPR: ParsableCommand {
     @Option(help: ArgumentHelp("Branch or commit the changes start from and PRs target (default: the checkout's current branch).", valueName: "ref"))
     var base: String?
 
-    @Option(help: ArgumentHelp("YAML list mapping Helm-rendered workloads to values keys: {namespace, kind, name, container, file, path}.", valueName: "file"))
-    var valuesMap: String?
+    @OptionGroup var layout: RepoLayoutOptions
 
-    @Option(help: ArgumentHelp("The folder of the repo (or file) CLUSTER deploys from (repeatable); wins over what Argo CD and Flux objects say.", valueName: "cluster=dir"))
-    var clusterPath: [String] = []
+    @OptionGroup var github: GitHubOptions
 
-    @Option(help: ArgumentHelp("YAML mapping of cluster name to the folder or folders of the repo it deploys from.", valueName: "file"))
-    var clusterPaths: String?
+    @Option(help: ArgumentHelp("Commit time (default now): with the same input, the same commits.", valueName: "time"))
+    var now: Moment?
 
-    @Option(help: ArgumentHelp("Folder of the repo for runbook scripts (default runbooks).", valueName: "dir"))
-    var runbookDir: String = "runbooks"
-
-    @Option(help: ArgumentHelp("Only look for code under this folder of the repo (repeatable), e.g. clusters/prod in a monorepo.", valueName: "dir"))
-    var scope: [String] = []
-
-    @Option(help: ArgumentHelp("Link evidence packs as URL/<finding id>/evidence.html in PR bodies (default: their paths).", valueName: "url"))
-    var evidenceUrl: String?
-
-    @Option(help: ArgumentHelp("Push branches and open PRs on this GitHub repository (token from GITHUB_TOKEN).", valueName: "owner/name"))
-    var githubRepo: String?
-
-    @Option(help: ArgumentHelp("GitHub API base URL (GitHub Enterprise: https://HOST/api/v3).", valueName: "url"))
-    var apiUrl: String = "https://api.github.com"
-
-    @Option(help: ArgumentHelp("The git remote to push to (default origin, else the first).", valueName: "name"))
-    var remote: String?
-
-    @Option(help: ArgumentHelp("Commit time, RFC 3339 (default now): with the same input, the same commits.", valueName: "time"))
-    var now: String?
-
-    @Flag(help: "Stop at the first malformed input line (exit 65).")
-    var strict = false
-
-    @Flag(help: "Print a one-line summary on stderr, and a line for each finding that could not be patched.")
-    var summary = false
+    /// `--summary` also prints a line for each finding that could not be patched.
+    @OptionGroup var options: FilterOptions
 
     func validate() throws {
         guard EmitPRFilter.Grouping(rawValue: groupBy) != nil else { throw ValidationError("--group-by must be workload or finding") }
         guard FileIO.isDirectory(repo) else { throw ValidationError("--repo: \(repo) is not a directory") }
-        if let githubRepo, githubRepo.split(separator: "/").count != 2 { throw ValidationError("--github-repo must be OWNER/NAME") }
-        if URL(string: apiUrl)?.scheme == nil { throw ValidationError("--api-url: '\(apiUrl)' is not a URL") }
-        if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not an RFC 3339 time") }
-        if let valuesMap, !FileManager.default.isReadableFile(atPath: valuesMap) { throw ValidationError("--values-map: cannot read \(valuesMap)") }
-        for mapping in clusterPath where mapping.split(separator: "=", maxSplits: 1).count != 2 {
-            throw ValidationError("--cluster-path: '\(mapping)' is not CLUSTER=DIR")
-        }
     }
 
     func run() throws {
@@ -107,43 +74,16 @@ struct EmitPR: ParsableCommand {
         settings.grouping = EmitPRFilter.Grouping(rawValue: groupBy) ?? .workload
         settings.onlyAuto = onlyAuto
         settings.base = base
-        settings.runbookDirectory = runbookDir
-        settings.scopes = scope
-        settings.verbose = summary
-        settings.evidenceBaseURL = evidenceUrl
-        settings.remote = remote
-        settings.commitDate = now.flatMap(RFC3339.date)
-        if let valuesMap {
-            let repoPath = URL(fileURLWithPath: repo).resolvingSymlinksInPath().path
-            let mapFolder = URL(fileURLWithPath: valuesMap).resolvingSymlinksInPath().deletingLastPathComponent().path
-            let inRepo = mapFolder.hasPrefix(repoPath + "/") ? String(mapFolder.dropFirst(repoPath.count + 1)) : ""
-            do { settings.valuesMap = try ValuesMapping.load(valuesMap, directoryInRepo: inRepo) } catch { throw ValidationError("--values-map: \(error)") }
-        }
-        if let clusterPaths {
-            do { settings.clusterPaths = try ClusterPaths.load(clusterPaths) } catch { throw ValidationError("--cluster-paths: \(error)") }
-        }
-        for mapping in clusterPath {
-            let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
-            settings.clusterPaths[parts[0], default: []].append(parts[1])
-        }
-        if let githubRepo {
-            let token = ProcessInfo.processInfo.environment["GITHUB_TOKEN"] ?? ""
-            if token.isEmpty {
-                settings.githubWithoutToken = githubRepo
-            } else {
-                settings.github = GitHubClient(apiURL: apiUrl, repository: githubRepo, token: token)
-            }
-        }
-        let diagnostics = Diagnostics(tool: "emit-pr", strict: strict)
-        let writer = NDJSONWriter()
+        settings.verbose = options.summary
+        settings.commitDate = now?.date
+        try layout.apply(to: &settings, repo: repo)
+        github.apply(to: &settings)
+        let diagnostics = options.diagnostics("emit-pr")
         let filter = EmitPRFilter(diagnostics: diagnostics, settings: settings)
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            let outcome = try filter.run(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
+        try FilterRun.run(diagnostics) { reader, writer in
+            let outcome = try filter.run(reader, to: writer)
             try writer.flush()
-            if summary {
-                diagnostics.note("\(outcome.committed) branches committed, \(outcome.unchanged) unchanged, \(outcome.opened) PRs opened, \(outcome.updated) updated, \(outcome.notPatchable) not patchable, \(outcome.refused) refused, \(outcome.merged) merged")
-            }
+            if options.summary { diagnostics.note(outcome.summary) }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

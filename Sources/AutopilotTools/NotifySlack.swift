@@ -45,41 +45,18 @@ struct NotifySlack: ParsableCommand {
     @Option(help: ArgumentHelp("Gates that ask a person (repeatable; default approve).", valueName: "gate"))
     var gate: [String] = []
 
-    @Option(help: ArgumentHelp("Send through this incoming webhook instead of the Web API (or set SLACK_WEBHOOK_URL, which keeps the secret out of the process list).", valueName: "url"))
-    var webhookUrl: String?
-
-    /// --webhook-url, else SLACK_WEBHOOK_URL.
-    private var webhook: String? {
-        webhookUrl ?? ProcessInfo.processInfo.environment["SLACK_WEBHOOK_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    @Option(help: ArgumentHelp("Slack Web API base URL.", valueName: "url"))
-    var apiUrl: String = "https://slack.com/api"
+    @OptionGroup var delivery: SlackDeliveryOptions
 
     @Option(help: ArgumentHelp("Link View details to URL/<finding id>/evidence.html.", valueName: "url"))
     var evidenceUrl: String?
 
-    @Option(help: ArgumentHelp("Time recorded for the messages, RFC 3339 (default now).", valueName: "time"))
-    var now: String?
+    @Option(help: ArgumentHelp("Time recorded for the messages (default now).", valueName: "time"))
+    var now: Moment?
 
-    @Flag(help: "Print the payloads as NDJSON instead of sending them.")
-    var dryRun = false
-
-    @Flag(help: "Stop at the first malformed input line (exit 65).")
-    var strict = false
-
-    @Flag(help: "Print a one-line summary on stderr.")
-    var summary = false
+    @OptionGroup var options: FilterOptions
 
     func validate() throws {
-        // The URL is the credential: it is not repeated in the message.
-        if let webhook, URL(string: webhook)?.scheme == nil { throw ValidationError("--webhook-url (or SLACK_WEBHOOK_URL) is not a URL") }
-        if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not an RFC 3339 time") }
         if let db, let path = LedgerLocation(db).missingFile { throw ValidationError("--db: \(path) does not exist; run `ledger record` first") }
-        let token = ProcessInfo.processInfo.environment["SLACK_BOT_TOKEN"] ?? ""
-        if !dryRun && webhook == nil && token.isEmpty {
-            throw ValidationError("set SLACK_BOT_TOKEN, or give --webhook-url (or SLACK_WEBHOOK_URL), or --dry-run")
-        }
     }
 
     func run() throws {
@@ -89,24 +66,18 @@ struct NotifySlack: ParsableCommand {
         settings.ledger = db
         settings.ledgerPasswordFile = dbPasswordFile
         settings.evidenceBaseURL = evidenceUrl
-        settings.now = now.flatMap(RFC3339.date) ?? Date()
+        settings.now = now?.date ?? Date()
         if let config {
             do { settings.config = try SlackConfig.load(config) } catch { throw ValidationError("--config: \(error)") }
         }
-        let token = ProcessInfo.processInfo.environment["SLACK_BOT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        let delivery: NotifyFilter.Delivery =
-            dryRun ? .dryRun
-            : webhook.map { .webhook(SlackClient(apiURL: apiUrl, token: nil), url: $0) } ?? .bot(SlackClient(apiURL: apiUrl, token: token))
-        let diagnostics = Diagnostics(tool: "notify-slack", strict: strict)
-        let writer = NDJSONWriter()
-        let filter = NotifyFilter(diagnostics: diagnostics, delivery: delivery, settings: settings)
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            let outcome = try filter.run(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
+        let diagnostics = options.diagnostics("notify-slack")
+        let filter = NotifyFilter(diagnostics: diagnostics, delivery: delivery.delivery, settings: settings)
+        try FilterRun.run(diagnostics) { reader, writer in
+            let outcome = try filter.run(reader, to: writer)
             try writer.flush()
-            if summary {
+            if options.summary {
                 diagnostics.note("\(outcome.posted) posted, \(outcome.updated) updated, \(outcome.unchanged) unchanged, \(outcome.failed) not sent")
             }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

@@ -32,7 +32,7 @@ struct ReceiveAlerts: ParsableCommand {
             """)
 
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
-    var listen: String = "127.0.0.1:9095"
+    var listen = ListenAddress(argument: "127.0.0.1:9095")!
 
     @Option(help: ArgumentHelp("Directory of the daily spool files.", valueName: "dir"))
     var spool: String?
@@ -55,21 +55,11 @@ struct ReceiveAlerts: ParsableCommand {
     @Option(help: ArgumentHelp("Cluster of alerts that carry no cluster label.", valueName: "name"))
     var cluster: String = "unknown"
 
-    @Option(help: ArgumentHelp("Largest body accepted, in bytes.", valueName: "bytes"))
-    var maxBody: Int = 4 << 20
-
-    @Option(help: ArgumentHelp("Seconds a client may stay silent before it is disconnected.", valueName: "seconds"))
-    var idleTimeout: Int = 10
-
-    @Option(help: ArgumentHelp("Seconds a whole request may take to arrive (a client trickling bytes is cut off).", valueName: "seconds"))
-    var requestTimeout: Int = 30
+    @OptionGroup var limits: ServerLimits
 
     func validate() throws {
         let modes = [spool != nil, stdout, from != nil].filter { $0 }.count
         guard modes == 1 else { throw ValidationError("give one of --spool DIR, --stdout or --from FILE") }
-        guard let colon = listen.lastIndex(of: ":"), Int(listen[listen.index(after: colon)...]) != nil else {
-            throw ValidationError("--listen must be HOST:PORT")
-        }
         if let tokenFile {
             guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8),
                 !token.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
@@ -77,12 +67,15 @@ struct ReceiveAlerts: ParsableCommand {
         }
         if retainDays < 0 || retainDays > 36_500 { throw ValidationError("--retain-days must be 0 (keep all) to 36500") }
         if retainDays > 0, spool == nil { throw ValidationError("--retain-days needs --spool DIR") }
-        if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024 bytes") }
-        if idleTimeout < 1 || requestTimeout < 1 { throw ValidationError("--idle-timeout and --request-timeout must be at least 1 second") }
     }
 
     func run() throws {
-        if let from { return try replay(from) }
+        if let from {
+            let diagnostics = Diagnostics(tool: "receive-alerts")
+            return try FilterRun.run(diagnostics) { _, writer in
+                try AlertReplay.run(from, defaultCluster: cluster, to: writer, diagnostics: diagnostics)
+            }
+        }
         let log: @Sendable (String) -> Void = { writeStderr("receive-alerts: \($0)\n") }
         let alertSpool: AlertSpool
         do {
@@ -93,40 +86,15 @@ struct ReceiveAlerts: ParsableCommand {
         }
         let token = try tokenFile.map { try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
         let receiver = AlertReceiver(spool: alertSpool, token: token, defaultCluster: cluster, log: log, metricsFile: metricsFile)
-        let colon = listen.lastIndex(of: ":")!
-        let host = String(listen[..<colon])
-        let server = HTTPServer(host: host, port: Int(listen[listen.index(after: colon)...])!, log: log) { receiver.handle($0) }
-        server.maxBodySize = maxBody
-        server.idleTimeout = .seconds(Int64(idleTimeout))
-        server.requestTimeout = .seconds(Int64(requestTimeout))
+        let server = HTTPServer(host: listen.host, port: listen.port, log: log) { receiver.handle($0) }
+        limits.apply(to: server)
         let port: Int
         do { port = try server.start() } catch {
             log("cannot listen on \(listen): \(error)")
             throw ExitCode(69)
         }
-        log("listening on \(host):\(port)")
+        log("listening on \(listen.host):\(port)")
         server.serveUntilTerminated()
         log("stopped after spooling \(receiver.received) alert(s)")
-    }
-
-    /// `--from`: webhook bodies one after another (one a line, or pretty-printed as saved), their alerts to stdout.
-    private func replay(_ path: String) throws {
-        let diagnostics = Diagnostics(tool: "receive-alerts")
-        let writer = NDJSONWriter()
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            try JSONStream.forEach(try FileIO.readAll(path), { body, line in
-                do {
-                    let notification = try AlertPayload.read(body, defaultCluster: cluster, receivedAt: nil)
-                    for record in notification.records { try writer.write(record) }
-                    for warning in notification.warnings { diagnostics.warning(warning, source: path, line: line) }
-                    for reason in notification.rejected { try diagnostics.error("\(reason); that alert is skipped", source: path, line: line) }
-                } catch let error as AlertPayloadError {
-                    try diagnostics.error(error.message, source: path, line: line)
-                }
-            }, failed: { error in
-                try diagnostics.error("invalid JSON: \(error.message); skipped to the next body", source: path, line: error.line, column: error.column)
-            })
-        }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

@@ -36,25 +36,18 @@ struct RenderReport: ParsableCommand {
     @Option(help: ArgumentHelp("Only this team's findings and cost.", valueName: "team"))
     var team: String?
 
+    /// `--summary`: what was written, and the headline figures.
     @OptionGroup var options: ReportOptions
 
-    @Flag(help: "Print a one-line summary on stderr (what was written, and the headline figures).")
-    var summary = false
-
     func run() throws {
-        let table = try options.priceTable()
-        let diagnostics = Diagnostics(tool: "render-report")
-        let writer = NDJSONWriter()
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            let (set, time, model) = try options.read(table, diagnostics)
+        try options.run("render-report") { set, time, model, diagnostics in
             let report = WeeklyReport(set, now: time, team: team, model: model, ledger: options.ledger)
             try FileIO.makeDirectory(out)
             try FileIO.writeAtomically(report.json.serialized() + [UInt8(ascii: "\n")], to: "\(out)/report.json")
             try FileIO.writeAtomically(Array(report.markdown.utf8), to: "\(out)/report.md")
             try FileIO.writeAtomically(Array(report.html.utf8), to: "\(out)/report.html")
             // Quiet on success, stdout for data only: the summary is asked for, and goes to stderr.
-            if summary { diagnostics.note("wrote \(out)/report.html, report.md, report.json: \(report.summaryLine)") }
+            if options.filter.summary { diagnostics.note("wrote \(out)/report.html, report.md, report.json: \(report.summaryLine)") }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

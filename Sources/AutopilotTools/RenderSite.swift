@@ -30,16 +30,11 @@ struct RenderSite: ParsableCommand {
     @Option(help: ArgumentHelp("Directory for the site (created if missing; pages rewritten in place).", valueName: "dir"))
     var out: String
 
+    /// `--summary`: pages written, and the headline figures.
     @OptionGroup var options: ReportOptions
 
-    @Flag(help: "Print a one-line summary on stderr (pages written, and the headline figures).")
-    var summary = false
-
     func run() throws {
-        let table = try options.priceTable()
-        let diagnostics = Diagnostics(tool: "render-site")
-        let status = ToolRun.run(diagnostics, writer: NDJSONWriter()) {
-            let (set, time, model) = try options.read(table, diagnostics)
+        try options.run("render-site") { set, time, model, diagnostics in
             let site = StaticSite(set, now: time, model: model, ledger: options.ledger)
             let pages = site.pages
             for page in pages {
@@ -47,8 +42,7 @@ struct RenderSite: ParsableCommand {
                 try FileIO.makeDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
                 try FileIO.writeAtomically(Array(page.content.utf8), to: path)
             }
-            if summary { diagnostics.note("wrote \(pages.count) pages in \(out): \(site.fleet.summaryLine)") }
+            if options.filter.summary { diagnostics.note("wrote \(pages.count) pages in \(out): \(site.fleet.summaryLine)") }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

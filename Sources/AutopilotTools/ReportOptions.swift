@@ -5,11 +5,11 @@ import Foundation
 /// What render-report and render-site read besides the stream, and how both read it: the week's end,
 /// prices and the bill for an allocation the stream lacks, the ledger for pasted commands.
 struct ReportOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The end of the reported week, RFC 3339 (default: the latest ledger transition or record time, else now).", valueName: "time"))
-    var now: String?
+    @Option(help: ArgumentHelp("The end of the reported week (default: the latest ledger transition or record time, else now).", valueName: "time"))
+    var now: Moment?
 
-    @Option(help: ArgumentHelp("Prices for the allocation when the stream has no cost history, as detect-waste's --prices.", valueName: "file"))
-    var prices: String?
+    /// For the allocation when the stream has no cost history, as detect-waste was given.
+    @OptionGroup var pricing: PricingOptions
 
     @Option(help: ArgumentHelp("Billing exports (as detect-waste's --billing): reconcile the allocation to the bill when the stream has no ledger reconciliation.",
                                valueName: "path"))
@@ -19,26 +19,29 @@ struct ReportOptions: ParsableArguments {
                                valueName: "path-or-url"))
     var db: String?
 
+    @OptionGroup var filter: FilterOptions
+
     func validate() throws {
-        if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
         if let billing, !FileManager.default.fileExists(atPath: billing) { throw ValidationError("--billing: \(billing): no such file or directory") }
     }
 
-    func priceTable() throws -> PriceTable {
-        do { return try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
-    }
-
-    /// The stream from stdin, the week's end and the cost model (the bill read only when the stream has no
-    /// ledger reconciliation, which is the bill's already).
-    func read(_ table: PriceTable, _ diagnostics: Diagnostics) throws -> (set: ClusterSet, now: Date, model: CostModel) {
-        let set = try ClusterSet.read(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), forwardingTo: nil, diagnostics: diagnostics)
-        var bill: Bill?
-        if set.billReconciliations.isEmpty, let billing {
-            do { bill = try BillingReader.read(path: billing) { diagnostics.warning("--billing: \($0)") } } catch {
-                throw ValidationFailure("--billing: \(error)")
+    /// The render tools' run: the stream from stdin, the week's end and the cost model (the bill read only
+    /// when the stream has no ledger reconciliation, which is the bill's already) given to `render`, which
+    /// writes the files; nothing goes to stdout.
+    func run(_ tool: String, _ render: (ClusterSet, Date, CostModel, Diagnostics) throws -> Void) throws {
+        let table = try pricing.table()
+        let diagnostics = filter.diagnostics(tool)
+        try FilterRun.run(diagnostics) { reader, _ in
+            let set = try ClusterSet.read(reader, forwardingTo: nil, diagnostics: diagnostics)
+            var bill: Bill?
+            if set.billReconciliations.isEmpty, let billing {
+                do { bill = try BillingReader.read(path: billing) { diagnostics.warning("--billing: \($0)") } } catch {
+                    throw ValidationFailure("--billing: \(error)")
+                }
             }
+            let model = CostModel(prices: table, spotDiscount: pricing.spotDiscount ?? CostModel.defaultSpotDiscount, bill: bill)
+            try render(set, now?.date ?? Self.latest(set) ?? Date(), model, diagnostics)
         }
-        return (set, now.flatMap(RFC3339.date) ?? Self.latest(set) ?? Date(), CostModel(prices: table, bill: bill))
     }
 
     /// The ledger as the pages may name it: a path, or a URL without its password.

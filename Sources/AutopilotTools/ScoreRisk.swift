@@ -27,18 +27,11 @@ struct ScoreRisk: ParsableCommand {
     @Option(help: ArgumentHelp("YAML policy: protectedNamespaces, allowAutoNamespaces, minReplicas, maxReductionPerStep, autoBelow, blockAbove, autoNodeChanges, autoSingleReplica, criticalMarker, sloEventReasons (see docs/tools/score-risk.md).", valueName: "file"))
     var policy: String?
 
-    @Option(help: ArgumentHelp("The time events are counted back from when a finding has no window, RFC 3339 (default: the data's).", valueName: "time"))
-    var now: String?
+    @Option(help: ArgumentHelp("The time events are counted back from when a finding has no window (default: the data's).", valueName: "time"))
+    var now: Moment?
 
-    @Flag(help: "Stop at the first malformed input line (exit 65).")
-    var strict = false
-
-    @Flag(help: "Print a one-line summary on stderr (findings by gate and level).")
-    var summary = false
-
-    func validate() throws {
-        if let now, RFC3339.date(now) == nil { throw ValidationError("--now: '\(now)' is not RFC 3339 or Unix seconds") }
-    }
+    /// `--summary`: findings by gate and level.
+    @OptionGroup var options: FilterOptions
 
     func run() throws {
         var rules = RiskPolicy()
@@ -46,18 +39,16 @@ struct ScoreRisk: ParsableCommand {
             guard let bytes = try? FileIO.readAll(policy) else { throw ValidationError("--policy: cannot read \(policy)") }
             do { try rules.apply(yaml: bytes, source: policy) } catch { throw ValidationError("--policy: \(error)") }
         }
-        let diagnostics = Diagnostics(tool: "score-risk", strict: strict)
-        let writer = NDJSONWriter()
-        let filter = RiskFilter(diagnostics: diagnostics, policy: rules, now: now.flatMap(RFC3339.date))
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            let risks = try filter.run(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), to: writer)
+        let diagnostics = options.diagnostics("score-risk")
+        let filter = RiskFilter(diagnostics: diagnostics, policy: rules, now: now?.date)
+        try FilterRun.run(diagnostics) { reader, writer in
+            let risks = try filter.run(reader, to: writer)
             try writer.flush()
-            if summary {
+            if options.summary {
                 let gates = ["auto", "approve", "block"].map { gate in "\(risks.filter { $0.gate.rawValue == gate }.count) \(gate)" }
                 let levels = ["low", "medium", "high"].map { level in "\(risks.filter { $0.level == level }.count) \(level)" }
                 diagnostics.note("\(risks.count) findings scored: \(gates.joined(separator: ", ")); \(levels.joined(separator: ", "))")
             }
         }
-        if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

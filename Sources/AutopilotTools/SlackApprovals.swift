@@ -31,7 +31,7 @@ struct SlackApprovals: ParsableCommand {
             """)
 
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
-    var listen: String = "127.0.0.1:9096"
+    var listen = ListenAddress(argument: "127.0.0.1:9096")!
 
     @Option(help: ArgumentHelp("The ledger the decisions are recorded in (a SQLite path or a postgresql:// URL, as ledger's --db).",
                                valueName: "path|url"))
@@ -56,9 +56,6 @@ struct SlackApprovals: ParsableCommand {
     var apiUrl: String = "https://api.github.com"
 
     func validate() throws {
-        guard let colon = listen.lastIndex(of: ":"), Int(listen[listen.index(after: colon)...]) != nil else {
-            throw ValidationError("--listen must be HOST:PORT")
-        }
         if let path = LedgerLocation(db).missingFile { throw ValidationError("--db: \(path) does not exist; run `ledger record` first") }
         guard let secret = try? String(contentsOfFile: signingSecretFile, encoding: .utf8),
             !secret.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
@@ -67,9 +64,6 @@ struct SlackApprovals: ParsableCommand {
     }
 
     func run() throws {
-        let colon = listen.lastIndex(of: ":")!
-        let host = String(listen[..<colon])
-        let port = Int(listen[listen.index(after: colon)...])!
         let secret = try String(contentsOfFile: signingSecretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let slackConfig: SlackConfig
         do { slackConfig = try SlackConfig.load(config) } catch { throw ValidationError("--config: \(error)") }
@@ -81,7 +75,7 @@ struct SlackApprovals: ParsableCommand {
         let log: @Sendable (String) -> Void = { writeStderr("slack-approvals: \($0)\n") }
         let service = ApprovalService(signingSecret: Array(secret.utf8), ledgerPath: db, ledgerPasswordFile: dbPasswordFile, config: slackConfig,
                                       slack: SlackClient(apiURL: slackApiUrl, token: slackToken), github: github, log: log)
-        let server = HTTPServer(host: host, port: port, log: log) { service.handle($0) }
+        let server = HTTPServer(host: listen.host, port: listen.port, log: log) { service.handle($0) }
         let bound: Int
         do { bound = try server.start() } catch {
             writeStderr("slack-approvals: cannot listen on \(listen): \(error)\n")

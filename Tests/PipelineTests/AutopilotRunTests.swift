@@ -431,8 +431,8 @@ final class AutopilotRunTests: XCTestCase {
             # prod-us
             collect-cluster --cluster prod-us --capture \(work)/capture/cluster/prod-us --context arn:aws:eks:us-east-1:123456789012:cluster/prod-us \\
               | collect-metrics --prometheus https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 --capture \(work)/capture/metrics/prod-us --sigv4-region us-east-1 --match 'cluster="prod us"' \\
-              | detect-waste --quiet \\
-              | detect-incidents --quiet --alerts \(work)/capture/alerts --since 8d \\
+              | detect-waste \\
+              | detect-incidents --alerts \(work)/capture/alerts --since 8d \\
               | score-risk \\
               | build-evidence --out \(work)/evidence --prometheus https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 --sigv4-region us-east-1 --match 'cluster="prod us"' > \(work)/streams/prod-us.ndjson
             emit-pr --repo /srv/gitops --cluster-path prod-us=clusters/prod-us --github-repo acme/infra < \(work)/streams/prod-us.ndjson > \(work)/streams/prod-us.ndjson.emit-pr && mv \(work)/streams/prod-us.ndjson.emit-pr \(work)/streams/prod-us.ndjson

@@ -9,7 +9,7 @@ final class BillingPipelineTests: XCTestCase {
     static let november = "fixtures/billing/demo/cur2/BILLING_PERIOD=2026-11"
 
     private func findings(_ arguments: [String]) throws -> (records: [[String: Any]], stderr: String) {
-        let result = try Tool.run("detect-waste", arguments, stdin: DetectWasteDemoTests.demoInput)
+        let result = try Tool.run("detect-waste", ["--summary"] + arguments, stdin: DetectWasteDemoTests.demoInput)
         XCTAssertEqual(result.status, 0, result.stderr)
         return (try decodeRecords(result.lines).filter { $0["kind"] as? String == "finding" }, result.stderr)
     }

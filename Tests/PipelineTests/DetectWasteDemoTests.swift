@@ -81,7 +81,7 @@ final class DetectWasteDemoTests: XCTestCase {
     }
 
     func testStderrTotalEqualsTheSumOfTheRecordsToTheCent() throws {
-        let result = try Tool.run("detect-waste", [], stdin: Self.demoInput)
+        let result = try Tool.run("detect-waste", ["--summary"], stdin: Self.demoInput)
         let records = try decodeRecords(result.lines.filter { $0.hasPrefix(#"{"kind":"finding""#) })
         let cents = records.compactMap { $0["monthlySavings"] as? Double }.map { Int(($0 * 100).rounded()) }.reduce(0, +)
         let summary = try XCTUnwrap(result.errorLines.last)

@@ -41,7 +41,7 @@ final class DetectWasteFailureTests: XCTestCase {
 
     func testUnknownInstanceTypeWarnsAndPricesNothing() throws {
         let input = Self.stream.replacingOccurrences(of: #""instanceType":"m5.xlarge""#, with: #""instanceType":"x9.mega""#)
-        let result = try Tool.run("detect-waste", [], stdin: input)
+        let result = try Tool.run("detect-waste", ["--summary"], stdin: input)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.errorLines.first,
                        #"detect-waste: warning: instance type x9.mega in us-east-1 is not in the price table: findings on its nodes carry priceSource "unknown" and no dollars; add it with --prices FILE"#)

@@ -29,6 +29,18 @@ public enum DetectorRegistry {
         let wanted = Set(names.map { $0 == FindingKind.underProvisionedMemory.rawValue ? FindingKind.overRequestedMemory.rawValue : $0 })
         return .success(all.filter { wanted.contains($0.name) })
     }
+
+    /// `--detectors a,b`: the names in a comma-separated list.
+    public static func names(inList list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The finding names to keep when `names` are selected: the memory detector's raises come with it.
+    public static func findingNames(selecting names: [String]) -> Set<String> {
+        var kept = Set(names)
+        if kept.contains(FindingKind.overRequestedMemory.rawValue) { kept.insert(FindingKind.underProvisionedMemory.rawValue) }
+        return kept
+    }
 }
 
 public struct UnknownDetector: Error, CustomStringConvertible {

@@ -66,6 +66,21 @@ public struct LedgerRecorder {
         return try LedgerExport(store: store).records(clusters: clusters)
     }
 
+    /// `ledger record --summary`: what was recorded, the ledger's findings by status, their changes by
+    /// state, and the incidents by status.
+    public static func summary(of set: ClusterSet, records: [JSONValue], in store: LedgerStore) -> String {
+        func count<T: RawRepresentable>(_ cases: [T], of kind: String, at path: String...) -> [(T, Int)] where T.RawValue == String {
+            let ofKind = records.filter { $0["kind"]?.stringValue == kind }
+            return cases.map { value in (value, ofKind.filter { record in path.reduce(record) { $0?[$1] }?.stringValue == value.rawValue }.count) }
+        }
+        let findings = count(FindingStatus.allCases, of: "ledger", at: "status").map { "\($1) \($0.rawValue)" }
+        let changes = count(ChangeState.allCases, of: "ledger", at: "change", "state").filter { $1 > 0 }.map { "\($1) \($0.rawValue)" }
+        let incidents = count(IncidentStatus.allCases, of: "ledgerincident", at: "status").map { "\($1) \($0.rawValue)" }
+        return "\(set.findings.count) findings and \(set.incidents.count) incidents recorded in \(store.db.name); "
+            + "ledger: \(findings.joined(separator: ", ")); changes: \(changes.isEmpty ? "none" : changes.joined(separator: ", ")); "
+            + "incidents: \(incidents.joined(separator: ", "))"
+    }
+
     // MARK: Findings
 
     private func upsert(_ finding: FindingRecord, id: String, now: Date) throws {

@@ -42,6 +42,12 @@ public struct EmitPRFilter {
         public var merged = 0
         /// Set at the first GitHub outage: later branches stay local without asking again.
         public var githubUnreachable = false
+
+        /// emit-pr's `--summary` line.
+        public var summary: String {
+            "\(committed) branches committed, \(unchanged) unchanged, \(opened) PRs opened, \(updated) updated, "
+                + "\(notPatchable) not patchable, \(refused) refused, \(merged) merged"
+        }
     }
 
     public let diagnostics: Diagnostics

@@ -127,8 +127,8 @@ public struct WeeklyPlan: Sendable {
         if let window = prometheus.window { metrics += ["--window", window] }
         if let now { metrics += ["--end", now] }
 
-        let detect = ["--quiet"] + settings("detect-waste", chosen)
-        let incidents = ["--quiet", "--alerts", "\(folder)/capture/alerts", "--since", "8d"] + settings("detect-incidents", chosen)
+        let detect = settings("detect-waste", chosen)
+        let incidents = ["--alerts", "\(folder)/capture/alerts", "--since", "8d"] + settings("detect-incidents", chosen)
         let risk = settings("score-risk", chosen)
 
         // build-evidence reaches the same Prometheus as collect-metrics, with the same options (SigV4 included),
@@ -209,6 +209,29 @@ public struct WeeklyPlan: Sendable {
     /// The site beside the report: the week's pages, from the same ledger stream.
     public func siteStage(_ chosen: Settings) -> PipelineStage {
         PipelineStage("render-site", ["--out", "\(folder)/site", "--db", config.ledger] + settings("render-site", chosen))
+    }
+
+    /// What a dry run prints: the pipelines this config gives, as shell lines (a token file that cannot be
+    /// read throws, as it would stop the run).
+    public func script(_ clusters: [SiteConfig.Cluster]) throws -> String {
+        let settings = try writeSettings()
+        let slack = try slackStage(settings)
+        let emits = try clusters.map { try emitStage($0) }
+        let work = folder
+        var lines: [String] = []
+        for (entry, emit) in zip(clusters, emits) {
+            let stream = ShellQuote.word("\(work)/streams/\(entry.name).ndjson")
+            lines.append("# \(entry.name)")
+            lines.append(clusterStages(entry, settings).map(\.commandLine).joined(separator: " \\\n  | ") + " > \(stream)")
+            if let emit { lines.append("\(emit.commandLine) < \(stream) > \(stream).emit-pr && mv \(stream).emit-pr \(stream)") }
+        }
+        lines.append("# across clusters")
+        let ledger = ShellQuote.word("\(work)/ledger.ndjson")
+        lines.append("cat \(ShellQuote.word(work))/streams/*.ndjson | \(ledgerStage(settings).commandLine) > \(ledger)")
+        lines.append(reportStage(settings).commandLine + " < \(ledger)")
+        lines.append(siteStage(settings).commandLine + " < \(ledger)")
+        if let slack { lines.append("\(slack.commandLine) < \(ledger) > \(ledger).notify-slack && mv \(ledger).notify-slack \(ledger)") }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// The environment every stage starts from: the run's own, without the tokens a stage gets only when it
