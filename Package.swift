@@ -59,13 +59,16 @@ let package = Package(
             ],
             // The price CSVs are compiled in through the generated EmbeddedPrices.swift.
             exclude: ["Pricing/prices-ec2.csv", "Pricing/prices-ebs.csv", "Pricing/prices-fargate.csv", "Pricing/PRICES.md", "Pricing/generate_embedded.py"]),
+        // synth-cluster's generator (the bench's clusters and the tests' big ones): no tool but synth-cluster
+        // needs it, so it is not in the core library.
+        .target(name: "AutopilotSynth", dependencies: ["AutopilotKit"]),
         // The tools' commands, each the whole of what its executable runs; one place so that the `autopilot`
         // multi-call binary (what `make install` ships) and the per-tool executables (what tests and
         // `make demo` run) are the same code.
         .target(
             name: "AutopilotTools",
             dependencies: [
-                "AutopilotKit",
+                "AutopilotKit", "AutopilotSynth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Older glibc/libstdc++ symbol versions for make dist's binary (see compat.c).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AutopilotKit
+import AutopilotSynth
 import Foundation
 
 struct SynthClusterCommand: ParsableCommand {

@@ -1,5 +1,5 @@
 /// The well-known labels a node of an instance type would carry, for matching NodePool requirements.
-enum InstanceLabels {
+package enum InstanceLabels {
     /// An instance type a node could be replaced by, with what matching and fitting need precomputed.
     struct Offer {
         let type: String
@@ -46,7 +46,7 @@ enum InstanceLabels {
 
     /// EKS's kube-reserved CPU (6% of the first core, 1% of the second, 0.5% of the next two, 0.25% above),
     /// memory less Karpenter's 7.5% VM overhead, 11Mi × 58 pods + 255Mi kube-reserved and 100Mi eviction.
-    static func estimatedAllocatable(_ instance: PriceTable.Instance) -> (cpu: Double, memory: Int64) {
+    package static func estimatedAllocatable(_ instance: PriceTable.Instance) -> (cpu: Double, memory: Int64) {
         let cores = instance.vcpu
         var reserved = 0.06 * min(cores, 1) + 0.01 * min(max(cores - 1, 0), 1) + 0.005 * min(max(cores - 2, 0), 2)
         reserved += 0.0025 * max(cores - 4, 0)

@@ -3,7 +3,7 @@ import Foundation
 /// One series of a range query at the window's step, reduced on arrival to what the records need:
 /// percentiles, the max, the mean, how many steps had data, and the evidence series. Holding this
 /// instead of the points frees a chunk's answer at once.
-struct StepSummary: Sendable {
+package struct StepSummary: Sendable {
     /// How an evidence point combines the steps of its interval: CPU averages them (as `rate()` over
     /// the interval would), memory keeps the highest (as `max_over_time` would).
     enum Combine: Sendable { case mean, max }
@@ -58,7 +58,7 @@ struct StepSummary: Sendable {
 
 extension StepSummary {
     /// A quantile of sorted values, interpolating between closest ranks as `quantile_over_time` does.
-    static func quantile(_ q: Double, sorted values: [Double]) -> Double {
+    package static func quantile(_ q: Double, sorted values: [Double]) -> Double {
         let rank = q * Double(values.count - 1)
         let lower = Int(rank.rounded(.down))
         let upper = Swift.min(lower + 1, values.count - 1)

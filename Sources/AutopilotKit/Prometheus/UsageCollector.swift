@@ -48,8 +48,8 @@ public final class UsageCollector {
         self.diagnostics = diagnostics
     }
 
-    /// What one query contributes.
-    enum Role: Hashable {
+    /// What one query contributes (`package`: synth-cluster answers each query by its role).
+    package enum Role: Hashable {
         /// Per-step answers, reduced on arrival to a `StepSummary` per series.
         case cpuSteps, memorySteps, nodeCPUSteps
         case oomEvents, oomLastTerminated, throttledPeriods, allPeriods
@@ -58,16 +58,16 @@ public final class UsageCollector {
         /// A JVM's heap: `max` or `used`, per pod.
         case jvmHeap(String)
 
-        var isPerStep: Bool { self == .cpuSteps || self == .memorySteps || self == .nodeCPUSteps }
+        package var isPerStep: Bool { self == .cpuSteps || self == .memorySteps || self == .nodeCPUSteps }
     }
 
     /// One answer: an instant query's, or a range query's, sent in as many pieces as Prometheus'
     /// 11,000-points-per-series limit needs.
-    struct Planned {
-        var queries: [PromQuery]
-        var role: Role
+    package struct Planned {
+        package var queries: [PromQuery]
+        package var role: Role
         /// The namespaces (or nodes) the queries select, for synth-cluster's made-up answers.
-        var scope: [String]
+        package var scope: [String]
     }
 
     static let cpuQuantiles = [0.5, 0.9, 0.95, 0.99]
@@ -80,7 +80,7 @@ public final class UsageCollector {
     /// here: one evaluation of `rate()` for CPU and one read of the samples for memory. Percentile
     /// subqueries would have Prometheus evaluate the same points once per percentile (docs/tools/collect-metrics.md, "Why
     /// range queries, unaggregated", has the measurements).
-    func plan(_ inventory: UsageInventory) -> [Planned] {
+    package func plan(_ inventory: UsageInventory) -> [Planned] {
         let s = settings
         let extra = s.matchers.isEmpty ? "" : ", \(s.matchers)"
         var planned: [Planned] = []

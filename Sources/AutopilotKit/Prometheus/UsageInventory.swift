@@ -5,6 +5,11 @@ public struct UsageInventory {
         public var namespace: String
         public var kind: String
         public var name: String
+        package init(namespace: String, kind: String, name: String) {
+            self.namespace = namespace
+            self.kind = kind
+            self.name = name
+        }
         public static func < (lhs: Workload, rhs: Workload) -> Bool {
             (lhs.namespace, lhs.kind, lhs.name) < (rhs.namespace, rhs.kind, rhs.name)
         }

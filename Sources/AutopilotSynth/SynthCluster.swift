@@ -1,3 +1,4 @@
+import AutopilotKit
 import Foundation
 
 /// What synth-cluster is asked to make.

@@ -1,3 +1,4 @@
+import AutopilotKit
 import Foundation
 
 extension SynthCluster {

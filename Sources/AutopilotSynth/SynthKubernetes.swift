@@ -1,3 +1,4 @@
+import AutopilotKit
 import Foundation
 
 /// Writes a `SynthCluster` as the files `collect-cluster --capture` saves: one `kubectl get -o json` List

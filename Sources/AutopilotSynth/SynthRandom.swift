@@ -1,3 +1,4 @@
+import AutopilotKit
 import Foundation
 
 /// SplitMix64: a tiny deterministic random source, so the same seed makes the same cluster on every

@@ -1,3 +1,4 @@
+import AutopilotKit
 import Foundation
 
 /// Writes a `kubectl get -o json` List as kubectl prints it: four-space indents, keys sorted, one item

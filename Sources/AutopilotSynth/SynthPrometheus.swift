@@ -1,3 +1,4 @@
+import AutopilotKit
 import Foundation
 
 /// The Prometheus data of a `SynthCluster`, in two forms that agree:
