@@ -111,6 +111,18 @@ for size in $sizes; do
     "$(size_of "$work/evidence.ndjson")" "$work/ledger.ndjson" "rm -f $work/run.db $work/run.db-wal $work/run.db-shm"
   stage render-report "$bin/render-report --out $work/report --now $now < $work/ledger.ndjson" "jq -c . $work/ledger.ndjson" \
     "$(size_of "$work/ledger.ndjson")" "$work/ledger.ndjson"
+  # Stages that forward most of what they read by kind prefix: emit-pr (into an empty infra repo: resource
+  # changes are not patchable, volumes and idle nodes get runbook branches, so its git work is in the
+  # figure) and notify-slack --dry-run (findings and changes only).
+  repo=$work/infra
+  mkdir -p "$repo" && git -C "$repo" init --quiet --initial-branch=main \
+    && git -C "$repo" -c user.name=bench -c user.email=bench@example.invalid commit --quiet --allow-empty -m empty
+  "$bin/emit-pr" --repo "$repo" < "$work/evidence.ndjson" > "$work/emit.ndjson"
+  stage emit-pr "$bin/emit-pr --repo $repo < $work/evidence.ndjson" "jq -c . $work/evidence.ndjson" \
+    "$(size_of "$work/evidence.ndjson")" "$work/emit.ndjson"
+  "$bin/notify-slack" --dry-run --channel bench < "$work/evidence.ndjson" > "$work/slack.ndjson"
+  stage notify-slack "$bin/notify-slack --dry-run --channel bench < $work/evidence.ndjson" "jq -c . $work/evidence.ndjson" \
+    "$(size_of "$work/evidence.ndjson")" "$work/slack.ndjson"
   # The whole offline pipeline in one pipe; peak RSS is the largest stage's. Its reference: jq over
   # every input byte (the kubectl JSON and the Prometheus answers).
   stage "whole pipeline" "$bin/collect-cluster --from $cluster --cluster $size | $bin/collect-metrics --from $cluster/prometheus \

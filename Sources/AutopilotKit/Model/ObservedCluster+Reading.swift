@@ -13,13 +13,14 @@ extension ObservedCluster {
     /// from the kinds it reads (a record missing a field is reported, forwarded and not used), and, with
     /// `holdingFindings`, keeps `finding` records back for the filter to write after the whole stream
     /// (a finding may come before the records it refers to when streams are concatenated). A finding that
-    /// fails `Finding.validate` is reported and forwarded as it came, not held.
+    /// fails `Finding.validate` is reported and forwarded as it came, not held. A filter that needs fewer
+    /// kinds than `kinds` names them (`reading`): the others are forwarded by their kind prefix, unparsed.
     public static func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter, diagnostics: Diagnostics,
-                            holdingFindings: Bool) throws -> (cluster: ObservedCluster, findings: [HeldFinding]) {
+                            holdingFindings: Bool, reading: Set<Substring> = kinds) throws -> (cluster: ObservedCluster, findings: [HeldFinding]) {
         var cluster = ObservedCluster()
         var findings: [HeldFinding] = []
         var clusterNames = Set<String>()
-        var wanted = kinds
+        var wanted = reading
         if holdingFindings { wanted.insert("finding") }
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             if holdingFindings, record["kind"]?.string == "finding" {

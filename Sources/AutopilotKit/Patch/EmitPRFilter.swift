@@ -53,13 +53,19 @@ public struct EmitPRFilter {
     public let diagnostics: Diagnostics
     public var settings: Settings
 
+    /// What the patches read of the cluster: a workload's pod template (containers, a runtime's memory
+    /// flag) and the nodes (a node's group or NodePool). Pods, usage and events, most of the stream, are
+    /// forwarded by their kind prefix without being parsed.
+    static let clusterKinds: Set<Substring> = ["node", "workload"]
+
     public init(diagnostics: Diagnostics, settings: Settings) {
         self.diagnostics = diagnostics
         self.settings = settings
     }
 
     public func run(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> Outcome {
-        var (cluster, held) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true)
+        var (cluster, held) = try ObservedCluster.read(reader, forwardingTo: writer, diagnostics: diagnostics, holdingFindings: true,
+                                                       reading: Self.clusterKinds)
         // Findings alone (no cluster records) still name their cluster.
         if cluster.name.isEmpty, let named = held.lazy.map(\.finding.cluster).first(where: { !$0.isEmpty }) {
             cluster.name = named
