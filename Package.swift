@@ -81,7 +81,9 @@ let package = Package(
             dependencies: ["AutopilotKit"]),
         .testTarget(
             name: "AutopilotKitTests",
-            dependencies: ["AutopilotKit"]),
+            dependencies: ["AutopilotKit"],
+            // Cases read as files from the checkout (repositoryRoot), not bundled resources.
+            exclude: ["Data"]),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["AutopilotKit"]),
