@@ -78,7 +78,7 @@ final class NDJSONTests: XCTestCase {
 
     private func writeTemp(_ text: String) -> String {
         let path = NSTemporaryDirectory() + "/ndjson-\(UUID().uuidString).ndjson"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 }

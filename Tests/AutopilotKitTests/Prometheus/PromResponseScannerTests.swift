@@ -17,8 +17,7 @@ final class PromResponseScannerTests: XCTestCase {
     }
 
     func testEveryCapturedDemoResponseReadsAsTheTreeReadsIt() throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("fixtures/demo/prometheus")
+        let directory = repositoryRoot.appendingPathComponent("fixtures/demo/prometheus")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }
         XCTAssertGreaterThan(files.count, 10)
         var points = 0

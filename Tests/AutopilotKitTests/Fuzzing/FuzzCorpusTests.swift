@@ -6,8 +6,7 @@ import XCTest
 /// fixed) runs through its target on every `make test`: a fixed crash stays fixed without running the fuzzer.
 final class FuzzCorpusTests: XCTestCase {
     func testEveryCommittedInputPassesItsTarget() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("fixtures/fuzz")
+        let root = repositoryRoot.appendingPathComponent("fixtures/fuzz")
         let folders = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
         XCTAssertEqual(Set(folders), Set(FuzzTargets.all.map(\.name)), "one seed folder per target")
         var regressions = 0
@@ -27,8 +26,7 @@ final class FuzzCorpusTests: XCTestCase {
     /// and kubectl List scan to their items, the EKS module's examples parse as HCL, kubernetes/examples'
     /// manifests parse and take an edit, trickster's Prometheus answers are read by the scanner.
     func testOtherProjectsFilesPassEveryTargetAndReadAsTheyShould() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("fixtures/upstream-fuzz")
+        let root = repositoryRoot.appendingPathComponent("fixtures/upstream-fuzz")
         func files(_ target: String) throws -> [(String, [UInt8])] {
             try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(target).path).sorted().map {
                 ($0, Array(try Data(contentsOf: root.appendingPathComponent(target).appendingPathComponent($0))))
