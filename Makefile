@@ -81,7 +81,8 @@ DIST_SCRATCH  ?= .build-dist
 AUTOPILOT_BIN ?= $(DIST_SCRATCH)/release/autopilot
 DIST_NAME     := autopilot-$(VERSION)-linux-$(shell uname -m)
 SHARE_FILES   := examples deploy docs/site-config.md docs/onboarding.md docs/operations.md docs/prices-and-bills.md \
-                 docs/reliability.md docs/benchmarks.md docs/architecture.md docs/tools README.md
+                 docs/reliability.md docs/benchmarks.md docs/architecture.md docs/tools docs/runbooks \
+                 docs/report.png docs/site-overview.png docs/site-finding.png README.md
 
 # The three symbols Debian 12 would bind to versions newer than Amazon Linux 2023 has (Sources/CSystemCompat).
 DIST_WRAP     := hypot hypotf _ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE

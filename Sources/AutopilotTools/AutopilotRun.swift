@@ -38,7 +38,7 @@ struct AutopilotRun: ParsableCommand {
     @Option(help: ArgumentHelp("The run folder's name (default: today, UTC, YYYY-MM-DD).", valueName: "date"))
     var date: String?
 
-    @Option(help: ArgumentHelp("\"Now\" for every tool that takes one (replays, tests; default: the clock).", valueName: "time"))
+    @Option(help: Moment.help("\"Now\" for every tool that takes one (replays, tests; default: the clock)."))
     var now: Moment?
 
     @Option(help: ArgumentHelp("Folder of the tools (default: this program's folder).", valueName: "dir"))

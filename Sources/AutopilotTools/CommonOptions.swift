@@ -2,9 +2,9 @@ import ArgumentParser
 import AutopilotKit
 import Foundation
 
-/// A moment given on the command line (`--now`): RFC 3339 or Unix seconds, checked here once for every
-/// tool. What a tool takes when it is not given differs, and each tool's help says so.
-struct Moment: ExpressibleByArgument, Sendable {
+/// A moment given on the command line (`--now`, `--end`): RFC 3339 or Unix seconds, checked here once
+/// for every tool. What a tool takes when it is not given differs, and each tool's help says so.
+struct Moment: ExpressibleByArgument, CustomStringConvertible, Sendable {
     let date: Date
     /// As given, for tools that pass it on (autopilot-run to its stages).
     let text: String
@@ -15,13 +15,18 @@ struct Moment: ExpressibleByArgument, Sendable {
         text = argument
     }
 
-    static var defaultValueDescription: String { "RFC 3339 or Unix seconds" }
+    var description: String { text }
+
+    /// The option's help: what the moment is, then the one spelling every tool accepts.
+    static func help(_ text: String) -> ArgumentHelp {
+        ArgumentHelp(text + " RFC 3339 (2026-11-20T12:00:00Z) or Unix seconds.", valueName: "time")
+    }
 }
 
 /// What every filter takes: how it treats a malformed input line, and whether it says what it did.
 /// Quiet on success is the default; `--summary` asks for one line on stderr.
 struct FilterOptions: ParsableArguments {
-    @Flag(help: "Stop at the first malformed input line (exit 65).")
+    @Flag(help: "Stop at the first malformed input (exit 65).")
     var strict = false
 
     @Flag(help: "Print a one-line summary on stderr.")
@@ -52,9 +57,14 @@ struct PricingOptions: ParsableArguments {
         do { return try .embedded(merging: prices) } catch { throw ValidationError("--prices: \(error)") }
     }
 
-    /// The cost model: the table, the spot discount (given, else `configured`, else the default), the bill.
-    func costModel(configured: Double? = nil, bill: Bill? = nil) throws -> CostModel {
-        CostModel(prices: try table(), spotDiscount: spotDiscount ?? configured ?? CostModel.defaultSpotDiscount, bill: bill)
+    /// The spot discount: given, else `configured` (a config file's), else the default.
+    func discount(configured: Double? = nil) -> Double { spotDiscount ?? configured ?? CostModel.defaultSpotDiscount }
+
+    /// The cost model: the table, the spot discount, the bill. The price file is read first: a mistyped
+    /// one is reported before a large billing export is read.
+    func costModel(configured: Double? = nil, bill: @autoclosure () throws -> Bill? = nil) throws -> CostModel {
+        let table = try table()
+        return CostModel(prices: table, spotDiscount: discount(configured: configured), bill: try bill())
     }
 }
 

@@ -43,7 +43,7 @@ struct DetectIncidents: ParsableCommand {
 
     @OptionGroup var pricing: PricingOptions
 
-    @Option(help: ArgumentHelp("\"Now\" (default: the latest time in the data).", valueName: "time"))
+    @Option(help: Moment.help("\"Now\" (default: the latest time in the data)."))
     var now: Moment?
 
     @OptionGroup var options: FilterOptions

@@ -39,7 +39,7 @@ struct DetectWaste: ParsableCommand {
     @Option(help: ArgumentHelp("Drop findings saving less than this many dollars a month (reliability findings stay).", valueName: "usd"))
     var minSavings: Double?
 
-    @Option(help: ArgumentHelp("The time ages are measured from (default: the end of the usage window).", valueName: "time"))
+    @Option(help: Moment.help("The time ages are measured from (default: the end of the usage window)."))
     var now: Moment?
 
     @Option(help: ArgumentHelp("YAML file of thresholds (see docs/tools/detect-waste.md).", valueName: "file"))

@@ -34,6 +34,9 @@ struct EmitPR: ParsableCommand {
             opened (draft when a person must approve) or updated, with labels; --api-url serves GitHub Enterprise. \
             Without a token everything stays local and the change record says so.
 
+            With --summary: one line on stderr (branches committed, unchanged, PRs opened and updated, not \
+            patchable, refused, merged) and a line for each finding that could not be patched, with why.
+
             Exit status: 0 ok, 64 usage, 65 malformed input or a refused finding, 69 GitHub or the git remote \
             unreachable, 74 the repo could not be read or written.
 
@@ -58,7 +61,7 @@ struct EmitPR: ParsableCommand {
 
     @OptionGroup var github: GitHubOptions
 
-    @Option(help: ArgumentHelp("Commit time (default now): with the same input, the same commits.", valueName: "time"))
+    @Option(help: Moment.help("Commit time (default now): with the same input, the same commits."))
     var now: Moment?
 
     /// `--summary` also prints a line for each finding that could not be patched.

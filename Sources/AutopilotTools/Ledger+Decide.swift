@@ -27,8 +27,8 @@ extension Ledger {
             case .decided:
                 break
             }
-            if let text = try store.finding(id)?.row["finding"].string, let finding = try? FindingRecord(JSON.parse(text)) {
-                print(FindingExplanation.text(finding))
+            if let text = try store.finding(id)?.row["finding"].string, let stored = try? JSON.parse(text) {
+                print(FindingExplanation.text(FindingRecord(stored: stored)))
             }
             if case .decided(let from) = outcome { print("\(id): \(from.rawValue) → \(status.rawValue) by \(actor)") }
         }
@@ -40,7 +40,7 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who approves (a person, or slack:U123).", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        @Option(help: ArgumentHelp("When it was decided (default: now).", valueName: "time")) var now: Moment?
+        @Option(help: Moment.help("When it was decided (default: now).")) var now: Moment?
         func run() throws { try Decide.run(id, to: .approved, by: by, reason: reason, now: now, options: options) }
     }
 
@@ -50,7 +50,7 @@ extension Ledger {
         @Argument(help: "The finding's id (f-…).") var id: String
         @Option(help: ArgumentHelp("Who rejects.", valueName: "name")) var by: String
         @Option(help: ArgumentHelp("Why, kept with the transition.", valueName: "text")) var reason: String?
-        @Option(help: ArgumentHelp("When it was decided (default: now).", valueName: "time")) var now: Moment?
+        @Option(help: Moment.help("When it was decided (default: now).")) var now: Moment?
         func run() throws { try Decide.run(id, to: .rejected, by: by, reason: reason, now: now, options: options) }
     }
 

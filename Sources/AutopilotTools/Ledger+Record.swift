@@ -29,7 +29,7 @@ extension Ledger {
 
         @OptionGroup var options: Ledger.Options
 
-        @Option(help: ArgumentHelp("The run's time (default: the end of the usage window in the stream, else its latest time, else now).", valueName: "time"))
+        @Option(help: Moment.help("The run's time (default: the end of the usage window in the stream, else its latest time, else now)."))
         var now: Moment?
 
         /// For the cost history, as detect-waste was given.

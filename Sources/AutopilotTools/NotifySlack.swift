@@ -50,7 +50,7 @@ struct NotifySlack: ParsableCommand {
     @Option(help: ArgumentHelp("Link View details to URL/<finding id>/evidence.html.", valueName: "url"))
     var evidenceUrl: String?
 
-    @Option(help: ArgumentHelp("Time recorded for the messages (default now).", valueName: "time"))
+    @Option(help: Moment.help("Time recorded for the messages (default now)."))
     var now: Moment?
 
     @OptionGroup var options: FilterOptions

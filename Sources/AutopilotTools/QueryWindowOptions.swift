@@ -14,7 +14,7 @@ struct QueryWindowOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Resolution of the usage series kept for evidence and anomaly detection (default 1h, or the capture's); a multiple of --step.", valueName: "duration"))
     var seriesStep: String?
 
-    @Option(help: ArgumentHelp("End of the window (default: now, or the capture's).", valueName: "time"))
+    @Option(help: Moment.help("End of the window (default: now, or the capture's)."))
     var end: Moment?
 
     @Option(help: ArgumentHelp("Known pods per query at most (namespaces are grouped up to this).", valueName: "n"))

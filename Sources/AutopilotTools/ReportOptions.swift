@@ -5,7 +5,7 @@ import Foundation
 /// What render-report and render-site read besides the stream, and how both read it: the week's end,
 /// prices and the bill for an allocation the stream lacks, the ledger for pasted commands.
 struct ReportOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The end of the reported week (default: the latest ledger transition or record time, else now).", valueName: "time"))
+    @Option(help: Moment.help("The end of the reported week (default: the latest ledger transition or record time, else now)."))
     var now: Moment?
 
     /// For the allocation when the stream has no cost history, as detect-waste was given.
@@ -39,7 +39,7 @@ struct ReportOptions: ParsableArguments {
                     throw ValidationFailure("--billing: \(error)")
                 }
             }
-            let model = CostModel(prices: table, spotDiscount: pricing.spotDiscount ?? CostModel.defaultSpotDiscount, bill: bill)
+            let model = CostModel(prices: table, spotDiscount: pricing.discount(), bill: bill)
             try render(set, now?.date ?? Self.latest(set) ?? Date(), model, diagnostics)
         }
     }

@@ -27,7 +27,7 @@ struct ScoreRisk: ParsableCommand {
     @Option(help: ArgumentHelp("YAML policy: protectedNamespaces, allowAutoNamespaces, minReplicas, maxReductionPerStep, autoBelow, blockAbove, autoNodeChanges, autoSingleReplica, criticalMarker, sloEventReasons (see docs/tools/score-risk.md).", valueName: "file"))
     var policy: String?
 
-    @Option(help: ArgumentHelp("The time events are counted back from when a finding has no window (default: the data's).", valueName: "time"))
+    @Option(help: Moment.help("The time events are counted back from when a finding has no window (default: the data's)."))
     var now: Moment?
 
     /// `--summary`: findings by gate and level.

@@ -34,7 +34,7 @@ struct SynthClusterCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Prometheus step of the captured answers.", valueName: "duration")) var step = "1h"
     @Option(help: "Share of Deployments and StatefulSets given planted waste.") var waste = 0.1
     @Option(help: "Cluster name (the directory's name is what collect-cluster calls it).") var cluster = "synth"
-    @Option(help: ArgumentHelp("End of the data, RFC 3339.", valueName: "time")) var now = "2026-11-20T12:00:00Z"
+    @Option(help: Moment.help("End of the data.")) var now = Moment(argument: "2026-11-20T12:00:00Z")!
     @Option(help: ArgumentHelp("Directory to write.", valueName: "dir")) var out: String
     @Flag(help: "Also write the raw series as OpenMetrics text (large: a scrape every 150 s per series).") var openmetrics = false
 
@@ -51,8 +51,7 @@ struct SynthClusterCommand: ParsableCommand {
             throw ValidationError("--step: '\(step)' is not a Prometheus duration that divides a day")
         }
         spec.step = stepValue
-        guard let end = RFC3339.date(now) else { throw ValidationError("--now: '\(now)' is not RFC 3339") }
-        spec.now = end
+        spec.now = now.date
         if let problem = spec.problem { throw ValidationError(problem) }
         let generated = SynthCluster(spec)
         do {

@@ -67,7 +67,7 @@ final class DetectWasteDemoTests: XCTestCase {
 
     /// The config example of detect-waste's reference page (docs/tools/detect-waste.md, linked from the README)
     /// spells out the defaults: it parses, and changes nothing.
-    func testTheReadmeConfigExampleIsTheDefaults() throws {
+    func testTheDocumentedConfigExampleIsTheDefaults() throws {
         let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/tools/detect-waste.md"), encoding: .utf8)
         let start = try XCTUnwrap(readme.range(of: "```yaml\n"))
         let end = try XCTUnwrap(readme.range(of: "```", range: start.upperBound..<readme.endIndex))

@@ -76,7 +76,7 @@ final class ScoreRiskTests: XCTestCase {
 
     /// The policy example of score-risk's reference page (docs/tools/score-risk.md, linked from the README)
     /// spells out the defaults: it parses and changes nothing.
-    func testTheReadmePolicyExampleIsTheDefaults() throws {
+    func testTheDocumentedPolicyExampleIsTheDefaults() throws {
         let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/tools/score-risk.md"), encoding: .utf8)
         let blocks = readme.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
         let example = try XCTUnwrap(blocks.first { $0.contains("maxReductionPerStep") })

@@ -107,7 +107,7 @@ public struct LedgerRecorder {
             return
         }
         let baseline: JSONValue = [
-            "current": finding.current.value, "recommended": finding.recommended.value,
+            "current": finding.json["current"]?.value ?? .null, "recommended": finding.json["recommended"]?.value ?? .null,
             "usage": finding.basis?["usage"]?.value ?? .null, "monthlyCost": finding.json["monthlyCost"]?.value ?? .null,
         ]
         try store.db.run(
@@ -225,7 +225,8 @@ public struct LedgerRecorder {
     private func verifyByBill(_ stored: LedgerStore.StoredFinding, bill: Bill, now: Date) throws {
         if let text = stored.row["bill_verification"].string, let old = try? JSON.parse(text),
             old["state"]?.string == BillVerification.State.verified.rawValue { return }
-        guard let findingText = stored.row["finding"].string, let finding = try? FindingRecord(JSON.parse(findingText)) else { return }
+        guard let findingText = stored.row["finding"].string, let record = try? JSON.parse(findingText) else { return }
+        let finding = FindingRecord(stored: record)
         let outcome = BillVerification.check(finding: finding, changedAt: try changedAt(stored.id), bill: bill)
         var json = outcome.json
         json.set("at", to: .string(RFC3339.string(now)))

@@ -89,6 +89,12 @@ public struct FindingRecord: @unchecked Sendable {
     /// tool acts on.
     public init(_ json: JSON) throws(RecordError) {
         try Finding.validate(json)
+        self.init(stored: json)
+    }
+
+    /// Reads a finding the ledger stored. It was checked when it was recorded; it is read as it is, so a
+    /// row written before a check was tightened still explains itself, verifies and shows its evidence.
+    public init(stored json: JSON) {
         self.json = json
         id = json["id"]?.string ?? ""
         detector = json["detector"]?.string ?? ""

@@ -32,15 +32,17 @@ public struct ValuesMapping: Sendable {
         (self.cluster, self.namespace, self.kind, self.name, self.container, self.file, self.path) = (cluster, namespace, kind, name, container, file, path)
     }
 
-    /// Reads a `--values-map` file: a YAML list of {cluster?, namespace, kind, name, container?, file, path}.
-    /// `file` is relative to the repo root, or to the map's own folder when the map lives in the repo
-    /// (`directoryInRepo`), so a map kept next to the values files keeps working in a monorepo.
+    /// Reads the `--values-map` file at `path` for the checkout `repo`: its `file`s are relative to the map's
+    /// folder when the map lives in the repo.
     public static func load(_ path: String, repo: String) throws -> [ValuesMapping] {
         let repoPath = URL(fileURLWithPath: repo).resolvingSymlinksInPath().path
         let mapFolder = URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent().path
         return try load(path, directoryInRepo: mapFolder.hasPrefix(repoPath + "/") ? String(mapFolder.dropFirst(repoPath.count + 1)) : "")
     }
 
+    /// Reads a `--values-map` file: a YAML list of {cluster?, namespace, kind, name, container?, file, path}.
+    /// `file` is relative to the repo root, or to the map's own folder when the map lives in the repo
+    /// (`directoryInRepo`), so a map kept next to the values files keeps working in a monorepo.
     public static func load(_ path: String, directoryInRepo: String = "") throws -> [ValuesMapping] {
         let source: YAMLSource
         do { source = try YAMLSource(bytes: FileIO.readAll(path)) } catch let error as YAMLParseError {

@@ -120,7 +120,13 @@ public struct PriceTable: Sendable {
     /// CSV's column names as keys (numbers or strings).
     public mutating func merge(json: JSON, source: String) throws(PriceFileError) {
         var rows: [JSON] = json.isArray ? json.array : []
-        if json.isObject { rows = (json["ec2"]?.array ?? []) + (json["ebs"]?.array ?? []) }
+        if json.isObject {
+            // A key the file format does not have (`fargate`, `EC2`) would be rows merged as nothing.
+            if let unknown = json.members.map(\.key).first(where: { $0 != "ec2" && $0 != "ebs" }) {
+                throw PriceFileError(source: source, line: 1, message: "unknown key '\(unknown)': a JSON price file is {\"ec2\": [rows], \"ebs\": [rows]} or one array of rows")
+            }
+            rows = (json["ec2"]?.array ?? []) + (json["ebs"]?.array ?? [])
+        }
         guard json.isArray || json.isObject else { throw PriceFileError(source: source, line: 1, message: "expected an object or an array") }
         for (index, item) in rows.enumerated() {
             var row: [String: String] = [:]

@@ -68,7 +68,8 @@ public struct StaticSite {
         findingRecords = Dictionary(set.findings.map { ($0.id, $0) }, uniquingKeysWith: { _, newer in newer })
         var lastReported: [String: (finding: FindingRecord, lastSeen: String?)] = [:]
         for record in set.ledger {
-            if let id = record["id"]?.string, let stored = record["lastReported"], let finding = try? FindingRecord(stored) {
+            if let id = record["id"]?.string, let stored = record["lastReported"], stored["id"] != nil {
+                let finding = FindingRecord(stored: stored)
                 lastReported[id] = (finding, record["lastSeen"]?.string)
             }
         }

@@ -5,7 +5,7 @@ extension RiskScorer {
         var record = finding.json.value
         var step: JSONValue = .null
         var view = finding
-        if let earlier = finding.risk?.step, earlier.isObject {
+        if let earlier = finding.risk?.step {
             // Scored before: the recommendation is already the first step; keep the final target.
             step = earlier.value
         } else {

@@ -93,7 +93,7 @@ public struct WeeklyPlan: Sendable {
         return [
             "collect-cluster": teams,
             "detect-waste": nowArguments + (settings.detection.map { ["--config", $0] } ?? []) + prices + billing,
-            "detect-incidents": nowArguments + prices,
+            "detect-incidents": nowArguments + prices + spot,
             "score-risk": nowArguments + (settings.risk.map { ["--policy", $0] } ?? []),
             "build-evidence": prices + spot,
             "ledger": nowArguments + prices + spot + billing,

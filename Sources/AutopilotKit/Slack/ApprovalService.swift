@@ -138,7 +138,8 @@ public final class ApprovalService: @unchecked Sendable {
                 tell(context, "\(decision == .approved ? "Approved" : "Rejected"). Autopilot could not update the pull request: \(error)")
             }
         }
-        guard let text = stored.row["finding"].string, let finding = try? FindingRecord(JSON.parse(text)) else { return }
+        guard let text = stored.row["finding"].string, let stored = try? JSON.parse(text) else { return }
+        let finding = FindingRecord(stored: stored)
         var message = SlackMessage(finding: finding, pullRequestURL: url)
         message.decision = (decision.rawValue, context.actor, RFC3339.string(at))
         if let channel = context.channel, let ts = context.ts {
@@ -175,10 +176,10 @@ public final class ApprovalService: @unchecked Sendable {
 
     private func explain(_ context: Context) throws {
         let store = try LedgerStore(at: ledgerPath, passwordFile: ledgerPasswordFile)
-        guard let text = try store.finding(context.id)?.row["finding"].string, let finding = try? FindingRecord(JSON.parse(text)) else {
+        guard let text = try store.finding(context.id)?.row["finding"].string, let stored = try? JSON.parse(text) else {
             return tell(context, "Autopilot's ledger has no finding \(context.id).")
         }
-        let explanation = "```\n" + FindingExplanation.text(finding) + "\n```"
+        let explanation = "```\n" + FindingExplanation.text(FindingRecord(stored: stored)) + "\n```"
         if let channel = context.channel, let ts = context.ts {
             _ = try slack.postMessage(channel: channel, text: SlackMessage.escape(explanation), blocks: nil, threadTs: ts)
         } else {

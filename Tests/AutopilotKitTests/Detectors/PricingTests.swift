@@ -89,8 +89,8 @@ final class PricingTests: XCTestCase {
                        PriceTable.Instance(vcpu: 4, memoryGiB: 16, onDemandHourly: 0.192, spotHourly: 0.07))
     }
 
-    /// A file that is not a price list (a header without `region`, rows or not) is refused at its header,
-    /// not merged as nothing.
+    /// A file that is not a price list is refused at its header: one with no rows merged as nothing
+    /// before, one with rows was refused only at its first row ("missing region").
     func testAHeaderWithoutARegionIsNoPriceFile() {
         var table = PriceTable.embedded()
         for csv in ["not,a,price\n", "instance,price\nm5.xlarge,0.2\n"] {
@@ -98,6 +98,16 @@ final class PricingTests: XCTestCase {
                 XCTAssertTrue("\(error)".hasPrefix("prices.csv:1: the header names no region column"), "\(error)")
             }
         }
+    }
+
+    func testAJSONPriceFileWithAKeyOfNoKnownKindIsRefused() throws {
+        var table = PriceTable.embedded()
+        let json = try JSON.parse(#"{"fargate": [{"region": "us-east-1", "architecture": "amd64", "vcpuHour": 0.04, "gbHour": 0.004}]}"#)
+        XCTAssertThrowsError(try table.merge(json: json, source: "prices.json")) { error in
+            XCTAssertTrue("\(error)".contains("unknown key 'fargate'"), "\(error)")
+        }
+        // The same row in a plain array is a Fargate row.
+        try table.merge(json: try JSON.parse(#"[{"region": "us-east-1", "architecture": "amd64", "vcpuHour": 0.04, "gbHour": 0.004}]"#), source: "prices.json")
     }
 
     func testNewRowMissingColumnsNamesItsLine() {

@@ -68,4 +68,17 @@ final class FindingRecordTests: XCTestCase {
             }
         }
     }
+
+    /// What the ledger stored was checked when it was recorded; read back, it is taken as it is, so an old
+    /// row that a later, stricter check would refuse still explains itself and shows its evidence.
+    func testAStoredFindingIsReadAsItIs() throws {
+        let stored = try JSON.parse(#"{"kind":"finding","id":"f-old","detector":"orphan-volume","cluster":"c","target":{"kind":"PersistentVolume","name":"pv"},"monthlySavings":5,"monthlyCost":null,"risk":{"gate":"maybe"}}"#)
+        XCTAssertThrowsError(try FindingRecord(stored), "today's check refuses it")
+        let read = FindingRecord(stored: stored)
+        XCTAssertEqual(read.id, "f-old")
+        XCTAssertEqual(read.kind, .orphanVolume)
+        XCTAssertEqual(read.monthlySavings, Money(cents: 500))
+        XCTAssertNil(read.monthlyCost)
+        XCTAssertEqual(read.risk?.gate, "maybe")
+    }
 }

@@ -75,7 +75,7 @@ final class RiskPolicyTests: XCTestCase {
         XCTAssertEqual(policy.maxReductionPerStep, 0.5)
     }
 
-    func testTheREADMEExampleIsTheDefaults() throws {
+    func testTheDocumentedExampleIsTheDefaults() throws {
         let policy = try self.policy("""
             protectedNamespaces: [kube-system, "*-prod"]
             allowAutoNamespaces: []
