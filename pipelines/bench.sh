@@ -112,8 +112,9 @@ for size in $sizes; do
   stage render-report "$bin/render-report --out $work/report --now $now < $work/ledger.ndjson" "jq -c . $work/ledger.ndjson" \
     "$(size_of "$work/ledger.ndjson")" "$work/ledger.ndjson"
   # Stages that forward most of what they read by kind prefix: emit-pr (into an empty infra repo: resource
-  # changes are not patchable, volumes and idle nodes get runbook branches, so its git work is in the
-  # figure) and notify-slack --dry-run (findings and changes only).
+  # changes are not patchable, volumes and idle nodes get runbook branches; the untimed run below makes
+  # them, so the timed runs are a weekly rerun: each branch found unchanged) and notify-slack --dry-run
+  # (findings and changes only).
   repo=$work/infra
   mkdir -p "$repo" && git -C "$repo" init --quiet --initial-branch=main \
     && git -C "$repo" -c user.name=bench -c user.email=bench@example.invalid commit --quiet --allow-empty -m empty
