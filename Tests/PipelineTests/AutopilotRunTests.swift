@@ -17,7 +17,7 @@ final class AutopilotRunTests: XCTestCase {
         process.arguments = become + ["-i", "HOME=\(home.path)", "LOGNAME=root", "SHELL=/bin/sh", "PATH=/usr/bin:/bin",
                                       Tool.binDirectory.appendingPathComponent("autopilot-run").path] + arguments
         let log = home.appendingPathComponent("cron-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -317,7 +317,7 @@ final class AutopilotRunTests: XCTestCase {
             process.arguments = ["-i", "HOME=\(home.path)", "LOGNAME=root", "SHELL=/bin/sh", "PATH=/usr/bin:/bin",
                                  Tool.binDirectory.appendingPathComponent("autopilot-run").path, "--config", config.path, "--date", date]
             let log = home.appendingPathComponent("cron.log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: log)
             process.standardError = try FileHandle(forWritingTo: log)
             runners.append((process, log))

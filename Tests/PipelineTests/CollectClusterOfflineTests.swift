@@ -145,7 +145,7 @@ final class CollectClusterOfflineTests: XCTestCase {
     func testEmptyInputGivesNothingAndSaysSo() throws {
         let scratch = try makeScratchDirectory(self)
         let empty = scratch.appendingPathComponent("empty.json")
-        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty.path, contents: Data())
         for (arguments, source) in [(["--from", "-", "--cluster", "x"], "<stdin>"), (["--from", empty.path], empty.path), (["--from", scratch.path], empty.path)] {
             let result = try Tool.run("collect-cluster", arguments, stdin: "")
             XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")

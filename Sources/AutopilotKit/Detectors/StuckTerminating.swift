@@ -68,7 +68,7 @@ public struct StuckTerminating: Detector {
             + (node.finalizers.isEmpty ? "" : ", held by \(node.finalizers.joined(separator: ", "))") + (price.map { "; it is billed \($0.monthly)/month until it goes." } ?? ".")
         return finding(kind: "Node", name: node.name, namespace: nil, team: context.config.platformTeam, summary: summary,
                        since: node.deletingSince!, seconds: seconds, finalizers: node.finalizers,
-                       command: "kubectl get node \(Runbook.shellQuoted(node.name)) -o jsonpath='{.metadata.finalizers}'; kubectl get pods -A --field-selector spec.nodeName=\(Runbook.shellQuoted(node.name))",
+                       command: "kubectl get node \(Shell.quoted(node.name)) -o jsonpath='{.metadata.finalizers}'; kubectl get pods -A --field-selector spec.nodeName=\(Shell.quoted(node.name))",
                        monthlyCost: price?.monthly, priceSource: price?.source, notes: notes,
                        billed: price.flatMap { BilledCost.removing([$0]) }, context)
     }
@@ -89,8 +89,8 @@ public struct StuckTerminating: Detector {
         let summary = "\(what) has been terminating for \(Self.age(seconds)) (since \(since))"
             + (finalizers.isEmpty ? "" : ", held by \(finalizers.joined(separator: ", "))") + (cost.map { "; it is billed \($0)/month until it goes." } ?? ".")
         let command = claimStuck
-            ? "kubectl describe pvc -n \(Runbook.shellQuoted(volume.claimNamespace ?? "")) \(Runbook.shellQuoted(volume.claimName!))"
-            : "kubectl describe pv \(Runbook.shellQuoted(volume.name))"
+            ? "kubectl describe pvc -n \(Shell.quoted(volume.claimNamespace ?? "")) \(Shell.quoted(volume.claimName!))"
+            : "kubectl describe pv \(Shell.quoted(volume.name))"
         return finding(kind: claimStuck ? "PersistentVolumeClaim" : "PersistentVolume", name: claimStuck ? volume.claimName! : volume.name,
                        namespace: claimStuck ? volume.claimNamespace : nil,
                        team: volume.team == "unassigned" ? context.config.platformTeam : volume.team, summary: summary,

@@ -61,17 +61,17 @@ enum IncidentFacts {
     /// `-n 'shop' deployment/'cart'`, names quoted for the shell.
     /// Cordon and drain a node, its name quoted: the node group or NodePool replaces it.
     static func drainCommand(_ node: String) -> String {
-        "kubectl cordon \(Runbook.shellQuoted(node)) && kubectl drain \(Runbook.shellQuoted(node)) --ignore-daemonsets --delete-emptydir-data --timeout=10m"
+        "kubectl cordon \(Shell.quoted(node)) && kubectl drain \(Shell.quoted(node)) --ignore-daemonsets --delete-emptydir-data --timeout=10m"
     }
 
     static func kubectlTarget(_ workload: Observed.WorkloadKey) -> String {
-        "-n \(Runbook.shellQuoted(workload.namespace)) \(workload.kind.lowercased())/\(Runbook.shellQuoted(workload.name))"
+        "-n \(Shell.quoted(workload.namespace)) \(workload.kind.lowercased())/\(Shell.quoted(workload.name))"
     }
 
     /// `pod -n 'shop' 'web-7d9f-x2'`: an object for a kubectl command, names quoted for the shell (they come
     /// from the cluster).
     static func kubectlObject(_ kind: String, _ namespace: String, _ name: String) -> String {
-        "\(kind.lowercased()) -n \(Runbook.shellQuoted(namespace)) \(Runbook.shellQuoted(name))"
+        "\(kind.lowercased()) -n \(Shell.quoted(namespace)) \(Shell.quoted(name))"
     }
 
     /// `42%`. A ratio over nothing (a limit of 0 from the cluster) or beyond any sense is no number to

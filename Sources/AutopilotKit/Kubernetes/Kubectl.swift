@@ -165,7 +165,7 @@ public struct Kubectl {
         process.standardInput = FileHandle.nullDevice
         var outputPipe: Pipe?
         if let file {
-            FileManager.default.createFile(atPath: file, contents: nil)
+            _ = FileManager.default.createFile(atPath: file, contents: nil)
             guard let handle = FileHandle(forWritingAtPath: file) else {
                 throw Failure(message: "cannot write \(file)", endsCluster: false)
             }

@@ -151,7 +151,7 @@ extension PatchPlanner {
         workspace.write(volume.path, Array(bytes[..<range.lowerBound]) + Array(bytes[range.upperBound...]))
         workspace.record(AppliedEdit(findingId: finding.id, path: volume.path, line: line, field: "resource \(volume.address)",
                                      from: String(decoding: bytes[volume.block.start..<volume.block.end], as: UTF8.self), to: nil))
-        workspace.note("Applying this destroys \(volumeId ?? volumeName). Take a snapshot first: `aws ec2 create-snapshot --volume-id \(Runbook.shellQuoted(TextSafety.oneLine(volumeId ?? "VOLUME_ID"))) --description \(Runbook.shellQuoted(TextSafety.oneLine("before deleting \(volumeName)")))`. To stop managing the volume but keep it, replace the resource with `removed { from = \(volume.address)  lifecycle { destroy = false } }` instead.")
+        workspace.note("Applying this destroys \(volumeId ?? volumeName). Take a snapshot first: `aws ec2 create-snapshot --volume-id \(Shell.quoted(TextSafety.oneLine(volumeId ?? "VOLUME_ID"))) --description \(Shell.quoted(TextSafety.oneLine("before deleting \(volumeName)")))`. To stop managing the volume but keep it, replace the resource with `removed { from = \(volume.address)  lifecycle { destroy = false } }` instead.")
         return .applied
     }
 

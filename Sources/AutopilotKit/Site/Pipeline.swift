@@ -213,6 +213,6 @@ public enum ShellQuote {
     public static func word(_ text: String) -> String {
         let plain = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@%+")
         if !text.isEmpty && text.unicodeScalars.allSatisfy(plain.contains) { return text }
-        return Runbook.shellQuoted(text)
+        return Shell.quoted(text)
     }
 }

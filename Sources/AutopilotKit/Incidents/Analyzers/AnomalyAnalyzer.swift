@@ -20,7 +20,7 @@ struct AnomalyAnalyzer: IncidentAnalyzer {
             summary: "\(resources.joined(separator: " and ")) far above the window's usual level, with nothing in the cluster to explain it",
             confidence: 0.4, evidence: evidence)
         incident.actions = [IncidentAction("investigate-load", summary: "Match the anomaly's times with traffic, batch jobs or deploys of \(key)",
-                                           command: "kubectl top pod -n \(Runbook.shellQuoted(key.namespace)) --containers")]
+                                           command: "kubectl top pod -n \(Shell.quoted(key.namespace)) --containers")]
         return true
     }
 }

@@ -43,7 +43,7 @@ struct CPUSaturationAnalyzer: IncidentAnalyzer {
                 "cpu-spike", summary: "a short CPU spike; sustained usage stays within the request and limit",
                 confidence: 0.5, evidence: evidence)
             incident.actions = [IncidentAction("investigate-load", summary: "Look for the traffic or job that drove the spike",
-                                               command: "kubectl top pod -n \(Runbook.shellQuoted(key.namespace)) --containers")]
+                                               command: "kubectl top pod -n \(Shell.quoted(key.namespace)) --containers")]
             return true
         }
         if let usage, let finding = ProvisioningFindings.cpu(workload, spec, usage, why: why, context.detection) {

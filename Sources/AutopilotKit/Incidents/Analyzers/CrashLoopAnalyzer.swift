@@ -20,8 +20,8 @@ struct CrashLoopAnalyzer: IncidentAnalyzer {
         let restarts = IncidentFacts.restarts(key, containerName, context)
         var evidence = ["first crash at \(firstCrash.map(RFC3339.string) ?? "a time the data does not give"); \(restarts) restarts across \(crashing.count) pod\(crashing.count == 1 ? "" : "s")"
             + (exitCodes.isEmpty ? "" : "; last exit code\(exitCodes.count == 1 ? "" : "s") \(exitCodes.map(String.init).joined(separator: ", "))")]
-        let logs = "kubectl logs -n \(Runbook.shellQuoted(key.namespace)) \(crashing.first.map { "pod/\(Runbook.shellQuoted($0.0.name))" } ?? "\(key.kind.lowercased())/\(Runbook.shellQuoted(key.name))")"
-            + (containerName.map { " -c \(Runbook.shellQuoted($0))" } ?? "") + " --previous"
+        let logs = "kubectl logs -n \(Shell.quoted(key.namespace)) \(crashing.first.map { "pod/\(Shell.quoted($0.0.name))" } ?? "\(key.kind.lowercased())/\(Shell.quoted(key.name))")"
+            + (containerName.map { " -c \(Shell.quoted($0))" } ?? "") + " --previous"
 
         if let firstCrash, let rollout = IncidentFacts.rollout(before: firstCrash, of: key, context), let previous = rollout.previousRevision {
             let image = containerName.flatMap { rollout.images[$0] } ?? rollout.images.values.sorted().first ?? "?"

@@ -43,7 +43,7 @@ struct DisruptionAnalyzer: IncidentAnalyzer {
                                                command: "kubectl scale \(IncidentFacts.kubectlTarget(key)) --replicas=2")]
         } else if pdbs.isEmpty {
             incident.actions = [IncidentAction("add-pdb", summary: "Add a PodDisruptionBudget (maxUnavailable: 1) to \(key) so voluntary disruptions take one pod at a time",
-                                               command: "kubectl create pdb \(Runbook.shellQuoted(key.name)) -n \(Runbook.shellQuoted(key.namespace)) --selector=\(Runbook.shellQuoted(selector(key, context))) --max-unavailable=1")]
+                                               command: "kubectl create pdb \(Shell.quoted(key.name)) -n \(Shell.quoted(key.namespace)) --selector=\(Shell.quoted(selector(key, context))) --max-unavailable=1")]
         } else {
             incident.actions = [IncidentAction("none", summary: "\(key) rode it out: \(desired) replicas and a PodDisruptionBudget")]
         }

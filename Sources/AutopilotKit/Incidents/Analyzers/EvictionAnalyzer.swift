@@ -27,7 +27,7 @@ struct EvictionAnalyzer: IncidentAnalyzer {
         evidence += incident.signals.filter { $0.source == .event }.map(\.detail).prefix(2)
         guard memory else {
             incident.rootCause = RootCause("node-resource-pressure", summary: "the kubelet evicted pods to reclaim a node resource", confidence: 0.5, evidence: evidence)
-            incident.actions = [IncidentAction("inspect-node", summary: "See which resource ran short on \(name)", command: "kubectl describe node \(Runbook.shellQuoted(name))")]
+            incident.actions = [IncidentAction("inspect-node", summary: "See which resource ran short on \(name)", command: "kubectl describe node \(Shell.quoted(name))")]
             return true
         }
         // Who used more than they asked for, on this node.
@@ -44,7 +44,7 @@ struct EvictionAnalyzer: IncidentAnalyzer {
             evidence.append("no container on the node used more memory than it requests: the node's system reserve is too small")
             incident.rootCause = RootCause("node-memory-pressure", summary: "node memory pressure with every pod within its request", confidence: 0.5, evidence: evidence)
             incident.actions = [IncidentAction("inspect-node", summary: "Check the kubelet's system-reserved and eviction thresholds on \(name)",
-                                               command: "kubectl describe node \(Runbook.shellQuoted(name))")]
+                                               command: "kubectl describe node \(Shell.quoted(name))")]
             return true
         }
         let key = worst.workload.key

@@ -117,7 +117,7 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
                   command: "kubectl get pv -o custom-columns=NAME:.metadata.name,ZONE:.spec.nodeAffinity.required.nodeSelectorTerms[*].matchExpressions[*].values")
         case .unboundVolumeClaim?:
             cause("unbound-volume-claim", "a claim the pod mounts is not bound to a volume", "fix-storage",
-                  "Check the claim's StorageClass and the provisioner's events", command: "kubectl get pvc -n \(Runbook.shellQuoted(key.namespace))")
+                  "Check the claim's StorageClass and the provisioner's events", command: "kubectl get pvc -n \(Shell.quoted(key.namespace))")
         case .volumeLimit?:
             cause("volume-limit-reached", "the nodes have as many volumes attached as their instance type allows", "add-capacity",
                   "Add nodes or spread the volumes over more nodes")

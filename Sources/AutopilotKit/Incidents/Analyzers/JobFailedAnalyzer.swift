@@ -24,8 +24,8 @@ struct JobFailedAnalyzer: IncidentAnalyzer {
         if !failed.isEmpty {
             evidence.append("\(failed.count) failed pod\(failed.count == 1 ? "" : "s")" + (exits.isEmpty ? "" : ": \(Set(exits).sorted().prefix(4).joined(separator: "; "))"))
         }
-        let logs = jobs.first.map { "kubectl logs -n \(Runbook.shellQuoted(key.namespace)) job/\(Runbook.shellQuoted($0)) --all-containers" }
-            ?? failed.first.map { "kubectl logs -n \(Runbook.shellQuoted($0.namespace)) \(Runbook.shellQuoted($0.name)) --all-containers" }
+        let logs = jobs.first.map { "kubectl logs -n \(Shell.quoted(key.namespace)) job/\(Shell.quoted($0)) --all-containers" }
+            ?? failed.first.map { "kubectl logs -n \(Shell.quoted($0.namespace)) \(Shell.quoted($0.name)) --all-containers" }
         let stillRunning = incident.signals.contains { $0.name == "KubeJobNotCompleted" } && !incident.signals.contains { $0.name == "KubeJobFailed" }
         if stillRunning {
             incident.rootCause = RootCause("job-running-too-long", summary: "\(jobs.first.map { "Job \($0)" } ?? "the Job") has been running for more than 12 hours",

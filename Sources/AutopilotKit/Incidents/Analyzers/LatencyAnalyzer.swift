@@ -48,7 +48,7 @@ struct LatencyAnalyzer: IncidentAnalyzer {
             evidence.append("pods run on NotReady node\(downNodes.count == 1 ? "" : "s") \(downNodes.joined(separator: ", "))")
             incident.rootCause = RootCause("node-failure", summary: "pods on a failed node", confidence: 0.7, evidence: evidence)
             incident.actions = [IncidentAction("replace-node", summary: "Drain \(downNodes.joined(separator: ", ")) so its pods move",
-                                               command: downNodes.map { "kubectl drain \(Runbook.shellQuoted($0)) --ignore-daemonsets --delete-emptydir-data" }.joined(separator: " && "))]
+                                               command: downNodes.map { "kubectl drain \(Shell.quoted($0)) --ignore-daemonsets --delete-emptydir-data" }.joined(separator: " && "))]
             return true
         }
         evidence += checked
@@ -66,7 +66,7 @@ struct LatencyAnalyzer: IncidentAnalyzer {
         incident.actions = [IncidentAction(
             "investigate-network",
             summary: "Check the latency of \(key)'s dependencies and the network between them (DNS, NetworkPolicy, service mesh, cross-zone paths); no resource change helps",
-            command: "kubectl get networkpolicy,endpoints -n \(Runbook.shellQuoted(key.namespace))")]
+            command: "kubectl get networkpolicy,endpoints -n \(Shell.quoted(key.namespace))")]
         return true
     }
 }

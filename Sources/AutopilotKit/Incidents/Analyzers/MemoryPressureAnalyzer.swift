@@ -26,7 +26,7 @@ struct MemoryPressureAnalyzer: IncidentAnalyzer {
                 "memory-leak", summary: "memory leak: climbing about \(Units.memory(bytes: rate))/h" + (left.map { ", the limit is ~\(IncidentFacts.duration($0 * 3600)) away" } ?? ""),
                 confidence: 0.7, evidence: evidence)
             incident.actions = [IncidentAction("investigate-memory-leak", summary: "Find what keeps allocating before the OOM kill",
-                                               command: "kubectl top pod -n \(Runbook.shellQuoted(key.namespace)) --containers")]
+                                               command: "kubectl top pod -n \(Shell.quoted(key.namespace)) --containers")]
             return true
         }
         incident.rootCause = RootCause("memory-near-limit", summary: "the working set runs near the memory limit: the next burst is an OOM kill",

@@ -60,7 +60,7 @@ struct NodeNotReadyAnalyzer: IncidentAnalyzer {
         incident.rootCause = RootCause("kubelet-scrape-failing",
                                        summary: "Prometheus reaches no kubelet while the API server sees \(notReady.isEmpty ? "every node" : "nodes") Ready: the scrape fails (ServiceMonitor, TLS or NetworkPolicy), not the nodes",
                                        confidence: notReady.isEmpty ? 0.75 : 0.5, evidence: evidence)
-        let probe = (nodes.first { $0.ready } ?? nodes.first).map { "kubectl get --raw /api/v1/nodes/\(Runbook.shellQuoted($0.name))/proxy/metrics | head -n 5" }
+        let probe = (nodes.first { $0.ready } ?? nodes.first).map { "kubectl get --raw /api/v1/nodes/\(Shell.quoted($0.name))/proxy/metrics | head -n 5" }
         incident.actions = [IncidentAction("fix-monitoring", summary: "Check the kubelet scrape: its ServiceMonitor, Prometheus' targets page, and that the kubelet answers through the API server",
                                            command: probe)]
     }

@@ -39,7 +39,7 @@ struct OOMAnalyzer: IncidentAnalyzer {
             }
             actions.append(IncidentAction("investigate-memory-leak",
                                           summary: "Find what \(containerName ?? "the container") keeps allocating (heap profile of a pod a few hours after start)",
-                                          command: "kubectl top pod -n \(Runbook.shellQuoted(key.namespace)) --containers"))
+                                          command: "kubectl top pod -n \(Shell.quoted(key.namespace)) --containers"))
             if let raise {
                 actions.append(IncidentAction("raise-memory", summary: "Mitigation: " + raise.summary, finding: raise))
             }

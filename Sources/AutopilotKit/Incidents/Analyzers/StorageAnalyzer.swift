@@ -32,7 +32,7 @@ struct StorageAnalyzer: IncidentAnalyzer {
             incident.rootCause = RootCause("volume-failed", summary: "\(claim.map { "claim \($0)'s volume" } ?? "the volume") failed or is stuck Pending: its provisioner or the EBS volume",
                                            confidence: 0.7, evidence: evidence)
             incident.actions = [IncidentAction("inspect-volume", summary: "Read the volume's events and the CSI driver's logs",
-                                               command: volume.map { "kubectl describe pv \(Runbook.shellQuoted($0.name))" })]
+                                               command: volume.map { "kubectl describe pv \(Shell.quoted($0.name))" })]
             return true
         }
         if incident.signals.allSatisfy({ $0.name != "KubePersistentVolumeFillingUp" }) {
@@ -48,7 +48,7 @@ struct StorageAnalyzer: IncidentAnalyzer {
             "expand-volume",
             summary: "Grow \(claimText)" + (grown.map { " to \($0)Gi" } ?? "") + " if its StorageClass allows volume expansion, or delete what it no longer needs",
             command: grown.flatMap { size in claim.map { claim in
-                "kubectl patch pvc -n \(Runbook.shellQuoted(key.namespace)) \(Runbook.shellQuoted(claim)) -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"\(size)Gi\"}}}}'"
+                "kubectl patch pvc -n \(Shell.quoted(key.namespace)) \(Shell.quoted(claim)) -p '{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"\(size)Gi\"}}}}'"
             } })]
         return true
     }

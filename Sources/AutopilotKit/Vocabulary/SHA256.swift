@@ -1,5 +1,5 @@
-// Pure-Swift SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), for AWS Signature Version 4.
-// Written for correctness and portability, not speed: requests are small.
+// Pure-Swift SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): AWS Signature Version 4 and Slack's request
+// signatures. Written for correctness and portability, not speed: requests are small.
 
 /// SHA-256 message digest (FIPS 180-4).
 public enum SHA256 {
