@@ -1,0 +1,145 @@
+import XCTest
+@testable import AutopilotKit
+
+/// Each record kind that has a writer (collect-cluster's `NodeRecord`, `PodRecord`, `WorkloadRecord`,
+/// `VolumeRecord`) and a reader (`Observed.Node`, `.Pod`, `.Workload`, `.Volume`, what every later tool
+/// reads) spells its fields twice. Written by collect-cluster's code from real and demo objects, read
+/// back as the tools read them, every field the reader keeps must come back as written: a field renamed
+/// on one side only fails here, not in a cluster.
+final class RecordRoundTripTests: XCTestCase {
+    /// The demo, staging and the upstream corpus of real objects, each as collect-cluster records.
+    private func written() throws -> [(corpus: String, record: JSONValue)] {
+        var records: [(String, JSONValue)] = []
+        let collector = ClusterCollector(diagnostics: Diagnostics(tool: "test"))
+        for corpus in ["fixtures/demo", "fixtures/staging", "fixtures/upstream-objects"] {
+            for source in try collector.offlineSources(path: repositoryRoot.appendingPathComponent(corpus).path, cluster: nil) {
+                let snapshot = try collector.readOffline(cluster: source.cluster, files: source.files)
+                try snapshot.forEachRecord { records.append((corpus, $0)) }
+            }
+        }
+        return records
+    }
+
+    private func read(_ record: JSONValue) throws -> JSON { try JSON.parse(record.text) }
+
+    /// `written[path]` as JSON, `null` when absent.
+    private func field(_ record: JSONValue, _ path: String...) -> JSONValue {
+        path.reduce(Optional(record)) { $0?[$1] } ?? .null
+    }
+
+    private func check(_ pairs: [(String, JSONValue, JSONValue)], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        for (name, written, read) in pairs where written != read {
+            XCTFail("\(what): \(name) written \(written.text), read back \(read.text)", file: file, line: line)
+        }
+    }
+
+    private func resources(_ value: Observed.Resources?) -> JSONValue {
+        value.map { ["cpu": .optional($0.cpu), "memory": .optional($0.memory)] } ?? .null
+    }
+
+    private func containers(_ list: [Observed.Container]) -> JSONValue {
+        .array(list.map { ["name": .string($0.name), "image": .optional($0.image), "requests": resources($0.requests), "limits": resources($0.limits)] })
+    }
+
+    private func writtenContainers(_ value: JSONValue) -> JSONValue {
+        guard case .array(let items) = value else { return .array([]) }
+        return .array(items.map { item in
+            ["name": item["name"] ?? .null, "image": item["image"] ?? .null, "requests": item["requests"] ?? .null, "limits": item["limits"] ?? .null]
+        })
+    }
+
+    func testEveryWrittenKindReadsBackAsWritten() throws {
+        var seen: [String: Int] = [:]
+        for (corpus, record) in try written() {
+            guard case .string(let kind)? = record["kind"] else { continue }
+            let what = "\(corpus) \(kind) \(field(record, "namespace").text)/\(field(record, "name").text)"
+            switch kind {
+            case "node":
+                let node = try Observed.Node(try read(record))
+                check([
+                    ("name", field(record, "name"), .string(node.name)),
+                    ("instanceType", field(record, "instanceType"), .optional(node.instanceType)),
+                    ("region", field(record, "region"), .optional(node.region)), ("zone", field(record, "zone"), .optional(node.zone)),
+                    ("capacityType", field(record, "capacityType"), .optional(node.capacityType)),
+                    ("nodepool", field(record, "nodepool"), .optional(node.nodepool)),
+                    ("nodegroup", field(record, "nodegroup"), .optional(node.nodegroup)),
+                    ("instanceId", field(record, "instanceId"), .optional(node.instanceId)),
+                    ("internalIP", field(record, "internalIP"), .optional(node.internalIP)),
+                    ("allocatable", ["cpu": field(record, "allocatable", "cpu"), "memory": field(record, "allocatable", "memory")],
+                     resources(node.allocatable)),
+                    ("labels", field(record, "labels"), .sortedMap(node.labels)),
+                    ("taints", .int(Int64(field(record, "taints").arrayCount)), .int(Int64(node.taints.count))),
+                    ("ready", field(record, "ready"), .bool(node.ready)), ("unschedulable", field(record, "unschedulable"), .bool(node.unschedulable)),
+                    ("createdAt", field(record, "createdAt"), .optional(node.createdAt)),
+                    ("deletingSince", field(record, "deletingSince"), .optional(node.deletingSince)),
+                    ("finalizers", field(record, "finalizers"), .strings(node.finalizers)),
+                    ("pressures", field(record, "pressures"), .strings(node.pressures)),
+                ], what)
+            case "pod":
+                let pod = try Observed.Pod(try read(record))
+                check([
+                    ("namespace", field(record, "namespace"), .string(pod.namespace)), ("name", field(record, "name"), .string(pod.name)),
+                    ("node", field(record, "node"), .optional(pod.node)), ("phase", field(record, "phase"), .optional(pod.phase)),
+                    // A bare pod is written as its own owner (kind Pod) and read as having no controller.
+                    ("owner", field(record, "owner").isNull || field(record, "owner", "kind") == "Pod" ? .null
+                        : ["kind": field(record, "owner", "kind"), "name": field(record, "owner", "name")],
+                     pod.owner.map { ["kind": .string($0.kind), "name": .string($0.name)] } ?? .null),
+                    ("containers", writtenContainers(field(record, "containers")), containers(pod.containers)),
+                    ("initContainers", writtenContainers(field(record, "initContainers")), containers(pod.initContainers)),
+                    ("labels", field(record, "labels"), .sortedMap(pod.labels)),
+                    ("annotations", field(record, "annotations"), .sortedMap(pod.annotations)),
+                    ("nodeSelector", field(record, "nodeSelector"), .sortedMap(pod.nodeSelector)),
+                    ("claims", field(record, "claims"), .strings(pod.claims)),
+                    ("podRequests", field(record, "podRequests"), resources(pod.podRequests)),
+                    ("overhead", field(record, "overhead"), resources(pod.overhead)),
+                    ("createdAt", field(record, "createdAt"), .optional(pod.createdAt)),
+                    ("deletingSince", field(record, "deletingSince"), .optional(pod.deletingSince)),
+                    ("finalizers", field(record, "finalizers"), .strings(pod.finalizers)),
+                    ("reason", field(record, "reason"), .optional(pod.reason)), ("message", field(record, "message"), .optional(pod.message)),
+                    ("reasonSince", field(record, "reasonSince"), .optional(pod.reasonSince)),
+                ], what)
+            case "workload":
+                let workload = try Observed.Workload(try read(record))
+                check([
+                    ("namespace", field(record, "namespace"), .string(workload.key.namespace)),
+                    ("workloadKind", field(record, "workloadKind"), .string(workload.key.kind)),
+                    ("name", field(record, "name"), .string(workload.key.name)),
+                    ("replicas.desired", field(record, "replicas", "desired"), .optional(workload.desiredReplicas)),
+                    ("replicas.ready", field(record, "replicas", "ready"), .optional(workload.readyReplicas)),
+                    ("labels", field(record, "labels"), .sortedMap(workload.labels)),
+                    ("annotations", field(record, "annotations"), .sortedMap(workload.annotations)),
+                    ("podLabels", field(record, "podLabels"), .sortedMap(workload.podLabels)),
+                    ("rollout.revision", field(record, "rollout", "revision"), workload.rollout.map { .int($0.revision) } ?? .null),
+                ], what)
+                // The reader keeps the containers and the native sidecars among the init containers.
+                let sidecars = field(record, "initContainers").arrayItems.filter { $0["sidecar"] == .bool(true) }
+                XCTAssertEqual(writtenContainers(.array(field(record, "containers").arrayItems + sidecars)), containers(workload.containers), what)
+            case "volume":
+                let volume = try Observed.Volume(try read(record))
+                check([
+                    ("name", field(record, "name"), .string(volume.name)),
+                    ("claim.namespace", field(record, "claim", "namespace"), .optional(volume.claimNamespace)),
+                    ("claim.name", field(record, "claim", "name"), .optional(volume.claimName)),
+                    ("claim.deletingSince", field(record, "claim", "deletingSince"), .optional(volume.claimDeletingSince)),
+                    ("claim.finalizers", field(record, "claim").isNull ? .strings([]) : field(record, "claim", "finalizers"),
+                     .strings(volume.claimFinalizers)),
+                    ("phase", field(record, "phase"), .optional(volume.phase)),
+                    ("storageClass", field(record, "storageClass"), .optional(volume.storageClass)),
+                    ("volumeType", field(record, "volumeType"), .optional(volume.volumeType)),
+                    ("sizeBytes", field(record, "sizeBytes"), .optional(volume.sizeBytes)), ("iops", field(record, "iops"), .optional(volume.iops)),
+                ], what)
+            default:
+                continue
+            }
+            seen[kind, default: 0] += 1
+        }
+        // Every kind is exercised, on more than the demo's handful.
+        for kind in ["node", "pod", "workload", "volume"] { XCTAssertGreaterThan(seen[kind, default: 0], 5, kind) }
+    }
+}
+
+private extension JSONValue {
+    var isNull: Bool { self == .null }
+    var arrayItems: [JSONValue] { if case .array(let items) = self { return items }; return [] }
+    var arrayCount: Int { arrayItems.count }
+}
