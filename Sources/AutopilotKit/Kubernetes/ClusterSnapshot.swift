@@ -15,10 +15,13 @@ public final class ClusterSnapshot {
     /// Records that need no join, by record kind, then `namespace/name`.
     private var plain: [String: [String: JSONValue]] = [:]
 
+    /// The kinds built by joining objects (a pod's top owner and team, a volume's mounting pods), each with
+    /// a record type of its own (`NodeRecord`, `PodRecord`, `WorkloadRecord`, `VolumeRecord`).
+    public static let joinedKinds = ["node", "pod", "workload", "volume"]
+    /// The kinds written object by object, as `ObjectRecords` makes them.
+    public static let plainKinds = ["hpa", "scaledobject", "nodepool", "service", "pdb", "event"]
     /// The order records come out in.
-    public static let recordKinds = [
-        "node", "pod", "workload", "volume", "hpa", "scaledobject", "nodepool", "service", "pdb", "event",
-    ]
+    public static let recordKinds = joinedKinds + plainKinds
 
     public init(cluster: String, teams: TeamResolver = TeamResolver()) {
         self.cluster = cluster
@@ -97,7 +100,7 @@ public final class ClusterSnapshot {
         for (_, pod) in resolvedPods.sorted(by: { $0.key < $1.key }) { try body(pod.json) }
         for (_, workload) in workloads.sorted(by: { $0.key < $1.key }) { try body(workload.json) }
         for (_, volume) in resolvedVolumes(pods: resolvedPods).sorted(by: { $0.key < $1.key }) { try body(volume.json) }
-        for kind in Self.recordKinds.dropFirst(4) {
+        for kind in Self.plainKinds {
             for (_, record) in (plain[kind] ?? [:]).sorted(by: { $0.key < $1.key }) { try body(record) }
         }
     }

@@ -8,7 +8,7 @@ import XCTest
 /// on one side only fails here, not in a cluster.
 final class RecordRoundTripTests: XCTestCase {
     /// The demo, staging and the upstream corpus of real objects, each as collect-cluster records.
-    private func written() throws -> [(corpus: String, record: JSONValue)] {
+    func written() throws -> [(corpus: String, record: JSONValue)] {
         var records: [(String, JSONValue)] = []
         let collector = ClusterCollector(diagnostics: Diagnostics(tool: "test"))
         for corpus in ["fixtures/demo", "fixtures/staging", "fixtures/upstream-objects"] {
@@ -20,14 +20,14 @@ final class RecordRoundTripTests: XCTestCase {
         return records
     }
 
-    private func read(_ record: JSONValue) throws -> JSON { try JSON.parse(record.text) }
+    func read(_ record: JSONValue) throws -> JSON { try JSON.parse(record.text) }
 
     /// `written[path]` as JSON, `null` when absent.
-    private func field(_ record: JSONValue, _ path: String...) -> JSONValue {
+    func field(_ record: JSONValue, _ path: String...) -> JSONValue {
         path.reduce(Optional(record)) { $0?[$1] } ?? .null
     }
 
-    private func check(_ pairs: [(String, JSONValue, JSONValue)], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    func check(_ pairs: [(String, JSONValue, JSONValue)], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         for (name, written, read) in pairs where written != read {
             XCTFail("\(what): \(name) written \(written.text), read back \(read.text)", file: file, line: line)
         }
@@ -135,6 +135,77 @@ final class RecordRoundTripTests: XCTestCase {
         }
         // Every kind is exercised, on more than the demo's handful.
         for kind in ["node", "pod", "workload", "volume"] { XCTAssertGreaterThan(seen[kind, default: 0], 5, kind) }
+    }
+}
+
+extension RecordRoundTripTests {
+    /// The kinds written object by object (`ObjectRecords`, `ClusterSnapshot.plainKinds`): the fields their
+    /// readers take, with the reader's default where the record may leave one out.
+    func testThePlainKindsReadBackAsWritten() throws {
+        var seen: [String: Int] = [:]
+        for (corpus, record) in try written() {
+            guard case .string(let kind)? = record["kind"], ClusterSnapshot.plainKinds.contains(kind) else { continue }
+            let what = "\(corpus) \(kind) \(field(record, "namespace").text)/\(field(record, "name").text)"
+            let json = try read(record)
+            func or(_ value: JSONValue, _ fallback: JSONValue) -> JSONValue { value == .null ? fallback : value }
+            switch kind {
+            case "hpa":
+                let hpa = try Observed.HPA(json)
+                check([
+                    ("namespace", field(record, "namespace"), .string(hpa.namespace)), ("name", field(record, "name"), .string(hpa.name)),
+                    ("target.kind", or(field(record, "target", "kind"), "Deployment"), .string(hpa.target.kind)),
+                    ("target.name", field(record, "target", "name"), .string(hpa.target.name)),
+                    ("minReplicas", or(field(record, "minReplicas"), .int(1)), .int(hpa.minReplicas)),
+                    ("maxReplicas", field(record, "maxReplicas"), .optional(hpa.maxReplicas)),
+                    ("currentReplicas", field(record, "currentReplicas"), .optional(hpa.currentReplicas)),
+                    ("labels", or(field(record, "labels"), .sortedMap([:])), .sortedMap(hpa.labels)),
+                ], what)
+            case "scaledobject":
+                let scaled = try Observed.ScaledObject(json)
+                check([
+                    ("namespace", field(record, "namespace"), .string(scaled.namespace)), ("name", field(record, "name"), .string(scaled.name)),
+                    ("target.name", field(record, "target", "name"), .string(scaled.target.name)),
+                    ("triggers", .strings(field(record, "triggers").arrayItems.compactMap { $0["type"]?.stringValue }), .strings(scaled.triggerTypes)),
+                    ("hpaName", field(record, "hpaName"), .optional(scaled.hpaName)),
+                    ("paused", or(field(record, "paused"), false), .bool(scaled.paused)),
+                ], what)
+            case "nodepool":
+                let pool = try Observed.NodePool(json)
+                check([
+                    ("name", field(record, "name"), .string(pool.name)),
+                    ("consolidationPolicy", or(field(record, "consolidationPolicy"), "WhenEmptyOrUnderutilized"), .string(pool.consolidationPolicy)),
+                    ("consolidateAfter", field(record, "consolidateAfter"), .optional(pool.consolidateAfter)),
+                    ("budgets", .strings(field(record, "budgets").arrayItems.compactMap { $0["nodes"]?.stringValue }), .strings(pool.budgetNodes)),
+                    ("requirements", .int(Int64(field(record, "requirements").arrayCount)), .int(Int64(pool.requirements.count))),
+                ], what)
+            case "service":
+                let service = try Observed.Service(json)
+                check([
+                    ("namespace", field(record, "namespace"), .string(service.namespace)), ("name", field(record, "name"), .string(service.name)),
+                    ("type", or(field(record, "type"), "ClusterIP"), .string(service.type)),
+                    ("selector", or(field(record, "selector"), .sortedMap([:])), .sortedMap(service.selector)),
+                ], what)
+            case "pdb":
+                let pdb = try Observed.PDB(json)
+                check([
+                    ("namespace", field(record, "namespace"), .string(pdb.namespace)), ("name", field(record, "name"), .string(pdb.name)),
+                    ("selector.matchLabels", field(record, "selector").isNull ? .null : or(field(record, "selector", "matchLabels"), .sortedMap([:])),
+                     pdb.matchLabels.map { .sortedMap($0) } ?? .null),
+                    ("disruptionsAllowed", field(record, "disruptionsAllowed"), .optional(pdb.disruptionsAllowed)),
+                ], what)
+            default:
+                let event = try Observed.Event(json)
+                check([
+                    ("type", field(record, "type"), .optional(event.type)), ("reason", field(record, "reason"), .optional(event.reason)),
+                    ("message", field(record, "message"), .optional(event.message)),
+                    ("involvedObject.kind", field(record, "involvedObject", "kind"), .optional(event.objectKind)),
+                    ("involvedObject.name", field(record, "involvedObject", "name"), .optional(event.objectName)),
+                    ("lastTimestamp", field(record, "lastTimestamp"), .optional(event.lastTimestamp)),
+                ], what)
+            }
+            seen[kind, default: 0] += 1
+        }
+        for kind in ClusterSnapshot.plainKinds { XCTAssertGreaterThan(seen[kind, default: 0], 0, kind) }
     }
 }
 
