@@ -126,14 +126,14 @@ final class DeployFilesTests: XCTestCase {
         XCTAssertTrue(problems.isEmpty, problems.joined(separator: "\n"))
     }
 
-    /// make deps installs Prometheus, Alertmanager and node_exporter for the tests, which start their own on
-    /// 127.0.0.1: none of the packages' services may be left enabled (pipelines/install-packages.sh). On a
-    /// workstation an enabled one may be the owner's choice, so only CI fails on it.
+    /// make deps installs Prometheus, Alertmanager, node_exporter and PostgreSQL for the tests, which start
+    /// their own on 127.0.0.1: none of the packages' services may be left enabled (pipelines/install-packages.sh).
+    /// On a workstation an enabled one may be the owner's choice, so only CI fails on it.
     func testNoServiceOfTheTestStackIsLeftEnabled() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemctl") || FileManager.default.isExecutableFile(atPath: "/bin/systemctl") else {
             throw XCTSkip("no systemctl: nothing can be enabled")
         }
-        let units = try sh("systemctl list-unit-files --no-legend 'prometheus*' | awk '$2 == \"enabled\" {print $1}'")
+        let units = try sh("systemctl list-unit-files --no-legend 'prometheus*' 'postgresql*' | awk '$2 == \"enabled\" {print $1}'")
         let enabled = units.output.split(separator: "\n").map(String.init)
         try MissingComponent.check(enabled.isEmpty, "enabled on this host: \(enabled.joined(separator: ", ")) (pipelines/disable-services.sh disables them)")
     }
