@@ -76,7 +76,7 @@ struct AutopilotRun: ParsableCommand {
     }
 
     private func fail(_ status: ExitStatus, _ message: String) -> ExitCode {
-        writeStderr("autopilot-run: \(message)\n")
+        WeeklyRun.note(message)
         return ExitCode(status.rawValue)
     }
 

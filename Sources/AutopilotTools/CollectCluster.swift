@@ -72,7 +72,7 @@ struct CollectCluster: ParsableCommand {
         let collector = ClusterCollector(teams: teams, diagnostics: diagnostics)
         var totals: [String: Int] = [:]
         defer { if options.summary { diagnostics.note(ClusterCollector.summary(totals, errors: diagnostics.errorCount)) } }
-        try FilterRun.run(diagnostics) { _, writer in
+        try FilterRun.writing(diagnostics) { writer in
             for snapshot in try snapshots(collector) {
                 totals.merge(try collector.write(snapshot, to: writer), uniquingKeysWith: +)
             }

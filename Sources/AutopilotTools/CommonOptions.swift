@@ -64,7 +64,12 @@ struct PricingOptions: ParsableArguments {
     /// one is reported before a large billing export is read.
     func costModel(configured: Double? = nil, bill: @autoclosure () throws -> Bill? = nil) throws -> CostModel {
         let table = try table()
-        return CostModel(prices: table, spotDiscount: discount(configured: configured), bill: try bill())
+        return costModel(table, configured: configured, bill: try bill())
+    }
+
+    /// The cost model over a table read earlier (render-report reads it before the stream, the bill after).
+    func costModel(_ table: PriceTable, configured: Double? = nil, bill: Bill?) -> CostModel {
+        CostModel(prices: table, spotDiscount: discount(configured: configured), bill: bill)
     }
 }
 
@@ -72,10 +77,14 @@ struct PricingOptions: ParsableArguments {
 /// sysexits status (ToolRun), and the command's exit when it is not 0.
 enum FilterRun {
     static func run(_ diagnostics: Diagnostics, _ body: (NDJSONReader, NDJSONWriter) throws -> Void) throws {
+        try writing(diagnostics) { writer in try body(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), writer) }
+    }
+
+    /// The same for a command that reads no stream (collect-cluster, ledger export, a replay): what it
+    /// writes to stdout, and its exit status.
+    static func writing(_ diagnostics: Diagnostics, _ body: (NDJSONWriter) throws -> Void) throws {
         let writer = NDJSONWriter()
-        let status = ToolRun.run(diagnostics, writer: writer) {
-            try body(NDJSONReader(fileDescriptor: 0, source: "<stdin>"), writer)
-        }
+        let status = ToolRun.run(diagnostics, writer: writer) { try body(writer) }
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

@@ -67,8 +67,7 @@ extension Ledger {
         func run() throws {
             try options.requireExisting()
             let diagnostics = Diagnostics(tool: "ledger")
-            let writer = NDJSONWriter()
-            let status = ToolRun.run(diagnostics, writer: writer) {
+            try FilterRun.writing(diagnostics) { writer in
                 let export = LedgerExport(store: try options.open())
                 if format == "csv" {
                     try writer.write(raw: Array(try export.csv().dropLast().utf8))
@@ -76,7 +75,6 @@ extension Ledger {
                     for record in try export.records() { try writer.write(record) }
                 }
             }
-            if status != .ok { throw ExitCode(status.rawValue) }
         }
     }
 }

@@ -27,8 +27,7 @@ extension Ledger {
         func run() throws {
             try options.requireExisting()
             let diagnostics = Diagnostics(tool: "ledger")
-            let writer = NDJSONWriter()
-            let status = ToolRun.run(diagnostics, writer: writer) {
+            try FilterRun.writing(diagnostics) { writer in
                 let records = try LedgerExport(store: try options.open()).incidents(clusters: cluster.isEmpty ? nil : cluster, openOnly: open)
                 switch format {
                 case "ndjson": for record in records { try writer.write(record) }
@@ -36,7 +35,6 @@ extension Ledger {
                 default: if !records.isEmpty { try writer.write(raw: Array(IncidentListing.table(records).dropLast().utf8)) }
                 }
             }
-            if status != .ok { throw ExitCode(status.rawValue) }
         }
     }
 }

@@ -72,7 +72,7 @@ struct ReceiveAlerts: ParsableCommand {
     func run() throws {
         if let from {
             let diagnostics = Diagnostics(tool: "receive-alerts")
-            return try FilterRun.run(diagnostics) { _, writer in
+            return try FilterRun.writing(diagnostics) { writer in
                 try AlertReplay.run(from, defaultCluster: cluster, to: writer, diagnostics: diagnostics)
             }
         }

@@ -39,7 +39,7 @@ struct ReportOptions: ParsableArguments {
                     throw ValidationFailure("--billing: \(error)")
                 }
             }
-            let model = CostModel(prices: table, spotDiscount: pricing.discount(), bill: bill)
+            let model = pricing.costModel(table, bill: bill)
             try render(set, now?.date ?? Self.latest(set) ?? Date(), model, diagnostics)
         }
     }

@@ -55,7 +55,7 @@ public enum FindingExplanation {
         }
         if let basis = finding.basis?.value, basis != .null { lines.append("Basis: \(basis.text)") }
         if let level = finding.risk?.level {
-            let overall = finding.risk?.overall.map { String(format: "%.2f", $0) } ?? "?"
+            let overall = finding.riskOverallText
             lines.append("Risk: \(level) (\(overall)), gate \(finding.risk?.gate ?? "?"):")
             for reason in finding.risk?.reasons ?? [] { lines.append("  - \(reason)") }
         } else {

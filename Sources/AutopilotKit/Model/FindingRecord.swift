@@ -1,3 +1,5 @@
+import Foundation
+
 /// A `finding` record as the tools after detect-waste read it: checked once, where it enters a tool
 /// (`Finding.validate`), its common fields typed, and the record itself (`json`) kept for what a tool
 /// forwards unchanged or writes back with something added (score-risk's `risk`, build-evidence's
@@ -80,6 +82,9 @@ public struct FindingRecord: @unchecked Sendable {
     public var basis: JSON? { json["basis"] }
     /// The usage window replayed against the recommendation.
     public var backtest: JSON? { json["backtest"] }
+    /// The overall risk as the PR body, the Slack message and `ledger approve` show it: two decimals, `?`
+    /// before score-risk.
+    public var riskOverallText: String { risk?.overall.map { String(format: "%.2f", $0) } ?? "?" }
     /// The evidence pack's page, once build-evidence wrote it.
     public var evidenceHTML: String? { json["evidence", "html"]?.string }
     /// The change at the rates of the customer's bill (`--billing`): monthlyCost, monthlySavings, basis.

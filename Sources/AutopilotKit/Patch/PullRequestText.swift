@@ -83,7 +83,7 @@ public struct PullRequestText {
             : "a person approves this (in Slack or here) before it merges."))
         for finding in findings {
             let reasons = finding.risk?.reasons ?? []
-            let overall = finding.risk?.overall.map { String(format: "%.2f", $0) } ?? "?"
+            let overall = finding.riskOverallText
             lines.append("- `\(Self.code(finding.id))`: \(Self.escape(finding.risk?.level ?? "unscored")) (\(overall))")
             for reason in reasons { lines.append("  - \(Self.escape(reason))") }
         }

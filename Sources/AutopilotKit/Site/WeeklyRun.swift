@@ -208,7 +208,8 @@ public struct WeeklyRun {
     /// 0, or 65: a tool skipped malformed input lines and every good record still flowed.
     public static func completed(_ status: Int32) -> Bool { status == 0 || status == ExitStatus.badInput.rawValue }
 
-    static func note(_ message: String) {
+    /// One line on stderr, as autopilot-run says everything.
+    public static func note(_ message: String) {
         writeStderr("autopilot-run: \(message)\n")
     }
 

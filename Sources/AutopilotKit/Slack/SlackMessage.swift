@@ -28,7 +28,7 @@ public struct SlackMessage {
     public var blocks: JSONValue {
         let savings = finding.monthlySavings ?? .zero
         let confidence = Int(((finding.confidence ?? 0) * 100).rounded())
-        let overall = finding.risk?.overall.map { String(format: "%.2f", $0) } ?? "?"
+        let overall = finding.riskOverallText
         let cluster = finding.cluster
         var blocks: [JSONValue] = [
             ["type": "section", "text": Self.markdown("*\(Self.escape(finding.summary ?? id))*")],
