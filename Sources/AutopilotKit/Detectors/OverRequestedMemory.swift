@@ -72,8 +72,8 @@ public struct OverRequestedMemory: Detector {
     static func oomKills(_ container: String, of workload: Observed.WorkloadKey, _ usage: Observed.Usage, _ context: DetectionContext) -> Int64 {
         let start = usage.windowStart.flatMap(RFC3339.date)
         let fromPods = context.cluster.pods(of: workload).flatMap(\.containers).filter { status in
-            guard status.name == container, status.lastTerminationReason == "OOMKilled" else { return false }
-            guard let start, let at = status.lastTerminationAt.flatMap(RFC3339.date) else { return true }
+            guard status.name == container, status.lastTermination?.reason == "OOMKilled" else { return false }
+            guard let start, let at = status.lastTermination?.at.flatMap(RFC3339.date) else { return true }
             return at >= start
         }.count
         return max(usage.oomKills, Int64(fromPods))

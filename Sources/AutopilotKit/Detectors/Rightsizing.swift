@@ -8,7 +8,7 @@ enum Rightsizing {
     static func isCandidate(_ workload: Observed.Workload, _ context: DetectionContext) -> Bool {
         guard !context.isIgnored(workload), workload.key.kind != "Job", context.runningPods(workload.key) > 0 else { return false }
         return !context.cluster.pods(of: workload.key).contains { pod in
-            pod.containers.contains { $0.waitingReason == "CrashLoopBackOff" && $0.lastTerminationReason != "OOMKilled" }
+            pod.containers.contains { $0.waitingReason == "CrashLoopBackOff" && $0.lastTermination?.reason != "OOMKilled" }
         }
     }
 

@@ -45,9 +45,9 @@ extension EvidencePack {
         for pod in cluster.pods(of: workload.key) {
             if let created = pod.createdAt { rows.append(Row(time: created, cells: ["PodCreated", "Pod \(pod.name)", "phase \(pod.phase ?? "?")"])) }
             for container in pod.containers where container.restarts > 0 {
-                rows.append(Row(time: container.lastTerminationAt ?? "", cells: [
+                rows.append(Row(time: container.lastTermination?.at ?? "", cells: [
                     "Restarts", "Pod \(pod.name)",
-                    "container \(container.name) restarted \(container.restarts) times; last ended \(container.lastTerminationReason ?? "?")",
+                    "container \(container.name) restarted \(container.restarts) times; last ended \(container.lastTermination?.reason ?? "?")",
                 ]))
             }
         }

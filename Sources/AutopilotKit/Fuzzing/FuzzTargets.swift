@@ -37,7 +37,7 @@ public enum FuzzTargets {
         if let cores = try? Quantity.cores(text, field: "cpu") { check(cores.isFinite, "\(text) → \(cores) cores") }
         _ = try? Quantity.bytes(text, field: "memory")
         if let json = try? JSON.parse(#"{"cpu":"# + (text.isEmpty ? "0" : text) + #","memory":"# + (text.isEmpty ? "0" : text) + "}") {
-            _ = try? ResourceAmounts(json, field: "requests")
+            _ = try? Observed.Resources(quantities: json, field: "requests")
         }
     }
 

@@ -121,18 +121,18 @@ public enum SignalReader {
             let workload = ObservedCluster.workloadKey(of: pod)
             let name = "\(pod.namespace)/\(pod.name)"
             for container in pod.containers {
-                let terminated = container.lastTerminationAt.flatMap(RFC3339.date)
-                if container.lastTerminationReason == "OOMKilled", let terminated {
+                let terminated = container.lastTermination?.at.flatMap(RFC3339.date)
+                if container.lastTermination?.reason == "OOMKilled", let terminated {
                     signals.append(Signal(source: .pod, category: .oom, name: "OOMKilled", at: terminated, subject: .workload(workload),
                                           pod: name, container: container.name,
-                                          detail: "pod \(name) container \(container.name) last terminated OOMKilled (exit code \(container.lastTerminationExitCode ?? 137)), \(container.restarts) restarts",
+                                          detail: "pod \(name) container \(container.name) last terminated OOMKilled (exit code \(container.lastTermination?.exitCode ?? 137)), \(container.restarts) restarts",
                                           severity: .critical))
                 }
                 if container.waitingReason == "CrashLoopBackOff" {
                     signals.append(Signal(source: .pod, category: .crashloop, name: "CrashLoopBackOff", at: terminated,
                                           subject: .workload(workload), pod: name, container: container.name,
                                           detail: "pod \(name) container \(container.name) waiting in CrashLoopBackOff after \(container.restarts) restarts"
-                                            + (container.lastTerminationReason.map { ", last exit \($0) (code \(container.lastTerminationExitCode.map(String.init) ?? "?"))" } ?? ""),
+                                            + ((container.lastTermination?.reason).map { ", last exit \($0) (code \(container.lastTermination?.exitCode.map(String.init) ?? "?"))" } ?? ""),
                                           severity: .critical))
                 }
             }
@@ -153,8 +153,8 @@ public enum SignalReader {
 
     static func nodeSignals(_ context: IncidentContext) -> [Signal] {
         context.cluster.nodes.filter { !$0.ready }.map { node in
-            Signal(source: .node, category: .nodeNotReady, name: "NotReady", at: node.readySince.flatMap(RFC3339.date),
-                   subject: .node(node.name), detail: "node \(node.name) not Ready since \(node.readySince ?? "an unknown time")"
+            Signal(source: .node, category: .nodeNotReady, name: "NotReady", at: node.readyCondition?.since.flatMap(RFC3339.date),
+                   subject: .node(node.name), detail: "node \(node.name) not Ready since \(node.readyCondition?.since ?? "an unknown time")"
                        + (node.pressures.isEmpty ? "" : "; conditions \(node.pressures.joined(separator: ", "))"),
                    severity: .critical)
         }

@@ -4,11 +4,11 @@ public final class ClusterSnapshot {
     public let cluster: String
     public var teams: TeamResolver
 
-    private var nodes: [String: NodeRecord] = [:]
+    private var nodes: [String: Observed.Node] = [:]
     private var pods: [String: PodRecord] = [:]
     /// Controllers by kind, then `namespace/name`.
     private var controllers: [String: [String: WorkloadRecord]] = [:]
-    private var volumes: [String: VolumeRecord] = [:]
+    private var volumes: [String: Observed.Volume] = [:]
     private var claims: [String: ObjectMeta] = [:]
     private var storageClasses: [String: StorageClassInfo] = [:]
     private var namespaceLabels: [String: [String: String]] = [:]
@@ -36,10 +36,10 @@ public final class ClusterSnapshot {
 
     /// What one object becomes, worked out from the object alone (so on any thread).
     public enum Entry: @unchecked Sendable {
-        case node(String, NodeRecord)
+        case node(String, Observed.Node)
         case pod(String, PodRecord)
         case controller(kind: String, String, WorkloadRecord)
-        case volume(String, VolumeRecord)
+        case volume(String, Observed.Volume)
         case claim(String, ObjectMeta)
         case storageClass(String, StorageClassInfo)
         case namespace(String, [String: String])
@@ -53,11 +53,11 @@ public final class ClusterSnapshot {
         let key = ObjectMeta(object["metadata"], kind: item.kind ?? "").qualifiedName
         do {
             switch item.kind ?? "" {
-            case "Node": return .node(key, try NodeRecord(node: object, cluster: cluster))
+            case "Node": return .node(key, try Observed.Node(kubectl: object, cluster: cluster))
             case "Pod": return .pod(key, try PodRecord(pod: object, cluster: cluster))
             case let kind where WorkloadRecord.controllerKinds.contains(kind):
                 return .controller(kind: kind, key, try WorkloadRecord(controller: object, kind: kind, cluster: cluster))
-            case "PersistentVolume": return .volume(key, try VolumeRecord(volume: object, cluster: cluster))
+            case "PersistentVolume": return .volume(key, try Observed.Volume(kubectl: object, cluster: cluster))
             case "PersistentVolumeClaim": return .claim(key, ObjectMeta(object["metadata"], kind: "PersistentVolumeClaim"))
             case "StorageClass": return .storageClass(key, StorageClassInfo(object))
             case "Namespace": return .namespace(key, ObjectMeta(object["metadata"], kind: "Namespace").labels)
@@ -194,7 +194,7 @@ public final class ClusterSnapshot {
         return result
     }
 
-    private func resolvedVolumes(pods: [String: PodRecord]) -> [String: VolumeRecord] {
+    private func resolvedVolumes(pods: [String: PodRecord]) -> [String: Observed.Volume] {
         // Which pods mount each claim, by namespace/claim.
         var mounts: [String: [PodRecord]] = [:]
         for (_, pod) in pods {
@@ -204,16 +204,17 @@ public final class ClusterSnapshot {
         for (key, volume) in volumes {
             var joined = volume
             joined.apply(storageClass: volume.storageClass.flatMap { storageClasses[$0] })
-            if let claim = volume.claim {
-                let claimKey = "\(claim.namespace)/\(claim.name)"
-                joined.claimMeta = claims[claimKey]
+            var team: String?
+            if let claimName = volume.claimName, let namespace = volume.claimNamespace {
+                let claimKey = "\(namespace)/\(claimName)"
+                joined.apply(claim: claims[claimKey])
                 let mounting = (mounts[claimKey] ?? []).sorted { $0.meta.name < $1.meta.name }
                 // A Released volume still names its old claim, but no pod can be using it.
                 if volume.phase == "Bound" { joined.mountedBy = mounting.map(\.meta.name) }
-                joined.team = mounting.first?.team
-                    ?? teams.team(from: [claims[claimKey]?.labels ?? [:], namespaceLabels[claim.namespace] ?? [:]])
+                team = mounting.first?.team
+                    ?? teams.team(from: [claims[claimKey]?.labels ?? [:], namespaceLabels[namespace] ?? [:]])
             }
-            if joined.team == nil { joined.team = teams.fallback }
+            joined.team = team ?? teams.fallback
             result[key] = joined
         }
         return result

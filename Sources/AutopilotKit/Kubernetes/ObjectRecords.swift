@@ -66,8 +66,8 @@ public enum ObjectRecords {
         let meta = ObjectMeta(object["metadata"], kind: "NodePool")
         let spec = object["spec"]
         let disruption = spec?["disruption"]
-        let limits = try ResourceAmounts(spec?["limits"], field: "spec.limits", perMachine: false)
-        let used = try ResourceAmounts(object["status", "resources"], field: "status.resources", perMachine: false)
+        let limits = try Observed.Resources(quantities: spec?["limits"], field: "spec.limits", perMachine: false)
+        let used = try Observed.Resources(quantities: object["status", "resources"], field: "status.resources", perMachine: false)
         let apiVersion = object["apiVersion"]?.string ?? "karpenter.sh/v1"
         let v1beta1 = apiVersion == "karpenter.sh/v1beta1"
         var policy = disruption?["consolidationPolicy"]?.string ?? "WhenEmptyOrUnderutilized"

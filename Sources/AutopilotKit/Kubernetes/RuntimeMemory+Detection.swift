@@ -29,7 +29,7 @@ extension RuntimeMemory {
     static let jvmLabelValues: Set<String> = ["java", "jvm", "spring-boot", "springboot", "quarkus", "micronaut"]
 
     /// The runtime settings of one container spec, or nil when it shows none. `labels` are the pod's.
-    static func detect(spec: JSON, labels: [String: String] = [:], limits: ResourceAmounts, requests: ResourceAmounts) -> RuntimeMemory? {
+    static func detect(spec: JSON, labels: [String: String] = [:], limits: Observed.Resources, requests: Observed.Resources) -> RuntimeMemory? {
         let env = Environment(spec: spec, limits: limits, requests: requests)
         let commandLine = ((spec["command"]?.array ?? []) + (spec["args"]?.array ?? [])).compactMap(\.string).map(env.expand)
 
@@ -248,7 +248,7 @@ extension RuntimeMemory {
         /// Variables whose value follows the memory limit: a `resourceFieldRef` to it, or one built from such.
         private var limitDerived = Set<String>()
 
-        init(spec: JSON, limits: ResourceAmounts, requests: ResourceAmounts) {
+        init(spec: JSON, limits: Observed.Resources, requests: Observed.Resources) {
             for item in spec["env"]?.array ?? [] {
                 guard let name = item["name"]?.string else { continue }
                 if let value = item["value"]?.string {

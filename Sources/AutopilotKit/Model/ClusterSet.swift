@@ -49,7 +49,7 @@ public struct ClusterSet {
             let kind = record["kind"]?.string
             switch kind {
             case "finding":
-                if let finding = try Finding.read(record, at: line, diagnostics: diagnostics) { set.findings.append(finding) }
+                if let finding = try FindingRecord.read(record, at: line, diagnostics: diagnostics) { set.findings.append(finding) }
             case "change": set.changes.append(record)
             case "ledger": set.ledger.append(record)
             case "costhistory": set.costHistory.append(record)

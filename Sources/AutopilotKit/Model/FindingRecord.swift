@@ -1,7 +1,7 @@
 import Foundation
 
 /// A `finding` record as the tools after detect-waste read it: checked once, where it enters a tool
-/// (`Finding.validate`), its common fields typed, and the record itself (`json`) kept for what a tool
+/// (`FindingRecord.validate`), its common fields typed, and the record itself (`json`) kept for what a tool
 /// forwards unchanged or writes back with something added (score-risk's `risk`, build-evidence's
 /// `evidence`).
 ///
@@ -10,6 +10,20 @@ import Foundation
 /// plan's nodes, an HPA's conditions) stay JSON in `current`, `recommended` and `basis`, read by the code
 /// for that kind, which switches on `kind`.
 public struct FindingRecord: @unchecked Sendable {
+    /// What a finding changes: a workload's container, a node, a volume, an autoscaler, a node pool.
+    public struct Target: Equatable, Sendable {
+        /// `Deployment`, `StatefulSet`, `Node`, `PersistentVolume`, `HorizontalPodAutoscaler`, `NodePool`, …
+        public var kind: String
+        public var name: String
+        public var container: String?
+        public init(kind: String, name: String, container: String? = nil) {
+            self.kind = kind
+            self.name = name
+            self.container = container
+        }
+        public var json: JSONValue { ["kind": .string(kind), "name": .string(name), "container": .optional(container)] }
+    }
+
     /// Requests, limits and replica counts before or after the change; absent fields are nil.
     public struct Values: @unchecked Sendable {
         /// The object as written, for the figures only one kind has.
@@ -63,7 +77,7 @@ public struct FindingRecord: @unchecked Sendable {
     public let cluster: String
     /// Nil for cluster-scoped targets (nodes, volumes, node pools).
     public let namespace: String?
-    public let target: Finding.Target
+    public let target: Target
     public let team: String?
     public let summary: String?
     public let severity: String?
@@ -90,10 +104,10 @@ public struct FindingRecord: @unchecked Sendable {
     /// The change at the rates of the customer's bill (`--billing`): monthlyCost, monthlySavings, basis.
     public var billed: JSON? { json["billed"] }
 
-    /// Reads a record after checking it (`Finding.validate`): a record that fails is not a finding any
+    /// Reads a record after checking it (`FindingRecord.validate`): a record that fails is not a finding any
     /// tool acts on.
     public init(_ json: JSON) throws(RecordError) {
-        try Finding.validate(json)
+        try FindingRecord.validate(json)
         self.init(stored: json)
     }
 
@@ -106,7 +120,7 @@ public struct FindingRecord: @unchecked Sendable {
         kind = FindingKind(rawValue: detector)
         cluster = json["cluster"]?.string ?? ""
         namespace = json["namespace"]?.string
-        target = Finding.Target(kind: json["target", "kind"]?.string ?? "", name: json["target", "name"]?.string ?? "",
+        target = Target(kind: json["target", "kind"]?.string ?? "", name: json["target", "name"]?.string ?? "",
                                 container: json["target", "container"]?.string)
         team = json["team"]?.string
         summary = json["summary"]?.string

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The records detectors read, decoded from the stream (the write side is `NodeRecord`, `PodRecord`, …).
+/// The records detectors read, decoded from the stream (the write side is `NodeRecord`, `PodRecord`, …,
+/// in Kubernetes/; containers and resource amounts are one type for both sides, Model/Container.swift).
 /// Only the fields a detector or risk factor uses are kept; names follow the record contract.
 public enum Observed {
     /// A `(namespace, kind, name)` workload key, ordered for deterministic output.
@@ -17,65 +18,6 @@ public enum Observed {
             (lhs.namespace, lhs.kind, lhs.name) < (rhs.namespace, rhs.kind, rhs.name)
         }
         public var description: String { "\(namespace)/\(name)" }
-    }
-
-    public struct Resources: Equatable, Sendable {
-        /// Cores; nil when not set.
-        public var cpu: Double?
-        /// Bytes; nil when not set.
-        public var memory: Int64?
-        public init(cpu: Double? = nil, memory: Int64? = nil) {
-            self.cpu = cpu
-            self.memory = memory
-        }
-        /// `field` names the object in errors: `requests`, `allocatable`.
-        init(_ json: JSON?, field: String) throws(RecordError) {
-            guard let json else { return }
-            cpu = try JSON.number(json["cpu"], "\(field).cpu", within: RecordBounds.cores)
-            do { memory = try json.integer("memory", within: RecordBounds.memoryBytes) } catch { throw RecordError("\(field).\(error.message)") }
-        }
-    }
-
-    public struct Container: Equatable, Sendable {
-        public var name: String
-        public var image: String?
-        public var requests: Resources
-        public var limits: Resources
-        public var restarts: Int64
-        public var lastTerminationReason: String?
-        /// When the last termination happened (RFC 3339), if known.
-        public var lastTerminationAt: String?
-        public var lastTerminationExitCode: Int64?
-        public var waitingReason: String?
-        /// An init container with `restartPolicy: Always` (a native sidecar): long-running, like an app container.
-        public var sidecar = false
-        /// The memory its runtime was told to use (a JVM heap, GOMEMLIMIT, Node's old space), if any.
-        public var runtime: RuntimeMemory?
-        public init(name: String, requests: Resources = Resources(), limits: Resources = Resources(), restarts: Int64 = 0,
-                    lastTerminationReason: String? = nil, lastTerminationAt: String? = nil, waitingReason: String? = nil) {
-            self.name = name
-            self.requests = requests
-            self.limits = limits
-            self.restarts = restarts
-            self.lastTerminationReason = lastTerminationReason
-            self.lastTerminationAt = lastTerminationAt
-            self.waitingReason = waitingReason
-        }
-        init(_ json: JSON) throws(RecordError) {
-            name = try json.required("name")
-            image = json["image"]?.string
-            do {
-                requests = try Resources(json["requests"], field: "requests")
-                limits = try Resources(json["limits"], field: "limits")
-                restarts = try json.integer("restarts", within: RecordBounds.count) ?? 0
-            } catch { throw RecordError("container \(name): \(error.message)") }
-            lastTerminationReason = json["lastTermination", "reason"]?.string
-            lastTerminationAt = json["lastTermination", "at"]?.string
-            lastTerminationExitCode = json["lastTermination", "exitCode"]?.int
-            waitingReason = json["waiting", "reason"]?.string ?? json["waiting"]?.string
-            sidecar = json["sidecar"]?.bool ?? false
-            do { runtime = try RuntimeMemory(record: json["runtime"]) } catch { throw RecordError("container \(name): runtime.\(error.message)") }
-        }
     }
 
     public struct Taint: Equatable, Sendable {

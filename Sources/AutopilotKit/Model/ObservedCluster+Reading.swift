@@ -13,7 +13,7 @@ extension ObservedCluster {
     /// from the kinds it reads (a record missing a field is reported, forwarded and not used), and, with
     /// `holdingFindings`, keeps `finding` records back for the filter to write after the whole stream
     /// (a finding may come before the records it refers to when streams are concatenated). A finding that
-    /// fails `Finding.validate` is reported and forwarded as it came, not held. A filter that needs fewer
+    /// fails `FindingRecord.validate` is reported and forwarded as it came, not held. A filter that needs fewer
     /// kinds than `kinds` names them (`reading`): the others are forwarded by their kind prefix, unparsed.
     public static func read(_ reader: NDJSONReader, forwardingTo writer: NDJSONWriter, diagnostics: Diagnostics,
                             holdingFindings: Bool, reading: Set<Substring> = kinds) throws -> (cluster: ObservedCluster, findings: [HeldFinding]) {
@@ -24,7 +24,7 @@ extension ObservedCluster {
         if holdingFindings { wanted.insert("finding") }
         try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
             if holdingFindings, record["kind"]?.string == "finding" {
-                guard let finding = try Finding.read(record, at: line, diagnostics: diagnostics) else { return true }
+                guard let finding = try FindingRecord.read(record, at: line, diagnostics: diagnostics) else { return true }
                 findings.append(HeldFinding(finding: finding, source: line.source, line: line.number, text: Array(line.bytes)))
                 return false
             }

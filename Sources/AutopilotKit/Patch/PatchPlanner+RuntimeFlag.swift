@@ -61,7 +61,7 @@ extension PatchPlanner {
         let limit = finding.current["memoryLimit"]?.value.intValue
         let setting = { (value: String) in runtime == .go ? "GOMEMLIMIT=\(value)" : value }
         func detect(_ spec: JSONValue) -> RuntimeMemory? {
-            (try? JSON.parse(spec.text)).flatMap { RuntimeMemory.detect(spec: $0, limits: ResourceAmounts(memory: limit), requests: ResourceAmounts()) }
+            (try? JSON.parse(spec.text)).flatMap { RuntimeMemory.detect(spec: $0, limits: Observed.Resources(memory: limit), requests: Observed.Resources()) }
         }
         guard let spec = node.map(Self.json), let written = detect(spec), written.runtime == runtime, written.editable,
             written.setting == setting(from), written.bytes == before?["heap"]?.int,

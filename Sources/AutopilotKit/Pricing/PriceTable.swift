@@ -216,3 +216,10 @@ public struct PriceFileError: Error, CustomStringConvertible {
     }
     public var description: String { "\(source):\(line): \(message)" }
 }
+
+extension Observed.Node {
+    /// From `kubernetes.io/os`, which the kubelet sets (`beta.kubernetes.io/os` on old nodes); Linux unless it says windows.
+    public var operatingSystem: PriceTable.OperatingSystem {
+        (labels["kubernetes.io/os"] ?? labels["beta.kubernetes.io/os"])?.lowercased() == "windows" ? .windows : .linux
+    }
+}

@@ -224,8 +224,8 @@ public struct RiskScorer: Sendable {
             }
             // The kubelet's OOM kill shows on the container status, not always as an event about the pod.
             for status in pods.flatMap(\.containers) {
-                guard let reason = status.lastTerminationReason, wanted.contains(reason) else { continue }
-                if let at = status.lastTerminationAt.flatMap(RFC3339.date), at < start { continue }
+                guard let reason = status.lastTermination?.reason, wanted.contains(reason) else { continue }
+                if let at = status.lastTermination?.at.flatMap(RFC3339.date), at < start { continue }
                 reasons.insert(reason)
             }
         }

@@ -47,7 +47,7 @@ public struct NotifyFilter {
         var pullRequests: [String: String] = [:]
         try RecordForwarding.run(reader, to: writer, wanted: ["finding", "change"], diagnostics: diagnostics) { record, line in
             if record["kind"]?.string == "finding" {
-                guard let finding = try Finding.read(record, at: line, diagnostics: diagnostics, otherwise: "not notified") else { return true }
+                guard let finding = try FindingRecord.read(record, at: line, diagnostics: diagnostics, otherwise: "not notified") else { return true }
                 held.append((finding, Array(line.bytes)))
                 return false
             }

@@ -140,7 +140,7 @@ final class BacktestHostileInputTests: XCTestCase {
 
     func testHostileRuntimeSettingsAreReadOrIgnored() throws {
         func detect(_ spec: String, limit: Int64? = 1 << 30) throws -> RuntimeMemory? {
-            RuntimeMemory.detect(spec: try JSON.parse(spec), limits: ResourceAmounts(memory: limit), requests: ResourceAmounts())
+            RuntimeMemory.detect(spec: try JSON.parse(spec), limits: Observed.Resources(memory: limit), requests: Observed.Resources())
         }
         for image in ["", "@", "repo/:", ":", "/", "@sha256:abc"] {
             XCTAssertNil(try detect("{\"name\":\"a\",\"image\":\"\(image)\"}"), image)
@@ -173,7 +173,7 @@ final class BacktestHostileInputTests: XCTestCase {
     func testHotSpotsPrecedenceDecidesTheHeap() throws {
         func heap(_ options: String, limit: Int64? = 4 << 30) throws -> RuntimeMemory? {
             RuntimeMemory.detect(spec: try JSON.parse("{\"name\":\"a\",\"env\":[{\"name\":\"JAVA_OPTS\",\"value\":\"\(options)\"}]}"),
-                                 limits: ResourceAmounts(memory: limit), requests: ResourceAmounts())
+                                 limits: Observed.Resources(memory: limit), requests: Observed.Resources())
         }
         // MaxRAM with a percentage: 75% of 4g = 3g (not a quarter of 4g).
         XCTAssertEqual(try heap("-XX:MaxRAM=4g -XX:MaxRAMPercentage=75")?.bytes, 3 << 30)

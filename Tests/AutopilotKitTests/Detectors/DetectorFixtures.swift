@@ -76,7 +76,7 @@ enum Fixtures {
                           waitingReason: String? = nil) -> Observed.Container {
         Observed.Container(
             name: name, requests: Observed.Resources(cpu: cpu, memory: memory), limits: Observed.Resources(cpu: cpuLimit, memory: memoryLimit),
-            restarts: restarts, lastTerminationReason: lastTerminationReason, waitingReason: waitingReason)
+            restarts: restarts, lastTermination: lastTerminationReason.map { Observed.Termination(reason: $0) }, waitingReason: waitingReason)
     }
 
     static func workload(_ key: Observed.WorkloadKey, replicas: Int64 = 1, containers: [Observed.Container],

@@ -227,12 +227,11 @@ final class OverRequestedMemoryTests: XCTestCase {
         let template = Fixtures.container("app", cpu: 0.25, memory: 2 * Fixtures.gib)
         cluster.add(Fixtures.workload(key, containers: [template]))
         var status = template
-        status.lastTerminationReason = "OOMKilled"
-        status.lastTerminationAt = Fixtures.daysAgo(30)
+        status.lastTermination = Observed.Termination(reason: "OOMKilled", at: Fixtures.daysAgo(30))
         cluster.add(Fixtures.pod("cache-0", of: key, on: nodeName, containers: [status]))
         cluster.add(Fixtures.usage(key, memory: Fixtures.memoryFigures(max: Double(400 * Fixtures.mib))))
         XCTAssertEqual(OverRequestedMemory().detect(in: Fixtures.context(cluster)).map(\.detector), ["over-requested-memory"])
-        status.lastTerminationAt = Fixtures.daysAgo(1)
+        status.lastTermination?.at = Fixtures.daysAgo(1)
         var recent = Fixtures.cluster()
         recent.add(Fixtures.node(nodeName))
         recent.add(Fixtures.workload(key, containers: [template]))

@@ -7,7 +7,7 @@ final class RuntimeMemoryTests: XCTestCase {
     private let mib: Int64 = 1 << 20
 
     private func detect(_ spec: String, labels: [String: String] = [:], limit: Int64? = nil) throws -> RuntimeMemory? {
-        RuntimeMemory.detect(spec: try JSON.parse(spec), labels: labels, limits: ResourceAmounts(memory: limit), requests: ResourceAmounts())
+        RuntimeMemory.detect(spec: try JSON.parse(spec), labels: labels, limits: Observed.Resources(memory: limit), requests: Observed.Resources())
     }
 
     func testJVMSizesAreBinaryAndTheLastHeapFlagWins() throws {
@@ -124,7 +124,7 @@ final class RuntimeMemoryTests: XCTestCase {
         XCTAssertEqual(literal.bytes, 768 << 20)
         XCTAssertNil(try detect(#"{"name":"a","env":[{"name":"JAVA_OPTS","value":"-Xmx$(UNSET)"}]}"#))
         let environment = RuntimeMemory.Environment(spec: try JSON.parse(#"{"env":[{"name":"A","value":"1"}]}"#),
-                                                    limits: ResourceAmounts(), requests: ResourceAmounts())
+                                                    limits: Observed.Resources(), requests: Observed.Resources())
         XCTAssertEqual(environment.expand("$(A)-$$(A)-$(B)-$"), "1-$(A)-$(B)-$")
     }
 

@@ -36,7 +36,7 @@ private func status(_ name: String = "app", image: String? = nil, restarts: Int6
                     waiting: String? = nil) -> Observed.Container {
     var container = Observed.Container(name: name, restarts: restarts, waitingReason: waiting)
     container.image = image
-    container.lastTerminationExitCode = exitCode
+    container.lastTermination = exitCode.map { Observed.Termination(reason: $0 == 0 ? "Completed" : "Error", exitCode: $0) }
     return container
 }
 
@@ -661,7 +661,7 @@ final class AnalyzerBranchesATests: XCTestCase {
         func downNode(capacityType: String = "spot", nodepool: String? = "default", nodegroup: String? = nil,
                       pressures: [String] = []) -> Observed.Node {
             var node = Fixtures.node(nodeName, capacityType: capacityType, nodepool: nodepool, nodegroup: nodegroup, ready: false)
-            node.readySince = "2026-11-20T10:00:00Z"
+            node.readyCondition = .init(status: "False", reason: "NodeStatusUnknown", since: "2026-11-20T10:00:00Z")
             node.pressures = pressures
             return node
         }

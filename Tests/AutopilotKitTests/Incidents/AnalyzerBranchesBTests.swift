@@ -664,8 +664,8 @@ final class AnalyzerBranchesBTests: XCTestCase {
 
     /// A pod of a Job whose `main` container last exited with `exit` (nil: still running).
     static func jobPod(_ name: String, of owner: Observed.WorkloadKey, phase: String, exit: Int64?) -> Observed.Pod {
-        var main = Fixtures.container("main", cpu: 0.5, memory: 512 * mib, lastTerminationReason: exit.map { $0 == 0 ? "Completed" : "Error" })
-        main.lastTerminationExitCode = exit
+        var main = Fixtures.container("main", cpu: 0.5, memory: 512 * mib)
+        main.lastTermination = exit.map { Observed.Termination(reason: $0 == 0 ? "Completed" : "Error", exitCode: $0) }
         return Fixtures.pod(name, of: owner, on: "ip-10-0-1-10", containers: [main], phase: phase)
     }
 

@@ -2,21 +2,31 @@ import Foundation
 import XCTest
 
 /// The core library's folders are layers: Vocabulary/ at the bottom uses nothing of the library, IO/ uses
-/// only Vocabulary/, and the domains above use both and the domains below them. A type named in a folder
-/// but declared in one it may not use is an upward (or sideways) reference: this test lists each, with
-/// its file. Folders not listed (Model/, Kubernetes/, Pricing/ use each other; the filters and renderers
-/// at the top) are not checked yet: docs/architecture.md, "Where the layering is not yet clean".
+/// only Vocabulary/, Model/ (the record contract) only those two, and each domain above uses the two and
+/// the folders listed for it. A type named in a folder but declared in one it may not use is an upward
+/// (or sideways) reference: this test lists each, with its file. Every folder must be listed, so a new
+/// one is placed on purpose: docs/architecture.md, "The layers of AutopilotKit".
 final class LayeringTests: XCTestCase {
     private let sources = repositoryRoot.appendingPathComponent("Sources/AutopilotKit")
     private static let base: Set<String> = ["Vocabulary", "IO"]
+    private static let model = base.union(["Model"])
     /// Each folder and the folders it may use.
     private let allowed: [String: Set<String>] = [
-        "Vocabulary": [], "IO": ["Vocabulary"],
+        "Vocabulary": [], "IO": ["Vocabulary"], "Model": base,
         "Server": base, "Prometheus": base,
-        "Detectors": base.union(["Model", "Pricing"]),
-        "Risk": base.union(["Model", "Pricing"]),
-        "Incidents": base.union(["Model", "Pricing", "Detectors", "Server"]),
-        "Slack": base.union(["Model", "Ledger", "Patch", "Server"]),
+        "Kubernetes": model, "Pricing": model,
+        "Detectors": model.union(["Pricing"]),
+        "Risk": model.union(["Pricing"]),
+        "Evidence": model.union(["Pricing", "Prometheus", "Detectors"]),
+        "Incidents": model.union(["Pricing", "Detectors", "Server"]),
+        "Patch": model.union(["Kubernetes", "Detectors"]),
+        "Ledger": model.union(["Pricing", "Detectors"]),
+        "Report": model.union(["Pricing", "Ledger", "Evidence"]),
+        "Slack": model.union(["Ledger", "Patch", "Server"]),
+        "Site": model.union(["Prometheus", "Kubernetes", "Pricing", "Detectors", "Risk", "Evidence", "Patch", "Ledger", "Slack"]),
+        // The fuzz targets reach into every parser by design; nothing uses them.
+        "Fuzzing": model.union(["Server", "Prometheus", "Kubernetes", "Pricing", "Detectors", "Risk", "Evidence", "Incidents",
+                                "Patch", "Ledger", "Report", "Slack", "Site"]),
     ]
 
     /// Type names declared in each top-level folder of the library.
@@ -50,7 +60,10 @@ final class LayeringTests: XCTestCase {
         while let relative = walker.nextObject() as? String {
             guard relative.hasSuffix(".swift") else { continue }
             let folder = String(relative.prefix { $0 != "/" })
-            guard let may = allowed[folder] else { continue }
+            guard let may = allowed[folder] else {
+                upward.append("\(relative): folder \(folder)/ is not placed in a layer (LayeringTests.allowed)")
+                continue
+            }
             let text = try String(contentsOf: sources.appendingPathComponent(relative), encoding: .utf8)
             // Identifiers outside comments and string literals are what the file uses; a member of another
             // type (`Observed.Container`, a nested type of Model/) is that type's, not a top-level name.

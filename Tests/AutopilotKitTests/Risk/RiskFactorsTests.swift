@@ -313,7 +313,7 @@ final class RiskFactorsTests: XCTestCase {
         for row in rows {
             var cluster = RiskFixtures.cluster(pods: 1)
             let container = Observed.Container(name: "app", requests: .init(cpu: 2, memory: 4 * gib), restarts: 3,
-                                               lastTerminationReason: row.reason, lastTerminationAt: row.at)
+                                               lastTermination: row.reason.map { Observed.Termination(reason: $0, at: row.at) })
             cluster.add(Fixtures.pod("web-oom", of: web, on: nodeName, containers: [container]))
             let (record, risk) = try RiskFixtures.assess(RiskFixtures.cpuFinding(to: 1.5), in: cluster)
             XCTAssertEqual(risk.sloImpact.score, row.counts ? 0.2 : 0, accuracy: 1e-9, row.name)

@@ -16,7 +16,7 @@ struct CrashLoopAnalyzer: IncidentAnalyzer {
         let statuses = context.cluster.pods(of: key).flatMap { pod in pod.containers.map { (pod, $0) } }
             .filter { containerName == nil || $0.1.name == containerName }
         let crashing = statuses.filter { $0.1.waitingReason == "CrashLoopBackOff" || $0.1.restarts > 0 }
-        let exitCodes = Set(crashing.compactMap(\.1.lastTerminationExitCode)).sorted()
+        let exitCodes = Set(crashing.compactMap(\.1.lastTermination?.exitCode)).sorted()
         let restarts = IncidentFacts.restarts(key, containerName, context)
         var evidence = ["first crash at \(firstCrash.map(RFC3339.string) ?? "a time the data does not give"); \(restarts) restarts across \(crashing.count) pod\(crashing.count == 1 ? "" : "s")"
             + (exitCodes.isEmpty ? "" : "; last exit code\(exitCodes.count == 1 ? "" : "s") \(exitCodes.map(String.init).joined(separator: ", "))")]

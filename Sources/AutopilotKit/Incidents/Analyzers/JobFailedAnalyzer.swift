@@ -15,10 +15,10 @@ struct JobFailedAnalyzer: IncidentAnalyzer {
         let ofWorkload = context.cluster.pods(of: key)
         let ofJob = ofWorkload.filter { pod in jobs.contains { pod.name.hasPrefix("\($0)-") } }
         let pods = ofJob.isEmpty ? ofWorkload : ofJob
-        let failed = pods.filter { pod in pod.phase == "Failed" || pod.containers.contains { $0.restarts > 0 || ($0.lastTerminationExitCode ?? 0) != 0 } }
+        let failed = pods.filter { pod in pod.phase == "Failed" || pod.containers.contains { $0.restarts > 0 || ($0.lastTermination?.exitCode ?? 0) != 0 } }
         incident.affectedPods = failed.map { "\($0.namespace)/\($0.name)" }.sorted()
         let exits = failed.flatMap(\.containers).compactMap { container in
-            container.lastTerminationExitCode.map { "container \(container.name) exit \($0)" + (container.lastTerminationReason.map { " (\($0))" } ?? "") }
+            container.lastTermination?.exitCode.map { "container \(container.name) exit \($0)" + ((container.lastTermination?.reason).map { " (\($0))" } ?? "") }
         }
         var evidence = incident.alertDetails(3)
         if !failed.isEmpty {
@@ -33,7 +33,7 @@ struct JobFailedAnalyzer: IncidentAnalyzer {
             incident.actions = [IncidentAction("inspect-logs", summary: "See whether the Job progresses or hangs; give it an activeDeadlineSeconds", command: logs)]
             return true
         }
-        let codes = Set(failed.flatMap(\.containers).compactMap(\.lastTerminationExitCode)).sorted()
+        let codes = Set(failed.flatMap(\.containers).compactMap(\.lastTermination?.exitCode)).sorted()
         incident.rootCause = RootCause("job-pods-failing",
                                        summary: "\(jobs.first.map { "Job \($0)" } ?? "the Job")'s pods exit with an error" + (codes.isEmpty ? "" : " (code \(codes.map(String.init).joined(separator: ", ")))") + " until its retries run out",
                                        confidence: failed.isEmpty ? 0.5 : 0.75, evidence: evidence)

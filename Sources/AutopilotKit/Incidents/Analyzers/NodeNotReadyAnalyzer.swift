@@ -21,7 +21,7 @@ struct NodeNotReadyAnalyzer: IncidentAnalyzer {
         incident.affectedWorkloads = Set(pods.filter { !$0.isDaemonSetPod }.compactMap(\.owner).map { "\($0.namespace)/\($0.kind)/\($0.name)" }).sorted()
         var evidence: [String] = []
         if let node {
-            evidence.append("node \(name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?"), \(node.nodepool.map { "NodePool \($0)" } ?? node.nodegroup.map { "node group \($0)" } ?? "unmanaged")) \(node.ready ? "Ready again" : "not Ready") since \(node.readySince ?? "?")")
+            evidence.append("node \(name) (\(node.instanceType ?? "?"), \(node.capacityType ?? "?"), \(node.nodepool.map { "NodePool \($0)" } ?? node.nodegroup.map { "node group \($0)" } ?? "unmanaged")) \(node.ready ? "Ready again" : "not Ready") since \(node.readyCondition?.since ?? "?")")
         }
         evidence += incident.signals.filter { $0.source == .alert || $0.source == .event }.map(\.detail).prefix(3)
         let evictions = incident.signals.filter { $0.name == "TaintManagerEviction" || $0.category == .eviction }.count

@@ -7,8 +7,8 @@ public struct PodRecord: Sendable {
     /// The top workload (Deployment, not ReplicaSet; CronJob, not Job), filled in by owner resolution.
     public var owner: WorkloadRef
     public var team: String?
-    public var containers: [Container]
-    public var initContainers: [Container]
+    public var containers: [Observed.Container]
+    public var initContainers: [Observed.Container]
     public var nodeSelector: [String: String]
     public var tolerations: JSONValue
     /// `spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`, as the API has it.
@@ -18,9 +18,9 @@ public struct PodRecord: Sendable {
     public var qosClass: String?
     /// Pod-level `spec.resources.requests` (Kubernetes 1.32+): when set, what the scheduler counts instead
     /// of the containers' sum.
-    public var podRequests: ResourceAmounts?
+    public var podRequests: Observed.Resources?
     /// `spec.overhead` (from the RuntimeClass): counted on top of the containers.
-    public var overhead: ResourceAmounts?
+    public var overhead: Observed.Resources?
     public var priorityClassName: String?
     public var startedAt: String?
     /// Why the pod is in its phase (`Evicted`, `Unschedulable`) and the API's message (an eviction names
@@ -41,8 +41,8 @@ public struct PodRecord: Sendable {
         phase = pod["status", "phase"]?.string
         let direct = meta.controller
         owner = direct.map { WorkloadRef(kind: $0.kind, name: $0.name) } ?? WorkloadRef(kind: "Pod", name: meta.name)
-        containers = try Container.list(spec, key: "containers", field: "spec", labels: meta.labels)
-        initContainers = try Container.list(spec, key: "initContainers", field: "spec", labels: meta.labels)
+        containers = try Observed.Container.list(spec, key: "containers", field: "spec", labels: meta.labels)
+        initContainers = try Observed.Container.list(spec, key: "initContainers", field: "spec", labels: meta.labels)
         let statuses = (pod["status", "containerStatuses"]?.array ?? []) + (pod["status", "initContainerStatuses"]?.array ?? [])
         for status in statuses {
             let name = status["name"]?.string
@@ -64,8 +64,8 @@ public struct PodRecord: Sendable {
             return nil
         }
         qosClass = pod["status", "qosClass"]?.string
-        if let requests = spec?["resources", "requests"] { podRequests = try ResourceAmounts(requests, field: "spec.resources.requests") }
-        if let overhead = spec?["overhead"] { self.overhead = try ResourceAmounts(overhead, field: "spec.overhead") }
+        if let requests = spec?["resources", "requests"] { podRequests = try Observed.Resources(quantities: requests, field: "spec.resources.requests") }
+        if let overhead = spec?["overhead"] { self.overhead = try Observed.Resources(quantities: overhead, field: "spec.overhead") }
         priorityClassName = spec?["priorityClassName"]?.string
         startedAt = pod["status", "startTime"]?.string
         reason = pod["status", "reason"]?.string

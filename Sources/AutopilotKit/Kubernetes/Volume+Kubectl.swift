@@ -1,36 +1,18 @@
-/// A `volume` record: a PersistentVolume joined with its claim and the pods that mount it.
-public struct VolumeRecord: Sendable {
-    /// The EBS volume types Autopilot prices.
-    public static let ebsTypes: Set<String> = ["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"]
+extension Observed.Volume {
+    /// The EBS volume types Autopilot prices: a StorageClass named as one, without parameters, is that type.
+    static let ebsTypes: Set<String> = ["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"]
 
-    public var cluster: String
-    public var meta: ObjectMeta
-    public var claim: (namespace: String, name: String)?
-    /// The claim's own metadata, when the snapshot holds it: a claim being deleted is stuck, not orphaned.
-    public var claimMeta: ObjectMeta?
-    public var phase: String?
-    public var storageClass: String?
-    public var volumeType: String?
-    public var sizeBytes: Int64?
-    public var volumeHandle: String?
-    public var zone: String?
-    public var reclaimPolicy: String?
-    public var csiDriver: String?
-    public var iops: Int64?
-    public var throughput: Int64?
-    public var mountedBy: [String] = []
-    public var team: String?
-
-    /// Decodes a PersistentVolume; volume type and IOPS come later from its StorageClass.
-    public init(volume: JSON, cluster: String) throws(QuantityError) {
-        self.cluster = cluster
-        meta = ObjectMeta(volume["metadata"], kind: "PersistentVolume")
+    /// Reads a PersistentVolume as kubectl has it; the snapshot joins its claim, StorageClass and pods later.
+    public init(kubectl volume: JSON, cluster: String) throws(QuantityError) {
+        let meta = ObjectMeta(volume["metadata"], kind: "PersistentVolume")
         let spec = volume["spec"]
-        if let claimRef = spec?["claimRef"], let name = claimRef["name"]?.string {
-            claim = (claimRef["namespace"]?.string ?? "", name)
-        }
+        let claimRef = spec?["claimRef"]
+        self.init(name: meta.name, claim: claimRef?["name"]?.string.map { (claimRef?["namespace"]?.string ?? "", $0) }, phase: "",
+                  volumeType: nil, sizeBytes: nil, createdAt: meta.creationTimestamp, storageClass: spec?["storageClassName"]?.string)
+        self.cluster = cluster
         phase = volume["status", "phase"]?.string
-        storageClass = spec?["storageClassName"]?.string
+        deletingSince = meta.deletionTimestamp
+        finalizers = meta.finalizers
         sizeBytes = try spec?["capacity", "storage"].map { size throws(QuantityError) in
             let bytes = try Quantity.bytes(size, field: "spec.capacity.storage")
             guard RecordBounds.storageBytes.contains(bytes) else {
@@ -60,7 +42,7 @@ public struct VolumeRecord: Sendable {
 
     /// Fills in the EBS type and provisioned performance from the StorageClass: its `type` parameter,
     /// else the provisioner's documented default (gp3 for the EBS CSI driver, gp2 for the in-tree one).
-    public mutating func apply(storageClass: StorageClassInfo?) {
+    mutating func apply(storageClass: StorageClassInfo?) {
         if let storageClass {
             volumeType = storageClass.parameters["type"]?.lowercased()
             if volumeType == nil {
@@ -77,20 +59,10 @@ public struct VolumeRecord: Sendable {
         }
     }
 
-    public var json: JSONValue {
-        let claimJSON: JSONValue = claim.map {
-            ["namespace": .string($0.namespace), "name": .string($0.name), "deletingSince": .optional(claimMeta?.deletionTimestamp),
-             "finalizers": .strings(claimMeta?.finalizers ?? [])]
-        } ?? .null
-        return [
-            "kind": "volume", "cluster": .string(cluster), "name": .string(meta.name), "claim": claimJSON,
-            "phase": .optional(phase), "storageClass": .optional(storageClass), "volumeType": .optional(volumeType),
-            "sizeBytes": .optional(sizeBytes), "iops": .optional(iops), "throughput": .optional(throughput),
-            "volumeHandle": .optional(volumeHandle), "csiDriver": .optional(csiDriver), "zone": .optional(zone),
-            "reclaimPolicy": .optional(reclaimPolicy), "mountedBy": .strings(mountedBy), "team": .optional(team),
-            "createdAt": .optional(meta.creationTimestamp), "deletingSince": .optional(meta.deletionTimestamp),
-            "finalizers": .strings(meta.finalizers),
-        ]
+    /// Joins the claim's own state: a claim being deleted is stuck, not orphaned.
+    mutating func apply(claim: ObjectMeta?) {
+        claimDeletingSince = claim?.deletionTimestamp
+        claimFinalizers = claim?.finalizers ?? []
     }
 }
 

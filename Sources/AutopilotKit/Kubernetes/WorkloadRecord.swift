@@ -11,8 +11,8 @@ public struct WorkloadRecord: Sendable {
     public var workloadKind: String
     public var desiredReplicas: Int64?
     public var readyReplicas: Int64?
-    public var containers: [Container]
-    public var initContainers: [Container]
+    public var containers: [Observed.Container]
+    public var initContainers: [Observed.Container]
     /// Labels of the pod template: what Services and PDBs select on.
     public var podLabels: [String: String]
     public var selector: JSONValue
@@ -61,8 +61,8 @@ public struct WorkloadRecord: Sendable {
         let template = kind == "CronJob" ? spec?["jobTemplate", "spec", "template"] : spec?["template"]
         let templateField = kind == "CronJob" ? "spec.jobTemplate.spec.template.spec" : "spec.template.spec"
         podLabels = template?["metadata", "labels"]?.stringMap ?? [:]
-        containers = try Container.list(template?["spec"], key: "containers", field: templateField, labels: podLabels)
-        initContainers = try Container.list(template?["spec"], key: "initContainers", field: templateField, labels: podLabels)
+        containers = try Observed.Container.list(template?["spec"], key: "containers", field: templateField, labels: podLabels)
+        initContainers = try Observed.Container.list(template?["spec"], key: "initContainers", field: templateField, labels: podLabels)
         selector = (kind == "CronJob" ? spec?["jobTemplate", "spec", "selector"] : spec?["selector"])?.value ?? .null
         let status = controller["status"]
         switch kind {
@@ -95,7 +95,7 @@ public struct WorkloadRecord: Sendable {
         meta.annotations = [:]
         containers = first.containers.map { container in
             var template = container
-            template.restarts = nil
+            template.restarts = 0
             template.lastTermination = nil
             template.waitingReason = nil
             return template

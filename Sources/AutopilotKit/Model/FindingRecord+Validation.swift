@@ -1,4 +1,4 @@
-extension Finding {
+extension FindingRecord {
     /// Checks a `finding` record read from the stream before any tool acts on it or counts its money:
     /// the fields every reader relies on have their types, amounts lie in range, savings are the cost
     /// before minus after (to the cent: a saving can never exceed the cost it comes from), confidence and

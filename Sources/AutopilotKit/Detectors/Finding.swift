@@ -1,17 +1,8 @@
-/// A `finding` record: one problem in the cluster, what to change, and what it is worth.
+/// A `finding` record as a detector writes it: one problem in the cluster, what to change, and what it is
+/// worth. Later tools read it as `FindingRecord` (Model/).
 public struct Finding: Sendable {
-    public struct Target: Equatable, Sendable {
-        /// `Deployment`, `StatefulSet`, `Node`, `PersistentVolume`, `HorizontalPodAutoscaler`, `NodePool`, …
-        public var kind: String
-        public var name: String
-        public var container: String?
-        public init(kind: String, name: String, container: String? = nil) {
-            self.kind = kind
-            self.name = name
-            self.container = container
-        }
-        public var json: JSONValue { ["kind": .string(kind), "name": .string(name), "container": .optional(container)] }
-    }
+    /// What the finding changes; the read side's type, so both sides spell it once.
+    public typealias Target = FindingRecord.Target
 
     public enum Severity: String, Sendable, Comparable {
         case info, warning, critical
