@@ -55,7 +55,7 @@ struct HeapCut {
         let used: Int64
         switch runtime.runtime {
         case .jvm:
-            guard workload.containers.filter({ $0.runtime?.runtime == .jvm }).count == 1,
+            guard workload.longRunningContainers.filter({ $0.runtime?.runtime == .jvm }).count == 1,
                 let reported = usage.jvmHeap, let heapUsed = reported.usedMax, heapUsed > 0,
                 Self.reportedMaxRange.contains(Double(reported.max) / Double(current)),
                 let limit = container.limits.memory,

@@ -44,7 +44,7 @@ public struct MisconfiguredAutoscaling: Detector {
         guard let workload = context.cluster.workloads[target], let usage = context.cluster.usage[target] else { return nil }
         var used = 0.0
         var requested = 0.0
-        for container in workload.containers {
+        for container in workload.longRunningContainers {
             guard let request = container.requests.cpu, request > 0, let p95 = usage[container.name]?.cpu["p95"] else { return nil }
             used += p95
             requested += request
@@ -72,7 +72,7 @@ public struct MisconfiguredAutoscaling: Detector {
             add("\(event.reason!): \(event.message ?? "metrics unavailable")", .critical)
         }
         if hpa.cpuTargetUtilization != nil, let workload {
-            let missing = workload.containers.filter { ($0.requests.cpu ?? 0) <= 0 }.map(\.name)
+            let missing = workload.longRunningContainers.filter { ($0.requests.cpu ?? 0) <= 0 }.map(\.name)
             if !missing.isEmpty {
                 add("it scales on CPU utilization but container\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")) "
                     + "request\(missing.count == 1 ? "s" : "") no CPU, so utilization cannot be computed: set CPU requests", .critical)
@@ -135,7 +135,7 @@ public struct MisconfiguredAutoscaling: Detector {
         var after = 0.0
         var billed = BilledCost()
         var sources = Set<String>()
-        for container in workload.containers {
+        for container in workload.longRunningContainers {
             let memory = context.cluster.usage[workload.key]?[container.name]
                 .flatMap { OverRequestedMemory.plannedReduction(container, of: workload.key, usage: $0, context) }
                 ?? container.requests.memory ?? 0

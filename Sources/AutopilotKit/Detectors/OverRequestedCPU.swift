@@ -17,7 +17,7 @@ public struct OverRequestedCPU: Detector {
         for workload in context.cluster.sortedWorkloads where Rightsizing.isCandidate(workload, context) {
             let hpa = Rightsizing.cpuHPA(of: workload.key, context)
             if let hpa, !context.isIgnored(hpa), MisconfiguredAutoscaling.loweredMinimum(hpa, context) != nil { continue }
-            for container in workload.containers {
+            for container in workload.longRunningContainers {
                 if let finding = check(container, of: workload, hpa: hpa, context) { findings.append(finding) }
             }
         }

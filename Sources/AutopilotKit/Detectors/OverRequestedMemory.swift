@@ -16,7 +16,7 @@ public struct OverRequestedMemory: Detector {
     public func detect(in context: DetectionContext) -> [Finding] {
         var findings: [Finding] = []
         for workload in context.cluster.sortedWorkloads where Rightsizing.isCandidate(workload, context) {
-            for container in workload.containers {
+            for container in workload.longRunningContainers {
                 guard let usage = context.cluster.usage[workload.key]?[container.name] else { continue }
                 if Self.oomKills(container.name, of: workload.key, usage, context) > 0 {
                     if let finding = increase(container, of: workload, usage, context) { findings.append(finding) }

@@ -195,6 +195,6 @@ struct Packing {
 
     static func selects(_ pod: Observed.Pod, label: (String) -> String?) -> Bool {
         guard pod.nodeSelector.allSatisfy({ label($0.key) == $0.value }) else { return false }
-        return pod.affinityTerms.isEmpty || pod.affinityTerms.contains { term in term.allSatisfy { $0.matches(label) } }
+        return pod.affinityTerms.isEmpty || pod.affinityTerms.contains { term in term.matchExpressions.allSatisfy { $0.matches(label) } }
     }
 }

@@ -54,7 +54,7 @@ extension EvidencePack {
         if let revision = workload.annotations["deployment.kubernetes.io/revision"] {
             rows.append(Row(time: "", cells: ["Revision", "\(workload.key.kind) \(workload.key.name)", "rollout revision \(revision)"]))
         }
-        for container in workload.containers {
+        for container in workload.longRunningContainers {
             // A pod still running another image than the template is a rollout in progress (or stuck).
             let running = Set(cluster.pods(of: workload.key).flatMap(\.containers).filter { $0.name == container.name }.compactMap(\.image))
             let detail = "container \(container.name) image \(container.image ?? "unknown")"

@@ -54,7 +54,7 @@ public struct EvidencePack: Sendable {
                  ("detector", finding.detector), ("severity", finding.severity ?? "")]
 
         if let workload, let usage = cluster.usage[workload.key] {
-            let containers = container.map { [$0] } ?? workload.containers.map(\.name)
+            let containers = container.map { [$0] } ?? workload.longRunningContainers.map(\.name)
             for name in containers {
                 guard var figures = usage[name] else { continue }
                 if figures.series == nil, let fetcher, let grid {
@@ -105,7 +105,7 @@ public struct EvidencePack: Sendable {
 
     static func usageCharts(_ usage: Observed.Usage, finding: FindingRecord, workload: Observed.Workload) -> [Chart] {
         guard let series = usage.series, let start = RFC3339.date(series.start), let step = Duration(series.step) else { return [] }
-        let spec = workload.containers.first { $0.name == usage.container }
+        let spec = workload.longRunningContainers.first { $0.name == usage.container }
         let isThis = finding.target.container == usage.container
         /// The request the backtest replayed, for this container's chart of `resource`: hours above it are shaded.
         func backtestRequest(_ resource: String) -> Double? {

@@ -107,7 +107,7 @@ public struct IncidentContext: Sendable {
     /// The workload's container spec (limits and requests as deployed).
     public func container(_ workload: Observed.WorkloadKey, _ name: String?) -> Observed.Container? {
         guard let spec = cluster.workloads[workload] else { return nil }
-        if let name { return spec.containers.first { $0.name == name } }
-        return spec.containers.first
+        if let name { return spec.longRunningContainers.first { $0.name == name } }
+        return spec.longRunningContainers.first
     }
 }

@@ -5,9 +5,9 @@ public final class ClusterSnapshot {
     public var teams: TeamResolver
 
     private var nodes: [String: Observed.Node] = [:]
-    private var pods: [String: PodRecord] = [:]
-    /// Controllers by kind, then `namespace/name`.
-    private var controllers: [String: [String: WorkloadRecord]] = [:]
+    private var pods: [String: Observed.Pod] = [:]
+    /// Controllers by kind, then `namespace/name`, each with its own controller (a ReplicaSet's Deployment).
+    private var controllers: [String: [String: (workload: Observed.Workload, parent: OwnerReference?)]] = [:]
     private var volumes: [String: Observed.Volume] = [:]
     private var claims: [String: ObjectMeta] = [:]
     private var storageClasses: [String: StorageClassInfo] = [:]
@@ -16,9 +16,9 @@ public final class ClusterSnapshot {
     private var plain: [String: [String: JSONValue]] = [:]
 
     /// The kinds built by joining objects (a pod's top owner and team, a volume's mounting pods), each with
-    /// a record type of its own (`NodeRecord`, `PodRecord`, `WorkloadRecord`, `VolumeRecord`).
+    /// a record type of its own (`Observed.Node`, `.Pod`, `.Workload`, `.Volume`).
     public static let joinedKinds = ["node", "pod", "workload", "volume"]
-    /// The kinds written object by object, as `ObjectRecords` makes them.
+    /// The kinds written object by object (`Observed.HPA`, `.ScaledObject`, `.NodePool`, `.Service`, `.PDB`, `.Event`).
     public static let plainKinds = ["hpa", "scaledobject", "nodepool", "service", "pdb", "event"]
     /// The order records come out in.
     public static let recordKinds = joinedKinds + plainKinds
@@ -37,8 +37,8 @@ public final class ClusterSnapshot {
     /// What one object becomes, worked out from the object alone (so on any thread).
     public enum Entry: @unchecked Sendable {
         case node(String, Observed.Node)
-        case pod(String, PodRecord)
-        case controller(kind: String, String, WorkloadRecord)
+        case pod(String, Observed.Pod)
+        case controller(kind: String, String, Observed.Workload, parent: OwnerReference?)
         case volume(String, Observed.Volume)
         case claim(String, ObjectMeta)
         case storageClass(String, StorageClassInfo)
@@ -54,19 +54,20 @@ public final class ClusterSnapshot {
         do {
             switch item.kind ?? "" {
             case "Node": return .node(key, try Observed.Node(kubectl: object, cluster: cluster))
-            case "Pod": return .pod(key, try PodRecord(pod: object, cluster: cluster))
-            case let kind where WorkloadRecord.controllerKinds.contains(kind):
-                return .controller(kind: kind, key, try WorkloadRecord(controller: object, kind: kind, cluster: cluster))
+            case "Pod": return .pod(key, try Observed.Pod(kubectl: object, cluster: cluster))
+            case let kind where Observed.Workload.controllerKinds.contains(kind):
+                return .controller(kind: kind, key, try Observed.Workload(kubectl: object, kind: kind, cluster: cluster),
+                                   parent: ObjectMeta(object["metadata"], kind: kind).controller)
             case "PersistentVolume": return .volume(key, try Observed.Volume(kubectl: object, cluster: cluster))
             case "PersistentVolumeClaim": return .claim(key, ObjectMeta(object["metadata"], kind: "PersistentVolumeClaim"))
             case "StorageClass": return .storageClass(key, StorageClassInfo(object))
             case "Namespace": return .namespace(key, ObjectMeta(object["metadata"], kind: "Namespace").labels)
-            case "HorizontalPodAutoscaler": return .plain(kind: "hpa", key, ObjectRecords.hpa(object, cluster: cluster))
-            case "ScaledObject": return .plain(kind: "scaledobject", key, ObjectRecords.scaledObject(object, cluster: cluster))
-            case "NodePool": return .plain(kind: "nodepool", key, try ObjectRecords.nodePool(object, cluster: cluster))
-            case "Service": return .plain(kind: "service", key, ObjectRecords.service(object, cluster: cluster))
-            case "PodDisruptionBudget": return .plain(kind: "pdb", key, ObjectRecords.pdb(object, cluster: cluster))
-            case "Event": return .plain(kind: "event", key, ObjectRecords.event(object, cluster: cluster))
+            case "HorizontalPodAutoscaler": return .plain(kind: "hpa", key, Observed.HPA(kubectl: object, cluster: cluster).json)
+            case "ScaledObject": return .plain(kind: "scaledobject", key, Observed.ScaledObject(kubectl: object, cluster: cluster).json)
+            case "NodePool": return .plain(kind: "nodepool", key, try Observed.NodePool(kubectl: object, cluster: cluster).json)
+            case "Service": return .plain(kind: "service", key, Observed.Service(kubectl: object, cluster: cluster).json)
+            case "PodDisruptionBudget": return .plain(kind: "pdb", key, Observed.PDB(kubectl: object, cluster: cluster).json)
+            case "Event": return .plain(kind: "event", key, Observed.Event(kubectl: object, cluster: cluster).json)
             case "": return .invalid(message: "object without a kind; skipped", source: item.source, line: item.line)
             default: return .ignored
             }
@@ -80,7 +81,7 @@ public final class ClusterSnapshot {
         switch entry {
         case .node(let key, let record): nodes[key] = record
         case .pod(let key, let record): pods[key] = record
-        case .controller(let kind, let key, let record): controllers[kind, default: [:]][key] = record
+        case .controller(let kind, let key, let record, let parent): controllers[kind, default: [:]][key] = (record, parent)
         case .volume(let key, let record): volumes[key] = record
         case .claim(let key, let meta): claims[key] = meta
         case .storageClass(let key, let info): storageClasses[key] = info
@@ -107,59 +108,53 @@ public final class ClusterSnapshot {
 
     // MARK: Owner resolution
 
-    /// The top workload of a pod: Pod → ReplicaSet → Deployment, Pod → Job → CronJob; a static pod
-    /// (owned by its Node) or an unowned pod is its own owner.
-    public func topOwner(of pod: PodRecord) -> WorkloadRef {
-        let namespace = pod.meta.namespace
-        var ref = pod.owner
-        switch ref.kind {
-        case "Node":
-            return WorkloadRef(kind: "Pod", name: pod.meta.name)
+    /// The top workload of a pod: Pod → ReplicaSet → Deployment, Pod → Job → CronJob; nil for a static pod
+    /// (owned by its Node), an unowned pod, or one owned by another pod: each is its own owner.
+    public func topOwner(of pod: Observed.Pod) -> Observed.WorkloadKey? {
+        guard var owner = pod.owner, owner.kind != "Node", owner.kind != "Pod" else { return nil }
+        switch owner.kind {
         case "ReplicaSet":
-            if let replicaSet = controllers["ReplicaSet"]?["\(namespace)/\(ref.name)"] {
-                if let parent = replicaSet.meta.controller { ref = WorkloadRef(kind: parent.kind, name: parent.name) }
-            } else if let hash = pod.meta.labels["pod-template-hash"], ref.name.hasSuffix("-\(hash)") {
+            if let replicaSet = controllers["ReplicaSet"]?["\(owner.namespace)/\(owner.name)"] {
+                if let parent = replicaSet.parent { owner = Observed.WorkloadKey(namespace: owner.namespace, kind: parent.kind, name: parent.name) }
+            } else if let hash = pod.labels["pod-template-hash"], owner.name.hasSuffix("-\(hash)") {
                 // The ReplicaSet was not captured; Deployments name theirs <deployment>-<pod-template-hash>.
-                ref = WorkloadRef(kind: "Deployment", name: String(ref.name.dropLast(hash.count + 1)))
+                owner = Observed.WorkloadKey(namespace: owner.namespace, kind: "Deployment", name: String(owner.name.dropLast(hash.count + 1)))
             }
         case "Job":
-            if let job = controllers["Job"]?["\(namespace)/\(ref.name)"], let parent = job.meta.controller {
-                ref = WorkloadRef(kind: parent.kind, name: parent.name)
+            if let job = controllers["Job"]?["\(owner.namespace)/\(owner.name)"], let parent = job.parent {
+                owner = Observed.WorkloadKey(namespace: owner.namespace, kind: parent.kind, name: parent.name)
             }
         default:
             break
         }
-        return ref
+        return owner
     }
 
     /// Workloads keyed `namespace/Kind/name`: top-level controllers, plus controllers of unknown kinds
     /// seen through their pods.
-    private func resolvedWorkloads() -> [String: WorkloadRecord] {
-        var result: [String: WorkloadRecord] = [:]
-        var replicaSetsOf: [String: [WorkloadRecord]] = [:]
-        for (_, replicaSet) in controllers["ReplicaSet"] ?? [:] {
-            if let parent = replicaSet.meta.controller, parent.kind == "Deployment" {
-                replicaSetsOf["\(replicaSet.meta.namespace)/Deployment/\(parent.name)", default: []].append(replicaSet)
+    private func resolvedWorkloads() -> [String: Observed.Workload] {
+        var result: [String: Observed.Workload] = [:]
+        var replicaSetsOf: [String: [Observed.Workload]] = [:]
+        for (_, (replicaSet, parent)) in controllers["ReplicaSet"] ?? [:] {
+            if let parent, parent.kind == "Deployment" {
+                replicaSetsOf["\(replicaSet.key.namespace)/Deployment/\(parent.name)", default: []].append(replicaSet)
             }
         }
         for (kind, byName) in controllers {
-            for (_, workload) in byName {
+            for (_, (workload, parent)) in byName {
                 // A ReplicaSet under a Deployment, or a Job under a CronJob, is not a workload of its own.
-                if let parent = workload.meta.controller, kind == "ReplicaSet" || kind == "Job",
-                    parent.kind == "Deployment" || parent.kind == "CronJob"
-                {
+                if let parent, kind == "ReplicaSet" || kind == "Job", parent.kind == "Deployment" || parent.kind == "CronJob" {
                     continue
                 }
-                let key = workloadKey(workload.meta.namespace, workload.ref)
+                let key = Self.key(workload.key)
                 result[key] = workload
-                if kind == "Deployment" { result[key]!.rollout = WorkloadRecord.Rollout(replicaSets: replicaSetsOf[key] ?? []) }
+                if kind == "Deployment" { result[key]!.rollout = Observed.Workload.Rollout(replicaSets: replicaSetsOf[key] ?? []) }
             }
         }
-        var orphanPods: [String: [PodRecord]] = [:]
+        var orphanPods: [String: [Observed.Pod]] = [:]
         for (_, pod) in pods {
-            let owner = topOwner(of: pod)
-            guard owner.kind != "Pod" else { continue }
-            let key = workloadKey(pod.meta.namespace, owner)
+            guard let owner = topOwner(of: pod) else { continue }
+            let key = Self.key(owner)
             if result[key] != nil {
                 result[key]!.podCount += 1
             } else {
@@ -167,38 +162,38 @@ public final class ClusterSnapshot {
             }
         }
         for (key, group) in orphanPods {
-            let sorted = group.sorted { $0.meta.name < $1.meta.name }
-            var workload = WorkloadRecord(pods: sorted, ref: topOwner(of: sorted[0]), cluster: cluster)
-            workload.podCount = sorted.count
+            let sorted = group.sorted { $0.name < $1.name }
+            var workload = Observed.Workload(pods: sorted, key: topOwner(of: sorted[0])!, cluster: cluster)
+            workload.podCount = Int64(sorted.count)
             result[key] = workload
         }
         for key in result.keys {
             let workload = result[key]!
             result[key]!.team = teams.team(from: [
-                workload.meta.labels, workload.podLabels, namespaceLabels[workload.meta.namespace] ?? [:],
+                workload.labels, workload.podLabels, namespaceLabels[workload.key.namespace] ?? [:],
             ])
         }
         return result
     }
 
-    private func workloadKey(_ namespace: String, _ ref: WorkloadRef) -> String { "\(namespace)/\(ref.kind)/\(ref.name)" }
+    private static func key(_ workload: Observed.WorkloadKey) -> String { "\(workload.namespace)/\(workload.kind)/\(workload.name)" }
 
-    private func resolvedPods(workloads: [String: WorkloadRecord]) -> [String: PodRecord] {
+    private func resolvedPods(workloads: [String: Observed.Workload]) -> [String: Observed.Pod] {
         var result = pods
         for (key, pod) in pods {
             let owner = topOwner(of: pod)
             result[key]!.owner = owner
-            result[key]!.team = workloads[workloadKey(pod.meta.namespace, owner)]?.team
-                ?? teams.team(from: [pod.meta.labels, namespaceLabels[pod.meta.namespace] ?? [:]])
+            result[key]!.team = owner.flatMap { workloads[Self.key($0)]?.team }
+                ?? teams.team(from: [pod.labels, namespaceLabels[pod.namespace] ?? [:]])
         }
         return result
     }
 
-    private func resolvedVolumes(pods: [String: PodRecord]) -> [String: Observed.Volume] {
+    private func resolvedVolumes(pods: [String: Observed.Pod]) -> [String: Observed.Volume] {
         // Which pods mount each claim, by namespace/claim.
-        var mounts: [String: [PodRecord]] = [:]
+        var mounts: [String: [Observed.Pod]] = [:]
         for (_, pod) in pods {
-            for claim in pod.claims { mounts["\(pod.meta.namespace)/\(claim)", default: []].append(pod) }
+            for claim in pod.claims { mounts["\(pod.namespace)/\(claim)", default: []].append(pod) }
         }
         var result = volumes
         for (key, volume) in volumes {
@@ -208,9 +203,9 @@ public final class ClusterSnapshot {
             if let claimName = volume.claimName, let namespace = volume.claimNamespace {
                 let claimKey = "\(namespace)/\(claimName)"
                 joined.apply(claim: claims[claimKey])
-                let mounting = (mounts[claimKey] ?? []).sorted { $0.meta.name < $1.meta.name }
+                let mounting = (mounts[claimKey] ?? []).sorted { $0.name < $1.name }
                 // A Released volume still names its old claim, but no pod can be using it.
-                if volume.phase == "Bound" { joined.mountedBy = mounting.map(\.meta.name) }
+                if volume.phase == "Bound" { joined.mountedBy = mounting.map(\.name) }
                 team = mounting.first?.team
                     ?? teams.team(from: [claims[claimKey]?.labels ?? [:], namespaceLabels[namespace] ?? [:]])
             }

@@ -59,15 +59,3 @@ public struct OwnerReference: Sendable, Equatable {
         controller = json["controller"]?.bool ?? false
     }
 }
-
-/// A workload named by kind and name, as records refer to it.
-public struct WorkloadRef: Hashable, Sendable, Comparable {
-    public var kind: String
-    public var name: String
-    public init(kind: String, name: String) {
-        self.kind = kind
-        self.name = name
-    }
-    public var json: JSONValue { ["kind": .string(kind), "name": .string(name)] }
-    public static func < (lhs: WorkloadRef, rhs: WorkloadRef) -> Bool { (lhs.kind, lhs.name) < (rhs.kind, rhs.name) }
-}

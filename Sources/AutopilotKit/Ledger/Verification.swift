@@ -88,7 +88,7 @@ public struct Verification: Sendable {
             let resource = (row["detector"].string ?? "").hasSuffix("cpu") ? "cpu" : "memory"
             let key = Observed.WorkloadKey(namespace: row["namespace"].string ?? "", kind: row["target_kind"].string ?? "",
                                            name: row["target_name"].string ?? "")
-            guard let container = cluster.workloads[key]?.containers.first(where: { $0.name == row["container"].string }),
+            guard let container = cluster.workloads[key]?.longRunningContainers.first(where: { $0.name == row["container"].string }),
                 let before = baseline["current", resource]?.double, let wanted = baseline["recommended", resource]?.double,
                 abs(before - wanted) > wanted * tolerance
             else { return nil }
@@ -120,7 +120,7 @@ public struct Verification: Sendable {
                                        baselineSavings: Money, changedAt: Date?) -> Verification {
         let key = Observed.WorkloadKey(namespace: row["namespace"].string ?? "", kind: row["target_kind"].string ?? "", name: row["target_name"].string ?? "")
         let containerName = row["container"].string ?? ""
-        guard let workload = cluster.workloads[key], let container = workload.containers.first(where: { $0.name == containerName }) else {
+        guard let workload = cluster.workloads[key], let container = workload.longRunningContainers.first(where: { $0.name == containerName }) else {
             return Verification(state: .unknown, reason: "\(key.kind) \(key.namespace)/\(key.name) container \(containerName) is not in the cluster")
         }
         guard let before = baseline["current", resource]?.double, let wanted = baseline["recommended", resource]?.double else {

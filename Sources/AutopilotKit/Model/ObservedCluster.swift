@@ -138,7 +138,7 @@ public struct ObservedCluster: Sendable {
 
     public mutating func add(_ event: Observed.Event) {
         // Events carry no name here: the same event is the same object, reason, first time, message and source.
-        let identity = [event.objectKind, event.objectName, event.reason, event.firstTimestamp, event.fieldPath, event.host, event.message]
+        let identity = [event.objectKind, event.objectName, event.reason, event.firstTimestamp ?? event.lastTimestamp, event.fieldPath, event.host, event.message]
             .map { $0 ?? "" }.joined(separator: "\u{1f}")
         if let index = place("event", event.namespace ?? "", identity, next: events.count) { return events[index] = event }
         if let kind = event.objectKind, let name = event.objectName {

@@ -94,7 +94,7 @@ enum Fixtures {
         var pod = Observed.Pod(
             namespace: namespace ?? owner?.namespace ?? "apps", name: name, node: node, phase: phase, owner: owner,
             containers: containers, labels: labels ?? owner.map { ["app": $0.name] } ?? [:], annotations: annotations,
-            nodeSelector: nodeSelector, tolerations: tolerations, affinityTerms: affinityTerms)
+            nodeSelector: nodeSelector, tolerations: tolerations, affinityTerms: affinityTerms.map { Observed.NodeSelectorTerm(matchExpressions: $0) })
         pod.claims = claims
         return pod
     }

@@ -8,10 +8,10 @@ import XCTest
 final class PodRequestsTests: XCTestCase {
     private let mi: Int64 = 1_048_576
 
-    /// A Pod object through PodRecord and back, as detect-waste reads it.
+    /// A Pod object through the pod record and back, as detect-waste reads it.
     private func requests(_ spec: String) throws -> Observed.Resources {
         let object = try JSON.parse(#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},"spec":"# + spec + #","status":{"phase":"Running"}}"#)
-        let record = try PodRecord(pod: object, cluster: "c").json
+        let record = try Observed.Pod(kubectl: object, cluster: "c").json
         return try Observed.Pod(JSON.parse(record.text)).requests
     }
 

@@ -8,7 +8,7 @@ struct CPUSaturationAnalyzer: IncidentAnalyzer {
 
     func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
         guard let key = incident.subject.workload, let workload = context.cluster.workloads[key] else { return false }
-        let containerName = incident.mainContainer ?? workload.containers.first?.name
+        let containerName = incident.mainContainer ?? workload.longRunningContainers.first?.name
         incident.container = containerName
         incident.affectedPods = incident.podsNamed
         guard let spec = context.container(key, containerName) else { return false }

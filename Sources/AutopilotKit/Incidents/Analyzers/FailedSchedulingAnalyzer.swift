@@ -25,7 +25,7 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
         let pending = context.cluster.pods(of: key).first { $0.phase == "Pending" }
         let workload = context.cluster.workloads[key]
         guard insufficientCPU || insufficientMemory, let requests = pending?.requests ?? workload.map({ w in
-            Observed.Resources(cpu: w.containers.reduce(0) { $0 + ($1.requests.cpu ?? 0) }, memory: w.containers.reduce(0) { $0 + ($1.requests.memory ?? 0) })
+            Observed.Resources(cpu: w.longRunningContainers.reduce(0) { $0 + ($1.requests.cpu ?? 0) }, memory: w.longRunningContainers.reduce(0) { $0 + ($1.requests.memory ?? 0) })
         }) else {
             placement(&incident, parsed, key: key, pending: pending, evidence: evidence)
             return true
@@ -42,7 +42,7 @@ struct FailedSchedulingAnalyzer: IncidentAnalyzer {
         var overRequested: [String] = []
         /// (detector, container) of each request far above use.
         var flagged: Set<[String]> = []
-        for container in workload?.containers ?? [] {
+        for container in workload?.longRunningContainers ?? [] {
             guard let usage = context.usage(key, container.name) else { continue }
             if insufficientCPU, let request = container.requests.cpu, let p95 = usage.cpu["p95"], request > 2 * p95 {
                 overRequested.append("container \(container.name) requests \(Units.cpu(request)) CPU and uses \(Units.cpu(p95)) at p95")

@@ -22,7 +22,7 @@ struct LatencyAnalyzer: IncidentAnalyzer {
         let restarts = IncidentFacts.restarts(key, nil, context)
         var checked: [String] = []
         var throttledContainer: (Observed.Container, Observed.Usage)?
-        for container in workload.containers {
+        for container in workload.longRunningContainers {
             guard let usage = context.usage(key, container.name) else { continue }
             let throttled = usage.throttledRatio ?? 0
             let p95 = usage.cpu["p95"] ?? 0

@@ -7,7 +7,7 @@ struct MemoryPressureAnalyzer: IncidentAnalyzer {
 
     func analyze(_ incident: inout Incident, _ context: IncidentContext) -> Bool {
         guard let key = incident.subject.workload, let workload = context.cluster.workloads[key] else { return false }
-        let containerName = incident.mainContainer ?? workload.containers.first?.name
+        let containerName = incident.mainContainer ?? workload.longRunningContainers.first?.name
         incident.container = containerName
         incident.affectedPods = incident.podsNamed
         guard let spec = context.container(key, containerName), let usage = context.usage(key, containerName) else {
