@@ -122,7 +122,7 @@ dist: $(DIST_SCRATCH)/release/autopilot
 ## CI runs it after the tests, repeatably (see .ci/run).
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?=
-FUZZ_TARGETS ?= ndjson quantity kube-list prom-response yaml-edit hcl-edit alert-payload slack-signature records billing-csv
+FUZZ_TARGETS ?= ndjson quantity kube-list prom-response yaml-edit hcl-edit alert-payload slack-signature records billing-csv record-scan
 fuzz: deps
 	$(SWIFT) build --product fuzz-autopilot --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING \
 	  -Xswiftc -parse-as-library -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld

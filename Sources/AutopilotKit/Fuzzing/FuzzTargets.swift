@@ -9,7 +9,7 @@ public enum FuzzTargets {
     public static let all: [(name: String, run: @Sendable ([UInt8]) -> Void)] = [
         ("ndjson", ndjson), ("quantity", quantity), ("kube-list", kubeList), ("prom-response", promResponse),
         ("yaml-edit", yamlEdit), ("hcl-edit", hclEdit), ("alert-payload", alertPayload), ("slack-signature", slackSignature),
-        ("records", records), ("billing-csv", billingCSV),
+        ("records", records), ("billing-csv", billingCSV), ("record-scan", recordScan),
     ]
 
     public static func named(_ name: String) -> (@Sendable ([UInt8]) -> Void)? { all.first { $0.name == name }?.run }
@@ -163,6 +163,23 @@ public enum FuzzTargets {
             if let record = try? FindingRecord(JSON.parse(String(decoding: finding.json.serialized(), as: UTF8.self))) { _ = scorer.assess(record) }
         }
         for finding in findings { _ = scorer.assess(finding) }
+    }
+
+    /// The fast path of the `pod` and `usage` readers: a line it reads, the jansson path reads too, to the
+    /// same value and cluster; it may step aside on more, never accept or read differently.
+    static func recordScan(_ bytes: [UInt8]) {
+        let reader = NDJSONReader(fileDescriptor: devNull, source: "fuzz", alreadyRead: bytes, blockSize: 64)
+        try? reader.forEachLine { line in
+            guard let scanned = try? ObservedCluster.scan(line) else { return }
+            let record = try? line.parse()
+            check(record?.isObject == true, "the fast path read a line jansson refuses: \(Array(line.bytes))")
+            guard let record else { return }
+            check(scanned.cluster == record["cluster"]?.string, "cluster read differently: \(Array(line.bytes))")
+            switch scanned {
+            case .pod(let pod, _): check((try? Observed.Pod(record)) == pod, "pod read differently: \(Array(line.bytes))")
+            case .usage(let usage, _): check((try? Observed.Usage(record)) == usage, "usage read differently: \(Array(line.bytes))")
+            }
+        }
     }
 
     /// A billing export: the CSV reader gives the same records however the bytes are split into chunks,

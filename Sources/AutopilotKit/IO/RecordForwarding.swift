@@ -6,8 +6,12 @@ public enum RecordForwarding {
     /// not wanted is forwarded without being parsed (the `{"kind":"…"` fast path), once a byte scan has
     /// found it one whole object (`JSONShape`). With no writer (render-report reads and writes files
     /// instead), nothing is forwarded.
+    ///
+    /// `scan`, where given, is a wanted line's fast path: it reads the record from the line's bytes and
+    /// returns whether to forward it, or nil to have it parsed and given to `consume` (a kind it does not
+    /// scan, or a line it leaves to jansson).
     public static func run(_ reader: NDJSONReader, to writer: NDJSONWriter?, wanted: Set<Substring>, diagnostics: Diagnostics,
-                           consume: (JSON, InputLine) throws -> Bool) throws {
+                           scan: ((InputLine) throws -> Bool?)? = nil, consume: (JSON, InputLine) throws -> Bool) throws {
         try reader.forEachLine { line in
             if let kind = line.kindPrefix, !wanted.contains(kind) {
                 guard JSONShape.isWholeObject(line.bytes) else {
@@ -16,6 +20,10 @@ public enum RecordForwarding {
                     return
                 }
                 try writer?.forward(line)
+                return
+            }
+            if let scan, let forward = try scan(line) {
+                if forward { try writer?.forward(line) }
                 return
             }
             let record: JSON

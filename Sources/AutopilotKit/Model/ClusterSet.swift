@@ -45,7 +45,12 @@ public struct ClusterSet {
         var set = ClusterSet()
         var wanted = ObservedCluster.kinds
         wanted.formUnion(["finding", "change", "ledger", "costhistory", "incident", "ledgerincident", "billreconciliation"])
-        try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
+        let scan = { (line: InputLine) -> Bool? in
+            guard let scanned = try? ObservedCluster.scan(line) else { return nil }
+            set.clusters[scanned.cluster ?? "", default: ObservedCluster()].add(scanned)
+            return true
+        }
+        try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics, scan: scan) { record, line in
             let kind = record["kind"]?.string
             switch kind {
             case "finding":

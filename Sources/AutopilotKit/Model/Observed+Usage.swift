@@ -3,7 +3,7 @@ import Foundation
 // Usage as collect-metrics writes it: percentiles, never samples.
 extension Observed {
     /// A `usage` record: one (workload, container) over the window.
-    public struct Usage: Sendable {
+    public struct Usage: Equatable, Sendable {
         public var workload: WorkloadKey
         public var container: String
         public var windowStart: String?
@@ -39,7 +39,7 @@ extension Observed {
         }
 
         /// Points every `step` from `start`; nil where Prometheus had no sample.
-        public struct Series: Sendable {
+        public struct Series: Equatable, Sendable {
             public var start: String
             public var step: String
             public var cpu: [Double?]
@@ -93,6 +93,14 @@ extension Observed {
                                      memory: try Self.points(series["memory"], "series.memory",
                                                              within: Double(RecordBounds.memoryBytes.lowerBound)...Double(RecordBounds.memoryBytes.upperBound)))
             }
+        }
+
+        public static func == (lhs: Usage, rhs: Usage) -> Bool {
+            lhs.workload == rhs.workload && lhs.container == rhs.container && lhs.windowStart == rhs.windowStart
+                && lhs.windowEnd == rhs.windowEnd && lhs.step == rhs.step && lhs.samples == rhs.samples && lhs.pods == rhs.pods
+                && lhs.cpu == rhs.cpu && lhs.memory == rhs.memory && lhs.oomKills == rhs.oomKills && lhs.throttledRatio == rhs.throttledRatio
+                && lhs.series == rhs.series && lhs.cpuTail == rhs.cpuTail
+                && lhs.jvmHeap?.max == rhs.jvmHeap?.max && lhs.jvmHeap?.usedMax == rhs.jvmHeap?.usedMax
         }
 
         /// `{"p95": 0.42, …}`: every figure a number in `bounds` (or null).

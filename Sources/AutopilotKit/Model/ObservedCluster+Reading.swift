@@ -22,7 +22,13 @@ extension ObservedCluster {
         var clusterNames = Set<String>()
         var wanted = reading
         if holdingFindings { wanted.insert("finding") }
-        try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics) { record, line in
+        let scan = { (line: InputLine) -> Bool? in
+            guard let scanned = try? ObservedCluster.scan(line) else { return nil }
+            if let name = scanned.cluster { clusterNames.insert(name) }
+            cluster.add(scanned)
+            return true
+        }
+        try RecordForwarding.run(reader, to: writer, wanted: wanted, diagnostics: diagnostics, scan: scan) { record, line in
             if holdingFindings, record["kind"]?.string == "finding" {
                 guard let finding = try FindingRecord.read(record, at: line, diagnostics: diagnostics) else { return true }
                 findings.append(HeldFinding(finding: finding, source: line.source, line: line.number, text: Array(line.bytes)))

@@ -49,6 +49,46 @@ public struct ObservedCluster: Sendable {
         }
     }
 
+    /// A `pod` or `usage` record read by the fast path (`Observed.Pod.scanning`, `Observed.Usage.scanning`),
+    /// with the record's `cluster` member.
+    public enum ScannedRecord {
+        case pod(Observed.Pod, cluster: String?)
+        case usage(Observed.Usage, cluster: String?)
+
+        public var cluster: String? {
+            switch self {
+            case .pod(_, let cluster), .usage(_, let cluster): return cluster
+            }
+        }
+    }
+
+    /// The record on `line` when it is a `pod` or `usage` the fast path reads; nil for other kinds.
+    /// `Fallback`: parse the line with jansson and `add(_ record:)` it, which reads it or says why not.
+    public static func scan(_ line: InputLine) throws(JSONScanner.Fallback) -> ScannedRecord? {
+        switch line.kindPrefix {
+        case "pod":
+            let (pod, cluster) = try Observed.Pod.scanning(line.bytes)
+            return .pod(pod, cluster: cluster)
+        case "usage":
+            let (usage, cluster) = try Observed.Usage.scanning(line.bytes)
+            return .usage(usage, cluster: cluster)
+        default:
+            return nil
+        }
+    }
+
+    /// What `add(_ record:)` does with the same record, parsed.
+    public mutating func add(_ scanned: ScannedRecord) {
+        if name.isEmpty, let cluster = scanned.cluster { name = cluster }
+        switch scanned {
+        case .pod(let pod, _):
+            if let time = pod.createdAt.flatMap(RFC3339.date), time > (latestTime ?? .distantPast) { latestTime = time }
+            add(pod)
+        case .usage(let usage, _):
+            add(usage)
+        }
+    }
+
     private mutating func addRecord(_ record: JSON) throws(RecordError) {
         if name.isEmpty, let cluster = record["cluster"]?.string { name = cluster }
         for key in ["createdAt", "lastTimestamp"] {
