@@ -120,9 +120,14 @@ final class RecordScanningTests: XCTestCase {
             // Types the accessors read as absent.
             (pod.replacingOccurrences(of: #""namespace":"ns","#, with: #""namespace":"ns","node":7,"labels":[1],"tolerations":{"a":1},"#), true),
             (pod.replacingOccurrences(of: #""namespace":"ns""#, with: #""namespace":null"#), false),
-            // Escapes and text beyond ASCII are jansson's.
-            (pod.replacingOccurrences(of: #""name":"p""#, with: #""name":"p\u00e9""#), false),
-            (pod.replacingOccurrences(of: #""name":"p""#, with: "\"name\":\"pé\""), false),
+            // Escapes and UTF-8 are decoded and checked as jansson does; what jansson refuses is its to report.
+            (pod.replacingOccurrences(of: #""name":"p""#, with: #""name":"p\u00e9\"\\\/\n\ud83d\ude00""#), true),
+            (pod.replacingOccurrences(of: #""name":"p""#, with: "\"name\":\"pé😀\""), true),
+            (pod.replacingOccurrences(of: #""name":"p""#, with: #""name":"p\u0000""#), false),
+            (pod.replacingOccurrences(of: #""name":"p""#, with: #""name":"p\ud800""#), false),
+            (pod.replacingOccurrences(of: #""name":"p""#, with: #""name":"p\ude00\ud800""#), false),
+            (pod.replacingOccurrences(of: #""name":"p""#, with: #""name":"p\x41""#), false),
+            (pod.replacingOccurrences(of: #""name":"p""#, with: #""n\u0061me":"p""#), false),
             // A second kind, a time the cluster model takes from any record, nesting deeper than the scanner goes.
             (pod.replacingOccurrences(of: #""cluster":"c""#, with: #""cluster":"c","kind":"node""#), false),
             (pod.replacingOccurrences(of: #""cluster":"c""#, with: #""cluster":"c","lastTimestamp":"2026-01-01T00:00:00Z""#), false),
@@ -133,6 +138,12 @@ final class RecordScanningTests: XCTestCase {
         for (text, read) in cases {
             XCTAssertEqual(checkAgreement(Array(text.utf8), text), read, text)
         }
+        // Bytes that are not UTF-8 (an overlong form, a surrogate, a lone continuation, beyond U+10FFFF, cut short).
+        let prefix = Array(#"{"kind":"pod","namespace":"ns","name":"p"#.utf8), suffix = Array(#"","containers":[]}"#.utf8)
+        for bad: [UInt8] in [[0xC0, 0xAF], [0xED, 0xA0, 0x80], [0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF]] {
+            XCTAssertFalse(checkAgreement(prefix + bad + suffix, "\(bad)"), "\(bad)")
+        }
+        XCTAssertTrue(checkAgreement(prefix + [0xE2, 0x82, 0xAC] + suffix, "€"))
     }
 }
 

@@ -41,14 +41,24 @@ public enum FuzzTargets {
         }
     }
 
-    /// The kubectl List scanner: every element it hands out lies inside the input and starts a value.
+    /// The kubectl List scanner: every element it hands out lies inside the input and starts a value. And
+    /// collect-cluster's fast path for Pods: an element it reads, the jansson path reads to the same record.
     static func kubeList(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in
             var scanner = KubeListScanner(bytes: raw)
             _ = scanner.scan { element in
                 check(element.range.lowerBound >= 0 && element.range.upperBound <= raw.count && !element.range.isEmpty,
                       "element \(element.range) outside 0..<\(raw.count)")
-                _ = try? JSON.parse(UnsafeRawBufferPointer(rebasing: raw[element.range]))
+                let slice = UnsafeRawBufferPointer(rebasing: raw[element.range])
+                let parsed = try? JSON.parse(slice)
+                let listKind = element.listKind.flatMap(KubeInput.itemKind)
+                if case .pod(let key, let pod)? = ClusterSnapshot.scannedEntry(slice, listKind: listKind, cluster: "c") {
+                    check(parsed?.isObject == true, "the Pod fast path read an object jansson refuses: \(Array(slice))")
+                    guard let parsed else { return }
+                    let entry = ClusterSnapshot.entry(KubeItem(object: parsed, source: "fuzz", line: 1, listKind: listKind), cluster: "c")
+                    guard case .pod(let slowKey, let slowPod) = entry else { return check(false, "the jansson path made no pod of \(Array(slice))") }
+                    check(slowKey == key && slowPod == pod, "the Pod fast path read differently: \(Array(slice))")
+                }
             }
         }
     }

@@ -3,9 +3,10 @@ import Glibc
 #endif
 
 /// A strict reader of one JSON document that walks its bytes once and builds no tree: the fast path of the
-/// record readers for the kinds that fill most of a stream (`pod`, `usage`). It accepts only what jansson
-/// accepts and gives the values `JSON` would; anything it does not handle itself (an escape, a byte above
-/// 0x7F, a number jansson would refuse, a value of an unexpected type, a record the reader would refuse) is
+/// record readers for the kinds that fill most of a stream (`pod`, `usage`) and of collect-cluster's input
+/// (Pod objects). It accepts only what jansson accepts and gives the values `JSON` would (escapes decoded,
+/// UTF-8 checked as jansson checks it); anything it does not handle itself (an escaped or non-ASCII key, a
+/// number jansson would refuse, a value of an unexpected type, a record the reader would refuse) is
 /// `Fallback`, and the caller parses the line with jansson instead, which reads the rare case or reports the
 /// error with its place. So the fast path never decides what a record means on its own.
 public struct JSONScanner {
@@ -105,7 +106,13 @@ public struct JSONScanner {
         switch peek {
         case UInt8(ascii: "{"): try object { scanner, _ throws(Fallback) in try scanner.skip() }
         case UInt8(ascii: "["): try array { scanner throws(Fallback) in try scanner.skip() }
-        case UInt8(ascii: "\""): _ = try plainString()
+        case UInt8(ascii: "\""):
+            let start = at
+            if (try? plainString()) == nil {
+                at = start
+                var ignored = Discarded()
+                try escapedString(into: &ignored)
+            }
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
@@ -126,8 +133,12 @@ public struct JSONScanner {
     /// `JSON.string`: the string here, or nil for any other value (read past).
     public mutating func string() throws(Fallback) -> String? {
         guard atString() else { try skip(); return nil }
-        let bytes = try plainString()
-        return String(decoding: bytes, as: UTF8.self)
+        let start = at
+        if let plain = try? plainString() { return String(decoding: plain, as: UTF8.self) }
+        at = start
+        var decoded: [UInt8] = []
+        try escapedString(into: &decoded)
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     /// `JSON.bool`: true or false, nil for any other value.
@@ -201,8 +212,8 @@ public struct JSONScanner {
         at += size
     }
 
-    /// A string without escapes, of printable ASCII: its bytes between the quotes. Anything else (an
-    /// escape, a control character, a byte above 0x7F that jansson would check as UTF-8) is for jansson.
+    /// A string without escapes, of printable ASCII: its bytes between the quotes, read in place. Anything
+    /// else (an escape, a byte above 0x7F) is `escapedString`'s; a key, jansson's.
     private mutating func plainString() throws(Fallback) -> UnsafeBufferPointer<UInt8> {
         try expect(UInt8(ascii: "\""))
         let start = at
@@ -216,6 +227,86 @@ public struct JSONScanner {
             at += 1
         }
         throw Fallback()
+    }
+
+    /// A string with escapes or bytes above 0x7F, checked as jansson checks it (an escape is one of
+    /// `\" \\ \/ \b \f \n \r \t \uXXXX`, a `\u` surrogate comes in a high-low pair, `\u0000` is refused;
+    /// UTF-8 is well formed: no overlong form, no surrogate, nothing above U+10FFFF) and decoded into `out`.
+    private mutating func escapedString<Out: ByteSink>(into out: inout Out) throws(Fallback) {
+        try expect(UInt8(ascii: "\""))
+        while at < length {
+            let byte = base[at]
+            if byte == UInt8(ascii: "\"") { at += 1; return }
+            if byte < 0x20 { throw Fallback() }
+            if byte == UInt8(ascii: "\\") {
+                at += 1
+                guard at < length else { throw Fallback() }
+                let escape = base[at]
+                at += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard length - at >= 2, base[at] == UInt8(ascii: "\\"), base[at + 1] == UInt8(ascii: "u") else { throw Fallback() }
+                        at += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw Fallback() }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) || scalar == 0 {
+                        throw Fallback()
+                    }
+                    for unit in String(Character(Unicode.Scalar(scalar)!)).utf8 { out.append(unit) }
+                default: throw Fallback()
+                }
+                continue
+            }
+            if byte < 0x80 { out.append(byte); at += 1; continue }
+            // A multi-byte character: its length from the first byte, then the continuation bytes.
+            let size: Int
+            switch byte {
+            case 0xC2...0xDF: size = 2
+            case 0xE0...0xEF: size = 3
+            case 0xF0...0xF4: size = 4
+            default: throw Fallback()
+            }
+            guard length - at >= size else { throw Fallback() }
+            var value = UInt32(byte) & (size == 2 ? 0x1F : size == 3 ? 0x0F : 0x07)
+            for offset in 1..<size {
+                let next = base[at + offset]
+                guard next & 0xC0 == 0x80 else { throw Fallback() }
+                value = (value << 6) | UInt32(next & 0x3F)
+            }
+            guard value >= (size == 2 ? 0x80 : size == 3 ? 0x800 : 0x10000), value <= 0x10FFFF, !(0xD800...0xDFFF).contains(value) else {
+                throw Fallback()
+            }
+            for offset in 0..<size { out.append(base[at + offset]) }
+            at += size
+        }
+        throw Fallback()
+    }
+
+    private mutating func hex4() throws(Fallback) -> UInt32 {
+        guard length - at >= 4 else { throw Fallback() }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let digit = base[at]
+            let nibble: UInt32
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt32(digit - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt32(digit - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = UInt32(digit - UInt8(ascii: "A") + 10)
+            default: throw Fallback()
+            }
+            value = value << 4 | nibble
+            at += 1
+        }
+        return value
     }
 
     private enum Number {
@@ -272,4 +363,16 @@ public struct JSONScanner {
     private mutating func skipDigits() {
         while at < length, base[at] >= UInt8(ascii: "0"), base[at] <= UInt8(ascii: "9") { at += 1 }
     }
+}
+
+/// Where a decoded string goes: its bytes, or nowhere when the string is only walked past.
+private protocol ByteSink {
+    mutating func append(_ byte: UInt8)
+}
+
+extension Array: ByteSink where Element == UInt8 {}
+
+/// A string walked past: checked, not kept.
+private struct Discarded: ByteSink {
+    mutating func append(_ byte: UInt8) {}
 }

@@ -38,7 +38,8 @@ public struct ClusterCollector {
         let snapshot = ClusterSnapshot(cluster: cluster, teams: teams)
         for file in files {
             do {
-                let documents = try KubeInput.read(path: file, diagnostics: diagnostics, prepare: { ClusterSnapshot.entry($0, cluster: cluster) }) { entry in
+                let documents = try KubeInput.read(path: file, diagnostics: diagnostics, prepare: { ClusterSnapshot.entry($0, cluster: cluster) },
+                                                   scan: { ClusterSnapshot.scannedEntry($0, listKind: $1, cluster: cluster) }) { entry in
                     try snapshot.store(entry, diagnostics: diagnostics)
                 }
                 // Empty input is what a kubectl that failed upstream of the pipe leaves: not a cluster with nothing in it.

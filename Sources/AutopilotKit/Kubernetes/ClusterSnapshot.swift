@@ -76,6 +76,13 @@ public final class ClusterSnapshot {
         }
     }
 
+    /// What `entry` makes of a List item, read from its bytes when it is a Pod the fast path reads
+    /// (`Observed.Pod.scanning(kubectl:)`); nil for anything else, which is parsed and given to `entry`.
+    public static func scannedEntry(_ bytes: UnsafeRawBufferPointer, listKind: String?, cluster: String) -> Entry? {
+        guard let scanned = try? Observed.Pod.scanning(kubectl: bytes, listKind: listKind, cluster: cluster) else { return nil }
+        return .pod(scanned.key, scanned.pod)
+    }
+
     /// Keeps what `entry` made of an object; a bad object is reported with its place.
     public func store(_ entry: Entry, diagnostics: Diagnostics) throws {
         switch entry {

@@ -50,11 +50,12 @@ public enum KubeInput {
     /// Reads one file and calls `body` with `prepare` of every object, in file order. `prepare` runs as
     /// soon as an object is parsed; for a JSON List that is on the core that parsed it, so work that needs
     /// only the object (turning it into a record) is spread over the cores and its tree freed where it
-    /// was built.
+    /// was built. `scan`, for a List item, is tried first on the item's bytes (with the List's item kind):
+    /// what it returns is used as is; nil, and the item is parsed and prepared.
     @discardableResult
     public static func read<Prepared>(
         path: String, diagnostics: Diagnostics, prepare: @escaping @Sendable (KubeItem) -> Prepared,
-        _ body: (Prepared) throws -> Void
+        scan: (@Sendable (UnsafeRawBufferPointer, String?) -> Prepared?)? = nil, _ body: (Prepared) throws -> Void
     ) throws -> Int {
         if path == "-" {
             let head = try readHead(of: 0)
@@ -72,7 +73,7 @@ public enum KubeInput {
         case .json:
             var documents = 0
             try FileIO.withMappedFile(path) { raw, release in
-                documents = try readJSON(raw, source: path, diagnostics: diagnostics, release: release, prepare: prepare, body)
+                documents = try readJSON(raw, source: path, diagnostics: diagnostics, release: release, prepare: prepare, scan: scan, body)
             }
             return documents
         case .yaml:
@@ -91,7 +92,7 @@ public enum KubeInput {
         switch format {
         case .yaml: return try readYAML(bytes, source: source, diagnostics: diagnostics, body)
         case .json:
-            return try bytes.withUnsafeBytes { try readJSON($0, source: source, diagnostics: diagnostics, release: { _ in }, prepare: { $0 }, body) }
+            return try bytes.withUnsafeBytes { try readJSON($0, source: source, diagnostics: diagnostics, release: { _ in }, prepare: { $0 }, scan: nil, body) }
         case .ndjson:
             // Only tests come here; files and stdin stream through NDJSONReader.
             var line = 0
@@ -170,7 +171,8 @@ public enum KubeInput {
     /// own decoder reads them) are read to the end; what cannot be read is an error at its place.
     private static func readJSON<Prepared>(
         _ raw: UnsafeRawBufferPointer, source: String, diagnostics: Diagnostics, release: (Int) -> Void,
-        prepare: @escaping @Sendable (KubeItem) -> Prepared, _ body: (Prepared) throws -> Void
+        prepare: @escaping @Sendable (KubeItem) -> Prepared, scan: (@Sendable (UnsafeRawBufferPointer, String?) -> Prepared?)?,
+        _ body: (Prepared) throws -> Void
     ) throws -> Int {
         var scanner = KubeListScanner(bytes: raw)
         var documents = 0
@@ -179,7 +181,7 @@ public enum KubeInput {
         // Items naming no kind while the List's kind is not known yet (it may follow `items`).
         var unnamed: [(item: JSON, line: Int)] = []
         func handOn() throws {
-            let parsed = parseInParallel(raw, batch, source: source, prepare: prepare)
+            let parsed = parseInParallel(raw, batch, source: source, prepare: prepare, scan: scan)
             for (element, result) in zip(batch, parsed) {
                 switch result {
                 case .prepared(let value): try body(value)
@@ -238,7 +240,7 @@ public enum KubeInput {
     }
 
     /// `PodList` → `Pod`; a plain `List` names no item kind.
-    private static func itemKind(_ listKind: String) -> String? {
+    static func itemKind(_ listKind: String) -> String? {
         listKind.hasSuffix("List") && listKind != "List" ? String(listKind.dropLast(4)) : nil
     }
 
@@ -246,7 +248,7 @@ public enum KubeInput {
     /// thread-safe for them), in the elements' order.
     private static func parseInParallel<Prepared>(
         _ raw: UnsafeRawBufferPointer, _ elements: [KubeListScanner.Element], source: String,
-        prepare: @escaping @Sendable (KubeItem) -> Prepared
+        prepare: @escaping @Sendable (KubeItem) -> Prepared, scan: (@Sendable (UnsafeRawBufferPointer, String?) -> Prepared?)?
     ) -> [Parsed<Prepared>] {
         let shared = LaneBuffers<Parsed<Prepared>>(raw: raw, results: .allocate(capacity: elements.count))
         defer { shared.results.deallocate() }
@@ -255,6 +257,10 @@ public enum KubeInput {
             for index in stride(from: lane, to: elements.count, by: lanes) {
                 let element = elements[index]
                 let outcome: Parsed<Prepared>
+                if let scan, let scanned = scan(UnsafeRawBufferPointer(rebasing: shared.raw[element.range]), element.listKind.flatMap(itemKind)) {
+                    (shared.results + index).initialize(to: .prepared(scanned))
+                    continue
+                }
                 do throws(JSONParseError) {
                     let item = try JSON.parse(UnsafeRawBufferPointer(rebasing: shared.raw[element.range]))
                     let listKind = element.listKind.flatMap(itemKind)
