@@ -72,6 +72,42 @@ final class RecordScanningTests: XCTestCase {
         XCTAssertGreaterThan(Double(scanned), 0.9 * Double(lines), "\(scanned) of \(lines) lines took the fast path")
     }
 
+    /// collect-metrics' pod fast path (`UsageInventory.addPod(scanning:)`): on every pod line of the streams
+    /// and on hostile variants of them, what it takes is what the jansson path takes, or it steps aside.
+    func testCollectMetricsTakesTheSameFromEveryPod() throws {
+        func agree(_ text: [UInt8], _ what: String) -> Bool {
+            var fast = UsageInventory()
+            guard (try? text.withUnsafeBytes({ try fast.addPod(scanning: $0) })) != nil else { return false }
+            var slow = UsageInventory()
+            guard let record = try? text.withUnsafeBytes({ try JSON.parse($0) }), record.isObject else {
+                XCTFail("\(what): the fast path took a line jansson refuses")
+                return true
+            }
+            slow.add(record)
+            XCTAssertEqual(fast.cluster, slow.cluster, what)
+            XCTAssertEqual(fast.podOwners, slow.podOwners, what)
+            XCTAssertEqual(fast.barePods, slow.barePods, what)
+            XCTAssertEqual(fast.podsPerNamespace, slow.podsPerNamespace, what)
+            return true
+        }
+        var pods = 0, scanned = 0
+        for (name, text) in Self.streams {
+            for line in text.split(separator: "\n") where line.hasPrefix(#"{"kind":"pod""#) {
+                pods += 1
+                let bytes = Array(line.utf8)
+                if agree(bytes, name) { scanned += 1 }
+                for position in stride(from: 9, to: bytes.count, by: max(1, bytes.count / 20)) {
+                    for replacement: UInt8 in [0x22, 0x5C, 0x7D, 0x78, 0xC3] {
+                        var changed = bytes
+                        changed[position] = replacement
+                        _ = agree(changed, "\(name) byte \(position)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(scanned, pods * 9 / 10)
+    }
+
     /// Every line cut short, and bytes changed at many places, into what breaks JSON (a quote, a backslash,
     /// a brace, a letter in a number, a byte above 0x7F, a NUL): where the fast path still reads it, the
     /// jansson path agrees.

@@ -12,7 +12,12 @@ public struct MetricsFilter {
     /// and dropped (it cannot be a record).
     public func forward(_ reader: NDJSONReader, to writer: NDJSONWriter) throws -> UsageInventory {
         var inventory = UsageInventory()
-        try RecordForwarding.run(reader, to: writer, wanted: Self.wantedKinds, diagnostics: diagnostics) { record, _ in
+        // Pods, most of the stream, are read from their bytes; a line the scanner leaves is parsed.
+        let scan = { (line: InputLine) -> Bool? in
+            guard line.kindPrefix == "pod", (try? inventory.addPod(scanning: line.bytes)) != nil else { return nil }
+            return true
+        }
+        try RecordForwarding.run(reader, to: writer, wanted: Self.wantedKinds, diagnostics: diagnostics, scan: scan) { record, _ in
             inventory.add(record)
             return true
         }

@@ -31,6 +31,42 @@ public struct UsageInventory {
 
     public init() {}
 
+    /// `add(_:)` for a `pod` line read from its bytes (`JSONScanner`): a pod's namespace, name and owner are
+    /// all the inventory takes, the rest is walked past. `Fallback` for anything the scanner leaves to
+    /// jansson; then the line is parsed and given to `add(_:)`.
+    public mutating func addPod(scanning bytes: UnsafeRawBufferPointer) throws(JSONScanner.Fallback) {
+        var scanner = JSONScanner(bytes)
+        var kinds = 0
+        var recordCluster: String?, namespace: String?, name: String?, ownerKind: String?, ownerName: String?
+        try scanner.document { s, key throws(JSONScanner.Fallback) in
+            if key == "kind" {
+                kinds += 1
+                guard try s.string() == "pod" else { throw JSONScanner.Fallback() }
+            } else if key == "cluster" { recordCluster = try s.string()
+            } else if key == "namespace" { namespace = try s.string()
+            } else if key == "name" { name = try s.string()
+            } else if key == "owner" {
+                (ownerKind, ownerName) = (nil, nil)
+                guard s.atObject() else { return try s.skip() }
+                try s.object { s, key throws(JSONScanner.Fallback) in
+                    if key == "kind" { ownerKind = try s.string() } else if key == "name" { ownerName = try s.string() } else { try s.skip() }
+                }
+            } else { try s.skip() }
+        }
+        guard kinds == 1 else { throw JSONScanner.Fallback() }
+        if cluster == nil { cluster = recordCluster }
+        addPod(namespace: namespace ?? "", name: name ?? "", ownerKind: ownerKind, ownerName: ownerName)
+    }
+
+    private mutating func addPod(namespace: String, name: String, ownerKind: String?, ownerName: String?) {
+        podsPerNamespace[namespace, default: 0] += 1
+        if let ownerKind, ownerKind != "Pod" {
+            podOwners["\(namespace)/\(name)"] = Workload(namespace: namespace, kind: ownerKind, name: ownerName ?? "")
+        } else {
+            barePods.insert("\(namespace)/\(name)")
+        }
+    }
+
     /// Takes what it needs from a `workload`, `pod` or `node` record; other kinds are ignored.
     public mutating func add(_ record: JSON) {
         guard let kind = record["kind"]?.string else { return }
@@ -46,13 +82,8 @@ public struct UsageInventory {
                 jvmContainers[workload] = name
             }
         case "pod":
-            let name = record["name"]?.string ?? ""
-            podsPerNamespace[namespace, default: 0] += 1
-            if let owner = record["owner"], let ownerKind = owner["kind"]?.string, ownerKind != "Pod" {
-                podOwners["\(namespace)/\(name)"] = Workload(namespace: namespace, kind: ownerKind, name: owner["name"]?.string ?? "")
-            } else {
-                barePods.insert("\(namespace)/\(name)")
-            }
+            addPod(namespace: namespace, name: record["name"]?.string ?? "", ownerKind: record["owner", "kind"]?.string,
+                   ownerName: record["owner", "name"]?.string)
         case "node":
             if let name = record["name"]?.string { nodes.append(name) }
         default:
