@@ -5,9 +5,9 @@ import Glibc
 /// A strict reader of one JSON document that walks its bytes once and builds no tree: the fast path of the
 /// record readers for the kinds that fill most of a stream (`pod`, `usage`) and of collect-cluster's input
 /// (Pod objects). It accepts only what jansson accepts and gives the values `JSON` would (escapes decoded,
-/// UTF-8 checked as jansson checks it); anything it does not handle itself (an escaped or non-ASCII key, a
-/// number jansson would refuse, a value of an unexpected type, a record the reader would refuse) is
-/// `Fallback`, and the caller parses the line with jansson instead, which reads the rare case or reports the
+/// UTF-8 checked as jansson checks it, a member of an unexpected type read as `JSON`'s accessor reads it);
+/// anything it does not handle itself (an escaped or non-ASCII key, a malformed or too deeply nested
+/// document, a number jansson would refuse, a record the reader would refuse) is `Fallback`, and the caller parses the line with jansson instead, which reads the rare case or reports the
 /// error with its place. So the fast path never decides what a record means on its own.
 public struct JSONScanner {
     /// Not for the fast path: parse this document with jansson.

@@ -13,10 +13,15 @@ extension Observed.Pod {
         var scanner = JSONScanner(bytes)
         var kind: String?
         var kinds = 0
+        var first = true
         var meta = ScannedMeta()
         var spec = ScannedSpec()
         var status = ScannedStatus()
         try scanner.document { s, key throws(Fallback) in
+            // kubectl writes `kind` second, after `apiVersion`; an item of a List of anything else that does
+            // not say early that it is a Pod is left to jansson, not walked twice.
+            if first, listKind != "Pod", !(key == "kind"), !(key == "apiVersion") { throw Fallback() }
+            first = false
             if key == "kind" {
                 kinds += 1
                 kind = try s.string()

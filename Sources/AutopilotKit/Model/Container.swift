@@ -15,8 +15,8 @@ extension Observed {
         /// held to what one machine could have, except `perMachine: false` (a NodePool's totals over many nodes).
         init(_ json: JSON?, field: String, perMachine: Bool = true) throws(RecordError) {
             guard let json else { return }
-            cpu = try JSON.number(json["cpu"], "\(field).cpu", within: perMachine ? RecordBounds.cores : 0...1e12)
-            do { memory = try json.integer("memory", within: perMachine ? RecordBounds.memoryBytes : 0...(1 << 60)) } catch { throw RecordError("\(field).\(error.message)") }
+            cpu = try JSON.number(json["cpu"], "\(field).cpu", within: perMachine ? RecordBounds.cores : 0...Double.greatestFiniteMagnitude)
+            do { memory = try json.integer("memory", within: perMachine ? RecordBounds.memoryBytes : 0...Int64.max) } catch { throw RecordError("\(field).\(error.message)") }
         }
 
         public var json: JSONValue { ["cpu": .optional(cpu), "memory": .optional(memory)] }

@@ -34,7 +34,7 @@ extension Observed {
         public var host: String?
 
         /// The namespace of the object it is about (the event's own where the object names none).
-        public var namespace: String? { involvedObject.namespace ?? (eventNamespace.isEmpty ? nil : eventNamespace) }
+        public var namespace: String? { involvedObject.namespace ?? eventNamespace }
         public var objectKind: String? { involvedObject.kind }
         public var objectName: String? { involvedObject.name }
         public var fieldPath: String? { involvedObject.fieldPath }

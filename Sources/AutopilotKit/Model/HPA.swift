@@ -36,13 +36,13 @@ extension Observed {
     /// What an autoscaler or ScaledObject scales: `scaleTargetRef`.
     public struct ScaleTarget: Equatable, Sendable {
         public var kind: String
-        /// Empty where the object names none (the API refuses that; a record written so is not read).
-        public var name: String
+        /// Nil where the object names none (the API refuses that; a record written so is not read).
+        public var name: String?
         public var apiVersion: String?
 
         init(_ reference: JSON?) {
             kind = reference?["kind"]?.string ?? "Deployment"
-            name = reference?["name"]?.string ?? ""
+            name = reference?["name"]?.string
             apiVersion = reference?["apiVersion"]?.string
         }
         init(kind: String, name: String) {
@@ -50,7 +50,7 @@ extension Observed {
             self.name = name
         }
 
-        var json: JSONValue { ["kind": .string(kind), "name": name.isEmpty ? .null : .string(name), "apiVersion": .optional(apiVersion)] }
+        var json: JSONValue { ["kind": .string(kind), "name": .optional(name), "apiVersion": .optional(apiVersion)] }
     }
 
     public struct HPA: Equatable, Sendable {
@@ -71,7 +71,7 @@ extension Observed {
         public var createdAt: String?
 
         /// The workload it scales, in its namespace.
-        public var target: WorkloadKey { WorkloadKey(namespace: namespace, kind: scaleTarget.kind, name: scaleTarget.name) }
+        public var target: WorkloadKey { WorkloadKey(namespace: namespace, kind: scaleTarget.kind, name: scaleTarget.name ?? "") }
 
         /// An HPA scaling on `metricNames` (`cpu`, `memory`, or a pods or external metric's name), with its CPU
         /// target and current utilization in percent where it scales on CPU.
@@ -106,9 +106,14 @@ extension Observed {
             desiredReplicas = try json.integer("desiredReplicas", within: RecordBounds.count)
             metrics = json["metrics"]?.value ?? .array([])
             currentMetrics = json["currentMetrics"]?.value ?? .array([])
-            // The utilizations are read on use; an out-of-range one refuses the record here.
-            for metric in json["metrics"]?.array ?? [] { _ = try metric.integer("resource", "target", "averageUtilization", within: RecordBounds.count) }
-            for metric in json["currentMetrics"]?.array ?? [] { _ = try metric.integer("resource", "current", "averageUtilization", within: RecordBounds.count) }
+            // The CPU utilizations are read on use (`cpuTargetUtilization`); one that is not a whole number in
+            // range refuses the record here, as it always has.
+            for metric in json["metrics"]?.array ?? [] where metric["type"]?.string == "Resource" && Self.metricName(metric.value) == "cpu" {
+                _ = try metric.integer("resource", "target", "averageUtilization", within: RecordBounds.count)
+            }
+            for metric in json["currentMetrics"]?.array ?? [] where metric["resource", "name"]?.string == "cpu" {
+                _ = try metric.integer("resource", "current", "averageUtilization", within: RecordBounds.count)
+            }
             conditions = Condition.list(json["conditions"])
             lastScaleTime = json["lastScaleTime"]?.string
             labels = json["labels"]?.stringMap ?? [:]
@@ -116,23 +121,36 @@ extension Observed {
         }
 
         /// Names of the metrics it scales on (`cpu`, `memory`, or an external/pods metric's name).
-        public var metricNames: [String] {
-            (metrics.arrayValue ?? []).map { metric in
-                let type = metric["type"]?.stringValue ?? ""
-                return metric["resource"]?["name"]?.stringValue ?? metric["containerResource"]?["name"]?.stringValue
-                    ?? metric[type.prefix(1).lowercased() + type.dropFirst()]?["metric"]?["name"]?.stringValue ?? type
-            }
-        }
+        public var metricNames: [String] { (metrics.arrayValue ?? []).map(Self.metricName) }
 
         /// Target average utilization of CPU in percent, when the HPA scales on it.
         public var cpuTargetUtilization: Int64? {
-            (metrics.arrayValue ?? []).last { $0["type"]?.stringValue == "Resource" && $0["resource"]?["name"]?.stringValue == "cpu"
-                && $0["resource"]?["target"]?["averageUtilization"]?.intValue != nil }?["resource"]?["target"]?["averageUtilization"]?.intValue
+            (metrics.arrayValue ?? []).compactMap { metric in
+                metric["type"]?.stringValue == "Resource" && Self.metricName(metric) == "cpu"
+                    ? Self.wholeNumber(metric["resource"]?["target"]?["averageUtilization"]) : nil
+            }.last
         }
 
         /// Current average CPU utilization in percent, as the HPA last saw it.
         public var cpuCurrentUtilization: Int64? {
-            (currentMetrics.arrayValue ?? []).last { $0["resource"]?["name"]?.stringValue == "cpu" }?["resource"]?["current"]?["averageUtilization"]?.intValue
+            guard let metric = (currentMetrics.arrayValue ?? []).last(where: { $0["resource"]?["name"]?.stringValue == "cpu" }) else { return nil }
+            return Self.wholeNumber(metric["resource"]?["current"]?["averageUtilization"])
+        }
+
+        /// A metric's name: the resource's, or the pods, object or external metric's, else its type.
+        private static func metricName(_ metric: JSONValue) -> String {
+            let type = metric["type"]?.stringValue ?? ""
+            return metric["resource"]?["name"]?.stringValue ?? metric["containerResource"]?["name"]?.stringValue
+                ?? metric[type.prefix(1).lowercased() + type.dropFirst()]?["metric"]?["name"]?.stringValue ?? type
+        }
+
+        /// `JSON.int` on a kept value: an integer, or a real with no fractional part.
+        private static func wholeNumber(_ value: JSONValue?) -> Int64? {
+            switch value {
+            case .int(let number)?: return number
+            case .double(let number)? where number.rounded() == number && abs(number) < 9.2e18: return Int64(number)
+            default: return nil
+            }
         }
 
         public func condition(_ type: String) -> Condition? { conditions.first { $0.type == type } }

@@ -78,8 +78,9 @@ extension Observed {
             instanceId = json["instanceId"]?.string
             internalIP = json["internalIP"]?.string
             allocatable = try Resources(json["allocatable"], field: "allocatable")
-            allocatablePods = try json.integer("allocatable", "pods", within: RecordBounds.count)
-            capacity = try Resources(json["capacity"], field: "capacity")
+            // Kept for the record, read by no tool: taken as they are, never a reason to refuse the node.
+            allocatablePods = json["allocatable", "pods"]?.int
+            capacity = (try? Resources(json["capacity"], field: "capacity")) ?? Resources()
             labels = json["labels"]?.stringMap ?? [:]
             taints = (json["taints"]?.array ?? []).compactMap { taint in
                 guard let key = taint["key"]?.string, let effect = taint["effect"]?.string else { return nil }

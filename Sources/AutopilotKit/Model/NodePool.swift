@@ -45,11 +45,10 @@ extension Observed {
             taints = json["taints"]?.value ?? .array([])
             nodeClassRef = json["nodeClassRef"]?.value ?? .null
             expireAfter = json["expireAfter"]?.string ?? "720h"
-            weight = try json.integer("weight", within: RecordBounds.count)
-            do {
-                limits = try Resources(json["limits"], field: "limits", perMachine: false)
-                resources = try Resources(json["resources"], field: "resources", perMachine: false)
-            } catch { throw RecordError(error.message) }
+            // For the record; no tool reads them, so they never refuse the pool.
+            weight = json["weight"]?.int
+            limits = (try? Resources(json["limits"], field: "limits", perMachine: false)) ?? Resources()
+            resources = (try? Resources(json["resources"], field: "resources", perMachine: false)) ?? Resources()
             createdAt = json["createdAt"]?.string
         }
 

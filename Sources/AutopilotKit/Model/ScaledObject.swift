@@ -31,7 +31,7 @@ extension Observed {
         public var createdAt: String?
 
         /// The workload it scales, in its namespace.
-        public var target: WorkloadKey { WorkloadKey(namespace: namespace, kind: scaleTarget.kind, name: scaleTarget.name) }
+        public var target: WorkloadKey { WorkloadKey(namespace: namespace, kind: scaleTarget.kind, name: scaleTarget.name ?? "") }
         public var triggerTypes: [String] { triggers.compactMap(\.type) }
 
         public init(namespace: String, name: String, target: WorkloadKey, minReplicaCount: Int64 = 0, maxReplicaCount: Int64 = 100,

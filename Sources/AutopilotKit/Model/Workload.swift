@@ -82,7 +82,7 @@ extension Observed {
             team = json["team"]?.string ?? "unassigned"
             schedule = json["schedule"]?.string
             suspended = json["suspended"]?.bool
-            podCount = try json.integer("pods", within: RecordBounds.count) ?? 0
+            podCount = json["pods"]?.int ?? 0  // for the record; no tool reads it
             if let rollout = json["rollout"], let revision = rollout["revision"]?.int {
                 self.rollout = Rollout(revision: revision, startedAt: rollout["startedAt"]?.string, images: rollout["images"]?.stringMap ?? [:],
                                        previousRevision: rollout["previous", "revision"]?.int,

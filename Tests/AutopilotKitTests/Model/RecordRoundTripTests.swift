@@ -87,4 +87,28 @@ final class RecordRoundTripTests: XCTestCase {
                        #"[{"operator":"Exists"},{"effect":"NoExecute","key":"node.kubernetes.io/not-ready","operator":"Exists","tolerationSeconds":300}]"#)
         XCTAssertTrue(pod.tolerations[0].tolerates(Observed.Taint(key: "dedicated", effect: "NoSchedule")))
     }
+
+    /// What the readers read before each kind was one type, they still read: an HPA's CPU utilization
+    /// written as a whole real, a memory target no tool reads, a NodePool's limits over many machines, a
+    /// Node's and a PDB's figures no tool reads.
+    func testTheReadersStillReadWhatTheyReadBefore() throws {
+        let hpa = try Observed.HPA(try JSON.parse(#"""
+            {"kind":"hpa","namespace":"a","name":"h","target":{"name":"d"},
+             "metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"averageUtilization":80.0}}},
+                        {"type":"Resource","resource":{"name":"memory","target":{"averageUtilization":"80"}}}],
+             "currentMetrics":[{"type":"Resource","resource":{"name":"cpu","current":{"averageUtilization":95.0}}}]}
+            """#))
+        XCTAssertEqual(hpa.cpuTargetUtilization, 80)
+        XCTAssertEqual(hpa.cpuCurrentUtilization, 95)
+        XCTAssertEqual(hpa.metricNames, ["cpu", "memory"])
+        XCTAssertThrowsError(try Observed.HPA(try JSON.parse(#"{"namespace":"a","name":"h","target":{"name":"d"},"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"averageUtilization":80.5}}}]}"#)))
+        let pool = try Observed.NodePool(try JSON.parse(#"{"name":"p","limits":{"cpu":100000000,"memory":2305843009213693952}}"#))
+        XCTAssertEqual(pool.limits.memory, 2_305_843_009_213_693_952)
+        XCTAssertNoThrow(try Observed.Node(try JSON.parse(#"{"name":"n","allocatable":{"cpu":2,"pods":-1},"capacity":{"cpu":"lots"}}"#)))
+        XCTAssertNoThrow(try Observed.PDB(try JSON.parse(#"{"namespace":"a","name":"b","expectedPods":-3}"#)))
+        // A target named "" stays "" (a record without a name is refused, as before).
+        let named = try Observed.HPA(try JSON.parse(#"{"namespace":"a","name":"h","target":{"name":""}}"#))
+        XCTAssertEqual(named.json["target"]?["name"], "")
+        XCTAssertThrowsError(try Observed.HPA(try JSON.parse(#"{"namespace":"a","name":"h","target":{"kind":"Deployment"}}"#)))
+    }
 }
