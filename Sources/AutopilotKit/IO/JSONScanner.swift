@@ -376,3 +376,11 @@ extension Array: ByteSink where Element == UInt8 {}
 private struct Discarded: ByteSink {
     mutating func append(_ byte: UInt8) {}
 }
+
+extension JSON {
+    /// A part of a document the fast path hands to jansson (a container, a status): parsed alone; one
+    /// jansson refuses is `Fallback`, so the whole document is parsed and the error reported with its place.
+    public static func part(_ bytes: UnsafeRawBufferPointer) throws(JSONScanner.Fallback) -> JSON {
+        do { return try parse(bytes) } catch { throw JSONScanner.Fallback() }
+    }
+}

@@ -41,13 +41,13 @@ extension Observed.Pod {
             containers: try Self.containers(spec.containers, key: "containers", labels: meta.labels),
             labels: meta.labels, annotations: meta.annotations, nodeSelector: spec.nodeSelector, tolerations: spec.tolerations,
             affinityTerms: try spec.affinity.map { raw throws(Fallback) in
-                (try Observed.Pod.jansson(raw)["nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"]?.array ?? [])
+                (try JSON.part(raw)["nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"]?.array ?? [])
                     .map(Observed.NodeSelectorTerm.init)
             } ?? [])
         pod.cluster = cluster
         pod.initContainers = try Self.containers(spec.initContainers, key: "initContainers", labels: meta.labels)
         for raw in status.containerStatuses + status.initContainerStatuses {
-            let status = try Observed.Pod.jansson(raw)
+            let status = try JSON.part(raw)
             let name = status["name"]?.string
             if let index = pod.containers.firstIndex(where: { $0.name == name }) {
                 pod.containers[index].apply(status: status)
@@ -90,7 +90,7 @@ extension Observed.Pod {
     private static func containers(_ elements: [UnsafeRawBufferPointer], key: String, labels: [String: String]) throws(Fallback) -> [Observed.Container] {
         var result: [Observed.Container] = []
         for (index, raw) in elements.enumerated() {
-            do { result.append(try Observed.Container(spec: try Observed.Pod.jansson(raw), field: "spec.\(key)[\(index)]", labels: labels)) } catch {
+            do { result.append(try Observed.Container(spec: try JSON.part(raw), field: "spec.\(key)[\(index)]", labels: labels)) } catch {
                 throw Fallback()
             }
         }
@@ -109,7 +109,7 @@ extension Observed.Pod {
     private static func janssonOrNil(_ raw: UnsafeRawBufferPointer) throws(Fallback) -> JSON? {
         var probe = JSONScanner(raw)
         guard probe.atObject() || probe.atArray() else { return nil }
-        return try Observed.Pod.jansson(raw)
+        return try JSON.part(raw)
     }
 }
 

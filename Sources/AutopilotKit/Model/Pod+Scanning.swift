@@ -41,7 +41,7 @@ extension Observed.Pod {
             } else if key == "requiredNodeAffinity" {
                 pod.affinityTerms = []
                 guard s.atObject() else { return try s.skip() }
-                let affinity = try Self.jansson(try s.raw())
+                let affinity = try JSON.part(try s.raw())
                 pod.affinityTerms = (affinity["nodeSelectorTerms"]?.array ?? []).map(Observed.NodeSelectorTerm.init)
             } else if key == "claims" { pod.claims = try s.list { s throws(Fallback) in try s.string() }.compactMap { $0 }
             } else if key == "qosClass" { pod.qosClass = try s.string()
@@ -62,11 +62,6 @@ extension Observed.Pod {
         pod.name = name
         if let ownerKind, ownerKind != "Pod", let ownerName { pod.owner = Observed.WorkloadKey(namespace: namespace, kind: ownerKind, name: ownerName) }
         return (pod, cluster)
-    }
-
-    /// A sub-document the fast path leaves to jansson.
-    static func jansson(_ bytes: UnsafeRawBufferPointer) throws(Fallback) -> JSON {
-        do { return try JSON.parse(bytes) } catch { throw Fallback() }
     }
 }
 
@@ -114,7 +109,7 @@ extension Observed.Container {
         guard let name else { throw Fallback() }
         container.name = name
         if let runtime {
-            do { container.runtime = try RuntimeMemory(record: try Observed.Pod.jansson(runtime)) } catch { throw Fallback() }
+            do { container.runtime = try RuntimeMemory(record: try JSON.part(runtime)) } catch { throw Fallback() }
         }
         return container
     }

@@ -63,7 +63,7 @@ extension Observed.Usage {
         usage.samples = samples
         if let heap {
             // Read as `init(_:)` reads it, refusals included (they are jansson's to report).
-            let json = try Observed.Pod.jansson(heap)
+            let json = try JSON.part(heap)
             do {
                 guard let max = try json.integer("max", within: RecordBounds.memoryBytes) else { throw Fallback() }
                 usage.jvmHeap = (max, try json.integer("usedMax", within: RecordBounds.memoryBytes))
