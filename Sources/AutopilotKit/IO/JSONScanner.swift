@@ -150,25 +150,22 @@ public struct JSONScanner {
         return nil
     }
 
-    /// `JSON.int`: an integer, or a real with no fractional part; nil for any other value.
-    public mutating func int() throws(Fallback) -> Int64? {
+    /// A number read once, as both accessors read it: `value` as `JSON.double`, `whole` as `JSON.int` (an
+    /// integer, or a real with no fractional part); nil for any other value (read past).
+    public mutating func number() throws(Fallback) -> (value: Double, whole: Int64?)? {
         skipSpace()
         guard let peek, peek == UInt8(ascii: "-") || (peek >= UInt8(ascii: "0") && peek <= UInt8(ascii: "9")) else { try skip(); return nil }
         switch try numberToken() {
-        case .integer(let number): return number
-        case .real(let value): return value.rounded() == value && abs(value) < 9.2e18 ? Int64(value) : nil
+        case .integer(let number): return (Double(number), number)
+        case .real(let value): return (value, value.rounded() == value && abs(value) < 9.2e18 ? Int64(value) : nil)
         }
     }
 
+    /// `JSON.int`: an integer, or a real with no fractional part; nil for any other value.
+    public mutating func int() throws(Fallback) -> Int64? { try number()?.whole }
+
     /// `JSON.double`: the value of an integer or a real; nil for any other value.
-    public mutating func double() throws(Fallback) -> Double? {
-        skipSpace()
-        guard let peek, peek == UInt8(ascii: "-") || (peek >= UInt8(ascii: "0") && peek <= UInt8(ascii: "9")) else { try skip(); return nil }
-        switch try numberToken() {
-        case .integer(let number): return Double(number)
-        case .real(let value): return value
-        }
-    }
+    public mutating func double() throws(Fallback) -> Double? { try number()?.value }
 
     /// `JSON.stringMap`: the string members of an object (others left out); empty for any other value.
     public mutating func stringMap() throws(Fallback) -> [String: String] {
@@ -240,30 +237,8 @@ public struct JSONScanner {
             if byte < 0x20 { throw Fallback() }
             if byte == UInt8(ascii: "\\") {
                 at += 1
-                guard at < length else { throw Fallback() }
-                let escape = base[at]
-                at += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = try hex4()
-                    if (0xD800...0xDBFF).contains(scalar) {
-                        guard length - at >= 2, base[at] == UInt8(ascii: "\\"), base[at + 1] == UInt8(ascii: "u") else { throw Fallback() }
-                        at += 2
-                        let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw Fallback() }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(scalar) || scalar == 0 {
-                        throw Fallback()
-                    }
-                    for unit in String(Character(Unicode.Scalar(scalar)!)).utf8 { out.append(unit) }
-                default: throw Fallback()
-                }
+                guard let scalar = JSONEscape.scalar(base, at: &at, end: length) else { throw Fallback() }
+                UTF8.encode(scalar) { out.append($0) }
                 continue
             }
             if byte < 0x80 { out.append(byte); at += 1; continue }
@@ -289,24 +264,6 @@ public struct JSONScanner {
             at += size
         }
         throw Fallback()
-    }
-
-    private mutating func hex4() throws(Fallback) -> UInt32 {
-        guard length - at >= 4 else { throw Fallback() }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let digit = base[at]
-            let nibble: UInt32
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt32(digit - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt32(digit - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = UInt32(digit - UInt8(ascii: "A") + 10)
-            default: throw Fallback()
-            }
-            value = value << 4 | nibble
-            at += 1
-        }
-        return value
     }
 
     private enum Number {
@@ -382,5 +339,57 @@ extension JSON {
     /// jansson refuses is `Fallback`, so the whole document is parsed and the error reported with its place.
     public static func part(_ bytes: UnsafeRawBufferPointer) throws(JSONScanner.Fallback) -> JSON {
         do { return try parse(bytes) } catch { throw JSONScanner.Fallback() }
+    }
+}
+
+/// A JSON string's escape as jansson reads it, for the byte scanners (`JSONScanner`, `PromResponseScanner`).
+enum JSONEscape {
+    /// The character of the escape at `at` (just past its backslash), `at` moved past it: one of
+    /// `" \ / b f n r t`, or `uXXXX`, a high surrogate with its `\uXXXX` low half. Nil for what jansson
+    /// refuses: another letter, too few hex digits, a lone surrogate, `\u0000` (a NUL inside a string).
+    static func scalar(_ bytes: UnsafePointer<UInt8>, at: inout Int, end: Int) -> Unicode.Scalar? {
+        guard at < end else { return nil }
+        let escape = bytes[at]
+        at += 1
+        switch escape {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return Unicode.Scalar(escape)
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            guard var value = hex4(bytes, at: &at, end: end) else { return nil }
+            if (0xD800...0xDBFF).contains(value) {
+                guard end - at >= 2, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else { return nil }
+                at += 2
+                guard let low = hex4(bytes, at: &at, end: end), (0xDC00...0xDFFF).contains(low) else { return nil }
+                value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
+            }
+            // A lone low surrogate is no scalar.
+            guard value != 0 else { return nil }
+            return Unicode.Scalar(value)
+        default:
+            return nil
+        }
+    }
+
+    /// The four hex digits of a `\u` escape.
+    private static func hex4(_ bytes: UnsafePointer<UInt8>, at: inout Int, end: Int) -> UInt32? {
+        guard end - at >= 4 else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let digit = bytes[at]
+            let nibble: UInt32
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt32(digit - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt32(digit - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = UInt32(digit - UInt8(ascii: "A") + 10)
+            default: return nil
+            }
+            value = value << 4 | nibble
+            at += 1
+        }
+        return value
     }
 }

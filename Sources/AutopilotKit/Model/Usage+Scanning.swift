@@ -86,20 +86,11 @@ extension Observed.Usage {
     /// `tail(_:)`: `[cores, steps, longestRun]` triples, sorted by cores.
     private static func tail(_ s: inout JSONScanner) throws(Fallback) -> [TailPoint] {
         let points = try s.list { s throws(Fallback) -> TailPoint in
-            var parts: [Double?] = []
-            var whole: [Int64?] = []
-            try s.array { s throws(Fallback) in
-                // Each part as both readings, so a whole number is checked as `JSON.int` checks it.
-                guard !s.takeNull() else { parts.append(nil); whole.append(nil); return }
-                let raw = try s.raw()
-                var again = JSONScanner(raw)
-                let number = try again.double()
-                var asInt = JSONScanner(raw)
-                parts.append(number)
-                whole.append(try asInt.int())
-            }
-            guard parts.count == 3, let cores = parts[0], cores.isFinite, RecordBounds.cores.contains(cores),
-                let steps = whole[1], let run = whole[2], RecordBounds.count.contains(steps), (0...steps).contains(run)
+            // Each part as both readings: cores as `JSON.number` reads it, the counts as `JSON.int` does.
+            var parts: [(value: Double, whole: Int64?)?] = []
+            try s.array { s throws(Fallback) in parts.append(try s.number()) }
+            guard parts.count == 3, let cores = parts[0]?.value, cores.isFinite, RecordBounds.cores.contains(cores),
+                let steps = parts[1]?.whole, let run = parts[2]?.whole, RecordBounds.count.contains(steps), (0...steps).contains(run)
             else { throw Fallback() }
             return TailPoint(cores: cores, steps: steps, longestRun: run)
         }

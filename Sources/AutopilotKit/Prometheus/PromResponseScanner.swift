@@ -218,47 +218,13 @@ struct PromResponseScanner {
                 utf8.append(byte)
                 continue
             }
-            guard at < end else { throw Unexpected() }
-            let escape = bytes[at]
-            at += 1
-            switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-            case UInt8(ascii: "b"): utf8.append(0x08)
-            case UInt8(ascii: "f"): utf8.append(0x0C)
-            case UInt8(ascii: "n"): utf8.append(0x0A)
-            case UInt8(ascii: "r"): utf8.append(0x0D)
-            case UInt8(ascii: "t"): utf8.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    // A high surrogate must be followed by `\u` and its low half.
-                    guard at + 1 < end, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else { throw Unexpected() }
-                    at += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw Unexpected() }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                // jansson refuses `\u0000` (a NUL inside a string) as it refuses a lone low surrogate.
-                guard scalar != 0, let character = Unicode.Scalar(scalar) else { throw Unexpected() }
-                utf8.append(contentsOf: Array(String(character).utf8))
-            default: throw Unexpected()
-            }
+            // jansson refuses `\u0000` (a NUL inside a string) as it refuses a lone low surrogate.
+            guard let scalar = JSONEscape.scalar(bytes, at: &at, end: end) else { throw Unexpected() }
+            UTF8.encode(scalar) { utf8.append($0) }
         }
         guard at < end else { throw Unexpected() }
         at += 1
         return String(decoding: utf8, as: UTF8.self)
-    }
-
-    /// The four hex digits of a `\u` escape.
-    private mutating func hex4() throws(Unexpected) -> UInt32 {
-        guard at + 4 <= end else { throw Unexpected() }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            guard let digit = Character(Unicode.Scalar(bytes[at])).hexDigitValue else { throw Unexpected() }
-            value = value << 4 | UInt32(digit)
-            at += 1
-        }
-        return value
     }
 
     /// Calls `body` with each member's key, the cursor on its value.
