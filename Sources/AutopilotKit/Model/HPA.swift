@@ -45,6 +45,12 @@ extension Observed {
             name = reference?["name"]?.string
             apiVersion = reference?["apiVersion"]?.string
         }
+
+        /// A record's `target`, which must name what it scales.
+        init(record: JSON) throws(RecordError) {
+            _ = try record.required("target", "name")
+            self.init(record["target"])
+        }
         init(kind: String, name: String) {
             self.kind = kind
             self.name = name
@@ -98,8 +104,7 @@ extension Observed {
             cluster = json["cluster"]?.string ?? ""
             namespace = try json.required("namespace")
             name = try json.required("name")
-            _ = try json.required("target", "name")
-            scaleTarget = ScaleTarget(json["target"])
+            scaleTarget = try ScaleTarget(record: json)
             minReplicas = try json.integer("minReplicas", within: RecordBounds.count) ?? 1
             maxReplicas = try json.integer("maxReplicas", within: RecordBounds.count)
             currentReplicas = try json.integer("currentReplicas", within: RecordBounds.count)

@@ -54,8 +54,7 @@ extension Observed {
             cluster = json["cluster"]?.string ?? ""
             namespace = try json.required("namespace")
             name = try json.required("name")
-            _ = try json.required("target", "name")
-            scaleTarget = ScaleTarget(json["target"])
+            scaleTarget = try ScaleTarget(record: json)
             minReplicaCount = try json.integer("minReplicaCount", within: RecordBounds.count) ?? 0
             maxReplicaCount = try json.integer("maxReplicaCount", within: RecordBounds.count) ?? 100
             idleReplicaCount = try json.integer("idleReplicaCount", within: RecordBounds.count)
